@@ -1,0 +1,56 @@
+import type { OutputSnapshot, WorkItem } from './work-item.ts';
+
+/** A work item was created or changed in the tracker. */
+export interface WorkItemChangedEvent {
+  type: 'work-item.changed';
+  item: WorkItem;
+}
+
+/** A person answered in a clarification thread. */
+export interface ClarificationRepliedEvent {
+  type: 'clarification.replied';
+  threadId: string;
+  /** Unique per message; a re-delivered reply is recognised by it. */
+  messageId: string;
+  text: string;
+  author: string;
+}
+
+/** A pull/merge request was opened, changed draft state, merged or closed. */
+export interface OutputChangedEvent {
+  type: 'output.changed';
+  output: OutputSnapshot;
+}
+
+/** An agent ended. `exitCode` 0 is success; `lost` means the fleet no longer knows it. */
+export interface AgentExitedEvent {
+  type: 'agent.exited';
+  agentId: string;
+  outcome: 'succeeded' | 'failed' | 'lost';
+  exitCode?: number;
+  reason?: string;
+  /** Fleets that carry it let the core find the item even if the agent map write was lost. */
+  workItemId?: string;
+}
+
+/** The periodic safety net: expire waits, repair what a crash left behind, drain the queue. */
+export interface TickEvent {
+  type: 'tick';
+}
+
+export type FactoryEvent =
+  | WorkItemChangedEvent
+  | ClarificationRepliedEvent
+  | OutputChangedEvent
+  | AgentExitedEvent
+  | TickEvent;
+
+export type FactoryEventType = FactoryEvent['type'];
+
+export const FACTORY_EVENT_TYPES: readonly FactoryEventType[] = [
+  'work-item.changed',
+  'clarification.replied',
+  'output.changed',
+  'agent.exited',
+  'tick',
+];

@@ -1,0 +1,71 @@
+import type { FactoryEvent } from './events.ts';
+import { onAgentExited } from './handlers/agent-exited.ts';
+import { onClarificationReplied } from './handlers/clarification-replied.ts';
+import { onOutputChanged } from './handlers/output-changed.ts';
+import { onTick } from './handlers/tick.ts';
+import { onWorkItemChanged } from './handlers/work-item-changed.ts';
+import type { FactoryPorts, HandlerContext } from './pipeline/context.ts';
+import type { HandleResult } from './pipeline/result.ts';
+import { systemClock } from './ports/clock.ts';
+import { silentLogger } from './ports/logger.ts';
+import { type FactorySettings, type FactorySettingsInput, resolveSettings } from './settings.ts';
+
+export interface FactoryOptions {
+  tenant: string;
+  ports: Omit<FactoryPorts, 'clock' | 'logger'> & Partial<Pick<FactoryPorts, 'clock' | 'logger'>>;
+  /** Raw settings (validated and defaulted here) or settings already resolved. */
+  settings?: FactorySettingsInput;
+}
+
+/** One tenant's factory. Holds no state between calls: two instances over one store behave as one. */
+export interface Factory {
+  readonly tenant: string;
+  readonly settings: FactorySettings;
+  readonly ports: FactoryPorts;
+  handle(event: FactoryEvent): Promise<HandleResult>;
+}
+
+export function createFactory(options: FactoryOptions): Factory {
+  if (!options.tenant) throw new Error('createFactory: a tenant id is required');
+  const settings = resolveSettings(options.settings);
+  const ports: FactoryPorts = { clock: systemClock, logger: silentLogger, ...options.ports };
+  return {
+    tenant: options.tenant,
+    settings,
+    ports,
+    async handle(event) {
+      const context: HandlerContext = {
+        ...ports,
+        tenant: options.tenant,
+        settings,
+        owner: crypto.randomUUID(),
+      };
+      const result = await dispatchEvent(context, event);
+      const level = result.outcome === 'incomplete' ? 'warn' : 'info';
+      ports.logger[level]('event handled', {
+        tenant: options.tenant,
+        event: event.type,
+        outcome: result.outcome,
+        reason: result.reason,
+        ...(result.workItemId ? { workItemId: result.workItemId } : {}),
+        ...(result.error ? { error: result.error } : {}),
+      });
+      return result;
+    },
+  };
+}
+
+function dispatchEvent(context: HandlerContext, event: FactoryEvent): Promise<HandleResult> {
+  switch (event.type) {
+    case 'work-item.changed':
+      return onWorkItemChanged(context, event);
+    case 'clarification.replied':
+      return onClarificationReplied(context, event);
+    case 'output.changed':
+      return onOutputChanged(context, event);
+    case 'agent.exited':
+      return onAgentExited(context, event);
+    case 'tick':
+      return onTick(context, event);
+  }
+}

@@ -1,0 +1,67 @@
+import type { OutputChangedEvent } from '../events.ts';
+import { change } from '../pipeline/change.ts';
+import type { HandlerContext } from '../pipeline/context.ts';
+import { Draft } from '../pipeline/drafts.ts';
+import { drain } from '../pipeline/drain.ts';
+import { dropObsoleteEffects, failAttempt } from '../pipeline/plan.ts';
+import { type HandleResult, ResultBuilder } from '../pipeline/result.ts';
+import type { OutputSnapshot } from '../work-item.ts';
+
+/** An output (pull request) changed: the item is done when it is ready (or merged, by policy). */
+export async function onOutputChanged(
+  context: HandlerContext,
+  event: OutputChangedEvent,
+): Promise<HandleResult> {
+  const result = new ResultBuilder(event.type);
+  const { output } = event;
+  const key = context.template.findWorkItemKey(output);
+  if (!key) return result.finish('the output names no work item');
+  const workItemId = await context.store.getIndex(context.tenant, 'key', key.toUpperCase());
+  if (!workItemId) return result.finish(`no dispatched work item has the key ${key}`);
+  result.workItemId = workItemId;
+  const committed = await applyOutput(context, workItemId, output, event.type, result);
+  if (committed.freedSlots) await drain(context, result);
+  return result.finish(committed.reason);
+}
+
+/** Shared by the event and the tick's reconciliation, which finds outputs no event announced. */
+export async function applyOutput(
+  context: HandlerContext,
+  workItemId: string,
+  output: OutputSnapshot,
+  eventName: string,
+  result: ResultBuilder,
+): Promise<{ reason: string; freedSlots: boolean }> {
+  const completes =
+    output.state === 'merged' || (output.state === 'ready' && context.settings.completion.on === 'ready');
+  const committed = await change(context, workItemId, result, async (current) => {
+    if (current?.status !== 'dispatched') return { ignore: `the item is ${current?.status ?? 'unknown'}` };
+    const known = current.output;
+    if (known?.id === output.id && known.state === output.state)
+      return { ignore: 'output state already known' };
+    const draft = Draft.from(current, context.clock.now());
+    draft.record.output = { id: output.id, url: output.url, state: output.state };
+    if (completes) {
+      const dispatch = current.dispatch;
+      dropObsoleteEffects(draft);
+      draft.moveTo('done', `output ${output.state}: ${output.url}`, eventName);
+      draft.addEffects(
+        { kind: 'set-state', state: 'done' },
+        { kind: 'comment', message: { type: 'completed' } },
+      );
+      if (dispatch?.agentId) draft.addEffects({ kind: 'release-agent', agentId: dispatch.agentId });
+      if (dispatch) draft.addEffects({ kind: 'release-slots', pools: dispatch.pools });
+      return { draft, reason: `completed by ${output.url}` };
+    }
+    if (output.state === 'closed') {
+      failAttempt(context, draft, `the output ${output.url} was closed without merging`, eventName);
+      return { draft, reason: draft.record.reason };
+    }
+    return {
+      draft,
+      reason: `output is ${output.state}; waiting for it to be ${context.settings.completion.on}`,
+    };
+  });
+  const status = committed.record?.status;
+  return { reason: committed.reason, freedSlots: committed.wrote && status !== 'dispatched' };
+}

@@ -1,0 +1,161 @@
+import type { TickEvent } from '../events.ts';
+import { change } from '../pipeline/change.ts';
+import type { HandlerContext } from '../pipeline/context.ts';
+import { routePool, TENANT_POOL } from '../pipeline/context.ts';
+import { Draft } from '../pipeline/drafts.ts';
+import { drain } from '../pipeline/drain.ts';
+import { errorMessage } from '../pipeline/effects.ts';
+import { clarificationClosed, clarificationReminder } from '../pipeline/messages.ts';
+import { dropObsoleteEffects, evaluate, failAttempt } from '../pipeline/plan.ts';
+import { type HandleResult, ResultBuilder } from '../pipeline/result.ts';
+import type { WorkItemRecord } from '../record.ts';
+import { applyOutput } from './output-changed.ts';
+
+const DUE_BATCH = 100;
+const MAX_DUE_BATCHES = 10;
+
+/**
+ * The safety net that replaces polling loops: finish effects a crash left behind, remind and expire
+ * clarification waits, time out and health-check agents, retry failed triage, free leaked slots,
+ * optionally look for outputs no event announced, and drain the queue.
+ */
+export async function onTick(context: HandlerContext, event: TickEvent): Promise<HandleResult> {
+  const result = new ResultBuilder(event.type);
+  const seen = new Set<string>();
+  for (let batch = 0; batch < MAX_DUE_BATCHES; batch++) {
+    const due = (await context.store.listDue(context.tenant, context.clock.now(), DUE_BATCH)).filter(
+      (record) => !seen.has(record.workItemId),
+    );
+    if (due.length === 0) break;
+    for (const record of due) {
+      seen.add(record.workItemId);
+      try {
+        await tickRecord(context, record, result);
+      } catch (error) {
+        result.errors.push(`${record.workItemId}: ${errorMessage(error)}`);
+      }
+    }
+  }
+  if (context.settings.reconcile.outputs) await reconcileOutputs(context, result);
+  await repairSlots(context, result);
+  await drain(context, result);
+  const changed = result.transitions.length;
+  return result.finish(changed > 0 ? `${changed} transition(s)` : 'nothing due');
+}
+
+async function tickRecord(
+  context: HandlerContext,
+  due: WorkItemRecord,
+  result: ResultBuilder,
+): Promise<void> {
+  const now = context.clock.now();
+  await change(context, due.workItemId, result, async (current, slots) => {
+    if (!current) return { ignore: 'gone' };
+    const draft = Draft.from(current, now);
+    switch (current.status) {
+      case 'new': {
+        if (current.updatedAt + context.settings.effectLease > now) return { ignore: 'triage retry not due' };
+        const error = await evaluate(context, draft, slots, 'tick');
+        if (error) result.errors.push(`${current.workItemId}: ${error}`);
+        return { draft, reason: draft.record.reason };
+      }
+      case 'waiting-clarification': {
+        const wait = draft.record.clarification;
+        if (!wait || wait.expiresAt > now) return { ignore: 'wait not expired' };
+        if (!wait.reminded) {
+          Object.assign(wait, { reminded: true, expiresAt: now + context.settings.clarification.wait });
+          draft.record.reason = 'reminded: no answer yet';
+          draft.addEffects({ kind: 'reply-thread', text: clarificationReminder(wait.question) });
+          return { draft, reason: 'reminded' };
+        }
+        const reason = 'nobody answered the clarification question';
+        dropObsoleteEffects(draft);
+        if (wait.threadId) draft.addEffects({ kind: 'reply-thread', text: clarificationClosed(reason) });
+        draft
+          .moveTo('failed', reason, 'tick')
+          .addEffects({ kind: 'comment', message: { type: 'gave-up-waiting' } });
+        return { draft, reason };
+      }
+      case 'queued':
+        if (draft.record.retryAt === undefined || draft.record.retryAt > now)
+          return { ignore: 'retry not due' };
+        delete draft.record.retryAt;
+        return { draft, reason: 'retry due' };
+      case 'dispatched':
+        return checkAgent(context, draft, now);
+      default:
+        return { ignore: 'nothing due' };
+    }
+  });
+}
+
+async function checkAgent(context: HandlerContext, draft: Draft, now: number) {
+  const dispatch = draft.record.dispatch;
+  if (!dispatch) return { ignore: 'no dispatch' };
+  if (now >= dispatch.dispatchedAt + context.settings.agents.timeout) {
+    failAttempt(context, draft, 'the agent timed out', 'tick');
+    return { draft, reason: draft.record.reason };
+  }
+  if (dispatch.exitedAt !== undefined && now >= dispatch.exitedAt + context.settings.agents.outputGrace) {
+    failAttempt(context, draft, 'the agent finished without a ready output', 'tick');
+    return { draft, reason: draft.record.reason };
+  }
+  if (now < dispatch.checkAt) return { ignore: 'agent check not due' };
+  dispatch.checkAt = now + context.settings.agents.checkInterval;
+  if (!dispatch.agentId || dispatch.exitedAt !== undefined)
+    return { draft, reason: 'agent check rescheduled' };
+  const status = await context.fleet.status(dispatch.agentId);
+  if (status.state === 'running') return { draft, reason: 'agent still running' };
+  if (status.state === 'exited' && status.exitCode === 0) {
+    Object.assign(dispatch, { exitedAt: now, exitCode: 0 });
+    return { draft, reason: 'agent finished; waiting for its output' };
+  }
+  const reason =
+    status.state === 'exited' ? `the agent exited with code ${status.exitCode}` : 'the fleet lost the agent';
+  failAttempt(context, draft, reason, 'tick');
+  return { draft, reason };
+}
+
+/** Frees slots whose holder does not hold them by its record (a crash between the two writes). */
+async function repairSlots(context: HandlerContext, result: ResultBuilder): Promise<void> {
+  const { store, tenant } = context;
+  const pools = [
+    TENANT_POOL,
+    ...context.settings.routes
+      .filter((route) => route.maxInFlight !== undefined)
+      .map((route) => routePool(route.name)),
+  ];
+  const now = context.clock.now();
+  for (const pool of pools) {
+    for (const slot of await store.listSlots(tenant, pool)) {
+      if (now - slot.acquiredAt < context.settings.effectLease) continue;
+      const record = await store.getRecord(tenant, slot.holder);
+      if (record?.status === 'dispatched' && record.dispatch?.pools.includes(pool)) continue;
+      if (await store.releaseSlot(tenant, pool, slot.holder))
+        result.effects.push(`repair release-slot ${pool} ${slot.holder}`);
+    }
+  }
+}
+
+/** Asks the output target about every running item's branch, for outputs whose events were missed. */
+async function reconcileOutputs(context: HandlerContext, result: ResultBuilder): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page = await context.store.listRecords(context.tenant, {
+      statuses: ['dispatched'],
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const record of page.records) {
+      if (!record.route || !record.dispatch) continue;
+      try {
+        const output = await context.outputs.findOutput(record.route.repository, record.dispatch.branch);
+        if (output && output.state !== 'draft')
+          await applyOutput(context, record.workItemId, output, 'tick', result);
+      } catch (error) {
+        result.errors.push(`${record.workItemId}: reconcile failed: ${errorMessage(error)}`);
+      }
+    }
+    cursor = page.cursor;
+  } while (cursor);
+}

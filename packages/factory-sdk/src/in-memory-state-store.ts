@@ -1,0 +1,156 @@
+import type { IndexKind, QueueEntry, RecordPage, SlotHolder, StateStore } from './ports/state-store.ts';
+import type { WorkItemRecord, WorkItemStatus } from './record.ts';
+
+interface TenantState {
+  records: Map<string, WorkItemRecord>;
+  index: Map<string, string>;
+  events: Map<string, number>;
+  queue: Map<string, QueueEntry>;
+  slots: Map<string, Map<string, number>>;
+}
+
+const clone = <T>(value: T): T => structuredClone(value);
+const queueKey = (entry: QueueEntry) => `${entry.enqueuedAt}\u0000${entry.workItemId}`;
+
+/**
+ * The reference StateStore: everything in one process's memory, copied in and out so no caller can
+ * change stored state by holding a reference. For tests and single-process use; state is lost on exit.
+ */
+export class InMemoryStateStore implements StateStore {
+  readonly #tenants = new Map<string, TenantState>();
+
+  #tenant(tenant: string): TenantState {
+    let state = this.#tenants.get(tenant);
+    if (!state) {
+      state = { records: new Map(), index: new Map(), events: new Map(), queue: new Map(), slots: new Map() };
+      this.#tenants.set(tenant, state);
+    }
+    return state;
+  }
+
+  async ping(): Promise<void> {}
+
+  async getRecord(tenant: string, workItemId: string): Promise<WorkItemRecord | undefined> {
+    const record = this.#tenant(tenant).records.get(workItemId);
+    return record && clone(record);
+  }
+
+  async createRecord(tenant: string, record: WorkItemRecord): Promise<boolean> {
+    const records = this.#tenant(tenant).records;
+    if (records.has(record.workItemId)) return false;
+    records.set(record.workItemId, clone(record));
+    return true;
+  }
+
+  async updateRecord(tenant: string, record: WorkItemRecord, expectedVersion: number): Promise<boolean> {
+    const records = this.#tenant(tenant).records;
+    if (records.get(record.workItemId)?.version !== expectedVersion) return false;
+    records.set(record.workItemId, clone(record));
+    return true;
+  }
+
+  async listRecords(
+    tenant: string,
+    query: { statuses?: readonly WorkItemStatus[]; limit?: number; cursor?: string } = {},
+  ): Promise<RecordPage> {
+    const limit = query.limit ?? 100;
+    const matching = [...this.#tenant(tenant).records.values()]
+      .filter((record) => !query.statuses || query.statuses.includes(record.status))
+      .filter((record) => query.cursor === undefined || record.workItemId > query.cursor)
+      .sort((a, b) => (a.workItemId < b.workItemId ? -1 : a.workItemId > b.workItemId ? 1 : 0));
+    const page = matching.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      records: page.map(clone),
+      ...(matching.length > limit && last ? { cursor: last.workItemId } : {}),
+    };
+  }
+
+  async listDue(tenant: string, now: number, limit: number): Promise<WorkItemRecord[]> {
+    return [...this.#tenant(tenant).records.values()]
+      .filter((record) => record.wakeAt !== undefined && record.wakeAt <= now)
+      .sort((a, b) => (a.wakeAt as number) - (b.wakeAt as number))
+      .slice(0, limit)
+      .map(clone);
+  }
+
+  async putIndex(tenant: string, kind: IndexKind, value: string, workItemId: string): Promise<void> {
+    this.#tenant(tenant).index.set(`${kind}\u0000${value}`, workItemId);
+  }
+
+  async getIndex(tenant: string, kind: IndexKind, value: string): Promise<string | undefined> {
+    return this.#tenant(tenant).index.get(`${kind}\u0000${value}`);
+  }
+
+  async deleteIndex(tenant: string, kind: IndexKind, value: string): Promise<void> {
+    this.#tenant(tenant).index.delete(`${kind}\u0000${value}`);
+  }
+
+  async rememberEvent(
+    tenant: string,
+    key: string,
+    options: { now: number; expiresAt: number },
+  ): Promise<boolean> {
+    const events = this.#tenant(tenant).events;
+    const expiresAt = events.get(key);
+    if (expiresAt !== undefined && expiresAt > options.now) return false;
+    events.set(key, options.expiresAt);
+    return true;
+  }
+
+  async forgetEvent(tenant: string, key: string): Promise<void> {
+    this.#tenant(tenant).events.delete(key);
+  }
+
+  async enqueue(tenant: string, entry: QueueEntry): Promise<void> {
+    const queue = this.#tenant(tenant).queue;
+    const key = queueKey(entry);
+    if (!queue.has(key)) queue.set(key, { workItemId: entry.workItemId, enqueuedAt: entry.enqueuedAt });
+  }
+
+  async listQueue(tenant: string, limit: number): Promise<QueueEntry[]> {
+    return [...this.#tenant(tenant).queue.values()]
+      .sort((a, b) =>
+        a.enqueuedAt !== b.enqueuedAt
+          ? a.enqueuedAt - b.enqueuedAt
+          : a.workItemId < b.workItemId
+            ? -1
+            : a.workItemId > b.workItemId
+              ? 1
+              : 0,
+      )
+      .slice(0, limit)
+      .map(clone);
+  }
+
+  async dequeue(tenant: string, entry: QueueEntry): Promise<boolean> {
+    return this.#tenant(tenant).queue.delete(queueKey(entry));
+  }
+
+  async acquireSlot(
+    tenant: string,
+    pool: string,
+    holder: string,
+    options: { limit: number; now: number },
+  ): Promise<boolean> {
+    const slots = this.#tenant(tenant).slots;
+    let holders = slots.get(pool);
+    if (!holders) {
+      holders = new Map();
+      slots.set(pool, holders);
+    }
+    if (holders.has(holder)) return true;
+    if (holders.size >= options.limit) return false;
+    holders.set(holder, options.now);
+    return true;
+  }
+
+  async releaseSlot(tenant: string, pool: string, holder: string): Promise<boolean> {
+    return this.#tenant(tenant).slots.get(pool)?.delete(holder) ?? false;
+  }
+
+  async listSlots(tenant: string, pool: string): Promise<SlotHolder[]> {
+    const holders = this.#tenant(tenant).slots.get(pool) ?? new Map<string, number>();
+    return [...holders].map(([holder, acquiredAt]) => ({ holder, acquiredAt }));
+  }
+}

@@ -1,0 +1,29 @@
+export { DEFAULT_TASK_TEXT, DefaultTaskTemplate, type TemplateOptions } from './default-task-template.ts';
+export { durationSchema, parseDuration } from './duration.ts';
+export * from './events.ts';
+export { createFactory, type Factory, type FactoryOptions } from './factory.ts';
+export { InMemoryStateStore } from './in-memory-state-store.ts';
+export { assertTransition, canTransition, IllegalTransitionError, TRANSITIONS } from './lifecycle.ts';
+export type { FactoryPorts } from './pipeline/context.ts';
+export type { HandleResult, Transition } from './pipeline/result.ts';
+export type { ClarificationChannel, OpenedThread } from './ports/clarification-channel.ts';
+export { type Clock, systemClock } from './ports/clock.ts';
+export * from './ports/connection.ts';
+export type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from './ports/fleet-client.ts';
+export { type LogFields, type Logger, silentLogger } from './ports/logger.ts';
+export type { OutputTarget } from './ports/output-target.ts';
+export type { IndexKind, QueueEntry, RecordPage, SlotHolder, StateStore } from './ports/state-store.ts';
+export type { RenderOptions, TaskTemplate } from './ports/task-template.ts';
+export type {
+  ClarificationAnswer,
+  RouteDecision,
+  Triage,
+  TriageDecision,
+  TriageInput,
+} from './ports/triage.ts';
+export type { WorkItemProvider, WritebackState } from './ports/work-item-provider.ts';
+export * from './record.ts';
+export { matchRoute, RuleTriage } from './rule-triage.ts';
+export * from './settings.ts';
+export { traceIdFor } from './trace.ts';
+export * from './work-item.ts';

@@ -1,0 +1,39 @@
+import type { WorkItemRecord } from '../record.ts';
+import { type Committed, commitRecord, type Decision } from './commit.ts';
+import type { HandlerContext } from './context.ts';
+import { resumeEffects, runEffects } from './effects.ts';
+import type { ResultBuilder } from './result.ts';
+import type { SlotTracker } from './slots.ts';
+
+/**
+ * One step of a handler: decide and write the record's next version, then perform its effects (or take
+ * over effects a crashed handler left behind). Everything it did goes into `result`.
+ */
+export async function change(
+  context: HandlerContext,
+  workItemId: string,
+  result: ResultBuilder,
+  decide: (current: WorkItemRecord | undefined, slots: SlotTracker) => Promise<Decision>,
+): Promise<Committed> {
+  const committed = await commitRecord(context, workItemId, decide);
+  if (committed.wrote) {
+    result.wrote = true;
+    result.transitions.push(...(committed.draft?.transitions ?? []));
+    context.logger.info('work item changed', {
+      tenant: context.tenant,
+      workItemId,
+      status: committed.record?.status,
+      reason: committed.reason,
+    });
+  }
+  const record = committed.record;
+  if (!record || record.pending.length === 0) return committed;
+  const ownsLease = record.leaseOwner === context.owner && (record.leaseUntil ?? 0) > context.clock.now();
+  const outcome = ownsLease ? await runEffects(context, record) : await resumeEffects(context, record);
+  if (outcome) {
+    result.effects.push(...outcome.performed);
+    if (outcome.error) result.errors.push(`${workItemId}: ${outcome.error}`);
+    return { ...committed, record: outcome.record };
+  }
+  return committed;
+}

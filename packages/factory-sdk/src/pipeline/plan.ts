@@ -1,0 +1,228 @@
+import type { RouteDecision } from '../ports/triage.ts';
+import type { WorkItemRecord } from '../record.ts';
+import type { HandlerContext } from './context.ts';
+import { routePool, TENANT_POOL } from './context.ts';
+import type { Draft } from './drafts.ts';
+import { clarificationAcknowledgement, clarificationClosed } from './messages.ts';
+import type { SlotTracker } from './slots.ts';
+
+const DEFAULT_QUESTION = 'What exactly should change, and how will we know it is done?';
+
+/** The slots a dispatch on `route` must hold: the route's own pool (if it has a limit), then the tenant's. */
+export function poolsFor(context: HandlerContext, route: RouteDecision): { pool: string; limit: number }[] {
+  const pools = [{ pool: TENANT_POOL, limit: context.settings.limits.maxInFlight }];
+  if (route.maxInFlight !== undefined)
+    pools.unshift({ pool: routePool(route.name), limit: route.maxInFlight });
+  return pools;
+}
+
+/** Drops what a status left behind unperformed that makes no sense once the item leaves it. */
+export function dropObsoleteEffects(draft: Draft): void {
+  draft.record.pending = draft.record.pending.filter(
+    (effect) =>
+      !['spawn', 'open-thread', 'reply-thread', 'set-state', 'enqueue'].includes(effect.kind) &&
+      !(effect.kind === 'comment' && ['clarification-asked', 'dispatched'].includes(effect.message.type)),
+  );
+}
+
+/** Takes the slots and moves the draft to `dispatched`; returns the full pool when there is no slot. */
+export async function tryDispatch(
+  context: HandlerContext,
+  draft: Draft,
+  slots: SlotTracker,
+  event: string,
+): Promise<{ dispatched: true } | { dispatched: false; fullPool: string }> {
+  const record = draft.record;
+  const route = record.route;
+  if (!route) throw new Error(`work item ${record.workItemId}: dispatch without a route`);
+  const pools = poolsFor(context, route);
+  const taken = await slots.acquire(pools);
+  if (!taken.ok) return { dispatched: false, fullPool: taken.pool };
+
+  const now = context.clock.now();
+  const queuedAt = record.status === 'queued' ? record.queuedAt : undefined;
+  const attempt = record.attempts + 1;
+  record.attempts = attempt;
+  record.dispatch = {
+    attempt,
+    idempotencyKey: `${context.tenant}/${record.workItemId}/r${record.run}/a${attempt}`,
+    branch: context.template.branchName(record.item),
+    pools: pools.map((entry) => entry.pool),
+    dispatchedAt: now,
+    checkAt: now + context.settings.agents.checkInterval,
+  };
+  delete record.queuedAt;
+  delete record.retryAt;
+  delete record.output;
+  draft.moveTo(
+    'dispatched',
+    attempt === 1 ? `dispatched to ${route.name}` : `attempt ${attempt} dispatched`,
+    event,
+  );
+  if (queuedAt !== undefined) draft.addEffects({ kind: 'dequeue', enqueuedAt: queuedAt });
+  if (attempt === 1) {
+    draft.addEffects(
+      { kind: 'set-state', state: 'dispatched' },
+      { kind: 'spawn' },
+      { kind: 'comment', message: { type: 'dispatched' } },
+    );
+  } else {
+    draft.addEffects({ kind: 'spawn' });
+  }
+  return { dispatched: true };
+}
+
+export function queue(context: HandlerContext, draft: Draft, reason: string, event: string): void {
+  draft.record.queuedAt = context.clock.now();
+  draft.moveTo('queued', reason, event);
+  draft.addEffects({ kind: 'enqueue' });
+}
+
+/**
+ * Dispatches a newly decided item, or queues it behind the items already waiting (arrival order) or
+ * when no slot is free.
+ */
+export async function dispatchOrQueue(
+  context: HandlerContext,
+  draft: Draft,
+  slots: SlotTracker,
+  event: string,
+): Promise<void> {
+  const waiting = await context.store.listQueue(context.tenant, 1);
+  if (waiting.length > 0 && waiting[0]?.workItemId !== draft.record.workItemId) {
+    queue(context, draft, 'queued behind earlier items', event);
+    return;
+  }
+  const outcome = await tryDispatch(context, draft, slots, event);
+  if (!outcome.dispatched) queue(context, draft, `no free slot in ${outcome.fullPool}`, event);
+}
+
+export type EvaluateOptions = {
+  /** False when re-triaging an edit while waiting: dispatch if now clear, but do not ask again. */
+  mayAsk: boolean;
+};
+
+/**
+ * Triage the draft's item and act on the decision: ask, dispatch, queue or fail. Returns the triage
+ * error, if triage itself failed (the draft is then left in `new` for the tick to retry).
+ */
+export async function evaluate(
+  context: HandlerContext,
+  draft: Draft,
+  slots: SlotTracker,
+  event: string,
+  options: EvaluateOptions = { mayAsk: true },
+): Promise<string | undefined> {
+  const record = draft.record;
+  let decision: Awaited<ReturnType<HandlerContext['triage']['triage']>>;
+  try {
+    decision = await context.triage.triage({
+      item: record.item,
+      answers: record.clarification?.answers ?? [],
+    });
+  } catch (error) {
+    const message = `triage failed: ${error instanceof Error ? error.message : String(error)}`;
+    if (record.status === 'new') record.reason = message;
+    else if (record.status === 'waiting-clarification') draft.moveTo('new', message, event);
+    return message;
+  }
+  const wasWaiting =
+    record.status === 'waiting-clarification' ||
+    (record.status === 'new' && record.clarification !== undefined);
+  if (!decision.route) {
+    dropObsoleteEffects(draft);
+    const reason = `no route matches (${decision.reasons.join('; ') || 'no rule applies'})`;
+    if (wasWaiting && record.clarification?.threadId)
+      draft.addEffects({ kind: 'reply-thread', text: clarificationClosed(reason) });
+    draft
+      .moveTo('failed', reason, event)
+      .addEffects({ kind: 'comment', message: { type: 'failed', reason } });
+    return undefined;
+  }
+  record.route = decision.route;
+  const rounds = record.clarification?.rounds ?? 0;
+  const unclear = decision.confidence < context.settings.clarification.confidenceThreshold;
+  if (unclear && rounds < context.settings.clarification.maxRounds) {
+    if (options.mayAsk) ask(context, draft, decision.question ?? DEFAULT_QUESTION, event);
+    else record.reason = `still unclear (confidence ${decision.confidence.toFixed(2)})`;
+    return undefined;
+  }
+  if (wasWaiting && record.clarification?.threadId) {
+    draft.addEffects({ kind: 'reply-thread', text: clarificationAcknowledgement() });
+  }
+  await dispatchOrQueue(context, draft, slots, event);
+  return undefined;
+}
+
+function ask(context: HandlerContext, draft: Draft, question: string, event: string): void {
+  const record = draft.record;
+  const now = context.clock.now();
+  const expiresAt = now + context.settings.clarification.wait;
+  const existing = record.clarification;
+  if (existing?.threadId || (existing && record.pending.some((effect) => effect.kind === 'open-thread'))) {
+    Object.assign(existing, {
+      question,
+      rounds: existing.rounds + 1,
+      askedAt: now,
+      expiresAt,
+      reminded: false,
+    });
+    if (record.status !== 'waiting-clarification')
+      draft.moveTo('waiting-clarification', `asked again (round ${existing.rounds})`, event);
+    else record.reason = `asked again (round ${existing.rounds})`;
+    draft.addEffects({ kind: 'reply-thread', text: question });
+    return;
+  }
+  record.clarification = {
+    question,
+    askedAt: now,
+    expiresAt,
+    rounds: 1,
+    reminded: false,
+    answers: existing?.answers ?? [],
+  };
+  draft.moveTo('waiting-clarification', 'unclear: asked for clarification', event);
+  draft.addEffects({ kind: 'open-thread' }, { kind: 'comment', message: { type: 'clarification-asked' } });
+}
+
+/** The agent's attempt ended without success: retry while attempts remain, then fail. */
+export function failAttempt(context: HandlerContext, draft: Draft, reason: string, event: string): void {
+  const record = draft.record;
+  const dispatch = record.dispatch;
+  dropObsoleteEffects(draft);
+  if (dispatch?.agentId) draft.addEffects({ kind: 'release-agent', agentId: dispatch.agentId });
+  if (dispatch) draft.addEffects({ kind: 'release-slots', pools: dispatch.pools });
+  if (record.attempts < context.settings.retry.maxAttempts) {
+    const retryAt = context.clock.now() + context.settings.retry.backoff * 2 ** (record.attempts - 1);
+    record.retryAt = retryAt;
+    record.queuedAt = retryAt;
+    draft.moveTo('queued', `attempt ${record.attempts} failed (${reason}); retrying`, event);
+    draft.addEffects({ kind: 'comment', message: { type: 'retrying', reason } }, { kind: 'enqueue' });
+    return;
+  }
+  draft.moveTo('failed', reason, event).addEffects({ kind: 'comment', message: { type: 'failed', reason } });
+}
+
+/** Stops whatever the item has going and cancels it. */
+export function cancel(draft: Draft, reason: string, event: string): void {
+  const record = draft.record;
+  const from = record.status;
+  dropObsoleteEffects(draft);
+  if (from === 'waiting-clarification' && record.clarification?.threadId) {
+    draft.addEffects({ kind: 'reply-thread', text: clarificationClosed(reason) });
+  }
+  if (from === 'queued' && record.queuedAt !== undefined)
+    draft.addEffects({ kind: 'dequeue', enqueuedAt: record.queuedAt });
+  if (from === 'dispatched' && record.dispatch) {
+    if (record.dispatch.agentId)
+      draft.addEffects({ kind: 'release-agent', agentId: record.dispatch.agentId });
+    draft.addEffects({ kind: 'release-slots', pools: record.dispatch.pools });
+    draft.addEffects({ kind: 'comment', message: { type: 'cancelled', reason } });
+  }
+  draft.moveTo('cancelled', reason, event);
+}
+
+/** True while the record holds slots that a drain could hand to the next item once freed. */
+export function holdsSlots(record: WorkItemRecord | undefined): boolean {
+  return record?.status === 'dispatched';
+}

@@ -1,0 +1,30 @@
+import type { RouteDecision } from './triage.ts';
+
+export interface SpawnRequest {
+  /** Derived from tenant, work item, run and attempt: the same on every retry, so a fleet starts one agent. */
+  idempotencyKey: string;
+  tenant: string;
+  workItemId: string;
+  workItemKey: string;
+  attempt: number;
+  route: RouteDecision;
+  branch: string;
+  task: string;
+  traceId?: string;
+}
+
+export interface SpawnedAgent {
+  agentId: string;
+}
+
+export type AgentStatus = { state: 'running' } | { state: 'exited'; exitCode: number } | { state: 'unknown' };
+
+/** Where agents run: a local process pool, a remote fleet, a CI workflow. */
+export interface FleetClient {
+  readonly name: string;
+  /** Idempotent by `request.idempotencyKey`: a retried spawn returns the agent the first call started. */
+  spawn(request: SpawnRequest): Promise<SpawnedAgent>;
+  status(agentId: string): Promise<AgentStatus>;
+  /** Stops the agent if it still runs and frees what it holds; releasing an unknown agent is not an error. */
+  release(agentId: string): Promise<void>;
+}

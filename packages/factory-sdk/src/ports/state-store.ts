@@ -1,0 +1,84 @@
+import type { WorkItemRecord, WorkItemStatus } from '../record.ts';
+
+/** Secondary lookups from an outside id to a work item id. */
+export type IndexKind = 'thread' | 'agent' | 'key';
+
+export interface QueueEntry {
+  workItemId: string;
+  /** Epoch milliseconds; the queue is ordered by it, then by `workItemId`. */
+  enqueuedAt: number;
+}
+
+export interface SlotHolder {
+  holder: string;
+  acquiredAt: number;
+}
+
+export interface RecordPage {
+  records: WorkItemRecord[];
+  /** Pass back to read the next page; absent on the last one. */
+  cursor?: string;
+}
+
+/**
+ * Durable state, every key scoped by tenant. Each method is one atomic operation on one item, so a
+ * store without multi-item transactions can implement all of it; the core never needs two writes to
+ * land together and repairs what a crash between two writes leaves behind.
+ *
+ * Times (`now`, `expiresAt`) are passed in, so a store never reads a clock of its own.
+ */
+export interface StateStore {
+  /** Resolves when the store is reachable; rejects with the reason otherwise. */
+  ping(): Promise<void>;
+
+  // Work item records: the state machine, guarded by version.
+  getRecord(tenant: string, workItemId: string): Promise<WorkItemRecord | undefined>;
+  /** Stores `record` (whose version is 1) only if none exists for its id. True if stored. */
+  createRecord(tenant: string, record: WorkItemRecord): Promise<boolean>;
+  /** Stores `record` only if the stored version equals `expectedVersion`. True if stored. */
+  updateRecord(tenant: string, record: WorkItemRecord, expectedVersion: number): Promise<boolean>;
+  /** Records, optionally only those in `statuses`, ordered by work item id. May lag behind writes. */
+  listRecords(
+    tenant: string,
+    query?: { statuses?: readonly WorkItemStatus[]; limit?: number; cursor?: string },
+  ): Promise<RecordPage>;
+  /** Records whose `wakeAt` is at or before `now`, earliest first. May lag behind writes. */
+  listDue(tenant: string, now: number, limit: number): Promise<WorkItemRecord[]>;
+
+  // Lookups: thread → item, agent → item, key → item.
+  putIndex(tenant: string, kind: IndexKind, value: string, workItemId: string): Promise<void>;
+  getIndex(tenant: string, kind: IndexKind, value: string): Promise<string | undefined>;
+  deleteIndex(tenant: string, kind: IndexKind, value: string): Promise<void>;
+
+  // De-duplication of deliveries.
+  /**
+   * Records `key` until `expiresAt`. True if it was absent (or had expired at `now`), false if a live
+   * record of it exists: the caller has seen this delivery before.
+   */
+  rememberEvent(tenant: string, key: string, options: { now: number; expiresAt: number }): Promise<boolean>;
+  /** Forgets `key`, so a delivery whose handling failed is processed when the sender retries it. */
+  forgetEvent(tenant: string, key: string): Promise<void>;
+
+  // The dispatch queue, ordered by arrival.
+  /** Adds the entry unless the same (workItemId, enqueuedAt) is already there. */
+  enqueue(tenant: string, entry: QueueEntry): Promise<void>;
+  /** The first `limit` entries by (enqueuedAt, workItemId). */
+  listQueue(tenant: string, limit: number): Promise<QueueEntry[]>;
+  /** Removes the entry; true if it was there. */
+  dequeue(tenant: string, entry: QueueEntry): Promise<boolean>;
+
+  // Concurrency slots.
+  /**
+   * Takes a slot in `pool` for `holder` if fewer than `limit` are held. Idempotent: a holder that
+   * already has a slot keeps it and gets true.
+   */
+  acquireSlot(
+    tenant: string,
+    pool: string,
+    holder: string,
+    options: { limit: number; now: number },
+  ): Promise<boolean>;
+  /** Frees the holder's slot; true if it held one. */
+  releaseSlot(tenant: string, pool: string, holder: string): Promise<boolean>;
+  listSlots(tenant: string, pool: string): Promise<SlotHolder[]>;
+}

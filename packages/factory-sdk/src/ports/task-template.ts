@@ -1,0 +1,17 @@
+import type { OutputSnapshot, WorkItem } from '../work-item.ts';
+import type { ClarificationAnswer, RouteDecision } from './triage.ts';
+
+export interface RenderOptions {
+  branch: string;
+  attempt: number;
+  answers: readonly ClarificationAnswer[];
+}
+
+/** The agent's instructions, and the rule that links its output back to the work item. */
+export interface TaskTemplate {
+  render(item: WorkItem, route: RouteDecision, options: RenderOptions): string;
+  /** The branch the agent must push to; it carries the item's key so the output can be linked back. */
+  branchName(item: WorkItem): string;
+  /** The work item key an output belongs to, from its branch, title or body; `undefined` if none. */
+  findWorkItemKey(output: Pick<OutputSnapshot, 'branch' | 'title' | 'body'>): string | undefined;
+}

@@ -1,0 +1,123 @@
+import type { ClarificationAnswer, RouteDecision } from './ports/triage.ts';
+import type { OutputState, WorkItem } from './work-item.ts';
+
+/** Where the factory is with one work item. The transitions between them are in `lifecycle.ts`. */
+export type WorkItemStatus =
+  | 'new'
+  | 'waiting-clarification'
+  | 'queued'
+  | 'dispatched'
+  | 'done'
+  | 'failed'
+  | 'cancelled';
+
+export const WORK_ITEM_STATUSES: readonly WorkItemStatus[] = [
+  'new',
+  'waiting-clarification',
+  'queued',
+  'dispatched',
+  'done',
+  'failed',
+  'cancelled',
+];
+
+export const TERMINAL_STATUSES: readonly WorkItemStatus[] = ['done', 'failed', 'cancelled'];
+
+export interface ClarificationWait {
+  question: string;
+  threadId?: string;
+  threadUrl?: string;
+  askedAt: number;
+  expiresAt: number;
+  /** How many questions have been asked in this run. */
+  rounds: number;
+  reminded: boolean;
+  answers: ClarificationAnswer[];
+}
+
+export interface DispatchInfo {
+  attempt: number;
+  idempotencyKey: string;
+  branch: string;
+  /** The concurrency pools whose slots this dispatch holds. */
+  pools: string[];
+  dispatchedAt: number;
+  agentId?: string;
+  exitedAt?: number;
+  exitCode?: number;
+  /** When the tick next asks the fleet whether the agent still runs. */
+  checkAt: number;
+}
+
+/** A message the factory writes to the work item; rendered when the effect runs, from the record. */
+export type CommentMessage =
+  | { type: 'clarification-asked' }
+  | { type: 'dispatched' }
+  | { type: 'completed' }
+  | { type: 'retrying'; reason: string }
+  | { type: 'failed'; reason: string }
+  | { type: 'gave-up-waiting' }
+  | { type: 'cancelled'; reason: string };
+
+/**
+ * A side effect recorded before it is performed (an outbox), so that a crash between the state change
+ * and the effect is finished by the next delivery or tick. `id` is unique within the record and makes
+ * the effect's idempotency key.
+ */
+export type PendingEffect = { id: string } & (
+  | { kind: 'set-state'; state: 'dispatched' | 'done' }
+  | { kind: 'comment'; message: CommentMessage }
+  | { kind: 'open-thread' }
+  | { kind: 'reply-thread'; text: string }
+  | { kind: 'spawn' }
+  | { kind: 'release-agent'; agentId: string }
+  | { kind: 'release-slots'; pools: string[] }
+  | { kind: 'enqueue' }
+  | { kind: 'dequeue'; enqueuedAt: number }
+);
+
+export type PendingEffectKind = PendingEffect['kind'];
+
+export interface HistoryEntry {
+  at: number;
+  from: WorkItemStatus | null;
+  to: WorkItemStatus;
+  event: string;
+  reason: string;
+}
+
+export interface OutputLink {
+  id: string;
+  url: string;
+  state: OutputState;
+}
+
+/** Everything the factory knows about one work item; the unit of compare-and-set. */
+export interface WorkItemRecord {
+  workItemId: string;
+  /** Starts at 1; each successful write stores version + 1. */
+  version: number;
+  /** Increments each time a finished item becomes ready again: one dispatch at most per run. */
+  run: number;
+  status: WorkItemStatus;
+  reason: string;
+  item: WorkItem;
+  route?: RouteDecision;
+  clarification?: ClarificationWait;
+  queuedAt?: number;
+  /** A queued retry may not start before this time. */
+  retryAt?: number;
+  attempts: number;
+  dispatch?: DispatchInfo;
+  output?: OutputLink;
+  pending: PendingEffect[];
+  /** An instance is performing `pending` until this time; after it, anyone may take over. */
+  leaseUntil?: number;
+  /** Which handler invocation holds the lease. */
+  leaseOwner?: string;
+  /** The earliest time the tick must look at this record; absent when nothing is due. */
+  wakeAt?: number;
+  history: HistoryEntry[];
+  createdAt: number;
+  updatedAt: number;
+}

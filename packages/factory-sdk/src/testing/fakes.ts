@@ -1,0 +1,194 @@
+import type { ClarificationChannel, OpenedThread } from '../ports/clarification-channel.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { ConnectionStatus, WriteOptions } from '../ports/connection.ts';
+import type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from '../ports/fleet-client.ts';
+import type { LogFields, Logger } from '../ports/logger.ts';
+import type { OutputTarget } from '../ports/output-target.ts';
+import type { WorkItemProvider, WritebackState } from '../ports/work-item-provider.ts';
+import type { OutputSnapshot, WorkItem } from '../work-item.ts';
+
+const connected = async (): Promise<ConnectionStatus> => ({ state: 'connected', identity: 'fake' });
+
+/** A clock tests move by hand. */
+export class FakeClock implements Clock {
+  #now: number;
+  constructor(start = Date.parse('2026-01-01T00:00:00.000Z')) {
+    this.#now = start;
+  }
+  now(): number {
+    return this.#now;
+  }
+  advance(ms: number): void {
+    this.#now += ms;
+  }
+}
+
+/** Keeps log lines for assertions. */
+export class MemoryLogger implements Logger {
+  readonly lines: { level: string; message: string; fields: LogFields }[] = [];
+  debug(message: string, fields: LogFields = {}) {
+    this.lines.push({ level: 'debug', message, fields });
+  }
+  info(message: string, fields: LogFields = {}) {
+    this.lines.push({ level: 'info', message, fields });
+  }
+  warn(message: string, fields: LogFields = {}) {
+    this.lines.push({ level: 'warn', message, fields });
+  }
+  error(message: string, fields: LogFields = {}) {
+    this.lines.push({ level: 'error', message, fields });
+  }
+}
+
+/**
+ * A tracker in memory. Writes honour the idempotency key the way a real provider must: the same key
+ * twice is one write. `writeCalls` counts every call, `comments` what actually landed.
+ */
+export class FakeWorkItemProvider implements WorkItemProvider {
+  readonly provider = 'fake-tracker';
+  readonly requiredScopes = ['read', 'write'] as const;
+  readonly items = new Map<string, WorkItem>();
+  readonly comments: { workItemId: string; body: string; key: string }[] = [];
+  readonly states: { workItemId: string; state: WritebackState; key: string }[] = [];
+  writeCalls = 0;
+  readonly #seen = new Set<string>();
+  readonly #readyLabel: string;
+
+  constructor(options: { readyLabel?: string } = {}) {
+    this.#readyLabel = options.readyLabel ?? 'factory';
+  }
+
+  checkConnection = connected;
+  connect = connected;
+
+  isReadyForDispatch(item: WorkItem): boolean {
+    return item.state === 'todo' && item.labels.includes(this.#readyLabel);
+  }
+
+  async setState(item: WorkItem, state: WritebackState, options: WriteOptions): Promise<void> {
+    this.writeCalls++;
+    if (this.#once(options)) this.states.push({ workItemId: item.id, state, key: options.idempotencyKey });
+  }
+
+  async postComment(item: WorkItem, body: string, options: WriteOptions): Promise<void> {
+    this.writeCalls++;
+    if (this.#once(options)) this.comments.push({ workItemId: item.id, body, key: options.idempotencyKey });
+  }
+
+  async getWorkItem(ref: string): Promise<WorkItem | undefined> {
+    return this.items.get(ref) ?? [...this.items.values()].find((item) => item.key === ref);
+  }
+
+  commentsFor(workItemId: string): string[] {
+    return this.comments
+      .filter((comment) => comment.workItemId === workItemId)
+      .map((comment) => comment.body);
+  }
+
+  #once(options: WriteOptions): boolean {
+    if (this.#seen.has(options.idempotencyKey)) return false;
+    this.#seen.add(options.idempotencyKey);
+    return true;
+  }
+}
+
+/** A chat in memory: threads and the factory's messages in them. */
+export class FakeClarificationChannel implements ClarificationChannel {
+  readonly provider = 'fake-chat';
+  readonly requiredScopes = ['chat:write'] as const;
+  readonly threads = new Map<string, { workItemId: string; question: string; replies: string[] }>();
+  readonly #byKey = new Map<string, string>();
+  readonly #replyKeys = new Set<string>();
+  writeCalls = 0;
+
+  checkConnection = connected;
+  connect = connected;
+
+  async openThread(item: WorkItem, question: string, options: WriteOptions): Promise<OpenedThread> {
+    this.writeCalls++;
+    let threadId = this.#byKey.get(options.idempotencyKey);
+    if (!threadId) {
+      threadId = `thread-${this.threads.size + 1}`;
+      this.#byKey.set(options.idempotencyKey, threadId);
+      this.threads.set(threadId, { workItemId: item.id, question, replies: [] });
+    }
+    return { threadId, url: `https://chat.example/${threadId}` };
+  }
+
+  async reply(threadId: string, text: string, options: WriteOptions): Promise<void> {
+    this.writeCalls++;
+    if (this.#replyKeys.has(options.idempotencyKey)) return;
+    this.#replyKeys.add(options.idempotencyKey);
+    this.threads.get(threadId)?.replies.push(text);
+  }
+
+  threadFor(workItemId: string): string | undefined {
+    return [...this.threads].find(([, thread]) => thread.workItemId === workItemId)?.[0];
+  }
+}
+
+/** Pull requests in memory. */
+export class FakeOutputTarget implements OutputTarget {
+  readonly provider = 'fake-code-host';
+  readonly requiredScopes = ['repo'] as const;
+  readonly outputs = new Map<string, OutputSnapshot & { repository: string }>();
+
+  checkConnection = connected;
+  connect = connected;
+
+  async getOutput(id: string): Promise<OutputSnapshot | undefined> {
+    return this.outputs.get(id);
+  }
+
+  async findOutput(repository: string, branch: string): Promise<OutputSnapshot | undefined> {
+    return [...this.outputs.values()].find(
+      (output) => output.repository === repository && output.branch === branch,
+    );
+  }
+}
+
+/** A fleet that starts nothing: it remembers agents by idempotency key, so a retried spawn is one agent. */
+export class FakeFleet implements FleetClient {
+  readonly name = 'fake-fleet';
+  readonly agents = new Map<string, { request: SpawnRequest; status: AgentStatus; released: boolean }>();
+  readonly #byKey = new Map<string, string>();
+  spawnCalls = 0;
+  /** The most agents running (spawned, not exited or released) at any moment. */
+  peakRunning = 0;
+
+  async spawn(request: SpawnRequest): Promise<SpawnedAgent> {
+    this.spawnCalls++;
+    const existing = this.#byKey.get(request.idempotencyKey);
+    if (existing) return { agentId: existing };
+    const agentId = `agent-${this.agents.size + 1}`;
+    this.#byKey.set(request.idempotencyKey, agentId);
+    this.agents.set(agentId, { request, status: { state: 'running' }, released: false });
+    this.peakRunning = Math.max(this.peakRunning, this.running().length);
+    return { agentId };
+  }
+
+  async status(agentId: string): Promise<AgentStatus> {
+    return this.agents.get(agentId)?.status ?? { state: 'unknown' };
+  }
+
+  async release(agentId: string): Promise<void> {
+    const agent = this.agents.get(agentId);
+    if (agent) agent.released = true;
+  }
+
+  /** Marks an agent as exited, as the real process would. */
+  exit(agentId: string, exitCode: number): void {
+    const agent = this.agents.get(agentId);
+    if (agent) agent.status = { state: 'exited', exitCode };
+  }
+
+  running(): string[] {
+    return [...this.agents]
+      .filter(([, agent]) => agent.status.state === 'running' && !agent.released)
+      .map(([id]) => id);
+  }
+
+  agentsFor(workItemId: string): string[] {
+    return [...this.agents].filter(([, agent]) => agent.request.workItemId === workItemId).map(([id]) => id);
+  }
+}

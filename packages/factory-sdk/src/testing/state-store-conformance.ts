@@ -1,0 +1,329 @@
+import { describe, expect, it } from 'vitest';
+import type { StateStore } from '../ports/state-store.ts';
+import { sampleRecord } from './sample-record.ts';
+
+export type StoreFactory = () => StateStore | Promise<StateStore>;
+
+export interface ConformanceCheck {
+  name: string;
+  run(makeStore: StoreFactory): Promise<void>;
+}
+
+/** Fresh tenant ids per check, so a store shared between checks still starts empty for each. */
+let tenantCounter = 0;
+function tenants(): [string, string] {
+  tenantCounter += 1;
+  const salt = `${Date.now().toString(36)}-${tenantCounter}-${Math.random().toString(36).slice(2, 8)}`;
+  return [`tenant-a-${salt}`, `tenant-b-${salt}`];
+}
+
+const CONCURRENCY = 20;
+
+/** Every behaviour a StateStore must have, as plain checks (so a test can also run them against a broken store). */
+export const stateStoreChecks: readonly ConformanceCheck[] = [
+  {
+    name: 'ping resolves when the store is reachable',
+    async run(makeStore) {
+      await expect((await makeStore()).ping()).resolves.toBeUndefined();
+    },
+  },
+  {
+    name: 'a created record reads back equal, and an unknown id reads as undefined',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      const record = sampleRecord('w-1', { wakeAt: 500, pending: [{ id: 'r1.v1.spawn', kind: 'spawn' }] });
+      expect(await store.createRecord(tenant, record)).toBe(true);
+      expect(await store.getRecord(tenant, 'w-1')).toEqual(record);
+      expect(await store.getRecord(tenant, 'w-unknown')).toBeUndefined();
+    },
+  },
+  {
+    name: 'create is conditional: a second create for the same id changes nothing',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      const first = sampleRecord('w-1', { reason: 'first' });
+      expect(await store.createRecord(tenant, first)).toBe(true);
+      expect(await store.createRecord(tenant, sampleRecord('w-1', { reason: 'second' }))).toBe(false);
+      expect((await store.getRecord(tenant, 'w-1'))?.reason).toBe('first');
+    },
+  },
+  {
+    name: `of ${CONCURRENCY} concurrent creates for one id exactly one wins`,
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      const results = await Promise.all(
+        Array.from({ length: CONCURRENCY }, (_, n) =>
+          store.createRecord(tenant, sampleRecord('w-1', { reason: `r${n}` })),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results.indexOf(true);
+      expect((await store.getRecord(tenant, 'w-1'))?.reason).toBe(`r${winner}`);
+    },
+  },
+  {
+    name: 'update is compare-and-set on the version',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      await store.createRecord(tenant, sampleRecord('w-1'));
+      const next = sampleRecord('w-1', { version: 2, status: 'dispatched', reason: 'dispatched' });
+      expect(await store.updateRecord(tenant, next, 1)).toBe(true);
+      expect(await store.getRecord(tenant, 'w-1')).toEqual(next);
+      const stale = sampleRecord('w-1', { version: 2, status: 'cancelled', reason: 'stale writer' });
+      expect(await store.updateRecord(tenant, stale, 1)).toBe(false);
+      expect(await store.getRecord(tenant, 'w-1')).toEqual(next);
+    },
+  },
+  {
+    name: 'update of a record that does not exist stores nothing',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      expect(await store.updateRecord(tenant, sampleRecord('w-1', { version: 2 }), 1)).toBe(false);
+      expect(await store.getRecord(tenant, 'w-1')).toBeUndefined();
+    },
+  },
+  {
+    name: `of ${CONCURRENCY} concurrent updates from one version exactly one wins`,
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      await store.createRecord(tenant, sampleRecord('w-1'));
+      const results = await Promise.all(
+        Array.from({ length: CONCURRENCY }, (_, n) =>
+          store.updateRecord(tenant, sampleRecord('w-1', { version: 2, reason: `writer ${n}` }), 1),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await store.getRecord(tenant, 'w-1'))?.reason).toBe(`writer ${results.indexOf(true)}`);
+    },
+  },
+  {
+    name: 'a record read back is a copy: changing it does not change the store',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      await store.createRecord(tenant, sampleRecord('w-1'));
+      const read = await store.getRecord(tenant, 'w-1');
+      if (!read) throw new Error('record missing');
+      read.status = 'done';
+      read.item.labels.push('mutated');
+      const again = await store.getRecord(tenant, 'w-1');
+      expect(again?.status).toBe('new');
+      expect(again?.item.labels).toEqual(['factory']);
+    },
+  },
+  {
+    name: 'large records and unicode text round-trip byte for byte',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      const record = sampleRecord('w-1');
+      record.item.title = 'Ünïcödé 🚀 — “quotes” \u0000 and a NUL';
+      record.item.description = 'x'.repeat(64 * 1024);
+      record.item.metadata = { nested: { list: [1, 'two', null, true] } };
+      await store.createRecord(tenant, record);
+      expect(await store.getRecord(tenant, 'w-1')).toEqual(record);
+    },
+  },
+  {
+    name: 'listRecords filters by status and pages through every record once, ordered by id',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      const ids = Array.from({ length: 25 }, (_, n) => `w-${String(n).padStart(2, '0')}`);
+      for (const [n, id] of ids.entries()) {
+        await store.createRecord(tenant, sampleRecord(id, { status: n % 3 === 0 ? 'queued' : 'dispatched' }));
+      }
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listRecords(tenant, { limit: 7, ...(cursor ? { cursor } : {}) });
+        expect(page.records.length).toBeLessThanOrEqual(7);
+        seen.push(...page.records.map((record) => record.workItemId));
+        cursor = page.cursor;
+      } while (cursor);
+      expect(seen).toEqual(ids);
+      const queued = await store.listRecords(tenant, { statuses: ['queued'], limit: 100 });
+      expect(queued.records.map((record) => record.workItemId)).toEqual(ids.filter((_, n) => n % 3 === 0));
+      expect(queued.cursor).toBeUndefined();
+      const none = await store.listRecords(tenant, { statuses: ['done'] });
+      expect(none.records).toEqual([]);
+    },
+  },
+  {
+    name: 'listDue returns records whose wakeAt has come, earliest first, and follows updates',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      await store.createRecord(tenant, sampleRecord('w-late', { wakeAt: 300 }));
+      await store.createRecord(tenant, sampleRecord('w-early', { wakeAt: 100 }));
+      await store.createRecord(tenant, sampleRecord('w-never'));
+      await store.createRecord(tenant, sampleRecord('w-future', { wakeAt: 10_000 }));
+      expect((await store.listDue(tenant, 300, 10)).map((r) => r.workItemId)).toEqual(['w-early', 'w-late']);
+      expect((await store.listDue(tenant, 300, 1)).map((r) => r.workItemId)).toEqual(['w-early']);
+      expect(await store.listDue(tenant, 99, 10)).toEqual([]);
+      const { wakeAt: _dropped, ...rest } = sampleRecord('w-early', { version: 2 });
+      await store.updateRecord(tenant, rest, 1);
+      expect((await store.listDue(tenant, 300, 10)).map((r) => r.workItemId)).toEqual(['w-late']);
+      await store.updateRecord(tenant, sampleRecord('w-future', { version: 2, wakeAt: 50 }), 1);
+      expect((await store.listDue(tenant, 300, 10)).map((r) => r.workItemId)).toEqual(['w-future', 'w-late']);
+    },
+  },
+  {
+    name: 'index lookups map a value of a kind to a work item, and can be replaced and deleted',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      await store.putIndex(tenant, 'thread', 'T-1', 'w-1');
+      await store.putIndex(tenant, 'agent', 'T-1', 'w-2');
+      expect(await store.getIndex(tenant, 'thread', 'T-1')).toBe('w-1');
+      expect(await store.getIndex(tenant, 'agent', 'T-1')).toBe('w-2');
+      expect(await store.getIndex(tenant, 'key', 'T-1')).toBeUndefined();
+      await store.putIndex(tenant, 'thread', 'T-1', 'w-3');
+      expect(await store.getIndex(tenant, 'thread', 'T-1')).toBe('w-3');
+      await store.deleteIndex(tenant, 'thread', 'T-1');
+      expect(await store.getIndex(tenant, 'thread', 'T-1')).toBeUndefined();
+      expect(await store.getIndex(tenant, 'agent', 'T-1')).toBe('w-2');
+      await store.deleteIndex(tenant, 'thread', 'never-there');
+    },
+  },
+  {
+    name: 'rememberEvent is true once per key until it expires or is forgotten',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      expect(await store.rememberEvent(tenant, 'delivery-1', { now: 1_000, expiresAt: 2_000 })).toBe(true);
+      expect(await store.rememberEvent(tenant, 'delivery-1', { now: 1_500, expiresAt: 2_500 })).toBe(false);
+      expect(await store.rememberEvent(tenant, 'delivery-2', { now: 1_500, expiresAt: 2_500 })).toBe(true);
+      // Expired but not yet deleted (as DynamoDB TTL leaves it for hours): treated as absent.
+      expect(await store.rememberEvent(tenant, 'delivery-1', { now: 2_000, expiresAt: 3_000 })).toBe(true);
+      expect(await store.rememberEvent(tenant, 'delivery-1', { now: 2_999, expiresAt: 4_000 })).toBe(false);
+      await store.forgetEvent(tenant, 'delivery-1');
+      expect(await store.rememberEvent(tenant, 'delivery-1', { now: 3_000, expiresAt: 4_000 })).toBe(true);
+      await store.forgetEvent(tenant, 'never-seen');
+    },
+  },
+  {
+    name: `of ${CONCURRENCY} concurrent deliveries of one event exactly one is remembered as new`,
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      const results = await Promise.all(
+        Array.from({ length: CONCURRENCY }, () =>
+          store.rememberEvent(tenant, 'same', { now: 1, expiresAt: 10 }),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+    },
+  },
+  {
+    name: 'the queue keeps arrival order, ignores a repeated entry and removes entries',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      await store.enqueue(tenant, { workItemId: 'w-b', enqueuedAt: 200 });
+      await store.enqueue(tenant, { workItemId: 'w-c', enqueuedAt: 100 });
+      await store.enqueue(tenant, { workItemId: 'w-a', enqueuedAt: 200 });
+      await store.enqueue(tenant, { workItemId: 'w-c', enqueuedAt: 100 });
+      expect(await store.listQueue(tenant, 10)).toEqual([
+        { workItemId: 'w-c', enqueuedAt: 100 },
+        { workItemId: 'w-a', enqueuedAt: 200 },
+        { workItemId: 'w-b', enqueuedAt: 200 },
+      ]);
+      expect(await store.listQueue(tenant, 2)).toHaveLength(2);
+      expect(await store.dequeue(tenant, { workItemId: 'w-a', enqueuedAt: 200 })).toBe(true);
+      expect(await store.dequeue(tenant, { workItemId: 'w-a', enqueuedAt: 200 })).toBe(false);
+      expect(await store.dequeue(tenant, { workItemId: 'w-c', enqueuedAt: 999 })).toBe(false);
+      expect((await store.listQueue(tenant, 10)).map((entry) => entry.workItemId)).toEqual(['w-c', 'w-b']);
+    },
+  },
+  {
+    name: 'slots: at most the limit are held, a holder re-acquires idempotently, release frees one',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      const options = { limit: 2, now: 10 };
+      expect(await store.acquireSlot(tenant, 'pool', 'w-1', options)).toBe(true);
+      expect(await store.acquireSlot(tenant, 'pool', 'w-2', options)).toBe(true);
+      expect(await store.acquireSlot(tenant, 'pool', 'w-1', options)).toBe(true);
+      expect(await store.acquireSlot(tenant, 'pool', 'w-3', options)).toBe(false);
+      expect(await store.acquireSlot(tenant, 'other-pool', 'w-3', options)).toBe(true);
+      const held = await store.listSlots(tenant, 'pool');
+      expect(held.map((slot) => slot.holder).sort()).toEqual(['w-1', 'w-2']);
+      expect(held.every((slot) => slot.acquiredAt === 10)).toBe(true);
+      expect(await store.releaseSlot(tenant, 'pool', 'w-1')).toBe(true);
+      expect(await store.releaseSlot(tenant, 'pool', 'w-1')).toBe(false);
+      expect(await store.acquireSlot(tenant, 'pool', 'w-3', options)).toBe(true);
+      expect(await store.acquireSlot(tenant, 'pool', 'w-4', { limit: 3, now: 11 })).toBe(true);
+      expect((await store.listSlots(tenant, 'pool')).map((slot) => slot.holder).sort()).toEqual([
+        'w-2',
+        'w-3',
+        'w-4',
+      ]);
+      expect(await store.listSlots(tenant, 'empty-pool')).toEqual([]);
+    },
+  },
+  {
+    name: `of ${CONCURRENCY} concurrent holders racing for 3 slots exactly 3 get one`,
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      const results = await Promise.all(
+        Array.from({ length: CONCURRENCY }, (_, n) =>
+          store.acquireSlot(tenant, 'pool', `w-${n}`, { limit: 3, now: 1 }),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(3);
+      expect(await store.listSlots(tenant, 'pool')).toHaveLength(3);
+    },
+  },
+  {
+    name: 'two tenants with the same ids never see or change each other',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [a, b] = tenants();
+      await store.createRecord(a, sampleRecord('w-1', { reason: 'tenant a', wakeAt: 1 }));
+      expect(await store.getRecord(b, 'w-1')).toBeUndefined();
+      expect(await store.createRecord(b, sampleRecord('w-1', { reason: 'tenant b' }))).toBe(true);
+      expect(await store.updateRecord(b, sampleRecord('w-1', { version: 2, reason: 'b again' }), 1)).toBe(
+        true,
+      );
+      expect((await store.getRecord(a, 'w-1'))?.reason).toBe('tenant a');
+      expect((await store.listRecords(b)).records.map((r) => r.reason)).toEqual(['b again']);
+      expect(await store.listDue(b, 10, 10)).toEqual([]);
+
+      await store.putIndex(a, 'thread', 'T-1', 'w-1');
+      expect(await store.getIndex(b, 'thread', 'T-1')).toBeUndefined();
+
+      expect(await store.rememberEvent(a, 'e-1', { now: 1, expiresAt: 10 })).toBe(true);
+      expect(await store.rememberEvent(b, 'e-1', { now: 1, expiresAt: 10 })).toBe(true);
+
+      await store.enqueue(a, { workItemId: 'w-1', enqueuedAt: 1 });
+      expect(await store.listQueue(b, 10)).toEqual([]);
+      expect(await store.dequeue(b, { workItemId: 'w-1', enqueuedAt: 1 })).toBe(false);
+
+      expect(await store.acquireSlot(a, 'pool', 'w-1', { limit: 1, now: 1 })).toBe(true);
+      expect(await store.acquireSlot(b, 'pool', 'w-2', { limit: 1, now: 1 })).toBe(true);
+      expect(await store.releaseSlot(b, 'pool', 'w-1')).toBe(false);
+      expect(await store.listSlots(a, 'pool')).toEqual([{ holder: 'w-1', acquiredAt: 1 }]);
+    },
+  },
+];
+
+/**
+ * Registers the StateStore conformance suite. Every store runs it unchanged:
+ *
+ *   describeStateStoreConformance('SqliteStateStore', () => new SqliteStateStore(':memory:'));
+ */
+export function describeStateStoreConformance(name: string, makeStore: StoreFactory): void {
+  describe(`${name} conforms to StateStore`, () => {
+    for (const check of stateStoreChecks) {
+      it(check.name, () => check.run(makeStore));
+    }
+  });
+}

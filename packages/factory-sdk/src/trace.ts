@@ -1,0 +1,18 @@
+/**
+ * A W3C trace id (32 lowercase hex digits, not all zero) derived from the work item and its run, so every
+ * handler invocation, fleet call and comment for one run carries the same id without storing it.
+ */
+export function traceIdFor(tenant: string, workItemId: string, run: number): string {
+  const input = `${tenant}\u0000${workItemId}\u0000${run}`;
+  let id = '';
+  for (const seed of [0x811c9dc5, 0x01000193, 0x9e3779b9, 0x85ebca6b]) {
+    let hash = seed >>> 0;
+    for (let i = 0; i < input.length; i++) {
+      hash ^= input.charCodeAt(i);
+      hash = Math.imul(hash, 0x01000193) >>> 0;
+      hash ^= hash >>> 13;
+    }
+    id += hash.toString(16).padStart(8, '0');
+  }
+  return /^0+$/.test(id) ? `${id.slice(0, 31)}1` : id;
+}
