@@ -2,7 +2,26 @@ export { DEFAULT_TASK_TEXT, DefaultTaskTemplate, type TemplateOptions } from './
 export { durationSchema, parseDuration } from './duration.ts';
 export * from './events.ts';
 export { createFactory, type Factory, type FactoryOptions } from './factory.ts';
+export { createFactoryApp, DEFAULT_MAX_BODY_BYTES, type FactoryAppOptions } from './http/app.ts';
 export { InMemoryStateStore } from './in-memory-state-store.ts';
+export { hmacSha256Base64, hmacSha256Hex, timingSafeEqual } from './ingress/hmac.ts';
+export {
+  type ConnectionReport,
+  type ProviderRole,
+  refusalReason,
+  StaticTenantRegistry,
+  type TenantRegistry,
+  type TenantRuntime,
+} from './ingress/tenants.ts';
+export { tickAll } from './ingress/tick.ts';
+export {
+  type IncomingWebhook,
+  parseJsonBody,
+  WebhookError,
+  type WebhookInterpretation,
+  type WebhookRejectionStatus,
+  type WebhookSource,
+} from './ingress/webhook-source.ts';
 export { assertTransition, canTransition, IllegalTransitionError, TRANSITIONS } from './lifecycle.ts';
 export type { FactoryPorts } from './pipeline/context.ts';
 export type { HandleResult, Transition } from './pipeline/result.ts';
@@ -11,6 +30,7 @@ export { type Clock, systemClock } from './ports/clock.ts';
 export * from './ports/connection.ts';
 export type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from './ports/fleet-client.ts';
 export { type LogFields, type Logger, silentLogger } from './ports/logger.ts';
+export type { Mount, MountChange, MountFile } from './ports/mount.ts';
 export type { OutputTarget } from './ports/output-target.ts';
 export type { IndexKind, QueueEntry, RecordPage, SlotHolder, StateStore } from './ports/state-store.ts';
 export type { RenderOptions, TaskTemplate } from './ports/task-template.ts';

@@ -1,0 +1,24 @@
+import type { HandleResult } from '../pipeline/result.ts';
+import { refusalReason, type TenantRegistry } from './tenants.ts';
+
+/** Runs the tick for every tenant that is fully connected; one tenant's failure does not stop the others. */
+export async function tickAll(
+  registry: TenantRegistry,
+): Promise<{ tenant: string; result?: HandleResult; error?: string }[]> {
+  const outcomes: { tenant: string; result?: HandleResult; error?: string }[] = [];
+  for (const id of await registry.list()) {
+    try {
+      const tenant = await registry.get(id);
+      if (!tenant) continue;
+      const refusal = refusalReason(await tenant.connections());
+      if (refusal) {
+        outcomes.push({ tenant: id, error: `not processing work: ${refusal}` });
+        continue;
+      }
+      outcomes.push({ tenant: id, result: await tenant.factory.handle({ type: 'tick' }) });
+    } catch (error) {
+      outcomes.push({ tenant: id, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return outcomes;
+}
