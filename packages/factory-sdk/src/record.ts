@@ -39,8 +39,9 @@ export interface DispatchInfo {
   attempt: number;
   idempotencyKey: string;
   branch: string;
-  /** The concurrency pools whose slots this dispatch holds. */
+  /** The concurrency pools whose slots this dispatch holds, and the holder name it holds them by. */
   pools: string[];
+  slotHolder: string;
   dispatchedAt: number;
   agentId?: string;
   exitedAt?: number;
@@ -70,8 +71,9 @@ export type PendingEffect = { id: string } & (
   | { kind: 'open-thread' }
   | { kind: 'reply-thread'; text: string }
   | { kind: 'spawn' }
+  /** An empty agentId means the agent the pending spawn started (its id is not known yet). */
   | { kind: 'release-agent'; agentId: string }
-  | { kind: 'release-slots'; pools: string[] }
+  | { kind: 'release-slots'; pools: string[]; holder: string }
   | { kind: 'enqueue' }
   | { kind: 'dequeue'; enqueuedAt: number }
 );

@@ -3,7 +3,7 @@ import { change } from '../pipeline/change.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
 import { Draft } from '../pipeline/drafts.ts';
 import { drain } from '../pipeline/drain.ts';
-import { dropObsoleteEffects, failAttempt } from '../pipeline/plan.ts';
+import { dropObsoleteEffects, failAttempt, stopAgent } from '../pipeline/plan.ts';
 import { type HandleResult, ResultBuilder } from '../pipeline/result.ts';
 import type { OutputSnapshot } from '../work-item.ts';
 
@@ -42,15 +42,13 @@ export async function applyOutput(
     const draft = Draft.from(current, context.clock.now());
     draft.record.output = { id: output.id, url: output.url, state: output.state };
     if (completes) {
-      const dispatch = current.dispatch;
       dropObsoleteEffects(draft);
       draft.moveTo('done', `output ${output.state}: ${output.url}`, eventName);
       draft.addEffects(
         { kind: 'set-state', state: 'done' },
         { kind: 'comment', message: { type: 'completed' } },
       );
-      if (dispatch?.agentId) draft.addEffects({ kind: 'release-agent', agentId: dispatch.agentId });
-      if (dispatch) draft.addEffects({ kind: 'release-slots', pools: dispatch.pools });
+      stopAgent(draft);
       return { draft, reason: `completed by ${output.url}` };
     }
     if (output.state === 'closed') {

@@ -129,8 +129,24 @@ async function repairSlots(context: HandlerContext, result: ResultBuilder): Prom
   for (const pool of pools) {
     for (const slot of await store.listSlots(tenant, pool)) {
       if (now - slot.acquiredAt < context.settings.effectLease) continue;
-      const record = await store.getRecord(tenant, slot.holder);
-      if (record?.status === 'dispatched' && record.dispatch?.pools.includes(pool)) continue;
+      const workItemId = slot.holder.includes('#')
+        ? slot.holder.slice(0, slot.holder.lastIndexOf('#'))
+        : slot.holder;
+      const record = await store.getRecord(tenant, workItemId);
+      const dispatch = record?.dispatch;
+      if (
+        record?.status === 'dispatched' &&
+        dispatch?.slotHolder === slot.holder &&
+        dispatch.pools.includes(pool)
+      ) {
+        continue;
+      }
+      // A release still in the outbox comes after the agent's release; freeing the slot now could start
+      // the next agent while this one runs.
+      if (
+        record?.pending.some((effect) => effect.kind === 'release-slots' || effect.kind === 'release-agent')
+      )
+        continue;
       if (await store.releaseSlot(tenant, pool, slot.holder))
         result.effects.push(`repair release-slot ${pool} ${slot.holder}`);
     }

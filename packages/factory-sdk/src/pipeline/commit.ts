@@ -26,7 +26,7 @@ export async function commitRecord(
   decide: (current: WorkItemRecord | undefined, slots: SlotTracker) => Promise<Decision>,
 ): Promise<Committed> {
   const { store, tenant } = context;
-  const slots = new SlotTracker(context, workItemId);
+  const slots = new SlotTracker(context);
   try {
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
       const current = await store.getRecord(tenant, workItemId);

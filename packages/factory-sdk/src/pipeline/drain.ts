@@ -17,7 +17,7 @@ export async function drain(context: HandlerContext, result: ResultBuilder): Pro
   const entries = await store.listQueue(tenant, DRAIN_BATCH);
   for (const entry of entries) {
     const record = await store.getRecord(tenant, entry.workItemId);
-    if (!record || record.status !== 'queued' || record.queuedAt !== entry.enqueuedAt) {
+    if (record?.status !== 'queued' || record.queuedAt !== entry.enqueuedAt) {
       await store.dequeue(tenant, entry);
       continue;
     }

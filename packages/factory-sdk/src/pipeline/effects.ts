@@ -112,11 +112,13 @@ async function perform(
       await store.putIndex(tenant, 'agent', agent.agentId, record.workItemId);
       return { agentId: agent.agentId };
     }
-    case 'release-agent':
-      await context.fleet.release(effect.agentId);
+    case 'release-agent': {
+      const agentId = effect.agentId || record.dispatch?.agentId;
+      if (agentId) await context.fleet.release(agentId);
       return undefined;
+    }
     case 'release-slots':
-      for (const pool of effect.pools) await store.releaseSlot(tenant, pool, record.workItemId);
+      for (const pool of effect.pools) await store.releaseSlot(tenant, pool, effect.holder);
       return undefined;
     case 'enqueue':
       if (record.queuedAt !== undefined)
@@ -183,7 +185,7 @@ async function compensate(
   result: EffectResult,
 ): Promise<void> {
   if (effect.kind !== 'spawn' || !result || !('agentId' in result)) return;
-  if (current.status === 'dispatched' && current.dispatch?.agentId === result.agentId) return;
+  if (current.dispatch?.agentId === result.agentId) return;
   await context.fleet.release(result.agentId);
 }
 

@@ -16,13 +16,30 @@ export function poolsFor(context: HandlerContext, route: RouteDecision): { pool:
   return pools;
 }
 
-/** Drops what a status left behind unperformed that makes no sense once the item leaves it. */
+/**
+ * Drops what a status left behind unperformed that makes no sense once the item leaves it. A pending
+ * spawn stays: it may already have started an agent (a crash or a race), and only the spawn, which is
+ * idempotent, can say which one, so that `stopAgent` releases it.
+ */
 export function dropObsoleteEffects(draft: Draft): void {
   draft.record.pending = draft.record.pending.filter(
     (effect) =>
-      !['spawn', 'open-thread', 'reply-thread', 'set-state', 'enqueue'].includes(effect.kind) &&
+      !['open-thread', 'reply-thread', 'set-state', 'enqueue'].includes(effect.kind) &&
       !(effect.kind === 'comment' && ['clarification-asked', 'dispatched'].includes(effect.message.type)),
   );
+}
+
+/**
+ * Releases the dispatch's agent, then its slots: in that order, so the next item cannot start while this
+ * agent still runs.
+ */
+export function stopAgent(draft: Draft): void {
+  const dispatch = draft.record.dispatch;
+  if (!dispatch) return;
+  const spawnPending = draft.record.pending.some((effect) => effect.kind === 'spawn');
+  if (dispatch.agentId || spawnPending)
+    draft.addEffects({ kind: 'release-agent', agentId: dispatch.agentId ?? '' });
+  draft.addEffects({ kind: 'release-slots', pools: dispatch.pools, holder: dispatch.slotHolder });
 }
 
 /** Takes the slots and moves the draft to `dispatched`; returns the full pool when there is no slot. */
@@ -36,18 +53,20 @@ export async function tryDispatch(
   const route = record.route;
   if (!route) throw new Error(`work item ${record.workItemId}: dispatch without a route`);
   const pools = poolsFor(context, route);
-  const taken = await slots.acquire(pools);
+  const attempt = record.attempts + 1;
+  const slotHolder = `${record.workItemId}#r${record.run}a${attempt}`;
+  const taken = await slots.acquire(pools, slotHolder);
   if (!taken.ok) return { dispatched: false, fullPool: taken.pool };
 
   const now = context.clock.now();
   const queuedAt = record.status === 'queued' ? record.queuedAt : undefined;
-  const attempt = record.attempts + 1;
   record.attempts = attempt;
   record.dispatch = {
     attempt,
     idempotencyKey: `${context.tenant}/${record.workItemId}/r${record.run}/a${attempt}`,
     branch: context.template.branchName(record.item),
     pools: pools.map((entry) => entry.pool),
+    slotHolder,
     dispatchedAt: now,
     checkAt: now + context.settings.agents.checkInterval,
   };
@@ -188,10 +207,8 @@ function ask(context: HandlerContext, draft: Draft, question: string, event: str
 /** The agent's attempt ended without success: retry while attempts remain, then fail. */
 export function failAttempt(context: HandlerContext, draft: Draft, reason: string, event: string): void {
   const record = draft.record;
-  const dispatch = record.dispatch;
   dropObsoleteEffects(draft);
-  if (dispatch?.agentId) draft.addEffects({ kind: 'release-agent', agentId: dispatch.agentId });
-  if (dispatch) draft.addEffects({ kind: 'release-slots', pools: dispatch.pools });
+  stopAgent(draft);
   if (record.attempts < context.settings.retry.maxAttempts) {
     const retryAt = context.clock.now() + context.settings.retry.backoff * 2 ** (record.attempts - 1);
     record.retryAt = retryAt;
@@ -214,9 +231,7 @@ export function cancel(draft: Draft, reason: string, event: string): void {
   if (from === 'queued' && record.queuedAt !== undefined)
     draft.addEffects({ kind: 'dequeue', enqueuedAt: record.queuedAt });
   if (from === 'dispatched' && record.dispatch) {
-    if (record.dispatch.agentId)
-      draft.addEffects({ kind: 'release-agent', agentId: record.dispatch.agentId });
-    draft.addEffects({ kind: 'release-slots', pools: record.dispatch.pools });
+    stopAgent(draft);
     draft.addEffects({ kind: 'comment', message: { type: 'cancelled', reason } });
   }
   draft.moveTo('cancelled', reason, event);

@@ -27,4 +27,13 @@ export interface Mount {
   write(path: string, content: string): Promise<{ revision?: string }>;
   /** Paths under `prefix`, recursively. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * Pushes every change under `paths` (globs; `*` one segment, `**` any depth) to `onChange`, in order,
+   * until the returned `close()`. Optional: a mount that cannot push (or a runtime that receives changes
+   * as webhooks instead) leaves it out. A listener that rejects does not stop the subscription.
+   */
+  watch?(
+    onChange: (change: MountChange) => void | Promise<void>,
+    options?: { paths?: readonly string[] },
+  ): { close(): Promise<void> };
 }
