@@ -1,0 +1,196 @@
+import { AgentRelay, RelaycastMessagingClient, RelayError } from '@agent-relay/sdk';
+import type { AgentStatus, FleetClient, RouteDecision, SpawnedAgent, SpawnRequest } from 'factory-sdk';
+import { agentNameFor } from './idempotent-names.ts';
+import {
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  realSleep,
+  type Sleep,
+} from './retrying-fetch.ts';
+
+export interface AgentRelayFleetOptions {
+  /** The Agent Relay workspace key. Never logged. */
+  workspaceKey: string;
+  /** The relay API; defaults to the SDK's (Agent Relay cloud). */
+  baseUrl?: string;
+  /** The harness the node starts; placement asks for a node that advertises `spawn:<cli>`. */
+  cli?: string;
+  /** Picks the harness per route (e.g. from `route.agent`); defaults to `cli`. */
+  cliForRoute?: (route: RouteDecision) => string;
+  /** Only nodes that map the route's repository are eligible (the node's repo keys). Default true. */
+  placeByRepository?: boolean;
+  /** The identity the factory spawns and releases as; registered (or adopted) on first use. */
+  dispatcherName?: string;
+  /** A persisted token of the dispatcher agent; without it the dispatcher is registered and its token rotated. */
+  dispatcherToken?: string;
+  /** Channel the spawned agent joins, and model, passed through to the harness. */
+  channel?: string;
+  model?: string;
+  retry?: Partial<Pick<RetryPolicy, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>>;
+  sleep?: Sleep;
+  name?: string;
+}
+
+/**
+ * Reads the SDK's own environment convention: `RELAY_WORKSPACE_KEY`, then `AGENT_RELAY_WORKSPACE_KEY`,
+ * then `RELAY_API_KEY`; `RELAY_BASE_URL` for the API.
+ */
+export function agentRelayEnvironment(env: Record<string, string | undefined>): {
+  workspaceKey: string;
+  baseUrl?: string;
+} {
+  const pick = (...names: string[]) =>
+    names.map((name) => env[name]?.trim()).find((value): value is string => Boolean(value));
+  const workspaceKey = pick('RELAY_WORKSPACE_KEY', 'AGENT_RELAY_WORKSPACE_KEY', 'RELAY_API_KEY');
+  if (!workspaceKey)
+    throw new Error(
+      'AgentRelayFleet: no workspace key; set RELAY_WORKSPACE_KEY (or AGENT_RELAY_WORKSPACE_KEY)',
+    );
+  const baseUrl = pick('RELAY_BASE_URL');
+  if (baseUrl && !/^https?:\/\//.test(baseUrl))
+    throw new Error('AgentRelayFleet: RELAY_BASE_URL must be an http(s) URL');
+  return baseUrl ? { workspaceKey, baseUrl } : { workspaceKey };
+}
+
+/**
+ * Agents on Agent Relay nodes, placed by capability (`spawn:<cli>`) and repository. The agent's name is
+ * derived from the spawn's idempotency key and looked up in the workspace roster before every spawn, so
+ * a retried spawn whose first attempt went through finds that agent instead of starting another.
+ */
+export class AgentRelayFleet implements FleetClient {
+  readonly name: string;
+  readonly #relay: AgentRelay;
+  readonly #options: AgentRelayFleetOptions;
+  readonly #policy: RetryPolicy;
+  readonly #sleep: Sleep;
+  #dispatcher: Promise<RelaycastMessagingClient> | undefined;
+
+  constructor(options: AgentRelayFleetOptions) {
+    if (!options.workspaceKey?.trim()) throw new Error('AgentRelayFleet: a workspace key is required');
+    this.#options = options;
+    this.name = options.name ?? 'agent-relay';
+    this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#sleep = options.sleep ?? realSleep;
+    // The SDK would retry a failed spawn invocation blindly; this fleet retries itself, re-reading the
+    // roster before each new attempt.
+    this.#relay = new AgentRelay({ ...this.#connection(), retryPolicy: { maxRetries: 0 } });
+  }
+
+  static fromEnv(
+    env: Record<string, string | undefined>,
+    options: Omit<AgentRelayFleetOptions, 'workspaceKey' | 'baseUrl'> = {},
+  ): AgentRelayFleet {
+    return new AgentRelayFleet({ ...options, ...agentRelayEnvironment(env) });
+  }
+
+  async spawn(request: SpawnRequest): Promise<SpawnedAgent> {
+    const name = await agentNameFor(request.workItemKey, request.idempotencyKey);
+    const cli = this.#options.cliForRoute?.(request.route) ?? this.#options.cli ?? 'claude';
+    return this.#retrying(async () => {
+      if (await this.#inRoster(name)) return { agentId: name };
+      const dispatcher = await this.#dispatcherClient();
+      await dispatcher.placement.spawn({
+        capability: `spawn:${cli}`,
+        ...(this.#options.placeByRepository === false ? {} : { repo: request.route.repository }),
+        // A serverless handler cannot wait for a node; the core retries the spawn on a later tick.
+        failFast: true,
+        input: {
+          name,
+          task: request.task,
+          ...(this.#options.channel ? { channel: this.#options.channel } : {}),
+          ...(this.#options.model ? { model: this.#options.model } : {}),
+          metadata: {
+            factory_tenant: request.tenant,
+            factory_work_item_id: request.workItemId,
+            factory_work_item_key: request.workItemKey,
+            factory_idempotency_key: request.idempotencyKey,
+            factory_branch: request.branch,
+            factory_attempt: request.attempt,
+          },
+        },
+      });
+      return { agentId: name };
+    });
+  }
+
+  async status(agentId: string): Promise<AgentStatus> {
+    const agent = await this.#retrying(() => this.#lookup(agentId));
+    if (!agent) return { state: 'unknown' };
+    if (agent.status === 'offline') return { state: 'exited', exitCode: exitCodeOf(agent.metadata) };
+    return { state: 'running' };
+  }
+
+  async release(agentId: string): Promise<void> {
+    await this.#retrying(async () => {
+      const dispatcher = await this.#dispatcherClient();
+      try {
+        await dispatcher.commands.invoke('release', { name: agentId, reason: 'released by the factory' });
+      } catch (error) {
+        if (error instanceof RelayError && error.code === 'not_found') return;
+        throw error;
+      }
+    });
+  }
+
+  #connection(): { workspaceKey: string; baseUrl?: string } {
+    const { workspaceKey, baseUrl } = this.#options;
+    return baseUrl ? { workspaceKey, baseUrl } : { workspaceKey };
+  }
+
+  async #lookup(name: string) {
+    try {
+      return await this.#relay.agents.get(name);
+    } catch (error) {
+      if (error instanceof RelayError && error.code === 'not_found') return undefined;
+      throw error;
+    }
+  }
+
+  async #inRoster(name: string): Promise<boolean> {
+    return (await this.#lookup(name)) !== undefined;
+  }
+
+  /** Spawning and releasing need an agent-scoped client: the factory acts as its dispatcher agent. */
+  #dispatcherClient(): Promise<RelaycastMessagingClient> {
+    this.#dispatcher ??= (async () => {
+      const token = this.#options.dispatcherToken ?? (await this.#registerDispatcher());
+      return new RelaycastMessagingClient({
+        ...this.#connection(),
+        agentToken: token,
+        retryPolicy: { maxRetries: 0 },
+      });
+    })().catch((error: unknown) => {
+      this.#dispatcher = undefined;
+      throw error;
+    });
+    return this.#dispatcher;
+  }
+
+  /** Adopts the dispatcher identity if it exists (rotating its token), so cold starts do not pile up agents. */
+  async #registerDispatcher(): Promise<string> {
+    const agents = this.#relay.messaging.agents;
+    const input = { name: this.#options.dispatcherName ?? 'factory-dispatcher', type: 'agent' as const };
+    const registration = agents.registerOrRotate
+      ? await agents.registerOrRotate.call(agents, input)
+      : await agents.register.call(agents, input);
+    return registration.token;
+  }
+
+  async #retrying<T>(operation: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await operation();
+      } catch (error) {
+        const retryable = error instanceof RelayError && error.retryable;
+        if (!retryable || attempt >= this.#policy.maxAttempts) throw error;
+        await this.#sleep(backoffDelay(this.#policy, attempt));
+      }
+    }
+  }
+}
+
+function exitCodeOf(metadata: Record<string, unknown>): number {
+  const code = metadata.exit_code ?? metadata.exitCode;
+  return typeof code === 'number' && Number.isInteger(code) ? code : 0;
+}

@@ -1,0 +1,103 @@
+/** How a fleet client retries a request that failed in a way worth retrying (429, 5xx, network, timeout). */
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  /** Delay before the second attempt; doubles for each further one, capped by `maxDelayMs`. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Per-attempt timeout; an attempt that takes longer is aborted and counted as a retryable failure. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 10_000,
+  timeoutMs: 15_000,
+};
+
+export type Sleep = (ms: number) => Promise<void>;
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface HttpClientOptions {
+  fetch?: typeof fetch;
+  sleep?: Sleep;
+  retry?: Partial<RetryPolicy>;
+}
+
+/** A request that failed for good. Its message names the method, the URL path and the status, never a secret. */
+export class FleetRequestError extends Error {
+  readonly status: number | undefined;
+  /** True when the request may have been applied by the server although no success came back. */
+  readonly ambiguous: boolean;
+
+  constructor(message: string, status: number | undefined, ambiguous: boolean) {
+    super(message);
+    this.name = 'FleetRequestError';
+    this.status = status;
+    this.ambiguous = ambiguous;
+  }
+}
+
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+/** The delay before retry number `retry` (1-based), honouring a server's Retry-After within the policy's cap. */
+export function backoffDelay(policy: RetryPolicy, retry: number, retryAfter?: string | null): number {
+  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
+  if (!retryAfter) return exponential;
+  const seconds = Number(retryAfter);
+  const asked = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
+  if (!Number.isFinite(asked) || asked < 0) return exponential;
+  return Math.min(policy.maxDelayMs, Math.max(exponential, asked));
+}
+
+/**
+ * One HTTP exchange with bounded retries. `build` is called for every attempt so that signatures and
+ * timestamps are fresh. Returns the first response that is not retryable (2xx, 3xx or a 4xx other than
+ * 429); throws FleetRequestError when attempts run out.
+ */
+export async function fetchWithRetry(
+  build: () => Promise<Request> | Request,
+  options: HttpClientOptions = {},
+): Promise<Response> {
+  const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const doFetch = options.fetch ?? fetch;
+  const sleep = options.sleep ?? realSleep;
+  let lastError: FleetRequestError | undefined;
+  for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+    const request = await build();
+    const label = `${request.method} ${new URL(request.url).pathname}`;
+    let retryAfter: string | null = null;
+    try {
+      const response = await doFetch(request, { signal: AbortSignal.timeout(policy.timeoutMs) });
+      if (!isRetryableStatus(response.status)) return response;
+      retryAfter = response.headers.get('retry-after');
+      await response.body?.cancel();
+      // 429 is a refusal before any work; a 5xx may come after the server applied the request.
+      lastError = new FleetRequestError(
+        `${label} answered ${response.status}`,
+        response.status,
+        response.status !== 429,
+      );
+    } catch (error) {
+      lastError = new FleetRequestError(`${label} failed: ${describe(error)}`, undefined, true);
+    }
+    if (attempt < policy.maxAttempts) await sleep(backoffDelay(policy, attempt, retryAfter));
+  }
+  throw new FleetRequestError(
+    `${lastError?.message ?? 'request failed'} (gave up after ${policy.maxAttempts} attempts)`,
+    lastError?.status,
+    lastError?.ambiguous ?? true,
+  );
+}
+
+function describe(error: unknown): string {
+  if (error instanceof DOMException && error.name === 'TimeoutError') return 'timed out';
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return `${error.message}${cause}`;
+  }
+  return String(error);
+}
