@@ -15,3 +15,4 @@ export {
   type StoreFactory,
   stateStoreChecks,
 } from './state-store-conformance.ts';
+export { TestWebhookSource } from './test-webhook-source.ts';
