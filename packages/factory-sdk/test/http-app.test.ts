@@ -85,7 +85,7 @@ describe('POST /t/:tenant/webhooks/:source', () => {
     name: string;
     status: number;
     error: RegExp;
-    send: (s: ReturnType<typeof setup>) => Promise<Response>;
+    send: (s: ReturnType<typeof setup>) => Response | Promise<Response>;
   }[] = [
     {
       name: 'missing signature',
