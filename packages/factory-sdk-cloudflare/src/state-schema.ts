@@ -1,0 +1,41 @@
+/**
+ * The tables of one tenant's Durable Object. The object is the tenant, so no key carries a tenant id.
+ * Every statement is idempotent: the object runs them all each time it starts.
+ */
+export const STATE_SCHEMA: readonly string[] = [
+  // A record's JSON lives in `record_parts` (see record-codec.ts); these columns are what queries filter on.
+  `CREATE TABLE IF NOT EXISTS records (
+     id TEXT PRIMARY KEY,
+     version INTEGER NOT NULL,
+     status TEXT NOT NULL,
+     wake_at INTEGER,
+     parts INTEGER NOT NULL
+   )`,
+  'CREATE INDEX IF NOT EXISTS records_by_status ON records (status, id)',
+  'CREATE INDEX IF NOT EXISTS records_by_wake ON records (wake_at, id) WHERE wake_at IS NOT NULL',
+  `CREATE TABLE IF NOT EXISTS record_parts (
+     id TEXT NOT NULL,
+     part INTEGER NOT NULL,
+     bytes BLOB NOT NULL,
+     PRIMARY KEY (id, part)
+   )`,
+  `CREATE TABLE IF NOT EXISTS lookups (
+     kind TEXT NOT NULL,
+     value TEXT NOT NULL,
+     work_item_id TEXT NOT NULL,
+     PRIMARY KEY (kind, value)
+   )`,
+  'CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)',
+  'CREATE INDEX IF NOT EXISTS deliveries_by_expiry ON deliveries (expires_at)',
+  `CREATE TABLE IF NOT EXISTS queue (
+     enqueued_at INTEGER NOT NULL,
+     work_item_id TEXT NOT NULL,
+     PRIMARY KEY (enqueued_at, work_item_id)
+   )`,
+  `CREATE TABLE IF NOT EXISTS slots (
+     pool TEXT NOT NULL,
+     holder TEXT NOT NULL,
+     acquired_at INTEGER NOT NULL,
+     PRIMARY KEY (pool, holder)
+   )`,
+];
