@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+import { runRelayWorker } from '../src/relay-worker.ts';
+import { jsonLineLogger, parseRelayWorkerArgs } from '../src/relay-worker-cli.ts';
+
+const logger = jsonLineLogger();
+let options: ReturnType<typeof parseRelayWorkerArgs>;
+try {
+  options = parseRelayWorkerArgs(process.argv.slice(2), process.env);
+} catch (error) {
+  process.stderr.write(`relay-worker: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+}
+
+const worker = await runRelayWorker(options, { logger });
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void worker.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}
+worker.done.catch(() => process.exit(1));
