@@ -1,0 +1,125 @@
+import type { Octokit } from '@octokit/rest';
+import type { ConnectionStatus, Logger, OutputSnapshot, OutputTarget } from 'factory-sdk';
+import { z } from 'zod';
+import { createOctokit } from './github-client.ts';
+import {
+  parseOutputId,
+  parseRepository,
+  pullRequestSchema,
+  toOutputSnapshot,
+} from './github-pull-request.ts';
+import type { Fetch, RetryOptions } from './http-retry.ts';
+import { connectWithCli, parseConfig, scopeStatus } from './provider-config.ts';
+import type { TokenSource } from './provider-credentials.ts';
+import { errorMessage, NotAuthorisedError, ProviderApiError } from './provider-errors.ts';
+
+/**
+ * Classic OAuth/PAT scope: `repo` (pull requests of private repositories). Fine-grained tokens and
+ * GitHub Apps have no scopes; they need "Pull requests: read" and "Metadata: read" instead, which
+ * GitHub does not report back, so those are checked by using the token, see `checkConnection`.
+ */
+export const GITHUB_REQUIRED_SCOPES = ['repo'] as const;
+
+export const githubConfigSchema = z
+  .object({
+    provider: z.string().min(1).default('github'),
+    baseUrl: z.url().default('https://api.github.com'),
+  })
+  .strict();
+export type GithubConfig = z.input<typeof githubConfigSchema>;
+
+export interface GithubTargetOptions extends GithubConfig {
+  token?: TokenSource;
+  fetch?: Fetch;
+  retry?: RetryOptions;
+  logger?: Logger;
+}
+
+/** GitHub pull requests as the factory's outputs, read through the REST API. */
+export class GithubOutputTarget implements OutputTarget {
+  readonly provider: string;
+  readonly requiredScopes = GITHUB_REQUIRED_SCOPES;
+  readonly octokit: Octokit;
+
+  constructor(options: GithubTargetOptions = {}) {
+    const { token, fetch, retry, logger, ...config } = options;
+    const parsed = parseConfig(githubConfigSchema, config, 'GitHub output target');
+    this.provider = parsed.provider;
+    this.octokit = createOctokit({
+      baseUrl: parsed.baseUrl,
+      ...(token !== undefined ? { token } : {}),
+      ...(fetch ? { fetch } : {}),
+      ...(retry ? { retry } : {}),
+      ...(logger ? { logger } : {}),
+    });
+  }
+
+  async getOutput(id: string): Promise<OutputSnapshot | undefined> {
+    const { owner, repo, number } = parseOutputId(id);
+    try {
+      const { data } = await this.octokit.rest.pulls.get({ owner, repo, pull_number: number });
+      return toOutputSnapshot(pullRequestSchema.parse(data), `${owner}/${repo}`);
+    } catch (error) {
+      if (error instanceof ProviderApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async findOutput(repository: string, branch: string): Promise<OutputSnapshot | undefined> {
+    const { owner, repo } = parseRepository(repository);
+    // Agents push their branch to the repository itself, so the head filter is `<owner>:<branch>`.
+    const { data } = await this.octokit.rest.pulls.list({
+      owner,
+      repo,
+      head: `${owner}:${branch}`,
+      state: 'all',
+      sort: 'updated',
+      direction: 'desc',
+      per_page: 10,
+    });
+    const pulls = data
+      .map((pull) => pullRequestSchema.parse(pull))
+      .filter((pull) => pull.head.ref === branch);
+    // An open pull request wins over older closed attempts on the same branch.
+    const chosen = pulls.find((pull) => pull.state === 'open') ?? pulls[0];
+    return chosen ? toOutputSnapshot(chosen, `${owner}/${repo}`) : undefined;
+  }
+
+  async checkConnection(): Promise<ConnectionStatus> {
+    try {
+      const response = await this.octokit.request('GET /user');
+      const header = response.headers['x-oauth-scopes'];
+      // Classic tokens list their scopes; fine-grained and app user tokens send no header at all.
+      const granted =
+        typeof header === 'string'
+          ? header
+              .split(',')
+              .map((scope) => scope.trim())
+              .filter(Boolean)
+          : undefined;
+      return scopeStatus(response.data.login, this.requiredScopes, granted);
+    } catch (error) {
+      if (error instanceof NotAuthorisedError) return { state: 'needs-auth', reason: error.message };
+      if (error instanceof ProviderApiError && error.status === 403) return this.#checkInstallation();
+      return { state: 'error', message: errorMessage(error) };
+    }
+  }
+
+  connect(): Promise<ConnectionStatus> {
+    return connectWithCli(this.provider);
+  }
+
+  /** An app installation token cannot read `/user`; it can list the repositories it was granted. */
+  async #checkInstallation(): Promise<ConnectionStatus> {
+    try {
+      const { data } = await this.octokit.request('GET /installation/repositories', { per_page: 1 });
+      return { state: 'connected', identity: `GitHub App installation (${data.total_count} repositories)` };
+    } catch (error) {
+      if (error instanceof NotAuthorisedError) return { state: 'needs-auth', reason: error.message };
+      return {
+        state: 'error',
+        message: `GitHub refused GET /user and GET /installation/repositories: ${errorMessage(error)}`,
+      };
+    }
+  }
+}

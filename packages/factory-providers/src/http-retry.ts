@@ -1,0 +1,80 @@
+/** A `fetch` as every runtime (Node, Lambda, Workers) provides it. */
+export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export interface RetryOptions {
+  /** Attempts including the first; default 4. */
+  maxAttempts?: number;
+  /** First backoff step; doubles each attempt. Default 250 ms. */
+  baseDelayMs?: number;
+  /** Cap of one backoff step. Default 5 s. */
+  maxDelayMs?: number;
+  /**
+   * The longest `Retry-After` we wait for. A sender asking for more gets its error back at once: a
+   * webhook handler must answer within seconds, and the core retries the effect on the next delivery
+   * or tick. Default 10 s.
+   */
+  maxRetryAfterMs?: number;
+  /** Injected so tests do not wait; defaults to a timer. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Injected so tests are deterministic; defaults to Math.random. */
+  random?: () => number;
+  /**
+   * Whether a response is worth retrying. Default: 429 and 5xx. A provider may add its own signals
+   * (e.g. a GraphQL error that means "rate limited" in a 400); it gets a clone to read.
+   */
+  isRetryable?: (response: Response) => boolean | Promise<boolean>;
+}
+
+export const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function isTransientStatus(status: number): boolean {
+  return status === 429 || (status >= 500 && status <= 599);
+}
+
+/**
+ * Wraps `fetch` so that 429 (honouring `Retry-After`), 5xx and network failures are retried with
+ * bounded exponential backoff and full jitter. The request must be replayable: bodies are strings or
+ * `URLSearchParams`, never streams. Every write the providers make is idempotent, so a retried POST
+ * whose first attempt did land changes nothing.
+ */
+export function retryingFetch(fetch: Fetch, options: RetryOptions = {}): Fetch {
+  const maxAttempts = options.maxAttempts ?? 4;
+  const base = options.baseDelayMs ?? 250;
+  const cap = options.maxDelayMs ?? 5_000;
+  const maxRetryAfter = options.maxRetryAfterMs ?? 10_000;
+  const sleep = options.sleep ?? defaultSleep;
+  const random = options.random ?? Math.random;
+  const isRetryable = options.isRetryable ?? ((response: Response) => isTransientStatus(response.status));
+
+  return async (input, init) => {
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt >= maxAttempts;
+      let response: Response;
+      try {
+        response = await fetch(input, init);
+      } catch (error) {
+        if (last || init?.signal?.aborted) throw error;
+        await sleep(backoff(attempt));
+        continue;
+      }
+      if (last || !(await isRetryable(response.clone()))) return response;
+      const asked = retryAfterMs(response.headers.get('retry-after'), Date.now());
+      if (asked !== undefined && asked > maxRetryAfter) return response;
+      await response.body?.cancel().catch(() => {});
+      await sleep(asked ?? backoff(attempt));
+    }
+  };
+
+  function backoff(attempt: number): number {
+    return Math.floor(random() * Math.min(cap, base * 2 ** (attempt - 1)));
+  }
+}
+
+/** `Retry-After` as delay-seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now: number): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
