@@ -118,5 +118,5 @@ describe('fault injection: every port call fails in turn, before and after its s
       }
     }
     expect(injected).toBe(baseline.calls * 2);
-  });
+  }, 300_000);
 });
