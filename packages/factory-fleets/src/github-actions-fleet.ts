@@ -1,6 +1,13 @@
 import type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from 'factory-sdk';
 import { z } from 'zod';
-import { FleetRequestError, fetchWithRetry, type HttpClientOptions, realSleep } from './retrying-fetch.ts';
+import {
+  DEFAULT_RETRY_POLICY,
+  FleetRequestError,
+  fetchWithRetry,
+  type HttpClientOptions,
+  realSleep,
+  type Sleep,
+} from './retrying-fetch.ts';
 
 export interface GithubActionsFleetOptions extends HttpClientOptions {
   /** A token with `actions:write` on the target repositories, or a function that returns a fresh one. */
@@ -58,8 +65,10 @@ export class GithubActionsFleet implements FleetClient {
   readonly #settleDelayMs: number;
   readonly #searchPages: number;
   readonly #http: HttpClientOptions;
+  readonly #sleep: Sleep;
 
   constructor(options: GithubActionsFleetOptions) {
+    this.#sleep = options.sleep ?? realSleep;
     const token = options.token;
     if (!token) throw new Error('GithubActionsFleet: a token is required');
     this.#token = typeof token === 'string' ? async () => token : token;
@@ -75,7 +84,7 @@ export class GithubActionsFleet implements FleetClient {
     this.name = options.name ?? 'github-actions';
     this.#http = {
       ...(options.fetch ? { fetch: options.fetch } : {}),
-      sleep: options.sleep ?? realSleep,
+      ...(options.sleep ? { sleep: options.sleep } : {}),
       ...(options.retry ? { retry: options.retry } : {}),
     };
   }
@@ -85,8 +94,6 @@ export class GithubActionsFleet implements FleetClient {
     const { owner, repo } = parseRepository(repository);
     const runName = runNameFor(request.idempotencyKey);
     const agentId = `${owner}/${repo}:${runName}`;
-    if (await this.#findRun(owner, repo, runName)) return { agentId };
-
     const inputs = {
       work_item_key: request.workItemKey,
       idempotency_key: request.idempotencyKey,
@@ -97,28 +104,33 @@ export class GithubActionsFleet implements FleetClient {
       throw new Error(
         `GithubActionsFleet: the task for ${request.workItemKey} is too long for workflow inputs`,
       );
-    try {
-      const response = await this.#call(
-        'POST',
-        `repos/${owner}/${repo}/actions/workflows/${encodeURIComponent(this.#workflow)}/dispatches`,
-        {
-          ref: this.#ref,
-          inputs,
-        },
-      );
-      if (response.status !== 204 && response.status !== 200) throw await githubError('dispatch', response);
-      await response.body?.cancel();
-      return { agentId };
-    } catch (error) {
-      // The dispatch may have been applied although its answer was lost: look for the run before
-      // letting the caller retry (GitHub lists a new run a few seconds after the dispatch).
-      if (!(error instanceof FleetRequestError) || !error.ambiguous) throw error;
-      for (let check = 0; check < this.#settleChecks; check++) {
-        if (await this.#findRun(owner, repo, runName)) return { agentId };
-        await this.#http.sleep?.(this.#settleDelayMs);
+
+    const attempts = Math.max(1, this.#http.retry?.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts);
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (await this.#findRun(owner, repo, runName)) return { agentId };
+      try {
+        await this.#dispatch(owner, repo, inputs);
+        return { agentId };
+      } catch (error) {
+        // The dispatch may have been applied although its answer was lost. GitHub lists a new run a few
+        // seconds after the dispatch: look for it before dispatching again.
+        if (!(error instanceof FleetRequestError) || !error.ambiguous) throw error;
+        lastError = error;
+        for (let check = 0; check < this.#settleChecks; check++) {
+          await this.#sleep(this.#settleDelayMs);
+          if (await this.#findRun(owner, repo, runName)) return { agentId };
+        }
       }
-      throw error;
     }
+    throw lastError;
+  }
+
+  async #dispatch(owner: string, repo: string, inputs: Record<string, string>): Promise<void> {
+    const path = `repos/${owner}/${repo}/actions/workflows/${encodeURIComponent(this.#workflow)}/dispatches`;
+    const response = await this.#call('POST', path, { ref: this.#ref, inputs }, false);
+    if (response.status !== 204 && response.status !== 200) throw await githubError('dispatch', response);
+    await response.body?.cancel();
   }
 
   async status(agentId: string): Promise<AgentStatus> {
@@ -155,19 +167,23 @@ export class GithubActionsFleet implements FleetClient {
     return undefined;
   }
 
-  async #call(method: string, path: string, body?: unknown): Promise<Response> {
+  async #call(method: string, path: string, body?: unknown, retryAmbiguous = true): Promise<Response> {
     const url = new URL(path, this.#baseUrl);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    return fetchWithRetry(async () => {
-      const headers: Record<string, string> = {
-        accept: 'application/vnd.github+json',
-        authorization: `Bearer ${await this.#token()}`,
-        'x-github-api-version': '2022-11-28',
-        'user-agent': 'factory-fleets',
-      };
-      if (payload !== undefined) headers['content-type'] = 'application/json';
-      return new Request(url, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
-    }, this.#http);
+    return fetchWithRetry(
+      async () => {
+        const headers: Record<string, string> = {
+          accept: 'application/vnd.github+json',
+          authorization: `Bearer ${await this.#token()}`,
+          'x-github-api-version': '2022-11-28',
+          'user-agent': 'factory-fleets',
+        };
+        if (payload !== undefined) headers['content-type'] = 'application/json';
+        return new Request(url, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+      },
+      this.#http,
+      retryAmbiguous,
+    );
   }
 }
 

@@ -61,6 +61,11 @@ export function backoffDelay(policy: RetryPolicy, retry: number, retryAfter?: st
 export async function fetchWithRetry(
   build: () => Promise<Request> | Request,
   options: HttpClientOptions = {},
+  /**
+   * False for a request that is not idempotent on the server: a failure after which the server may
+   * have applied it (5xx, network error, timeout) is thrown at once for the caller to reconcile.
+   */
+  retryAmbiguous = true,
 ): Promise<Response> {
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const doFetch = options.fetch ?? fetch;
@@ -84,6 +89,7 @@ export async function fetchWithRetry(
     } catch (error) {
       lastError = new FleetRequestError(`${label} failed: ${describe(error)}`, undefined, true);
     }
+    if (lastError.ambiguous && !retryAmbiguous) throw lastError;
     if (attempt < policy.maxAttempts) await sleep(backoffDelay(policy, attempt, retryAfter));
   }
   throw new FleetRequestError(
