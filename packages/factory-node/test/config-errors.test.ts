@@ -1,0 +1,433 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/config/config-error.ts';
+import { loadConfig, parseConfig } from '../src/config/load-config.ts';
+
+const ENV = {
+  LINEAR_API_KEY: 'lin_api_test_0001',
+  LINEAR_WEBHOOK_SECRET: 'linear-webhook-secret',
+  SLACK_BOT_TOKEN: 'xoxb-test-0001',
+  SLACK_SIGNING_SECRET: 'slack-signing-secret',
+  GITHUB_TOKEN: 'ghp_test0001',
+  GITHUB_WEBHOOK_SECRET: 'github-webhook-secret',
+};
+
+/** A valid one-tenant config, section by section; a case replaces sections or adds new ones. */
+const SECTIONS: Record<string, string> = {
+  intentProvider: `intentProvider:
+  type: linear
+  transport: direct
+  apiKey: \${LINEAR_API_KEY}
+  webhookSecret: \${LINEAR_WEBHOOK_SECRET}`,
+  clarificationChannel: `clarificationChannel:
+  type: slack
+  transport: direct
+  botToken: \${SLACK_BOT_TOKEN}
+  signingSecret: \${SLACK_SIGNING_SECRET}
+  channel: C0123456789`,
+  outputTarget: `outputTarget:
+  type: github
+  transport: direct
+  token: \${GITHUB_TOKEN}
+  webhookSecret: \${GITHUB_WEBHOOK_SECRET}`,
+  fleet: `fleet:
+  type: local
+  command: claude -p`,
+  routes: `routes:
+  - name: web
+    match: { labels: [factory] }
+    repository: acme/web
+    agent: claude`,
+};
+
+/**
+ * The config with `changed` sections put last, so a case can say where its problem is within the text
+ * it wrote: `at: [line, column]` counts from the case's own first line.
+ */
+function configWith(changed: Record<string, string>): { text: string; offset: number } {
+  const kept = Object.entries(SECTIONS)
+    .filter(([name]) => !(name in changed))
+    .map(([, text]) => text);
+  const head = kept.join('\n');
+  return { text: `${head}\n${Object.values(changed).join('\n')}\n`, offset: head.split('\n').length };
+}
+
+async function problemsOf(text: string, env: Record<string, string> = ENV): Promise<readonly string[]> {
+  try {
+    await parseConfig(text, { fileName: 'factory.config.yaml', baseDir: tmpdir(), env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+interface BadConfig {
+  name: string;
+  sections: Record<string, string>;
+  at: [line: number, column: number];
+  field: string;
+  says: string;
+}
+
+const BAD_CONFIGS: BadConfig[] = [
+  {
+    name: 'a word for a number',
+    sections: { limits: 'limits:\n  maxInFlight: three' },
+    at: [2, 16],
+    field: 'limits.maxInFlight',
+    says: 'expected a positive integer, got "three"',
+  },
+  {
+    name: 'zero agents in flight',
+    sections: { limits: 'limits:\n  maxInFlight: 0' },
+    at: [2, 16],
+    field: 'limits.maxInFlight',
+    says: 'expected a positive integer, got 0',
+  },
+  {
+    name: 'a misspelt key',
+    sections: { limits: 'limits:\n  maxInflight: 2' },
+    at: [2, 3],
+    field: 'limits.maxInflight',
+    says: 'unknown key (did you mean "maxInFlight"?)',
+  },
+  {
+    name: 'an unknown top-level key',
+    sections: { limit: 'limit:\n  maxInFlight: 2' },
+    at: [1, 1],
+    field: 'limit',
+    says: 'unknown key (did you mean "limits"?)',
+  },
+  {
+    name: 'a confidence above 1',
+    sections: { clarification: 'clarification:\n  confidenceThreshold: 1.5' },
+    at: [2, 24],
+    field: 'clarification.confidenceThreshold',
+    says: 'expected a number from 0 to 1, got 1.5',
+  },
+  {
+    name: 'a duration without a unit we know',
+    sections: { clarification: 'clarification:\n  wait: forever' },
+    at: [2, 9],
+    field: 'clarification.wait',
+    says: 'expected a duration such as "30s", "15m", "24h", "7d" or milliseconds, got "forever"',
+  },
+  {
+    name: 'a negative duration',
+    sections: { deliveryMemory: 'deliveryMemory: -5' },
+    at: [1, 17],
+    field: 'deliveryMemory',
+    says: 'got -5',
+  },
+  {
+    name: 'a completion rule that does not exist',
+    sections: { completion: 'completion:\n  on: approved' },
+    at: [2, 7],
+    field: 'completion.on',
+    says: 'expected one of "ready", "merged", got "approved"',
+  },
+  {
+    name: 'a fractional attempt count',
+    sections: { retry: 'retry:\n  maxAttempts: 2.5' },
+    at: [2, 16],
+    field: 'retry.maxAttempts',
+    says: 'expected an integer of at least 1, got 2.5',
+  },
+  {
+    name: 'a quoted boolean',
+    sections: { reconcile: 'reconcile:\n  outputs: "yes"' },
+    at: [2, 12],
+    field: 'reconcile.outputs',
+    says: 'expected true or false, got "yes"',
+  },
+  {
+    name: 'routes as a single word',
+    sections: { routes: 'routes: web' },
+    at: [1, 9],
+    field: 'routes',
+    says: 'got "web"',
+  },
+  {
+    name: 'a route without a repository',
+    sections: { routes: 'routes:\n  - name: web\n    agent: claude' },
+    at: [2, 5],
+    field: 'routes[0].repository',
+    says: 'is required: expected a non-empty string',
+  },
+  {
+    name: 'route labels as a string',
+    sections: {
+      routes: 'routes:\n  - name: web\n    match:\n      labels: factory\n    repository: a/b\n    agent: c',
+    },
+    at: [4, 15],
+    field: 'routes[0].match.labels',
+    says: 'expected a list of non-empty strings, got "factory"',
+  },
+  {
+    name: 'a tracker we do not support',
+    sections: { intentProvider: 'intentProvider:\n  type: jira\n  transport: direct' },
+    at: [2, 9],
+    field: 'intentProvider.type',
+    says: 'expected "linear", got "jira"',
+  },
+  {
+    name: 'a provider without a transport',
+    sections: { outputTarget: 'outputTarget:\n  type: github\n  token: ${GITHUB_TOKEN}' },
+    at: [2, 3],
+    field: 'outputTarget.transport',
+    says: 'is required: expected one of "direct", "relayfile"',
+  },
+  {
+    name: 'a transport that does not exist',
+    sections: { clarificationChannel: 'clarificationChannel:\n  type: slack\n  transport: email' },
+    at: [3, 14],
+    field: 'clarificationChannel.transport',
+    says: 'expected one of "direct", "relayfile", got "email"',
+  },
+  {
+    name: 'a clarification channel without its channel',
+    sections: {
+      clarificationChannel:
+        'clarificationChannel:\n  type: slack\n  transport: direct\n  botToken: ${SLACK_BOT_TOKEN}\n  signingSecret: ${SLACK_SIGNING_SECRET}',
+    },
+    at: [2, 3],
+    field: 'clarificationChannel.channel',
+    says: 'is required',
+  },
+  {
+    name: 'an API URL that is not one',
+    sections: {
+      outputTarget:
+        'outputTarget:\n  type: github\n  transport: direct\n  token: ${GITHUB_TOKEN}\n  webhookSecret: ${GITHUB_WEBHOOK_SECRET}\n  apiUrl: github',
+    },
+    at: [6, 11],
+    field: 'outputTarget.apiUrl',
+    says: 'expected a URL, got "github"',
+  },
+  {
+    name: 'a fleet type we do not have',
+    sections: { fleet: 'fleet:\n  type: kubernetes' },
+    at: [2, 9],
+    field: 'fleet.type',
+    says: 'expected "local", got "kubernetes"',
+  },
+  {
+    name: 'an empty agent command',
+    sections: { fleet: 'fleet:\n  type: local\n  command: []' },
+    at: [3, 12],
+    field: 'fleet.command',
+    says: 'expected a non-empty list of non-empty strings, got a list',
+  },
+  {
+    name: 'a fleet without an agent command',
+    sections: { fleet: 'fleet:\n  type: local' },
+    at: [2, 3],
+    field: 'fleet.command',
+    says: 'is required',
+  },
+  {
+    name: 'a port out of range',
+    sections: { server: 'server:\n  port: 70000' },
+    at: [2, 9],
+    field: 'server.port',
+    says: 'expected an integer from 0 to 65535, got 70000',
+  },
+  {
+    name: 'a port with no value',
+    sections: { server: 'server:\n  port:' },
+    at: [2, 3],
+    field: 'server.port',
+    says: 'got nothing (null)',
+  },
+  {
+    name: 'a tick interval in words',
+    sections: { tick: 'tick:\n  interval: often' },
+    at: [2, 13],
+    field: 'tick.interval',
+    says: 'got "often"',
+  },
+  {
+    name: 'a state store we do not have',
+    sections: { stateStore: 'stateStore:\n  type: postgres' },
+    at: [2, 9],
+    field: 'stateStore.type',
+    says: 'expected one of "sqlite", "memory", got "postgres"',
+  },
+  {
+    name: 'a tenant id that cannot be in a URL',
+    sections: { tenant: 'tenant: "acme corp"' },
+    at: [1, 9],
+    field: 'tenant',
+    says: 'expected a tenant id of letters, digits',
+  },
+  {
+    name: 'a task given twice',
+    sections: { template: 'template:\n  text: Do {{item.title}}\n  file: task.md' },
+    at: [3, 9],
+    field: 'template.file',
+    says: 'give the task as `text` or as `file`, not both',
+  },
+  {
+    name: 'a task file that is not there',
+    sections: { template: 'template:\n  file: no-such-task.md' },
+    at: [2, 9],
+    field: 'template.file',
+    says: 'cannot read',
+  },
+  {
+    name: 'relayfile transport without a mount',
+    sections: { intentProvider: 'intentProvider:\n  type: linear\n  transport: relayfile' },
+    at: [3, 14],
+    field: 'intentProvider.transport',
+    says: 'transport "relayfile" reads and writes through a mount: add a `mount:` section',
+  },
+  {
+    name: 'a mount type we do not have',
+    sections: { mount: 'mount:\n  type: s3\n  path: bucket' },
+    at: [2, 9],
+    field: 'mount.type',
+    says: 'expected one of "directory", "relayfile", got "s3"',
+  },
+  {
+    name: 'a relayfile mount on a non-HTTP URL',
+    sections: {
+      mount:
+        'mount:\n  type: relayfile\n  workspace: ws\n  baseUrl: ftp://relay.example\n  token: ${GITHUB_TOKEN}\n  webhookSecret: ${GITHUB_TOKEN}',
+    },
+    at: [4, 12],
+    field: 'mount.baseUrl',
+    says: 'expected a URL',
+  },
+  {
+    name: 'an agent environment variable with a bad name',
+    sections: { fleet: 'fleet:\n  type: local\n  command: run-agent\n  env:\n    1BAD: x' },
+    at: [5, 5],
+    field: 'fleet.env.1BAD',
+    says: 'is not an environment variable name',
+  },
+];
+
+describe('every invalid config field is reported at its line and column', () => {
+  it.each(BAD_CONFIGS)('$name → $field', async ({ sections, at, field, says }) => {
+    const { text, offset } = configWith(sections);
+    const problems = await problemsOf(text);
+    const where = `factory.config.yaml:${offset + at[0]}:${at[1]} ${field}: `;
+    const problem = problems.find((line) => line.startsWith(where));
+    expect(problem, `no problem at ${where} in:\n${problems.join('\n')}`).toBeDefined();
+    expect(problem).toContain(says);
+    expect(problem).not.toContain('\n');
+  });
+
+  it('reports every problem at once, in file order', async () => {
+    const { text, offset } = configWith({
+      limits: 'limits:\n  maxInFlight: three',
+      server: 'server:\n  port: -1',
+    });
+    const problems = await problemsOf(text);
+    expect(problems).toEqual([
+      `factory.config.yaml:${offset + 2}:16 limits.maxInFlight: expected a positive integer, got "three"`,
+      `factory.config.yaml:${offset + 4}:9 server.port: expected an integer from 0 to 65535, got -1`,
+    ]);
+  });
+});
+
+describe('a file that is not a config at all', () => {
+  it.each([
+    {
+      name: 'YAML that does not parse',
+      text: 'limits: [1, 2\nserver: {}\n',
+      starts: 'factory.config.yaml:',
+      says: 'YAML syntax',
+    },
+    {
+      name: 'a key given twice',
+      text: 'limits: {}\nlimits: {}\n',
+      starts: 'factory.config.yaml:2:1',
+      says: 'unique',
+    },
+    {
+      name: 'an empty file',
+      text: '',
+      starts: 'factory.config.yaml:1:1',
+      says: 'expected a mapping of keys to values, got an empty file',
+    },
+    { name: 'a list', text: '- a\n- b\n', starts: 'factory.config.yaml:1:1', says: 'got a list' },
+  ])('$name', async ({ text, starts, says }) => {
+    const problems = await problemsOf(text);
+    expect(problems[0]).toMatch(new RegExp(`^${starts.replace(/[.]/g, '\\.')}`));
+    expect(problems[0]).toContain(says);
+  });
+
+  it('a config file that does not exist is named', async () => {
+    const missing = path.join(tmpdir(), 'no-such-dir', 'factory.config.yaml');
+    await expect(loadConfig(missing, ENV)).rejects.toThrow(`${missing}: no such config file`);
+  });
+});
+
+describe('many tenants', () => {
+  const tenant = (id: string, extra = '') =>
+    [
+      `  - id: ${id}`,
+      ...Object.values(SECTIONS).map((section) => section.replace(/^/gm, '    ')),
+      ...(extra ? [extra] : []),
+    ].join('\n');
+
+  it('names the tenant by its index', async () => {
+    const text = `tenants:\n${tenant('a')}\n${tenant('b', '    limits:\n      maxInFlight: -1')}\n`;
+    const problems = await problemsOf(text);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^factory\.config\.yaml:\d+:20 tenants\[1\]\.limits\.maxInFlight: expected a positive integer, got -1$/,
+    );
+    const line = Number(problems[0]?.split(':')[1]);
+    expect(text.split('\n')[line - 1]).toBe('      maxInFlight: -1');
+  });
+
+  it('rejects an id used twice', async () => {
+    const problems = await problemsOf(`tenants:\n${tenant('a')}\n${tenant('a')}\n`);
+    expect(problems).toEqual([
+      expect.stringMatching(/^factory\.config\.yaml:\d+:9 tenants\[1\]\.id: tenant id "a" is used twice$/),
+    ]);
+  });
+
+  it('rejects an empty list of tenants', async () => {
+    const problems = await problemsOf('tenants: []\n');
+    expect(problems[0]).toMatch(/^factory\.config\.yaml:1:10 tenants: expected a non-empty list/);
+  });
+
+  it('rejects tenant settings at the top level next to `tenants`', async () => {
+    const problems = await problemsOf(`limits:\n  maxInFlight: 2\ntenants:\n${tenant('a')}\n`);
+    expect(problems).toEqual([
+      'factory.config.yaml:1:1 limits: unknown key (expected one of server, tick, stateStore, tenants)',
+    ]);
+  });
+});
+
+describe('a good config', () => {
+  it('fills in defaults and makes paths absolute against the config folder', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'factory-config-'));
+    await writeFile(path.join(dir, 'task.md'), 'Do {{item.key}}');
+    const file = path.join(dir, 'factory.config.yaml');
+    await writeFile(file, configWith({ template: 'template:\n  file: task.md' }).text);
+    const config = await loadConfig(file, ENV);
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 8787 });
+    expect(config.tick).toEqual({ interval: 60_000 });
+    expect(config.stateStore).toEqual({ type: 'sqlite', path: path.join(dir, '.factory/state.sqlite') });
+    expect(config.tenants).toHaveLength(1);
+    const [tenant] = config.tenants;
+    expect(tenant?.id).toBe('default');
+    expect(tenant?.limits.maxInFlight).toBe(3);
+    expect(tenant?.clarification.wait).toBe(86_400_000);
+    expect(tenant?.template.text).toBe('Do {{item.key}}');
+    expect(tenant?.fleet).toMatchObject({ type: 'local', command: 'claude -p', repository: dir });
+    expect(tenant?.routes[0]).toMatchObject({
+      name: 'web',
+      repository: 'acme/web',
+      match: { labels: ['factory'] },
+    });
+  });
+});
