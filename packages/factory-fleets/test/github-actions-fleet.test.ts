@@ -78,7 +78,8 @@ describe('GithubActionsFleet against GitHub REST (workflow dispatches and runs)'
     let failures = 1;
     const flaky: typeof fetch = async (input, init) => {
       const request = new Request(input, init);
-      if (request.method === 'POST' && failures-- > 0) return new Response('{"message":"Server Error"}', { status: 503 });
+      if (request.method === 'POST' && failures-- > 0)
+        return new Response('{"message":"Server Error"}', { status: 503 });
       return fetch(request);
     };
     const request = spawnRequest();
@@ -146,9 +147,9 @@ describe('GithubActionsFleet against GitHub REST (workflow dispatches and runs)'
   it('refuses repositories and agent ids that are not owner/repo', async () => {
     expect(() => fleet({ repository: 'no-slash' })).toThrow(/owner\/repo/);
     expect(() => fleet({ repository: '../etc' })).toThrow(/owner\/repo/);
-    await expect(fleet().spawn(spawnRequest({ route: { name: 'x', repository: 'a/b/c', agent: 'c' } }))).rejects.toThrow(
-      /owner\/repo/,
-    );
+    await expect(
+      fleet().spawn(spawnRequest({ route: { name: 'x', repository: 'a/b/c', agent: 'c' } })),
+    ).rejects.toThrow(/owner\/repo/);
     await expect(fleet().status('not-an-agent-id')).rejects.toThrow(/not an agent id/);
     expect(() => new GithubActionsFleet({ token: '' })).toThrow(/token is required/);
   });
