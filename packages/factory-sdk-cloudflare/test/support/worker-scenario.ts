@@ -1,0 +1,101 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  type ConnectionReport,
+  type FactoryEvent,
+  type FactorySettingsInput,
+  StaticTenantRegistry,
+  type TenantRuntime,
+} from 'factory-sdk';
+import { FactoryHarness, FakeClock, MemoryLogger, TestWebhookSource } from 'factory-sdk/testing';
+import { createFactoryWorker, DurableObjectStateStore, KvIndexCache } from '../../src/index.ts';
+
+export const SIGNING_SECRET = 'cloudflare-test-signing-secret';
+
+let tenantCounter = 0;
+/** A tenant id no other test uses: every test gets an empty Durable Object. */
+export function freshTenant(prefix = 'acme'): string {
+  tenantCounter += 1;
+  return `${prefix}-${tenantCounter}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+export interface ScenarioTenant {
+  id: string;
+  settings?: FactorySettingsInput;
+  connections?: ConnectionReport[];
+}
+
+/**
+ * Tenants over the core's fakes of every role (the fleet is `FakeFleet`) whose state lives in the
+ * real Durable Object namespace and KV namespace of this workerd, behind the Worker exactly as a
+ * deployer wires it with `createFactoryWorker`.
+ */
+export function workerScenario(tenants: ScenarioTenant[] = [{ id: freshTenant() }]) {
+  const clock = new FakeClock();
+  const logger = new MemoryLogger();
+  const harnesses = new Map<string, FactoryHarness>();
+  const worker = createFactoryWorker({
+    version: 'test',
+    clock,
+    logger,
+    tenants: ({ store }) =>
+      new StaticTenantRegistry(
+        tenants.map((tenant): TenantRuntime => {
+          const harness = new FactoryHarness({
+            tenant: tenant.id,
+            store,
+            clock,
+            ...(tenant.settings ? { settings: tenant.settings } : {}),
+          });
+          harnesses.set(tenant.id, harness);
+          return {
+            id: tenant.id,
+            factory: harness.factory,
+            sources: new Map([['test', new TestWebhookSource(SIGNING_SECRET)]]),
+            connections: async () =>
+              tenant.connections ?? [
+                { provider: 'fake-tracker', role: 'intake', status: { state: 'connected' } },
+              ],
+          };
+        }),
+      ),
+  });
+  // The store a second Worker isolate would build: the same objects, reached independently.
+  const store = new DurableObjectStateStore(env.FACTORY_STATE, {
+    indexCache: new KvIndexCache(env.FACTORY_CACHE),
+  });
+
+  async function fetch(request: Request): Promise<Response> {
+    const ctx = createExecutionContext();
+    // Requests built in a test lack the `cf` object Cloudflare's edge attaches; the factory never reads it.
+    const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, env, ctx);
+    await waitOnExecutionContext(ctx);
+    return response;
+  }
+
+  /** A webhook signed as the sender would sign it now. */
+  async function signedRequest(tenant: string, deliveryId: string, events: FactoryEvent[]): Promise<Request> {
+    const body = JSON.stringify({ id: deliveryId, events });
+    return new Request(`https://factory.example/t/${tenant}/webhooks/test`, {
+      method: 'POST',
+      body,
+      headers: await TestWebhookSource.sign(SIGNING_SECRET, body, clock.now()),
+    });
+  }
+
+  async function deliver(tenant: string, deliveryId: string, events: FactoryEvent[]): Promise<Response> {
+    return fetch(await signedRequest(tenant, deliveryId, events));
+  }
+
+  /**
+   * The core's fakes for a tenant. Built with the Worker's runtime on its first request, so a test
+   * that needs one before sending anything asks for it through here.
+   */
+  async function harness(tenant: string): Promise<FactoryHarness> {
+    if (!harnesses.has(tenant)) await fetch(new Request('https://factory.example/healthz'));
+    const found = harnesses.get(tenant);
+    if (!found) throw new Error(`no tenant ${tenant} in this scenario`);
+    return found;
+  }
+
+  return { worker, clock, logger, store, fetch, signedRequest, deliver, harness };
+}
