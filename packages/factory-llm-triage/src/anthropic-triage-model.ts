@@ -66,7 +66,7 @@ export class AnthropicTriageModel implements TriageModel {
       throw new ModelUnavailableError('malformed', 'the answer was cut off at max_tokens');
     }
     const call = message.content.find((block) => block.type === 'tool_use' && block.name === ANSWER_NAME);
-    if (!call || call.type !== 'tool_use') {
+    if (call?.type !== 'tool_use') {
       throw new ModelUnavailableError('malformed', `the answer has no ${ANSWER_NAME} tool call`);
     }
     return call.input;

@@ -2,8 +2,8 @@ import { type Logger, type RouteConfig, RuleTriage, type Triage } from 'factory-
 import { AnthropicTriageModel } from './anthropic-triage-model.ts';
 import { LlmTriage } from './llm-triage.ts';
 import { OpenAiCompatibleTriageModel } from './openai-compatible-triage-model.ts';
-import { type LlmTriageConfig, type TriageConfigInput, triageConfigSchema } from './triage-config.ts';
 import type { TriageCache } from './triage-cache.ts';
+import { type LlmTriageConfig, type TriageConfigInput, triageConfigSchema } from './triage-config.ts';
 import type { TriageModel } from './triage-model.ts';
 
 export interface CreateTriageOptions {

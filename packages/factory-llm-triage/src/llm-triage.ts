@@ -94,7 +94,10 @@ export class LlmTriage implements Triage {
       const failure =
         error instanceof ModelUnavailableError
           ? error
-          : new ModelUnavailableError('connection', `unexpected ${error instanceof Error ? error.name : 'error'}`);
+          : new ModelUnavailableError(
+              'connection',
+              `unexpected ${error instanceof Error ? error.name : 'error'}`,
+            );
       return this.#fallBack(input, failure);
     }
     await this.#memory.set(key, decision);
@@ -159,7 +162,10 @@ export class LlmTriage implements Triage {
     });
     const decision = await this.#fallback.triage(input);
     const what = failure.kind === 'malformed' ? 'answer unusable' : 'unavailable';
-    return { ...decision, reasons: [`model ${what} (${failure.detail}); fell back to rules`, ...decision.reasons] };
+    return {
+      ...decision,
+      reasons: [`model ${what} (${failure.detail}); fell back to rules`, ...decision.reasons],
+    };
   }
 
   async #readDurable(key: string): Promise<TriageDecision | undefined> {

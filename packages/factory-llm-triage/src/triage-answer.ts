@@ -49,14 +49,12 @@ export const modelAnswerSchema = z.object({
     .string()
     .nullish()
     .transform((question) => question?.trim().slice(0, MAX_QUESTION_CHARS) || undefined),
-  reasons: z
-    .array(z.string())
-    .transform((reasons) =>
-      reasons
-        .map((reason) => reason.trim().slice(0, MAX_REASON_CHARS))
-        .filter(Boolean)
-        .slice(0, MAX_REASONS),
-    ),
+  reasons: z.array(z.string()).transform((reasons) =>
+    reasons
+      .map((reason) => reason.trim().slice(0, MAX_REASON_CHARS))
+      .filter(Boolean)
+      .slice(0, MAX_REASONS),
+  ),
 });
 
 export type ModelAnswer = z.output<typeof modelAnswerSchema>;

@@ -17,7 +17,10 @@ const baseUrlSchema = z.string().superRefine((value, ctx) => {
   try {
     url = new URL(value);
   } catch {
-    ctx.addIssue({ code: 'custom', message: 'expected an absolute http(s) URL such as https://api.example.com' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected an absolute http(s) URL such as https://api.example.com',
+    });
     return;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
@@ -65,7 +68,10 @@ export const llmTriageConfigSchema = z
   .strict();
 
 /** The `triage:` block of a tenant's config. */
-export const triageConfigSchema = z.discriminatedUnion('type', [rulesTriageConfigSchema, llmTriageConfigSchema]);
+export const triageConfigSchema = z.discriminatedUnion('type', [
+  rulesTriageConfigSchema,
+  llmTriageConfigSchema,
+]);
 
 export type TriageConfigInput = z.input<typeof triageConfigSchema>;
 export type TriageConfig = z.output<typeof triageConfigSchema>;

@@ -36,7 +36,8 @@ export class ModelUnavailableError extends Error {
   }
 }
 
-const ERROR_TYPE = /^[a-z][a-z0-9_.-]{0,63}$/i;
+// snake_case words only: a server echoing the key (or anything else) into the field cannot leak it.
+const ERROR_TYPE = /^[a-z]{1,32}(?:_[a-z]{1,32}){0,4}$/;
 
 /** `HTTP 429 rate_limit_error`: the status and the vendor's error type when it looks like one. */
 export function apiErrorDetail(status: number, errorType: unknown): string {

@@ -108,13 +108,17 @@ describe('LlmTriage over an OpenAI-compatible chat completions API', () => {
     it('when the answer has the wrong types', async () => {
       setup.server.answer(openAiDecision({ ...CLEAR_ANSWER, confidence: 'high', reasons: 'clear' }));
       const decision = await setup.build().triage(input(CLEAR_ITEM));
-      expect(decision.reasons[0]).toMatch(/^model answer unusable \(confidence: .+; reasons: .+\); fell back/);
+      expect(decision.reasons[0]).toMatch(
+        /^model answer unusable \(confidence: .+; reasons: .+\); fell back/,
+      );
     });
 
     it('when the answer was cut off at max_tokens', async () => {
       setup.server.answer(openAiContent('{"route": "app", "confid', 'length'));
       expect(await setup.build().triage(input(CLEAR_ITEM))).toEqual(
-        await fellBackToRules('model answer unusable (the answer was cut off at max_tokens); fell back to rules'),
+        await fellBackToRules(
+          'model answer unusable (the answer was cut off at max_tokens); fell back to rules',
+        ),
       );
     });
 

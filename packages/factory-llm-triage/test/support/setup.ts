@@ -2,7 +2,7 @@ import { type RouteConfig, RuleTriage, resolveSettings, type TriageInput } from 
 import { MemoryLogger, sampleWorkItem } from 'factory-sdk/testing';
 import { afterEach, beforeEach } from 'vitest';
 import { createTriage, type TriageCache } from '../../src/index.ts';
-import { ModelServer } from './model-server.ts';
+import { ModelServer, type RecordedRequest } from './model-server.ts';
 
 /** A key shaped like a real one, so a leak into reasons or logs would be found by a plain search. */
 export const API_KEY = 'sk-test-7f3a9c1e5b2d4f6a8c0e2b4d6f8a1c3e';
@@ -36,9 +36,12 @@ export type Provider = 'anthropic' | 'openai-compatible';
 export interface TriageSetup {
   server: ModelServer;
   logger: MemoryLogger;
-  build(overrides?: { timeout?: number; maxTokens?: number; cache?: TriageCache; cacheSize?: number }): ReturnType<
-    typeof createTriage
-  >;
+  build(overrides?: {
+    timeout?: number;
+    maxTokens?: number;
+    cache?: TriageCache;
+    cacheSize?: number;
+  }): ReturnType<typeof createTriage>;
 }
 
 /** A loopback model server per test and a way to build the triage the config would build against it. */
@@ -68,4 +71,10 @@ export function useModelServer(provider: Provider): TriageSetup {
       { logger: setup.logger, ...(overrides.cache ? { cache: overrides.cache } : {}) },
     );
   return setup;
+}
+
+/** The text of the user message a recorded request carried: where the ticket goes. */
+export function userText(request: RecordedRequest | undefined): string {
+  const messages = (request?.body.messages ?? []) as { role: string; content: string }[];
+  return messages.find((message) => message.role === 'user')?.content ?? '';
 }
