@@ -64,7 +64,7 @@ export class DirectoryMount implements Mount {
   watch(
     onChange: (change: MountChange) => void | Promise<void>,
     options: { paths?: readonly string[] } = {},
-  ): { close(): Promise<void> } {
+  ): { close(): Promise<void>; ready: Promise<void> } {
     const globs = options.paths ?? [];
     const known = new Map<string, string>();
     let sequence = 0;
@@ -120,7 +120,7 @@ export class DirectoryMount implements Mount {
     });
     chain = ready.catch(() => {});
     let watcher: FSWatcher | undefined;
-    void ready.then(() => {
+    const watching = ready.then(() => {
       if (closed) return;
       watcher = watch(this.root, { recursive: true }, (_event, filename) => {
         if (!filename || String(filename).endsWith(TEMPORARY)) return;
@@ -135,6 +135,8 @@ export class DirectoryMount implements Mount {
     });
 
     return {
+      /** Settles once the baseline is taken and changes are being watched. */
+      ready: watching,
       close: async () => {
         closed = true;
         watcher?.close();

@@ -1,0 +1,233 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { signRelayDelivery } from '../src/relay-signature.ts';
+import { relayfileTenant, SECRET, TENANT } from './support/factory-handler.ts';
+import { issueFile, replyFile, TRACKER_STATES } from './support/layout.ts';
+import { RelayfileServer } from './support/relayfile-server.ts';
+
+let server: RelayfileServer;
+let tenant: ReturnType<typeof relayfileTenant>;
+
+beforeEach(async () => {
+  server = await new RelayfileServer().start();
+  for (const state of Object.values(TRACKER_STATES)) server.trackerStates.set(state.id, state);
+  tenant = relayfileTenant(server);
+});
+afterEach(() => server.stop());
+
+const ROUTE = `http://factory.test/t/${TENANT}/webhooks/relayfile`;
+
+async function signed(
+  body: string,
+  options: { secret?: string; timestamp?: string; headers?: Record<string, string>; prefix?: string } = {},
+): Promise<Request> {
+  const timestamp = options.timestamp ?? String(Math.floor(Date.now() / 1000));
+  const signature = await signRelayDelivery(options.secret ?? SECRET, timestamp, body);
+  return new Request(ROUTE, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-relay-timestamp': timestamp,
+      'x-relay-signature': `${options.prefix ?? ''}${signature}`,
+      ...options.headers,
+    },
+    body,
+  });
+}
+
+function delivery(path: string, content?: string, extra: Record<string, unknown> = {}) {
+  return JSON.stringify({
+    eventId: 'evt_000042',
+    type: 'file.updated',
+    path,
+    revision: 'rev_9',
+    origin: 'provider_sync',
+    provider: path.split('/')[1],
+    correlationId: 'corr_1',
+    timestamp: '2021-01-30T11:24:17.747Z',
+    ...(content === undefined
+      ? {}
+      : {
+          snapshot: { path, contentType: 'application/json', encoding: 'utf-8', content, truncated: false },
+        }),
+    ...extra,
+  });
+}
+
+async function storeIsEmpty() {
+  const page = await tenant.store.listRecords(TENANT);
+  expect(page.records).toEqual([]);
+  expect(
+    await tenant.store.rememberEvent(TENANT, 'relayfile:evt_000042', {
+      now: Date.now(),
+      expiresAt: Date.now() + 1,
+    }),
+  ).toBe(true);
+}
+
+describe('POST /t/:tenant/webhooks/relayfile', () => {
+  it('dispatches a ready issue from a signed change event carrying its snapshot', async () => {
+    const file = issueFile();
+    const response = await tenant.app.fetch(await signed(delivery(file.path, file.content)));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      status: 'processed',
+      results: [{ event: 'work-item.changed' }],
+    });
+    expect((await tenant.store.getRecord(TENANT, file.record.id))?.status).toBe('dispatched');
+    expect(tenant.fleet.agents.size).toBe(1);
+  });
+
+  it('accepts the signature with a sha256= prefix', async () => {
+    const file = issueFile();
+    const response = await tenant.app.fetch(
+      await signed(delivery(file.path, file.content), { prefix: 'sha256=' }),
+    );
+    expect(response.status).toBe(200);
+  });
+
+  it('reads the file through the mount when the snapshot is missing or truncated', async () => {
+    const file = issueFile();
+    server.putFile(file.path, file.content);
+    const truncated = delivery(file.path, undefined, {
+      snapshot: { path: file.path, encoding: 'utf-8', content: file.content.slice(0, 20), truncated: true },
+    });
+    const response = await tenant.app.fetch(await signed(truncated));
+    expect(response.status).toBe(200);
+    expect((await tenant.store.getRecord(TENANT, file.record.id))?.status).toBe('dispatched');
+  });
+
+  it('answers a re-delivery of the same event id as a duplicate, and acts once', async () => {
+    const file = issueFile();
+    const body = delivery(file.path, file.content);
+    expect((await tenant.app.fetch(await signed(body))).status).toBe(200);
+    const again = await tenant.app.fetch(await signed(body));
+    expect(await again.json()).toMatchObject({ status: 'duplicate', deliveryId: 'evt_000042' });
+    expect(tenant.fleet.spawnCalls).toBe(1);
+  });
+
+  it('routes a thread reply to the chat provider', async () => {
+    const file = replyFile();
+    const response = await tenant.app.fetch(await signed(delivery(file.path, file.content)));
+    expect(await response.json()).toMatchObject({
+      results: [{ event: 'clarification.replied', reason: 'not a thread the factory is waiting on' }],
+    });
+  });
+
+  describe('ignores, with 202 and a reason, what it does not act on', () => {
+    it.each([
+      ['a delete', () => delivery(issueFile().path, undefined, { type: 'file.deleted' }), /was deleted/],
+      [
+        'a path nobody owns',
+        () => delivery('/notion/pages/x.json', '{}'),
+        /no provider owns \/notion\/pages\/x\.json/,
+      ],
+      [
+        'a non-file event',
+        () => delivery(issueFile().path, undefined, { type: 'sync.error' }),
+        /sync\.error is not a file change/,
+      ],
+      ['a file that is gone', () => delivery(issueFile().path), /no longer exists/],
+      [
+        'a partial record',
+        () => delivery(issueFile().path, '{"stateId":"x"}'),
+        /not a complete issue record/,
+      ],
+    ])('%s', async (_name, body, reason) => {
+      const response = await tenant.app.fetch(await signed(body()));
+      expect(response.status).toBe(202);
+      expect(await response.json()).toMatchObject({
+        status: 'ignored',
+        reason: expect.stringMatching(reason),
+      });
+      expect((await tenant.store.listRecords(TENANT)).records).toEqual([]);
+    });
+  });
+
+  describe('rejects bad input and changes nothing', () => {
+    const body = () => delivery(issueFile().path, issueFile().content);
+
+    it('401 without a signature', async () => {
+      const request = await signed(body());
+      request.headers.delete('x-relay-signature');
+      const response = await tenant.app.fetch(request);
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: 'missing X-Relay-Signature or X-Relay-Timestamp' });
+      await storeIsEmpty();
+    });
+
+    it('401 with a signature made with another secret', async () => {
+      const response = await tenant.app.fetch(
+        await signed(body(), { secret: 'not-the-subscription-secret' }),
+      );
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: 'X-Relay-Signature does not match' });
+      await storeIsEmpty();
+    });
+
+    it('401 when the body was changed after signing', async () => {
+      const request = await signed(body());
+      const tampered = new Request(request, { body: body().replace('file.updated', 'file.created') });
+      expect((await tenant.app.fetch(tampered)).status).toBe(401);
+      await storeIsEmpty();
+    });
+
+    it('401 with a timestamp outside the 5-minute window', async () => {
+      const stale = String(Math.floor(Date.now() / 1000) - 301);
+      const response = await tenant.app.fetch(await signed(body(), { timestamp: stale }));
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: 'X-Relay-Timestamp is outside the allowed clock skew' });
+      await storeIsEmpty();
+    });
+
+    it('401 with a timestamp that is not a time', async () => {
+      expect((await tenant.app.fetch(await signed(body(), { timestamp: 'yesterday' }))).status).toBe(401);
+      await storeIsEmpty();
+    });
+
+    it('400 for malformed JSON', async () => {
+      const response = await tenant.app.fetch(await signed('{"eventId": '));
+      expect(response.status).toBe(400);
+      expect((await response.json()).error).toMatch(/^malformed JSON/);
+      await storeIsEmpty();
+    });
+
+    it('400 for JSON that is not a change event', async () => {
+      const response = await tenant.app.fetch(
+        await signed(JSON.stringify({ eventId: '', path: 'relative' })),
+      );
+      expect(response.status).toBe(400);
+      expect((await response.json()).error).toMatch(
+        /not a relayfile change event: eventId: .*; type: .*; path: /,
+      );
+      await storeIsEmpty();
+    });
+
+    it('400 when X-Relay-Event-Id disagrees with the body', async () => {
+      const response = await tenant.app.fetch(
+        await signed(body(), { headers: { 'x-relay-event-id': 'evt_other' } }),
+      );
+      expect(response.status).toBe(400);
+      await storeIsEmpty();
+    });
+
+    it('415 for another content type', async () => {
+      const request = await signed(body(), { headers: { 'content-type': 'text/plain' } });
+      expect((await tenant.app.fetch(request)).status).toBe(415);
+      await storeIsEmpty();
+    });
+
+    it('413 for a body over 1 MiB', async () => {
+      const huge = delivery(issueFile().path, 'x'.repeat(1024 * 1024));
+      const response = await tenant.app.fetch(await signed(huge));
+      expect(response.status).toBe(413);
+      await storeIsEmpty();
+    });
+
+    it('404 for an unknown tenant', async () => {
+      const request = await signed(body());
+      const response = await tenant.app.fetch(new Request(ROUTE.replace(TENANT, 'nobody'), request));
+      expect(response.status).toBe(404);
+      await storeIsEmpty();
+    });
+  });
+});
