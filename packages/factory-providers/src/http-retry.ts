@@ -20,7 +20,8 @@ export interface RetryOptions {
   random?: () => number;
   /**
    * Whether a response is worth retrying. Default: 429 and 5xx. A provider may add its own signals
-   * (e.g. a GraphQL error that means "rate limited" in a 400); it gets a clone to read.
+   * (e.g. a GraphQL error that means "rate limited" in a 400); to read the body it must read a clone,
+   * to the end, so the caller still gets the body.
    */
   isRetryable?: (response: Response) => boolean | Promise<boolean>;
 }
@@ -57,10 +58,11 @@ export function retryingFetch(fetch: Fetch, options: RetryOptions = {}): Fetch {
         await sleep(backoff(attempt));
         continue;
       }
-      if (last || !(await isRetryable(response.clone()))) return response;
+      if (last || !(await isRetryable(response))) return response;
       const asked = retryAfterMs(response.headers.get('retry-after'), Date.now());
       if (asked !== undefined && asked > maxRetryAfter) return response;
-      await response.body?.cancel().catch(() => {});
+      // Not awaited: a body whose clone was read may not settle its cancel until the clone is gone.
+      void response.body?.cancel().catch(() => {});
       await sleep(asked ?? backoff(attempt));
     }
   };

@@ -96,7 +96,7 @@ export class LinearClient {
 /** Linear may answer a rate limit with a GraphQL error (type "ratelimited") instead of a 429. */
 async function isRateLimited(response: Response): Promise<boolean> {
   if (response.status !== 400) return false;
-  const body = parseJson(await response.text()) as { errors?: GraphQLError[] } | undefined;
+  const body = parseJson(await response.clone().text()) as { errors?: GraphQLError[] } | undefined;
   return (body?.errors ?? []).some(
     (error) => error.extensions?.type === 'ratelimited' || error.extensions?.code === 'RATELIMITED',
   );

@@ -1,0 +1,81 @@
+import { type Fault, FaultQueue, faultResponse, type Loopback, listen, newApp } from './loopback.ts';
+
+type TokenKind = 'classic' | 'fine-grained' | 'installation';
+
+/** A pull request as the REST API returns it (the webhook examples carry the same object). */
+export type PullJson = Record<string, unknown> & { number: number; head: { ref: string; label?: string } };
+
+/** GitHub's REST API on loopback: `/user`, `/installation/repositories`, `/repos/{o}/{r}/pulls[/{n}]`. */
+export class GithubServer {
+  readonly pulls = new Map<string, PullJson>();
+  readonly requests: string[] = [];
+  readonly faults = new FaultQueue();
+  readonly tokens = new Map<string, TokenKind>([['ghp_classic_test_token', 'classic']]);
+  /** The classic token's scopes, as `x-oauth-scopes` reports them. */
+  scopes = ['repo', 'read:org'];
+  #loopback: Loopback | undefined;
+
+  get url(): string {
+    if (!this.#loopback) throw new Error('GithubServer is not started');
+    return this.#loopback.url;
+  }
+
+  async start(): Promise<this> {
+    const app = newApp();
+    app.use('*', async (c, next) => {
+      const path = new URL(c.req.url).pathname;
+      this.requests.push(`${c.req.method} ${path}${new URL(c.req.url).search}`);
+      const fault = this.faults.take(path);
+      if (fault) return faultResponse(fault);
+      if (!c.req.header('user-agent')) return c.json({ message: 'Request forbidden by administrative rules.' }, 403);
+      const header = c.req.header('authorization') ?? '';
+      const token = header.replace(/^(Bearer|token) /, '');
+      const kind = this.tokens.get(token);
+      if (!kind) return c.json({ message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' }, 401);
+      c.set('kind' as never, kind as never);
+      await next();
+    });
+    app.get('/user', (c) => {
+      const kind = c.get('kind' as never) as TokenKind;
+      if (kind === 'installation')
+        return c.json({ message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user', status: '403' }, 403);
+      const headers: Record<string, string> = kind === 'classic' ? { 'x-oauth-scopes': this.scopes.join(', ') } : {};
+      return c.json({ login: 'factory-bot', id: 1, type: 'User' }, 200, headers);
+    });
+    app.get('/installation/repositories', (c) => {
+      const kind = c.get('kind' as never) as TokenKind;
+      if (kind !== 'installation') return c.json({ message: 'A JSON web token could not be decoded' }, 401);
+      return c.json({ total_count: 2, repositories: [] });
+    });
+    app.get('/repos/:owner/:repo/pulls/:number', (c) => {
+      const pull = this.pulls.get(`${c.req.param('owner')}/${c.req.param('repo')}#${c.req.param('number')}`);
+      return pull ? c.json(pull) : c.json({ message: 'Not Found', status: '404' }, 404);
+    });
+    app.get('/repos/:owner/:repo/pulls', (c) => {
+      const repository = `${c.req.param('owner')}/${c.req.param('repo')}`;
+      const head = c.req.query('head');
+      const state = c.req.query('state') ?? 'open';
+      const found = [...this.pulls.entries()]
+        .filter(([id]) => id.startsWith(`${repository}#`))
+        .map(([, pull]) => pull)
+        .filter((pull) => !head || `${c.req.param('owner')}:${pull.head.ref}` === head)
+        .filter((pull) => state === 'all' || pull.state === state)
+        .sort((a, b) => String(b.updated_at).localeCompare(String(a.updated_at)));
+      return c.json(found);
+    });
+    this.#loopback = await listen(app);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.#loopback?.close();
+  }
+
+  addPull(repository: string, pull: PullJson): void {
+    this.pulls.set(`${repository}#${pull.number}`, structuredClone(pull));
+  }
+
+  failNext(path: string, ...faults: Fault[]): void {
+    this.faults.add(path, ...faults);
+  }
+}

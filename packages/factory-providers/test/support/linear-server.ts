@@ -1,0 +1,243 @@
+import { buildSchema, GraphQLError, graphql } from 'graphql';
+import { type Fault, FaultQueue, faultResponse, type Loopback, listen, newApp } from './loopback.ts';
+
+/**
+ * A subset of Linear's GraphQL schema: only the types and fields the provider uses, with the names,
+ * arguments and nullability of the real schema (see @linear/sdk's generated types). Queries are
+ * validated against it, so a misspelt field fails here as it would against Linear.
+ */
+const SCHEMA = buildSchema(`
+  scalar DateTime
+  type Query {
+    issue(id: String!): Issue!
+    team(id: String!): Team!
+    comment(id: String, hash: String): Comment!
+    viewer: User!
+    organization: Organization!
+  }
+  type Mutation {
+    issueUpdate(id: String!, input: IssueUpdateInput!): IssuePayload!
+    commentCreate(input: CommentCreateInput!): CommentPayload!
+  }
+  input IssueUpdateInput { stateId: String title: String description: String labelIds: [String!] }
+  input CommentCreateInput { id: String issueId: String body: String parentId: String doNotSubscribeToIssue: Boolean }
+  type Issue {
+    id: ID! identifier: String! number: Float! title: String! description: String url: String!
+    updatedAt: DateTime! priority: Float! state: WorkflowState! team: Team! project: Project
+    labels(first: Int, after: String): IssueLabelConnection!
+  }
+  type WorkflowState { id: ID! name: String! type: String! position: Float! }
+  type Team { id: ID! key: String! name: String! states(first: Int, after: String): WorkflowStateConnection! }
+  type WorkflowStateConnection { nodes: [WorkflowState!]! }
+  type IssueLabelConnection { nodes: [IssueLabel!]! }
+  type IssueLabel { id: ID! name: String! }
+  type Project { id: ID! name: String! }
+  type Comment { id: ID! body: String! issue: Issue }
+  type User { id: ID! name: String! email: String! }
+  type Organization { id: ID! name: String! urlKey: String! }
+  type IssuePayload { success: Boolean! issue: Issue }
+  type CommentPayload { success: Boolean! comment: Comment }
+`);
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+export interface LinearState {
+  id: string;
+  name: string;
+  type: string;
+  position: number;
+}
+
+export interface LinearTeamRecord {
+  id: string;
+  key: string;
+  name: string;
+  states: LinearState[];
+}
+
+export interface LinearIssueRecord {
+  id: string;
+  identifier: string;
+  number: number;
+  title: string;
+  description?: string;
+  url: string;
+  updatedAt: string;
+  priority: number;
+  stateId: string;
+  teamId: string;
+  project?: { id: string; name: string };
+  labels: { id: string; name: string }[];
+}
+
+/** The usual workflow of a new Linear team. */
+export function defaultStates(prefix: string): LinearState[] {
+  return [
+    { id: `${prefix}-backlog`, name: 'Backlog', type: 'backlog', position: 0 },
+    { id: `${prefix}-todo`, name: 'Todo', type: 'unstarted', position: 1 },
+    { id: `${prefix}-progress`, name: 'In Progress', type: 'started', position: 2 },
+    { id: `${prefix}-review`, name: 'In Review', type: 'started', position: 3 },
+    { id: `${prefix}-done`, name: 'Done', type: 'completed', position: 4 },
+    { id: `${prefix}-canceled`, name: 'Canceled', type: 'canceled', position: 5 },
+  ];
+}
+
+function notFound(entity: string): GraphQLError {
+  return new GraphQLError(`Entity not found: ${entity}`, {
+    extensions: { type: 'invalid input', userPresentableMessage: `Could not find referenced ${entity}.` },
+  });
+}
+
+/** Linear's GraphQL endpoint at `/graphql`, on loopback, with state a test can seed and inspect. */
+export class LinearServer {
+  readonly teams = new Map<string, LinearTeamRecord>();
+  readonly issues = new Map<string, LinearIssueRecord>();
+  readonly comments = new Map<string, { id: string; issueId: string; body: string }>();
+  readonly updates: { issueId: string; stateId: string }[] = [];
+  /** Every operation name received, faults included. */
+  readonly operations: string[] = [];
+  readonly faults = new FaultQueue();
+  readonly tokens = new Set<string>(['lin_oauth_test_token']);
+  #loopback: Loopback | undefined;
+
+  get url(): string {
+    if (!this.#loopback) throw new Error('LinearServer is not started');
+    return `${this.#loopback.url}/graphql`;
+  }
+
+  async start(): Promise<this> {
+    const app = newApp();
+    app.post('/graphql', async (c) => {
+      const request = (await c.req.json()) as {
+        query: string;
+        variables?: Record<string, unknown>;
+        operationName?: string;
+      };
+      const operation = request.operationName ?? 'anonymous';
+      this.operations.push(operation);
+      const fault = this.faults.take(operation);
+      if (fault) return faultResponse(fault);
+      if (!this.#authorised(c.req.header('authorization'))) {
+        return c.json(
+          {
+            errors: [
+              {
+                message: 'Authentication required, not authenticated',
+                extensions: {
+                  type: 'authentication error',
+                  code: 'AUTHENTICATION_ERROR',
+                  userPresentableMessage: 'You need to authenticate to access this operation.',
+                },
+              },
+            ],
+          },
+          401,
+        );
+      }
+      const result = await graphql({
+        schema: SCHEMA,
+        source: request.query,
+        rootValue: this.#root(),
+        ...(request.variables ? { variableValues: request.variables } : {}),
+        ...(request.operationName ? { operationName: request.operationName } : {}),
+      });
+      const status = result.errors && !result.data ? 400 : 200;
+      return c.json(result, status);
+    });
+    this.#loopback = await listen(app);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.#loopback?.close();
+  }
+
+  addTeam(team: LinearTeamRecord): void {
+    this.teams.set(team.id, team);
+  }
+
+  addIssue(issue: LinearIssueRecord): void {
+    this.issues.set(issue.id, issue);
+  }
+
+  failNext(operation: string, ...faults: Fault[]): void {
+    this.faults.add(operation, ...faults);
+  }
+
+  stateOf(issueId: string): LinearState | undefined {
+    const issue = this.issues.get(issueId);
+    return issue ? this.teams.get(issue.teamId)?.states.find((state) => state.id === issue.stateId) : undefined;
+  }
+
+  #authorised(header: string | undefined): boolean {
+    if (!header) return false;
+    const token = header.startsWith('Bearer ') ? header.slice(7) : header;
+    // Personal API keys are sent bare, OAuth tokens as bearer tokens.
+    if (token.startsWith('lin_api_') === header.startsWith('Bearer ')) return false;
+    return this.tokens.has(token);
+  }
+
+  #issueView(issue: LinearIssueRecord) {
+    const team = this.teams.get(issue.teamId);
+    return {
+      ...issue,
+      state: team?.states.find((state) => state.id === issue.stateId),
+      team: team && this.#teamView(team),
+      labels: () => ({ nodes: issue.labels }),
+    };
+  }
+
+  #teamView(team: LinearTeamRecord) {
+    return { ...team, states: () => ({ nodes: team.states }) };
+  }
+
+  #findIssue(ref: string): LinearIssueRecord {
+    const issue = this.issues.get(ref) ?? [...this.issues.values()].find((candidate) => candidate.identifier === ref);
+    if (!issue) throw notFound('Issue');
+    return issue;
+  }
+
+  #root() {
+    return {
+      issue: ({ id }: { id: string }) => this.#issueView(this.#findIssue(id)),
+      team: ({ id }: { id: string }) => {
+        const team = this.teams.get(id);
+        if (!team) throw notFound('Team');
+        return this.#teamView(team);
+      },
+      comment: ({ id }: { id?: string }) => {
+        const comment = id ? this.comments.get(id) : undefined;
+        if (!comment) throw notFound('Comment');
+        return { ...comment, issue: () => this.#issueView(this.#findIssue(comment.issueId)) };
+      },
+      viewer: () => ({ id: 'user-1', name: 'Factory Bot', email: 'factory@example.com' }),
+      organization: () => ({ id: 'org-1', name: 'Acme', urlKey: 'acme' }),
+      issueUpdate: ({ id, input }: { id: string; input: { stateId?: string } }) => {
+        const issue = this.#findIssue(id);
+        if (input.stateId) {
+          const team = this.teams.get(issue.teamId);
+          if (!team?.states.some((state) => state.id === input.stateId)) throw notFound('WorkflowState');
+          issue.stateId = input.stateId;
+          this.updates.push({ issueId: issue.id, stateId: input.stateId });
+        }
+        issue.updatedAt = new Date(Date.parse(issue.updatedAt) + 1000).toISOString();
+        return { success: true, issue: this.#issueView(issue) };
+      },
+      commentCreate: ({ input }: { input: { id?: string; issueId?: string; body?: string } }) => {
+        const issue = this.#findIssue(input.issueId ?? '');
+        const id = input.id ?? crypto.randomUUID();
+        if (!UUID_V4.test(id))
+          throw new GraphQLError('Argument Validation Error', {
+            extensions: { type: 'invalid input', userPresentableMessage: 'id must be a UUID v4' },
+          });
+        if (this.comments.has(id))
+          throw new GraphQLError('Entity already exists', {
+            extensions: { type: 'invalid input', userPresentableMessage: 'A comment with this id already exists.' },
+          });
+        const comment = { id, issueId: issue.id, body: input.body ?? '' };
+        this.comments.set(id, comment);
+        return { success: true, comment };
+      },
+    };
+  }
+}
