@@ -1,1 +1,25 @@
-export {};
+export { createConsoleJsonLogger } from './console-json-logger.ts';
+export { DynamoRequestCounter } from './dynamo-request-counter.ts';
+export { DynamoStateStore, type DynamoStateStoreOptions } from './dynamo-state-store.ts';
+export {
+  keys as dynamoKeys,
+  RECORDS_BY_STATUS_INDEX,
+  RECORDS_BY_WAKE_AT_INDEX,
+  TABLE_ATTRIBUTES,
+} from './dynamo-table-layout.ts';
+export {
+  createLambdaHandlers,
+  type LambdaHandlers,
+  type LambdaHandlersOptions,
+  type TickSummary,
+} from './lambda-handlers.ts';
+export {
+  type HttpApiResult,
+  LambdaEventError,
+  type LambdaHttpResult,
+  type PayloadFormat,
+  type RestApiResult,
+  requestFromEvent,
+  resultFromResponse,
+} from './lambda-http-event.ts';
+export { parseTickInvocation, type TickInvocation } from './schedule-event.ts';
