@@ -167,8 +167,8 @@ describe('LlmTriage over the Anthropic Messages API', () => {
 
     it('when the model does not answer within the timeout, after one request', async () => {
       setup.server.answer({ hold: true });
-      expect(await setup.build({ timeout: 150 }).triage(input(CLEAR_ITEM))).toEqual(
-        await fellBackToRules('model unavailable (timeout after 150 ms); fell back to rules'),
+      expect(await setup.build({ timeout: 1000 }).triage(input(CLEAR_ITEM))).toEqual(
+        await fellBackToRules('model unavailable (timeout after 1000 ms); fell back to rules'),
       );
       expect(setup.server.requests).toHaveLength(1);
     });

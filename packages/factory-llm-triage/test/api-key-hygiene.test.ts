@@ -28,15 +28,15 @@ const FAILURES: Record<Provider, ScriptedAnswer[]> = {
     anthropicOverloaded529(),
     anthropicRefused(),
     anthropicTextOnly(API_KEY),
-    { hold: true },
     echoingTheKey('anthropic'),
+    { hold: true },
   ],
   'openai-compatible': [
     openAiRateLimited429(),
     openAiRefused(),
     openAiContent(`not json ${API_KEY}`),
-    { hold: true },
     echoingTheKey('openai-compatible'),
+    { hold: true },
   ],
 };
 
@@ -46,14 +46,17 @@ describe.each(['anthropic', 'openai-compatible'] as const)('the API key with %s'
   it('appears in no reason and no log line, whatever goes wrong', async () => {
     const failures = FAILURES[provider];
     setup.server.answer(...failures);
-    const triage = setup.build({ timeout: 100, cacheSize: 0 });
+    const triage = setup.build({ timeout: 1000, cacheSize: 0 });
 
     const decisions = [];
     for (const _ of failures) decisions.push(await triage.triage(input(CLEAR_ITEM)));
 
     expect(setup.server.requests).toHaveLength(failures.length);
     expect(decisions.every((decision) => decision.reasons[0]?.endsWith('fell back to rules'))).toBe(true);
-    expect(decisions.at(-1)?.reasons[0]).toBe('model unavailable (HTTP 401); fell back to rules');
+    expect(decisions.at(-2)?.reasons[0]).toBe('model unavailable (HTTP 401); fell back to rules');
+    expect(decisions.at(-1)?.reasons[0]).toBe(
+      'model unavailable (timeout after 1000 ms); fell back to rules',
+    );
     expect(JSON.stringify(decisions)).not.toContain(API_KEY);
     expect(setup.logger.lines).toHaveLength(failures.length);
     expect(JSON.stringify(setup.logger.lines)).not.toContain(API_KEY);

@@ -131,8 +131,8 @@ describe('LlmTriage over an OpenAI-compatible chat completions API', () => {
 
     it('when the model does not answer within the timeout, after one request', async () => {
       setup.server.answer({ hold: true });
-      expect(await setup.build({ timeout: 120 }).triage(input(VAGUE_ITEM))).toEqual(
-        await fellBackToRules('model unavailable (timeout after 120 ms); fell back to rules', VAGUE_ITEM),
+      expect(await setup.build({ timeout: 1000 }).triage(input(VAGUE_ITEM))).toEqual(
+        await fellBackToRules('model unavailable (timeout after 1000 ms); fell back to rules', VAGUE_ITEM),
       );
       expect(setup.server.requests).toHaveLength(1);
     });

@@ -8,7 +8,10 @@ export interface RecordedRequest {
   body: Record<string, unknown>;
 }
 
-/** A scripted answer: a JSON response, or holding the request open until the client gives up. */
+/**
+ * A scripted answer: a JSON response, or holding the request open until the client gives up. Tests
+ * that hold give the client a generous timeout, so the request surely arrives before it is abandoned.
+ */
 export type ScriptedAnswer =
   | { status: number; body: unknown; headers?: Record<string, string> }
   | { hold: true };
