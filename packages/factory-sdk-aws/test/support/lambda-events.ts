@@ -41,7 +41,12 @@ export function asRestApiEvent(
 }
 
 /** The same for an HTTP API or Function URL (2.0) event. */
-export function asHttpApiEvent(request: WrappedRequest, fixture = 'apigw-v2-http.with-body.powertools.json') {
+type HttpApiEventLike = Record<string, unknown> & { requestContext: Record<string, unknown> };
+
+export function asHttpApiEvent(
+  request: WrappedRequest,
+  fixture = 'apigw-v2-http.with-body.powertools.json',
+): HttpApiEventLike {
   const event = loadAwsFixture<Record<string, unknown> & { requestContext: Record<string, unknown> }>(
     fixture,
   );
