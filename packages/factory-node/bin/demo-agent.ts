@@ -4,9 +4,10 @@
 // writing the record relayfile would mount for it, `/github/repos/<owner>/<repo>/pulls/<n>__<slug>/meta.json`,
 // into the directory FACTORY_DEMO_MOUNT. Re-running it for the same work item writes the same files.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DirectoryMount } from 'factory-relayfile/directory-mount';
 
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
@@ -54,6 +55,14 @@ function slugOf(text: string): string {
   );
 }
 
+function listFolder(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
 const key = required('FACTORY_WORK_ITEM_KEY');
 const branch = required('FACTORY_BRANCH');
 const mount = required('FACTORY_DEMO_MOUNT');
@@ -86,11 +95,13 @@ const commit = git(['rev-parse', '--short', 'HEAD']);
 
 if (delayMs > 0) await sleep(delayMs);
 
-// The pull request, as relayfile mounts it; written whole through a rename so a watcher never reads half.
+// The pull request, as relayfile mounts it; DirectoryMount writes it whole (temporary file, rename).
 const [owner, repo] = repository.split('/') as [string, string];
 const number = pullNumberFor(key);
-const pullDir = join(mount, 'github', 'repos', owner, repo, 'pulls', `${number}__${slugOf(title)}`);
-mkdirSync(pullDir, { recursive: true });
+const pulls = `/github/repos/${owner}/${repo}/pulls`;
+// A re-run keeps the folder an earlier run made for this number, even if the title changed since.
+const earlier = listFolder(join(mount, pulls)).find((name) => name.startsWith(`${number}__`));
+const metaPath = `${pulls}/${earlier ?? `${number}__${slugOf(title)}`}/meta.json`;
 const meta = {
   number,
   title: `${key}: ${title}`,
@@ -101,9 +112,7 @@ const meta = {
   html_url: `https://github.com/${owner}/${repo}/pull/${number}`,
   body: `Demo change for ${key}, made by the bundled demo agent.`,
 };
-const metaPath = join(pullDir, 'meta.json');
-writeFileSync(`${metaPath}.tmp`, `${JSON.stringify(meta, null, 2)}\n`);
-renameSync(`${metaPath}.tmp`, metaPath);
+await new DirectoryMount(mount).write(metaPath, `${JSON.stringify(meta, null, 2)}\n`);
 process.stdout.write(
   `demo-agent: committed ${commit} on ${branch}; pull request #${number} at ${metaPath}\n`,
 );

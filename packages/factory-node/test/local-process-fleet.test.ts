@@ -14,19 +14,36 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { SpawnRequest } from 'factory-sdk';
+import {
+  createFactory,
+  DefaultTaskTemplate,
+  type Factory,
+  type HandleResult,
+  RuleTriage,
+  resolveSettings,
+  type SpawnRequest,
+} from 'factory-sdk';
+import {
+  FakeClarificationChannel,
+  FakeClock,
+  FakeOutputTarget,
+  FakeWorkItemProvider,
+  sampleWorkItem,
+} from 'factory-sdk/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   type LocalAgentExit,
   LocalProcessFleet,
   type LocalProcessFleetOptions,
 } from '../src/local-process-fleet.ts';
+import { SqliteStateStore } from '../src/sqlite-state-store.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'factory-fleet-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-// A scripted agent: it records what it was given, then waits until the test writes its exit code to
-// `<control dir>/<work item key>.exit`, so each test decides when and how every agent ends.
+// A scripted agent: it records what it was given, marks `<control dir>/<work item key>.started`, then
+// waits until the test writes its exit code to `<control dir>/<work item key>.exit` (both markers are
+// removed as it ends, ready for a next attempt), so each test decides when and how every agent ends.
 const AGENT_SCRIPT = `#!/bin/sh
 echo "$FACTORY_WORK_ITEM_KEY" >> "$TEST_CONTROL_DIR/starts.log"
 cat > received-task.txt
@@ -39,7 +56,9 @@ if [ -n "$TEST_IGNORE_TERM" ]; then trap '' TERM; fi
 control="$TEST_CONTROL_DIR/$FACTORY_WORK_ITEM_KEY"
 touch "$control.started"
 while [ ! -f "$control.exit" ]; do sleep 0.02; done
-exit "$(cat "$control.exit")"
+code="$(cat "$control.exit")"
+rm -f "$control.exit" "$control.started"
+exit "$code"
 `;
 
 interface Setup {
@@ -238,8 +257,6 @@ describe('LocalProcessFleet.spawn', () => {
     await eventually('the first exit', () => s.exits.length > 0 || undefined);
     await fleet.release(first.agentId);
 
-    rmSync(join(s.control, 'ENG-4.started'));
-    rmSync(join(s.control, 'ENG-4.exit'));
     const second = await fleet.spawn(
       request('ENG-4', { idempotencyKey: 'tenant-1/eng-4/r1/a2', attempt: 2 }),
     );
@@ -479,3 +496,75 @@ describe('bad configuration', () => {
 function startCountOrZero(s: Setup): number {
   return existsSync(join(s.control, 'starts.log')) ? startCount(s) : 0;
 }
+
+describe('LocalProcessFleet under the core, with SQLite state', () => {
+  it('a failed agent is retried as a new agent, and the item is done and its agent released when its output is ready', async () => {
+    const s = setup();
+    const settings = resolveSettings({
+      routes: [{ name: 'app', match: { labels: ['factory'] }, repository: 'acme/app', agent: 'coder' }],
+      retry: { maxAttempts: 2, backoff: 0 },
+    });
+    const store = new SqliteStateStore(join(s.dir, 'state.db'));
+    const outputs = new FakeOutputTarget();
+    const handled: Promise<HandleResult>[] = [];
+    let factory: Factory | undefined;
+    const fleet = s.fleet({
+      onExit: (exit) => {
+        s.exits.push(exit);
+        if (factory) handled.push(factory.handle({ type: 'agent.exited', ...exit }));
+      },
+    });
+    factory = createFactory({
+      tenant: 'tenant-1',
+      settings,
+      ports: {
+        store,
+        workItems: new FakeWorkItemProvider(),
+        clarifications: new FakeClarificationChannel(),
+        outputs,
+        fleet,
+        triage: new RuleTriage(settings.routes),
+        template: new DefaultTaskTemplate(),
+        clock: new FakeClock(),
+      },
+    });
+    try {
+      const item = sampleWorkItem({ id: 'item-50', key: 'ENG-50' });
+      const dispatched = await factory.handle({ type: 'work-item.changed', item });
+      expect(dispatched.transitions.map((t) => t.to)).toEqual(['dispatched']);
+      await eventually('the first attempt to start', started(s, 'ENG-50'));
+
+      finish(s, 'ENG-50', 3);
+      await eventually('the core to take the failure', () =>
+        handled.length > 0 ? Promise.all(handled) : undefined,
+      );
+      await eventually('the second attempt to start', started(s, 'ENG-50'));
+      const retried = (await store.getRecord('tenant-1', 'item-50'))?.dispatch;
+      expect(retried?.attempt).toBe(2);
+      const secondAgent = retried?.agentId as string;
+      expect(s.exits.map((exit) => exit.outcome)).toEqual(['failed']);
+      expect(secondAgent).not.toBe(s.exits[0]?.agentId);
+      const env = readFileSync(join(worktreeOf(s, secondAgent), 'received-env.txt'), 'utf8');
+      expect(env).toContain('FACTORY_ATTEMPT=2\n');
+      expect(await fleet.status(secondAgent)).toEqual({ state: 'running' });
+
+      outputs.outputs.set('acme/app#7', {
+        id: 'acme/app#7',
+        url: 'https://code.example/acme/app/pull/7',
+        state: 'ready',
+        branch: 'factory/eng-50',
+        title: 'ENG-50: done',
+        repository: 'acme/app',
+      });
+      const done = await factory.handle({
+        type: 'output.changed',
+        output: outputs.outputs.get('acme/app#7')!,
+      });
+      expect(done.transitions.map((t) => t.to)).toEqual(['done']);
+      expect(existsSync(worktreeOf(s, secondAgent))).toBe(false);
+      expect((await fleet.status(secondAgent)).state).not.toBe('running');
+    } finally {
+      store.close();
+    }
+  });
+});
