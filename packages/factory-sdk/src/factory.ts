@@ -9,9 +9,12 @@ import type { HandleResult } from './pipeline/result.ts';
 import { systemClock } from './ports/clock.ts';
 import { silentLogger } from './ports/logger.ts';
 import { type FactorySettings, type FactorySettingsInput, resolveSettings } from './settings.ts';
+import type { FactoryMetrics } from './status/metrics.ts';
 
 export interface FactoryOptions {
   tenant: string;
+  /** Counters for `/t/:tenant/metrics`; share one instance with the HTTP app. */
+  metrics?: FactoryMetrics;
   ports: Omit<FactoryPorts, 'clock' | 'logger'> & Partial<Pick<FactoryPorts, 'clock' | 'logger'>>;
   /** Raw settings (validated and defaulted here) or settings already resolved. */
   settings?: FactorySettingsInput;
@@ -41,6 +44,13 @@ export function createFactory(options: FactoryOptions): Factory {
         owner: crypto.randomUUID(),
       };
       const result = await dispatchEvent(context, event);
+      options.metrics?.observe(
+        options.tenant,
+        result,
+        result.transitions.flatMap((transition) =>
+          transition.waitedMs === undefined ? [] : [transition.waitedMs],
+        ),
+      );
       const level = result.outcome === 'incomplete' ? 'warn' : 'info';
       ports.logger[level]('event handled', {
         tenant: options.tenant,

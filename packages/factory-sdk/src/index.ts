@@ -45,5 +45,7 @@ export type { WorkItemProvider, WritebackState } from './ports/work-item-provide
 export * from './record.ts';
 export { matchRoute, RuleTriage } from './rule-triage.ts';
 export * from './settings.ts';
+export { FactoryMetrics } from './status/metrics.ts';
+export { type ItemSummary, type TenantStatus, tenantStatus } from './status/tenant-status.ts';
 export { traceIdFor } from './trace.ts';
 export * from './work-item.ts';

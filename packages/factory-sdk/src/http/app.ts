@@ -6,6 +6,8 @@ import type { HandleResult } from '../pipeline/result.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import { type Logger, silentLogger } from '../ports/logger.ts';
 import type { StateStore } from '../ports/state-store.ts';
+import { FactoryMetrics } from '../status/metrics.ts';
+import { mountDashboard } from './dashboard.ts';
 import { readBodyCapped } from './read-body.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -20,6 +22,8 @@ export interface FactoryAppOptions {
   maxBodyBytes?: number;
   /** The runtime's way to finish work after the response (Workers' waitUntil); absent on Lambda. */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /** The counters the tenants' factories feed (pass the same instance to `createFactory`). */
+  metrics?: FactoryMetrics;
 }
 
 /**
@@ -123,6 +127,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
   app.all('/t/:tenant/webhooks/:source', (c) =>
     c.json({ error: 'method not allowed; webhooks are POST' }, 405),
   );
+  mountDashboard(app, options.tenants, options.metrics ?? new FactoryMetrics());
   app.notFound((c) => c.json({ error: 'not found' }, 404));
 
   async function deliver(

@@ -19,6 +19,8 @@ export interface TenantRuntime {
   sources: ReadonlyMap<string, WebhookSource>;
   /** The connection of every declared provider; the runtime may cache it. */
   connections(): Promise<ConnectionReport[]>;
+  /** Opens the read-only dashboard, status and metrics at `/t/:tenant/`; they are off without it. */
+  adminToken?: string;
 }
 
 /** Where a deployment finds its tenants. */

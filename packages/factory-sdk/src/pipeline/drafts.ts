@@ -59,7 +59,12 @@ export class Draft {
     this.record.status = to;
     this.record.reason = reason;
     this.#history(from, to, event, reason, this.record.updatedAt);
-    this.transitions.push({ workItemId: this.record.workItemId, from, to, reason });
+    const transition: Transition = { workItemId: this.record.workItemId, from, to, reason };
+    if (to === 'dispatched' && this.record.attempts === 1) {
+      const began = [...this.record.history].reverse().find((entry) => entry.to === 'new');
+      if (began) transition.waitedMs = this.record.updatedAt - began.at;
+    }
+    this.transitions.push(transition);
     return this;
   }
 

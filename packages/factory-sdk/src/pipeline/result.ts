@@ -6,6 +6,8 @@ export interface Transition {
   from: WorkItemStatus | null;
   to: WorkItemStatus;
   reason: string;
+  /** On a first dispatch: how long since the run began (for the dispatch latency metric). */
+  waitedMs?: number;
 }
 
 /** What one `handle` call did and why; the HTTP layer and the logs read it. */

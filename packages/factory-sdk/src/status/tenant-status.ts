@@ -1,0 +1,133 @@
+import type { ConnectionReport } from '../ingress/tenants.ts';
+import type { StateStore } from '../ports/state-store.ts';
+import type { HistoryEntry, WorkItemRecord, WorkItemStatus } from '../record.ts';
+
+export interface ItemSummary {
+  workItemId: string;
+  key: string;
+  title: string;
+  status: WorkItemStatus;
+  reason: string;
+  /** When the item entered its current status (epoch ms). */
+  since: number;
+  url?: string;
+  agentId?: string;
+  attempt?: number;
+  outputUrl?: string;
+  threadUrl?: string;
+  askedAt?: number;
+  expiresAt?: number;
+  /** 1-based place in the queue. */
+  position?: number;
+  retryAt?: number;
+  history: HistoryEntry[];
+}
+
+/** What an operator wants to see at a glance for one tenant. */
+export interface TenantStatus {
+  tenant: string;
+  generatedAt: number;
+  inFlight: ItemSummary[];
+  queued: ItemSummary[];
+  waiting: ItemSummary[];
+  recentDone: ItemSummary[];
+  recentFailed: ItemSummary[];
+  connections: { provider: string; role: string; state: string; detail?: string }[];
+}
+
+const RECENT = 10;
+const PAGE = 200;
+
+/** Reads the tenant's records and queue once and groups them for `factory status` and the dashboard. */
+export async function tenantStatus(
+  store: StateStore,
+  tenant: string,
+  connections: readonly ConnectionReport[],
+  now: number,
+): Promise<TenantStatus> {
+  const [inFlight, queued, waiting, done, failed, queue] = await Promise.all([
+    listAll(store, tenant, ['dispatched']),
+    listAll(store, tenant, ['queued']),
+    listAll(store, tenant, ['waiting-clarification']),
+    listAll(store, tenant, ['done']),
+    listAll(store, tenant, ['failed', 'cancelled']),
+    store.listQueue(tenant, 10_000),
+  ]);
+  const positions = new Map(queue.map((entry, index) => [entry.workItemId, index + 1]));
+  const recent = (records: WorkItemRecord[]) =>
+    records
+      .sort((a, b) => b.updatedAt - a.updatedAt)
+      .slice(0, RECENT)
+      .map((record) => summarize(record));
+  return {
+    tenant,
+    generatedAt: now,
+    inFlight: inFlight.map((record) => summarize(record)).sort((a, b) => a.since - b.since),
+    queued: queued
+      .map((record) => summarize(record, positions.get(record.workItemId)))
+      .sort((a, b) => (a.position ?? Number.MAX_SAFE_INTEGER) - (b.position ?? Number.MAX_SAFE_INTEGER)),
+    waiting: waiting.map((record) => summarize(record)).sort((a, b) => (a.askedAt ?? 0) - (b.askedAt ?? 0)),
+    recentDone: recent(done),
+    recentFailed: recent(failed),
+    connections: connections.map((report) => ({
+      provider: report.provider,
+      role: report.role,
+      state: report.status.state,
+      ...connectionDetail(report),
+    })),
+  };
+}
+
+function connectionDetail(report: ConnectionReport): { detail?: string } {
+  const status = report.status;
+  switch (status.state) {
+    case 'missing-scopes':
+      return { detail: `missing ${status.missing.join(', ')}` };
+    case 'needs-auth':
+      return { detail: status.reason };
+    case 'error':
+      return { detail: status.message };
+    default:
+      return status.identity ? { detail: status.identity } : {};
+  }
+}
+
+async function listAll(
+  store: StateStore,
+  tenant: string,
+  statuses: WorkItemStatus[],
+): Promise<WorkItemRecord[]> {
+  const records: WorkItemRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listRecords(tenant, { statuses, limit: PAGE, ...(cursor ? { cursor } : {}) });
+    records.push(...page.records);
+    cursor = page.cursor;
+  } while (cursor && records.length < 5_000);
+  return records;
+}
+
+function summarize(record: WorkItemRecord, position?: number): ItemSummary {
+  const entered = [...record.history].reverse().find((entry) => entry.to === record.status);
+  const summary: ItemSummary = {
+    workItemId: record.workItemId,
+    key: record.item.key,
+    title: record.item.title,
+    status: record.status,
+    reason: record.reason,
+    since: entered?.at ?? record.updatedAt,
+    history: record.history,
+  };
+  if (record.item.source.url) summary.url = record.item.source.url;
+  if (record.dispatch?.agentId) summary.agentId = record.dispatch.agentId;
+  if (record.dispatch) summary.attempt = record.dispatch.attempt;
+  if (record.output) summary.outputUrl = record.output.url;
+  if (record.clarification?.threadUrl) summary.threadUrl = record.clarification.threadUrl;
+  if (record.status === 'waiting-clarification' && record.clarification) {
+    summary.askedAt = record.clarification.askedAt;
+    summary.expiresAt = record.clarification.expiresAt;
+  }
+  if (position !== undefined) summary.position = position;
+  if (record.retryAt !== undefined) summary.retryAt = record.retryAt;
+  return summary;
+}
