@@ -180,6 +180,7 @@ export async function runRelayWorker(input: unknown, hooks: RelayWorkerHooks = {
       for (;;) {
         const page = await client.getEvents(options.workspace, {
           limit: 1_000,
+          signal: stopController.signal,
           ...(cursor ? { cursor } : {}),
         });
         const last = page.events.at(-1)?.eventId;
@@ -190,7 +191,11 @@ export async function runRelayWorker(input: unknown, hooks: RelayWorkerHooks = {
       return;
     }
     for (;;) {
-      const page = await client.getEvents(options.workspace, { cursor: state.cursor, limit: 100 });
+      const page = await client.getEvents(options.workspace, {
+        cursor: state.cursor,
+        limit: 100,
+        signal: stopController.signal,
+      });
       for (const event of page.events) if (state.stopping || !(await deliver(event))) return;
       if (!page.nextCursor || page.events.length === 0) return;
     }
@@ -215,6 +220,7 @@ export async function runRelayWorker(input: unknown, hooks: RelayWorkerHooks = {
       try {
         await pollOnce();
       } catch (error) {
+        if (state.stopping) break;
         logger.warn('polling fs/events failed', {
           error: error instanceof Error ? error.message : String(error),
         });
