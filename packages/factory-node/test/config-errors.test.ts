@@ -202,10 +202,10 @@ const BAD_CONFIGS: BadConfig[] = [
     name: 'an API URL that is not one',
     sections: {
       outputTarget:
-        'outputTarget:\n  type: github\n  transport: direct\n  token: ${GITHUB_TOKEN}\n  webhookSecret: ${GITHUB_WEBHOOK_SECRET}\n  apiUrl: github',
+        'outputTarget:\n  type: github\n  transport: direct\n  token: ${GITHUB_TOKEN}\n  webhookSecret: ${GITHUB_WEBHOOK_SECRET}\n  baseUrl: github',
     },
-    at: [6, 11],
-    field: 'outputTarget.apiUrl',
+    at: [6, 12],
+    field: 'outputTarget.baseUrl',
     says: 'expected a URL, got "github"',
   },
   {
@@ -280,7 +280,10 @@ const BAD_CONFIGS: BadConfig[] = [
   },
   {
     name: 'relayfile transport without a mount',
-    sections: { intentProvider: 'intentProvider:\n  type: linear\n  transport: relayfile' },
+    sections: {
+      intentProvider:
+        'intentProvider:\n  type: linear\n  transport: relayfile\n  stateIds: { dispatched: s1, done: s2 }',
+    },
     at: [3, 14],
     field: 'intentProvider.transport',
     says: 'transport "relayfile" reads and writes through a mount: add a `mount:` section',

@@ -107,6 +107,8 @@ export type DeploymentConfig = Pick<MultiTenantConfig, 'server' | 'tick' | 'stat
 export interface FactoryConfig extends DeploymentConfig {
   /** The file it came from, or a name such as `<built-in default>`. */
   source: string;
+  /** The config file's folder; relative paths were resolved against it. */
+  baseDir: string;
   /** Every secret value the config resolved, for redaction in logs. Never print this. */
   secrets: ReadonlySet<string>;
   tenants: TenantConfig[];

@@ -87,6 +87,7 @@ export async function parseConfig(text: string, options: ParseOptions): Promise<
       : [{ ...withoutDeployment(parsed.data), id: parsed.data.tenant }];
   const config: FactoryConfig = {
     source: fileName,
+    baseDir: options.baseDir,
     secrets: secrets.values,
     server: parsed.data.server,
     tick: parsed.data.tick,

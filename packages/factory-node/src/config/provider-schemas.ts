@@ -1,3 +1,5 @@
+import { githubConfigSchema, linearConfigSchema, slackConfigSchema } from 'factory-providers';
+import { WORK_ITEM_STATES } from 'factory-sdk';
 import { z } from 'zod';
 import { type SecretResolver, secretReference } from './secret-reference.ts';
 
@@ -11,62 +13,77 @@ const names = z.array(text);
  * tenant's `mount`. New types (e.g. `comments` for clarification) are one more member of a union.
  */
 export function providerSchemas(secrets: SecretResolver) {
-  const linearOptions = {
-    type: z.literal('linear'),
-    readyStates: names
-      .default(['Todo'])
-      .describe('Workflow state names (or types such as "unstarted") in which an issue may be dispatched.'),
-    requiredLabels: names.default([]).describe('Labels an issue must carry to be dispatched.'),
-    states: z
-      .object({
-        dispatched: text.default('In Progress'),
-        done: text.default('Done'),
-      })
-      .strict()
-      .default({ dispatched: 'In Progress', done: 'Done' })
-      .describe('The workflow state names the factory moves an issue to.'),
-  };
+  // The direct providers' own option schemas, extended with where their secrets come from.
   const linear = z.discriminatedUnion('transport', [
-    z
-      .object({
-        ...linearOptions,
+    linearConfigSchema
+      .extend({
+        type: z.literal('linear'),
         transport: z.literal('direct'),
         apiKey: secretReference(secrets, 'LINEAR_API_KEY'),
         webhookSecret: secretReference(secrets, 'LINEAR_WEBHOOK_SECRET'),
-        apiUrl: url.optional().describe('The GraphQL endpoint; defaults to Linear’s.'),
       })
       .strict(),
-    z.object({ ...linearOptions, transport: z.literal('relayfile') }).strict(),
-  ]);
-
-  const slackOptions = {
-    type: z.literal('slack'),
-    channel: text.describe('The channel where clarification threads are opened (id, e.g. C0123456789).'),
-  };
-  const slack = z.discriminatedUnion('transport', [
     z
       .object({
-        ...slackOptions,
+        type: z.literal('linear'),
+        transport: z.literal('relayfile'),
+        readyState: z
+          .enum(WORK_ITEM_STATES)
+          .default('todo')
+          .describe('The state an issue must be in to be dispatched.'),
+        readyLabels: names.default(['factory']).describe('Labels an issue must carry to be dispatched.'),
+        stateIds: z
+          .object({ dispatched: text, done: text })
+          .strict()
+          .describe('The workflow state ids the factory moves an issue to (relayfile writes ids).'),
+      })
+      .strict(),
+  ]);
+
+  const slack = z.discriminatedUnion('transport', [
+    slackConfigSchema
+      .extend({
+        type: z.literal('slack'),
         transport: z.literal('direct'),
         botToken: secretReference(secrets, 'SLACK_BOT_TOKEN'),
         signingSecret: secretReference(secrets, 'SLACK_SIGNING_SECRET'),
-        apiUrl: url.optional().describe('The Web API base URL; defaults to Slack’s.'),
+        botUserId: text.optional().describe('The bot’s user id, whose own messages are never answers.'),
       })
       .strict(),
-    z.object({ ...slackOptions, transport: z.literal('relayfile') }).strict(),
+    z
+      .object({
+        type: z.literal('slack'),
+        transport: z.literal('relayfile'),
+        channel: z
+          .string()
+          .regex(/^[A-Za-z0-9]+(?:__[A-Za-z0-9._+=@-]+)?$/, {
+            error: 'expected a channel folder: the channel id, or <id>__<name> as relayfile names it',
+          })
+          .describe('The channel folder where questions are asked: <channel id>__<name> or the bare id.'),
+        botUserId: text.optional().describe('The factory’s own user id, whose messages are not answers.'),
+      })
+      .strict(),
   ]);
 
   const github = z.discriminatedUnion('transport', [
-    z
-      .object({
+    githubConfigSchema
+      .extend({
         type: z.literal('github'),
         transport: z.literal('direct'),
         token: secretReference(secrets, 'GITHUB_TOKEN'),
         webhookSecret: secretReference(secrets, 'GITHUB_WEBHOOK_SECRET'),
-        apiUrl: url.optional().describe('The REST API base URL; defaults to GitHub’s.'),
       })
       .strict(),
-    z.object({ type: z.literal('github'), transport: z.literal('relayfile') }).strict(),
+    z
+      .object({
+        type: z.literal('github'),
+        transport: z.literal('relayfile'),
+        repositories: z
+          .array(z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'expected owner/repo' }))
+          .optional()
+          .describe('The owner/repo names whose pull requests the factory follows; all when absent.'),
+      })
+      .strict(),
   ]);
 
   const mount = z.discriminatedUnion('type', [
@@ -96,6 +113,12 @@ export function providerSchemas(secrets: SecretResolver) {
           .describe('The agent command: a shell string, or an argv list run without a shell.'),
         repository: text.default('.').describe('The git repository agents work in; relative to this file.'),
         stateDir: text.optional().describe('Where agent worktrees, logs and the registry live.'),
+        passEnv: z
+          .array(
+            z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' }),
+          )
+          .default([])
+          .describe('Names of the factory’s environment variables the agent also gets (e.g. its API key).'),
         env: z
           .record(
             z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {

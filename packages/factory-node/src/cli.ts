@@ -1,0 +1,55 @@
+import { Command, CommanderError } from 'commander';
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error.ts';
+import { demoCommand } from './commands/demo.ts';
+import { startCommand } from './commands/start.ts';
+import { ConfigError } from './config/config-error.ts';
+import { VERSION } from './version.ts';
+
+/** The `factory` program. Each command lives in its own file under `commands/`. */
+export function createProgram(): Command {
+  const program = new Command('factory')
+    .description('Software factories: work items in, pull requests written by coding agents out.')
+    .version(VERSION, '-v, --version', 'print the version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      // Commander's errors come as "error: …" plus a suggestion line; print them as one line.
+      outputError: (message, write) => write(`factory: ${oneLine(message.replace(/^error: /, ''))}\n`),
+    });
+  program.addCommand(startCommand());
+  program.addCommand(demoCommand());
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; never throws. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version exit through here too, with code 0.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`factory: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`factory: ${oneLine(error.message)}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`factory: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+function oneLine(text: string): string {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
+}

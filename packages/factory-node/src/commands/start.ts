@@ -1,0 +1,127 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { CliError, EXIT_USAGE } from '../cli-error.ts';
+import type { FactoryConfig } from '../config/config-schema.ts';
+import { loadConfig } from '../config/load-config.ts';
+import { listen } from '../http-listener.ts';
+import { JsonLineLogger, type LogLevel } from '../json-line-logger.ts';
+import { localSetupConfig } from '../local-setup.ts';
+import { NodeRuntime } from '../node-runtime.ts';
+import { VERSION } from '../version.ts';
+
+const DEFAULT_CONFIG = 'factory.config.yaml';
+
+interface StartOptions {
+  config?: string;
+  mount?: string;
+  port?: number;
+  logLevel: LogLevel;
+}
+
+export function startCommand(): Command {
+  return new Command('start')
+    .description('serve webhooks and run the factory in this process until SIGTERM or Ctrl-C')
+    .option('-c, --config <file>', `the config file (default: ./${DEFAULT_CONFIG} if it exists)`)
+    .option('--mount <dir>', "run against a local folder in relayfile's layout (drop work item files in it)")
+    .option('-p, --port <number>', 'the port to listen on, overriding server.port', parsePort)
+    .addOption(
+      new Option('--log-level <level>', 'the lowest level logged')
+        .choices(['debug', 'info', 'warn', 'error'])
+        .default('info'),
+    )
+    .action(async (options: StartOptions) => {
+      await runStart(options);
+    });
+}
+
+async function runStart(options: StartOptions): Promise<void> {
+  const config = await startConfig(options);
+  const logger = new JsonLineLogger({ level: options.logLevel, secrets: config.secrets });
+  const runtime = new NodeRuntime(config, { logger });
+  let listening: Awaited<ReturnType<typeof listen>> | undefined;
+  try {
+    await runtime.check();
+    listening = await listen(runtime.app.fetch, config.server.host, options.port ?? config.server.port);
+  } catch (error) {
+    await runtime.stop();
+    throw error;
+  }
+  const stopping = nextSignal();
+  logger.info('factory started', {
+    version: VERSION,
+    config: config.source,
+    url: `http://${listening.host}:${listening.port}`,
+    tenants: config.tenants.map((tenant) => tenant.id),
+  });
+  try {
+    await Promise.race([runtime.start(), stopping]);
+  } catch (error) {
+    await listening.close();
+    await runtime.stop();
+    throw error;
+  }
+  const signal = await stopping;
+  logger.info('stopping', { signal });
+  // New requests are refused from here; the ones in flight finish before the store closes.
+  await listening.close();
+  await runtime.stop();
+  logger.info('stopped', { signal });
+}
+
+/** The config to run: --config, else ./factory.config.yaml, else the built-in local setup for --mount. */
+async function startConfig(options: StartOptions): Promise<FactoryConfig> {
+  const mountDir = options.mount ? existingFolder(options.mount) : undefined;
+  const file = options.config ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
+  if (!file) {
+    if (!mountDir)
+      throw new CliError(
+        `no ${DEFAULT_CONFIG} here; pass --config <file>, or --mount <dir> to run against a local folder`,
+        EXIT_USAGE,
+      );
+    const stateDir = path.resolve('.factory');
+    return localSetupConfig({ mountDir, stateDir, repository: path.join(stateDir, 'demo-repo') });
+  }
+  const config = await loadConfig(file, process.env);
+  if (!mountDir) return config;
+  const [tenant, ...others] = config.tenants;
+  if (!tenant || others.length > 0)
+    throw new CliError(`--mount works with one tenant; ${file} has several`, EXIT_USAGE);
+  const roles = [tenant.intentProvider, tenant.clarificationChannel, tenant.outputTarget];
+  if (!roles.some((role) => role.transport === 'relayfile'))
+    throw new CliError(`--mount needs a provider with transport: relayfile in ${file}`, EXIT_USAGE);
+  tenant.mount = { type: 'directory', path: mountDir };
+  return config;
+}
+
+function existingFolder(dir: string): string {
+  const absolute = path.resolve(dir);
+  let isFolder = false;
+  try {
+    isFolder = statSync(absolute).isDirectory();
+  } catch {}
+  if (!isFolder) throw new CliError(`--mount ${dir}: no such folder`, EXIT_USAGE);
+  return absolute;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65_535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535.');
+  return port;
+}
+
+/** Resolves with the first SIGTERM or SIGINT; a second one ends the process at once. */
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      process.once('SIGTERM', () => process.exit(1));
+      process.once('SIGINT', () => process.exit(130));
+      resolve(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CliError } from './cli-error.ts';
+import type { FactoryConfig } from './config/config-schema.ts';
+import { parseConfig } from './config/load-config.ts';
+
+/** The bundled agent that commits a note and "opens" a pull request by writing it into the folder. */
+export const DEMO_AGENT = fileURLToPath(new URL('../bin/demo-agent.ts', import.meta.url));
+export const DEMO_REPOSITORY = 'acme/demo';
+export const DEMO_CHANNEL = 'C0FACTORY__factory';
+export const DEMO_STATE_IDS = { dispatched: 'state-in-progress', done: 'state-done' } as const;
+
+export interface LocalSetup {
+  /** The folder in relayfile's layout that stands in for the tracker, the chat and the code host. */
+  mountDir: string;
+  /** Where the SQLite file and the fleet's agents live. */
+  stateDir: string;
+  /** The git repository agents work in; created with one commit if missing. */
+  repository: string;
+  maxInFlight?: number;
+  tickInterval?: string;
+}
+
+/**
+ * The built-in config of `factory demo` and of `factory start --mount <dir>` without a config file: every
+ * role through the folder, SQLite state, the local fleet running the bundled demo agent. It is YAML
+ * parsed by the same loader as a user's file, so it cannot drift from the schema.
+ */
+export function localSetupYaml(setup: LocalSetup): string {
+  const q = (value: string) => JSON.stringify(value);
+  return `# The built-in local setup: ${setup.mountDir} plays tracker, chat and code host.
+tenant: local
+tick: { interval: ${q(setup.tickInterval ?? '2s')} }
+stateStore: { type: sqlite, path: ${q(path.join(setup.stateDir, 'state.sqlite'))} }
+intentProvider:
+  type: linear
+  transport: relayfile
+  readyState: todo
+  readyLabels: [factory]
+  stateIds: { dispatched: ${DEMO_STATE_IDS.dispatched}, done: ${DEMO_STATE_IDS.done} }
+clarificationChannel: { type: slack, transport: relayfile, channel: ${DEMO_CHANNEL} }
+outputTarget: { type: github, transport: relayfile, repositories: [${DEMO_REPOSITORY}] }
+mount: { type: directory, path: ${q(setup.mountDir)} }
+fleet:
+  type: local
+  command: [${q(process.execPath)}, ${q(DEMO_AGENT)}]
+  repository: ${q(setup.repository)}
+  stateDir: ${q(path.join(setup.stateDir, 'fleet'))}
+  env: { FACTORY_DEMO_MOUNT: ${q(setup.mountDir)}, FACTORY_DEMO_REPOSITORY: ${DEMO_REPOSITORY} }
+  passEnv: [FACTORY_DEMO_AGENT_DELAY_MS]
+routes:
+  - { name: demo, match: { labels: [factory] }, repository: ${DEMO_REPOSITORY}, agent: demo-agent }
+limits: { maxInFlight: ${setup.maxInFlight ?? 1} }
+# A killed process holds no lease worth waiting 30 s for on one machine.
+effectLease: 5s
+agents: { checkInterval: 10s, outputGrace: 1m }
+`;
+}
+
+export async function localSetupConfig(setup: LocalSetup): Promise<FactoryConfig> {
+  ensureDemoRepository(setup.repository);
+  return parseConfig(localSetupYaml(setup), {
+    fileName: '<built-in local setup>',
+    baseDir: setup.stateDir,
+    env: {},
+  });
+}
+
+/** A git repository with one commit for the demo agent's worktrees, made once. */
+export function ensureDemoRepository(repository: string): void {
+  if (existsSync(path.join(repository, '.git'))) return;
+  mkdirSync(repository, { recursive: true });
+  const identity = ['-c', 'user.name=factory demo', '-c', 'user.email=demo@factory.invalid'];
+  try {
+    execFileSync('git', ['init', '--quiet', '--initial-branch=main', repository], { stdio: 'pipe' });
+    execFileSync(
+      'git',
+      ['-C', repository, ...identity, 'commit', '--quiet', '--allow-empty', '-m', 'demo repository'],
+      { stdio: 'pipe' },
+    );
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      code === 'ENOENT'
+        ? 'git is not installed; the local fleet runs agents in git worktrees'
+        : `cannot create the demo repository at ${repository}`,
+    );
+  }
+}
