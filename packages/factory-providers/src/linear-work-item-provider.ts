@@ -167,7 +167,8 @@ export class LinearWorkItemProvider implements WorkItemProvider {
     try {
       result = await this.client.request<{ issue: unknown }>('FactoryIssue', ISSUE_QUERY, { id });
     } catch (error) {
-      if (error instanceof ProviderApiError && /not found|could not find/i.test(error.message)) return undefined;
+      if (error instanceof ProviderApiError && /not found|could not find/i.test(error.message))
+        return undefined;
       throw error;
     }
     if (!result.issue) return undefined;

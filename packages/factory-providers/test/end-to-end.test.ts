@@ -40,7 +40,9 @@ afterAll(() => bench.stop());
 /** The captured issue.create payload, as a vague ready issue: Todo, labelled, as current deliveries carry it. */
 function issueCreated(): string {
   const payload = fixtureJson('linear/issue.create.korosuke613.json') as { data: Record<string, unknown> };
-  const update = fixtureJson('linear/issue.update.cycle-and-state.korosuke613.json') as { data: { state: unknown; stateId: string } };
+  const update = fixtureJson('linear/issue.update.cycle-and-state.korosuke613.json') as {
+    data: { state: unknown; stateId: string };
+  };
   return JSON.stringify({
     ...payload,
     data: {
@@ -62,7 +64,10 @@ function issueCreated(): string {
 
 /** bolt-python's thread reply, moved into the factory's thread. */
 function slackReply(threadTs: string): string {
-  const payload = fixtureJson('slack/event_callback.message.thread_reply.channel.json') as Record<string, unknown> & { event: Record<string, unknown> };
+  const payload = fixtureJson('slack/event_callback.message.thread_reply.channel.json') as Record<
+    string,
+    unknown
+  > & { event: Record<string, unknown> };
   return JSON.stringify({
     ...payload,
     event_id: 'Ev0E2E0001',
@@ -88,7 +93,10 @@ describe('a Linear issue, through Slack and a coding agent, to a GitHub pull req
     const body = issueCreated();
     const response = await bench.post(`/t/${TENANT}/webhooks/linear`, body, bench.linearHeaders(body));
     expect(response.status).toBe(200);
-    expect(await json(response)).toMatchObject({ status: 'processed', results: [{ event: 'work-item.changed', workItemId: ISSUE_ID }] });
+    expect(await json(response)).toMatchObject({
+      status: 'processed',
+      results: [{ event: 'work-item.changed', workItemId: ISSUE_ID }],
+    });
     expect((await bench.store.getRecord(TENANT, ISSUE_ID))?.status).toBe('waiting-clarification');
 
     const [question] = bench.slack.posts();
@@ -97,7 +105,9 @@ describe('a Linear issue, through Slack and a coding agent, to a GitHub pull req
     threadTs = question!.ts;
     const comments = [...bench.linear.comments.values()];
     expect(comments).toHaveLength(1);
-    expect(comments[0]?.body).toContain(`https://acme.slack.com/archives/C0FACTORY/p${threadTs.replace('.', '')}`);
+    expect(comments[0]?.body).toContain(
+      `https://acme.slack.com/archives/C0FACTORY/p${threadTs.replace('.', '')}`,
+    );
     expect(bench.fleet.spawnCalls).toBe(0);
   });
 
@@ -106,7 +116,10 @@ describe('a Linear issue, through Slack and a coding agent, to a GitHub pull req
     const body = slackReply(threadTs);
     const response = await bench.post(`/t/${TENANT}/webhooks/slack`, body, bench.slackHeaders(body));
     expect(response.status).toBe(200);
-    expect(await json(response)).toMatchObject({ status: 'processed', results: [{ event: 'clarification.replied' }] });
+    expect(await json(response)).toMatchObject({
+      status: 'processed',
+      results: [{ event: 'clarification.replied' }],
+    });
 
     const record = await bench.store.getRecord(TENANT, ISSUE_ID);
     expect(record?.status).toBe('dispatched');
@@ -134,11 +147,17 @@ describe('a Linear issue, through Slack and a coding agent, to a GitHub pull req
   it('4. the pull request leaves draft: the Linear issue is set Done with a comment linking the PR', async () => {
     bench.clock.advance(3_600_000);
     const example = pullRequestExample('ready_for_review');
-    Object.assign(example.pull_request, { title: 'KOR-11: print JSON with --json', head: { ...(example.pull_request.head as object), ref: 'factory/kor-11' } });
+    Object.assign(example.pull_request, {
+      title: 'KOR-11: print JSON with --json',
+      head: { ...(example.pull_request.head as object), ref: 'factory/kor-11' },
+    });
     const body = JSON.stringify(example);
     const response = await bench.post(`/t/${TENANT}/webhooks/github`, body, bench.githubHeaders(body));
     expect(response.status).toBe(200);
-    expect(await json(response)).toMatchObject({ status: 'processed', results: [{ event: 'output.changed', workItemId: ISSUE_ID }] });
+    expect(await json(response)).toMatchObject({
+      status: 'processed',
+      results: [{ event: 'output.changed', workItemId: ISSUE_ID }],
+    });
 
     expect(bench.linear.updates).toEqual([
       { issueId: ISSUE_ID, stateId: 'kor-in-progress' },

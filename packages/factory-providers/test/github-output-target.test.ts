@@ -19,12 +19,22 @@ beforeEach(() => {
   const open = pullRequestExample('ready_for_review').pull_request as PullJson;
   server.addPull('Codertocat/Hello-World', open);
   const older = pullRequestExample('closed').pull_request as PullJson;
-  server.addPull('Codertocat/Hello-World', { ...older, number: 1, html_url: 'https://github.com/Codertocat/Hello-World/pull/1', updated_at: '2019-05-14T00:00:00Z' });
+  server.addPull('Codertocat/Hello-World', {
+    ...older,
+    number: 1,
+    html_url: 'https://github.com/Codertocat/Hello-World/pull/1',
+    updated_at: '2019-05-14T00:00:00Z',
+  });
 });
 
 function target(options: Partial<GithubTargetOptions> = {}) {
   const recorder = recordingSleep();
-  const github = new GithubOutputTarget({ baseUrl: server.url, token: TOKEN, retry: { sleep: recorder.sleep, random: () => 0.5 }, ...options });
+  const github = new GithubOutputTarget({
+    baseUrl: server.url,
+    token: TOKEN,
+    retry: { sleep: recorder.sleep, random: () => 0.5 },
+    ...options,
+  });
   return Object.assign(github, { waits: recorder.waits });
 }
 
@@ -58,7 +68,11 @@ describe('reading pull requests', () => {
 describe('transient failures', () => {
   it('retries a 429 after its Retry-After and 5xx answers', async () => {
     const github = target();
-    server.failNext('/repos/Codertocat/Hello-World/pulls/2', { status: 429, headers: { 'retry-after': '4' }, body: { message: 'API rate limit exceeded' } }, { status: 502, body: { message: 'Server Error' } });
+    server.failNext(
+      '/repos/Codertocat/Hello-World/pulls/2',
+      { status: 429, headers: { 'retry-after': '4' }, body: { message: 'API rate limit exceeded' } },
+      { status: 502, body: { message: 'Server Error' } },
+    );
     expect(await github.getOutput('Codertocat/Hello-World#2')).toMatchObject({ state: 'ready' });
     expect(github.waits[0]).toBe(4000);
     expect(github.waits).toHaveLength(2);
@@ -67,7 +81,11 @@ describe('transient failures', () => {
 
 describe('connection', () => {
   it('is connected with the scopes x-oauth-scopes lists for a classic token', async () => {
-    expect(await target().checkConnection()).toEqual({ state: 'connected', identity: 'factory-bot', grantedScopes: ['repo', 'read:org'] });
+    expect(await target().checkConnection()).toEqual({
+      state: 'connected',
+      identity: 'factory-bot',
+      grantedScopes: ['repo', 'read:org'],
+    });
   });
 
   it('names the missing scope', async () => {
@@ -77,7 +95,10 @@ describe('connection', () => {
 
   it('is connected without scopes for a fine-grained token, which GitHub reports none for', async () => {
     server.tokens.set('github_pat_fine_grained', 'fine-grained');
-    expect(await target({ token: 'github_pat_fine_grained' }).checkConnection()).toEqual({ state: 'connected', identity: 'factory-bot' });
+    expect(await target({ token: 'github_pat_fine_grained' }).checkConnection()).toEqual({
+      state: 'connected',
+      identity: 'factory-bot',
+    });
   });
 
   it('checks an app installation token through the repositories it was granted', async () => {
@@ -93,7 +114,9 @@ describe('connection', () => {
     const status = await target({ token: 'ghp_revoked_token' }).checkConnection();
     expect(status.state).toBe('needs-auth');
     expect(JSON.stringify(status)).not.toContain('ghp_revoked_token');
-    const error = await target({ token: 'ghp_revoked_token' }).getOutput('Codertocat/Hello-World#2').catch((caught: unknown) => caught);
+    const error = await target({ token: 'ghp_revoked_token' })
+      .getOutput('Codertocat/Hello-World#2')
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(NotAuthorisedError);
     expect((error as Error).message).toContain('factory connect github');
     expect((error as Error).message).not.toContain('ghp_revoked_token');
@@ -111,6 +134,8 @@ describe('config', () => {
     [{ provider: '' }, 'provider'],
     [{ org: 'acme' }, 'org'],
   ])('rejects %j naming the field', (config, field) => {
-    expect(() => new GithubOutputTarget(config as GithubTargetOptions)).toThrow(new RegExp(`invalid GitHub output target config: .*${field}`));
+    expect(() => new GithubOutputTarget(config as GithubTargetOptions)).toThrow(
+      new RegExp(`invalid GitHub output target config: .*${field}`),
+    );
   });
 });

@@ -11,7 +11,15 @@ const source = new GithubWebhookSource({ secret: SECRET });
 
 function delivery(event: string, payload: unknown, id = '72d3162e-cc78-11e3-81ab-4c9367dc0958') {
   const body = JSON.stringify(payload);
-  return incoming(body, { 'x-github-event': event, 'x-github-delivery': id, 'x-hub-signature-256': githubSignature(SECRET, body) }, NOW);
+  return incoming(
+    body,
+    {
+      'x-github-event': event,
+      'x-github-delivery': id,
+      'x-hub-signature-256': githubSignature(SECRET, body),
+    },
+    NOW,
+  );
 }
 
 async function rejection(promise: Promise<unknown>): Promise<WebhookError> {
@@ -26,22 +34,36 @@ describe('X-Hub-Signature-256', () => {
   const header = 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17';
 
   it("verifies GitHub's documented test vector", async () => {
-    await expect(docs.verify(incoming('Hello, World!', { 'x-hub-signature-256': header }, NOW))).resolves.toBeUndefined();
+    await expect(
+      docs.verify(incoming('Hello, World!', { 'x-hub-signature-256': header }, NOW)),
+    ).resolves.toBeUndefined();
   });
 
   it('fails when one byte of the body changes', async () => {
-    expect((await rejection(docs.verify(incoming(flipOneByte('Hello, World!'), { 'x-hub-signature-256': header }, NOW)))).status).toBe(401);
+    expect(
+      (
+        await rejection(
+          docs.verify(incoming(flipOneByte('Hello, World!'), { 'x-hub-signature-256': header }, NOW)),
+        )
+      ).status,
+    ).toBe(401);
   });
 
   it('agrees with the signatures @octokit/webhooks computes', async () => {
     const body = JSON.stringify(pullRequestExample('opened'));
     const signature = await new Webhooks({ secret: SECRET }).sign(body);
-    await expect(source.verify(incoming(body, { 'x-hub-signature-256': signature }, NOW))).resolves.toBeUndefined();
+    await expect(
+      source.verify(incoming(body, { 'x-hub-signature-256': signature }, NOW)),
+    ).resolves.toBeUndefined();
   });
 
   it('fails without the header, with the SHA-1 form only, or with another secret', async () => {
-    expect((await rejection(source.verify(incoming('{}', {}, NOW)))).message).toContain('missing X-Hub-Signature-256');
-    expect((await rejection(source.verify(incoming('{}', { 'x-hub-signature-256': 'sha1=abc' }, NOW)))).message).toContain('sha256=');
+    expect((await rejection(source.verify(incoming('{}', {}, NOW)))).message).toContain(
+      'missing X-Hub-Signature-256',
+    );
+    expect(
+      (await rejection(source.verify(incoming('{}', { 'x-hub-signature-256': 'sha1=abc' }, NOW)))).message,
+    ).toContain('sha256=');
     expect((await rejection(docs.verify(delivery('ping', {})))).status).toBe(401);
   });
 });
@@ -86,11 +108,21 @@ describe('pull_request webhooks', () => {
     Object.assign(example, { action: 'edited', changes: { title: { from: 'Update the README' } } });
     Object.assign(example.pull_request, { title: 'ENG-7: Update the README with new information.' });
     const [event] = (await source.interpret(delivery('pull_request', example))).events;
-    expect(event).toMatchObject({ output: { title: 'ENG-7: Update the README with new information.', state: 'ready' } });
+    expect(event).toMatchObject({
+      output: { title: 'ENG-7: Update the README with new information.', state: 'ready' },
+    });
   });
 
   it('ignores actions that do not change the output, with a reason', async () => {
-    const handled = new Set(['opened', 'reopened', 'ready_for_review', 'converted_to_draft', 'synchronize', 'edited', 'closed']);
+    const handled = new Set([
+      'opened',
+      'reopened',
+      'ready_for_review',
+      'converted_to_draft',
+      'synchronize',
+      'edited',
+      'closed',
+    ]);
     const others = pullRequestExamples().filter((example) => !handled.has(example.action));
     expect(others.length).toBeGreaterThan(5);
     for (const example of others) {
@@ -101,7 +133,9 @@ describe('pull_request webhooks', () => {
   });
 
   it('rejects a pull_request payload without the pull request as malformed', async () => {
-    const error = await rejection(source.interpret(delivery('pull_request', { action: 'opened', repository: { full_name: 'a/b' } })));
+    const error = await rejection(
+      source.interpret(delivery('pull_request', { action: 'opened', repository: { full_name: 'a/b' } })),
+    );
     expect(error.status).toBe(400);
     expect(error.message).toContain('pull_request');
   });
@@ -109,14 +143,20 @@ describe('pull_request webhooks', () => {
 
 describe('other webhooks', () => {
   it('answers ping with pong', async () => {
-    const result = await source.interpret(delivery('ping', { zen: 'Keep it logically awesome.', hook_id: 1 }));
+    const result = await source.interpret(
+      delivery('ping', { zen: 'Keep it logically awesome.', hook_id: 1 }),
+    );
     expect(result.reply).toEqual({ status: 200, contentType: 'application/json', body: '{"status":"pong"}' });
   });
 
   it('ignores other events with a reason, and needs X-GitHub-Event', async () => {
-    expect((await source.interpret(delivery('issues', { action: 'opened' }))).ignored).toBe('GitHub issues events are not handled');
+    expect((await source.interpret(delivery('issues', { action: 'opened' }))).ignored).toBe(
+      'GitHub issues events are not handled',
+    );
     const body = '{}';
-    const error = await rejection(source.interpret(incoming(body, { 'x-hub-signature-256': githubSignature(SECRET, body) }, NOW)));
+    const error = await rejection(
+      source.interpret(incoming(body, { 'x-hub-signature-256': githubSignature(SECRET, body) }, NOW)),
+    );
     expect(error.status).toBe(400);
   });
 });

@@ -19,7 +19,10 @@ interface Source {
   signatureHeader: string;
 }
 
-const linearIssue = () => ({ ...fixtureJson('linear/issue.create.korosuke613.json'), webhookTimestamp: bench.clock.now() });
+const linearIssue = () => ({
+  ...fixtureJson('linear/issue.create.korosuke613.json'),
+  webhookTimestamp: bench.clock.now(),
+});
 
 const sources: Source[] = [
   {
@@ -34,8 +37,15 @@ const sources: Source[] = [
       return { body, headers: bench.linearHeaders(body) };
     },
     unhandled() {
-      const body = JSON.stringify({ ...fixtureJson('linear/comment.create.docs-example.json'), webhookTimestamp: bench.clock.now() });
-      return { body, headers: bench.linearHeaders(body), reason: 'Linear Comment webhooks do not change work items' };
+      const body = JSON.stringify({
+        ...fixtureJson('linear/comment.create.docs-example.json'),
+        webhookTimestamp: bench.clock.now(),
+      });
+      return {
+        body,
+        headers: bench.linearHeaders(body),
+        reason: 'Linear Comment webhooks do not change work items',
+      };
     },
   },
   {
@@ -63,12 +73,19 @@ const sources: Source[] = [
     },
     unhandled() {
       const body = JSON.stringify(pullRequestExample('labeled'));
-      return { body, headers: bench.githubHeaders(body), reason: 'pull_request action "labeled" does not change the output' };
+      return {
+        body,
+        headers: bench.githubHeaders(body),
+        reason: 'pull_request action "labeled" does not change the output',
+      };
     },
   },
 ];
 
-async function expectUnchanged(request: () => Promise<Response>, status: number): Promise<Record<string, unknown>> {
+async function expectUnchanged(
+  request: () => Promise<Response>,
+  status: number,
+): Promise<Record<string, unknown>> {
   const before = await bench.snapshot();
   const response = await request();
   expect(response.status).toBe(status);
@@ -88,7 +105,13 @@ describe.each(sources)('POST /t/:tenant/webhooks/$name with bad input', (source)
 
   it('with a wrong signature: 401, nothing changes', async () => {
     const { body, headers } = source.valid();
-    const forged = { ...headers, [source.signatureHeader]: headers[source.signatureHeader]!.replace(/[0-9a-f](?=[0-9a-f]{8}$)/, (digit) => (digit === '0' ? '1' : '0')) };
+    const forged = {
+      ...headers,
+      [source.signatureHeader]: headers[source.signatureHeader]!.replace(
+        /[0-9a-f](?=[0-9a-f]{8}$)/,
+        (digit) => (digit === '0' ? '1' : '0'),
+      ),
+    };
     await expectUnchanged(() => bench.post(path, body, forged), 401);
     await expectUnchanged(() => bench.post(path, `${body} `, headers), 401);
   });
@@ -112,14 +135,22 @@ describe.each(sources)('POST /t/:tenant/webhooks/$name with bad input', (source)
   it('with malformed JSON, correctly signed: 400, nothing changes', async () => {
     const { headers } = source.valid();
     const body = '{"type": "Issue", "data": ';
-    const signed = source.name === 'linear' ? bench.linearHeaders(body) : source.name === 'slack' ? bench.slackHeaders(body) : bench.githubHeaders(body);
+    const signed =
+      source.name === 'linear'
+        ? bench.linearHeaders(body)
+        : source.name === 'slack'
+          ? bench.slackHeaders(body)
+          : bench.githubHeaders(body);
     const answer = await expectUnchanged(() => bench.post(path, body, { ...headers, ...signed }), 400);
     expect(answer.error).toMatch(/malformed JSON/);
   });
 
   it('with the wrong content type: 415, nothing changes', async () => {
     const { body, headers } = source.valid();
-    const answer = await expectUnchanged(() => bench.post(path, body, { ...headers, 'content-type': 'application/x-www-form-urlencoded' }), 415);
+    const answer = await expectUnchanged(
+      () => bench.post(path, body, { ...headers, 'content-type': 'application/x-www-form-urlencoded' }),
+      415,
+    );
     expect(answer.error).toContain('application/json');
   });
 
@@ -131,7 +162,10 @@ describe.each(sources)('POST /t/:tenant/webhooks/$name with bad input', (source)
 
   it('for an unknown tenant: 404, nothing changes', async () => {
     const { body, headers } = source.valid();
-    const answer = await expectUnchanged(() => bench.post(`/t/nobody/webhooks/${source.name}`, body, headers), 404);
+    const answer = await expectUnchanged(
+      () => bench.post(`/t/nobody/webhooks/${source.name}`, body, headers),
+      404,
+    );
     expect(answer.error).toBe('unknown tenant');
   });
 
@@ -145,7 +179,10 @@ describe.each(sources)('POST /t/:tenant/webhooks/$name with bad input', (source)
 describe('a rejected delivery', () => {
   it('is not remembered: the same delivery id, properly signed later, is processed', async () => {
     const { body, headers } = sources[0]!.valid();
-    const first = await bench.post(`/t/${TENANT}/webhooks/linear`, body, { ...headers, 'linear-signature': '00' });
+    const first = await bench.post(`/t/${TENANT}/webhooks/linear`, body, {
+      ...headers,
+      'linear-signature': '00',
+    });
     expect(first.status).toBe(401);
     const second = await bench.post(`/t/${TENANT}/webhooks/linear`, body, headers);
     expect(second.status).toBe(200);

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryAfterMs, retryingFetch } from '../src/http-retry.ts';
-import { type Fault, FaultQueue, faultResponse, type Loopback, listen, newApp, recordingSleep } from './support/loopback.ts';
+import {
+  type Fault,
+  FaultQueue,
+  faultResponse,
+  type Loopback,
+  listen,
+  newApp,
+  recordingSleep,
+} from './support/loopback.ts';
 
 let server: Loopback;
 const faults = new FaultQueue();
@@ -38,7 +46,13 @@ describe('retryingFetch', () => {
   it('backs off exponentially with jitter on 5xx, within the cap', async () => {
     queue({ status: 500 }, { status: 502 }, { status: 503 });
     const { sleep, waits } = recordingSleep();
-    const fetcher = retryingFetch(fetch, { sleep, random: () => 1, baseDelayMs: 100, maxDelayMs: 250, maxAttempts: 5 });
+    const fetcher = retryingFetch(fetch, {
+      sleep,
+      random: () => 1,
+      baseDelayMs: 100,
+      maxDelayMs: 250,
+      maxAttempts: 5,
+    });
     const response = await fetcher(`${server.url}/thing`);
     expect(response.status).toBe(200);
     expect(waits).toEqual([100, 200, 250]);

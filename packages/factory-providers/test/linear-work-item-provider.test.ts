@@ -1,6 +1,6 @@
 import type { WorkItem } from 'factory-sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LinearWorkItemProvider, type LinearProviderOptions } from '../src/linear-work-item-provider.ts';
+import { type LinearProviderOptions, LinearWorkItemProvider } from '../src/linear-work-item-provider.ts';
 import { NotAuthorisedError } from '../src/provider-errors.ts';
 import { defaultStates, LinearServer } from './support/linear-server.ts';
 import { recordingSleep } from './support/loopback.ts';
@@ -32,7 +32,10 @@ beforeEach(() => {
     stateId: 'eng-todo',
     teamId: 'team-eng',
     project: { id: 'project-1', name: 'CLI' },
-    labels: [{ id: 'label-1', name: 'factory' }, { id: 'label-2', name: 'Feature' }],
+    labels: [
+      { id: 'label-1', name: 'factory' },
+      { id: 'label-2', name: 'Feature' },
+    ],
   });
 });
 
@@ -68,7 +71,11 @@ describe('reading issues', () => {
       team: 'ENG',
       project: 'CLI',
       updatedAt: '2026-01-01T10:00:00.000Z',
-      source: { provider: 'linear', externalId: '9cfb482a-81e3-4154-b5b9-2c805e70a02d', url: 'https://linear.app/acme/issue/ENG-42/export-as-json' },
+      source: {
+        provider: 'linear',
+        externalId: '9cfb482a-81e3-4154-b5b9-2c805e70a02d',
+        url: 'https://linear.app/acme/issue/ENG-42/export-as-json',
+      },
     });
     expect(await linear.getWorkItem('9cfb482a-81e3-4154-b5b9-2c805e70a02d')).toEqual(byKey);
     expect(await linear.getWorkItem('https://linear.app/acme/issue/ENG-42/export-as-json')).toEqual(byKey);
@@ -120,7 +127,9 @@ describe('moving issues', () => {
     expect(server.stateOf(item.id)?.name).toBe('In Review');
 
     const missing = provider({ writeback: { done: { name: 'Shipped' } } });
-    await expect(missing.setState(item, 'done', write('k2'))).rejects.toThrow('no workflow state named "Shipped"');
+    await expect(missing.setState(item, 'done', write('k2'))).rejects.toThrow(
+      'no workflow state named "Shipped"',
+    );
     expect(server.updates).toHaveLength(1);
   });
 });
@@ -134,7 +143,8 @@ describe('comments', () => {
     await linear.postComment(item, 'Done.', write('tenant/item/r1/c2'));
     const bodies = [...server.comments.values()].map((comment) => comment.body);
     expect(bodies).toEqual(['An agent is working on this.', 'Done.']);
-    for (const id of server.comments.keys()) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const id of server.comments.keys())
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });
 
@@ -142,8 +152,24 @@ describe('transient failures', () => {
   it('retries a 429 after its Retry-After, a GraphQL "ratelimited" error and 5xx answers', async () => {
     const linear = provider();
     const item = await issue(linear);
-    server.failNext('FactoryTeamStates', { status: 429, headers: { 'retry-after': '2' }, body: { errors: [{ message: 'Rate limit exceeded', extensions: { type: 'ratelimited' } }] } });
-    server.failNext('FactoryIssueSetState', { status: 400, body: { errors: [{ message: 'Rate limit exceeded', extensions: { type: 'ratelimited', code: 'RATELIMITED' } }] } }, { status: 500 }, { status: 502 });
+    server.failNext('FactoryTeamStates', {
+      status: 429,
+      headers: { 'retry-after': '2' },
+      body: { errors: [{ message: 'Rate limit exceeded', extensions: { type: 'ratelimited' } }] },
+    });
+    server.failNext(
+      'FactoryIssueSetState',
+      {
+        status: 400,
+        body: {
+          errors: [
+            { message: 'Rate limit exceeded', extensions: { type: 'ratelimited', code: 'RATELIMITED' } },
+          ],
+        },
+      },
+      { status: 500 },
+      { status: 502 },
+    );
     await linear.setState(item, 'dispatched', write('k'));
     expect(server.stateOf(item.id)?.name).toBe('In Progress');
     expect(linear.waits[0]).toBe(2000);
@@ -161,7 +187,11 @@ describe('transient failures', () => {
 describe('connection', () => {
   it('is connected as the viewer in the organisation, with the scopes the token was granted', async () => {
     const linear = provider({ token: async () => ({ accessToken: TOKEN, scopes: ['read', 'write'] }) });
-    expect(await linear.checkConnection()).toEqual({ state: 'connected', identity: 'factory@example.com @ acme', grantedScopes: ['read', 'write'] });
+    expect(await linear.checkConnection()).toEqual({
+      state: 'connected',
+      identity: 'factory@example.com @ acme',
+      grantedScopes: ['read', 'write'],
+    });
     expect(linear.requiredScopes).toEqual(['read', 'write']);
   });
 
@@ -176,7 +206,10 @@ describe('connection', () => {
   });
 
   it('needs auth without a token, and when Linear answers 401; the token never appears in errors', async () => {
-    expect(await provider({ token: undefined }).checkConnection()).toEqual({ state: 'needs-auth', reason: 'no Linear token is configured' });
+    expect(await provider({ token: undefined }).checkConnection()).toEqual({
+      state: 'needs-auth',
+      reason: 'no Linear token is configured',
+    });
     const wrong = provider({ token: 'lin_oauth_revoked_token' });
     const status = await wrong.checkConnection();
     expect(status.state).toBe('needs-auth');
@@ -187,14 +220,22 @@ describe('connection', () => {
   });
 
   it('scrubs the token from an error a server echoes back', async () => {
-    server.failNext('FactoryIssue', { status: 400, body: { errors: [{ message: `bad header: Bearer ${TOKEN}` }] } });
-    const error = (await provider().getWorkItem('ENG-42').catch((caught: unknown) => caught)) as Error;
+    server.failNext('FactoryIssue', {
+      status: 400,
+      body: { errors: [{ message: `bad header: Bearer ${TOKEN}` }] },
+    });
+    const error = (await provider()
+      .getWorkItem('ENG-42')
+      .catch((caught: unknown) => caught)) as Error;
     expect(error.message).toContain('[redacted]');
     expect(error.message).not.toContain(TOKEN);
   });
 
   it('reports an unreachable API as an error state, not as a crash', async () => {
-    const linear = provider({ apiUrl: 'http://127.0.0.1:9/graphql', retry: { sleep: async () => {}, maxAttempts: 1 } });
+    const linear = provider({
+      apiUrl: 'http://127.0.0.1:9/graphql',
+      retry: { sleep: async () => {}, maxAttempts: 1 },
+    });
     expect((await linear.checkConnection()).state).toBe('error');
   });
 

@@ -1,7 +1,7 @@
 import { sampleWorkItem } from 'factory-sdk/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NotAuthorisedError } from '../src/provider-errors.ts';
-import { SlackClarificationChannel, type SlackChannelOptions } from '../src/slack-clarification-channel.ts';
+import { type SlackChannelOptions, SlackClarificationChannel } from '../src/slack-clarification-channel.ts';
 import { recordingSleep } from './support/loopback.ts';
 import { SlackServer } from './support/slack-server.ts';
 
@@ -30,7 +30,12 @@ function channel(options: Partial<SlackChannelOptions> = {}) {
   return Object.assign(slack, { waits: recorder.waits });
 }
 
-const item = sampleWorkItem({ id: 'item-1', key: 'ENG-7', title: 'Fix it', source: { provider: 'linear', externalId: 'item-1', url: 'https://linear.app/acme/issue/ENG-7' } });
+const item = sampleWorkItem({
+  id: 'item-1',
+  key: 'ENG-7',
+  title: 'Fix it',
+  source: { provider: 'linear', externalId: 'item-1', url: 'https://linear.app/acme/issue/ENG-7' },
+});
 
 describe('opening a thread', () => {
   it('posts the question in the channel and returns <channel>:<ts> with the permalink', async () => {
@@ -70,14 +75,20 @@ describe('replying', () => {
   });
 
   it('refuses a thread id it did not make', async () => {
-    await expect(channel().reply('not-a-thread', 'hi', { idempotencyKey: 'k' })).rejects.toThrow('not a Slack thread id');
+    await expect(channel().reply('not-a-thread', 'hi', { idempotencyKey: 'k' })).rejects.toThrow(
+      'not a Slack thread id',
+    );
   });
 });
 
 describe('transient failures', () => {
   it('retries a 429 after its Retry-After and 5xx answers', async () => {
     const slack = channel();
-    server.failNext('chat.postMessage', { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } }, { status: 503, body: 'upstream' });
+    server.failNext(
+      'chat.postMessage',
+      { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } },
+      { status: 503, body: 'upstream' },
+    );
     await slack.openThread(item, 'What should change?', { idempotencyKey: 'k' });
     expect(server.posts()).toHaveLength(1);
     expect(slack.waits[0]).toBe(1000);
@@ -87,7 +98,9 @@ describe('transient failures', () => {
   it('surfaces a Slack error code as a clear error', async () => {
     const slack = channel({ channel: 'C0MISSING' });
     server.failNext('chat.postMessage', { status: 200, body: { ok: false, error: 'channel_not_found' } });
-    await expect(slack.openThread(item, 'Q?', { idempotencyKey: 'k' })).rejects.toThrow('Slack chat.postMessage failed: channel_not_found');
+    await expect(slack.openThread(item, 'Q?', { idempotencyKey: 'k' })).rejects.toThrow(
+      'Slack chat.postMessage failed: channel_not_found',
+    );
   });
 });
 
@@ -102,10 +115,16 @@ describe('connection', () => {
 
   it('names the missing scopes; a private channel needs groups:history', async () => {
     server.scopes = ['chat:write'];
-    expect(await channel().checkConnection()).toMatchObject({ state: 'missing-scopes', missing: ['channels:history'] });
+    expect(await channel().checkConnection()).toMatchObject({
+      state: 'missing-scopes',
+      missing: ['channels:history'],
+    });
     const private_ = channel({ privateChannel: true, channel: 'G0PRIVATE' });
     expect(private_.requiredScopes).toEqual(['chat:write', 'groups:history']);
-    expect(await private_.checkConnection()).toMatchObject({ state: 'missing-scopes', missing: ['groups:history'] });
+    expect(await private_.checkConnection()).toMatchObject({
+      state: 'missing-scopes',
+      missing: ['groups:history'],
+    });
   });
 
   it('needs auth without a token, on invalid_auth and on a 401; the token never appears', async () => {
@@ -115,7 +134,9 @@ describe('connection', () => {
     expect(JSON.stringify(revoked)).not.toContain('xoxb-revoked-token');
     server.failNext('auth.test', { status: 401, body: { ok: false, error: 'not_authed' } });
     expect((await channel().checkConnection()).state).toBe('needs-auth');
-    const error = await channel({ token: 'xoxb-revoked-token' }).openThread(item, 'Q?', { idempotencyKey: 'k' }).catch((caught: unknown) => caught);
+    const error = await channel({ token: 'xoxb-revoked-token' })
+      .openThread(item, 'Q?', { idempotencyKey: 'k' })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(NotAuthorisedError);
     expect((error as Error).message).toContain('factory connect slack');
   });
@@ -133,6 +154,8 @@ describe('config', () => {
     [{ channel: 'C0FACTORY', apiUrl: 'slack' }, 'apiUrl'],
     [{ channel: 'C0FACTORY', channelName: 'factory' }, 'channelName'],
   ])('rejects %j naming the field', (config, field) => {
-    expect(() => new SlackClarificationChannel(config as SlackChannelOptions)).toThrow(new RegExp(`invalid Slack channel config: .*${field}`));
+    expect(() => new SlackClarificationChannel(config as SlackChannelOptions)).toThrow(
+      new RegExp(`invalid Slack channel config: .*${field}`),
+    );
   });
 });

@@ -10,11 +10,19 @@ const source = new SlackWebhookSource({ signingSecret: SECRET, channel: 'C111' }
 
 function signed(body: string, at = NOW) {
   const timestamp = String(Math.floor(at / 1000));
-  return { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': slackSignature(SECRET, timestamp, body) };
+  return {
+    'x-slack-request-timestamp': timestamp,
+    'x-slack-signature': slackSignature(SECRET, timestamp, body),
+  };
 }
 
-function event(fixture: string, changes: (payload: Record<string, unknown> & { event: Record<string, unknown> }) => void = () => {}) {
-  const payload = fixtureJson(`slack/${fixture}`) as Record<string, unknown> & { event: Record<string, unknown> };
+function event(
+  fixture: string,
+  changes: (payload: Record<string, unknown> & { event: Record<string, unknown> }) => void = () => {},
+) {
+  const payload = fixtureJson(`slack/${fixture}`) as Record<string, unknown> & {
+    event: Record<string, unknown>;
+  };
   changes(payload);
   const body = JSON.stringify(payload);
   return incoming(body, signed(body), NOW);
@@ -27,7 +35,9 @@ async function rejection(promise: Promise<unknown>): Promise<WebhookError> {
 }
 
 describe('v0 signatures', () => {
-  const vector = fixtureJson<{ vectors: { signing_secret: string; headers: Record<string, string> }[] }>('slack/signature-vectors.json').vectors[0]!;
+  const vector = fixtureJson<{ vectors: { signing_secret: string; headers: Record<string, string> }[] }>(
+    'slack/signature-vectors.json',
+  ).vectors[0]!;
   const body = fixtureText('slack/signing-vector.body.txt');
   const docs = new SlackWebhookSource({ signingSecret: vector.signing_secret });
   const sentAt = Number(vector.headers['X-Slack-Request-Timestamp']) * 1000;
@@ -37,11 +47,15 @@ describe('v0 signatures', () => {
   });
 
   it('fail when one byte of the body changes', async () => {
-    expect((await rejection(docs.verify(incoming(flipOneByte(body), vector.headers, sentAt)))).status).toBe(401);
+    expect((await rejection(docs.verify(incoming(flipOneByte(body), vector.headers, sentAt)))).status).toBe(
+      401,
+    );
   });
 
   it('fail outside the five-minute window, in either direction', async () => {
-    expect((await rejection(docs.verify(incoming(body, vector.headers, sentAt + 301_000)))).message).toContain('301 s');
+    expect(
+      (await rejection(docs.verify(incoming(body, vector.headers, sentAt + 301_000)))).message,
+    ).toContain('301 s');
     expect((await rejection(docs.verify(incoming(body, vector.headers, sentAt - 301_000)))).status).toBe(401);
     await expect(docs.verify(incoming(body, vector.headers, sentAt + 299_000))).resolves.toBeUndefined();
   });
@@ -57,21 +71,37 @@ describe('v0 signatures', () => {
 describe('Events API', () => {
   it('answers url_verification with the challenge', async () => {
     const result = await source.interpret(event('url_verification.json'));
-    expect(result.reply).toEqual({ status: 200, contentType: 'application/json', body: '{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}' });
+    expect(result.reply).toEqual({
+      status: 200,
+      contentType: 'application/json',
+      body: '{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}',
+    });
   });
 
   it("turns a person's reply in a thread into clarification.replied, keyed by event_id", async () => {
     const result = await source.interpret(event('event_callback.message.thread_reply.channel.json'));
     expect(result.deliveryId).toBe('Ev111');
     expect(result.events).toEqual([
-      { type: 'clarification.replied', threadId: 'C111:1726133698.626339', messageId: '1726133700.887259', text: 'When Slack was released?', author: 'W222' },
+      {
+        type: 'clarification.replied',
+        threadId: 'C111:1726133698.626339',
+        messageId: '1726133700.887259',
+        text: 'When Slack was released?',
+        author: 'W222',
+      },
     ]);
   });
 
   it('counts a thread reply also sent to the channel as an answer', async () => {
     const result = await source.interpret(event('event_callback.message.thread_broadcast.json'));
     expect(result.events).toEqual([
-      { type: 'clarification.replied', threadId: 'C111:1633663824.000500', messageId: '1633670813.007500', text: 'Hi there!', author: 'U111' },
+      {
+        type: 'clarification.replied',
+        threadId: 'C111:1633663824.000500',
+        messageId: '1633670813.007500',
+        text: 'Hi there!',
+        author: 'U111',
+      },
     ]);
   });
 
@@ -103,7 +133,9 @@ describe('Events API', () => {
 
   it("ignores the configured bot's own replies", async () => {
     const ours = new SlackWebhookSource({ signingSecret: SECRET, botUserId: 'W222' });
-    expect((await ours.interpret(event('event_callback.message.thread_reply.channel.json'))).ignored).toBe('our own bot wrote this message');
+    expect((await ours.interpret(event('event_callback.message.thread_reply.channel.json'))).ignored).toBe(
+      'our own bot wrote this message',
+    );
   });
 
   it('ignores other events and envelopes with a reason', async () => {
@@ -113,7 +145,9 @@ describe('Events API', () => {
       }),
     );
     expect(reaction.ignored).toBe('Slack reaction_added events are not answers');
-    const limited = await source.interpret(event('url_verification.json', (payload) => void Object.assign(payload, { type: 'app_rate_limited' })));
+    const limited = await source.interpret(
+      event('url_verification.json', (payload) => void Object.assign(payload, { type: 'app_rate_limited' })),
+    );
     expect(limited.ignored).toBe('Slack app_rate_limited envelopes are not handled');
   });
 

@@ -18,8 +18,16 @@ import { LinearServer } from './linear-server.ts';
 import { SlackServer } from './slack-server.ts';
 
 export const TENANT = 'acme';
-export const SECRETS = { linear: 'lin_wh_secret_e2e', slack: 'slack_signing_secret_e2e', github: 'gh_webhook_secret_e2e' };
-export const TOKENS = { linear: 'lin_oauth_test_token', slack: 'xoxb-test-token', github: 'ghp_classic_test_token' };
+export const SECRETS = {
+  linear: 'lin_wh_secret_e2e',
+  slack: 'slack_signing_secret_e2e',
+  github: 'gh_webhook_secret_e2e',
+};
+export const TOKENS = {
+  linear: 'lin_oauth_test_token',
+  slack: 'xoxb-test-token',
+  github: 'ghp_classic_test_token',
+};
 export const CHANNEL = 'C0FACTORY';
 
 /**
@@ -49,10 +57,17 @@ export class DirectBench {
       token: async () => ({ accessToken: TOKENS.linear, scopes: ['read', 'write'] }),
       retry,
     });
-    const clarifications = new SlackClarificationChannel({ channel: CHANNEL, apiUrl: this.slack.url, token: TOKENS.slack, retry });
+    const clarifications = new SlackClarificationChannel({
+      channel: CHANNEL,
+      apiUrl: this.slack.url,
+      token: TOKENS.slack,
+      retry,
+    });
     const outputs = new GithubOutputTarget({ baseUrl: this.github.url, token: TOKENS.github, retry });
     const settings = resolveSettings({
-      routes: [{ name: 'app', match: { labels: ['factory'] }, repository: 'Codertocat/Hello-World', agent: 'coder' }],
+      routes: [
+        { name: 'app', match: { labels: ['factory'] }, repository: 'Codertocat/Hello-World', agent: 'coder' },
+      ],
       limits: { maxInFlight: 2 },
     });
     const factory = createFactory({
@@ -90,7 +105,7 @@ export class DirectBench {
     await Promise.all([this.linear?.stop(), this.slack?.stop(), this.github?.stop()]);
   }
 
-  post(path: string, body: string | Uint8Array, headers: Record<string, string>): Promise<Response> {
+  post(path: string, body: string, headers: Record<string, string>): Promise<Response> {
     return Promise.resolve(this.app.request(path, { method: 'POST', body, headers }));
   }
 

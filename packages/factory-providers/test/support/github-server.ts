@@ -27,19 +27,32 @@ export class GithubServer {
       this.requests.push(`${c.req.method} ${path}${new URL(c.req.url).search}`);
       const fault = this.faults.take(path);
       if (fault) return faultResponse(fault);
-      if (!c.req.header('user-agent')) return c.json({ message: 'Request forbidden by administrative rules.' }, 403);
+      if (!c.req.header('user-agent'))
+        return c.json({ message: 'Request forbidden by administrative rules.' }, 403);
       const header = c.req.header('authorization') ?? '';
       const token = header.replace(/^(Bearer|token) /, '');
       const kind = this.tokens.get(token);
-      if (!kind) return c.json({ message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' }, 401);
+      if (!kind)
+        return c.json(
+          { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' },
+          401,
+        );
       c.set('kind' as never, kind as never);
       await next();
     });
     app.get('/user', (c) => {
       const kind = c.get('kind' as never) as TokenKind;
       if (kind === 'installation')
-        return c.json({ message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user', status: '403' }, 403);
-      const headers: Record<string, string> = kind === 'classic' ? { 'x-oauth-scopes': this.scopes.join(', ') } : {};
+        return c.json(
+          {
+            message: 'Resource not accessible by integration',
+            documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user',
+            status: '403',
+          },
+          403,
+        );
+      const headers: Record<string, string> =
+        kind === 'classic' ? { 'x-oauth-scopes': this.scopes.join(', ') } : {};
       return c.json({ login: 'factory-bot', id: 1, type: 'User' }, 200, headers);
     });
     app.get('/installation/repositories', (c) => {

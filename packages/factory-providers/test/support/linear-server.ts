@@ -166,7 +166,9 @@ export class LinearServer {
 
   stateOf(issueId: string): LinearState | undefined {
     const issue = this.issues.get(issueId);
-    return issue ? this.teams.get(issue.teamId)?.states.find((state) => state.id === issue.stateId) : undefined;
+    return issue
+      ? this.teams.get(issue.teamId)?.states.find((state) => state.id === issue.stateId)
+      : undefined;
   }
 
   #authorised(header: string | undefined): boolean {
@@ -192,7 +194,8 @@ export class LinearServer {
   }
 
   #findIssue(ref: string): LinearIssueRecord {
-    const issue = this.issues.get(ref) ?? [...this.issues.values()].find((candidate) => candidate.identifier === ref);
+    const issue =
+      this.issues.get(ref) ?? [...this.issues.values()].find((candidate) => candidate.identifier === ref);
     if (!issue) throw notFound('Issue');
     return issue;
   }
@@ -232,7 +235,10 @@ export class LinearServer {
           });
         if (this.comments.has(id))
           throw new GraphQLError('Entity already exists', {
-            extensions: { type: 'invalid input', userPresentableMessage: 'A comment with this id already exists.' },
+            extensions: {
+              type: 'invalid input',
+              userPresentableMessage: 'A comment with this id already exists.',
+            },
           });
         const comment = { id, issueId: issue.id, body: input.body ?? '' };
         this.comments.set(id, comment);

@@ -50,7 +50,8 @@ export class FaultQueue {
 }
 
 export function faultResponse(fault: Fault): Response {
-  const body = fault.body === undefined ? '' : typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);
+  const body =
+    fault.body === undefined ? '' : typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);
   return new Response(body, {
     status: fault.status,
     headers: { 'content-type': 'application/json', ...fault.headers },

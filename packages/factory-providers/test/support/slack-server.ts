@@ -70,9 +70,18 @@ export class SlackServer {
   #answer(method: string, args: Record<string, string>): Record<string, unknown> {
     switch (method) {
       case 'auth.test':
-        return { ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'factory', team_id: 'T111', user_id: this.botUserId, bot_id: 'BFACTORY' };
+        return {
+          ok: true,
+          url: 'https://acme.slack.com/',
+          team: 'Acme',
+          user: 'factory',
+          team_id: 'T111',
+          user_id: this.botUserId,
+          bot_id: 'BFACTORY',
+        };
       case 'chat.postMessage': {
-        if (!args.channel || !args.text) return { ok: false, error: args.channel ? 'no_text' : 'channel_not_found' };
+        if (!args.channel || !args.text)
+          return { ok: false, error: args.channel ? 'no_text' : 'channel_not_found' };
         const message: SlackMessageRecord = {
           channel: args.channel,
           ts: this.#nextTs(),
@@ -86,24 +95,42 @@ export class SlackServer {
         return { ok: true, channel: message.channel, ts: message.ts, message: this.#view(message, true) };
       }
       case 'chat.getPermalink': {
-        const found = this.messages.find((message) => message.channel === args.channel && message.ts === args.message_ts);
+        const found = this.messages.find(
+          (message) => message.channel === args.channel && message.ts === args.message_ts,
+        );
         if (!found) return { ok: false, error: 'message_not_found' };
-        return { ok: true, channel: found.channel, permalink: `https://acme.slack.com/archives/${found.channel}/p${found.ts.replace('.', '')}` };
+        return {
+          ok: true,
+          channel: found.channel,
+          permalink: `https://acme.slack.com/archives/${found.channel}/p${found.ts.replace('.', '')}`,
+        };
       }
       case 'conversations.history': {
         const limit = Number(args.limit ?? 100);
         const top = this.messages
-          .filter((message) => message.channel === args.channel && (!message.thread_ts || message.thread_ts === message.ts))
+          .filter(
+            (message) =>
+              message.channel === args.channel && (!message.thread_ts || message.thread_ts === message.ts),
+          )
           .reverse()
           .slice(0, limit);
-        return { ok: true, has_more: false, messages: top.map((message) => this.#view(message, args.include_all_metadata === 'true')) };
+        return {
+          ok: true,
+          has_more: false,
+          messages: top.map((message) => this.#view(message, args.include_all_metadata === 'true')),
+        };
       }
       case 'conversations.replies': {
         const thread = this.messages.filter(
-          (message) => message.channel === args.channel && (message.ts === args.ts || message.thread_ts === args.ts),
+          (message) =>
+            message.channel === args.channel && (message.ts === args.ts || message.thread_ts === args.ts),
         );
         if (thread.length === 0) return { ok: false, error: 'thread_not_found' };
-        return { ok: true, has_more: false, messages: thread.map((message) => this.#view(message, args.include_all_metadata === 'true')) };
+        return {
+          ok: true,
+          has_more: false,
+          messages: thread.map((message) => this.#view(message, args.include_all_metadata === 'true')),
+        };
       }
       default:
         return { ok: false, error: 'unknown_method' };
@@ -125,7 +152,12 @@ async function readArgs(c: Context): Promise<Record<string, string>> {
   const type = c.req.header('content-type') ?? '';
   if (type.startsWith('application/json')) {
     const json = (await c.req.json()) as Record<string, unknown>;
-    return Object.fromEntries(Object.entries(json).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]));
+    return Object.fromEntries(
+      Object.entries(json).map(([key, value]) => [
+        key,
+        typeof value === 'string' ? value : JSON.stringify(value),
+      ]),
+    );
   }
   const form = new URLSearchParams(await c.req.text());
   return Object.fromEntries(form);

@@ -1,7 +1,11 @@
 import type { IncomingWebhook } from 'factory-sdk';
 
 /** A webhook as the app hands it to a source: raw bytes, decoded text, headers, our clock. */
-export function incoming(body: string | Uint8Array, headers: Record<string, string>, receivedAt: number): IncomingWebhook {
+export function incoming(
+  body: string | Uint8Array,
+  headers: Record<string, string>,
+  receivedAt: number,
+): IncomingWebhook {
   const rawBody = typeof body === 'string' ? new TextEncoder().encode(body) : body;
   return { headers: new Headers(headers), rawBody, body: new TextDecoder().decode(rawBody), receivedAt };
 }
