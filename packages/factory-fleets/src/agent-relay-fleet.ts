@@ -27,7 +27,8 @@ export interface AgentRelayFleetOptions {
   /** Channel the spawned agent joins, and model, passed through to the harness. */
   channel?: string;
   model?: string;
-  retry?: Partial<Pick<RetryPolicy, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>>;
+  /** `timeoutMs` bounds each operation: the SDK itself waits for an answer forever. */
+  retry?: Partial<RetryPolicy>;
   sleep?: Sleep;
   name?: string;
 }
@@ -180,9 +181,10 @@ export class AgentRelayFleet implements FleetClient {
   async #retrying<T>(operation: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await operation();
+        return await withTimeout(operation(), this.#policy.timeoutMs);
       } catch (error) {
-        const retryable = error instanceof RelayError && error.retryable;
+        const retryable =
+          (error instanceof RelayError && error.retryable) || error instanceof RelayTimeoutError;
         if (!retryable || attempt >= this.#policy.maxAttempts) throw error;
         await this.#sleep(backoffDelay(this.#policy, attempt));
       }
@@ -193,4 +195,22 @@ export class AgentRelayFleet implements FleetClient {
 function exitCodeOf(metadata: Record<string, unknown>): number {
   const code = metadata.exit_code ?? metadata.exitCode;
   return typeof code === 'number' && Number.isInteger(code) ? code : 0;
+}
+
+/** An operation that got no answer in time; the relay may still have applied it. */
+class RelayTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`Agent Relay did not answer within ${ms} ms`);
+    this.name = 'RelayTimeoutError';
+  }
+}
+
+function withTimeout<T>(operation: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RelayTimeoutError(ms)), ms);
+  });
+  // The abandoned request may still fail later; nobody waits for it any more.
+  operation.catch(() => {});
+  return Promise.race([operation, expired]).finally(() => clearTimeout(timer));
 }

@@ -29,7 +29,7 @@ describe('AgentRelayFleet driving the real @agent-relay/sdk against the relay AP
       workspaceKey: WORKSPACE_KEY,
       baseUrl: relay.url,
       sleep: pauses.sleep,
-      retry: { maxAttempts: 3 },
+      retry: { maxAttempts: 3, timeoutMs: 300 },
       ...overrides,
     });
 
@@ -67,7 +67,7 @@ describe('AgentRelayFleet driving the real @agent-relay/sdk against the relay AP
     expect(second.agentId).not.toBe(first.agentId);
   });
 
-  for (const fault of ['drop', 'fail-502'] as const) {
+  for (const fault of ['hang', 'drop', 'fail-502'] as const) {
     it(`still starts one agent when the relay applied the spawn but its answer was lost (${fault})`, async () => {
       relay.invokeFaults.push(fault);
       const agent = await fleet().spawn(spawnRequest());
