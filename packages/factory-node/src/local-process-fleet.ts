@@ -1,6 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from 'factory-sdk';
@@ -250,12 +259,15 @@ export class LocalProcessFleet implements FleetClient {
     mkdirSync(this.#worktreesDir, { recursive: true });
     await this.#gitExclusive(() => addWorktree(this.#repository, worktree, request.branch, this.#baseRef));
 
+    // The wrapper's own output (a crash before the agent starts) lands in the agent's log too.
+    const log = openSync(files.log, 'a');
     const child = spawn(process.execPath, [WRAPPER, dir], {
       cwd: worktree,
       detached: true,
-      stdio: 'ignore',
+      stdio: ['ignore', log, log],
       env: this.#agentEnv(agentId, request, files.task),
     });
+    closeSync(log);
     if (child.pid === undefined) {
       await removeWorktree(this.#repository, worktree);
       throw new Error(`LocalProcessFleet: could not start the agent wrapper with ${process.execPath}`);
@@ -312,13 +324,14 @@ export class LocalProcessFleet implements FleetClient {
     this.#reporting.add(exit.agentId);
     try {
       await this.#onExit?.(exit);
-      const file = agentFiles(this.#agentDir(exit.agentId)).entry;
-      const entry = readJsonFile<AgentEntry>(file);
+      const files = agentFiles(this.#agentDir(exit.agentId));
+      const entry = readJsonFile<AgentEntry>(files.entry);
+      const recorded = readJsonFile<RecordedExit>(files.exit);
       if (entry) {
-        writeJsonFile(file, {
+        writeJsonFile(files.entry, {
           ...entry,
           reportedAt: Date.now(),
-          ...(exit.exitCode !== undefined ? { exitCode: exit.exitCode } : {}),
+          ...(recorded ? { exitedAt: recorded.exitedAt, exitCode: recorded.exitCode } : {}),
         });
       }
       return true;
