@@ -15,7 +15,11 @@ function source(provider = new LinearWorkItemProvider()) {
 
 /** A real captured payload, given the `webhookTimestamp` current deliveries carry. */
 function delivery(fixture: string, changes: Record<string, unknown> = {}, sentAt = NOW) {
-  const payload: Record<string, unknown> = { ...fixtureJson(`linear/${fixture}`), webhookTimestamp: sentAt, ...changes };
+  const payload: Record<string, unknown> = {
+    ...fixtureJson(`linear/${fixture}`),
+    webhookTimestamp: sentAt,
+    ...changes,
+  };
   const body = JSON.stringify(payload);
   return {
     body,
