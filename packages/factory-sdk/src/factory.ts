@@ -1,3 +1,5 @@
+import { OverlayStateStore } from './dry-run/overlay-state-store.ts';
+import { type PlannedWrite, planningPorts } from './dry-run/planning-ports.ts';
 import type { FactoryEvent } from './events.ts';
 import { onAgentExited } from './handlers/agent-exited.ts';
 import { onClarificationReplied } from './handlers/clarification-replied.ts';
@@ -25,7 +27,8 @@ export interface Factory {
   readonly tenant: string;
   readonly settings: FactorySettings;
   readonly ports: FactoryPorts;
-  handle(event: FactoryEvent): Promise<HandleResult>;
+  /** `dryRun` plans without writing anything, whatever the settings say. */
+  handle(event: FactoryEvent, options?: { dryRun?: boolean }): Promise<HandleResult>;
 }
 
 export function createFactory(options: FactoryOptions): Factory {
@@ -36,14 +39,27 @@ export function createFactory(options: FactoryOptions): Factory {
     tenant: options.tenant,
     settings,
     ports,
-    async handle(event) {
+    async handle(event, call = {}) {
+      const dryRun = call.dryRun ?? settings.dryRun;
+      const plan: PlannedWrite[] = [];
       const context: HandlerContext = {
         ...ports,
+        ...(dryRun ? { store: new OverlayStateStore(ports.store), ...planningPorts(ports, plan) } : {}),
         tenant: options.tenant,
         settings,
         owner: crypto.randomUUID(),
       };
       const result = await dispatchEvent(context, event);
+      if (dryRun) {
+        result.plan = plan;
+        ports.logger.info('dry run: nothing was written', {
+          tenant: options.tenant,
+          event: event.type,
+          ...(result.traceId ? { traceId: result.traceId } : {}),
+          plan: plan.map((write) => `${write.action}${write.workItemKey ? ` ${write.workItemKey}` : ''}`),
+        });
+        return result;
+      }
       options.metrics?.observe(
         options.tenant,
         result,
@@ -58,6 +74,7 @@ export function createFactory(options: FactoryOptions): Factory {
         outcome: result.outcome,
         reason: result.reason,
         ...(result.workItemId ? { workItemId: result.workItemId } : {}),
+        ...(result.traceId ? { traceId: result.traceId } : {}),
         ...(result.error ? { error: result.error } : {}),
       });
       return result;

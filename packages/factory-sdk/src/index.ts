@@ -1,4 +1,6 @@
 export { DEFAULT_TASK_TEXT, DefaultTaskTemplate, type TemplateOptions } from './default-task-template.ts';
+export { OverlayStateStore } from './dry-run/overlay-state-store.ts';
+export { DRY_RUN_PREFIX, type PlannedWrite } from './dry-run/planning-ports.ts';
 export { durationSchema, parseDuration } from './duration.ts';
 export * from './events.ts';
 export { createFactory, type Factory, type FactoryOptions } from './factory.ts';

@@ -73,6 +73,8 @@ export const factorySettingsSchema = z
     effectLease: durationSchema.default(30_000),
     /** How long a delivery id is remembered for de-duplication. */
     deliveryMemory: durationSchema.default(86_400_000),
+    /** Triage and plan, but write nothing to any provider or the store and spawn nothing. */
+    dryRun: z.boolean().default(false),
   })
   .strict();
 

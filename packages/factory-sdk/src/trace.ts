@@ -10,7 +10,7 @@ export function traceIdFor(tenant: string, workItemId: string, run: number): str
     for (let i = 0; i < input.length; i++) {
       hash ^= input.charCodeAt(i);
       hash = Math.imul(hash, 0x01000193) >>> 0;
-      hash ^= hash >>> 13;
+      hash = (hash ^ (hash >>> 13)) >>> 0;
     }
     id += hash.toString(16).padStart(8, '0');
   }

@@ -1,4 +1,5 @@
 import type { WorkItemRecord } from '../record.ts';
+import { traceIdFor } from '../trace.ts';
 import { type Committed, commitRecord, type Decision } from './commit.ts';
 import type { HandlerContext } from './context.ts';
 import { resumeEffects, runEffects } from './effects.ts';
@@ -16,6 +17,7 @@ export async function change(
   decide: (current: WorkItemRecord | undefined, slots: SlotTracker) => Promise<Decision>,
 ): Promise<Committed> {
   const committed = await commitRecord(context, workItemId, decide);
+  if (committed.record) result.traceId ??= traceIdFor(context.tenant, workItemId, committed.record.run);
   if (committed.wrote) {
     result.wrote = true;
     result.transitions.push(...(committed.draft?.transitions ?? []));
@@ -24,6 +26,7 @@ export async function change(
       workItemId,
       status: committed.record?.status,
       reason: committed.reason,
+      ...(committed.record ? { traceId: traceIdFor(context.tenant, workItemId, committed.record.run) } : {}),
     });
   }
   const record = committed.record;

@@ -42,6 +42,7 @@ export async function runEffects(context: HandlerContext, start: WorkItemRecord)
         tenant: context.tenant,
         workItemId: record.workItemId,
         effect: effect.id,
+        traceId: traceIdFor(context.tenant, record.workItemId, record.run),
         error: errorMessage(error),
       });
       record = (await releaseLease(context, record)) ?? record;

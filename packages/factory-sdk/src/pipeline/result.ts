@@ -1,3 +1,4 @@
+import type { PlannedWrite } from '../dry-run/planning-ports.ts';
 import type { FactoryEventType } from '../events.ts';
 import type { WorkItemStatus } from '../record.ts';
 
@@ -22,6 +23,10 @@ export interface HandleResult {
   effects: string[];
   /** Why the work is incomplete; the rest is finished on redelivery or by the next tick. */
   error?: string;
+  /** In a dry run: every write the call would have made, in order. Nothing was written. */
+  plan?: PlannedWrite[];
+  /** The W3C trace id of the work item's run, the same in every log line and write for that run. */
+  traceId?: string;
 }
 
 /** Accumulates what a handler did, then says it as a HandleResult. */
@@ -30,6 +35,7 @@ export class ResultBuilder {
   readonly effects: string[] = [];
   readonly errors: string[] = [];
   workItemId: string | undefined;
+  traceId: string | undefined;
   /** Set when the handler wrote state, even if no status changed (e.g. a reply recorded). */
   wrote = false;
 
@@ -51,6 +57,7 @@ export class ResultBuilder {
     return {
       event: this.event,
       ...(this.workItemId !== undefined ? { workItemId: this.workItemId } : {}),
+      ...(this.traceId !== undefined ? { traceId: this.traceId } : {}),
       outcome: error ? 'incomplete' : this.wrote || this.transitions.length > 0 ? 'changed' : 'ignored',
       reason,
       transitions: this.transitions,
