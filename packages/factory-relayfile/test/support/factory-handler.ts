@@ -5,6 +5,7 @@ import {
   createFactoryApp,
   DefaultTaskTemplate,
   type Factory,
+  type FactorySettingsInput,
   InMemoryStateStore,
   RuleTriage,
   resolveSettings,
@@ -26,7 +27,10 @@ export const SECRET = 'relay-signing-secret-for-tests';
  * The factory as a deployment runs it for one tenant whose providers all work through relayfile: the
  * real HTTP app, the real core and an in-memory store; only the fleet is the core's fake.
  */
-export function relayfileTenant(server: RelayfileServer, options: { clock?: FakeClock } = {}) {
+export function relayfileTenant(
+  server: RelayfileServer,
+  options: { clock?: FakeClock; settings?: FactorySettingsInput } = {},
+) {
   const mount = new RelayfileMount({
     baseUrl: server.url,
     token: server.token,
@@ -44,6 +48,7 @@ export function relayfileTenant(server: RelayfileServer, options: { clock?: Fake
       { name: 'app', match: { labels: ['factory'] }, repository: 'Codertocat/Hello-World', agent: 'coder' },
     ],
     limits: { maxInFlight: 50 },
+    ...options.settings,
   });
   const factory: Factory = createFactory({
     tenant: TENANT,
@@ -74,7 +79,7 @@ export function relayfileTenant(server: RelayfileServer, options: { clock?: Fake
     version: 'test',
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  return { mount, workItems, clarifications, outputs, sources, store, fleet, factory, source, app };
+  return { mount, workItems, clarifications, outputs, sources, store, fleet, factory, source, app, settings };
 }
 
 /** Serves a fetch handler on 127.0.0.1 (port 0). */

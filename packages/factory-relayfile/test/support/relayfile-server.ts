@@ -357,7 +357,11 @@ export class RelayfileServer {
         keepDraft: false,
         apply: () => {
           const patch = JSON.parse(content) as Record<string, unknown>;
-          const record = { ...(this.json(path) ?? {}), ...patch, updatedAt: new Date().toISOString() };
+          const record: Record<string, unknown> = {
+            ...(this.json(path) ?? {}),
+            ...patch,
+            updatedAt: new Date().toISOString(),
+          };
           const state = typeof patch.stateId === 'string' ? this.trackerStates.get(patch.stateId) : undefined;
           if (state) record.state = state;
           this.putFile(path, JSON.stringify(record));
