@@ -98,13 +98,15 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
     const webhook: IncomingWebhook = { headers: c.req.raw.headers, rawBody, body, receivedAt: clock.now() };
     try {
       await source.verify(webhook);
-      const refusal = refusalReason(await tenant.connections());
-      if (refusal) return c.json({ error: `not processing work: ${refusal}` }, 503);
       const interpretation = await source.interpret(webhook);
+      // Protocol handshakes (URL verification, ping) are answered even before every provider is
+      // connected: setting up the sender's webhook must not wait for the tokens.
       if (interpretation.reply) {
         const { status, contentType, body: replyBody } = interpretation.reply;
         return c.body(replyBody, status as 200, { 'content-type': contentType });
       }
+      const refusal = refusalReason(await tenant.connections());
+      if (refusal) return c.json({ error: `not processing work: ${refusal}` }, 503);
       if (interpretation.ignored !== undefined || interpretation.events.length === 0) {
         return c.json({ status: 'ignored', reason: interpretation.ignored ?? 'no events' }, 202);
       }
