@@ -55,6 +55,8 @@ export interface RelayfileWebhookSourceOptions {
 export class RelayfileWebhookSource implements WebhookSource {
   readonly source = RELAYFILE_SOURCE;
   readonly contentTypes = ['application/json'] as const;
+  /** relayfile gives up on a delivery after 5 s and retries it; answer before that where the runtime can. */
+  readonly answerWithinMs = 4_000;
   readonly #secret: string;
   readonly #mount: Mount;
   readonly #sources: readonly MountEventSource[];

@@ -1,13 +1,24 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MountChange } from 'factory-sdk';
+import {
+  createFactory,
+  DefaultTaskTemplate,
+  type HandleResult,
+  InMemoryStateStore,
+  type MountChange,
+  RuleTriage,
+  resolveSettings,
+} from 'factory-sdk';
+import { FakeClarificationChannel, FakeFleet, FakeOutputTarget } from 'factory-sdk/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DirectoryMount } from '../src/directory-mount.ts';
 import { draftFileName } from '../src/draft-name.ts';
 import { interpretMountChange } from '../src/mount-event-source.ts';
 import { MountWorkItemProvider } from '../src/mount-work-item-provider.ts';
+import { watchMount } from '../src/watch-mount.ts';
 import { issueFile, STATE_IDS } from './support/layout.ts';
+import { deferred } from './support/until.ts';
 
 let root: string;
 let mount: DirectoryMount;
@@ -71,6 +82,43 @@ describe('DirectoryMount (relayfile’s layout on a local folder)', () => {
         item: expect.objectContaining({ id: file.record.id, key: 'KOR-11', state: 'todo' }),
       },
     ]);
+  });
+
+  it('feeds a dropped issue to the factory with watchMount, which dispatches it and comments in the folder', async () => {
+    const workItems = new MountWorkItemProvider({ mount, stateIds: STATE_IDS });
+    const settings = resolveSettings({
+      routes: [{ name: 'app', match: { labels: ['factory'] }, repository: 'o/r', agent: 'coder' }],
+    });
+    const store = new InMemoryStateStore();
+    const factory = createFactory({
+      tenant: 'demo',
+      settings,
+      ports: {
+        store,
+        workItems,
+        clarifications: new FakeClarificationChannel(),
+        outputs: new FakeOutputTarget(),
+        fleet: new FakeFleet(),
+        triage: new RuleTriage(settings.routes),
+        template: new DefaultTaskTemplate(),
+      },
+    });
+    const handled = deferred<HandleResult>();
+    const watching = watchMount({
+      mount,
+      sources: [workItems],
+      factory,
+      onResult: handled.resolve,
+      onError: handled.resolve,
+    });
+    await (watching as { ready?: Promise<void> }).ready;
+    const file = issueFile();
+    await mkdir(join(root, 'linear', 'issues'), { recursive: true });
+    await writeFile(join(root, file.path), file.content);
+    expect(await handled.promise).toMatchObject({ event: 'work-item.changed', outcome: 'changed' });
+    await watching.close();
+    expect((await store.getRecord('demo', file.record.id))?.status).toBe('dispatched');
+    expect(await mount.list(`/linear/issues/${file.record.id}/comments`)).toHaveLength(1);
   });
 
   it('reports an update and a delete of a file it has seen', async () => {
