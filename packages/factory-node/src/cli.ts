@@ -9,15 +9,18 @@ import { VERSION } from './version.ts';
 export function createProgram(): Command {
   const program = new Command('factory')
     .description('Software factories: work items in, pull requests written by coding agents out.')
-    .version(VERSION, '-v, --version', 'print the version')
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .configureOutput({
-      // Commander's errors come as "error: …" plus a suggestion line; print them as one line.
-      outputError: (message, write) => write(`factory: ${oneLine(message.replace(/^error: /, ''))}\n`),
-    });
+    .version(VERSION, '-v, --version', 'print the version');
   program.addCommand(startCommand());
   program.addCommand(demoCommand());
+  for (const command of [program, ...program.commands]) {
+    command
+      .showSuggestionAfterError(true)
+      .exitOverride()
+      .configureOutput({
+        // Commander's errors come as "error: …" plus a suggestion line; print them as one line.
+        outputError: (message, write) => write(`factory: ${oneLine(message.replace(/^error: /, ''))}\n`),
+      });
+  }
   return program;
 }
 

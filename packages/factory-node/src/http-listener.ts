@@ -36,9 +36,13 @@ export async function listen(
     port: actualPort,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Keep-alive connections with no request in flight would hold close() open; requests that are
-        // still being answered keep their connection until the answer is sent.
+        // Keep-alive connections would hold close() open until they time out: drop each one as soon as
+        // it is idle. A connection still being answered keeps going until its answer is sent.
+        const dropIdle = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearInterval(dropIdle);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };

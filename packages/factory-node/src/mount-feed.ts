@@ -14,7 +14,9 @@ export interface MountFeedOptions {
  * Feeds a local folder's changes to one tenant's factory: pushed as they happen, and replayed whole by
  * `catchUp()` (at start-up, and on every tick), because a folder keeps no change log to resume from and
  * files written while the factory was down would otherwise be missed. Replaying is safe: the core
- * ignores snapshots it has applied and replies it has recorded.
+ * ignores snapshots it has applied and replies it has recorded. A catch-up skips files whose revision
+ * this feed has already handled, so a tick costs a listing, and a broken file is reported once per
+ * revision, not once per tick.
  *
  * A file that cannot be read as what its path says it is gets one logged line and changes nothing.
  */
@@ -23,6 +25,8 @@ export class MountFeed {
   #watching: { close(): Promise<void> } | undefined;
   /** Changes are handled one at a time, in order, whether pushed or replayed. */
   #queue: Promise<void> = Promise.resolve();
+  /** The revision of each file last handled to the end (or reported as unusable). */
+  readonly #handled = new Map<string, string>();
 
   constructor(options: MountFeedOptions) {
     this.#options = options;
@@ -45,8 +49,12 @@ export class MountFeed {
         logger.error('cannot list the mount', { tenant, prefix, error: messageOf(error) });
       }
     }
-    for (const path of [...paths].sort())
-      await this.#enqueue({ eventId: `catch-up:${path}`, type: 'file.updated', path });
+    // Queued together, in path order, ahead of anything pushed meanwhile.
+    await Promise.all(
+      [...paths]
+        .sort()
+        .map((path) => this.#enqueue({ eventId: `catch-up:${path}`, type: 'file.updated', path }, true)),
+    );
   }
 
   async close(): Promise<void> {
@@ -54,16 +62,18 @@ export class MountFeed {
     await this.#queue;
   }
 
-  #enqueue(change: MountChange): Promise<void> {
-    const next = this.#queue.then(() => this.#feed(change));
+  #enqueue(change: MountChange, replay = false): Promise<void> {
+    const next = this.#queue.then(() => this.#feed(change, replay));
     this.#queue = next.catch(() => {});
     return this.#queue;
   }
 
-  async #feed(change: MountChange): Promise<void> {
+  async #feed(change: MountChange, replay: boolean): Promise<void> {
     const { mount, sources, logger, tenant, handle } = this.#options;
     try {
       const file = change.type === 'file.deleted' ? undefined : await mount.read(change.path);
+      const revision = file?.revision;
+      if (replay && revision !== undefined && this.#handled.get(change.path) === revision) return;
       const interpretation = await interpretMountChange(
         { type: change.type, path: change.path, ...(file ? { content: file.content } : {}) },
         sources,
@@ -77,9 +87,11 @@ export class MountFeed {
         else if (/not a complete/.test(reason))
           logger.warn('a mounted file is incomplete', { tenant, path: change.path, reason });
         else logger.debug('mount change ignored', { tenant, path: change.path, reason });
+        if (revision !== undefined) this.#handled.set(change.path, revision);
         return;
       }
       for (const event of interpretation.events) await handle(event);
+      if (revision !== undefined) this.#handled.set(change.path, revision);
     } catch (error) {
       // The next change to this file, or the next catch-up, tries again.
       logger.error('mount change failed', { tenant, path: change.path, error: messageOf(error) });
