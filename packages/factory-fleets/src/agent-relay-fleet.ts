@@ -3,9 +3,10 @@ import type { AgentStatus, FleetClient, RouteDecision, SpawnedAgent, SpawnReques
 import { agentNameFor } from './idempotent-names.ts';
 import {
   backoffDelay,
-  DEFAULT_RETRY_POLICY,
+  parseServiceUrl,
   type RetryPolicy,
   realSleep,
+  resolveRetryPolicy,
   type Sleep,
 } from './retrying-fetch.ts';
 
@@ -71,7 +72,14 @@ export class AgentRelayFleet implements FleetClient {
     if (!options.workspaceKey?.trim()) throw new Error('AgentRelayFleet: a workspace key is required');
     this.#options = options;
     this.name = options.name ?? 'agent-relay';
-    this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#policy = resolveRetryPolicy('AgentRelayFleet', options.retry);
+    if (options.baseUrl !== undefined) parseServiceUrl('AgentRelayFleet', 'baseUrl', options.baseUrl);
+    for (const [field, value] of [
+      ['cli', options.cli],
+      ['dispatcherName', options.dispatcherName],
+    ] as const)
+      if (value !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(value))
+        throw new Error(`AgentRelayFleet: ${field} must be a plain name like "claude"`);
     this.#sleep = options.sleep ?? realSleep;
     // The SDK would retry a failed spawn invocation blindly; this fleet retries itself, re-reading the
     // roster before each new attempt.

@@ -5,7 +5,9 @@ import {
   FleetRequestError,
   fetchWithRetry,
   type HttpClientOptions,
+  parseServiceUrl,
   realSleep,
+  resolveRetryPolicy,
   type Sleep,
 } from './retrying-fetch.ts';
 
@@ -72,20 +74,23 @@ export class GithubActionsFleet implements FleetClient {
     const token = options.token;
     if (!token) throw new Error('GithubActionsFleet: a token is required');
     this.#token = typeof token === 'string' ? async () => token : token;
-    this.#workflow = options.workflow ?? 'factory-agent.yml';
-    this.#ref = options.ref ?? 'main';
+    this.#workflow = nonEmpty('workflow', options.workflow ?? 'factory-agent.yml');
+    this.#ref = nonEmpty('ref', options.ref ?? 'main');
     if (options.repository !== undefined) parseRepository(options.repository);
     this.#repository = options.repository;
-    this.#baseUrl = new URL(options.baseUrl ?? 'https://api.github.com');
-    if (!this.#baseUrl.pathname.endsWith('/')) this.#baseUrl.pathname = `${this.#baseUrl.pathname}/`;
-    this.#settleChecks = options.settleChecks ?? 5;
-    this.#settleDelayMs = options.settleDelayMs ?? 2_000;
-    this.#searchPages = options.searchPages ?? 3;
+    this.#baseUrl = parseServiceUrl(
+      'GithubActionsFleet',
+      'baseUrl',
+      options.baseUrl ?? 'https://api.github.com',
+    );
+    this.#settleChecks = count('settleChecks', options.settleChecks ?? 5, 0);
+    this.#settleDelayMs = count('settleDelayMs', options.settleDelayMs ?? 2_000, 0);
+    this.#searchPages = count('searchPages', options.searchPages ?? 3, 1);
     this.name = options.name ?? 'github-actions';
     this.#http = {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
-      ...(options.retry ? { retry: options.retry } : {}),
+      retry: resolveRetryPolicy('GithubActionsFleet', options.retry),
     };
   }
 
@@ -105,7 +110,7 @@ export class GithubActionsFleet implements FleetClient {
         `GithubActionsFleet: the task for ${request.workItemKey} is too long for workflow inputs`,
       );
 
-    const attempts = Math.max(1, this.#http.retry?.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts);
+    const attempts = this.#http.retry?.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts;
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (await this.#findRun(owner, repo, runName)) return { agentId };
@@ -202,6 +207,17 @@ function parseRepository(repository: string): { owner: string; repo: string } {
   if (!match?.[1] || !match[2] || dots(match[1]) || dots(match[2]))
     throw new Error(`GithubActionsFleet: repository must be "owner/repo", got "${repository}"`);
   return { owner: match[1], repo: match[2] };
+}
+
+function nonEmpty(field: string, value: string): string {
+  if (!value.trim()) throw new Error(`GithubActionsFleet: ${field} must not be empty`);
+  return value;
+}
+
+function count(field: string, value: number, minimum: number): number {
+  if (!Number.isInteger(value) || value < minimum)
+    throw new Error(`GithubActionsFleet: ${field} must be a whole number of at least ${minimum}`);
+  return value;
 }
 
 export function parseAgentId(agentId: string): { owner: string; repo: string; runName: string } {

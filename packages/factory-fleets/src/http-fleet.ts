@@ -2,7 +2,13 @@ import type { AgentStatus, Clock, FleetClient, SpawnedAgent, SpawnRequest } from
 import { systemClock } from 'factory-sdk';
 import { z } from 'zod';
 import { fleetSignatureHeaders, IDEMPOTENCY_HEADER, signedContent } from './fleet-signature.ts';
-import { FleetRequestError, fetchWithRetry, type HttpClientOptions } from './retrying-fetch.ts';
+import {
+  FleetRequestError,
+  fetchWithRetry,
+  type HttpClientOptions,
+  parseServiceUrl,
+  resolveRetryPolicy,
+} from './retrying-fetch.ts';
 
 export interface HttpFleetOptions extends HttpClientOptions {
   /** The team's fleet endpoint, e.g. `https://agents.example.com/factory`; routes are appended to it. */
@@ -32,7 +38,7 @@ export class HttpFleet implements FleetClient {
   readonly #http: HttpClientOptions;
 
   constructor(options: HttpFleetOptions) {
-    this.#base = parseBaseUrl(options.url);
+    this.#base = parseServiceUrl('HttpFleet', 'url', options.url);
     if (!options.secret) throw new Error('HttpFleet: a signing secret is required');
     this.#secret = options.secret;
     this.#clock = options.clock ?? systemClock;
@@ -40,7 +46,7 @@ export class HttpFleet implements FleetClient {
     this.#http = {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
-      ...(options.retry ? { retry: options.retry } : {}),
+      retry: resolveRetryPolicy('HttpFleet', options.retry),
     };
   }
 
@@ -115,22 +121,6 @@ export function spawnBody(request: SpawnRequest): SpawnRequest {
     task: request.task,
     ...(request.traceId ? { traceId: request.traceId } : {}),
   };
-}
-
-function parseBaseUrl(value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error('HttpFleet: url must be an absolute http(s) URL');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new Error('HttpFleet: url must be an absolute http(s) URL');
-  if (url.username || url.password) throw new Error('HttpFleet: put credentials in the secret, not the url');
-  if (url.search) throw new Error('HttpFleet: url must not carry a query string');
-  // Routes are resolved relative to the base, so it must end with a slash to keep its last segment.
-  if (!url.pathname.endsWith('/')) url.pathname = `${url.pathname}/`;
-  return url;
 }
 
 function nonZero(exitCode: number | undefined): number {

@@ -16,6 +16,36 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   timeoutMs: 15_000,
 };
 
+/** The policy with defaults filled in; throws naming the field when a value cannot work. */
+export function resolveRetryPolicy(owner: string, input: Partial<RetryPolicy> = {}): RetryPolicy {
+  const policy = { ...DEFAULT_RETRY_POLICY, ...input };
+  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1)
+    throw new Error(`${owner}: retry.maxAttempts must be a whole number of at least 1`);
+  for (const field of ['baseDelayMs', 'maxDelayMs'] as const)
+    if (!Number.isFinite(policy[field]) || policy[field] < 0)
+      throw new Error(`${owner}: retry.${field} must be zero or more milliseconds`);
+  if (!Number.isFinite(policy.timeoutMs) || policy.timeoutMs <= 0)
+    throw new Error(`${owner}: retry.timeoutMs must be more than zero milliseconds`);
+  return policy;
+}
+
+/** An absolute http(s) URL without credentials or query, ending with a slash so routes resolve below it. */
+export function parseServiceUrl(owner: string, field: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${owner}: ${field} must be an absolute http(s) URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error(`${owner}: ${field} must be an absolute http(s) URL`);
+  if (url.username || url.password)
+    throw new Error(`${owner}: put credentials in the secret, not the ${field}`);
+  if (url.search) throw new Error(`${owner}: ${field} must not carry a query string`);
+  if (!url.pathname.endsWith('/')) url.pathname = `${url.pathname}/`;
+  return url;
+}
+
 export type Sleep = (ms: number) => Promise<void>;
 export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AgentRelayFleet,
+  FleetWebhookSource,
+  GithubActionsFleet,
+  HttpFleet,
+  WorkflowRunWebhookSource,
+} from '../src/index.ts';
+
+describe('fleet configuration that cannot work is refused with a message naming the field', () => {
+  const github = { token: 'ghs_x' };
+  const relay = { workspaceKey: 'rk_x' };
+  const http = { url: 'https://fleet.example/factory', secret: 's' };
+
+  it.each([
+    [
+      () => new GithubActionsFleet({ ...github, baseUrl: 'api.github.com' }),
+      /baseUrl must be an absolute http\(s\) URL/,
+    ],
+    [() => new GithubActionsFleet({ ...github, workflow: ' ' }), /workflow must not be empty/],
+    [() => new GithubActionsFleet({ ...github, ref: '' }), /ref must not be empty/],
+    [
+      () => new GithubActionsFleet({ ...github, settleChecks: -1 }),
+      /settleChecks must be a whole number of at least 0/,
+    ],
+    [
+      () => new GithubActionsFleet({ ...github, searchPages: 0 }),
+      /searchPages must be a whole number of at least 1/,
+    ],
+    [() => new GithubActionsFleet({ ...github, retry: { maxAttempts: 0 } }), /retry.maxAttempts/],
+    [
+      () => new AgentRelayFleet({ ...relay, baseUrl: 'ftp://relay.example' }),
+      /baseUrl must be an absolute http\(s\) URL/,
+    ],
+    [() => new AgentRelayFleet({ ...relay, cli: 'claude; rm -rf' }), /cli must be a plain name/],
+    [() => new AgentRelayFleet({ ...relay, dispatcherName: '' }), /dispatcherName must be a plain name/],
+    [() => new AgentRelayFleet({ ...relay, retry: { timeoutMs: 0 } }), /retry.timeoutMs/],
+    [() => new HttpFleet({ ...http, retry: { baseDelayMs: -5 } }), /retry.baseDelayMs/],
+    [() => new HttpFleet({ ...http, retry: { maxAttempts: 1.5 } }), /retry.maxAttempts/],
+    [() => new FleetWebhookSource({ secret: '' }), /secret is required/],
+    [() => new WorkflowRunWebhookSource({ secret: '' }), /secret is required/],
+  ])('%#', (build, message) => {
+    expect(build).toThrow(message);
+  });
+
+  it('accepts the defaults', () => {
+    expect(new GithubActionsFleet(github).name).toBe('github-actions');
+    expect(new AgentRelayFleet(relay).name).toBe('agent-relay');
+    expect(new HttpFleet(http).name).toBe('http');
+    expect(new FleetWebhookSource({ secret: 's' }).source).toBe('fleet');
+  });
+});
