@@ -248,6 +248,17 @@ describe('POST /t/:tenant/webhooks/:source', () => {
     expect(s.h.fleet.agents.size).toBe(0);
   });
 
+  it('answers a protocol handshake (URL verification, ping) even before the providers are connected', async () => {
+    const s = setup({
+      connections: [
+        { provider: 'chat', role: 'clarification', status: { state: 'needs-auth', reason: 'no token' } },
+      ],
+    });
+    const response = await s.signed({ id: 'h-1', reply: 'challenge-123' });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('challenge-123');
+  });
+
   it('answers within the source deadline when the runtime can finish the work afterwards', async () => {
     const pending: Promise<unknown>[] = [];
     const s = setup({ waitUntil: (p) => pending.push(p) });

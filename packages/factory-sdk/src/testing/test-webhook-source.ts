@@ -10,7 +10,7 @@ import {
 
 /**
  * A signed webhook source for tests of runtimes: the body is `{ id, events: FactoryEvent[] }` (or
- * `{ id, ignored: "why" }`), signed as `x-test-signature: sha256=<hex HMAC of "<timestamp>.<body>">`
+ * `{ id, ignored: "why" }`, or `{ id, reply: "text" }` for a protocol handshake), signed as `x-test-signature: sha256=<hex HMAC of "<timestamp>.<body>">`
  * with `x-test-timestamp` (ms) inside a 5-minute window.
  */
 export class TestWebhookSource implements WebhookSource {
@@ -43,12 +43,20 @@ export class TestWebhookSource implements WebhookSource {
   }
 
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
-    const payload = parseJsonBody(request.body) as { id?: unknown; events?: unknown; ignored?: unknown };
+    const payload = parseJsonBody(request.body) as {
+      id?: unknown;
+      events?: unknown;
+      ignored?: unknown;
+      reply?: unknown;
+    };
     if (typeof payload !== 'object' || payload === null || typeof payload.id !== 'string') {
       throw new WebhookError(400, 'expected an object with a string "id"');
     }
     if (typeof payload.ignored === 'string')
       return { deliveryId: payload.id, events: [], ignored: payload.ignored };
+    if (typeof payload.reply === 'string') {
+      return { events: [], reply: { status: 200, contentType: 'text/plain', body: payload.reply } };
+    }
     if (!Array.isArray(payload.events)) throw new WebhookError(400, 'expected "events" to be an array');
     return { deliveryId: payload.id, events: payload.events as FactoryEvent[] };
   }
