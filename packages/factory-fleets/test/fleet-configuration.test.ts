@@ -17,8 +17,12 @@ describe('fleet configuration that cannot work is refused with a message naming 
       () => new GithubActionsFleet({ ...github, baseUrl: 'api.github.com' }),
       /baseUrl must be an absolute http\(s\) URL/,
     ],
-    [() => new GithubActionsFleet({ ...github, workflow: ' ' }), /workflow must not be empty/],
-    [() => new GithubActionsFleet({ ...github, ref: '' }), /ref must not be empty/],
+    [
+      'GitHub baseUrl without a scheme',
+      () => new GithubActionsFleet({ ...github, workflow: ' ' }),
+      /workflow must not be empty/,
+    ],
+    ['an empty workflow', () => new GithubActionsFleet({ ...github, ref: '' }), /ref must not be empty/],
     [
       () => new GithubActionsFleet({ ...github, settleChecks: -1 }),
       /settleChecks must be a whole number of at least 0/,
@@ -27,19 +31,43 @@ describe('fleet configuration that cannot work is refused with a message naming 
       () => new GithubActionsFleet({ ...github, searchPages: 0 }),
       /searchPages must be a whole number of at least 1/,
     ],
-    [() => new GithubActionsFleet({ ...github, retry: { maxAttempts: 0 } }), /retry.maxAttempts/],
+    [
+      'an empty ref',
+      () => new GithubActionsFleet({ ...github, retry: { maxAttempts: 0 } }),
+      /retry.maxAttempts/,
+    ],
     [
       () => new AgentRelayFleet({ ...relay, baseUrl: 'ftp://relay.example' }),
       /baseUrl must be an absolute http\(s\) URL/,
     ],
-    [() => new AgentRelayFleet({ ...relay, cli: 'claude; rm -rf' }), /cli must be a plain name/],
-    [() => new AgentRelayFleet({ ...relay, dispatcherName: '' }), /dispatcherName must be a plain name/],
-    [() => new AgentRelayFleet({ ...relay, retry: { timeoutMs: 0 } }), /retry.timeoutMs/],
-    [() => new HttpFleet({ ...http, retry: { baseDelayMs: -5 } }), /retry.baseDelayMs/],
-    [() => new HttpFleet({ ...http, retry: { maxAttempts: 1.5 } }), /retry.maxAttempts/],
-    [() => new FleetWebhookSource({ secret: '' }), /secret is required/],
-    [() => new WorkflowRunWebhookSource({ secret: '' }), /secret is required/],
-  ])('%#', (build, message) => {
+    [
+      'negative settleChecks',
+      () => new AgentRelayFleet({ ...relay, cli: 'claude; rm -rf' }),
+      /cli must be a plain name/,
+    ],
+    [
+      'zero searchPages',
+      () => new AgentRelayFleet({ ...relay, dispatcherName: '' }),
+      /dispatcherName must be a plain name/,
+    ],
+    [
+      'zero retry attempts',
+      () => new AgentRelayFleet({ ...relay, retry: { timeoutMs: 0 } }),
+      /retry.timeoutMs/,
+    ],
+    [
+      'a relay baseUrl that is not http(s)',
+      () => new HttpFleet({ ...http, retry: { baseDelayMs: -5 } }),
+      /retry.baseDelayMs/,
+    ],
+    [
+      'a cli that is not a plain name',
+      () => new HttpFleet({ ...http, retry: { maxAttempts: 1.5 } }),
+      /retry.maxAttempts/,
+    ],
+    ['an empty dispatcher name', () => new FleetWebhookSource({ secret: '' }), /secret is required/],
+    ['a zero timeout', () => new WorkflowRunWebhookSource({ secret: '' }), /secret is required/],
+  ])('%s', (_name, build, message) => {
     expect(build).toThrow(message);
   });
 
