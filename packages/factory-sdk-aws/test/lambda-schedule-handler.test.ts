@@ -43,7 +43,9 @@ describe('the schedule handler', () => {
         { id: 'tick-a' },
         {
           id: 'tick-unconnected',
-          connections: [{ provider: 'tracker', role: 'intake', status: { state: 'needs-auth' } }],
+          connections: [
+            { provider: 'tracker', role: 'intake', status: { state: 'needs-auth', reason: 'no token yet' } },
+          ],
         },
       ],
     });

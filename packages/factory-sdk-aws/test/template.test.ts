@@ -17,7 +17,7 @@ const resources = template.Resources;
 const props = (name: string) => {
   const resource = resources[name];
   if (!resource?.Properties) throw new Error(`template has no ${name} with properties`);
-  return resource.Properties as Record<string, unknown> & Record<string, never>;
+  return resource.Properties as Record<string, unknown>;
 };
 const ofType = (type: string) =>
   Object.entries(resources).filter(([, resource]) => resource.Type === type) as [
@@ -55,9 +55,9 @@ function operationsTheStoreUses(): string[] {
 describe('template.yaml', () => {
   it('reads with CloudFormation short-form tags and is a SAM template', () => {
     expect(template.Transform).toBe('AWS::Serverless-2016-10-31');
-    expect(parseCloudFormation('a: !GetAtt T.Arn\nb: !Sub x-${T}\nc: !Ref T')).toEqual({
+    expect(parseCloudFormation('a: !GetAtt T.Arn\nb: !Sub [plain, { T: !Ref X }]\nc: !Ref T')).toEqual({
       a: { 'Fn::GetAtt': ['T', 'Arn'] },
-      b: { 'Fn::Sub': 'x-${T}' },
+      b: { 'Fn::Sub': ['plain', { T: { Ref: 'X' } }] },
       c: { Ref: 'T' },
     });
     expect(
