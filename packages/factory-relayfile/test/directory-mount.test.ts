@@ -104,18 +104,25 @@ describe('DirectoryMount (relayfile’s layout on a local folder)', () => {
       },
     });
     const handled = deferred<HandleResult>();
+    const failed = deferred<unknown>();
     const watching = watchMount({
       mount,
       sources: [workItems],
       factory,
       onResult: handled.resolve,
-      onError: handled.resolve,
+      onError: failed.resolve,
     });
     await (watching as { ready?: Promise<void> }).ready;
     const file = issueFile();
     await mkdir(join(root, 'linear', 'issues'), { recursive: true });
     await writeFile(join(root, file.path), file.content);
-    expect(await handled.promise).toMatchObject({ event: 'work-item.changed', outcome: 'changed' });
+    const outcome = await Promise.race([
+      handled.promise,
+      failed.promise.then((error) => {
+        throw error;
+      }),
+    ]);
+    expect(outcome).toMatchObject({ event: 'work-item.changed', outcome: 'changed' });
     await watching.close();
     expect((await store.getRecord('demo', file.record.id))?.status).toBe('dispatched');
     expect(await mount.list(`/linear/issues/${file.record.id}/comments`)).toHaveLength(1);
