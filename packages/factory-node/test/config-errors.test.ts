@@ -223,6 +223,13 @@ const BAD_CONFIGS: BadConfig[] = [
     says: 'expected a non-empty list of non-empty strings, got a list',
   },
   {
+    name: 'an agent command with a word YAML reads as a boolean',
+    sections: { fleet: 'fleet:\n  type: local\n  command: [true, --go]' },
+    at: [3, 12],
+    field: 'fleet.command',
+    says: '[0] expected a non-empty string, got true',
+  },
+  {
     name: 'a fleet without an agent command',
     sections: { fleet: 'fleet:\n  type: local' },
     at: [2, 3],

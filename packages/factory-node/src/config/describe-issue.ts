@@ -28,6 +28,9 @@ export function describeIssue(issue: Issue): string {
           : `expected ${oneOf(options)}, got ${shown(value)}`;
       }
       if (issue.input === undefined) return `is required: expected ${expected(schema)}`;
+      // A list where a list is allowed, with a bad item: say which item, not "got a list".
+      const nested = (issue.errors ?? []).flat().find((inner) => inner.path.length > 0);
+      if (nested) return `${nested.path.map((key) => `[${String(key)}]`).join('')} ${nested.message}`;
       return `expected ${expected(schema)}, got ${shown(issue.input)}`;
     }
     case 'invalid_key':
