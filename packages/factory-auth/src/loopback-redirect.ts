@@ -45,6 +45,11 @@ export async function startLoopbackRedirect(options: LoopbackRedirectOptions): P
   };
 
   const app = new Hono();
+  // One request per connection: a kept-alive browser socket would hold close() open for seconds.
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('connection', 'close');
+  });
   app.get(path, (c) => {
     if (settled) return c.html(USED_PAGE, 410);
     finish({ kind: 'redirect', url: new URL(c.req.url) });
