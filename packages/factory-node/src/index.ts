@@ -1,1 +1,32 @@
-export {};
+export { runCli } from './cli.ts';
+export { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error.ts';
+export { ConfigError } from './config/config-error.ts';
+export {
+  configJsonSchema,
+  configSchema,
+  type DeploymentConfig,
+  type FactoryConfig,
+  type TenantConfig,
+} from './config/config-schema.ts';
+export { loadConfig, type ParseOptions, parseConfig } from './config/load-config.ts';
+export { type Environment, SecretResolver, secretReference } from './config/secret-reference.ts';
+export { runDemo } from './demo/run-demo.ts';
+export { type Listening, listen } from './http-listener.ts';
+export { JsonLineLogger, type JsonLineLoggerOptions, type LogLevel } from './json-line-logger.ts';
+export {
+  type LocalAgentExit,
+  LocalProcessFleet,
+  type LocalProcessFleetOptions,
+} from './local-process-fleet.ts';
+export { ensureDemoRepository, type LocalSetup, localSetupConfig, localSetupYaml } from './local-setup.ts';
+export {
+  LocalWritebackMount,
+  type LocalWritebackOptions,
+  type WatchableMount,
+} from './local-writeback-mount.ts';
+export { MountFeed, type MountFeedOptions } from './mount-feed.ts';
+export { NodeRuntime, type NodeRuntimeOptions } from './node-runtime.ts';
+export { SqliteStateStore, type SqliteStateStoreOptions } from './sqlite-state-store.ts';
+export { type NodeTenant, type TenantDependencies, tenantFromConfig } from './tenant-from-config.ts';
+export { TickTimer } from './tick-timer.ts';
+export { VERSION } from './version.ts';
