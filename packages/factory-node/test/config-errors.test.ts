@@ -354,6 +354,12 @@ describe('a file that is not a config at all', () => {
       says: 'YAML syntax',
     },
     {
+      name: 'an unquoted reference inside a flow mapping',
+      text: 'mount: { type: relayfile, token: ${RELAYFILE_TOKEN} }\n',
+      starts: 'factory.config.yaml:1:',
+      says: 'quote a reference: "${NAME}"',
+    },
+    {
       name: 'a key given twice',
       text: 'limits: {}\nlimits: {}\n',
       starts: 'factory.config.yaml:2:1',

@@ -37,14 +37,17 @@ export async function parseConfig(text: string, options: ParseOptions): Promise<
   const { fileName } = options;
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    throw new ConfigError(
-      document.errors.map((error) => {
-        const position = lines.linePos(error.pos[0]);
-        const firstLine = error.message.split('\n')[0] ?? error.message;
-        return `${fileName}:${position.line}:${position.col} YAML syntax: ${firstLine.replace(/ at line \d+, column \d+:?$/, '')}`;
-      }),
+  const [syntax] = document.errors;
+  if (syntax) {
+    // Only the first: the parser's later complaints are mostly echoes of it.
+    const position = lines.linePos(syntax.pos[0]);
+    const firstLine = (syntax.message.split('\n')[0] ?? syntax.message).replace(
+      / at line \d+, column \d+:?$/,
+      '',
     );
+    const sourceLine = text.split('\n')[position.line - 1] ?? '';
+    const hint = /[{[].*\$\{/.test(sourceLine) ? ' (inside { } or [ ], quote a reference: "${NAME}")' : '';
+    throw new ConfigError([`${fileName}:${position.line}:${position.col} YAML syntax: ${firstLine}${hint}`]);
   }
   const data: unknown = document.toJS({ maxAliasCount: 100 });
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {

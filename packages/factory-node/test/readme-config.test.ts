@@ -1,0 +1,22 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config/load-config.ts';
+
+const README = new URL('../README.md', import.meta.url);
+
+describe('the README', () => {
+  it('shows a config that loads', async () => {
+    const readme = await readFile(README, 'utf8');
+    const example = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const names = [...(example ?? '').matchAll(/\$\{(\w+)\}/g)].map((match) => match[1] as string);
+    const env = Object.fromEntries(names.map((name) => [name, `value-of-${name}`]));
+    const baseDir = await mkdtemp(path.join(tmpdir(), 'factory-readme-'));
+    await writeFile(path.join(baseDir, 'task.md'), 'Work on {{item.key}}.');
+    const config = await parseConfig(example ?? '', { fileName: 'README.md', baseDir, env });
+    expect(config.tenants.map((tenant) => tenant.id)).toEqual(['acme']);
+    expect(config.tenants[0]?.mount?.type).toBe('relayfile');
+  });
+});
