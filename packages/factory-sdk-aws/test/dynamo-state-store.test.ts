@@ -64,14 +64,12 @@ describe('the data layout the README describes', () => {
     await store.putIndex('evil', 'thread', 'T-1', 'w-evil');
     await store.createRecord('evil#index#thread', sampleRecord('T-1', { reason: 'forged' }));
     expect(await store.getIndex('evil', 'thread', 'T-1')).toBe('w-evil');
-    const { Item } = await dynamo
-      .client()
-      .send(
-        new GetItemCommand({
-          TableName: tableName,
-          Key: { pk: { S: 'evil%23index%23thread#record' }, sk: { S: 'T-1' } },
-        }),
-      );
+    const { Item } = await dynamo.client().send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: { pk: { S: 'evil%23index%23thread#record' }, sk: { S: 'T-1' } },
+      }),
+    );
     expect(Item).toBeDefined();
   });
 });
