@@ -5,6 +5,7 @@ import type { OutputState, WorkItem } from './work-item.ts';
 export type WorkItemStatus =
   | 'new'
   | 'waiting-clarification'
+  | 'blocked'
   | 'queued'
   | 'dispatched'
   | 'done'
@@ -14,6 +15,7 @@ export type WorkItemStatus =
 export const WORK_ITEM_STATUSES: readonly WorkItemStatus[] = [
   'new',
   'waiting-clarification',
+  'blocked',
   'queued',
   'dispatched',
   'done',
@@ -58,6 +60,7 @@ export type CommentMessage =
   | { type: 'retrying'; reason: string }
   | { type: 'failed'; reason: string }
   | { type: 'gave-up-waiting' }
+  | { type: 'blocked'; blockers: string[] }
   | { type: 'cancelled'; reason: string };
 
 /**
@@ -109,6 +112,9 @@ export interface WorkItemRecord {
   queuedAt?: number;
   /** A queued retry may not start before this time. */
   retryAt?: number;
+  /** The open blockers a `blocked` item waits for, and when the tick checks them again. */
+  blockedBy?: string[];
+  blockCheckAt?: number;
   attempts: number;
   dispatch?: DispatchInfo;
   output?: OutputLink;

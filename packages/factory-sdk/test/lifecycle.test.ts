@@ -210,6 +210,49 @@ describe('every transition of the table, driven by events', () => {
     expect(await h.store.listSlots(h.tenant, 'tenant')).toEqual([]);
   });
 
+  describe('with blockers', () => {
+    const blockedItem = async (options: { vague?: boolean; triageDown?: boolean; busy?: boolean } = {}) => {
+      const { h, triage } = harness();
+      if (options.busy) await h.factory.handle(h.changed(h.clearItem('item-9')));
+      const blocker = h.clearItem('item-8', { state: 'backlog', labels: [] });
+      const base = options.vague ? h.vagueItem('item-1') : h.clearItem('item-1');
+      const item = h.clearItem('item-1', { ...base, description: `${base.description}\nBlocked by: ENG-8` });
+      await h.factory.handle(h.changed(item));
+      expect(await h.status('item-1')).toBe('blocked');
+      triage.failing = options.triageDown ?? false;
+      return h.factory.handle(h.changed(h.edit(blocker, { state: 'done' })));
+    };
+
+    it('new → blocked, and blocked → dispatched when the blocker is done', async () => {
+      expect(path(await blockedItem())).toEqual(['blocked→dispatched']);
+    });
+    it('blocked → waiting-clarification: unblocked, but vague', async () => {
+      expect(path(await blockedItem({ vague: true }))).toEqual(['blocked→waiting-clarification']);
+    });
+    it('blocked → queued: unblocked, but no free slot', async () => {
+      expect(path(await blockedItem({ busy: true }))).toEqual(['blocked→queued']);
+    });
+    it('blocked → new: unblocked while triage is down', async () => {
+      expect(path(await blockedItem({ triageDown: true }))).toEqual(['blocked→new']);
+    });
+    it('blocked → failed: the blockers now form a cycle', async () => {
+      const { h } = harness();
+      const blocker = h.clearItem('item-8', { state: 'backlog', labels: [] });
+      await h.factory.handle(
+        h.changed(h.clearItem('item-1', { description: 'Part one.\nBlocked by: ENG-8' })),
+      );
+      h.edit(blocker, { description: 'Part two.\nBlocked by: ENG-1' });
+      h.clock.advance(300_000);
+      expect(path(await h.factory.handle({ type: 'tick' }))).toEqual(['blocked→failed']);
+    });
+    it('waiting-clarification → blocked: the item is edited to name a blocker', async () => {
+      const { h, item } = await stage('waiting-clarification');
+      h.clearItem('item-8', { state: 'backlog', labels: [] });
+      const edited = h.edit(item, { description: `${item.description}\nBlocked by: ENG-8` });
+      expect(path(await h.factory.handle(h.changed(edited)))).toEqual(['waiting-clarification→blocked']);
+    });
+  });
+
   for (const terminal of ['done', 'failed', 'cancelled'] as const) {
     it(`${terminal} → new: the item becomes ready again and starts a new run`, async () => {
       const { h, item } = await stage(terminal);
@@ -234,6 +277,7 @@ describe('every other event in every state is ignored, with the reason, and chan
   const statuses: WorkItemStatus[] = [
     'new',
     'waiting-clarification',
+    'blocked',
     'queued',
     'dispatched',
     'done',

@@ -53,6 +53,12 @@ export async function stage(status: WorkItemStatus, options: HarnessOptions = {}
         await h.factory.handle(h.changed(item));
       }
       break;
+    case 'blocked': {
+      const blocker = h.clearItem('item-8', { state: 'backlog', labels: [] });
+      item = h.clearItem('item-1', { description: `${blocker.description}\n\nBlocked by: ${blocker.key}` });
+      await h.factory.handle(h.changed(item));
+      break;
+    }
     case 'queued': {
       const blocker = h.clearItem('item-9');
       await h.factory.handle(h.changed(blocker));

@@ -1,6 +1,7 @@
 import type { OutputChangedEvent } from '../events.ts';
 import { change } from '../pipeline/change.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
+import { wakeDependents } from '../pipeline/dependents.ts';
 import { Draft } from '../pipeline/drafts.ts';
 import { drain } from '../pipeline/drain.ts';
 import { dropObsoleteEffects, failAttempt, stopAgent } from '../pipeline/plan.ts';
@@ -21,6 +22,7 @@ export async function onOutputChanged(
   result.workItemId = workItemId;
   const committed = await applyOutput(context, workItemId, output, event.type, result);
   if (committed.freedSlots) await drain(context, result);
+  if (committed.completed) await wakeDependents(context, key, result);
   return result.finish(committed.reason);
 }
 
@@ -31,7 +33,7 @@ export async function applyOutput(
   output: OutputSnapshot,
   eventName: string,
   result: ResultBuilder,
-): Promise<{ reason: string; freedSlots: boolean }> {
+): Promise<{ reason: string; freedSlots: boolean; completed: boolean }> {
   const completes =
     output.state === 'merged' || (output.state === 'ready' && context.settings.completion.on === 'ready');
   const committed = await change(context, workItemId, result, async (current) => {
@@ -61,5 +63,9 @@ export async function applyOutput(
     };
   });
   const status = committed.record?.status;
-  return { reason: committed.reason, freedSlots: committed.wrote && status !== 'dispatched' };
+  return {
+    reason: committed.reason,
+    freedSlots: committed.wrote && status !== 'dispatched',
+    completed: committed.wrote && status === 'done',
+  };
 }

@@ -76,6 +76,12 @@ async function tickRecord(
           .addEffects({ kind: 'comment', message: { type: 'gave-up-waiting' } });
         return { draft, reason };
       }
+      case 'blocked': {
+        if ((current.blockCheckAt ?? 0) > now) return { ignore: 'blocker check not due' };
+        const error = await evaluate(context, draft, slots, 'tick');
+        if (error) result.errors.push(`${current.workItemId}: ${error}`);
+        return { draft, reason: draft.record.reason };
+      }
       case 'queued':
         if (draft.record.retryAt === undefined || draft.record.retryAt > now)
           return { ignore: 'retry not due' };

@@ -1,6 +1,7 @@
 import type { WorkItemChangedEvent } from '../events.ts';
 import { change } from '../pipeline/change.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
+import { wakeDependents } from '../pipeline/dependents.ts';
 import { Draft } from '../pipeline/drafts.ts';
 import { drain } from '../pipeline/drain.ts';
 import { cancel, evaluate } from '../pipeline/plan.ts';
@@ -66,6 +67,10 @@ export async function onWorkItemChanged(
         else if (contentChanged)
           triageError = await evaluate(context, draft, slots, event.type, { mayAsk: false });
         break;
+      case 'blocked':
+        if (!ready) cancel(draft, `moved out of the ready state (${item.state})`, event.type);
+        else if (contentChanged) triageError = await evaluate(context, draft, slots, event.type);
+        break;
       case 'queued':
         if (!ready) cancel(draft, `moved out of the ready state (${item.state})`, event.type);
         break;
@@ -84,5 +89,6 @@ export async function onWorkItemChanged(
 
   if (triageError && committed.wrote) result.errors.push(triageError);
   if (freedSlots || committed.record?.status === 'queued') await drain(context, result);
+  if (item.state === 'done') await wakeDependents(context, item.key, result);
   return result.finish(committed.reason);
 }

@@ -1,27 +1,27 @@
 import type { ItemSummary, TenantStatus } from '../status/tenant-status.ts';
 
-const escape = (value: string) => value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 const time = (ms: number | undefined) =>
   ms === undefined ? '' : new Date(ms).toISOString().replace('.000Z', 'Z');
 
 function link(url: string | undefined, text: string): string {
-  if (!url || !/^https?:\/\//i.test(url)) return escape(text);
-  return `<a href="${escape(url)}" rel="noreferrer noopener" target="_blank">${escape(text)}</a>`;
+  if (!url || !/^https?:\/\//i.test(url)) return escapeHtml(text);
+  return `<a href="${escapeHtml(url)}" rel="noreferrer noopener" target="_blank">${escapeHtml(text)}</a>`;
 }
 
 function timeline(item: ItemSummary): string {
   const rows = item.history
     .map(
       (entry) =>
-        `<li><time>${time(entry.at)}</time> ${escape(entry.from ?? '·')} → <b>${escape(entry.to)}</b> <span class="why">${escape(entry.reason)}</span> <span class="ev">(${escape(entry.event)})</span></li>`,
+        `<li><time>${time(entry.at)}</time> ${escapeHtml(entry.from ?? '·')} → <b>${escapeHtml(entry.to)}</b> <span class="why">${escapeHtml(entry.reason)}</span> <span class="ev">(${escapeHtml(entry.event)})</span></li>`,
     )
     .join('');
   return `<details><summary>timeline</summary><ol class="timeline">${rows}</ol></details>`;
 }
 
 function row(item: ItemSummary, columns: string[]): string {
-  return `<tr data-item="${escape(item.workItemId)}" data-status="${escape(item.status)}"><td>${link(item.url, item.key)}</td><td>${escape(item.title)}</td>${columns.map((cell) => `<td>${cell}</td>`).join('')}<td>${timeline(item)}</td></tr>`;
+  return `<tr data-item="${escapeHtml(item.workItemId)}" data-status="${escapeHtml(item.status)}"><td>${link(item.url, item.key)}</td><td>${escapeHtml(item.title)}</td>${columns.map((cell) => `<td>${cell}</td>`).join('')}<td>${timeline(item)}</td></tr>`;
 }
 
 function section(
@@ -34,7 +34,7 @@ function section(
   const body = items.length
     ? items.map((item) => row(item, cells(item))).join('')
     : `<tr><td colspan="${headers.length + 3}" class="empty">none</td></tr>`;
-  return `<section id="${id}"><h2>${escape(title)} <span class="count">${items.length}</span></h2><table><thead><tr><th>item</th><th>title</th>${headers.map((h) => `<th>${escape(h)}</th>`).join('')}<th></th></tr></thead><tbody>${body}</tbody></table></section>`;
+  return `<section id="${id}"><h2>${escapeHtml(title)} <span class="count">${items.length}</span></h2><table><thead><tr><th>item</th><th>title</th>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}<th></th></tr></thead><tbody>${body}</tbody></table></section>`;
 }
 
 /** The dashboard's content, rendered on the server; the page's script swaps it in on every refresh. */
@@ -42,13 +42,13 @@ export function renderStatus(status: TenantStatus): string {
   const connections = status.connections
     .map(
       (c) =>
-        `<tr data-provider="${escape(c.provider)}"><td>${escape(c.provider)}</td><td>${escape(c.role)}</td><td class="${c.state === 'connected' ? 'ok' : 'bad'}">${c.state === 'connected' ? '✓' : '✗'} ${escape(c.state)}</td><td>${escape(c.detail ?? '')}</td></tr>`,
+        `<tr data-provider="${escapeHtml(c.provider)}"><td>${escapeHtml(c.provider)}</td><td>${escapeHtml(c.role)}</td><td class="${c.state === 'connected' ? 'ok' : 'bad'}">${c.state === 'connected' ? '✓' : '✗'} ${escapeHtml(c.state)}</td><td>${escapeHtml(c.detail ?? '')}</td></tr>`,
     )
     .join('');
   return [
-    `<p class="meta">tenant <b>${escape(status.tenant)}</b> · updated <time id="generated">${time(status.generatedAt)}</time></p>`,
+    `<p class="meta">tenant <b>${escapeHtml(status.tenant)}</b> · updated <time id="generated">${time(status.generatedAt)}</time></p>`,
     section('in-flight', 'In flight', ['agent', 'since', 'output'], status.inFlight, (item) => [
-      escape(item.agentId ?? 'starting'),
+      escapeHtml(item.agentId ?? 'starting'),
       time(item.since),
       link(item.outputUrl, item.outputUrl ? 'pull request' : ''),
     ]),
@@ -68,6 +68,10 @@ export function renderStatus(status: TenantStatus): string {
         time(item.expiresAt),
       ],
     ),
+    section('blocked', 'Blocked', ['waiting for', 'since'], status.blocked, (item) => [
+      escapeHtml((item.blockedBy ?? []).join(', ')),
+      time(item.since),
+    ]),
     section('done', 'Recently done', ['output', 'at'], status.recentDone, (item) => [
       link(item.outputUrl, 'pull request'),
       time(item.since),
@@ -77,7 +81,7 @@ export function renderStatus(status: TenantStatus): string {
       'Recently failed or cancelled',
       ['status', 'reason', 'at'],
       status.recentFailed,
-      (item) => [escape(item.status), escape(item.reason), time(item.since)],
+      (item) => [escapeHtml(item.status), escapeHtml(item.reason), time(item.since)],
     ),
     `<section id="connections"><h2>Connections</h2><table><thead><tr><th>provider</th><th>role</th><th>status</th><th>detail</th></tr></thead><tbody>${connections}</tbody></table></section>`,
   ].join('\n');
@@ -89,9 +93,9 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5
 ol.timeline{margin:.3rem 0;padding-left:1.2rem}time{font-variant-numeric:tabular-nums}`;
 
 export function renderPage(tenant: string, content: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>factory · ${escape(tenant)}</title>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>factory · ${escapeHtml(tenant)}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head>
-<body><h1>factory · ${escape(tenant)}</h1><main id="content">${content}</main>
+<body><h1>factory · ${escapeHtml(tenant)}</h1><main id="content">${content}</main>
 <script>
 // Refresh by fetching this same page and swapping the content, keeping open timelines open.
 setInterval(async () => {
@@ -111,7 +115,7 @@ setInterval(async () => {
 
 export function renderLogin(tenant: string, error?: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>factory · sign in</title><style>${STYLE}</style></head>
-<body><h1>factory · ${escape(tenant)}</h1>${error ? `<p class="bad">${escape(error)}</p>` : ''}
+<body><h1>factory · ${escapeHtml(tenant)}</h1>${error ? `<p class="bad">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/t/${encodeURIComponent(tenant)}/login"><label>Admin token <input type="password" name="token" autocomplete="current-password" required></label>
 <button type="submit">Sign in</button></form></body></html>`;
 }

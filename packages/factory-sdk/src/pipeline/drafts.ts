@@ -74,7 +74,16 @@ export class Draft {
     this.moveTo('new', 'ready again', event);
     this.record.run += 1;
     this.record.attempts = 0;
-    for (const field of ['route', 'clarification', 'queuedAt', 'retryAt', 'dispatch', 'output'] as const) {
+    for (const field of [
+      'route',
+      'clarification',
+      'queuedAt',
+      'retryAt',
+      'blockedBy',
+      'blockCheckAt',
+      'dispatch',
+      'output',
+    ] as const) {
       delete this.record[field];
     }
     return this;
@@ -142,6 +151,9 @@ export function computeWakeAt(record: WorkItemRecord, settings: FactorySettings)
       break;
     case 'queued':
       if (record.retryAt !== undefined) times.push(record.retryAt);
+      break;
+    case 'blocked':
+      if (record.blockCheckAt !== undefined) times.push(record.blockCheckAt);
       break;
     case 'dispatched':
       if (record.dispatch) {

@@ -27,6 +27,8 @@ export function renderComment(message: CommentMessage, record: WorkItemRecord): 
       }.`;
     case 'failed':
       return `The factory stopped working on this: ${message.reason}. Move it back to ready to try again.`;
+    case 'blocked':
+      return `Waiting for ${message.blockers.join(', ')} to be done before an agent starts on this.`;
     case 'gave-up-waiting':
       return 'Nobody answered the clarification question, so no agent was started. Move this back to ready to try again.';
     case 'cancelled':

@@ -2,6 +2,7 @@ import type { RouteDecision } from '../ports/triage.ts';
 import type { WorkItemRecord } from '../record.ts';
 import type { HandlerContext } from './context.ts';
 import { routePool, TENANT_POOL } from './context.ts';
+import { checkDependencies, type DependencyCheck } from './dependencies.ts';
 import type { Draft } from './drafts.ts';
 import { clarificationAcknowledgement, clarificationClosed } from './messages.ts';
 import type { SlotTracker } from './slots.ts';
@@ -133,6 +134,23 @@ export async function evaluate(
   options: EvaluateOptions = { mayAsk: true },
 ): Promise<string | undefined> {
   const record = draft.record;
+  const dependencies = await checkDependencies(context, record.item);
+  if (dependencies.cycle) {
+    const reason = `dependency cycle: ${dependencies.cycle.join(' → ')}`;
+    dropObsoleteEffects(draft);
+    if (record.clarification?.threadId)
+      draft.addEffects({ kind: 'reply-thread', text: clarificationClosed(reason) });
+    draft
+      .moveTo('failed', reason, event)
+      .addEffects({ kind: 'comment', message: { type: 'failed', reason } });
+    return undefined;
+  }
+  if (dependencies.open.length > 0) {
+    park(context, draft, dependencies.open, event);
+    return undefined;
+  }
+  delete record.blockedBy;
+  delete record.blockCheckAt;
   let decision: Awaited<ReturnType<HandlerContext['triage']['triage']>>;
   try {
     decision = await context.triage.triage({
@@ -142,7 +160,8 @@ export async function evaluate(
   } catch (error) {
     const message = `triage failed: ${error instanceof Error ? error.message : String(error)}`;
     if (record.status === 'new') record.reason = message;
-    else if (record.status === 'waiting-clarification') draft.moveTo('new', message, event);
+    else if (record.status === 'waiting-clarification' || record.status === 'blocked')
+      draft.moveTo('new', message, event);
     return message;
   }
   const wasWaiting =
@@ -202,6 +221,21 @@ function ask(context: HandlerContext, draft: Draft, question: string, event: str
   };
   draft.moveTo('waiting-clarification', 'unclear: asked for clarification', event);
   draft.addEffects({ kind: 'open-thread' }, { kind: 'comment', message: { type: 'clarification-asked' } });
+}
+
+/** Waits for open blockers; says so on the item once per change of the set it waits for. */
+function park(context: HandlerContext, draft: Draft, open: DependencyCheck['open'], event: string): void {
+  const record = draft.record;
+  const blockers = open.map((blocker) => blocker.ref);
+  const described = open.map((blocker) => `${blocker.ref} (${blocker.state})`);
+  record.blockCheckAt = context.clock.now() + context.settings.agents.checkInterval;
+  const same = record.status === 'blocked' && record.blockedBy?.join('\u0000') === blockers.join('\u0000');
+  record.blockedBy = blockers;
+  if (same) return;
+  const reason = `waiting for ${described.join(', ')}`;
+  if (record.status === 'blocked') record.reason = reason;
+  else draft.moveTo('blocked', reason, event);
+  draft.addEffects({ kind: 'comment', message: { type: 'blocked', blockers: described } });
 }
 
 /** The agent's attempt ended without success: retry while attempts remain, then fail. */

@@ -72,6 +72,9 @@ export class FactoryMetrics {
       '# HELP factory_waiting_clarification Work items waiting for an answer.',
       '# TYPE factory_waiting_clarification gauge',
       `factory_waiting_clarification{${t}} ${status.waiting.length}`,
+      '# HELP factory_blocked Work items waiting for their blockers.',
+      '# TYPE factory_blocked gauge',
+      `factory_blocked{${t}} ${status.blocked.length}`,
       '# HELP factory_connection_up Whether each declared provider is connected (1) or not (0).',
       '# TYPE factory_connection_up gauge',
     );

@@ -20,6 +20,7 @@ export interface ItemSummary {
   /** 1-based place in the queue. */
   position?: number;
   retryAt?: number;
+  blockedBy?: string[];
   history: HistoryEntry[];
 }
 
@@ -30,6 +31,7 @@ export interface TenantStatus {
   inFlight: ItemSummary[];
   queued: ItemSummary[];
   waiting: ItemSummary[];
+  blocked: ItemSummary[];
   recentDone: ItemSummary[];
   recentFailed: ItemSummary[];
   connections: { provider: string; role: string; state: string; detail?: string }[];
@@ -45,10 +47,11 @@ export async function tenantStatus(
   connections: readonly ConnectionReport[],
   now: number,
 ): Promise<TenantStatus> {
-  const [inFlight, queued, waiting, done, failed, queue] = await Promise.all([
+  const [inFlight, queued, waiting, blocked, done, failed, queue] = await Promise.all([
     listAll(store, tenant, ['dispatched']),
     listAll(store, tenant, ['queued']),
     listAll(store, tenant, ['waiting-clarification']),
+    listAll(store, tenant, ['blocked']),
     listAll(store, tenant, ['done']),
     listAll(store, tenant, ['failed', 'cancelled']),
     store.listQueue(tenant, 10_000),
@@ -67,6 +70,7 @@ export async function tenantStatus(
       .map((record) => summarize(record, positions.get(record.workItemId)))
       .sort((a, b) => (a.position ?? Number.MAX_SAFE_INTEGER) - (b.position ?? Number.MAX_SAFE_INTEGER)),
     waiting: waiting.map((record) => summarize(record)).sort((a, b) => (a.askedAt ?? 0) - (b.askedAt ?? 0)),
+    blocked: blocked.map((record) => summarize(record)).sort((a, b) => a.since - b.since),
     recentDone: recent(done),
     recentFailed: recent(failed),
     connections: connections.map((report) => ({
@@ -129,5 +133,6 @@ function summarize(record: WorkItemRecord, position?: number): ItemSummary {
   }
   if (position !== undefined) summary.position = position;
   if (record.retryAt !== undefined) summary.retryAt = record.retryAt;
+  if (record.status === 'blocked' && record.blockedBy) summary.blockedBy = record.blockedBy;
   return summary;
 }
