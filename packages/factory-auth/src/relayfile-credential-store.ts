@@ -125,7 +125,7 @@ export class RelayfileCredentialStore implements CredentialStore {
   async delete(tenant: string, provider: string): Promise<void> {
     const integration = this.#integration(provider);
     const workspace = await this.#workspace(tenant);
-    await this.#call(provider, () => workspace.disconnectIntegration(integration));
+    await this.#call(`disconnect of ${provider}`, () => workspace.disconnectIntegration(integration));
     this.#connectionIds.delete(key(tenant, provider));
   }
 
@@ -143,7 +143,9 @@ export class RelayfileCredentialStore implements CredentialStore {
       return { state: 'connected' };
     }
 
-    const session = await this.#call(provider, () => workspace.connectIntegration(integration));
+    const session = await this.#call(`connect session for ${provider}`, () =>
+      workspace.connectIntegration(integration),
+    );
     this.#connectionIds.set(key(tenant, provider), session.connectionId);
     if (session.alreadyConnected || !session.connectLink) return { state: 'connected' };
 
@@ -207,7 +209,7 @@ export class RelayfileCredentialStore implements CredentialStore {
         if (typeof workspaceId !== 'string' || workspaceId.length === 0) {
           throw new Error(`no relayfile workspace is configured for tenant ${tenant}`);
         }
-        return this.#call('relayfile', () =>
+        return this.#call(`join of workspace ${workspaceId}`, () =>
           this.#setup.joinWorkspace(workspaceId, {
             ...(this.#options.agentName ? { agentName: this.#options.agentName } : {}),
             ...(this.#options.workspaceScopes ? { scopes: this.#options.workspaceScopes } : {}),
@@ -231,22 +233,22 @@ export class RelayfileCredentialStore implements CredentialStore {
     } catch (error) {
       // An integration relayfile has never seen is not connected, not an outage.
       if (error instanceof CloudApiError && error.httpStatus === 404) return false;
-      throw this.#failure(integration, error);
+      throw this.#failure(`status of ${integration}`, error);
     }
   }
 
-  async #call<T>(provider: string, work: () => Promise<T>): Promise<T> {
+  async #call<T>(what: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      throw this.#failure(provider, error);
+      throw this.#failure(what, error);
     }
   }
 
-  #failure(provider: string, error: unknown): Error {
+  #failure(what: string, error: unknown): Error {
     const token = typeof this.#options.accessToken === 'string' ? this.#options.accessToken : undefined;
     const status = error instanceof CloudApiError ? ` (HTTP ${error.httpStatus})` : '';
-    return new Error(`relayfile request for ${provider} failed${status}: ${redactedMessage(error, [token])}`);
+    return new Error(`relayfile ${what} failed${status}: ${redactedMessage(error, [token])}`);
   }
 }
 
