@@ -38,6 +38,9 @@ export interface TickEvent {
   type: 'tick';
 }
 
+/** An agent's end as a fleet reports it, before it becomes an event. */
+export type AgentExit = Omit<AgentExitedEvent, 'type'>;
+
 export type FactoryEvent =
   | WorkItemChangedEvent
   | ClarificationRepliedEvent

@@ -32,7 +32,7 @@ export { type Clock, systemClock } from './ports/clock.ts';
 export * from './ports/connection.ts';
 export type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from './ports/fleet-client.ts';
 export { type LogFields, type Logger, silentLogger } from './ports/logger.ts';
-export type { Mount, MountChange, MountFile } from './ports/mount.ts';
+export type { Mount, MountChange, MountChangeListener, MountFile, MountSubscription } from './ports/mount.ts';
 export type { OutputTarget } from './ports/output-target.ts';
 export type { IndexKind, QueueEntry, RecordPage, SlotHolder, StateStore } from './ports/state-store.ts';
 export type { RenderOptions, TaskTemplate } from './ports/task-template.ts';

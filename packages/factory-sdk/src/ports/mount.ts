@@ -32,8 +32,11 @@ export interface Mount {
    * until the returned `close()`. Optional: a mount that cannot push (or a runtime that receives changes
    * as webhooks instead) leaves it out. A listener that rejects does not stop the subscription.
    */
-  watch?(
-    onChange: (change: MountChange) => void | Promise<void>,
-    options?: { paths?: readonly string[] },
-  ): { close(): Promise<void> };
+  watch?(onChange: MountChangeListener, options?: { paths?: readonly string[] }): MountSubscription;
+}
+
+export type MountChangeListener = (change: MountChange) => void | Promise<void>;
+
+export interface MountSubscription {
+  close(): Promise<void>;
 }

@@ -30,6 +30,8 @@ export interface TriageDecision {
   question?: string;
   /** Why, in words an operator can read. */
   reasons: string[];
+  /** Which kind of triage made the decision, e.g. `rules`, or `model` (and `rules` when a model fell back). */
+  decidedBy?: string;
 }
 
 export interface Triage {

@@ -2,6 +2,7 @@ import { DefaultTaskTemplate } from '../default-task-template.ts';
 import type { OutputChangedEvent, WorkItemChangedEvent } from '../events.ts';
 import { createFactory, type Factory } from '../factory.ts';
 import { InMemoryStateStore } from '../in-memory-state-store.ts';
+import type { FleetClient } from '../ports/fleet-client.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { Triage } from '../ports/triage.ts';
 import { RuleTriage } from '../rule-triage.ts';
@@ -31,6 +32,8 @@ export interface HarnessOptions {
   triage?: Triage;
   /** Wraps every port (the store included) so a test can make one call fail. */
   faults?: FaultInjector;
+  /** A real fleet instead of the fake (whose helpers then see nothing). */
+  fleet?: FleetClient;
 }
 
 /**
@@ -64,7 +67,7 @@ export class FactoryHarness {
         workItems: wrap('workItems', this.tracker),
         clarifications: wrap('clarifications', this.chat),
         outputs: wrap('outputs', this.outputs),
-        fleet: wrap('fleet', this.fleet),
+        fleet: wrap('fleet', options.fleet ?? this.fleet),
         triage: wrap('triage', options.triage ?? new RuleTriage(settings.routes)),
         template: this.template,
         clock: this.clock,
