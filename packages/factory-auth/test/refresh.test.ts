@@ -5,9 +5,11 @@ import type { Credential } from 'factory-sdk';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   AuthFlowError,
+  authorizeWithDeviceCode,
   authorizeWithPkce,
   EncryptedFileCredentialStore,
   freshCredential,
+  githubOAuth,
   linearOAuth,
   oauthRefresher,
   refreshCredential,
@@ -95,6 +97,36 @@ describe('refreshing an expired token', () => {
     await expect(refreshCredential(old, { ...client(), clientId: '' })).rejects.toThrow(
       'invalid linear refresh options: clientId: clientId is required',
     );
+  });
+});
+
+describe('refreshing a GitHub App user token, where GitHub answers errors with HTTP 200', () => {
+  it('refreshes, and then reports the spent refresh token as bad_refresh_token', async () => {
+    server.githubExpiringTokens = true;
+    try {
+      const github = { provider: githubOAuth(server.github), clientId: CLIENT_ID };
+      const old = await authorizeWithDeviceCode({
+        ...github,
+        context: { print: () => {}, openUrl: async () => {} },
+        sleep: async () => {},
+        now: () => 0,
+      });
+      expect(old.accessToken).toMatch(/^ghu_/);
+      expect(old.expiresAt).toBe(28_800_000);
+      // GitHub reports an empty scope for these tokens: nothing granted beyond the app's permissions.
+      expect(old.scopes).toEqual([]);
+
+      const fresh = await refreshCredential(old, github);
+      expect(fresh.accessToken).toMatch(/^ghu_/);
+      expect(fresh.refreshToken).toMatch(/^ghr_/);
+
+      const error = await rejectionOf(refreshCredential(old, github));
+      expect(error.message).toBe(
+        'github refused the token request (bad_refresh_token: The refresh token passed is incorrect or expired.); nothing was saved. If it keeps failing, run `factory connect github`',
+      );
+    } finally {
+      server.githubExpiringTokens = false;
+    }
   });
 });
 

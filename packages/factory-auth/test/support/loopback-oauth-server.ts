@@ -56,6 +56,8 @@ export interface LoopbackOAuthServer {
   deviceSteps: DeviceStep[];
   /** Scopes Slack grants regardless of the request (to simulate a partial grant); default what was asked. */
   slackGrants?: string[];
+  /** GitHub issues expiring user tokens with refresh tokens (a GitHub App) instead of OAuth app tokens. */
+  githubExpiringTokens: boolean;
   /** Lifetime of Linear access tokens in seconds. */
   linearExpiresIn: number;
   requests: RecordedRequest[];
@@ -90,6 +92,7 @@ export async function startLoopbackOAuthServer(): Promise<LoopbackOAuthServer> {
     authorize: 'approve',
     deviceSteps: ['approve'],
     linearExpiresIn: 86_399,
+    githubExpiringTokens: false,
     requests: [],
     secrets: () => [...issued],
     refreshCount: () => refreshes,
@@ -269,6 +272,18 @@ export async function startLoopbackOAuthServer(): Promise<LoopbackOAuthServer> {
   app.post('/github/login/oauth/access_token', async (c) => {
     const form = Object.fromEntries(new URLSearchParams(await c.req.text()));
     if (form.client_id !== CLIENT_ID) return github(c, { error: 'incorrect_client_credentials' });
+    if (form.grant_type === 'refresh_token') {
+      // GitHub Apps with expiring user tokens: a refresh token works once; failures come with HTTP 200.
+      const scopes = refreshTokens.get(form.refresh_token ?? '');
+      if (!scopes)
+        return github(c, {
+          error: 'bad_refresh_token',
+          error_description: 'The refresh token passed is incorrect or expired.',
+        });
+      refreshTokens.delete(form.refresh_token ?? '');
+      refreshes += 1;
+      return github(c, githubTokens(scopes));
+    }
     if (form.grant_type !== 'urn:ietf:params:oauth:grant-type:device_code') {
       return github(c, { error: 'unsupported_grant_type' });
     }
@@ -307,12 +322,32 @@ export async function startLoopbackOAuthServer(): Promise<LoopbackOAuthServer> {
         return github(c, { error: 'expired_token', error_description: 'The device_code has expired.' });
       case 'approve': {
         deviceGrants.delete(form.device_code ?? '');
-        const access = token('gho_');
-        issued.add(access);
-        return github(c, { access_token: access, token_type: 'bearer', scope: grant.scopes.join(',') });
+        return github(c, githubTokens(grant.scopes));
       }
     }
   });
+
+  /** A GitHub App user token expires after eight hours and comes with a refresh token; OAuth app tokens do not. */
+  const githubTokens = (scopes: string[]): Record<string, string | number> => {
+    if (!state.githubExpiringTokens) {
+      const access = token('gho_');
+      issued.add(access);
+      return { access_token: access, token_type: 'bearer', scope: scopes.join(',') };
+    }
+    const access = token('ghu_');
+    const refresh = token('ghr_');
+    issued.add(access);
+    issued.add(refresh);
+    refreshTokens.set(refresh, scopes);
+    return {
+      access_token: access,
+      expires_in: 28_800,
+      refresh_token: refresh,
+      refresh_token_expires_in: 15_811_200,
+      scope: '',
+      token_type: 'bearer',
+    };
+  };
 
   app.get('/github/login/device', (c) => c.html('<p>Enter the code shown in your terminal.</p>'));
 
