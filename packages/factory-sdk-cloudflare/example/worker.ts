@@ -5,6 +5,7 @@
 //   vars:    FACTORY_TENANT, FACTORY_SETTINGS (JSON), SLACK_CHANNEL, FLEET_URL
 //   secrets: LINEAR_API_KEY, LINEAR_WEBHOOK_SECRET, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET,
 //            GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET, FLEET_SECRET   (`wrangler secret put NAME`)
+//   optional secret: FACTORY_ADMIN_TOKEN opens the read-only dashboard at /t/<tenant>/
 
 import { FleetWebhookSource, HttpFleet } from 'factory-fleets';
 import {
@@ -43,11 +44,14 @@ const REQUIRED = [
   'FLEET_SECRET',
 ] as const;
 
-type ExampleEnv = Record<(typeof REQUIRED)[number], string> & { FACTORY_SETTINGS?: string };
+type ExampleEnv = Record<(typeof REQUIRED)[number], string> & {
+  FACTORY_SETTINGS?: string;
+  FACTORY_ADMIN_TOKEN?: string;
+};
 
 export default createFactoryWorker<ExampleEnv>({
   version: '0.1.0',
-  tenants: ({ env, store, cache }) => {
+  tenants: ({ env, store, cache, metrics }) => {
     // Names only: a message that quoted values could quote a secret.
     const missing = REQUIRED.filter((name) => typeof env[name] !== 'string' || env[name] === '');
     if (missing.length > 0) throw new FactoryConfigError(`set ${missing.join(', ')} (vars or secrets)`);
@@ -68,6 +72,7 @@ export default createFactoryWorker<ExampleEnv>({
     const factory = createFactory({
       tenant: env.FACTORY_TENANT,
       settings,
+      metrics,
       ports: {
         store,
         workItems,
@@ -91,6 +96,7 @@ export default createFactoryWorker<ExampleEnv>({
       connections: cache
         ? cacheConnections(cache, direct.id, () => direct.connections())
         : direct.connections,
+      ...(env.FACTORY_ADMIN_TOKEN ? { adminToken: env.FACTORY_ADMIN_TOKEN } : {}),
     };
     return new StaticTenantRegistry([tenant]);
   },

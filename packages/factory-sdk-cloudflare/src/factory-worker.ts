@@ -1,6 +1,7 @@
 import {
   type Clock,
   createFactoryApp,
+  FactoryMetrics,
   type Logger,
   type StateStore,
   type TenantRegistry,
@@ -21,6 +22,11 @@ export interface TenantWiring<Env> {
   store: StateStore;
   /** The KV namespace, when bound: e.g. for `cacheConnections`. */
   cache: KVNamespace | undefined;
+  /**
+   * Counters for `/t/:tenant/metrics`; pass it to each `createFactory`. They count what this isolate
+   * handled since it started: Cloudflare runs many isolates and evicts them, so they are a sample.
+   */
+  metrics: FactoryMetrics;
 }
 
 export interface FactoryWorkerOptions<Env> {
@@ -48,6 +54,7 @@ export class FactoryConfigError extends Error {
 interface Runtime {
   store: StateStore;
   tenants: TenantRegistry;
+  metrics: FactoryMetrics;
 }
 
 /**
@@ -86,6 +93,7 @@ export function createFactoryWorker<Env extends object>(
       const app = createFactoryApp({
         tenants: runtime.tenants,
         store: runtime.store,
+        metrics: runtime.metrics,
         version,
         logger,
         ...(options.clock ? { clock: options.clock } : {}),
@@ -139,11 +147,12 @@ async function buildRuntime<Env extends object>(
   }
   const cache = cacheValue;
   const store = new DurableObjectStateStore(namespace, cache ? { indexCache: new KvIndexCache(cache) } : {});
-  const tenants = await options.tenants({ env, store, cache });
+  const metrics = new FactoryMetrics();
+  const tenants = await options.tenants({ env, store, cache, metrics });
   if (typeof tenants?.get !== 'function' || typeof tenants.list !== 'function') {
     throw new FactoryConfigError('the tenants function must return a TenantRegistry (get and list)');
   }
-  return { store, tenants };
+  return { store, tenants, metrics };
 }
 
 function isDurableObjectNamespace(value: unknown): value is DurableObjectNamespace<FactoryStateObject> {

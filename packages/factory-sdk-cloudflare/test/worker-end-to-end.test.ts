@@ -113,3 +113,22 @@ describe('the Worker, end to end inside workerd', () => {
     expect(hb.fleet.spawnCalls).toBe(1);
   });
 });
+
+describe('the operator views through the Worker', () => {
+  it("count what this isolate handled, behind the tenant's admin token", async () => {
+    const tenant = freshTenant();
+    const scenario = workerScenario([{ id: tenant, adminToken: 'admin-token-for-tests' }]);
+    const h = await scenario.harness(tenant);
+    await scenario.deliver(tenant, 'delivery-1', [h.changed(h.clearItem('item-1'))]);
+
+    const refused = await scenario.fetch(new Request(`https://factory.example/t/${tenant}/metrics`));
+    expect(refused.status).toBe(401);
+    const metrics = await scenario.fetch(
+      new Request(`https://factory.example/t/${tenant}/metrics`, {
+        headers: { authorization: 'Bearer admin-token-for-tests' },
+      }),
+    );
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/factory_events_total\{[^}]*event="work-item\.changed"[^}]*\} 1/);
+  });
+});

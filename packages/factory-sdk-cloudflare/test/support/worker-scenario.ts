@@ -1,6 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import {
   type ConnectionReport,
+  createFactory,
   type FactoryEvent,
   type FactorySettingsInput,
   StaticTenantRegistry,
@@ -22,6 +23,7 @@ export interface ScenarioTenant {
   id: string;
   settings?: FactorySettingsInput;
   connections?: ConnectionReport[];
+  adminToken?: string;
 }
 
 /**
@@ -37,7 +39,7 @@ export function workerScenario(tenants: ScenarioTenant[] = [{ id: freshTenant() 
     version: 'test',
     clock,
     logger,
-    tenants: ({ store }) =>
+    tenants: ({ store, metrics }) =>
       new StaticTenantRegistry(
         tenants.map((tenant): TenantRuntime => {
           const harness = new FactoryHarness({
@@ -49,8 +51,15 @@ export function workerScenario(tenants: ScenarioTenant[] = [{ id: freshTenant() 
           harnesses.set(tenant.id, harness);
           return {
             id: tenant.id,
-            factory: harness.factory,
+            // The harness's fakes, counted in the Worker's metrics as a deployer's factory would be.
+            factory: createFactory({
+              tenant: tenant.id,
+              settings: harness.factory.settings,
+              ports: harness.factory.ports,
+              metrics,
+            }),
             sources: new Map([['test', new TestWebhookSource(SIGNING_SECRET)]]),
+            ...(tenant.adminToken ? { adminToken: tenant.adminToken } : {}),
             connections: async () =>
               tenant.connections ?? [
                 { provider: 'fake-tracker', role: 'intake', status: { state: 'connected' } },
