@@ -20,8 +20,26 @@ export const routeSchema = z
   .strict();
 
 /** How one tenant's factory behaves. Provider and runtime choices live in the file config around it. */
+const DEFAULT_SCOPE = { labels: ['factory'] };
+
 export const factorySettingsSchema = z
   .object({
+    /**
+     * The safety gate: only items inside this opt-in scope are ever dispatched, on top of the provider's
+     * readiness. Narrow by default (the label `factory`); loosening it is a deliberate change.
+     */
+    scope: z
+      .object({
+        /** Every one of these labels must be on the item. */
+        labels: z.array(z.string().min(1)).default(DEFAULT_SCOPE.labels),
+        titlePrefix: z.string().min(1).optional(),
+        /** The item's team must be one of these. */
+        teams: z.array(z.string().min(1)).min(1).optional(),
+        /** The item's project must be one of these. */
+        projects: z.array(z.string().min(1)).min(1).optional(),
+      })
+      .strict()
+      .default(DEFAULT_SCOPE),
     routes: z.array(routeSchema).default([]),
     limits: z
       .object({ maxInFlight: z.number().int().positive().default(3) })

@@ -7,6 +7,7 @@ import { drain } from '../pipeline/drain.ts';
 import { cancel, evaluate } from '../pipeline/plan.ts';
 import { type HandleResult, ResultBuilder } from '../pipeline/result.ts';
 import { TERMINAL_STATUSES } from '../record.ts';
+import { outsideScope } from '../scope.ts';
 import { compareUpdatedAt, type WorkItem } from '../work-item.ts';
 
 /** The tracker's states that mean someone is working on the item, which the factory itself sets. */
@@ -23,7 +24,8 @@ export async function onWorkItemChanged(
   const { item } = event;
   const result = new ResultBuilder(event.type);
   result.workItemId = item.id;
-  const ready = context.workItems.isReadyForDispatch(item);
+  const outside = outsideScope(item, context.settings.scope);
+  const ready = !outside && context.workItems.isReadyForDispatch(item);
   let triageError: string | undefined;
   let freedSlots = false;
 
@@ -32,6 +34,7 @@ export async function onWorkItemChanged(
     triageError = undefined;
     freedSlots = false;
     if (!current) {
+      if (outside) return { ignore: outside };
       if (!ready) return { ignore: 'not ready for dispatch' };
       const draft = Draft.create(item, event.type, now);
       triageError = await evaluate(context, draft, slots, event.type);
@@ -57,26 +60,27 @@ export async function onWorkItemChanged(
       current.item.description !== item.description ||
       current.item.labels.join('\u0000') !== item.labels.join('\u0000');
     draft.record.item = item;
+    const leaving = outside ?? `moved out of the ready state (${item.state})`;
     switch (current.status) {
       case 'new':
-        if (!ready) cancel(draft, `moved out of the ready state (${item.state})`, event.type);
+        if (!ready) cancel(draft, leaving, event.type);
         else triageError = await evaluate(context, draft, slots, event.type);
         break;
       case 'waiting-clarification':
-        if (!ready) cancel(draft, `moved out of the ready state (${item.state})`, event.type);
+        if (!ready) cancel(draft, leaving, event.type);
         else if (contentChanged)
           triageError = await evaluate(context, draft, slots, event.type, { mayAsk: false });
         break;
       case 'blocked':
-        if (!ready) cancel(draft, `moved out of the ready state (${item.state})`, event.type);
+        if (!ready) cancel(draft, leaving, event.type);
         else if (contentChanged) triageError = await evaluate(context, draft, slots, event.type);
         break;
       case 'queued':
-        if (!ready) cancel(draft, `moved out of the ready state (${item.state})`, event.type);
+        if (!ready) cancel(draft, leaving, event.type);
         break;
       case 'dispatched':
-        if (!ready && !WORKING_STATES.includes(item.state)) {
-          cancel(draft, `a person moved the item to ${item.state}`, event.type);
+        if (outside || (!ready && !WORKING_STATES.includes(item.state))) {
+          cancel(draft, outside ?? `a person moved the item to ${item.state}`, event.type);
           freedSlots = true;
         }
         break;
