@@ -32,7 +32,7 @@ function answering(build: (sent: URLSearchParams) => Response) {
   const sent: URLSearchParams[] = [];
   return {
     sent,
-    fetch: async (input: Request | string | URL, init?: RequestInit) => {
+    fetch: async (_input: Request | string | URL, init?: RequestInit) => {
       const body = new URLSearchParams(String(init?.body ?? ''));
       sent.push(body);
       return build(body);
