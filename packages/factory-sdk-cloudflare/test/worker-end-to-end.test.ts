@@ -1,3 +1,4 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { freshTenant, workerScenario } from './support/worker-scenario.ts';
 
@@ -130,5 +131,39 @@ describe('the operator views through the Worker', () => {
     );
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/factory_events_total\{[^}]*event="work-item\.changed"[^}]*\} 1/);
+  });
+});
+
+describe('answering within the sender deadline', () => {
+  it('answers "accepted" and finishes the work in ctx.waitUntil', async () => {
+    const tenant = freshTenant();
+    const scenario = workerScenario([{ id: tenant, answerWithinMs: 0 }]);
+    const h = await scenario.harness(tenant);
+    // The fleet answers only when the test lets it: the handler is still busy when the deadline passes.
+    let letSpawn = () => {};
+    const gate = new Promise<void>((resolve) => {
+      letSpawn = resolve;
+    });
+    const spawn = h.fleet.spawn.bind(h.fleet);
+    h.fleet.spawn = async (request) => {
+      await gate;
+      return spawn(request);
+    };
+
+    const ctx = createExecutionContext();
+    const request = await scenario.signedRequest(tenant, 'delivery-1', [h.changed(h.clearItem('item-1'))]);
+    const response = await scenario.worker.fetch(
+      request as Request<unknown, IncomingRequestCfProperties>,
+      env,
+      ctx,
+    );
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'accepted' });
+    expect(h.fleet.spawnCalls).toBe(0);
+
+    letSpawn();
+    await waitOnExecutionContext(ctx);
+    expect(h.fleet.spawnCalls).toBe(1);
+    expect((await scenario.store.getRecord(tenant, 'item-1'))?.status).toBe('dispatched');
   });
 });

@@ -24,6 +24,17 @@ export interface ScenarioTenant {
   settings?: FactorySettingsInput;
   connections?: ConnectionReport[];
   adminToken?: string;
+  /** Makes the test source ask for an answer within this many ms (as Slack and Linear do). */
+  answerWithinMs?: number;
+}
+
+/** The core's signed test source, made to answer within a deadline like a chat or tracker source. */
+class DeadlineTestSource extends TestWebhookSource {
+  readonly answerWithinMs: number;
+  constructor(secret: string, answerWithinMs: number) {
+    super(secret);
+    this.answerWithinMs = answerWithinMs;
+  }
 }
 
 /**
@@ -58,7 +69,14 @@ export function workerScenario(tenants: ScenarioTenant[] = [{ id: freshTenant() 
               ports: harness.factory.ports,
               metrics,
             }),
-            sources: new Map([['test', new TestWebhookSource(SIGNING_SECRET)]]),
+            sources: new Map([
+              [
+                'test',
+                tenant.answerWithinMs === undefined
+                  ? new TestWebhookSource(SIGNING_SECRET)
+                  : new DeadlineTestSource(SIGNING_SECRET, tenant.answerWithinMs),
+              ],
+            ]),
             ...(tenant.adminToken ? { adminToken: tenant.adminToken } : {}),
             connections: async () =>
               tenant.connections ?? [
