@@ -3,9 +3,9 @@ import type { GithubOutputTarget } from './github-output-target.ts';
 import { GithubWebhookSource } from './github-webhook-source.ts';
 import { LinearWebhookSource } from './linear-webhook-source.ts';
 import type { LinearWorkItemProvider } from './linear-work-item-provider.ts';
-import { errorMessage } from './provider-errors.ts';
 import type { SlackClarificationChannel } from './slack-clarification-channel.ts';
 import { SlackWebhookSource } from './slack-webhook-source.ts';
+import { cachedConnections } from './tenant-connections.ts';
 
 export interface DirectTenantOptions {
   /** The tenant's factory, built with these same providers as its ports. */
@@ -22,11 +22,11 @@ export interface DirectTenantOptions {
 
 /**
  * One tenant wired to Linear, Slack and GitHub directly: their webhooks in at
- * `/t/<tenant>/webhooks/linear|slack|github`, their APIs out.
+ * `/t/<tenant>/webhooks/linear|slack|github`, their APIs out. For any other combination (Jira, GitHub
+ * Issues, GitLab, comments) see `directProviders` in `direct-tenant-config.ts`.
  */
 export function directTenantRuntime(options: DirectTenantOptions): TenantRuntime {
   const { factory, linear, slack, github } = options;
-  const ttl = options.connectionTtlMs ?? 60_000;
   const sources: WebhookSource[] = [
     new LinearWebhookSource({ secret: linear.webhookSecret, provider: linear.provider }),
     new SlackWebhookSource({
@@ -41,26 +41,10 @@ export function directTenantRuntime(options: DirectTenantOptions): TenantRuntime
     [slack.channel, 'clarification'],
     [github.target, 'output'],
   ];
-  let cached: { at: number; reports: Promise<ConnectionReport[]> } | undefined;
-
   return {
     id: factory.tenant,
     factory,
     sources: new Map(sources.map((source) => [source.source, source])),
-    connections() {
-      const now = factory.ports.clock.now();
-      if (!cached || now - cached.at >= ttl) {
-        cached = { at: now, reports: Promise.all(roles.map(([port, role]) => report(port, role))) };
-      }
-      return cached.reports;
-    },
+    connections: cachedConnections(factory, roles, options.connectionTtlMs ?? 60_000),
   };
-}
-
-async function report(port: Connectable, role: ConnectionReport['role']): Promise<ConnectionReport> {
-  try {
-    return { provider: port.provider, role, status: await port.checkConnection() };
-  } catch (error) {
-    return { provider: port.provider, role, status: { state: 'error', message: errorMessage(error) } };
-  }
 }

@@ -14,6 +14,8 @@ export interface GithubClientOptions {
   fetch?: Fetch;
   retry?: RetryOptions;
   logger?: Logger;
+  /** The provider's config name, for errors ("run `factory connect <provider>`"); default `github`. */
+  provider?: string;
 }
 
 /**
@@ -22,6 +24,7 @@ export interface GithubClientOptions {
  */
 export function createOctokit(options: GithubClientOptions): Octokit {
   const logger = options.logger ?? silentLogger;
+  const provider = options.provider ?? 'github';
   const octokit = new Octokit({
     baseUrl: (options.baseUrl ?? GITHUB_API_URL).replace(/\/+$/, ''),
     userAgent: 'factory-providers',
@@ -38,26 +41,26 @@ export function createOctokit(options: GithubClientOptions): Octokit {
   });
   octokit.hook.wrap('request', async (request, endpoint) => {
     const credential = await readCredential(options.token);
-    if (!credential) throw new NotAuthorisedError('github', 'no GitHub token is configured');
+    if (!credential) throw new NotAuthorisedError(provider, 'no GitHub token is configured');
     endpoint.headers.authorization = `Bearer ${credential.accessToken}`;
     try {
       return await request(endpoint);
     } catch (error) {
-      throw translate(error, `${endpoint.method} ${endpoint.url}`, credential.accessToken);
+      throw translate(error, `${endpoint.method} ${endpoint.url}`, credential.accessToken, provider);
     }
   });
   return octokit;
 }
 
 /** Octokit's RequestError as our errors: 401 means the token is no good; messages lose any token. */
-function translate(error: unknown, call: string, token: string): Error {
+function translate(error: unknown, call: string, token: string, provider: string): Error {
   const status = (error as { status?: unknown }).status;
   const raw = error instanceof Error ? error.message : String(error);
   const reason = scrubSecrets(raw, [token]).split(' - https://docs.github.com')[0] ?? raw;
   if (status === 401)
-    return new NotAuthorisedError('github', `GitHub rejected the token (${reason})`, { status });
+    return new NotAuthorisedError(provider, `GitHub rejected the token (${reason})`, { status });
   const path = scrubSecrets(call, [token]).replace(GITHUB_API_URL, '');
-  return new ProviderApiError('github', `GitHub ${path} failed: ${reason}`, {
+  return new ProviderApiError(provider, `GitHub ${path} failed: ${reason}`, {
     ...(typeof status === 'number' ? { status } : {}),
   });
 }

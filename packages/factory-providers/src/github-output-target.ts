@@ -2,6 +2,7 @@ import type { Octokit } from '@octokit/rest';
 import type { ConnectionStatus, Logger, OutputSnapshot, OutputTarget } from 'factory-sdk';
 import { z } from 'zod';
 import { createOctokit } from './github-client.ts';
+import { checkGithubToken } from './github-connection.ts';
 import {
   parseOutputId,
   parseRepository,
@@ -9,9 +10,9 @@ import {
   toOutputSnapshot,
 } from './github-pull-request.ts';
 import type { Fetch, RetryOptions } from './http-retry.ts';
-import { connectWithCli, parseConfig, scopeStatus } from './provider-config.ts';
+import { connectWithCli, parseConfig } from './provider-config.ts';
 import type { TokenSource } from './provider-credentials.ts';
-import { errorMessage, NotAuthorisedError, ProviderApiError } from './provider-errors.ts';
+import { ProviderApiError } from './provider-errors.ts';
 
 /**
  * Classic OAuth/PAT scope: `repo` (pull requests of private repositories). Fine-grained tokens and
@@ -85,41 +86,11 @@ export class GithubOutputTarget implements OutputTarget {
     return chosen ? toOutputSnapshot(chosen, `${owner}/${repo}`) : undefined;
   }
 
-  async checkConnection(): Promise<ConnectionStatus> {
-    try {
-      const response = await this.octokit.request('GET /user');
-      const header = response.headers['x-oauth-scopes'];
-      // Classic tokens list their scopes; fine-grained and app user tokens send no header at all.
-      const granted =
-        typeof header === 'string'
-          ? header
-              .split(',')
-              .map((scope) => scope.trim())
-              .filter(Boolean)
-          : undefined;
-      return scopeStatus(response.data.login, this.requiredScopes, granted);
-    } catch (error) {
-      if (error instanceof NotAuthorisedError) return { state: 'needs-auth', reason: error.message };
-      if (error instanceof ProviderApiError && error.status === 403) return this.#checkInstallation();
-      return { state: 'error', message: errorMessage(error) };
-    }
+  checkConnection(): Promise<ConnectionStatus> {
+    return checkGithubToken(this.octokit, this.requiredScopes);
   }
 
   connect(): Promise<ConnectionStatus> {
     return connectWithCli(this.provider);
-  }
-
-  /** An app installation token cannot read `/user`; it can list the repositories it was granted. */
-  async #checkInstallation(): Promise<ConnectionStatus> {
-    try {
-      const { data } = await this.octokit.request('GET /installation/repositories', { per_page: 1 });
-      return { state: 'connected', identity: `GitHub App installation (${data.total_count} repositories)` };
-    } catch (error) {
-      if (error instanceof NotAuthorisedError) return { state: 'needs-auth', reason: error.message };
-      return {
-        state: 'error',
-        message: `GitHub refused GET /user and GET /installation/repositories: ${errorMessage(error)}`,
-      };
-    }
   }
 }

@@ -1,14 +1,13 @@
 import {
-  hmacSha256Hex,
   type IncomingWebhook,
   parseJsonBody,
-  timingSafeEqual,
   WebhookError,
   type WebhookInterpretation,
   type WebhookSource,
 } from 'factory-sdk';
 import { z } from 'zod';
 import { pullRequestSchema, toOutputSnapshot } from './github-pull-request.ts';
+import { verifyGithubSignature } from './github-signature.ts';
 
 export interface GithubWebhookSourceOptions {
   /** The webhook's secret, as set in the repository, organisation or app settings. */
@@ -47,14 +46,8 @@ export class GithubWebhookSource implements WebhookSource {
     this.#secret = options.secret;
   }
 
-  async verify(request: IncomingWebhook): Promise<void> {
-    const header = request.headers.get('x-hub-signature-256')?.trim();
-    if (!header) throw new WebhookError(401, 'missing X-Hub-Signature-256 header');
-    if (!header.startsWith('sha256='))
-      throw new WebhookError(401, 'X-Hub-Signature-256 must start with sha256=');
-    const expected = `sha256=${await hmacSha256Hex(this.#secret, request.rawBody)}`;
-    if (!timingSafeEqual(header.toLowerCase(), expected))
-      throw new WebhookError(401, 'X-Hub-Signature-256 does not match the body');
+  verify(request: IncomingWebhook): Promise<void> {
+    return verifyGithubSignature(this.#secret, request);
   }
 
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {

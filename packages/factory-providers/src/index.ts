@@ -1,6 +1,36 @@
+export { type AdfNode, adfToText, isAdfDocument, textToAdf } from './atlassian-document.ts';
 export { uuidFromKey } from './deterministic-uuid.ts';
 export { type DirectTenantOptions, directTenantRuntime } from './direct-tenant.ts';
+export {
+  type DirectProviderOptions,
+  type DirectProviders,
+  type DirectSecrets,
+  type DirectTenantConfig,
+  directProviders,
+  directTenantConfigSchema,
+} from './direct-tenant-config.ts';
 export { createOctokit, GITHUB_API_URL, type GithubClientOptions } from './github-client.ts';
+export { checkGithubToken } from './github-connection.ts';
+export {
+  defaultKeyPrefix,
+  type GithubIssue,
+  githubIssueSchema,
+  githubIssueState,
+  githubIssueToWorkItem,
+  parseIssueId,
+} from './github-issue.ts';
+export {
+  GithubIssuesWebhookSource,
+  type GithubIssuesWebhookSourceOptions,
+} from './github-issues-webhook-source.ts';
+export {
+  GITHUB_COMMENT_MARKER,
+  GITHUB_ISSUES_REQUIRED_SCOPES,
+  type GithubIssuesConfig,
+  type GithubIssuesProviderOptions,
+  GithubIssuesWorkItemProvider,
+  githubIssuesConfigSchema,
+} from './github-issues-work-item-provider.ts';
 export {
   GITHUB_REQUIRED_SCOPES,
   type GithubConfig,
@@ -15,7 +45,24 @@ export {
   pullRequestSchema,
   toOutputSnapshot,
 } from './github-pull-request.ts';
+export { verifyGithubSignature } from './github-signature.ts';
 export { GithubWebhookSource, type GithubWebhookSourceOptions } from './github-webhook-source.ts';
+export {
+  gitlabTimeToIso,
+  type MergeRequest,
+  mergeRequestSchema,
+  mergeRequestState,
+  parseMergeRequestId,
+  toGitlabOutput,
+} from './gitlab-merge-request.ts';
+export {
+  GITLAB_REQUIRED_SCOPES,
+  type GitlabConfig,
+  GitlabOutputTarget,
+  type GitlabTargetOptions,
+  gitlabConfigSchema,
+} from './gitlab-output-target.ts';
+export { GitlabWebhookSource, type GitlabWebhookSourceOptions } from './gitlab-webhook-source.ts';
 export {
   defaultSleep,
   type Fetch,
@@ -24,7 +71,40 @@ export {
   retryAfterMs,
   retryingFetch,
 } from './http-retry.ts';
+export {
+  type CommentsChannelOptions,
+  type CommentsConfig,
+  commentsConfigSchema,
+  commentThreadId,
+  IssueCommentClarificationChannel,
+  workItemIdOfThread,
+} from './issue-comment-clarification-channel.ts';
+export {
+  JIRA_KEY,
+  JIRA_STATUS_CATEGORIES,
+  type JiraIssue,
+  jiraAbstractState,
+  jiraIssueSchema,
+  jiraIssueToWorkItem,
+  jiraTimeToIso,
+} from './jira-issue.ts';
+export { JiraWebhookSource, type JiraWebhookSourceOptions } from './jira-webhook-source.ts';
+export {
+  JIRA_COMMENT_PROPERTY,
+  JIRA_REQUIRED_SCOPES,
+  type JiraConfig,
+  type JiraProviderOptions,
+  JiraWorkItemProvider,
+  jiraConfigSchema,
+} from './jira-work-item-provider.ts';
+export {
+  JsonRestClient,
+  type JsonRestClientOptions,
+  type RestCall,
+  type RestResponse,
+} from './json-rest-client.ts';
 export { LINEAR_API_URL, LinearClient, type LinearClientOptions } from './linear-client.ts';
+export { LinearCommentReplies, type LinearCommentRepliesOptions } from './linear-comment-replies.ts';
 export {
   abstractState,
   issueToWorkItem,
@@ -53,3 +133,4 @@ export {
 } from './slack-clarification-channel.ts';
 export { SLACK_API_URL, type SlackArgs, SlackClient, type SlackClientOptions } from './slack-client.ts';
 export { SlackWebhookSource, type SlackWebhookSourceOptions } from './slack-webhook-source.ts';
+export { cachedConnections } from './tenant-connections.ts';

@@ -8,6 +8,7 @@ import {
   type WebhookSource,
 } from 'factory-sdk';
 import { z } from 'zod';
+import type { LinearCommentReplies } from './linear-comment-replies.ts';
 import { linearIssueSchema } from './linear-issue.ts';
 import type { LinearWorkItemProvider } from './linear-work-item-provider.ts';
 
@@ -17,6 +18,8 @@ export interface LinearWebhookSourceOptions {
   provider: LinearWorkItemProvider;
   /** How far `webhookTimestamp` may be from our clock; Linear recommends one minute. */
   toleranceMs?: number;
+  /** Set when the tenant's clarification channel is `comments`: Comment webhooks become answers. */
+  commentReplies?: LinearCommentReplies;
 }
 
 const envelopeSchema = z.object({
@@ -36,6 +39,7 @@ export class LinearWebhookSource implements WebhookSource {
   readonly #secret: string;
   readonly #provider: LinearWorkItemProvider;
   readonly #toleranceMs: number;
+  readonly #commentReplies: LinearCommentReplies | undefined;
 
   constructor(options: LinearWebhookSourceOptions) {
     if (!options.secret)
@@ -43,6 +47,7 @@ export class LinearWebhookSource implements WebhookSource {
     this.#secret = options.secret;
     this.#provider = options.provider;
     this.#toleranceMs = options.toleranceMs ?? 60_000;
+    this.#commentReplies = options.commentReplies;
   }
 
   async verify(request: IncomingWebhook): Promise<void> {
@@ -69,6 +74,8 @@ export class LinearWebhookSource implements WebhookSource {
       throw new WebhookError(400, `not a Linear webhook payload: ${describe(envelope.error)}`);
     const { type, action, data, url, createdAt } = envelope.data;
     const base = deliveryId ? { deliveryId } : {};
+    if (type === 'Comment' && this.#commentReplies)
+      return { ...base, ...(await this.#commentReplies.interpret(action, data)) };
     if (type !== 'Issue')
       return { ...base, events: [], ignored: `Linear ${type} webhooks do not change work items` };
     if (!ISSUE_ACTIONS.has(action))
