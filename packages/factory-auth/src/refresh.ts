@@ -112,6 +112,11 @@ export async function freshCredential(
 ): Promise<Credential | undefined> {
   const now = options.now ?? Date.now;
   const within = options.refreshWithinMs ?? DEFAULT_REFRESH_WITHIN_MS;
+  if (!Number.isFinite(within) || within < 0) {
+    throw new Error(
+      `invalid freshCredential options: refreshWithinMs must be a non-negative number of milliseconds`,
+    );
+  }
   const credential = await store.get(tenant, provider);
   if (!credential || credential.expiresAt === undefined) return credential;
   if (credential.expiresAt - now() > within) return credential;

@@ -255,6 +255,25 @@ describe('redirects that must not be believed', () => {
     );
   });
 
+  it('believes no error from a redirect with a foreign state: a forged access_denied is a state mismatch', async () => {
+    const error = await rejectionOf(
+      authorizeWithPkce({
+        provider: linearOAuth(server.linear),
+        clientId: CLIENT_ID,
+        context: {
+          print: () => {},
+          openUrl: async (url) => {
+            const back = new URL(new URL(url).searchParams.get('redirect_uri') ?? '');
+            back.searchParams.set('error', 'access_denied');
+            back.searchParams.set('state', 'not-the-state-we-sent');
+            await (await fetch(back)).text();
+          },
+        },
+      }),
+    );
+    expect((error as AuthFlowError).failure).toBe('state-mismatch');
+  });
+
   it('answers later visits to the callback with 410 and ignores them', async () => {
     let redirect = '';
     await authorizeWithPkce({

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Credential } from 'factory-sdk';
@@ -153,6 +153,20 @@ describe('EncryptedFileCredentialStore', () => {
     );
     await expect(store().put('acme', 'slack', slack)).rejects.toThrow(/mode 0644/);
     expect((await stat(path)).mode & 0o777).toBe(0o644);
+  });
+
+  it('refuses to follow a symlink in place of the credentials file', async () => {
+    const elsewhere = join(dir, 'elsewhere.enc');
+    await new EncryptedFileCredentialStore({ path: elsewhere, key: { passphrase: PASSPHRASE } }).put(
+      'acme',
+      'linear',
+      linear,
+    );
+    await mkdir(join(dir, '.factory'), { recursive: true });
+    await symlink(elsewhere, path);
+    await expect(store().get('acme', 'linear')).rejects.toThrow(
+      `credentials file ${path} is not a regular file; refusing to read it`,
+    );
   });
 
   it('opens with a key file (base64, 32 random bytes) through HKDF, and refuses a key file others can read', async () => {

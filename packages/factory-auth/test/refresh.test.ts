@@ -200,6 +200,14 @@ describe('freshCredential', () => {
     expect(await store.get('acme', 'github')).toEqual(expired);
   });
 
+  it('refuses a negative refresh window', async () => {
+    await expect(
+      freshCredential(store, 'acme', 'linear', oauthRefresher(client()), { refreshWithinMs: -1 }),
+    ).rejects.toThrow(
+      'invalid freshCredential options: refreshWithinMs must be a non-negative number of milliseconds',
+    );
+  });
+
   it('keeps the stored credential when the refresh fails', async () => {
     const old = await connectedLinear(0);
     const spent = { ...old, refreshToken: 'lin_refresh_spent_or_revoked_0000' };
