@@ -1,0 +1,163 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { BENCH_CHANNEL, BENCH_REPOSITORY, threadTs } from './bench-tenant.ts';
+
+/** A webhook delivery as a vendor sends it: path, headers (signed) and the exact body bytes. */
+export interface SignedRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const fixtures = new URL('../test/fixtures/', import.meta.url);
+const readJson = (path: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(new URL(path, fixtures), 'utf8')) as Record<string, unknown>;
+
+const LINEAR_ISSUE = readJson('linear/issue.create.korosuke613.json');
+const SLACK_REPLY = readJson('slack/event_callback.message.thread_reply.channel.json');
+const GITHUB_READY = pullRequestExample('ready_for_review');
+
+export const CLEAR_DESCRIPTION =
+  'The export command prints a table. Add a `--json` flag that prints the same rows as JSON.\n\n' +
+  'Acceptance criteria:\n- `export --json` prints a JSON array\n- the table output is unchanged';
+export const ANSWER =
+  'The export command should print the same rows as JSON when --json is given; acceptance criteria: the table output stays unchanged.';
+
+/** The Linear issue id of work item `n`, shaped like Linear's UUIDs. */
+export function issueId(n: number): string {
+  return `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+}
+
+export function issueKey(n: number): string {
+  return `BEN-${n}`;
+}
+
+/** Linear's `Issue` `create` delivery for a ready item (label `factory`, state Todo): clear, or too vague to start. */
+export function linearIssueCreated(
+  n: number,
+  options: { tenant: string; secret: string; now: number; vague?: boolean },
+): SignedRequest {
+  const at = new Date(options.now).toISOString();
+  const original = LINEAR_ISSUE.data as Record<string, unknown>;
+  const team = { ...(original.team as object), key: 'BEN', name: 'Bench' };
+  const payload = {
+    ...LINEAR_ISSUE,
+    createdAt: at,
+    url: `https://linear.app/bench/issue/${issueKey(n)}`,
+    data: {
+      ...original,
+      id: issueId(n),
+      identifier: issueKey(n),
+      number: n,
+      title: options.vague ? 'Fix it' : 'Add a --json flag to the export command',
+      description: options.vague ? 'It is broken.' : CLEAR_DESCRIPTION,
+      createdAt: at,
+      updatedAt: at,
+      state: { id: 'state-todo', name: 'Todo', color: '#e2e2e2', type: 'unstarted' },
+      stateId: 'state-todo',
+      team,
+      labelIds: ['label-factory'],
+      labels: [{ id: 'label-factory', name: 'factory' }],
+    },
+    webhookTimestamp: options.now,
+  };
+  const body = JSON.stringify(payload);
+  return {
+    path: `/t/${options.tenant}/webhooks/linear`,
+    body,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'linear-delivery': randomUUID(),
+      'linear-event': 'Issue',
+      'linear-signature': createHmac('sha256', options.secret).update(body).digest('hex'),
+      'user-agent': 'Linear-Webhook',
+    },
+  };
+}
+
+/** Slack's Events API delivery of a person's reply in the thread the factory opened for item `n`. */
+export function slackThreadReply(
+  n: number,
+  options: { tenant: string; secret: string; now: number; text?: string },
+): SignedRequest {
+  const event = SLACK_REPLY.event as Record<string, unknown>;
+  const ts = `1767225700.${String(n).padStart(6, '0')}`;
+  const payload = {
+    ...SLACK_REPLY,
+    event_id: `EvBENCH${n}`,
+    event_time: Math.floor(options.now / 1000),
+    event: {
+      ...event,
+      channel: BENCH_CHANNEL,
+      thread_ts: threadTs(n),
+      ts,
+      event_ts: ts,
+      text: options.text ?? ANSWER,
+    },
+  };
+  const body = JSON.stringify(payload);
+  const timestamp = String(Math.floor(options.now / 1000));
+  return {
+    path: `/t/${options.tenant}/webhooks/slack`,
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': `v0=${createHmac('sha256', options.secret).update(`v0:${timestamp}:${body}`).digest('hex')}`,
+    },
+  };
+}
+
+/** GitHub's `pull_request` `ready_for_review` delivery for the branch the factory gave item `n`. */
+export function githubPullRequestReady(
+  n: number,
+  options: { tenant: string; secret: string; branchPrefix?: string },
+): SignedRequest {
+  const pull = GITHUB_READY.pull_request as Record<string, unknown>;
+  const payload = {
+    ...GITHUB_READY,
+    number: n,
+    pull_request: {
+      ...pull,
+      number: n,
+      title: `${issueKey(n)}: Add a --json flag to the export command`,
+      html_url: `https://github.com/${BENCH_REPOSITORY}/pull/${n}`,
+      state: 'open',
+      draft: false,
+      merged: false,
+      merged_at: null,
+      head: { ...(pull.head as object), ref: `${options.branchPrefix ?? 'factory/'}${issueKey(n).toLowerCase()}` },
+    },
+  };
+  return githubDelivery(options.tenant, options.secret, JSON.stringify(payload));
+}
+
+/** Signs any body as GitHub signs a `pull_request` delivery. */
+export function githubDelivery(tenant: string, secret: string, body: string): SignedRequest {
+  return {
+    path: `/t/${tenant}/webhooks/github`,
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'pull_request',
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+      'user-agent': 'GitHub-Hookshot/044aadd',
+    },
+  };
+}
+
+/** An example payload GitHub documented, from `@octokit/webhooks-examples`. */
+export function pullRequestExample(action: string): Record<string, unknown> {
+  const require = createRequire(import.meta.url);
+  const index = require('@octokit/webhooks-examples/api.github.com/index.json') as {
+    name: string;
+    examples: (Record<string, unknown> & { action?: string })[];
+  }[];
+  const example = index
+    .find((entry) => entry.name === 'pull_request')
+    ?.examples.find((candidate) => candidate.action === action);
+  if (!example) throw new Error(`@octokit/webhooks-examples has no pull_request ${action} example`);
+  return structuredClone(example);
+}
