@@ -14,9 +14,9 @@ export interface MountFeedOptions {
  * Feeds a local folder's changes to one tenant's factory: pushed as they happen, and replayed whole by
  * `catchUp()` (at start-up, and on every tick), because a folder keeps no change log to resume from and
  * files written while the factory was down would otherwise be missed. Replaying is safe: the core
- * ignores snapshots it has applied and replies it has recorded. A catch-up skips files whose revision
- * this feed has already handled, so a tick costs a listing, and a broken file is reported once per
- * revision, not once per tick.
+ * ignores snapshots it has applied and replies it has recorded. Files whose revision this feed has
+ * already handled are skipped, so a tick costs a listing, and a broken file is reported once per
+ * revision, not once per tick or once per path that saw it.
  *
  * A file that cannot be read as what its path says it is gets one logged line and changes nothing.
  */
@@ -53,7 +53,7 @@ export class MountFeed {
     await Promise.all(
       [...paths]
         .sort()
-        .map((path) => this.#enqueue({ eventId: `catch-up:${path}`, type: 'file.updated', path }, true)),
+        .map((path) => this.#enqueue({ eventId: `catch-up:${path}`, type: 'file.updated', path })),
     );
   }
 
@@ -62,18 +62,20 @@ export class MountFeed {
     await this.#queue;
   }
 
-  #enqueue(change: MountChange, replay = false): Promise<void> {
-    const next = this.#queue.then(() => this.#feed(change, replay));
+  #enqueue(change: MountChange): Promise<void> {
+    const next = this.#queue.then(() => this.#feed(change));
     this.#queue = next.catch(() => {});
     return this.#queue;
   }
 
-  async #feed(change: MountChange, replay: boolean): Promise<void> {
+  async #feed(change: MountChange): Promise<void> {
     const { mount, sources, logger, tenant, handle } = this.#options;
     try {
       const file = change.type === 'file.deleted' ? undefined : await mount.read(change.path);
       const revision = file?.revision;
-      if (replay && revision !== undefined && this.#handled.get(change.path) === revision) return;
+      if (!file) this.#handled.delete(change.path);
+      // Seen already, by a catch-up or by the push that raced it: the core has it, nothing to add.
+      if (revision !== undefined && this.#handled.get(change.path) === revision) return;
       const interpretation = await interpretMountChange(
         { type: change.type, path: change.path, ...(file ? { content: file.content } : {}) },
         sources,

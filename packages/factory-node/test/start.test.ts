@@ -32,7 +32,7 @@ function start(args: string[], env: Record<string, string> = {}): FactoryProcess
 }
 
 describe('factory start', () => {
-  it('answers /healthz and stops cleanly on SIGTERM', async () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('answers /healthz and stops cleanly on %s', async (signal) => {
     const factory = start(['--mount', 'workspace']);
     const url = await factory.url();
     const response = await fetch(`${url}/healthz`);
@@ -48,9 +48,10 @@ describe('factory start', () => {
       tenants: [{ id: 'local', processing: true }],
     });
 
-    factory.kill('SIGTERM');
+    factory.kill(signal);
     expect(await factory.exited).toEqual({ code: 0, signal: null });
     expect(factory.logs.map((line) => line.msg)).toEqual(expect.arrayContaining(['stopping', 'stopped']));
+    expect(factory.logs.find((line) => line.msg === 'stopped')?.signal).toBe(signal);
     expect(factory.stderr).toBe('');
   });
 
