@@ -44,3 +44,30 @@ export function slackSignature(secret: string, timestamp: string, body: string):
 export function githubSignature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
+
+/** `issues` / `issue_comment` examples from @octokit/webhooks-examples, by event and action. */
+export function githubExample(event: string, action: string): Record<string, unknown> & { action: string } {
+  const require = createRequire(import.meta.url);
+  const index = require('@octokit/webhooks-examples/api.github.com/index.json') as {
+    name: string;
+    examples: Example[];
+  }[];
+  const found = index
+    .find((entry) => entry.name === event)
+    ?.examples.find((example) => example.action === action);
+  if (!found) throw new Error(`no ${event} ${action} example in @octokit/webhooks-examples`);
+  return structuredClone(found);
+}
+
+export function githubExamples(event: string): Example[] {
+  const require = createRequire(import.meta.url);
+  const index = require('@octokit/webhooks-examples/api.github.com/index.json') as {
+    name: string;
+    examples: Example[];
+  }[];
+  return structuredClone(index.find((entry) => entry.name === event)?.examples ?? []);
+}
+
+export function jiraSignature(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}

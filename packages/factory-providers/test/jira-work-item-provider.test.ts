@@ -1,0 +1,278 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { textToAdf } from '../src/atlassian-document.ts';
+import {
+  JIRA_COMMENT_PROPERTY,
+  type JiraProviderOptions,
+  JiraWorkItemProvider,
+} from '../src/jira-work-item-provider.ts';
+import { NotAuthorisedError } from '../src/provider-errors.ts';
+import { JiraServer } from './support/jira-server.ts';
+import { recordingSleep } from './support/loopback.ts';
+
+let server: JiraServer;
+beforeAll(async () => {
+  server = await new JiraServer().start();
+});
+afterAll(() => server.stop());
+beforeEach(() => {
+  server.issues.clear();
+  server.comments.length = 0;
+  server.transitionsPosted.length = 0;
+  server.requests.length = 0;
+  server.addIssue({
+    id: '10040',
+    key: 'TES-41',
+    summary: 'Export the report as JSON',
+    description: textToAdf('The export command should print JSON.\n\nDone when the rows match the table.'),
+    labels: ['factory'],
+    statusId: '10001',
+    projectId: '10000',
+    projectKey: 'TES',
+    issueTypeId: '10001',
+    updated: '2026-01-01T11:00:00.000+0000',
+  });
+});
+
+function jira(options: Partial<JiraProviderOptions> = {}) {
+  const recorder = recordingSleep();
+  const provider = new JiraWorkItemProvider({
+    siteUrl: 'https://acme.atlassian.net',
+    apiUrl: server.url,
+    email: 'factory@acme.test',
+    token: 'jira-api-token-test',
+    retry: { sleep: recorder.sleep, random: () => 0.5 },
+    ...options,
+  });
+  return Object.assign(provider, { waits: recorder.waits });
+}
+
+const write = (key: string) => ({ idempotencyKey: `acme/10040/r1/${key}` });
+
+describe('reading issues (REST v3)', () => {
+  it('reads one by key, id or browse URL, with its ADF description as text', async () => {
+    const expected = {
+      id: '10040',
+      key: 'TES-41',
+      title: 'Export the report as JSON',
+      description: 'The export command should print JSON.\n\nDone when the rows match the table.',
+      state: 'todo',
+      labels: ['factory'],
+      project: 'TES',
+      updatedAt: '2026-01-01T11:00:00.000Z',
+      source: { provider: 'jira', externalId: '10040', url: 'https://acme.atlassian.net/browse/TES-41' },
+    };
+    expect(await jira().getWorkItem('TES-41')).toMatchObject(expected);
+    expect(await jira().getWorkItem('10040')).toMatchObject(expected);
+    expect(await jira().getWorkItem('https://acme.atlassian.net/browse/TES-41')).toMatchObject(expected);
+    expect(server.requests[0]).toContain(
+      'fields=summary%2Cdescription%2Clabels%2Cstatus%2Cproject%2Cissuetype%2Cupdated',
+    );
+  });
+
+  it('answers undefined for an issue Jira does not have, and for refs that are not this site’s issues', async () => {
+    expect(await jira().getWorkItem('TES-999')).toBeUndefined();
+    server.requests.length = 0;
+    expect(await jira().getWorkItem('https://other.atlassian.net/browse/TES-41')).toBeUndefined();
+    expect(await jira().getWorkItem('not a key')).toBeUndefined();
+    expect(server.requests).toEqual([]);
+  });
+
+  it('is ready in a configured status (by name or category) with the required labels, in a followed project', async () => {
+    const item = (await jira().getWorkItem('TES-41'))!;
+    expect(jira().isReadyForDispatch(item)).toBe(true);
+    expect(jira({ readyStatuses: ['new'] }).isReadyForDispatch(item)).toBe(true);
+    expect(jira({ readyStatuses: ['Selected for Development'] }).isReadyForDispatch(item)).toBe(false);
+    expect(jira({ requiredLabels: ['factory', 'backend'] }).isReadyForDispatch(item)).toBe(false);
+    expect(jira({ projects: ['OPS'] }).isReadyForDispatch(item)).toBe(false);
+  });
+});
+
+describe('transitions', () => {
+  it('moves the issue by looking up the transition to the configured category, caching the ids', async () => {
+    const provider = jira();
+    await provider.setState((await provider.getWorkItem('TES-41'))!, 'dispatched', write('set-state-1'));
+    expect(server.statusOf('TES-41')?.name).toBe('In Progress');
+    expect(server.transitionsPosted).toEqual([{ key: 'TES-41', id: '21' }]);
+
+    // Same workflow position again (another issue in To Do): the transitions are not asked again.
+    server.addIssue({ ...server.issues.get('TES-41')!, id: '10041', key: 'TES-42', statusId: '10001' });
+    server.requests.length = 0;
+    await provider.setState((await provider.getWorkItem('TES-42'))!, 'dispatched', write('set-state-2'));
+    expect(
+      server.requests.filter((request) => request.startsWith('GET /rest/api/3/issue/TES-42/transitions')),
+    ).toEqual([]);
+  });
+
+  it('moves by status name, and does nothing when the issue is already there (a retried effect)', async () => {
+    const provider = jira({ writeback: { done: { status: 'Done' } } });
+    const item = (await provider.getWorkItem('TES-41'))!;
+    await provider.setState(item, 'done', write('set-state-3'));
+    await provider.setState(item, 'done', write('set-state-3'));
+    expect(server.statusOf('TES-41')?.name).toBe('Done');
+    expect(server.transitionsPosted).toEqual([{ key: 'TES-41', id: '31' }]);
+  });
+
+  it('names the available statuses when the workflow has no way to the configured one', async () => {
+    const provider = jira({ writeback: { dispatched: { status: 'Doing' } } });
+    await expect(
+      provider.setState((await provider.getWorkItem('TES-41'))!, 'dispatched', write('x')),
+    ).rejects.toThrow(
+      'Jira has no transition from "To Do" to status "Doing" for TES-41 (available: "In Progress", "Done")',
+    );
+  });
+});
+
+describe('comments', () => {
+  it('posts an ADF comment carrying the idempotency property, and a retry of the same write posts nothing', async () => {
+    const provider = jira();
+    const item = (await provider.getWorkItem('TES-41'))!;
+    await provider.postComment(
+      item,
+      'Done: https://gitlab.com/acme/app/-/merge_requests/3 is ready.',
+      write('comment-1'),
+    );
+    await provider.postComment(
+      item,
+      'Done: https://gitlab.com/acme/app/-/merge_requests/3 is ready.',
+      write('comment-1'),
+    );
+    const [comment, ...others] = server.commentsOn('TES-41');
+    expect(others).toEqual([]);
+    expect(comment?.properties[0]?.key).toBe(JIRA_COMMENT_PROPERTY);
+    expect(comment?.body).toEqual({
+      type: 'doc',
+      version: 1,
+      content: [
+        {
+          type: 'paragraph',
+          content: [
+            { type: 'text', text: 'Done: ' },
+            {
+              type: 'text',
+              text: 'https://gitlab.com/acme/app/-/merge_requests/3',
+              marks: [{ type: 'link', attrs: { href: 'https://gitlab.com/acme/app/-/merge_requests/3' } }],
+            },
+            { type: 'text', text: ' is ready.' },
+          ],
+        },
+      ],
+    });
+    await provider.postComment(item, 'Another note.', write('comment-2'));
+    expect(server.commentsOn('TES-41')).toHaveLength(2);
+  });
+
+  it('does not replay a comment POST answered 5xx after it landed: the read-back finds it, one comment', async () => {
+    const provider = jira();
+    const item = (await provider.getWorkItem('TES-41'))!;
+    server.landThenFail.add('POST /rest/api/3/issue/TES-41/comment');
+    await provider.postComment(item, 'Hello.', write('comment-3'));
+    expect(server.landThenFail.size).toBe(0);
+    expect(server.commentsOn('TES-41')).toHaveLength(1);
+    expect(
+      server.requests.filter((request) => request.startsWith('POST /rest/api/3/issue/TES-41/comment')),
+    ).toHaveLength(1);
+  });
+
+  it('a comment POST refused with a 5xx that did not land fails, and the next attempt posts it once', async () => {
+    const provider = jira();
+    const item = (await provider.getWorkItem('TES-41'))!;
+    server.failNext('POST /rest/api/3/issue/TES-41/comment', {
+      status: 503,
+      body: { errorMessages: ['busy'] },
+    });
+    await expect(provider.postComment(item, 'Hello.', write('comment-4'))).rejects.toThrow('busy');
+    expect(server.commentsOn('TES-41')).toHaveLength(0);
+    await provider.postComment(item, 'Hello.', write('comment-4'));
+    expect(server.commentsOn('TES-41')).toHaveLength(1);
+  });
+});
+
+describe('transient failures', () => {
+  it('retries a 429 after its Retry-After and 5xx answers on reads', async () => {
+    const provider = jira();
+    server.failNext(
+      '/rest/api/3/issue/TES-41',
+      { status: 429, headers: { 'retry-after': '3' }, body: { errorMessages: ['Rate limit exceeded.'] } },
+      { status: 502, body: '<html>Bad gateway</html>' },
+    );
+    expect(await provider.getWorkItem('TES-41')).toMatchObject({ key: 'TES-41' });
+    expect(provider.waits[0]).toBe(3000);
+    expect(provider.waits).toHaveLength(2);
+  });
+
+  it('gives up after the last attempt with the vendor’s reason', async () => {
+    const faults = Array.from({ length: 4 }, () => ({
+      status: 500,
+      body: { errorMessages: ['Internal server error'] },
+    }));
+    server.failNext('/rest/api/3/issue/TES-41', ...faults);
+    await expect(jira().getWorkItem('TES-41')).rejects.toThrow(
+      'Jira GET /rest/api/3/issue/TES-41 failed: Internal server error',
+    );
+  });
+});
+
+describe('connection', () => {
+  it('with an API token: connected as the account, no scopes reported', async () => {
+    expect(await jira().checkConnection()).toEqual({
+      state: 'connected',
+      identity: 'factory@acme.test @ acme.atlassian.net',
+    });
+  });
+
+  it('with an OAuth token: the site’s granted scopes from accessible-resources, missing ones named', async () => {
+    const oauth = (token: string) =>
+      jira({
+        email: undefined,
+        token,
+        accessibleResourcesUrl: `${server.url}/oauth/token/accessible-resources`,
+      });
+    expect(await oauth('jira-oauth-token-test').checkConnection()).toMatchObject({
+      state: 'connected',
+      grantedScopes: ['read:jira-work', 'write:jira-work', 'read:jira-user'],
+    });
+    server.bearerTokens.set('jira-oauth-read-only', ['read:jira-work', 'read:jira-user']);
+    expect(await oauth('jira-oauth-read-only').checkConnection()).toMatchObject({
+      state: 'missing-scopes',
+      missing: ['write:jira-work'],
+    });
+    server.siteUrl = 'https://elsewhere.atlassian.net';
+    const status = await oauth('jira-oauth-token-test').checkConnection();
+    server.siteUrl = 'https://acme.atlassian.net';
+    expect(status).toMatchObject({ state: 'needs-auth' });
+    expect((status as { reason: string }).reason).toContain('no access to https://acme.atlassian.net');
+  });
+
+  it('needs auth without a token and on a 401; the token never appears', async () => {
+    expect((await jira({ token: undefined }).checkConnection()).state).toBe('needs-auth');
+    const status = await jira({ token: 'revoked-jira-token' }).checkConnection();
+    expect(status.state).toBe('needs-auth');
+    expect(JSON.stringify(status)).not.toContain('revoked-jira-token');
+    const error = await jira({ token: 'revoked-jira-token' })
+      .getWorkItem('TES-41')
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(NotAuthorisedError);
+    expect((error as Error).message).toContain('factory connect jira');
+    expect((error as Error).message).not.toContain('revoked-jira-token');
+  });
+
+  it('connect() says which command to run', async () => {
+    await expect(jira().connect()).rejects.toThrow('run `factory connect jira`');
+  });
+});
+
+describe('config', () => {
+  it.each([
+    [{ siteUrl: 'acme.atlassian.net' }, 'siteUrl'],
+    [{ email: 'not-an-email' }, 'email'],
+    [{ readyStatuses: [] }, 'readyStatuses'],
+    [{ projects: ['lower'] }, 'projects.0'],
+    [{ writeback: { done: {} } }, 'writeback.done'],
+    [{ writeback: { done: { category: 'closed' } } }, 'writeback.done.category'],
+    [{ transitionIds: { done: '31' } }, 'transitionIds'],
+  ])('rejects %j naming the field', (config, field) => {
+    expect(() => jira(config as Partial<JiraProviderOptions>)).toThrow(
+      new RegExp(`invalid Jira provider config: .*${field.replace('.', '\\.')}`),
+    );
+  });
+});

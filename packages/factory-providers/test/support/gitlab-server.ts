@@ -1,0 +1,100 @@
+import { type Fault, FaultQueue, faultResponse, type Loopback, listen, newApp } from './loopback.ts';
+
+/** A merge request as REST API v4 returns it (the fields the factory reads and a few around them). */
+export type MergeRequestJson = Record<string, unknown> & {
+  iid: number;
+  source_branch: string;
+  state: string;
+  updated_at: string;
+};
+
+interface TokenInfo {
+  kind: 'personal' | 'oauth';
+  username: string;
+  scopes: string[];
+}
+
+/**
+ * GitLab's REST API v4 on loopback: `/user`, `/personal_access_tokens/self`, a project's merge requests
+ * by iid and filtered by source branch. Projects are addressed by URL-encoded path, as the API allows.
+ */
+export class GitlabServer {
+  readonly mergeRequests = new Map<string, MergeRequestJson[]>();
+  readonly requests: string[] = [];
+  readonly faults = new FaultQueue();
+  readonly tokens = new Map<string, TokenInfo>([
+    ['glpat-test-token', { kind: 'personal', username: 'factory-bot', scopes: ['read_api'] }],
+  ]);
+  #loopback: Loopback | undefined;
+
+  get url(): string {
+    if (!this.#loopback) throw new Error('GitlabServer is not started');
+    return this.#loopback.url;
+  }
+
+  async start(): Promise<this> {
+    const app = newApp();
+    app.use('*', async (c, next) => {
+      const url = new URL(c.req.url);
+      this.requests.push(`${c.req.method} ${url.pathname}${url.search}`);
+      const fault = this.faults.take(url.pathname);
+      if (fault) return faultResponse(fault);
+      const token =
+        c.req.header('private-token') ?? (c.req.header('authorization') ?? '').replace(/^Bearer /, '');
+      const info = this.tokens.get(token);
+      if (!info) return c.json({ message: '401 Unauthorized' }, 401);
+      c.set('token' as never, info as never);
+      await next();
+    });
+    app.get('/api/v4/user', (c) => {
+      const info = c.get('token' as never) as TokenInfo;
+      return c.json({ id: 7, username: info.username, name: 'Factory Bot', state: 'active' });
+    });
+    app.get('/api/v4/personal_access_tokens/self', (c) => {
+      const info = c.get('token' as never) as TokenInfo;
+      if (info.kind !== 'personal') return c.json({ message: '404 Not Found' }, 404);
+      return c.json({
+        id: 42,
+        name: 'factory',
+        revoked: false,
+        active: true,
+        scopes: info.scopes,
+        user_id: 7,
+      });
+    });
+    app.get('/api/v4/projects/:id/merge_requests/:iid', (c) => {
+      const found = (this.mergeRequests.get(c.req.param('id')) ?? []).find(
+        (request) => request.iid === Number(c.req.param('iid')),
+      );
+      return found ? c.json(found) : c.json({ message: '404 Not found' }, 404);
+    });
+    app.get('/api/v4/projects/:id/merge_requests', (c) => {
+      const branch = c.req.query('source_branch');
+      const state = c.req.query('state') ?? 'all';
+      const found = (this.mergeRequests.get(c.req.param('id')) ?? [])
+        .filter((request) => !branch || request.source_branch === branch)
+        .filter((request) => state === 'all' || request.state === state)
+        .sort((a, b) => b.updated_at.localeCompare(a.updated_at));
+      return c.json(found);
+    });
+    this.#loopback = await listen(app);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.#loopback?.close();
+  }
+
+  /** Stores a merge request under its project path (the API decodes `group%2Fproject` to it). */
+  addMergeRequest(project: string, request: MergeRequestJson): void {
+    const list = this.mergeRequests.get(project) ?? [];
+    this.mergeRequests.set(project, [
+      ...list.filter((known) => known.iid !== request.iid),
+      structuredClone(request),
+    ]);
+  }
+
+  failNext(path: string, ...faults: Fault[]): void {
+    this.faults.add(path, ...faults);
+  }
+}

@@ -1,0 +1,284 @@
+import { type Fault, FaultQueue, faultResponse, type Loopback, listen, newApp } from './loopback.ts';
+
+export interface JiraStatusRecord {
+  id: string;
+  name: string;
+  category: 'new' | 'indeterminate' | 'done';
+}
+
+export interface JiraIssueRecord {
+  id: string;
+  key: string;
+  summary: string;
+  /** ADF, as REST v3 returns it. */
+  description: unknown;
+  labels: string[];
+  statusId: string;
+  projectId: string;
+  projectKey: string;
+  issueTypeId: string;
+  updated: string;
+}
+
+export interface JiraCommentRecord {
+  id: string;
+  issueId: string;
+  authorAccountId: string;
+  body: unknown;
+  properties: { key: string; value: unknown }[];
+  created: string;
+}
+
+/** A company-managed workflow: every status reachable from every other by one global transition. */
+export const JIRA_STATUSES: JiraStatusRecord[] = [
+  { id: '10001', name: 'To Do', category: 'new' },
+  { id: '3', name: 'In Progress', category: 'indeterminate' },
+  { id: '10002', name: 'Done', category: 'done' },
+];
+const TRANSITION_TO: Record<string, string> = { '10001': '11', '3': '21', '10002': '31' };
+
+export const JIRA_BOT_ACCOUNT = '557058:factory-bot';
+
+/**
+ * Jira Cloud's REST API v3 on loopback: issues, transitions, comments (ADF bodies, entity properties,
+ * `comment/list?expand=properties`), `myself`, and Atlassian's accessible-resources for OAuth tokens.
+ * Error bodies have Jira's shape (`errorMessages`, `errors`).
+ */
+export class JiraServer {
+  readonly issues = new Map<string, JiraIssueRecord>();
+  readonly comments: JiraCommentRecord[] = [];
+  readonly transitionsPosted: { key: string; id: string }[] = [];
+  readonly requests: string[] = [];
+  readonly faults = new FaultQueue();
+  /** Basic auth users (email → API token) and OAuth bearer tokens (token → granted scopes). */
+  readonly basicUsers = new Map<string, string>([['factory@acme.test', 'jira-api-token-test']]);
+  readonly bearerTokens = new Map<string, string[]>([
+    ['jira-oauth-token-test', ['read:jira-work', 'write:jira-work', 'read:jira-user']],
+  ]);
+  /** `METHOD path`s whose next request is carried out and then answered 502, as a gateway may. */
+  readonly landThenFail = new Set<string>();
+  siteUrl = 'https://acme.atlassian.net';
+  #nextComment = 10100;
+  #loopback: Loopback | undefined;
+
+  get url(): string {
+    if (!this.#loopback) throw new Error('JiraServer is not started');
+    return this.#loopback.url;
+  }
+
+  async start(): Promise<this> {
+    const app = newApp();
+    app.use('*', async (c, next) => {
+      const url = new URL(c.req.url);
+      this.requests.push(`${c.req.method} ${url.pathname}${url.search}`);
+      const fault = this.faults.take(`${c.req.method} ${url.pathname}`) ?? this.faults.take(url.pathname);
+      if (fault) return faultResponse(fault);
+      const auth = c.req.header('authorization') ?? '';
+      if (!this.#authorised(auth))
+        return c.json(
+          {
+            errorMessages: ['You are not authenticated. Authentication required to perform this operation.'],
+            errors: {},
+          },
+          401,
+        );
+      await next();
+      if (this.landThenFail.delete(`${c.req.method} ${url.pathname}`))
+        c.res = new Response('<html>502 Bad Gateway</html>', { status: 502 });
+    });
+    app.get('/oauth/token/accessible-resources', (c) => {
+      const token = (c.req.header('authorization') ?? '').replace(/^Bearer /, '');
+      const scopes = this.bearerTokens.get(token);
+      if (!scopes) return c.json({ code: 401, message: 'Unauthorized' }, 401);
+      return c.json([{ id: 'cloud-1', url: this.siteUrl, name: 'acme', scopes, avatarUrl: '' }]);
+    });
+    app.get('/rest/api/3/myself', (c) =>
+      c.json({
+        accountId: JIRA_BOT_ACCOUNT,
+        displayName: 'Factory Bot',
+        emailAddress: 'factory@acme.test',
+        active: true,
+      }),
+    );
+    app.get('/rest/api/3/issue/:ref', (c) => {
+      const issue = this.#find(c.req.param('ref'));
+      return issue ? c.json(this.issueJson(issue)) : notFound(c);
+    });
+    app.get('/rest/api/3/issue/:ref/transitions', (c) => {
+      const issue = this.#find(c.req.param('ref'));
+      if (!issue) return notFound(c);
+      return c.json({
+        expand: 'transitions',
+        transitions: JIRA_STATUSES.filter((status) => status.id !== issue.statusId).map((status) => ({
+          id: TRANSITION_TO[status.id],
+          name: status.name,
+          to: statusJson(status),
+          hasScreen: false,
+          isGlobal: true,
+        })),
+      });
+    });
+    app.post('/rest/api/3/issue/:ref/transitions', async (c) => {
+      const issue = this.#find(c.req.param('ref'));
+      if (!issue) return notFound(c);
+      const body = (await c.req.json()) as { transition?: { id?: string } };
+      const id = body.transition?.id;
+      const target = Object.entries(TRANSITION_TO).find(([, transition]) => transition === id)?.[0];
+      if (!target || target === issue.statusId)
+        return c.json(
+          { errorMessages: [`Transition id '${id}' is not valid for this issue.`], errors: {} },
+          400,
+        );
+      issue.statusId = target;
+      issue.updated = bump(issue.updated);
+      this.transitionsPosted.push({ key: issue.key, id: id as string });
+      return c.body(null, 204);
+    });
+    app.get('/rest/api/3/issue/:ref/comment', (c) => {
+      const issue = this.#find(c.req.param('ref'));
+      if (!issue) return notFound(c);
+      const newestFirst = c.req.query('orderBy') === '-created';
+      const all = this.comments.filter((comment) => comment.issueId === issue.id);
+      const ordered = newestFirst ? [...all].reverse() : all;
+      const max = Number(c.req.query('maxResults') ?? 50);
+      return c.json({
+        startAt: 0,
+        maxResults: max,
+        total: all.length,
+        comments: ordered.slice(0, max).map((comment) => this.#commentJson(comment, false)),
+      });
+    });
+    app.post('/rest/api/3/issue/:ref/comment', async (c) => {
+      const issue = this.#find(c.req.param('ref'));
+      if (!issue) return notFound(c);
+      const body = (await c.req.json()) as { body?: unknown; properties?: { key: string; value: unknown }[] };
+      if (!isAdfDoc(body.body))
+        return c.json({ errorMessages: [], errors: { comment: 'Comment body is not valid!' } }, 400);
+      const comment = this.addComment(issue.key, JIRA_BOT_ACCOUNT, body.body, body.properties ?? []);
+      return c.json(this.#commentJson(comment, false), 201);
+    });
+    app.post('/rest/api/3/comment/list', async (c) => {
+      const withProperties = (c.req.query('expand') ?? '').split(',').includes('properties');
+      const { ids } = (await c.req.json()) as { ids?: number[] };
+      const wanted = new Set((ids ?? []).map(String));
+      const values = this.comments
+        .filter((comment) => wanted.has(comment.id))
+        .map((comment) => this.#commentJson(comment, withProperties));
+      return c.json({ isLast: true, maxResults: 1000, startAt: 0, total: values.length, values });
+    });
+    this.#loopback = await listen(app);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.#loopback?.close();
+  }
+
+  addIssue(issue: JiraIssueRecord): void {
+    this.issues.set(issue.key, structuredClone(issue));
+  }
+
+  /** A comment written in Jira (by a person, or through the API). */
+  addComment(
+    key: string,
+    authorAccountId: string,
+    body: unknown,
+    properties: { key: string; value: unknown }[] = [],
+  ) {
+    const issue = this.issues.get(key);
+    if (!issue) throw new Error(`no issue ${key}`);
+    const comment: JiraCommentRecord = {
+      id: String(this.#nextComment++),
+      issueId: issue.id,
+      authorAccountId,
+      body,
+      properties,
+      created: '2026-01-01T12:00:00.000+0000',
+    };
+    this.comments.push(comment);
+    return comment;
+  }
+
+  commentsOn(key: string): JiraCommentRecord[] {
+    const issue = this.issues.get(key);
+    return this.comments.filter((comment) => comment.issueId === issue?.id);
+  }
+
+  statusOf(key: string): JiraStatusRecord | undefined {
+    const issue = this.issues.get(key);
+    return JIRA_STATUSES.find((status) => status.id === issue?.statusId);
+  }
+
+  failNext(path: string, ...faults: Fault[]): void {
+    this.faults.add(path, ...faults);
+  }
+
+  issueJson(issue: JiraIssueRecord): Record<string, unknown> {
+    const status = JIRA_STATUSES.find((candidate) => candidate.id === issue.statusId) as JiraStatusRecord;
+    return {
+      expand: 'renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations',
+      id: issue.id,
+      self: `${this.siteUrl}/rest/api/3/issue/${issue.id}`,
+      key: issue.key,
+      fields: {
+        summary: issue.summary,
+        description: issue.description,
+        labels: issue.labels,
+        status: statusJson(status),
+        project: { id: issue.projectId, key: issue.projectKey, name: issue.projectKey },
+        issuetype: { id: issue.issueTypeId, name: 'Story' },
+        updated: issue.updated,
+      },
+    };
+  }
+
+  #find(ref: string): JiraIssueRecord | undefined {
+    return this.issues.get(ref) ?? [...this.issues.values()].find((issue) => issue.id === ref);
+  }
+
+  #commentJson(comment: JiraCommentRecord, withProperties: boolean): Record<string, unknown> {
+    return {
+      self: `${this.siteUrl}/rest/api/3/issue/${comment.issueId}/comment/${comment.id}`,
+      id: comment.id,
+      author: { accountId: comment.authorAccountId, displayName: comment.authorAccountId },
+      body: comment.body,
+      created: comment.created,
+      updated: comment.created,
+      ...(withProperties ? { properties: comment.properties } : {}),
+    };
+  }
+
+  #authorised(header: string): boolean {
+    if (header.startsWith('Bearer ')) return this.bearerTokens.has(header.slice(7));
+    if (!header.startsWith('Basic ')) return false;
+    const [email, token] = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':');
+    return email !== undefined && this.basicUsers.get(email) === token;
+  }
+}
+
+function statusJson(status: JiraStatusRecord): Record<string, unknown> {
+  const categories = { new: 2, indeterminate: 4, done: 3 };
+  return {
+    id: status.id,
+    name: status.name,
+    statusCategory: { id: categories[status.category], key: status.category, name: status.category },
+  };
+}
+
+function notFound(c: { json: (body: unknown, status: 404) => Response }): Response {
+  return c.json(
+    { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} },
+    404,
+  );
+}
+
+function isAdfDoc(value: unknown): boolean {
+  const doc = value as { type?: unknown; version?: unknown; content?: unknown } | null;
+  return doc?.type === 'doc' && doc.version === 1 && Array.isArray(doc.content);
+}
+
+/** Jira's own time format, a second later. */
+function bump(updated: string): string {
+  const next = new Date(Date.parse(updated.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) + 1000);
+  return next.toISOString().replace('Z', '+0000');
+}
