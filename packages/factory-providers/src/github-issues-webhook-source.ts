@@ -85,12 +85,16 @@ export class GithubIssuesWebhookSource implements WebhookSource {
   }
 
   #issue(body: unknown): Omit<WebhookInterpretation, 'deliveryId'> {
+    const action = (body as { action?: unknown } | null)?.action;
+    if (typeof action !== 'string' || action === '')
+      throw new WebhookError(400, 'issues payload without an action');
+    // Checked first: other actions (deleted, transferred) carry issue shapes the factory does not read.
+    if (!ISSUE_ACTIONS.has(action))
+      return { events: [], ignored: `issues action "${action}" does not change the work item` };
     const parsed = issuesSchema.safeParse(body);
     if (!parsed.success)
       throw new WebhookError(400, `issues payload is incomplete: ${describe(parsed.error)}`);
-    const { action, issue, repository } = parsed.data;
-    if (!ISSUE_ACTIONS.has(action))
-      return { events: [], ignored: `issues action "${action}" does not change the work item` };
+    const { issue, repository } = parsed.data;
     if (!this.#provider.follows(repository.full_name))
       return { events: [], ignored: `${repository.full_name} is not a repository the factory follows` };
     return {

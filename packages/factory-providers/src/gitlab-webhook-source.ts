@@ -52,7 +52,7 @@ export class GitlabWebhookSource implements WebhookSource {
     const event = request.headers.get('x-gitlab-event');
     if (!event) throw new WebhookError(400, 'missing X-Gitlab-Event header');
     const deliveryId =
-      request.headers.get('idempotency-key') ?? request.headers.get('x-gitlab-event-uuid') ?? undefined;
+      request.headers.get('idempotency-key') || request.headers.get('x-gitlab-event-uuid') || undefined;
     const base = deliveryId ? { deliveryId } : {};
     const body = parseJsonBody(request.body);
     if (event !== 'Merge Request Hook')
