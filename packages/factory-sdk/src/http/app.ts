@@ -91,7 +91,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
     if (rawBody === 'too-large') return c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
     let body: string;
     try {
-      body = new TextDecoder('utf-8', { fatal: true }).decode(rawBody);
+      body = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(rawBody);
     } catch {
       return c.json({ error: 'body is not valid UTF-8' }, 400);
     }

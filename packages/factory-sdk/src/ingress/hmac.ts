@@ -36,5 +36,8 @@ export function timingSafeEqual(a: string, b: string): boolean {
 }
 
 function toBytes(value: string | Uint8Array): Uint8Array<ArrayBuffer> {
-  return typeof value === 'string' ? encoder.encode(value) : new Uint8Array(value);
+  const bytes = new Uint8Array(new ArrayBuffer(typeof value === 'string' ? 0 : value.byteLength));
+  if (typeof value === 'string') return new Uint8Array(encoder.encode(value));
+  bytes.set(value);
+  return bytes;
 }

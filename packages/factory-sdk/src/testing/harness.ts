@@ -7,6 +7,7 @@ import type { StateStore } from '../ports/state-store.ts';
 import type { Triage } from '../ports/triage.ts';
 import { RuleTriage } from '../rule-triage.ts';
 import { type FactorySettingsInput, resolveSettings } from '../settings.ts';
+import type { FactoryMetrics } from '../status/metrics.ts';
 import type { OutputState, WorkItem } from '../work-item.ts';
 import {
   FakeClarificationChannel,
@@ -34,6 +35,8 @@ export interface HarnessOptions {
   faults?: FaultInjector;
   /** A real fleet instead of the fake (whose helpers then see nothing). */
   fleet?: FleetClient;
+  /** Counters the factory feeds, e.g. to serve `/t/:tenant/metrics` in a runtime test. */
+  metrics?: FactoryMetrics;
 }
 
 /**
@@ -62,6 +65,7 @@ export class FactoryHarness {
     this.factory = createFactory({
       tenant: this.tenant,
       settings,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
       ports: {
         store: wrap('store', this.store),
         workItems: wrap('workItems', this.tracker),
