@@ -14,8 +14,14 @@ export async function listen(
   fetch: (request: Request) => Response | Promise<Response>,
   host: string,
   port: number,
+  onRequest?: (request: Request) => void,
 ): Promise<Listening> {
-  const server = createAdaptorServer({ fetch }) as Server;
+  const server = createAdaptorServer({
+    fetch: (request: Request) => {
+      onRequest?.(request);
+      return fetch(request);
+    },
+  }) as Server;
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);

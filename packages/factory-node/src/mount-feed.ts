@@ -82,7 +82,8 @@ export class MountFeed {
         mount,
       );
       if (interpretation.events.length === 0) {
-        const problem = file ? unreadable(file.content) : undefined;
+        // Records are `.json`; anything else under a provider's folder (a sync tool's temporary file) is not ours to judge.
+        const problem = file && change.path.endsWith('.json') ? unreadable(file.content) : undefined;
         const reason = interpretation.ignored ?? 'no events';
         if (problem)
           logger.error('cannot read a mounted file', { tenant, path: change.path, error: problem });

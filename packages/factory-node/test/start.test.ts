@@ -56,7 +56,7 @@ describe('factory start', () => {
   });
 
   it('finishes a request in flight on SIGTERM and takes no new ones', async () => {
-    const factory = start(['--mount', 'workspace']);
+    const factory = start(['--mount', 'workspace', '--log-level', 'debug']);
     const { hostname, port } = new URL(await factory.url());
     // A webhook whose body is still arriving when the signal comes.
     const inFlight = request({
@@ -74,7 +74,7 @@ describe('factory start', () => {
       inFlight.on('error', reject);
     });
     inFlight.write('{"zen":');
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await factory.waitForLog((line) => line.msg === 'request' && line.path === '/t/local/webhooks/github');
     factory.kill('SIGTERM');
     await factory.waitForLog((line) => line.msg === 'stopping');
     await expect(fetch(`http://${hostname}:${port}/healthz`)).rejects.toThrow();

@@ -42,7 +42,14 @@ async function runStart(options: StartOptions): Promise<void> {
   let listening: Awaited<ReturnType<typeof listen>> | undefined;
   try {
     await runtime.check();
-    listening = await listen(runtime.app.fetch, config.server.host, options.port ?? config.server.port);
+    listening = await listen(
+      runtime.app.fetch,
+      config.server.host,
+      options.port ?? config.server.port,
+      (request) =>
+        // The path only: a query string may carry what must not be logged.
+        logger.debug('request', { method: request.method, path: new URL(request.url).pathname }),
+    );
   } catch (error) {
     await runtime.stop();
     throw error;
