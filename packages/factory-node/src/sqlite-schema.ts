@@ -49,6 +49,15 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant, pool, holder)
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE documents (
+    tenant  TEXT    NOT NULL,
+    name    TEXT    NOT NULL,
+    version INTEGER NOT NULL,
+    body    TEXT    NOT NULL,
+    PRIMARY KEY (tenant, name)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;

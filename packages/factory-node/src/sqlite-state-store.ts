@@ -7,6 +7,7 @@ import type {
   RecordPage,
   SlotHolder,
   StateStore,
+  TenantDocument,
   WorkItemRecord,
   WorkItemStatus,
 } from 'factory-sdk';
@@ -52,6 +53,22 @@ export class SqliteStateStore implements StateStore {
 
   async ping(): Promise<void> {
     this.#live.ping.get();
+  }
+
+  async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {
+    const row = this.#live.getDocument.get(tenant, name);
+    if (!row || typeof row.body !== 'string') return undefined;
+    return { value: JSON.parse(row.body) as unknown, version: Number(row.version) };
+  }
+
+  /** One conditional statement either way: an insert that yields to an existing row, or a versioned update. */
+  async putDocument(tenant: string, name: string, value: unknown, expectedVersion: number): Promise<boolean> {
+    const body = JSON.stringify(value);
+    const result =
+      expectedVersion === 0
+        ? this.#live.createDocument.run(tenant, name, body)
+        : this.#live.updateDocument.run(body, tenant, name, expectedVersion);
+    return Number(result.changes) === 1;
   }
 
   /** Closes the database; later calls reject. Closing twice is harmless. */
@@ -281,6 +298,14 @@ function prepareStatements(db: DatabaseSync) {
     releaseSlot: db.prepare('DELETE FROM slots WHERE tenant = ? AND pool = ? AND holder = ?'),
     listSlots: db.prepare(
       'SELECT holder, acquired_at FROM slots WHERE tenant = ? AND pool = ? ORDER BY acquired_at, holder',
+    ),
+    getDocument: db.prepare('SELECT version, body FROM documents WHERE tenant = ? AND name = ?'),
+    createDocument: db.prepare(
+      `INSERT INTO documents (tenant, name, version, body) VALUES (?, ?, 1, ?)
+       ON CONFLICT (tenant, name) DO NOTHING`,
+    ),
+    updateDocument: db.prepare(
+      'UPDATE documents SET version = version + 1, body = ? WHERE tenant = ? AND name = ? AND version = ?',
     ),
   };
 }

@@ -1,4 +1,11 @@
-import type { IndexKind, QueueEntry, RecordPage, SlotHolder, StateStore } from './ports/state-store.ts';
+import type {
+  IndexKind,
+  QueueEntry,
+  RecordPage,
+  SlotHolder,
+  StateStore,
+  TenantDocument,
+} from './ports/state-store.ts';
 import type { WorkItemRecord, WorkItemStatus } from './record.ts';
 
 interface TenantState {
@@ -7,6 +14,7 @@ interface TenantState {
   events: Map<string, number>;
   queue: Map<string, QueueEntry>;
   slots: Map<string, Map<string, number>>;
+  documents: Map<string, TenantDocument>;
 }
 
 const clone = <T>(value: T): T => structuredClone(value);
@@ -22,7 +30,14 @@ export class InMemoryStateStore implements StateStore {
   #tenant(tenant: string): TenantState {
     let state = this.#tenants.get(tenant);
     if (!state) {
-      state = { records: new Map(), index: new Map(), events: new Map(), queue: new Map(), slots: new Map() };
+      state = {
+        records: new Map(),
+        index: new Map(),
+        events: new Map(),
+        queue: new Map(),
+        slots: new Map(),
+        documents: new Map(),
+      };
       this.#tenants.set(tenant, state);
     }
     return state;
@@ -152,5 +167,17 @@ export class InMemoryStateStore implements StateStore {
   async listSlots(tenant: string, pool: string): Promise<SlotHolder[]> {
     const holders = this.#tenant(tenant).slots.get(pool) ?? new Map<string, number>();
     return [...holders].map(([holder, acquiredAt]) => ({ holder, acquiredAt }));
+  }
+
+  async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {
+    const document = this.#tenant(tenant).documents.get(name);
+    return document && clone(document);
+  }
+
+  async putDocument(tenant: string, name: string, value: unknown, expectedVersion: number): Promise<boolean> {
+    const documents = this.#tenant(tenant).documents;
+    if ((documents.get(name)?.version ?? 0) !== expectedVersion) return false;
+    documents.set(name, { value: clone(value), version: expectedVersion + 1 });
+    return true;
   }
 }

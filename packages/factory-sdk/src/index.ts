@@ -34,7 +34,14 @@ export type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from './por
 export { type LogFields, type Logger, silentLogger } from './ports/logger.ts';
 export type { Mount, MountChange, MountChangeListener, MountFile, MountSubscription } from './ports/mount.ts';
 export type { OutputTarget } from './ports/output-target.ts';
-export type { IndexKind, QueueEntry, RecordPage, SlotHolder, StateStore } from './ports/state-store.ts';
+export type {
+  IndexKind,
+  QueueEntry,
+  RecordPage,
+  SlotHolder,
+  StateStore,
+  TenantDocument,
+} from './ports/state-store.ts';
 export type { RenderOptions, TaskTemplate } from './ports/task-template.ts';
 export type {
   ClarificationAnswer,

@@ -1,4 +1,11 @@
-import type { IndexKind, QueueEntry, RecordPage, SlotHolder, StateStore } from '../ports/state-store.ts';
+import type {
+  IndexKind,
+  QueueEntry,
+  RecordPage,
+  SlotHolder,
+  StateStore,
+  TenantDocument,
+} from '../ports/state-store.ts';
 import type { WorkItemRecord, WorkItemStatus } from '../record.ts';
 
 const queueKey = (entry: QueueEntry) => `${entry.enqueuedAt}\u0000${entry.workItemId}`;
@@ -14,6 +21,7 @@ export class OverlayStateStore implements StateStore {
   readonly #events = new Map<string, number | null>();
   readonly #queue = new Map<string, QueueEntry | null>();
   readonly #slots = new Map<string, { acquiredAt: number } | null>();
+  readonly #documents = new Map<string, TenantDocument>();
 
   constructor(base: StateStore) {
     this.#base = base;
@@ -159,5 +167,19 @@ export class OverlayStateStore implements StateStore {
       else merged.set(holder, { holder, acquiredAt: slot.acquiredAt });
     }
     return [...merged.values()];
+  }
+
+  async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {
+    const own = this.#documents.get(`${tenant}\u0000${name}`);
+    return own ? structuredClone(own) : this.#base.getDocument(tenant, name);
+  }
+
+  async putDocument(tenant: string, name: string, value: unknown, expectedVersion: number): Promise<boolean> {
+    if (((await this.getDocument(tenant, name))?.version ?? 0) !== expectedVersion) return false;
+    this.#documents.set(`${tenant}\u0000${name}`, {
+      value: structuredClone(value),
+      version: expectedVersion + 1,
+    });
+    return true;
   }
 }

@@ -14,6 +14,13 @@ export interface SlotHolder {
   acquiredAt: number;
 }
 
+/** A small per-tenant document (e.g. the fleet circuit breaker) and its version. */
+export interface TenantDocument {
+  value: unknown;
+  /** Starts at 1; 0 means "absent" when writing. */
+  version: number;
+}
+
 export interface RecordPage {
   records: WorkItemRecord[];
   /** Pass back to read the next page; absent on the last one. */
@@ -81,4 +88,12 @@ export interface StateStore {
   /** Frees the holder's slot; true if it held one. */
   releaseSlot(tenant: string, pool: string, holder: string): Promise<boolean>;
   listSlots(tenant: string, pool: string): Promise<SlotHolder[]>;
+
+  // Tenant documents: small per-tenant state, guarded by version.
+  getDocument(tenant: string, name: string): Promise<TenantDocument | undefined>;
+  /**
+   * Stores `value` with version `expectedVersion + 1` only if the stored version equals `expectedVersion`
+   * (0: only if there is none). True if stored.
+   */
+  putDocument(tenant: string, name: string, value: unknown, expectedVersion: number): Promise<boolean>;
 }

@@ -283,6 +283,34 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
     },
   },
   {
+    name: 'tenant documents are created once and then changed only by compare-and-set on their version',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant, other] = tenants();
+      expect(await store.getDocument(tenant, 'breaker')).toBeUndefined();
+      expect(await store.putDocument(tenant, 'breaker', { state: 'closed', failures: 0 }, 1)).toBe(false);
+      expect(await store.putDocument(tenant, 'breaker', { state: 'closed', failures: 0 }, 0)).toBe(true);
+      expect(await store.putDocument(tenant, 'breaker', { state: 'open' }, 0)).toBe(false);
+      expect(await store.getDocument(tenant, 'breaker')).toEqual({
+        value: { state: 'closed', failures: 0 },
+        version: 1,
+      });
+      expect(await store.putDocument(tenant, 'breaker', { state: 'open', retryAt: 5 }, 1)).toBe(true);
+      expect(await store.putDocument(tenant, 'breaker', { state: 'stale' }, 1)).toBe(false);
+      expect(await store.getDocument(tenant, 'breaker')).toEqual({
+        value: { state: 'open', retryAt: 5 },
+        version: 2,
+      });
+      expect(await store.getDocument(tenant, 'other-name')).toBeUndefined();
+      expect(await store.getDocument(other, 'breaker')).toBeUndefined();
+      const results = await Promise.all(
+        Array.from({ length: CONCURRENCY }, (_, n) => store.putDocument(tenant, 'breaker', { writer: n }, 2)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await store.getDocument(tenant, 'breaker'))?.value).toEqual({ writer: results.indexOf(true) });
+    },
+  },
+  {
     name: 'two tenants with the same ids never see or change each other',
     async run(makeStore) {
       const store = await makeStore();
