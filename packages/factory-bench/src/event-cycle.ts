@@ -45,7 +45,11 @@ export async function runCycle(
   record('duplicate delivery', await expect(target, 'duplicate delivery', created));
   record(
     'PR complete',
-    await expect(target, 'PR complete', githubPullRequestReady(clear, { ...sign, secret: BENCH_SECRETS.github })),
+    await expect(
+      target,
+      'PR complete',
+      githubPullRequestReady(clear, { ...sign, secret: BENCH_SECRETS.github }),
+    ),
   );
   record(
     'clarification asked',
@@ -57,9 +61,17 @@ export async function runCycle(
   );
   record(
     'reply',
-    await expect(target, 'reply', slackThreadReply(vague, { ...sign, secret: BENCH_SECRETS.slack, now: Date.now() })),
+    await expect(
+      target,
+      'reply',
+      slackThreadReply(vague, { ...sign, secret: BENCH_SECRETS.slack, now: Date.now() }),
+    ),
   );
-  await expect(target, 'PR complete', githubPullRequestReady(vague, { ...sign, secret: BENCH_SECRETS.github }));
+  await expect(
+    target,
+    'PR complete',
+    githubPullRequestReady(vague, { ...sign, secret: BENCH_SECRETS.github }),
+  );
 }
 
 async function expect(target: BenchTarget, path: PathName, request: SignedRequest): Promise<Sample> {

@@ -33,10 +33,13 @@ export function issueKey(n: number): string {
   return `BEN-${n}`;
 }
 
-/** Linear's `Issue` `create` delivery for a ready item (label `factory`, state Todo): clear, or too vague to start. */
+/**
+ * Linear's `Issue` `create` delivery for an item labelled `factory` in Todo (ready): clear, or too vague
+ * to start; or in Backlog (not ready, so the factory only looks at it).
+ */
 export function linearIssueCreated(
   n: number,
-  options: { tenant: string; secret: string; now: number; vague?: boolean },
+  options: { tenant: string; secret: string; now: number; vague?: boolean; backlog?: boolean },
 ): SignedRequest {
   const at = new Date(options.now).toISOString();
   const original = LINEAR_ISSUE.data as Record<string, unknown>;
@@ -54,8 +57,10 @@ export function linearIssueCreated(
       description: options.vague ? 'It is broken.' : CLEAR_DESCRIPTION,
       createdAt: at,
       updatedAt: at,
-      state: { id: 'state-todo', name: 'Todo', color: '#e2e2e2', type: 'unstarted' },
-      stateId: 'state-todo',
+      state: options.backlog
+        ? { id: 'state-backlog', name: 'Backlog', color: '#bec2c8', type: 'backlog' }
+        : { id: 'state-todo', name: 'Todo', color: '#e2e2e2', type: 'unstarted' },
+      stateId: options.backlog ? 'state-backlog' : 'state-todo',
       team,
       labelIds: ['label-factory'],
       labels: [{ id: 'label-factory', name: 'factory' }],
@@ -127,7 +132,10 @@ export function githubPullRequestReady(
       draft: false,
       merged: false,
       merged_at: null,
-      head: { ...(pull.head as object), ref: `${options.branchPrefix ?? 'factory/'}${issueKey(n).toLowerCase()}` },
+      head: {
+        ...(pull.head as object),
+        ref: `${options.branchPrefix ?? 'factory/'}${issueKey(n).toLowerCase()}`,
+      },
     },
   };
   return githubDelivery(options.tenant, options.secret, JSON.stringify(payload));

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
-import { buildBenchWorker } from '../worker/build-worker.ts';
 import type { SignedRequest } from '../vendor-payloads.ts';
+import { buildBenchWorker } from '../worker/build-worker.ts';
 import type { BenchTarget, Sample } from './bench-target.ts';
 import { childCpuMicros, descendantsOf } from './process-cpu.ts';
 

@@ -18,7 +18,8 @@ export interface InProcessTargetOptions {
  * server (dynalite) runs in another process, so its work is not counted as ours, as on AWS.
  */
 export async function inProcessTarget(options: InProcessTargetOptions): Promise<BenchTarget> {
-  const store = new CountingStateStore(await options.open());
+  const counting = new CountingStateStore(await options.open());
+  const store = counting.store;
   const tenant = benchTenant(store);
   const app = createFactoryApp({
     tenants: new StaticTenantRegistry([tenant.runtime]),
@@ -29,7 +30,7 @@ export async function inProcessTarget(options: InProcessTargetOptions): Promise<
     store: options.store,
     cpuOf: 'node (this process)',
     async deliver(request: SignedRequest): Promise<Sample> {
-      store.take();
+      counting.take();
       options.wireRequests?.();
       const cpu = process.cpuUsage();
       const started = performance.now();
@@ -46,7 +47,7 @@ export async function inProcessTarget(options: InProcessTargetOptions): Promise<
         answer: { status: response.status, body },
         cpuMicros: used.user + used.system,
         wallMs,
-        storeCalls: store.take(),
+        storeCalls: counting.take(),
         ...(wire ? { wireRequests: wire } : {}),
       };
     },

@@ -13,7 +13,7 @@ const worker = createFactoryWorker({
   version: 'bench',
   tenants: ({ store, metrics }) => {
     counting = new CountingStateStore(store);
-    return new StaticTenantRegistry([benchTenant(counting, { metrics }).runtime]);
+    return new StaticTenantRegistry([benchTenant(counting.store, { metrics }).runtime]);
   },
 });
 
