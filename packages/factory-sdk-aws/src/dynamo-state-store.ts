@@ -14,6 +14,7 @@ import type {
   RecordPage,
   SlotHolder,
   StateStore,
+  TenantDocument,
   WorkItemRecord,
   WorkItemStatus,
 } from 'factory-sdk';
@@ -288,6 +289,27 @@ export class DynamoStateStore implements StateStore {
   }
 
   /** Sends a conditional write; false when its condition did not hold (nothing was written). */
+  async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {
+    const item = await this.#get(keys.document(tenant, name));
+    if (!item || typeof item.body !== 'string' || typeof item.version !== 'number') return undefined;
+    return { value: JSON.parse(item.body) as unknown, version: item.version };
+  }
+
+  async putDocument(tenant: string, name: string, value: unknown, expectedVersion: number): Promise<boolean> {
+    return this.#conditional(
+      new PutCommand({
+        TableName: this.#table,
+        Item: { ...keys.document(tenant, name), version: expectedVersion + 1, body: JSON.stringify(value) },
+        ...(expectedVersion === 0
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : {
+              ConditionExpression: 'version = :expected',
+              ExpressionAttributeValues: { ':expected': expectedVersion },
+            }),
+      }),
+    );
+  }
+
   async #conditional(command: PutCommand | UpdateCommand): Promise<boolean> {
     try {
       await (command instanceof PutCommand ? this.#db.send(command) : this.#db.send(command));

@@ -67,6 +67,10 @@ export const keys = {
     pk: `${tenantPrefix(tenant)}#slots`,
     sk: nonEmpty('a pool name', pool),
   }),
+  document: (tenant: string, name: string): ItemKey => ({
+    pk: `${tenantPrefix(tenant)}#document`,
+    sk: nonEmpty('a document name', name),
+  }),
   /** A key no item ever has: reading it proves the table answers without touching state. */
   ping: (): ItemKey => ({ pk: '#ping', sk: '#ping' }),
 };
