@@ -4,6 +4,7 @@ import type {
   RecordPage,
   SlotHolder,
   StateStore,
+  TenantDocument,
   WorkItemRecord,
   WorkItemStatus,
 } from 'factory-sdk';
@@ -77,6 +78,14 @@ export class DurableObjectStateStore implements StateStore {
     const stored = await this.#object(tenant).getIndex(kind, value);
     if (stored !== undefined) await cache?.put(tenant, kind, value, stored);
     return stored;
+  }
+
+  async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {
+    return (await this.#object(tenant).getDocument(name)) as TenantDocument | undefined;
+  }
+
+  putDocument(tenant: string, name: string, value: unknown, expectedVersion: number): Promise<boolean> {
+    return this.#object(tenant).putDocument(name, JSON.stringify(value), expectedVersion);
   }
 
   async deleteIndex(tenant: string, kind: IndexKind, value: string): Promise<void> {

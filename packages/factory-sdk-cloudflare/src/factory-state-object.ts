@@ -114,6 +114,30 @@ export class FactoryStateObject extends DurableObject<unknown> {
       .toArray()[0]?.work_item_id;
   }
 
+  getDocument(name: string): { value: unknown; version: number } | undefined {
+    const row = this.#sql
+      .exec<{ version: number; body: string }>('SELECT version, body FROM documents WHERE name = ?', name)
+      .toArray()[0];
+    return row ? { value: JSON.parse(row.body) as unknown, version: row.version } : undefined;
+  }
+
+  /** Serialised by the object: a read and a write in one synchronous transaction. */
+  putDocument(name: string, body: string, expectedVersion: number): boolean {
+    return this.ctx.storage.transactionSync(() => {
+      const stored = this.#sql
+        .exec<{ version: number }>('SELECT version FROM documents WHERE name = ?', name)
+        .toArray()[0];
+      if ((stored?.version ?? 0) !== expectedVersion) return false;
+      this.#sql.exec(
+        'INSERT INTO documents (name, version, body) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, body = excluded.body',
+        name,
+        expectedVersion + 1,
+        body,
+      );
+      return true;
+    });
+  }
+
   deleteIndex(kind: IndexKind, value: string): void {
     this.#sql.exec('DELETE FROM lookups WHERE kind = ? AND value = ?', kind, value);
   }

@@ -32,6 +32,11 @@ export const STATE_SCHEMA: readonly string[] = [
      work_item_id TEXT NOT NULL,
      PRIMARY KEY (enqueued_at, work_item_id)
    )`,
+  `CREATE TABLE IF NOT EXISTS documents (
+     name TEXT PRIMARY KEY,
+     version INTEGER NOT NULL,
+     body TEXT NOT NULL
+   )`,
   `CREATE TABLE IF NOT EXISTS slots (
      pool TEXT NOT NULL,
      holder TEXT NOT NULL,
