@@ -82,7 +82,7 @@ export class GithubIssuesServer {
     app.delete(`${issuePath}/labels/:name`, (c) => {
       const issue = this.issues.get(idOf(c));
       const name = c.req.param('name');
-      if (!issue || !issue.labels.some((label) => label.name === name))
+      if (!issue?.labels.some((label) => label.name === name))
         return c.json({ message: 'Label does not exist', status: '404' }, 404);
       issue.labels = issue.labels.filter((label) => label.name !== name);
       return c.json(issue.labels);
