@@ -67,7 +67,7 @@ function mutated(sample: string) {
   const walk = (value: unknown, path: (string | number)[]) => {
     if (paths.length > 300) return;
     paths.push(path);
-    if (Array.isArray(value)) value.forEach((item, index) => walk(item, [...path, index]));
+    if (Array.isArray(value)) for (const [index, item] of value.entries()) walk(item, [...path, index]);
     else if (value && typeof value === 'object')
       for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
   };
