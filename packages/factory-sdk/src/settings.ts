@@ -91,6 +91,17 @@ export const factorySettingsSchema = z
     effectLease: durationSchema.default(30_000),
     /** How long a delivery id is remembered for de-duplication. */
     deliveryMemory: durationSchema.default(86_400_000),
+    /**
+     * The fleet circuit breaker: after `threshold` consecutive fleet failures (spawn errors, lost agents,
+     * timeouts) new spawns pause for `cooldown` (items stay queued), then one probe tries again.
+     */
+    breaker: z
+      .object({
+        threshold: z.number().int().min(1).default(5),
+        cooldown: durationSchema.default(300_000),
+      })
+      .strict()
+      .default({ threshold: 5, cooldown: 300_000 }),
     /** Triage and plan, but write nothing to any provider or the store and spawn nothing. */
     dryRun: z.boolean().default(false),
   })

@@ -1,4 +1,5 @@
 import type { AgentExitedEvent } from '../events.ts';
+import { recordFleetFailure } from '../pipeline/breaker.ts';
 import { change } from '../pipeline/change.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
 import { Draft } from '../pipeline/drafts.ts';
@@ -31,14 +32,17 @@ export async function onAgentExited(context: HandlerContext, event: AgentExitedE
       });
       return { draft, reason: 'agent finished; waiting for its output' };
     }
-    const why =
-      event.reason ??
-      (event.outcome === 'lost'
-        ? 'the fleet lost the agent'
-        : `the agent exited with code ${event.exitCode ?? 'unknown'}`);
-    failAttempt(context, draft, why, event.type);
+    failAttempt(context, draft, why(event), event.type);
     return { draft, reason: draft.record.reason };
   });
+  if (committed.wrote && event.outcome === 'lost') await recordFleetFailure(context, why(event));
   if (committed.wrote && committed.record?.status !== 'dispatched') await drain(context, result);
   return result.finish(committed.reason);
+}
+
+function why(event: AgentExitedEvent): string {
+  if (event.reason) return event.reason;
+  return event.outcome === 'lost'
+    ? 'the fleet lost the agent'
+    : `the agent exited with code ${event.exitCode ?? 'unknown'}`;
 }

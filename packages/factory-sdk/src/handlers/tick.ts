@@ -1,4 +1,5 @@
 import type { TickEvent } from '../events.ts';
+import { recordFleetFailure } from '../pipeline/breaker.ts';
 import { change } from '../pipeline/change.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
 import { routePool, TENANT_POOL } from '../pipeline/context.ts';
@@ -49,7 +50,9 @@ async function tickRecord(
   result: ResultBuilder,
 ): Promise<void> {
   const now = context.clock.now();
-  await change(context, due.workItemId, result, async (current, slots) => {
+  const fleetFaults: string[] = [];
+  const committed = await change(context, due.workItemId, result, async (current, slots) => {
+    fleetFaults.length = 0;
     if (!current) return { ignore: 'gone' };
     const draft = Draft.from(current, now);
     switch (current.status) {
@@ -88,18 +91,22 @@ async function tickRecord(
         delete draft.record.retryAt;
         return { draft, reason: 'retry due' };
       case 'dispatched':
-        return checkAgent(context, draft, now);
+        return checkAgent(context, draft, now, fleetFaults);
       default:
         return { ignore: 'nothing due' };
     }
   });
+  if (committed.wrote) {
+    for (const fault of fleetFaults) await recordFleetFailure(context, fault);
+  }
 }
 
-async function checkAgent(context: HandlerContext, draft: Draft, now: number) {
+async function checkAgent(context: HandlerContext, draft: Draft, now: number, fleetFaults: string[]) {
   const dispatch = draft.record.dispatch;
   if (!dispatch) return { ignore: 'no dispatch' };
   if (now >= dispatch.dispatchedAt + context.settings.agents.timeout) {
     failAttempt(context, draft, 'the agent timed out', 'tick');
+    fleetFaults.push('an agent timed out');
     return { draft, reason: draft.record.reason };
   }
   if (dispatch.exitedAt !== undefined && now >= dispatch.exitedAt + context.settings.agents.outputGrace) {
@@ -119,6 +126,7 @@ async function checkAgent(context: HandlerContext, draft: Draft, now: number) {
   const reason =
     status.state === 'exited' ? `the agent exited with code ${status.exitCode}` : 'the fleet lost the agent';
   failAttempt(context, draft, reason, 'tick');
+  if (status.state === 'unknown') fleetFaults.push(reason);
   return { draft, reason };
 }
 

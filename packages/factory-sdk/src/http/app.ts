@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { refusalReason, type TenantRegistry, type TenantRuntime } from '../ingress/tenants.ts';
 import { type IncomingWebhook, WebhookError, type WebhookSource } from '../ingress/webhook-source.ts';
+import { readBreaker } from '../pipeline/breaker.ts';
 import type { HandleResult } from '../pipeline/result.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import { type Logger, silentLogger } from '../ports/logger.ts';
@@ -49,10 +50,14 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
       if (!tenant) continue;
       const reports = await tenant.connections();
       const refusal = refusalReason(reports);
+      const breaker = (await readBreaker(tenant.factory.ports.store, id).catch(() => undefined))?.value;
       tenants.push({
         id,
         processing: !refusal,
         ...(refusal ? { refusal } : {}),
+        ...(breaker && breaker.state !== 'closed'
+          ? { fleet: { circuit: breaker.state, retryAt: new Date(breaker.retryAt ?? 0).toISOString() } }
+          : {}),
         connections: reports.map((report) => ({
           provider: report.provider,
           role: report.role,

@@ -47,6 +47,9 @@ export function renderStatus(status: TenantStatus): string {
     .join('');
   return [
     `<p class="meta">tenant <b>${escapeHtml(status.tenant)}</b> · updated <time id="generated">${time(status.generatedAt)}</time></p>`,
+    status.breaker && status.breaker.state !== 'closed'
+      ? `<p id="breaker" class="bad">Fleet circuit ${escapeHtml(status.breaker.state)} after ${status.breaker.failures} failures: new agents wait until <time>${time(status.breaker.retryAt)}</time>. ${escapeHtml(status.breaker.lastError ?? '')}</p>`
+      : '',
     section('in-flight', 'In flight', ['agent', 'since', 'output'], status.inFlight, (item) => [
       escapeHtml(item.agentId ?? 'starting'),
       time(item.since),

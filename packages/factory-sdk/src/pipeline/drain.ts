@@ -1,3 +1,4 @@
+import { BREAKER_POOL } from './breaker.ts';
 import { change } from './change.ts';
 import type { HandlerContext } from './context.ts';
 import { TENANT_POOL } from './context.ts';
@@ -37,6 +38,6 @@ export async function drain(context: HandlerContext, result: ResultBuilder): Pro
       fullPool = undefined;
       return { draft, reason: 'dispatched from the queue' };
     });
-    if (fullPool === TENANT_POOL) break;
+    if (fullPool === TENANT_POOL || fullPool?.startsWith(BREAKER_POOL)) break;
   }
 }

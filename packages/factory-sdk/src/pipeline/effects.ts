@@ -1,5 +1,7 @@
+import type { SpawnedAgent } from '../ports/fleet-client.ts';
 import type { PendingEffect, WorkItemRecord } from '../record.ts';
 import { traceIdFor } from '../trace.ts';
+import { breakerAllows, recordFleetFailure, recordFleetSuccess } from './breaker.ts';
 import type { HandlerContext } from './context.ts';
 import { computeWakeAt } from './drafts.ts';
 import { renderComment } from './messages.ts';
@@ -99,17 +101,27 @@ async function perform(
         attempt: dispatch.attempt,
         answers: record.clarification?.answers ?? [],
       });
-      const agent = await context.fleet.spawn({
-        idempotencyKey: dispatch.idempotencyKey,
-        tenant,
-        workItemId: record.workItemId,
-        workItemKey: record.item.key,
-        attempt: dispatch.attempt,
-        route,
-        branch: dispatch.branch,
-        task,
-        traceId: options.traceId,
-      });
+      const gate = await breakerAllows(context, dispatch.slotHolder);
+      if (!gate.allowed)
+        throw new Error(`the fleet circuit is open until ${new Date(gate.until).toISOString()}`);
+      let agent: SpawnedAgent;
+      try {
+        agent = await context.fleet.spawn({
+          idempotencyKey: dispatch.idempotencyKey,
+          tenant,
+          workItemId: record.workItemId,
+          workItemKey: record.item.key,
+          attempt: dispatch.attempt,
+          route,
+          branch: dispatch.branch,
+          task,
+          traceId: options.traceId,
+        });
+      } catch (error) {
+        await recordFleetFailure(context, `spawn failed: ${errorMessage(error)}`).catch(() => {});
+        throw error;
+      }
+      await recordFleetSuccess(context);
       await store.putIndex(tenant, 'agent', agent.agentId, record.workItemId);
       return { agentId: agent.agentId };
     }

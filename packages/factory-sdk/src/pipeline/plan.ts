@@ -1,5 +1,6 @@
 import type { RouteDecision } from '../ports/triage.ts';
 import type { WorkItemRecord } from '../record.ts';
+import { BREAKER_POOL, breakerAllows } from './breaker.ts';
 import type { HandlerContext } from './context.ts';
 import { routePool, TENANT_POOL } from './context.ts';
 import { checkDependencies, type DependencyCheck } from './dependencies.ts';
@@ -56,6 +57,13 @@ export async function tryDispatch(
   const pools = poolsFor(context, route);
   const attempt = record.attempts + 1;
   const slotHolder = `${record.workItemId}#r${record.run}a${attempt}`;
+  const breaker = await breakerAllows(context, slotHolder);
+  if (!breaker.allowed) {
+    return {
+      dispatched: false,
+      fullPool: `${BREAKER_POOL} (until ${new Date(breaker.until).toISOString()})`,
+    };
+  }
   const taken = await slots.acquire(pools, slotHolder);
   if (!taken.ok) return { dispatched: false, fullPool: taken.pool };
 

@@ -1,4 +1,5 @@
 import type { ConnectionReport } from '../ingress/tenants.ts';
+import { type BreakerState, readBreaker } from '../pipeline/breaker.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { HistoryEntry, WorkItemRecord, WorkItemStatus } from '../record.ts';
 
@@ -35,6 +36,8 @@ export interface TenantStatus {
   recentDone: ItemSummary[];
   recentFailed: ItemSummary[];
   connections: { provider: string; role: string; state: string; detail?: string }[];
+  /** The fleet circuit breaker, when it is not plainly closed: new spawns wait until `retryAt`. */
+  breaker?: { state: BreakerState['state']; failures: number; retryAt?: number; lastError?: string };
 }
 
 const RECENT = 10;
@@ -56,6 +59,7 @@ export async function tenantStatus(
     listAll(store, tenant, ['failed', 'cancelled']),
     store.listQueue(tenant, 10_000),
   ]);
+  const breaker = (await readBreaker(store, tenant)).value;
   const positions = new Map(queue.map((entry, index) => [entry.workItemId, index + 1]));
   const recent = (records: WorkItemRecord[]) =>
     records
@@ -73,6 +77,16 @@ export async function tenantStatus(
     blocked: blocked.map((record) => summarize(record)).sort((a, b) => a.since - b.since),
     recentDone: recent(done),
     recentFailed: recent(failed),
+    ...(breaker.state !== 'closed' || breaker.failures > 0
+      ? {
+          breaker: {
+            state: breaker.state,
+            failures: breaker.failures,
+            ...(breaker.retryAt !== undefined ? { retryAt: breaker.retryAt } : {}),
+            ...(breaker.lastError !== undefined ? { lastError: breaker.lastError } : {}),
+          },
+        }
+      : {}),
     connections: connections.map((report) => ({
       provider: report.provider,
       role: report.role,
