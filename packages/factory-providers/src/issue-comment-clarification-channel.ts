@@ -47,6 +47,8 @@ export interface CommentsChannelOptions extends CommentsConfig {
 export class IssueCommentClarificationChannel implements ClarificationChannel {
   readonly provider: string;
   readonly requiredScopes: readonly string[] = [];
+  /** The question is the comment on the item; the core adds no second one pointing to it. */
+  readonly asksOnWorkItem = true;
   readonly #workItems: WorkItemProvider;
 
   constructor(options: CommentsChannelOptions) {

@@ -83,7 +83,7 @@ describe('a Jira issue, clarified in its own comments, to a GitLab merge request
     });
     expect((await bench.store.getRecord(JIRA_TENANT, ISSUE_ID))?.status).toBe('waiting-clarification');
     const comments = bench.jira.commentsOn('TES-41');
-    expect(comments.length).toBeGreaterThanOrEqual(1);
+    expect(comments).toHaveLength(1);
     expect(JSON.stringify(comments[0]?.body)).toContain('is short on detail');
     expect(comments.every((comment) => comment.authorAccountId === JIRA_BOT_ACCOUNT)).toBe(true);
     expect(bench.fleet.spawnCalls).toBe(0);

@@ -40,6 +40,7 @@ export function planningPorts(
   const clarifications: ClarificationChannel = {
     provider: ports.clarifications.provider,
     requiredScopes: ports.clarifications.requiredScopes,
+    ...(ports.clarifications.asksOnWorkItem ? { asksOnWorkItem: true } : {}),
     checkConnection: () => ports.clarifications.checkConnection(),
     connect: (context) => ports.clarifications.connect(context),
     async openThread(item: WorkItem, question: string, _options: WriteOptions) {

@@ -228,7 +228,10 @@ function ask(context: HandlerContext, draft: Draft, question: string, event: str
     answers: existing?.answers ?? [],
   };
   draft.moveTo('waiting-clarification', 'unclear: asked for clarification', event);
-  draft.addEffects({ kind: 'open-thread' }, { kind: 'comment', message: { type: 'clarification-asked' } });
+  draft.addEffects({ kind: 'open-thread' });
+  if (!context.clarifications.asksOnWorkItem) {
+    draft.addEffects({ kind: 'comment', message: { type: 'clarification-asked' } });
+  }
 }
 
 /** Waits for open blockers; says so on the item once per change of the set it waits for. */
