@@ -1,4 +1,5 @@
 import type { ClarificationAnswer, RouteDecision } from './ports/triage.ts';
+import type { WritebackState } from './ports/work-item-provider.ts';
 import type { OutputState, WorkItem } from './work-item.ts';
 
 /** Where the factory is with one work item. The transitions between them are in `lifecycle.ts`. */
@@ -69,7 +70,7 @@ export type CommentMessage =
  * the effect's idempotency key.
  */
 export type PendingEffect = { id: string } & (
-  | { kind: 'set-state'; state: 'dispatched' | 'done' }
+  | { kind: 'set-state'; state: WritebackState }
   | { kind: 'comment'; message: CommentMessage }
   | { kind: 'open-thread' }
   | { kind: 'reply-thread'; text: string }

@@ -53,6 +53,16 @@ export async function applyOutput(
       stopAgent(draft);
       return { draft, reason: `completed by ${output.url}` };
     }
+    if (output.state === 'ready' && context.settings.completion.on === 'merged') {
+      // Completion waits for the merge; the tracker shows meanwhile that a person has something to review.
+      draft.addEffects({ kind: 'set-state', state: 'needs-review' });
+      return { draft, reason: 'output is ready: marked for review; waiting for it to be merged' };
+    }
+    if (output.state === 'draft' && known?.state === 'ready' && context.settings.completion.on === 'merged') {
+      // Back to draft: the review marker would tell people to look at work that is not ready.
+      draft.addEffects({ kind: 'set-state', state: 'dispatched' });
+      return { draft, reason: 'output is a draft again: back in progress' };
+    }
     if (output.state === 'closed') {
       failAttempt(context, draft, `the output ${output.url} was closed without merging`, eventName);
       return { draft, reason: draft.record.reason };

@@ -1,15 +1,31 @@
 import type { WorkItem } from '../work-item.ts';
 import type { Connectable, WriteOptions } from './connection.ts';
 
-/** The factory's states that it writes back to the tracker. */
-export type WritebackState = 'dispatched' | 'done';
+/**
+ * What the factory writes back to the tracker:
+ * - `dispatched`: an agent started (the configured in-progress state and marker);
+ * - `needs-review`: the agent's output is ready for review while completion waits for the merge
+ *   (`completion.on: merged`); a write-back while the item stays `dispatched`, not a status change;
+ * - `done`: the output completed the item (the done state; the factory's markers come off);
+ * - `cancelled`: the factory stopped working on the item. The tracker state stays as the person set it;
+ *   only the factory's markers come off.
+ */
+export type WritebackState = 'dispatched' | 'needs-review' | 'done' | 'cancelled';
 
 /** The tracker the work comes from (the intake). */
 export interface WorkItemProvider extends Connectable {
   /** Whether the item is in the configured ready state with the configured labels. */
   isReadyForDispatch(item: WorkItem): boolean;
-  /** Moves the item to the tracker state configured for `state`. */
+  /**
+   * Moves the item to the tracker state configured for `state` and applies the configured markers,
+   * then reads the item back and throws when the state or a marker is not there, so the core keeps the
+   * effect pending and retries it. Idempotent: a repeat with the item already there writes nothing.
+   */
   setState(item: WorkItem, state: WritebackState, options: WriteOptions): Promise<void>;
+  /**
+   * Posts a comment. It carries `options.traceId` where readers do not see it (the vendor's hidden
+   * metadata), and a repeat with the same idempotency key is one comment.
+   */
   postComment(item: WorkItem, body: string, options: WriteOptions): Promise<void>;
   /** Reads one item by id, key or URL; `undefined` when the tracker has no such item. */
   getWorkItem(ref: string): Promise<WorkItem | undefined>;

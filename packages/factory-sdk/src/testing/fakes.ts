@@ -79,6 +79,11 @@ export class FakeWorkItemProvider implements WorkItemProvider {
     return this.items.get(ref) ?? [...this.items.values()].find((item) => item.key === ref);
   }
 
+  /** The last write-back that landed for the item, as the tracker would show it now. */
+  stateOf(workItemId: string): WritebackState | undefined {
+    return this.states.filter((entry) => entry.workItemId === workItemId).at(-1)?.state;
+  }
+
   commentsFor(workItemId: string): string[] {
     return this.comments
       .filter((comment) => comment.workItemId === workItemId)
