@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error.ts';
 import { demoCommand } from './commands/demo.ts';
+import { relayCommand } from './commands/relay.ts';
 import { startCommand } from './commands/start.ts';
+import { subscribeCommand } from './commands/subscribe.ts';
 import { ConfigError } from './config/config-error.ts';
 import { VERSION } from './version.ts';
 
@@ -12,6 +14,8 @@ export function createProgram(): Command {
     .version(VERSION, '-v, --version', 'print the version');
   program.addCommand(startCommand());
   program.addCommand(demoCommand());
+  program.addCommand(subscribeCommand());
+  program.addCommand(relayCommand());
   for (const command of [program, ...program.commands]) {
     command
       .showSuggestionAfterError(true)
