@@ -1,5 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import type {
+  ConnectContext,
   ConnectionStatus,
   Logger,
   WorkItem,
@@ -21,7 +22,8 @@ import {
   sameLabel,
 } from './github-issue.ts';
 import type { Fetch, RetryOptions } from './http-retry.ts';
-import { connectWithCli, parseConfig } from './provider-config.ts';
+import { connectWithOAuth, type OAuthAppOptions } from './oauth-connect.ts';
+import { parseConfig } from './provider-config.ts';
 import type { TokenSource } from './provider-credentials.ts';
 import { NotAuthorisedError, ProviderApiError } from './provider-errors.ts';
 
@@ -73,6 +75,8 @@ export interface GithubIssuesProviderOptions extends GithubIssuesConfig {
   fetch?: Fetch;
   retry?: RetryOptions;
   logger?: Logger;
+  /** The OAuth app `connect()` authorises through the device grant. */
+  oauth?: OAuthAppOptions;
 }
 
 interface RepositoryEntry {
@@ -93,10 +97,12 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
   readonly #labels: IssueLabels;
   readonly #byRepository = new Map<string, RepositoryEntry>();
   readonly #byPrefix = new Map<string, RepositoryEntry>();
+  readonly #oauth: OAuthAppOptions | undefined;
 
   constructor(options: GithubIssuesProviderOptions) {
-    const { token, fetch, retry, logger, ...config } = options;
+    const { token, fetch, retry, logger, oauth, ...config } = options;
     const parsed = parseConfig(githubIssuesConfigSchema, config, 'GitHub Issues provider');
+    this.#oauth = oauth;
     this.provider = parsed.provider;
     this.botLogin = parsed.botLogin;
     this.#labels = { ready: parsed.readyLabel, inProgress: parsed.inProgressLabel };
@@ -215,8 +221,9 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
     return checkGithubToken(this.octokit, this.requiredScopes);
   }
 
-  connect(): Promise<ConnectionStatus> {
-    return connectWithCli(this.provider);
+  /** GitHub's device grant; the token goes to `context.credentials`. */
+  connect(context: ConnectContext): Promise<ConnectionStatus> {
+    return connectWithOAuth(this, context, 'github', this.#oauth);
   }
 
   async #commentExists(entry: RepositoryEntry, number: number, marker: string): Promise<boolean> {

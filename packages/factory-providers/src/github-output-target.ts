@@ -1,5 +1,5 @@
 import type { Octokit } from '@octokit/rest';
-import type { ConnectionStatus, Logger, OutputSnapshot, OutputTarget } from 'factory-sdk';
+import type { ConnectContext, ConnectionStatus, Logger, OutputSnapshot, OutputTarget } from 'factory-sdk';
 import { z } from 'zod';
 import { createOctokit } from './github-client.ts';
 import { checkGithubToken } from './github-connection.ts';
@@ -10,7 +10,8 @@ import {
   toOutputSnapshot,
 } from './github-pull-request.ts';
 import type { Fetch, RetryOptions } from './http-retry.ts';
-import { connectWithCli, parseConfig } from './provider-config.ts';
+import { connectWithOAuth, type OAuthAppOptions } from './oauth-connect.ts';
+import { parseConfig } from './provider-config.ts';
 import type { TokenSource } from './provider-credentials.ts';
 import { ProviderApiError } from './provider-errors.ts';
 
@@ -34,6 +35,8 @@ export interface GithubTargetOptions extends GithubConfig {
   fetch?: Fetch;
   retry?: RetryOptions;
   logger?: Logger;
+  /** The OAuth app `connect()` authorises through the device grant (no redirect URI needed). */
+  oauth?: OAuthAppOptions;
 }
 
 /** GitHub pull requests as the factory's outputs, read through the REST API. */
@@ -41,10 +44,12 @@ export class GithubOutputTarget implements OutputTarget {
   readonly provider: string;
   readonly requiredScopes = GITHUB_REQUIRED_SCOPES;
   readonly octokit: Octokit;
+  readonly #oauth: OAuthAppOptions | undefined;
 
   constructor(options: GithubTargetOptions = {}) {
-    const { token, fetch, retry, logger, ...config } = options;
+    const { token, fetch, retry, logger, oauth, ...config } = options;
     const parsed = parseConfig(githubConfigSchema, config, 'GitHub output target');
+    this.#oauth = oauth;
     this.provider = parsed.provider;
     this.octokit = createOctokit({
       baseUrl: parsed.baseUrl,
@@ -90,7 +95,8 @@ export class GithubOutputTarget implements OutputTarget {
     return checkGithubToken(this.octokit, this.requiredScopes);
   }
 
-  connect(): Promise<ConnectionStatus> {
-    return connectWithCli(this.provider);
+  /** GitHub's device grant: a code to enter at github.com/login/device; the token goes to `context.credentials`. */
+  connect(context: ConnectContext): Promise<ConnectionStatus> {
+    return connectWithOAuth(this, context, 'github', this.#oauth);
   }
 }

@@ -121,6 +121,13 @@ export {
   LinearWorkItemProvider,
   linearConfigSchema,
 } from './linear-work-item-provider.ts';
+export {
+  type ConnectSessionStore,
+  connectWithOAuth,
+  holdsConnectSessions,
+  type OAuthAppOptions,
+  type OAuthVendor,
+} from './oauth-connect.ts';
 export { credentialStoreTokens, readCredential, type TokenSource } from './provider-credentials.ts';
 export { NotAuthorisedError, ProviderApiError, scrubSecrets } from './provider-errors.ts';
 export {

@@ -1,4 +1,5 @@
 import {
+  type ConnectContext,
   type ConnectionStatus,
   WORK_ITEM_STATES,
   type WorkItem,
@@ -18,7 +19,8 @@ import {
   linearIssueSchema,
   sameText,
 } from './linear-issue.ts';
-import { connectWithCli, parseConfig, scopeStatus } from './provider-config.ts';
+import { connectWithOAuth, type OAuthAppOptions } from './oauth-connect.ts';
+import { parseConfig, scopeStatus } from './provider-config.ts';
 import type { TokenSource } from './provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from './provider-errors.ts';
 
@@ -57,6 +59,8 @@ export interface LinearProviderOptions extends LinearConfig {
   token?: TokenSource;
   fetch?: Fetch;
   retry?: RetryOptions;
+  /** The OAuth app `connect()` signs in with (browser, PKCE). */
+  oauth?: OAuthAppOptions;
 }
 
 interface WorkflowState {
@@ -87,10 +91,12 @@ export class LinearWorkItemProvider implements WorkItemProvider {
   readonly #config: z.output<typeof linearConfigSchema>;
   /** Workflow states per team id, resolved through the API once: ids never live in config. */
   readonly #states = new Map<string, Promise<WorkflowState[]>>();
+  readonly #oauth: OAuthAppOptions | undefined;
 
   constructor(options: LinearProviderOptions = {}) {
-    const { token, fetch, retry, ...config } = options;
+    const { token, fetch, retry, oauth, ...config } = options;
     this.#config = parseConfig(linearConfigSchema, config, 'Linear provider');
+    this.#oauth = oauth;
     this.provider = this.#config.provider;
     this.client = new LinearClient({
       apiUrl: this.#config.apiUrl,
@@ -201,8 +207,9 @@ export class LinearWorkItemProvider implements WorkItemProvider {
     }
   }
 
-  connect(): Promise<ConnectionStatus> {
-    return connectWithCli(this.provider);
+  /** Linear's browser sign-in (PKCE through a loopback redirect); the token goes to `context.credentials`. */
+  connect(context: ConnectContext): Promise<ConnectionStatus> {
+    return connectWithOAuth(this, context, 'linear', this.#oauth);
   }
 
   async #teamIdOf(item: WorkItem): Promise<string> {

@@ -1,5 +1,6 @@
 import type {
   ClarificationChannel,
+  ConnectContext,
   ConnectionStatus,
   OpenedThread,
   WorkItem,
@@ -8,7 +9,8 @@ import type {
 import { z } from 'zod';
 import { keyDigest } from './deterministic-uuid.ts';
 import type { Fetch, RetryOptions } from './http-retry.ts';
-import { connectWithCli, parseConfig, scopeStatus } from './provider-config.ts';
+import { connectWithOAuth, type OAuthAppOptions } from './oauth-connect.ts';
+import { parseConfig, scopeStatus } from './provider-config.ts';
 import type { TokenSource } from './provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from './provider-errors.ts';
 import { SlackClient } from './slack-client.ts';
@@ -34,6 +36,8 @@ export interface SlackChannelOptions extends SlackConfig {
   token?: TokenSource;
   fetch?: Fetch;
   retry?: RetryOptions;
+  /** The Slack app `connect()` installs (browser, PKCE); its bot token goes to `context.credentials`. */
+  oauth?: OAuthAppOptions;
 }
 
 interface SlackMessage {
@@ -52,10 +56,12 @@ export class SlackClarificationChannel implements ClarificationChannel {
   readonly requiredScopes: readonly string[];
   readonly client: SlackClient;
   readonly #lookback: number;
+  readonly #oauth: OAuthAppOptions | undefined;
 
   constructor(options: SlackChannelOptions) {
-    const { token, fetch, retry, ...config } = options;
+    const { token, fetch, retry, oauth, ...config } = options;
     const parsed = parseConfig(slackConfigSchema, config, 'Slack channel');
+    this.#oauth = oauth;
     this.provider = parsed.provider;
     this.channel = parsed.channel;
     this.#lookback = parsed.lookback;
@@ -112,8 +118,9 @@ export class SlackClarificationChannel implements ClarificationChannel {
     }
   }
 
-  connect(): Promise<ConnectionStatus> {
-    return connectWithCli(this.provider);
+  /** Installs the Slack app with its bot scopes (browser, PKCE); the bot token goes to `context.credentials`. */
+  connect(context: ConnectContext): Promise<ConnectionStatus> {
+    return connectWithOAuth(this, context, 'slack', this.#oauth);
   }
 
   async #post(args: Record<string, string>, key: string, workItemKey?: string): Promise<string> {

@@ -239,9 +239,7 @@ describe('connection', () => {
     expect((await linear.checkConnection()).state).toBe('error');
   });
 
-  it('cannot connect by itself yet: it says which command to run', async () => {
-    await expect(provider().connect()).rejects.toThrow('factory connect linear');
-  });
+  // connect() (the OAuth sign-in) is specified in provider-connect.test.ts.
 });
 
 describe('config', () => {
