@@ -10,6 +10,7 @@ import {
 import { z } from 'zod';
 import { uuidFromKey } from './deterministic-uuid.ts';
 import type { Fetch, RetryOptions } from './http-retry.ts';
+import { markerChanges, missingMarkers } from './lifecycle-markers.ts';
 import { LinearClient } from './linear-client.ts';
 import {
   issueToWorkItem,
@@ -23,6 +24,7 @@ import { connectWithOAuth, type OAuthAppOptions } from './oauth-connect.ts';
 import { parseConfig, scopeStatus } from './provider-config.ts';
 import type { TokenSource } from './provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from './provider-errors.ts';
+import { withHiddenTrace } from './trace-metadata.ts';
 
 /** OAuth scopes: `read` for issues and workflow states, `write` to move issues and comment on them. */
 export const LINEAR_REQUIRED_SCOPES = ['read', 'write'] as const;
@@ -41,14 +43,31 @@ export const linearConfigSchema = z
     readyStates: z.array(z.string().min(1)).min(1).default(['Todo']),
     /** Labels an issue must carry to be dispatched; an empty list means every ready issue. */
     requiredLabels: z.array(z.string().min(1)).default(['factory']),
-    /** Where the factory moves an issue; a name must exist in the team, else the first state of the type. */
+    /**
+     * Where the factory moves an issue; a name must exist in the team, else the first state of the type.
+     * `needsReview` (e.g. `{ name: 'In Review' }`) is used with `completion.on: merged` when the output is
+     * ready; without it the issue stays where it is and only the marker says so.
+     */
     writeback: z
       .object({
         dispatched: stateRef.default({ type: 'started' }),
+        needsReview: stateRef.optional(),
         done: stateRef.default({ type: 'completed' }),
       })
       .strict()
       .default({ dispatched: { type: 'started' }, done: { type: 'completed' } }),
+    /**
+     * Labels the factory puts on an issue while it works on it (created in the team when missing), and
+     * takes off when the issue is done or the factory stops: e.g. `factory:in-progress`,
+     * `factory:needs-review`. None by default.
+     */
+    markers: z
+      .object({
+        inProgress: z.string().trim().min(1).max(80).optional(),
+        needsReview: z.string().trim().min(1).max(80).optional(),
+      })
+      .strict()
+      .default({}),
     /** Workflow state names mapped to the core's abstract states, where the category says too little. */
     stateNames: z.record(z.string().min(1), z.enum(WORK_ITEM_STATES)).default({}),
   })
@@ -76,8 +95,12 @@ const ISSUE_FIELDS = `id identifier number title description url updatedAt prior
 const ISSUE_QUERY = `query FactoryIssue($id: String!) { issue(id: $id) { ${ISSUE_FIELDS} } }`;
 const TEAM_STATES_QUERY = `query FactoryTeamStates($teamId: String!) {
   team(id: $teamId) { id key states(first: 250) { nodes { id name type position } } } }`;
-const SET_STATE_MUTATION = `mutation FactoryIssueSetState($id: String!, $stateId: String!) {
-  issueUpdate(id: $id, input: { stateId: $stateId }) { success issue { id state { id name type } } } }`;
+const SET_STATE_MUTATION = `mutation FactoryIssueSetState($id: String!, $input: IssueUpdateInput!) {
+  issueUpdate(id: $id, input: $input) { success issue { id state { id name type } } } }`;
+const LABELS_QUERY = `query FactoryLabels($name: String!) {
+  issueLabels(filter: { name: { eqIgnoreCase: $name } }, first: 50) { nodes { id name team { id } } } }`;
+const LABEL_CREATE_MUTATION = `mutation FactoryLabelCreate($input: IssueLabelCreateInput!) {
+  issueLabelCreate(input: $input) { success issueLabel { id name } } }`;
 const COMMENT_MUTATION = `mutation FactoryCommentCreate($input: CommentCreateInput!) {
   commentCreate(input: $input) { success comment { id } } }`;
 const COMMENT_QUERY = `query FactoryComment($id: String!) { comment(id: $id) { id } }`;
@@ -91,6 +114,8 @@ export class LinearWorkItemProvider implements WorkItemProvider {
   readonly #config: z.output<typeof linearConfigSchema>;
   /** Workflow states per team id, resolved through the API once: ids never live in config. */
   readonly #states = new Map<string, Promise<WorkflowState[]>>();
+  /** Marker label ids per `team id/label name`, looked up (or created) once. */
+  readonly #labelIds = new Map<string, Promise<string>>();
   readonly #oauth: OAuthAppOptions | undefined;
 
   constructor(options: LinearProviderOptions = {}) {
@@ -129,22 +154,47 @@ export class LinearWorkItemProvider implements WorkItemProvider {
     return inReadyState && labelled;
   }
 
+  /**
+   * Moves the issue and sets the marker labels in one `issueUpdate`, then reads the issue back: a write
+   * Linear acknowledged but did not keep throws, so the core retries it. An issue already where it should
+   * be is not written again.
+   */
   async setState(item: WorkItem, state: WritebackState, _options: WriteOptions): Promise<void> {
-    // Moving to a state is idempotent in itself: a retry sets the same state id again.
     const teamId = await this.#teamIdOf(item);
-    const target = await this.#resolveState(teamId, state);
+    const target = await this.#targetState(teamId, state);
+    const markers = markerChanges(state, this.#config.markers);
+    const before = await this.#freshIssue(item);
+    if (this.#unkept(before, target, markers).length === 0) return;
+    const input: Record<string, unknown> = {};
+    if (target && before.state.id !== target.id) input.stateId = target.id;
+    const removed = this.#labelIdsOn(before, markers.remove);
+    if (removed.length > 0) input.removedLabelIds = removed;
+    const added: string[] = [];
+    for (const name of markers.add)
+      if (!(before.labels ?? []).some((label) => sameText(label.name, name)))
+        added.push(await this.#markerLabelId(teamId, name));
+    if (added.length > 0) input.addedLabelIds = added;
     try {
       const result = await this.client.request<{ issueUpdate: { success: boolean } }>(
         'FactoryIssueSetState',
         SET_STATE_MUTATION,
-        { id: item.id, stateId: target.id },
+        { id: item.id, input },
       );
       if (!result.issueUpdate.success)
         throw new ProviderApiError('linear', `Linear did not move ${item.key}`);
     } catch (error) {
-      // The team's workflow may have changed since we cached it.
-      this.#states.delete(teamId);
+      // The team's workflow or labels may have changed since we cached them.
+      this.#forgetTeam(teamId);
       throw error;
+    }
+    const after = await this.#freshIssue(item);
+    const unkept = this.#unkept(after, target, markers);
+    if (unkept.length > 0) {
+      this.#forgetTeam(teamId);
+      throw new ProviderApiError(
+        'linear',
+        `Linear did not keep ${state} on ${item.key}: ${unkept.join('; ')}`,
+      );
     }
   }
 
@@ -154,7 +204,7 @@ export class LinearWorkItemProvider implements WorkItemProvider {
       const result = await this.client.request<{ commentCreate: { success: boolean } }>(
         'FactoryCommentCreate',
         COMMENT_MUTATION,
-        { input: { id, issueId: item.id, body } },
+        { input: { id, issueId: item.id, body: withHiddenTrace(body, options.traceId) } },
       );
       if (!result.commentCreate.success)
         throw new ProviderApiError('linear', `Linear did not create the comment on ${item.key}`);
@@ -169,6 +219,11 @@ export class LinearWorkItemProvider implements WorkItemProvider {
   async getWorkItem(ref: string): Promise<WorkItem | undefined> {
     const id = keyFromUrl(ref) ?? ref.trim();
     if (!id) return undefined;
+    const issue = await this.#readIssue(id);
+    return issue ? this.toWorkItem(issue) : undefined;
+  }
+
+  async #readIssue(id: string): Promise<LinearIssue | undefined> {
     let result: { issue: unknown };
     try {
       result = await this.client.request<{ issue: unknown }>('FactoryIssue', ISSUE_QUERY, { id });
@@ -185,7 +240,7 @@ export class LinearWorkItemProvider implements WorkItemProvider {
         'linear',
         `Linear returned an issue we cannot read: ${parsed.error.message}`,
       );
-    return this.toWorkItem(parsed.data);
+    return parsed.data;
   }
 
   async checkConnection(): Promise<ConnectionStatus> {
@@ -222,8 +277,84 @@ export class LinearWorkItemProvider implements WorkItemProvider {
     return teamId;
   }
 
-  async #resolveState(teamId: string, state: WritebackState): Promise<WorkflowState> {
-    const ref = this.#config.writeback[state];
+  /** The workflow state a write-back moves to; undefined when it leaves the state alone. */
+  async #targetState(teamId: string, state: WritebackState): Promise<WorkflowState | undefined> {
+    const { writeback } = this.#config;
+    const ref =
+      state === 'dispatched'
+        ? writeback.dispatched
+        : state === 'needs-review'
+          ? writeback.needsReview
+          : state === 'done'
+            ? writeback.done
+            : undefined;
+    return ref ? this.#resolveState(teamId, state, ref) : undefined;
+  }
+
+  async #freshIssue(item: WorkItem): Promise<LinearIssue> {
+    const fresh = await this.#readIssue(item.id);
+    if (!fresh) throw new ProviderApiError('linear', `Linear has no issue ${item.key} any more`);
+    return fresh;
+  }
+
+  /** What a read-back of the issue lacks of the write-back: the state, markers on, markers off. */
+  #unkept(
+    issue: LinearIssue,
+    target: WorkflowState | undefined,
+    markers: { add: string[]; remove: string[] },
+  ): string[] {
+    const names = (issue.labels ?? []).map((label) => label.name);
+    const missing = missingMarkers(names, markers, sameText);
+    if (target && issue.state.id !== target.id)
+      missing.unshift(`it is in "${issue.state.name}", not "${target.name}"`);
+    return missing;
+  }
+
+  #labelIdsOn(issue: LinearIssue, names: readonly string[]): string[] {
+    return (issue.labels ?? [])
+      .filter((label) => label.id && names.some((name) => sameText(label.name, name)))
+      .map((label) => label.id as string);
+  }
+
+  /** A marker label's id: the team's label of that name, else the workspace's, else a new team label. */
+  #markerLabelId(teamId: string, name: string): Promise<string> {
+    const cacheKey = `${teamId}/${name.toLowerCase()}`;
+    let id = this.#labelIds.get(cacheKey);
+    if (!id) {
+      id = this.#findOrCreateLabel(teamId, name);
+      id.catch(() => this.#labelIds.delete(cacheKey));
+      this.#labelIds.set(cacheKey, id);
+    }
+    return id;
+  }
+
+  async #findOrCreateLabel(teamId: string, name: string): Promise<string> {
+    const found = await this.client.request<{
+      issueLabels: { nodes: { id: string; name: string; team: { id: string } | null }[] };
+    }>('FactoryLabels', LABELS_QUERY, { name });
+    const candidates = found.issueLabels.nodes.filter((label) => sameText(label.name, name));
+    const label =
+      candidates.find((candidate) => candidate.team?.id === teamId) ??
+      candidates.find((candidate) => !candidate.team);
+    if (label) return label.id;
+    const created = await this.client.request<{
+      issueLabelCreate: { success: boolean; issueLabel: { id: string } | null };
+    }>('FactoryLabelCreate', LABEL_CREATE_MUTATION, { input: { name, teamId } });
+    if (!created.issueLabelCreate.success || !created.issueLabelCreate.issueLabel)
+      throw new ProviderApiError('linear', `Linear did not create the label "${name}"`);
+    return created.issueLabelCreate.issueLabel.id;
+  }
+
+  #forgetTeam(teamId: string): void {
+    this.#states.delete(teamId);
+    for (const key of this.#labelIds.keys()) if (key.startsWith(`${teamId}/`)) this.#labelIds.delete(key);
+  }
+
+  async #resolveState(
+    teamId: string,
+    state: WritebackState,
+    ref: { name?: string | undefined; type?: string | undefined },
+  ): Promise<WorkflowState> {
     const states = await this.#teamStates(teamId);
     if (ref.name !== undefined) {
       const named = states.find((candidate) => sameText(candidate.name, ref.name as string));

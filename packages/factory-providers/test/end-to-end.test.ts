@@ -1,4 +1,6 @@
+import { traceIdFor } from 'factory-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { traceIdIn } from '../src/trace-metadata.ts';
 import { DirectBench, TENANT, TOKENS } from './support/direct-bench.ts';
 import { fixtureJson, pullRequestExample } from './support/fixtures.ts';
 
@@ -164,7 +166,14 @@ describe('a Linear issue, through Slack and a coding agent, to a GitHub pull req
       { issueId: ISSUE_ID, stateId: 'kor-done' },
     ]);
     const last = [...bench.linear.comments.values()].at(-1);
-    expect(last?.body).toBe('Done: https://github.com/Codertocat/Hello-World/pull/2 is ready for review.');
+    expect(last?.body).toBe(
+      `Done: https://github.com/Codertocat/Hello-World/pull/2 is ready for review.\n\n<!-- factory-trace-id: ${traceIdFor(TENANT, ISSUE_ID, 1)} -->`,
+    );
+    // Every comment on the issue carries the run's trace id, hidden in an HTML comment.
+    for (const comment of bench.linear.comments.values())
+      expect(traceIdIn(comment.body)).toBe(traceIdFor(TENANT, ISSUE_ID, 1));
+    // Ready for review completes the item; nothing ever asked GitHub to merge.
+    expect(bench.github.requests.filter((request) => /\/merge\b/.test(request))).toEqual([]);
     expect((await bench.store.getRecord(TENANT, ISSUE_ID))?.status).toBe('done');
     const [agentId] = bench.fleet.agentsFor(ISSUE_ID);
     expect(bench.fleet.agents.get(agentId!)?.released).toBe(true);

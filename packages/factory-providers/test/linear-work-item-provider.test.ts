@@ -134,7 +134,103 @@ describe('moving issues', () => {
   });
 });
 
+describe('lifecycle markers', () => {
+  const markers = { inProgress: 'factory:in-progress', needsReview: 'factory:needs-review' };
+  beforeEach(() => {
+    server.labels.clear();
+    server.updateInputs.length = 0;
+    server.forgetUpdates = 0;
+    server.labels.set('label-wip', { id: 'label-wip', name: 'factory:in-progress', teamId: 'team-eng' });
+    server.labels.set('label-review', { id: 'label-review', name: 'factory:needs-review' });
+  });
+
+  it('puts the in-progress label on at dispatch, swaps it for the review label, and takes both off when done', async () => {
+    const linear = provider({ markers });
+    const item = await issue(linear);
+    await linear.setState(item, 'dispatched', write('k1'));
+    expect(server.labelsOf(item.id)).toEqual(['factory', 'Feature', 'factory:in-progress']);
+    await linear.setState(item, 'needs-review', write('k2'));
+    expect(server.labelsOf(item.id)).toEqual(['factory', 'Feature', 'factory:needs-review']);
+    // Without a review state configured, the issue stays in its started state.
+    expect(server.stateOf(item.id)?.name).toBe('In Progress');
+    await linear.setState(item, 'done', write('k3'));
+    expect(server.labelsOf(item.id)).toEqual(['factory', 'Feature']);
+    expect(server.stateOf(item.id)?.name).toBe('Done');
+  });
+
+  it('takes the markers off when the factory stops, and leaves the state where the person put it', async () => {
+    const linear = provider({ markers });
+    const item = await issue(linear);
+    await linear.setState(item, 'dispatched', write('k1'));
+    server.issues.get(item.id)!.stateId = 'eng-backlog';
+    await linear.setState(item, 'cancelled', write('k2'));
+    expect(server.labelsOf(item.id)).toEqual(['factory', 'Feature']);
+    expect(server.stateOf(item.id)?.name).toBe('Backlog');
+    expect(server.updateInputs.at(-1)?.input).toEqual({ removedLabelIds: ['label-wip'] });
+  });
+
+  it('writes nothing when the issue already shows the state and markers (a retried effect)', async () => {
+    const linear = provider({ markers });
+    const item = await issue(linear);
+    await linear.setState(item, 'dispatched', write('k1'));
+    await linear.setState(item, 'dispatched', write('k1'));
+    expect(server.updateInputs).toHaveLength(1);
+  });
+
+  it('throws when Linear acknowledges the update but the read-back does not show it', async () => {
+    const linear = provider({ markers });
+    const item = await issue(linear);
+    server.forgetUpdates = 1;
+    await expect(linear.setState(item, 'dispatched', write('k1'))).rejects.toThrow(
+      'Linear did not keep dispatched on ENG-42: it is in "Todo", not "In Progress"; label "factory:in-progress" is not on it',
+    );
+    await linear.setState(item, 'dispatched', write('k1'));
+    expect(server.stateOf(item.id)?.name).toBe('In Progress');
+    expect(server.labelsOf(item.id)).toContain('factory:in-progress');
+  });
+
+  it('prefers the team’s label over a workspace label of the same name, and creates a missing one in the team once', async () => {
+    server.labels.set('label-wip-workspace', { id: 'label-wip-workspace', name: 'factory:in-progress' });
+    const linear = provider({ markers: { inProgress: 'factory:in-progress', needsReview: 'Needs Review' } });
+    const item = await issue(linear);
+    await linear.setState(item, 'dispatched', write('k1'));
+    expect(server.updateInputs.at(-1)?.input.addedLabelIds).toEqual(['label-wip']);
+    await linear.setState(item, 'needs-review', write('k2'));
+    await linear.setState(item, 'dispatched', write('k3'));
+    await linear.setState(item, 'needs-review', write('k4'));
+    const created = [...server.labels.values()].filter((label) => label.name === 'Needs Review');
+    expect(created).toEqual([expect.objectContaining({ teamId: 'team-eng' })]);
+    expect(server.operations.filter((op) => op === 'FactoryLabelCreate')).toHaveLength(1);
+  });
+
+  it('applies no labels without markers configured: only the state moves', async () => {
+    const linear = provider();
+    const item = await issue(linear);
+    await linear.setState(item, 'dispatched', write('k1'));
+    await linear.setState(item, 'needs-review', write('k2'));
+    expect(server.updateInputs.map((update) => update.input)).toEqual([{ stateId: 'eng-progress' }]);
+    expect(server.labelsOf(item.id)).toEqual(['factory', 'Feature']);
+  });
+});
+
 describe('comments', () => {
+  it('hides the run’s trace id in an HTML comment after the text, which Linear does not render', async () => {
+    const linear = provider();
+    const item = await issue(linear);
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await linear.postComment(item, 'An agent is working on this.', { idempotencyKey: 'k', traceId });
+    expect([...server.comments.values()][0]?.body).toBe(
+      `An agent is working on this.\n\n<!-- factory-trace-id: ${traceId} -->`,
+    );
+  });
+
+  it('embeds nothing that is not a W3C trace id (it could close the HTML comment)', async () => {
+    const linear = provider();
+    const item = await issue(linear);
+    await linear.postComment(item, 'Hello.', { idempotencyKey: 'k', traceId: 'x --> <b>bold</b>' });
+    expect([...server.comments.values()][0]?.body).toBe('Hello.');
+  });
+
   it('posts one comment per idempotency key, even when the write is retried after it landed', async () => {
     const linear = provider();
     const item = await issue(linear);
@@ -251,6 +347,9 @@ describe('config', () => {
     [{ stateNames: { Review: 'reviewing' } }, 'stateNames.Review'],
     [{ apiUrl: 'not a url' }, 'apiUrl'],
     [{ teamId: 'abc' }, 'teamId'],
+    [{ markers: { inProgress: '' } }, 'markers.inProgress'],
+    [{ markers: { inprogress: 'x' } }, 'markers'],
+    [{ writeback: { needsReview: { type: 'reviewing' } } }, 'writeback.needsReview.type'],
   ])('rejects %j naming the field', (config, field) => {
     expect(() => new LinearWorkItemProvider(config as LinearProviderOptions)).toThrow(
       new RegExp(`invalid Linear provider config: .*${field.replace('.', '\\.')}`),

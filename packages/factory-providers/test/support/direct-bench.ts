@@ -2,6 +2,7 @@ import {
   createFactory,
   createFactoryApp,
   DefaultTaskTemplate,
+  type FactorySettingsInput,
   InMemoryStateStore,
   RuleTriage,
   resolveSettings,
@@ -10,7 +11,7 @@ import {
 import { FakeClock, FakeFleet, MemoryLogger } from 'factory-sdk/testing';
 import { directTenantRuntime } from '../../src/direct-tenant.ts';
 import { GithubOutputTarget } from '../../src/github-output-target.ts';
-import { LinearWorkItemProvider } from '../../src/linear-work-item-provider.ts';
+import { type LinearProviderOptions, LinearWorkItemProvider } from '../../src/linear-work-item-provider.ts';
 import { SlackClarificationChannel } from '../../src/slack-clarification-channel.ts';
 import { githubSignature, linearSignature, slackSignature } from './fixtures.ts';
 import { GithubServer } from './github-server.ts';
@@ -30,6 +31,13 @@ export const TOKENS = {
 };
 export const CHANNEL = 'C0FACTORY';
 
+export interface DirectBenchOptions {
+  /** Settings on top of the bench's route and limits, e.g. `completion: { on: 'merged' }`. */
+  settings?: FactorySettingsInput;
+  /** Linear provider config on top of the bench's endpoint and token, e.g. `markers`. */
+  linear?: Partial<LinearProviderOptions>;
+}
+
 /**
  * One tenant, wired as in production: the core's HTTP app and `createFactory` over an in-memory store,
  * the three real providers talking to loopback Linear, Slack and GitHub servers, a fake fleet.
@@ -44,6 +52,11 @@ export class DirectBench {
   slack!: SlackServer;
   github!: GithubServer;
   app!: ReturnType<typeof createFactoryApp>;
+  readonly #options: DirectBenchOptions;
+
+  constructor(options: DirectBenchOptions = {}) {
+    this.#options = options;
+  }
 
   async start(): Promise<this> {
     [this.linear, this.slack, this.github] = await Promise.all([
@@ -56,6 +69,7 @@ export class DirectBench {
       apiUrl: this.linear.url,
       token: async () => ({ accessToken: TOKENS.linear, scopes: ['read', 'write'] }),
       retry,
+      ...this.#options.linear,
     });
     const clarifications = new SlackClarificationChannel({
       channel: CHANNEL,
@@ -69,6 +83,7 @@ export class DirectBench {
         { name: 'app', match: { labels: ['factory'] }, repository: 'Codertocat/Hello-World', agent: 'coder' },
       ],
       limits: { maxInFlight: 2 },
+      ...this.#options.settings,
     });
     const factory = createFactory({
       tenant: TENANT,

@@ -14,12 +14,20 @@ const SCHEMA = buildSchema(`
     comment(id: String, hash: String): Comment!
     viewer: User!
     organization: Organization!
+    issueLabels(filter: IssueLabelFilter, first: Int): IssueLabelConnection!
   }
   type Mutation {
     issueUpdate(id: String!, input: IssueUpdateInput!): IssuePayload!
     commentCreate(input: CommentCreateInput!): CommentPayload!
+    issueLabelCreate(input: IssueLabelCreateInput!): IssueLabelPayload!
   }
-  input IssueUpdateInput { stateId: String title: String description: String labelIds: [String!] }
+  input IssueUpdateInput {
+    stateId: String title: String description: String labelIds: [String!]
+    addedLabelIds: [String!] removedLabelIds: [String!]
+  }
+  input IssueLabelFilter { name: StringComparator }
+  input StringComparator { eq: String eqIgnoreCase: String }
+  input IssueLabelCreateInput { name: String! teamId: String color: String description: String }
   input CommentCreateInput { id: String issueId: String body: String parentId: String doNotSubscribeToIssue: Boolean }
   type Issue {
     id: ID! identifier: String! number: Float! title: String! description: String url: String!
@@ -30,7 +38,8 @@ const SCHEMA = buildSchema(`
   type Team { id: ID! key: String! name: String! states(first: Int, after: String): WorkflowStateConnection! }
   type WorkflowStateConnection { nodes: [WorkflowState!]! }
   type IssueLabelConnection { nodes: [IssueLabel!]! }
-  type IssueLabel { id: ID! name: String! }
+  type IssueLabel { id: ID! name: String! team: Team }
+  type IssueLabelPayload { success: Boolean! issueLabel: IssueLabel! }
   type Project { id: ID! name: String! }
   type Comment { id: ID! body: String! issue: Issue }
   type User { id: ID! name: String! email: String! }
@@ -38,6 +47,12 @@ const SCHEMA = buildSchema(`
   type IssuePayload { success: Boolean! issue: Issue }
   type CommentPayload { success: Boolean! comment: Comment }
 `);
+
+interface IssueUpdate {
+  stateId?: string;
+  addedLabelIds?: string[];
+  removedLabelIds?: string[];
+}
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -94,6 +109,12 @@ export class LinearServer {
   readonly issues = new Map<string, LinearIssueRecord>();
   readonly comments = new Map<string, { id: string; issueId: string; body: string }>();
   readonly updates: { issueId: string; stateId: string }[] = [];
+  /** The workspace's labels; `teamId` absent for a workspace label. */
+  readonly labels = new Map<string, { id: string; name: string; teamId?: string }>();
+  /** Every accepted `issueUpdate` input, in order. */
+  readonly updateInputs: { issueId: string; input: Record<string, unknown> }[] = [];
+  /** How many coming `issueUpdate`s answer success but change nothing, as a lost write would. */
+  forgetUpdates = 0;
   /** Every operation name received, faults included. */
   readonly operations: string[] = [];
   readonly faults = new FaultQueue();
@@ -189,6 +210,16 @@ export class LinearServer {
     };
   }
 
+  #labelView(label: { id: string; name: string; teamId?: string }) {
+    const team = label.teamId ? this.teams.get(label.teamId) : undefined;
+    return { id: label.id, name: label.name, team: team ? this.#teamView(team) : null };
+  }
+
+  /** The names of the labels on an issue now. */
+  labelsOf(issueId: string): string[] {
+    return (this.issues.get(issueId)?.labels ?? []).map((label) => label.name);
+  }
+
   #teamView(team: LinearTeamRecord) {
     return { ...team, states: () => ({ nodes: team.states }) };
   }
@@ -215,16 +246,62 @@ export class LinearServer {
       },
       viewer: () => ({ id: 'user-1', name: 'Factory Bot', email: 'factory@example.com' }),
       organization: () => ({ id: 'org-1', name: 'Acme', urlKey: 'acme' }),
-      issueUpdate: ({ id, input }: { id: string; input: { stateId?: string } }) => {
+      issueUpdate: ({ id, input }: { id: string; input: IssueUpdate }) => {
         const issue = this.#findIssue(id);
+        const team = this.teams.get(issue.teamId);
+        if (input.stateId && !team?.states.some((state) => state.id === input.stateId))
+          throw notFound('WorkflowState');
+        for (const labelId of input.addedLabelIds ?? [])
+          if (!this.labels.has(labelId)) throw notFound('IssueLabel');
+        this.updateInputs.push({ issueId: issue.id, input: { ...input } });
+        if (this.forgetUpdates > 0) {
+          this.forgetUpdates--;
+          return { success: true, issue: this.#issueView(issue) };
+        }
         if (input.stateId) {
-          const team = this.teams.get(issue.teamId);
-          if (!team?.states.some((state) => state.id === input.stateId)) throw notFound('WorkflowState');
           issue.stateId = input.stateId;
           this.updates.push({ issueId: issue.id, stateId: input.stateId });
         }
+        const removed = new Set(input.removedLabelIds ?? []);
+        issue.labels = issue.labels.filter((label) => !removed.has(label.id));
+        for (const labelId of input.addedLabelIds ?? []) {
+          const label = this.labels.get(labelId);
+          if (label && !issue.labels.some((has) => has.id === labelId))
+            issue.labels.push({ id: label.id, name: label.name });
+        }
         issue.updatedAt = new Date(Date.parse(issue.updatedAt) + 1000).toISOString();
         return { success: true, issue: this.#issueView(issue) };
+      },
+      issueLabels: ({ filter }: { filter?: { name?: { eq?: string; eqIgnoreCase?: string } } }) => {
+        const wanted = filter?.name;
+        const nodes = [...this.labels.values()]
+          .filter(
+            (label) =>
+              (wanted?.eq === undefined || label.name === wanted.eq) &&
+              (wanted?.eqIgnoreCase === undefined ||
+                label.name.toLowerCase() === wanted.eqIgnoreCase.toLowerCase()),
+          )
+          .map((label) => this.#labelView(label));
+        return { nodes };
+      },
+      issueLabelCreate: ({ input }: { input: { name: string; teamId?: string } }) => {
+        if (input.teamId && !this.teams.has(input.teamId)) throw notFound('Team');
+        const taken = [...this.labels.values()].some(
+          (label) =>
+            label.name.toLowerCase() === input.name.toLowerCase() &&
+            (label.teamId === undefined || label.teamId === input.teamId),
+        );
+        if (taken)
+          throw new GraphQLError('duplicate label name', {
+            extensions: { type: 'invalid input', userPresentableMessage: 'Duplicate label name.' },
+          });
+        const label = {
+          id: `label-${this.labels.size + 1}-${input.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
+          name: input.name,
+          ...(input.teamId ? { teamId: input.teamId } : {}),
+        };
+        this.labels.set(label.id, label);
+        return { success: true, issueLabel: this.#labelView(label) };
       },
       commentCreate: ({ input }: { input: { id?: string; issueId?: string; body?: string } }) => {
         const issue = this.#findIssue(input.issueId ?? '');
