@@ -11,13 +11,17 @@ import {
 import type { Hono } from 'hono';
 import { CliError, EXIT_USAGE } from './cli-error.ts';
 import type { FactoryConfig } from './config/config-schema.ts';
+import type { Environment } from './config/secret-reference.ts';
 import { openStateStore } from './state-store-from-config.ts';
+import { openCredentialStore } from './tenant/credential-store-from-config.ts';
 import { type NodeTenant, tenantFromConfig } from './tenant-from-config.ts';
 import { TickTimer } from './tick-timer.ts';
 import { VERSION } from './version.ts';
 
 export interface NodeRuntimeOptions {
   logger: Logger;
+  /** Where the credentials key is read from (`FACTORY_CREDENTIALS_KEY[_FILE]`); the process's by default. */
+  env?: Environment;
   onResult?: (tenant: string, event: FactoryEvent, result: HandleResult) => void;
 }
 
@@ -46,9 +50,11 @@ export class NodeRuntime {
         ? path.dirname(config.stateStore.path)
         : path.join(config.baseDir, '.factory');
     try {
+      const credentials = openCredentialStore(config.credentials, options.env ?? process.env);
       this.tenants = config.tenants.map((tenant) =>
         tenantFromConfig(tenant, {
           store: this.store,
+          credentials,
           logger: options.logger,
           stateDir,
           baseDir: config.baseDir,

@@ -1,24 +1,5 @@
-import path from 'node:path';
+import { createTriage } from 'factory-llm-triage';
 import {
-  GithubOutputTarget,
-  GithubWebhookSource,
-  LinearWebhookSource,
-  LinearWorkItemProvider,
-  SlackClarificationChannel,
-  SlackWebhookSource,
-} from 'factory-providers';
-import {
-  MountClarificationChannel,
-  type MountEventSource,
-  MountOutputTarget,
-  MountWorkItemProvider,
-  RelayfileMount,
-  RelayfileWebhookSource,
-} from 'factory-relayfile';
-import { DirectoryMount } from 'factory-relayfile/directory-mount';
-import {
-  type ClarificationChannel,
-  type Connectable,
   type ConnectionReport,
   createFactory,
   DefaultTaskTemplate,
@@ -28,22 +9,23 @@ import {
   factorySettingsSchema,
   type HandleResult,
   type Logger,
-  type Mount,
-  type OutputTarget,
-  RuleTriage,
   type StateStore,
   type TenantRuntime,
-  type WebhookSource,
-  type WorkItemProvider,
 } from 'factory-sdk';
 import type { TenantConfig } from './config/config-schema.ts';
-import { LocalProcessFleet } from './local-process-fleet.ts';
+import type { LocalProcessFleet } from './local-process-fleet.ts';
 import { LocalWritebackMount } from './local-writeback-mount.ts';
 import { MountFeed } from './mount-feed.ts';
+import type { ConfiguredCredentials } from './tenant/credential-store-from-config.ts';
+import { fleetFromConfig } from './tenant/fleet-from-config.ts';
+import { type RolePorts, rolePortsFromConfig } from './tenant/role-ports-from-config.ts';
+import { checkConnections } from './tenant/tenant-ports.ts';
 
 export interface TenantDependencies {
   store: StateStore;
   logger: Logger;
+  /** The credentials store for providers whose token field is left out. */
+  credentials: ConfiguredCredentials;
   /** Where the fleet keeps its agents when the config does not say (`<dir>/fleet/<tenant>`). */
   stateDir: string;
   /** The config file's folder: relative program paths in the agent command resolve against it. */
@@ -55,7 +37,9 @@ export interface TenantDependencies {
 /** One tenant of `factory start`: what the HTTP app and the tick need, plus the local moving parts. */
 export interface NodeTenant {
   runtime: TenantRuntime;
-  fleet: LocalProcessFleet;
+  ports: RolePorts;
+  /** The local fleet, when agents run on this machine. */
+  localFleet?: LocalProcessFleet;
   /** Checks what can be checked before taking work: the agent command and its repository. */
   check(): Promise<void>;
   /** Starts pushing folder changes and reports agents that ended while the factory was down. */
@@ -74,89 +58,12 @@ export function tenantFromConfig(config: TenantConfig, deps: TenantDependencies)
     throw new Error('the factory is not built yet');
   };
 
-  const mount = config.mount ? mountFromConfig(config) : undefined;
-  const sources: WebhookSource[] = [];
-  const mountSources: MountEventSource[] = [];
-
-  const intake = config.intentProvider;
-  let workItems: WorkItemProvider;
-  if (intake.transport === 'direct') {
-    const { type: _t, transport: _r, apiKey, webhookSecret, ...options } = intake;
-    const provider = new LinearWorkItemProvider({ ...options, token: apiKey });
-    sources.push(new LinearWebhookSource({ secret: webhookSecret, provider }));
-    workItems = provider;
-  } else {
-    const provider = new MountWorkItemProvider({
-      mount: requireMount(mount),
-      stateIds: intake.stateIds,
-      readyState: intake.readyState,
-      readyLabels: intake.readyLabels,
-    });
-    mountSources.push(provider);
-    workItems = provider;
-  }
-
-  const chat = config.clarificationChannel;
-  let clarifications: ClarificationChannel;
-  if (chat.transport === 'direct') {
-    const { type: _t, transport: _r, botToken, signingSecret, botUserId, ...options } = chat;
-    const channel = new SlackClarificationChannel({ ...options, token: botToken });
-    sources.push(
-      new SlackWebhookSource({
-        signingSecret,
-        channel: channel.channel,
-        ...(botUserId ? { botUserId } : {}),
-      }),
-    );
-    clarifications = channel;
-  } else {
-    const channel = new MountClarificationChannel({
-      mount: requireMount(mount),
-      channel: chat.channel,
-      ...(chat.botUserId ? { botUserId: chat.botUserId } : {}),
-    });
-    mountSources.push(channel);
-    clarifications = channel;
-  }
-
-  const code = config.outputTarget;
-  let outputs: OutputTarget;
-  if (code.transport === 'direct') {
-    const { type: _t, transport: _r, token, webhookSecret, ...options } = code;
-    outputs = new GithubOutputTarget({ ...options, token, logger });
-    sources.push(new GithubWebhookSource({ secret: webhookSecret }));
-  } else {
-    const target = new MountOutputTarget({
-      mount: requireMount(mount),
-      ...(code.repositories ? { repositories: code.repositories } : {}),
-    });
-    mountSources.push(target);
-    outputs = target;
-  }
-
-  if (mount instanceof RelayfileMount && config.mount?.type === 'relayfile') {
-    sources.push(
-      new RelayfileWebhookSource({ secret: config.mount.webhookSecret, mount, sources: mountSources }),
-    );
-  }
-
-  const fleet = new LocalProcessFleet({
-    command: config.fleet.command,
-    repository: config.fleet.repository,
-    stateDir: config.fleet.stateDir ?? path.join(deps.stateDir, 'fleet', config.id),
-    env: config.fleet.env,
-    passEnv: config.fleet.passEnv,
+  const ports = rolePortsFromConfig(config, { credentials: deps.credentials, logger });
+  const fleet = fleetFromConfig(config, {
+    credentials: deps.credentials,
+    stateDir: deps.stateDir,
     baseDir: deps.baseDir,
-    onExit: async (exit) => {
-      await handle({
-        type: 'agent.exited',
-        agentId: exit.agentId,
-        outcome: exit.outcome,
-        workItemId: exit.workItemId,
-        ...(exit.exitCode !== undefined ? { exitCode: exit.exitCode } : {}),
-        ...(exit.reason !== undefined ? { reason: exit.reason } : {}),
-      });
-    },
+    onExit: (event) => handle(event),
   });
 
   const core = createFactory({
@@ -164,11 +71,11 @@ export function tenantFromConfig(config: TenantConfig, deps: TenantDependencies)
     settings: settingsOf(config),
     ports: {
       store: deps.store,
-      workItems,
-      clarifications,
-      outputs,
-      fleet,
-      triage: new RuleTriage(config.routes),
+      workItems: ports.workItems,
+      clarifications: ports.clarifications,
+      outputs: ports.outputs,
+      fleet: fleet.fleet,
+      triage: createTriage(config.triage, config.routes, { logger }),
       template: new DefaultTaskTemplate({
         ...(config.template.text !== undefined ? { text: config.template.text } : {}),
         ...(config.template.branchPrefix !== undefined ? { branchPrefix: config.template.branchPrefix } : {}),
@@ -176,70 +83,57 @@ export function tenantFromConfig(config: TenantConfig, deps: TenantDependencies)
       logger,
     },
   });
-  handle = async (event) => {
-    const result = await core.handle(event);
-    deps.onResult?.(config.id, event, result);
-    return result;
+  const factory: Factory = {
+    tenant: core.tenant,
+    settings: core.settings,
+    ports: core.ports,
+    async handle(event, options) {
+      const result = await core.handle(event, options);
+      deps.onResult?.(config.id, event, result);
+      return result;
+    },
   };
-  const factory: Factory = { tenant: core.tenant, settings: core.settings, ports: core.ports, handle };
+  handle = (event) => factory.handle(event);
 
   const feed =
-    mount instanceof LocalWritebackMount
-      ? new MountFeed({ tenant: config.id, mount, sources: mountSources, handle, logger })
+    ports.mount instanceof LocalWritebackMount
+      ? new MountFeed({ tenant: config.id, mount: ports.mount, sources: ports.mountSources, handle, logger })
       : undefined;
 
-  const roles: [Connectable, ConnectionReport['role']][] = [
-    [workItems, 'intake'],
-    [clarifications, 'clarification'],
-    [outputs, 'output'],
-  ];
   let cached: { at: number; reports: Promise<ConnectionReport[]> } | undefined;
   const runtime: TenantRuntime = {
     id: config.id,
     factory,
-    sources: new Map(sources.map((source) => [source.source, source])),
+    sources: new Map([...ports.sources, ...fleet.sources].map((source) => [source.source, source])),
     connections() {
+      // The app asks before every webhook; three API calls per delivery would be slow and burn rate limits.
       const now = Date.now();
       if (!cached || now - cached.at >= CONNECTION_TTL_MS)
-        cached = { at: now, reports: Promise.all(roles.map(([port, role]) => report(port, role))) };
+        cached = { at: now, reports: checkConnections(ports.connectables) };
       return cached.reports;
     },
+    ...(config.adminToken ? { adminToken: config.adminToken } : {}),
   };
 
   return {
     runtime,
-    fleet,
-    check: () => fleet.check(),
+    ports,
+    ...(fleet.local ? { localFleet: fleet.local } : {}),
+    check: async () => {
+      await fleet.local?.check();
+    },
     async start() {
       feed?.start();
-      await fleet.recover();
+      await fleet.local?.recover();
     },
     async catchUp() {
       await feed?.catchUp();
     },
     async close() {
       await feed?.close();
-      fleet.close();
+      fleet.local?.close();
     },
   };
-}
-
-function mountFromConfig(config: TenantConfig): Mount | undefined {
-  const mount = config.mount;
-  if (!mount) return undefined;
-  if (mount.type === 'relayfile')
-    return new RelayfileMount({ baseUrl: mount.baseUrl, token: mount.token, workspaceId: mount.workspace });
-  const intake = config.intentProvider;
-  // A local folder stands in for the vendors too, so the tracker's state ids must be known here.
-  const stateIds =
-    intake.transport === 'relayfile' ? intake.stateIds : { dispatched: 'in-progress', done: 'done' };
-  return new LocalWritebackMount(new DirectoryMount(mount.path), { stateIds });
-}
-
-function requireMount(mount: Mount | undefined): Mount {
-  // The config schema already insists on a mount for relayfile transport; this keeps the types honest.
-  if (!mount) throw new Error('transport "relayfile" needs a mount');
-  return mount;
 }
 
 /** The tenant's factory settings: the config keys the core's settings schema declares. */
@@ -248,16 +142,4 @@ function settingsOf(config: TenantConfig): FactorySettingsInput {
   for (const key of Object.keys(factorySettingsSchema.shape))
     settings[key] = config[key as keyof TenantConfig];
   return settings as FactorySettingsInput;
-}
-
-async function report(port: Connectable, role: ConnectionReport['role']): Promise<ConnectionReport> {
-  try {
-    return { provider: port.provider, role, status: await port.checkConnection() };
-  } catch (error) {
-    return {
-      provider: port.provider,
-      role,
-      status: { state: 'error', message: error instanceof Error ? error.message : String(error) },
-    };
-  }
 }

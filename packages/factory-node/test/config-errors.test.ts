@@ -7,6 +7,10 @@ import { ConfigError } from '../src/config/config-error.ts';
 import { loadConfig, parseConfig } from '../src/config/load-config.ts';
 
 const ENV = {
+  JIRA_WEBHOOK_SECRET: 'jira-webhook-secret',
+  FLEET_SECRET: 'fleet-secret',
+  RELAY_WORKSPACE_KEY: 'rk_live_test',
+  ANTHROPIC_API_KEY: 'sk-ant-test',
   LINEAR_API_KEY: 'lin_api_test_0001',
   LINEAR_WEBHOOK_SECRET: 'linear-webhook-secret',
   SLACK_BOT_TOKEN: 'xoxb-test-0001',
@@ -169,10 +173,10 @@ const BAD_CONFIGS: BadConfig[] = [
   },
   {
     name: 'a tracker we do not support',
-    sections: { intentProvider: 'intentProvider:\n  type: jira\n  transport: direct' },
+    sections: { intentProvider: 'intentProvider:\n  type: asana\n  transport: direct' },
     at: [2, 9],
     field: 'intentProvider.type',
-    says: 'expected "linear", got "jira"',
+    says: 'expected one of "linear", "jira", "github-issues", got "asana"',
   },
   {
     name: 'a provider without a transport',
@@ -213,7 +217,7 @@ const BAD_CONFIGS: BadConfig[] = [
     sections: { fleet: 'fleet:\n  type: kubernetes' },
     at: [2, 9],
     field: 'fleet.type',
-    says: 'expected "local", got "kubernetes"',
+    says: 'expected one of "local", "http", "github-actions", "agent-relay", got "kubernetes"',
   },
   {
     name: 'an empty agent command',
@@ -319,6 +323,172 @@ const BAD_CONFIGS: BadConfig[] = [
     field: 'fleet.env.1BAD',
     says: 'is not an environment variable name',
   },
+  {
+    name: 'a Jira site that is not a URL',
+    sections: {
+      intentProvider:
+        'intentProvider:\n  type: jira\n  siteUrl: acme.atlassian.net\n  webhookSecret: ${JIRA_WEBHOOK_SECRET}',
+    },
+    at: [3, 12],
+    field: 'intentProvider.siteUrl',
+    says: 'expected a URL, got "acme.atlassian.net"',
+  },
+  {
+    name: 'a literal Jira token',
+    sections: {
+      intentProvider:
+        'intentProvider:\n  type: jira\n  siteUrl: https://acme.atlassian.net\n  token: ATATT3xFfGF0\n  webhookSecret: ${JIRA_WEBHOOK_SECRET}',
+    },
+    at: [4, 10],
+    field: 'intentProvider.token',
+    says: 'is a secret and takes no literal value',
+  },
+  {
+    name: 'a Jira project key in lower case',
+    sections: {
+      intentProvider:
+        'intentProvider:\n  type: jira\n  siteUrl: https://acme.atlassian.net\n  webhookSecret: ${JIRA_WEBHOOK_SECRET}\n  projects: [web]',
+    },
+    at: [5, 14],
+    field: 'intentProvider.projects[0]',
+    says: 'a Jira project key such as PROJ',
+  },
+  {
+    name: 'GitHub Issues without repositories',
+    sections: {
+      intentProvider:
+        'intentProvider:\n  type: github-issues\n  webhookSecret: ${GITHUB_WEBHOOK_SECRET}\n  repositories: []',
+    },
+    at: [4, 17],
+    field: 'intentProvider.repositories',
+    says: 'name at least one repository',
+  },
+  {
+    name: 'a GitLab output without its webhook secret',
+    sections: { outputTarget: 'outputTarget:\n  type: gitlab\n  baseUrl: https://gitlab.example.com' },
+    at: [2, 3],
+    field: 'outputTarget.webhookSecret',
+    says: 'expected a reference to an environment variable such as ${GITLAB_WEBHOOK_SECRET}',
+  },
+  {
+    name: 'the comments channel over a relayfile intake',
+    sections: {
+      intentProvider:
+        'intentProvider:\n  type: linear\n  transport: relayfile\n  stateIds: { dispatched: s1, done: s2 }',
+      mount: 'mount:\n  type: directory\n  path: .',
+      clarificationChannel: 'clarificationChannel:\n  type: comments',
+    },
+    at: [9, 9],
+    field: 'clarificationChannel.type',
+    says: 'it needs an intentProvider with transport "direct"',
+  },
+  {
+    name: 'an HTTP fleet without a URL',
+    sections: { fleet: 'fleet:\n  type: http\n  secret: ${FLEET_SECRET}' },
+    at: [2, 3],
+    field: 'fleet.url',
+    says: 'is required: expected a URL',
+  },
+  {
+    name: 'an HTTP fleet secret written out',
+    sections: { fleet: 'fleet:\n  type: http\n  url: https://agents.example.com\n  secret: hunter2hunter2' },
+    at: [4, 11],
+    field: 'fleet.secret',
+    says: 'is a secret and takes no literal value',
+  },
+  {
+    name: 'a GitHub Actions fleet on a repository without owner',
+    sections: { fleet: 'fleet:\n  type: github-actions\n  repository: app' },
+    at: [3, 15],
+    field: 'fleet.repository',
+    says: 'expected owner/repo',
+  },
+  {
+    name: 'an Agent Relay harness name with a space',
+    sections: {
+      fleet: 'fleet:\n  type: agent-relay\n  workspaceKey: ${RELAY_WORKSPACE_KEY}\n  cli: claude code',
+    },
+    at: [4, 8],
+    field: 'fleet.cli',
+    says: 'expected a plain name like "claude"',
+  },
+  {
+    name: 'a model vendor we do not speak',
+    sections: {
+      triage: 'triage:\n  type: llm\n  provider: gemini\n  model: m\n  apiKey: ${ANTHROPIC_API_KEY}',
+    },
+    at: [3, 13],
+    field: 'triage.provider',
+    says: 'expected one of "anthropic", "openai-compatible", got "gemini"',
+  },
+  {
+    name: 'a model API key written out',
+    sections: {
+      triage: 'triage:\n  type: llm\n  provider: anthropic\n  model: m\n  apiKey: sk-ant-api03-abc',
+    },
+    at: [5, 11],
+    field: 'triage.apiKey',
+    says: 'is a secret and takes no literal value',
+  },
+  {
+    name: 'a triage timeout beyond the limit',
+    sections: {
+      triage:
+        'triage:\n  type: llm\n  provider: anthropic\n  model: m\n  apiKey: ${ANTHROPIC_API_KEY}\n  timeout: 10m',
+    },
+    at: [6, 12],
+    field: 'triage.timeout',
+    says: 'at most 120000',
+  },
+  {
+    name: 'a triage kind we do not have',
+    sections: { triage: 'triage:\n  type: magic' },
+    at: [2, 9],
+    field: 'triage.type',
+    says: 'expected one of "rules", "llm", got "magic"',
+  },
+  {
+    name: 'a credentials store we do not have',
+    sections: { credentials: 'credentials:\n  type: vault' },
+    at: [2, 9],
+    field: 'credentials.type',
+    says: 'expected "file", got "vault"',
+  },
+  {
+    name: 'an admin token written out',
+    sections: { adminToken: 'adminToken: let-me-in' },
+    at: [1, 13],
+    field: 'adminToken',
+    says: 'is a secret and takes no literal value',
+  },
+  {
+    name: 'an admin token from an unset variable',
+    sections: { adminToken: 'adminToken: ${NO_SUCH_ADMIN_TOKEN}' },
+    at: [1, 13],
+    field: 'adminToken',
+    says: 'environment variable NO_SUCH_ADMIN_TOKEN is not set',
+  },
+  {
+    name: 'a safety gate with an empty team list',
+    sections: { scope: 'scope:\n  teams: []' },
+    at: [2, 10],
+    field: 'scope.teams',
+    says: 'expected a non-empty list',
+  },
+  {
+    name: 'a breaker that never opens',
+    sections: { breaker: 'breaker:\n  threshold: 0' },
+    at: [2, 14],
+    field: 'breaker.threshold',
+    says: 'expected an integer of at least 1, got 0',
+  },
+  {
+    name: 'dry run as a word',
+    sections: { dryRun: 'dryRun: maybe' },
+    at: [1, 9],
+    field: 'dryRun',
+    says: 'expected true or false, got "maybe"',
+  },
 ];
 
 describe('every invalid config field is reported at its line and column', () => {
@@ -418,7 +588,7 @@ describe('many tenants', () => {
   it('rejects tenant settings at the top level next to `tenants`', async () => {
     const problems = await problemsOf(`limits:\n  maxInFlight: 2\ntenants:\n${tenant('a')}\n`);
     expect(problems).toEqual([
-      'factory.config.yaml:1:1 limits: unknown key (expected one of server, tick, stateStore, tenants)',
+      'factory.config.yaml:1:1 limits: unknown key (expected one of server, tick, stateStore, credentials, tenants)',
     ]);
   });
 });

@@ -55,7 +55,9 @@ describe('secrets are accepted only as ${ENV_VAR} references', () => {
   it('resolves a reference from the environment at load time', async () => {
     const config = await parse(configWithBotToken('${SLACK_BOT_TOKEN}'));
     const channel = config.tenants[0]?.clarificationChannel;
-    expect(channel?.transport === 'direct' && channel.botToken).toBe('xoxb-from-the-environment');
+    expect(channel?.type === 'slack' && channel.transport === 'direct' && channel.botToken).toBe(
+      'xoxb-from-the-environment',
+    );
     expect([...config.secrets].sort()).toEqual(Object.values(ENV).sort());
   });
 
@@ -102,7 +104,9 @@ describe('secrets are accepted only as ${ENV_VAR} references', () => {
       team_a_slack_bot: 'xoxb-team-a',
     });
     const channel = config.tenants[0]?.clarificationChannel;
-    expect(channel?.transport === 'direct' && channel.botToken).toBe('xoxb-team-a');
+    expect(channel?.type === 'slack' && channel.transport === 'direct' && channel.botToken).toBe(
+      'xoxb-team-a',
+    );
   });
 
   it('keeps resolved secrets out of the logs even when an error message carries one', async () => {

@@ -1,7 +1,7 @@
 import { durationSchema, factorySettingsSchema } from 'factory-sdk';
 import { z } from 'zod';
 import { providerSchemas } from './provider-schemas.ts';
-import { SecretResolver } from './secret-reference.ts';
+import { SecretResolver, secretReference } from './secret-reference.ts';
 
 /** The same rule the HTTP app applies to the `:tenant` segment of a webhook URL. */
 const tenantId = z
@@ -13,6 +13,8 @@ const tenantId = z
   .describe('The tenant id, as it appears in webhook URLs: /t/<id>/webhooks/<source>.');
 
 const TENANT_ROLES = ['intentProvider', 'clarificationChannel', 'outputTarget'] as const;
+
+export const DEFAULT_CREDENTIALS_PATH = '.factory/credentials.enc';
 
 /**
  * The schema of `factory.config.yaml`, built over a resolver so secret references resolve while parsing
@@ -47,6 +49,23 @@ export function configSchema(secrets: SecretResolver) {
       ])
       .default({ type: 'sqlite', path: '.factory/state.sqlite' })
       .describe('Where the state of every tenant lives; one store serves them all, keyed by tenant.'),
+    credentials: z
+      .discriminatedUnion('type', [
+        z
+          .object({
+            type: z.literal('file'),
+            path: z
+              .string()
+              .min(1)
+              .default(DEFAULT_CREDENTIALS_PATH)
+              .describe('The encrypted credentials file; relative to this file.'),
+          })
+          .strict(),
+      ])
+      .default({ type: 'file', path: DEFAULT_CREDENTIALS_PATH })
+      .describe(
+        'Where tokens written by `factory connect` live, for providers whose token field is left out. The key comes from FACTORY_CREDENTIALS_KEY (a passphrase) or FACTORY_CREDENTIALS_KEY_FILE.',
+      ),
   };
 
   const tenantFields = factorySettingsSchema.extend({
@@ -57,7 +76,10 @@ export function configSchema(secrets: SecretResolver) {
     mount: providers.mount
       .optional()
       .describe('The files every provider with `transport: relayfile` reads and writes.'),
-    triage: providers.triage.default({ type: 'rules' }),
+    triage: providers.triage,
+    adminToken: secretReference(secrets, 'FACTORY_ADMIN_TOKEN')
+      .optional()
+      .describe('Opens the read-only dashboard at /t/<tenant>/ (and status.json, metrics); off without it.'),
     template: z
       .object({
         text: z.string().min(1).optional().describe('The agent task with {{placeholders}}.'),
@@ -101,7 +123,7 @@ export function configSchema(secrets: SecretResolver) {
 export type SingleTenantConfig = z.output<ReturnType<typeof configSchema>['singleTenant']>;
 export type MultiTenantConfig = z.output<ReturnType<typeof configSchema>['multiTenant']>;
 export type TenantConfig = MultiTenantConfig['tenants'][number];
-export type DeploymentConfig = Pick<MultiTenantConfig, 'server' | 'tick' | 'stateStore'>;
+export type DeploymentConfig = Pick<MultiTenantConfig, 'server' | 'tick' | 'stateStore' | 'credentials'>;
 
 /** A loaded config, one shape for one tenant or many; paths are absolute. */
 export interface FactoryConfig extends DeploymentConfig {
@@ -116,8 +138,8 @@ export interface FactoryConfig extends DeploymentConfig {
 
 /** What the cross-field rules read of a tenant. */
 interface TenantFields {
-  intentProvider: { transport: string };
-  clarificationChannel: { transport: string };
+  intentProvider: { type: string; transport: string };
+  clarificationChannel: { type: string; transport: string };
   outputTarget: { transport: string };
   mount?: unknown;
   template: { text?: string; file?: string };
@@ -133,6 +155,14 @@ function checkTenant(tenant: TenantFields, context: z.RefinementCtx): void {
         message: 'transport "relayfile" reads and writes through a mount: add a `mount:` section',
       });
     }
+  }
+  if (tenant.clarificationChannel.type === 'comments' && tenant.intentProvider.transport !== 'direct') {
+    context.addIssue({
+      code: 'custom',
+      path: ['clarificationChannel', 'type'],
+      message:
+        'the comments channel asks on the work item and hears replies through the intake’s webhooks: it needs an intentProvider with transport "direct"',
+    });
   }
   if (tenant.template.text !== undefined && tenant.template.file !== undefined) {
     context.addIssue({

@@ -99,25 +99,36 @@ export async function parseConfig(text: string, options: ParseOptions): Promise<
       parsed.data.stateStore.type === 'sqlite'
         ? { type: 'sqlite', path: path.resolve(options.baseDir, parsed.data.stateStore.path) }
         : parsed.data.stateStore,
+    credentials: {
+      ...parsed.data.credentials,
+      path: path.resolve(options.baseDir, parsed.data.credentials.path),
+    },
     tenants: [],
   };
   const problems: string[] = [];
   for (const [index, tenant] of tenants.entries()) {
     const prefix = multi ? ['tenants', index] : [];
-    config.tenants.push(
-      await resolvePaths(tenant, options.baseDir, (field, message) =>
-        problems.push(problem(document, lines, fileName, [...prefix, ...field], message)),
-      ),
+    const resolved = await resolvePaths(tenant, options.baseDir, (field, message) =>
+      problems.push(problem(document, lines, fileName, [...prefix, ...field], message)),
     );
+    oauthFromEnvironment(resolved, options.env, secrets);
+    config.tenants.push(resolved);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
 
-function withoutDeployment<T extends { tenant: string; server: unknown; tick: unknown; stateStore: unknown }>(
-  data: T,
-): Omit<T, 'tenant' | 'server' | 'tick' | 'stateStore'> {
-  const { tenant: _tenant, server: _server, tick: _tick, stateStore: _store, ...rest } = data;
+function withoutDeployment<
+  T extends { tenant: string; server: unknown; tick: unknown; stateStore: unknown; credentials: unknown },
+>(data: T): Omit<T, 'tenant' | 'server' | 'tick' | 'stateStore' | 'credentials'> {
+  const {
+    tenant: _tenant,
+    server: _server,
+    tick: _tick,
+    stateStore: _store,
+    credentials: _c,
+    ...rest
+  } = data;
   return rest;
 }
 
@@ -142,6 +153,30 @@ async function resolvePaths(
     }
   }
   return resolved;
+}
+
+const OAUTH_ENV_PREFIX: Record<string, string> = {
+  linear: 'LINEAR',
+  slack: 'SLACK',
+  github: 'GITHUB',
+  'github-issues': 'GITHUB',
+};
+
+/**
+ * A direct provider without an `oauth` block takes its OAuth app from `<PREFIX>_CLIENT_ID` and
+ * `<PREFIX>_CLIENT_SECRET` (as `factory connect` does), so a token it stored can be refreshed.
+ */
+function oauthFromEnvironment(tenant: TenantConfig, env: Environment, secrets: SecretResolver): void {
+  for (const role of [tenant.intentProvider, tenant.clarificationChannel, tenant.outputTarget]) {
+    const prefix = OAUTH_ENV_PREFIX[role.type];
+    // Only the types above have an `oauth` field (the relayfile transports do not).
+    const provider = role as { transport: string; oauth?: { clientId: string; clientSecret?: string } };
+    if (!prefix || provider.transport !== 'direct' || provider.oauth) continue;
+    const clientId = env[`${prefix}_CLIENT_ID`];
+    if (!clientId) continue;
+    const clientSecret = secrets.resolve(`${prefix}_CLIENT_SECRET`);
+    provider.oauth = { clientId, ...(clientSecret ? { clientSecret } : {}) };
+  }
 }
 
 function problem(

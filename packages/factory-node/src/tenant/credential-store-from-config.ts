@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import {
+  credentialKeyFromEnv,
+  EncryptedFileCredentialStore,
+  freshCredential,
+  githubOAuth,
+  KEY_ENV,
+  KEY_FILE_ENV,
+  linearOAuth,
+  type OAuthProvider,
+  oauthRefresher,
+  slackOAuth,
+} from 'factory-auth';
+import type { TokenSource } from 'factory-providers';
+import type { Credential, CredentialStore } from 'factory-sdk';
+import type { FactoryConfig } from '../config/config-schema.ts';
+import type { Environment } from '../config/secret-reference.ts';
+
+/** The configured credentials store, or why there is none (then stored tokens read as absent). */
+export interface ConfiguredCredentials {
+  path: string;
+  store?: CredentialStore;
+  /** Set when the store cannot be used, e.g. no key in the environment. */
+  unavailable?: string;
+}
+
+/**
+ * Opens the encrypted credentials file named by the config with the key from the environment
+ * (`FACTORY_CREDENTIALS_KEY` or `FACTORY_CREDENTIALS_KEY_FILE`). Without a key there is no store: a
+ * provider that relies on it is `needs-auth`, which `factory check` reports and `factory connect` fixes.
+ */
+export function openCredentialStore(
+  config: FactoryConfig['credentials'],
+  env: Environment = process.env,
+): ConfiguredCredentials {
+  const key = credentialKeyFromEnv({ ...env });
+  if (!key) {
+    return {
+      path: config.path,
+      unavailable: existsSync(config.path)
+        ? `${config.path} exists but neither ${KEY_ENV} nor ${KEY_FILE_ENV} is set to open it`
+        : `no credentials stored yet (${config.path})`,
+    };
+  }
+  return { path: config.path, store: new EncryptedFileCredentialStore({ path: config.path, key }) };
+}
+
+/** The OAuth app a stored token was granted to, for refreshing it. */
+export interface OAuthClientConfig {
+  clientId: string;
+  clientSecret?: string | undefined;
+  tokenUrl?: string | undefined;
+}
+
+const OAUTH_PRESETS: Record<
+  string,
+  (overrides?: { tokenEndpoint?: string; name?: string }) => OAuthProvider
+> = {
+  linear: linearOAuth,
+  slack: slackOAuth,
+  github: githubOAuth,
+  'github-issues': (overrides) => githubOAuth({ name: 'github-issues', ...overrides }),
+};
+
+/**
+ * A provider's token read from the store on every call (so a `factory connect` while the factory runs
+ * is picked up), refreshed first when it is about to expire and the OAuth app is known.
+ */
+export function storedToken(
+  credentials: ConfiguredCredentials,
+  tenant: string,
+  provider: string,
+  oauth: OAuthClientConfig | undefined,
+): TokenSource {
+  return async (): Promise<Credential | undefined> => {
+    const store = credentials.store;
+    if (!store) return undefined;
+    const preset = OAUTH_PRESETS[provider];
+    const refresher = async (credential: Credential): Promise<Credential> => {
+      if (!preset || !oauth)
+        throw new Error(
+          `the stored ${provider} token has expired and cannot be refreshed here (no OAuth client configured); run \`factory connect ${provider}\``,
+        );
+      return oauthRefresher({
+        provider: preset(oauth.tokenUrl ? { tokenEndpoint: oauth.tokenUrl } : {}),
+        clientId: oauth.clientId,
+        ...(oauth.clientSecret ? { clientSecret: oauth.clientSecret } : {}),
+      })(credential);
+    };
+    try {
+      return await freshCredential(store, tenant, provider, refresher);
+    } catch (error) {
+      // A token close to expiry still works; only one that has run out is worth failing for.
+      const current = await store.get(tenant, provider);
+      if (current && (current.expiresAt === undefined || current.expiresAt > Date.now())) return current;
+      throw error;
+    }
+  };
+}
