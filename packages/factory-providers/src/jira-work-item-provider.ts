@@ -20,9 +20,11 @@ import {
   sameText,
 } from './jira-issue.ts';
 import { JsonRestClient } from './json-rest-client.ts';
+import { markerChanges, missingMarkers } from './lifecycle-markers.ts';
 import { connectWithCli, parseConfig, scopeStatus } from './provider-config.ts';
 import type { TokenSource } from './provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from './provider-errors.ts';
+import { isTraceId } from './trace-metadata.ts';
 
 /**
  * Jira OAuth 2.0 (3LO) classic scopes: `read:jira-work` to read issues and comments, `write:jira-work`
@@ -33,6 +35,16 @@ export const JIRA_REQUIRED_SCOPES = ['read:jira-work', 'write:jira-work', 'read:
 
 /** The entity property on each comment the factory writes: a digest of the write's idempotency key. */
 export const JIRA_COMMENT_PROPERTY = 'factory-idempotency';
+
+/** The entity property that carries the run's W3C trace id: metadata Jira never shows to readers. */
+export const JIRA_TRACE_PROPERTY = 'factory-trace';
+
+/** A Jira label is one word: Jira refuses spaces in labels. */
+const jiraLabel = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^\S+$/, 'a Jira label has no spaces (e.g. factory:in-progress)');
 
 const ISSUE_FIELDS = 'summary,description,labels,status,project,issuetype,updated';
 
@@ -70,14 +82,24 @@ export const jiraConfigSchema = z
     requiredLabels: z.array(z.string().min(1)).default(['factory']),
     /** Only issues of these projects; every project when empty. */
     projects: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'a Jira project key such as PROJ')).default([]),
-    /** Where the factory moves an issue, by status name or category; transition ids are looked up, never configured. */
+    /**
+     * Where the factory moves an issue, by status name or category; transition ids are looked up, never
+     * configured. `needsReview` (e.g. `{ status: 'In Review' }`) applies with `completion.on: merged` once
+     * the output is ready; without it the status stays and only the marker says so.
+     */
     writeback: z
       .object({
         dispatched: statusRef.default({ category: 'indeterminate' }),
+        needsReview: statusRef.optional(),
         done: statusRef.default({ category: 'done' }),
       })
       .strict()
       .default({ dispatched: { category: 'indeterminate' }, done: { category: 'done' } }),
+    /** Labels the factory puts on an issue while it works on it, and takes off at done or cancel. None by default. */
+    markers: z
+      .object({ inProgress: jiraLabel.optional(), needsReview: jiraLabel.optional() })
+      .strict()
+      .default({}),
     /** Status names mapped to the core's abstract states, where the category says too little. */
     stateNames: z.record(z.string().min(1), z.enum(WORK_ITEM_STATES)).default({}),
     /** The factory's own account id; asked from `GET /myself` when absent. */
@@ -167,12 +189,48 @@ export class JiraWorkItemProvider implements WorkItemProvider {
     return inReadyStatus && labelled;
   }
 
+  /**
+   * Sets the marker labels, then transitions (a done status may forbid edits), then reads the issue back:
+   * a write Jira acknowledged but did not keep throws, so the core retries it. An issue already where it
+   * should be is not written again.
+   */
   async setState(item: WorkItem, state: WritebackState, _options: WriteOptions): Promise<void> {
-    const target = this.#config.writeback[state];
-    // Read the status now: the item may be a stale snapshot, and a retry must not transition twice.
-    const issue = await this.#readIssue(item.key, 'status,project,issuetype');
+    const target = this.#targetOf(state);
+    const markers = markerChanges(state, this.#config.markers);
+    // Read now: the item may be a stale snapshot, and a retry must not transition twice.
+    const issue = await this.#readIssue(item.key, 'status,project,issuetype,labels');
+    if (unkept(issue, target, markers).length === 0) return;
+    if (missingMarkers(issue.fields.labels, markers, sameText).length > 0) {
+      const operations = [
+        ...markers.add.map((label) => ({ add: label })),
+        ...markers.remove
+          .flatMap((label) => issue.fields.labels.filter((has) => sameText(has, label)))
+          .map((label) => ({ remove: label })),
+      ];
+      await this.client.request('PUT', `/rest/api/3/issue/${encodeURIComponent(item.key)}`, {
+        body: { update: { labels: operations } },
+      });
+    }
+    if (target && !matches(target, issue.fields.status)) await this.#transition(item, issue, target);
+    const after = await this.#readIssue(item.key, 'status,labels');
+    const missing = unkept(after, target, markers);
+    if (missing.length > 0)
+      throw new ProviderApiError(
+        this.provider,
+        `Jira did not keep ${state} on ${item.key}: ${missing.join('; ')}`,
+      );
+  }
+
+  #targetOf(state: WritebackState): StatusRef | undefined {
+    const { writeback } = this.#config;
+    if (state === 'dispatched') return writeback.dispatched;
+    if (state === 'needs-review') return writeback.needsReview;
+    if (state === 'done') return writeback.done;
+    return undefined;
+  }
+
+  async #transition(item: WorkItem, issue: JiraIssue, target: StatusRef): Promise<void> {
     const status = issue.fields.status;
-    if (matches(target, status)) return;
     const position = `${issue.fields.project.id}/${issue.fields.issuetype?.id ?? '-'}/${status.id}`;
     const transitions = await this.#transitionsAt(position, item.key);
     const transition = transitions.find((candidate) => matches(target, candidate.to));
@@ -205,7 +263,15 @@ export class JiraWorkItemProvider implements WorkItemProvider {
     if (await this.#commentExists(item.key, digest)) return;
     try {
       await this.client.request('POST', `/rest/api/3/issue/${encodeURIComponent(item.key)}/comment`, {
-        body: { body: textToAdf(body), properties: [{ key: JIRA_COMMENT_PROPERTY, value: { key: digest } }] },
+        body: {
+          body: textToAdf(body),
+          properties: [
+            { key: JIRA_COMMENT_PROPERTY, value: { key: digest } },
+            ...(isTraceId(options.traceId)
+              ? [{ key: JIRA_TRACE_PROPERTY, value: { traceId: options.traceId } }]
+              : []),
+          ],
+        },
         notIdempotent: true,
       });
     } catch (error) {
@@ -359,6 +425,18 @@ export class JiraWorkItemProvider implements WorkItemProvider {
     if (browse && normaliseUrl(browse[1] as string) === normaliseUrl(this.#config.siteUrl)) return browse[2];
     return undefined;
   }
+}
+
+/** What a read of the issue lacks of a write-back: the status, markers on, markers off. */
+function unkept(
+  issue: JiraIssue,
+  target: StatusRef | undefined,
+  markers: { add: string[]; remove: string[] },
+): string[] {
+  const missing = missingMarkers(issue.fields.labels, markers, sameText);
+  if (target && !matches(target, issue.fields.status))
+    missing.unshift(`it is in "${issue.fields.status.name}", not ${describeRef(target)}`);
+  return missing;
 }
 
 function matches(ref: StatusRef, status: JiraStatus): boolean {

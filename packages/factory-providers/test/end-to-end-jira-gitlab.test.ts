@@ -1,5 +1,7 @@
+import { traceIdFor } from 'factory-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textToAdf } from '../src/atlassian-document.ts';
+import { JIRA_TRACE_PROPERTY } from '../src/jira-work-item-provider.ts';
 import { fixtureJson } from './support/fixtures.ts';
 import { JIRA_BOT_ACCOUNT } from './support/jira-server.ts';
 import { JIRA_TENANT, MixedBench, TOKENS } from './support/mixed-bench.ts';
@@ -180,6 +182,23 @@ describe('a Jira issue, clarified in its own comments, to a GitLab merge request
   it('every comment the factory wrote is there once (idempotency properties are distinct)', () => {
     const keys = bench.jira.commentsOn('TES-41').map((comment) => JSON.stringify(comment.properties));
     expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('every comment carries the run’s trace id in an entity property, never in the text people read', () => {
+    const traceId = traceIdFor(JIRA_TENANT, ISSUE_ID, 1);
+    const comments = bench.jira
+      .commentsOn('TES-41')
+      .filter((comment) => comment.authorAccountId === JIRA_BOT_ACCOUNT);
+    expect(comments.length).toBeGreaterThanOrEqual(3);
+    for (const comment of comments) {
+      expect(comment.properties).toContainEqual({ key: JIRA_TRACE_PROPERTY, value: { traceId } });
+      expect(JSON.stringify(comment.body)).not.toContain(traceId);
+    }
+  });
+
+  it('the factory never asked GitLab to merge: ready for review completed the item', () => {
+    expect(bench.gitlab.requests.filter((request) => /\/merge(?:$|\?|\/)/.test(request))).toEqual([]);
+    expect(bench.gitlab.requests.every((request) => request.startsWith('GET '))).toBe(true);
   });
 
   it('and no token or secret ever reached a log line', () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { textToAdf } from '../src/atlassian-document.ts';
 import {
   JIRA_COMMENT_PROPERTY,
+  JIRA_TRACE_PROPERTY,
   type JiraProviderOptions,
   JiraWorkItemProvider,
 } from '../src/jira-work-item-provider.ts';
@@ -19,6 +20,8 @@ beforeEach(() => {
   server.comments.length = 0;
   server.transitionsPosted.length = 0;
   server.requests.length = 0;
+  server.edits.length = 0;
+  server.forgetWrites = 0;
   server.addIssue({
     id: '10040',
     key: 'TES-41',
@@ -117,12 +120,97 @@ describe('transitions', () => {
     await expect(
       provider.setState((await provider.getWorkItem('TES-41'))!, 'dispatched', write('x')),
     ).rejects.toThrow(
-      'Jira has no transition from "To Do" to status "Doing" for TES-41 (available: "In Progress", "Done")',
+      'Jira has no transition from "To Do" to status "Doing" for TES-41 (available: "In Progress", "Done", "In Review")',
+    );
+  });
+});
+
+describe('lifecycle markers', () => {
+  const markers = { inProgress: 'factory:in-progress', needsReview: 'factory:needs-review' };
+
+  it('labels the issue in progress before transitioning it, swaps to the review label and status, and clears both at done', async () => {
+    const provider = jira({ markers, writeback: { needsReview: { status: 'In Review' } } });
+    const item = (await provider.getWorkItem('TES-41'))!;
+    await provider.setState(item, 'dispatched', write('s1'));
+    expect(server.issues.get('TES-41')?.labels).toEqual(['factory', 'factory:in-progress']);
+    expect(server.statusOf('TES-41')?.name).toBe('In Progress');
+    const order = server.requests.filter((request) => /^(PUT|POST) \/rest\/api\/3\/issue\//.test(request));
+    expect(order).toEqual(['PUT /rest/api/3/issue/TES-41', 'POST /rest/api/3/issue/TES-41/transitions']);
+
+    await provider.setState(item, 'needs-review', write('s2'));
+    expect(server.issues.get('TES-41')?.labels).toEqual(['factory', 'factory:needs-review']);
+    expect(server.statusOf('TES-41')?.name).toBe('In Review');
+    await provider.setState(item, 'done', write('s3'));
+    expect(server.issues.get('TES-41')?.labels).toEqual(['factory']);
+    expect(server.statusOf('TES-41')?.name).toBe('Done');
+    expect(server.edits.map((edit) => edit.body)).toEqual([
+      { update: { labels: [{ add: 'factory:in-progress' }] } },
+      { update: { labels: [{ add: 'factory:needs-review' }, { remove: 'factory:in-progress' }] } },
+      { update: { labels: [{ remove: 'factory:needs-review' }] } },
+    ]);
+  });
+
+  it('takes the markers off when the factory stops, without moving the issue', async () => {
+    const provider = jira({ markers });
+    const item = (await provider.getWorkItem('TES-41'))!;
+    await provider.setState(item, 'dispatched', write('s1'));
+    server.issues.get('TES-41')!.statusId = '10001';
+    await provider.setState(item, 'cancelled', write('s2'));
+    expect(server.issues.get('TES-41')?.labels).toEqual(['factory']);
+    expect(server.statusOf('TES-41')?.name).toBe('To Do');
+    expect(server.transitionsPosted).toHaveLength(1);
+  });
+
+  it('without a review status, needs-review only swaps the labels; without markers it writes nothing', async () => {
+    const labelled = jira({ markers });
+    const item = (await labelled.getWorkItem('TES-41'))!;
+    await labelled.setState(item, 'dispatched', write('s1'));
+    await labelled.setState(item, 'needs-review', write('s2'));
+    expect(server.statusOf('TES-41')?.name).toBe('In Progress');
+    expect(server.issues.get('TES-41')?.labels).toEqual(['factory', 'factory:needs-review']);
+    const writes = server.requests.filter((request) => !request.startsWith('GET ')).length;
+    await jira().setState(item, 'needs-review', write('s3'));
+    expect(server.requests.filter((request) => !request.startsWith('GET ')).length).toBe(writes);
+  });
+
+  it('throws when Jira answers 204 but the read-back shows neither the label nor the status; the retry lands it', async () => {
+    const provider = jira({ markers });
+    const item = (await provider.getWorkItem('TES-41'))!;
+    server.forgetWrites = 2;
+    await expect(provider.setState(item, 'dispatched', write('s1'))).rejects.toThrow(
+      'Jira did not keep dispatched on TES-41: it is in "To Do", not a status of category "indeterminate"; label "factory:in-progress" is not on it',
+    );
+    await provider.setState(item, 'dispatched', write('s1'));
+    expect(server.statusOf('TES-41')?.name).toBe('In Progress');
+    expect(server.issues.get('TES-41')?.labels).toContain('factory:in-progress');
+  });
+
+  it.each([
+    [{ markers: { inProgress: 'factory in progress' } }, 'markers.inProgress'],
+    [{ markers: { review: 'x' } }, 'markers'],
+    [{ writeback: { needsReview: {} } }, 'writeback.needsReview'],
+  ])('rejects %j naming the field', (config, field) => {
+    expect(() => jira(config as Partial<JiraProviderOptions>)).toThrow(
+      new RegExp(`invalid Jira provider config: .*${field.replace('.', '\\.')}`),
     );
   });
 });
 
 describe('comments', () => {
+  it('carries the run’s trace id in an entity property, not in the comment text', async () => {
+    const provider = jira();
+    const item = (await provider.getWorkItem('TES-41'))!;
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await provider.postComment(item, 'An agent is working on this.', { ...write('c1'), traceId });
+    const [comment] = server.commentsOn('TES-41');
+    expect(comment?.properties).toContainEqual({ key: JIRA_TRACE_PROPERTY, value: { traceId } });
+    expect(JSON.stringify(comment?.body)).not.toContain(traceId);
+    await provider.postComment(item, 'No run.', { ...write('c2'), traceId: 'not-a-trace-id' });
+    expect(server.commentsOn('TES-41')[1]?.properties.map((property) => property.key)).toEqual([
+      JIRA_COMMENT_PROPERTY,
+    ]);
+  });
+
   it('posts an ADF comment carrying the idempotency property, and a retry of the same write posts nothing', async () => {
     const provider = jira();
     const item = (await provider.getWorkItem('TES-41'))!;

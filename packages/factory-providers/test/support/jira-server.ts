@@ -34,8 +34,9 @@ export const JIRA_STATUSES: JiraStatusRecord[] = [
   { id: '10001', name: 'To Do', category: 'new' },
   { id: '3', name: 'In Progress', category: 'indeterminate' },
   { id: '10002', name: 'Done', category: 'done' },
+  { id: '10003', name: 'In Review', category: 'indeterminate' },
 ];
-const TRANSITION_TO: Record<string, string> = { '10001': '11', '3': '21', '10002': '31' };
+const TRANSITION_TO: Record<string, string> = { '10001': '11', '3': '21', '10002': '31', '10003': '41' };
 
 export const JIRA_BOT_ACCOUNT = '557058:factory-bot';
 
@@ -57,6 +58,10 @@ export class JiraServer {
   ]);
   /** `METHOD path`s whose next request is carried out and then answered 502, as a gateway may. */
   readonly landThenFail = new Set<string>();
+  /** Every accepted issue edit (`PUT /issue/:ref`) body, in order. */
+  readonly edits: { key: string; body: unknown }[] = [];
+  /** How many coming edits and transitions answer 204 but change nothing, as a lost write would. */
+  forgetWrites = 0;
   siteUrl = 'https://acme.atlassian.net';
   #nextComment = 10100;
   #loopback: Loopback | undefined;
@@ -129,9 +134,37 @@ export class JiraServer {
           { errorMessages: [`Transition id '${id}' is not valid for this issue.`], errors: {} },
           400,
         );
+      this.transitionsPosted.push({ key: issue.key, id: id as string });
+      if (this.#forget()) return c.body(null, 204);
       issue.statusId = target;
       issue.updated = bump(issue.updated);
-      this.transitionsPosted.push({ key: issue.key, id: id as string });
+      return c.body(null, 204);
+    });
+    // Edit issue: `update.labels` operations (add, remove, set) or `fields.labels` replacing the list.
+    app.put('/rest/api/3/issue/:ref', async (c) => {
+      const issue = this.#find(c.req.param('ref'));
+      if (!issue) return notFound(c);
+      const body = (await c.req.json()) as {
+        fields?: { labels?: unknown };
+        update?: { labels?: Record<string, unknown>[] };
+      };
+      const operations = body.update?.labels ?? [];
+      const labels = [
+        ...operations.flatMap((op) => Object.values(op)),
+        ...(asArray(body.fields?.labels) ?? []),
+      ];
+      if (labels.some((label) => typeof label !== 'string' || /\s/.test(label)))
+        return c.json({ errorMessages: [], errors: { labels: 'The label must not contain spaces.' } }, 400);
+      this.edits.push({ key: issue.key, body });
+      if (this.#forget()) return c.body(null, 204);
+      let next = asArray(body.fields?.labels) ?? [...issue.labels];
+      for (const op of operations) {
+        if (typeof op.add === 'string' && !next.includes(op.add)) next.push(op.add);
+        if (typeof op.remove === 'string') next = next.filter((label) => label !== op.remove);
+        if (Array.isArray(op.set)) next = op.set as string[];
+      }
+      issue.labels = next as string[];
+      issue.updated = bump(issue.updated);
       return c.body(null, 204);
     });
     app.get('/rest/api/3/issue/:ref/comment', (c) => {
@@ -232,6 +265,12 @@ export class JiraServer {
     };
   }
 
+  #forget(): boolean {
+    if (this.forgetWrites <= 0) return false;
+    this.forgetWrites--;
+    return true;
+  }
+
   #find(ref: string): JiraIssueRecord | undefined {
     return this.issues.get(ref) ?? [...this.issues.values()].find((issue) => issue.id === ref);
   }
@@ -270,6 +309,10 @@ function notFound(c: { json: (body: unknown, status: 404) => Response }): Respon
     { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} },
     404,
   );
+}
+
+function asArray(value: unknown): unknown[] | undefined {
+  return Array.isArray(value) ? value : undefined;
 }
 
 function isAdfDoc(value: unknown): boolean {
