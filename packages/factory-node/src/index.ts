@@ -4,6 +4,7 @@ export { ConfigError } from './config/config-error.ts';
 export {
   configJsonSchema,
   configSchema,
+  DEFAULT_CREDENTIALS_PATH,
   type DeploymentConfig,
   type FactoryConfig,
   type TenantConfig,
@@ -26,7 +27,25 @@ export {
 } from './local-writeback-mount.ts';
 export { MountFeed, type MountFeedOptions } from './mount-feed.ts';
 export { NodeRuntime, type NodeRuntimeOptions } from './node-runtime.ts';
+export {
+  EXIT_UNCONNECTED,
+  type TenantConnections,
+  unconnectedProviderLines,
+} from './operator/unconnected-providers.ts';
 export { SqliteStateStore, type SqliteStateStoreOptions } from './sqlite-state-store.ts';
+export {
+  type ConfiguredCredentials,
+  type OAuthClientConfig,
+  openCredentialStore,
+  storedToken,
+} from './tenant/credential-store-from-config.ts';
+export { type ConfiguredFleet, fleetFromConfig } from './tenant/fleet-from-config.ts';
+export {
+  type RolePorts,
+  type RolePortsOptions,
+  rolePortsFromConfig,
+} from './tenant/role-ports-from-config.ts';
+export { buildTenantPorts, checkConnections, type TenantPorts } from './tenant/tenant-ports.ts';
 export { type NodeTenant, type TenantDependencies, tenantFromConfig } from './tenant-from-config.ts';
 export { TickTimer } from './tick-timer.ts';
 export { VERSION } from './version.ts';

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { CliError } from './cli-error.ts';
 import type { FactoryConfig } from './config/config-schema.ts';
 import { parseConfig } from './config/load-config.ts';
+import type { Environment } from './config/secret-reference.ts';
 
 /** The bundled agent that commits a note and "opens" a pull request by writing it into the folder. */
 export const DEMO_AGENT = fileURLToPath(new URL('../bin/demo-agent.ts', import.meta.url));
@@ -21,7 +22,11 @@ export interface LocalSetup {
   repository: string;
   maxInFlight?: number;
   tickInterval?: string;
+  /** Opens the dashboard at /t/local/ when it holds FACTORY_ADMIN_TOKEN; the process's by default. */
+  env?: Environment;
 }
+
+const ADMIN_TOKEN = 'FACTORY_ADMIN_TOKEN';
 
 /**
  * The built-in config of `factory demo` and of `factory start --mount <dir>` without a config file: every
@@ -52,7 +57,7 @@ fleet:
   passEnv: [FACTORY_DEMO_AGENT_DELAY_MS]
 routes:
   - { name: demo, match: { labels: [factory] }, repository: ${DEMO_REPOSITORY}, agent: demo-agent }
-limits: { maxInFlight: ${setup.maxInFlight ?? 1} }
+limits: { maxInFlight: ${setup.maxInFlight ?? 1} }${adminTokenOf(setup) ? `\nadminToken: "\${${ADMIN_TOKEN}}"` : ''}
 # A killed process holds no lease worth waiting 30 s for on one machine.
 effectLease: 5s
 agents: { checkInterval: 10s, outputGrace: 1m }
@@ -61,11 +66,16 @@ agents: { checkInterval: 10s, outputGrace: 1m }
 
 export async function localSetupConfig(setup: LocalSetup): Promise<FactoryConfig> {
   ensureDemoRepository(setup.repository);
+  const adminToken = adminTokenOf(setup);
   return parseConfig(localSetupYaml(setup), {
     fileName: '<built-in local setup>',
     baseDir: setup.stateDir,
-    env: {},
+    env: adminToken ? { [ADMIN_TOKEN]: adminToken } : {},
   });
+}
+
+function adminTokenOf(setup: LocalSetup): string | undefined {
+  return (setup.env ?? process.env)[ADMIN_TOKEN] || undefined;
 }
 
 /** A git repository with one commit for the demo agent's worktrees, made once. */

@@ -8,6 +8,7 @@ import { listen } from '../http-listener.ts';
 import { JsonLineLogger, type LogLevel } from '../json-line-logger.ts';
 import { localSetupConfig } from '../local-setup.ts';
 import { NodeRuntime } from '../node-runtime.ts';
+import { EXIT_UNCONNECTED, unconnectedProviderLines } from '../operator/unconnected-providers.ts';
 import { VERSION } from '../version.ts';
 
 const DEFAULT_CONFIG = 'factory.config.yaml';
@@ -17,6 +18,8 @@ interface StartOptions {
   mount?: string;
   port?: number;
   logLevel: LogLevel;
+  allowUnconnected?: boolean;
+  dryRun?: boolean;
 }
 
 export function startCommand(): Command {
@@ -25,6 +28,11 @@ export function startCommand(): Command {
     .option('-c, --config <file>', `the config file (default: ./${DEFAULT_CONFIG} if it exists)`)
     .option('--mount <dir>', "run against a local folder in relayfile's layout (drop work item files in it)")
     .option('-p, --port <number>', 'the port to listen on, overriding server.port', parsePort)
+    .option(
+      '--allow-unconnected',
+      'serve even while a provider needs `factory connect` (its webhooks are answered 503 until then)',
+    )
+    .option('--dry-run', 'triage and plan every event, log each plan, and write nothing anywhere')
     .addOption(
       new Option('--log-level <level>', 'the lowest level logged')
         .choices(['debug', 'info', 'warn', 'error'])
@@ -37,11 +45,20 @@ export function startCommand(): Command {
 
 async function runStart(options: StartOptions): Promise<void> {
   const config = await startConfig(options);
+  if (options.dryRun) for (const tenant of config.tenants) tenant.dryRun = true;
   const logger = new JsonLineLogger({ level: options.logLevel, secrets: config.secrets });
-  const runtime = new NodeRuntime(config, { logger });
+  const runtime = new NodeRuntime(config, {
+    logger,
+    onResult: (tenant, event, result) => {
+      // The core logs a plan's outline; the operator of a dry run wants every write in full.
+      if (result.plan && result.plan.length > 0)
+        logger.info('dry run plan', { tenant, event: event.type, plan: result.plan });
+    },
+  });
   let listening: Awaited<ReturnType<typeof listen>> | undefined;
   try {
     await runtime.check();
+    await refuseUnconnected(runtime, options, logger);
     listening = await listen(
       runtime.app.fetch,
       config.server.host,
@@ -60,6 +77,7 @@ async function runStart(options: StartOptions): Promise<void> {
     config: config.source,
     url: `http://${listening.host}:${listening.port}`,
     tenants: config.tenants.map((tenant) => tenant.id),
+    ...(options.dryRun ? { dryRun: true } : {}),
   });
   try {
     await Promise.race([runtime.start(), stopping]);
@@ -74,6 +92,38 @@ async function runStart(options: StartOptions): Promise<void> {
   await listening.close();
   await runtime.stop();
   logger.info('stopped', { signal });
+}
+
+/**
+ * Checks every declared provider before serving: one not connected would only collect 503s, so the
+ * process stops with the command that fixes each one, unless the operator asked to serve anyway.
+ */
+async function refuseUnconnected(runtime: NodeRuntime, options: StartOptions, logger: JsonLineLogger) {
+  const tenants = await Promise.all(
+    runtime.tenants.map(async (tenant) => ({
+      tenant: tenant.runtime.id,
+      reports: await tenant.runtime.connections(),
+    })),
+  );
+  for (const { tenant, reports } of tenants)
+    for (const report of reports)
+      if (report.status.state === 'error')
+        logger.warn('provider check failed', {
+          tenant,
+          provider: report.provider,
+          error: report.status.message,
+        });
+  const lines = unconnectedProviderLines(tenants, { configFile: options.config });
+  if (lines.length === 0) return;
+  if (options.allowUnconnected) {
+    for (const line of lines) logger.warn('provider not connected; its webhooks get 503', { detail: line });
+    return;
+  }
+  for (const line of lines) process.stderr.write(`factory: ${line}\n`);
+  throw new CliError(
+    `not starting: ${lines.length === 1 ? 'a provider is' : `${lines.length} providers are`} not connected (connect, or pass --allow-unconnected to serve anyway)`,
+    EXIT_UNCONNECTED,
+  );
 }
 
 /** The config to run: --config, else ./factory.config.yaml, else the built-in local setup for --mount. */
