@@ -19,12 +19,16 @@ export type GithubIssue = z.infer<typeof githubIssueSchema>;
 export interface IssueLabels {
   ready: string;
   inProgress: string;
+  /** Put on once the agent's pull request is ready for review, when configured. */
+  needsReview?: string;
 }
 
 /** Open issues: labelled in progress, ready, or not yet; closed ones are done unless closed as not planned. */
 export function githubIssueState(issue: GithubIssue, labels: IssueLabels): WorkItemState {
   if (issue.state === 'closed') return issue.state_reason === 'not_planned' ? 'cancelled' : 'done';
   const names = labelNames(issue);
+  const needsReview = labels.needsReview;
+  if (needsReview !== undefined && names.some((name) => sameLabel(name, needsReview))) return 'in-review';
   if (names.some((name) => sameLabel(name, labels.inProgress))) return 'in-progress';
   return names.some((name) => sameLabel(name, labels.ready)) ? 'todo' : 'backlog';
 }

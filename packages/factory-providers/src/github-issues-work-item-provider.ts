@@ -18,14 +18,17 @@ import {
   githubIssueSchema,
   githubIssueToWorkItem,
   type IssueLabels,
+  labelNames,
   parseIssueId,
   sameLabel,
 } from './github-issue.ts';
 import type { Fetch, RetryOptions } from './http-retry.ts';
+import { markerChanges, missingMarkers } from './lifecycle-markers.ts';
 import { connectWithOAuth, type OAuthAppOptions } from './oauth-connect.ts';
 import { parseConfig } from './provider-config.ts';
 import type { TokenSource } from './provider-credentials.ts';
 import { NotAuthorisedError, ProviderApiError } from './provider-errors.ts';
+import { withHiddenTrace } from './trace-metadata.ts';
 
 /**
  * Classic OAuth/PAT scope: `repo` (issues of private repositories: read, label, close, comment).
@@ -64,6 +67,11 @@ export const githubIssuesConfigSchema = z
     readyLabel: z.string().min(1).default('factory'),
     /** The label the factory adds when an agent starts (and removes when the issue is done). */
     inProgressLabel: z.string().min(1).default('factory: in progress'),
+    /**
+     * The label that replaces the in-progress one once the agent's pull request is ready for review
+     * (with `completion.on: merged`); closing at done removes it. None by default.
+     */
+    needsReviewLabel: z.string().min(1).optional(),
     /** The factory's own login; its comments are never answers (they also carry a hidden marker). */
     botLogin: z.string().min(1).optional(),
   })
@@ -105,7 +113,11 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
     this.#oauth = oauth;
     this.provider = parsed.provider;
     this.botLogin = parsed.botLogin;
-    this.#labels = { ready: parsed.readyLabel, inProgress: parsed.inProgressLabel };
+    this.#labels = {
+      ready: parsed.readyLabel,
+      inProgress: parsed.inProgressLabel,
+      ...(parsed.needsReviewLabel ? { needsReview: parsed.needsReviewLabel } : {}),
+    };
     for (const entry of parsed.repositories) {
       const [owner, repo] = entry.repository.split('/') as [string, string];
       const prefix = (entry.keyPrefix ?? defaultKeyPrefix(entry.repository)).toUpperCase();
@@ -152,24 +164,65 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
     return (
       item.metadata.githubState === 'open' &&
       item.labels.some((label) => sameLabel(label, this.#labels.ready)) &&
-      !item.labels.some((label) => sameLabel(label, this.#labels.inProgress))
+      !item.labels.some(
+        (label) =>
+          sameLabel(label, this.#labels.inProgress) ||
+          (this.#labels.needsReview !== undefined && sameLabel(label, this.#labels.needsReview)),
+      )
     );
   }
 
+  /**
+   * Labels say dispatched and needs review; closing says done. Each write is idempotent in itself (adding
+   * a label it has, removing one it lacks), and the issue is read back afterwards: a write GitHub
+   * acknowledged but did not keep throws, so the core retries it.
+   */
   async setState(item: WorkItem, state: WritebackState, _options: WriteOptions): Promise<void> {
     const { entry, number } = this.#locate(item);
     const issue = { owner: entry.owner, repo: entry.repo, issue_number: number };
-    if (state === 'dispatched') {
-      // Adding a label the issue already has changes nothing: a retry is harmless.
-      await this.octokit.rest.issues.addLabels({ ...issue, labels: [this.#labels.inProgress] });
-      return;
+    const markers = markerChanges(state, this.#labels);
+    const before = await this.#readIssue(issue);
+    if (this.#unkept(before, state, markers).length === 0) return;
+    const missing = markers.add.filter((name) => !before.labels.some((label) => sameLabel(label, name)));
+    if (missing.length > 0) await this.octokit.rest.issues.addLabels({ ...issue, labels: missing });
+    for (const name of markers.remove) {
+      const present = before.labels.find((label) => sameLabel(label, name));
+      if (!present) continue;
+      try {
+        await this.octokit.rest.issues.removeLabel({ ...issue, name: present });
+      } catch (error) {
+        // Already gone (a person, or an earlier attempt, removed it): what we wanted.
+        if (!(error instanceof ProviderApiError && error.status === 404)) throw error;
+      }
     }
-    await this.octokit.rest.issues.update({ ...issue, state: 'closed', state_reason: 'completed' });
-    try {
-      await this.octokit.rest.issues.removeLabel({ ...issue, name: this.#labels.inProgress });
-    } catch (error) {
-      if (!(error instanceof ProviderApiError && error.status === 404)) throw error;
-    }
+    if (state === 'done' && before.state !== 'closed')
+      await this.octokit.rest.issues.update({ ...issue, state: 'closed', state_reason: 'completed' });
+    const unkept = this.#unkept(await this.#readIssue(issue), state, markers);
+    if (unkept.length > 0)
+      throw new ProviderApiError(
+        this.provider,
+        `GitHub did not keep ${state} on ${item.key}: ${unkept.join('; ')}`,
+      );
+  }
+
+  async #readIssue(issue: {
+    owner: string;
+    repo: string;
+    issue_number: number;
+  }): Promise<{ state: string; labels: string[] }> {
+    const { data } = await this.octokit.rest.issues.get(issue);
+    const parsed = githubIssueSchema.parse(data);
+    return { state: parsed.state, labels: labelNames(parsed) };
+  }
+
+  #unkept(
+    issue: { state: string; labels: string[] },
+    state: WritebackState,
+    markers: { add: string[]; remove: string[] },
+  ): string[] {
+    const missing = missingMarkers(issue.labels, markers, sameLabel);
+    if (state === 'done' && issue.state !== 'closed') missing.unshift('it is still open');
+    return missing;
   }
 
   /**
@@ -185,7 +238,7 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
         owner: entry.owner,
         repo: entry.repo,
         issue_number: number,
-        body: `${body}\n\n${marker}`,
+        body: `${withHiddenTrace(body, options.traceId)}\n\n${marker}`,
       });
     } catch (error) {
       if (

@@ -1,4 +1,4 @@
-import { DefaultTaskTemplate } from 'factory-sdk';
+import { DefaultTaskTemplate, traceIdFor } from 'factory-sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GithubIssuesWebhookSource } from '../src/github-issues-webhook-source.ts';
 import {
@@ -6,6 +6,8 @@ import {
   type GithubIssuesProviderOptions,
   GithubIssuesWorkItemProvider,
 } from '../src/github-issues-work-item-provider.ts';
+import { traceIdIn } from '../src/trace-metadata.ts';
+import { coreOverTracker } from './support/core-over-tracker.ts';
 import { githubExample, githubExamples, githubSignature } from './support/fixtures.ts';
 import { GithubIssuesServer, type IssueJson } from './support/github-issues-server.ts';
 import { recordingSleep } from './support/loopback.ts';
@@ -24,6 +26,7 @@ beforeEach(() => {
   server.issues.clear();
   server.comments.clear();
   server.requests.length = 0;
+  server.forgetWrites = 0;
   const opened = githubExample('issues', 'opened').issue as IssueJson;
   server.addIssue('Codertocat/Hello-World', { ...opened, labels: [{ name: 'factory' }] });
 });
@@ -218,6 +221,59 @@ describe('writing back through the REST API', () => {
     expect(issue().labels.map((label) => label.name)).toEqual(['factory']);
   });
 
+  it('needs-review swaps the in-progress label for the review label; done closes the issue and removes both', async () => {
+    const github = provider({ needsReviewLabel: 'factory: needs review' });
+    const item = (await github.getWorkItem('Codertocat/Hello-World#1'))!;
+    const labels = () => server.issues.get('Codertocat/Hello-World#1')!.labels.map((label) => label.name);
+    await github.setState(item, 'dispatched', write('s1'));
+    await github.setState(item, 'needs-review', write('s2'));
+    expect(labels()).toEqual(['factory', 'factory: needs review']);
+    expect((await github.getWorkItem('Codertocat/Hello-World#1'))?.state).toBe('in-review');
+    await github.setState(item, 'done', write('s3'));
+    expect(labels()).toEqual(['factory']);
+    expect(server.issues.get('Codertocat/Hello-World#1')?.state).toBe('closed');
+  });
+
+  it('cancelled takes the markers off and leaves the issue open', async () => {
+    const github = provider({ needsReviewLabel: 'factory: needs review' });
+    const item = (await github.getWorkItem('Codertocat/Hello-World#1'))!;
+    await github.setState(item, 'dispatched', write('s1'));
+    await github.setState(item, 'cancelled', write('s2'));
+    expect(server.issues.get('Codertocat/Hello-World#1')).toMatchObject({
+      state: 'open',
+      labels: [{ name: 'factory' }],
+    });
+  });
+
+  it('throws when GitHub acknowledges the label but the read-back lacks it; writes nothing when it is there', async () => {
+    const github = provider();
+    const item = (await github.getWorkItem('Codertocat/Hello-World#1'))!;
+    server.forgetWrites = 1;
+    await expect(github.setState(item, 'dispatched', write('s1'))).rejects.toThrow(
+      'GitHub did not keep dispatched on HELLOWORLD-1: label "factory: in progress" is not on it',
+    );
+    await github.setState(item, 'dispatched', write('s1'));
+    server.requests.length = 0;
+    await github.setState(item, 'dispatched', write('s1'));
+    expect(server.requests.filter((request) => !request.startsWith('GET '))).toEqual([]);
+  });
+
+  it('rejects an empty review label naming the field', () => {
+    expect(() => provider({ needsReviewLabel: '' })).toThrow(
+      /invalid GitHub Issues provider config: .*needsReviewLabel/,
+    );
+  });
+
+  it('hides the run’s trace id in an HTML comment, before the idempotency marker', async () => {
+    const github = provider();
+    const item = (await github.getWorkItem('HELLOWORLD-1'))!;
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await github.postComment(item, 'An agent is working on this.', { ...write('c1'), traceId });
+    expect(server.comments.get('Codertocat/Hello-World#1')?.[0]?.body).toMatch(
+      /^An agent is working on this\.\n\n<!-- factory-trace-id: 4bf92f3577b34da6a3ce929d0e0e4736 -->\n\n<!-- factory:comment [0-9a-f]{32} -->$/,
+    );
+  });
+
   it('comments carry a hidden marker; a retried write is one comment, even when the POST landed and answered 5xx', async () => {
     const github = provider();
     const item = (await github.getWorkItem('HELLOWORLD-1'))!;
@@ -271,5 +327,54 @@ describe('writing back through the REST API', () => {
     expect(revoked.state).toBe('needs-auth');
     expect(JSON.stringify(revoked)).toContain('factory connect github-issues');
     expect(JSON.stringify(revoked)).not.toContain('ghp_revoked');
+  });
+});
+
+describe('through the core: dispatch, review and completion on a GitHub issue', () => {
+  it('labels in progress before the dispatch comment, retries a label GitHub did not keep, marks review, closes on merge, never merges', async () => {
+    const github = provider({ needsReviewLabel: 'factory: needs review' });
+    const core = coreOverTracker(github, {
+      repository: 'Codertocat/Hello-World',
+      settings: { completion: { on: 'merged' } },
+    });
+    const issueId = 'Codertocat/Hello-World#1';
+    const labels = () => server.issues.get(issueId)!.labels.map((label) => label.name);
+    const comments = () => server.comments.get(issueId) ?? [];
+    const opened = server.issues.get(issueId)!;
+    Object.assign(opened, {
+      title: 'Print JSON with --json',
+      body: 'The export command should print JSON when --json is passed. Done when the JSON matches the table rows.',
+    });
+    const item = (await github.getWorkItem(issueId))!;
+
+    server.forgetWrites = 1;
+    const first = await core.factory.handle({ type: 'work-item.changed', item });
+    expect(first.outcome).toBe('incomplete');
+    expect(first.error).toMatch(/GitHub did not keep dispatched/);
+    expect(comments()).toEqual([]);
+    expect(core.fleet.spawnCalls).toBe(0);
+
+    core.clock.advance(1);
+    await core.factory.handle({ type: 'tick' });
+    expect(labels()).toEqual(['factory', 'factory: in progress']);
+    expect(comments()).toHaveLength(1);
+    expect(core.fleet.spawnCalls).toBe(1);
+    const write = server.requests.filter((request) => !request.startsWith('GET '));
+    expect(write.indexOf('POST /repos/Codertocat/Hello-World/issues/1/labels')).toBeLessThan(
+      write.indexOf('POST /repos/Codertocat/Hello-World/issues/1/comments'),
+    );
+
+    await core.factory.handle(core.output(item, 'ready'));
+    await core.factory.handle(core.output(item, 'ready'));
+    expect(labels()).toEqual(['factory', 'factory: needs review']);
+    expect(await core.store.getRecord(core.tenant, issueId)).toMatchObject({ status: 'dispatched' });
+
+    await core.factory.handle(core.output(item, 'merged'));
+    expect(server.issues.get(issueId)).toMatchObject({ state: 'closed', state_reason: 'completed' });
+    expect(labels()).toEqual(['factory']);
+    expect(comments()).toHaveLength(2);
+    for (const comment of comments())
+      expect(traceIdIn(comment.body)).toBe(traceIdFor(core.tenant, issueId, 1));
+    expect(server.requests.filter((request) => /\/(pulls|merges?)\b/.test(request))).toEqual([]);
   });
 });

@@ -26,6 +26,8 @@ export class GithubIssuesServer {
   readonly faults = new FaultQueue();
   readonly tokens = new Set(['ghp_issues_test_token']);
   scopes = ['repo'];
+  /** How many coming label and issue writes answer success but change nothing, as a lost write would. */
+  forgetWrites = 0;
   #nextComment = 900;
   #loopback: Loopback | undefined;
 
@@ -65,6 +67,7 @@ export class GithubIssuesServer {
       const issue = this.issues.get(idOf(c));
       if (!issue) return notFound(c);
       const body = (await c.req.json()) as { state?: string; state_reason?: string };
+      if (this.#forget()) return c.json(issue);
       if (body.state) issue.state = body.state;
       if (body.state_reason) issue.state_reason = body.state_reason;
       issue.updated_at = bump(issue.updated_at);
@@ -74,6 +77,7 @@ export class GithubIssuesServer {
       const issue = this.issues.get(idOf(c));
       if (!issue) return notFound(c);
       const { labels } = (await c.req.json()) as { labels: string[] };
+      if (this.#forget()) return c.json(issue.labels);
       for (const name of labels)
         if (!issue.labels.some((label) => label.name === name)) issue.labels.push({ name });
       issue.updated_at = bump(issue.updated_at);
@@ -119,6 +123,12 @@ export class GithubIssuesServer {
     };
     this.comments.set(id, [...(this.comments.get(id) ?? []), comment]);
     return comment;
+  }
+
+  #forget(): boolean {
+    if (this.forgetWrites <= 0) return false;
+    this.forgetWrites--;
+    return true;
   }
 
   failNext(match: string, ...faults: Fault[]): void {
