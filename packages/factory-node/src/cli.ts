@@ -1,9 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error.ts';
 import { demoCommand } from './commands/demo.ts';
+import { dispatchCommand } from './commands/dispatch.ts';
 import { relayCommand } from './commands/relay.ts';
 import { startCommand } from './commands/start.ts';
+import { statusCommand } from './commands/status.ts';
 import { subscribeCommand } from './commands/subscribe.ts';
+import { triageCommand } from './commands/triage.ts';
 import { ConfigError } from './config/config-error.ts';
 import { VERSION } from './version.ts';
 
@@ -14,6 +17,9 @@ export function createProgram(): Command {
     .version(VERSION, '-v, --version', 'print the version');
   program.addCommand(startCommand());
   program.addCommand(demoCommand());
+  program.addCommand(statusCommand());
+  program.addCommand(triageCommand());
+  program.addCommand(dispatchCommand());
   program.addCommand(subscribeCommand());
   program.addCommand(relayCommand());
   for (const command of [program, ...program.commands]) {
