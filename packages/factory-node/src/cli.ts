@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error.ts';
+import { checkCommand } from './commands/check.ts';
+import { connectCommand } from './commands/connect.ts';
 import { demoCommand } from './commands/demo.ts';
 import { dispatchCommand } from './commands/dispatch.ts';
+import { initCommand } from './commands/init.ts';
 import { relayCommand } from './commands/relay.ts';
 import { startCommand } from './commands/start.ts';
 import { statusCommand } from './commands/status.ts';
@@ -22,6 +25,9 @@ export function createProgram(): Command {
   program.addCommand(dispatchCommand());
   program.addCommand(subscribeCommand());
   program.addCommand(relayCommand());
+  program.addCommand(initCommand());
+  program.addCommand(checkCommand());
+  program.addCommand(connectCommand());
   for (const command of [program, ...program.commands]) {
     command
       .showSuggestionAfterError(true)
