@@ -10,10 +10,11 @@ import type {
 import { draftFileName } from './draft-name.ts';
 import { isRecord, parseJsonObject, recordField, stringField } from './json-file.ts';
 import type { MountEventSource, MountInterpretation } from './mount-event-source.ts';
+import { withHiddenTrace } from './trace-comment.ts';
 
 // relayfile's layout for the tracker: one file per issue, `<identifier or slug>__<uuid>.json`, directly
 // in the issues folder; comments are created by writing a draft into `<uuid>/comments/`; a state change
-// is a partial write of `stateId` to the issue file.
+// is a partial write of `stateId` (and `labelIds`, for markers) to the issue file.
 const ISSUES = '/linear/issues';
 const ISSUE_FILE = /^\/linear\/issues\/([^/]+)__([^/]+)\.json$/;
 const KEY = /^[A-Z][A-Z0-9]*-\d+$/;
@@ -22,8 +23,16 @@ export interface MountWorkItemProviderOptions {
   mount: Mount;
   /** The provider's config name; defaults to `linear`. */
   provider?: string;
-  /** The tracker's workflow state ids the factory moves items to. */
-  stateIds: Record<WritebackState, string>;
+  /**
+   * The tracker's workflow state ids the factory moves items to; `needsReview` (optional) is used with
+   * `completion.on: merged` once the output is ready.
+   */
+  stateIds: { dispatched: string; done: string; needsReview?: string };
+  /**
+   * Label ids (relayfile writes ids) the factory puts on an item while it works on it and takes off at
+   * done or cancel. None by default. The write is the item's whole `labelIds` list.
+   */
+  markerLabelIds?: { inProgress?: string; needsReview?: string };
   /** The state an item must be in to be dispatched; defaults to `todo`. */
   readyState?: WorkItemState;
   /** Labels an item must carry to be dispatched; defaults to `factory`. */
@@ -36,7 +45,8 @@ export class MountWorkItemProvider implements WorkItemProvider, MountEventSource
   readonly requiredScopes: readonly string[] = [];
   readonly pathGlobs = [`${ISSUES}/*`];
   readonly #mount: Mount;
-  readonly #stateIds: Record<WritebackState, string>;
+  readonly #stateIds: MountWorkItemProviderOptions['stateIds'];
+  readonly #markers: { inProgress?: string; needsReview?: string };
   readonly #readyState: WorkItemState;
   readonly #readyLabels: readonly string[];
 
@@ -46,6 +56,10 @@ export class MountWorkItemProvider implements WorkItemProvider, MountEventSource
     this.#mount = options.mount;
     this.provider = options.provider ?? 'linear';
     this.#stateIds = options.stateIds;
+    for (const [name, id] of Object.entries(options.markerLabelIds ?? {}))
+      if (typeof id !== 'string' || !id)
+        throw new Error(`MountWorkItemProvider: markerLabelIds.${name} must be a label id`);
+    this.#markers = options.markerLabelIds ?? {};
     this.#readyState = options.readyState ?? 'todo';
     this.#readyLabels = options.readyLabels ?? ['factory'];
   }
@@ -69,21 +83,42 @@ export class MountWorkItemProvider implements WorkItemProvider, MountEventSource
     );
   }
 
+  /**
+   * Writes the state id and the marker labels as one partial write, then reads the issue file back: a
+   * write-back that did not stick throws, so the core retries it. An item already there is not written.
+   */
   async setState(item: WorkItem, state: WritebackState, _options: WriteOptions): Promise<void> {
     const path = await this.#issuePath(item);
     if (!path) throw new Error(`no issue file for ${item.key} under ${ISSUES}`);
-    const stateId = this.#stateIds[state];
+    const stateId = this.#targetStateId(state);
+    const markers = markerChanges(state, this.#markers);
     const current = parseJsonObject((await this.#mount.read(path))?.content ?? '');
-    // Setting a state twice is harmless, but skipping it saves a write-back round trip on a retry.
-    if (current?.stateId === stateId || recordField(current, 'state')?.id === stateId) return;
-    await this.#mount.write(path, JSON.stringify({ stateId }));
+    if (unkept(current, stateId, markers).length === 0) return;
+    const patch: Record<string, unknown> = {};
+    if (stateId) patch.stateId = stateId;
+    if (markers.add.length > 0 || markers.remove.length > 0) {
+      const ids = labelIdsOf(current).filter((id) => !markers.remove.includes(id));
+      patch.labelIds = [...ids, ...markers.add.filter((id) => !ids.includes(id))];
+    }
+    await this.#mount.write(path, JSON.stringify(patch));
+    const after = parseJsonObject((await this.#mount.read(path))?.content ?? '');
+    const missing = unkept(after, stateId, markers);
+    if (missing.length > 0)
+      throw new Error(`the tracker did not keep ${state} on ${item.key}: ${missing.join('; ')}`);
+  }
+
+  #targetStateId(state: WritebackState): string | undefined {
+    if (state === 'dispatched') return this.#stateIds.dispatched;
+    if (state === 'needs-review') return this.#stateIds.needsReview;
+    if (state === 'done') return this.#stateIds.done;
+    return undefined;
   }
 
   async postComment(item: WorkItem, body: string, options: WriteOptions): Promise<void> {
     const path = `${ISSUES}/${item.id}/comments/${await draftFileName(options.idempotencyKey)}`;
     // The draft's name comes from the key: if it exists, this comment was already posted (or is on its way).
     if (await this.#mount.read(path)) return;
-    await this.#mount.write(path, JSON.stringify({ body }));
+    await this.#mount.write(path, JSON.stringify({ body: withHiddenTrace(body, options.traceId) }));
   }
 
   async getWorkItem(ref: string): Promise<WorkItem | undefined> {
@@ -149,6 +184,48 @@ export class MountWorkItemProvider implements WorkItemProvider, MountEventSource
       metadata: { mountPath: path, stateId: stringField(state, 'id') ?? null },
     };
   }
+}
+
+/** The label ids of an issue record: its `labelIds` and the ids of its `labels`, together. */
+function labelIdsOf(issue: Record<string, unknown> | undefined): string[] {
+  const ids = new Set<string>();
+  if (Array.isArray(issue?.labelIds))
+    for (const id of issue.labelIds) if (typeof id === 'string') ids.add(id);
+  const labels =
+    isRecord(issue?.labels) && Array.isArray(issue.labels.nodes) ? issue.labels.nodes : issue?.labels;
+  if (Array.isArray(labels))
+    for (const label of labels) if (isRecord(label) && typeof label.id === 'string') ids.add(label.id);
+  return [...ids];
+}
+
+/** Which marker labels a write-back puts on and takes off (ids; one marker at a time). */
+function markerChanges(
+  state: WritebackState,
+  markers: { inProgress?: string; needsReview?: string },
+): { add: string[]; remove: string[] } {
+  const present = (id: string | undefined): id is string => id !== undefined;
+  if (state === 'dispatched')
+    return { add: [markers.inProgress].filter(present), remove: [markers.needsReview].filter(present) };
+  if (state === 'needs-review')
+    return markers.needsReview
+      ? { add: [markers.needsReview], remove: [markers.inProgress].filter(present) }
+      : { add: [], remove: [] };
+  return { add: [], remove: [markers.inProgress, markers.needsReview].filter(present) };
+}
+
+/** What the issue record lacks of a write-back: the state id, marker labels on, marker labels off. */
+function unkept(
+  issue: Record<string, unknown> | undefined,
+  stateId: string | undefined,
+  markers: { add: string[]; remove: string[] },
+): string[] {
+  const missing: string[] = [];
+  if (stateId && issue?.stateId !== stateId && recordField(issue, 'state')?.id !== stateId)
+    missing.push(`its state is not ${stateId}`);
+  const ids = labelIdsOf(issue);
+  for (const id of markers.add) if (!ids.includes(id)) missing.push(`label ${id} is not on it`);
+  for (const id of markers.remove) if (ids.includes(id)) missing.push(`label ${id} is still on it`);
+  return missing;
 }
 
 /** The tracker's workflow state types, mapped to the core's abstract states. */

@@ -73,6 +73,13 @@ describe('a work item’s whole life through relayfile webhooks', () => {
     expect(await status(vague.record.id)).toBe('done');
     expect(server.json(vague.path)).toMatchObject({ state: TRACKER_STATES.done });
     expect(server.paths(`/linear/issues/${vague.record.id}/comments/`)).toHaveLength(3);
+    // Ready for review completed it: the factory wrote nothing under the code host (no merge, ever).
+    const writes = [
+      ...[...server.ops.values()].map((op) => op.path),
+      ...server.events.filter((event) => event.origin === 'agent_write').map((event) => event.path),
+    ];
+    expect(writes.filter((path) => path.startsWith('/github/'))).toEqual([]);
+    expect(writes.length).toBeGreaterThan(0);
   });
 
   it('completes an item on the tick when the pull request’s change was missed, by finding it on its branch', async () => {

@@ -1,3 +1,4 @@
+import type { Mount } from 'factory-sdk';
 import { sampleWorkItem } from 'factory-sdk/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { draftFileName } from '../src/draft-name.ts';
@@ -82,6 +83,90 @@ describe('MountWorkItemProvider (the tracker in relayfile’s layout)', () => {
     const writes = server.ops.size;
     await provider().setState(item, 'dispatched', { idempotencyKey: 'acme/x/r1/e1' });
     expect(server.ops.size).toBe(writes);
+  });
+
+  describe('lifecycle markers (label ids) and confirmation by reading back', () => {
+    const MARKERS = { inProgress: 'label-wip', needsReview: 'label-review' };
+    const marked = () =>
+      new MountWorkItemProvider({
+        mount,
+        stateIds: { ...STATE_IDS, needsReview: TRACKER_STATES.inReview.id },
+        markerLabelIds: MARKERS,
+      });
+    beforeEach(() => {
+      server.trackerLabels.set('label-0', { id: 'label-0', name: 'factory' });
+      server.trackerLabels.set('label-wip', { id: 'label-wip', name: 'factory:in-progress' });
+      server.trackerLabels.set('label-review', { id: 'label-review', name: 'factory:needs-review' });
+    });
+    const labelNames = (path: string) =>
+      ((server.json(path)?.labels ?? []) as { name: string }[]).map((label) => label.name);
+
+    it('writes the state and the in-progress label together, swaps to review, and clears both at done', async () => {
+      const file = issueFile();
+      server.putFile(file.path, file.content);
+      const item = (await marked().getWorkItem('KOR-11'))!;
+      await marked().setState(item, 'dispatched', { idempotencyKey: 'k1' });
+      expect(server.json(file.path)).toMatchObject({
+        stateId: STATE_IDS.dispatched,
+        labelIds: ['label-0', 'label-wip'],
+      });
+      expect(labelNames(file.path)).toEqual(['factory', 'factory:in-progress']);
+      await marked().setState(item, 'needs-review', { idempotencyKey: 'k2' });
+      expect(server.json(file.path)).toMatchObject({ state: TRACKER_STATES.inReview });
+      expect(labelNames(file.path)).toEqual(['factory', 'factory:needs-review']);
+      await marked().setState(item, 'done', { idempotencyKey: 'k3' });
+      expect(server.json(file.path)).toMatchObject({ state: TRACKER_STATES.done });
+      expect(labelNames(file.path)).toEqual(['factory']);
+    });
+
+    it('cancelled clears the markers and writes no state', async () => {
+      const file = issueFile();
+      server.putFile(file.path, file.content);
+      const item = (await marked().getWorkItem('KOR-11'))!;
+      await marked().setState(item, 'dispatched', { idempotencyKey: 'k1' });
+      await marked().setState(item, 'cancelled', { idempotencyKey: 'k2' });
+      expect(labelNames(file.path)).toEqual(['factory']);
+      expect(server.json(file.path)).toMatchObject({ state: TRACKER_STATES.inProgress });
+    });
+
+    it('throws when relayfile reports the write-back done but the record does not show it; the retry lands it', async () => {
+      const file = issueFile();
+      server.putFile(file.path, file.content);
+      const item = (await marked().getWorkItem('KOR-11'))!;
+      server.forgetWritebacks = 1;
+      await expect(marked().setState(item, 'dispatched', { idempotencyKey: 'k1' })).rejects.toThrow(
+        `the tracker did not keep dispatched on KOR-11: its state is not ${STATE_IDS.dispatched}; label label-wip is not on it`,
+      );
+      await marked().setState(item, 'dispatched', { idempotencyKey: 'k1' });
+      expect(labelNames(file.path)).toEqual(['factory', 'factory:in-progress']);
+    });
+
+    it('refuses an empty marker label id', () => {
+      expect(
+        () => new MountWorkItemProvider({ mount, stateIds: STATE_IDS, markerLabelIds: { inProgress: '' } }),
+      ).toThrow(/markerLabelIds\.inProgress/);
+    });
+  });
+
+  it('hides the run’s trace id in an HTML comment at the end of the comment draft', async () => {
+    const written: { path: string; content: string }[] = [];
+    const recording: Mount = {
+      read: (path) => mount.read(path),
+      list: (prefix) => mount.list(prefix),
+      write: (path, content) => {
+        written.push({ path, content });
+        return mount.write(path, content);
+      },
+    };
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const item = sampleWorkItem({ id: 'ISSUE-UUID' });
+    await new MountWorkItemProvider({ mount: recording, stateIds: STATE_IDS }).postComment(item, 'Done.', {
+      idempotencyKey: 'acme/ISSUE-UUID/r1/c9',
+      traceId,
+    });
+    expect(written.map((write) => JSON.parse(write.content))).toEqual([
+      { body: `Done.\n\n<!-- factory-trace-id: ${traceId} -->` },
+    ]);
   });
 
   it('posts a comment as a draft named after the idempotency key, so a retry is the same comment', async () => {

@@ -16,6 +16,7 @@ export const TRACKER_STATES = {
   todo: { id: 'e788ada6-xxxx-xxxx-xxxx-5717c26104ad', name: 'Todo', type: 'unstarted' },
   inProgress: { id: '5e2c0b9a-0000-4000-8000-00000000a001', name: 'In Progress', type: 'started' },
   done: { id: '5e2c0b9a-0000-4000-8000-00000000a002', name: 'Done', type: 'completed' },
+  inReview: { id: '5e2c0b9a-0000-4000-8000-00000000a003', name: 'In Review', type: 'started' },
 } as const;
 
 export const STATE_IDS = { dispatched: TRACKER_STATES.inProgress.id, done: TRACKER_STATES.done.id };

@@ -85,8 +85,12 @@ export class RelayfileServer {
   readonly ops = new Map<string, Op>();
   /** Workflow states, by id, for the tracker's simulated write-back of `stateId`. */
   readonly trackerStates = new Map<string, { id: string; name: string; type: string }>();
+  /** Labels, by id, for the tracker's simulated write-back of `labelIds`. */
+  readonly trackerLabels = new Map<string, { id: string; name: string }>();
   /** What the next write-backs do. */
   writebackOutcome: 'succeeded' | 'failed' = 'succeeded';
+  /** How many coming write-backs report success but change nothing, as a lost vendor write would. */
+  forgetWritebacks = 0;
   /** When true, WebSocket upgrades are refused with 503. */
   refuseWebSockets = false;
   /** Counters for assertions. */
@@ -364,6 +368,12 @@ export class RelayfileServer {
           };
           const state = typeof patch.stateId === 'string' ? this.trackerStates.get(patch.stateId) : undefined;
           if (state) record.state = state;
+          // The tracker answers with the labels the ids name, as a re-synced record carries them.
+          if (Array.isArray(patch.labelIds))
+            record.labels = patch.labelIds.flatMap((id) => {
+              const label = this.trackerLabels.get(String(id));
+              return label ? [label] : [];
+            });
           this.putFile(path, JSON.stringify(record));
         },
       };
@@ -410,7 +420,8 @@ export class RelayfileServer {
     if (op.status === 'pending' && op.looks++ > 0) {
       if (this.writebackOutcome === 'succeeded') {
         op.status = 'succeeded';
-        op.apply();
+        if (this.forgetWritebacks > 0) this.forgetWritebacks--;
+        else op.apply();
       } else {
         op.status = 'failed';
         op.lastError = 'provider rejected the write (422 validation_error)';
