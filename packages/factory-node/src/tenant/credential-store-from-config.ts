@@ -11,7 +11,7 @@ import {
   oauthRefresher,
   slackOAuth,
 } from 'factory-auth';
-import type { TokenSource } from 'factory-providers';
+import { NotAuthorisedError, type TokenSource } from 'factory-providers';
 import type { Credential, CredentialStore } from 'factory-sdk';
 import type { FactoryConfig } from '../config/config-schema.ts';
 import type { Environment } from '../config/secret-reference.ts';
@@ -89,11 +89,12 @@ export function storedToken(
     };
     try {
       return await freshCredential(store, tenant, provider, refresher);
-    } catch (error) {
+    } catch {
       // A token close to expiry still works; only one that has run out is worth failing for.
       const current = await store.get(tenant, provider);
       if (current && (current.expiresAt === undefined || current.expiresAt > Date.now())) return current;
-      throw error;
+      // Reported as `needs-auth` (not a broken provider): `factory connect` is the fix.
+      throw new NotAuthorisedError(provider, 'the stored token has expired and could not be refreshed');
     }
   };
 }
