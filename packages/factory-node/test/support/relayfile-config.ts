@@ -30,6 +30,8 @@ export interface TenantSpec {
   /** A local folder instead of relayfile: the tenant has no relayfile mount at all. */
   directory?: string;
   repositories?: string[];
+  /** Opens the tenant's dashboard with the token in FACTORY_ADMIN_TOKEN. */
+  adminToken?: boolean;
 }
 
 /**
@@ -78,6 +80,7 @@ function tenantYaml(tenant: TenantSpec & { server?: RelayfileServer }, dir: stri
     `      repository: ${q(path.join(dir, 'repo'))}`,
     `      env: { FACTORY_DEMO_MOUNT: ${q(path.join(dir, 'pulls'))}, FACTORY_DEMO_REPOSITORY: ${REPOSITORY} }`,
     `    routes: [{ name: app, match: { labels: [factory] }, repository: ${REPOSITORY}, agent: coder }]`,
+    ...(tenant.adminToken ? ['    adminToken: "${FACTORY_ADMIN_TOKEN}"'] : []),
   ];
 }
 
