@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { traceIdFor } from '../src/index.ts';
-import { FaultInjector } from '../src/testing/index.ts';
+import { FactoryHarness, FaultInjector } from '../src/testing/index.ts';
 import { harness, stage } from './support.ts';
 
 describe('writing the factory’s states back to the tracker', () => {
@@ -91,5 +91,29 @@ describe('needs-review: the output is ready and completion waits for the merge',
     await h.factory.handle(h.output(item, 'ready'));
     const run = (await h.record(item.id))?.run ?? 0;
     expect(seen).toEqual([traceIdFor(h.tenant, item.id, run)]);
+  });
+});
+
+describe('write-backs when the factory stops or retries', () => {
+  const routes = [{ name: 'app', match: { labels: ['factory'] }, repository: 'acme/app', agent: 'coder' }];
+  const states = (h: FactoryHarness) => h.tracker.states.map((entry) => entry.state);
+
+  it('takes its markers off (cancelled) when a person stops a running item', async () => {
+    const h = new FactoryHarness({ settings: { routes } });
+    const item = h.clearItem('item-1');
+    await h.factory.handle(h.changed(item));
+    await h.factory.handle(h.changed(h.edit(item, { state: 'backlog' })));
+    expect(states(h)).toEqual(['dispatched', 'cancelled']);
+  });
+
+  it('marks the item worked on again for a retry, and takes the markers off when the last attempt fails', async () => {
+    const h = new FactoryHarness({ settings: { routes, retry: { maxAttempts: 2, backoff: '1m' } } });
+    await h.factory.handle(h.changed(h.clearItem('item-1')));
+    await h.factory.handle({ type: 'agent.exited', agentId: 'agent-1', outcome: 'failed', exitCode: 1 });
+    h.clock.advance(60_000);
+    await h.factory.handle({ type: 'tick' });
+    await h.factory.handle({ type: 'agent.exited', agentId: 'agent-2', outcome: 'failed', exitCode: 1 });
+    expect(states(h)).toEqual(['dispatched', 'dispatched', 'cancelled']);
+    expect(await h.status('item-1')).toBe('failed');
   });
 });

@@ -95,7 +95,8 @@ export async function tryDispatch(
       { kind: 'comment', message: { type: 'dispatched' } },
     );
   } else {
-    draft.addEffects({ kind: 'spawn' });
+    // A retry may follow a review marker (needs-review): show the item as worked on again.
+    draft.addEffects({ kind: 'set-state', state: 'dispatched' }, { kind: 'spawn' });
   }
   return { dispatched: true };
 }
@@ -262,7 +263,12 @@ export function failAttempt(context: HandlerContext, draft: Draft, reason: strin
     draft.addEffects({ kind: 'comment', message: { type: 'retrying', reason } }, { kind: 'enqueue' });
     return;
   }
-  draft.moveTo('failed', reason, event).addEffects({ kind: 'comment', message: { type: 'failed', reason } });
+  draft
+    .moveTo('failed', reason, event)
+    .addEffects(
+      { kind: 'set-state', state: 'cancelled' },
+      { kind: 'comment', message: { type: 'failed', reason } },
+    );
 }
 
 /** Stops whatever the item has going and cancels it. */
@@ -277,7 +283,11 @@ export function cancel(draft: Draft, reason: string, event: string): void {
     draft.addEffects({ kind: 'dequeue', enqueuedAt: record.queuedAt });
   if (from === 'dispatched' && record.dispatch) {
     stopAgent(draft);
-    draft.addEffects({ kind: 'comment', message: { type: 'cancelled', reason } });
+    // Takes the factory's markers off; the tracker state stays as the person set it.
+    draft.addEffects(
+      { kind: 'set-state', state: 'cancelled' },
+      { kind: 'comment', message: { type: 'cancelled', reason } },
+    );
   }
   draft.moveTo('cancelled', reason, event);
 }
