@@ -27,6 +27,8 @@ export interface FactoryConfigOptions {
   maxInFlight: number;
   /** The agent: an argv list run without a shell. */
   agent: string[];
+  /** Environment the agent gets (not secrets: the config file is not secret). */
+  agentEnv?: Record<string, string>;
   tick?: string;
   /** Core settings merged over the defaults (effectLease, retry, agents…). */
   settings?: Record<string, unknown>;
@@ -82,7 +84,7 @@ export function writeFactoryConfig(options: FactoryConfigOptions): string {
       token: reference('BENCH_GITHUB_TOKEN'),
       webhookSecret: reference('BENCH_GITHUB_WEBHOOK_SECRET'),
     },
-    fleet: { type: 'local', command: options.agent, repository: 'repo' },
+    fleet: { type: 'local', command: options.agent, repository: 'repo', env: options.agentEnv ?? {} },
     routes: [{ name: 'app', match: { labels: ['factory'] }, repository: BENCH_REPOSITORY, agent: 'coder' }],
     limits: { maxInFlight: options.maxInFlight },
     ...options.settings,

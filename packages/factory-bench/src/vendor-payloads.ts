@@ -39,9 +39,18 @@ export function issueKey(n: number): string {
  */
 export function linearIssueCreated(
   n: number,
-  options: { tenant: string; secret: string; now: number; vague?: boolean; backlog?: boolean },
+  options: {
+    tenant: string;
+    secret: string;
+    now: number;
+    vague?: boolean;
+    backlog?: boolean;
+    /** When the issue last changed (default `now`); a redelivery keeps it, the timestamp moves on. */
+    updatedAt?: number;
+    deliveryId?: string;
+  },
 ): SignedRequest {
-  const at = new Date(options.now).toISOString();
+  const at = new Date(options.updatedAt ?? options.now).toISOString();
   const original = LINEAR_ISSUE.data as Record<string, unknown>;
   const team = { ...(original.team as object), key: 'BEN', name: 'Bench' };
   const payload = {
@@ -73,7 +82,7 @@ export function linearIssueCreated(
     body,
     headers: {
       'content-type': 'application/json; charset=utf-8',
-      'linear-delivery': randomUUID(),
+      'linear-delivery': options.deliveryId ?? randomUUID(),
       'linear-event': 'Issue',
       'linear-signature': createHmac('sha256', options.secret).update(body).digest('hex'),
       'user-agent': 'Linear-Webhook',
@@ -117,7 +126,7 @@ export function slackThreadReply(
 /** GitHub's `pull_request` `ready_for_review` delivery for the branch the factory gave item `n`. */
 export function githubPullRequestReady(
   n: number,
-  options: { tenant: string; secret: string; branchPrefix?: string },
+  options: { tenant: string; secret: string; branchPrefix?: string; deliveryId?: string },
 ): SignedRequest {
   const pull = GITHUB_READY.pull_request as Record<string, unknown>;
   const payload = {
@@ -138,18 +147,23 @@ export function githubPullRequestReady(
       },
     },
   };
-  return githubDelivery(options.tenant, options.secret, JSON.stringify(payload));
+  return githubDelivery(options.tenant, options.secret, JSON.stringify(payload), options.deliveryId);
 }
 
 /** Signs any body as GitHub signs a `pull_request` delivery. */
-export function githubDelivery(tenant: string, secret: string, body: string): SignedRequest {
+export function githubDelivery(
+  tenant: string,
+  secret: string,
+  body: string,
+  deliveryId: string = randomUUID(),
+): SignedRequest {
   return {
     path: `/t/${tenant}/webhooks/github`,
     body,
     headers: {
       'content-type': 'application/json',
       'x-github-event': 'pull_request',
-      'x-github-delivery': randomUUID(),
+      'x-github-delivery': deliveryId,
       'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
       'user-agent': 'GitHub-Hookshot/044aadd',
     },

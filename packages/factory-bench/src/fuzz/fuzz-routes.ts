@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { VendorServer } from '../loopback/vendor-server.ts';
 import { dashboardCases, type FuzzRequest, loginCases, strayCases, webhookCases } from './fuzz-cases.ts';
 import { FUZZ_ADMIN_TOKEN, FUZZ_TENANT, type FuzzTenant, fuzzTenant } from './fuzz-tenant.ts';
 import { SIGNERS } from './source-signers.ts';
@@ -23,18 +24,20 @@ class Violation extends Error {}
  */
 export async function fuzzRoutes(options: { runs: number; seed: number }): Promise<RouteReport[]> {
   const dir = await mkdtemp(join(tmpdir(), 'factory-fuzz-'));
+  const vendor = await new VendorServer().start();
   const crashes: string[] = [];
   const onCrash = (error: unknown) =>
     crashes.push(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.on('unhandledRejection', onCrash);
   process.on('uncaughtException', onCrash);
   try {
-    const tenant = fuzzTenant(join(dir, 'mount'));
+    const tenant = fuzzTenant(join(dir, 'mount'), vendor.url);
     const reports: RouteReport[] = [];
     const run = async <T extends FuzzRequest>(route: string, cases: fc.Arbitrary<T>, check: Check<T>) => {
       const statuses: Record<string, number> = {};
       const details = await fc.check(
         fc.asyncProperty(cases, async (request) => {
+          tenant.logger.lines.length = 0;
           const before = await tenant.snapshot();
           tenant.takeWrites();
           const built = buildRequest(request);
@@ -131,6 +134,7 @@ export async function fuzzRoutes(options: { runs: number; seed: number }): Promi
   } finally {
     process.off('unhandledRejection', onCrash);
     process.off('uncaughtException', onCrash);
+    await vendor.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -170,7 +174,7 @@ function describe(request: FuzzRequest): string {
     request.body === undefined
       ? ''
       : typeof request.body === 'string'
-        ? JSON.stringify(request.body.slice(0, 400))
+        ? JSON.stringify(request.body.slice(0, 4000))
         : `bytes[${request.body.length}] ${Buffer.from(request.body.slice(0, 64)).toString('hex')}`;
   const headers = Object.fromEntries(
     Object.entries(request.headers).map(([name, value]) => [

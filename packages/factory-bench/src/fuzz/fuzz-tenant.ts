@@ -24,7 +24,7 @@ import {
   StaticTenantRegistry,
   type WebhookSource,
 } from 'factory-sdk';
-import { FactoryHarness } from 'factory-sdk/testing';
+import { FactoryHarness, MemoryLogger } from 'factory-sdk/testing';
 import type { Hono } from 'hono';
 import { CountingStateStore } from '../counting-state-store.ts';
 
@@ -51,6 +51,8 @@ export const WRITE_METHODS = new Set([
 
 export interface FuzzTenant {
   app: Hono;
+  /** What the app logged (its errors say why it answered 500). */
+  logger: MemoryLogger;
   sources: string[];
   /** Store writes (by method) and outgoing writes since the last call. */
   takeWrites(): { store: Record<string, number>; outgoing: number };
@@ -59,9 +61,10 @@ export interface FuzzTenant {
 
 /**
  * One tenant with every webhook source the packages export, all on one secret, and the dashboard on,
- * over an in-memory store whose calls are counted. The factory's own ports are the core's fakes.
+ * over an in-memory store whose calls are counted. The factory's own ports are the core's fakes; a source
+ * that asks its vendor while reading a delivery (Linear, for label names) asks the loopback vendor.
  */
-export function fuzzTenant(mountDir: string): FuzzTenant {
+export function fuzzTenant(mountDir: string, vendorUrl: string): FuzzTenant {
   const counting = new CountingStateStore(new InMemoryStateStore());
   const store = counting.store;
   const harness = new FactoryHarness({ tenant: FUZZ_TENANT, store });
@@ -74,7 +77,10 @@ export function fuzzTenant(mountDir: string): FuzzTenant {
   const sources: WebhookSource[] = [
     new LinearWebhookSource({
       secret: FUZZ_SECRET,
-      provider: new LinearWorkItemProvider({ apiUrl: 'http://127.0.0.1:9/graphql' }),
+      provider: new LinearWorkItemProvider({
+        apiUrl: `${vendorUrl}/linear/graphql`,
+        token: 'lin_api_fuzz_loopback_only',
+      }),
     }),
     new SlackWebhookSource({ signingSecret: FUZZ_SECRET, channel: FUZZ_CHANNEL }),
     new GithubWebhookSource({ secret: FUZZ_SECRET }),
@@ -95,7 +101,9 @@ export function fuzzTenant(mountDir: string): FuzzTenant {
     new WorkflowRunWebhookSource({ secret: FUZZ_SECRET }),
   ];
   const metrics = new FactoryMetrics();
+  const logger = new MemoryLogger();
   const app = createFactoryApp({
+    logger,
     tenants: new StaticTenantRegistry([
       {
         id: FUZZ_TENANT,
@@ -113,6 +121,7 @@ export function fuzzTenant(mountDir: string): FuzzTenant {
   let lastOutgoing = outgoing();
   return {
     app,
+    logger,
     sources: sources.map((source) => source.source),
     takeWrites() {
       const store = Object.fromEntries(

@@ -28,6 +28,8 @@ export class VendorServer {
   readonly moves = new Map<string, string[]>();
   readonly comments = new Map<string, { issueId: string; body: string }>();
   readonly slackPosts: { ts: string; text: string }[] = [];
+  /** Linear issues as a delivery's `data` carries them (labels as a list), with their current state. */
+  readonly issues = new Map<string, Record<string, unknown>>();
   readonly faults: Record<string, number> = {};
   requests = 0;
   readonly #faultRate: number;
@@ -52,6 +54,11 @@ export class VendorServer {
 
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+  }
+
+  /** Makes an issue exist in the loopback Linear, as the delivery announcing it describes it. */
+  addLinearIssue(data: Record<string, unknown>): void {
+    this.issues.set(String(data.id), structuredClone(data));
   }
 
   /** The state an issue was last moved to, or undefined. */
@@ -90,10 +97,16 @@ export class VendorServer {
           });
         case 'FactoryIssueSetState': {
           const id = String(variables.id);
-          const state = STATES.find((candidate) => candidate.id === variables.stateId);
-          if (!state) return c.json({ errors: [{ message: 'Entity not found: WorkflowState' }] }, 400);
-          this.moves.set(id, [...(this.moves.get(id) ?? []), state.id]);
-          return c.json({ data: { issueUpdate: { success: true, issue: { id, state } } } });
+          const issue = this.issues.get(id);
+          if (!issue) return c.json({ errors: [{ message: 'Entity not found: Issue' }] }, 400);
+          const input = (variables.input ?? {}) as { stateId?: string };
+          if (input.stateId !== undefined) {
+            const state = STATES.find((candidate) => candidate.id === input.stateId);
+            if (!state) return c.json({ errors: [{ message: 'Entity not found: WorkflowState' }] }, 400);
+            issue.state = { id: state.id, name: state.name, type: state.type };
+            this.moves.set(id, [...(this.moves.get(id) ?? []), state.id]);
+          }
+          return c.json({ data: { issueUpdate: { success: true, issue: { id, state: issue.state } } } });
         }
         case 'FactoryCommentCreate': {
           const input = variables.input as { id: string; issueId: string; body: string };
@@ -104,6 +117,12 @@ export class VendorServer {
             );
           this.comments.set(input.id, { issueId: input.issueId, body: input.body });
           return c.json({ data: { commentCreate: { success: true, comment: { id: input.id } } } });
+        }
+        case 'FactoryIssue': {
+          const issue = this.issues.get(String(variables.id));
+          if (!issue) return c.json({ data: { issue: null } });
+          const { labels, ...fields } = issue;
+          return c.json({ data: { issue: { ...fields, labels: { nodes: labels ?? [] } } } });
         }
         case 'FactoryComment': {
           const id = String(variables.id);

@@ -1,0 +1,82 @@
+// `npm run soak`: 10,000 work items through `factory start` with duplicated, shuffled deliveries, vendors
+// failing at random and SIGKILL restarts; prints the counts and exits 1 on any violation.
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runSoak, type SoakOptions } from './soak/soak-run.ts';
+
+const usage =
+  'usage: npm run soak -- [--items 10000] [--kills 5] [--seed <n>] [--max-in-flight 20] [--duplicates 0.3] [--faults 0.1] [--senders 8] [--timeout-minutes 60] [--keep]';
+
+export function parseSoakArgs(argv: string[]): SoakOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      items: { type: 'string', default: '10000' },
+      kills: { type: 'string', default: '5' },
+      seed: { type: 'string', default: '1' },
+      'max-in-flight': { type: 'string', default: '20' },
+      duplicates: { type: 'string', default: '0.3' },
+      faults: { type: 'string', default: '0.1' },
+      senders: { type: 'string', default: '8' },
+      'timeout-minutes': { type: 'string', default: '60' },
+      keep: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const whole = (name: string, text: string, min: number) => {
+    if (!/^\d+$/.test(text) || Number(text) < min)
+      throw new Error(`--${name} must be a whole number of at least ${min}, got "${text}"`);
+    return Number(text);
+  };
+  const share = (name: string, text: string) => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value >= 1)
+      throw new Error(`--${name} must be a share from 0 up to (not including) 1, got "${text}"`);
+    return value;
+  };
+  return {
+    items: whole('items', values.items, 1),
+    kills: whole('kills', values.kills, 0),
+    seed: whole('seed', values.seed, 0),
+    maxInFlight: whole('max-in-flight', values['max-in-flight'], 1),
+    duplicateRate: share('duplicates', values.duplicates),
+    faultRate: share('faults', values.faults),
+    senders: whole('senders', values.senders, 1),
+    timeoutMs: whole('timeout-minutes', values['timeout-minutes'], 1) * 60_000,
+    keep: values.keep,
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const options = parseSoakArgs(argv);
+  console.log(
+    `soak: ${options.items} items, ${options.kills} SIGKILLs, maxInFlight ${options.maxInFlight}, ${options.duplicateRate * 100}% duplicates, ${options.faultRate * 100}% vendor faults, seed ${options.seed}`,
+  );
+  const report = await runSoak({ ...options, progress: (line) => console.log(`  ${line}`) });
+  console.log(
+    JSON.stringify(
+      { ...report, retriedItems: report.retriedItems.length, violations: report.violations.length },
+      null,
+      2,
+    ),
+  );
+  for (const item of report.retriedItems.slice(0, 20)) console.log(`retried ${item}`);
+  for (const violation of report.violations.slice(0, 50)) console.log(`VIOLATION ${violation}`);
+  if (report.violations.length > 50) console.log(`…and ${report.violations.length - 50} more`);
+  console.log(
+    report.violations.length === 0 ? 'soak passed' : `soak FAILED: ${report.violations.length} violation(s)`,
+  );
+  return report.violations.length === 0 ? 0 : 1;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`soak failed: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
+      process.exit(2);
+    },
+  );
+}
