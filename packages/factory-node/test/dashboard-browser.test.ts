@@ -242,3 +242,14 @@ describe.skipIf(missing !== undefined)('the dashboard in a real browser', () => 
     }
   }, 120_000);
 });
+
+describe('the browser test itself', () => {
+  it('is skipped with a message only where chromium is missing and CI is not set', () => {
+    const nowhere = '/nonexistent/chromium';
+    expect(chromiumMissing({}, nowhere)).toBe(
+      'dashboard browser test skipped: /nonexistent/chromium is not installed (apt-get install chromium); with CI set it runs and fails instead',
+    );
+    expect(chromiumMissing({ CI: 'true' }, nowhere)).toBeUndefined();
+    expect(chromiumMissing({}, process.execPath)).toBeUndefined();
+  });
+});

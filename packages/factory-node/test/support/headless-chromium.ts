@@ -22,9 +22,12 @@ const ARGS = [
  * Why the browser tests cannot run here, or undefined when they can. Under `CI` they must run: a CI
  * without chromium fails them instead of skipping silently.
  */
-export function chromiumMissing(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (existsSync(CHROMIUM) || env.CI) return undefined;
-  return `dashboard browser test skipped: ${CHROMIUM} is not installed (apt-get install chromium); with CI set it runs and fails instead`;
+export function chromiumMissing(
+  env: NodeJS.ProcessEnv = process.env,
+  executable = CHROMIUM,
+): string | undefined {
+  if (existsSync(executable) || env.CI) return undefined;
+  return `dashboard browser test skipped: ${executable} is not installed (apt-get install chromium); with CI set it runs and fails instead`;
 }
 
 /** A fresh headless chromium with its own new profile folder: no cookies or cache from an earlier run. */
