@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EncryptedFileCredentialStore } from 'factory-auth';
@@ -234,5 +234,23 @@ fleet: { type: http, url: "https://agents.example.com", secret: "\${FLEET_SECRET
     const status = await linearStatus({ ...ENV, FACTORY_CREDENTIALS_KEY: KEY });
     expect(status).toMatchObject({ state: 'needs-auth' });
     expect(status?.state === 'needs-auth' && status.reason).toContain('run `factory connect linear`');
+  });
+});
+
+describe('the README', () => {
+  it('shows a Jira + comments + GitLab + HTTP fleet + LLM triage config that loads', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const example = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)][1]?.[1] ?? '';
+    const names = [...example.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1] as string);
+    const env = Object.fromEntries(names.map((name) => [name, `value-of-${name}`]));
+    const dir = await mkdtemp(path.join(tmpdir(), 'factory-readme-'));
+    const config = await parseConfig(example, { fileName: 'README.md', baseDir: dir, env });
+    expect(config.tenants[0]).toMatchObject({
+      intentProvider: { type: 'jira' },
+      clarificationChannel: { type: 'comments' },
+      outputTarget: { type: 'gitlab' },
+      fleet: { type: 'http' },
+      triage: { type: 'llm', timeout: 4000 },
+    });
   });
 });
