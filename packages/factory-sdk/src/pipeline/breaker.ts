@@ -52,13 +52,13 @@ async function update(
 export async function breakerAllows(
   context: HandlerContext,
   holder: string,
-): Promise<{ allowed: true } | { allowed: false; until: number }> {
+): Promise<{ allowed: true; healthy: boolean } | { allowed: false; until: number }> {
   const now = context.clock.now();
   const cooldown = context.settings.breaker.cooldown;
   const current = await readBreaker(context.store, context.tenant);
   const breaker = current.value;
-  if (breaker.state === 'closed') return { allowed: true };
-  if (breaker.state === 'half-open' && breaker.probe === holder) return { allowed: true };
+  if (breaker.state === 'closed') return { allowed: true, healthy: breaker.failures === 0 };
+  if (breaker.state === 'half-open' && breaker.probe === holder) return { allowed: true, healthy: false };
   const probeStale = breaker.state === 'half-open' && (breaker.probeAt ?? 0) + cooldown <= now;
   const due = breaker.state === 'open' && (breaker.retryAt ?? 0) <= now;
   if (!due && !probeStale)
@@ -66,7 +66,7 @@ export async function breakerAllows(
   const probe: BreakerState = { ...breaker, state: 'half-open', probe: holder, probeAt: now };
   if (await context.store.putDocument(context.tenant, BREAKER_DOCUMENT, probe, current.version)) {
     context.logger.warn('fleet circuit half-open: probing', { tenant: context.tenant, probe: holder });
-    return { allowed: true };
+    return { allowed: true, healthy: false };
   }
   return { allowed: false, until: now + cooldown };
 }

@@ -121,7 +121,8 @@ async function perform(
         await recordFleetFailure(context, `spawn failed: ${errorMessage(error)}`).catch(() => {});
         throw error;
       }
-      await recordFleetSuccess(context);
+      // Only a breaker that has seen failures needs writing back to healthy.
+      if (!gate.healthy) await recordFleetSuccess(context);
       await store.putIndex(tenant, 'agent', agent.agentId, record.workItemId);
       return { agentId: agent.agentId };
     }
