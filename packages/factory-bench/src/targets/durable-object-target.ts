@@ -20,8 +20,9 @@ export async function durableObjectTarget(): Promise<BenchTarget> {
     workers: [
       {
         name: 'factory-bench',
-        modules: true,
-        scriptPath,
+        // Listed, not discovered: the providers load factory-auth by a computed `import()`, which
+        // Miniflare's module scan refuses; the Worker never reaches that code.
+        modules: [{ type: 'ESModule', path: scriptPath }],
         modulesRoot: dir,
         compatibilityDate: '2026-04-01',
         durableObjects: { FACTORY_STATE: { className: 'FactoryStateObject', useSQLite: true } },

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { type AgentEvent, peakInFlight, startsPerKey } from '../src/soak/agent-log.ts';
+import { runSoak } from '../src/soak/soak-run.ts';
+import { parseSoakArgs } from '../src/soak.ts';
+
+describe('the soak (a small run of npm run soak)', () => {
+  it('takes every item to done exactly once through factory start killed with SIGKILL twice', async () => {
+    const report = await runSoak({
+      items: 16,
+      kills: 2,
+      seed: 7,
+      maxInFlight: 4,
+      duplicateRate: 0.3,
+      faultRate: 0.1,
+      senders: 6,
+      timeoutMs: 100_000,
+    });
+    expect(report.violations).toEqual([]);
+    expect(report.done).toBe(16);
+    expect(report.factory).toEqual({ kills: 2, starts: 3 });
+    expect(report.agents.started).toBe(16);
+    expect(report.agents.ended).toBe(16);
+    expect(report.agents.peakInFlight).toBeLessThanOrEqual(4);
+    expect(report.deliveries.duplicates).toBeGreaterThan(0);
+    expect(Object.values(report.vendor.faults).reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
+  }, 120_000);
+});
+
+describe('what the soak checks in the agents’ log', () => {
+  const event = (kind: AgentEvent['kind'], key: string, agentId: string, at: number): AgentEvent => ({
+    kind,
+    key,
+    agentId,
+    at: BigInt(at),
+  });
+
+  it('counts the most agents running at once, an end before a start at the same instant', () => {
+    const events = [
+      event('start', 'A-1', 'a', 1),
+      event('start', 'A-2', 'b', 2),
+      event('end', 'A-1', 'a', 3),
+      event('start', 'A-3', 'c', 3),
+      event('start', 'A-4', 'd', 4),
+    ];
+    expect(peakInFlight(events)).toBe(3);
+    expect(peakInFlight([...events, event('start', 'A-5', 'e', 5)])).toBe(4);
+  });
+
+  it('counts starts per work item, so a second agent for one item is seen', () => {
+    const starts = startsPerKey([
+      event('start', 'A-1', 'a', 1),
+      event('end', 'A-1', 'a', 2),
+      event('start', 'A-1', 'b', 3),
+    ]);
+    expect(starts.get('A-1')).toBe(2);
+  });
+});
+
+describe('soak arguments', () => {
+  it('refuses what it cannot run, naming the flag', () => {
+    expect(() => parseSoakArgs(['--items', '0'])).toThrow(
+      '--items must be a whole number of at least 1, got "0"',
+    );
+    expect(() => parseSoakArgs(['--kills', 'two'])).toThrow('--kills must be a whole number');
+    expect(() => parseSoakArgs(['--duplicates', '1'])).toThrow('--duplicates must be a share from 0 up to');
+    expect(() => parseSoakArgs(['--faults', '-0.1'])).toThrow('--faults');
+    expect(() => parseSoakArgs(['--faults', ''])).toThrow('--faults');
+    expect(() => parseSoakArgs(['--max-in-flight', '0'])).toThrow('--max-in-flight');
+    expect(() => parseSoakArgs(['--itmes', '5'])).toThrow(/itmes/);
+  });
+
+  it('defaults to the full soak: 10,000 items, 5 kills, 20 in flight, 30% duplicates', () => {
+    expect(parseSoakArgs([])).toMatchObject({ items: 10_000, kills: 5, maxInFlight: 20, duplicateRate: 0.3 });
+  });
+});
