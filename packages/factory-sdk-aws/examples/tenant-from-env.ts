@@ -1,4 +1,4 @@
-import { HttpFleet } from 'factory-fleets';
+import { HttpFleet } from 'factory-fleets/http';
 import {
   directTenantRuntime,
   GithubOutputTarget,

@@ -7,7 +7,7 @@
 //            GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET, FLEET_SECRET   (`wrangler secret put NAME`)
 //   optional secret: FACTORY_ADMIN_TOKEN opens the read-only dashboard at /t/<tenant>/
 
-import { FleetWebhookSource, HttpFleet } from 'factory-fleets';
+import { FleetWebhookSource, HttpFleet } from 'factory-fleets/http';
 import {
   directTenantRuntime,
   GithubOutputTarget,

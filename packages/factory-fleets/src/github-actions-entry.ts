@@ -1,0 +1,12 @@
+/** The GitHub Actions fleet and its workflow_run source alone, without the other fleets' SDKs. */
+export {
+  GithubActionsFleet,
+  type GithubActionsFleetOptions,
+  runNameFor,
+  runStatus,
+} from './github-actions-fleet.ts';
+export {
+  WorkflowRunWebhookSource,
+  type WorkflowRunWebhookSourceOptions,
+  workflowRunExit,
+} from './workflow-run-webhook-source.ts';
