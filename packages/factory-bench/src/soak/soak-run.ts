@@ -172,7 +172,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         build: () =>
           githubPullRequestReady(n, { tenant: BENCH_TENANT, secret: BENCH_SECRETS.github, deliveryId: id }),
       });
-      queue.push(pr(deliveryId));
+      // Ahead of the item deliveries still waiting: a sender does not hold a pull request back.
+      queue.unshift(pr(deliveryId));
       if (random() < options.duplicateRate) queue.push(pr(random() < 0.5 ? deliveryId : randomUUID()));
     }
   }
