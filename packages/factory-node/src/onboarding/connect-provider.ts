@@ -1,5 +1,5 @@
 import { KEY_ENV, KEY_FILE_ENV, redact } from 'factory-auth';
-import { connectWithOAuth } from 'factory-providers';
+import { connectWithOAuth, holdsConnectSessions } from 'factory-providers';
 import type { ConnectionStatus } from 'factory-sdk';
 import { CliError, EXIT_USAGE } from '../cli-error.ts';
 import type { TenantConfig } from '../config/config-schema.ts';
@@ -45,7 +45,15 @@ export async function connectProvider(request: ConnectRequest): Promise<Connecti
   }
   const [port] = found;
   const roleConfig = request.tenantConfig[field] as unknown as Record<string, unknown> & { type: string };
-  if (roleConfig.transport === 'relayfile')
+  const store = tenant.credentials.store;
+  if (!store)
+    throw new CliError(
+      `set ${KEY_ENV} (a passphrase of at least 12 characters) or ${KEY_FILE_ENV} (a key file): tokens are stored encrypted in ${tenant.credentials.path}`,
+      EXIT_USAGE,
+    );
+  // A store that runs its own consent (relayfile's connect sessions) needs no OAuth app of ours.
+  const sessions = holdsConnectSessions(store);
+  if (roleConfig.transport === 'relayfile' && !sessions)
     throw new CliError(
       `${provider} runs through relayfile (transport: relayfile): relayfile holds its vendor connection, so connect it in relayfile; \`factory check\` shows whether the mount answers`,
       EXIT_USAGE,
@@ -60,14 +68,8 @@ export async function connectProvider(request: ConnectRequest): Promise<Connecti
       `factory connect cannot sign in to ${roleConfig.type} yet; give its token in the config as a \${ENV_VAR} reference`,
       EXIT_USAGE,
     );
-  const missing = missingClient(roleConfig.type, oauth);
+  const missing = sessions ? undefined : missingClient(roleConfig.type, oauth);
   if (missing) throw new CliError(missing, EXIT_USAGE);
-  const store = tenant.credentials.store;
-  if (!store)
-    throw new CliError(
-      `set ${KEY_ENV} (a passphrase of at least 12 characters) or ${KEY_FILE_ENV} (a key file): tokens are stored encrypted in ${tenant.credentials.path}`,
-      EXIT_USAGE,
-    );
 
   const secrets = [...request.secrets];
   const print = (message: string) => request.print(redact(message, secrets));
@@ -89,7 +91,11 @@ export async function connectProvider(request: ConnectRequest): Promise<Connecti
     oauth.vendor,
     { ...oauth.app, ...(request.redirectPort !== undefined ? { redirectPort: request.redirectPort } : {}) },
   );
-  print(`Stored in ${tenant.credentials.path} (tenant ${tenant.id}, provider ${provider}).`);
+  print(
+    sessions
+      ? `relayfile holds the ${provider} connection of tenant ${tenant.id}.`
+      : `Stored in ${tenant.credentials.path} (tenant ${tenant.id}, provider ${provider}).`,
+  );
   return status;
 }
 
