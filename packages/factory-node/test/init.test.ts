@@ -241,7 +241,7 @@ describe('factory init: wrong or missing flags are one line and write nothing', 
 });
 
 describe('factory init in a terminal (@clack/prompts under a pseudo-terminal)', () => {
-  it('asks for every choice, validates what is typed, writes a config that loads, then offers to connect', async () => {
+  it('asks for every choice, validates what is typed, writes a config that loads, then offers to connect each provider', async () => {
     const terminal = new PseudoTerminal(['init'], { cwd: dir, env: SECRETS });
     try {
       await terminal.answer('Where do work items come from?', KEY.down, KEY.down, KEY.enter); // github-issues
@@ -266,7 +266,9 @@ describe('factory init in a terminal (@clack/prompts under a pseudo-terminal)', 
       await terminal.answer('Most agents at once', KEY.backspace, '2', KEY.enter);
       await terminal.waitFor('Wrote factory.config.yaml.');
       await terminal.waitFor('factory connect github-issues');
-      await terminal.answer('Connect github-issues now?', 'n');
+      // Accepting runs the connect flow right here; without a credentials key it says what to set and goes on.
+      await terminal.answer('Connect github-issues now?', 'y');
+      await terminal.waitFor('github-issues: set FACTORY_CREDENTIALS_KEY');
       await terminal.answer('Connect slack now?', 'n');
       await terminal.answer('Connect github now?', 'n');
       await terminal.waitFor('Run `factory check` to see every connection.');
