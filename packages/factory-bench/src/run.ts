@@ -133,7 +133,7 @@ async function main(argv: string[]): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'factory-bench-'));
   const host = machine();
   console.log(
-    `factory bench — ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, Node ${host.node}, ${host.platform}`,
+    `factory bench — ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, Node ${host.node}, ${host.platform}, load average ${host.loadAverage}`,
   );
   console.log(
     `${options.warmup} warm-up + ${options.cycles} measured cycles per store (each cycle: every path once)\n`,
