@@ -53,6 +53,7 @@ export type {
 export type { WorkItemProvider, WritebackState } from './ports/work-item-provider.ts';
 export * from './record.ts';
 export { matchRoute, RuleTriage } from './rule-triage.ts';
+export { outsideScope } from './scope.ts';
 export * from './settings.ts';
 export { FactoryMetrics } from './status/metrics.ts';
 export { type ItemSummary, type TenantStatus, tenantStatus } from './status/tenant-status.ts';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { EXIT_FAILURE } from '../cli-error.ts';
-import { fetchWorkItem, isOutsideScope, runOneItem } from '../operator/one-item.ts';
+import { fetchWorkItem, runOneItem, scopeVerdict } from '../operator/one-item.ts';
 import { renderDecision, renderItem, renderOutcome, renderPlan } from '../operator/one-item-text.ts';
 import { chosenTenant, type OperatorOptions, withOperatorRuntime } from '../operator/operator-runtime.ts';
 
@@ -24,16 +24,17 @@ export function dispatchCommand(): Command {
       const dryRun = options.dryRun === true;
       const run = await withOperatorRuntime(options, async (runtime) => {
         const tenant = chosenTenant(runtime, options);
-        return runOneItem(tenant, await fetchWorkItem(tenant, ref), { dryRun });
+        const item = await fetchWorkItem(tenant, ref);
+        return { ...(await runOneItem(tenant, item, { dryRun })), outside: scopeVerdict(tenant, item) };
       });
-      const { item, decision, result } = run;
+      const { item, decision, result, outside } = run;
       if (options.json) {
         process.stdout.write(
           `${JSON.stringify(
             {
               item: { id: item.id, key: item.key, title: item.title, url: item.source.url },
               dryRun,
-              insideScope: !isOutsideScope(result),
+              insideScope: outside === undefined,
               decision,
               outcome: result.outcome,
               reason: result.reason,
@@ -48,8 +49,7 @@ export function dispatchCommand(): Command {
         );
       } else {
         const lines = [renderItem(item)];
-        if (isOutsideScope(result))
-          lines.push(`safety gate: ${result.reason}; the factory will not touch it`);
+        if (outside) lines.push(`safety gate: ${outside}; the factory will not touch it`);
         if (decision) lines.push(...renderDecision(decision));
         if (dryRun) lines.push(...renderPlan(result.plan ?? []));
         lines.push(...renderOutcome(result));

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { decideDirectly, fetchWorkItem, isOutsideScope, runOneItem } from '../operator/one-item.ts';
+import { decideDirectly, fetchWorkItem, runOneItem, scopeVerdict } from '../operator/one-item.ts';
 import { renderDecision, renderItem } from '../operator/one-item-text.ts';
 import { chosenTenant, type OperatorOptions, withOperatorRuntime } from '../operator/operator-runtime.ts';
 
@@ -20,9 +20,9 @@ export function triageCommand(): Command {
         const item = await fetchWorkItem(tenant, ref);
         // A dry run through the core applies the safety gate and readiness exactly as a webhook would.
         const run = await runOneItem(tenant, item, { dryRun: true });
-        const outside = isOutsideScope(run.result);
+        const outside = scopeVerdict(tenant, item);
         const decision = outside ? undefined : (run.decision ?? (await decideDirectly(tenant, item)));
-        return { item, outside, decision, wouldDo: run.result.reason };
+        return { item, outside, decision, wouldDo: outside ?? run.result.reason };
       });
       const { item, outside, decision, wouldDo } = output;
       if (options.json) {

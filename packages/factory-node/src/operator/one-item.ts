@@ -1,6 +1,7 @@
 import {
   createFactory,
   type HandleResult,
+  outsideScope,
   type Triage,
   type TriageDecision,
   type WorkItem,
@@ -50,9 +51,9 @@ export async function runOneItem(
   return { item, result, ...(decision ? { decision } : {}) };
 }
 
-/** The core's words for an item the safety gate keeps out. */
-export function isOutsideScope(result: HandleResult): boolean {
-  return result.reason.startsWith('outside the opt-in scope');
+/** Why the safety gate keeps the item out, or undefined when it is inside the opt-in scope. */
+export function scopeVerdict(tenant: NodeTenant, item: WorkItem): string | undefined {
+  return outsideScope(item, tenant.runtime.factory.settings.scope);
 }
 
 /**

@@ -85,9 +85,7 @@ export function rolePortsFromConfig(config: TenantConfig, options: RolePortsOpti
   if (intake.type === 'linear' && intake.transport === 'relayfile') {
     const provider = new MountWorkItemProvider({
       mount: requireMount(mount),
-      // The mount provider's type asks for an id per write-back state since the core gained
-      // needs-review and cancelled; it only requires these two (see the report), so no id is invented.
-      stateIds: intake.stateIds as ConstructorParameters<typeof MountWorkItemProvider>[0]['stateIds'],
+      stateIds: intake.stateIds,
       readyState: intake.readyState,
       readyLabels: intake.readyLabels,
     });
