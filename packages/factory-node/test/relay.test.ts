@@ -145,11 +145,16 @@ describe('factory relay', () => {
     }
   });
 
-  const BAD: { args: string[]; says: string; env?: Record<string, string>; twoTenants?: boolean }[] = [
+  const BAD: {
+    args: string[];
+    says: string;
+    env?: Record<string, string>;
+    config?: 'two relayfile tenants' | 'no relayfile provider';
+  }[] = [
     { args: ['--tenant', 'nope'], says: 'factory: --tenant nope: no such tenant in' },
     {
       args: [],
-      twoTenants: true,
+      config: 'two relayfile tenants',
       says: 'factory: several tenants read through relayfile (acme, beta): choose one with --tenant',
     },
     {
@@ -181,15 +186,22 @@ describe('factory relay', () => {
       env: { RELAYFILE_TOKEN: '' },
       says: 'mount.token: environment variable RELAYFILE_TOKEN is empty',
     },
+    {
+      args: [],
+      config: 'no relayfile provider',
+      says: 'factory: tenant acme has a relayfile mount but no provider with transport: relayfile, so no paths to subscribe',
+    },
   ];
   it.each(BAD)(
     'refuses `relay $args` with one line and exit code 2',
-    async ({ args, says, env: extra, twoTenants }) => {
-      if (twoTenants)
+    async ({ args, says, env: extra, config: variant }) => {
+      if (variant === 'two relayfile tenants')
         config = await writeRelayfileConfig([
           { id: 'acme', server: relayfile },
           { id: 'beta', server: relayfile },
         ]);
+      if (variant === 'no relayfile provider')
+        config = await writeRelayfileConfig([{ id: 'acme', server: relayfile, relayfileRoles: [] }]);
       const { code, stdout, stderr } = await runFactory(
         ['relay', '--config', config.file, '--port', '0', ...args],
         {

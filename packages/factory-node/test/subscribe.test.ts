@@ -311,6 +311,20 @@ describe('factory subscribe', () => {
     expect(stderr).toBe('factory: no factory.config.yaml here; pass --config <file>\n');
   });
 
+  it('refuses to register a relayfile mount that no provider reads through', async () => {
+    config = await writeRelayfileConfig([{ id: 'acme', server: acme, relayfileRoles: [] }]);
+    const { code, stdout, stderr } = await subscribe(['--url', 'https://f.example'], {
+      RELAYFILE_TOKEN: acme.token,
+      RELAYFILE_WEBHOOK_SECRET: 'acme-relay-signing-secret-for-tests',
+    });
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'factory: tenant acme has a relayfile mount but no provider with transport: relayfile, so no paths to subscribe\n',
+    );
+    expect(stdout).toBe('');
+    expect(acme.subscriptions.size).toBe(0);
+  });
+
   it('says so when no tenant of the config reads through relayfile', async () => {
     config = await writeRelayfileConfig([{ id: 'gamma', directory: 'workspace' }]);
     const { code, stderr } = await subscribe(['--list']);

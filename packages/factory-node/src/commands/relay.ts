@@ -5,7 +5,7 @@ import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.ts';
 import { JsonLineLogger, type LogLevel } from '../json-line-logger.ts';
 import { commandConfig, DEFAULT_CONFIG } from '../relay/command-config.ts';
 import { factoryBaseUrl, localFactoryUrl, relayfileWebhookUrl } from '../relay/handler-url.ts';
-import { oneRelayfileTenant } from '../relay/relayfile-tenants.ts';
+import { oneRelayfileTenant, subscribedGlobs } from '../relay/relayfile-tenants.ts';
 
 const DEFAULT_HEALTH_PORT = 8788;
 
@@ -49,6 +49,7 @@ export function relayCommand(): Command {
 async function runRelay(options: RelayOptions): Promise<void> {
   const config = await commandConfig(options.config);
   const tenant = oneRelayfileTenant(config, options.tenant);
+  const pathGlobs = subscribedGlobs(tenant);
   const base = options.url === undefined ? localFactoryUrl(config.server) : factoryBaseUrl(options.url);
   const handlerUrl = relayfileWebhookUrl(base, tenant.id);
   // Next to the SQLite file by default: the factory's own state folder, not the working directory.
@@ -64,7 +65,7 @@ async function runRelay(options: RelayOptions): Promise<void> {
         handlerUrl,
         secret: tenant.secret,
         cursorFile,
-        pathGlobs: tenant.pathGlobs,
+        pathGlobs,
         port: options.port,
         host: options.host,
       },
@@ -80,7 +81,7 @@ async function runRelay(options: RelayOptions): Promise<void> {
     handlerUrl,
     health: `http://${options.host}:${worker.port}/healthz`,
     cursorFile,
-    pathGlobs: tenant.pathGlobs,
+    pathGlobs,
   });
   const ended = await Promise.race([
     stopping.then((signal) => ({ signal })),

@@ -14,6 +14,7 @@ import {
   oneRelayfileTenant,
   type RelayfileTenant,
   selectRelayfileTenants,
+  subscribedGlobs,
 } from '../relay/relayfile-tenants.ts';
 
 interface SubscribeOptions {
@@ -122,10 +123,11 @@ async function runSubscribe(options: SubscribeOptions, print: (line: string) => 
       EXIT_USAGE,
     );
   const base = factoryBaseUrl(options.url);
+  for (const tenant of tenants) subscribedGlobs(tenant);
   for (const tenant of tenants) {
     const url = relayfileWebhookUrl(base, tenant.id);
     const ensured = await call(tenant, () =>
-      ensureWebhook({ ...target(tenant), url, secret: tenant.secret, pathGlobs: tenant.pathGlobs }),
+      ensureWebhook({ ...target(tenant), url, secret: tenant.secret, pathGlobs: subscribedGlobs(tenant) }),
     );
     const verb = !ensured.created
       ? 'already registered, unchanged:'

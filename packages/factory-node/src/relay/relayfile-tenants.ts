@@ -121,3 +121,13 @@ function mountSources(tenant: TenantConfig, mount: RelayfileMount): MountEventSo
     );
   return sources;
 }
+
+/** The tenant's globs; a relayfile mount that no provider reads through has nothing to subscribe. */
+export function subscribedGlobs(tenant: RelayfileTenant): string[] {
+  if (tenant.pathGlobs.length === 0)
+    throw new CliError(
+      `tenant ${tenant.id} has a relayfile mount but no provider with transport: relayfile, so no paths to subscribe`,
+      EXIT_USAGE,
+    );
+  return tenant.pathGlobs;
+}

@@ -72,7 +72,9 @@ function tenantYaml(tenant: TenantSpec & { server?: RelayfileServer }, dir: stri
     transport('chat') === 'relayfile'
       ? `    clarificationChannel: { type: slack, transport: relayfile, channel: ${CHANNEL} }`
       : '    clarificationChannel: { type: slack, transport: direct, botToken: "${SLACK_BOT_TOKEN}", signingSecret: "${SLACK_SIGNING_SECRET}", channel: C0123456789 }',
-    `    outputTarget: { type: github, transport: relayfile, repositories: [${(tenant.repositories ?? [REPOSITORY]).join(', ')}] }`,
+    transport('code') === 'relayfile'
+      ? `    outputTarget: { type: github, transport: relayfile, repositories: [${(tenant.repositories ?? [REPOSITORY]).join(', ')}] }`
+      : '    outputTarget: { type: github, transport: direct, token: "${GITHUB_TOKEN}", webhookSecret: "${GITHUB_WEBHOOK_SECRET}" }',
     `    mount: ${mount}`,
     '    fleet:',
     '      type: local',
@@ -91,6 +93,8 @@ export function relayfileEnv(servers: Record<string, RelayfileServer>): Record<s
     LINEAR_WEBHOOK_SECRET: 'linear-webhook-secret-never-printed',
     SLACK_BOT_TOKEN: 'xoxb-test-token-never-printed',
     SLACK_SIGNING_SECRET: 'slack-signing-secret-never-printed',
+    GITHUB_TOKEN: 'ghp_test_token_never_printed',
+    GITHUB_WEBHOOK_SECRET: 'github-webhook-secret-never-printed',
   };
   for (const [prefix, server] of Object.entries(servers)) {
     env[`${prefix}RELAYFILE_TOKEN`] = server.token;
