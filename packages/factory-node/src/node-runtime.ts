@@ -76,6 +76,8 @@ export class NodeRuntime {
       for (const tenant of this.tenants) await tenant.catchUp();
       for (const outcome of await tickAll(registry)) {
         if (outcome.error) this.#logger.warn('tick failed', { tenant: outcome.tenant, error: outcome.error });
+        if (outcome.refused)
+          this.#logger.warn('tick refused', { tenant: outcome.tenant, reason: outcome.refused });
       }
     }, config.tick.interval);
   }

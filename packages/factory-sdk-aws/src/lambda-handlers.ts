@@ -30,7 +30,10 @@ export interface TickSummary {
   trigger: TickInvocation['trigger'];
   scheduledTime?: string;
   tenants: { tenant: string; outcome?: string; reason?: string; error?: string }[];
+  /** Tenants whose tick failed (an error, or side effects left for the next tick). */
   failed: number;
+  /** Tenants not ticked because a declared provider is not connected. */
+  refused: number;
 }
 
 export interface LambdaHandlers {
@@ -79,9 +82,10 @@ export function createLambdaHandlers(options: LambdaHandlersOptions): LambdaHand
       const invocation = parseTickInvocation(event);
       const { registry } = await init();
       const outcomes = await tickAll(registry);
-      const tenants = outcomes.map(({ tenant, result, error }) => ({
+      const tenants = outcomes.map(({ tenant, result, error, refused }) => ({
         tenant,
         ...(result ? { outcome: result.outcome, reason: result.reason } : {}),
+        ...(refused ? { outcome: 'refused', reason: refused } : {}),
         ...(error ? { error } : {}),
       }));
       const failed = tenants.filter(
@@ -89,11 +93,16 @@ export function createLambdaHandlers(options: LambdaHandlersOptions): LambdaHand
       );
       for (const tenant of failed)
         logger.error('tick failed for a tenant', { ...tenant, trigger: invocation.trigger });
+      // A tenant with a provider to connect is a setup task, not a failed tick: a warning, counted apart.
+      const refused = tenants.filter((tenant) => tenant.outcome === 'refused');
+      for (const tenant of refused)
+        logger.warn('tick refused for a tenant', { ...tenant, trigger: invocation.trigger });
       return {
         trigger: invocation.trigger,
         ...(invocation.scheduledTime ? { scheduledTime: invocation.scheduledTime } : {}),
         tenants,
         failed: failed.length,
+        refused: refused.length,
       };
     },
   };

@@ -63,13 +63,15 @@ describe('the schedule handler', () => {
       expect.objectContaining({ tenant: 'tick-a', outcome: 'changed' }),
       {
         tenant: 'tick-unconnected',
-        error: expect.stringMatching(/^not processing work: tracker \(intake\) needs authorisation/),
+        outcome: 'refused',
+        reason: expect.stringMatching(/^not processing work: tracker \(intake\) needs authorisation/),
       },
     ]);
-    expect(summary.failed).toBe(1);
+    expect(summary.failed).toBe(0);
+    expect(summary.refused).toBe(1);
     expect(tenant.chat.threads.get(threadId)?.replies).toHaveLength(1);
     expect(deployment.logger.lines).toContainEqual(
-      expect.objectContaining({ level: 'error', message: 'tick failed for a tenant' }),
+      expect.objectContaining({ level: 'warn', message: 'tick refused for a tenant' }),
     );
   });
 

@@ -113,6 +113,7 @@ export function createFactoryWorker<Env extends object>(
           scheduledTime: controller.scheduledTime,
         };
         if (outcome.error) logger.warn('tick not run', { ...fields, error: outcome.error });
+        else if (outcome.refused) logger.warn('tick refused', { ...fields, reason: outcome.refused });
         else
           logger.info('tick ran', {
             ...fields,

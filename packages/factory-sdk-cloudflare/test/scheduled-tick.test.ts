@@ -87,9 +87,9 @@ describe('the Cron Trigger (scheduled) runs the tick for every tenant', () => {
 
     const lines = scenario.logger.lines.filter((line) => line.message.startsWith('tick'));
     expect(lines.map((line) => [line.message, line.fields.tenant])).toEqual([
-      ['tick not run', broken],
+      ['tick refused', broken],
       ['tick ran', healthy],
     ]);
-    expect(String(lines[0]?.fields.error)).toContain('fake-tracker (intake) needs authorisation');
+    expect(String(lines[0]?.fields.reason)).toContain('fake-tracker (intake) needs authorisation');
   });
 });

@@ -15,7 +15,7 @@ export {
   type TenantRegistry,
   type TenantRuntime,
 } from './ingress/tenants.ts';
-export { tickAll } from './ingress/tick.ts';
+export { type TickOutcome, tickAll } from './ingress/tick.ts';
 export {
   type IncomingWebhook,
   parseJsonBody,

@@ -1,18 +1,24 @@
 import type { HandleResult } from '../pipeline/result.ts';
 import { refusalReason, type TenantRegistry } from './tenants.ts';
 
+/** One tenant's tick: its result, the reason it was refused (a provider not connected), or its error. */
+export interface TickOutcome {
+  tenant: string;
+  result?: HandleResult;
+  refused?: string;
+  error?: string;
+}
+
 /** Runs the tick for every tenant that is fully connected; one tenant's failure does not stop the others. */
-export async function tickAll(
-  registry: TenantRegistry,
-): Promise<{ tenant: string; result?: HandleResult; error?: string }[]> {
-  const outcomes: { tenant: string; result?: HandleResult; error?: string }[] = [];
+export async function tickAll(registry: TenantRegistry): Promise<TickOutcome[]> {
+  const outcomes: TickOutcome[] = [];
   for (const id of await registry.list()) {
     try {
       const tenant = await registry.get(id);
       if (!tenant) continue;
       const refusal = refusalReason(await tenant.connections());
       if (refusal) {
-        outcomes.push({ tenant: id, error: `not processing work: ${refusal}` });
+        outcomes.push({ tenant: id, refused: `not processing work: ${refusal}` });
         continue;
       }
       outcomes.push({ tenant: id, result: await tenant.factory.handle({ type: 'tick' }) });
