@@ -66,7 +66,7 @@ export function renderStatus(status: TenantStatus): string {
       ['thread', 'asked at', 'expires'],
       status.waiting,
       (item) => [
-        link(item.threadUrl, item.threadUrl ? 'thread' : 'opening…'),
+        item.threadUrl ? link(item.threadUrl, 'thread') : item.threadId ? 'asked' : 'opening…',
         time(item.askedAt),
         time(item.expiresAt),
       ],

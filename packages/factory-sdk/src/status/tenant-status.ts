@@ -16,6 +16,7 @@ export interface ItemSummary {
   attempt?: number;
   outputUrl?: string;
   threadUrl?: string;
+  threadId?: string;
   askedAt?: number;
   expiresAt?: number;
   /** 1-based place in the queue. */
@@ -141,6 +142,7 @@ function summarize(record: WorkItemRecord, position?: number): ItemSummary {
   if (record.dispatch) summary.attempt = record.dispatch.attempt;
   if (record.output) summary.outputUrl = record.output.url;
   if (record.clarification?.threadUrl) summary.threadUrl = record.clarification.threadUrl;
+  if (record.clarification?.threadId) summary.threadId = record.clarification.threadId;
   if (record.status === 'waiting-clarification' && record.clarification) {
     summary.askedAt = record.clarification.askedAt;
     summary.expiresAt = record.clarification.expiresAt;
