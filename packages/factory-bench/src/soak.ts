@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { runSoak, type SoakOptions } from './soak/soak-run.ts';
 
 const usage =
-  'usage: npm run soak -- [--items 10000] [--kills 5] [--seed <n>] [--max-in-flight 20] [--duplicates 0.3] [--faults 0.1] [--senders 8] [--timeout-minutes 60] [--keep]';
+  'usage: npm run soak -- [--items 10000] [--kills 5] [--seed <n>] [--max-in-flight 20] [--duplicates 0.3] [--faults 0.1] [--senders 8] [--agent-ms 3000] [--timeout-minutes 60] [--keep]';
 
 export function parseSoakArgs(argv: string[]): SoakOptions {
   const { values } = parseArgs({
@@ -19,6 +19,7 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
       duplicates: { type: 'string', default: '0.3' },
       faults: { type: 'string', default: '0.1' },
       senders: { type: 'string', default: '8' },
+      'agent-ms': { type: 'string', default: '3000' },
       'timeout-minutes': { type: 'string', default: '60' },
       keep: { type: 'boolean', default: false },
     },
@@ -44,6 +45,7 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
     duplicateRate: share('duplicates', values.duplicates),
     faultRate: share('faults', values.faults),
     senders: whole('senders', values.senders, 1),
+    agentMs: whole('agent-ms', values['agent-ms'], 0),
     timeoutMs: whole('timeout-minutes', values['timeout-minutes'], 1) * 60_000,
     keep: values.keep,
   };

@@ -13,6 +13,7 @@ describe('the soak (a small run of npm run soak)', () => {
       duplicateRate: 0.3,
       faultRate: 0.1,
       senders: 6,
+      agentMs: 1500,
       timeoutMs: 100_000,
     });
     expect(report.violations).toEqual([]);
@@ -66,6 +67,7 @@ describe('soak arguments', () => {
     expect(() => parseSoakArgs(['--faults', '-0.1'])).toThrow('--faults');
     expect(() => parseSoakArgs(['--faults', ''])).toThrow('--faults');
     expect(() => parseSoakArgs(['--max-in-flight', '0'])).toThrow('--max-in-flight');
+    expect(() => parseSoakArgs(['--agent-ms', '1.5'])).toThrow('--agent-ms must be a whole number');
     expect(() => parseSoakArgs(['--itmes', '5'])).toThrow(/itmes/);
   });
 

@@ -29,6 +29,8 @@ export interface SoakOptions {
   faultRate: number;
   /** Deliveries in flight at once, from the vendors' side. */
   senders: number;
+  /** An agent's pull request is ready a random 0…this many ms after it starts, so agents overlap and the limit binds. */
+  agentMs: number;
   timeoutMs: number;
   keep?: boolean;
   progress?: (line: string) => void;
@@ -172,9 +174,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         build: () =>
           githubPullRequestReady(n, { tenant: BENCH_TENANT, secret: BENCH_SECRETS.github, deliveryId: id }),
       });
-      // Ahead of the item deliveries still waiting: a sender does not hold a pull request back.
-      queue.unshift(pr(deliveryId));
-      if (random() < options.duplicateRate) queue.push(pr(random() < 0.5 ? deliveryId : randomUUID()));
+      const duplicate =
+        random() < options.duplicateRate ? (random() < 0.5 ? deliveryId : randomUUID()) : undefined;
+      setTimeout(() => {
+        // Ahead of the item deliveries still waiting: a sender does not hold a pull request back.
+        queue.unshift(pr(deliveryId));
+        if (duplicate) queue.push(pr(duplicate));
+      }, random() * options.agentMs);
     }
   }
 
