@@ -17,6 +17,7 @@ const ENV = {
   SLACK_SIGNING_SECRET: 'slack-signing-secret',
   GITHUB_TOKEN: 'ghp_test0001',
   GITHUB_WEBHOOK_SECRET: 'github-webhook-secret',
+  RELAYFILE_ACCESS_TOKEN: 'rfc_test_0001',
 };
 
 /** A valid one-tenant config, section by section; a case replaces sections or adds new ones. */
@@ -452,7 +453,103 @@ const BAD_CONFIGS: BadConfig[] = [
     sections: { credentials: 'credentials:\n  type: vault' },
     at: [2, 9],
     field: 'credentials.type',
-    says: 'expected "file", got "vault"',
+    says: 'expected one of "file", "relayfile", got "vault"',
+  },
+  {
+    name: 'a relayfile access token written out',
+    sections: {
+      credentials: 'credentials:\n  type: relayfile\n  accessToken: rfc_live_0123\n  workspace: ws',
+    },
+    at: [3, 16],
+    field: 'credentials.accessToken',
+    says: 'is a secret and takes no literal value',
+  },
+  {
+    name: 'a relayfile access token from a variable that is not set',
+    sections: {
+      credentials:
+        'credentials:\n  type: relayfile\n  accessToken: ${RELAYFILE_CLOUD_TOKEN}\n  workspace: ws',
+    },
+    at: [3, 16],
+    field: 'credentials.accessToken',
+    says: 'environment variable RELAYFILE_CLOUD_TOKEN is not set',
+  },
+  {
+    name: 'relayfile credentials without an access token',
+    sections: { credentials: 'credentials:\n  type: relayfile\n  workspace: ws' },
+    at: [2, 3],
+    field: 'credentials.accessToken',
+    says: 'expected a reference to an environment variable such as ${RELAYFILE_ACCESS_TOKEN}',
+  },
+  {
+    name: 'the relayfile cloud over plain http to another machine',
+    sections: {
+      credentials:
+        'credentials:\n  type: relayfile\n  cloudApiUrl: http://relay.example/cloud\n  accessToken: ${RELAYFILE_ACCESS_TOKEN}\n  workspace: ws',
+    },
+    at: [3, 16],
+    field: 'credentials.cloudApiUrl',
+    says: 'use https (plain http only on 127.0.0.1 or localhost)',
+  },
+  {
+    name: 'a relayfile integration relayfile does not have',
+    sections: {
+      credentials:
+        'credentials:\n  type: relayfile\n  accessToken: ${RELAYFILE_ACCESS_TOKEN}\n  workspace: ws\n  integrations:\n    slack: slack',
+    },
+    at: [6, 12],
+    field: 'credentials.integrations.slack',
+    says: 'expected one of "github", "slack-sage", "slack-my-senior-dev", "slack-nightcto", "notion", "linear", got "slack"',
+  },
+  {
+    name: 'a relayfile integration for a provider without a relayfile transport',
+    sections: {
+      credentials:
+        'credentials:\n  type: relayfile\n  accessToken: ${RELAYFILE_ACCESS_TOKEN}\n  workspace: ws\n  integrations:\n    jira: linear',
+    },
+    at: [6, 5],
+    field: 'credentials.integrations.jira',
+    says: 'unknown key (expected one of linear, slack, github)',
+  },
+  {
+    name: 'a misspelt relayfile credentials key',
+    sections: {
+      credentials:
+        'credentials:\n  type: relayfile\n  accessToken: ${RELAYFILE_ACCESS_TOKEN}\n  workspaceId: ws',
+    },
+    at: [4, 3],
+    field: 'credentials.workspaceId',
+    says: 'unknown key (did you mean "workspace"?)',
+  },
+  {
+    name: 'relayfile credentials for a tenant without a relayfile mount or a workspace',
+    sections: { credentials: 'credentials:\n  type: relayfile\n  accessToken: ${RELAYFILE_ACCESS_TOKEN}' },
+    at: [2, 3],
+    field: 'credentials.workspace',
+    says: 'tenant default has no relayfile mount to take its relayfile workspace from: add `workspace: <id>` here',
+  },
+  {
+    name: 'relayfile credentials with a direct provider that has no token of its own',
+    sections: {
+      intentProvider:
+        'intentProvider:\n  type: linear\n  transport: direct\n  webhookSecret: ${LINEAR_WEBHOOK_SECRET}',
+      credentials:
+        'credentials:\n  type: relayfile\n  accessToken: ${RELAYFILE_ACCESS_TOKEN}\n  workspace: ws',
+    },
+    at: [3, 14],
+    field: 'intentProvider.transport',
+    says: 'relayfile\'s store holds no linear token: give the token field a ${ENV_VAR} reference, or use transport "relayfile"',
+  },
+  {
+    name: 'relayfile credentials with a github-actions fleet that has no token of its own',
+    sections: {
+      fleet: 'fleet:\n  type: github-actions',
+      credentials:
+        'credentials:\n  type: relayfile\n  accessToken: ${RELAYFILE_ACCESS_TOKEN}\n  workspace: ws',
+    },
+    at: [2, 9],
+    field: 'fleet.type',
+    says: "relayfile's store holds no GitHub token: set `token: ${GITHUB_ACTIONS_TOKEN}`",
   },
   {
     name: 'an admin token written out',

@@ -1,5 +1,6 @@
 import { durationSchema, factorySettingsSchema } from 'factory-sdk';
 import { z } from 'zod';
+import { type CredentialsConfig, checkCredentials, credentialsSchema } from './credentials-schema.ts';
 import { providerSchemas } from './provider-schemas.ts';
 import { SecretResolver, secretReference } from './secret-reference.ts';
 
@@ -14,7 +15,7 @@ const tenantId = z
 
 const TENANT_ROLES = ['intentProvider', 'clarificationChannel', 'outputTarget'] as const;
 
-export const DEFAULT_CREDENTIALS_PATH = '.factory/credentials.enc';
+export { DEFAULT_CREDENTIALS_PATH } from './credentials-schema.ts';
 
 /**
  * The schema of `factory.config.yaml`, built over a resolver so secret references resolve while parsing
@@ -49,23 +50,7 @@ export function configSchema(secrets: SecretResolver) {
       ])
       .default({ type: 'sqlite', path: '.factory/state.sqlite' })
       .describe('Where the state of every tenant lives; one store serves them all, keyed by tenant.'),
-    credentials: z
-      .discriminatedUnion('type', [
-        z
-          .object({
-            type: z.literal('file'),
-            path: z
-              .string()
-              .min(1)
-              .default(DEFAULT_CREDENTIALS_PATH)
-              .describe('The encrypted credentials file; relative to this file.'),
-          })
-          .strict(),
-      ])
-      .default({ type: 'file', path: DEFAULT_CREDENTIALS_PATH })
-      .describe(
-        'Where tokens written by `factory connect` live, for providers whose token field is left out. The key comes from FACTORY_CREDENTIALS_KEY (a passphrase) or FACTORY_CREDENTIALS_KEY_FILE.',
-      ),
+    credentials: credentialsSchema(secrets),
   };
 
   const tenantFields = factorySettingsSchema.extend({
@@ -93,6 +78,9 @@ export function configSchema(secrets: SecretResolver) {
   const singleTenant = tenantFields
     .extend({ tenant: tenantId.default('default'), ...deployment })
     .superRefine(checkTenant)
+    .superRefine((config, context) =>
+      checkCredentials(config.credentials, [{ at: [], tenant: config }], context),
+    )
     .describe('One tenant: its settings at the top level.');
 
   const multiTenant = z
@@ -115,6 +103,13 @@ export function configSchema(secrets: SecretResolver) {
         }),
     })
     .strict()
+    .superRefine((config, context) =>
+      checkCredentials(
+        config.credentials,
+        config.tenants.map((tenant, index) => ({ at: ['tenants', index], tenant })),
+        context,
+      ),
+    )
     .describe('Many tenants, listed under `tenants`.');
 
   return { singleTenant, multiTenant };
@@ -123,7 +118,9 @@ export function configSchema(secrets: SecretResolver) {
 export type SingleTenantConfig = z.output<ReturnType<typeof configSchema>['singleTenant']>;
 export type MultiTenantConfig = z.output<ReturnType<typeof configSchema>['multiTenant']>;
 export type TenantConfig = MultiTenantConfig['tenants'][number];
-export type DeploymentConfig = Pick<MultiTenantConfig, 'server' | 'tick' | 'stateStore' | 'credentials'>;
+export type DeploymentConfig = Pick<MultiTenantConfig, 'server' | 'tick' | 'stateStore'> & {
+  credentials: CredentialsConfig;
+};
 
 /** A loaded config, one shape for one tenant or many; paths are absolute. */
 export interface FactoryConfig extends DeploymentConfig {

@@ -5,6 +5,7 @@ import { type Document, LineCounter, parseDocument } from 'yaml';
 import type { core } from 'zod';
 import { ConfigError } from './config-error.ts';
 import { configSchema, type FactoryConfig, type TenantConfig } from './config-schema.ts';
+import { loadedCredentials } from './credentials-schema.ts';
 import { describeIssue } from './describe-issue.ts';
 import { type Environment, SecretResolver } from './secret-reference.ts';
 import { formatPath, locate } from './yaml-locations.ts';
@@ -99,10 +100,7 @@ export async function parseConfig(text: string, options: ParseOptions): Promise<
       parsed.data.stateStore.type === 'sqlite'
         ? { type: 'sqlite', path: path.resolve(options.baseDir, parsed.data.stateStore.path) }
         : parsed.data.stateStore,
-    credentials: {
-      ...parsed.data.credentials,
-      path: path.resolve(options.baseDir, parsed.data.credentials.path),
-    },
+    credentials: loadedCredentials(parsed.data.credentials, options.baseDir, tenants),
     tenants: [],
   };
   const problems: string[] = [];

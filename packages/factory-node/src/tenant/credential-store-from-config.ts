@@ -9,15 +9,17 @@ import {
   linearOAuth,
   type OAuthProvider,
   oauthRefresher,
+  RelayfileCredentialStore,
   slackOAuth,
 } from 'factory-auth';
 import { NotAuthorisedError, type TokenSource } from 'factory-providers';
 import type { Credential, CredentialStore } from 'factory-sdk';
-import type { FactoryConfig } from '../config/config-schema.ts';
+import type { CredentialsConfig } from '../config/credentials-schema.ts';
 import type { Environment } from '../config/secret-reference.ts';
 
 /** The configured credentials store, or why there is none (then stored tokens read as absent). */
 export interface ConfiguredCredentials {
+  /** Where the connections live, for messages: the encrypted file, or relayfile. */
   path: string;
   store?: CredentialStore;
   /** Set when the store cannot be used, e.g. no key in the environment. */
@@ -25,14 +27,17 @@ export interface ConfiguredCredentials {
 }
 
 /**
- * Opens the encrypted credentials file named by the config with the key from the environment
- * (`FACTORY_CREDENTIALS_KEY` or `FACTORY_CREDENTIALS_KEY_FILE`). Without a key there is no store: a
- * provider that relies on it is `needs-auth`, which `factory check` reports and `factory connect` fixes.
+ * Opens the store the config's `credentials` names. The encrypted file is opened with the key from the
+ * environment (`FACTORY_CREDENTIALS_KEY` or `FACTORY_CREDENTIALS_KEY_FILE`); without a key there is no
+ * store: a provider that relies on it is `needs-auth`, which `factory check` reports and `factory connect`
+ * fixes. relayfile needs no key: it holds the vendor connections itself, and its store runs relayfile's
+ * connect session for `factory connect`.
  */
 export function openCredentialStore(
-  config: FactoryConfig['credentials'],
+  config: CredentialsConfig,
   env: Environment = process.env,
 ): ConfiguredCredentials {
+  if (config.type === 'relayfile') return { path: 'relayfile', store: relayfileStore(config) };
   const key = credentialKeyFromEnv({ ...env });
   if (!key) {
     return {
@@ -43,6 +48,21 @@ export function openCredentialStore(
     };
   }
   return { path: config.path, store: new EncryptedFileCredentialStore({ path: config.path, key }) };
+}
+
+function relayfileStore(config: Extract<CredentialsConfig, { type: 'relayfile' }>): RelayfileCredentialStore {
+  const { workspaces } = config;
+  return new RelayfileCredentialStore({
+    accessToken: config.accessToken,
+    ...(config.cloudApiUrl ? { cloudApiUrl: config.cloudApiUrl } : {}),
+    ...(config.integrations ? { integrations: { ...config.integrations } } : {}),
+    workspaceFor: (tenant) => {
+      const workspace = workspaces[tenant];
+      // The config loader gives every tenant one; a tenant it does not know is a caller's mistake.
+      if (!workspace) throw new Error(`no relayfile workspace is configured for tenant ${tenant}`);
+      return workspace;
+    },
+  });
 }
 
 /** The OAuth app a stored token was granted to, for refreshing it. */
