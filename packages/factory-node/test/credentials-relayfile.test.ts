@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { RelayfileCredentialStore } from 'factory-auth';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -159,5 +160,24 @@ describe('credentials: { type: relayfile }', () => {
       path: `${tmpdir()}/.factory/credentials.enc`,
     });
     expect(openCredentialStore(config.credentials, {}).store).toBeUndefined();
+  });
+
+  it("the README's example loads", async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const example = /\n( *)```yaml\n((?:\1 *credentials:\n)[\s\S]*?)\1```/.exec(readme);
+    expect(example).not.toBeNull();
+    const indent = new RegExp(`^${example?.[1] ?? ''}`, 'gm');
+    const credentials = (example?.[2] ?? '').replace(indent, '');
+
+    const config = await load(
+      `tenant: acme\n${credentials}${[...THROUGH_RELAYFILE, folderMount].join('\n')}\n`,
+    );
+
+    expect(config.credentials).toMatchObject({
+      type: 'relayfile',
+      cloudApiUrl: 'https://agentrelay.com/cloud',
+      integrations: { slack: 'slack-sage' },
+      workspaces: { acme: 'ws_acme' },
+    });
   });
 });
