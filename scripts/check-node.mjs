@@ -5,7 +5,9 @@
  */
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 13)) {
-  process.stderr.write(`factory needs Node >= 22.13 for its scripts, but ${process.execPath} is ${process.version}.\n`);
+  process.stderr.write(
+    `factory needs Node >= 22.13 for its scripts, but ${process.execPath} is ${process.version}.\n`,
+  );
   process.exit(1);
 }
 process.stdout.write(`Node ${process.version} (${process.execPath})\n`);
