@@ -1,11 +1,12 @@
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { RelayWorkerOptionsError, runRelayWorker } from 'factory-relayfile/relay-worker';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.ts';
 import { JsonLineLogger, type LogLevel } from '../json-line-logger.ts';
 import { commandConfig, DEFAULT_CONFIG } from '../relay/command-config.ts';
 import { factoryBaseUrl, localFactoryUrl, relayfileWebhookUrl } from '../relay/handler-url.ts';
 import { oneRelayfileTenant, subscribedGlobs } from '../relay/relayfile-tenants.ts';
+import { nextSignal, parsePort } from './process-lifecycle.ts';
 
 const DEFAULT_HEALTH_PORT = 8788;
 
@@ -116,26 +117,4 @@ function startFailure(error: unknown, options: RelayOptions): CliError {
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
     return new CliError(`--host ${options.host}: cannot listen there (${code})`, EXIT_USAGE);
   return new CliError(error instanceof Error ? error.message : String(error), EXIT_FAILURE);
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65_535)
-    throw new InvalidArgumentError('expected a port number from 0 to 65535.');
-  return port;
-}
-
-/** Resolves with the first SIGTERM or SIGINT; a second one ends the process at once. */
-function nextSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      process.once('SIGTERM', () => process.exit(1));
-      process.once('SIGINT', () => process.exit(130));
-      resolve(signal);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
 }

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { CliError, EXIT_USAGE } from '../cli-error.ts';
 import type { FactoryConfig } from '../config/config-schema.ts';
 import { loadConfig } from '../config/load-config.ts';
@@ -10,6 +10,7 @@ import { localSetupConfig } from '../local-setup.ts';
 import { NodeRuntime } from '../node-runtime.ts';
 import { EXIT_UNCONNECTED, unconnectedProviderLines } from '../operator/unconnected-providers.ts';
 import { VERSION } from '../version.ts';
+import { nextSignal, parsePort } from './process-lifecycle.ts';
 
 const DEFAULT_CONFIG = 'factory.config.yaml';
 
@@ -159,26 +160,4 @@ function existingFolder(dir: string): string {
   } catch {}
   if (!isFolder) throw new CliError(`--mount ${dir}: no such folder`, EXIT_USAGE);
   return absolute;
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65_535)
-    throw new InvalidArgumentError('expected a port number from 0 to 65535.');
-  return port;
-}
-
-/** Resolves with the first SIGTERM or SIGINT; a second one ends the process at once. */
-function nextSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      process.once('SIGTERM', () => process.exit(1));
-      process.once('SIGINT', () => process.exit(130));
-      resolve(signal);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
 }
