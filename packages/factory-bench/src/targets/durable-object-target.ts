@@ -14,6 +14,15 @@ import { childCpuMicros, descendantsOf } from './process-cpu.ts';
  */
 export async function durableObjectTarget(): Promise<BenchTarget> {
   const dir = await mkdtemp(join(tmpdir(), 'factory-bench-worker-'));
+  try {
+    return await startWorker(dir);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function startWorker(dir: string): Promise<BenchTarget> {
   const scriptPath = await buildBenchWorker(join(dir, 'worker.mjs'));
   const before = new Set(descendantsOf(process.pid));
   const miniflare = new Miniflare({
@@ -32,7 +41,10 @@ export async function durableObjectTarget(): Promise<BenchTarget> {
   });
   const origin = (await miniflare.ready).origin;
   const workerd = descendantsOf(process.pid).filter((pid) => !before.has(pid));
-  if (workerd.length === 0) throw new Error('cannot find the workerd process Miniflare started');
+  if (workerd.length === 0) {
+    await miniflare.dispose();
+    throw new Error('cannot find the workerd process Miniflare started');
+  }
   const cpu = () => workerd.reduce((sum, pid) => sum + childCpuMicros(pid), 0);
   const storeCalls = async () =>
     (await (await miniflare.dispatchFetch(`${origin}/__bench/store-calls`)).json()) as Record<string, number>;
