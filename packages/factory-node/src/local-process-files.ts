@@ -45,6 +45,7 @@ export function agentFiles(agentDir: string) {
     log: join(agentDir, 'agent.log'),
     exit: join(agentDir, 'exit.json'),
     pid: join(agentDir, 'wrapper.pid'),
+    claim: join(agentDir, 'claim.json'),
   };
 }
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -8,6 +8,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -81,6 +82,8 @@ const WRAPPER = fileURLToPath(new URL('./local-process-agent-wrapper.ts', import
 const AGENT_ID = /^local-[0-9a-f]{24}$/;
 /** A claimed agent without a pid yet is being started (maybe by another process) for this long. */
 const START_WINDOW_MS = 60_000;
+/** How long a fresh claim may exist before its claim file does. */
+const CLAIM_GRACE_MS = 10_000;
 
 /**
  * Runs each agent as a local process in its own git worktree. The agent runs under a small wrapper in
@@ -92,6 +95,8 @@ export class LocalProcessFleet implements FleetClient {
   readonly name: string;
   readonly #command: AgentCommand;
   readonly #repository: string;
+  /** Tells this fleet's claims from an earlier process's that had the same pid (a container's pid 1). */
+  readonly #processId = randomUUID();
   readonly #agentsDir: string;
   readonly #worktreesDir: string;
   readonly #baseRef: string;
@@ -139,7 +144,11 @@ export class LocalProcessFleet implements FleetClient {
       await inFlight;
       return { agentId };
     }
-    if (existsSync(dir)) return { agentId };
+    if (existsSync(dir)) {
+      if (!(await this.#abandoned(dir))) return { agentId };
+      // The process that claimed this key died before the agent started: start it now, once.
+      await this.#clearAbandoned(dir);
+    }
     this.#assertProgram();
     mkdirSync(this.#agentsDir, { recursive: true });
     try {
@@ -149,6 +158,7 @@ export class LocalProcessFleet implements FleetClient {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { agentId };
       throw error;
     }
+    writeJsonFile(agentFiles(dir).claim, { pid: process.pid, process: this.#processId, at: Date.now() });
     const starting = this.#start(agentId, dir, request);
     this.#starting.set(agentId, starting);
     try {
@@ -233,6 +243,42 @@ export class LocalProcessFleet implements FleetClient {
   /** The agent's log file (stdout and stderr), for `factory` commands that show it. */
   logFile(agentId: string): string | undefined {
     return AGENT_ID.test(agentId) ? agentFiles(this.#agentDir(agentId)).log : undefined;
+  }
+
+  /**
+   * A claim whose start never finished: no wrapper was started (no pid, no exit) and the process that
+   * claimed it is gone (or is this process in an earlier life, under the same pid). A claim without its
+   * claim file is abandoned once it is older than a start could take to write it.
+   */
+  async #abandoned(dir: string): Promise<boolean> {
+    const files = agentFiles(dir);
+    const entry = readJsonFile<AgentEntry>(files.entry);
+    if (entry?.pid !== undefined || readPidFile(files.pid) !== undefined || existsSync(files.exit))
+      return false;
+    const claim = readJsonFile<{ pid: number; process: string; at: number }>(files.claim);
+    if (!claim) {
+      try {
+        return Date.now() - statSync(dir).mtimeMs > CLAIM_GRACE_MS;
+      } catch {
+        return false;
+      }
+    }
+    if (claim.process === this.#processId) return false;
+    if (claim.pid === process.pid) return true;
+    try {
+      process.kill(claim.pid, 0);
+      return false;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  }
+
+  async #clearAbandoned(dir: string): Promise<void> {
+    const entry = readJsonFile<AgentEntry>(agentFiles(dir).entry);
+    if (entry && existsSync(entry.worktree)) {
+      await this.#gitExclusive(() => removeWorktree(this.#repository, entry.worktree));
+    }
+    rmSync(dir, { recursive: true, force: true });
   }
 
   async #start(agentId: string, dir: string, request: SpawnRequest): Promise<void> {

@@ -1,4 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import {
   chmodSync,
   existsSync,
@@ -247,6 +249,29 @@ describe('LocalProcessFleet.spawn', () => {
     expect(startCount(s)).toBe(1);
   });
 
+  it('a claim left by a factory that died before it started the agent is started by the next spawn with the key', async () => {
+    const s = setup();
+    const { agentId, dir } = abandonedClaim(s, 'ENG-9', await deadPid());
+    const fleet = s.fleet();
+    expect((await fleet.spawn(request('ENG-9'))).agentId).toBe(agentId);
+    await eventually('the agent to start', started(s, 'ENG-9'));
+    expect((await fleet.spawn(request('ENG-9'))).agentId).toBe(agentId);
+    expect(startCount(s)).toBe(1);
+    expect(existsSync(join(dir, 'wrapper.pid'))).toBe(true);
+  });
+
+  it('a claim whose factory is still alive is left to it: the spawn starts nothing', async () => {
+    const s = setup();
+    const alive = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+    try {
+      abandonedClaim(s, 'ENG-8', alive.pid as number);
+      await s.fleet().spawn(request('ENG-8'));
+      expect(startCountOrZero(s)).toBe(0);
+    } finally {
+      alive.kill('SIGKILL');
+    }
+  });
+
   it('a new attempt (a new key) on the same branch continues from the branch the first attempt left', async () => {
     const s = setup();
     const fleet = s.fleet();
@@ -492,6 +517,35 @@ describe('bad configuration', () => {
     expect(startCountOrZero(s)).toBe(0);
   });
 });
+
+/** The folder a factory leaves when it dies after claiming a key and before starting the agent. */
+function abandonedClaim(s: Setup, key: string, claimerPid: number): { agentId: string; dir: string } {
+  const idempotencyKey = request(key).idempotencyKey;
+  const agentId = `local-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24)}`;
+  const dir = join(s.stateDir, 'agents', agentId);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'claim.json'),
+    JSON.stringify({ pid: claimerPid, process: 'an-earlier-factory', at: Date.now() }),
+  );
+  writeFileSync(
+    join(dir, 'agent.json'),
+    JSON.stringify({
+      agentId,
+      idempotencyKey,
+      worktree: join(s.stateDir, 'worktrees', agentId),
+      startedAt: Date.now(),
+    }),
+  );
+  return { agentId, dir };
+}
+
+/** The pid of a process that has already exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await once(child, 'exit');
+  return child.pid as number;
+}
 
 function startCountOrZero(s: Setup): number {
   return existsSync(join(s.control, 'starts.log')) ? startCount(s) : 0;
