@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AuthFlowError } from './auth-error.ts';
 import { authorizationFailure, tokenRequestFailure } from './flow-failures.ts';
 import { startLoopbackRedirect } from './loopback-redirect.ts';
-import { credentialFrom, type OAuthClientOptions, oauthPlumbing } from './oauth-client.ts';
+import { type OAuthClientOptions, oauthPlumbing, receivedCredential } from './oauth-client.ts';
 import type { OAuthProvider } from './oauth-providers.ts';
 import { parseOptions } from './parse-options.ts';
 import { SecretSet } from './redact.ts';
@@ -195,11 +195,7 @@ export async function authorizeWithPkce(options: AuthorizationCodeOptions): Prom
         response,
         plumbing.responseOptions,
       );
-      secrets.add(tokens.access_token, tokens.refresh_token);
-      const credential = credentialFrom(tokens, scopes, now());
-      logger.info('oauth token received', { provider: provider.name, scopes: credential.scopes });
-      print(`${provider.name} connected (scopes: ${credential.scopes.join(', ') || 'none reported'}).`);
-      return credential;
+      return receivedCredential(tokens, scopes, { provider, secrets, logger, print, now: now() });
     } catch (error) {
       throw tokenRequestFailure(provider, error, secrets);
     }

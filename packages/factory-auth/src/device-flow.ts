@@ -4,7 +4,7 @@ import * as oauth from 'oauth4webapi';
 import { z } from 'zod';
 import { AuthFlowError } from './auth-error.ts';
 import { tokenRequestFailure } from './flow-failures.ts';
-import { credentialFrom, type OAuthClientOptions, oauthPlumbing, vendorError } from './oauth-client.ts';
+import { type OAuthClientOptions, oauthPlumbing, receivedCredential, vendorError } from './oauth-client.ts';
 import type { OAuthProvider } from './oauth-providers.ts';
 import { parseOptions } from './parse-options.ts';
 import { SecretSet } from './redact.ts';
@@ -118,11 +118,7 @@ export async function authorizeWithDeviceCode(options: DeviceCodeOptions): Promi
         response,
         plumbing.responseOptions,
       );
-      secrets.add(tokens.access_token, tokens.refresh_token);
-      const credential = credentialFrom(tokens, scopes, now());
-      logger.info('oauth token received', { provider: provider.name, scopes: credential.scopes });
-      print(`${provider.name} connected (scopes: ${credential.scopes.join(', ') || 'none reported'}).`);
-      return credential;
+      return receivedCredential(tokens, scopes, { provider, secrets, logger, print, now: now() });
     } catch (error) {
       const vendor = vendorError(error);
       switch (vendor?.code) {

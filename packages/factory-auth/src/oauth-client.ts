@@ -1,6 +1,7 @@
-import type { Credential } from 'factory-sdk';
+import type { Credential, Logger } from 'factory-sdk';
 import * as oauth from 'oauth4webapi';
 import type { OAuthProvider } from './oauth-providers.ts';
+import type { SecretSet } from './redact.ts';
 import { type Fetch, standardTokenResponses } from './vendor-token-responses.ts';
 
 /** The client registered with the vendor. A public client (PKCE only, or the device grant) has no secret. */
@@ -98,6 +99,30 @@ export function credentialFrom(
     scopes,
     tokenType: response.token_type,
   };
+}
+
+/**
+ * The end of every flow that got tokens: they join the secrets to redact, become a credential, and the
+ * person is told which scopes were granted (never the token).
+ */
+export function receivedCredential(
+  tokens: oauth.TokenEndpointResponse,
+  requestedScopes: readonly string[],
+  context: {
+    provider: { name: string };
+    secrets: SecretSet;
+    logger: Logger;
+    print: (message: string) => void;
+    now: number;
+  },
+): Credential {
+  context.secrets.add(tokens.access_token, tokens.refresh_token);
+  const credential = credentialFrom(tokens, requestedScopes, context.now);
+  context.logger.info('oauth token received', { provider: context.provider.name, scopes: credential.scopes });
+  context.print(
+    `${context.provider.name} connected (scopes: ${credential.scopes.join(', ') || 'none reported'}).`,
+  );
+  return credential;
 }
 
 /** The vendor's `error` and `error_description` from an oauth4webapi failure, if it carried them. */
