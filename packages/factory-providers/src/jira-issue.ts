@@ -1,6 +1,9 @@
 import type { WorkItem, WorkItemState } from 'factory-sdk';
 import { z } from 'zod';
 import { adfToText, isAdfDocument } from './atlassian-document.ts';
+import { sameText } from './tracker-text.ts';
+
+export { sameText };
 
 /** Jira's three status categories (plus `undefined`, which Jira reports for a category it lost). */
 export const JIRA_STATUS_CATEGORIES = ['new', 'indeterminate', 'done'] as const;
@@ -100,8 +103,4 @@ export function jiraTimeToIso(value: string): string | undefined {
   const withColon = value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
   const time = Date.parse(withColon);
   return Number.isNaN(time) ? undefined : new Date(time).toISOString();
-}
-
-export function sameText(a: string, b: string): boolean {
-  return a.localeCompare(b, undefined, { sensitivity: 'accent' }) === 0;
 }

@@ -25,6 +25,7 @@ import { connectWithCli, parseConfig, scopeStatus } from './provider-config.ts';
 import type { TokenSource } from './provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from './provider-errors.ts';
 import { isTraceId } from './trace-metadata.ts';
+import { inReadyStateWithLabels } from './tracker-text.ts';
 
 /**
  * Jira OAuth 2.0 (3LO) classic scopes: `read:jira-work` to read issues and comments, `write:jira-work`
@@ -177,16 +178,12 @@ export class JiraWorkItemProvider implements WorkItemProvider {
 
   isReadyForDispatch(item: WorkItem): boolean {
     if (!this.followsProject(item.project)) return false;
-    const names = [item.metadata.jiraStatusName, item.metadata.jiraStatusCategory].filter(
-      (value): value is string => typeof value === 'string',
+    return inReadyStateWithLabels(
+      [item.metadata.jiraStatusName, item.metadata.jiraStatusCategory],
+      this.#config.readyStatuses,
+      item.labels,
+      this.#config.requiredLabels,
     );
-    const inReadyStatus = this.#config.readyStatuses.some((ready) =>
-      names.some((name) => sameText(ready, name)),
-    );
-    const labelled = this.#config.requiredLabels.every((label) =>
-      item.labels.some((has) => sameText(has, label)),
-    );
-    return inReadyStatus && labelled;
   }
 
   /**

@@ -1,5 +1,8 @@
 import type { WorkItem, WorkItemState } from 'factory-sdk';
 import { z } from 'zod';
+import { sameText } from './tracker-text.ts';
+
+export { sameText };
 
 /** Linear's workflow state categories. */
 export const LINEAR_STATE_TYPES = [
@@ -95,8 +98,4 @@ export function issueToWorkItem(issue: LinearIssue, options: IssueMappingOptions
 export function keyFromUrl(url: string | undefined): string | undefined {
   if (!url) return undefined;
   return /\/issue\/([A-Za-z][A-Za-z0-9]*-\d+)(?:[/?#]|$)/.exec(url)?.[1];
-}
-
-export function sameText(a: string, b: string): boolean {
-  return a.localeCompare(b, undefined, { sensitivity: 'accent' }) === 0;
 }

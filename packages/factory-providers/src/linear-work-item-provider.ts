@@ -25,6 +25,7 @@ import { parseConfig, scopeStatus } from './provider-config.ts';
 import type { TokenSource } from './provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from './provider-errors.ts';
 import { withHiddenTrace } from './trace-metadata.ts';
+import { inReadyStateWithLabels } from './tracker-text.ts';
 
 /** OAuth scopes: `read` for issues and workflow states, `write` to move issues and comment on them. */
 export const LINEAR_REQUIRED_SCOPES = ['read', 'write'] as const;
@@ -142,16 +143,12 @@ export class LinearWorkItemProvider implements WorkItemProvider {
 
   isReadyForDispatch(item: WorkItem): boolean {
     if (item.metadata.linearRemoved === true) return false;
-    const names = [item.metadata.linearStateName, item.metadata.linearStateType, item.state].filter(
-      (value): value is string => typeof value === 'string',
+    return inReadyStateWithLabels(
+      [item.metadata.linearStateName, item.metadata.linearStateType, item.state],
+      this.#config.readyStates,
+      item.labels,
+      this.#config.requiredLabels,
     );
-    const inReadyState = this.#config.readyStates.some((ready) =>
-      names.some((name) => sameText(ready, name)),
-    );
-    const labelled = this.#config.requiredLabels.every((label) =>
-      item.labels.some((has) => sameText(has, label)),
-    );
-    return inReadyState && labelled;
   }
 
   /**
