@@ -1,0 +1,263 @@
+import {
+  CloudApiError,
+  RelayfileSetup,
+  type RelayfileSetupRetryOptions,
+  WORKSPACE_INTEGRATION_PROVIDERS,
+  type WorkspaceHandle,
+  type WorkspaceIntegrationProvider,
+} from '@relayfile/sdk';
+import type {
+  ConnectContext,
+  ConnectionStatus,
+  Credential,
+  CredentialStore,
+  Logger,
+} from '@software-factory/sdk';
+import { silentLogger } from '@software-factory/sdk';
+import { z } from 'zod';
+import { AuthFlowError } from './auth-error.ts';
+import { parseOptions } from './parse-options.ts';
+import { redactedMessage } from './redact.ts';
+import { realSleep, type Sleep } from './sleep.ts';
+
+export interface RelayfileCredentialStoreOptions {
+  /** relayfile's cloud API, e.g. `https://agentrelay.com/cloud` (the SDK's default). */
+  cloudApiUrl?: string;
+  /** The relayfile cloud access token (or a function that returns a current one). Never logged. */
+  accessToken: string | (() => Promise<string>);
+  /** The relayfile workspace that holds a tenant's connections. */
+  workspaceFor: (tenant: string) => string | Promise<string>;
+  /**
+   * Factory provider name → relayfile integration. relayfile has several Slack apps
+   * (`slack-sage`, `slack-my-senior-dev`, `slack-nightcto`), so Slack must be mapped explicitly;
+   * `linear` and `github` map to themselves by default.
+   */
+  integrations?: Record<string, string>;
+  /** Name the factory joins the workspace under. */
+  agentName?: string;
+  /** relayfile token scopes the factory asks for when joining; default the SDK's `fs:read`, `fs:write`. */
+  workspaceScopes?: string[];
+  pollIntervalMs?: number;
+  /** How long `connect` waits for the person to finish the connect link. Default ten minutes. */
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  retry?: RelayfileSetupRetryOptions;
+  sleep?: Sleep;
+  logger?: Logger;
+}
+
+const optionsSchema = z.object({
+  cloudApiUrl: z.url().optional(),
+  integrations: z.record(z.string().min(1), z.enum(WORKSPACE_INTEGRATION_PROVIDERS)).optional(),
+  agentName: z.string().min(1).optional(),
+  workspaceScopes: z.array(z.string().min(1)).min(1).optional(),
+  pollIntervalMs: z.number().int().nonnegative().optional(),
+  connectTimeoutMs: z.number().int().positive().optional(),
+  requestTimeoutMs: z.number().int().positive().optional(),
+});
+
+const DEFAULT_INTEGRATIONS: Record<string, WorkspaceIntegrationProvider> = {
+  linear: 'linear',
+  github: 'github',
+};
+const DEFAULT_POLL_INTERVAL_MS = 2_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * Connections held by relayfile instead of by us: relayfile runs the vendor's OAuth (through its
+ * connect sessions) and keeps the vendor tokens; the factory only ever holds a relayfile workspace
+ * token, which is what it needs to reach the vendor through relayfile's mount.
+ *
+ * - `connect()` asks relayfile for a connect link for the provider, shows it, and polls the
+ *   integration's status until relayfile reports it ready (the SDK's `connectIntegration` and
+ *   `getConnectionStatus`);
+ * - `get()` returns the workspace token when the provider's integration is ready, undefined otherwise;
+ * - `put()` is refused (there is no vendor token to hand over); `delete()` disconnects the integration.
+ */
+export class RelayfileCredentialStore implements CredentialStore {
+  readonly #options: RelayfileCredentialStoreOptions;
+  readonly #integrations: Record<string, WorkspaceIntegrationProvider>;
+  readonly #setup: RelayfileSetup;
+  readonly #workspaces = new Map<string, Promise<WorkspaceHandle>>();
+  /** Connection ids returned by connect sessions; relayfile falls back to the workspace id. */
+  readonly #connectionIds = new Map<string, string>();
+  readonly #logger: Logger;
+
+  constructor(options: RelayfileCredentialStoreOptions) {
+    const parsed = parseOptions(
+      optionsSchema,
+      {
+        cloudApiUrl: options.cloudApiUrl,
+        integrations: options.integrations,
+        agentName: options.agentName,
+        workspaceScopes: options.workspaceScopes,
+        pollIntervalMs: options.pollIntervalMs,
+        connectTimeoutMs: options.connectTimeoutMs,
+        requestTimeoutMs: options.requestTimeoutMs,
+      },
+      'relayfile credential store',
+    );
+    if (typeof options.workspaceFor !== 'function') {
+      throw new Error('invalid relayfile credential store options: workspaceFor is required');
+    }
+    if (!options.accessToken) {
+      throw new Error('invalid relayfile credential store options: accessToken is required');
+    }
+    this.#options = options;
+    this.#integrations = { ...DEFAULT_INTEGRATIONS, ...parsed.integrations };
+    this.#logger = options.logger ?? silentLogger;
+    this.#setup = new RelayfileSetup({
+      accessToken: options.accessToken,
+      ...(parsed.cloudApiUrl ? { cloudApiUrl: parsed.cloudApiUrl } : {}),
+      ...(parsed.requestTimeoutMs ? { requestTimeoutMs: parsed.requestTimeoutMs } : {}),
+      ...(options.retry ? { retry: options.retry } : {}),
+    });
+  }
+
+  async get(tenant: string, provider: string): Promise<Credential | undefined> {
+    const integration = this.#integration(provider);
+    const workspace = await this.#workspace(tenant);
+    if (!(await this.#ready(workspace, integration, this.#connectionId(tenant, provider, workspace))))
+      return undefined;
+    return { accessToken: workspace.getToken(), scopes: [], tokenType: 'relayfile' };
+  }
+
+  async put(_tenant: string, provider: string, _credential: Credential): Promise<void> {
+    throw new Error(
+      `relayfile keeps the ${provider} tokens itself and accepts none from the factory; connect ${provider} through relayfile's connect link instead`,
+    );
+  }
+
+  async delete(tenant: string, provider: string): Promise<void> {
+    const integration = this.#integration(provider);
+    const workspace = await this.#workspace(tenant);
+    await this.#call(`disconnect of ${provider}`, () => workspace.disconnectIntegration(integration));
+    this.#connectionIds.delete(key(tenant, provider));
+  }
+
+  /** Runs relayfile's connect session for `provider`: show the link, wait until relayfile says ready. */
+  async connect(
+    tenant: string,
+    provider: string,
+    context: Pick<ConnectContext, 'openUrl' | 'print'> & Partial<Pick<ConnectContext, 'signal'>>,
+  ): Promise<ConnectionStatus> {
+    const integration = this.#integration(provider);
+    const workspace = await this.#workspace(tenant);
+    const known = this.#connectionId(tenant, provider, workspace);
+    if (await this.#ready(workspace, integration, known)) {
+      context.print(`${provider} is already connected through relayfile.`);
+      return { state: 'connected' };
+    }
+
+    const session = await this.#call(`connect session for ${provider}`, () =>
+      workspace.connectIntegration(integration),
+    );
+    this.#connectionIds.set(key(tenant, provider), session.connectionId);
+    if (session.alreadyConnected || !session.connectLink) return { state: 'connected' };
+
+    // The link is for the person to open, so it is printed as is; it is short-lived and never logged.
+    context.print(`To connect ${provider} through relayfile, open:\n  ${session.connectLink}`);
+    this.#logger.info('relayfile connect session started', { provider, integration });
+    Promise.resolve()
+      .then(() => context.openUrl(session.connectLink as string))
+      .catch(() => context.print('Could not open a browser; open the link above yourself.'));
+
+    const sleep = this.#options.sleep ?? realSleep;
+    const interval = this.#options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    const timeout = this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let waited = 0;
+    for (;;) {
+      if (await this.#ready(workspace, integration, session.connectionId)) {
+        context.print(`${provider} connected through relayfile.`);
+        this.#logger.info('relayfile connection ready', { provider, integration });
+        return { state: 'connected' };
+      }
+      if (waited >= timeout) {
+        throw new AuthFlowError(
+          provider,
+          'timeout',
+          `relayfile did not report ${provider} connected within ${Math.round(timeout / 1000)} s; open the link again or run the connect again`,
+        );
+      }
+      try {
+        await sleep(interval, context.signal);
+      } catch {
+        throw new AuthFlowError(
+          provider,
+          'aborted',
+          `connecting ${provider} through relayfile was cancelled`,
+        );
+      }
+      waited += Math.max(interval, 1);
+    }
+  }
+
+  #integration(provider: string): WorkspaceIntegrationProvider {
+    const integration = this.#integrations[provider];
+    if (!integration) {
+      const known = Object.keys(this.#integrations).join(', ');
+      throw new Error(
+        `no relayfile integration is configured for provider "${provider}" (configured: ${known}); add it to \`integrations\`, e.g. { ${provider}: '${WORKSPACE_INTEGRATION_PROVIDERS.find((name) => name.startsWith(provider)) ?? provider}' }`,
+      );
+    }
+    return integration;
+  }
+
+  #connectionId(tenant: string, provider: string, workspace: WorkspaceHandle): string {
+    return this.#connectionIds.get(key(tenant, provider)) ?? workspace.workspaceId;
+  }
+
+  #workspace(tenant: string): Promise<WorkspaceHandle> {
+    let handle = this.#workspaces.get(tenant);
+    if (!handle) {
+      handle = (async () => {
+        const workspaceId = await this.#options.workspaceFor(tenant);
+        if (typeof workspaceId !== 'string' || workspaceId.length === 0) {
+          throw new Error(`no relayfile workspace is configured for tenant ${tenant}`);
+        }
+        return this.#call(`join of workspace ${workspaceId}`, () =>
+          this.#setup.joinWorkspace(workspaceId, {
+            ...(this.#options.agentName ? { agentName: this.#options.agentName } : {}),
+            ...(this.#options.workspaceScopes ? { scopes: this.#options.workspaceScopes } : {}),
+          }),
+        );
+      })();
+      handle.catch(() => this.#workspaces.delete(tenant));
+      this.#workspaces.set(tenant, handle);
+    }
+    return handle;
+  }
+
+  async #ready(
+    workspace: WorkspaceHandle,
+    integration: WorkspaceIntegrationProvider,
+    connectionId: string,
+  ): Promise<boolean> {
+    try {
+      const status = await workspace.getConnectionStatus(integration, connectionId);
+      return status.ready;
+    } catch (error) {
+      // An integration relayfile has never seen is not connected, not an outage.
+      if (error instanceof CloudApiError && error.httpStatus === 404) return false;
+      throw this.#failure(`status of ${integration}`, error);
+    }
+  }
+
+  async #call<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw this.#failure(what, error);
+    }
+  }
+
+  #failure(what: string, error: unknown): Error {
+    const token = typeof this.#options.accessToken === 'string' ? this.#options.accessToken : undefined;
+    const status = error instanceof CloudApiError ? ` (HTTP ${error.httpStatus})` : '';
+    return new Error(`relayfile ${what} failed${status}: ${redactedMessage(error, [token])}`);
+  }
+}
+
+function key(tenant: string, provider: string): string {
+  return JSON.stringify([tenant, provider]);
+}

@@ -1,0 +1,109 @@
+import {
+  type Clock,
+  createFactoryApp,
+  type Logger,
+  type StateStore,
+  type TenantRegistry,
+  tickAll,
+} from '@software-factory/sdk';
+import { createConsoleJsonLogger } from './console-json-logger.ts';
+import { type LambdaHttpResult, requestFromEvent, resultFromResponse } from './lambda-http-event.ts';
+import { parseTickInvocation, type TickInvocation } from './schedule-event.ts';
+
+export interface LambdaHandlersOptions {
+  /**
+   * The deployment's tenants: a registry, or a function that builds one. The function runs once per
+   * Lambda instance, at its first invocation (so a failure there is an invocation error with its
+   * message, and the next invocation tries again); this is where the deployer wires providers.
+   */
+  registry: TenantRegistry | (() => TenantRegistry | Promise<TenantRegistry>);
+  /** Usually `DynamoStateStore.fromEnvironment()`. */
+  store: StateStore;
+  /** Reported by GET /healthz. */
+  version: string;
+  logger?: Logger;
+  clock?: Clock;
+  maxBodyBytes?: number;
+}
+
+export interface TickSummary {
+  trigger: TickInvocation['trigger'];
+  scheduledTime?: string;
+  tenants: { tenant: string; outcome?: string; reason?: string; error?: string }[];
+  /** Tenants whose tick failed (an error, or side effects left for the next tick). */
+  failed: number;
+  /** Tenants not ticked because a declared provider is not connected. */
+  refused: number;
+}
+
+export interface LambdaHandlers {
+  /** For API Gateway REST (1.0), HTTP API (2.0) and Function URL events; answers in the event's format. */
+  http(event: unknown): Promise<LambdaHttpResult>;
+  /** For the EventBridge Scheduler tick: runs the core's tick for every tenant. */
+  schedule(event: unknown): Promise<TickSummary>;
+}
+
+/**
+ * The factory as two Lambda handlers. They only translate: every decision is the core's, through the
+ * same `createFactoryApp` and `tickAll` the other runtimes use.
+ */
+export function createLambdaHandlers(options: LambdaHandlersOptions): LambdaHandlers {
+  const logger = options.logger ?? createConsoleJsonLogger();
+  let ready: Promise<{ registry: TenantRegistry; app: ReturnType<typeof createFactoryApp> }> | undefined;
+
+  const init = () => {
+    ready ??= (async () => {
+      const registry = typeof options.registry === 'function' ? await options.registry() : options.registry;
+      const app = createFactoryApp({
+        tenants: registry,
+        store: options.store,
+        version: options.version,
+        logger,
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+      });
+      return { registry, app };
+    })().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
+    return ready;
+  };
+
+  return {
+    async http(event) {
+      // Translate first: a malformed event is refused before any tenant code or state is touched.
+      const { format, request } = requestFromEvent(event);
+      const { app } = await init();
+      return resultFromResponse(await app.fetch(request), format);
+    },
+
+    async schedule(event) {
+      const invocation = parseTickInvocation(event);
+      const { registry } = await init();
+      const outcomes = await tickAll(registry);
+      const tenants = outcomes.map(({ tenant, result, error, refused }) => ({
+        tenant,
+        ...(result ? { outcome: result.outcome, reason: result.reason } : {}),
+        ...(refused ? { outcome: 'refused', reason: refused } : {}),
+        ...(error ? { error } : {}),
+      }));
+      const failed = tenants.filter(
+        (tenant) => tenant.error !== undefined || tenant.outcome === 'incomplete',
+      );
+      for (const tenant of failed)
+        logger.error('tick failed for a tenant', { ...tenant, trigger: invocation.trigger });
+      // A tenant with a provider to connect is a setup task, not a failed tick: a warning, counted apart.
+      const refused = tenants.filter((tenant) => tenant.outcome === 'refused');
+      for (const tenant of refused)
+        logger.warn('tick refused for a tenant', { ...tenant, trigger: invocation.trigger });
+      return {
+        trigger: invocation.trigger,
+        ...(invocation.scheduledTime ? { scheduledTime: invocation.scheduledTime } : {}),
+        tenants,
+        failed: failed.length,
+        refused: refused.length,
+      };
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import { describeStateStoreConformance } from '@software-factory/sdk/testing';
+import { afterAll, beforeAll } from 'vitest';
+import { DynamoStateStore } from '../src/dynamo-state-store.ts';
+import { type LocalDynamo, startLocalDynamo } from './support/local-dynamo.ts';
+
+let dynamo: LocalDynamo;
+let tableName: string;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  tableName = await dynamo.createTable();
+});
+afterAll(() => dynamo.close());
+
+describeStateStoreConformance(
+  'DynamoStateStore',
+  () => new DynamoStateStore({ tableName, client: dynamo.client() }),
+);

@@ -1,0 +1,161 @@
+import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { sampleRecord } from '@software-factory/sdk/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoStateStore } from '../src/dynamo-state-store.ts';
+import { type LocalDynamo, startLocalDynamo } from './support/local-dynamo.ts';
+
+let dynamo: LocalDynamo;
+let tableName: string;
+let store: DynamoStateStore;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  tableName = await dynamo.createTable();
+  store = new DynamoStateStore({ tableName, client: dynamo.client() });
+});
+afterAll(() => dynamo.close());
+
+/** Every item of the table, as DynamoDB holds it. */
+async function rawItems() {
+  const { Items = [] } = await dynamo.client().send(new ScanCommand({ TableName: tableName }));
+  return Items;
+}
+
+describe('the data layout the README describes', () => {
+  it('writes each kind of state under its own tenant-scoped key', async () => {
+    const tenant = 'layout';
+    await store.createRecord(tenant, sampleRecord('w-1', { status: 'queued', wakeAt: 1_000 }));
+    await store.createRecord(tenant, sampleRecord('w-2'));
+    await store.putIndex(tenant, 'thread', 'C1:171.1', 'w-1');
+    await store.rememberEvent(tenant, 'linear:d-1', { now: 0, expiresAt: 86_400_500 });
+    await store.enqueue(tenant, { workItemId: 'w-1', enqueuedAt: 42 });
+    await store.acquireSlot(tenant, 'tenant', 'w-3', { limit: 2, now: 7 });
+
+    const items = (await rawItems()).filter((item) => item.pk?.S?.startsWith(`${tenant}#`));
+    const byKey = Object.fromEntries(items.map((item) => [`${item.pk?.S} | ${item.sk?.S}`, item]));
+    expect(Object.keys(byKey).sort()).toEqual([
+      'layout#event | linear:d-1',
+      'layout#index#thread | C1:171.1',
+      'layout#queue | 0000000000000042#w-1',
+      'layout#record | w-1',
+      'layout#record | w-2',
+      'layout#slots | tenant',
+    ]);
+    const due = byKey['layout#record | w-1'];
+    expect(due?.statusKey).toEqual({ S: 'layout#status#queued' });
+    expect(due?.wakeAt).toEqual({ N: '1000' });
+    expect(due?.version).toEqual({ N: '1' });
+    expect(JSON.parse(due?.record?.S ?? '')).toEqual(
+      sampleRecord('w-1', { status: 'queued', wakeAt: 1_000 }),
+    );
+    // Not due: no wakeAt, so the record is absent from the sparse due index.
+    expect(byKey['layout#record | w-2']?.wakeAt).toBeUndefined();
+    // TTL in epoch seconds (rounded up), next to the millisecond expiry the conditions read.
+    expect(byKey['layout#event | linear:d-1']).toMatchObject({
+      expiresAt: { N: '86400500' },
+      ttl: { N: '86401' },
+    });
+    expect(byKey['layout#index#thread | C1:171.1']?.workItemId).toEqual({ S: 'w-1' });
+    expect(byKey['layout#slots | tenant']?.holders).toEqual({ M: { 'w-3': { N: '7' } } });
+  });
+
+  it('percent-encodes the tenant, so no tenant id can reach into the keys of another', async () => {
+    // "evil#index#thread" would otherwise write under the partition of tenant "evil"'s thread index.
+    await store.putIndex('evil', 'thread', 'T-1', 'w-evil');
+    await store.createRecord('evil#index#thread', sampleRecord('T-1', { reason: 'forged' }));
+    expect(await store.getIndex('evil', 'thread', 'T-1')).toBe('w-evil');
+    const { Item } = await dynamo.client().send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: { pk: { S: 'evil%23index%23thread#record' }, sk: { S: 'T-1' } },
+      }),
+    );
+    expect(Item).toBeDefined();
+  });
+});
+
+describe('expiry is the store’s own business', () => {
+  it('treats an event item past its expiry as absent although DynamoDB has not deleted it yet', async () => {
+    // What TTL leaves behind for hours: an item whose ttl has passed, still readable.
+    await dynamo.client().send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          pk: { S: 'expiry#event' },
+          sk: { S: 'github:abc' },
+          expiresAt: { N: '5000' },
+          ttl: { N: '5' },
+        },
+      }),
+    );
+    expect(await store.rememberEvent('expiry', 'github:abc', { now: 4_999, expiresAt: 9_000 })).toBe(false);
+    expect(await store.rememberEvent('expiry', 'github:abc', { now: 5_000, expiresAt: 9_000 })).toBe(true);
+    expect(await store.rememberEvent('expiry', 'github:abc', { now: 5_001, expiresAt: 9_000 })).toBe(false);
+  });
+});
+
+describe('bad input gets a clear error and writes nothing', () => {
+  const refused: [string, () => Promise<unknown>, RegExp][] = [
+    ['an empty tenant', () => store.createRecord('', sampleRecord('w-1')), /a tenant id is required/],
+    [
+      'an empty work item id',
+      () => store.createRecord('bad-input', sampleRecord('')),
+      /a work item id must not be empty/,
+    ],
+    [
+      'a negative queue time',
+      () => store.enqueue('bad-input', { workItemId: 'w-1', enqueuedAt: -1 }),
+      /enqueuedAt must be a non-negative integer, got -1/,
+    ],
+    [
+      'a fractional queue time',
+      () => store.enqueue('bad-input', { workItemId: 'w-1', enqueuedAt: 1.5 }),
+      /enqueuedAt must be a non-negative integer/,
+    ],
+    [
+      'an empty event key',
+      () => store.rememberEvent('bad-input', '', { now: 0, expiresAt: 1 }),
+      /an event key/,
+    ],
+    ['an empty pool', () => store.acquireSlot('bad-input', '', 'w-1', { limit: 1, now: 0 }), /a pool name/],
+  ];
+  for (const [name, call, message] of refused) {
+    it(name, async () => {
+      await expect(call()).rejects.toThrow(message);
+      expect((await rawItems()).filter((item) => item.pk?.S?.startsWith('bad-input'))).toEqual([]);
+    });
+  }
+
+  it('a slot limit below one is never granted', async () => {
+    expect(await store.acquireSlot('bad-input-slots', 'pool', 'w-1', { limit: 0, now: 0 })).toBe(false);
+    expect(await store.listSlots('bad-input-slots', 'pool')).toEqual([]);
+  });
+});
+
+describe('configuration', () => {
+  it('fromEnvironment reads the table name from FACTORY_TABLE', async () => {
+    const fromEnv = DynamoStateStore.fromEnvironment({ FACTORY_TABLE: tableName }, dynamo.client());
+    await fromEnv.createRecord('env', sampleRecord('w-1'));
+    expect((await store.getRecord('env', 'w-1'))?.workItemId).toBe('w-1');
+  });
+
+  for (const [name, env] of [
+    ['missing', {}],
+    ['blank', { FACTORY_TABLE: '  ' }],
+  ] as const) {
+    it(`fromEnvironment refuses a ${name} FACTORY_TABLE, saying what it must be`, () => {
+      expect(() => DynamoStateStore.fromEnvironment(env)).toThrow(
+        'FACTORY_TABLE is not set: it must name the DynamoDB table the template created',
+      );
+    });
+  }
+
+  it('the constructor refuses an empty table name', () => {
+    expect(() => new DynamoStateStore({ tableName: '' })).toThrow('DynamoStateStore: tableName is required');
+  });
+
+  it('ping rejects, naming the cause, when the table does not exist', async () => {
+    const wrong = new DynamoStateStore({ tableName: 'no-such-table', client: dynamo.client() });
+    await expect(wrong.ping()).rejects.toThrow(/non-existent table|not found/i);
+  });
+});

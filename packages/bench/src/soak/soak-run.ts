@@ -1,0 +1,348 @@
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SqliteStateStore } from '@software-factory/cli';
+import type { WorkItemRecord } from '@software-factory/sdk';
+import { BENCH_SECRETS, BENCH_TENANT } from '../bench-tenant.ts';
+import { freePort, type RunningFactory, startFactory, writeFactoryConfig } from '../factory-process.ts';
+import { VendorServer } from '../loopback/vendor-server.ts';
+import { seededRandom, shuffled } from '../random.ts';
+import {
+  githubPullRequestReady,
+  issueId,
+  linearIssueCreated,
+  type SignedRequest,
+} from '../vendor-payloads.ts';
+import { AgentLog, peakInFlight, startsPerKey } from './agent-log.ts';
+
+export interface SoakOptions {
+  items: number;
+  kills: number;
+  seed: number;
+  maxInFlight: number;
+  /** Share of deliveries sent twice (half with the same delivery id, half with a new one). */
+  duplicateRate: number;
+  /** Share of vendor API requests answered 429 or 5xx. */
+  faultRate: number;
+  /** Deliveries in flight at once, from the vendors' side. */
+  senders: number;
+  /** An agent's pull request is ready a random 0…this many ms after it starts, so agents overlap and the limit binds. */
+  agentMs: number;
+  timeoutMs: number;
+  keep?: boolean;
+  progress?: (line: string) => void;
+}
+
+export interface SoakReport {
+  items: number;
+  seed: number;
+  seconds: number;
+  deliveries: { sent: number; duplicates: number; retried: number; refused: string[] };
+  factory: { kills: number; starts: number };
+  vendor: { requests: number; faults: Record<string, number> };
+  agents: { started: number; ended: number; peakInFlight: number; maxInFlight: number };
+  done: number;
+  /** Items that needed more than one attempt, and why the first ended. */
+  retriedItems: string[];
+  violations: string[];
+}
+
+const AGENT = fileURLToPath(new URL('./soak-agent.sh', import.meta.url));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `factory start` (a real process, SQLite state, the direct providers against loopback vendors that fail
+ * at random, the local process fleet) fed with shuffled and duplicated deliveries while it is killed with
+ * SIGKILL and restarted; then every promise of the design is checked against what happened.
+ */
+export async function runSoak(options: SoakOptions): Promise<SoakReport> {
+  const started = Date.now();
+  const random = seededRandom(options.seed);
+  const say = options.progress ?? (() => {});
+  const dir = await mkdtemp(join(tmpdir(), 'factory-soak-'));
+  const vendor = await new VendorServer({ faultRate: options.faultRate, seed: options.seed }).start();
+  const agentLog = new AgentLog(join(dir, 'agents.log'));
+  const config = writeFactoryConfig({
+    dir,
+    vendorUrl: vendor.url,
+    maxInFlight: options.maxInFlight,
+    agent: ['sh', AGENT],
+    agentEnv: { SOAK_AGENT_LOG: join(dir, 'agents.log') },
+    tick: '2s',
+    // Short leases, checks and backoff: what a crash leaves behind is taken over within seconds, so the
+    // soak measures correctness rather than waiting out production timers.
+    settings: {
+      effectLease: '3s',
+      retry: { maxAttempts: 3, backoff: '1s' },
+      agents: { checkInterval: '2s' },
+    },
+  });
+  const port = await freePort();
+  const violations: string[] = [];
+  const refused: string[] = [];
+  let factory: RunningFactory | undefined = await startFactory(config, { port });
+  let factoryStarts = 1;
+  let kills = 0;
+  let sent = 0;
+  let retried = 0;
+
+  // Deliveries of the work items: every item once, a share twice, all in a shuffled order.
+  const updatedAt = Date.parse('2026-01-01T00:00:00.000Z');
+  const itemDeliveries: { n: number; deliveryId: string }[] = [];
+  for (let n = 1; n <= options.items; n++) {
+    const deliveryId = randomUUID();
+    itemDeliveries.push({ n, deliveryId });
+    if (random() < options.duplicateRate)
+      itemDeliveries.push({ n, deliveryId: random() < 0.5 ? deliveryId : randomUUID() });
+  }
+  const duplicates = itemDeliveries.length - options.items;
+  // The loopback Linear holds every issue, as it was created, before any delivery announces it.
+  for (let n = 1; n <= options.items; n++) {
+    const created = linearIssueCreated(n, {
+      tenant: BENCH_TENANT,
+      secret: BENCH_SECRETS.linear,
+      now: updatedAt + n,
+    });
+    vendor.addLinearIssue((JSON.parse(created.body) as { data: Record<string, unknown> }).data);
+  }
+  const queue: { build: () => SignedRequest; what: string; retryIgnored?: boolean }[] = shuffled(
+    itemDeliveries,
+    random,
+  ).map(({ n, deliveryId }) => ({
+    what: `linear BEN-${n}`,
+    build: () =>
+      linearIssueCreated(n, {
+        tenant: BENCH_TENANT,
+        secret: BENCH_SECRETS.linear,
+        now: Date.now(),
+        updatedAt: updatedAt + n,
+        deliveryId,
+      }),
+  }));
+
+  const url = `http://127.0.0.1:${port}`;
+  async function deliver(item: (typeof queue)[number]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) retried += 1;
+      const request = item.build();
+      let status = 0;
+      let body = '';
+      try {
+        const response = await fetch(`${url}${request.path}`, {
+          method: 'POST',
+          headers: request.headers,
+          body: request.body,
+        });
+        status = response.status;
+        body = await response.text();
+      } catch {
+        await sleep(50 + random() * 100); // the factory is down: the sender retries, as vendors do
+        continue;
+      }
+      if (status >= 200 && status < 300) {
+        // A pull request announced before its item is recorded as dispatched is announced again later
+        // (GitHub sends synchronize, ready_for_review…); the tick's reconciliation is off here.
+        if (item.retryIgnored && /no dispatched work item|"the item is (new|queued)/.test(body)) {
+          await sleep(200);
+          continue;
+        }
+        sent += 1;
+        return;
+      }
+      if (status >= 400 && status < 500) {
+        refused.push(`${item.what}: ${status} ${body.slice(0, 200)}`);
+        return;
+      }
+      await sleep(100 + random() * 200); // 5xx: state is saved, the retry or the tick finishes the work
+    }
+  }
+
+  // Pull requests: when an agent starts, its pull request becomes ready soon after (a share twice).
+  const prsSent = new Set<string>();
+  function watchAgents(): void {
+    for (const event of agentLog.poll()) {
+      if (event.kind !== 'start' || prsSent.has(event.key)) continue;
+      prsSent.add(event.key);
+      const n = Number(/(\d+)$/.exec(event.key)?.[1]);
+      const deliveryId = randomUUID();
+      const pr = (id: string) => ({
+        what: `github ${event.key}`,
+        retryIgnored: true,
+        build: () =>
+          githubPullRequestReady(n, { tenant: BENCH_TENANT, secret: BENCH_SECRETS.github, deliveryId: id }),
+      });
+      const duplicate =
+        random() < options.duplicateRate ? (random() < 0.5 ? deliveryId : randomUUID()) : undefined;
+      setTimeout(() => {
+        // Ahead of the item deliveries still waiting: a sender does not hold a pull request back.
+        queue.unshift(pr(deliveryId));
+        if (duplicate) queue.push(pr(duplicate));
+      }, random() * options.agentMs);
+    }
+  }
+
+  const done = () => {
+    let count = 0;
+    for (let n = 1; n <= options.items; n++) if (vendor.lastState(issueId(n)) === 'state-done') count += 1;
+    return count;
+  };
+
+  const senders: Promise<void>[] = [];
+  let stopping = false;
+  for (let i = 0; i < options.senders; i++)
+    senders.push(
+      (async () => {
+        while (!stopping) {
+          const next = queue.shift();
+          if (next) await deliver(next);
+          else await sleep(20);
+        }
+      })(),
+    );
+
+  const killAt = Array.from({ length: options.kills }, (_, k) =>
+    Math.max(1, Math.floor(((k + 1) * options.items) / (options.kills + 1))),
+  );
+  const deadline = started + options.timeoutMs;
+  let lastReport = 0;
+  try {
+    for (;;) {
+      watchAgents();
+      const finished = done();
+      if (finished >= options.items && queue.length === 0) break;
+      if (Date.now() > deadline) {
+        violations.push(
+          `timed out after ${options.timeoutMs} ms with ${finished} of ${options.items} items done`,
+        );
+        for (const line of factory?.lines.slice(-20) ?? []) say(`factory: ${line.slice(0, 400)}`);
+        break;
+      }
+      if (kills < killAt.length && finished >= (killAt[kills] ?? Infinity)) {
+        kills += 1;
+        say(`SIGKILL factory start at ${finished} done (kill ${kills}/${options.kills})`);
+        await factory?.kill('SIGKILL');
+        factory = undefined;
+        await sleep(random() * 300);
+        factory = await startFactory(config, { port });
+        factoryStarts += 1;
+      }
+      if (Date.now() - lastReport > 5000) {
+        lastReport = Date.now();
+        say(
+          `${finished}/${options.items} done, ${agentLog.events.length} agent events, queue ${queue.length}`,
+        );
+      }
+      await sleep(100);
+    }
+    stopping = true;
+    await Promise.all(senders);
+
+    // Done items release their agents; wait for the last releases to land.
+    const settle = Date.now() + 30_000;
+    while (Date.now() < settle) {
+      agentLog.poll();
+      const starts = agentLog.events.filter((event) => event.kind === 'start').length;
+      const ends = agentLog.events.filter((event) => event.kind === 'end').length;
+      if (starts === ends) break;
+      await sleep(200);
+    }
+    await factory?.kill('SIGTERM');
+    factory = undefined;
+  } finally {
+    stopping = true;
+    await factory?.kill('SIGKILL');
+    stopStrayAgents(join(dir, 'state', 'fleet', BENCH_TENANT, 'agents'));
+    await vendor.stop();
+  }
+
+  // What happened, against what must have happened.
+  agentLog.poll();
+  const events = agentLog.events;
+  const starts = startsPerKey(events);
+  const started_ = events.filter((event) => event.kind === 'start').length;
+  const ended = events.filter((event) => event.kind === 'end').length;
+  const peak = peakInFlight(events);
+  if (peak > options.maxInFlight)
+    violations.push(`${peak} agents ran at once; the limit is ${options.maxInFlight}`);
+  for (const [key, count] of starts) if (count > 1) violations.push(`${key} was spawned ${count} times`);
+  if (ended !== started_) violations.push(`${started_ - ended} agent(s) were never stopped`);
+  const records = await readRecords(join(dir, 'state', 'state.sqlite'));
+  const byId = new Map(records.map((record) => [record.workItemId, record]));
+  const retriedItems: string[] = [];
+  for (let n = 1; n <= options.items; n++) {
+    const record = byId.get(issueId(n));
+    if (!record) {
+      violations.push(`BEN-${n} was lost: no record`);
+      continue;
+    }
+    const to = (status: string) => record.history.filter((step) => step.to === status).length;
+    if (record.status !== 'done') violations.push(`BEN-${n} ended ${record.status}, not done`);
+    // A second dispatch is a new attempt after the first agent was lost; only a second running agent
+    // (counted from the agents' own log above) would cost the user twice. Reported, not a violation.
+    if (to('dispatched') > 1)
+      retriedItems.push(`BEN-${n}: ${record.attempts} attempts (${lastFailure(record)})`);
+    if (to('dispatched') === 0) violations.push(`BEN-${n} was never dispatched`);
+    if (to('done') !== 1) violations.push(`BEN-${n} was done ${to('done')} times`);
+    if (!starts.has(`BEN-${n}`)) violations.push(`BEN-${n} never had an agent`);
+    if (vendor.lastState(issueId(n)) !== 'state-done') violations.push(`BEN-${n} is not done in the tracker`);
+  }
+  for (const line of refused) violations.push(`refused delivery: ${line}`);
+
+  if (!options.keep) await rm(dir, { recursive: true, force: true });
+  else say(`kept ${dir}`);
+  return {
+    items: options.items,
+    seed: options.seed,
+    seconds: Math.round((Date.now() - started) / 1000),
+    deliveries: { sent, duplicates, retried, refused },
+    factory: { kills, starts: factoryStarts },
+    vendor: { requests: vendor.requests, faults: vendor.faults },
+    agents: { started: started_, ended, peakInFlight: peak, maxInFlight: options.maxInFlight },
+    done: records.filter((record) => record.status === 'done').length,
+    retriedItems,
+    violations,
+  };
+}
+
+function lastFailure(record: WorkItemRecord): string {
+  return (
+    record.history.find((step) => step.from === 'dispatched' && step.to === 'queued')?.reason ?? 'unknown'
+  );
+}
+
+async function readRecords(path: string): Promise<WorkItemRecord[]> {
+  const store = new SqliteStateStore(path);
+  try {
+    const records: WorkItemRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listRecords(BENCH_TENANT, { limit: 500, ...(cursor ? { cursor } : {}) });
+      records.push(...page.records);
+      cursor = page.cursor;
+    } while (cursor);
+    return records;
+  } finally {
+    store.close();
+  }
+}
+
+/** Agents run detached and outlive the factory; stop any the soak left (their wrappers lead their groups). */
+function stopStrayAgents(agentsDir: string): void {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(agentsDir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    try {
+      const pid = Number(readFileSync(join(agentsDir, entry, 'wrapper.pid'), 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 1) process.kill(-pid, 'SIGKILL');
+    } catch {
+      // No pid file, or the group has already ended.
+    }
+  }
+}

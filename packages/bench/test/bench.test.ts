@@ -1,0 +1,90 @@
+import { InMemoryStateStore } from '@software-factory/sdk';
+import { describe, expect, it } from 'vitest';
+import { BENCH_SECRETS, BENCH_TENANT } from '../src/bench-tenant.ts';
+import { CountingStateStore } from '../src/counting-state-store.ts';
+import { PATHS } from '../src/event-cycle.ts';
+import { verifyAndParse } from '../src/floor.ts';
+import { measurePaths } from '../src/measure-paths.ts';
+import { probotReceiver } from '../src/probot-peer.ts';
+import { parseBenchArgs } from '../src/run.ts';
+import { inProcessTarget } from '../src/targets/in-process-target.ts';
+import { githubPullRequestReady, linearIssueCreated } from '../src/vendor-payloads.ts';
+
+describe('the bench paths (a few cycles on the in-memory store)', () => {
+  it('drives every path through the HTTP app and its real signed sources, and counts the store calls', async () => {
+    const target = await inProcessTarget({ store: 'in-memory', open: () => new InMemoryStateStore() });
+    const figures = await measurePaths(target, { warmup: 1, cycles: 3 });
+    expect(Object.keys(figures)).toEqual([...PATHS]);
+    for (const path of PATHS) {
+      expect(figures[path].events).toBe(3);
+      expect(figures[path].storeCallsTotal).toBeGreaterThan(0);
+    }
+    // A repeated delivery is answered from the de-duplication record alone.
+    expect(figures['duplicate delivery'].storeCalls).toEqual({ rememberEvent: 1 });
+    expect(figures['new item dispatched'].storeCalls).toMatchObject({ createRecord: 1, acquireSlot: 1 });
+    await target.close();
+  });
+
+  it('stops when a path answers something other than what it measures', async () => {
+    const target = await inProcessTarget({ store: 'in-memory', open: () => new InMemoryStateStore() });
+    const lying = {
+      ...target,
+      deliver: async (request: Parameters<typeof target.deliver>[0]) => {
+        const sample = await target.deliver(request);
+        return { ...sample, answer: { status: 200, body: '{"status":"ignored"}' } };
+      },
+    };
+    await expect(measurePaths(lying, { warmup: 0, cycles: 1 })).rejects.toThrow(
+      '"new item dispatched" answered 200',
+    );
+  });
+});
+
+describe('the floor and the peer', () => {
+  it('the floor really verifies: a body changed after signing is refused', () => {
+    const request = linearIssueCreated(1, {
+      tenant: BENCH_TENANT,
+      secret: BENCH_SECRETS.linear,
+      now: Date.now(),
+    });
+    expect(verifyAndParse(request, 'linear', BENCH_SECRETS.linear)).toMatchObject({ type: 'Issue' });
+    expect(() =>
+      verifyAndParse({ ...request, body: `${request.body} ` }, 'linear', BENCH_SECRETS.linear),
+    ).toThrow('does not verify');
+  });
+
+  it('the peer verifies and dispatches the same pull_request, and refuses a bad signature', async () => {
+    const receive = probotReceiver(BENCH_SECRETS.github);
+    const request = githubPullRequestReady(1, { tenant: BENCH_TENANT, secret: BENCH_SECRETS.github });
+    await expect(receive(request)).resolves.toBeUndefined();
+    await expect(receive({ ...request, body: `${request.body} ` })).rejects.toThrow();
+  });
+});
+
+describe('counting store calls', () => {
+  it('counts every method by name, including ones the port gains later, and starts afresh on take()', async () => {
+    const counting = new CountingStateStore(new InMemoryStateStore());
+    await counting.store.ping();
+    await counting.store.getRecord('t', 'a');
+    await counting.store.getRecord('t', 'b');
+    expect(counting.take()).toEqual({ getRecord: 2, ping: 1 });
+    expect(counting.take()).toEqual({});
+  });
+});
+
+describe('bench arguments', () => {
+  it('refuses what it cannot run, naming the flag', () => {
+    expect(() => parseBenchArgs(['--cycles', '0'])).toThrow(
+      '--cycles must be a whole number of at least 1, got "0"',
+    );
+    expect(() => parseBenchArgs(['--warmup', '-1'])).toThrow('--warmup');
+    expect(() => parseBenchArgs(['--stores', 'memory,redis'])).toThrow(
+      '--stores takes a comma-separated list',
+    );
+    expect(() => parseBenchArgs(['--fast'])).toThrow(/fast/);
+    expect(parseBenchArgs(['--stores', 'memory', '--no-http'])).toMatchObject({
+      stores: ['memory'],
+      http: false,
+    });
+  });
+});

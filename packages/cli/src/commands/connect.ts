@@ -1,0 +1,98 @@
+import { AuthFlowError, redact } from '@software-factory/auth';
+import { Command, InvalidArgumentError } from 'commander';
+import { CliError, EXIT_FAILURE } from '../cli-error.ts';
+import { connectProvider, describeStatus } from '../onboarding/connect-provider.ts';
+import { DEFAULT_CONFIG } from '../onboarding/fix-command.ts';
+import { chooseTenant, loadOnboardingConfig } from '../onboarding/load-onboarding-config.ts';
+import { browserOpener } from '../onboarding/open-browser.ts';
+
+interface ConnectOptions {
+  config?: string;
+  tenant?: string;
+  scopes?: string[];
+  redirectPort?: number;
+}
+
+export function connectCommand(): Command {
+  return new Command('connect')
+    .description(
+      'sign in to a provider (Linear and Slack in the browser, GitHub with a device code), store its token encrypted, and check the connection',
+    )
+    .argument(
+      '<provider>',
+      'the provider as `factory check` names it: linear, slack, github, github-issues',
+      parseProvider,
+    )
+    .option('-c, --config <file>', `the config file (default: ./${DEFAULT_CONFIG})`)
+    .option('-t, --tenant <id>', 'the tenant to connect (needed when the config has several)')
+    .option(
+      '--scopes <list>',
+      'the scopes to request, comma-separated (default: what the provider needs, plus what it holds)',
+      parseScopes,
+    )
+    .option(
+      '--redirect-port <number>',
+      'the loopback port the browser comes back to (when the OAuth app registered a fixed redirect URI)',
+      parsePort,
+    )
+    .action(async (provider: string, options: ConnectOptions) => {
+      await runConnect(provider, options);
+    });
+}
+
+async function runConnect(provider: string, options: ConnectOptions): Promise<void> {
+  const { file, config, tenants } = await loadOnboardingConfig(options.config, process.env);
+  const tenant = chooseTenant(tenants, options.tenant, file);
+  const tenantConfig = config.tenants.find((candidate) => candidate.id === tenant.id);
+  if (!tenantConfig) throw new Error(`tenant ${tenant.id} vanished from the config`);
+  // Ctrl-C stops the wait for the browser or the device code cleanly: nothing half-stored.
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  const print = (message: string) => process.stdout.write(`${message}\n`);
+  try {
+    const status = await connectProvider({
+      tenant,
+      tenantConfig,
+      provider,
+      scopes: options.scopes,
+      redirectPort: options.redirectPort,
+      env: process.env,
+      secrets: config.secrets,
+      openUrl: browserOpener(process.env),
+      print,
+      signal: controller.signal,
+    });
+    print(redact(describeStatus(provider, status), config.secrets));
+    if (status.state !== 'connected') process.exitCode = EXIT_FAILURE;
+  } catch (error) {
+    if (error instanceof AuthFlowError) throw new CliError(error.message, EXIT_FAILURE);
+    if (error instanceof CliError) throw error;
+    throw new CliError(redact(error instanceof Error ? error.message : String(error), config.secrets));
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}
+
+function parseProvider(value: string): string {
+  if (!/^[a-z][a-z0-9-]{0,63}$/.test(value))
+    throw new InvalidArgumentError('expected a provider name such as linear, slack or github.');
+  return value;
+}
+
+function parseScopes(value: string): string[] {
+  const scopes = value
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter(Boolean);
+  if (scopes.length === 0 || scopes.some((scope) => !/^[A-Za-z0-9:._/-]+$/.test(scope)))
+    throw new InvalidArgumentError('expected scopes separated by commas, such as read,write.');
+  return [...new Set(scopes)];
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65_535)
+    throw new InvalidArgumentError('expected a port number from 1 to 65535.');
+  return port;
+}

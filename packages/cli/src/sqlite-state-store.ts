@@ -1,0 +1,340 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type {
+  IndexKind,
+  QueueEntry,
+  RecordPage,
+  SlotHolder,
+  StateStore,
+  TenantDocument,
+  WorkItemRecord,
+  WorkItemStatus,
+} from '@software-factory/sdk';
+import { migrateSqliteSchema } from './sqlite-schema.ts';
+
+export interface SqliteStateStoreOptions {
+  /**
+   * How long another process may hold the write lock before an operation gives up, in milliseconds.
+   * Every operation is a short transaction, so waiting is normally a few milliseconds.
+   */
+  busyTimeoutMs?: number;
+  /**
+   * Expired de-duplication rows are deleted at most this often, measured on the `now` callers pass to
+   * `rememberEvent` (the store reads no clock of its own). Expired rows are ignored either way.
+   */
+  eventPurgeIntervalMs?: number;
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+const DEFAULT_EVENT_PURGE_INTERVAL_MS = 10 * 60_000;
+const DEFAULT_PAGE_SIZE = 100;
+
+/**
+ * The StateStore of the local runtime, on Node's built-in SQLite: one file (or `:memory:`) in WAL mode.
+ * Every statement that reads and then writes runs in a `BEGIN IMMEDIATE` transaction, so any number of
+ * instances, in one process or many, over the same file behave as one store. Records are stored as JSON
+ * next to the columns the port queries by (status, wakeAt), and the tenant leads every primary key.
+ */
+export class SqliteStateStore implements StateStore {
+  readonly path: string;
+  readonly #db: DatabaseSync;
+  readonly #statements: Statements;
+  readonly #listStatements = new Map<string, StatementSync>();
+  readonly #purgeInterval: number;
+  #lastPurgeAt = Number.NEGATIVE_INFINITY;
+
+  constructor(path: string, options: SqliteStateStoreOptions = {}) {
+    this.path = path;
+    this.#purgeInterval = options.eventPurgeIntervalMs ?? DEFAULT_EVENT_PURGE_INTERVAL_MS;
+    this.#db = openDatabase(path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+    this.#statements = prepareStatements(this.#db);
+  }
+
+  async ping(): Promise<void> {
+    this.#live.ping.get();
+  }
+
+  async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {
+    const row = this.#live.getDocument.get(tenant, name);
+    if (!row || typeof row.body !== 'string') return undefined;
+    return { value: JSON.parse(row.body) as unknown, version: Number(row.version) };
+  }
+
+  /** One conditional statement either way: an insert that yields to an existing row, or a versioned update. */
+  async putDocument(tenant: string, name: string, value: unknown, expectedVersion: number): Promise<boolean> {
+    const body = JSON.stringify(value);
+    const result =
+      expectedVersion === 0
+        ? this.#live.createDocument.run(tenant, name, body)
+        : this.#live.updateDocument.run(body, tenant, name, expectedVersion);
+    return Number(result.changes) === 1;
+  }
+
+  /** Closes the database; later calls reject. Closing twice is harmless. */
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  async getRecord(tenant: string, workItemId: string): Promise<WorkItemRecord | undefined> {
+    const row = this.#live.getRecord.get(tenant, workItemId);
+    return row ? parseRecord(row.body) : undefined;
+  }
+
+  async createRecord(tenant: string, record: WorkItemRecord): Promise<boolean> {
+    const { changes } = this.#live.createRecord.run(
+      tenant,
+      record.workItemId,
+      record.version,
+      record.status,
+      record.wakeAt ?? null,
+      JSON.stringify(record),
+    );
+    return Number(changes) === 1;
+  }
+
+  async updateRecord(tenant: string, record: WorkItemRecord, expectedVersion: number): Promise<boolean> {
+    const { changes } = this.#live.updateRecord.run(
+      record.version,
+      record.status,
+      record.wakeAt ?? null,
+      JSON.stringify(record),
+      tenant,
+      record.workItemId,
+      expectedVersion,
+    );
+    return Number(changes) === 1;
+  }
+
+  async listRecords(
+    tenant: string,
+    query: { statuses?: readonly WorkItemStatus[]; limit?: number; cursor?: string } = {},
+  ): Promise<RecordPage> {
+    const limit = asLimit(query.limit ?? DEFAULT_PAGE_SIZE, 'listRecords');
+    const params: SQLInputValue[] = [tenant];
+    if (query.cursor !== undefined) params.push(query.cursor);
+    if (query.statuses) params.push(JSON.stringify(query.statuses));
+    // One row more than asked tells whether another page follows.
+    params.push(limit < 0 ? -1 : limit + 1);
+    const statement = this.#listStatement(query.cursor !== undefined, query.statuses !== undefined);
+    const records = statement.all(...params).map((row) => parseRecord(row.body));
+    if (limit < 0 || records.length <= limit) return { records };
+    const page = records.slice(0, limit);
+    const last = page.at(-1);
+    return last ? { records: page, cursor: last.workItemId } : { records: page };
+  }
+
+  async listDue(tenant: string, now: number, limit: number): Promise<WorkItemRecord[]> {
+    return this.#live.listDue.all(tenant, now, asLimit(limit, 'listDue')).map((row) => parseRecord(row.body));
+  }
+
+  async putIndex(tenant: string, kind: IndexKind, value: string, workItemId: string): Promise<void> {
+    this.#live.putIndex.run(tenant, kind, value, workItemId);
+  }
+
+  async getIndex(tenant: string, kind: IndexKind, value: string): Promise<string | undefined> {
+    const row = this.#live.getIndex.get(tenant, kind, value);
+    return typeof row?.work_item_id === 'string' ? row.work_item_id : undefined;
+  }
+
+  async deleteIndex(tenant: string, kind: IndexKind, value: string): Promise<void> {
+    this.#live.deleteIndex.run(tenant, kind, value);
+  }
+
+  async rememberEvent(
+    tenant: string,
+    key: string,
+    options: { now: number; expiresAt: number },
+  ): Promise<boolean> {
+    return this.#transaction(() => {
+      if (options.now - this.#lastPurgeAt >= this.#purgeInterval) this.#purge(options.now);
+      // Inserts the key, or takes over a row that has expired: an expired row counts as absent.
+      const { changes } = this.#live.rememberEvent.run(tenant, key, options.expiresAt, options.now);
+      return Number(changes) === 1;
+    });
+  }
+
+  async forgetEvent(tenant: string, key: string): Promise<void> {
+    this.#live.forgetEvent.run(tenant, key);
+  }
+
+  /** Deletes every event row (of any tenant) expired at `now`; returns how many. */
+  purgeExpiredEvents(now: number): number {
+    return this.#transaction(() => this.#purge(now));
+  }
+
+  async enqueue(tenant: string, entry: QueueEntry): Promise<void> {
+    this.#live.enqueue.run(tenant, entry.enqueuedAt, entry.workItemId);
+  }
+
+  async listQueue(tenant: string, limit: number): Promise<QueueEntry[]> {
+    return this.#live.listQueue.all(tenant, asLimit(limit, 'listQueue')).map((row) => ({
+      workItemId: String(row.work_item_id),
+      enqueuedAt: Number(row.enqueued_at),
+    }));
+  }
+
+  async dequeue(tenant: string, entry: QueueEntry): Promise<boolean> {
+    const { changes } = this.#live.dequeue.run(tenant, entry.enqueuedAt, entry.workItemId);
+    return Number(changes) === 1;
+  }
+
+  async acquireSlot(
+    tenant: string,
+    pool: string,
+    holder: string,
+    options: { limit: number; now: number },
+  ): Promise<boolean> {
+    return this.#transaction(() => {
+      if (this.#live.holdsSlot.get(tenant, pool, holder)) return true;
+      const held = Number(this.#live.countSlots.get(tenant, pool)?.held ?? 0);
+      if (held >= options.limit) return false;
+      this.#live.takeSlot.run(tenant, pool, holder, options.now);
+      return true;
+    });
+  }
+
+  async releaseSlot(tenant: string, pool: string, holder: string): Promise<boolean> {
+    const { changes } = this.#live.releaseSlot.run(tenant, pool, holder);
+    return Number(changes) === 1;
+  }
+
+  async listSlots(tenant: string, pool: string): Promise<SlotHolder[]> {
+    return this.#live.listSlots.all(tenant, pool).map((row) => ({
+      holder: String(row.holder),
+      acquiredAt: Number(row.acquired_at),
+    }));
+  }
+
+  /** The prepared statements, or a clear error once the store is closed. */
+  get #live(): Statements {
+    this.#assertOpen();
+    return this.#statements;
+  }
+
+  #assertOpen(): void {
+    if (!this.#db.isOpen) throw new Error(`SqliteStateStore: ${this.path} is closed`);
+  }
+
+  #purge(now: number): number {
+    this.#lastPurgeAt = now;
+    return Number(this.#live.purgeEvents.run(now).changes);
+  }
+
+  #transaction<T>(work: () => T): T {
+    this.#assertOpen();
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  #listStatement(withCursor: boolean, withStatuses: boolean): StatementSync {
+    this.#assertOpen();
+    const name = `${withCursor}:${withStatuses}`;
+    let statement = this.#listStatements.get(name);
+    if (!statement) {
+      statement = this.#db.prepare(
+        [
+          'SELECT body FROM records WHERE tenant = ?',
+          withCursor ? 'AND work_item_id > ?' : '',
+          withStatuses ? 'AND status IN (SELECT value FROM json_each(?))' : '',
+          'ORDER BY work_item_id LIMIT ?',
+        ].join(' '),
+      );
+      this.#listStatements.set(name, statement);
+    }
+    return statement;
+  }
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+function prepareStatements(db: DatabaseSync) {
+  return {
+    ping: db.prepare('SELECT 1'),
+    getRecord: db.prepare('SELECT body FROM records WHERE tenant = ? AND work_item_id = ?'),
+    createRecord: db.prepare(
+      `INSERT INTO records (tenant, work_item_id, version, status, wake_at, body) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant, work_item_id) DO NOTHING`,
+    ),
+    updateRecord: db.prepare(
+      `UPDATE records SET version = ?, status = ?, wake_at = ?, body = ?
+       WHERE tenant = ? AND work_item_id = ? AND version = ?`,
+    ),
+    listDue: db.prepare(
+      `SELECT body FROM records WHERE tenant = ? AND wake_at IS NOT NULL AND wake_at <= ?
+       ORDER BY wake_at, work_item_id LIMIT ?`,
+    ),
+    putIndex: db.prepare(
+      `INSERT INTO lookups (tenant, kind, value, work_item_id) VALUES (?, ?, ?, ?)
+       ON CONFLICT (tenant, kind, value) DO UPDATE SET work_item_id = excluded.work_item_id`,
+    ),
+    getIndex: db.prepare('SELECT work_item_id FROM lookups WHERE tenant = ? AND kind = ? AND value = ?'),
+    deleteIndex: db.prepare('DELETE FROM lookups WHERE tenant = ? AND kind = ? AND value = ?'),
+    rememberEvent: db.prepare(
+      `INSERT INTO events (tenant, key, expires_at) VALUES (?1, ?2, ?3)
+       ON CONFLICT (tenant, key) DO UPDATE SET expires_at = excluded.expires_at WHERE events.expires_at <= ?4`,
+    ),
+    forgetEvent: db.prepare('DELETE FROM events WHERE tenant = ? AND key = ?'),
+    purgeEvents: db.prepare('DELETE FROM events WHERE expires_at <= ?'),
+    enqueue: db.prepare(
+      `INSERT INTO queue (tenant, enqueued_at, work_item_id) VALUES (?, ?, ?)
+       ON CONFLICT (tenant, enqueued_at, work_item_id) DO NOTHING`,
+    ),
+    listQueue: db.prepare(
+      `SELECT work_item_id, enqueued_at FROM queue WHERE tenant = ?
+       ORDER BY enqueued_at, work_item_id LIMIT ?`,
+    ),
+    dequeue: db.prepare('DELETE FROM queue WHERE tenant = ? AND enqueued_at = ? AND work_item_id = ?'),
+    holdsSlot: db.prepare('SELECT 1 FROM slots WHERE tenant = ? AND pool = ? AND holder = ?'),
+    countSlots: db.prepare('SELECT count(*) AS held FROM slots WHERE tenant = ? AND pool = ?'),
+    takeSlot: db.prepare('INSERT INTO slots (tenant, pool, holder, acquired_at) VALUES (?, ?, ?, ?)'),
+    releaseSlot: db.prepare('DELETE FROM slots WHERE tenant = ? AND pool = ? AND holder = ?'),
+    listSlots: db.prepare(
+      'SELECT holder, acquired_at FROM slots WHERE tenant = ? AND pool = ? ORDER BY acquired_at, holder',
+    ),
+    getDocument: db.prepare('SELECT version, body FROM documents WHERE tenant = ? AND name = ?'),
+    createDocument: db.prepare(
+      `INSERT INTO documents (tenant, name, version, body) VALUES (?, ?, 1, ?)
+       ON CONFLICT (tenant, name) DO NOTHING`,
+    ),
+    updateDocument: db.prepare(
+      'UPDATE documents SET version = version + 1, body = ? WHERE tenant = ? AND name = ? AND version = ?',
+    ),
+  };
+}
+
+function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync {
+  let db: DatabaseSync | undefined;
+  try {
+    if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+    db = new DatabaseSync(path, { timeout: busyTimeoutMs });
+    db.exec('PRAGMA journal_mode = WAL');
+    // FULL: a committed dispatch survives a power cut, not only a crash of the process.
+    db.exec('PRAGMA synchronous = FULL');
+    migrateSqliteSchema(db);
+    return db;
+  } catch (error) {
+    if (db?.isOpen) db.close();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`SqliteStateStore: cannot open ${path}: ${reason.replace(/\s+/g, ' ')}`);
+  }
+}
+
+function parseRecord(body: unknown): WorkItemRecord {
+  if (typeof body !== 'string') throw new Error('SqliteStateStore: a stored record is not text');
+  return JSON.parse(body) as WorkItemRecord;
+}
+
+/** SQLite reads a negative LIMIT as "no limit" and rejects a fraction; the port means neither. */
+function asLimit(limit: number, method: string): number {
+  if (limit === Number.POSITIVE_INFINITY) return -1;
+  if (!Number.isFinite(limit)) throw new RangeError(`SqliteStateStore.${method}: limit must be a number`);
+  return Math.max(0, Math.floor(limit));
+}

@@ -1,0 +1,101 @@
+import path from 'node:path';
+import {
+  AgentRelayFleet,
+  FleetWebhookSource,
+  GithubActionsFleet,
+  HttpFleet,
+  WorkflowRunWebhookSource,
+} from '@software-factory/fleets';
+import { readCredential } from '@software-factory/providers';
+import type { AgentExitedEvent, FleetClient, WebhookSource } from '@software-factory/sdk';
+import type { TenantConfig } from '../config/config-schema.ts';
+import { LocalProcessFleet } from '../local-process-fleet.ts';
+import { type ConfiguredCredentials, storedToken } from './credential-store-from-config.ts';
+
+export interface ConfiguredFleet {
+  fleet: FleetClient;
+  /** Set for `type: local`: agents on this machine, which must be checked and recovered at start-up. */
+  local?: LocalProcessFleet;
+  /** Where a remote fleet reports exits: `/t/<tenant>/webhooks/fleet` or `…/github-actions`. */
+  sources: WebhookSource[];
+}
+
+export interface FleetDependencies {
+  credentials: ConfiguredCredentials;
+  /** Where the local fleet keeps its agents when the config does not say (`<dir>/fleet/<tenant>`). */
+  stateDir: string;
+  baseDir: string;
+  /** Told when a local agent ends (remote fleets report through their webhook source or the tick). */
+  onExit: (event: AgentExitedEvent) => Promise<unknown>;
+}
+
+/** The fleet the tenant's `fleet:` block selects, with the webhook source its exits come back through. */
+export function fleetFromConfig(config: TenantConfig, deps: FleetDependencies): ConfiguredFleet {
+  const fleet = config.fleet;
+  switch (fleet.type) {
+    case 'local': {
+      const local = new LocalProcessFleet({
+        command: fleet.command,
+        repository: fleet.repository,
+        stateDir: fleet.stateDir ?? path.join(deps.stateDir, 'fleet', config.id),
+        env: fleet.env,
+        passEnv: fleet.passEnv,
+        baseDir: deps.baseDir,
+        onExit: async (exit) => {
+          await deps.onExit({
+            type: 'agent.exited',
+            agentId: exit.agentId,
+            outcome: exit.outcome,
+            workItemId: exit.workItemId,
+            ...(exit.exitCode !== undefined ? { exitCode: exit.exitCode } : {}),
+            ...(exit.reason !== undefined ? { reason: exit.reason } : {}),
+          });
+        },
+      });
+      return { fleet: local, local, sources: [] };
+    }
+    case 'http':
+      return {
+        fleet: new HttpFleet({
+          url: fleet.url,
+          secret: fleet.secret,
+          ...(fleet.timeout !== undefined ? { retry: { timeoutMs: fleet.timeout } } : {}),
+        }),
+        sources: [new FleetWebhookSource({ secret: fleet.secret })],
+      };
+    case 'github-actions': {
+      const stored = storedToken(deps.credentials, config.id, 'github', undefined);
+      const token =
+        fleet.token ??
+        (async () => {
+          const credential = await readCredential(stored);
+          if (!credential)
+            throw new Error(
+              'the github-actions fleet has no token; run `factory connect github` or set fleet.token',
+            );
+          return credential.accessToken;
+        });
+      return {
+        fleet: new GithubActionsFleet({
+          token,
+          workflow: fleet.workflow,
+          ...(fleet.ref ? { ref: fleet.ref } : {}),
+          ...(fleet.repository ? { repository: fleet.repository } : {}),
+          ...(fleet.baseUrl ? { baseUrl: fleet.baseUrl } : {}),
+        }),
+        sources: fleet.webhookSecret ? [new WorkflowRunWebhookSource({ secret: fleet.webhookSecret })] : [],
+      };
+    }
+    case 'agent-relay': {
+      const { type: _type, ...options } = fleet;
+      return {
+        fleet: new AgentRelayFleet(
+          Object.fromEntries(
+            Object.entries(options).filter(([, value]) => value !== undefined),
+          ) as typeof options,
+        ),
+        sources: [],
+      };
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import type {
+  IndexKind,
+  QueueEntry,
+  RecordPage,
+  SlotHolder,
+  StateStore,
+  TenantDocument,
+  WorkItemRecord,
+  WorkItemStatus,
+} from '@software-factory/sdk';
+import type { FactoryStateObject } from './factory-state-object.ts';
+import type { KvIndexCache } from './kv-index-cache.ts';
+
+/** The object `ping` reaches: a name no tenant can have (the app's tenant ids start with a letter or digit). */
+const PING_OBJECT = '\u0000ping';
+
+export interface DurableObjectStateStoreOptions {
+  /** A KV read-through cache for write-once lookups; see `KvIndexCache`. */
+  indexCache?: KvIndexCache;
+}
+
+/**
+ * The StateStore on Cloudflare: each tenant's state lives in its own `FactoryStateObject`
+ * (`idFromName(tenant)`), which performs every operation atomically; this Worker-side class only
+ * forwards calls to it over RPC. Errors are not retried here: a write whose answer was lost would,
+ * retried, report a conflict it caused itself; the core turns the error into a retry by the sender
+ * or the next tick instead.
+ */
+export class DurableObjectStateStore implements StateStore {
+  readonly #namespace: DurableObjectNamespace<FactoryStateObject>;
+  readonly #indexCache: KvIndexCache | undefined;
+
+  constructor(
+    namespace: DurableObjectNamespace<FactoryStateObject>,
+    options: DurableObjectStateStoreOptions = {},
+  ) {
+    this.#namespace = namespace;
+    this.#indexCache = options.indexCache;
+  }
+
+  async ping(): Promise<void> {
+    await this.#namespace.get(this.#namespace.idFromName(PING_OBJECT)).ping();
+  }
+
+  async getRecord(tenant: string, workItemId: string): Promise<WorkItemRecord | undefined> {
+    return (await this.#object(tenant).getRecord(workItemId)) as WorkItemRecord | undefined;
+  }
+
+  createRecord(tenant: string, record: WorkItemRecord): Promise<boolean> {
+    return this.#object(tenant).createRecord(record);
+  }
+
+  updateRecord(tenant: string, record: WorkItemRecord, expectedVersion: number): Promise<boolean> {
+    return this.#object(tenant).updateRecord(record, expectedVersion);
+  }
+
+  async listRecords(
+    tenant: string,
+    query?: { statuses?: readonly WorkItemStatus[]; limit?: number; cursor?: string },
+  ): Promise<RecordPage> {
+    return (await this.#object(tenant).listRecords(query)) as RecordPage;
+  }
+
+  async listDue(tenant: string, now: number, limit: number): Promise<WorkItemRecord[]> {
+    return (await this.#object(tenant).listDue(now, limit)) as WorkItemRecord[];
+  }
+
+  async putIndex(tenant: string, kind: IndexKind, value: string, workItemId: string): Promise<void> {
+    await this.#object(tenant).putIndex(kind, value, workItemId);
+    // After the object, so the cache never names a mapping the object does not have.
+    await this.#indexCache?.put(tenant, kind, value, workItemId);
+  }
+
+  async getIndex(tenant: string, kind: IndexKind, value: string): Promise<string | undefined> {
+    const cache = this.#indexCache?.caches(kind) ? this.#indexCache : undefined;
+    const cached = await cache?.get(tenant, kind, value);
+    if (cached !== undefined) return cached;
+    const stored = await this.#object(tenant).getIndex(kind, value);
+    if (stored !== undefined) await cache?.put(tenant, kind, value, stored);
+    return stored;
+  }
+
+  async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {
+    return (await this.#object(tenant).getDocument(name)) as TenantDocument | undefined;
+  }
+
+  putDocument(tenant: string, name: string, value: unknown, expectedVersion: number): Promise<boolean> {
+    return this.#object(tenant).putDocument(name, JSON.stringify(value), expectedVersion);
+  }
+
+  async deleteIndex(tenant: string, kind: IndexKind, value: string): Promise<void> {
+    await this.#object(tenant).deleteIndex(kind, value);
+    await this.#indexCache?.delete(tenant, kind, value);
+  }
+
+  rememberEvent(tenant: string, key: string, options: { now: number; expiresAt: number }): Promise<boolean> {
+    return this.#object(tenant).rememberEvent(key, options);
+  }
+
+  async forgetEvent(tenant: string, key: string): Promise<void> {
+    await this.#object(tenant).forgetEvent(key);
+  }
+
+  async enqueue(tenant: string, entry: QueueEntry): Promise<void> {
+    await this.#object(tenant).enqueue(entry);
+  }
+
+  listQueue(tenant: string, limit: number): Promise<QueueEntry[]> {
+    return this.#object(tenant).listQueue(limit);
+  }
+
+  dequeue(tenant: string, entry: QueueEntry): Promise<boolean> {
+    return this.#object(tenant).dequeue(entry);
+  }
+
+  acquireSlot(
+    tenant: string,
+    pool: string,
+    holder: string,
+    options: { limit: number; now: number },
+  ): Promise<boolean> {
+    return this.#object(tenant).acquireSlot(pool, holder, options);
+  }
+
+  releaseSlot(tenant: string, pool: string, holder: string): Promise<boolean> {
+    return this.#object(tenant).releaseSlot(pool, holder);
+  }
+
+  listSlots(tenant: string, pool: string): Promise<SlotHolder[]> {
+    return this.#object(tenant).listSlots(pool);
+  }
+
+  #object(tenant: string): DurableObjectStub<FactoryStateObject> {
+    if (!tenant) throw new Error('DurableObjectStateStore: a tenant id is required');
+    return this.#namespace.get(this.#namespace.idFromName(tenant));
+  }
+}

@@ -1,0 +1,133 @@
+import { env } from 'cloudflare:test';
+import { FaultInjector, sampleRecord } from '@software-factory/sdk/testing';
+import { describe, expect, it } from 'vitest';
+import { DurableObjectStateStore, KvIndexCache } from '../src/index.ts';
+import { freshTenant, workerScenario } from './support/worker-scenario.ts';
+
+const MiB = 1024 * 1024;
+const objectOnly = () => new DurableObjectStateStore(env.FACTORY_STATE);
+const withCache = (kv: KVNamespace = env.FACTORY_CACHE) =>
+  new DurableObjectStateStore(env.FACTORY_STATE, { indexCache: new KvIndexCache(kv) });
+
+describe('DurableObjectStateStore beyond the conformance suite', () => {
+  it('stores a record larger than a SQLite row (2 MB) and replaces it with a smaller one', async () => {
+    const store = objectOnly();
+    const tenant = freshTenant();
+    const large = sampleRecord('w-1');
+    large.item.description = `🚀${'é'.repeat(3 * MiB)}🚀`;
+    expect(await store.createRecord(tenant, large)).toBe(true);
+    expect(await store.getRecord(tenant, 'w-1')).toEqual(large);
+
+    const small = sampleRecord('w-1', { version: 2, reason: 'trimmed' });
+    expect(await store.updateRecord(tenant, small, 1)).toBe(true);
+    expect(await store.getRecord(tenant, 'w-1')).toEqual(small);
+  });
+
+  it('pages through large records in several answers, each kept small, losing none', async () => {
+    const store = objectOnly();
+    const tenant = freshTenant();
+    const ids = Array.from({ length: 8 }, (_, n) => `w-${n}`);
+    for (const id of ids) {
+      const record = sampleRecord(id);
+      record.item.description = 'x'.repeat(1.5 * MiB);
+      await store.createRecord(tenant, record);
+    }
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listRecords(tenant, { limit: 100, ...(cursor ? { cursor } : {}) });
+      pages.push(page.records.map((record) => record.workItemId));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages.flat()).toEqual(ids);
+  });
+
+  it('rejects a call without a tenant before reaching any object', async () => {
+    await expect(objectOnly().getRecord('', 'w-1')).rejects.toThrow('a tenant id is required');
+  });
+});
+
+describe('the KV lookup cache', () => {
+  it('serves thread and agent lookups from KV once written, without asking the object', async () => {
+    const tenant = freshTenant();
+    await withCache().putIndex(tenant, 'thread', 'T-1', 'w-1');
+    await withCache().putIndex(tenant, 'agent', 'agent-1', 'w-1');
+    // Remove the object's entries behind the cache's back: only KV still knows them.
+    await objectOnly().deleteIndex(tenant, 'thread', 'T-1');
+    await objectOnly().deleteIndex(tenant, 'agent', 'agent-1');
+
+    expect(await withCache().getIndex(tenant, 'thread', 'T-1')).toBe('w-1');
+    expect(await withCache().getIndex(tenant, 'agent', 'agent-1')).toBe('w-1');
+    expect(await objectOnly().getIndex(tenant, 'thread', 'T-1')).toBeUndefined();
+  });
+
+  it('never serves work item keys from KV: a key can move to another item', async () => {
+    const tenant = freshTenant();
+    await withCache().putIndex(tenant, 'key', 'ENG-1', 'w-1');
+    await objectOnly().putIndex(tenant, 'key', 'ENG-1', 'w-2');
+    expect(await withCache().getIndex(tenant, 'key', 'ENG-1')).toBe('w-2');
+  });
+
+  it('fills KV on a miss the object answers, and forgets on delete', async () => {
+    const tenant = freshTenant();
+    await objectOnly().putIndex(tenant, 'thread', 'T-1', 'w-1');
+    expect(await withCache().getIndex(tenant, 'thread', 'T-1')).toBe('w-1');
+    await objectOnly().deleteIndex(tenant, 'thread', 'T-1');
+    expect(await withCache().getIndex(tenant, 'thread', 'T-1')).toBe('w-1');
+
+    await withCache().deleteIndex(tenant, 'thread', 'T-1');
+    expect(await withCache().getIndex(tenant, 'thread', 'T-1')).toBeUndefined();
+  });
+
+  it('falls back to the object when KV fails', async () => {
+    const tenant = freshTenant();
+    const faults = new FaultInjector();
+    const store = withCache(faults.wrap('kv', env.FACTORY_CACHE));
+    await objectOnly().putIndex(tenant, 'thread', 'T-1', 'w-1');
+    faults.failAt(1, 'before');
+    expect(await store.getIndex(tenant, 'thread', 'T-1')).toBe('w-1');
+    expect(faults.log[0]).toBe('kv.get');
+
+    faults.failAt(2, 'before'); // the KV write after the object's
+    await store.putIndex(tenant, 'agent', 'agent-1', 'w-1');
+    expect(await objectOnly().getIndex(tenant, 'agent', 'agent-1')).toBe('w-1');
+  });
+
+  it('keeps lookups of different tenants apart in KV', async () => {
+    const [a, b] = [freshTenant('a'), freshTenant('b')];
+    await withCache().putIndex(a, 'thread', 'T-1', 'w-a');
+    expect(await withCache().getIndex(b, 'thread', 'T-1')).toBeUndefined();
+  });
+
+  it('a stale thread entry in KV cannot start work: the object-held record decides', async () => {
+    const tenant = freshTenant();
+    const scenario = workerScenario([{ id: tenant }]);
+    const h = await scenario.harness(tenant);
+    await scenario.deliver(tenant, 'delivery-1', [h.changed(h.vagueItem('item-1'))]);
+    await scenario.deliver(tenant, 'delivery-2', [h.changed(h.vagueItem('item-2'))]);
+    // A cached mapping that disagrees with the object: thread T-stale "belongs" to item-2.
+    await withCache().putIndex(tenant, 'thread', 'T-stale', 'item-2');
+    await objectOnly().deleteIndex(tenant, 'thread', 'T-stale');
+
+    const reply = await scenario.deliver(tenant, 'delivery-3', [
+      {
+        type: 'clarification.replied',
+        threadId: 'T-stale',
+        messageId: 'm-1',
+        author: 'someone',
+        text: 'Add a --json flag to the export command that prints the rows as a JSON array.',
+      },
+    ]);
+    expect(await reply.json()).toMatchObject({ results: [{ outcome: 'ignored' }] });
+    expect((await scenario.store.getRecord(tenant, 'item-2'))?.status).toBe('waiting-clarification');
+    expect(h.fleet.spawnCalls).toBe(0);
+  });
+
+  it('refuses a TTL KV would not accept', () => {
+    expect(() => new KvIndexCache(env.FACTORY_CACHE, { ttlSeconds: 30 })).toThrow(
+      'ttlSeconds must be a whole number of at least 60, got 30',
+    );
+    expect(() => new KvIndexCache(env.FACTORY_CACHE, { ttlSeconds: 90.5 })).toThrow(RangeError);
+  });
+});

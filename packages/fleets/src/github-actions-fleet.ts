@@ -1,0 +1,243 @@
+import type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from '@software-factory/sdk';
+import { z } from 'zod';
+import {
+  DEFAULT_RETRY_POLICY,
+  FleetRequestError,
+  fetchWithRetry,
+  type HttpClientOptions,
+  parseServiceUrl,
+  realSleep,
+  resolveRetryPolicy,
+  type Sleep,
+} from './retrying-fetch.ts';
+
+export interface GithubActionsFleetOptions extends HttpClientOptions {
+  /** A token with `actions:write` on the target repositories, or a function that returns a fresh one. */
+  token: string | (() => Promise<string>);
+  /** The workflow file name (or id) in the target repository. */
+  workflow?: string;
+  /** The git ref the workflow runs from. */
+  ref?: string;
+  /** The repository the agent works in; defaults to the route's repository. */
+  repository?: string;
+  /** REST API base URL; GitHub Enterprise Server uses `https://HOST/api/v3`. */
+  baseUrl?: string;
+  /** After a dispatch whose answer was lost, how often to look for the run before dispatching again. */
+  settleChecks?: number;
+  settleDelayMs?: number;
+  /** Pages of recent workflow_dispatch runs searched when finding a run by its name. */
+  searchPages?: number;
+  name?: string;
+}
+
+/** The run name the example workflow sets with `run-name:`; the fleet finds its runs by it. */
+export function runNameFor(idempotencyKey: string): string {
+  return `factory ${idempotencyKey}`;
+}
+
+// GitHub limits a dispatch to 25 inputs and the whole inputs payload to 65,535 characters.
+const MAX_INPUTS_CHARS = 65_535;
+
+const runSchema = z.object({
+  id: z.number(),
+  name: z.string().nullish(),
+  display_title: z.string().nullish(),
+  status: z.string().nullish(),
+  conclusion: z.string().nullish(),
+  html_url: z.string().optional(),
+});
+const runsSchema = z.object({ total_count: z.number().optional(), workflow_runs: z.array(runSchema) });
+type WorkflowRun = z.infer<typeof runSchema>;
+
+const RUNNING_STATUSES = new Set(['queued', 'in_progress', 'requested', 'waiting', 'pending']);
+
+/**
+ * Runs each agent as a GitHub Actions workflow run in the target repository. The agent id is
+ * `<owner>/<repo>:<run name>`; the run name carries the idempotency key, so a spawn retried after a lost
+ * answer finds the first run instead of dispatching a second one.
+ */
+export class GithubActionsFleet implements FleetClient {
+  readonly name: string;
+  readonly #token: () => Promise<string>;
+  readonly #workflow: string;
+  readonly #ref: string;
+  readonly #repository: string | undefined;
+  readonly #baseUrl: URL;
+  readonly #settleChecks: number;
+  readonly #settleDelayMs: number;
+  readonly #searchPages: number;
+  readonly #http: HttpClientOptions;
+  readonly #sleep: Sleep;
+
+  constructor(options: GithubActionsFleetOptions) {
+    this.#sleep = options.sleep ?? realSleep;
+    const token = options.token;
+    if (!token) throw new Error('GithubActionsFleet: a token is required');
+    this.#token = typeof token === 'string' ? async () => token : token;
+    this.#workflow = nonEmpty('workflow', options.workflow ?? 'factory-agent.yml');
+    this.#ref = nonEmpty('ref', options.ref ?? 'main');
+    if (options.repository !== undefined) parseRepository(options.repository);
+    this.#repository = options.repository;
+    this.#baseUrl = parseServiceUrl(
+      'GithubActionsFleet',
+      'baseUrl',
+      options.baseUrl ?? 'https://api.github.com',
+    );
+    this.#settleChecks = count('settleChecks', options.settleChecks ?? 5, 0);
+    this.#settleDelayMs = count('settleDelayMs', options.settleDelayMs ?? 2_000, 0);
+    this.#searchPages = count('searchPages', options.searchPages ?? 3, 1);
+    this.name = options.name ?? 'github-actions';
+    this.#http = {
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+      retry: resolveRetryPolicy('GithubActionsFleet', options.retry),
+    };
+  }
+
+  async spawn(request: SpawnRequest): Promise<SpawnedAgent> {
+    const repository = this.#repository ?? request.route.repository;
+    const { owner, repo } = parseRepository(repository);
+    const runName = runNameFor(request.idempotencyKey);
+    const agentId = `${owner}/${repo}:${runName}`;
+    const inputs = {
+      work_item_key: request.workItemKey,
+      idempotency_key: request.idempotencyKey,
+      branch: request.branch,
+      task: request.task,
+    };
+    if (JSON.stringify(inputs).length > MAX_INPUTS_CHARS)
+      throw new Error(
+        `GithubActionsFleet: the task for ${request.workItemKey} is too long for workflow inputs`,
+      );
+
+    const attempts = this.#http.retry?.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (await this.#findRun(owner, repo, runName)) return { agentId };
+      try {
+        await this.#dispatch(owner, repo, inputs);
+        return { agentId };
+      } catch (error) {
+        // The dispatch may have been applied although its answer was lost. GitHub lists a new run a few
+        // seconds after the dispatch: look for it before dispatching again.
+        if (!(error instanceof FleetRequestError) || !error.ambiguous) throw error;
+        lastError = error;
+        for (let check = 0; check < this.#settleChecks; check++) {
+          await this.#sleep(this.#settleDelayMs);
+          if (await this.#findRun(owner, repo, runName)) return { agentId };
+        }
+      }
+    }
+    throw lastError;
+  }
+
+  async #dispatch(owner: string, repo: string, inputs: Record<string, string>): Promise<void> {
+    const path = `repos/${owner}/${repo}/actions/workflows/${encodeURIComponent(this.#workflow)}/dispatches`;
+    const response = await this.#call('POST', path, { ref: this.#ref, inputs }, false);
+    if (response.status !== 204 && response.status !== 200) throw await githubError('dispatch', response);
+    await response.body?.cancel();
+  }
+
+  async status(agentId: string): Promise<AgentStatus> {
+    const { owner, repo, runName } = parseAgentId(agentId);
+    const run = await this.#findRun(owner, repo, runName);
+    return run ? runStatus(run) : { state: 'unknown' };
+  }
+
+  async release(agentId: string): Promise<void> {
+    const { owner, repo, runName } = parseAgentId(agentId);
+    const run = await this.#findRun(owner, repo, runName);
+    if (!run || run.status === 'completed') return;
+    const response = await this.#call('POST', `repos/${owner}/${repo}/actions/runs/${run.id}/cancel`);
+    await response.body?.cancel();
+    // 409: the run finished between the look-up and the cancel, which is what release wants anyway.
+    if (response.ok || response.status === 404 || response.status === 409) return;
+    throw await githubError('cancel', response);
+  }
+
+  /** The newest workflow_dispatch run whose run name (or, on older servers, name) is `runName`. */
+  async #findRun(owner: string, repo: string, runName: string): Promise<WorkflowRun | undefined> {
+    for (let page = 1; page <= this.#searchPages; page++) {
+      const query = new URLSearchParams({ event: 'workflow_dispatch', per_page: '100', page: String(page) });
+      const response = await this.#call('GET', `repos/${owner}/${repo}/actions/runs?${query}`);
+      if (!response.ok) throw await githubError('list runs', response);
+      const parsed = runsSchema.safeParse(await response.json());
+      if (!parsed.success)
+        throw new Error('GithubActionsFleet: unexpected answer when listing workflow runs');
+      const runs = parsed.data.workflow_runs;
+      const match = runs.find((run) => run.display_title === runName || run.name === runName);
+      if (match) return match;
+      if (runs.length < 100) return undefined;
+    }
+    return undefined;
+  }
+
+  async #call(method: string, path: string, body?: unknown, retryAmbiguous = true): Promise<Response> {
+    const url = new URL(path, this.#baseUrl);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return fetchWithRetry(
+      async () => {
+        const headers: Record<string, string> = {
+          accept: 'application/vnd.github+json',
+          authorization: `Bearer ${await this.#token()}`,
+          'x-github-api-version': '2022-11-28',
+          'user-agent': '@software-factory/fleets',
+        };
+        if (payload !== undefined) headers['content-type'] = 'application/json';
+        return new Request(url, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+      },
+      this.#http,
+      retryAmbiguous,
+    );
+  }
+}
+
+export function runStatus(run: { status?: string | null; conclusion?: string | null }): AgentStatus {
+  if (run.status !== 'completed') {
+    return RUNNING_STATUSES.has(run.status ?? '') || !run.status
+      ? { state: 'running' }
+      : { state: 'unknown' };
+  }
+  return { state: 'exited', exitCode: run.conclusion === 'success' ? 0 : 1 };
+}
+
+function parseRepository(repository: string): { owner: string; repo: string } {
+  const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repository);
+  const dots = (part: string | undefined) => part === '.' || part === '..';
+  if (!match?.[1] || !match[2] || dots(match[1]) || dots(match[2]))
+    throw new Error(`GithubActionsFleet: repository must be "owner/repo", got "${repository}"`);
+  return { owner: match[1], repo: match[2] };
+}
+
+function nonEmpty(field: string, value: string): string {
+  if (!value.trim()) throw new Error(`GithubActionsFleet: ${field} must not be empty`);
+  return value;
+}
+
+function count(field: string, value: number, minimum: number): number {
+  if (!Number.isInteger(value) || value < minimum)
+    throw new Error(`GithubActionsFleet: ${field} must be a whole number of at least ${minimum}`);
+  return value;
+}
+
+export function parseAgentId(agentId: string): { owner: string; repo: string; runName: string } {
+  const separator = agentId.indexOf(':');
+  if (separator < 0) throw new Error(`GithubActionsFleet: "${agentId}" is not an agent id of this fleet`);
+  const { owner, repo } = parseRepository(agentId.slice(0, separator));
+  return { owner, repo, runName: agentId.slice(separator + 1) };
+}
+
+async function githubError(operation: string, response: Response): Promise<FleetRequestError> {
+  let message = '';
+  try {
+    const body = (await response.json()) as { message?: unknown };
+    if (typeof body.message === 'string') message = `: ${body.message.slice(0, 200)}`;
+  } catch {
+    // the status alone has to do
+  }
+  return new FleetRequestError(
+    `GitHub ${operation} answered ${response.status}${message}`,
+    response.status,
+    false,
+  );
+}

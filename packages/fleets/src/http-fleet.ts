@@ -1,0 +1,145 @@
+import type { AgentStatus, Clock, FleetClient, SpawnedAgent, SpawnRequest } from '@software-factory/sdk';
+import { systemClock } from '@software-factory/sdk';
+import { z } from 'zod';
+import { fleetSignatureHeaders, IDEMPOTENCY_HEADER, signedContent } from './fleet-signature.ts';
+import {
+  FleetRequestError,
+  fetchWithRetry,
+  type HttpClientOptions,
+  parseServiceUrl,
+  resolveRetryPolicy,
+} from './retrying-fetch.ts';
+
+export interface HttpFleetOptions extends HttpClientOptions {
+  /** The team's fleet endpoint, e.g. `https://agents.example.com/factory`; routes are appended to it. */
+  url: string;
+  /** Shared HMAC secret; signs every request. Never logged. */
+  secret: string;
+  clock?: Clock;
+  name?: string;
+}
+
+const spawnedSchema = z.object({ agentId: z.string().min(1) });
+const statusSchema = z.object({
+  agentId: z.string().optional(),
+  status: z.enum(['running', 'exited', 'failed', 'lost']),
+  exitCode: z.number().int().optional(),
+});
+
+/**
+ * A fleet the team runs behind its own HTTP endpoint (the protocol is in the README). Spawns are
+ * idempotent by the `Idempotency-Key` header, so retrying a spawn whose answer was lost is safe.
+ */
+export class HttpFleet implements FleetClient {
+  readonly name: string;
+  readonly #base: URL;
+  readonly #secret: string;
+  readonly #clock: Clock;
+  readonly #http: HttpClientOptions;
+
+  constructor(options: HttpFleetOptions) {
+    this.#base = parseServiceUrl('HttpFleet', 'url', options.url);
+    if (!options.secret) throw new Error('HttpFleet: a signing secret is required');
+    this.#secret = options.secret;
+    this.#clock = options.clock ?? systemClock;
+    this.name = options.name ?? 'http';
+    this.#http = {
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+      retry: resolveRetryPolicy('HttpFleet', options.retry),
+    };
+  }
+
+  async spawn(request: SpawnRequest): Promise<SpawnedAgent> {
+    const body = JSON.stringify(spawnBody(request));
+    const response = await this.#send('POST', 'agents', body, {
+      [IDEMPOTENCY_HEADER]: request.idempotencyKey,
+    });
+    if (!response.ok) throw await failure('spawn', response);
+    const parsed = spawnedSchema.safeParse(await readJson(response));
+    if (!parsed.success) throw new Error('HttpFleet spawn: the fleet answered without an agentId');
+    return { agentId: parsed.data.agentId };
+  }
+
+  async status(agentId: string): Promise<AgentStatus> {
+    const response = await this.#send('GET', `agents/${encodeURIComponent(agentId)}`);
+    if (response.status === 404) return { state: 'unknown' };
+    if (!response.ok) throw await failure('status', response);
+    const parsed = statusSchema.safeParse(await readJson(response));
+    if (!parsed.success) throw new Error(`HttpFleet status: unexpected answer for agent ${agentId}`);
+    switch (parsed.data.status) {
+      case 'running':
+        return { state: 'running' };
+      case 'exited':
+        return { state: 'exited', exitCode: parsed.data.exitCode ?? 0 };
+      case 'failed':
+        return { state: 'exited', exitCode: nonZero(parsed.data.exitCode) };
+      case 'lost':
+        return { state: 'unknown' };
+    }
+  }
+
+  async release(agentId: string): Promise<void> {
+    const response = await this.#send('DELETE', `agents/${encodeURIComponent(agentId)}`);
+    await response.body?.cancel();
+    if (response.ok || response.status === 404) return;
+    throw new FleetRequestError(
+      `HttpFleet release: the fleet answered ${response.status}`,
+      response.status,
+      false,
+    );
+  }
+
+  #send(method: string, route: string, body = '', extra: Record<string, string> = {}): Promise<Response> {
+    const url = new URL(route, this.#base);
+    return fetchWithRetry(async () => {
+      const headers = {
+        accept: 'application/json',
+        ...extra,
+        ...(await fleetSignatureHeaders(
+          this.#secret,
+          this.#clock.now(),
+          signedContent(method, url.pathname, body),
+        )),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      };
+      return new Request(url, { method, headers, ...(body ? { body } : {}) });
+    }, this.#http);
+  }
+}
+
+/** The spawn request's wire form: every SpawnRequest field, nothing else. */
+export function spawnBody(request: SpawnRequest): SpawnRequest {
+  return {
+    idempotencyKey: request.idempotencyKey,
+    tenant: request.tenant,
+    workItemId: request.workItemId,
+    workItemKey: request.workItemKey,
+    attempt: request.attempt,
+    route: request.route,
+    branch: request.branch,
+    task: request.task,
+    ...(request.traceId ? { traceId: request.traceId } : {}),
+  };
+}
+
+function nonZero(exitCode: number | undefined): number {
+  return exitCode === undefined || exitCode === 0 ? 1 : exitCode;
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch {
+    return undefined;
+  }
+}
+
+async function failure(operation: string, response: Response): Promise<Error> {
+  const text = (await response.text().catch(() => '')).slice(0, 200);
+  return new FleetRequestError(
+    `HttpFleet ${operation}: the fleet answered ${response.status}${text ? ` (${text})` : ''}`,
+    response.status,
+    false,
+  );
+}

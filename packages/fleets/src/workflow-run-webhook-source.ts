@@ -1,0 +1,99 @@
+import type {
+  AgentExitedEvent,
+  IncomingWebhook,
+  WebhookInterpretation,
+  WebhookSource,
+} from '@software-factory/sdk';
+import { hmacSha256Hex, parseJsonBody, timingSafeEqual, WebhookError } from '@software-factory/sdk';
+import { z } from 'zod';
+import { runNameFor } from './github-actions-fleet.ts';
+
+const RUN_NAME_PREFIX = runNameFor('');
+
+const workflowRunPayloadSchema = z.object({
+  action: z.string(),
+  workflow_run: z.object({
+    id: z.number(),
+    name: z.string().nullish(),
+    display_title: z.string().nullish(),
+    status: z.string().nullish(),
+    conclusion: z.string().nullish(),
+    html_url: z.string().optional(),
+  }),
+  repository: z.object({ full_name: z.string() }),
+});
+
+export type WorkflowRunExit = { event: AgentExitedEvent } | { ignored: string };
+
+/**
+ * Turns a `workflow_run` webhook payload into the `agent.exited` of the GithubActionsFleet agent it
+ * ran, or says why it is not one. Exported so a GitHub source elsewhere can reuse it.
+ */
+export function workflowRunExit(payload: unknown): WorkflowRunExit {
+  const parsed = workflowRunPayloadSchema.safeParse(payload);
+  if (!parsed.success) throw new WebhookError(400, 'malformed workflow_run payload');
+  const { action, workflow_run: run, repository } = parsed.data;
+  if (action !== 'completed' || run.status !== 'completed') return { ignored: `workflow run ${action}` };
+  const runName = run.display_title?.startsWith(RUN_NAME_PREFIX)
+    ? run.display_title
+    : run.name?.startsWith(RUN_NAME_PREFIX)
+      ? run.name
+      : undefined;
+  if (!runName) return { ignored: 'not a factory agent run' };
+  const succeeded = run.conclusion === 'success';
+  return {
+    event: {
+      type: 'agent.exited',
+      agentId: `${repository.full_name}:${runName}`,
+      outcome: succeeded ? 'succeeded' : 'failed',
+      exitCode: succeeded ? 0 : 1,
+      ...(succeeded
+        ? {}
+        : {
+            reason: `workflow run concluded ${run.conclusion ?? 'without a conclusion'}${run.html_url ? ` (${run.html_url})` : ''}`,
+          }),
+    },
+  };
+}
+
+export interface WorkflowRunWebhookSourceOptions {
+  /** The webhook's secret, as set in the repository or organisation webhook settings. */
+  secret: string;
+  /** The route segment; defaults to `github-actions` so it can sit beside a GitHub output source. */
+  source?: string;
+}
+
+/**
+ * GitHub `workflow_run` webhooks (`completed`) as `agent.exited` for GithubActionsFleet agents.
+ * GitHub deliveries carry no timestamp; redeliveries keep `X-GitHub-Delivery`, which de-duplicates them.
+ */
+export class WorkflowRunWebhookSource implements WebhookSource {
+  readonly source: string;
+  readonly contentTypes = ['application/json'] as const;
+  readonly #secret: string;
+
+  constructor(options: WorkflowRunWebhookSourceOptions) {
+    if (!options.secret) throw new Error('WorkflowRunWebhookSource: a webhook secret is required');
+    this.#secret = options.secret;
+    this.source = options.source ?? 'github-actions';
+  }
+
+  async verify(request: IncomingWebhook): Promise<void> {
+    const signature = request.headers.get('x-hub-signature-256');
+    if (!signature) throw new WebhookError(401, 'missing X-Hub-Signature-256');
+    const expected = `sha256=${await hmacSha256Hex(this.#secret, request.rawBody)}`;
+    if (!timingSafeEqual(expected, signature.trim()))
+      throw new WebhookError(401, 'X-Hub-Signature-256 does not match');
+  }
+
+  async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
+    const kind = request.headers.get('x-github-event');
+    const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
+    const payload = parseJsonBody(request.body);
+    if (kind === 'ping') return { events: [], ignored: 'ping' };
+    if (kind !== 'workflow_run') return { events: [], ignored: `event ${kind ?? 'without a type'}` };
+    const exit = workflowRunExit(payload);
+    if ('ignored' in exit) return { events: [], ignored: exit.ignored };
+    return { ...(deliveryId ? { deliveryId } : {}), events: [exit.event] };
+  }
+}

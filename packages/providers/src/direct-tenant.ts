@@ -1,0 +1,56 @@
+import type {
+  Connectable,
+  ConnectionReport,
+  Factory,
+  TenantRuntime,
+  WebhookSource,
+} from '@software-factory/sdk';
+import type { GithubOutputTarget } from './github-output-target.ts';
+import { GithubWebhookSource } from './github-webhook-source.ts';
+import { LinearWebhookSource } from './linear-webhook-source.ts';
+import type { LinearWorkItemProvider } from './linear-work-item-provider.ts';
+import type { SlackClarificationChannel } from './slack-clarification-channel.ts';
+import { SlackWebhookSource } from './slack-webhook-source.ts';
+import { cachedConnections } from './tenant-connections.ts';
+
+export interface DirectTenantOptions {
+  /** The tenant's factory, built with these same providers as its ports. */
+  factory: Factory;
+  linear: { provider: LinearWorkItemProvider; webhookSecret: string };
+  slack: { channel: SlackClarificationChannel; signingSecret: string; botUserId?: string };
+  github: { target: GithubOutputTarget; webhookSecret: string };
+  /**
+   * How long one round of connection checks is trusted. The app asks before every webhook; three API
+   * calls per delivery would be slow and burn rate limits. Default one minute.
+   */
+  connectionTtlMs?: number;
+}
+
+/**
+ * One tenant wired to Linear, Slack and GitHub directly: their webhooks in at
+ * `/t/<tenant>/webhooks/linear|slack|github`, their APIs out. For any other combination (Jira, GitHub
+ * Issues, GitLab, comments) see `directProviders` in `direct-tenant-config.ts`.
+ */
+export function directTenantRuntime(options: DirectTenantOptions): TenantRuntime {
+  const { factory, linear, slack, github } = options;
+  const sources: WebhookSource[] = [
+    new LinearWebhookSource({ secret: linear.webhookSecret, provider: linear.provider }),
+    new SlackWebhookSource({
+      signingSecret: slack.signingSecret,
+      channel: slack.channel.channel,
+      ...(slack.botUserId ? { botUserId: slack.botUserId } : {}),
+    }),
+    new GithubWebhookSource({ secret: github.webhookSecret }),
+  ];
+  const roles: [Connectable, ConnectionReport['role']][] = [
+    [linear.provider, 'intake'],
+    [slack.channel, 'clarification'],
+    [github.target, 'output'],
+  ];
+  return {
+    id: factory.tenant,
+    factory,
+    sources: new Map(sources.map((source) => [source.source, source])),
+    connections: cachedConnections(factory, roles, options.connectionTtlMs ?? 60_000),
+  };
+}

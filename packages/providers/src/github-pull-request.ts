@@ -1,0 +1,49 @@
+import type { OutputSnapshot, OutputState } from '@software-factory/sdk';
+import { z } from 'zod';
+
+/** The pull request fields the factory reads; webhooks and the REST API carry the same shape. */
+export const pullRequestSchema = z.object({
+  number: z.number().int().positive(),
+  html_url: z.string().min(1),
+  state: z.enum(['open', 'closed']),
+  draft: z.boolean().nullish(),
+  merged: z.boolean().nullish(),
+  merged_at: z.string().nullish(),
+  title: z.string(),
+  body: z.string().nullish(),
+  updated_at: z.string().nullish(),
+  head: z.object({ ref: z.string() }),
+});
+export type PullRequest = z.infer<typeof pullRequestSchema>;
+
+export function outputState(pull: PullRequest): OutputState {
+  if (pull.merged === true || pull.merged_at) return 'merged';
+  if (pull.state === 'closed') return 'closed';
+  return pull.draft ? 'draft' : 'ready';
+}
+
+/** `owner/repo#number` for a pull request in `owner/repo`. */
+export function toOutputSnapshot(pull: PullRequest, repository: string): OutputSnapshot {
+  return {
+    id: `${repository}#${pull.number}`,
+    url: pull.html_url,
+    state: outputState(pull),
+    branch: pull.head.ref,
+    title: pull.title,
+    ...(pull.body ? { body: pull.body } : {}),
+    ...(pull.updated_at ? { updatedAt: pull.updated_at } : {}),
+  };
+}
+
+/** Splits `owner/repo#12`; throws a clear error for anything else. */
+export function parseOutputId(id: string): { owner: string; repo: string; number: number } {
+  const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)#(\d+)$/.exec(id);
+  if (!match) throw new Error(`not a GitHub pull request id: "${id}" (expected owner/repo#number)`);
+  return { owner: match[1] as string, repo: match[2] as string, number: Number(match[3]) };
+}
+
+export function parseRepository(repository: string): { owner: string; repo: string } {
+  const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repository);
+  if (!match) throw new Error(`not a GitHub repository: "${repository}" (expected owner/repo)`);
+  return { owner: match[1] as string, repo: match[2] as string };
+}

@@ -1,0 +1,169 @@
+import type {
+  ClarificationChannel,
+  ConnectContext,
+  ConnectionStatus,
+  OpenedThread,
+  WorkItem,
+  WriteOptions,
+} from '@software-factory/sdk';
+import { z } from 'zod';
+import { keyDigest } from './deterministic-uuid.ts';
+import type { Fetch, RetryOptions } from './http-retry.ts';
+import { connectWithOAuth, type OAuthAppOptions } from './oauth-connect.ts';
+import { parseConfig, scopeStatus } from './provider-config.ts';
+import type { TokenSource } from './provider-credentials.ts';
+import { errorMessage, NotAuthorisedError, ProviderApiError } from './provider-errors.ts';
+import { SlackClient } from './slack-client.ts';
+
+/** Our messages carry this metadata event type, so a retried post can find the one that landed. */
+export const SLACK_METADATA_EVENT = 'factory_clarification';
+
+export const slackConfigSchema = z
+  .object({
+    provider: z.string().min(1).default('slack'),
+    apiUrl: z.url().default('https://slack.com/api'),
+    /** The channel id (not its name: events carry ids) where questions are asked. */
+    channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id such as C0123456789'),
+    /** A private channel needs `groups:history` instead of `channels:history`. */
+    privateChannel: z.boolean().default(false),
+    /** How many recent messages to search for an earlier attempt of the same post. */
+    lookback: z.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+export type SlackConfig = z.input<typeof slackConfigSchema>;
+
+export interface SlackChannelOptions extends SlackConfig {
+  token?: TokenSource;
+  fetch?: Fetch;
+  retry?: RetryOptions;
+  /** The Slack app `connect()` installs (browser, PKCE); its bot token goes to `context.credentials`. */
+  oauth?: OAuthAppOptions;
+}
+
+interface SlackMessage {
+  ts: string;
+  metadata?: { event_type?: string; event_payload?: { key?: string } };
+}
+
+/** Slack as the clarification channel: one thread per question, in one configured channel. */
+export class SlackClarificationChannel implements ClarificationChannel {
+  readonly provider: string;
+  readonly channel: string;
+  /**
+   * Bot scopes: `chat:write` to post; `channels:history` (or `groups:history` for a private channel)
+   * to receive the `message` events of replies and to find a post a retry must not repeat.
+   */
+  readonly requiredScopes: readonly string[];
+  readonly client: SlackClient;
+  readonly #lookback: number;
+  readonly #oauth: OAuthAppOptions | undefined;
+
+  constructor(options: SlackChannelOptions) {
+    const { token, fetch, retry, oauth, ...config } = options;
+    const parsed = parseConfig(slackConfigSchema, config, 'Slack channel');
+    this.#oauth = oauth;
+    this.provider = parsed.provider;
+    this.channel = parsed.channel;
+    this.#lookback = parsed.lookback;
+    this.requiredScopes = ['chat:write', parsed.privateChannel ? 'groups:history' : 'channels:history'];
+    this.client = new SlackClient({
+      apiUrl: parsed.apiUrl,
+      ...(token !== undefined ? { token } : {}),
+      ...(fetch ? { fetch } : {}),
+      ...(retry ? { retry } : {}),
+    });
+  }
+
+  async openThread(item: WorkItem, question: string, options: WriteOptions): Promise<OpenedThread> {
+    const key = await keyDigest(options.idempotencyKey);
+    const earlier = await this.#findOurs('conversations.history', { channel: this.channel }, key);
+    const ts =
+      earlier?.ts ??
+      (await this.#post({ channel: this.channel, text: questionText(item, question) }, key, item.key));
+    const permalink = await this.client
+      .call<{ permalink: string }>('chat.getPermalink', { channel: this.channel, message_ts: ts })
+      .then((result) => result.body.permalink)
+      .catch(() => undefined);
+    return { threadId: `${this.channel}:${ts}`, ...(permalink ? { url: permalink } : {}) };
+  }
+
+  async reply(threadId: string, text: string, options: WriteOptions): Promise<void> {
+    const { channel, ts } = parseThreadId(threadId);
+    const key = await keyDigest(options.idempotencyKey);
+    if (await this.#findOurs('conversations.replies', { channel, ts }, key)) return;
+    await this.#post({ channel, thread_ts: ts, text }, key);
+  }
+
+  async checkConnection(): Promise<ConnectionStatus> {
+    try {
+      if (!(await this.client.credential()))
+        return { state: 'needs-auth', reason: 'no Slack token is configured' };
+      const { body, headers } = await this.client.call<{ user?: string; team?: string }>('auth.test');
+      const scopes = headers.get('x-oauth-scopes');
+      const granted =
+        scopes === null
+          ? undefined
+          : scopes
+              .split(',')
+              .map((scope) => scope.trim())
+              .filter(Boolean);
+      return scopeStatus(
+        `${body.user ?? 'unknown'} @ ${body.team ?? 'unknown'}`,
+        this.requiredScopes,
+        granted,
+      );
+    } catch (error) {
+      if (error instanceof NotAuthorisedError) return { state: 'needs-auth', reason: error.message };
+      return { state: 'error', message: errorMessage(error) };
+    }
+  }
+
+  /** Installs the Slack app with its bot scopes (browser, PKCE); the bot token goes to `context.credentials`. */
+  connect(context: ConnectContext): Promise<ConnectionStatus> {
+    return connectWithOAuth(this, context, 'slack', this.#oauth);
+  }
+
+  async #post(args: Record<string, string>, key: string, workItemKey?: string): Promise<string> {
+    const metadata = {
+      event_type: SLACK_METADATA_EVENT,
+      event_payload: { key, ...(workItemKey ? { item: workItemKey } : {}) },
+    };
+    const { body } = await this.client.call<{ ts?: string }>('chat.postMessage', {
+      ...args,
+      metadata: JSON.stringify(metadata),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    if (!body.ts) throw new ProviderApiError('slack', 'Slack chat.postMessage returned no message ts');
+    return body.ts;
+  }
+
+  /** An earlier attempt of this same write that did land (its metadata carries the key digest). */
+  async #findOurs(
+    method: string,
+    args: Record<string, string>,
+    key: string,
+  ): Promise<SlackMessage | undefined> {
+    const { body } = await this.client.call<{ messages?: SlackMessage[] }>(method, {
+      ...args,
+      limit: this.#lookback,
+      include_all_metadata: true,
+    });
+    return (body.messages ?? []).find(
+      (message) =>
+        message.metadata?.event_type === SLACK_METADATA_EVENT && message.metadata.event_payload?.key === key,
+    );
+  }
+}
+
+function questionText(item: WorkItem, question: string): string {
+  const link = item.source.url ? `<${item.source.url}|${item.key}>` : item.key;
+  return `*${link}: ${item.title}*\n${question}\n_Reply in this thread; an agent starts once the work is clear._`;
+}
+
+/** `<channel>:<ts>` as `openThread` made it. */
+export function parseThreadId(threadId: string): { channel: string; ts: string } {
+  const match = /^([A-Z0-9]+):(\d+\.\d+)$/.exec(threadId);
+  if (!match) throw new Error(`not a Slack thread id: "${threadId}" (expected <channel>:<ts>)`);
+  return { channel: match[1] as string, ts: match[2] as string };
+}

@@ -1,0 +1,170 @@
+import {
+  createFactory,
+  createFactoryApp,
+  DefaultTaskTemplate,
+  type FactorySettingsInput,
+  InMemoryStateStore,
+  RuleTriage,
+  resolveSettings,
+  StaticTenantRegistry,
+} from '@software-factory/sdk';
+import { FakeClock, FakeFleet, MemoryLogger } from '@software-factory/sdk/testing';
+import { directTenantRuntime } from '../../src/direct-tenant.ts';
+import { GithubOutputTarget } from '../../src/github-output-target.ts';
+import { type LinearProviderOptions, LinearWorkItemProvider } from '../../src/linear-work-item-provider.ts';
+import { SlackClarificationChannel } from '../../src/slack-clarification-channel.ts';
+import { githubSignature, linearSignature, slackSignature } from './fixtures.ts';
+import { GithubServer } from './github-server.ts';
+import { LinearServer } from './linear-server.ts';
+import { SlackServer } from './slack-server.ts';
+
+export const TENANT = 'acme';
+export const SECRETS = {
+  linear: 'lin_wh_secret_e2e',
+  slack: 'slack_signing_secret_e2e',
+  github: 'gh_webhook_secret_e2e',
+};
+export const TOKENS = {
+  linear: 'lin_oauth_test_token',
+  slack: 'xoxb-test-token',
+  github: 'ghp_classic_test_token',
+};
+export const CHANNEL = 'C0FACTORY';
+
+export interface DirectBenchOptions {
+  /** Settings on top of the bench's route and limits, e.g. `completion: { on: 'merged' }`. */
+  settings?: FactorySettingsInput;
+  /** Linear provider config on top of the bench's endpoint and token, e.g. `markers`. */
+  linear?: Partial<LinearProviderOptions>;
+}
+
+/**
+ * One tenant, wired as in production: the core's HTTP app and `createFactory` over an in-memory store,
+ * the three real providers talking to loopback Linear, Slack and GitHub servers, a fake fleet.
+ */
+export class DirectBench {
+  readonly clock = new FakeClock(Date.parse('2026-01-01T12:00:00.000Z'));
+  readonly store = new InMemoryStateStore();
+  readonly fleet = new FakeFleet();
+  readonly logger = new MemoryLogger();
+  readonly template = new DefaultTaskTemplate();
+  linear!: LinearServer;
+  slack!: SlackServer;
+  github!: GithubServer;
+  app!: ReturnType<typeof createFactoryApp>;
+  readonly #options: DirectBenchOptions;
+
+  constructor(options: DirectBenchOptions = {}) {
+    this.#options = options;
+  }
+
+  async start(): Promise<this> {
+    [this.linear, this.slack, this.github] = await Promise.all([
+      new LinearServer().start(),
+      new SlackServer().start(),
+      new GithubServer().start(),
+    ]);
+    const retry = { sleep: async () => {} };
+    const workItems = new LinearWorkItemProvider({
+      apiUrl: this.linear.url,
+      token: async () => ({ accessToken: TOKENS.linear, scopes: ['read', 'write'] }),
+      retry,
+      ...this.#options.linear,
+    });
+    const clarifications = new SlackClarificationChannel({
+      channel: CHANNEL,
+      apiUrl: this.slack.url,
+      token: TOKENS.slack,
+      retry,
+    });
+    const outputs = new GithubOutputTarget({ baseUrl: this.github.url, token: TOKENS.github, retry });
+    const settings = resolveSettings({
+      routes: [
+        { name: 'app', match: { labels: ['factory'] }, repository: 'Codertocat/Hello-World', agent: 'coder' },
+      ],
+      limits: { maxInFlight: 2 },
+      ...this.#options.settings,
+    });
+    const factory = createFactory({
+      tenant: TENANT,
+      settings,
+      ports: {
+        store: this.store,
+        workItems,
+        clarifications,
+        outputs,
+        fleet: this.fleet,
+        triage: new RuleTriage(settings.routes),
+        template: this.template,
+        clock: this.clock,
+        logger: this.logger,
+      },
+    });
+    const tenant = directTenantRuntime({
+      factory,
+      linear: { provider: workItems, webhookSecret: SECRETS.linear },
+      slack: { channel: clarifications, signingSecret: SECRETS.slack, botUserId: this.slack.botUserId },
+      github: { target: outputs, webhookSecret: SECRETS.github },
+    });
+    this.app = createFactoryApp({
+      tenants: new StaticTenantRegistry([tenant]),
+      store: this.store,
+      version: 'test',
+      clock: this.clock,
+      logger: this.logger,
+    });
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.linear?.stop(), this.slack?.stop(), this.github?.stop()]);
+  }
+
+  post(path: string, body: string, headers: Record<string, string>): Promise<Response> {
+    return Promise.resolve(this.app.request(path, { method: 'POST', body, headers }));
+  }
+
+  linearHeaders(body: string): Record<string, string> {
+    return {
+      'content-type': 'application/json; charset=utf-8',
+      'linear-signature': linearSignature(SECRETS.linear, body),
+      'linear-delivery': crypto.randomUUID(),
+      'linear-event': 'Issue',
+      'user-agent': 'Linear-Webhook',
+    };
+  }
+
+  slackHeaders(body: string, at = this.clock.now()): Record<string, string> {
+    const timestamp = String(Math.floor(at / 1000));
+    return {
+      'content-type': 'application/json',
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': slackSignature(SECRETS.slack, timestamp, body),
+    };
+  }
+
+  githubHeaders(body: string, event = 'pull_request'): Record<string, string> {
+    return {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': crypto.randomUUID(),
+      'x-hub-signature-256': githubSignature(SECRETS.github, body),
+      'user-agent': 'GitHub-Hookshot/044aadd',
+    };
+  }
+
+  /** Everything the factory keeps for the tenant, to show a request changed nothing. */
+  async snapshot(): Promise<unknown> {
+    return {
+      records: await this.store.listRecords(TENANT, { limit: 1000 }),
+      queue: await this.store.listQueue(TENANT, 1000),
+      slots: await this.store.listSlots(TENANT, 'tenant'),
+      writes: {
+        linearUpdates: [...this.linear.updates],
+        linearComments: [...this.linear.comments.keys()],
+        slackPosts: this.slack.posts().map((post) => post.ts),
+        spawns: this.fleet.spawnCalls,
+      },
+    };
+  }
+}

@@ -1,0 +1,138 @@
+import type {
+  ClarificationChannel,
+  ConnectionStatus,
+  Mount,
+  OpenedThread,
+  WorkItem,
+  WriteOptions,
+} from '@software-factory/sdk';
+import { draftFileName } from './draft-name.ts';
+import { parseJsonObject, stringField } from './json-file.ts';
+import type { MountEventSource, MountInterpretation } from './mount-event-source.ts';
+
+// relayfile's layout for the chat: a channel folder is `<channel id>__<name>` (or the bare id); a
+// message is created by writing a draft `{ text }` into `messages/`, a thread reply by writing one into
+// `messages/<ts token>/replies/`; after the write-back the draft is rewritten as `{ created, url }`.
+// Replies people post arrive as `.../threads/<ts>/replies/<ts>/meta.json` (`ts`, `thread_ts`, `text`,
+// `user`). A ts token is the message ts with `.` replaced by `_`.
+const CHANNELS = '/slack/channels';
+const REPLY_FILE =
+  /^\/slack\/channels\/([^/]+)\/(?:.+\/)?threads\/([^/]+)\/replies\/([^/]+?)(?:\/meta)?\.json$/;
+const CHANNEL_SEGMENT = /^[A-Za-z0-9]+(?:__[A-Za-z0-9._+=@-]+)?$/;
+
+export interface MountClarificationChannelOptions {
+  mount: Mount;
+  /** The channel folder the factory asks in: `<channel id>__<name>` or the bare channel id. */
+  channel: string;
+  /** The provider's config name; defaults to `slack`. */
+  provider?: string;
+  /** The factory's own user id, whose messages are not answers. */
+  botUserId?: string;
+}
+
+/** The chat as relayfile mounts it. */
+export class MountClarificationChannel implements ClarificationChannel, MountEventSource {
+  readonly provider: string;
+  readonly requiredScopes: readonly string[] = [];
+  readonly pathGlobs: readonly string[];
+  readonly #mount: Mount;
+  readonly #channel: string;
+  readonly #channelId: string;
+  readonly #botUserId: string | undefined;
+
+  constructor(options: MountClarificationChannelOptions) {
+    if (!CHANNEL_SEGMENT.test(options.channel ?? ''))
+      throw new Error(
+        `MountClarificationChannel: channel "${options.channel}" must be a channel id or <id>__<name>`,
+      );
+    this.#mount = options.mount;
+    this.#channel = options.channel;
+    this.#channelId = channelIdOf(options.channel);
+    this.#botUserId = options.botUserId;
+    this.provider = options.provider ?? 'slack';
+    this.pathGlobs = [`${CHANNELS}/${options.channel}/**`];
+  }
+
+  owns(path: string): boolean {
+    const segment = path.split('/')[3];
+    return (
+      path.startsWith(`${CHANNELS}/`) && segment !== undefined && channelIdOf(segment) === this.#channelId
+    );
+  }
+
+  interpretFile(path: string, content: string): MountInterpretation {
+    const match = REPLY_FILE.exec(path);
+    if (!match) return { events: [], ignored: `${path} is not a thread reply` };
+    const reply = parseJsonObject(content);
+    const threadTs = stringField(reply, 'thread_ts') ?? tsOf(match[2] ?? '');
+    const ts = stringField(reply, 'ts') ?? tsOf(match[3] ?? '');
+    const text = stringField(reply, 'text');
+    const author = stringField(reply, 'user');
+    if (!reply || !text || !author) return { events: [], ignored: `${path} is not a complete reply` };
+    if (reply.bot_id !== undefined || author === this.#botUserId)
+      return { events: [], ignored: 'the factory does not answer its own messages' };
+    const channelId = channelIdOf(match[1] ?? '');
+    return {
+      events: [
+        {
+          type: 'clarification.replied',
+          threadId: `${channelId}:${threadTs}`,
+          messageId: `${channelId}:${ts}`,
+          text,
+          author,
+        },
+      ],
+    };
+  }
+
+  async openThread(item: WorkItem, question: string, options: WriteOptions): Promise<OpenedThread> {
+    const path = `${CHANNELS}/${this.#channel}/messages/${await draftFileName(options.idempotencyKey)}`;
+    const link = item.source.url ? ` ${item.source.url}` : '';
+    // The draft's name comes from the key: a retry finds the message the first attempt posted.
+    if (!(await this.#mount.read(path)))
+      await this.#mount.write(
+        path,
+        JSON.stringify({ text: `${question}\n\n${item.key}: ${item.title}${link}` }),
+      );
+    const posted = parseJsonObject((await this.#mount.read(path))?.content ?? '');
+    const created = stringField(posted, 'created') ?? stringField(posted, 'ts');
+    if (!created)
+      throw new Error(
+        `the question for ${item.key} was written but the chat has not reported its message yet`,
+      );
+    const url = stringField(posted, 'url');
+    return { threadId: `${this.#channelId}:${tsOf(created)}`, ...(url ? { url } : {}) };
+  }
+
+  async reply(threadId: string, text: string, options: WriteOptions): Promise<void> {
+    const [channelId, threadTs] = threadId.split(':');
+    if (!channelId || !threadTs) throw new Error(`"${threadId}" is not a thread this channel opened`);
+    const folder = channelId === this.#channelId ? this.#channel : channelId;
+    const path = `${CHANNELS}/${folder}/messages/${threadTs.replace('.', '_')}/replies/${await draftFileName(options.idempotencyKey)}`;
+    if (await this.#mount.read(path)) return;
+    await this.#mount.write(path, JSON.stringify({ text }));
+  }
+
+  async checkConnection(): Promise<ConnectionStatus> {
+    try {
+      await this.#mount.list(`${CHANNELS}/${this.#channel}`);
+      return { state: 'connected' };
+    } catch (error) {
+      return { state: 'error', message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  async connect(): Promise<ConnectionStatus> {
+    return this.checkConnection();
+  }
+}
+
+function channelIdOf(segment: string): string {
+  return segment.split('__')[0] ?? segment;
+}
+
+/** `1726133700_887259` (a path token, possibly with a `__slug`) → `1726133700.887259`. */
+function tsOf(token: string): string {
+  const bare = token.split('__')[0] ?? token;
+  return bare.includes('.') ? bare : bare.replace(/_(\d+)$/, '.$1');
+}
