@@ -1,5 +1,8 @@
 import { defineProject } from 'vitest/config';
+import { sourceResolvingProject } from '../../vitest.project.ts';
 
-export default defineProject({
-  test: { name: '@software-factory/llm-triage', include: ['test/**/*.test.ts'] },
-});
+export default defineProject(
+  sourceResolvingProject({
+    test: { name: '@software-factory/llm-triage', include: ['test/**/*.test.ts'] },
+  }),
+);

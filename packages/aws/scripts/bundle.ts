@@ -9,7 +9,7 @@ const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 export interface BundleOptions {
   /** The module exporting `http` and `schedule`; the example wiring by default. */
   entry?: string;
-  /** Where `handler.mjs` goes; `dist/` next to template.yaml by default. */
+  /** Where `handler.mjs` goes; `bundle/` next to template.yaml by default. */
   outdir?: string;
 }
 
@@ -17,7 +17,7 @@ export interface BundleOptions {
 export async function bundle(options: BundleOptions = {}): Promise<string> {
   const entry = resolve(options.entry ?? resolve(packageRoot, 'examples/handler.ts'));
   if (!existsSync(entry)) throw new Error(`entry ${entry} does not exist`);
-  const outfile = resolve(options.outdir ?? resolve(packageRoot, 'dist'), 'handler.mjs');
+  const outfile = resolve(options.outdir ?? resolve(packageRoot, 'bundle'), 'handler.mjs');
   await build({
     entryPoints: [entry],
     outfile,
@@ -26,6 +26,8 @@ export async function bundle(options: BundleOptions = {}): Promise<string> {
     target: 'node22',
     format: 'esm',
     sourcemap: true,
+    // This script runs in a clone only: our package names resolve to their sources, never to a stale build.
+    conditions: ['@software-factory/source'],
     // Bundled CommonJS dependencies still call require() for Node built-ins.
     banner: {
       js: "import { createRequire as __factoryRequire } from 'node:module'; const require = __factoryRequire(import.meta.url);",

@@ -125,7 +125,7 @@ describe('template.yaml', () => {
       ['TickFunction', 'handler.schedule', 'TickLogGroup'],
     ] as const) {
       const fn = props(name);
-      expect(fn.CodeUri).toBe('dist/');
+      expect(fn.CodeUri).toBe('bundle/');
       expect(fn.Handler).toBe(handler);
       expect((fn.Environment as { Variables: Record<string, unknown> }).Variables.FACTORY_TABLE).toEqual({
         Ref: 'StateTable',

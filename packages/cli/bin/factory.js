@@ -1,13 +1,29 @@
 #!/usr/bin/env node
-// The `factory` command. The CLI is TypeScript that Node runs directly (type stripping), so it needs a
-// Node that strips types by default: 22.18+ or 24.
+// The `factory` command. Plain JavaScript that any Node can parse, so that an old one is told which
+// version it needs (the one `engines` states) instead of failing on syntax it does not know.
+import { existsSync, readFileSync } from 'node:fs';
+
+const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const needed = manifest.engines.node.replace(/^>=\s*/, '');
+const [needMajor, needMinor] = needed.split('.').map(Number);
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 18)) {
+if (major < needMajor || (major === needMajor && minor < needMinor)) {
   process.stderr.write(
-    `factory: needs Node 22.18 or newer (this is ${process.versions.node}); run it through npm (npx factory) or put node_modules/.bin first on PATH\n`,
+    `factory: needs Node ${needed} or newer, and this is ${process.version} (${process.execPath})\n`,
   );
-  process.exit(1);
+  process.exit(2);
 }
-const { runCli } = await import('../src/cli.ts');
+
+// Installed, the CLI runs its build. In a clone of the repository (sources beside this file) it runs the
+// sources, and our package names must resolve to sources too: the condition every package's exports name.
+const source = new URL('../src/cli.ts', import.meta.url);
+if (existsSync(source)) {
+  const { registerHooks } = await import('node:module');
+  registerHooks({
+    resolve: (specifier, context, nextResolve) =>
+      nextResolve(specifier, { ...context, conditions: [...context.conditions, '@software-factory/source'] }),
+  });
+}
+const { runCli } = await import(existsSync(source) ? source.href : '../dist/cli.js');
 // Exit explicitly: agents run detached and must not keep the CLI alive once it is done.
 process.exit(await runCli(process.argv.slice(2)));

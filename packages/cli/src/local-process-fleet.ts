@@ -12,7 +12,6 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from '@software-factory/sdk';
 import { type AgentCommand, missingProgram, normalizeAgentCommand } from './local-process-command.ts';
 import {
@@ -25,6 +24,7 @@ import {
 } from './local-process-files.ts';
 import { addWorktree, assertBranchName, assertGitRepository, removeWorktree } from './local-process-git.ts';
 import { isWrapperAlive, pollUntil, signalGroup } from './local-process-liveness.ts';
+import { nodeScriptCommand } from './node-script.ts';
 
 /** How an agent ended; the runtime turns it into the core's `agent.exited` event. */
 export interface LocalAgentExit {
@@ -78,7 +78,10 @@ const BASIC_ENV = [
   'TMPDIR',
   'TZ',
 ];
-const WRAPPER = fileURLToPath(new URL('./local-process-agent-wrapper.ts', import.meta.url));
+const [WRAPPER_NODE, ...WRAPPER_ARGS] = nodeScriptCommand(
+  './local-process-agent-wrapper',
+  import.meta.url,
+) as [string, ...string[]];
 const AGENT_ID = /^local-[0-9a-f]{24}$/;
 /** A claimed agent without a pid yet is being started (maybe by another process) for this long. */
 const START_WINDOW_MS = 60_000;
@@ -307,7 +310,7 @@ export class LocalProcessFleet implements FleetClient {
 
     // The wrapper's own output (a crash before the agent starts) lands in the agent's log too.
     const log = openSync(files.log, 'a');
-    const child = spawn(process.execPath, [WRAPPER, dir], {
+    const child = spawn(WRAPPER_NODE, [...WRAPPER_ARGS, dir], {
       cwd: worktree,
       detached: true,
       stdio: ['ignore', log, log],

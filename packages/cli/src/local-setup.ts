@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CliError } from './cli-error.ts';
 import type { FactoryConfig } from './config/config-schema.ts';
 import { parseConfig } from './config/load-config.ts';
 import type { Environment } from './config/secret-reference.ts';
+import { nodeScriptCommand } from './node-script.ts';
 
 /** The bundled agent that commits a note and "opens" a pull request by writing it into the folder. */
-export const DEMO_AGENT = fileURLToPath(new URL('../bin/demo-agent.ts', import.meta.url));
+export const DEMO_AGENT_COMMAND = nodeScriptCommand('./demo/demo-agent', import.meta.url);
 export const DEMO_REPOSITORY = 'acme/demo';
 export const DEMO_CHANNEL = 'C0FACTORY__factory';
 export const DEMO_STATE_IDS = { dispatched: 'state-in-progress', done: 'state-done' } as const;
@@ -50,7 +50,7 @@ outputTarget: { type: github, transport: relayfile, repositories: [${DEMO_REPOSI
 mount: { type: directory, path: ${q(setup.mountDir)} }
 fleet:
   type: local
-  command: [${q(process.execPath)}, ${q(DEMO_AGENT)}]
+  command: [${DEMO_AGENT_COMMAND.map(q).join(', ')}]
   repository: ${q(setup.repository)}
   stateDir: ${q(path.join(setup.stateDir, 'fleet'))}
   env: { FACTORY_DEMO_MOUNT: ${q(setup.mountDir)}, FACTORY_DEMO_REPOSITORY: ${DEMO_REPOSITORY} }

@@ -3,16 +3,15 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MountOutputTarget } from '@software-factory/relayfile';
 import { DirectoryMount } from '@software-factory/relayfile/directory-mount';
 import type { SpawnRequest } from '@software-factory/sdk';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type LocalAgentExit, LocalProcessFleet } from '../src/local-process-fleet.ts';
+import { DEMO_AGENT_COMMAND } from '../src/local-setup.ts';
 
 const run = promisify(execFile);
-const DEMO_AGENT = fileURLToPath(new URL('../bin/demo-agent.ts', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'factory-demo-agent-'));
 const fleets: LocalProcessFleet[] = [];
 afterEach(() => {
@@ -42,7 +41,7 @@ function setup() {
   ]);
   const exits: LocalAgentExit[] = [];
   const fleet = new LocalProcessFleet({
-    command: [process.execPath, DEMO_AGENT],
+    command: DEMO_AGENT_COMMAND,
     repository,
     stateDir: join(dir, 'state'),
     env: { FACTORY_DEMO_MOUNT: mount, FACTORY_DEMO_REPOSITORY: 'acme/app' },
@@ -152,7 +151,7 @@ describe('the demo agent with bad settings', () => {
       FACTORY_DEMO_MOUNT: s.mount,
       FACTORY_DEMO_REPOSITORY: 'acme/app',
     };
-    const result = await run(process.execPath, [DEMO_AGENT], {
+    const result = await run(DEMO_AGENT_COMMAND[0]!, DEMO_AGENT_COMMAND.slice(1), {
       cwd: worktree,
       env: { ...base, ...env },
     }).then(

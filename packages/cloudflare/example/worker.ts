@@ -7,6 +7,12 @@
 //            GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET, FLEET_SECRET   (`wrangler secret put NAME`)
 //   optional secret: FACTORY_ADMIN_TOKEN opens the read-only dashboard at /t/<tenant>/
 
+import {
+  cacheConnections,
+  createFactoryWorker,
+  FactoryConfigError,
+  FactoryStateObject,
+} from '@software-factory/cloudflare';
 import { FleetWebhookSource, HttpFleet } from '@software-factory/fleets/http';
 import {
   directTenantRuntime,
@@ -22,12 +28,6 @@ import {
   StaticTenantRegistry,
   type TenantRuntime,
 } from '@software-factory/sdk';
-import {
-  cacheConnections,
-  createFactoryWorker,
-  FactoryConfigError,
-  FactoryStateObject,
-} from '../src/index.ts';
 
 export { FactoryStateObject };
 

@@ -12,7 +12,7 @@ const FREE_PLAN_LIMIT_BYTES = 3 * 1024 * 1024;
 const BUDGET_BYTES = 1024 * 1024;
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
-const outDir = join(packageDir, 'dist', 'bundle');
+const outDir = join(packageDir, 'bundle');
 const wrangler = join(packageDir, '..', '..', 'node_modules', '.bin', 'wrangler');
 
 rmSync(outDir, { recursive: true, force: true });

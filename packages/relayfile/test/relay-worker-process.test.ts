@@ -11,7 +11,7 @@ import { issueFile, TRACKER_STATES } from './support/layout.ts';
 import { RelayfileServer } from './support/relayfile-server.ts';
 import { deferred, until } from './support/until.ts';
 
-const BIN = fileURLToPath(new URL('../bin/relay-worker.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../src/relay-worker-main.ts', import.meta.url));
 
 let server: RelayfileServer;
 let folder: string;
@@ -36,7 +36,7 @@ interface Worker {
   stderr: () => string;
 }
 
-/** Runs bin/relay-worker.ts as its own process; secrets go in through the environment. */
+/** Runs the relay worker as its own process; secrets go in through the environment. */
 function startWorker(
   handlerUrl: string,
   env: Record<string, string | undefined> = {},
@@ -45,7 +45,8 @@ function startWorker(
   const child = spawn(
     process.execPath,
     [
-      BIN,
+      '--conditions=@software-factory/source',
+      MAIN,
       '--workspace',
       server.workspaceId,
       '--base-url',

@@ -10,7 +10,7 @@ export async function buildBenchWorker(outfile: string): Promise<string> {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
+    conditions: ['@software-factory/source', 'workerd', 'worker', 'browser'],
     external: ['cloudflare:*'],
     alias: { vitest: fileURLToPath(new URL('./vitest-stub.ts', import.meta.url)) },
     logLevel: 'warning',

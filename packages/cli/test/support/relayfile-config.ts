@@ -5,7 +5,7 @@ import path from 'node:path';
 // relayfile itself, on 127.0.0.1: the loopback server @software-factory/relayfile's own tests run against.
 import { STATE_IDS, TRACKER_STATES } from '../../../relayfile/test/support/layout.ts';
 import { RelayfileServer } from '../../../relayfile/test/support/relayfile-server.ts';
-import { DEMO_AGENT, ensureDemoRepository } from '../../src/local-setup.ts';
+import { DEMO_AGENT_COMMAND, ensureDemoRepository } from '../../src/local-setup.ts';
 
 export { issueFile, TRACKER_STATES } from '../../../relayfile/test/support/layout.ts';
 export { RelayfileServer } from '../../../relayfile/test/support/relayfile-server.ts';
@@ -78,7 +78,7 @@ function tenantYaml(tenant: TenantSpec & { server?: RelayfileServer }, dir: stri
     `    mount: ${mount}`,
     '    fleet:',
     '      type: local',
-    `      command: [${q(process.execPath)}, ${q(DEMO_AGENT)}]`,
+    `      command: [${DEMO_AGENT_COMMAND.map(q).join(', ')}]`,
     `      repository: ${q(path.join(dir, 'repo'))}`,
     `      env: { FACTORY_DEMO_MOUNT: ${q(path.join(dir, 'pulls'))}, FACTORY_DEMO_REPOSITORY: ${REPOSITORY} }`,
     `    routes: [{ name: app, match: { labels: [factory] }, repository: ${REPOSITORY}, agent: coder }]`,

@@ -1,6 +1,6 @@
-#!/usr/bin/env node
-import { runRelayWorker } from '../src/relay-worker.ts';
-import { jsonLineLogger, parseRelayWorkerArgs } from '../src/relay-worker-cli.ts';
+// The relay worker as a process: options from the arguments, secrets from the environment, SIGTERM stops it.
+import { runRelayWorker } from './relay-worker.ts';
+import { jsonLineLogger, parseRelayWorkerArgs } from './relay-worker-cli.ts';
 
 const logger = jsonLineLogger();
 let options: ReturnType<typeof parseRelayWorkerArgs>;
