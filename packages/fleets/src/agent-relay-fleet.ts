@@ -1,10 +1,12 @@
-import { AgentRelay, RelaycastMessagingClient, RelayError } from '@agent-relay/sdk';
-import type {
-  AgentStatus,
-  FleetClient,
-  RouteDecision,
-  SpawnedAgent,
-  SpawnRequest,
+import type * as AgentRelaySdk from '@agent-relay/sdk';
+import type { AgentRelay, RelaycastMessagingClient } from '@agent-relay/sdk';
+import {
+  type AgentStatus,
+  type FleetClient,
+  importOptionalPeer,
+  type RouteDecision,
+  type SpawnedAgent,
+  type SpawnRequest,
 } from '@software-factory/sdk';
 import { agentNameFor } from './idempotent-names.ts';
 import {
@@ -40,6 +42,22 @@ export interface AgentRelayFleetOptions {
   name?: string;
 }
 
+type Sdk = typeof AgentRelaySdk;
+
+/** The loaded SDK and the workspace-scoped client made with it. */
+interface Relay {
+  sdk: Sdk;
+  relay: AgentRelay;
+}
+
+/**
+ * `@agent-relay/sdk` is an optional peer dependency, loaded on first use; without it this rejects with
+ * `MissingPeerError`: `fleet.type agent-relay needs the package @agent-relay/sdk: npm install …`.
+ */
+function loadAgentRelaySdk(): Promise<Sdk> {
+  return importOptionalPeer('@agent-relay/sdk', 'fleet.type agent-relay', () => import('@agent-relay/sdk'));
+}
+
 /**
  * Reads the SDK's own environment convention: `RELAY_WORKSPACE_KEY`, then `AGENT_RELAY_WORKSPACE_KEY`,
  * then `RELAY_API_KEY`; `RELAY_BASE_URL` for the API.
@@ -68,7 +86,8 @@ export function agentRelayEnvironment(env: Record<string, string | undefined>): 
  */
 export class AgentRelayFleet implements FleetClient {
   readonly name: string;
-  readonly #relay: AgentRelay;
+  /** Made on first use, when the SDK is loaded. */
+  #relay: Promise<Relay> | undefined;
   readonly #options: AgentRelayFleetOptions;
   readonly #policy: RetryPolicy;
   readonly #sleep: Sleep;
@@ -87,9 +106,6 @@ export class AgentRelayFleet implements FleetClient {
       if (value !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(value))
         throw new Error(`AgentRelayFleet: ${field} must be a plain name like "claude"`);
     this.#sleep = options.sleep ?? realSleep;
-    // The SDK would retry a failed spawn invocation blindly; this fleet retries itself, re-reading the
-    // roster before each new attempt.
-    this.#relay = new AgentRelay({ ...this.#connection(), retryPolicy: { maxRetries: 0 } });
   }
 
   static fromEnv(
@@ -99,12 +115,21 @@ export class AgentRelayFleet implements FleetClient {
     return new AgentRelayFleet({ ...options, ...agentRelayEnvironment(env) });
   }
 
+  /**
+   * Resolves when the fleet can run here: `@agent-relay/sdk` (an optional peer dependency) loads. Makes
+   * no request. Rejects with the core's `MissingPeerError` when the package is not installed:
+   * `fleet.type agent-relay needs the package @agent-relay/sdk: npm install @agent-relay/sdk`.
+   */
+  async check(): Promise<void> {
+    await this.#connect();
+  }
+
   async spawn(request: SpawnRequest): Promise<SpawnedAgent> {
     const name = await agentNameFor(request.workItemKey, request.idempotencyKey);
     const cli = this.#options.cliForRoute?.(request.route) ?? this.#options.cli ?? 'claude';
-    return this.#retrying(async () => {
-      if (await this.#inRoster(name)) return { agentId: name };
-      const dispatcher = await this.#dispatcherClient();
+    return this.#retrying(async (relay) => {
+      if (await this.#inRoster(relay, name)) return { agentId: name };
+      const dispatcher = await this.#dispatcherClient(relay);
       await dispatcher.placement.spawn({
         capability: `spawn:${cli}`,
         ...(this.#options.placeByRepository === false ? {} : { repo: request.route.repository }),
@@ -130,19 +155,19 @@ export class AgentRelayFleet implements FleetClient {
   }
 
   async status(agentId: string): Promise<AgentStatus> {
-    const agent = await this.#retrying(() => this.#lookup(agentId));
+    const agent = await this.#retrying((relay) => this.#lookup(relay, agentId));
     if (!agent) return { state: 'unknown' };
     if (agent.status === 'offline') return { state: 'exited', exitCode: exitCodeOf(agent.metadata) };
     return { state: 'running' };
   }
 
   async release(agentId: string): Promise<void> {
-    await this.#retrying(async () => {
-      const dispatcher = await this.#dispatcherClient();
+    await this.#retrying(async (relay) => {
+      const dispatcher = await this.#dispatcherClient(relay);
       try {
         await dispatcher.commands.invoke('release', { name: agentId, reason: 'released by the factory' });
       } catch (error) {
-        if (error instanceof RelayError && error.code === 'not_found') return;
+        if (error instanceof relay.sdk.RelayError && error.code === 'not_found') return;
         throw error;
       }
     });
@@ -153,24 +178,35 @@ export class AgentRelayFleet implements FleetClient {
     return baseUrl ? { workspaceKey, baseUrl } : { workspaceKey };
   }
 
-  async #lookup(name: string) {
+  /** The SDK and the client, the first time they are needed; a missing SDK fails every call alike. */
+  #connect(): Promise<Relay> {
+    this.#relay ??= loadAgentRelaySdk().then((sdk) => ({
+      sdk,
+      // The SDK would retry a failed spawn invocation blindly; this fleet retries itself, re-reading the
+      // roster before each new attempt.
+      relay: new sdk.AgentRelay({ ...this.#connection(), retryPolicy: { maxRetries: 0 } }),
+    }));
+    return this.#relay;
+  }
+
+  async #lookup({ sdk, relay }: Relay, name: string) {
     try {
-      return await this.#relay.agents.get(name);
+      return await relay.agents.get(name);
     } catch (error) {
-      if (error instanceof RelayError && error.code === 'not_found') return undefined;
+      if (error instanceof sdk.RelayError && error.code === 'not_found') return undefined;
       throw error;
     }
   }
 
-  async #inRoster(name: string): Promise<boolean> {
-    return (await this.#lookup(name)) !== undefined;
+  async #inRoster(relay: Relay, name: string): Promise<boolean> {
+    return (await this.#lookup(relay, name)) !== undefined;
   }
 
   /** Spawning and releasing need an agent-scoped client: the factory acts as its dispatcher agent. */
-  #dispatcherClient(): Promise<RelaycastMessagingClient> {
+  #dispatcherClient({ sdk, relay }: Relay): Promise<RelaycastMessagingClient> {
     this.#dispatcher ??= (async () => {
-      const token = this.#options.dispatcherToken ?? (await this.#registerDispatcher());
-      return new RelaycastMessagingClient({
+      const token = this.#options.dispatcherToken ?? (await this.#registerDispatcher(relay));
+      return new sdk.RelaycastMessagingClient({
         ...this.#connection(),
         agentToken: token,
         retryPolicy: { maxRetries: 0 },
@@ -183,8 +219,8 @@ export class AgentRelayFleet implements FleetClient {
   }
 
   /** Adopts the dispatcher identity if it exists (rotating its token), so cold starts do not pile up agents. */
-  async #registerDispatcher(): Promise<string> {
-    const agents = this.#relay.messaging.agents;
+  async #registerDispatcher(relay: AgentRelay): Promise<string> {
+    const agents = relay.messaging.agents;
     const input = { name: this.#options.dispatcherName ?? 'factory-dispatcher', type: 'agent' as const };
     const registration = agents.registerOrRotate
       ? await agents.registerOrRotate.call(agents, input)
@@ -192,13 +228,15 @@ export class AgentRelayFleet implements FleetClient {
     return registration.token;
   }
 
-  async #retrying<T>(operation: () => Promise<T>): Promise<T> {
+  /** Loading the SDK is not retried: a package that is not installed does not appear on a second try. */
+  async #retrying<T>(operation: (relay: Relay) => Promise<T>): Promise<T> {
+    const relay = await this.#connect();
     for (let attempt = 1; ; attempt++) {
       try {
-        return await withTimeout(operation(), this.#policy.timeoutMs);
+        return await withTimeout(operation(relay), this.#policy.timeoutMs);
       } catch (error) {
         const retryable =
-          (error instanceof RelayError && error.retryable) || error instanceof RelayTimeoutError;
+          (error instanceof relay.sdk.RelayError && error.retryable) || error instanceof RelayTimeoutError;
         if (!retryable || attempt >= this.#policy.maxAttempts) throw error;
         await this.#sleep(backoffDelay(this.#policy, attempt));
       }

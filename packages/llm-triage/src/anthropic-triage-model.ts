@@ -1,8 +1,10 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
+import { importOptionalPeer } from '@software-factory/sdk';
 import { ANSWER_NAME } from './triage-answer.ts';
 import {
   apiErrorDetail,
   ModelUnavailableError,
+  sdkUnavailable,
   type TriageModel,
   type TriageModelRequest,
 } from './triage-model.ts';
@@ -16,34 +18,49 @@ export interface AnthropicTriageModelOptions {
 
 const ANTHROPIC_API = 'https://api.anthropic.com';
 
+type AnthropicSdk = typeof Anthropic;
+
+/**
+ * `@anthropic-ai/sdk` is an optional peer dependency, loaded on first use; without it this rejects with
+ * `MissingPeerError`: `triage.provider anthropic needs the package @anthropic-ai/sdk: npm install …`.
+ */
+export async function loadAnthropicSdk(): Promise<AnthropicSdk> {
+  const sdk = await importOptionalPeer(
+    '@anthropic-ai/sdk',
+    'triage.provider anthropic',
+    () => import('@anthropic-ai/sdk'),
+  );
+  return sdk.default;
+}
+
 /**
  * The Anthropic Messages API, answering through one forced tool call whose input schema is the
  * decision. Retries are off: one triage is one HTTP request, and the rules answer if it fails.
  */
 export class AnthropicTriageModel implements TriageModel {
   readonly name: string;
-  readonly #client: Anthropic;
-  readonly #model: string;
+  readonly #options: AnthropicTriageModelOptions;
+  /** Created on the first `ask`, when the SDK is loaded. */
+  #client: Promise<{ sdk: AnthropicSdk; client: Anthropic }> | undefined;
 
   constructor(options: AnthropicTriageModelOptions) {
     this.name = `anthropic ${options.model}`;
-    this.#model = options.model;
-    // Everything explicit, so no ANTHROPIC_* variable of the host process changes where the key goes.
-    this.#client = new Anthropic({
-      apiKey: options.apiKey,
-      baseURL: options.baseUrl ?? ANTHROPIC_API,
-      maxRetries: 0,
-      timeout: options.timeoutMs,
-      logLevel: 'off',
-    });
+    this.#options = { ...options };
   }
 
   async ask(request: TriageModelRequest): Promise<unknown> {
+    let sdk: AnthropicSdk;
+    let client: Anthropic;
+    try {
+      ({ sdk, client } = await this.#connect());
+    } catch (error) {
+      throw sdkUnavailable(error);
+    }
     let message: Anthropic.Message;
     try {
-      message = await this.#client.messages.create(
+      message = await client.messages.create(
         {
-          model: this.#model,
+          model: this.#options.model,
           max_tokens: request.maxTokens,
           system: request.system,
           messages: [{ role: 'user', content: request.user }],
@@ -59,7 +76,7 @@ export class AnthropicTriageModel implements TriageModel {
         { signal: request.signal },
       );
     } catch (error) {
-      throw toUnavailable(error, request.signal);
+      throw toUnavailable(sdk, error, request.signal);
     }
     if (message.stop_reason === 'refusal') throw new ModelUnavailableError('refusal', 'the model refused');
     if (message.stop_reason === 'max_tokens') {
@@ -71,16 +88,32 @@ export class AnthropicTriageModel implements TriageModel {
     }
     return call.input;
   }
+
+  #connect(): Promise<{ sdk: AnthropicSdk; client: Anthropic }> {
+    const options = this.#options;
+    this.#client ??= loadAnthropicSdk().then((sdk) => ({
+      sdk,
+      // Everything explicit, so no ANTHROPIC_* variable of the host process changes where the key goes.
+      client: new sdk({
+        apiKey: options.apiKey,
+        baseURL: options.baseUrl ?? ANTHROPIC_API,
+        maxRetries: 0,
+        timeout: options.timeoutMs,
+        logLevel: 'off',
+      }),
+    }));
+    return this.#client;
+  }
 }
 
-function toUnavailable(error: unknown, signal: AbortSignal): ModelUnavailableError {
-  if (signal.aborted || error instanceof Anthropic.APIConnectionTimeoutError) {
+function toUnavailable(sdk: AnthropicSdk, error: unknown, signal: AbortSignal): ModelUnavailableError {
+  if (signal.aborted || error instanceof sdk.APIConnectionTimeoutError) {
     return new ModelUnavailableError('timeout', 'timeout');
   }
-  if (error instanceof Anthropic.APIConnectionError) {
+  if (error instanceof sdk.APIConnectionError) {
     return new ModelUnavailableError('connection', 'connection failed');
   }
-  if (error instanceof Anthropic.APIError && error.status !== undefined) {
+  if (error instanceof sdk.APIError && error.status !== undefined) {
     return new ModelUnavailableError('api-error', apiErrorDetail(error.status, error.type));
   }
   return new ModelUnavailableError('connection', `client error ${error instanceof Error ? error.name : ''}`);

@@ -1,5 +1,5 @@
 export { AnthropicTriageModel, type AnthropicTriageModelOptions } from './anthropic-triage-model.ts';
-export { type CreateTriageOptions, createTriage } from './create-triage.ts';
+export { type CreateTriageOptions, checkTriage, createTriage } from './create-triage.ts';
 export { LlmTriage, type LlmTriageOptions } from './llm-triage.ts';
 export {
   OpenAiCompatibleTriageModel,

@@ -1,8 +1,10 @@
-import OpenAI from 'openai';
+import { importOptionalPeer } from '@software-factory/sdk';
+import type OpenAI from 'openai';
 import { ANSWER_NAME } from './triage-answer.ts';
 import {
   apiErrorDetail,
   ModelUnavailableError,
+  sdkUnavailable,
   type TriageModel,
   type TriageModelRequest,
 } from './triage-model.ts';
@@ -17,36 +19,45 @@ export interface OpenAiCompatibleTriageModelOptions {
 
 const OPENAI_API = 'https://api.openai.com/v1';
 
+type OpenAiSdk = typeof OpenAI;
+
+/**
+ * `openai` is an optional peer dependency, loaded on first use; without it this rejects with
+ * `MissingPeerError`: `triage.provider openai-compatible needs the package openai: npm install openai`.
+ */
+export async function loadOpenAiSdk(): Promise<OpenAiSdk> {
+  const sdk = await importOptionalPeer('openai', 'triage.provider openai-compatible', () => import('openai'));
+  return sdk.default;
+}
+
 /**
  * Any chat completions endpoint (OpenAI, vLLM, Ollama, llama.cpp, gateways), answering through a
  * strict JSON schema response format. Retries are off: one triage is one HTTP request.
  */
 export class OpenAiCompatibleTriageModel implements TriageModel {
   readonly name: string;
-  readonly #client: OpenAI;
-  readonly #model: string;
+  readonly #options: OpenAiCompatibleTriageModelOptions;
+  /** Created on the first `ask`, when the SDK is loaded. */
+  #client: Promise<{ sdk: OpenAiSdk; client: OpenAI }> | undefined;
 
   constructor(options: OpenAiCompatibleTriageModelOptions) {
     this.name = `openai-compatible ${options.model}`;
-    this.#model = options.model;
-    // Organization and project explicit too: OPENAI_* variables of the host must not reach a third party.
-    this.#client = new OpenAI({
-      apiKey: options.apiKey,
-      baseURL: options.baseUrl ?? OPENAI_API,
-      organization: null,
-      project: null,
-      maxRetries: 0,
-      timeout: options.timeoutMs,
-      logLevel: 'off',
-    });
+    this.#options = { ...options };
   }
 
   async ask(request: TriageModelRequest): Promise<unknown> {
+    let sdk: OpenAiSdk;
+    let client: OpenAI;
+    try {
+      ({ sdk, client } = await this.#connect());
+    } catch (error) {
+      throw sdkUnavailable(error);
+    }
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
-      completion = await this.#client.chat.completions.create(
+      completion = await client.chat.completions.create(
         {
-          model: this.#model,
+          model: this.#options.model,
           // `max_tokens` rather than `max_completion_tokens`: the one every compatible server reads.
           max_tokens: request.maxTokens,
           messages: [
@@ -61,7 +72,7 @@ export class OpenAiCompatibleTriageModel implements TriageModel {
         { signal: request.signal },
       );
     } catch (error) {
-      throw toUnavailable(error, request.signal);
+      throw toUnavailable(sdk, error, request.signal);
     }
     const choice = completion.choices[0];
     if (!choice) throw new ModelUnavailableError('malformed', 'the answer has no choices');
@@ -80,16 +91,34 @@ export class OpenAiCompatibleTriageModel implements TriageModel {
       throw new ModelUnavailableError('malformed', 'the answer is not JSON');
     }
   }
+
+  #connect(): Promise<{ sdk: OpenAiSdk; client: OpenAI }> {
+    const options = this.#options;
+    this.#client ??= loadOpenAiSdk().then((sdk) => ({
+      sdk,
+      // Organization and project explicit too: OPENAI_* variables of the host must not reach a third party.
+      client: new sdk({
+        apiKey: options.apiKey,
+        baseURL: options.baseUrl ?? OPENAI_API,
+        organization: null,
+        project: null,
+        maxRetries: 0,
+        timeout: options.timeoutMs,
+        logLevel: 'off',
+      }),
+    }));
+    return this.#client;
+  }
 }
 
-function toUnavailable(error: unknown, signal: AbortSignal): ModelUnavailableError {
-  if (signal.aborted || error instanceof OpenAI.APIConnectionTimeoutError) {
+function toUnavailable(sdk: OpenAiSdk, error: unknown, signal: AbortSignal): ModelUnavailableError {
+  if (signal.aborted || error instanceof sdk.APIConnectionTimeoutError) {
     return new ModelUnavailableError('timeout', 'timeout');
   }
-  if (error instanceof OpenAI.APIConnectionError) {
+  if (error instanceof sdk.APIConnectionError) {
     return new ModelUnavailableError('connection', 'connection failed');
   }
-  if (error instanceof OpenAI.APIError && error.status !== undefined) {
+  if (error instanceof sdk.APIError && error.status !== undefined) {
     return new ModelUnavailableError('api-error', apiErrorDetail(error.status, error.code ?? error.type));
   }
   return new ModelUnavailableError('connection', `client error ${error instanceof Error ? error.name : ''}`);

@@ -1,3 +1,4 @@
+import { MissingPeerError } from '@software-factory/sdk';
 import type { TriagePrompt } from './triage-prompt.ts';
 
 export type JsonSchema = Record<string, unknown>;
@@ -18,7 +19,14 @@ export interface TriageModel {
   ask(request: TriageModelRequest): Promise<unknown>;
 }
 
-export type ModelFailureKind = 'timeout' | 'api-error' | 'connection' | 'refusal' | 'malformed';
+/** `not-installed`: the provider's SDK, an optional peer dependency, is missing. */
+export type ModelFailureKind =
+  | 'timeout'
+  | 'api-error'
+  | 'connection'
+  | 'refusal'
+  | 'malformed'
+  | 'not-installed';
 
 /**
  * Why the model gave no usable answer. The detail is built from status codes and error types only,
@@ -44,4 +52,15 @@ export function apiErrorDetail(status: number, errorType: unknown): string {
   return typeof errorType === 'string' && ERROR_TYPE.test(errorType)
     ? `HTTP ${status} ${errorType}`
     : `HTTP ${status}`;
+}
+
+/**
+ * Why a model could not even be reached because its SDK did not load: `not-installed` for a missing
+ * optional peer (`the package openai is not installed`), otherwise the error's class only.
+ */
+export function sdkUnavailable(error: unknown): ModelUnavailableError {
+  if (error instanceof MissingPeerError) {
+    return new ModelUnavailableError('not-installed', `the package ${error.packageName} is not installed`);
+  }
+  return new ModelUnavailableError('connection', `client error ${error instanceof Error ? error.name : ''}`);
 }

@@ -25,6 +25,7 @@ export {
   type WebhookSource,
 } from './ingress/webhook-source.ts';
 export { assertTransition, canTransition, IllegalTransitionError, TRANSITIONS } from './lifecycle.ts';
+export { importOptionalPeer, MissingPeerError } from './optional-peer.ts';
 export type { FactoryPorts } from './pipeline/context.ts';
 export type { HandleResult, Transition } from './pipeline/result.ts';
 export type { ClarificationChannel, OpenedThread } from './ports/clarification-channel.ts';
