@@ -1,15 +1,18 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TenantStatus } from '@software-factory/sdk';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { chromiumNotFound, findChromium } from '../../../scripts/find-chromium.mjs';
 import { answerQuestion, askedQuestions } from '../src/demo/demo-person.ts';
 import { DEMO_WORK_ITEMS, type DemoWorkItem, writeWorkItem } from '../src/demo/demo-work-items.ts';
+import { chromiumMissing, launchChromium } from './support/chromium-browser.ts';
 import { DemoCodeHost } from './support/demo-code-host.ts';
 import { eventually, FactoryProcess, runFactory } from './support/factory-process.ts';
-import { chromiumMissing, launchChromium } from './support/headless-chromium.ts';
 import { issueFile, relayfileEnv, startRelayfile, writeRelayfileConfig } from './support/relayfile-config.ts';
 
 const ADMIN_TOKEN = 'dashboard-admin-token-for-the-browser-test';
@@ -244,12 +247,84 @@ describe.skipIf(missing !== undefined)('the dashboard in a real browser', () => 
 });
 
 describe('the browser test itself', () => {
-  it('is skipped with a message only where chromium is missing and CI is not set', () => {
-    const nowhere = '/nonexistent/chromium';
-    expect(chromiumMissing({}, nowhere)).toBe(
-      'dashboard browser test skipped: /nonexistent/chromium is not installed (apt-get install chromium); with CI set it runs and fails instead',
+  const FINDER = fileURLToPath(new URL('../../../scripts/find-chromium.mjs', import.meta.url));
+  const NOWHERE = ['/nonexistent/chromium'];
+  let folder = '';
+  beforeEach(() => {
+    folder = mkdtempSync(path.join(tmpdir(), 'factory-find-chromium-'));
+  });
+  afterEach(() => rmSync(folder, { recursive: true, force: true }));
+
+  /** A folder for PATH holding the given files, executable unless their name ends in `.txt`. */
+  function binFolder(name: string, files: string[]): string {
+    const bin = path.join(folder, name);
+    mkdirSync(bin);
+    for (const file of files) {
+      const target = path.join(bin, file.replace(/\.txt$/, ''));
+      writeFileSync(target, '#!/bin/sh\nexit 0\n');
+      chmodSync(target, file.endsWith('.txt') ? 0o644 : 0o755);
+    }
+    return bin;
+  }
+
+  it('finds chromium as .ci/run does: $CHROME_PATH, $CHROMIUM_PATH, then each name on PATH, then the usual paths', () => {
+    const empty = binFolder('empty', []);
+    const bin = binFolder('bin', ['chromium.txt', 'chromium-browser', 'google-chrome']);
+    const PATH = [empty, bin].join(path.delimiter);
+    // A chromium that is not executable is passed over; names are tried in order, each along PATH.
+    expect(findChromium({ PATH }, NOWHERE)).toEqual({
+      path: path.join(bin, 'chromium-browser'),
+      tried: [
+        path.join(empty, 'chromium'),
+        path.join(bin, 'chromium'),
+        path.join(empty, 'chromium-browser'),
+        path.join(bin, 'chromium-browser'),
+      ],
+    });
+    const chosen = path.join(binFolder('chosen', ['chrome']), 'chrome');
+    expect(findChromium({ PATH, CHROMIUM_PATH: chosen }, NOWHERE).path).toBe(chosen);
+    expect(findChromium({ PATH, CHROME_PATH: chosen, CHROMIUM_PATH: '/x' }, NOWHERE).path).toBe(chosen);
+    // One that names nothing is passed over too.
+    expect(findChromium({ PATH, CHROME_PATH: '/nonexistent/chrome' }, NOWHERE).tried[0]).toBe(
+      '/nonexistent/chrome',
     );
-    expect(chromiumMissing({ CI: 'true' }, nowhere)).toBeUndefined();
-    expect(chromiumMissing({}, process.execPath)).toBeUndefined();
+    // The usual paths come last.
+    expect(findChromium({ PATH: empty }, [path.join(bin, 'google-chrome')]).path).toBe(
+      path.join(bin, 'google-chrome'),
+    );
+  });
+
+  it('found nowhere: the error names every path tried', async () => {
+    const empty = binFolder('empty', []);
+    const env = { PATH: empty, CHROME_PATH: '/nonexistent/chrome' };
+    const names = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
+    const tried = ['/nonexistent/chrome', ...names.map((name) => path.join(empty, name)), ...NOWHERE];
+    expect(findChromium(env, NOWHERE)).toEqual({ path: undefined, tried });
+    const message = chromiumNotFound(tried);
+    expect(message).toBe(
+      [
+        'no chromium found; tried 6 path(s):',
+        ...tried.map((tried) => `  ${tried}`),
+        'Install it (apt-get install -y --no-install-recommends chromium) or set CHROME_PATH to its executable.',
+      ].join('\n'),
+    );
+    await expect(launchChromium(env, NOWHERE)).rejects.toThrow(message);
+  });
+
+  it('node scripts/find-chromium.mjs prints the path it finds', () => {
+    const bin = binFolder('bin', ['google-chrome-stable']);
+    const found = spawnSync(process.execPath, [FINDER], { env: { PATH: bin }, encoding: 'utf8' });
+    expect(found.stderr).toBe('');
+    expect(found.stdout).toBe(`${path.join(bin, 'google-chrome-stable')}\n`);
+    expect(found.status).toBe(0);
+  });
+
+  it('is skipped with a message naming the paths tried only where chromium is missing and CI is not set', () => {
+    const empty = binFolder('empty', []);
+    expect(chromiumMissing({ PATH: empty }, NOWHERE)).toBe(
+      `dashboard browser test skipped (with CI set it runs and fails instead): ${chromiumNotFound(findChromium({ PATH: empty }, NOWHERE).tried)}`,
+    );
+    expect(chromiumMissing({ PATH: empty, CI: 'true' }, NOWHERE)).toBeUndefined();
+    expect(chromiumMissing({ PATH: empty, CHROME_PATH: process.execPath }, NOWHERE)).toBeUndefined();
   });
 });

@@ -32,7 +32,7 @@ import {
   FakeWorkItemProvider,
   sampleWorkItem,
 } from '@software-factory/sdk/testing';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
   type LocalAgentExit,
   LocalProcessFleet,
@@ -75,6 +75,7 @@ interface Setup {
 
 let setupCount = 0;
 const fleets: LocalProcessFleet[] = [];
+const setups: Setup[] = [];
 
 function setup(): Setup {
   setupCount += 1;
@@ -92,7 +93,7 @@ function setup(): Setup {
   gitIn(repository, ['commit', '--quiet', '-m', 'initial commit']);
   const exits: LocalAgentExit[] = [];
   const stateDir = join(dir, 'state');
-  return {
+  const created: Setup = {
     dir,
     repository,
     stateDir,
@@ -115,11 +116,66 @@ function setup(): Setup {
       return fleet;
     },
   };
+  setups.push(created);
+  return created;
 }
 
-afterEach(() => {
+// Agents outlive their fleet on purpose (a restarted factory finds them again), so closing the fleets
+// stops nothing: an agent a test did not end itself (the abandoned-claim test leaves ENG-9 waiting for
+// its exit file, which never comes) would loop on after the run. Each test's agents are stopped here,
+// whole process groups (wrapper, agent.sh and its sleep), and waited for.
+afterEach(async () => {
   for (const fleet of fleets.splice(0)) fleet.close();
+  await Promise.all(setups.splice(0).map(stopAgents));
 });
+
+/** Kills the process group of every agent wrapper `s` started that still runs, and waits for it to end. */
+async function stopAgents(s: Setup): Promise<void> {
+  const agentsDir = join(s.stateDir, 'agents');
+  if (!existsSync(agentsDir)) return;
+  const groups = readdirSync(agentsDir)
+    .map((agentId) => join(agentsDir, agentId, 'wrapper.pid'))
+    .filter((file) => existsSync(file))
+    .map((file) => Number(readFileSync(file, 'utf8')))
+    // Only a group that is still this test's agent (a pid is reused once its process has ended).
+    .filter((pgid) => groupMembers(pgid).some((pid) => commandLine(pid).includes(s.dir)));
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  await eventually(
+    'the agents to be stopped',
+    () => groups.every((pgid) => groupMembers(pgid).length === 0) || undefined,
+  );
+}
+
+/** The live (not zombie) processes of process group `pgid`. */
+function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // pid (comm) state ppid pgrp …; comm may hold spaces, so read after its closing parenthesis.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(group) === pgid && state !== 'Z') members.push(Number(entry));
+    } catch {
+      // Ended while being read.
+    }
+  }
+  return members;
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
 
 function gitIn(repository: string, args: string[]): string {
   return execFileSync(
@@ -366,6 +422,11 @@ describe('after a restart of the factory', () => {
       // Its own process group, killed whole below, as a terminal's Ctrl-C or a supervisor would.
       { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
     );
+    // Killed below; this is for a test that fails before it gets there.
+    onTestFinished(() => {
+      if (factory.exitCode === null && factory.signalCode === null)
+        process.kill(-(factory.pid as number), 'SIGKILL');
+    });
     let output = '';
     factory.stdout.on('data', (chunk) => {
       output += chunk;
