@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { importOptionalPeer } from '@software-factory/sdk';
+import { type AnthropicSdk, loadAnthropicSdk } from './anthropic-sdk.ts';
 import { ANSWER_NAME } from './triage-answer.ts';
 import {
   apiErrorDetail,
@@ -17,21 +17,6 @@ export interface AnthropicTriageModelOptions {
 }
 
 const ANTHROPIC_API = 'https://api.anthropic.com';
-
-type AnthropicSdk = typeof Anthropic;
-
-/**
- * `@anthropic-ai/sdk` is an optional peer dependency, loaded on first use; without it this rejects with
- * `MissingPeerError`: `triage.provider anthropic needs the package @anthropic-ai/sdk: npm install …`.
- */
-export async function loadAnthropicSdk(): Promise<AnthropicSdk> {
-  const sdk = await importOptionalPeer(
-    '@anthropic-ai/sdk',
-    'triage.provider anthropic',
-    () => import('@anthropic-ai/sdk'),
-  );
-  return sdk.default;
-}
 
 /**
  * The Anthropic Messages API, answering through one forced tool call whose input schema is the

@@ -1,7 +1,9 @@
 import { type Logger, type RouteConfig, RuleTriage, type Triage } from '@software-factory/sdk';
-import { AnthropicTriageModel, loadAnthropicSdk } from './anthropic-triage-model.ts';
+import { loadAnthropicSdk } from './anthropic-sdk.ts';
+import { AnthropicTriageModel } from './anthropic-triage-model.ts';
 import { LlmTriage } from './llm-triage.ts';
-import { loadOpenAiSdk, OpenAiCompatibleTriageModel } from './openai-compatible-triage-model.ts';
+import { OpenAiCompatibleTriageModel } from './openai-compatible-triage-model.ts';
+import { loadOpenAiSdk } from './openai-sdk.ts';
 import type { TriageCache } from './triage-cache.ts';
 import {
   type LlmTriageConfig,

@@ -1,5 +1,5 @@
-import { importOptionalPeer } from '@software-factory/sdk';
 import type OpenAI from 'openai';
+import { loadOpenAiSdk, type OpenAiSdk } from './openai-sdk.ts';
 import { ANSWER_NAME } from './triage-answer.ts';
 import {
   apiErrorDetail,
@@ -18,17 +18,6 @@ export interface OpenAiCompatibleTriageModelOptions {
 }
 
 const OPENAI_API = 'https://api.openai.com/v1';
-
-type OpenAiSdk = typeof OpenAI;
-
-/**
- * `openai` is an optional peer dependency, loaded on first use; without it this rejects with
- * `MissingPeerError`: `triage.provider openai-compatible needs the package openai: npm install openai`.
- */
-export async function loadOpenAiSdk(): Promise<OpenAiSdk> {
-  const sdk = await importOptionalPeer('openai', 'triage.provider openai-compatible', () => import('openai'));
-  return sdk.default;
-}
 
 /**
  * Any chat completions endpoint (OpenAI, vLLM, Ollama, llama.cpp, gateways), answering through a

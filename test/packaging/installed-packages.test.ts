@@ -1,0 +1,238 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PackedPackage, PUBLISHED, packAll } from './pack.ts';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
+const ROOT_BIN = join(ROOT, 'node_modules', '.bin');
+
+/**
+ * What a user gets from npm: every package packed, the tarballs installed into an empty project with no
+ * TypeScript loader and no workspace links, and everything run there with plain Node.
+ */
+const work = mkdtempSync(join(tmpdir(), 'factory-packaging-'));
+const project = join(work, 'project');
+let packed: PackedPackage[];
+
+/** The environment of a user's shell: our Node and git on PATH, nothing that points back at the clone. */
+function userEnv(cwd: string): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _sourceCondition, ...rest } = process.env;
+  const system = (process.env.PATH ?? '').split(':').filter((entry) => !entry.startsWith(ROOT));
+  return {
+    ...rest,
+    PATH: [join(cwd, 'node_modules', '.bin'), dirname(process.execPath), ...system].join(':'),
+  };
+}
+
+async function inProject(command: string, args: string[], cwd = project) {
+  return run(command, args, { cwd, env: userEnv(cwd), maxBuffer: 32 * 1024 * 1024 });
+}
+
+async function installInto(dir: string, names: readonly string[], extra: Record<string, string> = {}) {
+  mkdirSync(dir, { recursive: true });
+  const dependencies = Object.fromEntries([
+    ...packed.filter((p) => names.includes(p.name)).map((p) => [p.name, `file:${p.tarball}`]),
+    ...Object.entries(extra),
+  ]);
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'a-user-project', private: true, type: 'module', dependencies }, null, 2),
+  );
+  // The registry's packages come from npm's cache, filled by `npm ci`; nothing of the clone is linked.
+  await inProject('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], dir);
+}
+
+beforeAll(async () => {
+  packed = await packAll(join(work, 'tarballs'));
+  const vitestVersion = JSON.parse(
+    readFileSync(join(ROOT, 'node_modules/vitest/package.json'), 'utf8'),
+  ).version;
+  // vitest is the optional peer of @software-factory/sdk/testing, installed as a user of that entry would.
+  await installInto(
+    project,
+    packed.map((p) => p.name),
+    { vitest: vitestVersion },
+  );
+}, 300_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('the packed packages', () => {
+  it('are every published package, under one scope, with no test files', () => {
+    expect(packed.map((p) => p.name).sort()).toEqual([...PUBLISHED].sort());
+    for (const { name, files } of packed) {
+      const tests = files.filter((file) =>
+        /(^|\/)(test|tests|__tests__)\/|\.(test|spec)\.[cm]?[jt]s$/.test(file),
+      );
+      expect([name, tests]).toEqual([name, []]);
+      expect(files).toContain('LICENSE');
+      expect(files).toContain('README.md');
+      expect(files.some((file) => file.endsWith('.tsbuildinfo'))).toBe(false);
+    }
+  });
+});
+
+describe('installed into an empty project', () => {
+  it('factory --version prints the version', async () => {
+    const { stdout } = await inProject(join(project, 'node_modules/.bin/factory'), ['--version']);
+    expect(stdout.trim()).toBe(packed.find((p) => p.name === '@software-factory/cli')?.version);
+  });
+
+  it('factory demo runs the whole pipeline offline', async () => {
+    const demoDir = join(work, 'demo');
+    mkdirSync(demoDir);
+    const { stdout } = await inProject(join(project, 'node_modules/.bin/factory'), ['demo'], demoDir);
+    expect(stdout).toContain('All 3 work items are done.');
+  }, 120_000);
+
+  it('every entry point of every Node package imports in plain Node', async () => {
+    const entries = packed
+      .filter((p) => p.name !== '@software-factory/cloudflare')
+      .flatMap((p) =>
+        p.exports.map((subpath) => (subpath === '.' ? p.name : `${p.name}/${subpath.slice(2)}`)),
+      );
+    const script = `for (const entry of ${JSON.stringify(entries)}) {
+      const module = await import(entry);
+      console.log(entry, Object.keys(module).length);
+    }`;
+    const { stdout } = await inProject(process.execPath, ['--input-type=module', '-e', script]);
+    for (const entry of entries) expect(stdout).toMatch(new RegExp(`^${entry} [1-9]\\d*$`, 'm'));
+  }, 60_000);
+
+  it.each([
+    // tsc's default libraries for Node (@relayfile/sdk's types name DOM's ErrorEvent); none but ES for a Worker.
+    ['a Node program', 'node.ts', NODE_CONSUMER, join(ROOT, 'node_modules/@types/node'), 'es2023,dom'],
+    [
+      'a Worker',
+      'worker.ts',
+      WORKER_CONSUMER,
+      join(ROOT, 'node_modules/@cloudflare/workers-types'),
+      'es2023',
+    ],
+  ])(
+    '%s using the packages type-checks against the installed types (tsc --module nodenext)',
+    async (_, file, source, types, lib) => {
+      mkdirSync(join(project, 'consumers'), { recursive: true });
+      writeFileSync(join(project, 'consumers', file), source);
+      const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext'];
+      // The runtime's own types come from the clone: a user has their own.
+      const ambient = ['--target', 'es2023', '--lib', lib, '--types', types];
+      const result = await inProject(join(ROOT_BIN, 'tsc'), [
+        ...args,
+        ...ambient,
+        join('consumers', file),
+      ]).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
+      expect(result.stdout).toBe('');
+    },
+    120_000,
+  );
+
+  it('the Worker bundles with wrangler from the installed packages and answers inside workerd', async () => {
+    const cloudflare = join(project, 'node_modules/@software-factory/cloudflare');
+    cpSync(join(cloudflare, 'example'), join(project, 'example'), { recursive: true });
+    const wrangler = readFileSync(join(cloudflare, 'wrangler.jsonc'), 'utf8').replace(
+      /"\$schema": "[^"]*",\n/,
+      '',
+    );
+    writeFileSync(join(project, 'wrangler.jsonc'), wrangler);
+    const outdir = join(work, 'worker-bundle');
+    await inProject(join(ROOT_BIN, 'wrangler'), ['deploy', '--dry-run', '--outdir', outdir]);
+    const bundle = readdirSync(outdir).find((file) => /\.m?js$/.test(file));
+    expect(bundle).toBeDefined();
+    expect(readFileSync(join(outdir, bundle ?? ''), 'utf8')).not.toMatch(/packages\/[a-z-]+\/src\//);
+
+    const miniflare = new Miniflare({
+      modules: [{ type: 'ESModule', path: join(outdir, bundle ?? '') }],
+      modulesRoot: outdir,
+      compatibilityDate: '2026-04-01',
+      durableObjects: { FACTORY_STATE: { className: 'FactoryStateObject', useSQLite: true } },
+      kvNamespaces: ['FACTORY_CACHE'],
+      bindings: { FACTORY_TENANT: 'acme' },
+    });
+    try {
+      const answer = await miniflare.dispatchFetch('http://localhost/healthz');
+      // The example's own check: its secrets are missing, and it names them.
+      expect(answer.status).toBe(500);
+      expect(await answer.text()).toContain('LINEAR_API_KEY');
+    } finally {
+      await miniflare.dispose();
+    }
+  }, 180_000);
+
+  it('the Lambda handler bundles with esbuild from the installed packages and loads in Node', async () => {
+    const aws = join(project, 'node_modules/@software-factory/aws');
+    cpSync(join(aws, 'examples'), join(project, 'lambda'), { recursive: true });
+    const outfile = join(work, 'lambda-bundle', 'handler.mjs');
+    await inProject(join(ROOT_BIN, 'esbuild'), [
+      'lambda/handler.ts',
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      '--target=node22',
+      `--outfile=${outfile}`,
+      "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      '--log-level=warning',
+    ]);
+    expect(readFileSync(outfile, 'utf8')).not.toMatch(/packages\/[a-z-]+\/src\//);
+    const script = `const handler = await import(${JSON.stringify(outfile)});
+      console.log(typeof handler.http, typeof handler.schedule);`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: work,
+      // What template.yaml gives the function: the example reads its table at import.
+      env: { ...userEnv(work), FACTORY_TABLE: 'factory', AWS_REGION: 'us-east-1' },
+    });
+    expect(stdout.trim()).toBe('function function');
+  }, 120_000);
+});
+
+describe('the CLI installed alone', () => {
+  const alone = join(work, 'cli-alone');
+  const HEAVY = ['wrangler', 'workerd', 'miniflare', 'playwright-core', 'vitest', 'esbuild', 'typescript'];
+  const OPTIONAL = ['@anthropic-ai/sdk', 'openai', '@agent-relay/sdk', '@aws-sdk/client-dynamodb'];
+
+  it('pulls no deploy tool, browser, AWS SDK, LLM SDK or test tool, and says how much it weighs', async () => {
+    const cli = packed.find((p) => p.name === '@software-factory/cli');
+    await installInto(alone, [cli?.name ?? '', ...(cli?.workspaceDependencies ?? [])]);
+    const installed = (await inProject('npm', ['ls', '--all', '--parseable'], alone)).stdout;
+    for (const name of [...HEAVY, ...OPTIONAL])
+      expect([name, installed.includes(`/node_modules/${name}\n`)]).toEqual([name, false]);
+    const { stdout } = await inProject('du', ['-sk', 'node_modules'], alone);
+    const mebibytes = Number(stdout.split('\t')[0]) / 1024;
+    console.log(`npm i @software-factory/cli: node_modules is ${mebibytes.toFixed(1)} MiB`);
+    const version = await inProject(join(alone, 'node_modules/.bin/factory'), ['--version'], alone);
+    expect(version.stdout.trim()).toBe(cli?.version);
+  }, 300_000);
+});
+
+/** What a user's own code imports: each package's main types, used the way its README shows. */
+const NODE_CONSUMER = `import type { StateStore, WorkItem } from '@software-factory/sdk';
+import { InMemoryStateStore } from '@software-factory/sdk';
+import { describeStateStoreConformance } from '@software-factory/sdk/testing';
+import { createLambdaHandlers, DynamoStateStore } from '@software-factory/aws';
+import { GithubOutputTarget, LinearWorkItemProvider, SlackClarificationChannel } from '@software-factory/providers';
+import { RelayfileMount } from '@software-factory/relayfile';
+import { DirectoryMount } from '@software-factory/relayfile/directory-mount';
+import { HttpFleet } from '@software-factory/fleets/http';
+import { createTriage } from '@software-factory/llm-triage';
+import { EncryptedFileCredentialStore } from '@software-factory/auth';
+import { runCli } from '@software-factory/cli';
+
+const store: StateStore = new InMemoryStateStore();
+const item: WorkItem | undefined = undefined;
+export const used = [store, item, describeStateStoreConformance, createLambdaHandlers, DynamoStateStore,
+  GithubOutputTarget, LinearWorkItemProvider, SlackClarificationChannel, RelayfileMount, DirectoryMount,
+  HttpFleet, createTriage, EncryptedFileCredentialStore, runCli] as const;
+`;
+
+const WORKER_CONSUMER = `import { createFactoryWorker, FactoryStateObject } from '@software-factory/cloudflare';
+import { StaticTenantRegistry } from '@software-factory/sdk';
+import { HttpFleet } from '@software-factory/fleets/http';
+
+export { FactoryStateObject };
+export const used = [createFactoryWorker, StaticTenantRegistry, HttpFleet] as const;
+`;
