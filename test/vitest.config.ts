@@ -1,6 +1,6 @@
 import { defineProject } from 'vitest/config';
 
-// Tests of the repository as a whole, run on what `npm test` built and packed, never on src/.
+// Tests of the repository as a whole: what `npm test` built and packed, and what every package agrees on.
 export default defineProject({
-  test: { name: 'packaging', include: ['**/*.test.ts'], testTimeout: 120_000, hookTimeout: 300_000 },
+  test: { name: 'repository', include: ['**/*.test.ts'], testTimeout: 120_000, hookTimeout: 300_000 },
 });

@@ -1,4 +1,5 @@
-import { createTriage } from '@software-factory/llm-triage';
+import { AgentRelayFleet } from '@software-factory/fleets';
+import { checkTriage, createTriage } from '@software-factory/llm-triage';
 import {
   type ConnectionReport,
   createFactory,
@@ -120,6 +121,9 @@ export function tenantFromConfig(config: TenantConfig, deps: TenantDependencies)
     ports,
     ...(fleet.local ? { localFleet: fleet.local } : {}),
     check: async () => {
+      // Optional packages a tenant's config asks for (a model's SDK, Agent Relay's) are named here, at start.
+      await checkTriage(config.triage);
+      if (fleet.fleet instanceof AgentRelayFleet) await fleet.fleet.check();
       await fleet.local?.check();
     },
     async start() {
