@@ -1,4 +1,8 @@
 import { InvalidArgumentError } from 'commander';
+import { watchLaunchChain } from '../launch-chain.ts';
+
+// Read when the CLI loads, before any wait: a parent that dies while the factory starts up still counts.
+const PPID_AT_START = process.ppid;
 
 /** A `--port` value: a whole number from 0 (any free port) to 65535. */
 export function parsePort(value: string): number {
@@ -21,4 +25,60 @@ export function nextSignal(): Promise<NodeJS.Signals> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+}
+
+/**
+ * Why a long-running command stops: a signal, or the process that started it (npm, its `sh -c`, a
+ * script) exited without passing one on. Each is also the log fields of the "stopping" line.
+ */
+export type StopRequest = { signal: NodeJS.Signals } | { parentExited: number };
+
+export interface StopWatch {
+  /** Resolves with the first stop request. */
+  readonly requested: Promise<StopRequest>;
+  /** Stops watching (signals and parent), for a command that ends without being asked to. */
+  dispose(): void;
+}
+
+/** What a second signal, once stopping, exits with at once. */
+const STOP_SIGNALS = { SIGTERM: 1, SIGINT: 130, SIGHUP: 129 } as const;
+
+/**
+ * Watches for the request to stop: SIGTERM, SIGINT or SIGHUP (a closed terminal), or the launch chain
+ * broken (see LaunchChain), polled every `parentPollMs` on a timer that never keeps the process alive.
+ * Once stopping, a second signal ends the process at once, and a failed write to stdout or stderr (their
+ * reader may have gone with the parent) no longer throws: the shutdown goes on without its log lines.
+ */
+export function watchForStop(options: { parentPollMs?: number } = {}): StopWatch {
+  let resolve!: (request: StopRequest) => void;
+  const requested = new Promise<StopRequest>((settle) => {
+    resolve = settle;
+  });
+  let stopWatchingParent = () => {};
+  let done = false;
+  const onSignal = (signal: NodeJS.Signals) => request({ signal });
+  const dispose = () => {
+    for (const signal of Object.keys(STOP_SIGNALS) as NodeJS.Signals[]) process.off(signal, onSignal);
+    stopWatchingParent();
+  };
+  const request = (stop: StopRequest) => {
+    if (done) return;
+    done = true;
+    dispose();
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+    for (const [signal, code] of Object.entries(STOP_SIGNALS)) process.once(signal, () => process.exit(code));
+    resolve(stop);
+  };
+  for (const signal of Object.keys(STOP_SIGNALS) as NodeJS.Signals[]) process.on(signal, onSignal);
+  stopWatchingParent = watchLaunchChain((pid) => request({ parentExited: pid }), {
+    ppidAtStart: PPID_AT_START,
+    everyMs: options.parentPollMs ?? 500,
+  });
+  return {
+    requested,
+    dispose: () => {
+      done = true;
+      dispose();
+    },
+  };
 }

@@ -10,7 +10,7 @@ import { localSetupConfig } from '../local-setup.ts';
 import { NodeRuntime } from '../node-runtime.ts';
 import { EXIT_UNCONNECTED, unconnectedProviderLines } from '../operator/unconnected-providers.ts';
 import { VERSION } from '../version.ts';
-import { nextSignal, parsePort } from './process-lifecycle.ts';
+import { parsePort, watchForStop } from './process-lifecycle.ts';
 
 const DEFAULT_CONFIG = 'factory.config.yaml';
 
@@ -72,27 +72,30 @@ async function runStart(options: StartOptions): Promise<void> {
     await runtime.stop();
     throw error;
   }
-  const stopping = nextSignal();
+  const stop = watchForStop();
   logger.info('factory started', {
     version: VERSION,
+    pid: process.pid,
     config: config.source,
     url: `http://${listening.host}:${listening.port}`,
     tenants: config.tenants.map((tenant) => tenant.id),
     ...(options.dryRun ? { dryRun: true } : {}),
   });
   try {
-    await Promise.race([runtime.start(), stopping]);
+    await Promise.race([runtime.start(), stop.requested]);
   } catch (error) {
+    stop.dispose();
     await listening.close();
     await runtime.stop();
     throw error;
   }
-  const signal = await stopping;
-  logger.info('stopping', { signal });
+  // A signal, or the wrapper that started this process (npm, its shell) gone without passing one on.
+  const request = await stop.requested;
+  logger.info('stopping', request);
   // New requests are refused from here; the ones in flight finish before the store closes.
   await listening.close();
   await runtime.stop();
-  logger.info('stopped', { signal });
+  logger.info('stopped', request);
 }
 
 /**
