@@ -6,7 +6,7 @@ import { JsonLineLogger, type LogLevel } from '../json-line-logger.ts';
 import { commandConfig, DEFAULT_CONFIG } from '../relay/command-config.ts';
 import { factoryBaseUrl, localFactoryUrl, relayfileWebhookUrl } from '../relay/handler-url.ts';
 import { oneRelayfileTenant, subscribedGlobs } from '../relay/relayfile-tenants.ts';
-import { nextSignal, parsePort } from './process-lifecycle.ts';
+import { parsePort, watchForStop } from './process-lifecycle.ts';
 
 const DEFAULT_HEALTH_PORT = 8788;
 
@@ -75,7 +75,7 @@ async function runRelay(options: RelayOptions): Promise<void> {
   } catch (error) {
     throw startFailure(error, options);
   }
-  const stopping = nextSignal();
+  const stop = watchForStop();
   logger.info('relay started', {
     tenant: tenant.id,
     workspace: tenant.workspace,
@@ -85,19 +85,21 @@ async function runRelay(options: RelayOptions): Promise<void> {
     pathGlobs,
   });
   const ended = await Promise.race([
-    stopping.then((signal) => ({ signal })),
+    stop.requested,
     worker.done.then(
       () => ({ failed: 'the relay worker stopped by itself' }),
       (error: unknown) => ({ failed: error instanceof Error ? error.message : String(error) }),
     ),
   ]);
-  if ('failed' in ended)
+  if ('failed' in ended) {
+    stop.dispose();
     throw new CliError(`relay for tenant ${tenant.id} failed: ${ended.failed}`, EXIT_FAILURE);
+  }
   // The delivery in flight finishes and the cursor is saved before the worker resolves.
   await worker.stop();
   logger.info('relay stopped', {
     tenant: tenant.id,
-    signal: ended.signal,
+    ...ended,
     cursor: worker.status().cursor ?? null,
   });
 }
