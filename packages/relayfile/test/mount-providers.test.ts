@@ -248,7 +248,7 @@ describe('MountClarificationChannel (the chat in relayfile’s layout)', () => {
 describe('MountOutputTarget (pull requests in relayfile’s layout)', () => {
   const target = () => new MountOutputTarget({ mount, repositories: ['Codertocat/Hello-World'] });
 
-  it('turns a pull request meta.json into output.changed: ready, draft or merged', () => {
+  it('turns a pull request meta.json into output.changed: ready, draft or merged, with its update time', () => {
     const ready = pullFile();
     expect(target().interpretFile(ready.path, ready.content).events).toEqual([
       {
@@ -258,6 +258,8 @@ describe('MountOutputTarget (pull requests in relayfile’s layout)', () => {
           url: 'https://github.com/Codertocat/Hello-World/pull/2',
           state: 'ready',
           branch: 'changes',
+          // meta.json's `updatedAt`, the example's pull_request.updated_at: the core orders events by it.
+          updatedAt: '2019-05-15T15:21:18Z',
         }),
       },
     ]);

@@ -98,6 +98,21 @@ export interface OutputLink {
   state: OutputState;
 }
 
+/**
+ * The last change of one output the record acted on, kept across attempts and runs: a later event
+ * about the output is applied only if it is newer, and an output closed or merged for an earlier
+ * attempt never decides the current one (`pipeline/output-order.ts`).
+ */
+export interface SeenOutput {
+  id: string;
+  state: OutputState;
+  /** The output's own update time of that change (the code host's clock); absent when the source gave none. */
+  updatedAt?: string;
+  /** The run and attempt it was acted on for. */
+  run: number;
+  attempt: number;
+}
+
 /** Everything the factory knows about one work item; the unit of compare-and-set. */
 export interface WorkItemRecord {
   workItemId: string;
@@ -119,6 +134,8 @@ export interface WorkItemRecord {
   attempts: number;
   dispatch?: DispatchInfo;
   output?: OutputLink;
+  /** The outputs acted on so far, oldest first, a few at most; orders output events (see `SeenOutput`). */
+  seenOutputs?: SeenOutput[];
   pending: PendingEffect[];
   /** An instance is performing `pending` until this time; after it, anyone may take over. */
   leaseUntil?: number;

@@ -4,6 +4,7 @@ import type { HandlerContext } from '../pipeline/context.ts';
 import { wakeDependents } from '../pipeline/dependents.ts';
 import { Draft } from '../pipeline/drafts.ts';
 import { drain } from '../pipeline/drain.ts';
+import { orderOutput, rememberOutput } from '../pipeline/output-order.ts';
 import { dropObsoleteEffects, failAttempt, stopAgent } from '../pipeline/plan.ts';
 import { type HandleResult, ResultBuilder } from '../pipeline/result.ts';
 import type { OutputSnapshot } from '../work-item.ts';
@@ -26,7 +27,11 @@ export async function onOutputChanged(
   return result.finish(committed.reason);
 }
 
-/** Shared by the event and the tick's reconciliation, which finds outputs no event announced. */
+/**
+ * Shared by the event and the tick's reconciliation, which finds outputs no event announced. Only an
+ * output of the current attempt acts on it, and only a change newer than the one last acted on
+ * (`orderOutput`).
+ */
 export async function applyOutput(
   context: HandlerContext,
   workItemId: string,
@@ -38,10 +43,16 @@ export async function applyOutput(
     output.state === 'merged' || (output.state === 'ready' && context.settings.completion.on === 'ready');
   const committed = await change(context, workItemId, result, async (current) => {
     if (current?.status !== 'dispatched') return { ignore: `the item is ${current?.status ?? 'unknown'}` };
+    const order = orderOutput(current, output);
+    if (order.kind === 'foreign' || order.kind === 'stale' || order.kind === 'known')
+      return { ignore: order.reason };
     const known = current.output;
-    if (known?.id === output.id && known.state === output.state)
-      return { ignore: 'output state already known' };
     const draft = Draft.from(current, context.clock.now());
+    rememberOutput(draft.record, output);
+    if (order.kind === 'newer-same-state') {
+      // Nothing changes but the time, kept so that an older change delivered late is recognised.
+      return { draft, reason: `output still ${output.state} at ${output.updatedAt ?? 'an unknown time'}` };
+    }
     draft.record.output = { id: output.id, url: output.url, state: output.state };
     if (completes) {
       dropObsoleteEffects(draft);

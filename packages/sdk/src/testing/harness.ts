@@ -8,7 +8,7 @@ import type { Triage } from '../ports/triage.ts';
 import { RuleTriage } from '../rule-triage.ts';
 import { type FactorySettingsInput, resolveSettings } from '../settings.ts';
 import type { FactoryMetrics } from '../status/metrics.ts';
-import type { OutputState, WorkItem } from '../work-item.ts';
+import type { OutputSnapshot, OutputState, WorkItem } from '../work-item.ts';
 import {
   FakeClarificationChannel,
   FakeClock,
@@ -54,6 +54,7 @@ export class FactoryHarness {
   readonly template = new DefaultTaskTemplate();
   readonly logger = new MemoryLogger();
   readonly factory: Factory;
+  #outputTime = Number.NEGATIVE_INFINITY;
 
   constructor(options: HarnessOptions = {}) {
     this.tenant = options.tenant ?? 'tenant-1';
@@ -107,15 +108,27 @@ export class FactoryHarness {
     return { type: 'work-item.changed', item };
   }
 
-  /** The output an agent opened for `item` on the branch the template gave it. */
-  output(item: WorkItem, state: OutputState, number = 1): OutputChangedEvent {
+  /**
+   * The output an agent opened for `item` on the branch the template gave it, as the code host reports
+   * a change of it: each call is a later change (its `updatedAt` is the clock's time, or a millisecond
+   * after the previous call's), so re-sending an event is a redelivery and holding one back reorders.
+   */
+  output(
+    item: WorkItem,
+    state: OutputState,
+    number = 1,
+    overrides: Partial<Pick<OutputSnapshot, 'branch' | 'updatedAt'>> = {},
+  ): OutputChangedEvent {
     const branch = this.template.branchName(item);
+    this.#outputTime = Math.max(this.clock.now(), this.#outputTime + 1);
     const snapshot = {
       id: `acme/app#${number}`,
       url: `https://code.example/acme/app/pull/${number}`,
       state,
       branch,
       title: `${item.key}: ${item.title}`,
+      updatedAt: new Date(this.#outputTime).toISOString(),
+      ...overrides,
     };
     this.outputs.outputs.set(snapshot.id, { ...snapshot, repository: 'acme/app' });
     return { type: 'output.changed', output: snapshot };
