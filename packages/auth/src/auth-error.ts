@@ -10,6 +10,7 @@ export type AuthFailure =
   | 'invalid-redirect'
   | 'token-request-failed'
   | 'listener-failed'
+  | 'unreachable'
   | 'not-connected';
 
 /**

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AuthFlowError } from './auth-error.ts';
 import { authorizationFailure, tokenRequestFailure } from './flow-failures.ts';
 import { startLoopbackRedirect } from './loopback-redirect.ts';
+import { formatWait } from './network-failure.ts';
 import { type OAuthClientOptions, oauthPlumbing, receivedCredential } from './oauth-client.ts';
 import type { OAuthProvider } from './oauth-providers.ts';
 import { parseOptions } from './parse-options.ts';
@@ -128,6 +129,9 @@ export async function authorizeWithPkce(options: AuthorizationCodeOptions): Prom
 
     print(
       `To connect ${provider.name}, open this URL in a browser (scopes: ${scopes.join(', ')}):\n  ${url.href}`,
+    );
+    print(
+      `Waiting up to ${formatWait(parsed.timeoutMs ?? DEFAULT_TIMEOUT_MS)} for the browser to come back here; Ctrl-C cancels (nothing is saved).`,
     );
     logger.info('oauth authorization started', {
       provider: provider.name,

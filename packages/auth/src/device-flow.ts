@@ -4,6 +4,7 @@ import * as oauth from 'oauth4webapi';
 import { z } from 'zod';
 import { AuthFlowError } from './auth-error.ts';
 import { tokenRequestFailure } from './flow-failures.ts';
+import { formatWait } from './network-failure.ts';
 import { type OAuthClientOptions, oauthPlumbing, receivedCredential, vendorError } from './oauth-client.ts';
 import type { OAuthProvider } from './oauth-providers.ts';
 import { parseOptions } from './parse-options.ts';
@@ -81,6 +82,9 @@ export async function authorizeWithDeviceCode(options: DeviceCodeOptions): Promi
 
   print(
     `To connect ${provider.name}, open ${authorization.verification_uri} and enter the code ${authorization.user_code} (scopes: ${scopes.join(', ')}).`,
+  );
+  print(
+    `Waiting up to ${formatWait(authorization.expires_in * 1000)} for the code to be entered (it expires then); Ctrl-C cancels (nothing is saved).`,
   );
   logger.info('device authorization started', { provider: provider.name, scopes });
   Promise.resolve()

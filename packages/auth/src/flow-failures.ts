@@ -1,4 +1,5 @@
 import { AuthFlowError } from './auth-error.ts';
+import { UnreachableHostError } from './network-failure.ts';
 import { vendorError } from './oauth-client.ts';
 import type { OAuthProvider } from './oauth-providers.ts';
 import type { SecretSet } from './redact.ts';
@@ -48,6 +49,13 @@ export function tokenRequestFailure(
       provider.name,
       'token-request-failed',
       `${provider.name} refused the token request (${secrets.text(vendor.code)}${detail}); nothing was saved`,
+    );
+  }
+  if (error instanceof UnreachableHostError) {
+    return new AuthFlowError(
+      provider.name,
+      'unreachable',
+      `${error.message} for the ${provider.name} sign-in; check the network (or a proxy) and that address; nothing was saved`,
     );
   }
   if (error instanceof Error && error.name === 'AbortError') {

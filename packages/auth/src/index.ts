@@ -12,6 +12,7 @@ export {
   type EncryptedFileCredentialStoreOptions,
 } from './encrypted-file-credential-store.ts';
 export { type LoopbackRedirect, startLoopbackRedirect } from './loopback-redirect.ts';
+export { formatWait, UnreachableHostError, unreachableHost } from './network-failure.ts';
 export { type OAuthClientOptions, parseScopes } from './oauth-client.ts';
 export {
   githubOAuth,

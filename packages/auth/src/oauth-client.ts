@@ -1,5 +1,6 @@
 import type { Credential, Logger } from '@software-factory/sdk';
 import * as oauth from 'oauth4webapi';
+import { namingUnreachableHosts } from './network-failure.ts';
 import type { OAuthProvider } from './oauth-providers.ts';
 import type { SecretSet } from './redact.ts';
 import { type Fetch, standardTokenResponses } from './vendor-token-responses.ts';
@@ -56,7 +57,8 @@ export function oauthPlumbing(
     client: { client_id: options.clientId },
     clientAuth,
     requestOptions: {
-      [oauth.customFetch]: standardTokenResponses(options.fetch ?? fetch),
+      // A vendor that cannot be reached is named in the failure, not reported as "fetch failed".
+      [oauth.customFetch]: standardTokenResponses(namingUnreachableHosts(options.fetch ?? fetch)),
       // Plain HTTP only ever for a server on this machine (the tests' loopback vendor); never on the network.
       ...(endpoints.every((url) => url === undefined || isLoopbackOrHttps(url))
         ? { [oauth.allowInsecureRequests]: true }

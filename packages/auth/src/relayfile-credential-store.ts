@@ -16,6 +16,7 @@ import type {
 import { silentLogger } from '@software-factory/sdk';
 import { z } from 'zod';
 import { AuthFlowError } from './auth-error.ts';
+import { formatWait, unreachableHost } from './network-failure.ts';
 import { parseOptions } from './parse-options.ts';
 import { redactedMessage } from './redact.ts';
 import { realSleep, type Sleep } from './sleep.ts';
@@ -165,6 +166,9 @@ export class RelayfileCredentialStore implements CredentialStore {
     const sleep = this.#options.sleep ?? realSleep;
     const interval = this.#options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     const timeout = this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    context.print(
+      `Waiting up to ${formatWait(timeout)} for relayfile to report ${provider} connected (asking every ${formatWait(interval)}); Ctrl-C cancels.`,
+    );
     let waited = 0;
     for (;;) {
       if (await this.#ready(workspace, integration, session.connectionId)) {
@@ -253,6 +257,8 @@ export class RelayfileCredentialStore implements CredentialStore {
 
   #failure(what: string, error: unknown): Error {
     const token = typeof this.#options.accessToken === 'string' ? this.#options.accessToken : undefined;
+    const unreachable = unreachableHost(error, this.#options.cloudApiUrl);
+    if (unreachable) return new Error(`relayfile ${what} failed: ${unreachable.message}`);
     const status = error instanceof CloudApiError ? ` (HTTP ${error.httpStatus})` : '';
     return new Error(`relayfile ${what} failed${status}: ${redactedMessage(error, [token])}`);
   }

@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: configs hold ${ENV_VAR} references literally.
+import { execFileSync } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -27,6 +28,8 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   dir = await tempDir('factory-check-');
+  // The config's local fleet works in `.` (its default repository), which must be a git repository.
+  execFileSync('git', ['init', '--quiet', dir]);
   vendors.slack.scopes = ['chat:write', 'channels:history', 'channels:read'];
   vendors.github.scopes = ['repo', 'read:org'];
 });
@@ -70,10 +73,12 @@ describe('factory check', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
       [
-        'PROVIDER  ROLE           STATUS       MISSING SCOPES  FIX',
-        'linear    intake         ✓ connected',
-        'slack     clarification  ✓ connected',
-        'github    output         ✓ connected',
+        'PROVIDER     ROLE           STATUS       MISSING SCOPES  FIX',
+        'linear       intake         ✓ connected',
+        'slack        clarification  ✓ connected',
+        'github       output         ✓ connected',
+        'local fleet  agent command  ✓ ok',
+        'local fleet  repository     ✓ ok',
         '',
         'linear: factory@example.com @ acme',
         'slack: factory @ Acme',
@@ -92,10 +97,12 @@ describe('factory check', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe(
       [
-        'PROVIDER  ROLE           STATUS            MISSING SCOPES    FIX',
-        'linear    intake         ✓ connected',
-        'slack     clarification  ✗ missing-scopes  channels:history  factory connect slack',
-        'github    output         ✗ needs-auth                        factory connect github',
+        'PROVIDER     ROLE           STATUS            MISSING SCOPES    FIX',
+        'linear       intake         ✓ connected',
+        'slack        clarification  ✗ missing-scopes  channels:history  factory connect slack',
+        'github       output         ✗ needs-auth                        factory connect github',
+        'local fleet  agent command  ✓ ok',
+        'local fleet  repository     ✓ ok',
         '',
         'linear: factory@example.com @ acme',
         'slack: factory @ Acme',
@@ -118,7 +125,7 @@ describe('factory check', () => {
     const result = await check();
 
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('github    output         ✗ error                      see below');
+    expect(result.stdout).toContain('github       output         ✗ error                      see below');
     expect(result.stdout).toMatch(/github: .*\[redacted\] is suspended/);
     expectNoSecrets([result.stdout, result.stderr], [GITHUB_TOKEN, LINEAR_TOKEN, SLACK_TOKEN]);
   });
@@ -157,6 +164,10 @@ describe('factory check', () => {
           reason: 'github is not authorised: no GitHub token is configured; run `factory connect github`',
           fix: 'factory connect github',
         },
+      ],
+      fleet: [
+        { tenant: 'acme', fleet: 'local', check: 'agent command', ok: true },
+        { tenant: 'acme', fleet: 'local', check: 'repository', ok: true },
       ],
     });
   });

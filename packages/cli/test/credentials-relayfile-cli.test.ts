@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
+import { execFileSync } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -58,6 +59,8 @@ const RELAYFILE_CREDENTIALS = () => [
 
 beforeEach(async () => {
   dir = await tempDir('factory-credentials-relayfile-');
+  // `factory check` also checks the local fleet, whose repository (`.` by default) must be a git repository.
+  execFileSync('git', ['init', '--quiet', dir]);
   const browser = await personAsBrowser(dir);
   opened = browser.log;
   env = {

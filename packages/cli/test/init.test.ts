@@ -89,6 +89,9 @@ describe('factory init with flags only (no terminal: stdin is not a TTY)', () =>
     expect(result.stdout).toBe(
       [
         'Wrote factory.config.yaml.',
+        // What `factory start` would refuse is said at once; the file is written all the same.
+        'Warning: agent command "codex" was not found on PATH; install codex so that it is on PATH, or change fleet.command in factory.config.yaml.',
+        `Warning: repository ${path.join(dir, 'app')} does not exist; clone your repository to app, or change fleet.repository in factory.config.yaml.`,
         'Before the providers can be checked, set: LINEAR_WEBHOOK_SECRET, SLACK_SIGNING_SECRET, GITHUB_WEBHOOK_SECRET.',
         'Then connect:',
         '  factory connect linear',

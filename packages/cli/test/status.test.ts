@@ -191,6 +191,8 @@ describe('factory status', () => {
     );
     const empty = await runFactory(['status'], { cwd: tmpdir() });
     expect(empty.code).toBe(2);
-    expect(empty.stderr).toBe('factory: no factory.config.yaml here; pass --config <file>\n');
+    expect(empty.stderr).toBe(
+      'factory: no factory.config.yaml here; pass --config <file>, or --mount <dir> to run against a local folder\n',
+    );
   });
 });

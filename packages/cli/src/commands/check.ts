@@ -1,7 +1,9 @@
+import { redact } from '@software-factory/auth';
 import { Command } from 'commander';
 import { EXIT_FAILURE } from '../cli-error.ts';
 import { connectionRows, formatConnectionTable } from '../onboarding/connection-table.ts';
 import { DEFAULT_CONFIG } from '../onboarding/fix-command.ts';
+import { checkFleets } from '../onboarding/fleet-check.ts';
 import { loadOnboardingConfig } from '../onboarding/load-onboarding-config.ts';
 
 interface CheckOptions {
@@ -12,7 +14,7 @@ interface CheckOptions {
 export function checkCommand(): Command {
   return new Command('check')
     .description(
-      'check every declared provider of every tenant: connected, needs-auth, missing-scopes or error, and the command that fixes it',
+      "check every declared provider of every tenant (connected, needs-auth, missing-scopes or error, and the command that fixes it) and its fleet (the local agent command and repository, or a remote fleet's endpoint)",
     )
     .option('-c, --config <file>', `the config file (default: ./${DEFAULT_CONFIG})`)
     .option('--json', 'print the result as JSON, for machines')
@@ -21,20 +23,26 @@ export function checkCommand(): Command {
     });
 }
 
-/** Exit 0 only when every provider is connected, 1 otherwise; a config that cannot be loaded is 2. */
+/**
+ * Exit 0 only when every provider is connected and every fleet can be used (what `factory start` checks
+ * before it serves), 1 otherwise; a config that cannot be loaded is 2.
+ */
 async function runCheck(options: CheckOptions): Promise<void> {
   const { config, tenants } = await loadOnboardingConfig(options.config, process.env);
-  const reports = await Promise.all(
-    tenants.map(async (tenant) => ({ tenant: tenant.id, reports: await tenant.connections() })),
-  );
+  const [reports, fleetRows] = await Promise.all([
+    Promise.all(tenants.map(async (tenant) => ({ tenant: tenant.id, reports: await tenant.connections() }))),
+    checkFleets(config, process.env),
+  ]);
+  const secrets = [...config.secrets];
+  const fleet = fleetRows.map((row) => (row.reason ? { ...row, reason: redact(row.reason, secrets) } : row));
   const rows = connectionRows(reports, options.config, config.secrets);
-  const ok = rows.every((row) => row.state === 'connected');
+  const ok = rows.every((row) => row.state === 'connected') && fleet.every((row) => row.ok);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ok, providers: rows }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ok, providers: rows, fleet }, null, 2)}\n`);
   } else {
-    process.stdout.write(`${formatConnectionTable(rows, tenants.length > 1)}\n`);
+    process.stdout.write(`${formatConnectionTable(rows, tenants.length > 1, fleet)}\n`);
     const credentials = tenants[0]?.credentials;
-    if (!ok && credentials?.unavailable && rows.some((row) => row.state === 'needs-auth'))
+    if (credentials?.unavailable && rows.some((row) => row.state === 'needs-auth'))
       process.stdout.write(`\nStored tokens: ${credentials.unavailable}.\n`);
   }
   if (!ok) process.exitCode = EXIT_FAILURE;

@@ -1,4 +1,4 @@
-import { AuthFlowError, redact } from '@software-factory/auth';
+import { AuthFlowError, redact, unreachableHost } from '@software-factory/auth';
 import { Command, InvalidArgumentError } from 'commander';
 import { CliError, EXIT_FAILURE } from '../cli-error.ts';
 import { connectProvider, describeStatus } from '../onboarding/connect-provider.ts';
@@ -68,6 +68,13 @@ async function runConnect(provider: string, options: ConnectOptions): Promise<vo
   } catch (error) {
     if (error instanceof AuthFlowError) throw new CliError(error.message, EXIT_FAILURE);
     if (error instanceof CliError) throw error;
+    // fetch says only "fetch failed"; the host it could not reach is what the person can act on.
+    const unreachable = unreachableHost(error);
+    if (unreachable)
+      throw new CliError(
+        `connecting ${provider} failed: ${unreachable.message}; check the network (or a proxy) and that address`,
+        EXIT_FAILURE,
+      );
     throw new CliError(redact(error instanceof Error ? error.message : String(error), config.secrets));
   } finally {
     process.off('SIGINT', onSignal);

@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliError, EXIT_USAGE } from '../cli-error.ts';
 import { afterInit } from '../onboarding/after-init.ts';
 import { configYaml } from '../onboarding/config-template.ts';
 import { DEFAULT_CONFIG } from '../onboarding/fix-command.ts';
+import { checkLocalFleet, fleetWarnings } from '../onboarding/fleet-check.ts';
 import {
   CHANNELS,
   DEFAULTS,
@@ -97,5 +99,14 @@ async function runInit(options: InitOptions): Promise<void> {
     throw new CliError(`cannot write ${file} (${code ?? String(error)})`, EXIT_USAGE);
   }
   process.stdout.write(`Wrote ${file}.\n`);
+  // What `factory start` would refuse, said now; the file stays written (the command may be installed later).
+  const findings =
+    answers.fleet === 'local'
+      ? await checkLocalFleet(
+          { command: answers.agentCommand, repository: answers.repository },
+          { baseDir: path.dirname(path.resolve(file)), env: process.env },
+        )
+      : [];
+  for (const warning of fleetWarnings(findings, file)) process.stdout.write(`${warning}\n`);
   await afterInit({ file, configFlag: options.config, answers, interactive });
 }

@@ -1,6 +1,7 @@
 import { redact } from '@software-factory/auth';
 import type { ConnectionReport, ConnectionState } from '@software-factory/sdk';
 import { connectCommand } from './fix-command.ts';
+import type { FleetRow } from './fleet-check.ts';
 
 /** One tenant's connection reports, as `factory check` prints them. */
 export interface TenantConnections {
@@ -74,17 +75,40 @@ const MARK: Record<ConnectionState, string> = {
   error: '✗ error',
 };
 
-/** A plain-text table: provider, role, status, missing scopes, the fix; then the details under it. */
-export function formatConnectionTable(rows: readonly ConnectionRow[], showTenant: boolean): string {
+/** A fleet row's status: the local checks are ok or failed; a remote endpoint is reachable or not. */
+function fleetMark(row: FleetRow): string {
+  if (row.check === 'endpoint') return row.ok ? '✓ reachable' : '✗ unreachable';
+  return row.ok ? '✓ ok' : '✗ failed';
+}
+
+/**
+ * A plain-text table: provider, role, status, missing scopes, the fix; the fleet's checks as rows of the
+ * same table (`local fleet`, `agent command`); then the details under it.
+ */
+export function formatConnectionTable(
+  rows: readonly ConnectionRow[],
+  showTenant: boolean,
+  fleet: readonly FleetRow[] = [],
+): string {
   const header = [...(showTenant ? ['TENANT'] : []), 'PROVIDER', 'ROLE', 'STATUS', 'MISSING SCOPES', 'FIX'];
-  const body = rows.map((row) => [
-    ...(showTenant ? [row.tenant] : []),
-    row.provider,
-    row.role,
-    MARK[row.state],
-    row.missingScopes?.join(', ') ?? '',
-    row.fix ?? (row.state === 'error' ? 'see below' : ''),
-  ]);
+  const body = [
+    ...rows.map((row) => [
+      ...(showTenant ? [row.tenant] : []),
+      row.provider,
+      row.role,
+      MARK[row.state],
+      row.missingScopes?.join(', ') ?? '',
+      row.fix ?? (row.state === 'error' ? 'see below' : ''),
+    ]),
+    ...fleet.map((row) => [
+      ...(showTenant ? [row.tenant] : []),
+      `${row.fleet} fleet`,
+      row.check,
+      fleetMark(row),
+      '',
+      row.fix ?? '',
+    ]),
+  ];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...body.map((cells) => (cells[column] ?? '').length)),
   );
@@ -93,11 +117,18 @@ export function formatConnectionTable(rows: readonly ConnectionRow[], showTenant
       .map((cell, column) => cell.padEnd(widths[column] ?? 0))
       .join('  ')
       .trimEnd();
-  const details = rows.flatMap((row) => {
-    const who = showTenant ? `${row.tenant}/${row.provider}` : row.provider;
-    if (row.reason) return [`${who}: ${row.reason}`];
-    if (row.identity) return [`${who}: ${row.identity}`];
-    return [];
-  });
+  const details = [
+    ...rows.flatMap((row) => {
+      const who = showTenant ? `${row.tenant}/${row.provider}` : row.provider;
+      if (row.reason) return [`${who}: ${row.reason}`];
+      if (row.identity) return [`${who}: ${row.identity}`];
+      return [];
+    }),
+    ...fleet.flatMap((row) => {
+      // The reason names what it is about (the agent command, the repository, the host).
+      const who = `${showTenant ? `${row.tenant}/` : ''}${row.fleet} fleet`;
+      return row.reason ? [`${who}: ${row.reason}`] : [];
+    }),
+  ];
   return [line(header), ...body.map(line), ...(details.length > 0 ? ['', ...details] : [])].join('\n');
 }
