@@ -30,6 +30,8 @@ export const TOKENS = {
   github: 'ghp_classic_test_token',
 };
 export const CHANNEL = 'C0FACTORY';
+/** Opens the deployment-wide detail of `GET /healthz`. */
+export const OPERATOR_TOKEN = 'operator-token-of-the-direct-bench-0001';
 
 export interface DirectBenchOptions {
   /** Settings on top of the bench's route and limits, e.g. `completion: { on: 'merged' }`. */
@@ -52,6 +54,8 @@ export class DirectBench {
   slack!: SlackServer;
   github!: GithubServer;
   app!: ReturnType<typeof createFactoryApp>;
+  /** The tenant's factory, for events that come from no vendor here (the fake fleet's exits). */
+  factory!: ReturnType<typeof createFactory>;
   readonly #options: DirectBenchOptions;
 
   constructor(options: DirectBenchOptions = {}) {
@@ -85,7 +89,7 @@ export class DirectBench {
       limits: { maxInFlight: 2 },
       ...this.#options.settings,
     });
-    const factory = createFactory({
+    const factory = (this.factory = createFactory({
       tenant: TENANT,
       settings,
       ports: {
@@ -99,7 +103,7 @@ export class DirectBench {
         clock: this.clock,
         logger: this.logger,
       },
-    });
+    }));
     const tenant = directTenantRuntime({
       factory,
       linear: { provider: workItems, webhookSecret: SECRETS.linear },
@@ -112,6 +116,7 @@ export class DirectBench {
       version: 'test',
       clock: this.clock,
       logger: this.logger,
+      operatorToken: OPERATOR_TOKEN,
     });
     return this;
   }

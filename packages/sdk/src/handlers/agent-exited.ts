@@ -4,12 +4,14 @@ import { change } from '../pipeline/change.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
 import { Draft } from '../pipeline/drafts.ts';
 import { drain } from '../pipeline/drain.ts';
+import { lookUpOutput } from '../pipeline/output-lookup.ts';
 import { failAttempt } from '../pipeline/plan.ts';
 import { type HandleResult, ResultBuilder } from '../pipeline/result.ts';
 
 /**
- * An agent ended. Success waits for its output (the tick fails it if none comes in time); failure
- * retries while attempts remain, then fails the item.
+ * An agent ended. Success asks the output target once about the item's branch (the output's event may
+ * have been lost), then waits for its output (the tick fails it if none comes in time); failure retries
+ * while attempts remain, then fails the item.
  */
 export async function onAgentExited(context: HandlerContext, event: AgentExitedEvent): Promise<HandleResult> {
   const result = new ResultBuilder(event.type);
@@ -36,8 +38,12 @@ export async function onAgentExited(context: HandlerContext, event: AgentExitedE
     return { draft, reason: draft.record.reason };
   });
   if (committed.wrote && event.outcome === 'lost') await recordFleetFailure(context, why(event));
-  if (committed.wrote && committed.record?.status !== 'dispatched') await drain(context, result);
-  return result.finish(committed.reason);
+  const lookup =
+    committed.wrote && event.outcome === 'succeeded' && committed.record
+      ? await lookUpOutput(context, committed.record, event.type, result)
+      : { freedSlots: committed.wrote && committed.record?.status !== 'dispatched' };
+  if (lookup.freedSlots) await drain(context, result);
+  return result.finish(lookup.reason ?? committed.reason);
 }
 
 function why(event: AgentExitedEvent): string {

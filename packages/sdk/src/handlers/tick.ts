@@ -7,10 +7,10 @@ import { Draft } from '../pipeline/drafts.ts';
 import { drain } from '../pipeline/drain.ts';
 import { errorMessage } from '../pipeline/effects.ts';
 import { clarificationClosed, clarificationReminder } from '../pipeline/messages.ts';
+import { awaitingReview, lookUpOutput, outputOverdue } from '../pipeline/output-lookup.ts';
 import { dropObsoleteEffects, evaluate, failAttempt } from '../pipeline/plan.ts';
 import { type HandleResult, ResultBuilder } from '../pipeline/result.ts';
 import type { WorkItemRecord } from '../record.ts';
-import { applyOutput } from './output-changed.ts';
 
 const DUE_BATCH = 100;
 const MAX_DUE_BATCHES = 10;
@@ -50,9 +50,13 @@ async function tickRecord(
   result: ResultBuilder,
 ): Promise<void> {
   const now = context.clock.now();
+  // The last moment to find an output whose event was lost, before the attempt fails for want of one.
+  if (outputOverdue(context, due, now)) await lookUpOutput(context, due, 'tick', result);
   const fleetFaults: string[] = [];
+  const exits: WorkItemRecord[] = [];
   const committed = await change(context, due.workItemId, result, async (current, slots) => {
     fleetFaults.length = 0;
+    exits.length = 0;
     if (!current) return { ignore: 'gone' };
     const draft = Draft.from(current, now);
     switch (current.status) {
@@ -91,25 +95,34 @@ async function tickRecord(
         delete draft.record.retryAt;
         return { draft, reason: 'retry due' };
       case 'dispatched':
-        return checkAgent(context, draft, now, fleetFaults);
+        return checkAgent(context, draft, now, fleetFaults, exits);
       default:
         return { ignore: 'nothing due' };
     }
   });
   if (committed.wrote) {
     for (const fault of fleetFaults) await recordFleetFailure(context, fault);
+    // The fleet says the agent exited successfully: the same moment as its exit event.
+    if (exits.length > 0 && committed.record) await lookUpOutput(context, committed.record, 'tick', result);
   }
 }
 
-async function checkAgent(context: HandlerContext, draft: Draft, now: number, fleetFaults: string[]) {
+async function checkAgent(
+  context: HandlerContext,
+  draft: Draft,
+  now: number,
+  fleetFaults: string[],
+  exits: WorkItemRecord[],
+) {
   const dispatch = draft.record.dispatch;
   if (!dispatch) return { ignore: 'no dispatch' };
-  if (now >= dispatch.dispatchedAt + context.settings.agents.timeout) {
+  if (awaitingReview(draft.record)) return { ignore: 'the output waits for review' };
+  if (dispatch.exitedAt === undefined && now >= dispatch.dispatchedAt + context.settings.agents.timeout) {
     failAttempt(context, draft, 'the agent timed out', 'tick');
     fleetFaults.push('an agent timed out');
     return { draft, reason: draft.record.reason };
   }
-  if (dispatch.exitedAt !== undefined && now >= dispatch.exitedAt + context.settings.agents.outputGrace) {
+  if (outputOverdue(context, draft.record, now)) {
     failAttempt(context, draft, 'the agent finished without a ready output', 'tick');
     return { draft, reason: draft.record.reason };
   }
@@ -121,6 +134,7 @@ async function checkAgent(context: HandlerContext, draft: Draft, now: number, fl
   if (status.state === 'running') return { draft, reason: 'agent still running' };
   if (status.state === 'exited' && status.exitCode === 0) {
     Object.assign(dispatch, { exitedAt: now, exitCode: 0 });
+    exits.push(draft.record);
     return { draft, reason: 'agent finished; waiting for its output' };
   }
   const reason =
@@ -167,7 +181,10 @@ async function repairSlots(context: HandlerContext, result: ResultBuilder): Prom
   }
 }
 
-/** Asks the output target about every running item's branch, for outputs whose events were missed. */
+/**
+ * Optional (`reconcile.outputs`): asks the output target about every running item's branch on every tick,
+ * for deployments that want a sweep on top of the two targeted lookups.
+ */
 async function reconcileOutputs(context: HandlerContext, result: ResultBuilder): Promise<void> {
   let cursor: string | undefined;
   do {
@@ -176,16 +193,7 @@ async function reconcileOutputs(context: HandlerContext, result: ResultBuilder):
       limit: 100,
       ...(cursor ? { cursor } : {}),
     });
-    for (const record of page.records) {
-      if (!record.route || !record.dispatch) continue;
-      try {
-        const output = await context.outputs.findOutput(record.route.repository, record.dispatch.branch);
-        if (output && output.state !== 'draft')
-          await applyOutput(context, record.workItemId, output, 'tick', result);
-      } catch (error) {
-        result.errors.push(`${record.workItemId}: reconcile failed: ${errorMessage(error)}`);
-      }
-    }
+    for (const record of page.records) await lookUpOutput(context, record, 'tick', result);
     cursor = page.cursor;
   } while (cursor);
 }

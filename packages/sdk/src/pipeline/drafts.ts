@@ -156,10 +156,15 @@ export function computeWakeAt(record: WorkItemRecord, settings: FactorySettings)
       if (record.blockCheckAt !== undefined) times.push(record.blockCheckAt);
       break;
     case 'dispatched':
-      if (record.dispatch) {
-        times.push(record.dispatch.dispatchedAt + settings.agents.timeout, record.dispatch.checkAt);
-        if (record.dispatch.exitedAt !== undefined)
-          times.push(record.dispatch.exitedAt + settings.agents.outputGrace);
+      // A ready output waiting for its merge is decided by a person, not by a timer.
+      if (record.dispatch && record.output?.state !== 'ready') {
+        const { dispatchedAt, exitedAt, checkAt } = record.dispatch;
+        times.push(checkAt);
+        times.push(
+          exitedAt === undefined
+            ? dispatchedAt + settings.agents.timeout
+            : exitedAt + settings.agents.outputGrace,
+        );
       }
       break;
     default:

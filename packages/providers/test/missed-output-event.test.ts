@@ -1,0 +1,125 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DirectBench, TENANT } from './support/direct-bench.ts';
+import { fixtureJson, pullRequestExample } from './support/fixtures.ts';
+
+// The ids of the captured Linear payloads (test/fixtures/linear), as the end-to-end scenario uses them.
+const TEAM_ID = 'eeaa0cbd-xxxx-xxxx-xxxx-1c701c3485f1';
+const ISSUE_ID = '236e0fe8-xxxx-xxxx-xxxx-b2df06e33810';
+const TODO = 'e788ada6-xxxx-xxxx-xxxx-5717c26104ad';
+const REPOSITORY = 'Codertocat/Hello-World';
+const MINUTE = 60_000;
+
+let bench: DirectBench;
+beforeEach(async () => {
+  bench = await new DirectBench({
+    settings: {
+      retry: { maxAttempts: 3 },
+      agents: { outputGrace: '30m', checkInterval: '5m', timeout: '2h' },
+    },
+  }).start();
+  bench.linear.addTeam({
+    id: TEAM_ID,
+    key: 'KOR',
+    name: 'korosuke613',
+    states: [
+      { id: TODO, name: 'Todo', type: 'unstarted', position: 1 },
+      { id: 'kor-in-progress', name: 'In Progress', type: 'started', position: 2 },
+      { id: 'kor-done', name: 'Done', type: 'completed', position: 3 },
+    ],
+  });
+  bench.linear.addIssue({
+    id: ISSUE_ID,
+    identifier: 'KOR-12',
+    number: 12,
+    title: 'Print JSON',
+    description: 'Print JSON when --json is passed. Done when the JSON matches the table rows.',
+    url: 'https://linear.app/korosuke613/issue/KOR-12/print-json',
+    updatedAt: '2026-01-01T11:59:00.000Z',
+    priority: 0,
+    stateId: TODO,
+    teamId: TEAM_ID,
+    labels: [{ id: 'label-factory', name: 'factory' }],
+  });
+});
+afterEach(() => bench.stop());
+
+/** A clear, ready issue arrives through Linear's signed webhook: the factory dispatches one agent. */
+async function dispatchThroughLinear(): Promise<string> {
+  const payload = fixtureJson('linear/issue.create.korosuke613.json') as { data: Record<string, unknown> };
+  const update = fixtureJson('linear/issue.update.cycle-and-state.korosuke613.json') as {
+    data: { state: unknown; stateId: string };
+  };
+  const body = JSON.stringify({
+    ...payload,
+    data: {
+      ...payload.data,
+      identifier: 'KOR-12',
+      title: 'Print JSON',
+      description: 'Print JSON when --json is passed. Done when the JSON matches the table rows.',
+      updatedAt: '2026-01-01T11:59:00.000Z',
+      state: update.data.state,
+      stateId: update.data.stateId,
+      labelIds: ['label-factory'],
+      labels: [{ id: 'label-factory', name: 'factory', color: '#5e6ad2' }],
+    },
+    webhookTimestamp: bench.clock.now(),
+  });
+  const response = await bench.post(`/t/${TENANT}/webhooks/linear`, body, bench.linearHeaders(body));
+  expect(response.status).toBe(200);
+  expect((await bench.store.getRecord(TENANT, ISSUE_ID))?.status).toBe('dispatched');
+  const [agentId] = bench.fleet.agentsFor(ISSUE_ID);
+  return agentId ?? '';
+}
+
+/** The agent's pull request as GitHub's REST API holds it; no webhook about it is ever delivered. */
+function pullRequestAtGitHub(state: { draft: boolean }): void {
+  const branch = bench.fleet.agents.get(bench.fleet.agentsFor(ISSUE_ID)[0] ?? '')?.request.branch ?? '';
+  const { pull_request } = pullRequestExample('opened');
+  bench.github.addPull(REPOSITORY, {
+    ...pull_request,
+    number: 2,
+    title: 'KOR-12: print JSON with --json',
+    state: 'open',
+    draft: state.draft,
+    merged: false,
+    head: { ...(pull_request.head as object), ref: branch },
+  } as Parameters<DirectBench['github']['addPull']>[1]);
+}
+
+const exited = (agentId: string) =>
+  ({ type: 'agent.exited', agentId, workItemId: ISSUE_ID, outcome: 'succeeded', exitCode: 0 }) as const;
+
+describe('direct transport: the pull request event never arrives', () => {
+  it('the agent exits, its pull request is ready at GitHub: done, one agent, no retry', async () => {
+    const agentId = await dispatchThroughLinear();
+    pullRequestAtGitHub({ draft: false });
+
+    const result = await bench.factory.handle(exited(agentId));
+
+    expect(result.transitions.map((t) => `${t.from}→${t.to}`)).toEqual(['dispatched→done']);
+    const record = await bench.store.getRecord(TENANT, ISSUE_ID);
+    expect(record?.attempts).toBe(1);
+    expect(bench.fleet.spawnCalls).toBe(1);
+    expect(bench.linear.stateOf(ISSUE_ID)?.name).toBe('Done');
+    // One lookup by branch, not a sweep of the repository.
+    expect(bench.github.requests.filter((request) => /\/pulls\?/.test(request))).toHaveLength(1);
+  });
+
+  it('the pull request is still a draft: the attempt waits out the grace, then fails as before', async () => {
+    const agentId = await dispatchThroughLinear();
+    pullRequestAtGitHub({ draft: true });
+    await bench.factory.handle(exited(agentId));
+    expect((await bench.store.getRecord(TENANT, ISSUE_ID))?.status).toBe('dispatched');
+
+    bench.clock.advance(25 * MINUTE);
+    await bench.factory.handle({ type: 'tick' });
+    expect((await bench.store.getRecord(TENANT, ISSUE_ID))?.status).toBe('dispatched');
+
+    bench.clock.advance(5 * MINUTE);
+    await bench.factory.handle({ type: 'tick' });
+    const record = await bench.store.getRecord(TENANT, ISSUE_ID);
+    expect(record?.reason).toMatch(/the agent finished without a ready output/);
+    expect(record?.attempts).toBe(1);
+    expect(bench.github.requests.filter((request) => /\/pulls\?/.test(request))).toHaveLength(2);
+  });
+});

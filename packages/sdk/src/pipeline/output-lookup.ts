@@ -1,0 +1,55 @@
+import { applyOutput } from '../handlers/output-changed.ts';
+import type { WorkItemRecord } from '../record.ts';
+import type { HandlerContext } from './context.ts';
+import { wakeDependents } from './dependents.ts';
+import { errorMessage } from './effects.ts';
+import type { ResultBuilder } from './result.ts';
+
+/**
+ * A lost output event must not cost a second agent, and a sweep of every dispatched item is what push
+ * events replace. So the output target is asked about one item's branch at the two moments that decide
+ * it: when its agent has exited successfully, and before the attempt is failed for having no output. An
+ * output found past draft is applied as if its event had come. A failed lookup changes nothing: the event
+ * may still come, and the other moment asks again.
+ */
+export async function lookUpOutput(
+  context: HandlerContext,
+  record: WorkItemRecord,
+  eventName: string,
+  result: ResultBuilder,
+): Promise<{ freedSlots: boolean; reason?: string }> {
+  const { route, dispatch } = record;
+  if (record.status !== 'dispatched' || !route || !dispatch) return { freedSlots: false };
+  let output: Awaited<ReturnType<typeof context.outputs.findOutput>>;
+  try {
+    output = await context.outputs.findOutput(route.repository, dispatch.branch);
+  } catch (error) {
+    context.logger.warn('output lookup failed', {
+      tenant: context.tenant,
+      workItemId: record.workItemId,
+      branch: dispatch.branch,
+      error: errorMessage(error),
+    });
+    return { freedSlots: false };
+  }
+  if (!output || output.state === 'draft') return { freedSlots: false };
+  const applied = await applyOutput(context, record.workItemId, output, eventName, result);
+  if (applied.completed) await wakeDependents(context, record.item.key, result);
+  return { freedSlots: applied.freedSlots, reason: `looked up: ${applied.reason}` };
+}
+
+/** The agent exited successfully and its grace for an output event is over. */
+export function outputOverdue(context: HandlerContext, record: WorkItemRecord, now: number): boolean {
+  const exitedAt = record.dispatch?.exitedAt;
+  return (
+    record.status === 'dispatched' &&
+    exitedAt !== undefined &&
+    now >= exitedAt + context.settings.agents.outputGrace &&
+    !awaitingReview(record)
+  );
+}
+
+/** A ready output waits for a person (completion on merge): no agent timeout or grace decides it. */
+export function awaitingReview(record: WorkItemRecord): boolean {
+  return record.output?.state === 'ready';
+}

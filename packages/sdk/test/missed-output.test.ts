@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import type { FactoryHarness } from '../src/testing/index.ts';
+import { stage } from './support.ts';
+
+const MINUTE = 60_000;
+const grace = { agents: { outputGrace: '30m', checkInterval: '5m', timeout: '2h' } } as const;
+
+/** Counts the output target's lookups by branch, the only reads a lost event may cost. */
+function countLookups(h: FactoryHarness): { count: number } {
+  const counter = { count: 0 };
+  const original = h.outputs.findOutput.bind(h.outputs);
+  h.outputs.findOutput = async (repository, branch) => {
+    counter.count++;
+    return original(repository, branch);
+  };
+  return counter;
+}
+
+const succeeded = { type: 'agent.exited', agentId: 'agent-1', outcome: 'succeeded', exitCode: 0 } as const;
+
+describe('an output event that never arrives', () => {
+  it('costs nothing when the pull request is ready at exit: one lookup, done, one agent, no retry', async () => {
+    const { h, item } = await stage('dispatched', { settings: { ...grace, retry: { maxAttempts: 3 } } });
+    const lookups = countLookups(h);
+    h.output(item, 'ready'); // the code host has it; the event is lost on the way
+
+    const exited = await h.factory.handle(succeeded);
+
+    expect(exited.transitions.map((t) => `${t.from}→${t.to}`)).toEqual(['dispatched→done']);
+    expect(lookups.count).toBe(1);
+    expect(h.fleet.spawnCalls).toBe(1);
+    expect((await h.record(item.id))?.attempts).toBe(1);
+    expect(h.tracker.stateOf(item.id)).toBe('done');
+  });
+
+  it('is looked up once more before the attempt would fail, and completes the item if the output became ready', async () => {
+    const { h, item } = await stage('dispatched', { settings: { ...grace, retry: { maxAttempts: 3 } } });
+    const lookups = countLookups(h);
+    h.output(item, 'draft');
+    await h.factory.handle(succeeded);
+    expect(await h.status(item.id)).toBe('dispatched');
+
+    for (let minute = 5; minute < 30; minute += 5) {
+      h.clock.advance(5 * MINUTE);
+      await h.factory.handle({ type: 'tick' });
+    }
+    expect(lookups.count).toBe(1); // no sweep while the grace runs
+    h.output(item, 'ready'); // made ready later; that event is lost too
+
+    h.clock.advance(5 * MINUTE);
+    const tick = await h.factory.handle({ type: 'tick' });
+
+    expect(tick.transitions.map((t) => `${t.from}→${t.to}`)).toEqual(['dispatched→done']);
+    expect(lookups.count).toBe(2);
+    expect(h.fleet.spawnCalls).toBe(1);
+  });
+
+  it('with the pull request still a draft, waits out the grace and then fails the attempt as before', async () => {
+    const { h, item } = await stage('dispatched', { settings: { ...grace, retry: { maxAttempts: 1 } } });
+    const lookups = countLookups(h);
+    h.output(item, 'draft');
+    await h.factory.handle(succeeded);
+
+    h.clock.advance(29 * MINUTE);
+    await h.factory.handle({ type: 'tick' });
+    expect(await h.status(item.id)).toBe('dispatched');
+
+    h.clock.advance(1 * MINUTE);
+    const tick = await h.factory.handle({ type: 'tick' });
+    expect(tick.transitions.map((t) => `${t.from}→${t.to}`)).toEqual(['dispatched→failed']);
+    expect((await h.record(item.id))?.reason).toBe('the agent finished without a ready output');
+    expect(lookups.count).toBe(2);
+  });
+
+  it('with no pull request at all, the lookups find nothing and change nothing until the grace ends', async () => {
+    const { h, item } = await stage('dispatched', { settings: { ...grace, retry: { maxAttempts: 1 } } });
+    const lookups = countLookups(h);
+    const exited = await h.factory.handle(succeeded);
+    expect(exited.reason).toBe('agent finished; waiting for its output');
+    h.clock.advance(30 * MINUTE);
+    await h.factory.handle({ type: 'tick' });
+    expect(await h.status(item.id)).toBe('failed');
+    expect(lookups.count).toBe(2);
+  });
+
+  it('a lookup that fails is not fatal: the item waits for the event or the next moment', async () => {
+    const { h, item } = await stage('dispatched', { settings: { ...grace, retry: { maxAttempts: 1 } } });
+    h.outputs.findOutput = async () => {
+      throw new Error('code host unavailable');
+    };
+    const exited = await h.factory.handle(succeeded);
+    expect(exited.outcome).not.toBe('failed');
+    expect(await h.status(item.id)).toBe('dispatched');
+    // The event arrives after all.
+    const done = await h.factory.handle(h.output(item, 'ready'));
+    expect(done.transitions.map((t) => `${t.from}→${t.to}`)).toEqual(['dispatched→done']);
+  });
+});
+
+describe('an output ready for review while completion waits for the merge', () => {
+  const merged = { settings: { ...grace, completion: { on: 'merged' as const }, retry: { maxAttempts: 3 } } };
+
+  it('is not failed when the agent’s grace ends: the output is there, a person reviews it', async () => {
+    const { h, item } = await stage('dispatched', merged);
+    await h.factory.handle(h.output(item, 'ready'));
+    await h.factory.handle(succeeded);
+
+    h.clock.advance(3 * 60 * MINUTE);
+    await h.factory.handle({ type: 'tick' });
+
+    expect(await h.status(item.id)).toBe('dispatched');
+    expect(h.fleet.spawnCalls).toBe(1);
+    const done = await h.factory.handle(h.output(item, 'merged'));
+    expect(done.transitions.map((t) => `${t.from}→${t.to}`)).toEqual(['dispatched→done']);
+  });
+});
