@@ -1,13 +1,17 @@
 import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Credential, CredentialStore } from '@software-factory/sdk';
 import { z } from 'zod';
 import { type CredentialKeySource, type DerivedKeys, deriveKeys } from './credential-key.ts';
 import { assertPrivateFile } from './file-permissions.ts';
+import { ensurePrivateDirectory } from './private-files.ts';
 
 export interface EncryptedFileCredentialStoreOptions {
-  /** The credentials file, e.g. `.factory/credentials.enc`. Its directory is created 0700 if missing. */
+  /**
+   * The credentials file, e.g. `.factory/credentials.enc`. Its directory is created 0700 if missing, and
+   * tightened to 0700 if this user owns it (`ensurePrivateDirectory`).
+   */
   path: string;
   key: CredentialKeySource;
 }
@@ -231,7 +235,7 @@ function withoutUndefined(credential: Credential): Credential {
 /** Temporary file in the same directory (same filesystem, so rename is atomic), fsynced, then renamed. */
 async function writeAtomically(path: string, text: string): Promise<void> {
   const directory = dirname(path);
-  await mkdir(directory, { recursive: true, mode: 0o700 });
+  ensurePrivateDirectory(directory);
   const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temporary, 'wx', 0o600);
   try {

@@ -21,6 +21,14 @@ export {
   type OAuthProvider,
   slackOAuth,
 } from './oauth-providers.ts';
+export {
+  ensurePrivateDirectory,
+  ensurePrivateFile,
+  keepPrivate,
+  PRIVATE_DIRECTORY_MODE,
+  PRIVATE_FILE_MODE,
+  type PrivatePathOptions,
+} from './private-files.ts';
 export { REDACTED, redact, SecretSet } from './redact.ts';
 export {
   type FreshCredentialOptions,

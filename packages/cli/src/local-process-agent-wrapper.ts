@@ -5,7 +5,14 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { type AgentRunSpec, agentFiles, type RecordedExit, writeJsonFile } from './local-process-files.ts';
+import {
+  type AgentRunSpec,
+  agentFiles,
+  openPrivateLog,
+  type RecordedExit,
+  writeJsonFile,
+  writePrivateFile,
+} from './local-process-files.ts';
 
 const agentDir = process.argv[2];
 if (!agentDir) {
@@ -15,9 +22,9 @@ if (!agentDir) {
 
 const files = agentFiles(agentDir);
 // First, so a factory that dies before it records this pid can still find the agent.
-writeFileSync(files.pid, `${process.pid}\n`);
+writePrivateFile(files.pid, `${process.pid}\n`);
 const spec = JSON.parse(readFileSync(files.run, 'utf8')) as AgentRunSpec;
-const log = openSync(files.log, 'a');
+const log = openPrivateLog(files.log);
 const task = openSync(files.task, 'r');
 
 const [program, ...args] = typeof spec.command === 'string' ? [spec.command] : spec.command;

@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What the wrapper needs to start the agent. Holds no environment: secrets never touch the disk. */
@@ -49,10 +49,36 @@ export function agentFiles(agentDir: string) {
   };
 }
 
+/**
+ * Every file of an agent's folder (its task, log, registry entry, run spec, exit and pid) holds work-item
+ * text or what an agent did with it: 0600, whatever the umask, in a 0700 folder the fleet makes.
+ */
+export const AGENT_FILE_MODE = 0o600;
+const POSIX = process.platform !== 'win32';
+
+/** Writes `text` to a new or truncated file with mode 0600. */
+export function writePrivateFile(path: string, text: string): void {
+  const fd = openSync(path, 'w', AGENT_FILE_MODE);
+  try {
+    // open()'s mode passes through the umask, and an existing file keeps its mode: set it exactly.
+    if (POSIX) fchmodSync(fd, AGENT_FILE_MODE);
+    writeFileSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Opens `path` for appending (the agent's log), creating it with mode 0600. The caller closes it. */
+export function openPrivateLog(path: string): number {
+  const fd = openSync(path, 'a', AGENT_FILE_MODE);
+  if (POSIX) fchmodSync(fd, AGENT_FILE_MODE);
+  return fd;
+}
+
 /** Writes through a temporary file and a rename, so a reader never sees half a file. */
 export function writeJsonFile(path: string, value: unknown): void {
   const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`);
+  writePrivateFile(temporary, `${JSON.stringify(value, null, 2)}\n`);
   renameSync(temporary, path);
 }
 

@@ -1,26 +1,28 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import {
+  chmodSync,
   closeSync,
   existsSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ensurePrivateDirectory, PRIVATE_DIRECTORY_MODE } from '@software-factory/auth';
 import type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from '@software-factory/sdk';
 import { type AgentCommand, missingProgram, normalizeAgentCommand } from './local-process-command.ts';
 import {
   type AgentEntry,
   type AgentRunSpec,
   agentFiles,
+  openPrivateLog,
   type RecordedExit,
   readJsonFile,
   writeJsonFile,
+  writePrivateFile,
 } from './local-process-files.ts';
 import { addWorktree, assertBranchName, assertGitRepository, removeWorktree } from './local-process-git.ts';
 import { isWrapperAlive, pollUntil, signalGroup } from './local-process-liveness.ts';
@@ -100,6 +102,7 @@ export class LocalProcessFleet implements FleetClient {
   readonly #repository: string;
   /** Tells this fleet's claims from an earlier process's that had the same pid (a container's pid 1). */
   readonly #processId = randomUUID();
+  readonly #stateDir: string;
   readonly #agentsDir: string;
   readonly #worktreesDir: string;
   readonly #baseRef: string;
@@ -123,6 +126,7 @@ export class LocalProcessFleet implements FleetClient {
     if (!options.stateDir) throw new Error('LocalProcessFleet: a state directory is required');
     this.#repository = resolve(baseDir, options.repository);
     const stateDir = resolve(baseDir, options.stateDir);
+    this.#stateDir = stateDir;
     this.#agentsDir = join(stateDir, 'agents');
     this.#worktreesDir = resolve(baseDir, options.worktreesDir ?? join(stateDir, 'worktrees'));
     this.#baseRef = options.baseRef ?? 'HEAD';
@@ -153,14 +157,18 @@ export class LocalProcessFleet implements FleetClient {
       await this.#clearAbandoned(dir);
     }
     this.#assertProgram();
-    mkdirSync(this.#agentsDir, { recursive: true });
+    // Tasks, logs and worktrees hold work-item text: the folders are 0700 (tightened if they were wider).
+    ensurePrivateDirectory(this.#stateDir);
+    ensurePrivateDirectory(this.#agentsDir);
     try {
       // The claim: only one caller, in any process, creates the folder for this key.
-      mkdirSync(dir);
+      mkdirSync(dir, { mode: PRIVATE_DIRECTORY_MODE });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { agentId };
       throw error;
     }
+    // mkdir's mode passes through the umask.
+    if (process.platform !== 'win32') chmodSync(dir, PRIVATE_DIRECTORY_MODE);
     writeJsonFile(agentFiles(dir).claim, { pid: process.pid, process: this.#processId, at: Date.now() });
     const starting = this.#start(agentId, dir, request);
     this.#starting.set(agentId, starting);
@@ -300,16 +308,16 @@ export class LocalProcessFleet implements FleetClient {
       startedAt: Date.now(),
     };
     writeJsonFile(files.entry, entry);
-    writeFileSync(files.task, request.task);
+    writePrivateFile(files.task, request.task);
     const run: AgentRunSpec = { command: this.#command, cwd: worktree };
     writeJsonFile(files.run, run);
     await assertGitRepository(this.#repository);
     await assertBranchName(this.#repository, request.branch);
-    mkdirSync(this.#worktreesDir, { recursive: true });
+    ensurePrivateDirectory(this.#worktreesDir);
     await this.#gitExclusive(() => addWorktree(this.#repository, worktree, request.branch, this.#baseRef));
 
     // The wrapper's own output (a crash before the agent starts) lands in the agent's log too.
-    const log = openSync(files.log, 'a');
+    const log = openPrivateLog(files.log);
     const child = spawn(WRAPPER_NODE, [...WRAPPER_ARGS, dir], {
       cwd: worktree,
       detached: true,

@@ -81,7 +81,8 @@ function adminTokenOf(setup: LocalSetup): string | undefined {
 /** A git repository with one commit for the demo agent's worktrees, made once. */
 export function ensureDemoRepository(repository: string): void {
   if (existsSync(path.join(repository, '.git'))) return;
-  mkdirSync(repository, { recursive: true });
+  // Agents' branches carry what they made of the work items: only this user may read them.
+  mkdirSync(repository, { recursive: true, mode: 0o700 });
   const identity = ['-c', 'user.name=factory demo', '-c', 'user.email=demo@factory.invalid'];
   try {
     execFileSync('git', ['init', '--quiet', '--initial-branch=main', repository], { stdio: 'pipe' });

@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { ensurePrivateDirectory, ensurePrivateFile, keepPrivate } from '@software-factory/auth';
 import type {
   IndexKind,
   QueueEntry,
@@ -310,15 +310,27 @@ function prepareStatements(db: DatabaseSync) {
   };
 }
 
+/**
+ * The file holds work-item text and answers: it is made 0600 in a 0700 folder before SQLite opens it.
+ * SQLite creates a new database with 0644 (less the umask), but gives its `-wal`, `-shm` and journal the
+ * database file's own mode, so creating the file first with 0600 makes them private too, whatever the
+ * umask, without touching the process-wide umask (which other code and threads share). A `-wal` or
+ * `-shm` left wider by an earlier version is tightened once the database is open.
+ */
 function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync {
   let db: DatabaseSync | undefined;
+  const isFile = path !== ':memory:' && !path.startsWith('file:');
   try {
-    if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+    if (isFile) {
+      ensurePrivateDirectory(dirname(path));
+      ensurePrivateFile(path);
+    }
     db = new DatabaseSync(path, { timeout: busyTimeoutMs });
     db.exec('PRAGMA journal_mode = WAL');
     // FULL: a committed dispatch survives a power cut, not only a crash of the process.
     db.exec('PRAGMA synchronous = FULL');
     migrateSqliteSchema(db);
+    if (isFile) for (const suffix of ['-wal', '-shm', '-journal']) keepPrivate(`${path}${suffix}`);
     return db;
   } catch (error) {
     if (db?.isOpen) db.close();

@@ -10,6 +10,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -348,6 +349,51 @@ describe('LocalProcessFleet.spawn', () => {
     await eventually('the second exit', () => s.exits.length > 1 || undefined);
   });
 });
+
+describe.skipIf(process.platform === 'win32')(
+  'the fleet’s files hold work-item text: only their owner reads them',
+  () => {
+    const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+    it('task, log, registry, run, exit, pid and claim files are 0600 in 0700 folders, whatever the umask; a wider state folder is tightened', async () => {
+      const s = setup();
+      // As an earlier version (or a umask of 022) left it.
+      mkdirSync(s.stateDir, { mode: 0o755 });
+      chmodSync(s.stateDir, 0o755);
+      const fleet = s.fleet();
+      // The wrapper inherits the umask it is started under: the most permissive one.
+      const umask = process.umask(0);
+      let agentId: string;
+      try {
+        ({ agentId } = await fleet.spawn(request('ENG-70')));
+      } finally {
+        process.umask(umask);
+      }
+      await eventually('the agent to start', started(s, 'ENG-70'));
+      finish(s, 'ENG-70', 0);
+      await eventually('the exit to be reported', () => s.exits.length > 0 || undefined);
+
+      const agentDir = join(s.stateDir, 'agents', agentId);
+      const folders = [s.stateDir, join(s.stateDir, 'agents'), agentDir, join(s.stateDir, 'worktrees')];
+      expect(folders.map((folder) => [folder, modeOf(folder)])).toEqual(
+        folders.map((folder) => [folder, 0o700]),
+      );
+      const files = readdirSync(agentDir).sort();
+      expect(files).toEqual([
+        'TASK.md',
+        'agent.json',
+        'agent.log',
+        'claim.json',
+        'exit.json',
+        'run.json',
+        'wrapper.pid',
+      ]);
+      expect(files.map((file) => [file, modeOf(join(agentDir, file))])).toEqual(
+        files.map((file) => [file, 0o600]),
+      );
+    });
+  },
+);
 
 describe('exits reported through onExit', () => {
   it('a non-zero exit is a failure with its exit code', async () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -43,6 +43,56 @@ describeStateStoreConformance('SqliteStateStore on :memory:', () => openStore(':
 // instances over one file behave as one store.
 const sharedFile = join(workDir, 'conformance.db');
 describeStateStoreConformance('SqliteStateStore on a file', () => openStore(sharedFile));
+
+const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+describe.skipIf(process.platform === 'win32')(
+  'the state file holds work-item text: only its owner reads it',
+  () => {
+    /** Runs `body` under the most permissive umask, so what is private is so by the code. */
+    function underUmask0(body: () => void): void {
+      const umask = process.umask(0);
+      try {
+        body();
+      } finally {
+        process.umask(umask);
+      }
+    }
+
+    it('the file, its -wal and -shm are 0600 in a new 0700 folder, whatever the umask', async () => {
+      const folder = join(workDir, 'private-new', 'state');
+      const path = join(folder, 'state.sqlite');
+      let store: SqliteStateStore | undefined;
+      underUmask0(() => {
+        store = openStore(path);
+      });
+      await store?.createRecord('t', sampleRecord('w-1'));
+      expect(modeOf(folder)).toBe(0o700);
+      expect(modeOf(join(workDir, 'private-new'))).toBe(0o700);
+      for (const file of [path, `${path}-wal`, `${path}-shm`])
+        expect([file, modeOf(file)]).toEqual([file, 0o600]);
+    });
+
+    it('an existing wider folder, file, -wal and -shm this user owns are tightened when the store opens', async () => {
+      const folder = join(workDir, 'private-old');
+      const path = join(folder, 'state.sqlite');
+      mkdirSync(folder);
+      // As an earlier version left them: 0644 files in a 0755 folder.
+      underUmask0(() => {
+        const earlier = new DatabaseSync(path);
+        earlier.exec('PRAGMA journal_mode = WAL; CREATE TABLE kept (x); INSERT INTO kept VALUES (1);');
+        for (const file of [path, `${path}-wal`, `${path}-shm`]) chmodSync(file, 0o644);
+        chmodSync(folder, 0o755);
+        const store = openStore(path);
+        earlier.close();
+        void store;
+      });
+      expect(modeOf(folder)).toBe(0o700);
+      for (const file of [path, `${path}-wal`, `${path}-shm`])
+        expect([file, modeOf(file)]).toEqual([file, 0o600]);
+    });
+  },
+);
 
 describe('opening a SqliteStateStore', () => {
   it('creates the file in WAL mode with the current schema version', () => {

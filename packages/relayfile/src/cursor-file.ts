@@ -1,5 +1,6 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { ensurePrivateFolder } from './private-folder.ts';
 
 /** The relay worker's position in relayfile's event stream, kept in a small JSON file. */
 export interface CursorState {
@@ -29,13 +30,18 @@ export async function readCursorFile(path: string): Promise<string | undefined> 
   return cursor;
 }
 
-/** Replaces the cursor file atomically (write, flush, rename), so a crash leaves the old or the new one. */
+/**
+ * Replaces the cursor file atomically (write, flush, rename), so a crash leaves the old or the new one.
+ * The file is 0600 and its folder 0700, whatever the umask (`ensurePrivateFolder`).
+ */
 export async function writeCursorFile(path: string, cursor: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await ensurePrivateFolder(dirname(path));
   const temporary = `${path}.${process.pid}.tmp`;
   const state: CursorState = { cursor, updatedAt: new Date().toISOString() };
   const handle = await open(temporary, 'w', 0o600);
   try {
+    // open()'s mode passes through the umask, and a leftover temporary file keeps its own.
+    if (process.platform !== 'win32') await handle.chmod(0o600);
     await handle.writeFile(`${JSON.stringify(state)}\n`);
     await handle.sync();
   } finally {
