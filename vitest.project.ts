@@ -8,7 +8,10 @@ import type { UserWorkspaceConfig } from 'vitest/config';
 export const SOURCE_CONDITION = '@software-factory/source';
 
 /** Vitest's own default (Vite's server conditions less `module`), with ours first. */
-const conditions = [SOURCE_CONDITION, ...defaultServerConditions.filter((condition) => condition !== 'module')];
+const conditions = [
+  SOURCE_CONDITION,
+  ...defaultServerConditions.filter((condition) => condition !== 'module'),
+];
 
 /** A package's vitest project, resolving our packages to their sources like `tsc` does (customConditions). */
 export function sourceResolvingProject(config: UserWorkspaceConfig): UserWorkspaceConfig {

@@ -8,8 +8,8 @@ import { type LocalSetup, localSetupConfig, localSetupYaml } from '../local-setu
 
 /**
  * Which factory a command runs or looks at: `--config <file>`, else ./factory.config.yaml, else the
- * built-in local setup for `--mount <dir>` (state in ./.factory/). `factory status` uses it; `factory
- * start` has the same rules and is meant to use it too, so the two always mean the same factory.
+ * built-in local setup for `--mount <dir>` (state in ./.factory/). `factory start` and `factory status`
+ * both use it, so the two always mean the same factory.
  */
 export const DEFAULT_CONFIG = 'factory.config.yaml';
 

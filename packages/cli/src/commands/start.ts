@@ -1,18 +1,12 @@
-import { existsSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { Command, Option } from 'commander';
-import { CliError, EXIT_USAGE } from '../cli-error.ts';
-import type { FactoryConfig } from '../config/config-schema.ts';
-import { loadConfig } from '../config/load-config.ts';
+import { CliError } from '../cli-error.ts';
 import { listen } from '../http-listener.ts';
 import { JsonLineLogger, type LogLevel } from '../json-line-logger.ts';
-import { localSetupConfig } from '../local-setup.ts';
 import { NodeRuntime } from '../node-runtime.ts';
 import { EXIT_UNCONNECTED, unconnectedProviderLines } from '../operator/unconnected-providers.ts';
 import { VERSION } from '../version.ts';
 import { parsePort, watchForStop } from './process-lifecycle.ts';
-
-const DEFAULT_CONFIG = 'factory.config.yaml';
+import { configOption, mountOption, runConfig } from './run-config.ts';
 
 interface StartOptions {
   config?: string;
@@ -26,8 +20,8 @@ interface StartOptions {
 export function startCommand(): Command {
   return new Command('start')
     .description('serve webhooks and run the factory in this process until SIGTERM or Ctrl-C')
-    .option('-c, --config <file>', `the config file (default: ./${DEFAULT_CONFIG} if it exists)`)
-    .option('--mount <dir>', "run against a local folder in relayfile's layout (drop work item files in it)")
+    .addOption(configOption())
+    .addOption(mountOption())
     .option('-p, --port <number>', 'the port to listen on, overriding server.port', parsePort)
     .option(
       '--allow-unconnected',
@@ -45,7 +39,7 @@ export function startCommand(): Command {
 }
 
 async function runStart(options: StartOptions): Promise<void> {
-  const config = await startConfig(options);
+  const config = await runConfig(options);
   if (options.dryRun) for (const tenant of config.tenants) tenant.dryRun = true;
   const logger = new JsonLineLogger({ level: options.logLevel, secrets: config.secrets });
   const runtime = new NodeRuntime(config, {
@@ -128,39 +122,4 @@ async function refuseUnconnected(runtime: NodeRuntime, options: StartOptions, lo
     `not starting: ${lines.length === 1 ? 'a provider is' : `${lines.length} providers are`} not connected (connect, or pass --allow-unconnected to serve anyway)`,
     EXIT_UNCONNECTED,
   );
-}
-
-/** The config to run: --config, else ./factory.config.yaml, else the built-in local setup for --mount. */
-async function startConfig(options: StartOptions): Promise<FactoryConfig> {
-  const mountDir = options.mount ? existingFolder(options.mount) : undefined;
-  const file = options.config ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
-  if (!file) {
-    if (!mountDir)
-      throw new CliError(
-        `no ${DEFAULT_CONFIG} here; pass --config <file>, or --mount <dir> to run against a local folder`,
-        EXIT_USAGE,
-      );
-    const stateDir = path.resolve('.factory');
-    return localSetupConfig({ mountDir, stateDir, repository: path.join(stateDir, 'demo-repo') });
-  }
-  const config = await loadConfig(file, process.env);
-  if (!mountDir) return config;
-  const [tenant, ...others] = config.tenants;
-  if (!tenant || others.length > 0)
-    throw new CliError(`--mount works with one tenant; ${file} has several`, EXIT_USAGE);
-  const roles = [tenant.intentProvider, tenant.clarificationChannel, tenant.outputTarget];
-  if (!roles.some((role) => role.transport === 'relayfile'))
-    throw new CliError(`--mount needs a provider with transport: relayfile in ${file}`, EXIT_USAGE);
-  tenant.mount = { type: 'directory', path: mountDir };
-  return config;
-}
-
-function existingFolder(dir: string): string {
-  const absolute = path.resolve(dir);
-  let isFolder = false;
-  try {
-    isFolder = statSync(absolute).isDirectory();
-  } catch {}
-  if (!isFolder) throw new CliError(`--mount ${dir}: no such folder`, EXIT_USAGE);
-  return absolute;
 }

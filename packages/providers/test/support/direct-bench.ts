@@ -89,7 +89,7 @@ export class DirectBench {
       limits: { maxInFlight: 2 },
       ...this.#options.settings,
     });
-    const factory = (this.factory = createFactory({
+    this.factory = createFactory({
       tenant: TENANT,
       settings,
       ports: {
@@ -103,7 +103,8 @@ export class DirectBench {
         clock: this.clock,
         logger: this.logger,
       },
-    }));
+    });
+    const factory = this.factory;
     const tenant = directTenantRuntime({
       factory,
       linear: { provider: workItems, webhookSecret: SECRETS.linear },
