@@ -13,11 +13,12 @@ import {
   resolveSettings,
   type StateStore,
   StaticTenantRegistry,
+  TENANT_ID_PATTERN,
 } from '@software-factory/sdk';
 import { z } from 'zod';
 
 const environmentSchema = z.object({
-  FACTORY_TENANT: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, - and _, up to 64'),
+  FACTORY_TENANT: z.string().regex(TENANT_ID_PATTERN, 'letters, digits, - and _, up to 64'),
   /** The tenant's settings (routes, limits) as JSON: the `settings` block of factory.config.yaml. */
   FACTORY_SETTINGS: z.string().min(1, 'the tenant settings as JSON'),
   LINEAR_API_KEY: z.string().min(1),

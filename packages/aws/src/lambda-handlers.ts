@@ -24,6 +24,13 @@ export interface LambdaHandlersOptions {
   logger?: Logger;
   clock?: Clock;
   maxBodyBytes?: number;
+  /**
+   * Opens every tenant's detail at `GET /healthz` (as `Authorization: Bearer`); at least 32 characters.
+   * Without it, `/healthz` answers `{status, version}` only.
+   */
+  operatorToken?: string;
+  /** Where clients reach the API, e.g. `https://factory.example.com`; its origin is accepted on form posts. */
+  publicUrl?: string;
 }
 
 export interface TickSummary {
@@ -61,6 +68,10 @@ export function createLambdaHandlers(options: LambdaHandlersOptions): LambdaHand
         logger,
         ...(options.clock ? { clock: options.clock } : {}),
         ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+        ...(options.operatorToken !== undefined ? { operatorToken: options.operatorToken } : {}),
+        ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+        // API Gateway and Function URLs give the client's address in the event; a client cannot set it.
+        clientAddress: (c) => (c.env as { sourceIp?: string } | undefined)?.sourceIp,
       });
       return { registry, app };
     })().catch((error: unknown) => {
@@ -73,9 +84,9 @@ export function createLambdaHandlers(options: LambdaHandlersOptions): LambdaHand
   return {
     async http(event) {
       // Translate first: a malformed event is refused before any tenant code or state is touched.
-      const { format, request } = requestFromEvent(event);
+      const { format, request, sourceIp } = requestFromEvent(event);
       const { app } = await init();
-      return resultFromResponse(await app.fetch(request), format);
+      return resultFromResponse(await app.fetch(request, { sourceIp }), format);
     },
 
     async schedule(event) {

@@ -18,7 +18,12 @@ const restApiEvent = z.looseObject({
   queryStringParameters: z.record(z.string(), z.string().nullish()).nullish(),
   body: z.string().nullish(),
   isBase64Encoded: z.boolean().nullish(),
-  requestContext: z.looseObject({ domainName: z.string().optional() }).nullish(),
+  requestContext: z
+    .looseObject({
+      domainName: z.string().optional(),
+      identity: z.looseObject({ sourceIp: z.string().nullish() }).nullish(),
+    })
+    .nullish(),
 });
 
 /** HTTP API and Function URL (payload format 2.0). */
@@ -33,7 +38,7 @@ const httpApiEvent = z.looseObject({
   requestContext: z.looseObject({
     domainName: z.string().optional(),
     stage: z.string().optional(),
-    http: z.looseObject({ method: z.string().min(1) }),
+    http: z.looseObject({ method: z.string().min(1), sourceIp: z.string().optional() }),
   }),
 });
 
@@ -42,6 +47,8 @@ export type PayloadFormat = '1.0' | '2.0';
 export interface TranslatedRequest {
   format: PayloadFormat;
   request: Request;
+  /** The client's address as API Gateway saw the connection (not a header the client sent). */
+  sourceIp?: string;
 }
 
 /** The result API Gateway REST expects (format 1.0). */
@@ -68,14 +75,14 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Builds the web `Request` an API Gateway or Function URL event describes, body bytes untouched. */
 export function requestFromEvent(event: unknown): TranslatedRequest {
-  if (isObject(event) && event.version === '2.0') return { format: '2.0', request: fromHttpApi(event) };
-  if (isObject(event) && 'httpMethod' in event) return { format: '1.0', request: fromRestApi(event) };
+  if (isObject(event) && event.version === '2.0') return { format: '2.0', ...fromHttpApi(event) };
+  if (isObject(event) && 'httpMethod' in event) return { format: '1.0', ...fromRestApi(event) };
   throw new LambdaEventError(
     'not an HTTP event: expected API Gateway REST (payload 1.0, with httpMethod) or HTTP API / Function URL (payload 2.0, with version "2.0")',
   );
 }
 
-function fromRestApi(input: unknown): Request {
+function fromRestApi(input: unknown): { request: Request; sourceIp?: string } {
   const event = parse(restApiEvent, input, 'API Gateway REST (1.0)');
   const headers = new Headers();
   // multiValueHeaders holds every value of a repeated header; headers only the last one.
@@ -100,16 +107,18 @@ function fromRestApi(input: unknown): Request {
   }
   const origin = originOf(headers.get('host'), event.requestContext?.domainName);
   const search = query.size > 0 ? `?${query}` : '';
-  return build(
+  const request = build(
     event.httpMethod,
     `${origin}${event.path}${search}`,
     headers,
     event.body,
     event.isBase64Encoded,
   );
+  const sourceIp = event.requestContext?.identity?.sourceIp;
+  return { request, ...(sourceIp ? { sourceIp } : {}) };
 }
 
-function fromHttpApi(input: unknown): Request {
+function fromHttpApi(input: unknown): { request: Request; sourceIp?: string } {
   const event = parse(httpApiEvent, input, 'HTTP API / Function URL (2.0)');
   const headers = new Headers();
   for (const [name, value] of Object.entries(event.headers ?? {})) headers.append(name, value);
@@ -118,13 +127,15 @@ function fromHttpApi(input: unknown): Request {
   const origin = originOf(headers.get('host'), event.requestContext.domainName);
   const search = event.rawQueryString ? `?${event.rawQueryString}` : '';
   const path = withoutStage(event.rawPath, event.requestContext.stage);
-  return build(
+  const request = build(
     event.requestContext.http.method,
     `${origin}${path}${search}`,
     headers,
     event.body,
     event.isBase64Encoded,
   );
+  const sourceIp = event.requestContext.http.sourceIp;
+  return { request, ...(sourceIp ? { sourceIp } : {}) };
 }
 
 /**

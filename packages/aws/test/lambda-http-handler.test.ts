@@ -2,7 +2,7 @@ import { DEFAULT_TEST_SETTINGS } from '@software-factory/sdk/testing';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LambdaEventError } from '../src/lambda-http-event.ts';
-import { deployInstance, WEBHOOK_SECRET } from './support/deployment.ts';
+import { deployInstance, OPERATOR_TOKEN, WEBHOOK_SECRET } from './support/deployment.ts';
 import {
   asFunctionUrlEvent,
   asHttpApiEvent,
@@ -13,6 +13,8 @@ import {
 import { type LocalDynamo, startLocalDynamo } from './support/local-dynamo.ts';
 import { signTestWebhook } from './support/signed-test-source.ts';
 
+const ADMIN_TOKEN = 'admin-token-of-the-lambda-handler-test-01';
+
 let dynamo: LocalDynamo;
 let deployment: ReturnType<typeof deployInstance>;
 
@@ -21,7 +23,13 @@ beforeAll(async () => {
   deployment = deployInstance({
     dynamo,
     tableName: await dynamo.createTable(),
-    tenants: [{ id: 'acme', settings: { ...DEFAULT_TEST_SETTINGS, limits: { maxInFlight: 100 } } }],
+    tenants: [
+      {
+        id: 'acme',
+        settings: { ...DEFAULT_TEST_SETTINGS, limits: { maxInFlight: 100 } },
+        adminToken: ADMIN_TOKEN,
+      },
+    ],
   });
 });
 afterAll(() => dynamo.close());
@@ -65,8 +73,15 @@ describe('captured events are answered in their own result shape', () => {
 
 describe('GET /healthz', () => {
   for (const { name, wrap } of shapes) {
-    it(`answers through ${name} with the store reachable and the tenants listed`, async () => {
-      const result = await deployment.handlers.http(wrap({ method: 'GET', path: '/healthz', headers: {} }));
+    it(`answers through ${name}: status and version for anyone, the store and tenants for the operator`, async () => {
+      const anonymous = await deployment.handlers.http(
+        wrap({ method: 'GET', path: '/healthz', headers: {} }),
+      );
+      expect(anonymous.statusCode).toBe(200);
+      expect(json(anonymous)).toEqual({ status: 'ok', version: 'test-version' });
+      const result = await deployment.handlers.http(
+        wrap({ method: 'GET', path: '/healthz', headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } }),
+      );
       expect(result.statusCode).toBe(200);
       expect(json(result)).toMatchObject({
         status: 'ok',
@@ -81,6 +96,30 @@ describe('GET /healthz', () => {
     const event = asHttpApiEvent({ method: 'GET', path: '/prod/healthz', headers: {} });
     event.requestContext = { ...event.requestContext, stage: 'prod' };
     expect((await deployment.handlers.http(event)).statusCode).toBe(200);
+  });
+});
+
+describe("the client's address is the event's source IP", () => {
+  const statusJson = (sourceIp: string, token: string, forwardedFor: string) => {
+    const event = asHttpApiEvent({
+      method: 'GET',
+      path: '/t/acme/status.json',
+      headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': forwardedFor },
+    });
+    const http = event.requestContext.http as Record<string, unknown>;
+    event.requestContext = { ...event.requestContext, http: { ...http, sourceIp } };
+    return deployment.handlers.http(event);
+  };
+
+  it('throttles wrong admin tokens by it, whatever X-Forwarded-For the client sends', async () => {
+    for (let n = 0; n < 6; n++) {
+      const wrong = await statusJson('198.51.100.77', 'wrong-token', `192.0.2.${n}`);
+      expect(wrong.statusCode).toBe(401);
+    }
+    const blocked = await statusJson('198.51.100.77', ADMIN_TOKEN, '192.0.2.200');
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.headers['retry-after']).toBe('1');
+    expect((await statusJson('198.51.100.78', ADMIN_TOKEN, '192.0.2.200')).statusCode).toBe(200);
   });
 });
 

@@ -6,6 +6,7 @@ import { demoCommand } from './commands/demo.ts';
 import { dispatchCommand } from './commands/dispatch.ts';
 import { initCommand } from './commands/init.ts';
 import { relayCommand } from './commands/relay.ts';
+import { sessionsCommand } from './commands/sessions.ts';
 import { startCommand } from './commands/start.ts';
 import { statusCommand } from './commands/status.ts';
 import { subscribeCommand } from './commands/subscribe.ts';
@@ -28,7 +29,9 @@ export function createProgram(): Command {
   program.addCommand(initCommand());
   program.addCommand(checkCommand());
   program.addCommand(connectCommand());
-  for (const command of [program, ...program.commands]) {
+  program.addCommand(sessionsCommand());
+  const all = (command: Command): Command[] => [command, ...command.commands.flatMap(all)];
+  for (const command of all(program)) {
     command
       .showSuggestionAfterError(true)
       .exitOverride()

@@ -9,17 +9,21 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** Serves a fetch handler on Node's HTTP server; a port in use or a bad host is a one-line CliError. */
+/**
+ * Serves a fetch handler on Node's HTTP server; a port in use or a bad host is a one-line CliError. The
+ * handler gets Node's bindings (`incoming`, `outgoing`) as its env, so a hono app can read the peer's
+ * address with `getConnInfo`.
+ */
 export async function listen(
-  fetch: (request: Request) => Response | Promise<Response>,
+  fetch: (request: Request, env: unknown) => Response | Promise<Response>,
   host: string,
   port: number,
   onRequest?: (request: Request) => void,
 ): Promise<Listening> {
   const server = createAdaptorServer({
-    fetch: (request: Request) => {
+    fetch: (request: Request, env: unknown) => {
       onRequest?.(request);
-      return fetch(request);
+      return fetch(request, env);
     },
   }) as Server;
   await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import {
   createFactoryApp,
   type FactoryEvent,
@@ -66,11 +67,17 @@ export class NodeRuntime {
       throw new CliError(`cannot set up the factory: ${messageOf(error)}`, EXIT_USAGE);
     }
     const registry = new StaticTenantRegistry(this.tenants.map((tenant) => tenant.runtime));
+    const { publicUrl, trustedProxies, operatorToken } = config.server;
     this.app = createFactoryApp({
       tenants: registry,
       store: this.store,
       version: VERSION,
       logger: this.#logger,
+      // The socket's peer, when the app is served by `listen` (Node's server passes it in the env).
+      clientAddress: (c) => getConnInfo(c).remote.address,
+      ...(publicUrl ? { publicUrl } : {}),
+      ...(trustedProxies ? { trustedProxies } : {}),
+      ...(operatorToken ? { operatorToken } : {}),
     });
     this.#timer = new TickTimer(async () => {
       for (const tenant of this.tenants) await tenant.catchUp();

@@ -18,6 +18,7 @@ const ENV = {
   GITHUB_TOKEN: 'ghp_test0001',
   GITHUB_WEBHOOK_SECRET: 'github-webhook-secret',
   RELAYFILE_ACCESS_TOKEN: 'rfc_test_0001',
+  SHORT_TOKEN: 'only-20-characters..',
 };
 
 /** A valid one-tenant config, section by section; a case replaces sections or adds new ones. */
@@ -564,6 +565,55 @@ const BAD_CONFIGS: BadConfig[] = [
     at: [1, 13],
     field: 'adminToken',
     says: 'environment variable NO_SUCH_ADMIN_TOKEN is not set',
+  },
+  {
+    name: 'an admin token shorter than 32 characters',
+    sections: { adminToken: 'adminToken: ${SHORT_TOKEN}' },
+    at: [1, 13],
+    field: 'adminToken',
+    says: 'is too short: an admin token needs at least 32 characters',
+  },
+  {
+    name: 'a public URL without a scheme',
+    sections: { server: 'server:\n  publicUrl: factory.example.com' },
+    at: [2, 14],
+    field: 'server.publicUrl',
+    says: 'expected an http(s) URL such as https://factory.example.com',
+  },
+  {
+    name: 'a public URL that is not http(s)',
+    sections: { server: 'server:\n  publicUrl: ftp://factory.example.com' },
+    at: [2, 14],
+    field: 'server.publicUrl',
+    says: 'expected an http(s) URL',
+  },
+  {
+    name: 'a trusted proxy that is no address',
+    sections: { server: 'server:\n  trustedProxies: [10.0.0.1, 10.0.0.0/33]' },
+    at: [2, 30],
+    field: 'server.trustedProxies[1]',
+    says: 'expected an IP address or a CIDR range such as 10.0.0.0/8',
+  },
+  {
+    name: 'trusted proxies as one string',
+    sections: { server: 'server:\n  trustedProxies: 10.0.0.1' },
+    at: [2, 19],
+    field: 'server.trustedProxies',
+    says: 'expected a list',
+  },
+  {
+    name: 'an operator token written out',
+    sections: { server: 'server:\n  operatorToken: let-me-in-to-every-tenant-please-0001' },
+    at: [2, 18],
+    field: 'server.operatorToken',
+    says: 'is a secret and takes no literal value',
+  },
+  {
+    name: 'an operator token shorter than 32 characters',
+    sections: { server: 'server:\n  operatorToken: ${SHORT_TOKEN}' },
+    at: [2, 18],
+    field: 'server.operatorToken',
+    says: 'is too short: an admin token needs at least 32 characters',
   },
   {
     name: 'a safety gate with an empty team list',

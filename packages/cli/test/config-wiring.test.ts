@@ -28,7 +28,7 @@ const ENV = {
   GITLAB_WEBHOOK_SECRET: 'gitlab-webhook-secret',
   FLEET_SECRET: 'fleet-secret-0001',
   ANTHROPIC_API_KEY: 'sk-ant-test-0001',
-  FACTORY_ADMIN_TOKEN: 'admin-token-0001',
+  FACTORY_ADMIN_TOKEN: 'admin-token-0001-of-the-wiring-test',
   GITHUB_TOKEN: 'ghp_test_0001',
   GITHUB_WEBHOOK_SECRET: 'github-webhook-secret',
   SLACK_BOT_TOKEN: 'xoxb-test-0001',
@@ -100,7 +100,7 @@ routes:
     expect(ports.fleet).toBeInstanceOf(HttpFleet);
     expect(ports.triage).toBeInstanceOf(LlmTriage);
     expect([...tenant.runtime.sources.keys()].sort()).toEqual(['fleet', 'gitlab', 'jira']);
-    expect(tenant.runtime.adminToken).toBe('admin-token-0001');
+    expect(tenant.runtime.adminToken).toBe('admin-token-0001-of-the-wiring-test');
     expect(tenant.localFleet).toBeUndefined();
     expect(settings).toMatchObject({
       scope: { labels: ['factory', 'agent-ok'], teams: ['WEB'] },

@@ -12,7 +12,10 @@ describe('the README', () => {
     const example = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(example).toBeDefined();
     const names = [...(example ?? '').matchAll(/\$\{(\w+)\}/g)].map((match) => match[1] as string);
-    const env = Object.fromEntries(names.map((name) => [name, `value-of-${name}`]));
+    // Long enough for any secret, admin tokens (at least 32 characters) included.
+    const env = Object.fromEntries(
+      names.map((name) => [name, `value-of-${name}-0123456789abcdef0123456789`]),
+    );
     const baseDir = await mkdtemp(path.join(tmpdir(), 'factory-readme-'));
     await writeFile(path.join(baseDir, 'task.md'), 'Work on {{item.key}}.');
     const config = await parseConfig(example ?? '', { fileName: 'README.md', baseDir, env });

@@ -11,6 +11,7 @@ const ENV = {
   LINEAR_WEBHOOK_SECRET: 'linear-webhook-secret',
   GITHUB_WEBHOOK_SECRET: 'github-webhook-secret',
   FLEET_SECRET: 'fleet-secret-0123456789',
+  FACTORY_OPERATOR_TOKEN: 'operator-token-of-the-refusal-test-0001',
 };
 
 const github = new GithubServer();
@@ -25,6 +26,7 @@ beforeAll(async () => {
     path.join(cwd, 'factory.config.yaml'),
     `tenant: acme
 stateStore: { type: sqlite, path: state.sqlite }
+server: { operatorToken: "\${FACTORY_OPERATOR_TOKEN}" }
 intentProvider:
   type: linear
   transport: direct
@@ -74,7 +76,7 @@ describe('factory start with providers that are not connected', () => {
     expect(stderr).toContain('run `factory connect linear --config ./factory.config.yaml`');
   });
 
-  it('serves with --allow-unconnected: /healthz says why, webhooks get 503', async () => {
+  it('serves with --allow-unconnected: /healthz says why to the operator token, webhooks get 503', async () => {
     const factory = new FactoryProcess(['start', '--port', '0', '--allow-unconnected'], { cwd, env: ENV });
     running.push(factory);
     const url = await factory.url();
@@ -82,7 +84,12 @@ describe('factory start with providers that are not connected', () => {
       factory.logs.filter((line) => line.msg === 'provider not connected; its webhooks get 503'),
     ).toHaveLength(2);
 
-    const health = await fetch(`${url}/healthz`);
+    const anonymous = await fetch(`${url}/healthz`);
+    expect(anonymous.status).toBe(503);
+    expect(await anonymous.json()).toEqual({ status: 'degraded', version: expect.any(String) });
+    const health = await fetch(`${url}/healthz`, {
+      headers: { authorization: `Bearer ${ENV.FACTORY_OPERATOR_TOKEN}` },
+    });
     expect(health.status).toBe(503);
     const body = (await health.json()) as { tenants: { processing: boolean; refusal: string }[] };
     expect(body.tenants[0]?.processing).toBe(false);

@@ -33,19 +33,21 @@ function start(args: string[], env: Record<string, string> = {}): FactoryProcess
 
 describe('factory start', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('answers /healthz and stops cleanly on %s', async (signal) => {
-    const factory = start(['--mount', 'workspace']);
+    const adminToken = 'admin-token-of-the-start-test-0000001';
+    const factory = start(['--mount', 'workspace'], { FACTORY_ADMIN_TOKEN: adminToken });
     const url = await factory.url();
     const response = await fetch(`${url}/healthz`);
     expect(response.status).toBe(200);
-    const health = (await response.json()) as {
-      status: string;
-      store: { ok: boolean };
-      tenants: { id: string }[];
-    };
-    expect(health).toMatchObject({
+    expect(await response.json()).toEqual({ status: 'ok', version: expect.any(String) });
+    // The detail is the tenant's, behind its admin token.
+    const detail = await fetch(`${url}/t/local/healthz`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(detail.status).toBe(200);
+    expect(await detail.json()).toMatchObject({
       status: 'ok',
       store: { ok: true },
-      tenants: [{ id: 'local', processing: true }],
+      tenant: { id: 'local', processing: true },
     });
 
     factory.kill(signal);

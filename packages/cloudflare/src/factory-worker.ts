@@ -3,6 +3,7 @@ import {
   createFactoryApp,
   FactoryMetrics,
   type Logger,
+  MIN_ADMIN_TOKEN_LENGTH,
   type StateStore,
   type TenantRegistry,
   tickAll,
@@ -14,6 +15,8 @@ import { KvIndexCache } from './kv-index-cache.ts';
 
 export const DEFAULT_STATE_BINDING = 'FACTORY_STATE';
 export const DEFAULT_CACHE_BINDING = 'FACTORY_CACHE';
+/** The secret that opens every tenant's detail at `GET /healthz`, unless `operatorToken` says otherwise. */
+export const DEFAULT_OPERATOR_TOKEN_BINDING = 'FACTORY_OPERATOR_TOKEN';
 
 /** What the deployer's `tenants` function gets to wire each tenant's providers with. */
 export interface TenantWiring<Env> {
@@ -41,6 +44,14 @@ export interface FactoryWorkerOptions<Env> {
   logger?: Logger;
   clock?: Clock;
   maxBodyBytes?: number;
+  /**
+   * The deployment-wide operator token (at least 32 characters): `GET /healthz` with it as a bearer
+   * shows every tenant's connections, refusal and fleet circuit; anyone else gets `{status, version}`.
+   * Default: the Worker secret `FACTORY_OPERATOR_TOKEN` when it is set; `false` for none.
+   */
+  operatorToken?: ((env: Env) => string | undefined) | false;
+  /** Where clients reach the Worker if not at its own URL (a custom domain); accepted on form posts. */
+  publicUrl?: string;
 }
 
 /** A binding is missing or of the wrong kind: the deployment, not the request, must be fixed. */
@@ -55,6 +66,7 @@ interface Runtime {
   store: StateStore;
   tenants: TenantRegistry;
   metrics: FactoryMetrics;
+  operatorToken: string | undefined;
 }
 
 /**
@@ -98,7 +110,11 @@ export function createFactoryWorker<Env extends object>(
         logger,
         ...(options.clock ? { clock: options.clock } : {}),
         ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+        ...(runtime.operatorToken ? { operatorToken: runtime.operatorToken } : {}),
+        ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
         waitUntil: (promise) => ctx.waitUntil(promise),
+        // Set by Cloudflare's edge to the address the connection came from; a client cannot choose it.
+        clientAddress: (c) => c.req.header('cf-connecting-ip'),
       });
       return app.fetch(request);
     },
@@ -147,13 +163,30 @@ async function buildRuntime<Env extends object>(
     );
   }
   const cache = cacheValue;
+  const operatorToken = operatorTokenOf(env, options);
   const store = new DurableObjectStateStore(namespace, cache ? { indexCache: new KvIndexCache(cache) } : {});
   const metrics = new FactoryMetrics();
   const tenants = await options.tenants({ env, store, cache, metrics });
   if (typeof tenants?.get !== 'function' || typeof tenants.list !== 'function') {
     throw new FactoryConfigError('the tenants function must return a TenantRegistry (get and list)');
   }
-  return { store, tenants, metrics };
+  return { store, tenants, metrics, operatorToken };
+}
+
+function operatorTokenOf<Env extends object>(
+  env: Env,
+  options: FactoryWorkerOptions<Env>,
+): string | undefined {
+  if (options.operatorToken === false) return undefined;
+  const token = options.operatorToken
+    ? options.operatorToken(env)
+    : (env as Record<string, unknown>)[DEFAULT_OPERATOR_TOKEN_BINDING];
+  if (token === undefined || token === '') return undefined;
+  if (typeof token !== 'string' || token.length < MIN_ADMIN_TOKEN_LENGTH)
+    throw new FactoryConfigError(
+      `the operator token (${options.operatorToken ? 'operatorToken' : `secret ${DEFAULT_OPERATOR_TOKEN_BINDING}`}) must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long`,
+    );
+  return token;
 }
 
 function isDurableObjectNamespace(value: unknown): value is DurableObjectNamespace<FactoryStateObject> {

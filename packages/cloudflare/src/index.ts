@@ -7,6 +7,7 @@ export { FactoryStateObject } from './factory-state-object.ts';
 export {
   createFactoryWorker,
   DEFAULT_CACHE_BINDING,
+  DEFAULT_OPERATOR_TOKEN_BINDING,
   DEFAULT_STATE_BINDING,
   FactoryConfigError,
   type FactoryWorkerOptions,

@@ -8,11 +8,21 @@ import {
 import { TestWebhookSource } from '@software-factory/sdk/testing';
 import { describe, expect, it } from 'vitest';
 import fixture from './fixtures/scheduled-controller.DERIVED.json' with { type: 'json' };
-import worker, { DEPLOYED_SECRET, DEPLOYED_TENANT, deployed } from './worker/main.ts';
+import worker, {
+  DEPLOYED_OPERATOR_TOKEN,
+  DEPLOYED_SECRET,
+  DEPLOYED_TENANT,
+  deployed,
+} from './worker/main.ts';
 
 describe('the deployed Worker entry, reached through workerd', () => {
-  it('answers /healthz with the store reachable and its tenants', async () => {
-    const response = await SELF.fetch('https://factory.example/healthz');
+  it('answers /healthz: status and version for anyone, the store and its tenants for the operator', async () => {
+    const anonymous = await SELF.fetch('https://factory.example/healthz');
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.json()).toEqual({ status: 'ok', version: 'test-main' });
+    const response = await SELF.fetch('https://factory.example/healthz', {
+      headers: { authorization: `Bearer ${DEPLOYED_OPERATOR_TOKEN}` },
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: 'ok',

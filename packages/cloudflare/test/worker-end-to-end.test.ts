@@ -118,7 +118,7 @@ describe('the Worker, end to end inside workerd', () => {
 describe('the operator views through the Worker', () => {
   it("count what this isolate handled, behind the tenant's admin token", async () => {
     const tenant = freshTenant();
-    const scenario = workerScenario([{ id: tenant, adminToken: 'admin-token-for-tests' }]);
+    const scenario = workerScenario([{ id: tenant, adminToken: 'admin-token-for-the-worker-tests-0001' }]);
     const h = await scenario.harness(tenant);
     await scenario.deliver(tenant, 'delivery-1', [h.changed(h.clearItem('item-1'))]);
 
@@ -126,7 +126,7 @@ describe('the operator views through the Worker', () => {
     expect(refused.status).toBe(401);
     const metrics = await scenario.fetch(
       new Request(`https://factory.example/t/${tenant}/metrics`, {
-        headers: { authorization: 'Bearer admin-token-for-tests' },
+        headers: { authorization: 'Bearer admin-token-for-the-worker-tests-0001' },
       }),
     );
     expect(metrics.status).toBe(200);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DirectBench, TENANT } from './support/direct-bench.ts';
+import { DirectBench, OPERATOR_TOKEN, TENANT } from './support/direct-bench.ts';
 import { fixtureText } from './support/fixtures.ts';
 
 let bench: DirectBench;
@@ -10,7 +10,8 @@ afterAll(() => bench.stop());
 
 describe('a direct tenant', () => {
   it('mounts the three sources and reports each connection by role, checked once per minute', async () => {
-    const health = await bench.app.request('/healthz');
+    const asOperator = { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } };
+    const health = await bench.app.request('/healthz', asOperator);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({
       tenants: [
@@ -25,10 +26,10 @@ describe('a direct tenant', () => {
         },
       ],
     });
-    await bench.app.request('/healthz');
+    await bench.app.request('/healthz', asOperator);
     expect(bench.slack.callsOf('auth.test')).toBe(1);
     bench.clock.advance(60_000);
-    await bench.app.request('/healthz');
+    await bench.app.request('/healthz', asOperator);
     expect(bench.slack.callsOf('auth.test')).toBe(2);
   });
 

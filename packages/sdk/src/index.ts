@@ -4,14 +4,21 @@ export { DRY_RUN_PREFIX, type PlannedWrite } from './dry-run/planning-ports.ts';
 export { durationSchema, parseDuration } from './duration.ts';
 export * from './events.ts';
 export { createFactory, type Factory, type FactoryOptions } from './factory.ts';
+export type { AdminThrottleOptions, ThrottlePolicy } from './http/admin-throttle.ts';
 export { createFactoryApp, DEFAULT_MAX_BODY_BYTES, type FactoryAppOptions } from './http/app.ts';
+export { isIpOrCidr } from './http/client-address.ts';
+export { FORM_MAX_BYTES, type FormRefusal, readBodyCapped, readFormCapped } from './http/read-body.ts';
+export { revokeAllSessions, SESSION_TTL_MS } from './http/sessions.ts';
 export { InMemoryStateStore } from './in-memory-state-store.ts';
-export { hmacSha256Base64, hmacSha256Hex, timingSafeEqual } from './ingress/hmac.ts';
+export { hmacSha256Base64, hmacSha256Hex, sha256Hex, timingSafeEqual } from './ingress/hmac.ts';
 export {
   type ConnectionReport,
+  isTenantId,
+  MIN_ADMIN_TOKEN_LENGTH,
   type ProviderRole,
   refusalReason,
   StaticTenantRegistry,
+  TENANT_ID_PATTERN,
   type TenantRegistry,
   type TenantRuntime,
 } from './ingress/tenants.ts';

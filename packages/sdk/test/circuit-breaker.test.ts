@@ -3,6 +3,8 @@ import { createFactoryApp, type SpawnRequest, StaticTenantRegistry } from '../sr
 import { readBreaker } from '../src/pipeline/breaker.ts';
 import { FactoryHarness } from '../src/testing/index.ts';
 
+const OPERATOR_TOKEN = 'operator-token-for-the-breaker-test-0001';
+
 const SETTINGS = {
   routes: [{ name: 'app', match: { labels: ['factory'] }, repository: 'acme/app', agent: 'coder' }],
   limits: { maxInFlight: 2 },
@@ -62,8 +64,11 @@ describe('the fleet circuit breaker', () => {
       ]),
       store: h.store,
       version: 't',
+      operatorToken: OPERATOR_TOKEN,
     });
-    const health = (await (await app.request('/healthz')).json()) as {
+    const health = (await (
+      await app.request('/healthz', { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })
+    ).json()) as {
       tenants: { fleet?: { circuit: string; retryAt: string } }[];
     };
     expect(health.tenants[0]?.fleet).toEqual({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createFactoryApp, FactoryMetrics, StaticTenantRegistry, type TenantStatus } from '../src/index.ts';
 import { FactoryHarness } from '../src/testing/index.ts';
 
-const TOKEN = 'admin-token-for-tests';
+const TOKEN = 'admin-token-for-the-dashboard-tests-0001';
 
 async function setup(adminToken: string | null = TOKEN) {
   const metrics = new FactoryMetrics();
@@ -98,7 +98,7 @@ describe('the dashboard and its JSON and metrics', () => {
     expect(login.status).toBe(303);
     expect(login.headers.get('location')).toBe('/t/acme/');
     const cookie = login.headers.get('set-cookie') ?? '';
-    expect(cookie).toMatch(/^factory_session=[0-9a-f]{64};/);
+    expect(cookie).toMatch(/^factory_session=v1\.[0-9a-f]{32}\.\d+\.\d+\.\d+\.[0-9a-f]{64};/);
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Strict');
     expect(cookie).toContain('Path=/t/acme/');

@@ -16,6 +16,7 @@ function setup(
     connections?: ConnectionReport[];
     store?: StateStore;
     waitUntil?: (p: Promise<unknown>) => void;
+    operatorToken?: string;
   } = {},
 ) {
   const store = options.store ?? new InMemoryStateStore();
@@ -35,6 +36,7 @@ function setup(
     version: '1.2.3',
     clock: h.clock,
     ...(options.waitUntil ? { waitUntil: options.waitUntil } : {}),
+    ...(options.operatorToken ? { operatorToken: options.operatorToken } : {}),
   });
   const post = async (body: string, headers: Record<string, string> = {}, path = '/t/acme/webhooks/test') =>
     app.request(path, { method: 'POST', body, headers });
@@ -305,9 +307,19 @@ describe('POST /t/:tenant/webhooks/:source', () => {
 });
 
 describe('GET /healthz', () => {
-  it('reports the store, the version and each tenant’s connections', async () => {
+  const OPERATOR_TOKEN = 'operator-token-for-the-health-tests-0001';
+  const asOperator = { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } };
+
+  it('tells anyone only the status and the version', async () => {
     const { app } = setup();
     const response = await app.request('/healthz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok', version: '1.2.3' });
+  });
+
+  it('reports the store and each tenant’s connections to the operator token', async () => {
+    const { app } = setup({ operatorToken: OPERATOR_TOKEN });
+    const response = await app.request('/healthz', asOperator);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: 'ok',
@@ -323,13 +335,14 @@ describe('GET /healthz', () => {
     });
   });
 
-  it('is degraded (503) and says why when the store is unreachable or a provider is not connected', async () => {
+  it('is degraded (503) for anyone, and says why only to the operator token', async () => {
     const store = new InMemoryStateStore();
     store.ping = async () => {
       throw new Error('connection refused');
     };
     const { app } = setup({
       store,
+      operatorToken: OPERATOR_TOKEN,
       connections: [
         {
           provider: 'chat',
@@ -338,7 +351,10 @@ describe('GET /healthz', () => {
         },
       ],
     });
-    const response = await app.request('/healthz');
+    const anonymous = await app.request('/healthz');
+    expect(anonymous.status).toBe(503);
+    expect(await anonymous.json()).toEqual({ status: 'degraded', version: '1.2.3' });
+    const response = await app.request('/healthz', asOperator);
     expect(response.status).toBe(503);
     const body = (await response.json()) as { store: unknown; tenants: { refusal: string }[] };
     expect(body.store).toEqual({ ok: false, error: 'connection refused' });

@@ -13,12 +13,15 @@ import type { LocalDynamo } from './local-dynamo.ts';
 import { SignedTestSource } from './signed-test-source.ts';
 
 export const WEBHOOK_SECRET = 'test-signing-secret-not-a-real-one';
+/** The deployment-wide token that opens every tenant's detail at GET /healthz. */
+export const OPERATOR_TOKEN = 'operator-token-of-the-lambda-tests-0001';
 
 export interface TenantSpec {
   id: string;
   settings?: FactorySettingsInput;
   connections?: ConnectionReport[];
   sources?: WebhookSource[];
+  adminToken?: string;
 }
 
 /**
@@ -53,10 +56,18 @@ export function deployInstance(options: {
       factory: harness.factory,
       sources: new Map(sources.map((source) => [source.source, source])),
       connections: async () => spec.connections ?? [],
+      ...(spec.adminToken ? { adminToken: spec.adminToken } : {}),
     };
   });
   const registry = new StaticTenantRegistry(runtimes);
-  const handlers = createLambdaHandlers({ registry, store, version: 'test-version', clock, logger });
+  const handlers = createLambdaHandlers({
+    registry,
+    store,
+    version: 'test-version',
+    clock,
+    logger,
+    operatorToken: OPERATOR_TOKEN,
+  });
   const harness = (id: string) => {
     const found = harnesses.get(id);
     if (!found) throw new Error(`no tenant ${id}`);

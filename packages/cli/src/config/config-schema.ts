@@ -1,4 +1,10 @@
-import { durationSchema, factorySettingsSchema } from '@software-factory/sdk';
+import {
+  durationSchema,
+  factorySettingsSchema,
+  isIpOrCidr,
+  MIN_ADMIN_TOKEN_LENGTH,
+  TENANT_ID_PATTERN,
+} from '@software-factory/sdk';
 import { z } from 'zod';
 import { type CredentialsConfig, checkCredentials, credentialsSchema } from './credentials-schema.ts';
 import { providerSchemas } from './provider-schemas.ts';
@@ -7,7 +13,7 @@ import { SecretResolver, secretReference } from './secret-reference.ts';
 /** The same rule the HTTP app applies to the `:tenant` segment of a webhook URL. */
 const tenantId = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, {
+  .regex(TENANT_ID_PATTERN, {
     error:
       'expected a tenant id of letters, digits, "-" and "_" (at most 64, starting with a letter or digit)',
   })
@@ -23,12 +29,34 @@ export { DEFAULT_CREDENTIALS_PATH } from './credentials-schema.ts';
  */
 export function configSchema(secrets: SecretResolver) {
   const providers = providerSchemas(secrets);
+  /** A token that opens admin views: a secret reference to at least 32 characters. */
+  const adminSecret = (example: string) =>
+    secretReference(secrets, example).refine((value) => value.length >= MIN_ADMIN_TOKEN_LENGTH, {
+      error: `is too short: an admin token needs at least ${MIN_ADMIN_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`,
+    });
 
   const deployment = {
     server: z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
         port: z.number().int().min(0).max(65_535).default(8787),
+        publicUrl: z
+          .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://factory.example.com' })
+          .optional()
+          .describe('Where clients reach the app; https makes the dashboard session cookie Secure.'),
+        trustedProxies: z
+          .array(
+            z.string().refine(isIpOrCidr, {
+              error: 'expected an IP address or a CIDR range such as 10.0.0.0/8',
+            }),
+          )
+          .optional()
+          .describe(
+            'Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (IPs or CIDR ranges).',
+          ),
+        operatorToken: adminSecret('FACTORY_OPERATOR_TOKEN')
+          .optional()
+          .describe('Opens the detail of every tenant at GET /healthz (Authorization: Bearer).'),
       })
       .strict()
       .default({ host: '127.0.0.1', port: 8787 })
@@ -62,9 +90,11 @@ export function configSchema(secrets: SecretResolver) {
       .optional()
       .describe('The files every provider with `transport: relayfile` reads and writes.'),
     triage: providers.triage,
-    adminToken: secretReference(secrets, 'FACTORY_ADMIN_TOKEN')
+    adminToken: adminSecret('FACTORY_ADMIN_TOKEN')
       .optional()
-      .describe('Opens the read-only dashboard at /t/<tenant>/ (and status.json, metrics); off without it.'),
+      .describe(
+        'Opens the read-only dashboard at /t/<tenant>/ (and status.json, metrics, healthz); off without it. At least 32 characters.',
+      ),
     template: z
       .object({
         text: z.string().min(1).optional().describe('The agent task with {{placeholders}}.'),

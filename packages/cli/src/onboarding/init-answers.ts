@@ -1,3 +1,4 @@
+import { TENANT_ID_PATTERN } from '@software-factory/sdk';
 import { z } from 'zod';
 
 export const INTAKES = ['linear', 'jira', 'github-issues'] as const;
@@ -38,9 +39,7 @@ export const DEFAULTS = {
 export const FIELD_RULES = {
   tenant: {
     flag: '--tenant',
-    schema: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected letters, digits, "-" and "_" (at most 64)'),
+    schema: z.string().regex(TENANT_ID_PATTERN, 'expected letters, digits, "-" and "_" (at most 64)'),
   },
   readyLabel: { flag: '--ready-label', schema: z.string().trim().min(1, 'expected a label name') },
   slackChannel: {

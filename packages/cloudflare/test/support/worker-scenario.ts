@@ -42,7 +42,10 @@ class DeadlineTestSource extends TestWebhookSource {
  * real Durable Object namespace and KV namespace of this workerd, behind the Worker exactly as a
  * deployer wires it with `createFactoryWorker`.
  */
-export function workerScenario(tenants: ScenarioTenant[] = [{ id: freshTenant() }]) {
+export function workerScenario(
+  tenants: ScenarioTenant[] = [{ id: freshTenant() }],
+  options: { operatorToken?: string } = {},
+) {
   const clock = new FakeClock();
   const logger = new MemoryLogger();
   const harnesses = new Map<string, FactoryHarness>();
@@ -50,6 +53,7 @@ export function workerScenario(tenants: ScenarioTenant[] = [{ id: freshTenant() 
     version: 'test',
     clock,
     logger,
+    operatorToken: () => options.operatorToken,
     tenants: ({ store, metrics }) =>
       new StaticTenantRegistry(
         tenants.map((tenant): TenantRuntime => {

@@ -10,12 +10,14 @@ export { FactoryStateObject };
 
 export const DEPLOYED_TENANT = 'deployed';
 export const DEPLOYED_SECRET = 'deployed-signing-secret';
+export const DEPLOYED_OPERATOR_TOKEN = 'operator-token-of-the-deployed-worker-01';
 
 /** The deployed tenant's fakes, filled in when the Worker first builds its runtime. */
 export const deployed: { harness?: FactoryHarness } = {};
 
 export default createFactoryWorker({
   version: 'test-main',
+  operatorToken: () => DEPLOYED_OPERATOR_TOKEN,
   tenants: ({ store }) => {
     const harness = new FactoryHarness({ tenant: DEPLOYED_TENANT, store });
     deployed.harness = harness;

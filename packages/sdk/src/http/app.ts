@@ -1,18 +1,31 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { refusalReason, type TenantRegistry, type TenantRuntime } from '../ingress/tenants.ts';
+import { HTTPException } from 'hono/http-exception';
+import { sha256Hex } from '../ingress/hmac.ts';
+import {
+  isTenantId,
+  MIN_ADMIN_TOKEN_LENGTH,
+  refusalReason,
+  type TenantRegistry,
+  type TenantRuntime,
+} from '../ingress/tenants.ts';
 import { type IncomingWebhook, WebhookError, type WebhookSource } from '../ingress/webhook-source.ts';
-import { readBreaker } from '../pipeline/breaker.ts';
 import type { HandleResult } from '../pipeline/result.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import { type Logger, silentLogger } from '../ports/logger.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import { FactoryMetrics } from '../status/metrics.ts';
+import { AdminThrottle, type AdminThrottleOptions } from './admin-throttle.ts';
+import { TrustedProxies } from './client-address.ts';
 import { mountDashboard } from './dashboard.ts';
-import { readBodyCapped } from './read-body.ts';
+import { mountHealth } from './health.ts';
+import { HttpSecurity, SECURITY_HEADERS } from './http-security.ts';
+import { mediaTypeOf, readBodyCapped } from './read-body.ts';
+import { SessionCookies } from './sessions.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** What a sender is told to wait before retrying when a dependency (a vendor API, the store) is down. */
+const DEPENDENCY_RETRY_AFTER_S = 30;
 
 export interface FactoryAppOptions {
   tenants: TenantRegistry;
@@ -25,56 +38,90 @@ export interface FactoryAppOptions {
   waitUntil?: (promise: Promise<unknown>) => void;
   /** The counters the tenants' factories feed (pass the same instance to `createFactory`). */
   metrics?: FactoryMetrics;
+  /**
+   * The address of the peer that sent the request, as the runtime sees it: Node's socket
+   * (`getConnInfo`), the Lambda event's source IP, Cloudflare's `CF-Connecting-IP`. Failed admin tokens
+   * are throttled per address; without it every client shares one address bucket.
+   */
+  clientAddress?: (c: Context) => string | undefined;
+  /**
+   * IPs and CIDR ranges of the reverse proxies in front of the app. Only a peer in this list is believed
+   * about `X-Forwarded-For` (the client's address) and `X-Forwarded-Proto` (https, for Secure cookies).
+   */
+  trustedProxies?: readonly string[];
+  /**
+   * Where clients reach the app, e.g. `https://factory.example.com`: an https URL makes the session
+   * cookie `Secure`, and its origin is accepted on the dashboard's form posts.
+   */
+  publicUrl?: string;
+  /**
+   * The deployment-wide operator token (at least 32 characters): `GET /healthz` with it as a bearer
+   * shows every tenant's detail. Without it, `/healthz` tells anyone only `{status, version}`.
+   */
+  operatorToken?: string;
+  /** How failed admin tokens are throttled; `false` turns throttling off (tests of other things only). */
+  adminThrottle?: AdminThrottleOptions | false;
 }
 
 /**
  * The factory's one HTTP app (`Request` → `Response`). Every runtime mounts it unchanged: Node's
  * server, a Lambda handler, a Worker's fetch.
+ *
+ * Throws when an option is invalid: a `publicUrl` that is not an http(s) URL, a trusted proxy that is
+ * neither an IP nor a CIDR range, an operator token shorter than 32 characters.
  */
 export function createFactoryApp(options: FactoryAppOptions): Hono {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const security = new HttpSecurity({
+    clock,
+    logger,
+    throttle:
+      options.adminThrottle === false
+        ? undefined
+        : new AdminThrottle(options.store, clock, options.adminThrottle ?? {}),
+    sessions: new SessionCookies(options.store),
+    operatorToken: operatorTokenOf(options.operatorToken),
+    publicUrl: publicUrlOf(options.publicUrl),
+    trusted: new TrustedProxies(options.trustedProxies ?? []),
+    peer: options.clientAddress,
+  });
   const app = new Hono();
 
-  app.get('/healthz', async (c) => {
-    let store: { ok: boolean; error?: string } = { ok: true };
-    try {
-      await options.store.ping();
-    } catch (error) {
-      store = { ok: false, error: message(error) };
-    }
-    const tenants = [];
-    for (const id of await options.tenants.list()) {
-      const tenant = await options.tenants.get(id);
-      if (!tenant) continue;
-      const reports = await tenant.connections();
-      const refusal = refusalReason(reports);
-      const breaker = (await readBreaker(tenant.factory.ports.store, id).catch(() => undefined))?.value;
-      tenants.push({
-        id,
-        processing: !refusal,
-        ...(refusal ? { refusal } : {}),
-        ...(breaker && breaker.state !== 'closed'
-          ? { fleet: { circuit: breaker.state, retryAt: new Date(breaker.retryAt ?? 0).toISOString() } }
-          : {}),
-        connections: reports.map((report) => ({
-          provider: report.provider,
-          role: report.role,
-          state: report.status.state,
-        })),
-      });
-    }
-    const ok = store.ok && tenants.every((tenant) => tenant.processing);
-    return c.json(
-      { status: ok ? 'ok' : 'degraded', version: options.version, store, tenants },
-      ok ? 200 : 503,
-    );
+  // One answer for whatever escapes a route: the log gets the error, the client a request id.
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
+    const requestId = crypto.randomUUID();
+    logger.error('request failed', {
+      requestId,
+      method: c.req.method,
+      path: new URL(c.req.url).pathname,
+      error: message(error),
+      ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
+    });
+    return c.json({ error: 'internal error', requestId }, 500);
   });
+
+  app.use(async (c, next) => {
+    await next();
+    for (const [name, value] of Object.entries(SECURITY_HEADERS))
+      if (!c.res.headers.has(name)) c.res.headers.set(name, value);
+  });
+
+  // The tenant segment is checked before any route uses it: in a lookup, a cookie path, a log line.
+  const checkTenant = async (c: Context, next: () => Promise<void>) => {
+    if (!isTenantId(c.req.param('tenant'))) return c.json({ error: 'unknown tenant' }, 404);
+    await next();
+  };
+  app.use('/t/:tenant', checkTenant);
+  app.use('/t/:tenant/*', checkTenant);
+
+  mountHealth(app, options.tenants, options.store, options.version, security);
 
   app.post('/t/:tenant/webhooks/:source', async (c) => {
     const tenantId = c.req.param('tenant');
-    const tenant = TENANT_ID.test(tenantId) ? await options.tenants.get(tenantId) : undefined;
+    const tenant = isTenantId(tenantId) ? await options.tenants.get(tenantId) : undefined;
     if (!tenant) return c.json({ error: 'unknown tenant' }, 404);
     const source = tenant.sources.get(c.req.param('source'));
     if (!source)
@@ -83,7 +130,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
         404,
       );
 
-    const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const mediaType = mediaTypeOf(c.req.raw);
     if (!source.contentTypes.includes(mediaType)) {
       return c.json(
         {
@@ -115,7 +162,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
       if (interpretation.ignored !== undefined || interpretation.events.length === 0) {
         return c.json({ status: 'ignored', reason: interpretation.ignored ?? 'no events' }, 202);
       }
-      return await deliver(c, tenant, source, interpretation.deliveryId, interpretation.events);
+      return await deliver(c, tenant, source, webhook, interpretation.deliveryId, interpretation.events);
     } catch (error) {
       if (error instanceof WebhookError) {
         logger.warn('webhook rejected', {
@@ -126,35 +173,52 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
         });
         return c.json({ error: error.message }, error.status);
       }
-      logger.error('webhook failed', { tenant: tenant.id, source: source.source, error: message(error) });
-      return c.json({ error: 'internal error; the sender should retry' }, 500);
+      // Not the request's fault: a dependency (the vendor's API, the store) failed while reading it.
+      // The sender retries a 503; nothing was remembered, so the retry is processed.
+      logger.warn('webhook not processed: a dependency failed', {
+        tenant: tenant.id,
+        source: source.source,
+        error: message(error),
+      });
+      return c.json({ error: 'a dependency is unavailable; retry later' }, 503, {
+        'retry-after': String(DEPENDENCY_RETRY_AFTER_S),
+      });
     }
   });
 
   app.all('/t/:tenant/webhooks/:source', (c) =>
     c.json({ error: 'method not allowed; webhooks are POST' }, 405),
   );
-  mountDashboard(app, options.tenants, options.metrics ?? new FactoryMetrics());
+  mountDashboard(app, options.tenants, options.metrics ?? new FactoryMetrics(), security);
   app.notFound((c) => c.json({ error: 'not found' }, 404));
 
   async function deliver(
     c: Context,
     tenant: TenantRuntime,
     source: WebhookSource,
+    webhook: IncomingWebhook,
     deliveryId: string | undefined,
     events: IncomingWebhookEvents,
   ): Promise<Response> {
     const store = options.store;
-    const key = deliveryId ? `${source.source}:${deliveryId}` : undefined;
+    // Two keys: the sender's delivery id, and the body's hash. GitHub, Jira and GitLab sign no
+    // timestamp, so a captured delivery could come back under a new delivery id; its bytes give it away.
+    const keys = [
+      ...(deliveryId ? [`${source.source}:${deliveryId}`] : []),
+      `${source.source}:sha256:${await sha256Hex(webhook.rawBody)}`,
+    ];
     const now = clock.now();
-    if (
-      key &&
-      !(await store.rememberEvent(tenant.id, key, {
+    const remembered: string[] = [];
+    for (const key of keys) {
+      const fresh = await store.rememberEvent(tenant.id, key, {
         now,
         expiresAt: now + tenant.factory.settings.deliveryMemory,
-      }))
-    ) {
-      return c.json({ status: 'duplicate', deliveryId }, 200);
+      });
+      if (!fresh) {
+        for (const earlier of remembered) await store.forgetEvent(tenant.id, earlier).catch(() => {});
+        return c.json({ status: 'duplicate', ...(deliveryId ? { deliveryId } : {}) }, 200);
+      }
+      remembered.push(key);
     }
     const work = (async () => {
       const results: HandleResult[] = [];
@@ -162,7 +226,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
       return results;
     })();
     const failed = async (reason: string) => {
-      if (key) await store.forgetEvent(tenant.id, key).catch(() => {});
+      for (const key of remembered) await store.forgetEvent(tenant.id, key).catch(() => {});
       return reason;
     };
     if (source.answerWithinMs !== undefined && options.waitUntil) {
@@ -218,6 +282,21 @@ async function answer(
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function publicUrlOf(value: string | undefined): URL | undefined {
+  if (value === undefined) return undefined;
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+    throw new Error(`publicUrl must be an http(s) URL such as https://factory.example.com, got "${value}"`);
+  return url;
+}
+
+function operatorTokenOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.length < MIN_ADMIN_TOKEN_LENGTH)
+    throw new Error(`the operator token must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long`);
+  return value;
 }
 
 function message(error: unknown): string {

@@ -90,18 +90,18 @@ export function renderStatus(status: TenantStatus): string {
   ].join('\n');
 }
 
-const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#1d1d1f}h1{font-size:1.4rem}h2{font-size:1.05rem;margin-top:1.6rem}
+/** The dashboard's style sheet, served at `/t/:tenant/dashboard.css` (the CSP allows no inline style). */
+export const DASHBOARD_STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#1d1d1f}h1{font-size:1.4rem}h2{font-size:1.05rem;margin-top:1.6rem}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #e5e5e5;vertical-align:top}
 .count{color:#888;font-weight:normal}.empty{color:#999}.ok{color:#137333}.bad{color:#b3261e}.why{color:#444}.ev,.meta{color:#888}
-ol.timeline{margin:.3rem 0;padding-left:1.2rem}time{font-variant-numeric:tabular-nums}`;
+ol.timeline{margin:.3rem 0;padding-left:1.2rem}time{font-variant-numeric:tabular-nums}
+`;
 
-export function renderPage(tenant: string, content: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>factory · ${escapeHtml(tenant)}</title>
-<meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head>
-<body><h1>factory · ${escapeHtml(tenant)}</h1><main id="content">${content}</main>
-<script>
-// Refresh by fetching this same page and swapping the content, keeping open timelines open.
-setInterval(async () => {
+/**
+ * The dashboard's script, served at `/t/:tenant/dashboard.js` (the CSP allows no inline script): it
+ * refreshes by fetching this same page and swapping the content, keeping open timelines open.
+ */
+export const DASHBOARD_SCRIPT = `setInterval(async () => {
   try {
     const response = await fetch(location.pathname, { headers: { accept: 'text/html' }, credentials: 'same-origin' });
     if (!response.ok) return;
@@ -113,11 +113,24 @@ setInterval(async () => {
     for (const row of document.querySelectorAll('tr[data-item]')) if (open.has(row.dataset.item)) row.querySelector('details')?.setAttribute('open', '');
   } catch {}
 }, 2000);
-</script></body></html>`;
+`;
+
+function head(tenant: string, title: string): string {
+  const base = `/t/${encodeURIComponent(tenant)}`;
+  return `<meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="stylesheet" href="${base}/dashboard.css">`;
+}
+
+export function renderPage(tenant: string, content: string): string {
+  return `<!doctype html><html lang="en"><head>${head(tenant, `factory · ${tenant}`)}
+<script src="/t/${encodeURIComponent(tenant)}/dashboard.js" defer></script></head>
+<body><h1>factory · ${escapeHtml(tenant)}</h1>
+<form method="post" action="/t/${encodeURIComponent(tenant)}/logout"><button type="submit">Sign out</button></form>
+<main id="content">${content}</main></body></html>`;
 }
 
 export function renderLogin(tenant: string, error?: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>factory · sign in</title><style>${STYLE}</style></head>
+  return `<!doctype html><html lang="en"><head>${head(tenant, 'factory · sign in')}</head>
 <body><h1>factory · ${escapeHtml(tenant)}</h1>${error ? `<p class="bad">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/t/${encodeURIComponent(tenant)}/login"><label>Admin token <input type="password" name="token" autocomplete="current-password" required></label>
 <button type="submit">Sign in</button></form></body></html>`;

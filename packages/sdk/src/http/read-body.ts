@@ -1,4 +1,8 @@
-/** Reads a request body once, refusing to buffer more than `limit` bytes. */
+/**
+ * The one way the HTTP app reads a request body: never more than a cap. The declared Content-Length is
+ * checked first; then the stream is counted as it arrives and abandoned as soon as it passes the cap, so
+ * a stranger's body costs at most `limit` bytes of memory whatever it claims or sends.
+ */
 export async function readBodyCapped(request: Request, limit: number): Promise<Uint8Array | 'too-large'> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) return 'too-large';
@@ -23,4 +27,44 @@ export async function readBodyCapped(request: Request, limit: number): Promise<U
     offset += chunk.byteLength;
   }
   return body;
+}
+
+/** Why a form was not read: the status to answer and a sentence for the client. */
+export interface FormRefusal {
+  status: 400 | 413 | 415;
+  error: string;
+}
+
+/** The cap of the dashboard's forms (login, logout): a token and nothing else. */
+export const FORM_MAX_BYTES = 4 * 1024;
+
+/**
+ * Reads an `application/x-www-form-urlencoded` body of at most `limit` bytes, parsed from the capped
+ * bytes (no body at all is an empty form). Multipart and any other type are refused (415) unread.
+ */
+export async function readFormCapped(
+  request: Request,
+  limit = FORM_MAX_BYTES,
+): Promise<URLSearchParams | FormRefusal> {
+  const mediaType = mediaTypeOf(request);
+  if (mediaType === '' && request.body === null) return new URLSearchParams();
+  if (mediaType !== 'application/x-www-form-urlencoded')
+    return {
+      status: 415,
+      error: `unsupported content type "${mediaType || 'none'}"; expected application/x-www-form-urlencoded`,
+    };
+  const bytes = await readBodyCapped(request, limit);
+  if (bytes === 'too-large') return { status: 413, error: `body larger than ${limit} bytes` };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { status: 400, error: 'body is not valid UTF-8' };
+  }
+  return new URLSearchParams(text);
+}
+
+/** The request's media type without parameters, lower case; '' when absent. */
+export function mediaTypeOf(request: Request): string {
+  return (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }

@@ -13,6 +13,12 @@ export async function hmacSha256Hex(secret: string | Uint8Array, data: string | 
   return Array.from(signature, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
+/** Hex SHA-256 of bytes or text, with the Web Crypto API. */
+export async function sha256Hex(data: string | Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', toBytes(data)));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
 /** Base64 HMAC-SHA256, for senders that sign that way. */
 export async function hmacSha256Base64(
   secret: string | Uint8Array,

@@ -2,6 +2,21 @@ import type { Factory } from '../factory.ts';
 import type { ConnectionStatus } from '../ports/connection.ts';
 import type { WebhookSource } from './webhook-source.ts';
 
+/**
+ * The one shape of a tenant id: letters, digits, `-` and `_`, at most 64, starting with a letter or
+ * digit. Every route checks the `:tenant` segment against it before the id is used anywhere (a lookup,
+ * a cookie path, a log line), and config schemas validate with it.
+ */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** True when `value` is a well-formed tenant id (see `TENANT_ID_PATTERN`). */
+export function isTenantId(value: unknown): value is string {
+  return typeof value === 'string' && TENANT_ID_PATTERN.test(value);
+}
+
+/** The shortest admin (or operator) token the HTTP app accepts: 32 characters. */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
 /** The role a provider plays for a tenant. */
 export type ProviderRole = 'intake' | 'clarification' | 'output' | 'fleet' | 'events';
 
@@ -19,7 +34,11 @@ export interface TenantRuntime {
   sources: ReadonlyMap<string, WebhookSource>;
   /** The connection of every declared provider; the runtime may cache it. */
   connections(): Promise<ConnectionReport[]>;
-  /** Opens the read-only dashboard, status and metrics at `/t/:tenant/`; they are off without it. */
+  /**
+   * Opens the read-only dashboard, status, metrics and `/t/:tenant/healthz`; they are off without it.
+   * At least `MIN_ADMIN_TOKEN_LENGTH` (32) characters: the HTTP app refuses a shorter one (the views
+   * stay off and the refusal is logged).
+   */
   adminToken?: string;
 }
 

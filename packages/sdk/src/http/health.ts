@@ -1,0 +1,81 @@
+import type { Hono } from 'hono';
+import { refusalReason, type TenantRegistry, type TenantRuntime } from '../ingress/tenants.ts';
+import { readBreaker } from '../pipeline/breaker.ts';
+import type { StateStore } from '../ports/state-store.ts';
+import { adminAccess, operatorAccess } from './admin-access.ts';
+import type { HttpSecurity } from './http-security.ts';
+
+interface TenantHealth {
+  id: string;
+  processing: boolean;
+  refusal?: string;
+  fleet?: { circuit: string; retryAt: string };
+  connections: { provider: string; role: string; state: string }[];
+}
+
+async function storeHealth(store: StateStore): Promise<{ ok: boolean; error?: string }> {
+  try {
+    await store.ping();
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+async function tenantHealth(tenant: TenantRuntime): Promise<TenantHealth> {
+  const reports = await tenant.connections();
+  const refusal = refusalReason(reports);
+  const breaker = (await readBreaker(tenant.factory.ports.store, tenant.id).catch(() => undefined))?.value;
+  return {
+    id: tenant.id,
+    processing: !refusal,
+    ...(refusal ? { refusal } : {}),
+    ...(breaker && breaker.state !== 'closed'
+      ? { fleet: { circuit: breaker.state, retryAt: new Date(breaker.retryAt ?? 0).toISOString() } }
+      : {}),
+    connections: reports.map((report) => ({
+      provider: report.provider,
+      role: report.role,
+      state: report.status.state,
+    })),
+  };
+}
+
+/**
+ * `GET /healthz`: for anyone, `{status, version}` and 503 when degraded; with the deployment's operator
+ * token as a bearer, the store's state and every tenant's connections, refusal and fleet circuit.
+ * `GET /t/:tenant/healthz`: the same detail for one tenant, behind its admin token.
+ */
+export function mountHealth(
+  app: Hono,
+  registry: TenantRegistry,
+  store: StateStore,
+  version: string,
+  security: HttpSecurity,
+): void {
+  app.get('/healthz', async (c) => {
+    const access = await operatorAccess(c, security);
+    if (access instanceof Response) return access;
+    const storeState = await storeHealth(store);
+    const tenants: TenantHealth[] = [];
+    for (const id of await registry.list()) {
+      const tenant = await registry.get(id);
+      if (tenant) tenants.push(await tenantHealth(tenant));
+    }
+    const ok = storeState.ok && tenants.every((tenant) => tenant.processing);
+    const status = ok ? 'ok' : 'degraded';
+    c.header('cache-control', 'no-store');
+    if (access === 'anonymous') return c.json({ status, version }, ok ? 200 : 503);
+    return c.json({ status, version, store: storeState, tenants }, ok ? 200 : 503);
+  });
+
+  app.get('/t/:tenant/healthz', async (c) => {
+    const granted = await adminAccess(c, registry, security, 'json');
+    if ('response' in granted) return granted.response;
+    const storeState = await storeHealth(store);
+    const tenant = await tenantHealth(granted.tenant);
+    const ok = storeState.ok && tenant.processing;
+    c.header('cache-control', 'no-store');
+    return c.json({ status: ok ? 'ok' : 'degraded', version, store: storeState, tenant }, ok ? 200 : 503);
+  });
+}
