@@ -32,6 +32,8 @@ export const BENCH_SECRETS = {
   github: 'bench-github-webhook-secret',
 } as const;
 export const BENCH_CHANNEL = 'C0BENCH001';
+/** The person who answers in the bench's threads: the author of the captured Slack reply it replays. */
+export const BENCH_PERSON = 'W222';
 export const BENCH_REPOSITORY = 'Codertocat/Hello-World';
 
 /** The Slack `ts` of the thread the bench's chat opens for the item numbered `n` (`BEN-n`). */
@@ -98,7 +100,12 @@ export function benchTenant(store: StateStore, options: { metrics?: FactoryMetri
   ];
   const sources = [
     new LinearWebhookSource({ secret: BENCH_SECRETS.linear, provider: linear }),
-    new SlackWebhookSource({ signingSecret: BENCH_SECRETS.slack, channel: BENCH_CHANNEL }),
+    new SlackWebhookSource({
+      signingSecret: BENCH_SECRETS.slack,
+      channel: BENCH_CHANNEL,
+      // The chat is a fake with no member list: the bench's one person is trusted by id.
+      trustedAuthors: { roles: [], users: [BENCH_PERSON] },
+    }),
     new GithubWebhookSource({ secret: BENCH_SECRETS.github }),
   ];
   const runtime: TenantRuntime = {

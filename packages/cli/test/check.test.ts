@@ -89,7 +89,7 @@ describe('factory check', () => {
   });
 
   it('names what is missing and the command that fixes it; exits 1 while anything is not connected', async () => {
-    vendors.slack.scopes = ['chat:write'];
+    vendors.slack.scopes = ['chat:write', 'channels:read'];
     await writeConfig({ linear: true, slack: true });
 
     const result = await check();
@@ -131,7 +131,7 @@ describe('factory check', () => {
   });
 
   it('--json gives every provider with its state, missing scopes, reason and fix', async () => {
-    vendors.slack.scopes = ['chat:write'];
+    vendors.slack.scopes = ['chat:write', 'channels:read'];
     await writeConfig({ linear: true, slack: true });
 
     const result = await check(['--json']);

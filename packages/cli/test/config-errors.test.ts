@@ -205,6 +205,61 @@ const BAD_CONFIGS: BadConfig[] = [
     says: 'is required',
   },
   {
+    name: 'a Slack user name where trusted authors need user ids',
+    sections: {
+      clarificationChannel:
+        'clarificationChannel:\n  type: slack\n  transport: direct\n  botToken: ${SLACK_BOT_TOKEN}\n  signingSecret: ${SLACK_SIGNING_SECRET}\n  channel: C0123456789\n  trustedAuthors:\n    users: [U0ANA, "@bob"]',
+    },
+    at: [8, 20],
+    field: 'clarificationChannel.trustedAuthors.users[1]',
+    says: 'expected a Slack user id such as U0123ABCD (names change; ids do not)',
+  },
+  {
+    name: 'a Slack role that does not exist',
+    sections: {
+      clarificationChannel:
+        'clarificationChannel:\n  type: slack\n  transport: direct\n  botToken: ${SLACK_BOT_TOKEN}\n  signingSecret: ${SLACK_SIGNING_SECRET}\n  channel: C0123456789\n  trustedAuthors:\n    roles: [admins]',
+    },
+    at: [8, 13],
+    field: 'clarificationChannel.trustedAuthors.roles[0]',
+    says: 'expected one of channel-member',
+  },
+  {
+    name: 'trusted authors as a bare list',
+    sections: {
+      clarificationChannel:
+        'clarificationChannel:\n  type: slack\n  transport: relayfile\n  channel: C0123456789\n  trustedAuthors: [U0ANA]',
+      mount: 'mount:\n  type: directory\n  path: workspace',
+    },
+    at: [5, 19],
+    field: 'clarificationChannel.trustedAuthors',
+    says: 'expected a mapping of keys to values, got a list',
+  },
+  {
+    name: 'a Jira role on a GitHub Issues comments channel',
+    sections: {
+      intentProvider:
+        'intentProvider:\n  type: github-issues\n  webhookSecret: ${GITHUB_WEBHOOK_SECRET}\n  repositories: [{ repository: acme/web }]',
+      clarificationChannel:
+        'clarificationChannel:\n  type: comments\n  trustedAuthors:\n    roles: [MEMBER, reporter]',
+    },
+    at: [8, 21],
+    field: 'clarificationChannel.trustedAuthors.roles[1]',
+    says: 'expected one of OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIME_CONTRIBUTOR, FIRST_TIMER, MANNEQUIN, NONE (the comments channel of a github-issues intake)',
+  },
+  {
+    name: 'a Jira display name where trusted authors need account ids',
+    sections: {
+      intentProvider:
+        'intentProvider:\n  type: jira\n  siteUrl: https://acme.atlassian.net\n  webhookSecret: ${JIRA_WEBHOOK_SECRET}',
+      clarificationChannel:
+        'clarificationChannel:\n  type: comments\n  trustedAuthors:\n    users: ["Jane Doe"]',
+    },
+    at: [8, 13],
+    field: 'clarificationChannel.trustedAuthors.users[0]',
+    says: 'expected a Jira accountId such as 5b10ac8d82e05b22cc7d4ef5 (display names and emails are not ids)',
+  },
+  {
     name: 'an API URL that is not one',
     sections: {
       outputTarget:

@@ -130,7 +130,8 @@ describe('factory connect slack and github', () => {
   it('installs the Slack app with its bot scopes', async () => {
     const result = await factory(['connect', 'slack']);
     expect(result.code).toBe(0);
-    expect(requestedScopes('slack')).toEqual(['chat:write,channels:history']);
+    // channels:read lists the channel's members, who may answer questions.
+    expect(requestedScopes('slack')).toEqual(['chat:write,channels:history,channels:read']);
     expect((await stored('slack'))?.tokenType).toBe('bot');
     expect(result.stdout).toContain('slack: ✓ connected as factory @ Acme');
     expectNoSecrets([result.stdout, result.stderr], vendors.oauth.secrets());

@@ -6,7 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { MountOutputTarget } from '@software-factory/relayfile';
 import { DirectoryMount } from '@software-factory/relayfile/directory-mount';
-import type { SpawnRequest } from '@software-factory/sdk';
+import { DefaultTaskTemplate, type SpawnRequest } from '@software-factory/sdk';
+import { sampleWorkItem } from '@software-factory/sdk/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type LocalAgentExit, LocalProcessFleet } from '../src/local-process-fleet.ts';
 import { DEMO_AGENT_COMMAND } from '../src/local-setup.ts';
@@ -119,6 +120,25 @@ describe('the demo agent, run by LocalProcessFleet', () => {
       state: 'ready',
       branch: 'factory/eng-42',
     });
+  });
+
+  it('titles the pull request from the title block of the default task, not from the text around it', async () => {
+    const s = setup();
+    const item = sampleWorkItem({
+      id: 'item-42',
+      key: 'ENG-42',
+      title: 'Add a --json flag to the export command',
+    });
+    const task = new DefaultTaskTemplate().render(
+      item,
+      { name: 'app', repository: 'acme/app', agent: 'demo' },
+      { branch: 'factory/eng-42', attempt: 1, answers: [] },
+    );
+    await s.fleet.spawn(request({ task }));
+    await eventually('the demo agent to exit', () => s.exits[0]);
+    expect(git(s.repository, ['log', '--format=%s', '-1', 'factory/eng-42'])).toBe(
+      'ENG-42: Add a --json flag to the export command',
+    );
   });
 
   it('a re-run for the same work item writes the same pull request file and no second commit', async () => {

@@ -115,7 +115,7 @@ describe('the KV lookup cache', () => {
         type: 'clarification.replied',
         threadId: 'T-stale',
         messageId: 'm-1',
-        author: 'someone',
+        author: { id: 'someone', trusted: true, reason: 'a member of the channel' },
         text: 'Add a --json flag to the export command that prints the rows as a JSON array.',
       },
     ]);

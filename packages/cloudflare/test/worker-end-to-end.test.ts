@@ -52,7 +52,7 @@ describe('the Worker, end to end inside workerd', () => {
         type: 'clarification.replied',
         threadId: threadId ?? '',
         messageId: 'm-1',
-        author: 'pm',
+        author: { id: 'pm', trusted: true, reason: 'a member of the channel' },
         text: 'The export command should accept --json and print the rows as a JSON array; keep the table as is.',
       },
     ]);

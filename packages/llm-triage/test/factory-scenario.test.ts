@@ -55,7 +55,7 @@ describe('the factory with LlmTriage as its triage port', () => {
         type: 'clarification.replied',
         threadId: threadId as string,
         messageId: 'm-1',
-        author: 'ana',
+        author: { id: 'ana', trusted: true, reason: 'a member of the channel' },
         text: 'The billing page shows an empty table; it should list the invoices of the last year.',
       });
 

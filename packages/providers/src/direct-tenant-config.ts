@@ -106,6 +106,11 @@ export function directProviders(config: unknown, options: DirectProviderOptions)
     return secret;
   };
   const comments = parsed.clarificationChannel.type === 'comments';
+  // Who may answer in the comments: checked by the intake's source against the intake's roles.
+  const commentTrust =
+    parsed.clarificationChannel.type === 'comments' && parsed.clarificationChannel.trustedAuthors
+      ? { trustedAuthors: parsed.clarificationChannel.trustedAuthors }
+      : {};
 
   const intake = buildIntake(parsed.intentProvider);
   const channel: { port: ClarificationChannel; source?: () => WebhookSource } =
@@ -154,7 +159,9 @@ export function directProviders(config: unknown, options: DirectProviderOptions)
             new LinearWebhookSource({
               secret: secretOf('linear', role),
               provider: port,
-              ...(comments ? { commentReplies: new LinearCommentReplies({ client: port.client }) } : {}),
+              ...(comments
+                ? { commentReplies: new LinearCommentReplies({ client: port.client, ...commentTrust }) }
+                : {}),
             }),
         };
       }
@@ -168,6 +175,7 @@ export function directProviders(config: unknown, options: DirectProviderOptions)
               secret: secretOf('jira', role),
               provider: port,
               commentReplies: comments,
+              ...commentTrust,
             }),
         };
       }
@@ -186,6 +194,7 @@ export function directProviders(config: unknown, options: DirectProviderOptions)
               secret: secretOf('github-issues', role),
               provider: port,
               commentReplies: comments,
+              ...commentTrust,
             }),
         };
       }
@@ -204,6 +213,8 @@ export function directProviders(config: unknown, options: DirectProviderOptions)
           signingSecret: secretOf('slack', 'clarificationChannel'),
           channel: port.channel,
           ...(botUserId ? { botUserId } : {}),
+          ...(port.trustedAuthors ? { trustedAuthors: port.trustedAuthors } : {}),
+          members: port.members,
         }),
     };
   }

@@ -39,6 +39,8 @@ export function directTenantRuntime(options: DirectTenantOptions): TenantRuntime
       signingSecret: slack.signingSecret,
       channel: slack.channel.channel,
       ...(slack.botUserId ? { botUserId: slack.botUserId } : {}),
+      ...(slack.channel.trustedAuthors ? { trustedAuthors: slack.channel.trustedAuthors } : {}),
+      members: slack.channel.members,
     }),
     new GithubWebhookSource({ secret: github.webhookSecret }),
   ];

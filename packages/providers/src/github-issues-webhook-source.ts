@@ -1,11 +1,23 @@
 import {
+  type AuthorPolicy,
+  authorPolicy,
   type IncomingWebhook,
+  listedAuthor,
   parseJsonBody,
+  type ReplyAuthor,
+  replyAuthor,
+  type TrustedAuthorsConfig,
   WebhookError,
   type WebhookInterpretation,
   type WebhookSource,
 } from '@software-factory/sdk';
 import { z } from 'zod';
+import {
+  GITHUB_ISSUES_DEFAULT_ROLES,
+  type GithubAuthorAssociation,
+  githubIssuesTrustedAuthorsSchema,
+  parseTrustedAuthors,
+} from './answer-trust.ts';
 import { githubIssueSchema } from './github-issue.ts';
 import {
   GITHUB_COMMENT_MARKER,
@@ -20,6 +32,11 @@ export interface GithubIssuesWebhookSourceOptions {
   provider: GithubIssuesWorkItemProvider;
   /** True when the tenant's clarification channel is `comments`: a person's comment answers a question. */
   commentReplies?: boolean;
+  /**
+   * Whose comment counts as an answer: `roles` are `author_association` values (default OWNER, MEMBER,
+   * COLLABORATOR: people with a role on the repository), `users` logins or numeric user ids.
+   */
+  trustedAuthors?: TrustedAuthorsConfig;
 }
 
 /** Actions that change what the factory sees of an issue: content, labels, open or closed. */
@@ -37,7 +54,8 @@ const commentSchema = z.object({
   comment: z.object({
     id: z.number(),
     body: z.string().nullish(),
-    user: z.object({ login: z.string(), type: z.string().optional() }).nullish(),
+    user: z.object({ login: z.string(), id: z.number().optional(), type: z.string().optional() }).nullish(),
+    author_association: z.string().optional(),
     performed_via_github_app: z.unknown().optional(),
   }),
   repository: z.object({ full_name: z.string().min(1) }),
@@ -54,6 +72,7 @@ export class GithubIssuesWebhookSource implements WebhookSource {
   readonly #secret: string;
   readonly #provider: GithubIssuesWorkItemProvider;
   readonly #commentReplies: boolean;
+  readonly #trust: AuthorPolicy<GithubAuthorAssociation>;
 
   constructor(options: GithubIssuesWebhookSourceOptions) {
     if (!options.secret)
@@ -61,6 +80,11 @@ export class GithubIssuesWebhookSource implements WebhookSource {
     this.#secret = options.secret;
     this.#provider = options.provider;
     this.#commentReplies = options.commentReplies ?? false;
+    this.#trust = authorPolicy(
+      parseTrustedAuthors(githubIssuesTrustedAuthorsSchema, options.trustedAuthors, 'GitHub Issues webhook'),
+      GITHUB_ISSUES_DEFAULT_ROLES,
+      (login) => login.toLowerCase(),
+    );
   }
 
   verify(request: IncomingWebhook): Promise<void> {
@@ -131,10 +155,25 @@ export class GithubIssuesWebhookSource implements WebhookSource {
           threadId: commentThreadId(this.#provider.issueId(repository.full_name, issue.number)),
           messageId: String(comment.id),
           text,
-          author: login,
+          author: this.#author(login, comment.user?.id, comment.author_association),
         },
       ],
     };
+  }
+
+  /** GitHub says, on the comment itself, which role its author has on the repository. */
+  #author(login: string, id: number | undefined, association: string | undefined): ReplyAuthor {
+    const listed = listedAuthor(this.#trust, login, id === undefined ? undefined : String(id));
+    if (listed) return replyAuthor(login, true, `${listed} is listed in trustedAuthors.users`);
+    const role = association ?? 'missing';
+    if ((this.#trust.roles as ReadonlySet<string>).has(role))
+      return replyAuthor(login, true, `author_association ${role}`);
+    const roles = [...this.#trust.roles];
+    return replyAuthor(
+      login,
+      false,
+      `author_association ${role} is not ${roles.length > 0 ? `one of ${roles.join(', ')}` : 'a trusted role (none is)'}, and the login is not in trustedAuthors.users`,
+    );
   }
 }
 

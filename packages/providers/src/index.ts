@@ -1,3 +1,24 @@
+export {
+  COMMENT_TRUST_INTAKES,
+  commentsTrustedAuthorsSchema,
+  commentTrustedAuthorsSchemas,
+  GITHUB_AUTHOR_ASSOCIATIONS,
+  GITHUB_ISSUES_DEFAULT_ROLES,
+  type GithubAuthorAssociation,
+  githubIssuesTrustedAuthorsSchema,
+  JIRA_AUTHOR_ROLES,
+  JIRA_DEFAULT_ROLES,
+  type JiraAuthorRole,
+  jiraTrustedAuthorsSchema,
+  LINEAR_AUTHOR_ROLES,
+  LINEAR_DEFAULT_ROLES,
+  type LinearAuthorRole,
+  linearTrustedAuthorsSchema,
+  SLACK_AUTHOR_ROLES,
+  SLACK_DEFAULT_ROLES,
+  type SlackAuthorRole,
+  slackTrustedAuthorsSchema,
+} from './answer-trust.ts';
 export { type AdfNode, adfToText, isAdfDocument, textToAdf } from './atlassian-document.ts';
 export { uuidFromKey } from './deterministic-uuid.ts';
 export { type DirectTenantOptions, directTenantRuntime } from './direct-tenant.ts';
@@ -130,6 +151,11 @@ export {
 } from './oauth-connect.ts';
 export { credentialStoreTokens, readCredential, type TokenSource } from './provider-credentials.ts';
 export { NotAuthorisedError, ProviderApiError, scrubSecrets } from './provider-errors.ts';
+export {
+  type ChannelMembership,
+  SlackChannelMembers,
+  type SlackChannelMembersOptions,
+} from './slack-channel-members.ts';
 export {
   parseThreadId,
   SLACK_METADATA_EVENT,

@@ -7,6 +7,7 @@ import type {
   WriteOptions,
 } from '@software-factory/sdk';
 import { z } from 'zod';
+import { commentsTrustedAuthorsSchema } from './answer-trust.ts';
 import { parseConfig } from './provider-config.ts';
 
 const THREAD_PREFIX = 'comments:';
@@ -26,6 +27,11 @@ export function workItemIdOfThread(threadId: string): string {
 export const commentsConfigSchema = z
   .object({
     provider: z.string().min(1).default('comments'),
+    /**
+     * Who may answer, in the intake's terms (see `commentTrustedAuthorsSchemas`); the intake's webhook
+     * source applies it. Absent: the intake's defaults.
+     */
+    trustedAuthors: commentsTrustedAuthorsSchema.optional(),
   })
   .strict();
 export type CommentsConfig = z.input<typeof commentsConfigSchema>;
@@ -37,7 +43,7 @@ export interface CommentsChannelOptions extends CommentsConfig {
 
 /**
  * Asks on the work item itself, for teams without a chat: the question is a comment on the item, and the
- * next comment a person writes there is the answer (each intake's webhook source turns its comment events
+ * next comment a trusted person writes there is the answer (each intake's webhook source turns its comment events
  * into `clarification.replied` for `comments:<item id>`, skipping the factory's own comments).
  *
  * It writes only through `WorkItemProvider.postComment`, whose idempotency (Linear's client id, Jira's
@@ -89,5 +95,5 @@ export class IssueCommentClarificationChannel implements ClarificationChannel {
 }
 
 function questionText(question: string): string {
-  return `Question from the factory before an agent starts:\n\n> ${question.replace(/\n/g, '\n> ')}\n\nAnswer with a comment on this item; the next comment is taken as the answer.`;
+  return `Question from the factory before an agent starts:\n\n> ${question.replace(/\n/g, '\n> ')}\n\nAnswer with a comment on this item; the next comment by someone on the team is taken as the answer.`;
 }

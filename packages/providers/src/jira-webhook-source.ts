@@ -1,13 +1,25 @@
 import {
+  type AuthorPolicy,
+  authorPolicy,
   hmacSha256Hex,
   type IncomingWebhook,
+  listedAuthor,
   parseJsonBody,
+  type ReplyAuthor,
+  replyAuthor,
+  type TrustedAuthorsConfig,
   timingSafeEqual,
   WebhookError,
   type WebhookInterpretation,
   type WebhookSource,
 } from '@software-factory/sdk';
 import { z } from 'zod';
+import {
+  JIRA_DEFAULT_ROLES,
+  type JiraAuthorRole,
+  jiraTrustedAuthorsSchema,
+  parseTrustedAuthors,
+} from './answer-trust.ts';
 import { adfToText, isAdfDocument } from './atlassian-document.ts';
 import { commentThreadId } from './issue-comment-clarification-channel.ts';
 import { jiraIssueSchema } from './jira-issue.ts';
@@ -19,6 +31,12 @@ export interface JiraWebhookSourceOptions {
   provider: JiraWorkItemProvider;
   /** True when the tenant's clarification channel is `comments`: a person's comment answers a question. */
   commentReplies?: boolean;
+  /**
+   * Whose comment counts as an answer: `roles` of `reporter`, `assignee` (of the issue) and `member`
+   * (a user whose `accountType` is `atlassian`, not a service-desk customer or an app); all three by
+   * default. `users`: account ids.
+   */
+  trustedAuthors?: TrustedAuthorsConfig;
 }
 
 const ISSUE_EVENTS = new Set(['jira:issue_created', 'jira:issue_updated']);
@@ -34,14 +52,26 @@ const commentSchema = z.object({
   id: z.string().min(1),
   body: z.unknown(),
   author: z
-    .object({ accountId: z.string().min(1).optional(), displayName: z.string().optional() })
+    .object({
+      accountId: z.string().min(1).optional(),
+      displayName: z.string().optional(),
+      accountType: z.string().optional(),
+    })
     .optional(),
 });
+
+const personSchema = z.object({ accountId: z.string().optional() }).nullish();
 
 const commentedIssueSchema = z.object({
   id: z.string().min(1),
   key: z.string().min(1),
-  fields: z.object({ project: z.object({ key: z.string() }).optional() }).optional(),
+  fields: z
+    .object({
+      project: z.object({ key: z.string() }).optional(),
+      reporter: personSchema,
+      assignee: personSchema,
+    })
+    .optional(),
 });
 
 /**
@@ -56,12 +86,17 @@ export class JiraWebhookSource implements WebhookSource {
   readonly #secret: string;
   readonly #provider: JiraWorkItemProvider;
   readonly #commentReplies: boolean;
+  readonly #trust: AuthorPolicy<JiraAuthorRole>;
 
   constructor(options: JiraWebhookSourceOptions) {
     if (!options.secret) throw new Error('invalid Jira webhook config: secret: a webhook secret is required');
     this.#secret = options.secret;
     this.#provider = options.provider;
     this.#commentReplies = options.commentReplies ?? false;
+    this.#trust = authorPolicy(
+      parseTrustedAuthors(jiraTrustedAuthorsSchema, options.trustedAuthors, 'Jira webhook'),
+      JIRA_DEFAULT_ROLES,
+    );
   }
 
   async verify(request: IncomingWebhook): Promise<void> {
@@ -130,10 +165,59 @@ export class JiraWebhookSource implements WebhookSource {
           threadId: commentThreadId(issue.data.id),
           messageId: comment.data.id,
           text,
-          author: comment.data.author?.displayName ?? author,
+          author: await this.#author(comment.data.author ?? {}, author, issue.data),
         },
       ],
     };
+  }
+
+  /**
+   * Trusted: a listed account, a member of the site (`accountType` from the payload, else
+   * `GET /rest/api/3/user`), or the issue's reporter or assignee (from the payload when it carries both,
+   * else `GET /rest/api/3/issue/:id?fields=reporter,assignee`). At most two API calls, only for people the
+   * earlier checks did not settle.
+   */
+  async #author(
+    who: z.infer<typeof commentSchema>['author'] & object,
+    accountId: string,
+    issue: z.infer<typeof commentedIssueSchema>,
+  ): Promise<ReplyAuthor> {
+    const name = who.displayName;
+    if (listedAuthor(this.#trust, accountId))
+      return replyAuthor(accountId, true, `${accountId} is listed in trustedAuthors.users`, name);
+    const roles = this.#trust.roles;
+    let accountType: string | undefined;
+    if (roles.has('member')) {
+      accountType = who.accountType ?? (await this.#provider.accountType(accountId));
+      if (accountType === 'atlassian')
+        return replyAuthor(accountId, true, 'a member of the site (accountType atlassian)', name);
+    }
+    if (roles.has('reporter') || roles.has('assignee')) {
+      const fields = issue.fields;
+      const people =
+        fields && fields.reporter !== undefined && fields.assignee !== undefined
+          ? {
+              ...(fields.reporter?.accountId ? { reporter: fields.reporter.accountId } : {}),
+              ...(fields.assignee?.accountId ? { assignee: fields.assignee.accountId } : {}),
+            }
+          : await this.#provider.reporterAndAssignee(issue.id);
+      if (roles.has('reporter') && people.reporter === accountId)
+        return replyAuthor(accountId, true, 'the reporter of the issue', name);
+      if (roles.has('assignee') && people.assignee === accountId)
+        return replyAuthor(accountId, true, 'the assignee of the issue', name);
+    }
+    const why = [
+      ...(roles.has('member') ? [`accountType ${accountType ?? 'unknown'}, not atlassian`] : []),
+      ...(roles.has('reporter') || roles.has('assignee')
+        ? [`not the ${[...roles].filter((role) => role !== 'member').join(' or ')} of the issue`]
+        : []),
+    ];
+    return replyAuthor(
+      accountId,
+      false,
+      `${why.length > 0 ? why.join('; ') : 'no role is trusted'}; not in trustedAuthors.users`,
+      name,
+    );
   }
 }
 

@@ -47,6 +47,9 @@ const jiraLabel = z
   .max(255)
   .regex(/^\S+$/, 'a Jira label has no spaces (e.g. factory:in-progress)');
 
+/** How many users' account types one process keeps. */
+const ACCOUNT_TYPE_CACHE = 1000;
+
 const ISSUE_FIELDS = 'summary,description,labels,status,project,issuetype,updated';
 
 const statusRef = z
@@ -139,6 +142,7 @@ export class JiraWorkItemProvider implements WorkItemProvider {
   /** Transitions by workflow position (project, issue type, status): ids are looked up once, never configured. */
   readonly #transitions = new Map<string, Promise<Transition[]>>();
   #accountId: Promise<string> | undefined;
+  readonly #accountTypes = new Map<string, string>();
 
   constructor(options: JiraProviderOptions) {
     const { token, fetch, retry, ...config } = options;
@@ -302,6 +306,50 @@ export class JiraWorkItemProvider implements WorkItemProvider {
       });
     }
     return this.#accountId;
+  }
+
+  /**
+   * The `accountType` of a user (`atlassian`: a person with an Atlassian account on the site; `customer`:
+   * a service-desk customer; `app`: an app user), from `GET /rest/api/3/user` (scope `read:jira-user`).
+   * Kept for the process: an account's type does not change.
+   */
+  async accountType(accountId: string): Promise<string | undefined> {
+    const known = this.#accountTypes.get(accountId);
+    if (known) return known;
+    let body: { accountType?: unknown } | undefined;
+    try {
+      ({ body } = await this.client.request<{ accountType?: unknown }>('GET', '/rest/api/3/user', {
+        query: { accountId },
+      }));
+    } catch (error) {
+      // Jira answers 404 for an account it does not show us (deleted, or of another site).
+      if (error instanceof ProviderApiError && error.status === 404) return undefined;
+      throw error;
+    }
+    const type = typeof body?.accountType === 'string' ? body.accountType : undefined;
+    if (type) {
+      if (this.#accountTypes.size >= ACCOUNT_TYPE_CACHE) {
+        const oldest = this.#accountTypes.keys().next().value;
+        if (oldest !== undefined) this.#accountTypes.delete(oldest);
+      }
+      this.#accountTypes.set(accountId, type);
+    }
+    return type;
+  }
+
+  /** The account ids of an issue's reporter and assignee, as the issue is now. */
+  async reporterAndAssignee(issueIdOrKey: string): Promise<{ reporter?: string; assignee?: string }> {
+    const { body } = await this.client.request<{
+      fields?: { reporter?: { accountId?: unknown } | null; assignee?: { accountId?: unknown } | null };
+    }>('GET', `/rest/api/3/issue/${encodeURIComponent(issueIdOrKey)}`, {
+      query: { fields: 'reporter,assignee' },
+    });
+    const reporter = body?.fields?.reporter?.accountId;
+    const assignee = body?.fields?.assignee?.accountId;
+    return {
+      ...(typeof reporter === 'string' ? { reporter } : {}),
+      ...(typeof assignee === 'string' ? { assignee } : {}),
+    };
   }
 
   async checkConnection(): Promise<ConnectionStatus> {

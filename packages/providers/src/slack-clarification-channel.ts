@@ -7,12 +7,14 @@ import type {
   WriteOptions,
 } from '@software-factory/sdk';
 import { z } from 'zod';
+import { SLACK_DEFAULT_ROLES, slackTrustedAuthorsSchema } from './answer-trust.ts';
 import { keyDigest } from './deterministic-uuid.ts';
 import type { Fetch, RetryOptions } from './http-retry.ts';
 import { connectWithOAuth, type OAuthAppOptions } from './oauth-connect.ts';
 import { parseConfig, scopeStatus } from './provider-config.ts';
 import type { TokenSource } from './provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from './provider-errors.ts';
+import { SlackChannelMembers } from './slack-channel-members.ts';
 import { SlackClient } from './slack-client.ts';
 
 /** Our messages carry this metadata event type, so a retried post can find the one that landed. */
@@ -28,6 +30,12 @@ export const slackConfigSchema = z
     privateChannel: z.boolean().default(false),
     /** How many recent messages to search for an earlier attempt of the same post. */
     lookback: z.number().int().min(1).max(1000).default(100),
+    /**
+     * Whose reply is an answer: by default members of the channel (`conversations.members`, which needs
+     * `channels:read`, or `groups:read` for a private channel); `users` lists user ids trusted anyway;
+     * `roles: []` trusts the listed users only.
+     */
+    trustedAuthors: slackTrustedAuthorsSchema.optional(),
   })
   .strict();
 export type SlackConfig = z.input<typeof slackConfigSchema>;
@@ -51,10 +59,15 @@ export class SlackClarificationChannel implements ClarificationChannel {
   readonly channel: string;
   /**
    * Bot scopes: `chat:write` to post; `channels:history` (or `groups:history` for a private channel)
-   * to receive the `message` events of replies and to find a post a retry must not repeat.
+   * to receive the `message` events of replies and to find a post a retry must not repeat; and, while
+   * channel members are trusted to answer, `channels:read` (or `groups:read`) to list them.
    */
   readonly requiredScopes: readonly string[];
   readonly client: SlackClient;
+  /** Who may answer, as configured; the webhook source applies it. */
+  readonly trustedAuthors: z.output<typeof slackTrustedAuthorsSchema> | undefined;
+  /** The channel's members, read with this channel's token and kept for a minute. */
+  readonly members: SlackChannelMembers;
   readonly #lookback: number;
   readonly #oauth: OAuthAppOptions | undefined;
 
@@ -65,13 +78,20 @@ export class SlackClarificationChannel implements ClarificationChannel {
     this.provider = parsed.provider;
     this.channel = parsed.channel;
     this.#lookback = parsed.lookback;
-    this.requiredScopes = ['chat:write', parsed.privateChannel ? 'groups:history' : 'channels:history'];
+    this.trustedAuthors = parsed.trustedAuthors;
+    const membersTrusted = (parsed.trustedAuthors?.roles ?? SLACK_DEFAULT_ROLES).includes('channel-member');
+    this.requiredScopes = [
+      'chat:write',
+      parsed.privateChannel ? 'groups:history' : 'channels:history',
+      ...(membersTrusted ? [parsed.privateChannel ? 'groups:read' : 'channels:read'] : []),
+    ];
     this.client = new SlackClient({
       apiUrl: parsed.apiUrl,
       ...(token !== undefined ? { token } : {}),
       ...(fetch ? { fetch } : {}),
       ...(retry ? { retry } : {}),
     });
+    this.members = new SlackChannelMembers({ client: this.client });
   }
 
   async openThread(item: WorkItem, question: string, options: WriteOptions): Promise<OpenedThread> {

@@ -1,13 +1,26 @@
 import {
+  type AuthorPolicy,
+  authorPolicy,
   hmacSha256Hex,
   type IncomingWebhook,
+  listedAuthor,
   parseJsonBody,
+  type ReplyAuthor,
+  replyAuthor,
+  type TrustedAuthorsConfig,
   timingSafeEqual,
   WebhookError,
   type WebhookInterpretation,
   type WebhookSource,
 } from '@software-factory/sdk';
 import { z } from 'zod';
+import {
+  parseTrustedAuthors,
+  SLACK_DEFAULT_ROLES,
+  type SlackAuthorRole,
+  slackTrustedAuthorsSchema,
+} from './answer-trust.ts';
+import type { ChannelMembership } from './slack-channel-members.ts';
 
 export interface SlackWebhookSourceOptions {
   /** The app's signing secret (Basic Information → App Credentials). */
@@ -18,6 +31,13 @@ export interface SlackWebhookSourceOptions {
   botUserId?: string;
   /** Slack's recommended window: five minutes. */
   toleranceMs?: number;
+  /**
+   * Whose reply counts as an answer: `roles` `channel-member` (a member of the channel the reply is in,
+   * the default) and `users` (user ids). Messages from bots never count.
+   */
+  trustedAuthors?: TrustedAuthorsConfig;
+  /** The channel's members (`SlackChannelMembers` over the bot token); needed for `channel-member`. */
+  members?: ChannelMembership;
 }
 
 const envelopeSchema = z.object({
@@ -54,6 +74,8 @@ export class SlackWebhookSource implements WebhookSource {
   readonly #channel: string | undefined;
   readonly #botUserId: string | undefined;
   readonly #toleranceMs: number;
+  readonly #trust: AuthorPolicy<SlackAuthorRole>;
+  readonly #members: ChannelMembership | undefined;
 
   constructor(options: SlackWebhookSourceOptions) {
     if (!options.signingSecret)
@@ -62,6 +84,15 @@ export class SlackWebhookSource implements WebhookSource {
     this.#channel = options.channel;
     this.#botUserId = options.botUserId;
     this.#toleranceMs = options.toleranceMs ?? 300_000;
+    this.#trust = authorPolicy(
+      parseTrustedAuthors(slackTrustedAuthorsSchema, options.trustedAuthors, 'Slack webhook'),
+      SLACK_DEFAULT_ROLES,
+    );
+    this.#members = options.members;
+    if (this.#trust.roles.has('channel-member') && !this.#members)
+      throw new Error(
+        'invalid Slack webhook config: trustedAuthors: the role channel-member needs `members` (a SlackChannelMembers over the bot token) to look the channel up; or trust listed users only (roles: [], users: [...])',
+      );
   }
 
   async verify(request: IncomingWebhook): Promise<void> {
@@ -122,10 +153,22 @@ export class SlackWebhookSource implements WebhookSource {
           threadId: `${message.channel}:${message.thread_ts}`,
           messageId: message.ts,
           text: message.text,
-          author: message.user as string,
+          author: await this.#author(message.user as string, message.channel),
         },
       ],
     };
+  }
+
+  /** Trusted: a listed user, or a member of the channel the reply is in (`conversations.members`). */
+  async #author(user: string, channel: string): Promise<ReplyAuthor> {
+    if (listedAuthor(this.#trust, user))
+      return replyAuthor(user, true, `${user} is listed in trustedAuthors.users`);
+    if (this.#trust.roles.has('channel-member') && this.#members) {
+      if (await this.#members.has(channel, user))
+        return replyAuthor(user, true, `a member of the channel ${channel}`);
+      return replyAuthor(user, false, `not a member of the channel ${channel}; not in trustedAuthors.users`);
+    }
+    return replyAuthor(user, false, 'no role is trusted; not in trustedAuthors.users');
   }
 
   #whyNotAnAnswer(

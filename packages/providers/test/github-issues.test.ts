@@ -175,7 +175,7 @@ describe('issue_comment as an answer', () => {
         threadId: 'comments:Codertocat/Hello-World#1',
         messageId: String(comment.id),
         text: comment.body,
-        author: 'Codertocat',
+        author: { id: 'Codertocat', trusted: true, reason: 'author_association OWNER' },
       },
     ]);
   });
@@ -203,6 +203,65 @@ describe('issue_comment as an answer', () => {
     Object.assign(bot.comment as object, { user: { login: 'dependabot[bot]', type: 'Bot' } });
     expect((await source(true).interpret(delivery('issue_comment', bot))).ignored).toBe(
       'comments from bots are not answers',
+    );
+  });
+});
+
+describe('who may answer: the comment’s author_association, or a listed login', () => {
+  /** The example comment (by Codertocat, OWNER), written by `login` with `association` instead. */
+  function commentBy(login: string, association: string, id = 5000) {
+    const example = structuredClone(githubExample('issue_comment', 'created'));
+    const comment = example.comment as { user: Record<string, unknown>; author_association: string };
+    comment.author_association = association;
+    Object.assign(comment.user, { login, id });
+    return delivery('issue_comment', example);
+  }
+  const authorOf = async (webhooks: GithubIssuesWebhookSource, login: string, association: string) =>
+    ((await webhooks.interpret(commentBy(login, association))).events[0] as { author?: unknown })?.author;
+
+  it.each(['OWNER', 'MEMBER', 'COLLABORATOR'])('trusts %s by default', async (association) => {
+    expect(await authorOf(source(true), 'someone', association)).toEqual({
+      id: 'someone',
+      trusted: true,
+      reason: `author_association ${association}`,
+    });
+  });
+
+  it.each(['NONE', 'CONTRIBUTOR', 'FIRST_TIME_CONTRIBUTOR', 'FIRST_TIMER', 'MANNEQUIN'])(
+    'does not trust %s by default, and says why',
+    async (association) => {
+      expect(await authorOf(source(true), 'stranger', association)).toEqual({
+        id: 'stranger',
+        trusted: false,
+        reason: `author_association ${association} is not one of OWNER, MEMBER, COLLABORATOR, and the login is not in trustedAuthors.users`,
+      });
+    },
+  );
+
+  it('trusts listed logins (any case) or user ids whatever their association; roles narrow the defaults', async () => {
+    const configured = new GithubIssuesWebhookSource({
+      secret: SECRET,
+      provider: provider(),
+      commentReplies: true,
+      trustedAuthors: { roles: ['OWNER'], users: ['Alice', '4242'] },
+    });
+    expect(await authorOf(configured, 'alice', 'NONE')).toMatchObject({
+      trusted: true,
+      reason: 'alice is listed in trustedAuthors.users',
+    });
+    const byId = await configured.interpret(commentBy('renamed-later', 'NONE', 4242));
+    expect(byId.events[0]).toMatchObject({ author: { id: 'renamed-later', trusted: true } });
+    expect(await authorOf(configured, 'member', 'MEMBER')).toMatchObject({ trusted: false });
+  });
+
+  it('refuses roles GitHub does not have and names that are no login', () => {
+    const build = (trustedAuthors: { roles?: string[]; users?: string[] }) => () =>
+      new GithubIssuesWebhookSource({ secret: SECRET, provider: provider(), trustedAuthors });
+    expect(build({ roles: ['maintainer'] })).toThrow(
+      'invalid GitHub Issues webhook config: trustedAuthors.roles.0: expected one of OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIME_CONTRIBUTOR, FIRST_TIMER, MANNEQUIN, NONE',
+    );
+    expect(build({ users: ['@alice'] })).toThrow(
+      'trustedAuthors.users.0: expected a GitHub login such as octocat, or a numeric user id',
     );
   });
 });

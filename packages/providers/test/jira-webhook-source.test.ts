@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JiraWebhookSource } from '../src/jira-webhook-source.ts';
 import { JiraWorkItemProvider } from '../src/jira-work-item-provider.ts';
 import { fixtureJson, fixtureText, jiraSignature } from './support/fixtures.ts';
-import { JIRA_BOT_ACCOUNT, JiraServer } from './support/jira-server.ts';
+import { JIRA_BOT_ACCOUNT, JIRA_CAPTURED_AUTHOR, JiraServer } from './support/jira-server.ts';
 import { flipOneByte, incoming } from './support/webhooks.ts';
 
 const SECRET = 'jira-webhook-secret';
@@ -193,7 +193,12 @@ describe('comment_created as an answer', () => {
         threadId: 'comments:10040',
         messageId: '10019',
         text: 'Added a comment with mentioned user [~user]',
-        author: 'Test User',
+        author: {
+          id: '5c5f880629be9642ba529340',
+          name: 'Test User',
+          trusted: true,
+          reason: 'a member of the site (accountType atlassian)',
+        },
       },
     ]);
   });
@@ -207,5 +212,110 @@ describe('comment_created as an answer', () => {
       'the factory wrote this comment',
     );
     expect(server.requests.filter((request) => request.startsWith('GET /rest/api/3/myself'))).toHaveLength(1);
+  });
+});
+
+describe('who may answer: the reporter, the assignee, members of the site (accountType atlassian)', () => {
+  const CUSTOMER = 'qm:customer-1';
+  /** The captured comment_created, by `author` (fields the 2019 capture lacks are added here and said so). */
+  function commentBy(author: Record<string, unknown>, issueFields: Record<string, unknown> = {}) {
+    const payload = fixtureJson('jira/webhook-cloud-comment-created.mattermost.json') as {
+      comment: { author: Record<string, unknown> };
+      issue: { fields: Record<string, unknown> };
+    };
+    Object.assign(payload.comment.author, author);
+    Object.assign(payload.issue.fields, issueFields);
+    return delivery(JSON.stringify(payload));
+  }
+  const authorOf = async (webhooks: JiraWebhookSource, request: ReturnType<typeof delivery>) =>
+    ((await webhooks.interpret(request)).events[0] as { author?: unknown } | undefined)?.author;
+  const requestsTo = (path: string) => server.requests.filter((request) => request.includes(path)).length;
+
+  it('a customer named in no role of the issue is not trusted; the payload’s accountType saves the user lookup', async () => {
+    server.requests.length = 0;
+    const request = commentBy(
+      { accountId: CUSTOMER, accountType: 'customer', displayName: 'Customer' },
+      { reporter: { accountId: JIRA_CAPTURED_AUTHOR }, assignee: null },
+    );
+    expect(await authorOf(source(true), request)).toEqual({
+      id: CUSTOMER,
+      name: 'Customer',
+      trusted: false,
+      reason:
+        'accountType customer, not atlassian; not the reporter or assignee of the issue; not in trustedAuthors.users',
+    });
+    expect(requestsTo('/rest/api/3/user')).toBe(0);
+    expect(requestsTo('/rest/api/3/issue/')).toBe(0);
+  });
+
+  it('the reporter or the assignee is trusted even as a customer (asked from the issue when the payload lacks them)', async () => {
+    server.addIssue({
+      id: '10040',
+      key: 'TES-41',
+      summary: 'Unit test summary 1',
+      description: null,
+      labels: [],
+      statusId: '10001',
+      projectId: '10000',
+      projectKey: 'TES',
+      issueTypeId: '10001',
+      updated: '2019-02-15T19:11:18.321-0800',
+      reporterAccountId: CUSTOMER,
+    });
+    server.users.set(CUSTOMER, { accountType: 'customer', displayName: 'Customer' });
+    server.requests.length = 0;
+    expect(await authorOf(source(true), commentBy({ accountId: CUSTOMER }))).toMatchObject({
+      trusted: true,
+      reason: 'the reporter of the issue',
+    });
+    expect(server.requests).toEqual([
+      `GET /rest/api/3/user?accountId=${encodeURIComponent(CUSTOMER)}`,
+      'GET /rest/api/3/issue/10040?fields=reporter%2Cassignee',
+    ]);
+    const assigned = commentBy(
+      { accountId: CUSTOMER, accountType: 'customer' },
+      { reporter: null, assignee: { accountId: CUSTOMER } },
+    );
+    expect(await authorOf(source(true), assigned)).toMatchObject({
+      trusted: true,
+      reason: 'the assignee of the issue',
+    });
+  });
+
+  it('an app user or an account Jira does not show is not a member', async () => {
+    const app = commentBy({ accountId: 'app-1', accountType: 'app' }, { reporter: null, assignee: null });
+    expect(await authorOf(source(true), app)).toMatchObject({ trusted: false });
+    const unknown = commentBy({ accountId: 'gone-1' }, { reporter: null, assignee: null });
+    expect(await authorOf(source(true), unknown)).toMatchObject({
+      trusted: false,
+      reason:
+        'accountType unknown, not atlassian; not the reporter or assignee of the issue; not in trustedAuthors.users',
+    });
+  });
+
+  it('trustedAuthors narrows the roles and lists account ids', async () => {
+    const configured = new JiraWebhookSource({
+      secret: SECRET,
+      provider,
+      commentReplies: true,
+      trustedAuthors: { roles: ['assignee'], users: [CUSTOMER] },
+    });
+    const member = commentBy(
+      { accountId: JIRA_CAPTURED_AUTHOR, accountType: 'atlassian' },
+      { reporter: null, assignee: null },
+    );
+    expect(await authorOf(configured, member)).toMatchObject({
+      trusted: false,
+      reason: 'not the assignee of the issue; not in trustedAuthors.users',
+    });
+    expect(await authorOf(configured, commentBy({ accountId: CUSTOMER }))).toMatchObject({
+      trusted: true,
+      reason: `${CUSTOMER} is listed in trustedAuthors.users`,
+    });
+    expect(
+      () => new JiraWebhookSource({ secret: SECRET, provider, trustedAuthors: { roles: ['watcher'] } }),
+    ).toThrow(
+      'invalid Jira webhook config: trustedAuthors.roles.0: expected one of reporter, assignee, member',
+    );
   });
 });

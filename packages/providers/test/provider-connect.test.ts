@@ -213,14 +213,18 @@ describe('Slack connect(): installing the app with its bot scopes', () => {
 
     const status = await channel.connect(context);
 
-    expect(requestedScope('slack')).toBe('chat:write,channels:history');
+    // channels:read lists the channel's members, who may answer questions.
+    expect(requestedScope('slack')).toBe('chat:write,channels:history,channels:read');
     expect(status).toMatchObject({ state: 'connected', identity: 'factory @ Acme' });
     const stored = await store.get(TENANT, 'slack');
-    expect(stored).toMatchObject({ tokenType: 'bot', scopes: ['chat:write', 'channels:history'] });
+    expect(stored).toMatchObject({
+      tokenType: 'bot',
+      scopes: ['chat:write', 'channels:history', 'channels:read'],
+    });
     expectNoSecrets(out.everything(), oauth.secrets());
   });
 
-  it('asks for groups:history for a private channel', async () => {
+  it('asks for groups:history and groups:read for a private channel', async () => {
     const channel = new SlackClarificationChannel({
       channel: 'G0123456789',
       privateChannel: true,
@@ -230,7 +234,7 @@ describe('Slack connect(): installing the app with its bot scopes', () => {
       oauth: app('slack'),
     });
     await channel.connect(browserContext().context).catch(() => undefined);
-    expect(requestedScope('slack')).toBe('chat:write,groups:history');
+    expect(requestedScope('slack')).toBe('chat:write,groups:history,groups:read');
   });
 });
 

@@ -113,18 +113,28 @@ describe('connection', () => {
     });
   });
 
-  it('names the missing scopes; a private channel needs groups:history', async () => {
+  it('names the missing scopes; a private channel needs groups:history and groups:read', async () => {
     server.scopes = ['chat:write'];
     expect(await channel().checkConnection()).toMatchObject({
       state: 'missing-scopes',
-      missing: ['channels:history'],
+      missing: ['channels:history', 'channels:read'],
     });
     const private_ = channel({ privateChannel: true, channel: 'G0PRIVATE' });
-    expect(private_.requiredScopes).toEqual(['chat:write', 'groups:history']);
+    expect(private_.requiredScopes).toEqual(['chat:write', 'groups:history', 'groups:read']);
     expect(await private_.checkConnection()).toMatchObject({
       state: 'missing-scopes',
-      missing: ['groups:history'],
+      missing: ['groups:history', 'groups:read'],
     });
+  });
+
+  it('needs channels:read only while channel members may answer (to list them)', () => {
+    expect(channel().requiredScopes).toEqual(['chat:write', 'channels:history', 'channels:read']);
+    const listedOnly = channel({ trustedAuthors: { roles: [], users: ['U0ANA'] } });
+    expect(listedOnly.requiredScopes).toEqual(['chat:write', 'channels:history']);
+    expect(listedOnly.trustedAuthors).toEqual({ roles: [], users: ['U0ANA'] });
+    expect(() => channel({ trustedAuthors: { users: ['ana'] } })).toThrow(
+      'invalid Slack channel config: trustedAuthors.users.0: expected a Slack user id such as U0123ABCD (names change; ids do not)',
+    );
   });
 
   it('needs auth without a token, on invalid_auth and on a 401; the token never appears', async () => {

@@ -1,12 +1,28 @@
 import { WebhookError } from '@software-factory/sdk';
 import { describe, expect, it } from 'vitest';
+import type { ChannelMembership } from '../src/slack-channel-members.ts';
 import { SlackWebhookSource } from '../src/slack-webhook-source.ts';
 import { fixtureJson, fixtureText, slackSignature } from './support/fixtures.ts';
 import { flipOneByte, incoming } from './support/webhooks.ts';
 
 const SECRET = 'slack-signing-secret';
 const NOW = Date.parse('2026-01-01T12:00:00.000Z');
-const source = new SlackWebhookSource({ signingSecret: SECRET, channel: 'C111' });
+
+/** Channel members as `conversations.members` would list them; every question asked is kept. */
+class Members implements ChannelMembership {
+  readonly asked: string[] = [];
+  readonly lists: Record<string, string[]>;
+  constructor(lists: Record<string, string[]>) {
+    this.lists = lists;
+  }
+  async has(channel: string, user: string): Promise<boolean> {
+    this.asked.push(`${channel}/${user}`);
+    return this.lists[channel]?.includes(user) ?? false;
+  }
+}
+
+const members = new Members({ C111: ['W222', 'U111'] });
+const source = new SlackWebhookSource({ signingSecret: SECRET, channel: 'C111', members });
 
 function signed(body: string, at = NOW) {
   const timestamp = String(Math.floor(at / 1000));
@@ -39,7 +55,7 @@ describe('v0 signatures', () => {
     'slack/signature-vectors.json',
   ).vectors[0]!;
   const body = fixtureText('slack/signing-vector.body.txt');
-  const docs = new SlackWebhookSource({ signingSecret: vector.signing_secret });
+  const docs = new SlackWebhookSource({ signingSecret: vector.signing_secret, members });
   const sentAt = Number(vector.headers['X-Slack-Request-Timestamp']) * 1000;
 
   it("verify Slack's documented test vector", async () => {
@@ -87,7 +103,7 @@ describe('Events API', () => {
         threadId: 'C111:1726133698.626339',
         messageId: '1726133700.887259',
         text: 'When Slack was released?',
-        author: 'W222',
+        author: { id: 'W222', trusted: true, reason: 'a member of the channel C111' },
       },
     ]);
   });
@@ -100,7 +116,7 @@ describe('Events API', () => {
         threadId: 'C111:1633663824.000500',
         messageId: '1633670813.007500',
         text: 'Hi there!',
-        author: 'U111',
+        author: { id: 'U111', trusted: true, reason: 'a member of the channel C111' },
       },
     ]);
   });
@@ -132,7 +148,7 @@ describe('Events API', () => {
   });
 
   it("ignores the configured bot's own replies", async () => {
-    const ours = new SlackWebhookSource({ signingSecret: SECRET, botUserId: 'W222' });
+    const ours = new SlackWebhookSource({ signingSecret: SECRET, botUserId: 'W222', members });
     expect((await ours.interpret(event('event_callback.message.thread_reply.channel.json'))).ignored).toBe(
       'our own bot wrote this message',
     );
@@ -164,5 +180,74 @@ describe('Events API', () => {
 
   it('must answer within Slack’s three seconds', () => {
     expect(source.answerWithinMs).toBeLessThan(3000);
+  });
+});
+
+describe('who may answer: members of the channel, or listed users; never a bot', () => {
+  const reply = (user: string) =>
+    event('event_callback.message.thread_reply.channel.json', (payload) => {
+      payload.event.user = user;
+    });
+
+  it('a person who is not a member of the channel is reported untrusted, with the reason', async () => {
+    const [replied] = (await source.interpret(reply('U0STRANGER'))).events;
+    expect(replied).toMatchObject({
+      type: 'clarification.replied',
+      author: {
+        id: 'U0STRANGER',
+        trusted: false,
+        reason: 'not a member of the channel C111; not in trustedAuthors.users',
+      },
+    });
+  });
+
+  it('a listed user is trusted without asking Slack; roles: [] trusts the listed users only', async () => {
+    const asked = new Members({});
+    const listed = new SlackWebhookSource({
+      signingSecret: SECRET,
+      channel: 'C111',
+      members: asked,
+      trustedAuthors: { users: ['U0GUEST'] },
+    });
+    expect((await listed.interpret(reply('U0GUEST'))).events[0]).toMatchObject({
+      author: { id: 'U0GUEST', trusted: true, reason: 'U0GUEST is listed in trustedAuthors.users' },
+    });
+    expect(asked.asked).toEqual([]);
+    const onlyListed = new SlackWebhookSource({
+      signingSecret: SECRET,
+      channel: 'C111',
+      trustedAuthors: { roles: [], users: ['U0GUEST'] },
+    });
+    expect((await onlyListed.interpret(reply('W222'))).events[0]).toMatchObject({
+      author: { id: 'W222', trusted: false, reason: 'no role is trusted; not in trustedAuthors.users' },
+    });
+  });
+
+  it('a bot’s message is never an answer, even when its user is listed', async () => {
+    const listed = new SlackWebhookSource({
+      signingSecret: SECRET,
+      channel: 'C111',
+      trustedAuthors: { roles: [], users: ['W222', 'U0BOT'] },
+    });
+    const result = await listed.interpret(
+      event('event_callback.message.thread_reply.channel.json', (payload) => {
+        Object.assign(payload.event, { user: 'U0BOT', bot_id: 'B0BOT' });
+      }),
+    );
+    expect(result).toMatchObject({ events: [], ignored: 'messages from bots are not answers' });
+  });
+
+  it('refuses to trust channel members without a way to list them, and user names instead of ids', () => {
+    expect(() => new SlackWebhookSource({ signingSecret: SECRET })).toThrow(
+      'trustedAuthors: the role channel-member needs `members`',
+    );
+    expect(
+      () => new SlackWebhookSource({ signingSecret: SECRET, members, trustedAuthors: { users: ['@alice'] } }),
+    ).toThrow(
+      'invalid Slack webhook config: trustedAuthors.users.0: expected a Slack user id such as U0123ABCD (names change; ids do not)',
+    );
+    expect(
+      () => new SlackWebhookSource({ signingSecret: SECRET, members, trustedAuthors: { roles: ['admin'] } }),
+    ).toThrow('trustedAuthors.roles.0: expected one of channel-member');
   });
 });

@@ -1,7 +1,9 @@
 export { draftFileName } from './draft-name.ts';
 export {
+  MOUNT_AUTHOR_ROLES,
   MountClarificationChannel,
   type MountClarificationChannelOptions,
+  mountTrustedAuthorsSchema,
 } from './mount-clarification-channel.ts';
 export {
   interpretMountChange,

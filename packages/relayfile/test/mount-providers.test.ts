@@ -208,9 +208,36 @@ describe('MountClarificationChannel (the chat in relayfile’s layout)', () => {
         threadId: 'C111:1726133698.626339',
         messageId: 'C111:1726133700.887259',
         text: 'When Slack was released?',
-        author: 'W222',
+        author: { id: 'W222', trusted: true, reason: 'replied in the clarification channel C111' },
       },
     ]);
+  });
+
+  it('trusts a person replying in the configured channel by default (the mount lists no members; only members post)', () => {
+    const file = replyFile();
+    const elsewhere = file.path.replace('C111__general', 'C999__random');
+    expect(channel().interpretFile(elsewhere, file.content).events[0]).toMatchObject({
+      author: { id: 'W222', trusted: false, reason: 'replied in C999, not in the clarification channel' },
+    });
+  });
+
+  it('with trustedAuthors, trusts listed user ids only when roles are [], and refuses names for ids', () => {
+    const file = replyFile();
+    const listedOnly = (users: string[]) =>
+      new MountClarificationChannel({
+        mount,
+        channel: 'C111__general',
+        trustedAuthors: { roles: [], users },
+      });
+    expect(listedOnly(['U0ANA']).interpretFile(file.path, file.content).events[0]).toMatchObject({
+      author: { id: 'W222', trusted: false, reason: 'no role is trusted; not in trustedAuthors.users' },
+    });
+    expect(listedOnly(['W222']).interpretFile(file.path, file.content).events[0]).toMatchObject({
+      author: { id: 'W222', trusted: true, reason: 'W222 is listed in trustedAuthors.users' },
+    });
+    expect(() => listedOnly(['ana'])).toThrow(
+      'MountClarificationChannel: trustedAuthors: users.0: expected a user id such as U0123ABCD (names change; ids do not)',
+    );
   });
 
   it('does not take a bot’s message for an answer', () => {

@@ -1,17 +1,30 @@
 import type { RenderOptions, TaskTemplate } from './ports/task-template.ts';
 import type { RouteDecision } from './ports/triage.ts';
+import { dataBlock, untrustedPreamble } from './untrusted-text.ts';
 import type { OutputSnapshot, WorkItem } from './work-item.ts';
 
-export const DEFAULT_TASK_TEXT = `You are working on {{item.key}}: {{item.title}}
+/**
+ * The default task. Only fixed text and trusted values (the key, the repository and the branch, which
+ * the factory and its config make) stand outside data blocks; the tracker's text is inside them.
+ */
+export const DEFAULT_TASK_TEXT = `You are working on {{item.key}}.
 
 Repository: {{repository}}
 Work on the branch \`{{branch}}\` and open a pull request from it whose title starts with "{{item.key}}".
 Open it as a draft while you work; mark it ready for review when the work is complete.
 
 ## The work item
+
+{{preamble}}
+
+{{item.title}}
+
 {{item.description}}
 
+{{item.labels}}
+
 {{answers}}## Source
+
 {{item.url}}
 `;
 
@@ -22,9 +35,23 @@ export interface TemplateOptions {
   branchPrefix?: string;
 }
 
+/** Placeholders whose value is text from the tracker or the thread: each renders as a data block. */
+const UNTRUSTED = new Set([
+  'item.title',
+  'item.description',
+  'item.labels',
+  'item.url',
+  'question',
+  'answers',
+]);
+
 /**
- * A template with placeholders: `{{item.key}}`, `{{item.title}}`, `{{item.description}}`, `{{item.url}}`,
- * `{{item.labels}}`, `{{repository}}`, `{{agent}}`, `{{route}}`, `{{branch}}`, `{{attempt}}`, `{{answers}}`.
+ * A template with placeholders. Trusted, inline: `{{item.key}}`, `{{repository}}`, `{{agent}}`,
+ * `{{route}}`, `{{branch}}`, `{{attempt}}`. Untrusted, each a data block (see `dataBlock`):
+ * `{{item.title}}`, `{{item.description}}`, `{{item.labels}}`, `{{item.url}}`, `{{question}}` (the last
+ * question asked, which may quote the item; empty when none was), `{{answers}}` (a `## Clarifications`
+ * section with the question and one block per answer; empty when there is none). `{{preamble}}` places
+ * `untrustedPreamble`; a text without it gets the preamble right before its first data block.
  * It names no organisation, repository, tool or tracker: those come from the item and the route.
  */
 export class DefaultTaskTemplate implements TaskTemplate {
@@ -40,24 +67,44 @@ export class DefaultTaskTemplate implements TaskTemplate {
   }
 
   render(item: WorkItem, route: RouteDecision, options: RenderOptions): string {
+    const question = options.question ? questionBlock(options.question) : '';
     const answers =
       options.answers.length > 0
-        ? `## Clarifications\n${options.answers.map((answer) => `- ${answer.author}: ${answer.text}`).join('\n')}\n\n`
+        ? `## Clarifications\n\n${[
+            ...(question ? [question] : []),
+            ...options.answers.map((answer, index) =>
+              dataBlock(
+                `Answer ${index + 1} (from the clarification thread)`,
+                `From: ${answer.author}\n\n${answer.text}`,
+              ),
+            ),
+          ].join('\n\n')}\n\n`
         : '';
     const values: Record<string, string> = {
-      'item.key': item.key,
-      'item.title': item.title,
-      'item.description': item.description,
-      'item.url': item.source.url ?? '',
-      'item.labels': item.labels.join(', '),
+      'item.key': inlineName(item.key),
+      'item.title': dataBlock('Title (from the tracker)', item.title),
+      'item.description': dataBlock('Description (from the tracker)', item.description),
+      'item.url': dataBlock('Link to the work item (from the tracker)', item.source.url ?? ''),
+      'item.labels': dataBlock('Labels (from the tracker)', item.labels.join(', ')),
       repository: route.repository,
       agent: route.agent,
       route: route.name,
-      branch: options.branch,
+      branch: inlineName(options.branch),
       attempt: String(options.attempt),
+      question,
       answers,
+      preamble: untrustedPreamble,
     };
-    return this.#text.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (match, name: string) => values[name] ?? match);
+    const placesPreamble = /\{\{\s*preamble\s*\}\}/.test(this.#text);
+    let preambleSaid = placesPreamble;
+    // One pass over the template: a value is never scanned for placeholders, so item text cannot add any.
+    return this.#text.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (match, name: string) => {
+      const value = values[name];
+      if (value === undefined) return match;
+      if (preambleSaid || !UNTRUSTED.has(name) || value === '') return value;
+      preambleSaid = true;
+      return `${untrustedPreamble}\n\n${value}`;
+    });
   }
 
   branchName(item: WorkItem): string {
@@ -72,4 +119,17 @@ export class DefaultTaskTemplate implements TaskTemplate {
     const fromTitle = output.title ? this.#keyPattern.exec(output.title) : null;
     return fromTitle?.[1]?.toUpperCase();
   }
+}
+
+function questionBlock(question: string): string {
+  return dataBlock('The question the factory asked (it may quote the work item)', question);
+}
+
+/**
+ * The key and the branch stand outside the blocks because the tracker and the factory make them
+ * (ENG-123, factory/eng-123); any character neither would put there becomes `_`, so even a strange key
+ * cannot carry text into the task.
+ */
+function inlineName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.#/:@+-]/g, '_');
 }

@@ -6,6 +6,21 @@ export interface WorkItemChangedEvent {
   item: WorkItem;
 }
 
+/**
+ * Who wrote a reply, and whether the channel vouches for them. The channel decides, because only it has
+ * the vendor's data (a role on the repository, membership of the chat channel, the item's reporter);
+ * the core takes a reply as an answer only when `trusted` is true.
+ */
+export interface ReplyAuthor {
+  /** The vendor's stable id or login of the person. */
+  id: string;
+  /** How people see the name, when the vendor gives one; the answer is recorded under it. */
+  name?: string;
+  trusted: boolean;
+  /** Why the channel trusts the author or not, in words an operator can read, e.g. `author_association NONE`. */
+  reason: string;
+}
+
 /** A person answered in a clarification thread. */
 export interface ClarificationRepliedEvent {
   type: 'clarification.replied';
@@ -13,7 +28,7 @@ export interface ClarificationRepliedEvent {
   /** Unique per message; a re-delivered reply is recognised by it. */
   messageId: string;
   text: string;
-  author: string;
+  author: ReplyAuthor;
 }
 
 /** A pull/merge request was opened, changed draft state, merged or closed. */

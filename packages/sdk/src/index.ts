@@ -66,4 +66,13 @@ export * from './settings.ts';
 export { FactoryMetrics } from './status/metrics.ts';
 export { type ItemSummary, type TenantStatus, tenantStatus } from './status/tenant-status.ts';
 export { traceIdFor } from './trace.ts';
+export {
+  type AuthorPolicy,
+  authorPolicy,
+  listedAuthor,
+  replyAuthor,
+  type TrustedAuthorsConfig,
+  trustedAuthorsSchema,
+} from './trusted-authors.ts';
+export { dataBlock, fenceFor, untrustedPreamble } from './untrusted-text.ts';
 export * from './work-item.ts';

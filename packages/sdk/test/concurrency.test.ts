@@ -46,7 +46,7 @@ describe('the same event delivered 50 times at once', () => {
       type: 'clarification.replied' as const,
       threadId: 'thread-1',
       messageId: 'm-1',
-      author: 'ana',
+      author: { id: 'ana', trusted: true, reason: 'a member of the channel' },
       text: 'Print the rows as JSON when --json is given; done when the JSON has one object per row.',
     };
     await Promise.all(Array.from({ length: 50 }, () => h.factory.handle(reply)));
@@ -113,7 +113,7 @@ describe('tenants', () => {
       type: 'clarification.replied',
       threadId: 'thread-9',
       messageId: 'x',
-      author: 'z',
+      author: { id: 'z', trusted: true, reason: 'a member of the channel' },
       text: 'y',
     });
     expect(foreignReply.reason).toContain('not a thread');

@@ -52,7 +52,7 @@ async function scenario(h: FactoryHarness): Promise<WorkItem[]> {
       type: 'clarification.replied',
       threadId: thread,
       messageId: 'm-1',
-      author: 'ana',
+      author: { id: 'ana', trusted: true, reason: 'a member of the channel' },
       text: ANSWER,
     });
   await settle(h);

@@ -87,7 +87,7 @@ describe('every transition of the table, driven by events', () => {
       type: 'clarification.replied',
       threadId: 'thread-1',
       messageId: 'm1',
-      author: 'ana',
+      author: { id: 'ana', trusted: true, reason: 'a member of the channel' },
       text: 'Add a retry to the export job; it should stop after three attempts. Done when the test for retries passes.',
     });
     expect(path(result)).toEqual(['waiting-clarification→dispatched']);
@@ -102,7 +102,7 @@ describe('every transition of the table, driven by events', () => {
       type: 'clarification.replied',
       threadId: 'thread-1',
       messageId: 'm1',
-      author: 'ana',
+      author: { id: 'ana', trusted: true, reason: 'a member of the channel' },
       text: 'Add a retry to the export job; it should stop after three attempts. Done when the test for retries passes.',
     });
     expect(path(result)).toEqual(['waiting-clarification→queued']);
@@ -117,7 +117,7 @@ describe('every transition of the table, driven by events', () => {
       type: 'clarification.replied',
       threadId: 'thread-1',
       messageId: 'm1',
-      author: 'ana',
+      author: { id: 'ana', trusted: true, reason: 'a member of the channel' },
       text: answer,
     });
     expect(path(result)).toEqual(['waiting-clarification→new']);
@@ -309,7 +309,7 @@ describe('every other event in every state is ignored, with the reason, and chan
         type: 'clarification.replied',
         threadId: 'elsewhere',
         messageId: 'x',
-        author: 'bob',
+        author: { id: 'bob', trusted: true, reason: 'a member of the channel' },
         text: 'hi',
       }),
     },
@@ -374,7 +374,7 @@ describe('every other event in every state is ignored, with the reason, and chan
       type: 'clarification.replied' as const,
       threadId: 'thread-1',
       messageId: 'm1',
-      author: 'ana',
+      author: { id: 'ana', trusted: true, reason: 'a member of the channel' },
       text: 'no idea',
     };
     await h.factory.handle(reply);

@@ -130,7 +130,7 @@ function system(tenant: string, store: InMemoryStateStore) {
             type: 'clarification.replied',
             threadId: thread,
             messageId: `m-${sent.length}`,
-            author: 'ana',
+            author: { id: 'ana', trusted: true, reason: 'a member of the channel' },
             text: CLEAR,
           });
         }

@@ -38,7 +38,7 @@ describe('a vague work item', () => {
       type: 'clarification.replied',
       threadId: threadId as string,
       messageId: 'm-1',
-      author: 'ana',
+      author: { id: 'ana', trusted: true, reason: 'a member of the channel' },
       text: 'The export command should print JSON when --json is passed. Done when the JSON matches the table rows.',
     });
     expect(answered.transitions.map((t) => t.to)).toEqual(['dispatched']);

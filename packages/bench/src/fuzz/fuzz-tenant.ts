@@ -26,6 +26,7 @@ import {
 } from '@software-factory/sdk';
 import { FactoryHarness, MemoryLogger } from '@software-factory/sdk/testing';
 import type { Hono } from 'hono';
+import { BENCH_PERSON } from '../bench-tenant.ts';
 import { CountingStateStore } from '../counting-state-store.ts';
 
 export const FUZZ_TENANT = 'fuzz';
@@ -82,7 +83,11 @@ export function fuzzTenant(mountDir: string, vendorUrl: string): FuzzTenant {
         token: 'lin_api_fuzz_loopback_only',
       }),
     }),
-    new SlackWebhookSource({ signingSecret: FUZZ_SECRET, channel: FUZZ_CHANNEL }),
+    new SlackWebhookSource({
+      signingSecret: FUZZ_SECRET,
+      channel: FUZZ_CHANNEL,
+      trustedAuthors: { roles: [], users: [BENCH_PERSON] },
+    }),
     new GithubWebhookSource({ secret: FUZZ_SECRET }),
     new GithubIssuesWebhookSource({
       secret: FUZZ_SECRET,

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { BENCH_PERSON } from '../bench-tenant.ts';
 import { seededRandom } from '../random.ts';
 
 export interface VendorServerOptions {
@@ -134,7 +135,7 @@ export class VendorServer {
     });
 
     app.post('/slack/api/:method', async (c) => {
-      const scopes = { 'x-oauth-scopes': 'chat:write,channels:history' };
+      const scopes = { 'x-oauth-scopes': 'chat:write,channels:history,channels:read' };
       switch (c.req.param('method')) {
         case 'auth.test':
           return c.json({ ok: true, user_id: 'UBENCHBOT', user: 'factory', team: 'bench' }, 200, scopes);
@@ -149,6 +150,9 @@ export class VendorServer {
         case 'conversations.history':
         case 'conversations.replies':
           return c.json({ ok: true, messages: [], has_more: false });
+        case 'conversations.members':
+          // The person who answers is a member of the channel, so their replies count.
+          return c.json({ ok: true, members: [BENCH_PERSON], response_metadata: { next_cursor: '' } });
         default:
           return c.json({ ok: false, error: 'unknown_method' });
       }

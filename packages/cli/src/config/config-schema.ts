@@ -1,3 +1,4 @@
+import { COMMENT_TRUST_INTAKES, commentTrustedAuthorsSchemas } from '@software-factory/providers';
 import {
   durationSchema,
   factorySettingsSchema,
@@ -166,7 +167,7 @@ export interface FactoryConfig extends DeploymentConfig {
 /** What the cross-field rules read of a tenant. */
 interface TenantFields {
   intentProvider: { type: string; transport: string };
-  clarificationChannel: { type: string; transport: string };
+  clarificationChannel: { type: string; transport: string; trustedAuthors?: unknown };
   outputTarget: { transport: string };
   mount?: unknown;
   template: { text?: string; file?: string };
@@ -191,6 +192,7 @@ function checkTenant(tenant: TenantFields, context: z.RefinementCtx): void {
         'the comments channel asks on the work item and hears replies through the intake’s webhooks: it needs an intentProvider with transport "direct"',
     });
   }
+  checkCommentAuthors(tenant, context);
   if (tenant.template.text !== undefined && tenant.template.file !== undefined) {
     context.addIssue({
       code: 'custom',
@@ -198,6 +200,26 @@ function checkTenant(tenant: TenantFields, context: z.RefinementCtx): void {
       message: 'give the task as `text` or as `file`, not both',
     });
   }
+}
+
+/**
+ * The comments channel hears answers through the intake, so its `trustedAuthors` names the intake's
+ * roles (GitHub's author_association, Jira's and Linear's item roles) and the intake's user ids.
+ */
+function checkCommentAuthors(tenant: TenantFields, context: z.RefinementCtx): void {
+  const chat = tenant.clarificationChannel;
+  if (chat.type !== 'comments' || chat.trustedAuthors === undefined) return;
+  const intake = tenant.intentProvider.type;
+  if (!(COMMENT_TRUST_INTAKES as readonly string[]).includes(intake)) return;
+  const schema = commentTrustedAuthorsSchemas[intake as (typeof COMMENT_TRUST_INTAKES)[number]];
+  const parsed = schema.safeParse(chat.trustedAuthors);
+  if (parsed.success) return;
+  for (const issue of parsed.error.issues)
+    context.addIssue({
+      code: 'custom',
+      path: ['clarificationChannel', 'trustedAuthors', ...issue.path.map((key) => key as string | number)],
+      message: `${issue.message} (the comments channel of a ${intake} intake)`,
+    });
 }
 
 /** The JSON Schema of the config file, for editors (`# yaml-language-server: $schema=…`). */

@@ -7,6 +7,7 @@ import {
   linearConfigSchema,
   slackConfigSchema,
 } from '@software-factory/providers';
+import { mountTrustedAuthorsSchema } from '@software-factory/relayfile';
 import { WORK_ITEM_STATES } from '@software-factory/sdk';
 import { z } from 'zod';
 import { fleetSchema } from './fleet-schemas.ts';
@@ -123,6 +124,11 @@ export function providerSchemas(secrets: SecretResolver) {
           })
           .describe('The channel folder where questions are asked: <channel id>__<name> or the bare id.'),
         botUserId: text.optional().describe('The factory’s own user id, whose messages are not answers.'),
+        trustedAuthors: mountTrustedAuthorsSchema
+          .optional()
+          .describe(
+            'Who may answer: by default a person replying in the channel (the mount lists no members, and only members post there); `users` adds ids, `roles: []` keeps only them.',
+          ),
       })
       .strict(),
   ]);

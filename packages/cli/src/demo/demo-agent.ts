@@ -33,14 +33,24 @@ function pullNumberFor(key: string): number {
   return 1 + (hash % 99_999);
 }
 
-/** The work item's title as the task states it ("<KEY>: <title>"), else the task's first line. */
+/**
+ * The work item's title as the task states it: the first line of the data block labelled `Title …`
+ * (the default template's), else a "<KEY>: <title>" line, else the task's first line.
+ */
 function titleFrom(task: string, key: string): string {
-  const lines = task.split('\n').map((line) => line.trim());
+  const lines = task.split('\n');
+  const label = lines.findIndex((line) => line.startsWith('Title'));
+  const fence = /^(`{3,})data$/.exec(lines[label + 1] ?? '')?.[1];
+  if (label >= 0 && fence) {
+    const first = lines[label + 2];
+    if (first !== undefined && first !== fence && first.trim()) return first.trim().slice(0, 72);
+  }
+  const trimmed = lines.map((line) => line.trim());
   const marker = `${key}:`;
-  const stated = lines.find((line) => line.includes(marker));
+  const stated = trimmed.find((line) => line.includes(marker));
   const title = stated
     ? stated.slice(stated.indexOf(marker) + marker.length).trim()
-    : (lines.find(Boolean) ?? '');
+    : (trimmed.find(Boolean) ?? '');
   return (title || 'demo change').slice(0, 72);
 }
 

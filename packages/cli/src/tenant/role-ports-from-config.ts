@@ -79,6 +79,11 @@ export function rolePortsFromConfig(config: TenantConfig, options: RolePortsOpti
   const sources: WebhookSource[] = [];
   const mountSources: MountEventSource[] = [];
   const comments = config.clarificationChannel.type === 'comments';
+  // Who may answer in the comments: the intake's source checks it against the intake's roles.
+  const commentTrust =
+    config.clarificationChannel.type === 'comments' && config.clarificationChannel.trustedAuthors
+      ? { trustedAuthors: config.clarificationChannel.trustedAuthors }
+      : {};
 
   const intake = config.intentProvider;
   let workItems: WorkItemProvider;
@@ -98,14 +103,18 @@ export function rolePortsFromConfig(config: TenantConfig, options: RolePortsOpti
       new LinearWebhookSource({
         secret: webhookSecret,
         provider,
-        ...(comments ? { commentReplies: new LinearCommentReplies({ client: provider.client }) } : {}),
+        ...(comments
+          ? { commentReplies: new LinearCommentReplies({ client: provider.client, ...commentTrust }) }
+          : {}),
       }),
     );
     workItems = provider;
   } else if (intake.type === 'jira') {
     const { type: _t, transport: _r, token, webhookSecret, ...rest } = intake;
     const provider = new JiraWorkItemProvider({ ...rest, ...tokenOf(rest.provider, token) });
-    sources.push(new JiraWebhookSource({ secret: webhookSecret, provider, commentReplies: comments }));
+    sources.push(
+      new JiraWebhookSource({ secret: webhookSecret, provider, commentReplies: comments, ...commentTrust }),
+    );
     workItems = provider;
   } else {
     const { type: _t, transport: _r, token, webhookSecret, oauth, ...rest } = intake;
@@ -115,7 +124,12 @@ export function rolePortsFromConfig(config: TenantConfig, options: RolePortsOpti
       logger,
     });
     sources.push(
-      new GithubIssuesWebhookSource({ secret: webhookSecret, provider, commentReplies: comments }),
+      new GithubIssuesWebhookSource({
+        secret: webhookSecret,
+        provider,
+        commentReplies: comments,
+        ...commentTrust,
+      }),
     );
     workItems = provider;
   }
@@ -133,6 +147,8 @@ export function rolePortsFromConfig(config: TenantConfig, options: RolePortsOpti
         signingSecret,
         channel: channel.channel,
         ...(botUserId ? { botUserId } : {}),
+        ...(channel.trustedAuthors ? { trustedAuthors: channel.trustedAuthors } : {}),
+        members: channel.members,
       }),
     );
     clarifications = channel;
@@ -141,6 +157,7 @@ export function rolePortsFromConfig(config: TenantConfig, options: RolePortsOpti
       mount: requireMount(mount),
       channel: chat.channel,
       ...(chat.botUserId ? { botUserId: chat.botUserId } : {}),
+      ...(chat.trustedAuthors ? { trustedAuthors: chat.trustedAuthors } : {}),
     });
     mountSources.push(channel);
     clarifications = channel;

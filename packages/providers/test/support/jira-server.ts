@@ -18,6 +18,8 @@ export interface JiraIssueRecord {
   projectKey: string;
   issueTypeId: string;
   updated: string;
+  reporterAccountId?: string;
+  assigneeAccountId?: string;
 }
 
 export interface JiraCommentRecord {
@@ -39,6 +41,8 @@ export const JIRA_STATUSES: JiraStatusRecord[] = [
 const TRANSITION_TO: Record<string, string> = { '10001': '11', '3': '21', '10002': '31', '10003': '41' };
 
 export const JIRA_BOT_ACCOUNT = '557058:factory-bot';
+/** The author of the captured comment_created webhook: a person with an Atlassian account on the site. */
+export const JIRA_CAPTURED_AUTHOR = '5c5f880629be9642ba529340';
 
 /**
  * Jira Cloud's REST API v3 on loopback: issues, transitions, comments (ADF bodies, entity properties,
@@ -62,6 +66,11 @@ export class JiraServer {
   readonly edits: { key: string; body: unknown }[] = [];
   /** How many coming edits and transitions answer 204 but change nothing, as a lost write would. */
   forgetWrites = 0;
+  /** Users `GET /rest/api/3/user` knows, by account id; any other id answers 404 as Jira does. */
+  readonly users = new Map<string, { accountType: 'atlassian' | 'app' | 'customer'; displayName: string }>([
+    [JIRA_CAPTURED_AUTHOR, { accountType: 'atlassian', displayName: 'Test User' }],
+    [JIRA_BOT_ACCOUNT, { accountType: 'atlassian', displayName: 'Factory Bot' }],
+  ]);
   siteUrl = 'https://acme.atlassian.net';
   #nextComment = 10100;
   #loopback: Loopback | undefined;
@@ -105,6 +114,25 @@ export class JiraServer {
         active: true,
       }),
     );
+    app.get('/rest/api/3/user', (c) => {
+      const accountId = c.req.query('accountId') ?? '';
+      const user = this.users.get(accountId);
+      if (!user)
+        return c.json(
+          {
+            errorMessages: [`Specified user does not exist or you do not have required permissions`],
+            errors: {},
+          },
+          404,
+        );
+      return c.json({
+        self: `${this.siteUrl}/rest/api/3/user?accountId=${accountId}`,
+        accountId,
+        accountType: user.accountType,
+        displayName: user.displayName,
+        active: true,
+      });
+    });
     app.get('/rest/api/3/issue/:ref', (c) => {
       const issue = this.#find(c.req.param('ref'));
       return issue ? c.json(this.issueJson(issue)) : notFound(c);
@@ -261,6 +289,8 @@ export class JiraServer {
         project: { id: issue.projectId, key: issue.projectKey, name: issue.projectKey },
         issuetype: { id: issue.issueTypeId, name: 'Story' },
         updated: issue.updated,
+        reporter: issue.reporterAccountId ? this.#userJson(issue.reporterAccountId) : null,
+        assignee: issue.assigneeAccountId ? this.#userJson(issue.assigneeAccountId) : null,
       },
     };
   }
@@ -284,6 +314,15 @@ export class JiraServer {
       created: comment.created,
       updated: comment.created,
       ...(withProperties ? { properties: comment.properties } : {}),
+    };
+  }
+
+  #userJson(accountId: string): Record<string, unknown> {
+    const user = this.users.get(accountId);
+    return {
+      accountId,
+      accountType: user?.accountType ?? 'atlassian',
+      displayName: user?.displayName ?? accountId,
     };
   }
 

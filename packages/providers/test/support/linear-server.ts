@@ -13,6 +13,7 @@ const SCHEMA = buildSchema(`
     team(id: String!): Team!
     comment(id: String, hash: String): Comment!
     viewer: User!
+    user(id: String!): User!
     organization: Organization!
     issueLabels(filter: IssueLabelFilter, first: Int): IssueLabelConnection!
   }
@@ -33,6 +34,7 @@ const SCHEMA = buildSchema(`
     id: ID! identifier: String! number: Float! title: String! description: String url: String!
     updatedAt: DateTime! priority: Float! state: WorkflowState! team: Team! project: Project
     labels(first: Int, after: String): IssueLabelConnection!
+    creator: User assignee: User
   }
   type WorkflowState { id: ID! name: String! type: String! position: Float! }
   type Team { id: ID! key: String! name: String! states(first: Int, after: String): WorkflowStateConnection! }
@@ -42,7 +44,7 @@ const SCHEMA = buildSchema(`
   type IssueLabelPayload { success: Boolean! issueLabel: IssueLabel! }
   type Project { id: ID! name: String! }
   type Comment { id: ID! body: String! issue: Issue }
-  type User { id: ID! name: String! email: String! }
+  type User { id: ID! name: String! email: String! active: Boolean! guest: Boolean! app: Boolean! }
   type Organization { id: ID! name: String! urlKey: String! }
   type IssuePayload { success: Boolean! issue: Issue }
   type CommentPayload { success: Boolean! comment: Comment }
@@ -83,7 +85,28 @@ export interface LinearIssueRecord {
   teamId: string;
   project?: { id: string; name: string };
   labels: { id: string; name: string }[];
+  creatorId?: string;
+  assigneeId?: string;
 }
+
+export interface LinearUserRecord {
+  id: string;
+  name: string;
+  email: string;
+  active: boolean;
+  guest: boolean;
+  app: boolean;
+}
+
+/** The factory's own user (`viewer`). */
+export const LINEAR_BOT_USER: LinearUserRecord = {
+  id: 'user-1',
+  name: 'Factory Bot',
+  email: 'factory@example.com',
+  active: true,
+  guest: false,
+  app: false,
+};
 
 /** The usual workflow of a new Linear team. */
 export function defaultStates(prefix: string): LinearState[] {
@@ -119,6 +142,8 @@ export class LinearServer {
   readonly operations: string[] = [];
   readonly faults = new FaultQueue();
   readonly tokens = new Set<string>(['lin_oauth_test_token']);
+  /** The workspace's users; `user(id)` of anyone else is "Entity not found", as in Linear. */
+  readonly users = new Map<string, LinearUserRecord>([[LINEAR_BOT_USER.id, LINEAR_BOT_USER]]);
   #loopback: Loopback | undefined;
 
   get url(): string {
@@ -204,6 +229,8 @@ export class LinearServer {
     const team = this.teams.get(issue.teamId);
     return {
       ...issue,
+      creator: issue.creatorId ? this.users.get(issue.creatorId) : null,
+      assignee: issue.assigneeId ? this.users.get(issue.assigneeId) : null,
       state: team?.states.find((state) => state.id === issue.stateId),
       team: team && this.#teamView(team),
       labels: () => ({ nodes: issue.labels }),
@@ -244,7 +271,12 @@ export class LinearServer {
         if (!comment) throw notFound('Comment');
         return { ...comment, issue: () => this.#issueView(this.#findIssue(comment.issueId)) };
       },
-      viewer: () => ({ id: 'user-1', name: 'Factory Bot', email: 'factory@example.com' }),
+      viewer: () => LINEAR_BOT_USER,
+      user: ({ id }: { id: string }) => {
+        const user = this.users.get(id);
+        if (!user) throw notFound('User');
+        return user;
+      },
       organization: () => ({ id: 'org-1', name: 'Acme', urlKey: 'acme' }),
       issueUpdate: ({ id, input }: { id: string; input: IssueUpdate }) => {
         const issue = this.#findIssue(id);

@@ -23,6 +23,12 @@ export class SlackServer {
   readonly tokens = new Set<string>(['xoxb-test-token']);
   scopes = ['chat:write', 'channels:history', 'channels:read'];
   readonly botUserId = 'UFACTORYBOT';
+  /**
+   * Who is in each channel (`conversations.members`); a channel not listed has `defaultMembers`: the
+   * bot and W222, the person of the captured Slack payloads.
+   */
+  readonly members = new Map<string, string[]>();
+  defaultMembers = ['UFACTORYBOT', 'W222'];
   #clock = 1_767_225_600;
   #sequence = 0;
   #loopback: Loopback | undefined;
@@ -130,6 +136,18 @@ export class SlackServer {
           ok: true,
           has_more: false,
           messages: thread.map((message) => this.#view(message, args.include_all_metadata === 'true')),
+        };
+      }
+      case 'conversations.members': {
+        // Pages of `limit`; the cursor is the offset, opaque to the client as Slack's is.
+        const all = this.members.get(args.channel ?? '') ?? this.defaultMembers;
+        const limit = Number(args.limit ?? 100);
+        const from = args.cursor ? Number(Buffer.from(args.cursor, 'base64').toString('utf8')) : 0;
+        const next = from + limit < all.length ? Buffer.from(String(from + limit)).toString('base64') : '';
+        return {
+          ok: true,
+          members: all.slice(from, from + limit),
+          response_metadata: { next_cursor: next },
         };
       }
       default:

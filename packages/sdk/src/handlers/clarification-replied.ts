@@ -1,4 +1,4 @@
-import type { ClarificationRepliedEvent } from '../events.ts';
+import type { ClarificationRepliedEvent, ReplyAuthor } from '../events.ts';
 import { change } from '../pipeline/change.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
 import { Draft } from '../pipeline/drafts.ts';
@@ -15,6 +15,10 @@ export async function onClarificationReplied(
   const workItemId = await context.store.getIndex(context.tenant, 'thread', event.threadId);
   if (!workItemId) return result.finish('not a thread the factory is waiting on');
   result.workItemId = workItemId;
+  // Only a trusted author's reply is an answer; anyone else's changes nothing and gets no reply, so
+  // the thread learns nothing. The reason stays in the result and the log for the operator.
+  const untrusted = whyNotTrusted(event);
+  if (untrusted) return result.finish(`reply ignored: ${untrusted}`);
   let triageError: string | undefined;
 
   const committed = await change(context, workItemId, result, async (current, slots) => {
@@ -30,7 +34,7 @@ export async function onClarificationReplied(
     const draft = Draft.from(current, now);
     draft.record.clarification?.answers.push({
       messageId: event.messageId,
-      author: event.author,
+      author: event.author.name ?? event.author.id,
       text: event.text,
       at: now,
     });
@@ -41,4 +45,15 @@ export async function onClarificationReplied(
   if (triageError && committed.wrote) result.errors.push(triageError);
   if (committed.record?.status === 'queued') await drain(context, result);
   return result.finish(committed.reason);
+}
+
+/** Why the reply does not count as an answer; `undefined` when its author is trusted. */
+function whyNotTrusted(event: ClarificationRepliedEvent): string | undefined {
+  // Checked as data from outside the type system too: an event built without the channel's verdict is
+  // not trusted.
+  const author = event.author as Partial<ReplyAuthor> | string | undefined;
+  if (typeof author !== 'object' || author === null || typeof author.id !== 'string')
+    return 'the channel did not say who wrote it or whether they are trusted';
+  if (author.trusted === true) return undefined;
+  return `${author.id} is not a trusted author (${typeof author.reason === 'string' && author.reason ? author.reason : 'no reason given'})`;
 }

@@ -100,6 +100,7 @@ async function perform(
         branch: dispatch.branch,
         attempt: dispatch.attempt,
         answers: record.clarification?.answers ?? [],
+        ...(record.clarification?.question ? { question: record.clarification.question } : {}),
       });
       const gate = await breakerAllows(context, dispatch.slotHolder);
       if (!gate.allowed)

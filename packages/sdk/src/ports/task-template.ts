@@ -5,6 +5,8 @@ export interface RenderOptions {
   branch: string;
   attempt: number;
   answers: readonly ClarificationAnswer[];
+  /** The last question the factory asked about the item, if it asked one (it may quote the item). */
+  question?: string;
 }
 
 /** The agent's instructions, and the rule that links its output back to the work item. */

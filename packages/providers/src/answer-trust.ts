@@ -1,0 +1,112 @@
+import { trustedAuthorsSchema } from '@software-factory/sdk';
+import { z } from 'zod';
+import { parseConfig } from './provider-config.ts';
+
+/**
+ * Who may answer a clarification question, per channel. The webhook source that turns a reply into
+ * `clarification.replied` decides, from the vendor's own data, and says why; the core only reads the
+ * verdict. Every default trusts people who already shape the work, never a passer-by.
+ */
+
+/** GitHub's `author_association` values, as webhooks carry them on a comment. */
+export const GITHUB_AUTHOR_ASSOCIATIONS = [
+  'OWNER',
+  'MEMBER',
+  'COLLABORATOR',
+  'CONTRIBUTOR',
+  'FIRST_TIME_CONTRIBUTOR',
+  'FIRST_TIMER',
+  'MANNEQUIN',
+  'NONE',
+] as const;
+export type GithubAuthorAssociation = (typeof GITHUB_AUTHOR_ASSOCIATIONS)[number];
+/** The repository's owner, members of its organisation, and collaborators: people with a role on it. */
+export const GITHUB_ISSUES_DEFAULT_ROLES: readonly GithubAuthorAssociation[] = [
+  'OWNER',
+  'MEMBER',
+  'COLLABORATOR',
+];
+
+export const JIRA_AUTHOR_ROLES = ['reporter', 'assignee', 'member'] as const;
+export type JiraAuthorRole = (typeof JIRA_AUTHOR_ROLES)[number];
+export const JIRA_DEFAULT_ROLES: readonly JiraAuthorRole[] = JIRA_AUTHOR_ROLES;
+
+export const LINEAR_AUTHOR_ROLES = ['creator', 'assignee', 'member'] as const;
+export type LinearAuthorRole = (typeof LINEAR_AUTHOR_ROLES)[number];
+export const LINEAR_DEFAULT_ROLES: readonly LinearAuthorRole[] = LINEAR_AUTHOR_ROLES;
+
+export const SLACK_AUTHOR_ROLES = ['channel-member'] as const;
+export type SlackAuthorRole = (typeof SLACK_AUTHOR_ROLES)[number];
+export const SLACK_DEFAULT_ROLES: readonly SlackAuthorRole[] = SLACK_AUTHOR_ROLES;
+
+export const githubIssuesTrustedAuthorsSchema = trustedAuthorsSchema(
+  GITHUB_AUTHOR_ASSOCIATIONS,
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/,
+      'expected a GitHub login such as octocat, or a numeric user id',
+    ),
+);
+export const jiraTrustedAuthorsSchema = trustedAuthorsSchema(
+  JIRA_AUTHOR_ROLES,
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9:_-]{0,127}$/,
+      'expected a Jira accountId such as 5b10ac8d82e05b22cc7d4ef5 (display names and emails are not ids)',
+    ),
+);
+export const linearTrustedAuthorsSchema = trustedAuthorsSchema(
+  LINEAR_AUTHOR_ROLES,
+  z
+    .string()
+    .regex(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+      'expected a Linear user id (a UUID, as the API and webhooks give it)',
+    ),
+);
+export const slackTrustedAuthorsSchema = trustedAuthorsSchema(
+  SLACK_AUTHOR_ROLES,
+  z
+    .string()
+    .regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id such as U0123ABCD (names change; ids do not)'),
+);
+
+/**
+ * `trustedAuthors` of the comments channel: its roles and ids are the intake's, checked against the
+ * intake's schema (`commentTrustedAuthorsSchemas`) where the intake is known.
+ */
+export const commentsTrustedAuthorsSchema = z
+  .object({
+    roles: z.array(z.string().min(1)).optional(),
+    users: z.array(z.string().min(1)).optional(),
+  })
+  .strict()
+  .describe(
+    'Who may answer: roles of the intake (github-issues: author_association values, default OWNER, MEMBER, COLLABORATOR; jira: reporter, assignee, member; linear: creator, assignee, member) and listed ids.',
+  );
+
+/** The intakes whose comments can answer, and so have comment-author roles. */
+export const COMMENT_TRUST_INTAKES = ['github-issues', 'jira', 'linear'] as const;
+
+/** The `trustedAuthors` schema of comment replies, by intake type. */
+export const commentTrustedAuthorsSchemas = {
+  'github-issues': githubIssuesTrustedAuthorsSchema,
+  jira: jiraTrustedAuthorsSchema,
+  linear: linearTrustedAuthorsSchema,
+} as const;
+
+/** Parses `trustedAuthors` with a channel's schema, throwing one error that names the bad field. */
+export function parseTrustedAuthors<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+): z.output<S> | undefined {
+  const parsed = parseConfig(
+    z.object({ trustedAuthors: schema.optional() }),
+    { trustedAuthors: value },
+    what,
+  );
+  return parsed.trustedAuthors as z.output<S> | undefined;
+}
