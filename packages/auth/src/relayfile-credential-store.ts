@@ -36,7 +36,7 @@ export interface RelayfileCredentialStoreOptions {
   integrations?: Record<string, string>;
   /** Name the factory joins the workspace under. */
   agentName?: string;
-  /** relayfile token scopes the factory asks for when joining; default the SDK's `fs:read`, `fs:write`. */
+  /** relayfile token scopes the factory asks for when joining; default `RELAYFILE_FACTORY_SCOPES`. */
   workspaceScopes?: string[];
   pollIntervalMs?: number;
   /** How long `connect` waits for the person to finish the connect link. Default ten minutes. */
@@ -56,6 +56,26 @@ const optionsSchema = z.object({
   connectTimeoutMs: z.number().int().positive().optional(),
   requestTimeoutMs: z.number().int().positive().optional(),
 });
+
+/**
+ * The relayfile token scopes the factory needs, asked for when it joins a workspace (the SDK alone asks
+ * for `fs:read`, `fs:write`). From relayfile's own routes (AgentWorkforce/relayfile@380bc0f8):
+ * - `fs:read`, `fs:write`: the tree, file reads and writes, the events feed and WebSocket
+ *   (internal/httpapi/server.go);
+ * - `ops:read`: `GET ops/:id`, which a write polls until its write-back to the vendor is done (same file);
+ * - `webhooks:read`, `webhooks:write`, `webhooks:replay`: listing, registering and deleting the webhook
+ *   subscription and replaying its dead letters, cloud-only routes whose scopes scripts/conformance.ts
+ *   grants (`webhooks:write` is what registering needs; a path-scoped token may register but not list
+ *   or delete).
+ */
+export const RELAYFILE_FACTORY_SCOPES: readonly string[] = [
+  'fs:read',
+  'fs:write',
+  'ops:read',
+  'webhooks:read',
+  'webhooks:write',
+  'webhooks:replay',
+];
 
 const DEFAULT_INTEGRATIONS: Record<string, WorkspaceIntegrationProvider> = {
   linear: 'linear',
@@ -222,7 +242,7 @@ export class RelayfileCredentialStore implements CredentialStore {
         return this.#call(`join of workspace ${workspaceId}`, () =>
           this.#setup.joinWorkspace(workspaceId, {
             ...(this.#options.agentName ? { agentName: this.#options.agentName } : {}),
-            ...(this.#options.workspaceScopes ? { scopes: this.#options.workspaceScopes } : {}),
+            scopes: [...(this.#options.workspaceScopes ?? RELAYFILE_FACTORY_SCOPES)],
           }),
         );
       })();

@@ -4,6 +4,7 @@ import {
   RelayfileCredentialStore,
   type RelayfileCredentialStoreOptions,
 } from '../src/index.ts';
+import { RELAYFILE_FACTORY_SCOPES } from '../src/relayfile-credential-store.ts';
 import { capture, expectNoSecrets, rejectionOf } from './support/capture.ts';
 import {
   CLOUD_TOKEN,
@@ -94,6 +95,32 @@ describe('RelayfileCredentialStore', () => {
     expect(printed).toEqual(['github is already connected through relayfile.']);
     expect(cloud.requests.some((request) => request.path.endsWith('/connect-session'))).toBe(false);
     expect((await store.get('acme', 'github'))?.tokenType).toBe('relayfile');
+  });
+
+  // AgentWorkforce/relayfile@380bc0f8: internal/httpapi/server.go requires fs:read / fs:write for files
+  // and events and ops:read for GET ops/:id; scripts/conformance.ts gives tokens webhooks:read,
+  // webhooks:write and webhooks:replay for the cloud's webhook routes, and registers with webhooks:write.
+  it('joins the workspace asking for the scopes the factory uses, webhook registration’s included (relayfile/scripts/conformance.ts@380bc0f8)', async () => {
+    const { store, workspaces } = storeFor();
+    await store.get('acme', 'linear');
+    const join = cloud.requests.find((request) => request.path.endsWith(`/${workspaces.acme}/join`));
+    expect((join?.body as { scopes?: string[] } | undefined)?.scopes).toEqual([
+      'fs:read',
+      'fs:write',
+      'ops:read',
+      'webhooks:read',
+      'webhooks:write',
+      'webhooks:replay',
+    ]);
+    expect(RELAYFILE_FACTORY_SCOPES).toContain('webhooks:write');
+
+    // The scopes can still be set; they are then asked for as given.
+    const narrow = storeFor({ workspaceScopes: ['fs:read'] });
+    await narrow.store.get('acme', 'linear');
+    const narrowJoin = cloud.requests.find((request) =>
+      request.path.endsWith(`/${narrow.workspaces.acme}/join`),
+    );
+    expect((narrowJoin?.body as { scopes?: string[] } | undefined)?.scopes).toEqual(['fs:read']);
   });
 
   it('maps factory provider names to relayfile integrations (Slack has several apps)', async () => {

@@ -213,10 +213,14 @@ describe.skipIf(missing !== undefined)('the dashboard in a real browser', () => 
       const config = await writeRelayfileConfig([{ id: 'acme', server: relayfile, adminToken: true }]);
       factory = new FactoryProcess(['start', '--config', config.file], { cwd: config.dir, env });
       const url = await factory.url();
-      const subscribed = await runFactory(['subscribe', '--config', config.file, '--url', url], {
-        cwd: config.dir,
-        env,
-      });
+      // The factory listens on 127.0.0.1, which relayfile's cloud refuses; the loopback relayfile takes it.
+      const subscribed = await runFactory(
+        ['subscribe', '--config', config.file, '--url', url, '--allow-insecure-url'],
+        {
+          cwd: config.dir,
+          env,
+        },
+      );
       expect(subscribed.code).toBe(0);
       const vague = issueFile({
         id: 'item-vague',

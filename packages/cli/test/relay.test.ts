@@ -74,6 +74,7 @@ describe('factory relay', () => {
       pathGlobs: [
         '/github/repos/Codertocat/Hello-World/pulls/*/meta.json',
         '/linear/issues/*',
+        '/slack/channels/C111/**',
         '/slack/channels/C111__general/**',
       ],
     });

@@ -92,6 +92,8 @@ describe('factory subscribe', () => {
       pathGlobs: [
         '/github/repos/Codertocat/Hello-World/pulls/*/meta.json',
         '/linear/issues/*',
+        // relayfile's sync writes a channel's records under the bare id when it does not know the name.
+        '/slack/channels/C111/**',
         '/slack/channels/C111__general/**',
       ],
       // The secret the tenant's webhook source verifies: the config's reference, resolved.
@@ -158,7 +160,8 @@ describe('factory subscribe', () => {
     const factory = new FactoryProcess(['start', '--config', config.file], { cwd: config.dir, env });
     running.push(factory);
     const url = await factory.url();
-    expect((await subscribe(['--url', url, '--tenant', 'acme'])).code).toBe(0);
+    // The factory listens on 127.0.0.1: relayfile's cloud would refuse it, this loopback relayfile does not.
+    expect((await subscribe(['--url', url, '--tenant', 'acme', '--allow-insecure-url'])).code).toBe(0);
 
     const issue = issueFile();
     acme.putFile(issue.path, issue.content);
@@ -203,7 +206,7 @@ describe('factory subscribe', () => {
   it('shows the deliveries relayfile gave up on and replays them once the factory answers', async () => {
     const answer = { status: 503 };
     const url = await endpoint(answer);
-    await subscribe(['--url', url, '--tenant', 'acme']);
+    await subscribe(['--url', url, '--tenant', 'acme', '--allow-insecure-url']);
     const issue = issueFile();
     acme.putFile(issue.path, issue.content);
     await acme.deliveriesSettled();
@@ -228,6 +231,37 @@ describe('factory subscribe', () => {
       code: 2,
       stderr: 'factory: tenant acme: no dead-lettered delivery dlv_99\n',
     });
+  });
+
+  // AgentWorkforce/relayfile@380bc0f8 internal/httpapi/server.go: the self-hosted server routes no
+  // `webhooks` and answers 404 "route not found"; it pushes changes over its WebSocket only.
+  it('says a self-hosted relayfile has no outbound webhooks and points at `factory relay` (relayfile/internal/httpapi/server.go@380bc0f8)', async () => {
+    const selfHosted = await startRelayfile({
+      workspaceId: 'ws_acme',
+      token: acme.token,
+      outboundWebhooks: false,
+    });
+    try {
+      config = await writeRelayfileConfig([
+        {
+          id: 'acme',
+          server: selfHosted,
+          tokenVariable: 'ACME_RELAYFILE_TOKEN',
+          secretVariable: 'ACME_RELAYFILE_WEBHOOK_SECRET',
+        },
+      ]);
+      for (const args of [['--url', 'https://factory.example.com'], ['--list'], ['--dead-letters']]) {
+        const { code, stdout, stderr } = await subscribe(args);
+        expect(code).toBe(2);
+        expect(stdout).toBe('');
+        expect(stderr).toBe(
+          `factory: tenant acme: relayfile at ${selfHosted.url} has no outbound webhooks (it answered 404 "route not found" on its webhooks route; the self-hosted relayfile pushes changes only over its WebSocket): run \`factory relay --tenant acme\` next to the factory instead\n`,
+        );
+      }
+      expect(selfHosted.subscriptions.size).toBe(0);
+    } finally {
+      await selfHosted.stop();
+    }
   });
 
   it('fails with one line naming the tenant when relayfile refuses the token, printing no secret', async () => {
@@ -257,6 +291,19 @@ describe('factory subscribe', () => {
       says: '--url must not carry a query string',
     },
     { args: ['--url', 'https://me:pw@factory.example.com'], says: '--url must not carry credentials' },
+    // relayfile's cloud refuses these (relayfile scripts/conformance.ts@380bc0f8, "SSRF rejection").
+    {
+      args: ['--url', 'http://factory.example.com'],
+      says: `--url "http://factory.example.com": relayfile's cloud would refuse to post there (it is http, and relayfile delivers only to https). Give the factory's public https URL, or run \`factory relay\``,
+    },
+    {
+      args: ['--url', 'https://localhost:8080'],
+      says: "relayfile's cloud would refuse to post there (localhost is this machine (loopback))",
+    },
+    {
+      args: ['--url', 'https://192.168.1.5/factory'],
+      says: '(192.168.1.5 is a private network address)',
+    },
     { args: ['--url', 'https://factory.example.com/#x'], says: 'must not carry a #fragment' },
     { args: ['--url', 'https://f.example', '--tenant', 'nope'], says: '--tenant nope: no such tenant in' },
     {

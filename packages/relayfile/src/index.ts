@@ -35,7 +35,9 @@ export {
   ensureWebhook,
   listDeadLetters,
   listWebhooks,
+  OutboundWebhooksUnavailableError,
   replayDeadLetters,
   type SubscribeTarget,
 } from './subscribe.ts';
 export { watchMount } from './watch-mount.ts';
+export { webhookUrlProblem } from './webhook-url.ts';

@@ -14,14 +14,17 @@ import {
 } from '@software-factory/sdk';
 import { z } from 'zod';
 import { draftFileName } from './draft-name.ts';
-import { parseJsonObject, stringField } from './json-file.ts';
+import { parseJsonObject, parseMountedRecord, stringField } from './json-file.ts';
 import type { MountEventSource, MountInterpretation } from './mount-event-source.ts';
 
 // relayfile's layout for the chat: a channel folder is `<channel id>__<name>` (or the bare id); a
 // message is created by writing a draft `{ text }` into `messages/`, a thread reply by writing one into
 // `messages/<ts token>/replies/`; after the write-back the draft is rewritten as `{ created, url }`.
 // Replies people post arrive as `.../threads/<ts>/replies/<ts>/meta.json` (`ts`, `thread_ts`, `text`,
-// `user`). A ts token is the message ts with `.` replaced by `_`.
+// `user`), bare or inside the cloud sync's `{ objectType, deleted, payload }` (whose payload also names
+// `threadTs`, `replyTs`). The sync puts a channel's records under `<channel id>__<name>` when it knows
+// the name and under the bare `<channel id>` when it does not, so both folders are the channel's.
+// A ts token is the message ts with `.` replaced by `_`.
 const CHANNELS = '/slack/channels';
 const REPLY_FILE =
   /^\/slack\/channels\/([^/]+)\/(?:.+\/)?threads\/([^/]+)\/replies\/([^/]+?)(?:\/meta)?\.json$/;
@@ -80,7 +83,7 @@ export class MountClarificationChannel implements ClarificationChannel, MountEve
     this.#channelId = channelIdOf(options.channel);
     this.#botUserId = options.botUserId;
     this.provider = options.provider ?? 'slack';
-    this.pathGlobs = [`${CHANNELS}/${options.channel}/**`];
+    this.pathGlobs = [...new Set([`${CHANNELS}/${this.#channelId}/**`, `${CHANNELS}/${options.channel}/**`])];
   }
 
   owns(path: string): boolean {
@@ -93,9 +96,12 @@ export class MountClarificationChannel implements ClarificationChannel, MountEve
   interpretFile(path: string, content: string): MountInterpretation {
     const match = REPLY_FILE.exec(path);
     if (!match) return { events: [], ignored: `${path} is not a thread reply` };
-    const reply = parseJsonObject(content);
-    const threadTs = stringField(reply, 'thread_ts') ?? tsOf(match[2] ?? '');
-    const ts = stringField(reply, 'ts') ?? tsOf(match[3] ?? '');
+    const mounted = parseMountedRecord(content);
+    if (mounted?.deleted) return { events: [], ignored: `${path} is marked deleted by relayfile` };
+    const reply = mounted?.record;
+    const threadTs =
+      stringField(reply, 'thread_ts') ?? stringField(reply, 'threadTs') ?? tsOf(match[2] ?? '');
+    const ts = stringField(reply, 'ts') ?? stringField(reply, 'replyTs') ?? tsOf(match[3] ?? '');
     const text = stringField(reply, 'text');
     const author = stringField(reply, 'user');
     if (!reply || !text || !author) return { events: [], ignored: `${path} is not a complete reply` };

@@ -5,12 +5,13 @@ import type {
   OutputState,
   OutputTarget,
 } from '@software-factory/sdk';
-import { parseJsonObject, recordField, stringField } from './json-file.ts';
+import { parseMountedRecord, recordField, stringField } from './json-file.ts';
 import type { MountEventSource, MountInterpretation } from './mount-event-source.ts';
 
 // relayfile's layout for the code host: each pull request is a folder `<number>__<slug>` (or the bare
 // number) under `/github/repos/<owner>/<repo>/pulls/`, whose `meta.json` carries `draft`, `merged`,
-// `mergedAt`, `state`, `head.ref`, `htmlUrl`.
+// `mergedAt`, `state`, `head.ref`, `htmlUrl` (the adapter's metadata) or their GitHub spellings
+// (`merged_at`, `html_url`, …) — bare, or inside the cloud sync's `{ objectType, deleted, payload }`.
 const REPOS = '/github/repos';
 const META_FILE = /^\/github\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)(?:__[^/]*)?\/meta\.json$/;
 const OUTPUT_ID = /^([^/\s#]+)\/([^/\s#]+)#(\d+)$/;
@@ -50,6 +51,8 @@ export class MountOutputTarget implements OutputTarget, MountEventSource {
   }
 
   interpretFile(path: string, content: string): MountInterpretation {
+    if (parseMountedRecord(content)?.deleted)
+      return { events: [], ignored: `${path} is marked deleted by relayfile` };
     const output = this.#parse(path, content);
     if (!output) return { events: [], ignored: `${path} is not a complete pull request record` };
     return { events: [{ type: 'output.changed', output }] };
@@ -98,8 +101,11 @@ export class MountOutputTarget implements OutputTarget, MountEventSource {
 
   #parse(path: string, content: string): OutputSnapshot | undefined {
     const match = META_FILE.exec(path);
-    const meta = parseJsonObject(content);
-    if (!match || !meta || typeof meta.draft !== 'boolean') return undefined;
+    const mounted = parseMountedRecord(content);
+    if (!match || !mounted || mounted.deleted) return undefined;
+    const meta = mounted.record;
+    const state = outputState(meta);
+    if (!state) return undefined;
     const [, owner, repo, number] = match;
     const url =
       stringField(meta, 'htmlUrl') ??
@@ -113,7 +119,7 @@ export class MountOutputTarget implements OutputTarget, MountEventSource {
     return {
       id: `${owner}/${repo}#${number}`,
       url,
-      state: outputState(meta),
+      state,
       ...(branch ? { branch } : {}),
       ...(title ? { title } : {}),
       ...(body ? { body } : {}),
@@ -122,11 +128,13 @@ export class MountOutputTarget implements OutputTarget, MountEventSource {
   }
 }
 
-function outputState(meta: Record<string, unknown>): OutputState {
+/** Merged, closed, or (open) draft or ready by `draft`; undefined for an open one that does not say. */
+function outputState(meta: Record<string, unknown>): OutputState | undefined {
   if (meta.merged === true || stringField(meta, 'mergedAt') || stringField(meta, 'merged_at'))
     return 'merged';
   if (meta.state === 'closed') return 'closed';
-  return meta.draft === true ? 'draft' : 'ready';
+  if (typeof meta.draft !== 'boolean') return undefined;
+  return meta.draft ? 'draft' : 'ready';
 }
 
 function rank(output: OutputSnapshot): number {

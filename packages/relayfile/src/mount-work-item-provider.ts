@@ -8,13 +8,14 @@ import type {
   WriteOptions,
 } from '@software-factory/sdk';
 import { draftFileName } from './draft-name.ts';
-import { isRecord, parseJsonObject, recordField, stringField } from './json-file.ts';
+import { isRecord, parseMountedRecord, recordField, stringField } from './json-file.ts';
 import type { MountEventSource, MountInterpretation } from './mount-event-source.ts';
 import { withHiddenTrace } from './trace-comment.ts';
 
 // relayfile's layout for the tracker: one file per issue, `<identifier or slug>__<uuid>.json`, directly
-// in the issues folder; comments are created by writing a draft into `<uuid>/comments/`; a state change
-// is a partial write of `stateId` (and `labelIds`, for markers) to the issue file.
+// in the issues folder, holding the issue (bare, or inside the cloud sync's `{ objectType, deleted,
+// payload }`); comments are created by writing a draft into `<uuid>/comments/`; a state change is a
+// partial write of `stateId` (and `labelIds`, for markers) to the issue file.
 const ISSUES = '/linear/issues';
 const ISSUE_FILE = /^\/linear\/issues\/([^/]+)__([^/]+)\.json$/;
 const KEY = /^[A-Z][A-Z0-9]*-\d+$/;
@@ -71,6 +72,8 @@ export class MountWorkItemProvider implements WorkItemProvider, MountEventSource
   interpretFile(path: string, content: string): MountInterpretation {
     const match = ISSUE_FILE.exec(path);
     if (!match) return { events: [], ignored: `${path} is not an issue record` };
+    if (parseMountedRecord(content)?.deleted)
+      return { events: [], ignored: `${path} is marked deleted by relayfile` };
     const item = this.#parse(path, content);
     if (!item) return { events: [], ignored: `${path} is not a complete issue record` };
     return { events: [{ type: 'work-item.changed', item }] };
@@ -92,7 +95,7 @@ export class MountWorkItemProvider implements WorkItemProvider, MountEventSource
     if (!path) throw new Error(`no issue file for ${item.key} under ${ISSUES}`);
     const stateId = this.#targetStateId(state);
     const markers = markerChanges(state, this.#markers);
-    const current = parseJsonObject((await this.#mount.read(path))?.content ?? '');
+    const current = parseMountedRecord((await this.#mount.read(path))?.content ?? '')?.record;
     if (unkept(current, stateId, markers).length === 0) return;
     const patch: Record<string, unknown> = {};
     if (stateId) patch.stateId = stateId;
@@ -101,7 +104,7 @@ export class MountWorkItemProvider implements WorkItemProvider, MountEventSource
       patch.labelIds = [...ids, ...markers.add.filter((id) => !ids.includes(id))];
     }
     await this.#mount.write(path, JSON.stringify(patch));
-    const after = parseJsonObject((await this.#mount.read(path))?.content ?? '');
+    const after = parseMountedRecord((await this.#mount.read(path))?.content ?? '')?.record;
     const missing = unkept(after, stateId, markers);
     if (missing.length > 0)
       throw new Error(`the tracker did not keep ${state} on ${item.key}: ${missing.join('; ')}`);
@@ -154,10 +157,11 @@ export class MountWorkItemProvider implements WorkItemProvider, MountEventSource
 
   #parse(path: string, content: string): WorkItem | undefined {
     const match = ISSUE_FILE.exec(path);
-    const issue = parseJsonObject(content);
+    const mounted = parseMountedRecord(content);
+    const issue = mounted?.deleted ? undefined : mounted?.record;
     const id = stringField(issue, 'id') ?? match?.[2];
     const title = stringField(issue, 'title');
-    const updatedAt = stringField(issue, 'updatedAt');
+    const updatedAt = stringField(issue, 'updatedAt') ?? stringField(issue, 'updated_at');
     const state = recordField(issue, 'state');
     if (!issue || !id || !title || !updatedAt || !state) return undefined;
     const team = recordField(issue, 'team');
@@ -228,10 +232,14 @@ function unkept(
   return missing;
 }
 
-/** The tracker's workflow state types, mapped to the core's abstract states. */
+/**
+ * The tracker's workflow state types, mapped to the core's abstract states. A synced record may carry a
+ * state without its type (relayfile-adapters normalizes `state_name`/`stateId` into `state` and adds a
+ * type only when the source had one); then Linear's default state names stand in for it.
+ */
 function workItemState(state: Record<string, unknown>): WorkItemState {
   const name = stringField(state, 'name') ?? '';
-  switch (stringField(state, 'type')) {
+  switch (stringField(state, 'type') ?? DEFAULT_STATE_TYPES[name.toLowerCase()]) {
     case 'unstarted':
       return 'todo';
     case 'started':
@@ -244,6 +252,16 @@ function workItemState(state: Record<string, unknown>): WorkItemState {
       return 'backlog';
   }
 }
+
+const DEFAULT_STATE_TYPES: Record<string, string> = {
+  backlog: 'backlog',
+  todo: 'unstarted',
+  'in progress': 'started',
+  'in review': 'started',
+  done: 'completed',
+  canceled: 'canceled',
+  cancelled: 'canceled',
+};
 
 function labelNames(labels: unknown): string[] {
   const list = isRecord(labels) && Array.isArray(labels.nodes) ? labels.nodes : labels;

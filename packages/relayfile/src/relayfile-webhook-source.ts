@@ -13,26 +13,40 @@ import { parseRelayTimestamp, RELAY_HEADERS, relaySignatureMatches } from './rel
 export const RELAYFILE_SOURCE = 'relayfile';
 const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
 
-/** A relayfile change event as a webhook delivers it (the relay worker sends the same shape). */
+/** A field the factory does not act on: a value of another type is dropped rather than refused. */
+const note = z.string().optional().catch(undefined);
+
+/**
+ * A relayfile change event as a webhook delivers it (the relay worker sends the same shape, without a
+ * snapshot): the SDK's `FilesystemEvent` (`eventId`, `type`, `path`, `revision`, `contentHash`, `origin`,
+ * `provider`, `correlationId`, `timestamp`) plus, from relayfile's cloud, `snapshot` (the file's content,
+ * possibly `truncated`) and `providerEventType`/`resourceRef`. Unknown fields are ignored.
+ */
 export const relayfileDeliverySchema = z.object({
-  eventId: z.string().min(1),
+  // relayfile's cloud also sends the id as X-Relay-Event-Id; either one names the delivery.
+  eventId: z.string().min(1).optional(),
   type: z.string().min(1),
-  path: z.string().startsWith('/'),
-  revision: z.string().optional(),
-  contentHash: z.string().optional(),
-  origin: z.string().optional(),
-  provider: z.string().optional(),
-  correlationId: z.string().optional(),
-  timestamp: z.string().optional(),
+  // Every file change has one; another kind of event may not.
+  path: z.string().startsWith('/').optional(),
+  revision: note,
+  contentHash: note,
+  origin: note,
+  provider: note,
+  correlationId: note,
+  timestamp: note,
+  providerEventType: note,
+  resourceRef: note,
+  // Only a shortcut: a snapshot that is missing, truncated or malformed is read through the mount.
   snapshot: z
     .object({
       path: z.string().optional(),
       contentType: z.string().optional(),
-      encoding: z.enum(['utf-8', 'base64']).optional(),
+      encoding: z.string().optional(),
       content: z.string().optional(),
       truncated: z.boolean().optional(),
     })
-    .optional(),
+    .optional()
+    .catch(undefined),
 });
 
 export type RelayfileDelivery = z.infer<typeof relayfileDeliverySchema>;
@@ -91,16 +105,19 @@ export class RelayfileWebhookSource implements WebhookSource {
         `not a relayfile change event: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')}`,
       );
     const delivery = parsed.data;
-    const headerId = request.headers.get(RELAY_HEADERS.eventId);
-    if (headerId && headerId !== delivery.eventId)
+    const headerId = request.headers.get(RELAY_HEADERS.eventId)?.trim() || undefined;
+    if (headerId && delivery.eventId && headerId !== delivery.eventId)
       throw new WebhookError(400, 'X-Relay-Event-Id does not match the event id in the body');
-    const deliveryId = delivery.eventId;
+    const deliveryId = headerId ?? delivery.eventId;
+    // The id is what makes a re-delivery a duplicate; without one the event cannot be taken safely.
+    if (!deliveryId) throw new WebhookError(400, 'no event id: neither X-Relay-Event-Id nor eventId is set');
     if (
       delivery.type !== 'file.created' &&
       delivery.type !== 'file.updated' &&
       delivery.type !== 'file.deleted'
     )
       return { deliveryId, events: [], ignored: `${delivery.type} is not a file change` };
+    if (!delivery.path) throw new WebhookError(400, `a ${delivery.type} event without a path`);
     const interpretation = await interpretMountChange(
       { type: delivery.type, path: delivery.path, ...snapshotContent(delivery) },
       this.#sources,
@@ -110,16 +127,22 @@ export class RelayfileWebhookSource implements WebhookSource {
   }
 }
 
-/** The snapshot's content when it is complete; otherwise nothing, so the file is read through the mount. */
+/**
+ * The snapshot's content when it is complete and readable; otherwise nothing, so the file is read through
+ * the mount (relayfile truncates large files, and the relay worker sends no snapshot at all).
+ */
 function snapshotContent(delivery: RelayfileDelivery): { content?: string } {
   const snapshot = delivery.snapshot;
-  if (!snapshot || snapshot.truncated || snapshot.content === undefined) return {};
+  if (!snapshot || snapshot.truncated === true || snapshot.content === undefined) return {};
   if (snapshot.path !== undefined && snapshot.path !== delivery.path) return {};
-  if (snapshot.encoding !== 'base64') return { content: snapshot.content };
+  const encoding = snapshot.encoding?.toLowerCase();
+  if (encoding === undefined || encoding === 'utf-8' || encoding === 'utf8')
+    return { content: snapshot.content };
+  if (encoding !== 'base64') return {};
   try {
     const bytes = Uint8Array.from(atob(snapshot.content), (char) => char.charCodeAt(0));
     return { content: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
   } catch {
-    throw new WebhookError(400, 'snapshot.content is not valid base64 UTF-8');
+    return {};
   }
 }

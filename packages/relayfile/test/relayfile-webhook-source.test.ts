@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signRelayDelivery } from '../src/relay-signature.ts';
 import { relayfileTenant, SECRET, TENANT } from './support/factory-handler.ts';
-import { issueFile, replyFile, TRACKER_STATES } from './support/layout.ts';
+import { fixture, issueFile, replyFile, TRACKER_STATES } from './support/layout.ts';
 import { RelayfileServer } from './support/relayfile-server.ts';
 
 let server: RelayfileServer;
@@ -110,6 +110,114 @@ describe('POST /t/:tenant/webhooks/relayfile', () => {
     const response = await tenant.app.fetch(await signed(delivery(file.path, file.content)));
     expect(await response.json()).toMatchObject({
       results: [{ event: 'clarification.replied', reason: 'not a thread the factory is waiting on' }],
+    });
+  });
+
+  // The body relayfile's cloud posts: the SDK's FilesystemEvent (AgentWorkforce/relayfile@380bc0f8,
+  // packages/sdk/typescript/src/types.ts) plus `snapshot`, `providerEventType` and `resourceRef`, as
+  // AgentWorkforce/relaycast@2bf0304c packages/engine/src/routes/relayfileInbound.ts reads it; the
+  // id comes in X-Relay-Event-Id too ("relayfile-cloud always sends X-Relay-Event-Id").
+  describe('the event body relayfile’s cloud sends (relaycast packages/engine/src/routes/relayfileInbound.ts@2bf0304c)', () => {
+    const cloudEvent = () => fixture('relayfile/event.file-updated.linear-issue.json');
+    const issuePath = () => String(cloudEvent().path);
+    const issueContent = () => String((cloudEvent().snapshot as { content: string }).content);
+
+    it('dispatches from its snapshot, a sync-wrapped issue, with its extra fields ignored', async () => {
+      server.putFile(issuePath(), issueContent());
+      const body = JSON.stringify(cloudEvent());
+      const deliver = async () =>
+        tenant.app.fetch(await signed(body, { headers: { 'x-relay-event-id': 'evt_01J8Z6Q4R2M7' } }));
+      const response = await deliver();
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({
+        status: 'processed',
+        results: [{ event: 'work-item.changed' }],
+      });
+      expect((await tenant.store.getRecord(TENANT, 'b4f7c3a0-6d1e-4c2b-9a8f-0e5d7c6b1a29'))?.status).toBe(
+        'dispatched',
+      );
+      expect(await (await deliver()).json()).toMatchObject({
+        status: 'duplicate',
+        deliveryId: 'evt_01J8Z6Q4R2M7',
+      });
+    });
+
+    it('reads the file through the mount when the event carries no snapshot at all', async () => {
+      server.putFile(issuePath(), issueContent());
+      const { snapshot: _snapshot, ...bare } = cloudEvent();
+      expect((await tenant.app.fetch(await signed(JSON.stringify(bare)))).status).toBe(200);
+      expect(tenant.fleet.agents.size).toBe(1);
+    });
+
+    it.each([
+      ['an encoding it does not know', { encoding: 'utf-16' }],
+      ['base64 that is not base64', { encoding: 'base64', content: '%%%' }],
+      ['content that is not a string', { content: 42 }],
+      ['truncated content', { content: '{"provider":"linear","obj', truncated: true }],
+    ])('reads the file through the mount when the snapshot has %s', async (_name, change) => {
+      server.putFile(issuePath(), issueContent());
+      const event = cloudEvent();
+      const odd = { ...event, snapshot: { ...(event.snapshot as object), ...change } };
+      expect((await tenant.app.fetch(await signed(JSON.stringify(odd)))).status).toBe(200);
+      expect(tenant.fleet.agents.size).toBe(1);
+    });
+
+    it('decodes a base64 snapshot', async () => {
+      server.putFile(issuePath(), issueContent());
+      const event = cloudEvent();
+      const encoded = {
+        ...event,
+        snapshot: {
+          ...(event.snapshot as object),
+          encoding: 'base64',
+          content: Buffer.from(issueContent()).toString('base64'),
+        },
+      };
+      expect((await tenant.app.fetch(await signed(JSON.stringify(encoded)))).status).toBe(200);
+      expect(tenant.fleet.agents.size).toBe(1);
+    });
+
+    it('names the delivery by X-Relay-Event-Id when the body has no eventId', async () => {
+      server.putFile(issuePath(), issueContent());
+      const { eventId: _id, ...body } = cloudEvent();
+      const deliver = async () =>
+        tenant.app.fetch(
+          await signed(JSON.stringify(body), { headers: { 'x-relay-event-id': 'evt_from_header' } }),
+        );
+      expect(await (await deliver()).json()).toMatchObject({ status: 'processed' });
+      expect(await (await deliver()).json()).toMatchObject({
+        status: 'duplicate',
+        deliveryId: 'evt_from_header',
+      });
+    });
+
+    it('400 when neither X-Relay-Event-Id nor eventId names the event, since a re-delivery could not be told apart', async () => {
+      const { eventId: _id, ...body } = cloudEvent();
+      const response = await tenant.app.fetch(await signed(JSON.stringify(body)));
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        error: 'no event id: neither X-Relay-Event-Id nor eventId is set',
+      });
+      await storeIsEmpty();
+    });
+
+    it('400 for a file change without a path; 202 for another kind of event without one', async () => {
+      const { path: _path, ...pathless } = cloudEvent();
+      const response = await tenant.app.fetch(await signed(JSON.stringify(pathless)));
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ error: 'a file.updated event without a path' });
+      const other = await tenant.app.fetch(
+        await signed(JSON.stringify({ ...pathless, type: 'writeback.failed' })),
+      );
+      expect(other.status).toBe(202);
+      expect(await other.json()).toMatchObject({ reason: 'writeback.failed is not a file change' });
+      await storeIsEmpty();
+    });
+
+    it('does not refuse an event for an odd field it does not use', async () => {
+      server.putFile(issuePath(), issueContent());
+      const odd = { ...cloudEvent(), revision: 42, origin: null, resourceRef: { path: 'x' } };
+      expect((await tenant.app.fetch(await signed(JSON.stringify(odd)))).status).toBe(200);
     });
   });
 

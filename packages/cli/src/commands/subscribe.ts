@@ -3,7 +3,9 @@ import {
   ensureWebhook,
   listDeadLetters,
   listWebhooks,
+  OutboundWebhooksUnavailableError,
   replayDeadLetters,
+  webhookUrlProblem,
 } from '@software-factory/relayfile';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliError, EXIT_USAGE } from '../cli-error.ts';
@@ -25,6 +27,7 @@ interface SubscribeOptions {
   delete?: string;
   deadLetters?: boolean;
   replay?: string;
+  allowInsecureUrl?: boolean;
 }
 
 const ACTIONS = ['list', 'delete', 'deadLetters', 'replay', 'url'] as const;
@@ -57,6 +60,10 @@ export function subscribeCommand(): Command {
           "the factory's public base URL, e.g. https://factory.example.com; each tenant gets <base>/t/<tenant>/webhooks/relayfile",
         ),
       ),
+    )
+    .option(
+      '--allow-insecure-url',
+      "register an http, loopback or private-network --url anyway (relayfile's cloud refuses them; only for a relayfile you run yourself that accepts them)",
     )
     .addOption(action('list', new Option('--list', 'list the webhooks registered in each workspace')))
     .addOption(
@@ -123,11 +130,23 @@ async function runSubscribe(options: SubscribeOptions, print: (line: string) => 
       EXIT_USAGE,
     );
   const base = factoryBaseUrl(options.url);
+  const unreachable = options.allowInsecureUrl ? undefined : webhookUrlProblem(base);
+  if (unreachable)
+    throw new CliError(
+      `--url "${options.url}": relayfile's cloud would refuse to post there (${unreachable}). Give the factory's public https URL, or run \`factory relay\`, which takes relayfile's events over its WebSocket and posts them to the factory where it listens`,
+      EXIT_USAGE,
+    );
   for (const tenant of tenants) subscribedGlobs(tenant);
   for (const tenant of tenants) {
     const url = relayfileWebhookUrl(base, tenant.id);
     const ensured = await call(tenant, () =>
-      ensureWebhook({ ...target(tenant), url, secret: tenant.secret, pathGlobs: subscribedGlobs(tenant) }),
+      ensureWebhook({
+        ...target(tenant),
+        url,
+        secret: tenant.secret,
+        pathGlobs: subscribedGlobs(tenant),
+        allowInsecureUrl: options.allowInsecureUrl ?? false,
+      }),
     );
     const verb = !ensured.created
       ? 'already registered, unchanged:'
@@ -186,6 +205,12 @@ async function call<T>(tenant: RelayfileTenant, request: () => Promise<T>, notFo
   try {
     return await request();
   } catch (error) {
+    // The self-hosted relayfile has no webhook routes (404 "route not found"): only its WebSocket.
+    if (error instanceof OutboundWebhooksUnavailableError)
+      throw new CliError(
+        `tenant ${tenant.id}: relayfile at ${tenant.baseUrl} has no outbound webhooks (it answered ${error.answer} on its webhooks route; the self-hosted relayfile pushes changes only over its WebSocket): run \`factory relay --tenant ${tenant.id}\` next to the factory instead`,
+        EXIT_USAGE,
+      );
     throw relayfileFailure(tenant, error, notFound);
   }
 }

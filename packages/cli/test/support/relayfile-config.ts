@@ -13,9 +13,15 @@ export { RelayfileServer } from '../../../relayfile/test/support/relayfile-serve
 export const CHANNEL = 'C111__general';
 export const REPOSITORY = 'Codertocat/Hello-World';
 
-/** relayfile on loopback, knowing the tracker's workflow states so a state write-back moves the issue. */
-export async function startRelayfile(options: { workspaceId?: string; token?: string } = {}) {
-  const server = await new RelayfileServer(options).start();
+/**
+ * relayfile on loopback, knowing the tracker's workflow states so a state write-back moves the issue.
+ * Unlike relayfile's cloud it posts webhooks to http and loopback URLs (`webhookUrls: 'any'`), since the
+ * factory under test listens on 127.0.0.1; `outboundWebhooks: false` makes it the self-hosted server.
+ */
+export async function startRelayfile(
+  options: { workspaceId?: string; token?: string; outboundWebhooks?: boolean } = {},
+) {
+  const server = await new RelayfileServer({ webhookUrls: 'any', ...options }).start();
   for (const state of Object.values(TRACKER_STATES)) server.trackerStates.set(state.id, state);
   return server;
 }

@@ -9,6 +9,18 @@ import { matchesAnyPathGlob } from '../../src/path-glob.ts';
  * webhook subscriptions, dead letters, replay) and the event WebSocket with cursor replay. Writes to
  * provider paths go through a simulated write-back (an op that is pending on its first look, then
  * succeeds or fails), after which the draft is rewritten the way relayfile's adapters do.
+ *
+ * Where it matters it answers as the real one does (AgentWorkforce/relayfile@380bc0f8):
+ * - registering a webhook to a plain-http or loopback URL is `400 invalid_webhook_url`, as the cloud's
+ *   conformance test "SSRF rejection" expects (scripts/conformance.ts); `webhookUrls: 'any'` lifts that
+ *   for tests whose factory listens on 127.0.0.1;
+ * - `outboundWebhooks: false` is the open-source self-hosted server, which routes no `webhooks` and
+ *   answers `404 {"code":"not_found","message":"route not found"}` before looking at the token
+ *   (internal/httpapi/server.go);
+ * - deliveries are signed `X-Relay-Signature` = hex HMAC-SHA256 of `${X-Relay-Timestamp}.${body}`, with
+ *   Unix seconds and `X-Relay-Event-Id`, and carry the event plus a `snapshot` of the file;
+ * - a tracker write-back re-syncs the issue file keeping its shape: a bare record stays bare, a cloud
+ *   sync wrapper `{ provider, objectType, objectId, deleted, payload }` keeps its wrapper.
  */
 export interface StoredFile {
   content: string;
@@ -73,6 +85,10 @@ export interface RelayfileServerOptions {
   maxDeliveryAttempts?: number;
   /** Snapshots larger than this many characters are sent truncated. */
   snapshotLimit?: number;
+  /** `cloud` (default) refuses http and loopback webhook URLs as relayfile's cloud does; `any` takes them. */
+  webhookUrls?: 'cloud' | 'any';
+  /** False: the self-hosted server, which has no webhook routes at all (only the WebSocket). */
+  outboundWebhooks?: boolean;
 }
 
 export class RelayfileServer {
@@ -101,6 +117,8 @@ export class RelayfileServer {
   readonly #treePageSize: number;
   readonly #maxDeliveryAttempts: number;
   readonly #snapshotLimit: number;
+  readonly #webhookUrls: 'cloud' | 'any';
+  readonly #outboundWebhooks: boolean;
   #revision = 0;
   #delivering: Promise<void> = Promise.resolve();
   url = '';
@@ -111,6 +129,8 @@ export class RelayfileServer {
     this.#treePageSize = options.treePageSize ?? 1000;
     this.#maxDeliveryAttempts = options.maxDeliveryAttempts ?? 3;
     this.#snapshotLimit = options.snapshotLimit ?? 64 * 1024;
+    this.#webhookUrls = options.webhookUrls ?? 'cloud';
+    this.#outboundWebhooks = options.outboundWebhooks ?? true;
     this.#server = createServer((request, response) => {
       this.#handle(request, response).catch((error: unknown) => {
         send(response, 500, { code: 'internal', message: String(error) });
@@ -262,6 +282,13 @@ export class RelayfileServer {
     const prefix = `/v1/workspaces/${encodeURIComponent(this.workspaceId)}/`;
     if (!url.pathname.startsWith(prefix))
       return send(response, 404, { code: 'not_found', message: 'no such route' });
+    const rest = url.pathname.slice(prefix.length);
+    if (
+      !this.#outboundWebhooks &&
+      (rest === 'webhooks' || rest.startsWith('webhooks/')) &&
+      rest !== 'webhooks/ingest'
+    )
+      return send(response, 404, { code: 'not_found', message: 'route not found' });
     if (request.headers.authorization !== `Bearer ${this.token}`)
       return send(response, 401, { code: 'unauthorized', message: 'missing or invalid bearer token' });
     const route = `${request.method} ${url.pathname.slice(prefix.length)}`;
@@ -361,8 +388,10 @@ export class RelayfileServer {
         keepDraft: false,
         apply: () => {
           const patch = JSON.parse(content) as Record<string, unknown>;
+          const stored = this.json(path) ?? {};
+          const wrapper = isSyncWrapper(stored) ? stored : undefined;
           const record: Record<string, unknown> = {
-            ...(this.json(path) ?? {}),
+            ...((wrapper?.payload as Record<string, unknown> | undefined) ?? stored),
             ...patch,
             updatedAt: new Date().toISOString(),
           };
@@ -374,7 +403,7 @@ export class RelayfileServer {
               const label = this.trackerLabels.get(String(id));
               return label ? [label] : [];
             });
-          this.putFile(path, JSON.stringify(record));
+          this.putFile(path, JSON.stringify(wrapper ? { ...wrapper, payload: record } : record));
         },
       };
     }
@@ -439,6 +468,8 @@ export class RelayfileServer {
   #register(response: ServerResponse, body: Record<string, unknown>) {
     if (typeof body.url !== 'string' || !Array.isArray(body.pathGlobs))
       return send(response, 400, { code: 'bad_request', message: 'url and pathGlobs are required' });
+    const refused = this.#webhookUrls === 'cloud' ? cloudRefuses(body.url) : undefined;
+    if (refused) return send(response, 400, { code: 'invalid_webhook_url', message: refused });
     const id = `whs_${randomUUID()}`;
     const secret = typeof body.secret === 'string' && body.secret ? body.secret : randomUUID();
     const now = new Date().toISOString();
@@ -505,6 +536,29 @@ export class RelayfileServer {
       }
     });
   }
+}
+
+/**
+ * What relayfile's cloud is known to refuse (scripts/conformance.ts, "SSRF rejection"): a URL that is not
+ * https, and a loopback host. Its full list is not public; private ranges are not refused here.
+ */
+function cloudRefuses(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'webhook url is not a valid URL';
+  }
+  if (url.protocol !== 'https:') return 'webhook url must use https';
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host.endsWith('.localhost') || host.startsWith('127.') || host === '::1')
+    return 'webhook url must not target a loopback address';
+  return undefined;
+}
+
+function isSyncWrapper(value: Record<string, unknown>): boolean {
+  const payload = value.payload;
+  return typeof value.objectType === 'string' && typeof payload === 'object' && payload !== null;
 }
 
 function publicSubscription(subscription: Subscription) {
