@@ -19,9 +19,10 @@ const BIOME = path.join(ROOT, 'node_modules', '.bin', 'biome');
 let tree: string;
 beforeEach(async () => {
   tree = await mkdtemp(path.join(tmpdir(), 'factory-lint-'));
-  // The repository's lint settings, as they are (the schema path only resolves in the clone).
+  // The repository's lint settings and ignore file, as they are (the schema path only resolves in the clone).
   const { $schema: _schema, ...settings } = JSON.parse(await readFile(path.join(ROOT, 'biome.json'), 'utf8'));
   await writeFile(path.join(tree, 'biome.json'), `${JSON.stringify(settings, null, 2)}\n`);
+  await writeFile(path.join(tree, '.gitignore'), await readFile(path.join(ROOT, '.gitignore'), 'utf8'));
   await mkdir(path.join(tree, 'src'));
   await writeFile(path.join(tree, 'src', 'ok.ts'), 'export const ok = 1;\n');
 });
