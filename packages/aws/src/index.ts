@@ -22,4 +22,13 @@ export {
   requestFromEvent,
   resultFromResponse,
 } from './lambda-http-event.ts';
+export {
+  AWS_SECRET_SCHEMES,
+  AwsPlatformSecrets,
+  type AwsPlatformSecretsOptions,
+  type AwsSecretSource,
+  awsSecretSource,
+  PlatformSecretError,
+  resolveAwsSecrets,
+} from './platform-secrets.ts';
 export { parseTickInvocation, type TickInvocation } from './schedule-event.ts';

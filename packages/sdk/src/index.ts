@@ -62,6 +62,12 @@ export type { WorkItemProvider, WritebackState } from './ports/work-item-provide
 export * from './record.ts';
 export { matchRoute, RuleTriage } from './rule-triage.ts';
 export { outsideScope } from './scope.ts';
+export {
+  parseSecretReference,
+  resolveSecretReferences,
+  type SecretReference,
+  secretReferencesIn,
+} from './secret-references.ts';
 export * from './settings.ts';
 export { FactoryMetrics } from './status/metrics.ts';
 export { type ItemSummary, type TenantStatus, tenantStatus } from './status/tenant-status.ts';
