@@ -13,15 +13,7 @@ export {
   type LambdaHandlersOptions,
   type TickSummary,
 } from './lambda-handlers.ts';
-export {
-  type HttpApiResult,
-  LambdaEventError,
-  type LambdaHttpResult,
-  type PayloadFormat,
-  type RestApiResult,
-  requestFromEvent,
-  resultFromResponse,
-} from './lambda-http-event.ts';
+export { LambdaEventError, type LambdaHttpResult } from './lambda-http-event.ts';
 export {
   AWS_SECRET_SCHEMES,
   AwsPlatformSecrets,

@@ -6,8 +6,9 @@ import {
   type TenantRegistry,
   tickAll,
 } from '@software-factory/sdk';
+import { handle } from 'hono/aws-lambda';
 import { createConsoleJsonLogger } from './console-json-logger.ts';
-import { type LambdaHttpResult, requestFromEvent, resultFromResponse } from './lambda-http-event.ts';
+import { httpEventFor, type LambdaHttpResult, sourceIpOf } from './lambda-http-event.ts';
 import { parseTickInvocation, type TickInvocation } from './schedule-event.ts';
 
 export interface LambdaHandlersOptions {
@@ -56,7 +57,7 @@ export interface LambdaHandlers {
  */
 export function createLambdaHandlers(options: LambdaHandlersOptions): LambdaHandlers {
   const logger = options.logger ?? createConsoleJsonLogger();
-  let ready: Promise<{ registry: TenantRegistry; app: ReturnType<typeof createFactoryApp> }> | undefined;
+  let ready: Promise<{ registry: TenantRegistry; http: ReturnType<typeof handle> }> | undefined;
 
   const init = () => {
     ready ??= (async () => {
@@ -71,9 +72,10 @@ export function createLambdaHandlers(options: LambdaHandlersOptions): LambdaHand
         ...(options.operatorToken !== undefined ? { operatorToken: options.operatorToken } : {}),
         ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
         // API Gateway and Function URLs give the client's address in the event; a client cannot set it.
-        clientAddress: (c) => (c.env as { sourceIp?: string } | undefined)?.sourceIp,
+        clientAddress: (c) => sourceIpOf(c.env),
       });
-      return { registry, app };
+      // hono's own adapter translates the event to a Request and the Response back.
+      return { registry, http: handle(app) };
     })().catch((error: unknown) => {
       ready = undefined;
       throw error;
@@ -83,10 +85,10 @@ export function createLambdaHandlers(options: LambdaHandlersOptions): LambdaHand
 
   return {
     async http(event) {
-      // Translate first: a malformed event is refused before any tenant code or state is touched.
-      const { format, request, sourceIp } = requestFromEvent(event);
-      const { app } = await init();
-      return resultFromResponse(await app.fetch(request, { sourceIp }), format);
+      // Check first: a malformed event is refused before any tenant code or state is touched.
+      const httpEvent = httpEventFor(event);
+      const { http } = await init();
+      return http(httpEvent);
     },
 
     async schedule(event) {

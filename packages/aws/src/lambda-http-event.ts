@@ -1,4 +1,27 @@
+import type { APIGatewayProxyResult, LambdaEvent } from 'hono/aws-lambda';
 import { z } from 'zod';
+
+/**
+ * hono's own adapter (`handle` from `hono/aws-lambda`) turns API Gateway REST (payload 1.0), HTTP API
+ * and Function URL (2.0) events into a web `Request` and the app's `Response` back: headers and every
+ * value of `multiValueHeaders`, 2.0's `cookies`, the query, base64 bodies, Set-Cookie as `cookies` or
+ * `multiValueHeaders`, binary responses in base64. This module keeps only what it does not do, because
+ * it trusts whatever it is given:
+ *
+ * - Any object is an event to it: an EventBridge event sent to the HTTP function becomes a GET of
+ *   `https://undefinedundefined` that the app answers. Here an invocation that is not an HTTP event,
+ *   or lacks a field the translation reads, is refused with a `LambdaEventError` naming it, before any
+ *   tenant code runs or any state is read.
+ * - A body flagged base64 goes through `atob`, which skips whitespace and, on anything else, throws an
+ *   error hono answers as a bare 500. Here it must be strict base64 or the event is refused.
+ * - A named HTTP API stage (not `$default`) stays in front of the path, so no route would match.
+ * - A GET or HEAD with a body, or a `domainName` that is no host (AWS's published Function URL example
+ *   has `<url-id>`), makes hono answer 400 `Invalid request` in plain text. Here the body of a GET or
+ *   HEAD is dropped and such an origin becomes `https://localhost` (the app routes on the path alone).
+ * - Its `getConnInfo` falls back to `X-Forwarded-For`, which the client writes; `sourceIpOf` does not.
+ *
+ * (hono 4 marks `hono/aws-lambda` deprecated: hono 5 moves it to the `@hono/aws-lambda` package.)
+ */
 
 /** Thrown for an invocation that is not an HTTP event this adapter understands: a wiring mistake. */
 export class LambdaEventError extends Error {
@@ -8,7 +31,10 @@ export class LambdaEventError extends Error {
   }
 }
 
-/** API Gateway REST API (payload format 1.0): only the fields the translation reads. */
+/** What the handler answers: the result shape of the event's payload format, as hono builds it. */
+export type LambdaHttpResult = APIGatewayProxyResult;
+
+/** API Gateway REST API (payload format 1.0): the fields hono reads. */
 const restApiEvent = z.looseObject({
   httpMethod: z.string().min(1),
   path: z.string().startsWith('/'),
@@ -42,113 +68,42 @@ const httpApiEvent = z.looseObject({
   }),
 });
 
-export type PayloadFormat = '1.0' | '2.0';
-
-export interface TranslatedRequest {
-  format: PayloadFormat;
-  request: Request;
-  /** The client's address as API Gateway saw the connection (not a header the client sent). */
-  sourceIp?: string;
-}
-
-/** The result API Gateway REST expects (format 1.0). */
-export interface RestApiResult {
-  statusCode: number;
-  headers: Record<string, string>;
-  multiValueHeaders?: Record<string, string[]>;
-  body: string;
-  isBase64Encoded: boolean;
-}
-
-/** The result an HTTP API or a Function URL expects (format 2.0). */
-export interface HttpApiResult {
-  statusCode: number;
-  headers: Record<string, string>;
-  cookies?: string[];
-  body: string;
-  isBase64Encoded: boolean;
-}
-
-export type LambdaHttpResult = RestApiResult | HttpApiResult;
-
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Builds the web `Request` an API Gateway or Function URL event describes, body bytes untouched. */
-export function requestFromEvent(event: unknown): TranslatedRequest {
-  if (isObject(event) && event.version === '2.0') return { format: '2.0', ...fromHttpApi(event) };
-  if (isObject(event) && 'httpMethod' in event) return { format: '1.0', ...fromRestApi(event) };
+/** The event as hono's `handle` should see it, or a `LambdaEventError` saying why there is none. */
+export function httpEventFor(event: unknown): LambdaEvent {
+  if (isObject(event) && event.version === '2.0') {
+    const parsed = parse(httpApiEvent, event, 'HTTP API / Function URL (2.0)');
+    const { requestContext } = parsed;
+    return {
+      ...parsed,
+      rawPath: withoutStage(parsed.rawPath, requestContext.stage),
+      body: bodyFor(requestContext.http.method, parsed.body, parsed.isBase64Encoded),
+      requestContext: { ...requestContext, domainName: hostOf(requestContext.domainName) },
+    } as unknown as LambdaEvent;
+  }
+  if (isObject(event) && 'httpMethod' in event) {
+    const parsed = parse(restApiEvent, event, 'API Gateway REST (1.0)');
+    return {
+      ...parsed,
+      body: bodyFor(parsed.httpMethod, parsed.body, parsed.isBase64Encoded === true),
+      requestContext: { ...parsed.requestContext, domainName: hostOf(parsed.requestContext?.domainName) },
+    } as unknown as LambdaEvent;
+  }
   throw new LambdaEventError(
     'not an HTTP event: expected API Gateway REST (payload 1.0, with httpMethod) or HTTP API / Function URL (payload 2.0, with version "2.0")',
   );
 }
 
-function fromRestApi(input: unknown): { request: Request; sourceIp?: string } {
-  const event = parse(restApiEvent, input, 'API Gateway REST (1.0)');
-  const headers = new Headers();
-  // multiValueHeaders holds every value of a repeated header; headers only the last one.
-  if (event.multiValueHeaders) {
-    for (const [name, values] of Object.entries(event.multiValueHeaders)) {
-      for (const value of values ?? []) headers.append(name, value);
-    }
-  } else {
-    for (const [name, value] of Object.entries(event.headers ?? {})) {
-      if (value != null) headers.append(name, value);
-    }
-  }
-  const query = new URLSearchParams();
-  if (event.multiValueQueryStringParameters) {
-    for (const [name, values] of Object.entries(event.multiValueQueryStringParameters)) {
-      for (const value of values ?? []) query.append(name, value);
-    }
-  } else {
-    for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
-      if (value != null) query.append(name, value);
-    }
-  }
-  const origin = originOf(headers.get('host'), event.requestContext?.domainName);
-  const search = query.size > 0 ? `?${query}` : '';
-  const request = build(
-    event.httpMethod,
-    `${origin}${event.path}${search}`,
-    headers,
-    event.body,
-    event.isBase64Encoded,
-  );
-  const sourceIp = event.requestContext?.identity?.sourceIp;
-  return { request, ...(sourceIp ? { sourceIp } : {}) };
-}
-
-function fromHttpApi(input: unknown): { request: Request; sourceIp?: string } {
-  const event = parse(httpApiEvent, input, 'HTTP API / Function URL (2.0)');
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(event.headers ?? {})) headers.append(name, value);
-  // Format 2.0 moves cookies out of the headers into their own list.
-  if (event.cookies?.length) headers.set('cookie', event.cookies.join('; '));
-  const origin = originOf(headers.get('host'), event.requestContext.domainName);
-  const search = event.rawQueryString ? `?${event.rawQueryString}` : '';
-  const path = withoutStage(event.rawPath, event.requestContext.stage);
-  const request = build(
-    event.requestContext.http.method,
-    `${origin}${path}${search}`,
-    headers,
-    event.body,
-    event.isBase64Encoded,
-  );
-  const sourceIp = event.requestContext.http.sourceIp;
-  return { request, ...(sourceIp ? { sourceIp } : {}) };
-}
-
 /**
- * The app routes on the path alone; the origin only has to make a valid URL. The Host header is the
- * client's to choose, so one that is not a valid host falls back rather than failing the request.
+ * The client's address as API Gateway or the Function URL saw the connection, from the `env` hono's
+ * `handle` gives the app (`{ event, requestContext, lambdaContext }`); never a header the client sent.
  */
-function originOf(...hosts: (string | null | undefined)[]): string {
-  for (const host of hosts) {
-    if (host && URL.canParse(`https://${host}/`) && new URL(`https://${host}/`).host === host.toLowerCase()) {
-      return `https://${host}`;
-    }
-  }
-  return 'https://localhost';
+export function sourceIpOf(env: unknown): string | undefined {
+  const context = isObject(env) && isObject(env.requestContext) ? env.requestContext : undefined;
+  const holder = isObject(context?.identity) ? context.identity : context?.http;
+  const sourceIp = isObject(holder) ? holder.sourceIp : undefined;
+  return typeof sourceIp === 'string' && sourceIp !== '' ? sourceIp : undefined;
 }
 
 /** An HTTP API on a named stage (not `$default`) puts the stage in front of the path the routes see. */
@@ -158,76 +113,21 @@ function withoutStage(path: string, stage: string | undefined): string {
   return path.startsWith(`/${stage}/`) ? path.slice(stage.length + 1) : path;
 }
 
-function build(
-  method: string,
-  url: string,
-  headers: Headers,
-  body: string | null | undefined,
-  isBase64Encoded: boolean | null | undefined,
-): Request {
-  const upper = method.toUpperCase();
-  const hasBody = body != null && upper !== 'GET' && upper !== 'HEAD';
-  return new Request(url, {
-    method: upper,
-    headers,
-    ...(hasBody ? { body: bodyBytes(body, isBase64Encoded === true) } : {}),
-  });
-}
-
-/** The bytes the sender sent: base64 decoded as bytes, text encoded back to the UTF-8 it arrived as. */
-function bodyBytes(body: string, isBase64Encoded: boolean): Uint8Array<ArrayBuffer> {
-  if (!isBase64Encoded) return new TextEncoder().encode(body);
-  if (body.length % 4 !== 0 || !BASE64.test(body)) {
+/** The body hono should read: none for GET and HEAD, and only base64 that is base64. */
+function bodyFor(method: string, body: string | null | undefined, isBase64Encoded: boolean): string | null {
+  if (body == null || body === '' || ['GET', 'HEAD'].includes(method.toUpperCase())) return null;
+  if (isBase64Encoded && (body.length % 4 !== 0 || !BASE64.test(body))) {
     throw new LambdaEventError('the event says its body is base64 but it is not valid base64');
   }
-  return new Uint8Array(Buffer.from(body, 'base64'));
+  return body;
 }
 
-/** Turns the app's `Response` into the result shape of the payload format the event came in. */
-export async function resultFromResponse(
-  response: Response,
-  format: PayloadFormat,
-): Promise<LambdaHttpResult> {
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  const text = isText(response.headers.get('content-type'));
-  const body = text ? new TextDecoder().decode(bytes) : Buffer.from(bytes).toString('base64');
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers[name] = value;
-  });
-  const cookies = response.headers.getSetCookie();
-  if (format === '2.0') {
-    return {
-      statusCode: response.status,
-      headers,
-      ...(cookies.length ? { cookies } : {}),
-      body,
-      isBase64Encoded: !text,
-    };
+/** The app routes on the path alone; the origin only has to make a valid URL. */
+function hostOf(domainName: string | undefined): string {
+  if (domainName && URL.canParse(`https://${domainName}/`)) {
+    if (new URL(`https://${domainName}/`).host === domainName.toLowerCase()) return domainName;
   }
-  return {
-    statusCode: response.status,
-    headers,
-    ...(cookies.length ? { multiValueHeaders: { 'set-cookie': cookies } } : {}),
-    body,
-    isBase64Encoded: !text,
-  };
-}
-
-function isText(contentType: string | null): boolean {
-  if (!contentType) return true;
-  const media = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-  return (
-    media.startsWith('text/') ||
-    media.endsWith('+json') ||
-    media.endsWith('+xml') ||
-    [
-      'application/json',
-      'application/xml',
-      'application/javascript',
-      'application/x-www-form-urlencoded',
-    ].includes(media)
-  );
+  return 'localhost';
 }
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { LambdaHttpResult } from '../../src/lambda-http-event.ts';
 
 /** A captured Lambda event from `test/fixtures/aws`. */
 export function loadAwsFixture<T = Record<string, unknown>>(name: string): T {
@@ -77,3 +78,11 @@ export function asHttpApiEvent(
 
 export const asFunctionUrlEvent = (request: WrappedRequest) =>
   asHttpApiEvent(request, 'lambda-function-url.iam-auth-with-body.powertools.json');
+
+/**
+ * A response header of a handler result, whichever map carries it: format 2.0 answers in `headers`, and
+ * hono answers a 1.0 event that came with `multiValueHeaders` (as API Gateway sends them) in those.
+ */
+export function headerOf(result: LambdaHttpResult, name: string): string | undefined {
+  return result.headers?.[name]?.toString() ?? result.multiValueHeaders?.[name]?.join(', ');
+}
