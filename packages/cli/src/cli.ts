@@ -3,6 +3,7 @@ import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error.ts';
 import { checkCommand } from './commands/check.ts';
 import { connectCommand } from './commands/connect.ts';
 import { demoCommand } from './commands/demo.ts';
+import { deployCommand } from './commands/deploy.ts';
 import { dispatchCommand } from './commands/dispatch.ts';
 import { initCommand } from './commands/init.ts';
 import { relayCommand } from './commands/relay.ts';
@@ -30,6 +31,7 @@ export function createProgram(): Command {
   program.addCommand(checkCommand());
   program.addCommand(connectCommand());
   program.addCommand(sessionsCommand());
+  program.addCommand(deployCommand());
   const all = (command: Command): Command[] => [command, ...command.commands.flatMap(all)];
   for (const command of all(program)) {
     command
