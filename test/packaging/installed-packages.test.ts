@@ -1,5 +1,14 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -52,11 +61,15 @@ beforeAll(async () => {
   const vitestVersion = JSON.parse(
     readFileSync(join(ROOT, 'node_modules/vitest/package.json'), 'utf8'),
   ).version;
-  // vitest is the optional peer of @software-factory/sdk/testing, installed as a user of that entry would.
+  const esbuildVersion = JSON.parse(
+    readFileSync(join(ROOT, 'node_modules/esbuild/package.json'), 'utf8'),
+  ).version;
+  // vitest is the optional peer of @software-factory/sdk/testing, installed as a user of that entry would;
+  // esbuild is what `factory deploy aws` bundles with, installed as its error message says.
   await installInto(
     project,
     packed.map((p) => p.name),
-    { vitest: vitestVersion },
+    { vitest: vitestVersion, esbuild: esbuildVersion },
   );
 }, 300_000);
 
@@ -190,6 +203,77 @@ describe('installed into an empty project', () => {
   }, 120_000);
 });
 
+describe('factory deploy from the installed packages', () => {
+  const secrets = {
+    LINEAR_API_KEY: 'lin_api_packaging',
+    LINEAR_WEBHOOK_SECRET: 'linear-webhook-secret-packaging',
+    SLACK_BOT_TOKEN: 'xoxb-packaging',
+    SLACK_SIGNING_SECRET: 'slack-signing-secret-packaging',
+    GITHUB_TOKEN: 'ghp_packaging',
+    GITHUB_WEBHOOK_SECRET: 'github-webhook-secret-packaging',
+    FLEET_SECRET: 'fleet-secret-packaging',
+  };
+  beforeAll(() => writeFileSync(join(project, 'factory.config.yaml'), DEPLOY_CONFIG));
+
+  it('aws --out: the handler is bundled with the config embedded and resolves its secrets in plain Node', async () => {
+    const { stdout } = await inProject(join(project, 'node_modules/.bin/factory'), [
+      'deploy',
+      'aws',
+      '--out',
+      'deploy-aws',
+    ]);
+    expect(stdout).toContain('linear  <WebhookBaseUrl>/t/acme/webhooks/linear');
+    const bundle = join(project, 'deploy-aws/bundle/handler.mjs');
+    expect(readFileSync(bundle, 'utf8')).not.toMatch(/packages\/[a-z-]+\/src\//);
+    // No AWS here: the first invocation stops at the first secret, which it names.
+    const script = `const handler = await import(${JSON.stringify(bundle)});
+      const event = { version: '2.0', rawPath: '/healthz', rawQueryString: '', headers: {},
+        requestContext: { http: { method: 'GET', path: '/healthz', sourceIp: '127.0.0.1' }, domainName: 'x.example' },
+        isBase64Encoded: false };
+      await handler.http(event).then(() => console.log('answered'), (error) => console.log(error.message));`;
+    const result = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: project,
+      env: { ...userEnv(project), FACTORY_TABLE: 'factory', AWS_REGION: 'us-east-1' },
+    });
+    expect(result.stdout).toMatch(
+      /secret \$\{[A-Z_]+\}: the function's environment variable [A-Z_]+ is not set/,
+    );
+  }, 180_000);
+
+  it('cloudflare --out: wrangler bundles the Worker and workerd runs it with its secrets as bindings', async () => {
+    await run(join(project, 'node_modules/.bin/factory'), ['deploy', 'cloudflare', '--out', 'deploy-cf'], {
+      cwd: project,
+      env: { ...userEnv(project), ...secrets },
+    });
+    expect(statSync(join(project, 'deploy-cf/.secrets.json')).mode & 0o777).toBe(0o600);
+    const outdir = join(work, 'deploy-cf-bundle');
+    await inProject(join(ROOT_BIN, 'wrangler'), [
+      'deploy',
+      '--dry-run',
+      '--config',
+      join(project, 'deploy-cf/wrangler.jsonc'),
+      '--outdir',
+      outdir,
+    ]);
+    const bundle = readdirSync(outdir).find((file) => /\.m?js$/.test(file)) ?? '';
+    const miniflare = new Miniflare({
+      modules: [{ type: 'ESModule', path: join(outdir, bundle) }],
+      modulesRoot: outdir,
+      compatibilityDate: '2026-04-01',
+      durableObjects: { FACTORY_STATE: { className: 'FactoryStateObject', useSQLite: true } },
+      kvNamespaces: ['FACTORY_CACHE'],
+      bindings: secrets,
+    });
+    try {
+      const answer = await miniflare.dispatchFetch('http://localhost/healthz');
+      const deployment = JSON.parse(readFileSync(join(project, 'deploy-cf/factory.deployment.json'), 'utf8'));
+      expect(await answer.json()).toMatchObject({ version: deployment.version });
+    } finally {
+      await miniflare.dispose();
+    }
+  }, 180_000);
+});
+
 describe('the CLI installed alone', () => {
   const alone = join(work, 'cli-alone');
   const HEAVY = ['wrangler', 'workerd', 'miniflare', 'playwright-core', 'vitest', 'esbuild', 'typescript'];
@@ -207,7 +291,35 @@ describe('the CLI installed alone', () => {
     const version = await inProject(join(alone, 'node_modules/.bin/factory'), ['--version'], alone);
     expect(version.stdout.trim()).toBe(cli?.version);
   }, 300_000);
+
+  it('factory deploy names the packages it needs and how to install them', async () => {
+    writeFileSync(join(alone, 'factory.config.yaml'), DEPLOY_CONFIG);
+    const failed = await inProject(
+      join(alone, 'node_modules/.bin/factory'),
+      ['deploy', 'aws', '--out', 'x'],
+      alone,
+    ).catch((error: { code: number; stderr: string }) => error);
+    expect(failed).toMatchObject({ code: 2 });
+    expect((failed as { stderr: string }).stderr).toContain(
+      'run `npm install @software-factory/aws && npm install --save-dev esbuild`',
+    );
+  });
 });
+
+/** A tenant as the README's deploy sections write it: every secret a reference. */
+const DEPLOY_CONFIG = `tenant: acme
+intentProvider: { type: linear, transport: direct, apiKey: "\${LINEAR_API_KEY}", webhookSecret: "\${LINEAR_WEBHOOK_SECRET}" }
+clarificationChannel:
+  type: slack
+  transport: direct
+  channel: C0123456789
+  botToken: \${SLACK_BOT_TOKEN}
+  signingSecret: \${SLACK_SIGNING_SECRET}
+outputTarget: { type: github, transport: direct, token: "\${GITHUB_TOKEN}", webhookSecret: "\${GITHUB_WEBHOOK_SECRET}" }
+fleet: { type: http, url: https://fleet.acme.example, secret: "\${FLEET_SECRET}" }
+routes:
+  - { name: app, match: { labels: [factory] }, repository: acme/app, agent: claude }
+`;
 
 /** What a user's own code imports: each package's main types, used the way its README shows. */
 const NODE_CONSUMER = `import type { StateStore, WorkItem } from '@software-factory/sdk';

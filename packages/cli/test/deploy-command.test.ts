@@ -1,8 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, removeProject } from './support/deploy-scenario.ts';
+import { makeProject, ROOT, removeProject } from './support/deploy-scenario.ts';
 import { runFactory } from './support/factory-process.ts';
 
 let project: string;
@@ -198,4 +198,58 @@ describe('factory deploy: a config the target cannot run is refused at its line 
     );
     expect(result.code).toBe(2);
   });
+});
+
+describe('the root README’s deploy sections', () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const section = (title: string) => {
+    const start = readme.indexOf(`## ${title}`);
+    const end = readme.indexOf('\n## ', start + 1);
+    return readme.slice(start, end === -1 ? undefined : end);
+  };
+
+  it('install only published packages and the deploy tools', () => {
+    for (const title of ['Deploy to AWS', 'Deploy to Cloudflare']) {
+      const installed = [...section(title).matchAll(/npm install (?:--save-dev )?([^\n#&]+)/g)].flatMap(
+        (match) => (match[1] as string).trim().split(/\s+/),
+      );
+      expect(installed.length).toBeGreaterThan(0);
+      for (const name of installed)
+        expect([name, /^@software-factory\/(cli|aws|cloudflare)$|^esbuild$|^wrangler$/.test(name)]).toEqual([
+          name,
+          true,
+        ]);
+    }
+  });
+
+  it('show a config that deploys to both targets as written', async () => {
+    const config = /```yaml\n([\s\S]*?)```/.exec(section('Deploy to AWS'))?.[1] ?? '';
+    writeFileSync(path.join(project, 'readme.yaml'), config);
+    const names = [...config.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1] as string);
+    const env = Object.fromEntries(names.map((name) => [name, `value-of-${name}`]));
+    const aws = await runFactory(
+      [
+        'deploy',
+        'aws',
+        '-c',
+        'readme.yaml',
+        '--out',
+        'readme-aws',
+        '--secrets-from',
+        'secretsmanager:factory/acme',
+      ],
+      { cwd: project },
+    );
+    expect(aws.stderr).toBe('');
+    expect(aws.code).toBe(0);
+    const cloudflare = await runFactory(['deploy', 'cloudflare', '-c', 'readme.yaml', '--out', 'readme-cf'], {
+      cwd: project,
+      env,
+    });
+    expect(cloudflare.stderr).toBe('');
+    expect(cloudflare.code).toBe(0);
+    expect(cloudflare.stdout).toContain(
+      'linear  https://<worker>.<subdomain>.workers.dev/t/acme/webhooks/linear',
+    );
+  }, 120_000);
 });

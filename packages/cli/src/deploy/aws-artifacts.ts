@@ -22,7 +22,7 @@ export interface AwsArtifacts {
 export async function writeAwsArtifacts(plan: DeploymentPlan, outDir: string): Promise<AwsArtifacts> {
   mkdirSync(outDir, { recursive: true });
   const packages = entryPackages(plan, '@software-factory/aws');
-  requirePackages(outDir, packages, 'factory deploy aws');
+  requirePackages(outDir, packages, 'factory deploy aws', ['esbuild']);
   writeDeployment(plan, outDir);
   const entry = path.join(outDir, 'entry.mjs');
   writeFileSync(entry, awsEntry(plan));

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importOptionalPeer, MissingPeerError } from '@software-factory/sdk';
 import { CliError, EXIT_USAGE } from '../cli-error.ts';
 
@@ -40,14 +40,29 @@ export function resolvesFrom(dir: string, name: string): boolean {
   }
 }
 
-/** The packages an entry imports must be installed where it is written: the bundler starts there. */
-export function requirePackages(dir: string, names: readonly string[], command: string): void {
+/**
+ * The packages an entry imports must be installed where it is written (the bundler starts there), and
+ * the build tools the command loads must be in the project (or beside the CLI); all missing ones are
+ * named at once, with the command that installs them.
+ */
+export function requirePackages(
+  dir: string,
+  names: readonly string[],
+  command: string,
+  tools: readonly string[] = [],
+): void {
   const missing = names.filter((name) => !resolvesFrom(dir, name));
-  if (missing.length > 0)
-    throw new CliError(
-      `${command} writes an entry that imports ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not installed where it is written (${dir}): run \`npm install ${missing.join(' ')}\` in your project, and keep --out inside it`,
-      EXIT_USAGE,
-    );
+  const cliDir = path.dirname(fileURLToPath(import.meta.url));
+  const missingTools = tools.filter((name) => !resolvesFrom(dir, name) && !resolvesFrom(cliDir, name));
+  if (missing.length === 0 && missingTools.length === 0) return;
+  const install = [
+    ...(missing.length > 0 ? [`npm install ${missing.join(' ')}`] : []),
+    ...(missingTools.length > 0 ? [`npm install --save-dev ${missingTools.join(' ')}`] : []),
+  ].join(' && ');
+  throw new CliError(
+    `${command} needs ${[...missing, ...missingTools].join(', ')} installed in your project (where ${path.relative(process.cwd(), dir) || '.'} is): run \`${install}\`${missing.length > 0 ? ', and keep --out inside the project' : ''}`,
+    EXIT_USAGE,
+  );
 }
 
 type Esbuild = typeof import('esbuild');
