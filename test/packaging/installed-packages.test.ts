@@ -64,12 +64,16 @@ beforeAll(async () => {
   const esbuildVersion = JSON.parse(
     readFileSync(join(ROOT, 'node_modules/esbuild/package.json'), 'utf8'),
   ).version;
+  const anthropicVersion = JSON.parse(
+    readFileSync(join(ROOT, 'node_modules/@anthropic-ai/sdk/package.json'), 'utf8'),
+  ).version;
   // vitest is the optional peer of @software-factory/sdk/testing, installed as a user of that entry would;
-  // esbuild is what `factory deploy aws` bundles with, installed as its error message says.
+  // esbuild is what `factory deploy aws` bundles with, installed as its error message says; Anthropic's
+  // SDK (and not OpenAI's) as a user of a Claude triage has it.
   await installInto(
     project,
     packed.map((p) => p.name),
-    { vitest: vitestVersion, esbuild: esbuildVersion },
+    { vitest: vitestVersion, esbuild: esbuildVersion, '@anthropic-ai/sdk': anthropicVersion },
   );
 }, 300_000);
 
@@ -271,6 +275,49 @@ describe('factory deploy from the installed packages', () => {
     } finally {
       await miniflare.dispose();
     }
+  }, 180_000);
+});
+
+describe('factory deploy with a model triage, its SDK installed and the other one not', () => {
+  const config = `${DEPLOY_CONFIG}triage:\n  type: llm\n  provider: anthropic\n  model: claude-sonnet-4-5\n  apiKey: \${ANTHROPIC_API_KEY}\n`;
+  beforeAll(() => writeFileSync(join(project, 'model.yaml'), config));
+
+  it('aws: the SDK the config does not use stays outside the bundle', async () => {
+    await inProject(join(project, 'node_modules/.bin/factory'), [
+      'deploy',
+      'aws',
+      '-c',
+      'model.yaml',
+      '--out',
+      'model-aws',
+    ]);
+    const bundle = readFileSync(join(project, 'model-aws/bundle/handler.mjs'), 'utf8');
+    expect(bundle).toContain('import("openai")');
+    expect(bundle).not.toContain('import("@anthropic-ai/sdk")');
+  }, 180_000);
+
+  it('cloudflare: wrangler bundles it, the missing SDK replaced by a module that names it', async () => {
+    await inProject(join(project, 'node_modules/.bin/factory'), [
+      'deploy',
+      'cloudflare',
+      '-c',
+      'model.yaml',
+      '--out',
+      'model-cf',
+    ]);
+    const outdir = join(work, 'model-cf-bundle');
+    await inProject(join(ROOT_BIN, 'wrangler'), [
+      'deploy',
+      '--dry-run',
+      '--config',
+      join(project, 'model-cf/wrangler.jsonc'),
+      '--outdir',
+      outdir,
+    ]);
+    const bundle = readdirSync(outdir).find((file) => /\.m?js$/.test(file)) ?? '';
+    expect(readFileSync(join(outdir, bundle), 'utf8')).toContain(
+      'openai is not installed in the project that built this Worker: npm install openai',
+    );
   }, 180_000);
 });
 

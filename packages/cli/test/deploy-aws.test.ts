@@ -297,6 +297,53 @@ describe('factory deploy aws --secrets-from: the same config, every secret from 
   });
 });
 
+describe('factory deploy aws --secrets-from ssm:<path>: every secret a SecureString parameter', () => {
+  it('grants GetParameter on exactly those parameters and resolves them all at the first invocation', async () => {
+    for (const [name, value] of Object.entries(SECRETS))
+      secrets.parameters.set(`/factory/acme/${name}`, { value, type: 'SecureString' });
+    const out = await generate('aws-ssm', '--secrets-from', 'ssm:/factory/acme');
+    const granted = statements(out.template).find((statement) => statement.Sid === 'SecretParameters');
+    expect((granted?.Resource as unknown[]).sort()).toEqual(
+      Object.keys(SECRETS)
+        .map((name) => ({
+          'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/factory/acme/${name}`,
+        }))
+        .sort(),
+    );
+    const table = await dynamo.createTable();
+    const { handler, restore } = await loadHandler(out.dir, {
+      ...functionEnvironment(out.template, table),
+      ...endpoints(),
+    });
+    try {
+      secrets.requests.length = 0;
+      const health = await handler.http(
+        asHttpApiEvent({
+          method: 'GET',
+          path: '/healthz',
+          headers: { authorization: `Bearer ${SECRETS.FACTORY_OPERATOR_TOKEN}` },
+        }),
+      );
+      expect(JSON.parse(health.body)).toMatchObject({
+        status: 'ok',
+        tenants: [
+          {
+            id: TENANT,
+            connections: [{ state: 'connected' }, { state: 'connected' }, { state: 'connected' }],
+          },
+        ],
+      });
+      expect(secrets.requests.map((request) => [request.id, request.withDecryption]).sort()).toEqual(
+        Object.keys(SECRETS)
+          .map((name) => [`/factory/acme/${name}`, true])
+          .sort(),
+      );
+    } finally {
+      restore();
+    }
+  }, 120_000);
+});
+
 describe('factory deploy aws without --out', () => {
   it('prints the sam command and says sam is missing when it is not on PATH', async () => {
     const result = await runFactory(['deploy', 'aws'], {

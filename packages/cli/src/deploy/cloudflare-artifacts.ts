@@ -1,8 +1,8 @@
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DeploymentPlan } from './deploy-config.ts';
-import { requirePackages } from './deploy-tools.ts';
-import { DEPLOYMENT_FILE, entryPackages, writeDeployment } from './entry-files.ts';
+import { requirePackages, resolvesFrom } from './deploy-tools.ts';
+import { DEPLOYMENT_FILE, entryPackages, TRIAGE_SDKS, writeDeployment } from './entry-files.ts';
 import { deploymentWebhooks, type TenantWebhook } from './webhooks.ts';
 
 /** Wrangler's secrets file: JSON, as both `wrangler secret bulk` and `wrangler deploy --secrets-file` read it. */
@@ -39,7 +39,7 @@ export async function writeCloudflareArtifacts(
   writeFileSync(path.join(outDir, WORKER_ENTRY), workerEntry(plan));
   const secrets = plan.references.map((use) => use.reference.locator);
   const wrangler = path.join(outDir, 'wrangler.jsonc');
-  writeFileSync(wrangler, wranglerConfig(plan, options.name, secrets));
+  writeFileSync(wrangler, wranglerConfig(plan, options.name, secrets, notInstalled(plan, outDir)));
   writeFileSync(
     path.join(outDir, '.gitignore'),
     `# Secret values from the local environment: never commit them.\n${SECRETS_FILE}\n`,
@@ -72,10 +72,37 @@ export function cronFor(minutes: number): string {
   return `0 */${Math.round(minutes / 60)} * * *`;
 }
 
-function wranglerConfig(plan: DeploymentPlan, name: string, secrets: readonly string[]): string {
+/**
+ * The model SDKs @software-factory/llm-triage can load that this project does not have: wrangler cannot
+ * bundle an import it cannot resolve, so each is aliased to a module that fails, naming the package, if
+ * a config ever asks for it (this one does not: only the SDK of its own provider is required).
+ */
+function notInstalled(plan: DeploymentPlan, outDir: string): Record<string, string> {
+  if (plan.deployment.tenants.every((tenant) => tenant.triage.type === 'rules')) return {};
+  const aliases: Record<string, string> = {};
+  for (const sdk of TRIAGE_SDKS) {
+    if (resolvesFrom(outDir, sdk)) continue;
+    const file = `not-installed/${sdk.replace(/[@/]/g, '_')}.mjs`;
+    mkdirSync(path.join(outDir, 'not-installed'), { recursive: true });
+    writeFileSync(
+      path.join(outDir, file),
+      `// ${sdk} is not installed in the project that built this Worker; this stands in for it.\nthrow new Error(${JSON.stringify(`${sdk} is not installed in the project that built this Worker: npm install ${sdk}, then deploy again`)});\n`,
+    );
+    aliases[sdk] = `./${file}`;
+  }
+  return aliases;
+}
+
+function wranglerConfig(
+  plan: DeploymentPlan,
+  name: string,
+  secrets: readonly string[],
+  alias: Record<string, string>,
+): string {
   const config = {
     name,
     main: WORKER_ENTRY,
+    ...(Object.keys(alias).length > 0 ? { alias } : {}),
     compatibility_date: COMPATIBILITY_DATE,
     durable_objects: { bindings: [{ name: 'FACTORY_STATE', class_name: 'FactoryStateObject' }] },
     migrations: [{ tag: 'v1', new_sqlite_classes: ['FactoryStateObject'] }],

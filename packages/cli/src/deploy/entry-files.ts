@@ -5,8 +5,10 @@ import type { DeploymentPlan } from './deploy-config.ts';
 /** The config the entry imports, and the bundle embeds. */
 export const DEPLOYMENT_FILE = 'factory.deployment.json';
 
-/** SDKs that @software-factory/llm-triage loads on first use, when a config asks for a model. */
+/** SDKs our packages load on first use (a model triage, Agent Relay), when a config asks for them. */
 export const OPTIONAL_SDKS = ['@anthropic-ai/sdk', 'openai', '@agent-relay/sdk'] as const;
+/** The ones @software-factory/llm-triage imports, whichever provider a config names. */
+export const TRIAGE_SDKS = ['@anthropic-ai/sdk', 'openai'] as const;
 
 /** The packages a generated entry imports, by name. */
 export function entryPackages(plan: DeploymentPlan, runtime: string): string[] {
