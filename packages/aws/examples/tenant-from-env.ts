@@ -1,16 +1,16 @@
 import { createConsoleJsonLogger } from '@software-factory/aws';
-import { HttpFleet } from '@software-factory/fleets/http';
+import { FleetWebhookSource, HttpFleet } from '@software-factory/fleets/http';
 import {
-  directTenantRuntime,
-  GithubOutputTarget,
-  LinearWorkItemProvider,
-  SlackClarificationChannel,
-} from '@software-factory/providers';
+  buildTenantRuntime,
+  parseTenantConfig,
+  type TenantConfig,
+  TenantConfigError,
+  tenantSettings,
+} from '@software-factory/providers/registry';
 import {
   createFactory,
   DefaultTaskTemplate,
   RuleTriage,
-  resolveSettings,
   type StateStore,
   StaticTenantRegistry,
   TENANT_ID_PATTERN,
@@ -33,8 +33,10 @@ const environmentSchema = z.object({
 });
 
 /**
- * One tenant wired to Linear, Slack, GitHub and an HTTP fleet, from the function's environment. Errors
- * name the variables, never their values (they are secrets).
+ * One tenant wired to Linear, Slack, GitHub and an HTTP fleet, from the function's environment, through
+ * the provider registry: each provider is given by its name and reads its secrets from its default
+ * variables (LINEAR_API_KEY, LINEAR_WEBHOOK_SECRET, SLACK_BOT_TOKEN, …), the same config model as
+ * `factory.config.yaml`. Errors name the variables, never their values (they are secrets).
  */
 export function tenantFromEnvironment(env: Record<string, string | undefined>, store: StateStore) {
   const parsed = environmentSchema.safeParse(env);
@@ -42,41 +44,52 @@ export function tenantFromEnvironment(env: Record<string, string | undefined>, s
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`the factory's environment is incomplete: ${problems.join('; ')}`);
   }
-  const config = parsed.data;
-  let rawSettings: unknown;
+  const vars = parsed.data;
+  let settings: unknown;
   try {
-    rawSettings = JSON.parse(config.FACTORY_SETTINGS);
+    settings = JSON.parse(vars.FACTORY_SETTINGS);
   } catch {
     throw new Error('FACTORY_SETTINGS is not valid JSON');
   }
-  const settings = resolveSettings(rawSettings as Parameters<typeof resolveSettings>[0]);
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings))
+    throw new Error('FACTORY_SETTINGS is not a JSON object');
+  let config: TenantConfig;
+  try {
+    config = parseTenantConfig(
+      {
+        ...settings,
+        intentProvider: 'linear',
+        clarificationChannel: { type: 'slack', channel: vars.SLACK_CHANNEL },
+        outputTarget: 'github',
+      },
+      { env },
+    );
+  } catch (error) {
+    if (error instanceof TenantConfigError)
+      throw new Error(`FACTORY_SETTINGS is not valid: ${error.message}`);
+    throw error;
+  }
   const logger = createConsoleJsonLogger();
-  const linear = new LinearWorkItemProvider({ token: config.LINEAR_API_KEY });
-  const slack = new SlackClarificationChannel({
-    token: config.SLACK_BOT_TOKEN,
-    channel: config.SLACK_CHANNEL,
-  });
-  const github = new GithubOutputTarget({ token: config.GITHUB_TOKEN, logger });
-  const factory = createFactory({
-    tenant: config.FACTORY_TENANT,
-    settings,
-    ports: {
-      store,
-      workItems: linear,
-      clarifications: slack,
-      outputs: github,
-      fleet: new HttpFleet({ url: config.FLEET_URL, secret: config.FLEET_SECRET }),
-      triage: new RuleTriage(settings.routes),
-      template: new DefaultTaskTemplate(),
-      logger,
-    },
-  });
+  const tenant = vars.FACTORY_TENANT;
   return new StaticTenantRegistry([
-    directTenantRuntime({
-      factory,
-      linear: { provider: linear, webhookSecret: config.LINEAR_WEBHOOK_SECRET },
-      slack: { channel: slack, signingSecret: config.SLACK_SIGNING_SECRET },
-      github: { target: github, webhookSecret: config.GITHUB_WEBHOOK_SECRET },
+    buildTenantRuntime(config, {
+      tenant,
+      logger,
+      factory: (ports) =>
+        createFactory({
+          tenant,
+          settings: tenantSettings(config),
+          ports: {
+            store,
+            ...ports,
+            fleet: new HttpFleet({ url: vars.FLEET_URL, secret: vars.FLEET_SECRET }),
+            triage: new RuleTriage(config.routes),
+            template: new DefaultTaskTemplate(),
+            logger,
+          },
+        }),
+      // Where the fleet reports an agent's exit: /t/<tenant>/webhooks/fleet.
+      sources: [new FleetWebhookSource({ secret: vars.FLEET_SECRET })],
     }),
   ]);
 }

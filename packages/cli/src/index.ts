@@ -40,11 +40,7 @@ export {
   storedToken,
 } from './tenant/credential-store-from-config.ts';
 export { type ConfiguredFleet, fleetFromConfig } from './tenant/fleet-from-config.ts';
-export {
-  type RolePorts,
-  type RolePortsOptions,
-  rolePortsFromConfig,
-} from './tenant/role-ports-from-config.ts';
+export { type NodeTenantContextOptions, nodeTenantContext } from './tenant/tenant-context.ts';
 export { buildTenantPorts, checkConnections, type TenantPorts } from './tenant/tenant-ports.ts';
 export { type NodeTenant, type TenantDependencies, tenantFromConfig } from './tenant-from-config.ts';
 export { TickTimer } from './tick-timer.ts';

@@ -1,13 +1,11 @@
 import { AgentRelayFleet } from '@software-factory/fleets';
 import { checkTriage, createTriage } from '@software-factory/llm-triage';
+import { type BuiltTenant, buildTenant, tenantSettings } from '@software-factory/providers/registry';
 import {
-  type ConnectionReport,
   createFactory,
   DefaultTaskTemplate,
   type Factory,
   type FactoryEvent,
-  type FactorySettingsInput,
-  factorySettingsSchema,
   type HandleResult,
   type Logger,
   type StateStore,
@@ -19,8 +17,7 @@ import { LocalWritebackMount } from './local-writeback-mount.ts';
 import { MountFeed } from './mount-feed.ts';
 import type { ConfiguredCredentials } from './tenant/credential-store-from-config.ts';
 import { fleetFromConfig } from './tenant/fleet-from-config.ts';
-import { type RolePorts, rolePortsFromConfig } from './tenant/role-ports-from-config.ts';
-import { checkConnections } from './tenant/tenant-ports.ts';
+import { nodeTenantContext } from './tenant/tenant-context.ts';
 
 export interface TenantDependencies {
   store: StateStore;
@@ -38,7 +35,8 @@ export interface TenantDependencies {
 /** One tenant of `factory start`: what the HTTP app and the tick need, plus the local moving parts. */
 export interface NodeTenant {
   runtime: TenantRuntime;
-  ports: RolePorts;
+  /** The tenant's providers, built through the provider registry. */
+  ports: BuiltTenant;
   /** The local fleet, when agents run on this machine. */
   localFleet?: LocalProcessFleet;
   /** Checks what can be checked before taking work: the agent command and its repository. */
@@ -59,7 +57,7 @@ export function tenantFromConfig(config: TenantConfig, deps: TenantDependencies)
     throw new Error('the factory is not built yet');
   };
 
-  const ports = rolePortsFromConfig(config, { credentials: deps.credentials, logger });
+  const ports = buildTenant(config, nodeTenantContext(config, { credentials: deps.credentials, logger }));
   const fleet = fleetFromConfig(config, {
     credentials: deps.credentials,
     stateDir: deps.stateDir,
@@ -69,12 +67,10 @@ export function tenantFromConfig(config: TenantConfig, deps: TenantDependencies)
 
   const core = createFactory({
     tenant: config.id,
-    settings: settingsOf(config),
+    settings: tenantSettings(config),
     ports: {
       store: deps.store,
-      workItems: ports.workItems,
-      clarifications: ports.clarifications,
-      outputs: ports.outputs,
+      ...ports.ports,
       fleet: fleet.fleet,
       triage: createTriage(config.triage, config.routes, { logger }),
       template: new DefaultTaskTemplate({
@@ -101,20 +97,8 @@ export function tenantFromConfig(config: TenantConfig, deps: TenantDependencies)
       ? new MountFeed({ tenant: config.id, mount: ports.mount, sources: ports.mountSources, handle, logger })
       : undefined;
 
-  let cached: { at: number; reports: Promise<ConnectionReport[]> } | undefined;
-  const runtime: TenantRuntime = {
-    id: config.id,
-    factory,
-    sources: new Map([...ports.sources, ...fleet.sources].map((source) => [source.source, source])),
-    connections() {
-      // The app asks before every webhook; three API calls per delivery would be slow and burn rate limits.
-      const now = Date.now();
-      if (!cached || now - cached.at >= CONNECTION_TTL_MS)
-        cached = { at: now, reports: checkConnections(ports.connectables) };
-      return cached.reports;
-    },
-    ...(config.adminToken ? { adminToken: config.adminToken } : {}),
-  };
+  // The app asks before every webhook; three API calls per delivery would be slow and burn rate limits.
+  const runtime = ports.runtime(factory, { sources: fleet.sources, connectionTtlMs: CONNECTION_TTL_MS });
 
   return {
     runtime,
@@ -138,12 +122,4 @@ export function tenantFromConfig(config: TenantConfig, deps: TenantDependencies)
       fleet.local?.close();
     },
   };
-}
-
-/** The tenant's factory settings: the config keys the core's settings schema declares. */
-function settingsOf(config: TenantConfig): FactorySettingsInput {
-  const settings: Record<string, unknown> = {};
-  for (const key of Object.keys(factorySettingsSchema.shape))
-    settings[key] = config[key as keyof TenantConfig];
-  return settings as FactorySettingsInput;
 }

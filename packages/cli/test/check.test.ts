@@ -41,27 +41,39 @@ const ENV = {
   LINEAR_WEBHOOK_SECRET: 'lin_wh_secret_0123456789',
   SLACK_SIGNING_SECRET: 'slack_signing_secret_0123456789',
   GITHUB_WEBHOOK_SECRET: 'gh_wh_secret_0123456789',
-  LINEAR_API_KEY: LINEAR_TOKEN,
-  SLACK_BOT_TOKEN: SLACK_TOKEN,
-  GITHUB_TOKEN,
 };
+const TOKENS = { LINEAR_API_KEY: LINEAR_TOKEN, SLACK_BOT_TOKEN: SLACK_TOKEN, GITHUB_TOKEN };
 
-/** The loopback config with the token fields given as references (or left out, for the store). */
+/** The token variables set for the next `check` (a token left out of the config defaults to them). */
+let tokenEnv: Record<string, string> = {};
+
+/**
+ * The loopback config with the token fields given as references; a provider without one reads the
+ * credentials store, its default variable being unset.
+ */
 async function writeConfig(
   tokens: { linear?: boolean; slack?: boolean; github?: boolean },
   file = 'factory.config.yaml',
 ) {
   let text = vendorConfig(vendors);
-  if (tokens.linear)
+  tokenEnv = {};
+  if (tokens.linear) {
     text = text.replace('  webhookSecret: ${LINEAR_WEBHOOK_SECRET}', '$&\n  apiKey: ${LINEAR_API_KEY}');
-  if (tokens.slack)
+    tokenEnv.LINEAR_API_KEY = TOKENS.LINEAR_API_KEY;
+  }
+  if (tokens.slack) {
     text = text.replace('  signingSecret: ${SLACK_SIGNING_SECRET}', '$&\n  botToken: ${SLACK_BOT_TOKEN}');
-  if (tokens.github)
+    tokenEnv.SLACK_BOT_TOKEN = TOKENS.SLACK_BOT_TOKEN;
+  }
+  if (tokens.github) {
     text = text.replace('  webhookSecret: ${GITHUB_WEBHOOK_SECRET}', '$&\n  token: ${GITHUB_TOKEN}');
+    tokenEnv.GITHUB_TOKEN = TOKENS.GITHUB_TOKEN;
+  }
   await writeFile(path.join(dir, file), text);
 }
 
-const check = (args: string[] = []) => runFactory(['check', ...args], { cwd: dir, env: ENV });
+const check = (args: string[] = []) =>
+  runFactory(['check', ...args], { cwd: dir, env: { ...ENV, ...tokenEnv } });
 
 describe('factory check', () => {
   it('exits 0 and shows every provider ✓ when all are connected', async () => {
@@ -169,6 +181,7 @@ describe('factory check', () => {
         { tenant: 'acme', fleet: 'local', check: 'agent command', ok: true },
         { tenant: 'acme', fleet: 'local', check: 'repository', ok: true },
       ],
+      missing: [],
     });
   });
 

@@ -11,7 +11,10 @@ describe('factory.config.schema.json', () => {
 
   it('describes secrets as references, so editors flag a literal token', () => {
     const schema = renderConfigJsonSchema();
-    expect(schema).toContain('"pattern": "^\\\\$\\\\{([A-Za-z_][A-Za-z0-9_]*)\\\\}$"');
+    // `${NAME}`, or a secret store's `${scheme:locator}` where the platform reads one.
+    expect(schema).toContain(
+      '"pattern": "^\\\\$\\\\{(?:[A-Za-z_][A-Za-z0-9_]*|[a-z][a-z0-9-]*:[^{}\\\\s]+)\\\\}$"',
+    );
     expect(schema).toContain('"additionalProperties": false');
   });
 });

@@ -45,7 +45,7 @@ const init = (args: readonly string[], env: Record<string, string> = {}) =>
 const configFile = () => path.join(dir, 'factory.config.yaml');
 
 describe('factory init with flags only (no terminal: stdin is not a TTY)', () => {
-  it('writes a config that loads back, with secrets only as ${ENV_VAR} references', async () => {
+  it('writes a config that loads back, each provider in its shortest form, no secret written', async () => {
     const result = await init([
       ...LINEAR_SLACK_GITHUB,
       '--tenant',
@@ -67,13 +67,13 @@ describe('factory init with flags only (no terminal: stdin is not a TTY)', () =>
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const text = await readFile(configFile(), 'utf8');
-    for (const reference of [
-      '${LINEAR_WEBHOOK_SECRET}',
-      '${SLACK_SIGNING_SECRET}',
-      '${GITHUB_WEBHOOK_SECRET}',
-    ])
-      expect(text).toContain(reference);
-    expect(text).not.toMatch(/apiKey|botToken|token:/); // tokens come from `factory connect`
+    // Secrets are never written: the providers read their default variables (named in the header).
+    expect(text).not.toMatch(/apiKey|botToken|token:|webhookSecret|signingSecret/);
+    expect(text).toContain('intentProvider:\n  type: linear\n  requiredLabels:\n    - agent-ready\n');
+    expect(text).toContain('outputTarget: github\n');
+    expect(text).toContain(
+      '# These providers read LINEAR_API_KEY, LINEAR_WEBHOOK_SECRET, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET when set.',
+    );
     const config = await loadConfig(configFile(), SECRETS);
     const [tenant] = config.tenants;
     expect(tenant).toMatchObject({
@@ -86,14 +86,24 @@ describe('factory init with flags only (no terminal: stdin is not a TTY)', () =>
       routes: [{ name: 'app', match: { labels: ['agent-ready'] }, repository: 'acme/app', agent: 'codex' }],
       limits: { maxInFlight: 2 },
     });
-    expect(result.stdout).toBe(
+    expect(result.stdout).toContain(
       [
         'Wrote factory.config.yaml.',
         // What `factory start` would refuse is said at once; the file is written all the same.
         'Warning: agent command "codex" was not found on PATH; install codex so that it is on PATH, or change fleet.command in factory.config.yaml.',
         `Warning: repository ${path.join(dir, 'app')} does not exist; clone your repository to app, or change fleet.repository in factory.config.yaml.`,
-        'Before the providers can be checked, set: LINEAR_WEBHOOK_SECRET, SLACK_SIGNING_SECRET, GITHUB_WEBHOOK_SECRET.',
-        'Then connect:',
+        'PROVIDER  ROLE           STATUS        MISSING SCOPES  FIX',
+        'linear    intake         ✗ needs-auth                  factory connect linear',
+      ].join('\n'),
+    );
+    expect(result.stdout).toContain(
+      [
+        'Before `factory start` takes work:',
+        '  intentProvider.webhookSecret: the secret Linear signs its webhooks with; set LINEAR_WEBHOOK_SECRET (or write webhookSecret: ${NAME})',
+        '  clarificationChannel.signingSecret: the secret Slack signs its webhooks with; set SLACK_SIGNING_SECRET (or write signingSecret: ${NAME})',
+        '  outputTarget.webhookSecret: the secret GitHub signs its webhooks with; set GITHUB_WEBHOOK_SECRET (or write webhookSecret: ${NAME})',
+        '',
+        'To connect:',
         '  factory connect linear',
         '  factory connect slack',
         '  factory connect github',
@@ -102,13 +112,37 @@ describe('factory init with flags only (no terminal: stdin is not a TTY)', () =>
     );
   });
 
-  it('checks every provider once the variables are set, and prints the connect commands', async () => {
+  it('writes the seed’s three lines from the three names alone: no fleet, no channel yet', async () => {
+    const result = await init(['--yes', '--intent', 'linear', '--channel', 'slack', '--output', 'github']);
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const text = await readFile(configFile(), 'utf8');
+    expect(text).toContain('intentProvider: linear\nclarificationChannel: slack\noutputTarget: github\n');
+    expect(text).not.toContain('fleet');
+    expect(result.stdout).toContain(
+      '  fleet: where agents run; add fleet: { type: local, command: claude -p, repository: . }',
+    );
+    expect(result.stdout).toContain(
+      '  clarificationChannel.channel: the Slack channel questions are asked in; add its id, e.g. clarificationChannel: { type: slack, channel: C0123456789 }',
+    );
+    const config = await loadConfig(configFile(), {});
+    expect(config.tenants[0]).toMatchObject({
+      intentProvider: { type: 'linear', transport: 'direct' },
+      clarificationChannel: { type: 'slack', transport: 'direct' },
+      outputTarget: { type: 'github', transport: 'direct' },
+    });
+    expect(config.tenants[0]?.fleet).toBeUndefined();
+  });
+
+  it('checks every provider, and with the variables set asks for nothing more than connecting', async () => {
     const result = await init(LINEAR_SLACK_GITHUB, SECRETS);
 
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
       'linear    intake         ✗ needs-auth                  factory connect linear',
     );
+    expect(result.stdout).not.toContain('Before `factory start`');
     expect(result.stdout).toContain(
       ['To connect:', '  factory connect linear', '  factory connect slack', '  factory connect github'].join(
         '\n',
@@ -146,8 +180,14 @@ describe('factory init with flags only (no terminal: stdin is not a TTY)', () =>
       outputTarget: { type: 'gitlab', baseUrl: 'https://gitlab.acme.com' },
     });
     expect(result.stdout).toContain(
-      'Before the providers can be checked, set: JIRA_API_TOKEN, JIRA_WEBHOOK_SECRET, GITLAB_TOKEN, GITLAB_WEBHOOK_SECRET.',
+      [
+        'Before `factory start` takes work:',
+        '  intentProvider.webhookSecret: the secret Jira signs its webhooks with; set JIRA_WEBHOOK_SECRET (or write webhookSecret: ${NAME})',
+        '  outputTarget.webhookSecret: the secret GitLab signs its webhooks with; set GITLAB_WEBHOOK_SECRET (or write webhookSecret: ${NAME})',
+      ].join('\n'),
     );
+    // Neither can be signed in to: their tokens come from JIRA_API_TOKEN and GITLAB_TOKEN.
+    expect(result.stdout).not.toContain('To connect');
   });
 
   it('writes GitHub Issues as the intake with its repository and ready label', async () => {
@@ -183,18 +223,14 @@ describe('factory init with flags only (no terminal: stdin is not a TTY)', () =>
 
     const forced = await init([...LINEAR_SLACK_GITHUB, '--force']);
     expect(forced.code).toBe(0);
-    expect(await readFile(configFile(), 'utf8')).toContain('type: linear');
+    expect(await readFile(configFile(), 'utf8')).toContain('intentProvider: linear');
   });
 });
 
 describe('factory init: wrong or missing flags are one line and write nothing', () => {
   it.concurrent.each([
-    [[], 'missing --intent, --channel, --output, --fleet (no terminal to ask on: give them as flags)'],
-    [['--yes'], 'missing --intent, --channel, --output, --fleet (--yes asks nothing: give them as flags)'],
-    [
-      ['--intent', 'linear', '--channel', 'slack', '--output', 'github', '--fleet', 'local'],
-      'missing --slack-channel',
-    ],
+    [[], 'missing --intent, --channel, --output (no terminal to ask on: give them as flags)'],
+    [['--yes'], 'missing --intent, --channel, --output (--yes asks nothing: give them as flags)'],
     [
       ['--intent', 'jira', '--channel', 'comments', '--output', 'github', '--fleet', 'local'],
       'missing --jira-site',
@@ -253,6 +289,8 @@ describe('factory init in a terminal (@clack/prompts under a pseudo-terminal)', 
       await terminal.answer('Where do agents run?', KEY.enter); // local
       await terminal.answer('Tenant id', KEY.backspace.repeat('default'.length), 'acme', KEY.enter);
       await terminal.answer('The label that makes an item ready', KEY.enter);
+      // Each chosen provider's own questions, as its registry entry asks them, in role order.
+      await terminal.answer('Repository whose issues are work items', 'acme/web', KEY.enter);
       await terminal.answer('Slack channel id', 'general', KEY.enter);
       await terminal.answer(
         'expected a Slack channel id such as C0123456789',
@@ -260,7 +298,6 @@ describe('factory init in a terminal (@clack/prompts under a pseudo-terminal)', 
         'C0123456789',
         KEY.enter,
       );
-      await terminal.answer('Repository whose issues are work items', 'acme/web', KEY.enter);
       await terminal.answer('The agent command', KEY.enter);
       await terminal.answer('The git repository agents work in', KEY.enter);
       await terminal.answer('Add a route', 'y');

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -119,6 +119,49 @@ describe('factory subscribe', () => {
     expect(again.stdout).toContain(`beta: already registered, unchanged: ${betaHook?.id}`);
     expect([...acme.subscriptions.keys()]).toEqual([acmeHook?.id]);
     expect([...beta.subscriptions.keys()]).toEqual([betaHook?.id]);
+  });
+
+  it('registers at the config’s server.publicUrl when --url is not given (and --url still wins)', async () => {
+    const text = await readFile(config.file, 'utf8');
+    await writeFile(
+      config.file,
+      text.replace(
+        /^server: \{ host: 127\.0\.0\.1, port: (\d+) \}$/m,
+        'server: { host: 127.0.0.1, port: $1, publicUrl: "https://factory.example.com/base" }',
+      ),
+    );
+
+    const { code, stdout, stderr } = await subscribe(['--tenant', 'beta']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const [hook] = beta.subscriptions.values();
+    expect(hook?.url).toBe('https://factory.example.com/base/t/beta/webhooks/relayfile');
+    expect(stdout).toContain(
+      `beta: registered ${hook?.id} → https://factory.example.com/base/t/beta/webhooks/relayfile`,
+    );
+
+    const given = await subscribe(['--tenant', 'beta', '--url', 'https://other.example.com']);
+    expect(given.code).toBe(0);
+    expect([...beta.subscriptions.values()].map((entry) => entry.url)).toContain(
+      'https://other.example.com/t/beta/webhooks/relayfile',
+    );
+  });
+
+  it('refuses a server.publicUrl relayfile could not post to, naming the field', async () => {
+    const text = await readFile(config.file, 'utf8');
+    await writeFile(
+      config.file,
+      text.replace(
+        /^server: \{ host: 127\.0\.0\.1, port: (\d+) \}$/m,
+        'server: { host: 127.0.0.1, port: $1, publicUrl: "http://factory.example.com" }',
+      ),
+    );
+    const { code, stderr } = await subscribe([]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      `factory: server.publicUrl "http://factory.example.com": relayfile's cloud would refuse to post there (it is http, and relayfile delivers only to https)`,
+    );
+    expect(acme.subscriptions.size).toBe(0);
   });
 
   it('keeps the path the factory is served under, and acts on one tenant with --tenant', async () => {
@@ -279,7 +322,7 @@ describe('factory subscribe', () => {
   const BAD: { args: string[]; says: string; env?: Record<string, string> }[] = [
     {
       args: [],
-      says: "--url <base> is required to register: the factory's public base URL that relayfile can reach",
+      says: "--url <base> is required to register, or server.publicUrl in the config: the factory's public base URL that relayfile can reach",
     },
     { args: ['--url', 'factory.example.com'], says: '--url "factory.example.com" is not a URL' },
     {

@@ -1,5 +1,6 @@
 // An example Worker entry: one tenant wired to Linear, Slack, GitHub and a signed HTTP fleet, from
-// the Worker's vars and secrets. `wrangler.jsonc` points at it; copy it to start your own entry (for
+// the Worker's vars and secrets, through the provider registry (each provider by its name, its
+// secrets from its default bindings: LINEAR_API_KEY, LINEAR_WEBHOOK_SECRET, SLACK_BOT_TOKEN, …). `wrangler.jsonc` points at it; copy it to start your own entry (for
 // many tenants, build one runtime per tenant from your own tenant list).
 //
 //   vars:    FACTORY_TENANT, FACTORY_SETTINGS (JSON), SLACK_CHANNEL, FLEET_URL
@@ -15,16 +16,16 @@ import {
 } from '@software-factory/cloudflare';
 import { FleetWebhookSource, HttpFleet } from '@software-factory/fleets/http';
 import {
-  directTenantRuntime,
-  GithubOutputTarget,
-  LinearWorkItemProvider,
-  SlackClarificationChannel,
-} from '@software-factory/providers';
+  buildTenant,
+  parseTenantConfig,
+  type TenantConfig,
+  TenantConfigError,
+  tenantSettings,
+} from '@software-factory/providers/registry';
 import {
   createFactory,
   DefaultTaskTemplate,
   RuleTriage,
-  resolveSettings,
   StaticTenantRegistry,
   type TenantRuntime,
 } from '@software-factory/sdk';
@@ -55,48 +56,55 @@ export default createFactoryWorker<ExampleEnv>({
     // Names only: a message that quoted values could quote a secret.
     const missing = REQUIRED.filter((name) => typeof env[name] !== 'string' || env[name] === '');
     if (missing.length > 0) throw new FactoryConfigError(`set ${missing.join(', ')} (vars or secrets)`);
-    let settings: ReturnType<typeof resolveSettings>;
+    let settings: unknown;
     try {
-      settings = resolveSettings(JSON.parse(env.FACTORY_SETTINGS ?? '{}'));
+      settings = JSON.parse(env.FACTORY_SETTINGS ?? '{}');
     } catch (error) {
       throw new FactoryConfigError(`FACTORY_SETTINGS is not valid: ${(error as Error).message}`);
     }
+    if (typeof settings !== 'object' || settings === null || Array.isArray(settings))
+      throw new FactoryConfigError('FACTORY_SETTINGS is not valid: expected a JSON object');
+    let config: TenantConfig;
+    try {
+      config = parseTenantConfig(
+        {
+          ...settings,
+          intentProvider: 'linear',
+          clarificationChannel: { type: 'slack', channel: env.SLACK_CHANNEL },
+          outputTarget: 'github',
+        },
+        { env: env as unknown as Record<string, string | undefined> },
+      );
+    } catch (error) {
+      if (error instanceof TenantConfigError)
+        throw new FactoryConfigError(`FACTORY_SETTINGS is not valid: ${error.message}`);
+      throw error;
+    }
 
-    const workItems = new LinearWorkItemProvider({ token: env.LINEAR_API_KEY });
-    const clarifications = new SlackClarificationChannel({
-      channel: env.SLACK_CHANNEL,
-      token: env.SLACK_BOT_TOKEN,
-    });
-    const outputs = new GithubOutputTarget({ token: env.GITHUB_TOKEN });
+    const providers = buildTenant(config, { tenant: env.FACTORY_TENANT });
     const fleet = new HttpFleet({ url: env.FLEET_URL, secret: env.FLEET_SECRET });
     const factory = createFactory({
       tenant: env.FACTORY_TENANT,
-      settings,
+      settings: tenantSettings(config),
       metrics,
       ports: {
         store,
-        workItems,
-        clarifications,
-        outputs,
+        ...providers.ports,
         fleet,
-        triage: new RuleTriage(settings.routes),
+        triage: new RuleTriage(config.routes),
         template: new DefaultTaskTemplate(),
       },
     });
-    const direct = directTenantRuntime({
-      factory,
-      linear: { provider: workItems, webhookSecret: env.LINEAR_WEBHOOK_SECRET },
-      slack: { channel: clarifications, signingSecret: env.SLACK_SIGNING_SECRET },
-      github: { target: outputs, webhookSecret: env.GITHUB_WEBHOOK_SECRET },
+    const direct = providers.runtime(factory, {
+      sources: [new FleetWebhookSource({ secret: env.FLEET_SECRET })],
+      ...(env.FACTORY_ADMIN_TOKEN ? { adminToken: env.FACTORY_ADMIN_TOKEN } : {}),
     });
     const tenant: TenantRuntime = {
       ...direct,
-      sources: new Map([...direct.sources, ['fleet', new FleetWebhookSource({ secret: env.FLEET_SECRET })]]),
       // Shared by every isolate through KV, so a busy tenant does not ask three APIs per delivery.
       connections: cache
         ? cacheConnections(cache, direct.id, () => direct.connections())
         : direct.connections,
-      ...(env.FACTORY_ADMIN_TOKEN ? { adminToken: env.FACTORY_ADMIN_TOKEN } : {}),
     };
     return new StaticTenantRegistry([tenant]);
   },

@@ -1,7 +1,7 @@
 import { traceIdFor } from '@software-factory/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { textToAdf } from '../src/atlassian-document.ts';
-import { JIRA_TRACE_PROPERTY } from '../src/jira-work-item-provider.ts';
+import { textToAdf } from '../src/jira/atlassian-document.ts';
+import { JIRA_TRACE_PROPERTY } from '../src/jira/work-item-provider.ts';
 import { fixtureJson } from './support/fixtures.ts';
 import { JIRA_BOT_ACCOUNT } from './support/jira-server.ts';
 import { JIRA_TENANT, MixedBench, TOKENS } from './support/mixed-bench.ts';

@@ -1,6 +1,6 @@
 import { traceIdFor } from '@software-factory/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { traceIdIn } from '../src/trace-metadata.ts';
+import { traceIdIn } from '../src/shared/trace-metadata.ts';
 import { DirectBench, TENANT, TOKENS } from './support/direct-bench.ts';
 import { fixtureJson, pullRequestExample } from './support/fixtures.ts';
 

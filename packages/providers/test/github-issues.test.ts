@@ -1,12 +1,12 @@
 import { DefaultTaskTemplate, traceIdFor } from '@software-factory/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GithubIssuesWebhookSource } from '../src/github-issues-webhook-source.ts';
+import { GithubIssuesWebhookSource } from '../src/github-issues/webhook-source.ts';
 import {
   GITHUB_COMMENT_MARKER,
   type GithubIssuesProviderOptions,
   GithubIssuesWorkItemProvider,
-} from '../src/github-issues-work-item-provider.ts';
-import { traceIdIn } from '../src/trace-metadata.ts';
+} from '../src/github-issues/work-item-provider.ts';
+import { traceIdIn } from '../src/shared/trace-metadata.ts';
 import { coreOverTracker } from './support/core-over-tracker.ts';
 import { githubExample, githubExamples, githubSignature } from './support/fixtures.ts';
 import { GithubIssuesServer, type IssueJson } from './support/github-issues-server.ts';

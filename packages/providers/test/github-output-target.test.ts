@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GithubOutputTarget, type GithubTargetOptions } from '../src/github-output-target.ts';
-import { NotAuthorisedError } from '../src/provider-errors.ts';
+import { GithubOutputTarget, type GithubTargetOptions } from '../src/github/output-target.ts';
+import { NotAuthorisedError } from '../src/shared/provider-errors.ts';
 import { pullRequestExample } from './support/fixtures.ts';
 import { GithubServer, type PullJson } from './support/github-server.ts';
 import { recordingSleep } from './support/loopback.ts';

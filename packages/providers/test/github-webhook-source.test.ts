@@ -1,7 +1,7 @@
 import { Webhooks } from '@octokit/webhooks';
 import { WebhookError } from '@software-factory/sdk';
 import { describe, expect, it } from 'vitest';
-import { GithubWebhookSource } from '../src/github-webhook-source.ts';
+import { GithubWebhookSource } from '../src/github/webhook-source.ts';
 import { githubSignature, pullRequestExample, pullRequestExamples } from './support/fixtures.ts';
 import { flipOneByte, incoming } from './support/webhooks.ts';
 

@@ -1,7 +1,7 @@
 import { WebhookError } from '@software-factory/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GitlabOutputTarget, type GitlabTargetOptions } from '../src/gitlab-output-target.ts';
-import { GitlabWebhookSource } from '../src/gitlab-webhook-source.ts';
+import { GitlabOutputTarget, type GitlabTargetOptions } from '../src/gitlab/output-target.ts';
+import { GitlabWebhookSource } from '../src/gitlab/webhook-source.ts';
 import { fixtureJson, fixtureText } from './support/fixtures.ts';
 import { GitlabServer, type MergeRequestJson } from './support/gitlab-server.ts';
 import { recordingSleep } from './support/loopback.ts';

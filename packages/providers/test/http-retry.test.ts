@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { retryAfterMs, retryingFetch } from '../src/http-retry.ts';
+import { retryAfterMs, retryingFetch } from '../src/shared/http-retry.ts';
 import {
   type Fault,
   FaultQueue,

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { textToAdf } from '../src/atlassian-document.ts';
 import {
   commentThreadId,
   IssueCommentClarificationChannel,
   workItemIdOfThread,
-} from '../src/issue-comment-clarification-channel.ts';
-import { JiraWorkItemProvider } from '../src/jira-work-item-provider.ts';
-import { LinearCommentReplies } from '../src/linear-comment-replies.ts';
-import { LinearWebhookSource } from '../src/linear-webhook-source.ts';
-import { LinearWorkItemProvider } from '../src/linear-work-item-provider.ts';
+} from '../src/comments/clarification-channel.ts';
+import { textToAdf } from '../src/jira/atlassian-document.ts';
+import { JiraWorkItemProvider } from '../src/jira/work-item-provider.ts';
+import { LinearCommentReplies } from '../src/linear/comment-replies.ts';
+import { LinearWebhookSource } from '../src/linear/webhook-source.ts';
+import { LinearWorkItemProvider } from '../src/linear/work-item-provider.ts';
 import { fixtureJson, linearSignature } from './support/fixtures.ts';
 import { JiraServer } from './support/jira-server.ts';
 import { LinearServer } from './support/linear-server.ts';

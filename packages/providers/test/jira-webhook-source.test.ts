@@ -1,7 +1,7 @@
 import { WebhookError } from '@software-factory/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JiraWebhookSource } from '../src/jira-webhook-source.ts';
-import { JiraWorkItemProvider } from '../src/jira-work-item-provider.ts';
+import { JiraWebhookSource } from '../src/jira/webhook-source.ts';
+import { JiraWorkItemProvider } from '../src/jira/work-item-provider.ts';
 import { fixtureJson, fixtureText, jiraSignature } from './support/fixtures.ts';
 import { JIRA_BOT_ACCOUNT, JIRA_CAPTURED_AUTHOR, JiraServer } from './support/jira-server.ts';
 import { flipOneByte, incoming } from './support/webhooks.ts';

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { textToAdf } from '../src/atlassian-document.ts';
+import { textToAdf } from '../src/jira/atlassian-document.ts';
 import {
   JIRA_COMMENT_PROPERTY,
   JIRA_TRACE_PROPERTY,
   type JiraProviderOptions,
   JiraWorkItemProvider,
-} from '../src/jira-work-item-provider.ts';
-import { NotAuthorisedError } from '../src/provider-errors.ts';
+} from '../src/jira/work-item-provider.ts';
+import { NotAuthorisedError } from '../src/shared/provider-errors.ts';
 import { JiraServer } from './support/jira-server.ts';
 import { recordingSleep } from './support/loopback.ts';
 

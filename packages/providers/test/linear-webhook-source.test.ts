@@ -1,7 +1,7 @@
 import { WebhookError } from '@software-factory/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LinearWebhookSource } from '../src/linear-webhook-source.ts';
-import { LinearWorkItemProvider } from '../src/linear-work-item-provider.ts';
+import { LinearWebhookSource } from '../src/linear/webhook-source.ts';
+import { LinearWorkItemProvider } from '../src/linear/work-item-provider.ts';
 import { fixtureJson, fixtureText, linearSignature } from './support/fixtures.ts';
 import { defaultStates, LinearServer } from './support/linear-server.ts';
 import { flipOneByte, incoming } from './support/webhooks.ts';

@@ -1,7 +1,7 @@
 import type { WorkItem } from '@software-factory/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LinearProviderOptions, LinearWorkItemProvider } from '../src/linear-work-item-provider.ts';
-import { NotAuthorisedError } from '../src/provider-errors.ts';
+import { type LinearProviderOptions, LinearWorkItemProvider } from '../src/linear/work-item-provider.ts';
+import { NotAuthorisedError } from '../src/shared/provider-errors.ts';
 import { defaultStates, LinearServer } from './support/linear-server.ts';
 import { recordingSleep } from './support/loopback.ts';
 

@@ -1,8 +1,8 @@
 import type { OutputChangedEvent } from '@software-factory/sdk';
 import { DEFAULT_TEST_SETTINGS, FactoryHarness, FakeClock } from '@software-factory/sdk/testing';
 import { describe, expect, it } from 'vitest';
-import { GithubWebhookSource } from '../src/github-webhook-source.ts';
-import { GitlabWebhookSource } from '../src/gitlab-webhook-source.ts';
+import { GithubWebhookSource } from '../src/github/webhook-source.ts';
+import { GitlabWebhookSource } from '../src/gitlab/webhook-source.ts';
 import { fixtureJson, githubSignature, pullRequestExample, pullRequestExamples } from './support/fixtures.ts';
 import { incoming } from './support/webhooks.ts';
 

@@ -22,12 +22,12 @@ import {
   type LoopbackRelayfileCloud,
   startLoopbackRelayfileCloud,
 } from '../../auth/test/support/loopback-relayfile-cloud.ts';
-import { GithubIssuesWorkItemProvider } from '../src/github-issues-work-item-provider.ts';
-import { GithubOutputTarget } from '../src/github-output-target.ts';
-import { LinearWorkItemProvider } from '../src/linear-work-item-provider.ts';
-import type { OAuthAppOptions } from '../src/oauth-connect.ts';
-import { credentialStoreTokens } from '../src/provider-credentials.ts';
-import { SlackClarificationChannel } from '../src/slack-clarification-channel.ts';
+import { GithubOutputTarget } from '../src/github/output-target.ts';
+import { GithubIssuesWorkItemProvider } from '../src/github-issues/work-item-provider.ts';
+import { LinearWorkItemProvider } from '../src/linear/work-item-provider.ts';
+import type { OAuthAppOptions } from '../src/shared/oauth-connect.ts';
+import { credentialStoreTokens } from '../src/shared/provider-credentials.ts';
+import { SlackClarificationChannel } from '../src/slack/clarification-channel.ts';
 import { GithubServer } from './support/github-server.ts';
 import { LinearServer } from './support/linear-server.ts';
 import { SlackServer } from './support/slack-server.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SlackChannelMembers } from '../src/slack-channel-members.ts';
-import { SlackClient } from '../src/slack-client.ts';
+import { SlackChannelMembers } from '../src/slack/channel-members.ts';
+import { SlackClient } from '../src/slack/client.ts';
 import { SlackServer } from './support/slack-server.ts';
 
 let server: SlackServer;

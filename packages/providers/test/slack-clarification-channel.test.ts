@@ -1,7 +1,7 @@
 import { sampleWorkItem } from '@software-factory/sdk/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { NotAuthorisedError } from '../src/provider-errors.ts';
-import { type SlackChannelOptions, SlackClarificationChannel } from '../src/slack-clarification-channel.ts';
+import { NotAuthorisedError } from '../src/shared/provider-errors.ts';
+import { type SlackChannelOptions, SlackClarificationChannel } from '../src/slack/clarification-channel.ts';
 import { recordingSleep } from './support/loopback.ts';
 import { SlackServer } from './support/slack-server.ts';
 

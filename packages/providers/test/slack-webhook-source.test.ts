@@ -1,7 +1,7 @@
 import { WebhookError } from '@software-factory/sdk';
 import { describe, expect, it } from 'vitest';
-import type { ChannelMembership } from '../src/slack-channel-members.ts';
-import { SlackWebhookSource } from '../src/slack-webhook-source.ts';
+import type { ChannelMembership } from '../src/slack/channel-members.ts';
+import { SlackWebhookSource } from '../src/slack/webhook-source.ts';
 import { fixtureJson, fixtureText, slackSignature } from './support/fixtures.ts';
 import { flipOneByte, incoming } from './support/webhooks.ts';
 

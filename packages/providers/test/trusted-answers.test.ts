@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { textToAdf } from '../src/atlassian-document.ts';
+import { textToAdf } from '../src/jira/atlassian-document.ts';
 import { DirectBench, TENANT } from './support/direct-bench.ts';
 import { fixtureJson, githubExample } from './support/fixtures.ts';
 import type { IssueJson } from './support/github-issues-server.ts';

@@ -5,6 +5,7 @@ import { connectionRows, formatConnectionTable } from '../onboarding/connection-
 import { DEFAULT_CONFIG } from '../onboarding/fix-command.ts';
 import { checkFleets } from '../onboarding/fleet-check.ts';
 import { loadOnboardingConfig } from '../onboarding/load-onboarding-config.ts';
+import { requirementLines, tenantNeeds } from '../onboarding/requirements.ts';
 
 interface CheckOptions {
   config?: string;
@@ -24,8 +25,9 @@ export function checkCommand(): Command {
 }
 
 /**
- * Exit 0 only when every provider is connected and every fleet can be used (what `factory start` checks
- * before it serves), 1 otherwise; a config that cannot be loaded is 2.
+ * Exit 0 only when every provider is connected, every fleet can be used and nothing `factory start` needs
+ * is missing (a fleet, a webhook secret, a channel: what it checks before it serves), 1 otherwise; a
+ * config that cannot be loaded is 2.
  */
 async function runCheck(options: CheckOptions): Promise<void> {
   const { config, tenants } = await loadOnboardingConfig(options.config, process.env);
@@ -36,14 +38,24 @@ async function runCheck(options: CheckOptions): Promise<void> {
   const secrets = [...config.secrets];
   const fleet = fleetRows.map((row) => (row.reason ? { ...row, reason: redact(row.reason, secrets) } : row));
   const rows = connectionRows(reports, options.config, config.secrets);
-  const ok = rows.every((row) => row.state === 'connected') && fleet.every((row) => row.ok);
+  const needs = tenantNeeds(config, tenants);
+  const ok =
+    rows.every((row) => row.state === 'connected') &&
+    fleet.every((row) => row.ok) &&
+    needs.every((tenant) => tenant.needs.length === 0);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ok, providers: rows, fleet }, null, 2)}\n`);
+    const missing = needs.flatMap(({ tenant, needs: list }) =>
+      list.map((need) => ({ tenant, field: need.path.join('.'), what: need.what, fix: need.fix })),
+    );
+    process.stdout.write(`${JSON.stringify({ ok, providers: rows, fleet, missing }, null, 2)}\n`);
   } else {
     process.stdout.write(`${formatConnectionTable(rows, tenants.length > 1, fleet)}\n`);
     const credentials = tenants[0]?.credentials;
     if (credentials?.unavailable && rows.some((row) => row.state === 'needs-auth'))
       process.stdout.write(`\nStored tokens: ${credentials.unavailable}.\n`);
+    const lines = requirementLines(needs);
+    if (lines.length > 0)
+      process.stdout.write(`\n${['Before `factory start` takes work:', ...lines].join('\n')}\n`);
   }
   if (!ok) process.exitCode = EXIT_FAILURE;
 }

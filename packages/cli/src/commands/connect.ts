@@ -1,4 +1,5 @@
 import { AuthFlowError, redact, unreachableHost } from '@software-factory/auth';
+import { providerRegistry } from '@software-factory/providers/registry';
 import { Command, InvalidArgumentError } from 'commander';
 import { CliError, EXIT_FAILURE } from '../cli-error.ts';
 import { connectProvider, describeStatus } from '../onboarding/connect-provider.ts';
@@ -14,13 +15,24 @@ interface ConnectOptions {
 }
 
 export function connectCommand(): Command {
+  // Who can be signed in to, and how, as the provider registry says.
+  const signIns = providerRegistry.entries().filter((entry) => entry.oauth);
+  const vendors = (flow: 'authorization-code' | 'device') => [
+    ...new Set(signIns.filter((entry) => entry.oauth?.flow === flow).map((entry) => entry.oauth?.vendor)),
+  ];
+  const ways = [
+    ...(vendors('authorization-code').length > 0
+      ? [`${vendors('authorization-code').join(' and ')} in the browser`]
+      : []),
+    ...(vendors('device').length > 0 ? [`${vendors('device').join(' and ')} with a device code`] : []),
+  ];
   return new Command('connect')
     .description(
-      'sign in to a provider (Linear and Slack in the browser, GitHub with a device code), store its token encrypted, and check the connection',
+      `sign in to a provider (${ways.join(', ')}), store its token encrypted, and check the connection`,
     )
     .argument(
       '<provider>',
-      'the provider as `factory check` names it: linear, slack, github, github-issues',
+      `the provider as \`factory check\` names it: ${signIns.map((entry) => entry.type).join(', ')}`,
       parseProvider,
     )
     .option('-c, --config <file>', `the config file (default: ./${DEFAULT_CONFIG})`)

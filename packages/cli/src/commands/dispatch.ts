@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { EXIT_FAILURE } from '../cli-error.ts';
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.ts';
+import { FLEET_EXAMPLE } from '../onboarding/requirements.ts';
 import { fetchWorkItem, runOneItem, scopeVerdict } from '../operator/one-item.ts';
 import { renderDecision, renderItem, renderOutcome, renderPlan } from '../operator/one-item-text.ts';
 import { chosenTenant, type OperatorOptions, withOperatorRuntime } from '../operator/operator-runtime.ts';
@@ -24,6 +25,11 @@ export function dispatchCommand(): Command {
       const dryRun = options.dryRun === true;
       const run = await withOperatorRuntime(options, async (runtime) => {
         const tenant = chosenTenant(runtime, options);
+        if (!dryRun && !runtime.config.tenants.find((config) => config.id === tenant.runtime.id)?.fleet)
+          throw new CliError(
+            `tenant ${tenant.runtime.id} has no fleet to start an agent on: add ${FLEET_EXAMPLE} (or pass --dry-run)`,
+            EXIT_USAGE,
+          );
         const item = await fetchWorkItem(tenant, ref);
         return { ...(await runOneItem(tenant, item, { dryRun })), outside: scopeVerdict(tenant, item) };
       });

@@ -1,9 +1,12 @@
 import { Command, Option } from 'commander';
-import { CliError } from '../cli-error.ts';
+import { CliError, EXIT_USAGE } from '../cli-error.ts';
+import type { FactoryConfig } from '../config/config-schema.ts';
 import { listen } from '../http-listener.ts';
 import { JsonLineLogger, type LogLevel } from '../json-line-logger.ts';
 import { NodeRuntime } from '../node-runtime.ts';
+import { requirementLines, tenantNeeds } from '../onboarding/requirements.ts';
 import { EXIT_UNCONNECTED, unconnectedProviderLines } from '../operator/unconnected-providers.ts';
+import { buildTenantPorts } from '../tenant/tenant-ports.ts';
 import { VERSION } from '../version.ts';
 import { parsePort, watchForStop } from './process-lifecycle.ts';
 import { configOption, mountOption, runConfig } from './run-config.ts';
@@ -40,6 +43,7 @@ export function startCommand(): Command {
 
 async function runStart(options: StartOptions): Promise<void> {
   const config = await runConfig(options);
+  refuseIncomplete(config);
   if (options.dryRun) for (const tenant of config.tenants) tenant.dryRun = true;
   const logger = new JsonLineLogger({ level: options.logLevel, secrets: config.secrets });
   const runtime = new NodeRuntime(config, {
@@ -90,6 +94,21 @@ async function runStart(options: StartOptions): Promise<void> {
   await listening.close();
   await runtime.stop();
   logger.info('stopped', request);
+}
+
+/**
+ * A config may leave out what only running work needs (`intentProvider: linear` is enough for `factory
+ * check` and `connect`); `factory start` needs all of it: a fleet, the webhook secrets, a channel. Each
+ * missing piece is one line naming what to add, with an example; exit 2.
+ */
+function refuseIncomplete(config: FactoryConfig): void {
+  const lines = requirementLines(tenantNeeds(config, buildTenantPorts(config, { env: process.env })), '');
+  if (lines.length === 0) return;
+  for (const line of lines) process.stderr.write(`factory: ${line}\n`);
+  throw new CliError(
+    `not starting: ${config.source} needs ${lines.length === 1 ? 'one more setting' : `${lines.length} more settings`} to take work (above)`,
+    EXIT_USAGE,
+  );
 }
 
 /**

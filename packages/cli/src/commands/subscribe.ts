@@ -57,7 +57,7 @@ export function subscribeCommand(): Command {
         'url',
         new Option(
           '--url <base>',
-          "the factory's public base URL, e.g. https://factory.example.com; each tenant gets <base>/t/<tenant>/webhooks/relayfile",
+          "the factory's public base URL, e.g. https://factory.example.com (default: the config's server.publicUrl); each tenant gets <base>/t/<tenant>/webhooks/relayfile",
         ),
       ),
     )
@@ -124,16 +124,19 @@ async function runSubscribe(options: SubscribeOptions, print: (line: string) => 
       printDeadLetters(tenant, await call(tenant, () => listDeadLetters(target(tenant))), print);
     return;
   }
-  if (options.url === undefined)
+  // Where relayfile posts: --url, else where the config says people reach the factory.
+  const given = options.url ?? config.server.publicUrl;
+  const option = options.url !== undefined ? '--url' : 'server.publicUrl';
+  if (given === undefined)
     throw new CliError(
-      "--url <base> is required to register: the factory's public base URL that relayfile can reach",
+      "--url <base> is required to register, or server.publicUrl in the config: the factory's public base URL that relayfile can reach",
       EXIT_USAGE,
     );
-  const base = factoryBaseUrl(options.url);
+  const base = factoryBaseUrl(given, option);
   const unreachable = options.allowInsecureUrl ? undefined : webhookUrlProblem(base);
   if (unreachable)
     throw new CliError(
-      `--url "${options.url}": relayfile's cloud would refuse to post there (${unreachable}). Give the factory's public https URL, or run \`factory relay\`, which takes relayfile's events over its WebSocket and posts them to the factory where it listens`,
+      `${option} "${given}": relayfile's cloud would refuse to post there (${unreachable}). Give the factory's public https URL, or run \`factory relay\`, which takes relayfile's events over its WebSocket and posts them to the factory where it listens`,
       EXIT_USAGE,
     );
   for (const tenant of tenants) subscribedGlobs(tenant);

@@ -1,41 +1,27 @@
-import { COMMENT_TRUST_INTAKES, commentTrustedAuthorsSchemas } from '@software-factory/providers';
 import {
-  durationSchema,
-  factorySettingsSchema,
-  isIpOrCidr,
-  MIN_ADMIN_TOKEN_LENGTH,
-  TENANT_ID_PATTERN,
-} from '@software-factory/sdk';
+  adminSecret,
+  checkTenant,
+  type ProviderRegistry,
+  type TenantConfig as ProvidersTenantConfig,
+  providerRegistry,
+  shorthandJsonSchema,
+  tenantConfigSchema,
+  tenantIdSchema,
+} from '@software-factory/providers/registry';
+import { durationSchema, isIpOrCidr } from '@software-factory/sdk';
 import { z } from 'zod';
 import { type CredentialsConfig, checkCredentials, credentialsSchema } from './credentials-schema.ts';
-import { providerSchemas } from './provider-schemas.ts';
-import { SecretResolver, secretReference } from './secret-reference.ts';
-
-/** The same rule the HTTP app applies to the `:tenant` segment of a webhook URL. */
-const tenantId = z
-  .string()
-  .regex(TENANT_ID_PATTERN, {
-    error:
-      'expected a tenant id of letters, digits, "-" and "_" (at most 64, starting with a letter or digit)',
-  })
-  .describe('The tenant id, as it appears in webhook URLs: /t/<id>/webhooks/<source>.');
-
-const TENANT_ROLES = ['intentProvider', 'clarificationChannel', 'outputTarget'] as const;
+import { SecretResolver } from './secret-reference.ts';
 
 export { DEFAULT_CREDENTIALS_PATH } from './credentials-schema.ts';
 
 /**
  * The schema of `factory.config.yaml`, built over a resolver so secret references resolve while parsing
- * (and a missing variable is reported at the field that names it).
+ * (and a missing variable is reported at the field that names it). A tenant is the shared tenant schema
+ * of `@software-factory/providers/registry` (its roles from the provider registry); the file adds where
+ * `factory start` listens, its tick, its store and its credentials.
  */
-export function configSchema(secrets: SecretResolver) {
-  const providers = providerSchemas(secrets);
-  /** A token that opens admin views: a secret reference to at least 32 characters. */
-  const adminSecret = (example: string) =>
-    secretReference(secrets, example).refine((value) => value.length >= MIN_ADMIN_TOKEN_LENGTH, {
-      error: `is too short: an admin token needs at least ${MIN_ADMIN_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`,
-    });
-
+export function configSchema(secrets: SecretResolver, registry: ProviderRegistry = providerRegistry) {
   const deployment = {
     server: z
       .object({
@@ -44,7 +30,9 @@ export function configSchema(secrets: SecretResolver) {
         publicUrl: z
           .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://factory.example.com' })
           .optional()
-          .describe('Where clients reach the app; https makes the dashboard session cookie Secure.'),
+          .describe(
+            'Where clients reach the app; https makes the dashboard session cookie Secure, and `factory subscribe` registers <publicUrl>/t/<tenant>/webhooks/relayfile.',
+          ),
         trustedProxies: z
           .array(
             z.string().refine(isIpOrCidr, {
@@ -55,7 +43,7 @@ export function configSchema(secrets: SecretResolver) {
           .describe(
             'Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (IPs or CIDR ranges).',
           ),
-        operatorToken: adminSecret('FACTORY_OPERATOR_TOKEN')
+        operatorToken: adminSecret(secrets, 'FACTORY_OPERATOR_TOKEN')
           .optional()
           .describe('Opens the detail of every tenant at GET /healthz (Authorization: Bearer).'),
       })
@@ -82,35 +70,20 @@ export function configSchema(secrets: SecretResolver) {
     credentials: credentialsSchema(secrets),
   };
 
-  const tenantFields = factorySettingsSchema.extend({
-    intentProvider: providers.intentProvider.describe('Where work items come from.'),
-    clarificationChannel: providers.clarificationChannel.describe('Where vague work items are asked about.'),
-    outputTarget: providers.outputTarget.describe('Where agents deliver pull requests.'),
-    fleet: providers.fleet.describe('Where agents run.'),
-    mount: providers.mount
-      .optional()
-      .describe('The files every provider with `transport: relayfile` reads and writes.'),
-    triage: providers.triage,
-    adminToken: adminSecret('FACTORY_ADMIN_TOKEN')
-      .optional()
-      .describe(
-        'Opens the read-only dashboard at /t/<tenant>/ (and status.json, metrics, healthz); off without it. At least 32 characters.',
-      ),
-    template: z
-      .object({
-        text: z.string().min(1).optional().describe('The agent task with {{placeholders}}.'),
-        file: z.string().min(1).optional().describe('A file holding the task text; relative to this file.'),
-        branchPrefix: z.string().min(1).optional(),
-      })
-      .strict()
-      .default({}),
-  });
+  const tenantFields = tenantConfigSchema(secrets, { registry });
+  const tenantRules = (tenant: unknown, context: z.RefinementCtx) =>
+    checkTenant(tenant as ProvidersTenantConfig, context, registry);
 
   const singleTenant = tenantFields
-    .extend({ tenant: tenantId.default('default'), ...deployment })
-    .superRefine(checkTenant)
+    .extend({ tenant: tenantIdSchema.default('default'), ...deployment })
+    .superRefine(tenantRules)
     .superRefine((config, context) =>
-      checkCredentials(config.credentials, [{ at: [], tenant: config }], context),
+      checkCredentials(
+        config.credentials,
+        [{ at: [], tenant: config as unknown as ProvidersTenantConfig }],
+        context,
+        registry,
+      ),
     )
     .describe('One tenant: its settings at the top level.');
 
@@ -118,7 +91,7 @@ export function configSchema(secrets: SecretResolver) {
     .object({
       ...deployment,
       tenants: z
-        .array(tenantFields.extend({ id: tenantId }).superRefine(checkTenant))
+        .array(tenantFields.extend({ id: tenantIdSchema }).superRefine(tenantRules))
         .min(1)
         .superRefine((tenants, context) => {
           const seen = new Set<string>();
@@ -137,8 +110,12 @@ export function configSchema(secrets: SecretResolver) {
     .superRefine((config, context) =>
       checkCredentials(
         config.credentials,
-        config.tenants.map((tenant, index) => ({ at: ['tenants', index], tenant })),
+        config.tenants.map((tenant, index) => ({
+          at: ['tenants', index],
+          tenant: tenant as unknown as ProvidersTenantConfig & { id: string },
+        })),
         context,
+        registry,
       ),
     )
     .describe('Many tenants, listed under `tenants`.');
@@ -146,10 +123,11 @@ export function configSchema(secrets: SecretResolver) {
   return { singleTenant, multiTenant };
 }
 
-export type SingleTenantConfig = z.output<ReturnType<typeof configSchema>['singleTenant']>;
-export type MultiTenantConfig = z.output<ReturnType<typeof configSchema>['multiTenant']>;
-export type TenantConfig = MultiTenantConfig['tenants'][number];
-export type DeploymentConfig = Pick<MultiTenantConfig, 'server' | 'tick' | 'stateStore'> & {
+type MultiTenantOutput = z.output<ReturnType<typeof configSchema>['multiTenant']>;
+
+/** One tenant of a loaded config: the shared tenant config and its id. */
+export type TenantConfig = ProvidersTenantConfig & { id: string };
+export type DeploymentConfig = Pick<MultiTenantOutput, 'server' | 'tick' | 'stateStore'> & {
   credentials: CredentialsConfig;
 };
 
@@ -164,71 +142,15 @@ export interface FactoryConfig extends DeploymentConfig {
   tenants: TenantConfig[];
 }
 
-/** What the cross-field rules read of a tenant. */
-interface TenantFields {
-  intentProvider: { type: string; transport: string };
-  clarificationChannel: { type: string; transport: string; trustedAuthors?: unknown };
-  outputTarget: { transport: string };
-  mount?: unknown;
-  template: { text?: string; file?: string };
-}
-
-/** Rules across fields of one tenant, reported at the field a person must change. */
-function checkTenant(tenant: TenantFields, context: z.RefinementCtx): void {
-  for (const role of TENANT_ROLES) {
-    if (tenant[role].transport === 'relayfile' && !tenant.mount) {
-      context.addIssue({
-        code: 'custom',
-        path: [role, 'transport'],
-        message: 'transport "relayfile" reads and writes through a mount: add a `mount:` section',
-      });
-    }
-  }
-  if (tenant.clarificationChannel.type === 'comments' && tenant.intentProvider.transport !== 'direct') {
-    context.addIssue({
-      code: 'custom',
-      path: ['clarificationChannel', 'type'],
-      message:
-        'the comments channel asks on the work item and hears replies through the intake’s webhooks: it needs an intentProvider with transport "direct"',
-    });
-  }
-  checkCommentAuthors(tenant, context);
-  if (tenant.template.text !== undefined && tenant.template.file !== undefined) {
-    context.addIssue({
-      code: 'custom',
-      path: ['template', 'file'],
-      message: 'give the task as `text` or as `file`, not both',
-    });
-  }
-}
-
-/**
- * The comments channel hears answers through the intake, so its `trustedAuthors` names the intake's
- * roles (GitHub's author_association, Jira's and Linear's item roles) and the intake's user ids.
- */
-function checkCommentAuthors(tenant: TenantFields, context: z.RefinementCtx): void {
-  const chat = tenant.clarificationChannel;
-  if (chat.type !== 'comments' || chat.trustedAuthors === undefined) return;
-  const intake = tenant.intentProvider.type;
-  if (!(COMMENT_TRUST_INTAKES as readonly string[]).includes(intake)) return;
-  const schema = commentTrustedAuthorsSchemas[intake as (typeof COMMENT_TRUST_INTAKES)[number]];
-  const parsed = schema.safeParse(chat.trustedAuthors);
-  if (parsed.success) return;
-  for (const issue of parsed.error.issues)
-    context.addIssue({
-      code: 'custom',
-      path: ['clarificationChannel', 'trustedAuthors', ...issue.path.map((key) => key as string | number)],
-      message: `${issue.message} (the comments channel of a ${intake} intake)`,
-    });
-}
-
 /** The JSON Schema of the config file, for editors (`# yaml-language-server: $schema=…`). */
-export function configJsonSchema(): Record<string, unknown> {
-  const { singleTenant, multiTenant } = configSchema(new SecretResolver({}));
+export function configJsonSchema(registry: ProviderRegistry = providerRegistry): Record<string, unknown> {
+  const { singleTenant, multiTenant } = configSchema(new SecretResolver({}), registry);
   return z.toJSONSchema(z.union([singleTenant, multiTenant]), {
     io: 'input',
     unrepresentable: 'any',
     reused: 'ref',
     target: 'draft-2020-12',
+    // A role takes a provider's bare name as well as its mapping.
+    override: shorthandJsonSchema,
   }) as Record<string, unknown>;
 }

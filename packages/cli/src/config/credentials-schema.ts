@@ -1,6 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: messages show ${ENV_VAR} references as they are written.
 import path from 'node:path';
 import { WORKSPACE_INTEGRATION_PROVIDERS, type WorkspaceIntegrationProvider } from '@relayfile/sdk';
+import {
+  type ProviderConfig,
+  type ProviderRegistry,
+  providerRegistry,
+  ROLES,
+} from '@software-factory/providers/registry';
 import { z } from 'zod';
 import { type SecretResolver, secretReference } from './secret-reference.ts';
 
@@ -9,10 +15,6 @@ export const DEFAULT_CREDENTIALS_PATH = '.factory/credentials.enc';
 /** The providers a `transport: relayfile` serves: the ones relayfile's connect sessions can connect. */
 const RELAYFILE_PROVIDERS = ['linear', 'slack', 'github'] as const;
 export type RelayfileProvider = (typeof RELAYFILE_PROVIDERS)[number];
-
-const ROLES = ['intentProvider', 'clarificationChannel', 'outputTarget'] as const;
-/** The fields that hold a direct provider's own token (`apiKey` for Linear, `botToken` for Slack). */
-const TOKEN_FIELDS = ['apiKey', 'botToken', 'token'] as const;
 
 const integration = z.enum(WORKSPACE_INTEGRATION_PROVIDERS).optional();
 
@@ -105,10 +107,10 @@ export type CredentialsConfig =
 interface TenantFields {
   id?: string;
   tenant?: string;
-  intentProvider: object;
-  clarificationChannel: object;
-  outputTarget: object;
-  fleet: { type: string; token?: string | undefined };
+  intentProvider: ProviderConfig;
+  clarificationChannel: ProviderConfig;
+  outputTarget: ProviderConfig;
+  fleet?: { type: string; token?: string | undefined } | undefined;
   mount?: { type: string; workspace?: string } | undefined;
 }
 
@@ -127,6 +129,7 @@ export function checkCredentials(
   credentials: ParsedCredentials,
   tenants: readonly { at: readonly PropertyKey[]; tenant: TenantFields }[],
   context: z.RefinementCtx,
+  registry: ProviderRegistry = providerRegistry,
 ): void {
   if (credentials.type !== 'relayfile') return;
   for (const { at, tenant } of tenants) {
@@ -138,16 +141,18 @@ export function checkCredentials(
         message: `tenant ${name} has no relayfile mount to take its relayfile workspace from: add \`workspace: <id>\` here, or give the tenant a \`mount: { type: relayfile, workspace: … }\``,
       });
     for (const role of ROLES) {
-      const provider = tenant[role] as Record<string, unknown>;
-      if (provider.transport !== 'direct' || provider.type === 'comments') continue;
-      if (TOKEN_FIELDS.some((field) => typeof provider[field] === 'string')) continue;
+      const provider = tenant[role];
+      // The fields that hold the provider's own token (`apiKey` for Linear, `botToken` for Slack…).
+      const tokens = (registry.get(provider.type)?.secrets ?? []).filter((field) => field.kind === 'token');
+      if (provider.transport !== 'direct' || tokens.length === 0) continue;
+      if (tokens.some((field) => typeof provider[field.field] === 'string')) continue;
       context.addIssue({
         code: 'custom',
         path: [...at, role, 'transport'],
-        message: `a direct provider without its own token reads one from the credentials store, and relayfile's store holds no ${String(provider.type)} token: give the token field a \${ENV_VAR} reference, or use transport "relayfile"`,
+        message: `a direct provider without its own token reads one from the credentials store, and relayfile's store holds no ${provider.type} token: give ${tokens.map((field) => field.field).join(' or ')} a \${ENV_VAR} reference (or set ${tokens.map((field) => field.env).join(' or ')}), or use transport "relayfile"`,
       });
     }
-    if (tenant.fleet.type === 'github-actions' && !tenant.fleet.token)
+    if (tenant.fleet?.type === 'github-actions' && !tenant.fleet.token)
       context.addIssue({
         code: 'custom',
         path: [...at, 'fleet', 'type'],

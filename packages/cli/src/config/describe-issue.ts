@@ -22,10 +22,14 @@ export function describeIssue(issue: Issue): string {
       const discriminator = (issue as { discriminator?: string }).discriminator;
       const options = (issue as { options?: unknown[] }).options;
       if (discriminator && options) {
+        // A discriminator with a default accepts "left out" too; that is not a value to name.
+        const named = options.filter((option) => option !== undefined && option !== null);
         const value = isRecord(issue.input) ? issue.input[discriminator] : undefined;
+        // The members' names, once each: `expected one of: file, relayfile`.
+        const list = `one of: ${named.map(String).join(', ')}`;
         return value === undefined || value === null
-          ? `is required: expected ${oneOf(options)}`
-          : `expected ${oneOf(options)}, got ${shown(value)}`;
+          ? `is required: expected ${list}`
+          : `expected ${list}, got ${shown(value)}`;
       }
       if (issue.input === undefined) return `is required: expected ${expected(schema)}`;
       // A list where a list is allowed, with a bad item: say which item, not "got a list".
@@ -66,8 +70,14 @@ export function expected(schema: SchemaInstance | undefined): string {
       return oneOf(Object.values(def.entries as Record<string, unknown>));
     case 'literal':
       return oneOf(def.values as unknown[]);
-    case 'union':
-      return (def.options as SchemaInstance[]).map(expected).join(' or ');
+    case 'union': {
+      const options = def.options as SchemaInstance[];
+      // Mappings told apart by `type`: name the types, not "a mapping" once per member.
+      const types = options.map(typeLiteral);
+      if (types.every((type) => type !== undefined))
+        return `a mapping whose type is one of: ${[...new Set(types.flat())].join(', ')}`;
+      return [...new Set(options.map(expected))].join(' or ');
+    }
     case 'pipe':
       return expected(def.in as SchemaInstance);
     case 'default':
@@ -79,6 +89,22 @@ export function expected(schema: SchemaInstance | undefined): string {
     default:
       return 'a valid value';
   }
+}
+
+/** The values of a mapping schema's `type` literal (or of a union of such), if it has one. */
+function typeLiteral(schema: SchemaInstance): string[] | undefined {
+  const def = schema._zod.def as core.$ZodTypeDef & Record<string, unknown>;
+  if (def.type === 'union')
+    return (def.options as SchemaInstance[]).map(typeLiteral).every((values) => values !== undefined)
+      ? (def.options as SchemaInstance[]).flatMap((option) => typeLiteral(option) ?? [])
+      : undefined;
+  if (def.type !== 'object') return undefined;
+  const type = (def.shape as Record<string, SchemaInstance> | undefined)?.type;
+  const values =
+    type?._zod.def.type === 'literal'
+      ? (type._zod.def as unknown as { values: unknown[] }).values
+      : undefined;
+  return values?.map(String);
 }
 
 function describeNumber(checks: readonly core.$ZodCheck[]): string {

@@ -109,7 +109,6 @@ export async function parseConfig(text: string, options: ParseOptions): Promise<
     const resolved = await resolvePaths(tenant, options.baseDir, (field, message) =>
       problems.push(problem(document, lines, fileName, [...prefix, ...field], message)),
     );
-    oauthFromEnvironment(resolved, options.env, secrets);
     config.tenants.push(resolved);
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -138,7 +137,7 @@ async function resolvePaths(
 ): Promise<TenantConfig> {
   const resolved = structuredClone(tenant);
   if (resolved.mount?.type === 'directory') resolved.mount.path = path.resolve(baseDir, resolved.mount.path);
-  if (resolved.fleet.type === 'local') {
+  if (resolved.fleet?.type === 'local') {
     resolved.fleet.repository = path.resolve(baseDir, resolved.fleet.repository);
     if (resolved.fleet.stateDir) resolved.fleet.stateDir = path.resolve(baseDir, resolved.fleet.stateDir);
   }
@@ -151,30 +150,6 @@ async function resolvePaths(
     }
   }
   return resolved;
-}
-
-const OAUTH_ENV_PREFIX: Record<string, string> = {
-  linear: 'LINEAR',
-  slack: 'SLACK',
-  github: 'GITHUB',
-  'github-issues': 'GITHUB',
-};
-
-/**
- * A direct provider without an `oauth` block takes its OAuth app from `<PREFIX>_CLIENT_ID` and
- * `<PREFIX>_CLIENT_SECRET` (as `factory connect` does), so a token it stored can be refreshed.
- */
-function oauthFromEnvironment(tenant: TenantConfig, env: Environment, secrets: SecretResolver): void {
-  for (const role of [tenant.intentProvider, tenant.clarificationChannel, tenant.outputTarget]) {
-    const prefix = OAUTH_ENV_PREFIX[role.type];
-    // Only the types above have an `oauth` field (the relayfile transports do not).
-    const provider = role as { transport: string; oauth?: { clientId: string; clientSecret?: string } };
-    if (!prefix || provider.transport !== 'direct' || provider.oauth) continue;
-    const clientId = env[`${prefix}_CLIENT_ID`];
-    if (!clientId) continue;
-    const clientSecret = secrets.resolve(`${prefix}_CLIENT_SECRET`);
-    provider.oauth = { clientId, ...(clientSecret ? { clientSecret } : {}) };
-  }
 }
 
 function problem(

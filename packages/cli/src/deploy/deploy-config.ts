@@ -253,7 +253,13 @@ function checkTenant(
       `a local folder cannot be mounted by a deployment on ${platform}: remove \`mount\` (or use relayfile with \`factory start\`)`,
     );
   const fleet = tenant.fleet;
-  if (fleet.type === 'local')
+  if (!fleet)
+    report(
+      [...at, 'fleet'],
+      'a deployment runs work, so it needs a remote fleet: add e.g. fleet: { type: http, url: https://agents.example.com/factory, secret: ${FLEET_SECRET} } (or type github-actions)',
+      'key',
+    );
+  else if (fleet.type === 'local')
     report(
       [...at, 'fleet', 'type'],
       `a local fleet runs agents on this machine, and a deployment on ${platform} has none: use a remote fleet (type http or github-actions)`,

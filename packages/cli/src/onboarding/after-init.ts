@@ -1,5 +1,4 @@
 import { redact } from '@software-factory/auth';
-import { ConfigError } from '../config/config-error.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { buildTenantPorts } from '../tenant/tenant-ports.ts';
 import { connectProvider, describeStatus } from './connect-provider.ts';
@@ -8,6 +7,7 @@ import { connectCommand } from './fix-command.ts';
 import { connectableProviders, type InitAnswers } from './init-answers.ts';
 import { done, offerToConnect } from './init-prompts.ts';
 import { browserOpener } from './open-browser.ts';
+import { requirementLines, tenantNeeds } from './requirements.ts';
 
 export interface AfterInit {
   file: string;
@@ -19,30 +19,15 @@ export interface AfterInit {
 const print = (text: string) => process.stdout.write(`${text}\n`);
 
 /**
- * What to do next, from the written file: the variables still to set, every provider's connection, and
- * connecting what is not connected (offered in a terminal, printed as commands otherwise).
+ * What to do next, from the written file: every provider's connection, what `factory start` will still
+ * ask for (a fleet, webhook secrets, a channel), and connecting what is not connected (offered in a
+ * terminal, printed as commands otherwise).
  */
 export async function afterInit({ file, configFlag, answers, interactive }: AfterInit): Promise<void> {
   const commands = (providers: readonly string[]) =>
     providers.map((provider) => `  ${connectCommand(provider, { config: configFlag })}`);
-  let config: Awaited<ReturnType<typeof loadConfig>>;
-  try {
-    config = await loadConfig(file, process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const unset = error.problems.flatMap(
-      (problem) => /environment variable (\w+) is (?:not set|empty)/.exec(problem)?.[1] ?? [],
-    );
-    if (unset.length === error.problems.length) {
-      print(`Before the providers can be checked, set: ${[...new Set(unset)].join(', ')}.`);
-      const connectable = connectableProviders(answers);
-      if (connectable.length > 0) print(['Then connect:', ...commands(connectable)].join('\n'));
-      if (interactive) done('Set those variables, then run `factory check`.');
-      return;
-    }
-    throw error;
-  }
-
+  // The file loads whatever is set: a variable a default names and nobody set is asked for below.
+  const config = await loadConfig(file, process.env);
   const [tenant] = buildTenantPorts(config, { env: process.env });
   if (!tenant) return;
   const rows = connectionRows(
@@ -51,16 +36,18 @@ export async function afterInit({ file, configFlag, answers, interactive }: Afte
     config.secrets,
   );
   print(formatConnectionTable(rows, false));
+  const needs = requirementLines(tenantNeeds(config, [tenant]));
+  if (needs.length > 0) print(['', 'Before `factory start` takes work:', ...needs].join('\n'));
   const canConnect = new Set(connectableProviders(answers));
   const unconnected = rows
     .filter((row) => row.state !== 'connected' && canConnect.has(row.provider))
     .map((row) => row.provider);
   if (unconnected.length === 0) {
-    if (interactive) done('Ready: run `factory start`.');
+    if (interactive) done(needs.length > 0 ? 'Then run `factory start`.' : 'Ready: run `factory start`.');
     return;
   }
   if (!interactive) {
-    print(['To connect:', ...commands(unconnected)].join('\n'));
+    print(['', 'To connect:', ...commands(unconnected)].join('\n'));
     return;
   }
   const tenantConfig = config.tenants[0];

@@ -1,22 +1,37 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the config holds ${ENV_VAR} references literally.
+import { providerRegistry } from '@software-factory/providers/registry';
 import { Document } from 'yaml';
-import type { InitAnswers } from './init-answers.ts';
+import { chosenEntries, DEFAULTS, type InitAnswers } from './init-answers.ts';
 
-const HEADER = [
-  ' yaml-language-server: $schema=./node_modules/@software-factory/cli/factory.config.schema.json',
-  ' Written by `factory init`. Secrets appear only as ${ENV_VAR} references: set those variables in the',
-  ' environment of `factory start`. Tokens left out are stored by `factory connect <provider>` in the',
-  ' encrypted .factory/credentials.enc (key: FACTORY_CREDENTIALS_KEY or FACTORY_CREDENTIALS_KEY_FILE).',
-].join('\n');
+/** The header of a written config: the editor's schema, and where secrets come from. */
+function header(answers: InitAnswers): string {
+  const variables = chosenEntries(answers).flatMap((entry) => entry.secrets.map((secret) => secret.env));
+  const lines = [
+    ' yaml-language-server: $schema=./node_modules/@software-factory/cli/factory.config.schema.json',
+    ' Written by `factory init`. A provider written as its name alone takes its defaults; secrets are never',
+    ' written here: they come from environment variables, by reference.',
+  ];
+  if (variables.length > 0)
+    lines.push(
+      ` These providers read ${[...new Set(variables)].join(', ')} when set.`,
+      ' A token not set there is the one `factory connect <provider>` stored in the encrypted',
+      ' .factory/credentials.enc (key: FACTORY_CREDENTIALS_KEY or FACTORY_CREDENTIALS_KEY_FILE).',
+    );
+  return lines.join('\n');
+}
 
-/** The `factory.config.yaml` for the answers: one tenant at the top level, secrets by reference only. */
+/**
+ * The `factory.config.yaml` for the answers: one tenant at the top level, each provider in its shortest
+ * form (its bare name when the answers are its defaults), secrets by their default references only.
+ */
 export function configYaml(answers: InitAnswers): string {
   const config: Record<string, unknown> = {
     tenant: answers.tenant,
-    intentProvider: intake(answers),
-    clarificationChannel: channel(answers),
-    outputTarget: output(answers),
-    fleet: { type: 'local', command: answers.agentCommand, repository: answers.repository },
+    intentProvider: providerBlock(answers.intent, answers),
+    clarificationChannel: providerBlock(answers.channel, answers),
+    outputTarget: providerBlock(answers.output, answers),
+    ...(answers.fleet
+      ? { fleet: { type: answers.fleet, command: answers.agentCommand, repository: answers.repository } }
+      : {}),
     // The safety gate: only items with the ready label are ever dispatched.
     scope: { labels: [answers.readyLabel] },
     ...(answers.route
@@ -34,55 +49,19 @@ export function configYaml(answers: InitAnswers): string {
     limits: { maxInFlight: answers.maxInFlight },
   };
   const document = new Document(config);
-  document.commentBefore = HEADER;
+  document.commentBefore = header(answers);
   return document.toString({ lineWidth: 0 });
 }
 
-function intake(answers: InitAnswers): Record<string, unknown> {
-  switch (answers.intent) {
-    case 'linear':
-      return {
-        type: 'linear',
-        transport: 'direct',
-        webhookSecret: '${LINEAR_WEBHOOK_SECRET}',
-        requiredLabels: [answers.readyLabel],
-      };
-    case 'jira':
-      return {
-        type: 'jira',
-        siteUrl: answers.jiraSite,
-        ...(answers.jiraEmail ? { email: answers.jiraEmail } : {}),
-        // `factory connect` has no Jira sign-in yet: an API token (with email) or an OAuth token.
-        token: '${JIRA_API_TOKEN}',
-        webhookSecret: '${JIRA_WEBHOOK_SECRET}',
-      };
-    case 'github-issues':
-      return {
-        type: 'github-issues',
-        repositories: [{ repository: answers.issuesRepo }],
-        readyLabel: answers.readyLabel,
-        webhookSecret: '${GITHUB_WEBHOOK_SECRET}',
-      };
+/** A provider as the answers configure it: its name alone, or `{ type, … }` with what differs. */
+function providerBlock(type: string, answers: InitAnswers): string | Record<string, unknown> {
+  const entry = providerRegistry.get(type);
+  const fields: Record<string, unknown> = {};
+  for (const question of entry?.setup?.questions ?? []) {
+    const answer = answers.provider[question.flag];
+    if (answer !== undefined) fields[question.field] = question.value ? question.value(answer) : answer;
   }
-}
-
-function channel(answers: InitAnswers): Record<string, unknown> {
-  if (answers.channel === 'comments') return { type: 'comments' };
-  return {
-    type: 'slack',
-    transport: 'direct',
-    channel: answers.slackChannel,
-    signingSecret: '${SLACK_SIGNING_SECRET}',
-  };
-}
-
-function output(answers: InitAnswers): Record<string, unknown> {
-  if (answers.output === 'gitlab')
-    return {
-      type: 'gitlab',
-      ...(answers.gitlabUrl ? { baseUrl: answers.gitlabUrl } : {}),
-      token: '${GITLAB_TOKEN}',
-      webhookSecret: '${GITLAB_WEBHOOK_SECRET}',
-    };
-  return { type: 'github', transport: 'direct', webhookSecret: '${GITHUB_WEBHOOK_SECRET}' };
+  if (answers.readyLabel !== DEFAULTS.readyLabel && entry?.setup?.readyLabel)
+    Object.assign(fields, entry.setup.readyLabel(answers.readyLabel));
+  return Object.keys(fields).length === 0 ? type : { type, ...fields };
 }

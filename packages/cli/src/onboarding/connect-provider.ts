@@ -1,5 +1,6 @@
 import { KEY_ENV, KEY_FILE_ENV, redact } from '@software-factory/auth';
 import { connectWithOAuth, holdsConnectSessions } from '@software-factory/providers';
+import { providerRegistry, ROLES } from '@software-factory/providers/registry';
 import type { ConnectionStatus } from '@software-factory/sdk';
 import { CliError, EXIT_USAGE } from '../cli-error.ts';
 import type { TenantConfig } from '../config/config-schema.ts';
@@ -22,10 +23,6 @@ export interface ConnectRequest {
   signal?: AbortSignal | undefined;
 }
 
-const ROLE_FIELDS = ['intentProvider', 'clarificationChannel', 'outputTarget'] as const;
-/** Config fields that hold a provider's own token; when set, they win over the credentials store. */
-const TOKEN_FIELDS = ['apiKey', 'botToken', 'token'] as const;
-
 /**
  * `factory connect <provider>`: the provider's sign-in (browser with PKCE, or the device grant), the
  * token stored encrypted under (tenant, provider), then the connection checked again through the same
@@ -35,7 +32,7 @@ export async function connectProvider(request: ConnectRequest): Promise<Connecti
   const { tenant, provider } = request;
   const index = tenant.connectables.findIndex(([port]) => port.provider === provider);
   const found = tenant.connectables[index];
-  const field = ROLE_FIELDS[index];
+  const field = ROLES[index];
   if (!found || !field) {
     const declared = tenant.connectables.map(([port]) => port.provider).join(', ');
     throw new CliError(
@@ -73,10 +70,13 @@ export async function connectProvider(request: ConnectRequest): Promise<Connecti
 
   const secrets = [...request.secrets];
   const print = (message: string) => request.print(redact(message, secrets));
-  const literal = TOKEN_FIELDS.find((name) => typeof roleConfig[name] === 'string');
-  if (literal)
+  // A token the config gives (written, or its default variable set) wins over the stored one.
+  const given = providerRegistry
+    .get(roleConfig.type)
+    ?.secrets.find((secret) => secret.kind === 'token' && typeof roleConfig[secret.field] === 'string');
+  if (given)
     print(
-      `Note: ${field}.${literal} is set in the config and is used instead of the stored token; remove it to use the one connected now.`,
+      `Note: ${field}.${given.field} is set (in the config, or by ${given.env} in the environment) and is used instead of the stored token; remove it (or unset ${given.env}) to use the one connected now.`,
     );
   const status = await connectWithOAuth(
     port,
@@ -88,7 +88,7 @@ export async function connectProvider(request: ConnectRequest): Promise<Connecti
       ...(request.scopes ? { scopes: request.scopes } : {}),
       ...(request.signal ? { signal: request.signal } : {}),
     },
-    oauth.vendor,
+    oauth.spec,
     { ...oauth.app, ...(request.redirectPort !== undefined ? { redirectPort: request.redirectPort } : {}) },
   );
   print(

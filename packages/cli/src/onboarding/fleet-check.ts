@@ -94,7 +94,9 @@ async function checkRepository(repository: string): Promise<FleetFinding> {
 }
 
 /** Where a remote fleet is reached, and the config field that says so. */
-export function remoteEndpoint(fleet: TenantConfig['fleet']): { url: string; field: string } | undefined {
+type FleetConfig = NonNullable<TenantConfig['fleet']>;
+
+export function remoteEndpoint(fleet: FleetConfig): { url: string; field: string } | undefined {
   switch (fleet.type) {
     case 'local':
       return undefined;
@@ -147,7 +149,7 @@ export async function checkEndpoint(
  * Whether Agent Relay's SDK (an optional peer dependency) loads: `AgentRelayFleet.check()`, which
  * `factory start` runs too. No request is made.
  */
-async function checkAgentRelayPackage(fleet: Extract<TenantConfig['fleet'], { type: 'agent-relay' }>) {
+async function checkAgentRelayPackage(fleet: Extract<FleetConfig, { type: 'agent-relay' }>) {
   const check = 'package';
   const { type: _type, ...options } = fleet;
   try {
@@ -173,6 +175,8 @@ export async function checkTenantFleet(
   options: { baseDir: string; env: Environment; timeoutMs?: number },
 ): Promise<FleetRow[]> {
   const { fleet } = tenant;
+  // No fleet yet: nothing to check here; `factory check` lists it among what `factory start` needs.
+  if (!fleet) return [];
   const endpoint = remoteEndpoint(fleet);
   const findings: FleetFinding[] =
     fleet.type === 'local'

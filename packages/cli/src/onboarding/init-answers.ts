@@ -1,24 +1,30 @@
+import {
+  type AnyProviderEntry,
+  providerRegistry,
+  type Role,
+  type SetupQuestion,
+} from '@software-factory/providers/registry';
 import { TENANT_ID_PATTERN } from '@software-factory/sdk';
 import { z } from 'zod';
 
-export const INTAKES = ['linear', 'jira', 'github-issues'] as const;
-export const CHANNELS = ['slack', 'comments'] as const;
-export const OUTPUTS = ['github', 'gitlab'] as const;
 export const FLEETS = ['local'] as const;
+
+/** The types `factory init` offers for a role: the registry's providers that can play it. */
+export function choicesFor(role: Role): string[] {
+  return providerRegistry.forRole(role).map((entry) => entry.type);
+}
 
 /** Everything `factory init` needs to write a config; flags and prompts both fill it. */
 export interface InitAnswers {
   tenant: string;
-  intent: (typeof INTAKES)[number];
-  channel: (typeof CHANNELS)[number];
-  output: (typeof OUTPUTS)[number];
-  fleet: (typeof FLEETS)[number];
+  intent: string;
+  channel: string;
+  output: string;
+  /** Where agents run; left out, the config says nothing and `factory start` asks for one. */
+  fleet?: (typeof FLEETS)[number] | undefined;
   readyLabel: string;
-  slackChannel?: string | undefined;
-  jiraSite?: string | undefined;
-  jiraEmail?: string | undefined;
-  issuesRepo?: string | undefined;
-  gitlabUrl?: string | undefined;
+  /** The answers to the chosen providers' own questions, by flag (`slack-channel`, `jira-site`, …). */
+  provider: Record<string, string>;
   agentCommand: string;
   repository: string;
   route?: string | undefined;
@@ -42,23 +48,6 @@ export const FIELD_RULES = {
     schema: z.string().regex(TENANT_ID_PATTERN, 'expected letters, digits, "-" and "_" (at most 64)'),
   },
   readyLabel: { flag: '--ready-label', schema: z.string().trim().min(1, 'expected a label name') },
-  slackChannel: {
-    flag: '--slack-channel',
-    schema: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack channel id such as C0123456789'),
-  },
-  jiraSite: {
-    flag: '--jira-site',
-    schema: z.url({ protocol: /^https?$/, error: 'expected a URL such as https://acme.atlassian.net' }),
-  },
-  jiraEmail: { flag: '--jira-email', schema: z.email({ error: 'expected an email address' }) },
-  issuesRepo: {
-    flag: '--issues-repo',
-    schema: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/repo'),
-  },
-  gitlabUrl: {
-    flag: '--gitlab-url',
-    schema: z.url({ protocol: /^https?$/, error: 'expected a URL such as https://gitlab.com' }),
-  },
   agentCommand: { flag: '--agent-command', schema: z.string().trim().min(1, 'expected a command') },
   repository: {
     flag: '--repository',
@@ -84,10 +73,28 @@ export const FIELD_RULES = {
 
 export type RuledField = keyof typeof FIELD_RULES;
 
-/** Why `value` is not acceptable for `field`, or undefined when it is. */
-export function problemWith(field: RuledField, value: string): string | undefined {
-  const result = FIELD_RULES[field].schema.safeParse(value);
+/** Why `value` is not acceptable for `schema`, or undefined when it is. */
+export function problemWith(field: RuledField | z.ZodType, value: string): string | undefined {
+  const schema = typeof field === 'string' ? FIELD_RULES[field].schema : field;
+  const result = schema.safeParse(value);
   return result.success ? undefined : (result.error.issues[0]?.message ?? 'invalid');
+}
+
+/** Every provider's `factory init` question, with the provider it belongs to (one flag each). */
+export function providerQuestions(): { entry: AnyProviderEntry; question: SetupQuestion }[] {
+  return providerRegistry
+    .entries()
+    .flatMap((entry) => (entry.setup?.questions ?? []).map((question) => ({ entry, question })));
+}
+
+/** The registry entries of the chosen providers, in role order. */
+export function chosenEntries(
+  answers: Pick<InitAnswers, 'intent' | 'channel' | 'output'>,
+): AnyProviderEntry[] {
+  return [answers.intent, answers.channel, answers.output].flatMap((type) => {
+    const entry = providerRegistry.get(type);
+    return entry ? [entry] : [];
+  });
 }
 
 /** The flags still missing for a non-interactive run, by their names. */
@@ -96,15 +103,16 @@ export function missingFlags(answers: Partial<InitAnswers>): string[] {
   if (!answers.intent) missing.push('--intent');
   if (!answers.channel) missing.push('--channel');
   if (!answers.output) missing.push('--output');
-  if (!answers.fleet) missing.push('--fleet');
-  if (answers.channel === 'slack' && !answers.slackChannel) missing.push('--slack-channel');
-  if (answers.intent === 'jira' && !answers.jiraSite) missing.push('--jira-site');
-  if (answers.intent === 'github-issues' && !answers.issuesRepo) missing.push('--issues-repo');
+  if (missing.length > 0) return missing;
+  for (const entry of chosenEntries(answers as InitAnswers))
+    for (const question of entry.setup?.questions ?? [])
+      if (question.required && !answers.provider?.[question.flag]) missing.push(`--${question.flag}`);
   return missing;
 }
 
-/** The providers `factory connect` can sign in to, in the order a person meets them. */
+/** The providers `factory connect` can sign in to (their entry has `oauth`), in the order a person meets them. */
 export function connectableProviders(answers: InitAnswers): string[] {
-  const connectable = new Set(['linear', 'slack', 'github', 'github-issues']);
-  return [answers.intent, answers.channel, answers.output].filter((name) => connectable.has(name));
+  return chosenEntries(answers)
+    .filter((entry) => entry.oauth)
+    .map((entry) => entry.type);
 }

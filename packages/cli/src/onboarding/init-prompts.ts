@@ -1,26 +1,22 @@
 import * as prompts from '@clack/prompts';
+import { providerRegistry } from '@software-factory/providers/registry';
+import type { z } from 'zod';
 import { CliError, EXIT_FAILURE } from '../cli-error.ts';
 import {
-  CHANNELS,
+  choicesFor,
+  chosenEntries,
   DEFAULTS,
   FLEETS,
-  INTAKES,
   type InitAnswers,
-  OUTPUTS,
   problemWith,
   type RuledField,
 } from './init-answers.ts';
 
-const LABELS: Record<string, string> = {
-  linear: 'Linear issues',
-  jira: 'Jira issues',
-  'github-issues': 'GitHub Issues',
-  slack: 'a Slack channel',
-  comments: 'comments on the work item itself',
-  github: 'GitHub pull requests',
-  gitlab: 'GitLab merge requests',
-  local: 'agents run on this machine',
-};
+/** What a choice means, for the menu: a provider's summary from the registry. */
+function hintOf(value: string): string {
+  if (value === 'local') return 'agents run on this machine';
+  return providerRegistry.get(value)?.summary ?? value;
+}
 
 function cancelled(): never {
   prompts.cancel('Cancelled; nothing was written.');
@@ -44,24 +40,25 @@ async function choose<T extends string>(
       options: options.map((value) => ({
         value,
         label: value,
-        hint: LABELS[value] ?? value,
+        hint: hintOf(value),
       })) as unknown as Parameters<typeof prompts.select<T>>[0]['options'],
     }),
   );
 }
 
 async function ask(
-  field: RuledField,
+  field: RuledField | z.ZodType<string>,
   message: string,
   given: string | undefined,
   initial?: string,
+  optional = false,
 ): Promise<string> {
   if (given !== undefined) return given;
   return answer(
     await prompts.text({
       message,
       ...(initial !== undefined ? { initialValue: initial } : {}),
-      validate: (value) => problemWith(field, value ?? ''),
+      validate: (value) => (optional && !value ? undefined : problemWith(field, value ?? '')),
     }),
   ).trim();
 }
@@ -69,9 +66,17 @@ async function ask(
 /** Asks, with @clack/prompts, for every answer the flags did not give. */
 export async function promptForAnswers(given: Partial<InitAnswers>): Promise<InitAnswers> {
   prompts.intro('factory init');
-  const intent = await choose('Where do work items come from?', INTAKES, given.intent);
-  const channel = await choose('Where should unclear items be asked about?', CHANNELS, given.channel);
-  const output = await choose('Where do agents deliver their work?', OUTPUTS, given.output);
+  const intent = await choose('Where do work items come from?', choicesFor('intentProvider'), given.intent);
+  const channel = await choose(
+    'Where should unclear items be asked about?',
+    choicesFor('clarificationChannel'),
+    given.channel,
+  );
+  const output = await choose(
+    'Where do agents deliver their work?',
+    choicesFor('outputTarget'),
+    given.output,
+  );
   const fleet = await choose('Where do agents run?', FLEETS, given.fleet);
   const tenant = await ask('tenant', 'Tenant id (it appears in webhook URLs)', given.tenant, DEFAULTS.tenant);
   const readyLabel = await ask(
@@ -80,18 +85,20 @@ export async function promptForAnswers(given: Partial<InitAnswers>): Promise<Ini
     given.readyLabel,
     DEFAULTS.readyLabel,
   );
-  const slackChannel =
-    channel === 'slack'
-      ? await ask('slackChannel', 'Slack channel id (e.g. C0123456789)', given.slackChannel)
-      : undefined;
-  const jiraSite =
-    intent === 'jira'
-      ? await ask('jiraSite', 'Jira site URL (e.g. https://acme.atlassian.net)', given.jiraSite)
-      : undefined;
-  const issuesRepo =
-    intent === 'github-issues'
-      ? await ask('issuesRepo', 'Repository whose issues are work items (owner/repo)', given.issuesRepo)
-      : undefined;
+  // The chosen providers' own questions, as their registry entries ask them.
+  const provider: Record<string, string> = { ...given.provider };
+  for (const entry of chosenEntries({ intent, channel, output }))
+    for (const question of entry.setup?.questions ?? []) {
+      if (!question.prompt || provider[question.flag] !== undefined) continue;
+      const value = await ask(
+        question.schema,
+        question.required ? question.message : `${question.message}; leave it empty to add it later`,
+        undefined,
+        undefined,
+        !question.required,
+      );
+      if (value) provider[question.flag] = value;
+    }
   const agentCommand = await ask(
     'agentCommand',
     'The agent command',
@@ -132,11 +139,7 @@ export async function promptForAnswers(given: Partial<InitAnswers>): Promise<Ini
     output,
     fleet,
     readyLabel,
-    slackChannel,
-    jiraSite,
-    jiraEmail: given.jiraEmail,
-    issuesRepo,
-    gitlabUrl: given.gitlabUrl,
+    provider,
     agentCommand,
     repository,
     route,

@@ -1,4 +1,5 @@
-import type { OAuthAppOptions, OAuthVendor } from '@software-factory/providers';
+import type { OAuthAppOptions } from '@software-factory/providers';
+import { type ProviderOAuth, providerRegistry } from '@software-factory/providers/registry';
 import { z } from 'zod';
 import { CliError, EXIT_USAGE } from '../cli-error.ts';
 import type { Environment } from '../config/secret-reference.ts';
@@ -10,20 +11,13 @@ export interface ConfiguredOAuthClient {
   tokenUrl?: string | undefined;
 }
 
-/** Which vendor's sign-in connects a provider type, and the prefix of its environment variables. */
-const VENDORS: Record<string, { vendor: OAuthVendor; env: string }> = {
-  linear: { vendor: 'linear', env: 'LINEAR' },
-  slack: { vendor: 'slack', env: 'SLACK' },
-  github: { vendor: 'github', env: 'GITHUB' },
-  'github-issues': { vendor: 'github', env: 'GITHUB' },
-};
-
-export type OAuthApp = { vendor: OAuthVendor; app: OAuthAppOptions };
+/** How a provider signs in (its registry entry's `oauth`), and the app to sign in with. */
+export type OAuthApp = { spec: ProviderOAuth; app: OAuthAppOptions };
 
 const endpoint = z.url({ protocol: /^https?$/ });
 
 /**
- * The OAuth app `factory connect` signs in with: the client from the provider's `oauth:` block, else
+ * The OAuth app `factory connect` signs in with, for a provider whose registry entry says how (`oauth`): the client from the provider's `oauth:` block, else
  * `<VENDOR>_CLIENT_ID` / `<VENDOR>_CLIENT_SECRET`; the endpoints are the vendor's unless
  * `<VENDOR>_OAUTH_AUTHORIZATION_URL`, `_TOKEN_URL` or `_DEVICE_URL` say otherwise (a GitHub Enterprise
  * host, or the loopback vendors of the tests). Undefined for a provider type with no sign-in here.
@@ -33,9 +27,9 @@ export function oauthAppFor(
   configured: ConfiguredOAuthClient | undefined,
   env: Environment,
 ): OAuthApp | undefined {
-  const known = VENDORS[providerType];
-  if (!known) return undefined;
-  const variable = (suffix: string) => `${known.env}_${suffix}`;
+  const spec = providerRegistry.get(providerType)?.oauth;
+  if (!spec) return undefined;
+  const variable = (suffix: string) => `${spec.envPrefix}_${suffix}`;
   const read = (suffix: string) => {
     const value = env[variable(suffix)];
     return value === undefined || value === '' ? undefined : value;
@@ -53,7 +47,7 @@ export function oauthAppFor(
   const tokenEndpoint = url('OAUTH_TOKEN_URL') ?? configured?.tokenUrl;
   const deviceAuthorizationEndpoint = url('OAUTH_DEVICE_URL');
   return {
-    vendor: known.vendor,
+    spec,
     app: {
       ...(clientId ? { clientId } : {}),
       ...(clientSecret ? { clientSecret } : {}),
@@ -66,9 +60,9 @@ export function oauthAppFor(
 
 /** What must be set before a sign-in can start, as one line naming the variables. */
 export function missingClient(providerType: string, app: OAuthApp): string | undefined {
-  const prefix = VENDORS[providerType]?.env ?? providerType.toUpperCase();
+  const prefix = app.spec.envPrefix;
   // Slack redeems codes only with the app's secret; Linear accepts PKCE alone, GitHub's device grant needs none.
-  const needsSecret = app.vendor === 'slack';
+  const needsSecret = app.spec.clientSecretRequired;
   const missing = [
     ...(app.app.clientId ? [] : [`${prefix}_CLIENT_ID`]),
     ...(needsSecret && !app.app.clientSecret ? [`${prefix}_CLIENT_SECRET`] : []),

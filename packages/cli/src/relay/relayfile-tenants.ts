@@ -1,12 +1,5 @@
-import {
-  MountClarificationChannel,
-  type MountEventSource,
-  MountOutputTarget,
-  MountWorkItemProvider,
-  type MountWorkItemProviderOptions,
-  pathGlobsOf,
-  RelayfileMount,
-} from '@software-factory/relayfile';
+import { buildTenant } from '@software-factory/providers/registry';
+import { type MountEventSource, pathGlobsOf, RelayfileMount } from '@software-factory/relayfile';
 import { CliError, EXIT_USAGE } from '../cli-error.ts';
 import type { FactoryConfig, TenantConfig } from '../config/config-schema.ts';
 
@@ -89,37 +82,12 @@ export function oneRelayfileTenant(config: FactoryConfig, tenantId: string | und
 }
 
 /**
- * The tenant's providers with `transport: relayfile`, built as `factory start` builds them, so the globs
- * registered are exactly the paths the running factory reads (the paths live in the providers).
+ * The tenant's providers with `transport: relayfile`, built through the provider registry as `factory
+ * start` builds them, so the globs registered are exactly the paths the running factory reads (the paths
+ * live in the providers). Nothing is asked of the vendors here.
  */
 function mountSources(tenant: TenantConfig, mount: RelayfileMount): MountEventSource[] {
-  const sources: MountEventSource[] = [];
-  const intake = tenant.intentProvider;
-  if (intake.type === 'linear' && intake.transport === 'relayfile')
-    sources.push(
-      new MountWorkItemProvider({
-        mount,
-        // Only the provider's globs are read here; it never writes a state.
-        stateIds: intake.stateIds as MountWorkItemProviderOptions['stateIds'],
-        readyState: intake.readyState,
-        readyLabels: intake.readyLabels,
-      }),
-    );
-  const chat = tenant.clarificationChannel;
-  if (chat.type === 'slack' && chat.transport === 'relayfile')
-    sources.push(
-      new MountClarificationChannel({
-        mount,
-        channel: chat.channel,
-        ...(chat.botUserId ? { botUserId: chat.botUserId } : {}),
-      }),
-    );
-  const code = tenant.outputTarget;
-  if (code.type === 'github' && code.transport === 'relayfile')
-    sources.push(
-      new MountOutputTarget({ mount, ...(code.repositories ? { repositories: code.repositories } : {}) }),
-    );
-  return sources;
+  return buildTenant(tenant, { tenant: tenant.id, mount: () => mount }).mountSources;
 }
 
 /** The tenant's globs; a relayfile mount that no provider reads through has nothing to subscribe. */

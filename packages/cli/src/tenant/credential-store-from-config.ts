@@ -3,16 +3,13 @@ import {
   credentialKeyFromEnv,
   EncryptedFileCredentialStore,
   freshCredential,
-  githubOAuth,
   KEY_ENV,
   KEY_FILE_ENV,
-  linearOAuth,
-  type OAuthProvider,
   oauthRefresher,
   RelayfileCredentialStore,
-  slackOAuth,
 } from '@software-factory/auth';
 import { NotAuthorisedError, type TokenSource } from '@software-factory/providers';
+import type { OAuthClientConfig, ProviderOAuth } from '@software-factory/providers/registry';
 import type { Credential, CredentialStore } from '@software-factory/sdk';
 import type { CredentialsConfig } from '../config/credentials-schema.ts';
 import type { Environment } from '../config/secret-reference.ts';
@@ -65,44 +62,38 @@ function relayfileStore(config: Extract<CredentialsConfig, { type: 'relayfile' }
   });
 }
 
-/** The OAuth app a stored token was granted to, for refreshing it. */
-export interface OAuthClientConfig {
-  clientId: string;
-  clientSecret?: string | undefined;
-  tokenUrl?: string | undefined;
-}
-
-const OAUTH_PRESETS: Record<
-  string,
-  (overrides?: { tokenEndpoint?: string; name?: string }) => OAuthProvider
-> = {
-  linear: linearOAuth,
-  slack: slackOAuth,
-  github: githubOAuth,
-  'github-issues': (overrides) => githubOAuth({ name: 'github-issues', ...overrides }),
-};
+export type { OAuthClientConfig } from '@software-factory/providers/registry';
 
 /**
  * A provider's token read from the store on every call (so a `factory connect` while the factory runs
- * is picked up), refreshed first when it is about to expire and the OAuth app is known.
+ * is picked up), refreshed first when it is about to expire and the OAuth app is known (`oauth`, at the
+ * token endpoint its registry entry names in `spec`).
  */
 export function storedToken(
   credentials: ConfiguredCredentials,
   tenant: string,
   provider: string,
   oauth: OAuthClientConfig | undefined,
+  spec?: ProviderOAuth | undefined,
 ): TokenSource {
   return async (): Promise<Credential | undefined> => {
     const store = credentials.store;
     if (!store) return undefined;
-    const preset = OAUTH_PRESETS[provider];
     const refresher = async (credential: Credential): Promise<Credential> => {
-      if (!preset || !oauth)
+      if (!spec || !oauth)
         throw new Error(
           `the stored ${provider} token has expired and cannot be refreshed here (no OAuth client configured); run \`factory connect ${provider}\``,
         );
       return oauthRefresher({
-        provider: preset(oauth.tokenUrl ? { tokenEndpoint: oauth.tokenUrl } : {}),
+        provider: {
+          name: provider,
+          ...(spec.authorizationEndpoint ? { authorizationEndpoint: spec.authorizationEndpoint } : {}),
+          tokenEndpoint: oauth.tokenUrl ?? spec.tokenEndpoint,
+          scopeSeparator: spec.scopeSeparator,
+          defaultScopes: [],
+          clientAuthentication: spec.clientAuthentication,
+          extraTokenTypes: spec.extraTokenTypes,
+        },
         clientId: oauth.clientId,
         ...(oauth.clientSecret ? { clientSecret: oauth.clientSecret } : {}),
       })(credential);

@@ -7,7 +7,13 @@ import {
   WorkflowRunWebhookSource,
 } from '@software-factory/fleets';
 import { readCredential } from '@software-factory/providers';
-import type { AgentExitedEvent, FleetClient, WebhookSource } from '@software-factory/sdk';
+import type {
+  AgentExitedEvent,
+  AgentStatus,
+  FleetClient,
+  SpawnedAgent,
+  WebhookSource,
+} from '@software-factory/sdk';
 import type { TenantConfig } from '../config/config-schema.ts';
 import { LocalProcessFleet } from '../local-process-fleet.ts';
 import { type ConfiguredCredentials, storedToken } from './credential-store-from-config.ts';
@@ -29,9 +35,30 @@ export interface FleetDependencies {
   onExit: (event: AgentExitedEvent) => Promise<unknown>;
 }
 
+/**
+ * Stands in for a fleet the config does not name yet: what only reads (`factory status`, `triage`) still
+ * works, and a spawn says what to add. `factory start` refuses before it gets here.
+ */
+export class NoFleet implements FleetClient {
+  readonly name = 'none';
+
+  async spawn(): Promise<SpawnedAgent> {
+    throw new Error(
+      'no fleet is configured: add `fleet:` to the tenant (e.g. fleet: { type: local, command: claude -p })',
+    );
+  }
+
+  async status(): Promise<AgentStatus> {
+    return { state: 'unknown' };
+  }
+
+  async release(): Promise<void> {}
+}
+
 /** The fleet the tenant's `fleet:` block selects, with the webhook source its exits come back through. */
 export function fleetFromConfig(config: TenantConfig, deps: FleetDependencies): ConfiguredFleet {
   const fleet = config.fleet;
+  if (!fleet) return { fleet: new NoFleet(), sources: [] };
   switch (fleet.type) {
     case 'local': {
       const local = new LocalProcessFleet({

@@ -10,6 +10,13 @@ export interface LogLine {
   [field: string]: unknown;
 }
 
+export interface FactoryProcessOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  /** Node's own options before the bin, e.g. `--import` of a module that registers a provider. */
+  nodeArgs?: readonly string[];
+}
+
 /** `factory …` as a child process, the way a user runs it, with its output collected as it comes. */
 export class FactoryProcess {
   readonly child: ChildProcess;
@@ -18,8 +25,8 @@ export class FactoryProcess {
   stderr = '';
   readonly #waiters = new Set<() => void>();
 
-  constructor(args: readonly string[], options: { cwd: string; env?: Record<string, string> }) {
-    this.child = spawn(process.execPath, [FACTORY_BIN, ...args], {
+  constructor(args: readonly string[], options: FactoryProcessOptions) {
+    this.child = spawn(process.execPath, [...(options.nodeArgs ?? []), FACTORY_BIN, ...args], {
       cwd: options.cwd,
       env: {
         PATH: `${ROOT_BIN}:${process.env.PATH ?? ''}`,
@@ -79,7 +86,7 @@ export class FactoryProcess {
 /** Runs `factory …` to the end. */
 export async function runFactory(
   args: readonly string[],
-  options: { cwd: string; env?: Record<string, string> },
+  options: FactoryProcessOptions,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const process = new FactoryProcess(args, options);
   const { code } = await process.exited;

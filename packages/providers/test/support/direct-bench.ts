@@ -9,10 +9,10 @@ import {
   StaticTenantRegistry,
 } from '@software-factory/sdk';
 import { FakeClock, FakeFleet, MemoryLogger } from '@software-factory/sdk/testing';
-import { directTenantRuntime } from '../../src/direct-tenant.ts';
-import { GithubOutputTarget } from '../../src/github-output-target.ts';
-import { type LinearProviderOptions, LinearWorkItemProvider } from '../../src/linear-work-item-provider.ts';
-import { SlackClarificationChannel } from '../../src/slack-clarification-channel.ts';
+import { GithubOutputTarget } from '../../src/github/output-target.ts';
+import { type LinearProviderOptions, LinearWorkItemProvider } from '../../src/linear/work-item-provider.ts';
+import { SlackClarificationChannel } from '../../src/slack/clarification-channel.ts';
+import { directTenantRuntime } from '../../src/tenant/direct-tenant.ts';
 import { githubSignature, linearSignature, slackSignature } from './fixtures.ts';
 import { GithubServer } from './github-server.ts';
 import { LinearServer } from './linear-server.ts';

@@ -9,7 +9,7 @@ import {
   type TenantRuntime,
 } from '@software-factory/sdk';
 import { FakeClock, FakeFleet, MemoryLogger } from '@software-factory/sdk/testing';
-import { type DirectTenantConfig, directProviders } from '../../src/direct-tenant-config.ts';
+import { buildTenant, parseTenantConfig } from '../../src/registry.ts';
 import { githubSignature, jiraSignature } from './fixtures.ts';
 import { GithubIssuesServer } from './github-issues-server.ts';
 import { GitlabServer } from './gitlab-server.ts';
@@ -28,8 +28,18 @@ export const TOKENS: Record<string, string> = {
   gitlab: 'glpat-test-token',
 };
 
+/** The tenants' secrets, as the variables a provider left without them defaults to. */
+const ENV = {
+  JIRA_WEBHOOK_SECRET: SECRETS.jira,
+  JIRA_API_TOKEN: TOKENS.jira,
+  GITHUB_WEBHOOK_SECRET: SECRETS['github-issues'],
+  GITHUB_TOKEN: TOKENS['github-issues'],
+  GITLAB_WEBHOOK_SECRET: SECRETS.gitlab,
+  GITLAB_TOKEN: TOKENS.gitlab,
+};
+
 /**
- * Two tenants assembled from config alone by `directProviders`, served by the core's HTTP app over one
+ * Two tenants assembled from config alone through the provider registry (`buildTenant`), served by the core's HTTP app over one
  * in-memory store: `acme` takes work from Jira, asks in issue comments and follows GitLab merge requests;
  * `octo` takes work from GitHub Issues, asks in its comments, and follows GitLab too. The providers talk
  * to loopback Jira, GitHub and GitLab servers; agents are a fake fleet.
@@ -81,9 +91,9 @@ export class MixedBench {
     return this;
   }
 
-  #tenant(id: string, config: DirectTenantConfig): TenantRuntime {
-    const providers = directProviders(config, {
-      secrets: { token: (provider) => TOKENS[provider], webhookSecret: (source) => SECRETS[source] },
+  #tenant(id: string, input: Record<string, unknown>): TenantRuntime {
+    const providers = buildTenant(parseTenantConfig(input, { env: ENV }), {
+      tenant: id,
       retry: { sleep: async () => {} },
       logger: this.logger,
     });
@@ -96,9 +106,7 @@ export class MixedBench {
       settings,
       ports: {
         store: this.store,
-        workItems: providers.workItems,
-        clarifications: providers.clarifications,
-        outputs: providers.outputs,
+        ...providers.ports,
         fleet: this.fleet,
         triage: new RuleTriage(settings.routes),
         template: new DefaultTaskTemplate(),
@@ -106,7 +114,7 @@ export class MixedBench {
         logger: this.logger,
       },
     });
-    return providers.tenant(factory);
+    return providers.runtime(factory);
   }
 
   async stop(): Promise<void> {

@@ -98,6 +98,8 @@ function deployedTenant(config: DeployedTenant, wiring: DeploymentWiring): Tenan
 /** The remote fleet the tenant's `fleet:` block selects, with the source its exits come back through. */
 function fleetOf(config: DeployedTenant): { fleet: FleetClient; sources: WebhookSource[] } {
   const fleet = config.fleet;
+  if (!fleet)
+    throw new Error(`tenant ${config.id}: a deployment needs a remote fleet (type http or github-actions)`);
   switch (fleet.type) {
     case 'http':
       return {

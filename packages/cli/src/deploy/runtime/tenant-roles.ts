@@ -1,4 +1,4 @@
-import { directProviders } from '@software-factory/providers';
+import { buildTenant } from '@software-factory/providers/registry';
 import type {
   ClarificationChannel,
   Factory,
@@ -18,59 +18,19 @@ export interface TenantRoles {
   tenant(factory: Factory): TenantRuntime;
 }
 
-/** The fields of the CLI's provider blocks that say where a secret is, not how the provider behaves. */
-const WIRING_FIELDS = new Set([
-  'transport',
-  'apiKey',
-  'botToken',
-  'token',
-  'webhookSecret',
-  'signingSecret',
-  'oauth',
-]);
-
 /**
  * A deployed tenant's role ports and webhook sources, from its validated config with the secrets
- * already resolved. Runtime-neutral (Node, Lambda, Workers).
- *
- * This is the one place a deployment meets the providers: today through `directProviders`, for the
- * direct transport (the deploy command refuses the others); the provider registry's runtime-neutral
- * builder replaces this body when it lands.
+ * already resolved, through the provider registry's runtime-neutral builder (`buildTenant`, the same one
+ * `factory start` uses). Runtime-neutral (Node, Lambda, Workers).
  */
 export function tenantRoles(tenant: DeployedTenant, context: { logger: Logger }): TenantRoles {
-  const roles = {
-    intentProvider: tenant.intentProvider,
-    clarificationChannel: tenant.clarificationChannel,
-    outputTarget: tenant.outputTarget,
-  };
-  const tokens = new Map<string, string>();
-  const webhookSecrets = new Map<string, string>();
-  for (const block of Object.values(roles) as Record<string, unknown>[]) {
-    const name = typeof block.provider === 'string' ? block.provider : String(block.type);
-    for (const field of ['apiKey', 'botToken', 'token'])
-      if (typeof block[field] === 'string') tokens.set(name, block[field] as string);
-    for (const field of ['webhookSecret', 'signingSecret'])
-      if (typeof block[field] === 'string') webhookSecrets.set(String(block.type), block[field] as string);
-  }
-  const providers = directProviders(
-    Object.fromEntries(
-      Object.entries(roles).map(([role, block]) => [
-        role,
-        Object.fromEntries(Object.entries(block).filter(([field]) => !WIRING_FIELDS.has(field))),
-      ]),
-    ),
-    {
-      secrets: {
-        token: (provider) => tokens.get(provider),
-        webhookSecret: (source) => webhookSecrets.get(source),
-      },
-      logger: context.logger,
-    },
-  );
+  const built = buildTenant(tenant, { tenant: tenant.id, logger: context.logger });
+  // A deployment takes work as soon as it runs: what a provider still needs is a broken deployment.
+  const [missing] = built.missing;
+  if (missing)
+    throw new Error(`tenant ${tenant.id}: ${missing.path.join('.')}: ${missing.what}; ${missing.fix}`);
   return {
-    workItems: providers.workItems,
-    clarifications: providers.clarifications,
-    outputs: providers.outputs,
-    tenant: (factory) => providers.tenant(factory),
+    ...built.ports,
+    tenant: (factory) => built.runtime(factory),
   };
 }

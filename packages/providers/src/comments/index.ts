@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import {
+  type BuiltProvider,
+  defineProvider,
+  directOnly,
+  type ProviderContext,
+} from '../registry/provider-entry.ts';
+import { commentsConfigSchema, IssueCommentClarificationChannel } from './clarification-channel.ts';
+
+function commentsSchema() {
+  return commentsConfigSchema
+    .extend({ type: z.literal('comments'), transport: directOnly })
+    .strict()
+    .describe('Ask on the work item itself, through the intake; replies come with the intake’s webhooks.');
+}
+
+type CommentsEntryConfig = z.output<ReturnType<typeof commentsSchema>>;
+
+/**
+ * Comments on the work item as the clarification channel: no vendor of its own, it writes through the
+ * intake and hears answers through the intake's webhooks.
+ */
+export const commentsProvider = defineProvider({
+  type: 'comments',
+  title: 'comments',
+  summary: 'comments on the work item itself',
+  roles: ['clarificationChannel'],
+  secrets: [],
+  scopes: [],
+  example: 'clarificationChannel: comments',
+  schema: commentsSchema,
+  commentReplies: (config: CommentsEntryConfig) =>
+    config.trustedAuthors ? { trustedAuthors: config.trustedAuthors } : {},
+  build(config: CommentsEntryConfig, context: ProviderContext): BuiltProvider<'clarificationChannel'> {
+    if (!context.intake)
+      throw new Error('clarificationChannel: the comments channel writes through the intake');
+    const { type: _type, transport: _transport, trustedAuthors: _trusted, ...rest } = config;
+    return { port: new IssueCommentClarificationChannel({ ...rest, workItems: context.intake }) };
+  },
+});

@@ -1,0 +1,181 @@
+import {
+  type AuthorPolicy,
+  authorPolicy,
+  type IncomingWebhook,
+  listedAuthor,
+  parseJsonBody,
+  type ReplyAuthor,
+  replyAuthor,
+  type TrustedAuthorsConfig,
+  WebhookError,
+  type WebhookInterpretation,
+  type WebhookSource,
+} from '@software-factory/sdk';
+import { z } from 'zod';
+import { commentThreadId } from '../comments/clarification-channel.ts';
+import { verifyGithubSignature } from '../github/signature.ts';
+import {
+  GITHUB_ISSUES_DEFAULT_ROLES,
+  type GithubAuthorAssociation,
+  githubIssuesTrustedAuthorsSchema,
+  parseTrustedAuthors,
+} from '../shared/answer-trust.ts';
+import { githubIssueSchema } from './issue.ts';
+import { GITHUB_COMMENT_MARKER, type GithubIssuesWorkItemProvider } from './work-item-provider.ts';
+
+export interface GithubIssuesWebhookSourceOptions {
+  /** The webhook's secret, as set in the repository, organisation or app settings. */
+  secret: string;
+  provider: GithubIssuesWorkItemProvider;
+  /** True when the tenant's clarification channel is `comments`: a person's comment answers a question. */
+  commentReplies?: boolean;
+  /**
+   * Whose comment counts as an answer: `roles` are `author_association` values (default OWNER, MEMBER,
+   * COLLABORATOR: people with a role on the repository), `users` logins or numeric user ids.
+   */
+  trustedAuthors?: TrustedAuthorsConfig;
+}
+
+/** Actions that change what the factory sees of an issue: content, labels, open or closed. */
+const ISSUE_ACTIONS = new Set(['opened', 'edited', 'labeled', 'unlabeled', 'closed', 'reopened']);
+
+const issuesSchema = z.object({
+  action: z.string().min(1),
+  issue: githubIssueSchema,
+  repository: z.object({ full_name: z.string().min(1) }),
+});
+
+const commentSchema = z.object({
+  action: z.string().min(1),
+  issue: z.object({ number: z.number().int().positive(), pull_request: z.unknown().optional() }),
+  comment: z.object({
+    id: z.number(),
+    body: z.string().nullish(),
+    user: z.object({ login: z.string(), id: z.number().optional(), type: z.string().optional() }).nullish(),
+    author_association: z.string().optional(),
+    performed_via_github_app: z.unknown().optional(),
+  }),
+  repository: z.object({ full_name: z.string().min(1) }),
+});
+
+/**
+ * GitHub `issues` webhooks become `work-item.changed`; `issue_comment` (created) becomes
+ * `clarification.replied` when comments are the clarification channel. Same signature as the `github`
+ * source (`X-Hub-Signature-256`), same replay protection (`X-GitHub-Delivery`).
+ */
+export class GithubIssuesWebhookSource implements WebhookSource {
+  readonly source = 'github-issues';
+  readonly contentTypes = ['application/json'] as const;
+  readonly #secret: string;
+  readonly #provider: GithubIssuesWorkItemProvider;
+  readonly #commentReplies: boolean;
+  readonly #trust: AuthorPolicy<GithubAuthorAssociation>;
+
+  constructor(options: GithubIssuesWebhookSourceOptions) {
+    if (!options.secret)
+      throw new Error('invalid GitHub Issues webhook config: secret: a webhook secret is required');
+    this.#secret = options.secret;
+    this.#provider = options.provider;
+    this.#commentReplies = options.commentReplies ?? false;
+    this.#trust = authorPolicy(
+      parseTrustedAuthors(githubIssuesTrustedAuthorsSchema, options.trustedAuthors, 'GitHub Issues webhook'),
+      GITHUB_ISSUES_DEFAULT_ROLES,
+      (login) => login.toLowerCase(),
+    );
+  }
+
+  verify(request: IncomingWebhook): Promise<void> {
+    return verifyGithubSignature(this.#secret, request);
+  }
+
+  async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
+    const event = request.headers.get('x-github-event');
+    if (!event) throw new WebhookError(400, 'missing X-GitHub-Event header');
+    const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
+    const base = deliveryId ? { deliveryId } : {};
+    const body = parseJsonBody(request.body);
+    if (event === 'ping')
+      return {
+        ...base,
+        events: [],
+        reply: { status: 200, contentType: 'application/json', body: '{"status":"pong"}' },
+      };
+    if (event === 'issues') return { ...base, ...this.#issue(body) };
+    if (event === 'issue_comment') return { ...base, ...this.#comment(body) };
+    return { ...base, events: [], ignored: `GitHub ${event} events do not change issues` };
+  }
+
+  #issue(body: unknown): Omit<WebhookInterpretation, 'deliveryId'> {
+    const action = (body as { action?: unknown } | null)?.action;
+    if (typeof action !== 'string' || action === '')
+      throw new WebhookError(400, 'issues payload without an action');
+    // Checked first: other actions (deleted, transferred) carry issue shapes the factory does not read.
+    if (!ISSUE_ACTIONS.has(action))
+      return { events: [], ignored: `issues action "${action}" does not change the work item` };
+    const parsed = issuesSchema.safeParse(body);
+    if (!parsed.success)
+      throw new WebhookError(400, `issues payload is incomplete: ${describe(parsed.error)}`);
+    const { issue, repository } = parsed.data;
+    if (!this.#provider.follows(repository.full_name))
+      return { events: [], ignored: `${repository.full_name} is not a repository the factory follows` };
+    return {
+      events: [{ type: 'work-item.changed', item: this.#provider.toWorkItem(issue, repository.full_name) }],
+    };
+  }
+
+  #comment(body: unknown): Omit<WebhookInterpretation, 'deliveryId'> {
+    if (!this.#commentReplies)
+      return {
+        events: [],
+        ignored: 'issue comments are not answers: the clarification channel is not comments',
+      };
+    const parsed = commentSchema.safeParse(body);
+    if (!parsed.success)
+      throw new WebhookError(400, `issue_comment payload is incomplete: ${describe(parsed.error)}`);
+    const { action, issue, comment, repository } = parsed.data;
+    if (action !== 'created')
+      return { events: [], ignored: `issue_comment action "${action}" is not an answer` };
+    if (issue.pull_request !== undefined)
+      return { events: [], ignored: 'comments on pull requests are not answers' };
+    if (!this.#provider.follows(repository.full_name))
+      return { events: [], ignored: `${repository.full_name} is not a repository the factory follows` };
+    const text = comment.body ?? '';
+    const login = comment.user?.login;
+    if (text.includes(GITHUB_COMMENT_MARKER) || (login && login === this.#provider.botLogin))
+      return { events: [], ignored: 'the factory wrote this comment' };
+    if (!login || comment.user?.type === 'Bot')
+      return { events: [], ignored: 'comments from bots are not answers' };
+    return {
+      events: [
+        {
+          type: 'clarification.replied',
+          threadId: commentThreadId(this.#provider.issueId(repository.full_name, issue.number)),
+          messageId: String(comment.id),
+          text,
+          author: this.#author(login, comment.user?.id, comment.author_association),
+        },
+      ],
+    };
+  }
+
+  /** GitHub says, on the comment itself, which role its author has on the repository. */
+  #author(login: string, id: number | undefined, association: string | undefined): ReplyAuthor {
+    const listed = listedAuthor(this.#trust, login, id === undefined ? undefined : String(id));
+    if (listed) return replyAuthor(login, true, `${listed} is listed in trustedAuthors.users`);
+    const role = association ?? 'missing';
+    if ((this.#trust.roles as ReadonlySet<string>).has(role))
+      return replyAuthor(login, true, `author_association ${role}`);
+    const roles = [...this.#trust.roles];
+    return replyAuthor(
+      login,
+      false,
+      `author_association ${role} is not ${roles.length > 0 ? `one of ${roles.join(', ')}` : 'a trusted role (none is)'}, and the login is not in trustedAuthors.users`,
+    );
+  }
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`)
+    .join('; ');
+}

@@ -1,0 +1,85 @@
+import { MountOutputTarget } from '@software-factory/relayfile';
+import { z } from 'zod';
+import {
+  type BuiltProvider,
+  defineProvider,
+  type OAuthClientConfig,
+  type ProviderContext,
+  type SchemaKit,
+  type SecretField,
+  tokenOf,
+  transportOf,
+  webhookSecretRequirement,
+} from '../registry/provider-entry.ts';
+import { transports } from '../registry/role-schema.ts';
+import { GITHUB_OAUTH } from './oauth.ts';
+import { GITHUB_REQUIRED_SCOPES, GithubOutputTarget, githubConfigSchema } from './output-target.ts';
+import { GithubWebhookSource } from './webhook-source.ts';
+
+const TOKEN: SecretField = { field: 'token', env: 'GITHUB_TOKEN', kind: 'token' };
+const WEBHOOK_SECRET: SecretField = {
+  field: 'webhookSecret',
+  env: 'GITHUB_WEBHOOK_SECRET',
+  kind: 'webhook-secret',
+};
+
+function githubSchema(kit: SchemaKit) {
+  const direct = githubConfigSchema
+    .extend({
+      type: z.literal('github'),
+      transport: z.literal('direct').default('direct'),
+      token: kit.defaulted(TOKEN, 'A GitHub token; else the token `factory connect github` stored.'),
+      webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret of the GitHub webhook.'),
+      oauth: kit.oauthClient(GITHUB_OAUTH),
+    })
+    .strict();
+  const relayfile = z
+    .object({
+      type: z.literal('github'),
+      transport: z.literal('relayfile'),
+      provider: z.string().min(1).default('github'),
+      repositories: z
+        .array(z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'expected owner/repo' }))
+        .optional()
+        .describe('The owner/repo names whose pull requests the factory follows; all when absent.'),
+    })
+    .strict();
+  return transports(['direct', 'relayfile'], [direct, relayfile]).describe(
+    'GitHub pull requests: through its REST API and webhooks (`transport: direct`, the default), or through the relayfile mount.',
+  );
+}
+
+type GithubEntryConfig = z.output<ReturnType<typeof githubSchema>>;
+
+/** GitHub pull requests as the output target. */
+export const githubProvider = defineProvider({
+  type: 'github',
+  title: 'GitHub',
+  summary: 'GitHub pull requests',
+  roles: ['outputTarget'],
+  secrets: [TOKEN, WEBHOOK_SECRET],
+  scopes: GITHUB_REQUIRED_SCOPES,
+  oauth: GITHUB_OAUTH,
+  example: 'outputTarget: { type: github }',
+  schema: githubSchema,
+  build(config: GithubEntryConfig, context: ProviderContext): BuiltProvider<'outputTarget'> {
+    if (config.transport === 'relayfile') {
+      if (!context.mount) throw new Error('outputTarget: transport "relayfile" needs the tenant’s mount');
+      const port = new MountOutputTarget({
+        mount: context.mount,
+        provider: config.provider,
+        ...(config.repositories ? { repositories: config.repositories } : {}),
+      });
+      return { port, mountSources: [port] };
+    }
+    const { type: _type, transport: _transport, token, webhookSecret, oauth, ...rest } = config;
+    const port = new GithubOutputTarget({
+      ...rest,
+      ...tokenOf(token, context, rest.provider, oauth as OAuthClientConfig | undefined, GITHUB_OAUTH),
+      ...transportOf(context),
+      logger: context.logger,
+    });
+    if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'GitHub')] };
+    return { port, sources: [new GithubWebhookSource({ secret: webhookSecret })] };
+  },
+});

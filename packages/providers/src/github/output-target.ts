@@ -1,0 +1,104 @@
+import type { Octokit } from '@octokit/rest';
+import type {
+  ConnectContext,
+  ConnectionStatus,
+  Logger,
+  OutputSnapshot,
+  OutputTarget,
+} from '@software-factory/sdk';
+import { z } from 'zod';
+import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
+import { connectWithOAuth, type OAuthAppOptions } from '../shared/oauth-connect.ts';
+import { parseConfig } from '../shared/provider-config.ts';
+import type { TokenSource } from '../shared/provider-credentials.ts';
+import { ProviderApiError } from '../shared/provider-errors.ts';
+import { createOctokit } from './client.ts';
+import { checkGithubToken } from './connection.ts';
+import { GITHUB_OAUTH } from './oauth.ts';
+import { parseOutputId, parseRepository, pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
+
+/**
+ * Classic OAuth/PAT scope: `repo` (pull requests of private repositories). Fine-grained tokens and
+ * GitHub Apps have no scopes; they need "Pull requests: read" and "Metadata: read" instead, which
+ * GitHub does not report back, so those are checked by using the token, see `checkConnection`.
+ */
+export const GITHUB_REQUIRED_SCOPES = ['repo'] as const;
+
+export const githubConfigSchema = z
+  .object({
+    provider: z.string().min(1).default('github'),
+    baseUrl: z.url().default('https://api.github.com'),
+  })
+  .strict();
+export type GithubConfig = z.input<typeof githubConfigSchema>;
+
+export interface GithubTargetOptions extends GithubConfig {
+  token?: TokenSource;
+  fetch?: Fetch;
+  retry?: RetryOptions;
+  logger?: Logger;
+  /** The OAuth app `connect()` authorises through the device grant (no redirect URI needed). */
+  oauth?: OAuthAppOptions;
+}
+
+/** GitHub pull requests as the factory's outputs, read through the REST API. */
+export class GithubOutputTarget implements OutputTarget {
+  readonly provider: string;
+  readonly requiredScopes = GITHUB_REQUIRED_SCOPES;
+  readonly octokit: Octokit;
+  readonly #oauth: OAuthAppOptions | undefined;
+
+  constructor(options: GithubTargetOptions = {}) {
+    const { token, fetch, retry, logger, oauth, ...config } = options;
+    const parsed = parseConfig(githubConfigSchema, config, 'GitHub output target');
+    this.#oauth = oauth;
+    this.provider = parsed.provider;
+    this.octokit = createOctokit({
+      baseUrl: parsed.baseUrl,
+      ...(token !== undefined ? { token } : {}),
+      ...(fetch ? { fetch } : {}),
+      ...(retry ? { retry } : {}),
+      ...(logger ? { logger } : {}),
+    });
+  }
+
+  async getOutput(id: string): Promise<OutputSnapshot | undefined> {
+    const { owner, repo, number } = parseOutputId(id);
+    try {
+      const { data } = await this.octokit.rest.pulls.get({ owner, repo, pull_number: number });
+      return toOutputSnapshot(pullRequestSchema.parse(data), `${owner}/${repo}`);
+    } catch (error) {
+      if (error instanceof ProviderApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async findOutput(repository: string, branch: string): Promise<OutputSnapshot | undefined> {
+    const { owner, repo } = parseRepository(repository);
+    // Agents push their branch to the repository itself, so the head filter is `<owner>:<branch>`.
+    const { data } = await this.octokit.rest.pulls.list({
+      owner,
+      repo,
+      head: `${owner}:${branch}`,
+      state: 'all',
+      sort: 'updated',
+      direction: 'desc',
+      per_page: 10,
+    });
+    const pulls = data
+      .map((pull) => pullRequestSchema.parse(pull))
+      .filter((pull) => pull.head.ref === branch);
+    // An open pull request wins over older closed attempts on the same branch.
+    const chosen = pulls.find((pull) => pull.state === 'open') ?? pulls[0];
+    return chosen ? toOutputSnapshot(chosen, `${owner}/${repo}`) : undefined;
+  }
+
+  checkConnection(): Promise<ConnectionStatus> {
+    return checkGithubToken(this.octokit, this.requiredScopes);
+  }
+
+  /** GitHub's device grant: a code to enter at github.com/login/device; the token goes to `context.credentials`. */
+  connect(context: ConnectContext): Promise<ConnectionStatus> {
+    return connectWithOAuth(this, context, GITHUB_OAUTH, this.#oauth);
+  }
+}

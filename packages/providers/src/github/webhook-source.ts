@@ -1,0 +1,83 @@
+import {
+  type IncomingWebhook,
+  parseJsonBody,
+  WebhookError,
+  type WebhookInterpretation,
+  type WebhookSource,
+} from '@software-factory/sdk';
+import { z } from 'zod';
+import { pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
+import { verifyGithubSignature } from './signature.ts';
+
+export interface GithubWebhookSourceOptions {
+  /** The webhook's secret, as set in the repository, organisation or app settings. */
+  secret: string;
+}
+
+/** Actions that change what a pull request is: open, draft or ready, merged or closed, new content. */
+const OUTPUT_ACTIONS = new Set([
+  'opened',
+  'reopened',
+  'ready_for_review',
+  'converted_to_draft',
+  'synchronize',
+  'edited',
+  'closed',
+]);
+
+const payloadSchema = z.object({
+  action: z.string().min(1),
+  pull_request: pullRequestSchema,
+  repository: z.object({ full_name: z.string().min(1) }),
+});
+
+/**
+ * GitHub webhooks: `pull_request` becomes `output.changed`. GitHub signs no timestamp, so replays are
+ * stopped by the delivery id (`X-GitHub-Delivery`, the same on redelivery) the app remembers.
+ */
+export class GithubWebhookSource implements WebhookSource {
+  readonly source = 'github';
+  readonly contentTypes = ['application/json'] as const;
+  readonly #secret: string;
+
+  constructor(options: GithubWebhookSourceOptions) {
+    if (!options.secret)
+      throw new Error('invalid GitHub webhook config: secret: a webhook secret is required');
+    this.#secret = options.secret;
+  }
+
+  verify(request: IncomingWebhook): Promise<void> {
+    return verifyGithubSignature(this.#secret, request);
+  }
+
+  async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
+    const event = request.headers.get('x-github-event');
+    if (!event) throw new WebhookError(400, 'missing X-GitHub-Event header');
+    const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
+    const base = deliveryId ? { deliveryId } : {};
+    const body = parseJsonBody(request.body);
+    if (event === 'ping') {
+      return {
+        ...base,
+        events: [],
+        reply: { status: 200, contentType: 'application/json', body: '{"status":"pong"}' },
+      };
+    }
+    if (event !== 'pull_request')
+      return { ...base, events: [], ignored: `GitHub ${event} events are not handled` };
+    const parsed = payloadSchema.safeParse(body);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map(
+        (issue) => `${issue.path.map(String).join('.')}: ${issue.message}`,
+      );
+      throw new WebhookError(400, `pull_request payload is incomplete: ${problems.join('; ')}`);
+    }
+    const { action, pull_request: pull, repository } = parsed.data;
+    if (!OUTPUT_ACTIONS.has(action))
+      return { ...base, events: [], ignored: `pull_request action "${action}" does not change the output` };
+    return {
+      ...base,
+      events: [{ type: 'output.changed', output: toOutputSnapshot(pull, repository.full_name) }],
+    };
+  }
+}

@@ -1,0 +1,76 @@
+import {
+  type IncomingWebhook,
+  parseJsonBody,
+  timingSafeEqual,
+  WebhookError,
+  type WebhookInterpretation,
+  type WebhookSource,
+} from '@software-factory/sdk';
+import { z } from 'zod';
+import { mergeRequestSchema, toGitlabOutput } from './merge-request.ts';
+
+export interface GitlabWebhookSourceOptions {
+  /** The webhook's secret token (GitLab sends it back verbatim in `X-Gitlab-Token`). */
+  secret: string;
+}
+
+/** Actions that change what a merge request is: opened, new commits or draft flag, merged, closed. */
+const OUTPUT_ACTIONS = new Set(['open', 'reopen', 'update', 'close', 'merge']);
+
+const payloadSchema = z.object({
+  object_kind: z.literal('merge_request'),
+  project: z.object({ path_with_namespace: z.string().min(1) }),
+  object_attributes: mergeRequestSchema.extend({ action: z.string().optional() }),
+});
+
+/**
+ * GitLab merge request webhooks become `output.changed`. GitLab does not sign: it sends the shared
+ * secret in `X-Gitlab-Token`, compared here in constant time, and no timestamp; a retry carries the same
+ * `Idempotency-Key` (GitLab 17.4+; `X-Gitlab-Event-UUID` before), which the app remembers.
+ */
+export class GitlabWebhookSource implements WebhookSource {
+  readonly source = 'gitlab';
+  readonly contentTypes = ['application/json'] as const;
+  readonly #secret: string;
+
+  constructor(options: GitlabWebhookSourceOptions) {
+    if (!options.secret) throw new Error('invalid GitLab webhook config: secret: a secret token is required');
+    this.#secret = options.secret;
+  }
+
+  async verify(request: IncomingWebhook): Promise<void> {
+    const token = request.headers.get('x-gitlab-token');
+    if (token === null || token === '')
+      throw new WebhookError(
+        401,
+        'missing X-Gitlab-Token header (is a secret token set on the GitLab webhook?)',
+      );
+    if (!timingSafeEqual(token, this.#secret)) throw new WebhookError(401, 'X-Gitlab-Token does not match');
+  }
+
+  async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
+    const event = request.headers.get('x-gitlab-event');
+    if (!event) throw new WebhookError(400, 'missing X-Gitlab-Event header');
+    const deliveryId =
+      request.headers.get('idempotency-key') || request.headers.get('x-gitlab-event-uuid') || undefined;
+    const base = deliveryId ? { deliveryId } : {};
+    const body = parseJsonBody(request.body);
+    if (event !== 'Merge Request Hook')
+      return { ...base, events: [], ignored: `GitLab ${event} events are not handled` };
+    const parsed = payloadSchema.safeParse(body);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map(
+        (issue) => `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`,
+      );
+      throw new WebhookError(400, `merge request payload is incomplete: ${problems.join('; ')}`);
+    }
+    const { object_attributes: mergeRequest, project } = parsed.data;
+    const action = mergeRequest.action ?? 'update';
+    if (!OUTPUT_ACTIONS.has(action))
+      return { ...base, events: [], ignored: `merge request action "${action}" does not change the output` };
+    return {
+      ...base,
+      events: [{ type: 'output.changed', output: toGitlabOutput(mergeRequest, project.path_with_namespace) }],
+    };
+  }
+}

@@ -1,0 +1,116 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: examples show ${ENV_VAR} references literally.
+import { MountWorkItemProvider } from '@software-factory/relayfile';
+import { WORK_ITEM_STATES } from '@software-factory/sdk';
+import { z } from 'zod';
+import {
+  type BuiltProvider,
+  defineProvider,
+  type OAuthClientConfig,
+  type ProviderContext,
+  type SchemaKit,
+  type SecretField,
+  tokenOf,
+  transportOf,
+  webhookSecretRequirement,
+} from '../registry/provider-entry.ts';
+import { transports } from '../registry/role-schema.ts';
+import { linearTrustedAuthorsSchema } from '../shared/answer-trust.ts';
+import { LinearCommentReplies } from './comment-replies.ts';
+import { LINEAR_OAUTH } from './oauth.ts';
+import { LinearWebhookSource } from './webhook-source.ts';
+import { LINEAR_REQUIRED_SCOPES, LinearWorkItemProvider, linearConfigSchema } from './work-item-provider.ts';
+
+const API_KEY: SecretField = { field: 'apiKey', env: 'LINEAR_API_KEY', kind: 'token' };
+const WEBHOOK_SECRET: SecretField = {
+  field: 'webhookSecret',
+  env: 'LINEAR_WEBHOOK_SECRET',
+  kind: 'webhook-secret',
+};
+
+function linearSchema(kit: SchemaKit) {
+  const direct = linearConfigSchema
+    .extend({
+      type: z.literal('linear'),
+      transport: z.literal('direct').default('direct'),
+      apiKey: kit.defaulted(
+        API_KEY,
+        'A Linear API key or OAuth token; else the token `factory connect linear` stored.',
+      ),
+      webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The signing secret of the Linear webhook.'),
+      oauth: kit.oauthClient(LINEAR_OAUTH),
+    })
+    .strict();
+  const relayfile = z
+    .object({
+      type: z.literal('linear'),
+      transport: z.literal('relayfile'),
+      provider: z.string().min(1).default('linear'),
+      readyState: z
+        .enum(WORK_ITEM_STATES)
+        .default('todo')
+        .describe('The state an issue must be in to be dispatched.'),
+      readyLabels: z
+        .array(z.string().min(1))
+        .default(['factory'])
+        .describe('Labels an issue must carry to be dispatched.'),
+      stateIds: z
+        .object({ dispatched: z.string().min(1), done: z.string().min(1) })
+        .strict()
+        .describe('The workflow state ids the factory moves an issue to (relayfile writes ids).'),
+    })
+    .strict();
+  return transports(['direct', 'relayfile'], [direct, relayfile]).describe(
+    'Linear: issues through its API and webhooks (`transport: direct`, the default), or through the relayfile mount.',
+  );
+}
+
+type LinearConfig = z.output<ReturnType<typeof linearSchema>>;
+
+/** Linear issues as the intake: over its GraphQL API and webhooks, or as files through relayfile. */
+export const linearProvider = defineProvider({
+  type: 'linear',
+  title: 'Linear',
+  summary: 'Linear issues',
+  roles: ['intentProvider'],
+  secrets: [API_KEY, WEBHOOK_SECRET],
+  scopes: LINEAR_REQUIRED_SCOPES,
+  oauth: LINEAR_OAUTH,
+  example: 'intentProvider: { type: linear, requiredLabels: [factory] }',
+  commentAuthors: linearTrustedAuthorsSchema,
+  setup: { readyLabel: (label) => ({ requiredLabels: [label] }) },
+  schema: linearSchema,
+  build(config: LinearConfig, context: ProviderContext): BuiltProvider<'intentProvider'> {
+    if (config.transport === 'relayfile') {
+      if (!context.mount) throw new Error('intentProvider: transport "relayfile" needs the tenant’s mount');
+      const port = new MountWorkItemProvider({
+        mount: context.mount,
+        provider: config.provider,
+        stateIds: config.stateIds,
+        readyState: config.readyState,
+        readyLabels: config.readyLabels,
+      });
+      return { port, mountSources: [port] };
+    }
+    const { type: _type, transport: _transport, apiKey, webhookSecret, oauth, ...rest } = config;
+    const port = new LinearWorkItemProvider({
+      ...rest,
+      ...tokenOf(apiKey, context, rest.provider, oauth as OAuthClientConfig | undefined, LINEAR_OAUTH),
+      ...transportOf(context),
+    });
+    if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'Linear')] };
+    const replies = context.commentReplies;
+    const source = new LinearWebhookSource({
+      secret: webhookSecret,
+      provider: port,
+      ...(replies
+        ? {
+            commentReplies: new LinearCommentReplies({
+              client: port.client,
+              ...(replies.trustedAuthors ? { trustedAuthors: replies.trustedAuthors } : {}),
+            }),
+          }
+        : {}),
+    });
+    return { port, sources: [source] };
+  },
+});

@@ -1,0 +1,101 @@
+import type { WorkItem, WorkItemState } from '@software-factory/sdk';
+import { z } from 'zod';
+import { sameText } from '../shared/tracker-text.ts';
+
+export { sameText };
+
+/** Linear's workflow state categories. */
+export const LINEAR_STATE_TYPES = [
+  'triage',
+  'backlog',
+  'unstarted',
+  'started',
+  'completed',
+  'canceled',
+] as const;
+export type LinearStateType = (typeof LINEAR_STATE_TYPES)[number];
+
+/**
+ * The issue fields the factory reads, as both a webhook's `data` and the GraphQL `issue` query carry
+ * them (labels already flattened from `labels.nodes`). Unknown fields pass through untouched.
+ */
+export const linearIssueSchema = z.object({
+  id: z.string().min(1),
+  identifier: z.string().min(1).optional(),
+  number: z.number().optional(),
+  title: z.string(),
+  description: z.string().nullish(),
+  url: z.string().nullish(),
+  updatedAt: z.string().min(1),
+  teamId: z.string().optional(),
+  stateId: z.string().optional(),
+  state: z.object({ id: z.string(), name: z.string(), type: z.string() }),
+  team: z.object({ id: z.string(), key: z.string(), name: z.string().optional() }).nullish(),
+  project: z.object({ id: z.string(), name: z.string() }).nullish(),
+  labels: z.array(z.object({ id: z.string().optional(), name: z.string() })).optional(),
+  labelIds: z.array(z.string()).optional(),
+  priority: z.number().optional(),
+  trashed: z.boolean().nullish(),
+});
+export type LinearIssue = z.infer<typeof linearIssueSchema>;
+
+const BY_TYPE: Record<LinearStateType, WorkItemState> = {
+  triage: 'backlog',
+  backlog: 'backlog',
+  unstarted: 'todo',
+  started: 'in-progress',
+  completed: 'done',
+  canceled: 'cancelled',
+};
+
+/**
+ * The abstract state of a Linear workflow state: an explicit mapping by name wins, then a started
+ * state whose name says "review" is in review, then the category decides.
+ */
+export function abstractState(
+  state: { name: string; type: string },
+  byName: Readonly<Record<string, WorkItemState>>,
+): WorkItemState {
+  const named = Object.entries(byName).find(([name]) => sameText(name, state.name));
+  if (named) return named[1];
+  if (state.type === 'started' && /review/i.test(state.name)) return 'in-review';
+  return BY_TYPE[state.type as LinearStateType] ?? 'backlog';
+}
+
+export interface IssueMappingOptions {
+  provider: string;
+  stateNames: Readonly<Record<string, WorkItemState>>;
+  /** The issue's URL when the issue itself does not carry one (webhooks put it beside `data`). */
+  url?: string;
+}
+
+export function issueToWorkItem(issue: LinearIssue, options: IssueMappingOptions): WorkItem {
+  const url = issue.url ?? options.url ?? undefined;
+  const key =
+    issue.identifier ?? keyFromUrl(url) ?? `${issue.team?.key ?? 'ISSUE'}-${issue.number ?? issue.id}`;
+  const teamId = issue.team?.id ?? issue.teamId;
+  return {
+    id: issue.id,
+    key,
+    title: issue.title,
+    description: issue.description ?? '',
+    state: abstractState(issue.state, options.stateNames),
+    labels: (issue.labels ?? []).map((label) => label.name),
+    ...(issue.team?.key ? { team: issue.team.key } : {}),
+    ...(issue.project?.name ? { project: issue.project.name } : {}),
+    updatedAt: issue.updatedAt,
+    source: { provider: options.provider, externalId: issue.id, ...(url ? { url } : {}) },
+    metadata: {
+      linearStateId: issue.state.id,
+      linearStateName: issue.state.name,
+      linearStateType: issue.state.type,
+      ...(teamId ? { linearTeamId: teamId } : {}),
+    },
+  };
+}
+
+/** `ENG-123` from `https://linear.app/<org>/issue/ENG-123/<slug>`. */
+export function keyFromUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  return /\/issue\/([A-Za-z][A-Za-z0-9]*-\d+)(?:[/?#]|$)/.exec(url)?.[1];
+}

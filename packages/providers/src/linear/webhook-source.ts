@@ -1,0 +1,110 @@
+import {
+  hmacSha256Hex,
+  type IncomingWebhook,
+  parseJsonBody,
+  timingSafeEqual,
+  WebhookError,
+  type WebhookInterpretation,
+  type WebhookSource,
+} from '@software-factory/sdk';
+import { z } from 'zod';
+import type { LinearCommentReplies } from './comment-replies.ts';
+import { linearIssueSchema } from './issue.ts';
+import type { LinearWorkItemProvider } from './work-item-provider.ts';
+
+export interface LinearWebhookSourceOptions {
+  /** The webhook's signing secret, from Linear's webhook settings. */
+  secret: string;
+  provider: LinearWorkItemProvider;
+  /** How far `webhookTimestamp` may be from our clock; Linear recommends one minute. */
+  toleranceMs?: number;
+  /** Set when the tenant's clarification channel is `comments`: Comment webhooks become answers. */
+  commentReplies?: LinearCommentReplies;
+}
+
+const envelopeSchema = z.object({
+  type: z.string().min(1),
+  action: z.string().min(1),
+  data: z.record(z.string(), z.unknown()),
+  url: z.string().nullish(),
+  createdAt: z.string().nullish(),
+});
+
+const ISSUE_ACTIONS = new Set(['create', 'update', 'remove']);
+
+/** Linear's data change webhooks: Issue create/update/remove become `work-item.changed`. */
+export class LinearWebhookSource implements WebhookSource {
+  readonly source = 'linear';
+  readonly contentTypes = ['application/json'] as const;
+  readonly #secret: string;
+  readonly #provider: LinearWorkItemProvider;
+  readonly #toleranceMs: number;
+  readonly #commentReplies: LinearCommentReplies | undefined;
+
+  constructor(options: LinearWebhookSourceOptions) {
+    if (!options.secret)
+      throw new Error('invalid Linear webhook config: secret: a signing secret is required');
+    this.#secret = options.secret;
+    this.#provider = options.provider;
+    this.#toleranceMs = options.toleranceMs ?? 60_000;
+    this.#commentReplies = options.commentReplies;
+  }
+
+  async verify(request: IncomingWebhook): Promise<void> {
+    const signature = request.headers.get('linear-signature')?.trim().toLowerCase();
+    if (!signature) throw new WebhookError(401, 'missing Linear-Signature header');
+    const expected = await hmacSha256Hex(this.#secret, request.rawBody);
+    if (!timingSafeEqual(signature, expected))
+      throw new WebhookError(401, 'Linear-Signature does not match the body');
+    const body = parseJsonBody(request.body) as { webhookTimestamp?: unknown } | null;
+    const sentAt = body?.webhookTimestamp;
+    if (typeof sentAt !== 'number' || !Number.isFinite(sentAt))
+      throw new WebhookError(401, 'missing webhookTimestamp; cannot tell a fresh delivery from a replay');
+    if (Math.abs(request.receivedAt - sentAt) > this.#toleranceMs)
+      throw new WebhookError(
+        401,
+        `webhookTimestamp is ${Math.round((request.receivedAt - sentAt) / 1000)} s from our clock; allowed ±${this.#toleranceMs / 1000} s`,
+      );
+  }
+
+  async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
+    const deliveryId = request.headers.get('linear-delivery') ?? undefined;
+    const envelope = envelopeSchema.safeParse(parseJsonBody(request.body));
+    if (!envelope.success)
+      throw new WebhookError(400, `not a Linear webhook payload: ${describe(envelope.error)}`);
+    const { type, action, data, url, createdAt } = envelope.data;
+    const base = deliveryId ? { deliveryId } : {};
+    if (type === 'Comment' && this.#commentReplies)
+      return { ...base, ...(await this.#commentReplies.interpret(action, data)) };
+    if (type !== 'Issue')
+      return { ...base, events: [], ignored: `Linear ${type} webhooks do not change work items` };
+    if (!ISSUE_ACTIONS.has(action))
+      return { ...base, events: [], ignored: `Linear Issue action "${action}" is not handled` };
+    const issue = linearIssueSchema.safeParse(data);
+    if (!issue.success)
+      throw new WebhookError(400, `Linear Issue payload is incomplete: ${describe(issue.error)}`);
+
+    let item = this.#provider.toWorkItem(issue.data, url ?? undefined);
+    if (issue.data.labels === undefined && (issue.data.labelIds?.length ?? 0) > 0) {
+      // Older payloads carry label ids only; the ready check needs names, so ask the API.
+      item = (await this.#provider.getWorkItem(issue.data.id)) ?? item;
+    }
+    if (action === 'remove' || issue.data.trashed === true) {
+      // A deleted issue must stop its agent: it reads as cancelled, as of the deletion.
+      const removedAt = createdAt && createdAt > item.updatedAt ? createdAt : item.updatedAt;
+      item = {
+        ...item,
+        state: 'cancelled',
+        updatedAt: removedAt,
+        metadata: { ...item.metadata, linearRemoved: true },
+      };
+    }
+    return { ...base, events: [{ type: 'work-item.changed', item }] };
+  }
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`)
+    .join('; ');
+}

@@ -1,0 +1,72 @@
+/**
+ * `@software-factory/providers/registry`: the provider registry, the tenant config schema and the
+ * runtime-neutral tenant builder. It imports no Node module, so a Lambda or a Worker bundles it as well
+ * as `factory start` runs it.
+ */
+export { commentsProvider } from './comments/index.ts';
+export { githubProvider } from './github/index.ts';
+export { GITHUB_OAUTH } from './github/oauth.ts';
+export { githubIssuesProvider } from './github-issues/index.ts';
+export { gitlabProvider } from './gitlab/index.ts';
+export { jiraProvider } from './jira/index.ts';
+export { linearProvider } from './linear/index.ts';
+export { LINEAR_OAUTH } from './linear/oauth.ts';
+export { BUILTIN_PROVIDERS, providerRegistry } from './registry/builtin-providers.ts';
+export {
+  type AnyProviderEntry,
+  type BuiltProvider,
+  defineProvider,
+  directOnly,
+  type OAuthClientConfig,
+  type ProviderConfig,
+  type ProviderContext,
+  type ProviderEntry,
+  type ProviderOAuth,
+  type Requirement,
+  ROLE_REPORT_NAMES,
+  ROLES,
+  type Role,
+  type RolePorts,
+  type SchemaKit,
+  type SecretField,
+  type SetupQuestion,
+  schemaKit,
+  tokenOf,
+  transportOf,
+  webhookSecretRequirement,
+} from './registry/provider-entry.ts';
+export { ProviderRegistry } from './registry/provider-registry.ts';
+export { roleSchema, shorthandJsonSchema, transports, unionMessage } from './registry/role-schema.ts';
+export {
+  defaultedSecret,
+  type Environment,
+  SecretResolver,
+  secretReference,
+} from './registry/secrets.ts';
+export { slackProvider } from './slack/index.ts';
+export { SLACK_OAUTH } from './slack/oauth.ts';
+export {
+  type BuiltTenant,
+  buildTenant,
+  buildTenantRuntime,
+  checkConnections,
+  type RuntimeOptions,
+  type TenantContext,
+  type TenantRequirement,
+  tenantRequirements,
+  tenantSettings,
+} from './tenant/build-tenant.ts';
+export { FLEET_TYPES, type FleetConfig, fleetSchema } from './tenant/fleet-schema.ts';
+export {
+  adminSecret,
+  checkTenant,
+  type MountConfig,
+  mountSchema,
+  parseTenantConfig,
+  type TenantConfig,
+  TenantConfigError,
+  type TenantSchemaOptions,
+  tenantConfigSchema,
+  tenantIdSchema,
+} from './tenant/tenant-config-schema.ts';
+export { triageSchema } from './tenant/triage-schema.ts';

@@ -1,0 +1,26 @@
+import { commentsProvider } from '../comments/index.ts';
+import { githubProvider } from '../github/index.ts';
+import { githubIssuesProvider } from '../github-issues/index.ts';
+import { gitlabProvider } from '../gitlab/index.ts';
+import { jiraProvider } from '../jira/index.ts';
+import { linearProvider } from '../linear/index.ts';
+import { slackProvider } from '../slack/index.ts';
+import type { AnyProviderEntry } from './provider-entry.ts';
+import { ProviderRegistry } from './provider-registry.ts';
+
+/** The providers this package ships, in the order messages list them (per role). */
+export const BUILTIN_PROVIDERS: readonly AnyProviderEntry[] = [
+  linearProvider,
+  jiraProvider,
+  githubIssuesProvider,
+  slackProvider,
+  commentsProvider,
+  githubProvider,
+  gitlabProvider,
+];
+
+/**
+ * The registry every part of the factory reads unless given another: the built-in providers, and any a
+ * program adds with `providerRegistry.register(entry)` before it loads a config.
+ */
+export const providerRegistry = new ProviderRegistry(BUILTIN_PROVIDERS);

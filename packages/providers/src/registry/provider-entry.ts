@@ -1,0 +1,272 @@
+import type { MountEventSource } from '@software-factory/relayfile';
+import type {
+  ClarificationChannel,
+  Logger,
+  Mount,
+  OutputTarget,
+  ProviderRole,
+  WebhookSource,
+  WorkItemProvider,
+} from '@software-factory/sdk';
+import { z } from 'zod';
+import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
+import type { TokenSource } from '../shared/provider-credentials.ts';
+import { defaultedSecret, type SecretResolver, secretReference } from './secrets.ts';
+
+/** The roles a tenant's config fills, by their config key. */
+export const ROLES = ['intentProvider', 'clarificationChannel', 'outputTarget'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The core's name for each role, as connection reports carry it. */
+export const ROLE_REPORT_NAMES: Readonly<Record<Role, ProviderRole>> = {
+  intentProvider: 'intake',
+  clarificationChannel: 'clarification',
+  outputTarget: 'output',
+};
+
+/** The port each role is played by. */
+export interface RolePorts {
+  intentProvider: WorkItemProvider;
+  clarificationChannel: ClarificationChannel;
+  outputTarget: OutputTarget;
+}
+
+/** What every role's config has once parsed: its `type`, its `transport`, and the provider's own fields. */
+export interface ProviderConfig {
+  type: string;
+  transport: string;
+  /** The provider's config name (the credentials key, the row `factory check` prints); the `type` by default. */
+  provider?: string;
+  [field: string]: unknown;
+}
+
+/** A secret of a provider's config, the variable it defaults to, and what it is for. */
+export interface SecretField {
+  /** The config field, e.g. `apiKey`. */
+  field: string;
+  /** The variable a left-out field defaults to, e.g. `LINEAR_API_KEY`. */
+  env: string;
+  /**
+   * `token`: the API token, else the one `factory connect` stored; `webhook-secret`: verifies the vendor's
+   * webhooks, needed before the factory can take work.
+   */
+  kind: 'token' | 'webhook-secret';
+}
+
+/**
+ * How `factory connect` signs in to a vendor: the flow, the endpoints and the quirks of its OAuth
+ * (`@software-factory/auth`'s `OAuthProvider` without the name and scopes, which come from the port).
+ */
+export interface ProviderOAuth {
+  /** The vendor's name for people, e.g. "Linear". */
+  vendor: string;
+  /** The browser with PKCE through a loopback redirect, or the device authorization grant. */
+  flow: 'authorization-code' | 'device';
+  /** `<PREFIX>_CLIENT_ID`, `_CLIENT_SECRET` and `_OAUTH_AUTHORIZATION_URL` / `_TOKEN_URL` / `_DEVICE_URL`. */
+  envPrefix: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint: string;
+  deviceAuthorizationEndpoint?: string;
+  scopeSeparator: ',' | ' ';
+  clientAuthentication: 'basic' | 'post';
+  extraTokenTypes: readonly string[];
+  /** Whether a code is redeemed only with the app's client secret (Slack). */
+  clientSecretRequired: boolean;
+}
+
+/** The OAuth app a stored token was granted to, as the config names it (for refreshing the token). */
+export interface OAuthClientConfig {
+  clientId: string;
+  clientSecret?: string | undefined;
+  tokenUrl?: string | undefined;
+}
+
+/** Something a provider still needs before the factory can take work with it, as data. */
+export interface Requirement {
+  /** The field within the provider's config, e.g. `webhookSecret`. */
+  field: string;
+  /** What it is: "the secret Linear signs its webhooks with". */
+  what: string;
+  /** How to give it: "set LINEAR_WEBHOOK_SECRET", or an example of the field. */
+  fix: string;
+}
+
+/** What a provider is built with, besides its own config. */
+export interface ProviderContext {
+  tenant: string;
+  logger: Logger;
+  fetch?: Fetch;
+  retry?: RetryOptions;
+  /**
+   * The token of a provider whose config gives none: where `factory connect` put it (a credentials store),
+   * read on every call. Undefined, or a source that yields nothing: the provider is `needs-auth`.
+   */
+  storedToken?: (
+    provider: string,
+    oauth: OAuthClientConfig | undefined,
+    spec: ProviderOAuth | undefined,
+  ) => TokenSource | undefined;
+  /** The tenant's mount, for a provider with `transport: relayfile`. */
+  mount?: Mount;
+  /** Set when the clarification channel hears answers as comments on the work item, through the intake. */
+  commentReplies?: { trustedAuthors?: unknown };
+  /** The tenant's intake, for a channel that writes through it (set when the channel is built). */
+  intake?: WorkItemProvider;
+}
+
+/** A provider built for one role. */
+export interface BuiltProvider<R extends Role = Role> {
+  port: RolePorts[R];
+  /** Its webhook sources, mounted at `/t/<tenant>/webhooks/<source>`; absent while a secret is missing. */
+  sources?: WebhookSource[];
+  /** Its mount-backed readers (transport relayfile), fed by the mount's change events. */
+  mountSources?: MountEventSource[];
+  /** What it still needs before the factory can take work; it can be checked and connected meanwhile. */
+  missing?: Requirement[];
+}
+
+/** One question `factory init` asks (or takes as a flag) for this provider. */
+export interface SetupQuestion {
+  /** The config field the answer fills. */
+  field: string;
+  /** The flag's name without dashes, e.g. `slack-channel`. */
+  flag: string;
+  /** The prompt, e.g. "Slack channel id (e.g. C0123456789)". */
+  message: string;
+  /** What a valid answer looks like. */
+  schema: z.ZodType<string>;
+  /** Asked in a terminal (else taken from the flag only). */
+  prompt: boolean;
+  /** Without it the config does not load (else it can be added before `factory start`). */
+  required: boolean;
+  /** The config value for an answer (default: the answer itself). */
+  value?: (answer: string) => unknown;
+}
+
+/** Helpers an entry's schema is written with, bound to the config's secrets. */
+export interface SchemaKit {
+  secrets: SecretResolver;
+  /** A secret that must be written, as a reference. */
+  secret(example: string): ReturnType<typeof secretReference>;
+  /** A secret left out defaults to `${env}` when that variable is set (see `defaultedSecret`). */
+  defaulted(field: SecretField, description: string): ReturnType<typeof defaultedSecret>;
+  /** The `oauth:` block: the app a stored token was granted to; `<PREFIX>_CLIENT_ID`/`_SECRET` when left out. */
+  oauthClient(spec: ProviderOAuth): z.ZodType<OAuthClientConfig | undefined>;
+}
+
+/**
+ * One vendor in the registry: everything the config schema, the JSON Schema, `factory init`, `check`,
+ * `connect` and every runtime need to know about it. Nothing outside its folder names it.
+ */
+export interface ProviderEntry<C extends ProviderConfig = ProviderConfig, R extends Role = Role> {
+  /** Its config name, as `intentProvider: <type>` says it. */
+  type: string;
+  /** Its name for people, e.g. "Linear". */
+  title: string;
+  /** What it does, in a few words, e.g. "Linear issues" (init's menu). */
+  summary: string;
+  roles: readonly R[];
+  /**
+   * The schema of its mapping form, with `type: z.literal(<type>)`; a discriminated union on `transport`
+   * when it has several (the first is the default). The bare name is `{ type: <type> }` parsed by it.
+   */
+  schema(kit: SchemaKit): z.ZodType<C, unknown>;
+  /** Its role port, webhook sources and mount readers, from its parsed config. */
+  build(config: C, context: ProviderContext, role: R): BuiltProvider<R>;
+  /** Its secrets and the variables they default to. */
+  secrets: readonly SecretField[];
+  /** The scopes its token needs (the port may narrow them from its config, e.g. a private Slack channel). */
+  scopes: readonly string[];
+  /** How `factory connect` signs in to it; absent: its token is given by reference only. */
+  oauth?: ProviderOAuth;
+  /** The shortest useful mapping form, for messages: `intentProvider: { type: jira, siteUrl: … }`. */
+  example: string;
+  /** An intake whose comments can answer questions: the schema of the comments channel's `trustedAuthors`. */
+  commentAuthors?: z.ZodType;
+  /** A channel that hears answers as comments through the intake: what the intake's source needs. */
+  commentReplies?: (config: C) => { trustedAuthors?: unknown };
+  /** `factory init`: the questions it asks and how the ready label is written. */
+  setup?: {
+    questions?: readonly SetupQuestion[];
+    /** The fields that make items with `label` the ready ones (absent: the provider has no such setting). */
+    readyLabel?: (label: string) => Record<string, unknown>;
+  };
+}
+
+/** An entry of any config type, as the registry holds them. */
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds entries of every config type.
+export type AnyProviderEntry = ProviderEntry<any, Role>;
+
+/** Declares a registry entry; only gives the types a place to be inferred. */
+export function defineProvider<C extends ProviderConfig, R extends Role>(
+  entry: ProviderEntry<C, R>,
+): ProviderEntry<C, R> {
+  return entry;
+}
+
+/** The kit an entry's schema is built with. */
+export function schemaKit(secrets: SecretResolver): SchemaKit {
+  return {
+    secrets,
+    secret: (example) => secretReference(secrets, example),
+    defaulted: (field, description) => defaultedSecret(secrets, field.env, description),
+    oauthClient: (spec) =>
+      z
+        .object({
+          clientId: z.string().min(1).describe('The OAuth app’s client id.'),
+          clientSecret: secretReference(secrets, `${spec.envPrefix}_CLIENT_SECRET`).optional(),
+          tokenUrl: z
+            .url({ protocol: /^https?$/ })
+            .optional()
+            .describe('The token endpoint, for a self-hosted vendor; the vendor’s default otherwise.'),
+        })
+        .strict()
+        .optional()
+        .transform((written): OAuthClientConfig | undefined => {
+          if (written) return written;
+          // Left out: the app `factory connect` signs in with, from the environment, so its tokens refresh.
+          const clientId = secrets.read(`${spec.envPrefix}_CLIENT_ID`);
+          if (!clientId) return undefined;
+          const clientSecret = secrets.resolve(`${spec.envPrefix}_CLIENT_SECRET`);
+          return { clientId, ...(clientSecret ? { clientSecret } : {}) };
+        })
+        .describe(
+          `The OAuth app a stored token came from, used to refresh it when it expires. Default: ${spec.envPrefix}_CLIENT_ID and ${spec.envPrefix}_CLIENT_SECRET when set.`,
+        ),
+  };
+}
+
+/** The "needs a webhook secret" requirement of a provider whose default variable is `field.env`. */
+export function webhookSecretRequirement(field: SecretField, vendor: string): Requirement {
+  return {
+    field: field.field,
+    what: `the secret ${vendor} signs its webhooks with`,
+    fix: `set ${field.env} (or write ${field.field}: \${NAME})`,
+  };
+}
+
+/** The token of a provider: written (or its variable), else the one `factory connect` stored. */
+export function tokenOf(
+  written: string | undefined,
+  context: ProviderContext,
+  provider: string,
+  oauth: OAuthClientConfig | undefined,
+  spec: ProviderOAuth | undefined,
+): { token?: TokenSource } {
+  const token = written ?? context.storedToken?.(provider, oauth, spec);
+  return token !== undefined ? { token } : {};
+}
+
+/** The fetch and retry a provider's HTTP client takes from the context. */
+export function transportOf(context: ProviderContext): { fetch?: Fetch; retry?: RetryOptions } {
+  return {
+    ...(context.fetch ? { fetch: context.fetch } : {}),
+    ...(context.retry ? { retry: context.retry } : {}),
+  };
+}
+
+/** The transport field of a provider that only talks to its vendor's API. */
+export const directOnly = z
+  .literal('direct')
+  .default('direct')
+  .describe('How the factory talks to the vendor: its API and webhooks (the only transport here).');

@@ -1,0 +1,124 @@
+import type * as FactoryAuth from '@software-factory/auth';
+import type {
+  Connectable,
+  ConnectContext,
+  ConnectionStatus,
+  CredentialStore,
+  Logger,
+} from '@software-factory/sdk';
+import type { ProviderOAuth } from '../registry/provider-entry.ts';
+import type { Fetch } from './http-retry.ts';
+
+/** The OAuth app registered with the vendor, and where its endpoints are when they are not the vendor's. */
+export interface OAuthAppOptions {
+  clientId?: string;
+  /** Linear and Slack need it to redeem a code; GitHub's device flow does not. */
+  clientSecret?: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+  deviceAuthorizationEndpoint?: string;
+  /** Loopback port of the browser redirect; fix it when the vendor matches redirect URIs exactly. */
+  redirectPort?: number;
+  /** How long the browser sign-in may take. */
+  timeoutMs?: number;
+  /** For the token requests only: a retried code exchange would spend a single-use code. */
+  fetch?: Fetch;
+  /** Waits between device-flow polls; injected in tests. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  logger?: Logger;
+}
+
+/** A credential store that runs the vendor's consent itself (relayfile's connect sessions) and keeps the tokens. */
+export interface ConnectSessionStore extends CredentialStore {
+  connect(
+    tenant: string,
+    provider: string,
+    context: Pick<ConnectContext, 'openUrl' | 'print'> & Partial<Pick<ConnectContext, 'signal'>>,
+  ): Promise<ConnectionStatus>;
+}
+
+export function holdsConnectSessions(store: CredentialStore): store is ConnectSessionStore {
+  return typeof (store as Partial<ConnectSessionStore>).connect === 'function';
+}
+
+/**
+ * Loaded only when a connect runs: the browser flow listens on a loopback port (node:http), which a Worker
+ * or Lambda bundle has no use for. The specifier is a variable so that bundlers do not follow it.
+ */
+const FACTORY_AUTH = '@software-factory/auth';
+function loadAuth(): Promise<typeof FactoryAuth> {
+  return import(FACTORY_AUTH);
+}
+
+/**
+ * Connects one provider: through the store's own session when it has one (relayfile), otherwise through
+ * the vendor's OAuth as its registry entry describes it (`spec`: the browser with PKCE, or the device
+ * grant), asking for
+ * `context.scopes`, or else for what fixes the current status (held plus missing scopes). The credential
+ * is stored under (tenant, provider name) and the connection checked again, so the answer is what the
+ * factory will see. Nothing is stored when the flow fails.
+ */
+export async function connectWithOAuth(
+  port: Connectable,
+  context: ConnectContext,
+  spec: ProviderOAuth,
+  app: OAuthAppOptions | undefined,
+): Promise<ConnectionStatus> {
+  if (holdsConnectSessions(context.credentials)) {
+    await context.credentials.connect(context.tenant, port.provider, context);
+    return port.checkConnection();
+  }
+  if (!app?.clientId) {
+    throw new Error(
+      `cannot connect ${port.provider}: no OAuth client id; register an OAuth app with ${spec.vendor} and give its client id`,
+    );
+  }
+  const auth = await loadAuth();
+  let scopes = context.scopes ? [...context.scopes] : undefined;
+  if (!scopes) {
+    const request = auth.scopesToRequest(port.requiredScopes, await port.checkConnection(), port.provider);
+    if (request.missing.length > 0) context.print(request.explanation);
+    scopes = request.scopes;
+  }
+  // The vendor's endpoints as its entry says, unless the app names others (a self-hosted vendor, tests).
+  const provider = {
+    name: port.provider,
+    ...(spec.authorizationEndpoint ? { authorizationEndpoint: spec.authorizationEndpoint } : {}),
+    tokenEndpoint: spec.tokenEndpoint,
+    ...(spec.deviceAuthorizationEndpoint
+      ? { deviceAuthorizationEndpoint: spec.deviceAuthorizationEndpoint }
+      : {}),
+    scopeSeparator: spec.scopeSeparator,
+    defaultScopes: port.requiredScopes,
+    clientAuthentication: spec.clientAuthentication,
+    extraTokenTypes: spec.extraTokenTypes,
+    ...(app.authorizationEndpoint ? { authorizationEndpoint: app.authorizationEndpoint } : {}),
+    ...(app.tokenEndpoint ? { tokenEndpoint: app.tokenEndpoint } : {}),
+    ...(app.deviceAuthorizationEndpoint
+      ? { deviceAuthorizationEndpoint: app.deviceAuthorizationEndpoint }
+      : {}),
+  };
+  const common = {
+    clientId: app.clientId,
+    ...(app.clientSecret ? { clientSecret: app.clientSecret } : {}),
+    ...(app.fetch ? { fetch: app.fetch } : {}),
+    ...(app.logger ? { logger: app.logger } : {}),
+    context,
+    scopes,
+  };
+  const credential =
+    spec.flow === 'device'
+      ? await auth.authorizeWithDeviceCode({
+          ...common,
+          provider,
+          ...(app.sleep ? { sleep: app.sleep } : {}),
+        })
+      : await auth.authorizeWithPkce({
+          ...common,
+          provider,
+          ...(app.redirectPort !== undefined ? { port: app.redirectPort } : {}),
+          ...(app.timeoutMs !== undefined ? { timeoutMs: app.timeoutMs } : {}),
+        });
+  await context.credentials.put(context.tenant, port.provider, credential);
+  return port.checkConnection();
+}

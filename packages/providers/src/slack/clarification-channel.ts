@@ -1,0 +1,199 @@
+import type {
+  ClarificationChannel,
+  ConnectContext,
+  ConnectionStatus,
+  OpenedThread,
+  WorkItem,
+  WriteOptions,
+} from '@software-factory/sdk';
+import { z } from 'zod';
+import { SLACK_DEFAULT_ROLES, slackTrustedAuthorsSchema } from '../shared/answer-trust.ts';
+import { keyDigest } from '../shared/deterministic-uuid.ts';
+import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
+import { connectWithOAuth, type OAuthAppOptions } from '../shared/oauth-connect.ts';
+import { parseConfig, scopeStatus } from '../shared/provider-config.ts';
+import type { TokenSource } from '../shared/provider-credentials.ts';
+import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
+import { SlackChannelMembers } from './channel-members.ts';
+import { SlackClient } from './client.ts';
+import { SLACK_OAUTH } from './oauth.ts';
+
+/** Our messages carry this metadata event type, so a retried post can find the one that landed. */
+export const SLACK_METADATA_EVENT = 'factory_clarification';
+
+export const slackConfigSchema = z
+  .object({
+    provider: z.string().min(1).default('slack'),
+    apiUrl: z.url().default('https://slack.com/api'),
+    /**
+     * The channel id (not its name: events carry ids) where questions are asked. Without it the channel
+     * can be checked and connected, but asks nothing: the factory needs it before it takes work.
+     */
+    channel: z
+      .string()
+      .regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id such as C0123456789')
+      .optional(),
+    /** A private channel needs `groups:history` instead of `channels:history`. */
+    privateChannel: z.boolean().default(false),
+    /** How many recent messages to search for an earlier attempt of the same post. */
+    lookback: z.number().int().min(1).max(1000).default(100),
+    /**
+     * Whose reply is an answer: by default members of the channel (`conversations.members`, which needs
+     * `channels:read`, or `groups:read` for a private channel); `users` lists user ids trusted anyway;
+     * `roles: []` trusts the listed users only.
+     */
+    trustedAuthors: slackTrustedAuthorsSchema.optional(),
+  })
+  .strict();
+export type SlackConfig = z.input<typeof slackConfigSchema>;
+
+export interface SlackChannelOptions extends SlackConfig {
+  token?: TokenSource;
+  fetch?: Fetch;
+  retry?: RetryOptions;
+  /** The Slack app `connect()` installs (browser, PKCE); its bot token goes to `context.credentials`. */
+  oauth?: OAuthAppOptions;
+}
+
+interface SlackMessage {
+  ts: string;
+  metadata?: { event_type?: string; event_payload?: { key?: string } };
+}
+
+/** Slack as the clarification channel: one thread per question, in one configured channel. */
+export class SlackClarificationChannel implements ClarificationChannel {
+  readonly provider: string;
+  /** Where questions are asked; undefined until the config names it (then asking throws). */
+  readonly channel: string | undefined;
+  /**
+   * Bot scopes: `chat:write` to post; `channels:history` (or `groups:history` for a private channel)
+   * to receive the `message` events of replies and to find a post a retry must not repeat; and, while
+   * channel members are trusted to answer, `channels:read` (or `groups:read`) to list them.
+   */
+  readonly requiredScopes: readonly string[];
+  readonly client: SlackClient;
+  /** Who may answer, as configured; the webhook source applies it. */
+  readonly trustedAuthors: z.output<typeof slackTrustedAuthorsSchema> | undefined;
+  /** The channel's members, read with this channel's token and kept for a minute. */
+  readonly members: SlackChannelMembers;
+  readonly #lookback: number;
+  readonly #oauth: OAuthAppOptions | undefined;
+
+  constructor(options: SlackChannelOptions) {
+    const { token, fetch, retry, oauth, ...config } = options;
+    const parsed = parseConfig(slackConfigSchema, config, 'Slack channel');
+    this.#oauth = oauth;
+    this.provider = parsed.provider;
+    this.channel = parsed.channel;
+    this.#lookback = parsed.lookback;
+    this.trustedAuthors = parsed.trustedAuthors;
+    const membersTrusted = (parsed.trustedAuthors?.roles ?? SLACK_DEFAULT_ROLES).includes('channel-member');
+    this.requiredScopes = [
+      'chat:write',
+      parsed.privateChannel ? 'groups:history' : 'channels:history',
+      ...(membersTrusted ? [parsed.privateChannel ? 'groups:read' : 'channels:read'] : []),
+    ];
+    this.client = new SlackClient({
+      apiUrl: parsed.apiUrl,
+      ...(token !== undefined ? { token } : {}),
+      ...(fetch ? { fetch } : {}),
+      ...(retry ? { retry } : {}),
+    });
+    this.members = new SlackChannelMembers({ client: this.client });
+  }
+
+  async openThread(item: WorkItem, question: string, options: WriteOptions): Promise<OpenedThread> {
+    const channel = this.channel;
+    if (!channel)
+      throw new Error('no Slack channel is configured to ask in: set clarificationChannel.channel');
+    const key = await keyDigest(options.idempotencyKey);
+    const earlier = await this.#findOurs('conversations.history', { channel }, key);
+    const ts =
+      earlier?.ts ?? (await this.#post({ channel, text: questionText(item, question) }, key, item.key));
+    const permalink = await this.client
+      .call<{ permalink: string }>('chat.getPermalink', { channel, message_ts: ts })
+      .then((result) => result.body.permalink)
+      .catch(() => undefined);
+    return { threadId: `${channel}:${ts}`, ...(permalink ? { url: permalink } : {}) };
+  }
+
+  async reply(threadId: string, text: string, options: WriteOptions): Promise<void> {
+    const { channel, ts } = parseThreadId(threadId);
+    const key = await keyDigest(options.idempotencyKey);
+    if (await this.#findOurs('conversations.replies', { channel, ts }, key)) return;
+    await this.#post({ channel, thread_ts: ts, text }, key);
+  }
+
+  async checkConnection(): Promise<ConnectionStatus> {
+    try {
+      if (!(await this.client.credential()))
+        return { state: 'needs-auth', reason: 'no Slack token is configured' };
+      const { body, headers } = await this.client.call<{ user?: string; team?: string }>('auth.test');
+      const scopes = headers.get('x-oauth-scopes');
+      const granted =
+        scopes === null
+          ? undefined
+          : scopes
+              .split(',')
+              .map((scope) => scope.trim())
+              .filter(Boolean);
+      return scopeStatus(
+        `${body.user ?? 'unknown'} @ ${body.team ?? 'unknown'}`,
+        this.requiredScopes,
+        granted,
+      );
+    } catch (error) {
+      if (error instanceof NotAuthorisedError) return { state: 'needs-auth', reason: error.message };
+      return { state: 'error', message: errorMessage(error) };
+    }
+  }
+
+  /** Installs the Slack app with its bot scopes (browser, PKCE); the bot token goes to `context.credentials`. */
+  connect(context: ConnectContext): Promise<ConnectionStatus> {
+    return connectWithOAuth(this, context, SLACK_OAUTH, this.#oauth);
+  }
+
+  async #post(args: Record<string, string>, key: string, workItemKey?: string): Promise<string> {
+    const metadata = {
+      event_type: SLACK_METADATA_EVENT,
+      event_payload: { key, ...(workItemKey ? { item: workItemKey } : {}) },
+    };
+    const { body } = await this.client.call<{ ts?: string }>('chat.postMessage', {
+      ...args,
+      metadata: JSON.stringify(metadata),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    if (!body.ts) throw new ProviderApiError('slack', 'Slack chat.postMessage returned no message ts');
+    return body.ts;
+  }
+
+  /** An earlier attempt of this same write that did land (its metadata carries the key digest). */
+  async #findOurs(
+    method: string,
+    args: Record<string, string>,
+    key: string,
+  ): Promise<SlackMessage | undefined> {
+    const { body } = await this.client.call<{ messages?: SlackMessage[] }>(method, {
+      ...args,
+      limit: this.#lookback,
+      include_all_metadata: true,
+    });
+    return (body.messages ?? []).find(
+      (message) =>
+        message.metadata?.event_type === SLACK_METADATA_EVENT && message.metadata.event_payload?.key === key,
+    );
+  }
+}
+
+function questionText(item: WorkItem, question: string): string {
+  const link = item.source.url ? `<${item.source.url}|${item.key}>` : item.key;
+  return `*${link}: ${item.title}*\n${question}\n_Reply in this thread; an agent starts once the work is clear._`;
+}
+
+/** `<channel>:<ts>` as `openThread` made it. */
+export function parseThreadId(threadId: string): { channel: string; ts: string } {
+  const match = /^([A-Z0-9]+):(\d+\.\d+)$/.exec(threadId);
+  if (!match) throw new Error(`not a Slack thread id: "${threadId}" (expected <channel>:<ts>)`);
+  return { channel: match[1] as string, ts: match[2] as string };
+}

@@ -1,0 +1,141 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: examples show ${ENV_VAR} references literally.
+import { MountClarificationChannel, mountTrustedAuthorsSchema } from '@software-factory/relayfile';
+import { z } from 'zod';
+import {
+  type BuiltProvider,
+  defineProvider,
+  type OAuthClientConfig,
+  type ProviderContext,
+  type Requirement,
+  type SchemaKit,
+  type SecretField,
+  tokenOf,
+  transportOf,
+  webhookSecretRequirement,
+} from '../registry/provider-entry.ts';
+import { transports } from '../registry/role-schema.ts';
+import { SlackClarificationChannel, slackConfigSchema } from './clarification-channel.ts';
+import { SLACK_OAUTH } from './oauth.ts';
+import { SlackWebhookSource } from './webhook-source.ts';
+
+const BOT_TOKEN: SecretField = { field: 'botToken', env: 'SLACK_BOT_TOKEN', kind: 'token' };
+const SIGNING_SECRET: SecretField = {
+  field: 'signingSecret',
+  env: 'SLACK_SIGNING_SECRET',
+  kind: 'webhook-secret',
+};
+
+/** The bot scopes of a public channel whose members may answer (the default). */
+const SLACK_SCOPES = ['chat:write', 'channels:history', 'channels:read'] as const;
+
+const CHANNEL_ID = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack channel id such as C0123456789');
+
+function slackSchema(kit: SchemaKit) {
+  const direct = slackConfigSchema
+    .extend({
+      type: z.literal('slack'),
+      transport: z.literal('direct').default('direct'),
+      channel: CHANNEL_ID.optional().describe(
+        'The channel id where questions are asked, e.g. C0123456789 (needed before the factory takes work).',
+      ),
+      botToken: kit.defaulted(BOT_TOKEN, 'The bot token; else the token `factory connect slack` stored.'),
+      signingSecret: kit.defaulted(SIGNING_SECRET, 'The Slack app’s signing secret.'),
+      botUserId: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('The bot’s user id, whose own messages are never answers.'),
+      oauth: kit.oauthClient(SLACK_OAUTH),
+    })
+    .strict();
+  const relayfile = z
+    .object({
+      type: z.literal('slack'),
+      transport: z.literal('relayfile'),
+      provider: z.string().min(1).default('slack'),
+      channel: z
+        .string()
+        .regex(/^[A-Za-z0-9]+(?:__[A-Za-z0-9._+=@-]+)?$/, {
+          error: 'expected a channel folder: the channel id, or <id>__<name> as relayfile names it',
+        })
+        .describe('The channel folder where questions are asked: <channel id>__<name> or the bare id.'),
+      botUserId: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('The factory’s own user id, whose messages are not answers.'),
+      trustedAuthors: mountTrustedAuthorsSchema
+        .optional()
+        .describe(
+          'Who may answer: by default a person replying in the channel (the mount lists no members, and only members post there); `users` adds ids, `roles: []` keeps only them.',
+        ),
+    })
+    .strict();
+  return transports(['direct', 'relayfile'], [direct, relayfile]).describe(
+    'Slack: a thread per question in one channel, through its Web API and Events API (`transport: direct`, the default), or through the relayfile mount.',
+  );
+}
+
+type SlackEntryConfig = z.output<ReturnType<typeof slackSchema>>;
+
+/** A Slack channel as the clarification channel: one thread per question. */
+export const slackProvider = defineProvider({
+  type: 'slack',
+  title: 'Slack',
+  summary: 'a Slack channel',
+  roles: ['clarificationChannel'],
+  secrets: [BOT_TOKEN, SIGNING_SECRET],
+  scopes: SLACK_SCOPES,
+  oauth: SLACK_OAUTH,
+  example: 'clarificationChannel: { type: slack, channel: C0123456789 }',
+  setup: {
+    questions: [
+      {
+        field: 'channel',
+        flag: 'slack-channel',
+        message: 'Slack channel id (e.g. C0123456789)',
+        schema: CHANNEL_ID,
+        prompt: true,
+        required: false,
+      },
+    ],
+  },
+  schema: slackSchema,
+  build(config: SlackEntryConfig, context: ProviderContext): BuiltProvider<'clarificationChannel'> {
+    if (config.transport === 'relayfile') {
+      if (!context.mount)
+        throw new Error('clarificationChannel: transport "relayfile" needs the tenant’s mount');
+      const port = new MountClarificationChannel({
+        mount: context.mount,
+        provider: config.provider,
+        channel: config.channel,
+        ...(config.botUserId ? { botUserId: config.botUserId } : {}),
+        ...(config.trustedAuthors ? { trustedAuthors: config.trustedAuthors } : {}),
+      });
+      return { port, mountSources: [port] };
+    }
+    const { type: _type, transport: _transport, botToken, signingSecret, botUserId, oauth, ...rest } = config;
+    const port = new SlackClarificationChannel({
+      ...rest,
+      ...tokenOf(botToken, context, rest.provider, oauth as OAuthClientConfig | undefined, SLACK_OAUTH),
+      ...transportOf(context),
+    });
+    const missing: Requirement[] = [];
+    if (!port.channel)
+      missing.push({
+        field: 'channel',
+        what: 'the Slack channel questions are asked in',
+        fix: 'add its id, e.g. clarificationChannel: { type: slack, channel: C0123456789 }',
+      });
+    if (!signingSecret) missing.push(webhookSecretRequirement(SIGNING_SECRET, 'Slack'));
+    if (missing.length > 0) return { port, missing };
+    const source = new SlackWebhookSource({
+      signingSecret: signingSecret as string,
+      channel: port.channel as string,
+      ...(botUserId ? { botUserId } : {}),
+      ...(port.trustedAuthors ? { trustedAuthors: port.trustedAuthors } : {}),
+      members: port.members,
+    });
+    return { port, sources: [source] };
+  },
+});

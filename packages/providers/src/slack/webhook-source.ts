@@ -1,0 +1,192 @@
+import {
+  type AuthorPolicy,
+  authorPolicy,
+  hmacSha256Hex,
+  type IncomingWebhook,
+  listedAuthor,
+  parseJsonBody,
+  type ReplyAuthor,
+  replyAuthor,
+  type TrustedAuthorsConfig,
+  timingSafeEqual,
+  WebhookError,
+  type WebhookInterpretation,
+  type WebhookSource,
+} from '@software-factory/sdk';
+import { z } from 'zod';
+import {
+  parseTrustedAuthors,
+  SLACK_DEFAULT_ROLES,
+  type SlackAuthorRole,
+  slackTrustedAuthorsSchema,
+} from '../shared/answer-trust.ts';
+import type { ChannelMembership } from './channel-members.ts';
+
+export interface SlackWebhookSourceOptions {
+  /** The app's signing secret (Basic Information → App Credentials). */
+  signingSecret: string;
+  /** Only replies in this channel can answer a question the factory asked. */
+  channel?: string;
+  /** Our bot's user id (`auth.test` → `user_id`); its posts are never answers. */
+  botUserId?: string;
+  /** Slack's recommended window: five minutes. */
+  toleranceMs?: number;
+  /**
+   * Whose reply counts as an answer: `roles` `channel-member` (a member of the channel the reply is in,
+   * the default) and `users` (user ids). Messages from bots never count.
+   */
+  trustedAuthors?: TrustedAuthorsConfig;
+  /** The channel's members (`SlackChannelMembers` over the bot token); needed for `channel-member`. */
+  members?: ChannelMembership;
+}
+
+const envelopeSchema = z.object({
+  type: z.string().min(1),
+  challenge: z.string().optional(),
+  event_id: z.string().optional(),
+  event: z.record(z.string(), z.unknown()).optional(),
+  authorizations: z
+    .array(z.object({ user_id: z.string().optional(), is_bot: z.boolean().optional() }))
+    .optional(),
+});
+
+const messageSchema = z.object({
+  type: z.literal('message'),
+  subtype: z.string().optional(),
+  channel: z.string().min(1),
+  user: z.string().optional(),
+  bot_id: z.string().optional(),
+  text: z.string().default(''),
+  ts: z.string().min(1),
+  thread_ts: z.string().optional(),
+});
+
+/** Subtypes a person's answer can have: none, or "also send to channel". */
+const ANSWER_SUBTYPES = new Set([undefined, 'thread_broadcast']);
+
+/** Slack's Events API: a person's reply in a thread becomes `clarification.replied`. */
+export class SlackWebhookSource implements WebhookSource {
+  readonly source = 'slack';
+  readonly contentTypes = ['application/json'] as const;
+  /** Slack wants its answer within 3 s; on runtimes that can finish later, answer first. */
+  readonly answerWithinMs = 2500;
+  readonly #secret: string;
+  readonly #channel: string | undefined;
+  readonly #botUserId: string | undefined;
+  readonly #toleranceMs: number;
+  readonly #trust: AuthorPolicy<SlackAuthorRole>;
+  readonly #members: ChannelMembership | undefined;
+
+  constructor(options: SlackWebhookSourceOptions) {
+    if (!options.signingSecret)
+      throw new Error('invalid Slack webhook config: signingSecret: a signing secret is required');
+    this.#secret = options.signingSecret;
+    this.#channel = options.channel;
+    this.#botUserId = options.botUserId;
+    this.#toleranceMs = options.toleranceMs ?? 300_000;
+    this.#trust = authorPolicy(
+      parseTrustedAuthors(slackTrustedAuthorsSchema, options.trustedAuthors, 'Slack webhook'),
+      SLACK_DEFAULT_ROLES,
+    );
+    this.#members = options.members;
+    if (this.#trust.roles.has('channel-member') && !this.#members)
+      throw new Error(
+        'invalid Slack webhook config: trustedAuthors: the role channel-member needs `members` (a SlackChannelMembers over the bot token) to look the channel up; or trust listed users only (roles: [], users: [...])',
+      );
+  }
+
+  async verify(request: IncomingWebhook): Promise<void> {
+    const timestamp = request.headers.get('x-slack-request-timestamp')?.trim();
+    const signature = request.headers.get('x-slack-signature')?.trim();
+    if (!timestamp || !signature)
+      throw new WebhookError(401, 'missing X-Slack-Request-Timestamp or X-Slack-Signature header');
+    if (!/^\d+$/.test(timestamp))
+      throw new WebhookError(401, 'X-Slack-Request-Timestamp is not a number of seconds');
+    const skew = request.receivedAt - Number(timestamp) * 1000;
+    if (Math.abs(skew) > this.#toleranceMs)
+      throw new WebhookError(
+        401,
+        `X-Slack-Request-Timestamp is ${Math.round(skew / 1000)} s from our clock; allowed ±${this.#toleranceMs / 1000} s`,
+      );
+    const prefix = new TextEncoder().encode(`v0:${timestamp}:`);
+    const base = new Uint8Array(prefix.length + request.rawBody.length);
+    base.set(prefix);
+    base.set(request.rawBody, prefix.length);
+    const expected = `v0=${await hmacSha256Hex(this.#secret, base)}`;
+    if (!timingSafeEqual(signature.toLowerCase(), expected))
+      throw new WebhookError(401, 'X-Slack-Signature does not match the body');
+  }
+
+  async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
+    const envelope = envelopeSchema.safeParse(parseJsonBody(request.body));
+    if (!envelope.success) throw new WebhookError(400, 'not a Slack Events API payload');
+    const body = envelope.data;
+    if (body.type === 'url_verification') {
+      if (!body.challenge) throw new WebhookError(400, 'url_verification without a challenge');
+      return {
+        events: [],
+        reply: {
+          status: 200,
+          contentType: 'application/json',
+          body: JSON.stringify({ challenge: body.challenge }),
+        },
+      };
+    }
+    if (body.type !== 'event_callback')
+      return { events: [], ignored: `Slack ${body.type} envelopes are not handled` };
+    if (!body.event_id || !body.event)
+      throw new WebhookError(400, 'event_callback without event_id or event');
+    // The event id is the same on every retry (X-Slack-Retry-Num), so the app answers retries as duplicates.
+    const base = { deliveryId: body.event_id };
+    if (body.event.type !== 'message')
+      return { ...base, events: [], ignored: `Slack ${String(body.event.type)} events are not answers` };
+    const parsed = messageSchema.safeParse(body.event);
+    if (!parsed.success) throw new WebhookError(400, 'Slack message event lacks channel or ts');
+    const message = parsed.data;
+    const ignored = this.#whyNotAnAnswer(message, body.authorizations ?? []);
+    if (ignored) return { ...base, events: [], ignored };
+    return {
+      ...base,
+      events: [
+        {
+          type: 'clarification.replied',
+          threadId: `${message.channel}:${message.thread_ts}`,
+          messageId: message.ts,
+          text: message.text,
+          author: await this.#author(message.user as string, message.channel),
+        },
+      ],
+    };
+  }
+
+  /** Trusted: a listed user, or a member of the channel the reply is in (`conversations.members`). */
+  async #author(user: string, channel: string): Promise<ReplyAuthor> {
+    if (listedAuthor(this.#trust, user))
+      return replyAuthor(user, true, `${user} is listed in trustedAuthors.users`);
+    if (this.#trust.roles.has('channel-member') && this.#members) {
+      if (await this.#members.has(channel, user))
+        return replyAuthor(user, true, `a member of the channel ${channel}`);
+      return replyAuthor(user, false, `not a member of the channel ${channel}; not in trustedAuthors.users`);
+    }
+    return replyAuthor(user, false, 'no role is trusted; not in trustedAuthors.users');
+  }
+
+  #whyNotAnAnswer(
+    message: z.infer<typeof messageSchema>,
+    authorizations: { user_id?: string; is_bot?: boolean }[],
+  ): string | undefined {
+    if (!ANSWER_SUBTYPES.has(message.subtype)) return `message subtype ${message.subtype} is not an answer`;
+    if (message.bot_id) return 'messages from bots are not answers';
+    if (!message.user) return 'message without an author';
+    const ours = new Set(
+      authorizations.filter((auth) => auth.is_bot && auth.user_id).map((auth) => auth.user_id),
+    );
+    if (this.#botUserId) ours.add(this.#botUserId);
+    if (ours.has(message.user)) return 'our own bot wrote this message';
+    if (!message.thread_ts || message.thread_ts === message.ts)
+      return 'top-level messages are not answers to a question';
+    if (this.#channel && message.channel !== this.#channel)
+      return `message in ${message.channel}, not in the clarification channel`;
+    return undefined;
+  }
+}
