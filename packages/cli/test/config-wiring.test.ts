@@ -240,7 +240,7 @@ fleet: { type: http, url: "https://agents.example.com", secret: "\${FLEET_SECRET
 describe('the README', () => {
   it('shows a Jira + comments + GitLab + HTTP fleet + LLM triage config that loads', async () => {
     const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
-    const example = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)][1]?.[1] ?? '';
+    const example = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)][2]?.[1] ?? '';
     const names = [...example.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1] as string);
     const env = Object.fromEntries(names.map((name) => [name, `value-of-${name}`]));
     const dir = await mkdtemp(path.join(tmpdir(), 'factory-readme-'));
