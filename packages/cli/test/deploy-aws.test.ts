@@ -303,7 +303,7 @@ describe('factory deploy aws --secrets-from ssm:<path>: every secret a SecureStr
       secrets.parameters.set(`/factory/acme/${name}`, { value, type: 'SecureString' });
     const out = await generate('aws-ssm', '--secrets-from', 'ssm:/factory/acme');
     const granted = statements(out.template).find((statement) => statement.Sid === 'SecretParameters');
-    expect((granted?.Resource as unknown[]).sort()).toEqual(
+    expect([...((granted?.Resource as unknown[] | undefined) ?? [])].sort()).toEqual(
       Object.keys(SECRETS)
         .map((name) => ({
           'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/factory/acme/${name}`,

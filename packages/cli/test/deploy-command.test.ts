@@ -138,15 +138,13 @@ const BAD: BadConfig[] = [
     says: '${vault:factory/github}: unknown secret store "vault"',
   },
   {
+    // A provider's left-out token is its usual variable (the shorthand, below); a fleet's has none.
     name: 'a token with no reference (nothing `factory connect` stored reaches a deployment)',
     targets: ['aws', 'cloudflare'],
-    sections: {
-      intentProvider:
-        'intentProvider:\n  type: linear\n  transport: direct\n  webhookSecret: ${LINEAR_WEBHOOK_SECRET}',
-    },
+    sections: { fleet: 'fleet:\n  type: github-actions\n  workflow: agent.yml' },
     at: [1, 1],
-    field: 'intentProvider',
-    says: 'linear has no `apiKey`',
+    field: 'fleet',
+    says: 'the github-actions fleet has no `token`',
   },
   {
     name: 'a reference in a field that is not a secret',
@@ -197,6 +195,52 @@ describe('factory deploy: a config the target cannot run is refused at its line 
       /^factory: 2 problems in the config:\n {2}two\.yaml:\d+:9 fleet\.type: .*\n {2}two\.yaml:\d+:13 tick\.interval: /,
     );
     expect(result.code).toBe(2);
+  });
+});
+
+describe('the shorthand: a provider by its name', () => {
+  it('deploys with each left-out secret as its usual variable, on both targets', async () => {
+    writeFileSync(
+      path.join(project, 'short.yaml'),
+      `intentProvider: linear
+clarificationChannel: { type: slack, channel: C0123456789 }
+outputTarget: github
+fleet: { type: http, url: https://fleet.acme.example, secret: "\${FLEET_SECRET}" }
+routes:
+  - { name: app, match: { labels: [factory] }, repository: acme/app, agent: claude }
+`,
+    );
+    const cloudflare = await factory(['deploy', 'cloudflare', '-c', 'short.yaml', '--out', 'short-cf']);
+    expect(cloudflare.stderr).toBe('');
+    expect(cloudflare.code).toBe(0);
+    const wrangler = JSON.parse(
+      readFileSync(path.join(project, 'short-cf/wrangler.jsonc'), 'utf8').replace(/^\/\/.*$/gm, ''),
+    );
+    expect(wrangler.secrets.required.sort()).toEqual(
+      [
+        'FLEET_SECRET',
+        'GITHUB_TOKEN',
+        'GITHUB_WEBHOOK_SECRET',
+        'LINEAR_API_KEY',
+        'LINEAR_WEBHOOK_SECRET',
+        'SLACK_BOT_TOKEN',
+        'SLACK_SIGNING_SECRET',
+      ].sort(),
+    );
+    const aws = await factory(['deploy', 'aws', '-c', 'short.yaml', '--out', 'short-aws']);
+    expect(aws.code).toBe(0);
+    expect(aws.stdout).toContain('LinearApiKey="$LINEAR_API_KEY"');
+  }, 120_000);
+
+  it('names what the providers and the tenant still need, at its place', async () => {
+    writeFileSync(
+      path.join(project, 'bare.yaml'),
+      'intentProvider: linear\nclarificationChannel: slack\noutputTarget: github\n',
+    );
+    const result = await factory(['deploy', 'aws', '-c', 'bare.yaml', '--out', 'never-bare']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('bare.yaml:1:1 fleet: where agents run: add fleet: { type: http');
+    expect(result.stderr).toMatch(/bare\.yaml:2:23 clarificationChannel\.channel: /);
   });
 });
 

@@ -2,7 +2,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseSecretReference, type SecretReference } from '@software-factory/sdk';
+import {
+  buildTenant,
+  providerRegistry,
+  ROLES,
+  tenantRequirements,
+} from '@software-factory/providers/registry';
+import { parseSecretReference, type SecretReference, silentLogger } from '@software-factory/sdk';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../config/config-error.ts';
 import { parseConfig } from '../config/load-config.ts';
@@ -46,8 +52,9 @@ const STORES: Record<DeployTarget, { schemes: readonly string[]; forms: string }
   cloudflare: { schemes: [], forms: '${NAME} (a Worker secret)' },
 };
 
-const ROLES = ['intentProvider', 'clarificationChannel', 'outputTarget'] as const;
-const TOKEN_FIELD: Record<string, string> = { linear: 'apiKey', slack: 'botToken' };
+/** What a deployment's missing fleet is told to add. */
+const REMOTE_FLEET_EXAMPLE =
+  'fleet: { type: http, url: https://agents.example.com/factory, secret: ${FLEET_SECRET} } (or type github-actions with a token)';
 
 /** `${…}` anywhere in the text; what is inside decides whether it is a reference. */
 const REFERENCE_IN_TEXT = /\$\{([^{}\s]*)\}/g;
@@ -166,6 +173,9 @@ function keepReferences(text: string): {
   const names = new Set<string>();
   for (const match of text.matchAll(REFERENCE_IN_TEXT))
     if (ENVIRONMENT_NAME.test(match[1] as string)) names.add(match[1] as string);
+  // A provider secret left out is its usual variable (`intentProvider: linear` reads LINEAR_API_KEY): in a
+  // deployment that default is a reference like any other, which the platform resolves.
+  for (const entry of providerRegistry.entries()) for (const secret of entry.secrets) names.add(secret.env);
   const placeholders = new Map<string, string>();
   let counter = 0;
   const placeholderFor = (inner: string): string => {
@@ -229,37 +239,42 @@ function checkTenant(
   report: (where: readonly PropertyKey[], message: string, at?: 'value' | 'key') => void,
 ): void {
   const platform = target === 'aws' ? 'Lambda' : 'Workers';
+  let relayfile = false;
   for (const role of ROLES) {
     const block = tenant[role] as { type: string; transport: string } & Record<string, unknown>;
     if (block.transport === 'relayfile') {
+      relayfile = true;
       report(
         [...at, role, 'transport'],
         `transport "relayfile" is not supported by \`factory deploy\` yet: use transport "direct" (the vendor's webhooks and API)`,
       );
       continue;
     }
-    if (block.type === 'comments') continue;
-    const field = TOKEN_FIELD[block.type] ?? 'token';
-    if (typeof block[field] !== 'string')
-      report(
-        [...at, role],
-        `${block.type} has no \`${field}\`: ${platform} has no credentials store from \`factory connect\`, so the token must be a secret reference, e.g. ${field}: ${example(target, block.type)}`,
-        'key',
-      );
+    // A token a provider would read from `factory connect`'s store: a deployment has none.
+    for (const secret of providerRegistry.get(block.type)?.secrets ?? [])
+      if (secret.kind === 'token' && typeof block[secret.field] !== 'string')
+        report(
+          [...at, role],
+          `${block.type} has no \`${secret.field}\`: ${platform} has no credentials store from \`factory connect\`, so the token must be a secret reference, e.g. ${secret.field}: ${example(target, secret.env)}`,
+          'key',
+        );
   }
+  // What the providers still need before they take work (a channel, a webhook secret…), and a fleet.
+  if (!relayfile && tenant.mount === undefined)
+    for (const requirement of requirementsOf(tenant))
+      report(
+        [...at, ...requirement.path],
+        `${requirement.what}: ${requirement.fix}`,
+        requirement.path.length === 1 ? 'key' : 'value',
+      );
   if (tenant.mount?.type === 'directory')
     report(
       [...at, 'mount', 'type'],
       `a local folder cannot be mounted by a deployment on ${platform}: remove \`mount\` (or use relayfile with \`factory start\`)`,
     );
   const fleet = tenant.fleet;
-  if (!fleet)
-    report(
-      [...at, 'fleet'],
-      'a deployment runs work, so it needs a remote fleet: add e.g. fleet: { type: http, url: https://agents.example.com/factory, secret: ${FLEET_SECRET} } (or type github-actions)',
-      'key',
-    );
-  else if (fleet.type === 'local')
+  if (!fleet) return;
+  if (fleet.type === 'local')
     report(
       [...at, 'fleet', 'type'],
       `a local fleet runs agents on this machine, and a deployment on ${platform} has none: use a remote fleet (type http or github-actions)`,
@@ -272,14 +287,33 @@ function checkTenant(
   else if (fleet.type === 'github-actions' && !fleet.token)
     report(
       [...at, 'fleet'],
-      `the github-actions fleet has no \`token\`: ${platform} has no credentials store from \`factory connect\`, so give it one, e.g. token: ${example(target, 'github-actions')}`,
+      `the github-actions fleet has no \`token\`: ${platform} has no credentials store from \`factory connect\`, so give it one, e.g. token: ${example(target, 'GITHUB_ACTIONS_TOKEN')}`,
       'key',
     );
 }
 
-function example(target: DeployTarget, type: string): string {
-  const name = `${type.replace(/-/g, '_').toUpperCase()}_TOKEN`;
-  return target === 'aws' ? `\${ssm:/factory/${type}-token} or \${${name}}` : `\${${name}}`;
+function example(target: DeployTarget, variable: string): string {
+  const parameter = variable.toLowerCase().replace(/_/g, '-');
+  return target === 'aws' ? `\${${variable}} or \${ssm:/factory/${parameter}}` : `\${${variable}}`;
+}
+
+/** The registry's requirements of a tenant, its providers built with the references as their secrets. */
+function requirementsOf(
+  tenant: DeployedTenant,
+): { path: readonly PropertyKey[]; what: string; fix: string }[] {
+  try {
+    const built = buildTenant(tenant, { tenant: tenant.id, logger: silentLogger });
+    return tenantRequirements(tenant, built, REMOTE_FLEET_EXAMPLE);
+  } catch (error) {
+    // A provider that cannot be built from its config is refused by the schema first; name it anyway.
+    return [
+      {
+        path: [],
+        what: 'the tenant cannot be built',
+        fix: error instanceof Error ? error.message : String(error),
+      },
+    ];
+  }
 }
 
 /** Settings a deployment does not use, named once so nobody wonders why they have no effect. */
