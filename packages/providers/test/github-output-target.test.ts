@@ -63,6 +63,17 @@ describe('reading pull requests', () => {
     expect(server.requests.at(-1)).toContain('state=all');
     expect(await target().findOutput('Codertocat/Hello-World', 'factory/eng-404')).toBeUndefined();
   });
+
+  it('passes over a pull request from a fork on the same branch name, even if an API listed it', async () => {
+    server.pulls.clear();
+    const fork = pullRequestExample('ready_for_review').pull_request as PullJson;
+    // The head filter would exclude it at GitHub (its label is the fork owner's); this one slips through.
+    server.addPull('Codertocat/Hello-World', {
+      ...fork,
+      head: { ...fork.head, label: 'Codertocat:changes', repo: { full_name: 'stranger/Hello-World' } },
+    });
+    expect(await target().findOutput('Codertocat/Hello-World', 'changes')).toBeUndefined();
+  });
 });
 
 describe('transient failures', () => {

@@ -113,6 +113,24 @@ describe('pull_request webhooks', () => {
     });
   });
 
+  it.each([
+    ['a fork', { full_name: 'stranger/Hello-World' }],
+    ['a deleted fork', null],
+  ])(
+    'ignores a pull request whose branch lives in %s: a stranger’s same-named branch is never the agent’s output',
+    async (_, repo) => {
+      const example = pullRequestExample('ready_for_review');
+      Object.assign(example.pull_request, {
+        head: { ...(example.pull_request.head as object), ref: 'factory/eng-7', repo },
+      });
+      const result = await source.interpret(delivery('pull_request', example));
+      expect(result.events).toEqual([]);
+      expect(result.ignored).toBe(
+        "pull request #2 comes from a branch outside Codertocat/Hello-World (a fork): never an agent's output",
+      );
+    },
+  );
+
   it('ignores actions that do not change the output, with a reason', async () => {
     const handled = new Set([
       'opened',

@@ -41,6 +41,8 @@ function mergeRequest(fields: Partial<MergeRequestJson> & { iid: number }): Merg
     work_in_progress: false,
     source_branch: 'factory/tes-41',
     target_branch: 'main',
+    source_project_id: 14,
+    target_project_id: 14,
     updated_at: '2026-01-01T11:00:00.000Z',
     web_url: `https://gitlab.com/acme/app/-/merge_requests/${fields.iid}`,
     references: { full: `acme/app!${fields.iid}` },
@@ -151,6 +153,18 @@ describe('merge request webhooks', () => {
     });
   });
 
+  it('ignores a merge request from a fork: a stranger’s branch of the same name is never the agent’s output', async () => {
+    const payload = fixtureJson('gitlab/merge_request.go-gitlab.json') as {
+      object_attributes: Record<string, unknown>;
+    };
+    payload.object_attributes.source_project_id = 99;
+    const result = await source.interpret(hook(JSON.stringify(payload)));
+    expect(result.events).toEqual([]);
+    expect(result.ignored).toBe(
+      "merge request !1 comes from another project (a fork): never an agent's output",
+    );
+  });
+
   it('rejects a merge request payload without its attributes, and a delivery without X-Gitlab-Event', async () => {
     const bad = await rejection(source.interpret(hook('{"object_kind":"merge_request","project":{}}')));
     expect(bad.status).toBe(400);
@@ -185,6 +199,12 @@ describe('reading merge requests (REST API v4)', () => {
     expect(server.requests.at(-1)).toContain('source_branch=factory%2Ftes-41');
     expect(server.requests.at(-1)).toContain('state=all');
     expect(await target().findOutput('acme/app', 'factory/none-1')).toBeUndefined();
+  });
+
+  it('passes over a merge request from a fork on the same branch name', async () => {
+    server.mergeRequests.clear();
+    server.addMergeRequest('acme/app', mergeRequest({ iid: 7, source_project_id: 99 }));
+    expect(await target().findOutput('acme/app', 'factory/tes-41')).toBeUndefined();
   });
 
   it('retries a 429 after its Retry-After and 5xx answers', async () => {

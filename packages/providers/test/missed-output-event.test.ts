@@ -82,7 +82,7 @@ function pullRequestAtGitHub(state: { draft: boolean }): void {
     state: 'open',
     draft: state.draft,
     merged: false,
-    head: { ...(pull_request.head as object), ref: branch },
+    head: { ...(pull_request.head as object), ref: branch, label: `Codertocat:${branch}` },
   } as Parameters<DirectBench['github']['addPull']>[1]);
 }
 

@@ -15,7 +15,13 @@ import { ProviderApiError } from '../shared/provider-errors.ts';
 import { createOctokit } from './client.ts';
 import { checkGithubToken } from './connection.ts';
 import { GITHUB_OAUTH } from './oauth.ts';
-import { parseOutputId, parseRepository, pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
+import {
+  headInRepository,
+  parseOutputId,
+  parseRepository,
+  pullRequestSchema,
+  toOutputSnapshot,
+} from './pull-request.ts';
 
 /**
  * Classic OAuth/PAT scope: `repo` (pull requests of private repositories). Fine-grained tokens and
@@ -87,7 +93,7 @@ export class GithubOutputTarget implements OutputTarget {
     });
     const pulls = data
       .map((pull) => pullRequestSchema.parse(pull))
-      .filter((pull) => pull.head.ref === branch);
+      .filter((pull) => pull.head.ref === branch && headInRepository(pull, `${owner}/${repo}`));
     // An open pull request wins over older closed attempts on the same branch.
     const chosen = pulls.find((pull) => pull.state === 'open') ?? pulls[0];
     return chosen ? toOutputSnapshot(chosen, `${owner}/${repo}`) : undefined;

@@ -12,7 +12,8 @@ export const pullRequestSchema = z.object({
   title: z.string(),
   body: z.string().nullish(),
   updated_at: z.string().nullish(),
-  head: z.object({ ref: z.string() }),
+  // `repo` is null when the head repository (a fork) was deleted.
+  head: z.object({ ref: z.string(), repo: z.object({ full_name: z.string() }).nullish() }),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
@@ -20,6 +21,16 @@ export function outputState(pull: PullRequest): OutputState {
   if (pull.merged === true || pull.merged_at) return 'merged';
   if (pull.state === 'closed') return 'closed';
   return pull.draft ? 'draft' : 'ready';
+}
+
+/**
+ * Whether the pull request's branch lives in `repository` itself. Agents push their branch there; a
+ * stranger can open a pull request from a fork with the same branch name, which must never count as the
+ * agent's output (it would complete the item). A head whose repository is unknown counts as foreign.
+ */
+export function headInRepository(pull: PullRequest, repository: string): boolean {
+  const head = pull.head.repo?.full_name;
+  return head !== undefined && head.toLowerCase() === repository.toLowerCase();
 }
 
 /** `owner/repo#number` for a pull request in `owner/repo`. */

@@ -6,7 +6,7 @@ import {
   type WebhookSource,
 } from '@software-factory/sdk';
 import { z } from 'zod';
-import { pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
+import { headInRepository, pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
 import { verifyGithubSignature } from './signature.ts';
 
 export interface GithubWebhookSourceOptions {
@@ -75,6 +75,12 @@ export class GithubWebhookSource implements WebhookSource {
     const { action, pull_request: pull, repository } = parsed.data;
     if (!OUTPUT_ACTIONS.has(action))
       return { ...base, events: [], ignored: `pull_request action "${action}" does not change the output` };
+    if (!headInRepository(pull, repository.full_name))
+      return {
+        ...base,
+        events: [],
+        ignored: `pull request #${pull.number} comes from a branch outside ${repository.full_name} (a fork): never an agent's output`,
+      };
     return {
       ...base,
       events: [{ type: 'output.changed', output: toOutputSnapshot(pull, repository.full_name) }],

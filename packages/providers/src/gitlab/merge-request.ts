@@ -13,6 +13,8 @@ export const mergeRequestSchema = z.object({
   draft: z.boolean().nullish(),
   work_in_progress: z.boolean().nullish(),
   source_branch: z.string().min(1),
+  source_project_id: z.number().int().nullish(),
+  target_project_id: z.number().int().nullish(),
   updated_at: z.string().nullish(),
   web_url: z.string().optional(),
   url: z.string().optional(),
@@ -24,6 +26,17 @@ export function mergeRequestState(request: MergeRequest): OutputState {
   if (request.state === 'merged') return 'merged';
   if (request.state === 'closed' || request.state === 'locked') return 'closed';
   return request.draft === true || request.work_in_progress === true ? 'draft' : 'ready';
+}
+
+/**
+ * Whether the merge request's source branch lives in its target project. Agents push there; a merge
+ * request from a fork with the same branch name must never count as the agent's output. Both ids are in
+ * every webhook and API answer; a merge request without them counts as foreign.
+ */
+export function sourceInTargetProject(request: MergeRequest): boolean {
+  return (
+    typeof request.source_project_id === 'number' && request.source_project_id === request.target_project_id
+  );
 }
 
 /** `group/project!12`, GitLab's own reference for a merge request. */

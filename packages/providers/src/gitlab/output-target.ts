@@ -9,6 +9,7 @@ import {
   mergeRequestSchema,
   parseMergeRequestId,
   parseProjectPath,
+  sourceInTargetProject,
   toGitlabOutput,
 } from './merge-request.ts';
 
@@ -85,7 +86,7 @@ export class GitlabOutputTarget implements OutputTarget {
     );
     const requests = (Array.isArray(body) ? body : [])
       .map((request) => mergeRequestSchema.parse(request))
-      .filter((request) => request.source_branch === branch);
+      .filter((request) => request.source_branch === branch && sourceInTargetProject(request));
     // An open merge request wins over older closed attempts from the same branch.
     const chosen = requests.find((request) => request.state === 'opened') ?? requests[0];
     return chosen ? toGitlabOutput(chosen, project) : undefined;

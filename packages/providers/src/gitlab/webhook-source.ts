@@ -7,7 +7,7 @@ import {
   type WebhookSource,
 } from '@software-factory/sdk';
 import { z } from 'zod';
-import { mergeRequestSchema, toGitlabOutput } from './merge-request.ts';
+import { mergeRequestSchema, sourceInTargetProject, toGitlabOutput } from './merge-request.ts';
 
 export interface GitlabWebhookSourceOptions {
   /** The webhook's secret token (GitLab sends it back verbatim in `X-Gitlab-Token`). */
@@ -68,6 +68,12 @@ export class GitlabWebhookSource implements WebhookSource {
     const action = mergeRequest.action ?? 'update';
     if (!OUTPUT_ACTIONS.has(action))
       return { ...base, events: [], ignored: `merge request action "${action}" does not change the output` };
+    if (!sourceInTargetProject(mergeRequest))
+      return {
+        ...base,
+        events: [],
+        ignored: `merge request !${mergeRequest.iid} comes from another project (a fork): never an agent's output`,
+      };
     return {
       ...base,
       events: [{ type: 'output.changed', output: toGitlabOutput(mergeRequest, project.path_with_namespace) }],

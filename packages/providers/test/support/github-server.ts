@@ -3,7 +3,10 @@ import { type Fault, FaultQueue, faultResponse, type Loopback, listen, newApp } 
 type TokenKind = 'classic' | 'fine-grained' | 'installation';
 
 /** A pull request as the REST API returns it (the webhook examples carry the same object). */
-export type PullJson = Record<string, unknown> & { number: number; head: { ref: string; label?: string } };
+export type PullJson = Record<string, unknown> & {
+  number: number;
+  head: { ref: string; label?: string; repo?: { full_name: string } | null };
+};
 
 /** GitHub's REST API on loopback: `/user`, `/installation/repositories`, `/repos/{o}/{r}/pulls[/{n}]`. */
 export class GithubServer {
@@ -71,7 +74,8 @@ export class GithubServer {
       const found = [...this.pulls.entries()]
         .filter(([id]) => id.startsWith(`${repository}#`))
         .map(([, pull]) => pull)
-        .filter((pull) => !head || `${c.req.param('owner')}:${pull.head.ref}` === head)
+        // GitHub matches `head` against the head's label, `<owner of the head repository>:<branch>`.
+        .filter((pull) => !head || (pull.head.label ?? `${c.req.param('owner')}:${pull.head.ref}`) === head)
         .filter((pull) => state === 'all' || pull.state === state)
         .sort((a, b) => String(b.updated_at).localeCompare(String(a.updated_at)));
       return c.json(found);
