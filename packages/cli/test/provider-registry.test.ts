@@ -1,16 +1,21 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: configs and messages hold ${ENV_VAR} references literally.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { providerRegistry } from '@software-factory/providers/registry';
 import { silentLogger } from '@software-factory/sdk';
 import { TestWebhookSource } from '@software-factory/sdk/testing/fakes';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseCloudFormation } from '../../aws/test/support/cloudformation-yaml.ts';
+import { asHttpApiEvent } from '../../aws/test/support/lambda-events.ts';
 import { configJsonSchema } from '../src/config/config-schema.ts';
 import { parseConfig } from '../src/config/load-config.ts';
 import { NodeRuntime } from '../src/node-runtime.ts';
+import { makeProject, removeProject } from './support/deploy-scenario.ts';
 import { runFactory } from './support/factory-process.ts';
 import { ACME_TYPE, acmeTrackerProvider } from './support/fake-vendor.ts';
 import { tempDir } from './support/onboarding-vendors.ts';
@@ -19,7 +24,8 @@ import { tempDir } from './support/onboarding-vendors.ts';
  * A vendor added through the registry's public API, and nothing else: `test/support/fake-vendor.ts`
  * defines "acme-tracker" and `providerRegistry.register` adds it (in this process, or in a spawned
  * `factory` through `node --import test/support/register-fake-vendor.ts`). No file of the factory names
- * it, so each place it shows up reads the registry.
+ * it, so each place it shows up reads the registry (the deploy targets too, for what they derive from it;
+ * the bundle they build is another matter, see the last describe).
  */
 const REGISTER = fileURLToPath(new URL('./support/register-fake-vendor.ts', import.meta.url));
 const WITH_ACME = ['--conditions=@software-factory/source', '--import', REGISTER];
@@ -190,5 +196,170 @@ describe('a provider registered through the registry, in a spawned factory', () 
       'intentProvider: acme-tracker\nclarificationChannel: slack\noutputTarget: github\n',
     );
     expect(result.stdout).toContain('  factory connect acme-tracker');
+  });
+});
+
+/** What a deployment takes: the vendor by its bare name, and a remote fleet (a deployment has no local one). */
+const DEPLOY_CONFIG = `tenant: acme
+intentProvider: acme-tracker
+clarificationChannel: { type: slack, channel: C0123456789 }
+outputTarget: github
+fleet: { type: http, url: "https://agents.example.com", secret: "\${FLEET_SECRET}" }
+`;
+/** Every secret the deployment references, by its variable: the vendor's are its entry's defaults. */
+const DEPLOY_SECRETS = {
+  ACME_TRACKER_TOKEN: 'acme-token',
+  ACME_TRACKER_WEBHOOK_SECRET: 'acme-hook-0123456789',
+  SLACK_BOT_TOKEN: 'xoxb-test-token',
+  SLACK_SIGNING_SECRET: 'slack-signing-secret',
+  GITHUB_TOKEN: 'ghp_test_token',
+  GITHUB_WEBHOOK_SECRET: 'github-webhook-secret',
+  FLEET_SECRET: 'fleet-secret',
+};
+
+interface Template {
+  Parameters: Record<string, { Type: string; NoEcho?: boolean; Description?: string }>;
+  Resources: Record<string, { Properties?: { Environment?: { Variables: Record<string, unknown> } } }>;
+  Outputs: Record<string, { Value: unknown; Description?: string }>;
+}
+
+/**
+ * `factory deploy aws|cloudflare --out` with the vendor registered through `--import`: the template's
+ * parameters and outputs, wrangler.jsonc's secrets and the printed commands and URLs come from the
+ * registry's entry (its secrets, the webhook source its `build` returns), with no file naming it.
+ *
+ * The bundle is another matter: the generated entry imports our packages by name, and the registry the
+ * bundle carries is the one `@software-factory/providers/registry` fills at load, with the built-in
+ * providers. A vendor registered in the CLI's process only is not in it, and nothing in the config or the
+ * entry says where its code is; the deployed function fails at its first invocation, naming it.
+ */
+describe('a provider registered through the registry, in both deploy targets', () => {
+  let project: string;
+  let aws: { stdout: string; dir: string; template: Template };
+  let cloudflare: { stdout: string; dir: string };
+  beforeAll(async () => {
+    project = makeProject({ prefix: 'factory-registry-deploy-' });
+    await writeFile(path.join(project, 'factory.config.yaml'), DEPLOY_CONFIG);
+    const deploy = async (target: 'aws' | 'cloudflare') => {
+      const result = await runFactory(['deploy', target, '--out', target], {
+        cwd: project,
+        nodeArgs: WITH_ACME,
+      });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      return { stdout: result.stdout, dir: path.join(project, target) };
+    };
+    const built = await deploy('aws');
+    aws = {
+      ...built,
+      template: parseCloudFormation(readFileSync(path.join(built.dir, 'template.yaml'), 'utf8')) as Template,
+    };
+    cloudflare = await deploy('cloudflare');
+  }, 120_000);
+  afterAll(() => removeProject(project));
+
+  it('factory deploy aws: its secrets are NoEcho parameters of both functions, its webhook an output', () => {
+    for (const [parameter, variable, field] of [
+      ['AcmeTrackerToken', 'ACME_TRACKER_TOKEN', 'intentProvider.token'],
+      ['AcmeTrackerWebhookSecret', 'ACME_TRACKER_WEBHOOK_SECRET', 'intentProvider.webhookSecret'],
+    ] as const) {
+      expect(aws.template.Parameters[parameter]).toMatchObject({ Type: 'String', NoEcho: true });
+      expect(aws.template.Parameters[parameter]?.Description).toContain(field);
+      for (const fn of ['HttpFunction', 'TickFunction'])
+        expect(aws.template.Resources[fn]?.Properties?.Environment?.Variables[variable]).toEqual({
+          Ref: parameter,
+        });
+      expect(aws.stdout).toContain(`  \${${variable}}  ${field}\n`);
+      expect(aws.stdout).toContain(`${parameter}="$${variable}"`);
+    }
+    expect(aws.template.Outputs.WebhookAcmeAcmeTracker).toEqual({
+      Description: 'Register at acme-tracker for tenant acme',
+      Value: {
+        'Fn::Sub':
+          'https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/t/acme/webhooks/acme-tracker',
+      },
+    });
+    expect(aws.stdout).toContain(
+      [
+        'Register these webhook URLs at each vendor:',
+        '  tenant acme:',
+        '    acme-tracker  <WebhookBaseUrl>/t/acme/webhooks/acme-tracker',
+      ].join('\n'),
+    );
+    const deployment = JSON.parse(readFileSync(path.join(aws.dir, 'factory.deployment.json'), 'utf8'));
+    expect(deployment.tenants[0].intentProvider).toEqual({
+      type: ACME_TYPE,
+      transport: 'direct',
+      provider: ACME_TYPE,
+      project: 'ACME',
+      token: '${ACME_TRACKER_TOKEN}',
+      webhookSecret: '${ACME_TRACKER_WEBHOOK_SECRET}',
+    });
+  });
+
+  it('factory deploy cloudflare: its secrets are required Worker secrets, its webhook a printed URL', () => {
+    const wrangler = JSON.parse(
+      readFileSync(path.join(cloudflare.dir, 'wrangler.jsonc'), 'utf8').replace(/^\/\/.*$/gm, ''),
+    ) as { secrets: { required: string[] } };
+    expect(wrangler.secrets.required.sort()).toEqual(Object.keys(DEPLOY_SECRETS).sort());
+    for (const variable of ['ACME_TRACKER_TOKEN', 'ACME_TRACKER_WEBHOOK_SECRET'])
+      expect(cloudflare.stdout).toContain(
+        `  npx wrangler secret put ${variable} --config cloudflare/wrangler.jsonc\n`,
+      );
+    expect(cloudflare.stdout).toContain(
+      '    acme-tracker  https://<worker>.<subdomain>.workers.dev/t/acme/webhooks/acme-tracker\n',
+    );
+  });
+
+  it('the bundles are not: the entries import the built-in registry only, so the function fails, naming it', async () => {
+    // What each entry imports: our packages and the config; no module where the vendor lives.
+    const imports = (file: string) =>
+      [...readFileSync(file, 'utf8').matchAll(/from '([^']+)'/g)].map((match) => match[1]);
+    expect(imports(path.join(aws.dir, 'entry.mjs'))).toEqual([
+      '@software-factory/aws',
+      '@software-factory/cli/deployment',
+      './factory.deployment.json',
+    ]);
+    expect(imports(path.join(cloudflare.dir, 'worker.mjs'))).toEqual([
+      '@software-factory/cloudflare',
+      '@software-factory/cli/deployment',
+      './factory.deployment.json',
+    ]);
+    const bundle = path.join(aws.dir, 'bundle', 'handler.mjs');
+    // The vendor's config is embedded; its code (the identity its tracker reports) is not.
+    expect(readFileSync(bundle, 'utf8')).toContain('"acme-tracker"');
+    expect(readFileSync(bundle, 'utf8')).not.toContain('acme-bot');
+
+    // The Lambda handler as Lambda runs it, in its own process: every secret set, the AWS endpoints on a
+    // closed port (nothing leaves the machine). Building the tenants fails, so every invocation does,
+    // /healthz and the tick alike.
+    const script = `
+const handler = await import(process.argv[1]);
+const failure = (call) => call.then(() => 'answered', (error) => error.message);
+console.log(JSON.stringify({
+  http: await failure(handler.http(JSON.parse(process.argv[2]))),
+  schedule: await failure(handler.schedule({})),
+}));`;
+    const health = asHttpApiEvent({ method: 'GET', path: '/healthz', headers: {} });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script, pathToFileURL(bundle).href, JSON.stringify(health)],
+      {
+        env: {
+          ...DEPLOY_SECRETS,
+          FACTORY_TABLE: 'factory-state',
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+          AWS_MAX_ATTEMPTS: '1',
+        },
+      },
+    );
+    const failure = 'intentProvider: no provider "acme-tracker" that can play this role is registered';
+    expect(JSON.parse(stdout.trim().split('\n').at(-1) as string)).toEqual({
+      http: failure,
+      schedule: failure,
+    });
   });
 });
