@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { probe } from '../../sdk/test/support/peer-probe.ts';
 import { AgentRelayFleet } from '../src/index.ts';
-import { probe } from './support/peer-probe.ts';
 
 const WORKSPACE_KEY = 'rk_live_workspace_key_for_tests';
 const MISSING = 'fleet.type agent-relay needs the package @agent-relay/sdk: npm install @agent-relay/sdk';

@@ -1,8 +1,8 @@
 import { importOptionalPeer, MissingPeerError } from '@software-factory/sdk';
 import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
+import { probe } from '../../sdk/test/support/peer-probe.ts';
 import { checkTriage, type TriageConfigInput } from '../src/index.ts';
-import { probe } from './support/peer-probe.ts';
 import { API_KEY } from './support/setup.ts';
 
 /** A package no registry has, so importing it fails in Node's resolver for real. */
