@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { VERSION } from '../src/version.ts';
 import { runFactory } from './support/factory-process.ts';
 
@@ -9,6 +9,13 @@ let cwd: string;
 beforeAll(async () => {
   cwd = await mkdtemp(path.join(tmpdir(), 'factory-cli-'));
 });
+afterAll(() => rm(cwd, { recursive: true, force: true }));
+
+async function tempFolder(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 describe('the factory command', () => {
   it('prints its version', async () => {
@@ -45,7 +52,7 @@ describe('the factory command', () => {
   });
 
   it('reports a bad config with file, line and column, and exit code 2', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'factory-cli-config-'));
+    const dir = await tempFolder('factory-cli-config-');
     await writeFile(path.join(dir, 'factory.config.yaml'), 'limits:\n  maxInFlight: three\n');
     const { code, stderr } = await runFactory(['start'], { cwd: dir });
     expect(code).toBe(2);
@@ -55,7 +62,7 @@ describe('the factory command', () => {
   });
 
   it('refuses to run the demo in a folder that is not empty', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'factory-cli-demo-'));
+    const dir = await tempFolder('factory-cli-demo-');
     await writeFile(path.join(dir, 'keep.txt'), 'mine');
     const { code, stderr } = await runFactory(['demo', '--dir', dir], { cwd });
     expect(code).toBe(2);

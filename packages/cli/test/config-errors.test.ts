@@ -1,10 +1,11 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/config-error.ts';
 import { loadConfig, parseConfig } from '../src/config/load-config.ts';
+import { testFolder } from './support/temp-folder.ts';
 
 const ENV = {
   JIRA_WEBHOOK_SECRET: 'jira-webhook-secret',
@@ -778,7 +779,7 @@ describe('many tenants', () => {
 
 describe('a good config', () => {
   it('fills in defaults and makes paths absolute against the config folder', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'factory-config-'));
+    const dir = await testFolder('factory-config-');
     await writeFile(path.join(dir, 'task.md'), 'Do {{item.key}}');
     const file = path.join(dir, 'factory.config.yaml');
     await writeFile(file, configWith({ template: 'template:\n  file: task.md' }).text);

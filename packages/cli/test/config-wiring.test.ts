@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EncryptedFileCredentialStore } from '@software-factory/auth';
@@ -38,12 +38,20 @@ const ENV = {
 };
 
 const runtimes: NodeRuntime[] = [];
+const folders: string[] = [];
 afterEach(async () => {
   for (const runtime of runtimes.splice(0)) await runtime.stop();
+  for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
 });
 
+async function tempFolder(prefix: string): Promise<string> {
+  const folder = await mkdtemp(path.join(tmpdir(), prefix));
+  folders.push(folder);
+  return folder;
+}
+
 async function runtimeOf(yaml: string, env: Record<string, string> = ENV): Promise<NodeRuntime> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'factory-wiring-'));
+  const dir = await tempFolder('factory-wiring-');
   const config = await parseConfig(yaml, { fileName: 'factory.config.yaml', baseDir: dir, env });
   const runtime = new NodeRuntime(config, { logger: silentLogger, env });
   runtimes.push(runtime);
@@ -175,7 +183,10 @@ describe('a token left out of the config comes from the encrypted credentials st
     linear.addTeam({ id: 'team-eng', key: 'ENG', name: 'Engineering', states: defaultStates('eng') });
     dir = await mkdtemp(path.join(tmpdir(), 'factory-credentials-'));
   });
-  afterAll(() => linear.stop());
+  afterAll(async () => {
+    await linear.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   const yaml = () => `tenant: acme
 stateStore: { type: memory }
@@ -243,7 +254,7 @@ describe('the README', () => {
     const example = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)][2]?.[1] ?? '';
     const names = [...example.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1] as string);
     const env = Object.fromEntries(names.map((name) => [name, `value-of-${name}`]));
-    const dir = await mkdtemp(path.join(tmpdir(), 'factory-readme-'));
+    const dir = await tempFolder('factory-readme-');
     const config = await parseConfig(example, { fileName: 'README.md', baseDir: dir, env });
     expect(config.tenants[0]).toMatchObject({
       intentProvider: { type: 'jira' },

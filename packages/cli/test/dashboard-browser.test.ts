@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { chromiumMissing, launchChromium } from './support/chromium-browser.ts';
 import { DemoCodeHost } from './support/demo-code-host.ts';
 import { eventually, FactoryProcess, runFactory } from './support/factory-process.ts';
 import { issueFile, relayfileEnv, startRelayfile, writeRelayfileConfig } from './support/relayfile-config.ts';
+import { testFolder } from './support/temp-folder.ts';
 
 const ADMIN_TOKEN = 'dashboard-admin-token-for-the-browser-test';
 const SCREENSHOT = fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url));
@@ -67,7 +68,7 @@ async function signIn(page: Page, dashboardUrl: string): Promise<void> {
 
 describe.skipIf(missing !== undefined)('the dashboard in a real browser', () => {
   it('follows the demo scenario of `factory start --mount` behind the admin token, step by step', async () => {
-    const cwd = await mkdtemp(path.join(tmpdir(), 'factory-dashboard-'));
+    const cwd = await testFolder('factory-dashboard-');
     const mountDir = path.join(cwd, 'workspace');
     await mkdir(mountDir);
     // Written before the factory starts, as the demo does: taken in order, the third waits for the slot.

@@ -1,8 +1,8 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { WorkItemRecord } from '@software-factory/sdk';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_WORK_ITEMS } from '../src/demo/demo-work-items.ts';
 import { SqliteStateStore } from '../src/sqlite-state-store.ts';
 import { runFactory } from './support/factory-process.ts';
@@ -28,6 +28,8 @@ describe('factory demo', () => {
       store.close();
     }
   });
+  // The demo keeps its folder for the person who ran it; the test removes it, and the folder around it.
+  afterAll(() => rm(path.dirname(dir), { recursive: true, force: true }));
 
   it('exits 0 with all three work items done, and says so', () => {
     expect(run.stderr).toBe('');

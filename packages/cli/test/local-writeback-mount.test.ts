@@ -1,9 +1,7 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { DirectoryMount } from '@software-factory/relayfile/directory-mount';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LocalWritebackMount } from '../src/local-writeback-mount.ts';
+import { testFolder } from './support/temp-folder.ts';
 
 const ISSUE = '/linear/issues/ENG-7__0b7c2d4e-1111-4222-8333-444455556666.json';
 const STATE_IDS = { dispatched: 'state-started', done: 'state-done' };
@@ -12,7 +10,7 @@ let mount: LocalWritebackMount;
 let now: number;
 
 beforeEach(async () => {
-  folder = new DirectoryMount(await mkdtemp(path.join(tmpdir(), 'factory-writeback-')));
+  folder = new DirectoryMount(await testFolder('factory-writeback-'));
   now = Date.parse('2026-03-01T10:00:00.000Z');
   mount = new LocalWritebackMount(folder, { stateIds: STATE_IDS, now: () => now });
 });

@@ -1,14 +1,14 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
 
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hmacSha256Hex, silentLogger } from '@software-factory/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.ts';
 import { ensureDemoRepository } from '../src/local-setup.ts';
 import { NodeRuntime } from '../src/node-runtime.ts';
+import { testFolder } from './support/temp-folder.ts';
 
 const GITHUB_SECRET = 'github-webhook-secret-for-acme';
 const ENV = {
@@ -33,7 +33,7 @@ let dir: string;
 let runtime: NodeRuntime | undefined;
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'factory-runtime-'));
+  dir = await testFolder('factory-runtime-');
   await mkdir(path.join(dir, 'workspace'));
   ensureDemoRepository(path.join(dir, 'repo'));
   // Two tenants: one on the vendors' own APIs (pointed at a closed loopback port: nothing leaves the

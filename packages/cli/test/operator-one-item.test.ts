@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PlannedWrite } from '@software-factory/sdk';
@@ -100,6 +100,7 @@ routes:
 
 afterAll(async () => {
   await Promise.all([linear.stop(), slack.stop(), github.stop(), fleet.stop()]);
+  await rm(dir, { recursive: true, force: true });
 });
 
 const factory = (...args: string[]) => runFactory(args, { cwd: dir, env: ENV });

@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load-config.ts';
+import { testFolder } from './support/temp-folder.ts';
 
 const README = new URL('../README.md', import.meta.url);
 
@@ -28,7 +29,7 @@ describe('the README', () => {
     const env = Object.fromEntries(
       names.map((name) => [name, `value-of-${name}-0123456789abcdef0123456789`]),
     );
-    const baseDir = await mkdtemp(path.join(tmpdir(), 'factory-readme-'));
+    const baseDir = await testFolder('factory-readme-');
     await writeFile(path.join(baseDir, 'task.md'), 'Work on {{item.key}}.');
     const config = await parseConfig(example ?? '', { fileName: 'README.md', baseDir, env });
     expect(config.tenants.map((tenant) => tenant.id)).toEqual(['acme']);

@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TERMINAL_STATUSES, type WorkItemRecord } from '@software-factory/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { answerQuestion, askedQuestions } from '../src/demo/demo-person.ts';
 import { DEMO_WORK_ITEMS, writeWorkItem } from '../src/demo/demo-work-items.ts';
 import { SqliteStateStore } from '../src/sqlite-state-store.ts';
 import { eventually, FactoryProcess } from './support/factory-process.ts';
+import { testFolder } from './support/temp-folder.ts';
 
 const [CLEAR, VAGUE, QUEUED] = DEMO_WORK_ITEMS as [
   (typeof DEMO_WORK_ITEMS)[number],
@@ -38,7 +38,7 @@ async function records(stateFile: string): Promise<Map<string, WorkItemRecord>> 
 
 describe('factory start --mount killed in the middle of the demo scenario', () => {
   it('finishes after a restart with no duplicate agent and nothing lost', async () => {
-    const cwd = await mkdtemp(path.join(tmpdir(), 'factory-restart-'));
+    const cwd = await testFolder('factory-restart-');
     const mountDir = path.join(cwd, 'workspace');
     const stateFile = path.join(cwd, '.factory', 'state.sqlite');
     await mkdir(mountDir);

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,16 +7,24 @@ import { SqliteStateStore } from '../src/sqlite-state-store.ts';
 import { FactoryProcess } from './support/factory-process.ts';
 
 const running: FactoryProcess[] = [];
+const folders: string[] = [];
 afterEach(async () => {
   for (const factory of running.splice(0)) {
     factory.kill('SIGKILL');
     await factory.exited;
   }
+  for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
 });
+
+async function tempFolder(prefix: string): Promise<string> {
+  const folder = await mkdtemp(path.join(tmpdir(), prefix));
+  folders.push(folder);
+  return folder;
+}
 
 describe('factory start --dry-run', () => {
   it('logs the plan of each event in full and writes nothing: no state, no agent, no tracker change', async () => {
-    const cwd = await mkdtemp(path.join(tmpdir(), 'factory-dry-run-'));
+    const cwd = await tempFolder('factory-dry-run-');
     const mountDir = path.join(cwd, 'workspace');
     await mkdir(mountDir);
     const [clear] = DEMO_WORK_ITEMS;
@@ -51,7 +59,7 @@ describe('factory start --dry-run', () => {
 
 describe('the built-in local setup and FACTORY_ADMIN_TOKEN', () => {
   it('opens the dashboard routes with the token from the environment, and only with it', async () => {
-    const cwd = await mkdtemp(path.join(tmpdir(), 'factory-admin-'));
+    const cwd = await tempFolder('factory-admin-');
     await mkdir(path.join(cwd, 'workspace'));
     const token = 'admin-token-from-the-environment';
     const factory = new FactoryProcess(['start', '--port', '0', '--mount', 'workspace'], {
@@ -69,7 +77,7 @@ describe('the built-in local setup and FACTORY_ADMIN_TOKEN', () => {
   });
 
   it('keeps the dashboard off without it', async () => {
-    const cwd = await mkdtemp(path.join(tmpdir(), 'factory-admin-'));
+    const cwd = await tempFolder('factory-admin-');
     await mkdir(path.join(cwd, 'workspace'));
     const factory = new FactoryProcess(['start', '--port', '0', '--mount', 'workspace'], { cwd });
     running.push(factory);

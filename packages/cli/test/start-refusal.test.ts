@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SIGNATURE_HEADER, signFleetPayload, TIMESTAMP_HEADER } from '@software-factory/fleets';
@@ -43,7 +43,10 @@ fleet: { type: http, url: "https://agents.example.com/factory", secret: "\${FLEE
   );
 });
 
-afterAll(() => github.stop());
+afterAll(async () => {
+  await github.stop();
+  await rm(cwd, { recursive: true, force: true });
+});
 
 afterEach(async () => {
   for (const factory of running.splice(0)) {

@@ -1,19 +1,19 @@
-import { mkdir, mkdtemp, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_WORK_ITEMS, workItemPath, writeWorkItem } from '../src/demo/demo-work-items.ts';
 import { localSetupYaml } from '../src/local-setup.ts';
 import { FactoryProcess, runFactory } from './support/factory-process.ts';
+import { testFolder } from './support/temp-folder.ts';
 
 let cwd: string;
 let mountDir: string;
 const running: FactoryProcess[] = [];
 
 beforeEach(async () => {
-  cwd = await mkdtemp(path.join(tmpdir(), 'factory-start-'));
+  cwd = await testFolder('factory-start-');
   mountDir = path.join(cwd, 'workspace');
   await mkdir(mountDir);
 });

@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { WorkItemRecord } from '@software-factory/sdk';
 import { sampleRecord, sampleWorkItem } from '@software-factory/sdk/testing';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDemoRepository } from '../src/local-setup.ts';
 import { SqliteStateStore } from '../src/sqlite-state-store.ts';
 import { FactoryProcess, runFactory } from './support/factory-process.ts';
@@ -109,6 +109,7 @@ afterEach(async () => {
     await factory.exited;
   }
 });
+afterAll(() => rm(cwd, { recursive: true, force: true }));
 
 describe('factory status', () => {
   it('prints every state as a table', async () => {

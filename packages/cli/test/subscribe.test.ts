@@ -1,8 +1,6 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, FactoryProcess, runFactory } from './support/factory-process.ts';
 import {
@@ -13,6 +11,7 @@ import {
   TRACKER_STATES,
   writeRelayfileConfig,
 } from './support/relayfile-config.ts';
+import { testFolder } from './support/temp-folder.ts';
 
 let acme: RelayfileServer;
 let beta: RelayfileServer;
@@ -392,7 +391,7 @@ describe('factory subscribe', () => {
   );
 
   it('needs a config: without one here it says how to give one', async () => {
-    const empty = await mkdtemp(path.join(tmpdir(), 'factory-subscribe-'));
+    const empty = await testFolder('factory-subscribe-');
     const { code, stderr } = await runFactory(['subscribe', '--url', 'https://f.example'], {
       cwd: empty,
       env,

@@ -1,8 +1,7 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
+import { onTestFinished } from 'vitest';
 import { chromiumNotFound, findChromium } from '../../../../scripts/find-chromium.mjs';
+import { testFolder } from './temp-folder.ts';
 
 // The system's chromium, found as .ci/run finds it (scripts/find-chromium.mjs): $CHROME_PATH,
 // $CHROMIUM_PATH, chromium or Chrome on PATH, then the usual install paths. `.ci/run` installs Debian's
@@ -39,8 +38,9 @@ export async function launchChromium(
 ): Promise<BrowserContext> {
   const { path: executablePath, tried } = findChromium(env, paths);
   if (!executablePath) throw new Error(chromiumNotFound(tried));
-  const profile = await mkdtemp(path.join(tmpdir(), 'factory-chromium-'));
-  return chromium.launchPersistentContext(profile, {
+  // The profile goes when the test finishes; chromium is closed first (onTestFinished runs last-in first).
+  const profile = await testFolder('factory-chromium-');
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
     args: ARGS,
@@ -48,4 +48,6 @@ export async function launchChromium(
     deviceScaleFactor: 1,
     timeout: 60_000,
   });
+  onTestFinished(() => context.close());
+  return context;
 }

@@ -1,11 +1,11 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 // relayfile itself, on 127.0.0.1: the loopback server @software-factory/relayfile's own tests run against.
 import { STATE_IDS, TRACKER_STATES } from '../../../relayfile/test/support/layout.ts';
 import { RelayfileServer } from '../../../relayfile/test/support/relayfile-server.ts';
 import { DEMO_AGENT_COMMAND, ensureDemoRepository } from '../../src/local-setup.ts';
+import { testFolder } from './temp-folder.ts';
 
 export { issueFile, TRACKER_STATES } from '../../../relayfile/test/support/layout.ts';
 export { RelayfileServer } from '../../../relayfile/test/support/relayfile-server.ts';
@@ -48,7 +48,7 @@ export async function writeRelayfileConfig(
   tenants: readonly (TenantSpec & { server?: RelayfileServer })[],
   options: { port?: number } = {},
 ): Promise<{ dir: string; file: string }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'factory-relayfile-config-'));
+  const dir = await testFolder('factory-relayfile-config-');
   ensureDemoRepository(path.join(dir, 'repo'));
   const yaml = [
     `server: { host: 127.0.0.1, port: ${options.port ?? 0} }`,
