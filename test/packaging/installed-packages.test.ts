@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Miniflare } from 'miniflare';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type PackedPackage, PUBLISHED, packAll } from './pack.ts';
 
 const run = promisify(execFile);
@@ -104,6 +104,10 @@ describe('installed into an empty project', () => {
     const demoDir = join(work, 'demo');
     mkdirSync(demoDir);
     const { stdout } = await inProject(join(project, 'node_modules/.bin/factory'), ['demo'], demoDir);
+    // The demo keeps the folder it made for the person who ran it ("Look around in <dir>"); the test
+    // removes it.
+    const kept = /Look around in (.+)$/m.exec(stdout)?.[1];
+    if (kept?.startsWith(tmpdir())) onTestFinished(() => rmSync(kept, { recursive: true, force: true }));
     expect(stdout).toContain('All 3 work items are done.');
   }, 120_000);
 
