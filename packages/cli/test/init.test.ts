@@ -2,18 +2,20 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.ts';
 import { runFactory } from './support/factory-process.ts';
 import { expectOneLineError, tempDir } from './support/onboarding-vendors.ts';
 import { KEY, PseudoTerminal } from './support/pseudo-terminal.ts';
 
 let dir: string;
-beforeEach(async () => {
-  dir = await tempDir('factory-init-');
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+// Each test's own folder goes when that test finishes: with the concurrent table below, an afterEach
+// would see only the `dir` of the last beforeEach.
+beforeEach(async ({ onTestFinished }) => {
+  let own: string | undefined;
+  onTestFinished(() => (own ? rm(own, { recursive: true, force: true }) : undefined));
+  own = await tempDir('factory-init-');
+  dir = own;
 });
 
 /** The variables the written configs reference, as a person would set them before `factory start`. */

@@ -38,9 +38,11 @@ export async function launchChromium(
 ): Promise<BrowserContext> {
   const { path: executablePath, tried } = findChromium(env, paths);
   if (!executablePath) throw new Error(chromiumNotFound(tried));
-  // The profile goes when the test finishes; chromium is closed first (onTestFinished runs last-in first).
+  // The profile goes when the test finishes, once chromium is closed (onTestFinished runs last-in first).
   const profile = await testFolder('factory-chromium-');
-  const context = await chromium.launchPersistentContext(profile, {
+  let context: BrowserContext | undefined;
+  onTestFinished(() => context?.close());
+  context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
     args: ARGS,
@@ -48,6 +50,5 @@ export async function launchChromium(
     deviceScaleFactor: 1,
     timeout: 60_000,
   });
-  onTestFinished(() => context.close());
   return context;
 }

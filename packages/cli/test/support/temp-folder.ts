@@ -13,7 +13,11 @@ export function removeAfterTest(folder: string): void {
 
 /** A new folder in the run's temp folder, removed when the current test finishes (see removeAfterTest). */
 export async function testFolder(prefix: string): Promise<string> {
-  const folder = await mkdtemp(path.join(tmpdir(), prefix));
-  removeAfterTest(folder);
+  // Registered before the first await, while the current test is still this one (concurrent tests).
+  let folder: string | undefined;
+  onTestFinished(async () => {
+    if (folder) await rm(folder, { recursive: true, force: true, maxRetries: 3 });
+  });
+  folder = await mkdtemp(path.join(tmpdir(), prefix));
   return folder;
 }
