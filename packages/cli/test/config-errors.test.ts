@@ -772,7 +772,7 @@ describe('many tenants', () => {
   it('rejects tenant settings at the top level next to `tenants`', async () => {
     const problems = await problemsOf(`limits:\n  maxInFlight: 2\ntenants:\n${tenant('a')}\n`);
     expect(problems).toEqual([
-      'factory.config.yaml:1:1 limits: unknown key (expected one of server, tick, stateStore, credentials, tenants)',
+      'factory.config.yaml:1:1 limits: unknown key (expected one of providers, server, tick, stateStore, credentials, tenants)',
     ]);
   });
 });
@@ -799,5 +799,64 @@ describe('a good config', () => {
       repository: 'acme/web',
       match: { labels: ['factory'] },
     });
+  });
+});
+
+describe('a wrong `providers:` entry is reported at its item', () => {
+  const base = configWith({}).text;
+  const problemsIn = async (providers: string, files: Record<string, string> = {}) => {
+    const folder = await testFolder('factory-providers-');
+    for (const [name, text] of Object.entries(files)) await writeFile(path.join(folder, name), text);
+    try {
+      await parseConfig(`${providers}\n${base}`, {
+        fileName: 'factory.config.yaml',
+        baseDir: folder,
+        env: ENV,
+      });
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    throw new Error('expected the config to be rejected');
+  };
+
+  it('a module that does not exist', async () => {
+    const problems = await problemsIn('providers:\n  - ./vendor/missing.mjs');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^factory\.config\.yaml:2:5 providers\[0\]: cannot import "\.\/vendor\/missing\.mjs" \(/,
+    );
+  });
+
+  it('a package that is not installed', async () => {
+    const problems = await problemsIn('providers: [ok.mjs-is-not-a-path-but-a-package]');
+    expect(problems[0]).toMatch(
+      /^factory\.config\.yaml:1:13 providers\[0\]: cannot import "ok\.mjs-is-not-a-path-but-a-package" \(/,
+    );
+  });
+
+  it('a module without a `providers` export', async () => {
+    const problems = await problemsIn('providers: [./a.mjs, ./b.mjs]', {
+      'a.mjs': 'export const providers = [];\n',
+      'b.mjs': 'export const provider = {};\n',
+    });
+    expect(problems).toEqual([
+      'factory.config.yaml:1:22 providers[1]: "./b.mjs" has no `providers` export: expected `export const providers = [entry, …]` (ProviderEntry objects made with defineProvider)',
+    ]);
+  });
+
+  it('a provider whose type is registered already', async () => {
+    const problems = await problemsIn('providers: [./linear.mjs]', {
+      'linear.mjs': "export const providers = [{ type: 'linear', roles: ['intentProvider'] }];\n",
+    });
+    expect(problems).toEqual([
+      'factory.config.yaml:1:13 providers[0]: "./linear.mjs": a provider of type "linear" is registered already',
+    ]);
+  });
+
+  it('not a list', async () => {
+    expect(await problemsIn('providers: ./vendor.mjs')).toEqual([
+      'factory.config.yaml:1:12 providers: expected a list of modules (a path relative to this file, or a package name)',
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: configs and messages hold ${ENV_VAR} references literally.
-import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,20 +15,32 @@ import { asHttpApiEvent } from '../../aws/test/support/lambda-events.ts';
 import { configJsonSchema } from '../src/config/config-schema.ts';
 import { parseConfig } from '../src/config/load-config.ts';
 import { NodeRuntime } from '../src/node-runtime.ts';
-import { makeProject, removeProject } from './support/deploy-scenario.ts';
+import { makeProject, ROOT, removeProject } from './support/deploy-scenario.ts';
 import { runFactory } from './support/factory-process.ts';
 import { ACME_TYPE, acmeTrackerProvider } from './support/fake-vendor.ts';
 import { tempDir } from './support/onboarding-vendors.ts';
 
 /**
  * A vendor added through the registry's public API, and nothing else: `test/support/fake-vendor.ts`
- * defines "acme-tracker" and `providerRegistry.register` adds it (in this process, or in a spawned
- * `factory` through `node --import test/support/register-fake-vendor.ts`). No file of the factory names
- * it, so each place it shows up reads the registry (the deploy targets too, for what they derive from it;
- * the bundle they build is another matter, see the last describe).
+ * defines "acme-tracker", and a config adds it with `providers:` (a module exporting `providers`,
+ * `test/support/acme-providers.ts`), or a program with `providerRegistry.register` (in this process, or
+ * in a spawned `factory` through `node --import test/support/register-fake-vendor.ts`). No file of the
+ * factory names it, so each place it shows up reads the registry, the deployed bundles included.
  */
 const REGISTER = fileURLToPath(new URL('./support/register-fake-vendor.ts', import.meta.url));
-const WITH_ACME = ['--conditions=@software-factory/source', '--import', REGISTER];
+const SOURCE = ['--conditions=@software-factory/source'];
+const WITH_ACME = [...SOURCE, '--import', REGISTER];
+const ACME_MODULE = fileURLToPath(new URL('./support/acme-providers.ts', import.meta.url));
+
+/** A provider module in a user's project, as its config names it: here it re-exports the test vendor's. */
+async function writeVendorModule(dir: string): Promise<void> {
+  await mkdir(path.join(dir, 'vendor'), { recursive: true });
+  await writeFile(
+    path.join(dir, 'vendor', 'acme.mjs'),
+    `export { providers } from ${JSON.stringify(path.relative(path.join(dir, 'vendor'), ACME_MODULE))};\n`,
+  );
+}
+const PROVIDERS_LINE = 'providers: [./vendor/acme.mjs]\n';
 
 const CONFIG = `tenant: acme
 stateStore: { type: memory }
@@ -129,16 +141,18 @@ describe('a provider registered through the registry, in a spawned factory', () 
   beforeEach(async () => {
     dir = await tempDir('factory-registry-');
     execFileSync('git', ['init', '--quiet', dir]);
-    await writeFile(path.join(dir, 'factory.config.yaml'), CONFIG);
+    await writeVendorModule(dir);
+    await writeFile(path.join(dir, 'factory.config.yaml'), PROVIDERS_LINE + CONFIG);
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
   });
-  const factory = (args: string[], env: Record<string, string> = {}, nodeArgs = WITH_ACME) =>
+  const factory = (args: string[], env: Record<string, string> = {}, nodeArgs = SOURCE) =>
     runFactory(args, { cwd: dir, env, nodeArgs });
 
-  it('is unknown to a factory that did not register it', async () => {
-    const result = await factory(['check'], {}, ['--conditions=@software-factory/source']);
+  it('is unknown to a factory whose config does not name its module', async () => {
+    await writeFile(path.join(dir, 'factory.config.yaml'), CONFIG);
+    const result = await factory(['check']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
       'factory.config.yaml:3:17 intentProvider: expected one of: linear, jira, github-issues (a name, or a mapping with `type:` and its settings), got "acme-tracker"',
@@ -164,8 +178,9 @@ describe('a provider registered through the registry, in a spawned factory', () 
     expect(connected.stdout).toContain('acme-tracker: acme-bot');
   });
 
-  it('factory connect: named in --help, and signed in to with its own OAuth app', async () => {
-    const help = (await factory(['connect', '--help'])).stdout.replace(/\s+/g, ' ');
+  it('factory connect: named in --help (by --import), and signed in to with its own OAuth app', async () => {
+    // --help reads no config, so it names the vendors of the program only (registered by --import).
+    const help = (await factory(['connect', '--help'], {}, WITH_ACME)).stdout.replace(/\s+/g, ' ');
     expect(help).toContain('GitHub and Acme with a device code');
     expect(help).toContain('names it: linear, github-issues, slack, github, acme-tracker');
 
@@ -178,18 +193,20 @@ describe('a provider registered through the registry, in a spawned factory', () 
     );
   });
 
-  it('factory init: offered as an intake, written by its bare name', async () => {
+  it('a config without `providers:` reads a vendor a program registered (node --import)', async () => {
+    await writeFile(path.join(dir, 'factory.config.yaml'), CONFIG);
+    const result = await factory(['check'], { ACME_TRACKER_TOKEN: 'acme-token' }, WITH_ACME);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('acme-tracker  intake         ✓ connected');
+  });
+
+  it('factory init (no config to read yet, so registered by --import): offered as an intake, written by its bare name', async () => {
     await rm(path.join(dir, 'factory.config.yaml'));
-    const result = await factory([
-      'init',
-      '--yes',
-      '--intent',
-      ACME_TYPE,
-      '--channel',
-      'slack',
-      '--output',
-      'github',
-    ]);
+    const result = await factory(
+      ['init', '--yes', '--intent', ACME_TYPE, '--channel', 'slack', '--output', 'github'],
+      {},
+      WITH_ACME,
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(await readFile(path.join(dir, 'factory.config.yaml'), 'utf8')).toContain(
@@ -200,7 +217,8 @@ describe('a provider registered through the registry, in a spawned factory', () 
 });
 
 /** What a deployment takes: the vendor by its bare name, and a remote fleet (a deployment has no local one). */
-const DEPLOY_CONFIG = `tenant: acme
+const DEPLOY_CONFIG = `providers: [./vendor/acme.mjs]
+tenant: acme
 intentProvider: acme-tracker
 clarificationChannel: { type: slack, channel: C0123456789 }
 outputTarget: github
@@ -224,14 +242,10 @@ interface Template {
 }
 
 /**
- * `factory deploy aws|cloudflare --out` with the vendor registered through `--import`: the template's
+ * `factory deploy aws|cloudflare --out` with the vendor added by the config's `providers:`: the template's
  * parameters and outputs, wrangler.jsonc's secrets and the printed commands and URLs come from the
- * registry's entry (its secrets, the webhook source its `build` returns), with no file naming it.
- *
- * The bundle is another matter: the generated entry imports our packages by name, and the registry the
- * bundle carries is the one `@software-factory/providers/registry` fills at load, with the built-in
- * providers. A vendor registered in the CLI's process only is not in it, and nothing in the config or the
- * entry says where its code is; the deployed function fails at its first invocation, naming it.
+ * registry's entry (its secrets, the webhook source its `build` returns), with no file naming it; and the
+ * generated entries import the module's `providers` and register them, so the bundles carry its code.
  */
 describe('a provider registered through the registry, in both deploy targets', () => {
   let project: string;
@@ -239,11 +253,12 @@ describe('a provider registered through the registry, in both deploy targets', (
   let cloudflare: { stdout: string; dir: string };
   beforeAll(async () => {
     project = makeProject({ prefix: 'factory-registry-deploy-' });
+    await writeVendorModule(project);
     await writeFile(path.join(project, 'factory.config.yaml'), DEPLOY_CONFIG);
     const deploy = async (target: 'aws' | 'cloudflare') => {
       const result = await runFactory(['deploy', target, '--out', target], {
         cwd: project,
-        nodeArgs: WITH_ACME,
+        nodeArgs: SOURCE,
       });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
@@ -311,39 +326,50 @@ describe('a provider registered through the registry, in both deploy targets', (
     );
   });
 
-  it('the bundles are not: the entries import the built-in registry only, so the function fails, naming it', async () => {
-    // What each entry imports: our packages and the config; no module where the vendor lives.
+  it("the entries import the module's providers and register them: the Lambda answers at the vendor's webhook", async () => {
+    // What each entry imports: our packages, the vendor's module (relative to the output folder), the config.
     const imports = (file: string) =>
-      [...readFileSync(file, 'utf8').matchAll(/from '([^']+)'/g)].map((match) => match[1]);
+      [...readFileSync(file, 'utf8').matchAll(/from '([^']+)'|from "([^"]+)"/g)].map(
+        (match) => match[1] ?? match[2],
+      );
     expect(imports(path.join(aws.dir, 'entry.mjs'))).toEqual([
       '@software-factory/aws',
       '@software-factory/cli/deployment',
+      '../vendor/acme.mjs',
       './factory.deployment.json',
     ]);
+    expect(readFileSync(path.join(aws.dir, 'entry.mjs'), 'utf8')).toContain(
+      'registerProviders([providers0]);',
+    );
     expect(imports(path.join(cloudflare.dir, 'worker.mjs'))).toEqual([
       '@software-factory/cloudflare',
       '@software-factory/cli/deployment',
+      '../vendor/acme.mjs',
       './factory.deployment.json',
     ]);
     const bundle = path.join(aws.dir, 'bundle', 'handler.mjs');
-    // The vendor's config is embedded; its code (the identity its tracker reports) is not.
-    expect(readFileSync(bundle, 'utf8')).toContain('"acme-tracker"');
-    expect(readFileSync(bundle, 'utf8')).not.toContain('acme-bot');
+    // The vendor's code is in the bundle: the identity its tracker reports.
+    expect(readFileSync(bundle, 'utf8')).toContain('acme-bot');
 
     // The Lambda handler as Lambda runs it, in its own process: every secret set, the AWS endpoints on a
-    // closed port (nothing leaves the machine). Building the tenants fails, so every invocation does,
-    // /healthz and the tick alike.
+    // closed port (nothing leaves the machine). An unsigned delivery at the vendor's webhook is refused by
+    // the vendor's own source, so its tenant was built with it.
     const script = `
 const handler = await import(process.argv[1]);
-const failure = (call) => call.then(() => 'answered', (error) => error.message);
-console.log(JSON.stringify({
-  http: await failure(handler.http(JSON.parse(process.argv[2]))),
-  schedule: await failure(handler.schedule({})),
-}));`;
-    const health = asHttpApiEvent({ method: 'GET', path: '/healthz', headers: {} });
+const answer = await handler.http(JSON.parse(process.argv[2])).then(
+  (response) => ({ status: response.statusCode, body: response.body }),
+  (error) => ({ error: error.message }),
+);
+console.log(JSON.stringify(answer));`;
+    const delivery = asHttpApiEvent({
+      method: 'POST',
+      path: `/t/acme/webhooks/${ACME_TYPE}`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'delivery-1' }),
+    });
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--input-type=module', '-e', script, pathToFileURL(bundle).href, JSON.stringify(health)],
+      ['--input-type=module', '-e', script, pathToFileURL(bundle).href, JSON.stringify(delivery)],
       {
         env: {
           ...DEPLOY_SECRETS,
@@ -356,10 +382,34 @@ console.log(JSON.stringify({
         },
       },
     );
-    const failure = 'intentProvider: no provider "acme-tracker" that can play this role is registered';
-    expect(JSON.parse(stdout.trim().split('\n').at(-1) as string)).toEqual({
-      http: failure,
-      schedule: failure,
-    });
+    const answer = JSON.parse(stdout.trim().split('\n').at(-1) as string);
+    expect(answer).toMatchObject({ status: 401 });
+    expect(answer.body).toContain('missing signature or timestamp');
   });
+
+  it("the Worker: `wrangler deploy --dry-run` bundles the vendor's module", async () => {
+    const outdir = path.join(project, 'cf-bundle');
+    const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(
+        path.join(ROOT, 'node_modules', '.bin', 'wrangler'),
+        ['deploy', '--dry-run', '--config', path.join(cloudflare.dir, 'wrangler.jsonc'), '--outdir', outdir],
+        {
+          cwd: project,
+          env: {
+            ...process.env,
+            WRANGLER_BUILD_CONDITIONS: '@software-factory/source,workerd,worker,browser',
+            WRANGLER_SEND_METRICS: 'false',
+          },
+        },
+      );
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      child.once('close', (code) => resolve({ code, output }));
+    });
+    expect(result.output).toContain('--dry-run: exiting now.');
+    expect(result.code).toBe(0);
+    const bundle = path.join(outdir, readdirSync(outdir).find((file) => /\.m?js$/.test(file)) ?? 'missing');
+    expect(readFileSync(bundle, 'utf8')).toContain('acme-bot');
+  }, 120_000);
 });

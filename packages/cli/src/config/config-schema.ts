@@ -11,6 +11,7 @@ import {
 import { durationSchema, isIpOrCidr } from '@software-factory/sdk';
 import { z } from 'zod';
 import { type CredentialsConfig, checkCredentials, credentialsSchema } from './credentials-schema.ts';
+import type { ProviderModule } from './provider-modules.ts';
 import { SecretResolver } from './secret-reference.ts';
 
 export { DEFAULT_CREDENTIALS_PATH } from './credentials-schema.ts';
@@ -23,6 +24,12 @@ export { DEFAULT_CREDENTIALS_PATH } from './credentials-schema.ts';
  */
 export function configSchema(secrets: SecretResolver, registry: ProviderRegistry = providerRegistry) {
   const deployment = {
+    providers: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'Modules that add providers: each a path relative to this file (./…) or a package name, exporting `providers` (a list of provider entries). They are registered before the rest of the file is read, and `factory deploy` bundles them.',
+      ),
     server: z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
@@ -137,6 +144,8 @@ export interface FactoryConfig extends DeploymentConfig {
   source: string;
   /** The config file's folder; relative paths were resolved against it. */
   baseDir: string;
+  /** The modules its `providers:` names, registered while it was read. */
+  providerModules: ProviderModule[];
   /** Every secret value the config resolved, for redaction in logs. Never print this. */
   secrets: ReadonlySet<string>;
   tenants: TenantConfig[];

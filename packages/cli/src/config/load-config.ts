@@ -7,6 +7,7 @@ import { ConfigError } from './config-error.ts';
 import { configSchema, type FactoryConfig, type TenantConfig } from './config-schema.ts';
 import { loadedCredentials } from './credentials-schema.ts';
 import { describeIssue } from './describe-issue.ts';
+import { loadProviderModules } from './provider-modules.ts';
 import { type Environment, SecretResolver } from './secret-reference.ts';
 import { formatPath, locate } from './yaml-locations.ts';
 
@@ -58,6 +59,8 @@ export async function parseConfig(text: string, options: ParseOptions): Promise<
     throw new ConfigError([`${fileName}:1:1 (top level): expected a mapping of keys to values, got ${got}`]);
   }
 
+  // The schema is built from the registry, so the config's own provider modules are registered first.
+  const providerModules = await loadProviderModules(document, lines, fileName, options.baseDir);
   const secrets = new SecretResolver(options.env);
   const schemas = configSchema(secrets);
   const multi = 'tenants' in data;
@@ -93,6 +96,7 @@ export async function parseConfig(text: string, options: ParseOptions): Promise<
   const config: FactoryConfig = {
     source: fileName,
     baseDir: options.baseDir,
+    providerModules,
     secrets: secrets.values,
     server: parsed.data.server,
     tick: parsed.data.tick,
@@ -116,10 +120,18 @@ export async function parseConfig(text: string, options: ParseOptions): Promise<
 }
 
 function withoutDeployment<
-  T extends { tenant: string; server: unknown; tick: unknown; stateStore: unknown; credentials: unknown },
->(data: T): Omit<T, 'tenant' | 'server' | 'tick' | 'stateStore' | 'credentials'> {
+  T extends {
+    tenant: string;
+    server: unknown;
+    tick: unknown;
+    stateStore: unknown;
+    credentials: unknown;
+    providers?: unknown;
+  },
+>(data: T): Omit<T, 'tenant' | 'server' | 'tick' | 'stateStore' | 'credentials' | 'providers'> {
   const {
     tenant: _tenant,
+    providers: _providers,
     server: _server,
     tick: _tick,
     stateStore: _store,

@@ -12,6 +12,7 @@ import { parseSecretReference, type SecretReference, silentLogger } from '@softw
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../config/config-error.ts';
 import { parseConfig } from '../config/load-config.ts';
+import { loadProviderModules, type ProviderModule } from '../config/provider-modules.ts';
 import { formatPath, locate } from '../config/yaml-locations.ts';
 import { VERSION } from '../version.ts';
 import { DEPLOYMENT_FORMAT, type DeployedTenant, type FactoryDeployment } from './runtime/deployment.ts';
@@ -33,6 +34,8 @@ export interface DeploymentPlan {
   file: string;
   /** The config file's folder: the user's project. */
   projectDir: string;
+  /** The modules the config's `providers:` names; the entry imports and registers each one's providers. */
+  providerModules: ProviderModule[];
   /** What the bundle embeds; secret fields hold references. */
   deployment: FactoryDeployment;
   /** Every distinct reference, in the order the config uses them. */
@@ -80,6 +83,10 @@ export async function loadDeploymentPlan(file: string, target: DeployTarget): Pr
     ]);
   }
   const projectDir = path.dirname(path.resolve(file));
+  // The config's provider modules first: a left-out secret of their providers is a reference too.
+  const raw = new LineCounter();
+  const rawDocument = parseDocument(text, { lineCounter: raw });
+  if (rawDocument.errors.length === 0) await loadProviderModules(rawDocument, raw, file, projectDir);
   const kept = keepReferences(text);
   // The schema sees a value for every reference, so it checks the config exactly as `factory start` does.
   const config = await parseConfig(kept.text, { fileName: file, baseDir: projectDir, env: kept.env });
@@ -152,6 +159,7 @@ export async function loadDeploymentPlan(file: string, target: DeployTarget): Pr
     target,
     file,
     projectDir,
+    providerModules: config.providerModules,
     deployment: { ...body, version: `${VERSION}+${hash}` },
     references: [...uses.values()],
     tickMinutes,

@@ -29,3 +29,28 @@ export function writeDeployment(plan: DeploymentPlan, outDir: string): string {
   writeFileSync(file, `${JSON.stringify(plan.deployment, null, 2)}\n`);
   return file;
 }
+
+/**
+ * The lines of an entry that import the `providers` export of each module the config's `providers:` names
+ * and register them, before the tenants are built: a path relative to the output folder, a package by
+ * its name. (A bare `import 'module'` would be dropped: our packages are free of side effects.)
+ */
+export function providerModuleLines(
+  plan: DeploymentPlan,
+  outDir: string,
+): { imports: string; register: string } {
+  if (plan.providerModules.length === 0) return { imports: '', register: '' };
+  const imports = plan.providerModules.map((module, index) => {
+    let from = module.specifier;
+    if (module.path) {
+      from = path.relative(outDir, module.path).split(path.sep).join('/');
+      if (!from.startsWith('.')) from = `./${from}`;
+    }
+    return `import { providers as providers${index} } from ${JSON.stringify(from)};\n`;
+  });
+  const names = plan.providerModules.map((_, index) => `providers${index}`).join(', ');
+  return {
+    imports: imports.join(''),
+    register: `\n// The providers of the config's \`providers:\` modules, registered before the tenants are built.\nregisterProviders([${names}]);\n`,
+  };
+}

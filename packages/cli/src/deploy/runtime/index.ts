@@ -4,4 +4,5 @@
  */
 export { DEPLOYMENT_FORMAT, type DeployedTenant, type FactoryDeployment } from './deployment.ts';
 export { type DeploymentWiring, deploymentTenants, type TriageFactory } from './deployment-tenants.ts';
+export { registerProviders } from './register-providers.ts';
 export { type TenantRoles, tenantRoles } from './tenant-roles.ts';

@@ -1,0 +1,104 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  type AnyProviderEntry,
+  type ProviderRegistry,
+  providerRegistry,
+} from '@software-factory/providers/registry';
+import { type Document, isSeq, type LineCounter } from 'yaml';
+import { ConfigError } from './config-error.ts';
+import { formatPath, locate } from './yaml-locations.ts';
+
+/** A module the config's `providers:` names, whose `providers` export is registered before the config is read. */
+export interface ProviderModule {
+  /** As written in the config: `./vendors/acme.js` or a package name. */
+  specifier: string;
+  /** The absolute path of a relative specifier (resolved against the config file's folder); absent for a package. */
+  path?: string;
+}
+
+/** A relative (or absolute) path, rather than a package name. */
+export function isPathSpecifier(specifier: string): boolean {
+  return specifier.startsWith('./') || specifier.startsWith('../') || path.isAbsolute(specifier);
+}
+
+/**
+ * Reads the top-level `providers:` of a parsed config document, before the rest of it is validated (the
+ * schema is built from the registry): imports each module, from the config file's folder, and registers
+ * its `providers` export. A module that cannot be imported or exports no `providers` list is reported at
+ * its item; a type registered already (by another module, or built in) is reported naming it. A module
+ * whose entries are registered already, the same objects (a config loaded twice), is not registered again.
+ */
+export async function loadProviderModules(
+  document: Document,
+  lines: LineCounter,
+  fileName: string,
+  baseDir: string,
+  registry: ProviderRegistry = providerRegistry,
+): Promise<ProviderModule[]> {
+  const node = document.get('providers', true);
+  if (node === undefined || node === null) return [];
+  const at = (where: readonly PropertyKey[], message: string) => {
+    const { line, column } = locate(document, lines, where, 'value');
+    return `${fileName}:${line}:${column} ${formatPath(where)}: ${message}`;
+  };
+  if (!isSeq(node))
+    throw new ConfigError([
+      at(['providers'], 'expected a list of modules (a path relative to this file, or a package name)'),
+    ]);
+  const problems: string[] = [];
+  const modules: ProviderModule[] = [];
+  for (const [index, item] of (node.toJS(document) as unknown[]).entries()) {
+    const where = ['providers', index];
+    if (typeof item !== 'string' || item.trim() === '') {
+      problems.push(at(where, 'expected a module: a path relative to this file (./…), or a package name'));
+      continue;
+    }
+    const module: ProviderModule = isPathSpecifier(item)
+      ? { specifier: item, path: path.resolve(baseDir, item) }
+      : { specifier: item };
+    let exported: unknown;
+    try {
+      const file = module.path ?? createRequire(path.join(baseDir, 'package.json')).resolve(item);
+      exported = ((await import(pathToFileURL(file).href)) as { providers?: unknown }).providers;
+    } catch (error) {
+      problems.push(at(where, `cannot import ${JSON.stringify(item)} (${firstLine(error)})`));
+      continue;
+    }
+    if (!Array.isArray(exported) || exported.some((entry) => !isEntry(entry))) {
+      problems.push(
+        at(
+          where,
+          `${JSON.stringify(item)} has no \`providers\` export: expected \`export const providers = [entry, …]\` (ProviderEntry objects made with defineProvider)`,
+        ),
+      );
+      continue;
+    }
+    for (const entry of exported as AnyProviderEntry[]) {
+      if (registry.get(entry.type) === entry) continue;
+      try {
+        registry.register(entry);
+      } catch (error) {
+        problems.push(at(where, `${JSON.stringify(item)}: ${firstLine(error)}`));
+      }
+    }
+    modules.push(module);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return modules;
+}
+
+function isEntry(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { type?: unknown }).type === 'string' &&
+    Array.isArray((value as { roles?: unknown }).roles)
+  );
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}
