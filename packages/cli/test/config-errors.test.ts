@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -858,5 +858,28 @@ describe('a wrong `providers:` entry is reported at its item', () => {
     expect(await problemsIn('providers: ./vendor.mjs')).toEqual([
       'factory.config.yaml:1:12 providers: expected a list of modules (a path relative to this file, or a package name)',
     ]);
+  });
+});
+
+describe('`providers:` by package name', () => {
+  it("resolves from the config file's folder, an `exports` with only an `import` condition too", async () => {
+    const folder = await testFolder('factory-providers-package-');
+    const root = path.join(folder, 'node_modules', '@acme', 'factory-vendor');
+    await mkdir(path.join(root, 'dist'), { recursive: true });
+    await writeFile(
+      path.join(root, 'package.json'),
+      JSON.stringify({
+        name: '@acme/factory-vendor',
+        type: 'module',
+        exports: { '.': { import: './dist/index.js' } },
+      }),
+    );
+    await writeFile(path.join(root, 'dist', 'index.js'), 'export const providers = [];\n');
+    const config = await parseConfig(`providers: ['@acme/factory-vendor']\n${configWith({}).text}`, {
+      fileName: 'factory.config.yaml',
+      baseDir: folder,
+      env: ENV,
+    });
+    expect(config.providerModules).toEqual([{ specifier: '@acme/factory-vendor' }]);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -60,7 +61,7 @@ export async function loadProviderModules(
       : { specifier: item };
     let exported: unknown;
     try {
-      const file = module.path ?? createRequire(path.join(baseDir, 'package.json')).resolve(item);
+      const file = module.path ?? resolvePackage(item, baseDir);
       exported = ((await import(pathToFileURL(file).href)) as { providers?: unknown }).providers;
     } catch (error) {
       problems.push(at(where, `cannot import ${JSON.stringify(item)} (${firstLine(error)})`));
@@ -87,6 +88,55 @@ export async function loadProviderModules(
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return modules;
+}
+
+/**
+ * A package's module as `import` finds it from the project: Node's resolution from the config file's
+ * folder, else (a package whose `exports` give only an `import` condition, as ours do) its `exports`
+ * read with the `import` conditions.
+ */
+function resolvePackage(specifier: string, baseDir: string): string {
+  try {
+    return createRequire(path.join(baseDir, 'package.json')).resolve(specifier);
+  } catch (error) {
+    const parts = specifier.split('/');
+    const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
+    const subpath = `.${specifier.slice(name.length)}`;
+    for (let dir = baseDir; ; dir = path.dirname(dir)) {
+      const root = path.join(dir, 'node_modules', name);
+      let manifest: { exports?: unknown; main?: string } | undefined;
+      try {
+        manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+      } catch {
+        // Not installed at this level.
+      }
+      if (manifest) {
+        const exported =
+          typeof manifest.exports === 'string' || Array.isArray(manifest.exports)
+            ? subpath === '.'
+              ? manifest.exports
+              : undefined
+            : (manifest.exports as Record<string, unknown> | undefined)?.[subpath];
+        const target = importTarget(exported);
+        if (target) return path.join(root, target);
+        throw error;
+      }
+      if (path.dirname(dir) === dir) throw error;
+    }
+  }
+}
+
+/** The file an `exports` value gives an `import` from Node. */
+function importTarget(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(importTarget).find((target) => target !== undefined);
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [condition, target] of Object.entries(value))
+    if (['node', 'import', 'default'].includes(condition)) {
+      const found = importTarget(target);
+      if (found) return found;
+    }
+  return undefined;
 }
 
 function isEntry(value: unknown): boolean {
