@@ -42,6 +42,12 @@ export type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from './por
 export { type LogFields, type Logger, silentLogger } from './ports/logger.ts';
 export type { Mount, MountChange, MountChangeListener, MountFile, MountSubscription } from './ports/mount.ts';
 export type { OutputTarget } from './ports/output-target.ts';
+export {
+  type ConnectProgress,
+  ConnectRefusedError,
+  type ConnectStart,
+  type RemoteConnector,
+} from './ports/remote-connect.ts';
 export type {
   IndexKind,
   QueueEntry,
@@ -51,6 +57,7 @@ export type {
   TenantDocument,
 } from './ports/state-store.ts';
 export type { RenderOptions, TaskTemplate } from './ports/task-template.ts';
+export type { StoredTenant, TenantDirectory } from './ports/tenant-directory.ts';
 export type {
   ClarificationAnswer,
   RouteDecision,

@@ -1,5 +1,6 @@
 import type { Factory } from '../factory.ts';
 import type { ConnectionStatus } from '../ports/connection.ts';
+import type { RemoteConnector } from '../ports/remote-connect.ts';
 import type { WebhookSource } from './webhook-source.ts';
 
 /**
@@ -40,6 +41,15 @@ export interface TenantRuntime {
    * stay off and the refusal is logged).
    */
   adminToken?: string;
+  /**
+   * The SHA-256 (hex) of the admin token, for a tenant whose token is kept only as a hash (a tenant
+   * added through the admin API); used when `adminToken` is absent.
+   */
+  adminTokenSha256?: string;
+  /** Where the tenant was defined: the deployment's config (file or bundle), or the admin API's store. */
+  origin?: 'config' | 'store';
+  /** Runs sign-ins on the deployed app (`factory connect --remote`); absent where there is no deployment key. */
+  connector?: RemoteConnector;
 }
 
 /** Where a deployment finds its tenants. */

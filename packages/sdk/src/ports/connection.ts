@@ -56,3 +56,25 @@ export function missingScopes(required: readonly string[], granted: readonly str
   const have = new Set(granted);
   return required.filter((scope) => !have.has(scope));
 }
+
+/**
+ * A credential store whose records carry a version, so that two instances refreshing one token at once
+ * keep one valid token: the loser of the compare-and-set reads the winner's instead of overwriting it.
+ */
+export interface VersionedCredentialStore extends CredentialStore {
+  /** The credential and its version (from 1), or undefined when there is none. */
+  read(tenant: string, provider: string): Promise<{ credential: Credential; version: number } | undefined>;
+  /** Stores `credential` only if the stored version equals `expectedVersion` (0: none stored). True if stored. */
+  replace(
+    tenant: string,
+    provider: string,
+    credential: Credential,
+    expectedVersion: number,
+  ): Promise<boolean>;
+}
+
+/** True when `store` can compare-and-set (see `VersionedCredentialStore`). */
+export function isVersionedCredentialStore(store: CredentialStore): store is VersionedCredentialStore {
+  const candidate = store as Partial<VersionedCredentialStore>;
+  return typeof candidate.read === 'function' && typeof candidate.replace === 'function';
+}
