@@ -15,6 +15,11 @@ export interface Credential {
   expiresAt?: number;
   scopes: string[];
   tokenType?: string;
+  /**
+   * The site the token was granted for, when the vendor grants one token for several sites and the
+   * provider must name one in its calls (chosen after consent), e.g. a cloud id and the site's URL.
+   */
+  resource?: { id: string; url?: string };
 }
 
 /** Where tokens live: a local encrypted file, a secrets service, a connect session. */
