@@ -1,3 +1,10 @@
+export {
+  isSealedValue,
+  MIN_SEALED_BOX_KEY_BYTES,
+  SealError,
+  SealedBox,
+  type SealedValue,
+} from './crypto/sealed-box.ts';
 export { DEFAULT_TASK_TEXT, DefaultTaskTemplate, type TemplateOptions } from './default-task-template.ts';
 export { OverlayStateStore } from './dry-run/overlay-state-store.ts';
 export { DRY_RUN_PREFIX, type PlannedWrite } from './dry-run/planning-ports.ts';
