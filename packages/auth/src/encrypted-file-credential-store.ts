@@ -26,6 +26,10 @@ const credentialSchema = z
     expiresAt: z.number().finite().optional(),
     scopes: z.array(z.string()),
     tokenType: z.string().optional(),
+    resource: z
+      .object({ id: z.string().min(1), url: z.string().optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -1,4 +1,9 @@
 export {
+  credentialDocumentName,
+  credentialSealContext,
+  StoredCredentialStore,
+} from './credentials/stored-credential-store.ts';
+export {
   isSealedValue,
   MIN_SEALED_BOX_KEY_BYTES,
   SealError,

@@ -1,3 +1,10 @@
+export {
+  type CredentialStoreCheck,
+  type CredentialStoreOpener,
+  credentialStoreChecks,
+  credentialStoreConformance,
+  type OpenedCredentialStore,
+} from './credential-store-conformance.ts';
 export * from './fakes-entry.ts';
 export {
   type ConformanceCheck,
