@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { timingSafeEqual } from '../ingress/hmac.ts';
+import { sha256Hex, timingSafeEqual } from '../ingress/hmac.ts';
 import {
   isTenantId,
   MIN_ADMIN_TOKEN_LENGTH,
@@ -14,14 +14,56 @@ export const SESSION_COOKIE = 'factory_session';
 /** The throttle scope of the deployment-wide operator token (no tenant id can start with `_`). */
 export const OPERATOR_SCOPE = '_operator';
 
-export type AdminTenant = TenantRuntime & { adminToken: string };
-export type Access = { tenant: AdminTenant } | { response: Response };
+/** A tenant whose admin views are on, with the SHA-256 (hex) of its admin token. */
+export interface AdminTenant {
+  tenant: TenantRuntime;
+  adminTokenSha256: string;
+}
+export type Access = AdminTenant | { response: Response };
 type Format = 'html' | 'json' | 'text';
 
-/** Tenants whose admin token was found too short, so the refusal is logged once per instance. */
-const warnedShort = new WeakSet<TenantRuntime>();
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-/** A tenant whose admin views are on: known, with an admin token long enough to be one. */
+/** Tenants whose admin token was refused (too short, a malformed hash), so it is logged once per instance. */
+const warned = new WeakSet<TenantRuntime>();
+
+/**
+ * The SHA-256 (hex) of a tenant's admin token, from the token (config) or the stored hash (a tenant of
+ * the admin API), or why its admin views are off. A refused token is logged once, never its value.
+ */
+export async function adminTokenHashOf(
+  tenant: TenantRuntime,
+  security: HttpSecurity,
+): Promise<{ sha256: string } | { off: string }> {
+  const refuse = (log: string, off: string, fields: Record<string, number> = {}) => {
+    if (!warned.has(tenant)) {
+      warned.add(tenant);
+      security.logger.error(log, { tenant: tenant.id, ...fields });
+    }
+    return { off };
+  };
+  if (tenant.adminToken !== undefined) {
+    if (tenant.adminToken.length < MIN_ADMIN_TOKEN_LENGTH)
+      return refuse(
+        'admin token refused: too short',
+        `this tenant's admin token is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters`,
+        { minimum: MIN_ADMIN_TOKEN_LENGTH },
+      );
+    return { sha256: await sha256Hex(tenant.adminToken) };
+  }
+  if (tenant.adminTokenSha256 !== undefined) {
+    const sha256 = tenant.adminTokenSha256.toLowerCase();
+    if (!SHA256_HEX.test(sha256))
+      return refuse(
+        'admin token refused: its stored hash is not a SHA-256',
+        "this tenant's admin token hash is not a SHA-256 (64 hex digits)",
+      );
+    return { sha256 };
+  }
+  return { off: 'no admin token is configured for this tenant' };
+}
+
+/** A tenant whose admin views are on: known, with an admin token (or its hash) that can be one. */
 export async function adminTenant(
   c: Context,
   registry: TenantRegistry,
@@ -30,25 +72,14 @@ export async function adminTenant(
   const id = c.req.param('tenant') ?? '';
   const tenant = isTenantId(id) ? await registry.get(id) : undefined;
   if (!tenant) return c.json({ error: 'unknown tenant' }, 404);
-  const adminToken = tenant.adminToken;
-  if (!adminToken)
-    return c.json({ error: 'the dashboard is off: no admin token is configured for this tenant' }, 404);
-  if (adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
-    if (!warnedShort.has(tenant)) {
-      warnedShort.add(tenant);
-      security.logger.error('admin token refused: too short', {
-        tenant: id,
-        minimum: MIN_ADMIN_TOKEN_LENGTH,
-      });
-    }
-    return c.json(
-      {
-        error: `the dashboard is off: this tenant's admin token is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters`,
-      },
-      404,
-    );
-  }
-  return Object.assign(tenant, { adminToken });
+  const hash = await adminTokenHashOf(tenant, security);
+  if ('off' in hash) return c.json({ error: `the dashboard is off: ${hash.off}` }, 404);
+  return { tenant, adminTokenSha256: hash.sha256 };
+}
+
+/** True when `given` hashes to `sha256` (hex), compared in constant time. */
+export async function matchesTokenHash(given: string, sha256: string): Promise<boolean> {
+  return timingSafeEqual(await sha256Hex(given), sha256);
 }
 
 /** A 429 for a client that must wait before trying a token again. */
@@ -60,10 +91,48 @@ export function tooManyAttempts(c: Context, waitMs: number, format: Format): Res
   return format === 'json' ? c.json({ error: message }, 429) : c.text(`${message}\n`, 429);
 }
 
+/** One token a route accepts: the throttle scope it counts under, and how a given token is checked. */
+export interface TokenCandidate<Grant> {
+  scope: string;
+  matches(given: string): boolean | Promise<boolean>;
+  grants: Grant;
+}
+
 /**
- * Checks a token against the expected one under the throttle of `scope`: 429 while the client (or the
- * whole scope) must wait, then a constant-time comparison; a wrong token is counted.
+ * Checks a token against every token a route accepts, under their throttles: 429 while the client (or a
+ * whole scope) must wait; then every candidate is compared (in constant time, each one, so the time
+ * does not say which came close); a wrong token is counted in every scope it was a guess at.
  */
+export async function checkCandidates<Grant>(
+  c: Context,
+  security: HttpSecurity,
+  given: string,
+  candidates: readonly TokenCandidate<Grant>[],
+  format: Format,
+): Promise<{ ok: true; grants: Grant } | { ok: false; response?: Response }> {
+  const address = security.client(c).address;
+  const throttle = security.throttle;
+  if (throttle) {
+    let wait = 0;
+    for (const candidate of candidates)
+      wait = Math.max(wait, await throttle.waitMs(candidate.scope, address));
+    if (wait > 0) return { ok: false, response: tooManyAttempts(c, wait, format) };
+  }
+  const results = await Promise.all(candidates.map((candidate) => candidate.matches(given)));
+  const granted = candidates[results.indexOf(true)];
+  if (granted) {
+    await throttle?.succeeded(granted.scope, address);
+    return { ok: true, grants: granted.grants };
+  }
+  for (const candidate of candidates) await throttle?.failed(candidate.scope, address);
+  security.logger.warn('wrong admin token', {
+    scope: candidates.map((candidate) => candidate.scope).join(','),
+    ...(address ? { client: address } : {}),
+  });
+  return { ok: false };
+}
+
+/** Checks a token against the expected one under the throttle of `scope` (see `checkCandidates`). */
 export async function checkToken(
   c: Context,
   security: HttpSecurity,
@@ -72,19 +141,24 @@ export async function checkToken(
   expected: string,
   format: Format,
 ): Promise<{ ok: true } | { ok: false; response?: Response }> {
-  const address = security.client(c).address;
-  const throttle = security.throttle;
-  if (throttle) {
-    const wait = await throttle.waitMs(scope, address);
-    if (wait > 0) return { ok: false, response: tooManyAttempts(c, wait, format) };
-  }
-  if (timingSafeEqual(given, expected)) {
-    await throttle?.succeeded(scope, address);
-    return { ok: true };
-  }
-  await throttle?.failed(scope, address);
-  security.logger.warn('wrong admin token', { scope, ...(address ? { client: address } : {}) });
-  return { ok: false };
+  const candidate = { scope, matches: (token: string) => timingSafeEqual(token, expected), grants: true };
+  return checkCandidates(c, security, given, [candidate], format);
+}
+
+/** Checks a token against a tenant's admin token hash under the tenant's throttle. */
+export async function checkAdminToken(
+  c: Context,
+  security: HttpSecurity,
+  admin: AdminTenant,
+  given: string,
+  format: Format,
+): Promise<{ ok: true } | { ok: false; response?: Response }> {
+  const candidate = {
+    scope: admin.tenant.id,
+    matches: (token: string) => matchesTokenHash(token, admin.adminTokenSha256),
+    grants: true,
+  };
+  return checkCandidates(c, security, given, [candidate], format);
 }
 
 /**
@@ -97,18 +171,18 @@ export async function adminAccess(
   security: HttpSecurity,
   format: Format,
 ): Promise<Access> {
-  const tenant = await adminTenant(c, registry, security);
-  if (tenant instanceof Response) return { response: tenant };
+  const admin = await adminTenant(c, registry, security);
+  if (admin instanceof Response) return { response: admin };
+  const { tenant, adminTokenSha256 } = admin;
   const bearer = bearerOf(c);
   if (bearer !== undefined) {
-    const checked = await checkToken(c, security, tenant.id, bearer, tenant.adminToken, format);
-    if (checked.ok) return { tenant };
+    const checked = await checkAdminToken(c, security, admin, bearer, format);
+    if (checked.ok) return admin;
     if (checked.response) return { response: checked.response };
   } else {
     const cookie = getCookie(c, SESSION_COOKIE);
     const now = security.clock.now();
-    if (cookie && (await security.sessions.verify(tenant.id, tenant.adminToken, cookie, now)))
-      return { tenant };
+    if (cookie && (await security.sessions.verify(tenant.id, adminTokenSha256, cookie, now))) return admin;
   }
   const given = bearer !== undefined || getCookie(c, SESSION_COOKIE) !== undefined;
   const message =

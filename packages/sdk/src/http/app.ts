@@ -15,8 +15,10 @@ import { type Clock, systemClock } from '../ports/clock.ts';
 import { type Logger, silentLogger } from '../ports/logger.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import { FactoryMetrics } from '../status/metrics.ts';
+import { type AdminApiOptions, mountAdminApi } from './admin-api.ts';
 import { AdminThrottle, type AdminThrottleOptions } from './admin-throttle.ts';
 import { TrustedProxies } from './client-address.ts';
+import { mountConnectRoutes } from './connect-routes.ts';
 import { mountDashboard } from './dashboard.ts';
 import { mountHealth } from './health.ts';
 import { HttpSecurity, SECURITY_HEADERS } from './http-security.ts';
@@ -61,6 +63,11 @@ export interface FactoryAppOptions {
   operatorToken?: string;
   /** How failed admin tokens are throttled; `false` turns throttling off (tests of other things only). */
   adminThrottle?: AdminThrottleOptions | false;
+  /**
+   * Tenants as data: the admin API (`/admin/tenants…`) keeps them in this directory, and judges each
+   * config with `validate`. The API is on only with this and `operatorToken` both given.
+   */
+  admin?: AdminApiOptions;
 }
 
 /**
@@ -74,6 +81,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const operatorToken = operatorTokenOf(options.operatorToken);
   const security = new HttpSecurity({
     clock,
     logger,
@@ -82,7 +90,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
         ? undefined
         : new AdminThrottle(options.store, clock, options.adminThrottle ?? {}),
     sessions: new SessionCookies(options.store),
-    operatorToken: operatorTokenOf(options.operatorToken),
+    operatorToken,
     publicUrl: publicUrlOf(options.publicUrl),
     trusted: new TrustedProxies(options.trustedProxies ?? []),
     peer: options.clientAddress,
@@ -190,6 +198,14 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
     c.json({ error: 'method not allowed; webhooks are POST' }, 405),
   );
   mountDashboard(app, options.tenants, options.metrics ?? new FactoryMetrics(), security);
+  const access = mountAdminApi(app, {
+    registry: options.tenants,
+    admin: options.admin,
+    operatorToken,
+    store: options.store,
+    security,
+  });
+  mountConnectRoutes(app, { registry: options.tenants, security, access, publicUrl: options.publicUrl });
   app.notFound((c) => c.json({ error: 'not found' }, 404));
 
   async function deliver(

@@ -3,7 +3,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { TenantRegistry, TenantRuntime } from '../ingress/tenants.ts';
 import type { FactoryMetrics } from '../status/metrics.ts';
 import { tenantStatus } from '../status/tenant-status.ts';
-import { adminAccess, adminTenant, checkToken, SESSION_COOKIE } from './admin-access.ts';
+import { adminAccess, adminTenant, checkAdminToken, SESSION_COOKIE } from './admin-access.ts';
 import {
   DASHBOARD_SCRIPT,
   DASHBOARD_STYLE,
@@ -16,8 +16,9 @@ import { FORM_MAX_BYTES, readFormCapped } from './read-body.ts';
 import { SESSION_TTL_MS } from './sessions.ts';
 
 /**
- * The read-only operator views of one tenant, behind its admin token: sent as `Authorization: Bearer`
- * (scrapers, scripts) or exchanged at the login form for an HttpOnly session cookie (browsers).
+ * The read-only operator views of one tenant, behind its admin token (in config, or kept only as its
+ * hash for a tenant of the admin API): sent as `Authorization: Bearer` (scrapers, scripts) or exchanged
+ * at the login form for an HttpOnly session cookie (browsers).
  */
 export function mountDashboard(
   app: Hono,
@@ -67,20 +68,14 @@ export function mountDashboard(
   app.post('/t/:tenant/login', async (c) => {
     const refused = foreign(c);
     if (refused) return refused;
-    const tenant = await adminTenant(c, registry, security);
-    if (tenant instanceof Response) return tenant;
+    const admin = await adminTenant(c, registry, security);
+    if (admin instanceof Response) return admin;
+    const { tenant } = admin;
     const form = await readFormCapped(c.req.raw, FORM_MAX_BYTES);
     if (!(form instanceof URLSearchParams)) return c.json({ error: form.error }, form.status);
-    const checked = await checkToken(
-      c,
-      security,
-      tenant.id,
-      form.get('token') ?? '',
-      tenant.adminToken,
-      'html',
-    );
+    const checked = await checkAdminToken(c, security, admin, form.get('token') ?? '', 'html');
     if (!checked.ok) return checked.response ?? c.html(renderLogin(tenant.id, 'wrong admin token'), 401);
-    const session = await security.sessions.issue(tenant.id, tenant.adminToken, security.clock.now());
+    const session = await security.sessions.issue(tenant.id, admin.adminTokenSha256, security.clock.now());
     setCookie(c, SESSION_COOKIE, session, {
       httpOnly: true,
       sameSite: 'Strict',
@@ -94,13 +89,14 @@ export function mountDashboard(
   app.post('/t/:tenant/logout', async (c) => {
     const refused = foreign(c);
     if (refused) return refused;
-    const tenant = await adminTenant(c, registry, security);
-    if (tenant instanceof Response) return tenant;
+    const admin = await adminTenant(c, registry, security);
+    if (admin instanceof Response) return admin;
+    const { tenant } = admin;
     const form = await readFormCapped(c.req.raw, FORM_MAX_BYTES);
     if (!(form instanceof URLSearchParams)) return c.json({ error: form.error }, form.status);
     await security.sessions.revoke(
       tenant.id,
-      tenant.adminToken,
+      admin.adminTokenSha256,
       getCookie(c, SESSION_COOKIE),
       security.clock.now(),
     );

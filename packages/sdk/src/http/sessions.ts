@@ -65,9 +65,10 @@ export async function revokeAllSessions(store: StateStore, tenant: string): Prom
 
 /**
  * Dashboard sessions of one tenant. The cookie is `v1.<id>.<issuedAt>.<expiresAt>.<epoch>.<mac>`, the
- * MAC an HMAC-SHA256 under a key derived from the tenant's admin token: changing the token ends every
- * session; logging out revokes the session's id until it would have expired; `revokeAllSessions` moves
- * the tenant's epoch on.
+ * MAC an HMAC-SHA256 under a key derived from the SHA-256 of the tenant's admin token (the one form of
+ * the token every tenant has, kept in config or only as a hash): changing the token ends every session;
+ * logging out revokes the session's id until it would have expired; `revokeAllSessions` moves the
+ * tenant's epoch on.
  */
 export class SessionCookies {
   readonly #store: StateStore;
@@ -77,23 +78,23 @@ export class SessionCookies {
   }
 
   /** A new session's cookie value. */
-  async issue(tenant: string, adminToken: string, now: number): Promise<string> {
+  async issue(tenant: string, adminTokenSha256: string, now: number): Promise<string> {
     const { value } = await readSessions(this.#store, tenant);
     const id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) =>
       byte.toString(16).padStart(2, '0'),
     ).join('');
     const payload = `v1.${id}.${now}.${now + SESSION_TTL_MS}.${value.epoch}`;
-    return `${payload}.${await mac(tenant, adminToken, payload)}`;
+    return `${payload}.${await mac(tenant, adminTokenSha256, payload)}`;
   }
 
   /** The session a cookie holds, if it is authentic, current, not revoked and of the current epoch. */
   async verify(
     tenant: string,
-    adminToken: string,
+    adminTokenSha256: string,
     cookie: string | undefined,
     now: number,
   ): Promise<Session | undefined> {
-    const session = await this.#authentic(tenant, adminToken, cookie, now);
+    const session = await this.#authentic(tenant, adminTokenSha256, cookie, now);
     if (!session) return undefined;
     const { value } = await readSessions(this.#store, tenant);
     if (session.epoch !== value.epoch || value.revoked[session.id] !== undefined) return undefined;
@@ -101,8 +102,13 @@ export class SessionCookies {
   }
 
   /** Ends the cookie's session (if it is one): its id is revoked until it would have expired. */
-  async revoke(tenant: string, adminToken: string, cookie: string | undefined, now: number): Promise<void> {
-    const session = await this.#authentic(tenant, adminToken, cookie, now);
+  async revoke(
+    tenant: string,
+    adminTokenSha256: string,
+    cookie: string | undefined,
+    now: number,
+  ): Promise<void> {
+    const session = await this.#authentic(tenant, adminTokenSha256, cookie, now);
     if (!session) return;
     await updateSessions(this.#store, tenant, (sessions) => {
       const revoked = Object.fromEntries(
@@ -117,7 +123,7 @@ export class SessionCookies {
 
   async #authentic(
     tenant: string,
-    adminToken: string,
+    adminTokenSha256: string,
     cookie: string | undefined,
     now: number,
   ): Promise<Session | undefined> {
@@ -126,7 +132,7 @@ export class SessionCookies {
     );
     if (!match) return undefined;
     const [, payload, id, issuedText, expiresText, epochText, signature] = match as unknown as string[];
-    if (!timingSafeEqual(signature as string, await mac(tenant, adminToken, payload as string)))
+    if (!timingSafeEqual(signature as string, await mac(tenant, adminTokenSha256, payload as string)))
       return undefined;
     const session = {
       id: id as string,
@@ -140,8 +146,8 @@ export class SessionCookies {
   }
 }
 
-/** The MAC of a session: its key derived from the admin token, bound to the tenant. */
-async function mac(tenant: string, adminToken: string, payload: string): Promise<string> {
-  const key = await hmacSha256Hex(adminToken, `factory-session-key:${tenant}`);
+/** The MAC of a session: its key derived from the admin token's hash, bound to the tenant. */
+async function mac(tenant: string, adminTokenSha256: string, payload: string): Promise<string> {
+  const key = await hmacSha256Hex(adminTokenSha256, `factory-session-key:${tenant}`);
   return hmacSha256Hex(key, `${tenant}:${payload}`);
 }
