@@ -93,6 +93,17 @@ export {
 export * from './settings.ts';
 export { FactoryMetrics } from './status/metrics.ts';
 export { type ItemSummary, type TenantStatus, tenantStatus } from './status/tenant-status.ts';
+export {
+  DEPLOYMENT_SCOPE,
+  StoreTenantDirectory,
+  TENANT_CONFIG_DOCUMENT,
+  TENANT_INDEX_DOCUMENT,
+} from './tenants/store-tenant-directory.ts';
+export {
+  DEFAULT_TENANT_REFRESH_MS,
+  StoredTenantRegistry,
+  type StoredTenantRegistryOptions,
+} from './tenants/stored-tenant-registry.ts';
 export { traceIdFor } from './trace.ts';
 export {
   type AuthorPolicy,
