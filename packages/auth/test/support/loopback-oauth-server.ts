@@ -60,6 +60,8 @@ export interface LoopbackOAuthServer {
   githubExpiringTokens: boolean;
   /** Lifetime of Linear access tokens in seconds. */
   linearExpiresIn: number;
+  /** The vendor's refusal of the next code exchanges (Linear: HTTP 400 with it; Slack: `ok: false`). */
+  exchangeError?: { error: string; description: string };
   requests: RecordedRequest[];
   /** Every secret the server issued or received: codes, tokens, device codes, verifiers, the client secret. */
   secrets(): string[];
@@ -178,6 +180,7 @@ export async function startLoopbackOAuthServer(): Promise<LoopbackOAuthServer> {
       return c.json({ error: 'invalid_client', error_description: 'client authentication failed' }, 401);
     }
     if (form.grant_type === 'authorization_code') {
+      if (state.exchangeError) return c.json(state.exchangeError, 400);
       const result = redeem(form);
       if ('error' in result)
         return c.json({ error: result.error, error_description: result.description }, 400);
@@ -217,6 +220,7 @@ export async function startLoopbackOAuthServer(): Promise<LoopbackOAuthServer> {
     const client = basicCredentials(c.req.header('authorization'));
     if (client?.id !== CLIENT_ID || client.secret !== CLIENT_SECRET)
       return c.json({ ok: false, error: 'invalid_client_id' });
+    if (state.exchangeError) return c.json({ ok: false, error: state.exchangeError.error });
     const result = redeem(form);
     if ('error' in result) {
       return c.json({
@@ -390,4 +394,18 @@ export async function browse(url: string): Promise<void> {
   }
   const back = await fetch(location);
   await back.text();
+}
+
+/**
+ * The browser's first hop: visits the vendor's consent page and returns where the vendor sends it back
+ * (the redirect URI with `code` and `state`, or `error`), without following it.
+ */
+export async function consent(url: string): Promise<string> {
+  const page = await fetch(url, { redirect: 'manual' });
+  const location = page.headers.get('location');
+  if (page.status !== 302 || !location) {
+    throw new Error(`the consent page did not redirect (HTTP ${page.status}: ${await page.text()})`);
+  }
+  await page.body?.cancel();
+  return location;
 }
