@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Credential } from '@software-factory/sdk';
+import { type Credential, InMemoryStateStore, SealedBox, StoredCredentialStore } from '@software-factory/sdk';
+import { Hono } from 'hono';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   AuthFlowError,
@@ -15,6 +17,7 @@ import {
   refreshCredential,
 } from '../src/index.ts';
 import { capture, expectNoSecrets, rejectionOf } from './support/capture.ts';
+import { listen } from './support/loopback.ts';
 import {
   browse,
   CLIENT_ID,
@@ -217,5 +220,172 @@ describe('freshCredential', () => {
       freshCredential(store, 'acme', 'linear', oauthRefresher({ ...client(), now }), { now }),
     ).rejects.toThrow(/invalid_grant/);
     expect(await store.get('acme', 'linear')).toEqual(spent);
+  });
+});
+
+/**
+ * A vendor that rotates refresh tokens the strict way: a refresh token works once, and the access token
+ * issued with it stops working when it is spent, so only the newest pair is valid.
+ */
+async function startRotatingVendor(options: { holdSuccessMs?: number } = {}) {
+  const pairs = new Map<string, string>(); // refresh token → access token issued with it
+  const live = new Set<string>();
+  const counts = { refreshAttempts: 0, refreshSuccesses: 0 };
+  const issue = () => {
+    const access = `lin_oauth_${randomBytes(16).toString('hex')}`;
+    const refresh = `lin_refresh_${randomBytes(16).toString('hex')}`;
+    pairs.set(refresh, access);
+    live.add(access);
+    return { access, refresh };
+  };
+  const app = new Hono();
+  app.post('/oauth/token', async (c) => {
+    const form = Object.fromEntries(new URLSearchParams(await c.req.text()));
+    if (form.client_id !== CLIENT_ID || form.client_secret !== CLIENT_SECRET) {
+      return c.json({ error: 'invalid_client' }, 401);
+    }
+    counts.refreshAttempts += 1;
+    const spent = pairs.get(form.refresh_token ?? '');
+    if (form.grant_type !== 'refresh_token' || spent === undefined) {
+      return c.json(
+        { error: 'invalid_grant', error_description: 'refresh token is invalid or was already used' },
+        400,
+      );
+    }
+    pairs.delete(form.refresh_token ?? '');
+    live.delete(spent);
+    counts.refreshSuccesses += 1;
+    const next = issue();
+    if (options.holdSuccessMs) await new Promise((resolve) => setTimeout(resolve, options.holdSuccessMs));
+    return c.json({
+      access_token: next.access,
+      refresh_token: next.refresh,
+      token_type: 'Bearer',
+      expires_in: 3_600,
+      scope: 'read',
+    });
+  });
+  const server = await listen(app);
+  return {
+
+    counts,
+    issue,
+    /** What an API call with this token would get: accepted or 401. */
+    accepts: (accessToken: string | undefined) => accessToken !== undefined && live.has(accessToken),
+    refreshWorks: (refreshToken: string | undefined) => refreshToken !== undefined && pairs.has(refreshToken),
+    provider: linearOAuth({
+      authorizationEndpoint: `${server.url}/oauth/authorize`,
+      tokenEndpoint: `${server.url}/oauth/token`,
+    }),
+    close: server.close,
+  };
+}
+
+describe('freshCredential with a store that can compare-and-set (two instances over one StateStore)', () => {
+  const box = SealedBox.fromSecret('4e'.repeat(32));
+  const NOW = 1_767_225_600_000;
+  const now = () => NOW;
+
+  /** Two instances: separate store objects, so the in-process sharing cannot help; one StateStore. */
+  async function twoInstances() {
+    const state = new InMemoryStateStore();
+    return {
+      one: new StoredCredentialStore(state, await box),
+      two: new StoredCredentialStore(state, await box),
+    };
+  }
+
+  for (const order of ['the winner’s answer comes first', 'the refused caller’s answer comes first']) {
+    it(`two simultaneous refreshes keep one valid token at a rotating vendor (${order})`, async () => {
+      const vendor = await startRotatingVendor({ holdSuccessMs: order.includes('refused') ? 300 : 0 });
+      try {
+        const { one, two } = await twoInstances();
+        const first = vendor.issue();
+        await one.put('acme', 'linear', {
+          accessToken: first.access,
+          refreshToken: first.refresh,
+          expiresAt: NOW + 60_000,
+          scopes: ['read'],
+        });
+        const refresher = oauthRefresher({
+          provider: vendor.provider,
+          clientId: CLIENT_ID,
+          clientSecret: CLIENT_SECRET,
+          now,
+        });
+
+        const results = await Promise.all([
+          freshCredential(one, 'acme', 'linear', refresher, { now }),
+          freshCredential(two, 'acme', 'linear', refresher, { now }),
+        ]);
+
+        expect(vendor.counts).toEqual({ refreshAttempts: 2, refreshSuccesses: 1 });
+        for (const result of results) expect(vendor.accepts(result?.accessToken)).toBe(true);
+        const stored = await one.get('acme', 'linear');
+        expect(vendor.accepts(stored?.accessToken)).toBe(true);
+        expect(vendor.refreshWorks(stored?.refreshToken)).toBe(true);
+        expect(results).toEqual([stored, stored]);
+      } finally {
+        await vendor.close();
+      }
+    });
+  }
+
+  it('the loser of the compare-and-set returns the credential the winner stored', async () => {
+    const { one, two } = await twoInstances();
+    await one.put('acme', 'linear', { accessToken: 'old', refreshToken: 'r0', expiresAt: NOW, scopes: [] });
+    let issued = 0;
+    const refresher = async (credential: Credential): Promise<Credential> => {
+      issued += 1;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { ...credential, accessToken: `fresh-${issued}`, expiresAt: NOW + 3_600_000 };
+    };
+    const results = await Promise.all([
+      freshCredential(one, 'acme', 'linear', refresher, { now }),
+      freshCredential(two, 'acme', 'linear', refresher, { now }),
+    ]);
+    expect(issued).toBe(2);
+    const stored = await two.read('acme', 'linear');
+    expect(stored?.version).toBe(2);
+    expect(results).toEqual([stored?.credential, stored?.credential]);
+  });
+
+  it('rethrows a refused refresh when no other instance refreshed, and leaves the store as it was', async () => {
+    const { one } = await twoInstances();
+    const spent = { accessToken: 'old', refreshToken: 'r0', expiresAt: NOW, scopes: [] };
+    await one.put('acme', 'linear', spent);
+    const waits: number[] = [];
+    const refusing = async (): Promise<Credential> => {
+      throw new Error('invalid_grant');
+    };
+    await expect(
+      freshCredential(one, 'acme', 'linear', refusing, {
+        now,
+        settleMs: 600,
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      }),
+    ).rejects.toThrow('invalid_grant');
+    expect(waits).toEqual([250, 250, 100]);
+    expect(await one.read('acme', 'linear')).toEqual({ credential: spent, version: 1 });
+  });
+
+  it('rethrows a refused refresh when what another instance stored has expired too', async () => {
+    const { one, two } = await twoInstances();
+    await one.put('acme', 'linear', { accessToken: 'old', refreshToken: 'r0', expiresAt: NOW, scopes: [] });
+    const refusing = async (): Promise<Credential> => {
+      // Meanwhile another instance stored a credential that is no better.
+      await two.put('acme', 'linear', {
+        accessToken: 'other',
+        refreshToken: 'r1',
+        expiresAt: NOW - 1,
+        scopes: [],
+      });
+      throw new Error('invalid_grant');
+    };
+    await expect(freshCredential(one, 'acme', 'linear', refusing, { now, settleMs: 0 })).rejects.toThrow(
+      'invalid_grant',
+    );
   });
 });
