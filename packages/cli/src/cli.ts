@@ -11,8 +11,10 @@ import { sessionsCommand } from './commands/sessions.ts';
 import { startCommand } from './commands/start.ts';
 import { statusCommand } from './commands/status.ts';
 import { subscribeCommand } from './commands/subscribe.ts';
+import { tenantsCommand } from './commands/tenants.ts';
 import { triageCommand } from './commands/triage.ts';
 import { ConfigError } from './config/config-error.ts';
+import { RemoteError } from './remote/remote-error.ts';
 import { VERSION } from './version.ts';
 
 /** The `factory` program. Each command lives in its own file under `commands/`. */
@@ -32,6 +34,7 @@ export function createProgram(): Command {
   program.addCommand(connectCommand());
   program.addCommand(sessionsCommand());
   program.addCommand(deployCommand());
+  program.addCommand(tenantsCommand());
   const all = (command: Command): Command[] => [command, ...command.commands.flatMap(all)];
   for (const command of all(program)) {
     command
@@ -62,6 +65,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
     if (error instanceof CliError) {
       process.stderr.write(`factory: ${oneLine(error.message)}\n`);
+      // The problems a deployment listed (a refused tenant config): one line each, `path: message`.
+      if (error instanceof RemoteError)
+        for (const detail of error.details) process.stderr.write(`  ${oneLine(detail)}\n`);
       return error.exitCode;
     }
     process.stderr.write(`factory: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);

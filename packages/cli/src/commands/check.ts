@@ -1,25 +1,43 @@
 import { redact } from '@software-factory/auth';
-import { Command } from 'commander';
-import { EXIT_FAILURE } from '../cli-error.ts';
+import { Command, Option } from 'commander';
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.ts';
 import { connectionRows, formatConnectionTable } from '../onboarding/connection-table.ts';
 import { DEFAULT_CONFIG } from '../onboarding/fix-command.ts';
 import { checkFleets } from '../onboarding/fleet-check.ts';
 import { loadOnboardingConfig } from '../onboarding/load-onboarding-config.ts';
 import { requirementLines, tenantNeeds } from '../onboarding/requirements.ts';
+import { runRemoteCheck } from '../remote/remote-check.ts';
+import { addRemoteOptions, parseTenantId } from '../remote/remote-options.ts';
 
 interface CheckOptions {
   config?: string;
   json?: boolean;
+  remote?: URL;
+  tenant?: string;
+  tokenEnv?: string;
 }
 
 export function checkCommand(): Command {
-  return new Command('check')
+  const command = new Command('check')
     .description(
-      "check every declared provider of every tenant (connected, needs-auth, missing-scopes or error, and the command that fixes it) and its fleet (the local agent command and repository, or a remote fleet's endpoint)",
+      "check every declared provider of every tenant (connected, needs-auth, missing-scopes or error, and the command that fixes it) and its fleet (the local agent command and repository, or a remote fleet's endpoint); with --remote, the tenants of a deployed factory",
     )
-    .option('-c, --config <file>', `the config file (default: ./${DEFAULT_CONFIG})`)
-    .option('--json', 'print the result as JSON, for machines')
+    .addOption(
+      new Option('-c, --config <file>', `the config file (default: ./${DEFAULT_CONFIG})`).conflicts('remote'),
+    )
+    .option('--json', 'print the result as JSON, for machines');
+  return addRemoteOptions(
+    command,
+    'with --remote: the environment variable that holds the token (default: FACTORY_ADMIN_TOKEN when set, else FACTORY_OPERATOR_TOKEN)',
+  )
+    .option('-t, --tenant <id>', 'with --remote: the tenant to check (default: every tenant)', parseTenantId)
     .action(async (options: CheckOptions) => {
+      if (options.remote) return runRemoteCheck({ ...options, remote: options.remote });
+      if (options.tenant || options.tokenEnv)
+        throw new CliError(
+          `${options.tenant ? '--tenant' : '--token-env'} goes with --remote <url>; the local check covers every tenant of the config`,
+          EXIT_USAGE,
+        );
       await runCheck(options);
     });
 }

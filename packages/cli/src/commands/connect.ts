@@ -1,17 +1,21 @@
 import { AuthFlowError, redact, unreachableHost } from '@software-factory/auth';
 import { providerRegistry } from '@software-factory/providers/registry';
-import { Command, InvalidArgumentError } from 'commander';
-import { CliError, EXIT_FAILURE } from '../cli-error.ts';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.ts';
 import { connectProvider, describeStatus } from '../onboarding/connect-provider.ts';
 import { DEFAULT_CONFIG } from '../onboarding/fix-command.ts';
 import { chooseTenant, loadOnboardingConfig } from '../onboarding/load-onboarding-config.ts';
 import { browserOpener } from '../onboarding/open-browser.ts';
+import { runRemoteConnect } from '../remote/remote-connect.ts';
+import { addRemoteOptions, parseTenantId } from '../remote/remote-options.ts';
 
 interface ConnectOptions {
   config?: string;
   tenant?: string;
   scopes?: string[];
   redirectPort?: number;
+  remote?: URL;
+  tokenEnv?: string;
 }
 
 export function connectCommand(): Command {
@@ -26,30 +30,64 @@ export function connectCommand(): Command {
       : []),
     ...(vendors('device').length > 0 ? [`${vendors('device').join(' and ')} with a device code`] : []),
   ];
-  return new Command('connect')
+  const command = new Command('connect')
     .description(
-      `sign in to a provider (${ways.join(', ')}), store its token encrypted, and check the connection`,
+      `sign in to a provider (${ways.join(', ')}), store its token encrypted, and check the connection; with --remote, the deployed factory runs the sign-in and keeps the token`,
     )
     .argument(
       '<provider>',
       `the provider as \`factory check\` names it: ${signIns.map((entry) => entry.type).join(', ')}`,
       parseProvider,
     )
-    .option('-c, --config <file>', `the config file (default: ./${DEFAULT_CONFIG})`)
-    .option('-t, --tenant <id>', 'the tenant to connect (needed when the config has several)')
+    .addOption(
+      new Option('-c, --config <file>', `the config file (default: ./${DEFAULT_CONFIG})`).conflicts('remote'),
+    )
+    .option(
+      '-t, --tenant <id>',
+      'the tenant to connect (needed when the config has several, and with --remote)',
+    )
     .option(
       '--scopes <list>',
       'the scopes to request, comma-separated (default: what the provider needs, plus what it holds)',
       parseScopes,
     )
-    .option(
-      '--redirect-port <number>',
-      'the loopback port the browser comes back to (when the OAuth app registered a fixed redirect URI)',
-      parsePort,
-    )
-    .action(async (provider: string, options: ConnectOptions) => {
-      await runConnect(provider, options);
-    });
+    .addOption(
+      new Option(
+        '--redirect-port <number>',
+        'the loopback port the browser comes back to (when the OAuth app registered a fixed redirect URI)',
+      )
+        .argParser(parsePort)
+        .conflicts('remote'),
+    );
+  return addRemoteOptions(
+    command,
+    'with --remote: the environment variable that holds the token (default: FACTORY_ADMIN_TOKEN when set, else FACTORY_OPERATOR_TOKEN)',
+  ).action(async (provider: string, options: ConnectOptions) => {
+    if (options.remote) {
+      if (!options.tenant)
+        throw new CliError('--remote needs --tenant <id>: the tenant whose provider to connect', EXIT_USAGE);
+      return runRemoteConnect(provider, {
+        remote: options.remote,
+        tenant: parseTenant(options.tenant),
+        scopes: options.scopes,
+        tokenEnv: options.tokenEnv,
+      });
+    }
+    if (options.tokenEnv)
+      throw new CliError('--token-env goes with --remote <url>; a local connect needs no token', EXIT_USAGE);
+    await runConnect(provider, options);
+  });
+}
+
+function parseTenant(value: string): string {
+  try {
+    return parseTenantId(value);
+  } catch (error) {
+    throw new CliError(
+      `--tenant ${value}: ${error instanceof Error ? error.message : String(error)}`,
+      EXIT_USAGE,
+    );
+  }
 }
 
 async function runConnect(provider: string, options: ConnectOptions): Promise<void> {
