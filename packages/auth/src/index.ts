@@ -3,6 +3,7 @@ export { type AuthorizationCodeOptions, authorizeWithPkce } from './authorizatio
 export {
   type CredentialKeySource,
   credentialKeyFromEnv,
+  deriveKeys,
   KEY_ENV,
   KEY_FILE_ENV,
 } from './credential-key.ts';

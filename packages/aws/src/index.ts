@@ -21,6 +21,7 @@ export {
   type AwsSecretSource,
   awsSecretSource,
   PlatformSecretError,
+  readAwsSecret,
   resolveAwsSecrets,
 } from './platform-secrets.ts';
 export { parseTickInvocation, type TickInvocation } from './schedule-event.ts';

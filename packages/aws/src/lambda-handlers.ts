@@ -1,9 +1,9 @@
 import {
+  type AdministeredRegistry,
   type Clock,
   createFactoryApp,
   type Logger,
   type StateStore,
-  type TenantRegistry,
   tickAll,
 } from '@software-factory/sdk';
 import { handle } from 'hono/aws-lambda';
@@ -17,7 +17,7 @@ export interface LambdaHandlersOptions {
    * Lambda instance, at its first invocation (so a failure there is an invocation error with its
    * message, and the next invocation tries again); this is where the deployer wires providers.
    */
-  registry: TenantRegistry | (() => TenantRegistry | Promise<TenantRegistry>);
+  registry: AdministeredRegistry | (() => AdministeredRegistry | Promise<AdministeredRegistry>);
   /** Usually `DynamoStateStore.fromEnvironment()`. */
   store: StateStore;
   /** Reported by GET /healthz. */
@@ -57,13 +57,15 @@ export interface LambdaHandlers {
  */
 export function createLambdaHandlers(options: LambdaHandlersOptions): LambdaHandlers {
   const logger = options.logger ?? createConsoleJsonLogger();
-  let ready: Promise<{ registry: TenantRegistry; http: ReturnType<typeof handle> }> | undefined;
+  let ready: Promise<{ registry: AdministeredRegistry; http: ReturnType<typeof handle> }> | undefined;
 
   const init = () => {
     ready ??= (async () => {
       const registry = typeof options.registry === 'function' ? await options.registry() : options.registry;
       const app = createFactoryApp({
         tenants: registry,
+        // The admin API over the tenants, when the registry keeps tenants as data (`deploymentTenants`).
+        ...(registry.admin ? { admin: registry.admin } : {}),
         store: options.store,
         version: options.version,
         logger,

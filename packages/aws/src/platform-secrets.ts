@@ -165,6 +165,12 @@ export function resolveAwsSecrets<T>(value: T): Promise<T> {
   return shared.resolveAll(value);
 }
 
+/** One reference through the instance's resolver: how a tenant added through the admin API reads its secrets. */
+export function readAwsSecret(reference: SecretReference | string): Promise<string> {
+  shared ??= new AwsPlatformSecrets();
+  return shared.resolve(reference);
+}
+
 function keyOf(reference: string, secret: string, key: string): string {
   let parsed: unknown;
   try {

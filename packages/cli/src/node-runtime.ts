@@ -6,15 +6,16 @@ import {
   type HandleResult,
   type Logger,
   type StateStore,
-  StaticTenantRegistry,
   tickAll,
 } from '@software-factory/sdk';
 import type { Hono } from 'hono';
 import { CliError, EXIT_USAGE } from './cli-error.ts';
 import type { FactoryConfig } from './config/config-schema.ts';
 import type { Environment } from './config/secret-reference.ts';
+import { type DeploymentTenants, tenantsAsData } from './deploy/runtime/deployment-tenants.ts';
 import { openStateStore } from './state-store-from-config.ts';
 import { openCredentialStore } from './tenant/credential-store-from-config.ts';
+import { deploymentKey } from './tenant/deployment-key.ts';
 import { type NodeTenant, tenantFromConfig } from './tenant-from-config.ts';
 import { TickTimer } from './tick-timer.ts';
 import { VERSION } from './version.ts';
@@ -34,27 +35,31 @@ export interface NodeRuntimeOptions {
 export class NodeRuntime {
   readonly store: StateStore;
   readonly app: Hono;
+  /** The tenants of the config file, with their local fleets and folders. */
   readonly tenants: readonly NodeTenant[];
+  /** Every tenant served: the config file's and those added through the admin API. */
+  readonly registry: DeploymentTenants;
   readonly #config: FactoryConfig;
   readonly #logger: Logger;
   readonly #closeStore: () => void;
   readonly #timer: TickTimer;
 
-  constructor(config: FactoryConfig, options: NodeRuntimeOptions) {
-    this.#config = config;
-    this.#logger = options.logger;
+  /**
+   * Opens the store, builds the config file's tenants and the registry that also serves the tenants
+   * added through the admin API. Throws a CliError (exit 2) when the setup cannot be built.
+   */
+  static async open(config: FactoryConfig, options: NodeRuntimeOptions): Promise<NodeRuntime> {
+    const env = options.env ?? process.env;
     const opened = openStateStore(config.stateStore);
-    this.store = opened.store;
-    this.#closeStore = opened.close;
     const stateDir =
       config.stateStore.type === 'sqlite'
         ? path.dirname(config.stateStore.path)
         : path.join(config.baseDir, '.factory');
     try {
-      const credentials = openCredentialStore(config.credentials, options.env ?? process.env);
-      this.tenants = config.tenants.map((tenant) =>
+      const credentials = openCredentialStore(config.credentials, env);
+      const tenants = config.tenants.map((tenant) =>
         tenantFromConfig(tenant, {
-          store: this.store,
+          store: opened.store,
           credentials,
           logger: options.logger,
           stateDir,
@@ -62,14 +67,35 @@ export class NodeRuntime {
           ...(options.onResult ? { onResult: options.onResult } : {}),
         }),
       );
+      const key = await deploymentKey(config, env);
+      const registry = await tenantsAsData(
+        { store: opened.store, logger: options.logger, env },
+        { pinned: tenants.map((tenant) => tenant.runtime), ...(key !== undefined ? { key } : {}) },
+      );
+      return new NodeRuntime(config, options.logger, opened, tenants, registry);
     } catch (error) {
-      this.#closeStore();
+      opened.close();
       throw new CliError(`cannot set up the factory: ${messageOf(error)}`, EXIT_USAGE);
     }
-    const registry = new StaticTenantRegistry(this.tenants.map((tenant) => tenant.runtime));
+  }
+
+  private constructor(
+    config: FactoryConfig,
+    logger: Logger,
+    opened: { store: StateStore; close: () => void },
+    tenants: readonly NodeTenant[],
+    registry: DeploymentTenants,
+  ) {
+    this.#config = config;
+    this.#logger = logger;
+    this.store = opened.store;
+    this.#closeStore = opened.close;
+    this.tenants = tenants;
+    this.registry = registry;
     const { publicUrl, trustedProxies, operatorToken } = config.server;
     this.app = createFactoryApp({
       tenants: registry,
+      admin: registry.admin,
       store: this.store,
       version: VERSION,
       logger: this.#logger,

@@ -53,7 +53,7 @@ async function tempFolder(prefix: string): Promise<string> {
 async function runtimeOf(yaml: string, env: Record<string, string> = ENV): Promise<NodeRuntime> {
   const dir = await tempFolder('factory-wiring-');
   const config = await parseConfig(yaml, { fileName: 'factory.config.yaml', baseDir: dir, env });
-  const runtime = new NodeRuntime(config, { logger: silentLogger, env });
+  const runtime = await NodeRuntime.open(config, { logger: silentLogger, env });
   runtimes.push(runtime);
   return runtime;
 }

@@ -79,7 +79,7 @@ afterEach(async () => {
 });
 
 async function open(): Promise<NodeRuntime> {
-  runtime = new NodeRuntime(await loadConfig(path.join(dir, 'factory.config.yaml'), ENV), {
+  runtime = await NodeRuntime.open(await loadConfig(path.join(dir, 'factory.config.yaml'), ENV), {
     logger: silentLogger,
   });
   return runtime;

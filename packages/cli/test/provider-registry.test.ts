@@ -104,7 +104,7 @@ fleet: { type: http, url: "https://agents.example.com", secret: "\${FLEET_SECRET
         },
       },
     );
-    const runtime = new NodeRuntime(config, { logger: silentLogger, env: {} });
+    const runtime = await NodeRuntime.open(config, { logger: silentLogger, env: {} });
     try {
       const [tenant] = runtime.tenants;
       expect([...(tenant?.runtime.sources.keys() ?? [])].sort()).toEqual([ACME_TYPE, 'fleet']);

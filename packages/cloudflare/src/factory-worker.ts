@@ -1,11 +1,11 @@
 import {
+  type AdministeredRegistry,
   type Clock,
   createFactoryApp,
   FactoryMetrics,
   type Logger,
   MIN_ADMIN_TOKEN_LENGTH,
   type StateStore,
-  type TenantRegistry,
   tickAll,
 } from '@software-factory/sdk';
 import { consoleJsonLogger } from './console-json-logger.ts';
@@ -34,7 +34,7 @@ export interface TenantWiring<Env> {
 
 export interface FactoryWorkerOptions<Env> {
   /** Builds the tenants from the Worker's bindings and secrets. Called once per isolate and env. */
-  tenants(wiring: TenantWiring<Env>): TenantRegistry | Promise<TenantRegistry>;
+  tenants(wiring: TenantWiring<Env>): AdministeredRegistry | Promise<AdministeredRegistry>;
   /** Reported by `GET /healthz`. */
   version?: string;
   /** The binding of the `FactoryStateObject` namespace. Default `FACTORY_STATE`. */
@@ -64,7 +64,7 @@ export class FactoryConfigError extends Error {
 
 interface Runtime {
   store: StateStore;
-  tenants: TenantRegistry;
+  tenants: AdministeredRegistry;
   metrics: FactoryMetrics;
   operatorToken: string | undefined;
 }
@@ -104,6 +104,8 @@ export function createFactoryWorker<Env extends object>(
       }
       const app = createFactoryApp({
         tenants: runtime.tenants,
+        // The admin API over the tenants, when the registry keeps tenants as data (`deploymentTenants`).
+        ...(runtime.tenants.admin ? { admin: runtime.tenants.admin } : {}),
         store: runtime.store,
         metrics: runtime.metrics,
         version,

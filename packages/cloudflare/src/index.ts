@@ -15,4 +15,4 @@ export {
 } from './factory-worker.ts';
 export { cacheConnections, type KvConnectionCacheOptions } from './kv-connection-cache.ts';
 export { KvIndexCache, type KvIndexCacheOptions } from './kv-index-cache.ts';
-export { resolveWorkerSecrets } from './worker-secrets.ts';
+export { resolveWorkerSecrets, workerVariables } from './worker-secrets.ts';

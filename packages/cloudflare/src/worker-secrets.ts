@@ -21,3 +21,10 @@ export function resolveWorkerSecrets<T>(value: T, env: object): Promise<T> {
     return found;
   });
 }
+
+/** The Worker's text bindings (secrets and vars) by name: the environment `${NAME}` references read. */
+export function workerVariables(env: object): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (typeof value === 'string') variables[name] = value;
+  return variables;
+}

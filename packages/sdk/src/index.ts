@@ -27,6 +27,7 @@ export { revokeAllSessions, SESSION_TTL_MS } from './http/sessions.ts';
 export { InMemoryStateStore } from './in-memory-state-store.ts';
 export { hmacSha256Base64, hmacSha256Hex, sha256Hex, timingSafeEqual } from './ingress/hmac.ts';
 export {
+  type AdministeredRegistry,
   type ConnectionReport,
   isTenantId,
   MIN_ADMIN_TOKEN_LENGTH,

@@ -46,7 +46,7 @@ async function runStart(options: StartOptions): Promise<void> {
   refuseIncomplete(config);
   if (options.dryRun) for (const tenant of config.tenants) tenant.dryRun = true;
   const logger = new JsonLineLogger({ level: options.logLevel, secrets: config.secrets });
-  const runtime = new NodeRuntime(config, {
+  const runtime = await NodeRuntime.open(config, {
     logger,
     onResult: (tenant, event, result) => {
       // The core logs a plan's outline; the operator of a dry run wants every write in full.

@@ -63,5 +63,5 @@ async function statusRuntime(options: StatusOptions): Promise<NodeRuntime> {
     secrets: config.secrets,
     write: (line) => process.stderr.write(line),
   });
-  return new NodeRuntime(config, { logger });
+  return await NodeRuntime.open(config, { logger });
 }

@@ -4,6 +4,7 @@ import {
   type ProviderRegistry,
   type TenantConfig as ProvidersTenantConfig,
   providerRegistry,
+  secretReference,
   shorthandJsonSchema,
   tenantConfigSchema,
   tenantIdSchema,
@@ -52,7 +53,14 @@ export function configSchema(secrets: SecretResolver, registry: ProviderRegistry
           ),
         operatorToken: adminSecret(secrets, 'FACTORY_OPERATOR_TOKEN')
           .optional()
-          .describe('Opens the detail of every tenant at GET /healthz (Authorization: Bearer).'),
+          .describe(
+            'Opens the detail of every tenant at GET /healthz and the admin API at /admin/tenants (Authorization: Bearer).',
+          ),
+        credentialsKey: secretReference(secrets, 'FACTORY_CREDENTIALS_KEY')
+          .optional()
+          .describe(
+            'The key tokens from sign-ins on the deployment are stored with (AES-256-GCM): 32 random bytes as hex or base64 (`openssl rand -base64 32`). `factory start` uses the credentials key (FACTORY_CREDENTIALS_KEY[_FILE]) when it is left out.',
+          ),
       })
       .strict()
       .default({ host: '127.0.0.1', port: 8787 })

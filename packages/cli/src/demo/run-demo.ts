@@ -57,7 +57,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
   }
 
   const logger = new JsonLineLogger({ write: (line) => appendFileSync(logFile, line), level: 'debug' });
-  const runtime = new NodeRuntime(config, {
+  const runtime = await NodeRuntime.open(config, {
     logger,
     onResult: (_tenant, event, result) => timeline.result(event, result),
   });

@@ -75,6 +75,7 @@ import {
   createConsoleJsonLogger,
   createLambdaHandlers,
   DynamoStateStore,
+  readAwsSecret,
   resolveAwsSecrets,
 } from '@software-factory/aws';
 import { deploymentTenants${modules.register ? ', registerProviders' : ''} } from '@software-factory/cli/deployment';
@@ -92,7 +93,14 @@ function ready() {
       store,
       logger,
       version: deployment.version,
-      registry: deploymentTenants(resolved, { store, logger${triage ? ', createTriage' : ''} }),
+      // The config's tenants, and those added through the admin API (their references read the same way).
+      registry: () =>
+        deploymentTenants(resolved, {
+          store,
+          logger,
+          env: process.env,
+          readSecret: readAwsSecret,${triage ? '\n          createTriage,' : ''}
+        }),
       ...(resolved.server.operatorToken ? { operatorToken: resolved.server.operatorToken } : {}),
       ...(resolved.server.publicUrl ? { publicUrl: resolved.server.publicUrl } : {}),
     });

@@ -140,6 +140,7 @@ import {
   createFactoryWorker,
   FactoryStateObject,
   resolveWorkerSecrets,
+  workerVariables,
 } from '@software-factory/cloudflare';
 import { deploymentTenants${modules.register ? ', registerProviders' : ''} } from '@software-factory/cli/deployment';
 ${triage ? "import { createTriage } from '@software-factory/llm-triage';\n" : ''}${modules.imports}import deployment from './${DEPLOYMENT_FILE}' with { type: 'json' };
@@ -153,11 +154,13 @@ export default createFactoryWorker({
   version: deployment.version,
   logger,
   ${publicUrlOption(plan.deployment.server.publicUrl)}operatorToken: ${operator ? `(env) => env.${operator}` : 'false'},
+  // The config's tenants, and those added through the admin API (their references are Worker secrets too).
   tenants: async ({ env, store, cache, metrics }) =>
     deploymentTenants(await resolveWorkerSecrets(deployment, env), {
       store,
       logger,
-      metrics,${triage ? '\n      createTriage,' : ''}
+      metrics,
+      env: workerVariables(env),${triage ? '\n      createTriage,' : ''}
       ...(cache ? { cacheConnections: (tenant, check) => cacheConnections(cache, tenant, check) } : {}),
     }),
 });

@@ -2,13 +2,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  buildTenant,
-  providerRegistry,
-  ROLES,
-  tenantRequirements,
-} from '@software-factory/providers/registry';
-import { parseSecretReference, type SecretReference, silentLogger } from '@software-factory/sdk';
+import { providerRegistry } from '@software-factory/providers/registry';
+import { parseSecretReference, type SecretReference } from '@software-factory/sdk';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../config/config-error.ts';
 import { parseConfig } from '../config/load-config.ts';
@@ -16,6 +11,7 @@ import { loadProviderModules, type ProviderModule } from '../config/provider-mod
 import { formatPath, locate } from '../config/yaml-locations.ts';
 import { VERSION } from '../version.ts';
 import { DEPLOYMENT_FORMAT, type DeployedTenant, type FactoryDeployment } from './runtime/deployment.ts';
+import { remoteTenantIssues } from './runtime/remote-tenant-rules.ts';
 
 export const DEPLOY_TARGETS = ['aws', 'cloudflare'] as const;
 export type DeployTarget = (typeof DEPLOY_TARGETS)[number];
@@ -54,10 +50,6 @@ const STORES: Record<DeployTarget, { schemes: readonly string[]; forms: string }
   },
   cloudflare: { schemes: [], forms: '${NAME} (a Worker secret)' },
 };
-
-/** What a deployment's missing fleet is told to add. */
-const REMOTE_FLEET_EXAMPLE =
-  'fleet: { type: http, url: https://agents.example.com/factory, secret: ${FLEET_SECRET} } (or type github-actions with a token)';
 
 /** `${…}` anywhere in the text; what is inside decides whether it is a reference. */
 const REFERENCE_IN_TEXT = /\$\{([^{}\s]*)\}/g;
@@ -130,13 +122,14 @@ export async function loadDeploymentPlan(file: string, target: DeployTarget): Pr
   const tenants = config.tenants.map((tenant, index) => {
     const at = multi ? ['tenants', index] : [];
     const restored = restore(tenant, at) as DeployedTenant;
-    checkTenant(restored, at, target, report);
+    checkTenant(restored, at, target, config.server.credentialsKey !== undefined, report);
     return restored;
   });
   const server = restore(
     {
       ...(config.server.publicUrl ? { publicUrl: config.server.publicUrl } : {}),
       ...(config.server.operatorToken ? { operatorToken: config.server.operatorToken } : {}),
+      ...(config.server.credentialsKey ? { credentialsKey: config.server.credentialsKey } : {}),
     },
     ['server'],
   ) as FactoryDeployment['server'];
@@ -244,84 +237,20 @@ function checkTenant(
   tenant: DeployedTenant,
   at: readonly PropertyKey[],
   target: DeployTarget,
+  storedCredentials: boolean,
   report: (where: readonly PropertyKey[], message: string, at?: 'value' | 'key') => void,
 ): void {
-  const platform = target === 'aws' ? 'Lambda' : 'Workers';
-  let relayfile = false;
-  for (const role of ROLES) {
-    const block = tenant[role] as { type: string; transport: string } & Record<string, unknown>;
-    if (block.transport === 'relayfile') {
-      relayfile = true;
-      report(
-        [...at, role, 'transport'],
-        `transport "relayfile" is not supported by \`factory deploy\` yet: use transport "direct" (the vendor's webhooks and API)`,
-      );
-      continue;
-    }
-    // A token a provider would read from `factory connect`'s store: a deployment has none.
-    for (const secret of providerRegistry.get(block.type)?.secrets ?? [])
-      if (secret.kind === 'token' && typeof block[secret.field] !== 'string')
-        report(
-          [...at, role],
-          `${block.type} has no \`${secret.field}\`: ${platform} has no credentials store from \`factory connect\`, so the token must be a secret reference, e.g. ${secret.field}: ${example(target, secret.env)}`,
-          'key',
-        );
-  }
-  // What the providers still need before they take work (a channel, a webhook secret…), and a fleet.
-  if (!relayfile && tenant.mount === undefined)
-    for (const requirement of requirementsOf(tenant))
-      report(
-        [...at, ...requirement.path],
-        `${requirement.what}: ${requirement.fix}`,
-        requirement.path.length === 1 ? 'key' : 'value',
-      );
-  if (tenant.mount?.type === 'directory')
-    report(
-      [...at, 'mount', 'type'],
-      `a local folder cannot be mounted by a deployment on ${platform}: remove \`mount\` (or use relayfile with \`factory start\`)`,
-    );
-  const fleet = tenant.fleet;
-  if (!fleet) return;
-  if (fleet.type === 'local')
-    report(
-      [...at, 'fleet', 'type'],
-      `a local fleet runs agents on this machine, and a deployment on ${platform} has none: use a remote fleet (type http or github-actions)`,
-    );
-  else if (fleet.type === 'agent-relay')
-    report(
-      [...at, 'fleet', 'type'],
-      'the agent-relay fleet is not supported by `factory deploy` yet: use type http or github-actions',
-    );
-  else if (fleet.type === 'github-actions' && !fleet.token)
-    report(
-      [...at, 'fleet'],
-      `the github-actions fleet has no \`token\`: ${platform} has no credentials store from \`factory connect\`, so give it one, e.g. token: ${example(target, 'GITHUB_ACTIONS_TOKEN')}`,
-      'key',
-    );
+  const issues = remoteTenantIssues(tenant, {
+    platform: `a deployment on ${target === 'aws' ? 'Lambda' : 'Workers'}`,
+    storedCredentials,
+    example: (variable) => example(target, variable),
+  });
+  for (const issue of issues) report([...at, ...issue.path], issue.message, issue.at);
 }
 
 function example(target: DeployTarget, variable: string): string {
   const parameter = variable.toLowerCase().replace(/_/g, '-');
   return target === 'aws' ? `\${${variable}} or \${ssm:/factory/${parameter}}` : `\${${variable}}`;
-}
-
-/** The registry's requirements of a tenant, its providers built with the references as their secrets. */
-function requirementsOf(
-  tenant: DeployedTenant,
-): { path: readonly PropertyKey[]; what: string; fix: string }[] {
-  try {
-    const built = buildTenant(tenant, { tenant: tenant.id, logger: silentLogger });
-    return tenantRequirements(tenant, built, REMOTE_FLEET_EXAMPLE);
-  } catch (error) {
-    // A provider that cannot be built from its config is refused by the schema first; name it anyway.
-    return [
-      {
-        path: [],
-        what: 'the tenant cannot be built',
-        fix: error instanceof Error ? error.message : String(error),
-      },
-    ];
-  }
 }
 
 /** Settings a deployment does not use, named once so nobody wonders why they have no effect. */

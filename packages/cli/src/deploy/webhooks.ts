@@ -16,11 +16,16 @@ export interface TenantWebhook {
  * secrets and a store in memory; nothing is called), so the list is exactly what the deployment mounts.
  */
 export async function deploymentWebhooks(deployment: FactoryDeployment): Promise<TenantWebhook[]> {
-  const registry = deploymentTenants(deployment, {
-    store: new InMemoryStateStore(),
-    // A model triage is not built to list webhooks; its sources come from the providers.
-    createTriage: (_config, routes) => new RuleTriage(routes),
-  });
+  // Without its key: the references are not resolved here, and listing webhooks signs no one in.
+  const { credentialsKey: _key, ...server } = deployment.server;
+  const registry = await deploymentTenants(
+    { ...deployment, server },
+    {
+      store: new InMemoryStateStore(),
+      // A model triage is not built to list webhooks; its sources come from the providers.
+      createTriage: (_config, routes) => new RuleTriage(routes),
+    },
+  );
   const webhooks: TenantWebhook[] = [];
   for (const tenant of await registry.list()) {
     const runtime = await registry.get(tenant);

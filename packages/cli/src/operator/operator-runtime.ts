@@ -32,7 +32,7 @@ export async function openOperatorRuntime(options: OperatorOptions): Promise<Nod
     secrets: config.secrets,
     write: (line) => process.stderr.write(line),
   });
-  return new NodeRuntime(config, { logger });
+  return await NodeRuntime.open(config, { logger });
 }
 
 /** The one tenant a command acts on: `--tenant`, or the only one. */

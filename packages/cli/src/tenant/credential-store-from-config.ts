@@ -2,17 +2,16 @@ import { existsSync } from 'node:fs';
 import {
   credentialKeyFromEnv,
   EncryptedFileCredentialStore,
-  freshCredential,
   KEY_ENV,
   KEY_FILE_ENV,
-  oauthRefresher,
   RelayfileCredentialStore,
 } from '@software-factory/auth';
-import { NotAuthorisedError, type TokenSource } from '@software-factory/providers';
+import type { TokenSource } from '@software-factory/providers';
 import type { OAuthClientConfig, ProviderOAuth } from '@software-factory/providers/registry';
-import type { Credential, CredentialStore } from '@software-factory/sdk';
+import type { CredentialStore } from '@software-factory/sdk';
 import type { CredentialsConfig } from '../config/credentials-schema.ts';
 import type { Environment } from '../config/secret-reference.ts';
+import { storedTokenSource } from '../deploy/runtime/stored-tokens.ts';
 
 /** The configured credentials store, or why there is none (then stored tokens read as absent). */
 export interface ConfiguredCredentials {
@@ -64,11 +63,7 @@ function relayfileStore(config: Extract<CredentialsConfig, { type: 'relayfile' }
 
 export type { OAuthClientConfig } from '@software-factory/providers/registry';
 
-/**
- * A provider's token read from the store on every call (so a `factory connect` while the factory runs
- * is picked up), refreshed first when it is about to expire and the OAuth app is known (`oauth`, at the
- * token endpoint its registry entry names in `spec`).
- */
+/** A provider's token from the configured store (see `storedTokenSource`); absent while there is none. */
 export function storedToken(
   credentials: ConfiguredCredentials,
   tenant: string,
@@ -76,36 +71,5 @@ export function storedToken(
   oauth: OAuthClientConfig | undefined,
   spec?: ProviderOAuth | undefined,
 ): TokenSource {
-  return async (): Promise<Credential | undefined> => {
-    const store = credentials.store;
-    if (!store) return undefined;
-    const refresher = async (credential: Credential): Promise<Credential> => {
-      if (!spec || !oauth)
-        throw new Error(
-          `the stored ${provider} token has expired and cannot be refreshed here (no OAuth client configured); run \`factory connect ${provider}\``,
-        );
-      return oauthRefresher({
-        provider: {
-          name: provider,
-          ...(spec.authorizationEndpoint ? { authorizationEndpoint: spec.authorizationEndpoint } : {}),
-          tokenEndpoint: oauth.tokenUrl ?? spec.tokenEndpoint,
-          scopeSeparator: spec.scopeSeparator,
-          defaultScopes: [],
-          clientAuthentication: spec.clientAuthentication,
-          extraTokenTypes: spec.extraTokenTypes,
-        },
-        clientId: oauth.clientId,
-        ...(oauth.clientSecret ? { clientSecret: oauth.clientSecret } : {}),
-      })(credential);
-    };
-    try {
-      return await freshCredential(store, tenant, provider, refresher);
-    } catch {
-      // A token close to expiry still works; only one that has run out is worth failing for.
-      const current = await store.get(tenant, provider);
-      if (current && (current.expiresAt === undefined || current.expiresAt > Date.now())) return current;
-      // Reported as `needs-auth` (not a broken provider): `factory connect` is the fix.
-      throw new NotAuthorisedError(provider, 'the stored token has expired and could not be refreshed');
-    }
-  };
+  return storedTokenSource(credentials.store, tenant, provider, oauth, spec);
 }

@@ -80,8 +80,9 @@ export interface RuntimeOptions {
   /** More webhook sources: a remote fleet's exits, say. */
   sources?: readonly WebhookSource[];
   /**
-   * How long one round of connection checks is trusted. The app asks before every webhook; three API
-   * calls per delivery would be slow and burn rate limits. Default one minute; 0 asks every time.
+   * How long one round of connection checks that found every provider connected is trusted. The app asks
+   * before every webhook; three API calls per delivery would be slow and burn rate limits. Default one
+   * minute; 0 asks every time. A round that found a provider not connected is not kept.
    */
   connectionTtlMs?: number;
   /** Opens the tenant's dashboard; the config's `adminToken` by default. */
@@ -171,10 +172,19 @@ export function buildTenant(config: TenantConfig, context: TenantContext): Built
         id: factory.tenant,
         factory,
         sources: new Map([...sources, ...(options.sources ?? [])].map((source) => [source.source, source])),
-        connections() {
+        // Only an all-connected answer is reused: a refusal is asked again, so a provider signed in to a
+        // moment ago takes work at once.
+        async connections() {
           const now = factory.ports.clock.now();
-          if (!cached || now - cached.at >= ttl) cached = { at: now, reports: connections() };
-          return cached.reports;
+          if (cached && now - cached.at < ttl) return cached.reports;
+          const reports = connections();
+          cached = { at: now, reports };
+          const settled = await reports.catch((error: unknown) => {
+            cached = undefined;
+            throw error;
+          });
+          if (!settled.every((report) => report.status.state === 'connected')) cached = undefined;
+          return settled;
         },
         ...(adminToken ? { adminToken } : {}),
       };

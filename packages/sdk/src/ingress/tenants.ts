@@ -1,4 +1,5 @@
 import type { Factory } from '../factory.ts';
+import type { AdminApiOptions } from '../http/admin-api.ts';
 import type { ConnectionStatus } from '../ports/connection.ts';
 import type { RemoteConnector } from '../ports/remote-connect.ts';
 import type { WebhookSource } from './webhook-source.ts';
@@ -56,6 +57,14 @@ export interface TenantRuntime {
 export interface TenantRegistry {
   get(tenantId: string): Promise<TenantRuntime | undefined>;
   list(): Promise<string[]>;
+}
+
+/**
+ * A registry that carries the admin API over its tenants (`admin`, as `createFactoryApp` takes it), as
+ * `deploymentTenants` returns one: a runtime given such a registry mounts its admin API too.
+ */
+export interface AdministeredRegistry extends TenantRegistry {
+  readonly admin?: AdminApiOptions;
 }
 
 /** A fixed set of tenants, built once (from config at start-up, or in tests). */

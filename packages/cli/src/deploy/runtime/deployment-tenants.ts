@@ -1,25 +1,42 @@
+import { createRemoteConnector } from '@software-factory/auth/remote';
 import { GithubActionsFleet, WorkflowRunWebhookSource } from '@software-factory/fleets/github-actions';
 import { FleetWebhookSource, HttpFleet } from '@software-factory/fleets/http';
 import {
+  buildTenant,
+  type Environment,
+  parseTenantConfig,
+  providerRegistry,
+  remoteProvidersOf,
+  SecretResolver,
+  TenantConfigError,
+  tenantSettings,
+} from '@software-factory/providers/registry';
+import {
+  type Clock,
   type ConnectionReport,
   createFactory,
   DefaultTaskTemplate,
+  type FactoryAppOptions,
   type FactoryMetrics,
-  type FactorySettingsInput,
   type FleetClient,
-  factorySettingsSchema,
   type Logger,
   type RouteConfig,
   RuleTriage,
+  SealedBox,
+  type SecretReference,
   type StateStore,
-  StaticTenantRegistry,
+  StoredCredentialStore,
+  StoredTenantRegistry,
+  StoreTenantDirectory,
   silentLogger,
+  type TenantRegistry,
   type TenantRuntime,
   type Triage,
   type WebhookSource,
 } from '@software-factory/sdk';
 import { DEPLOYMENT_FORMAT, type DeployedTenant, type FactoryDeployment } from './deployment.ts';
-import { tenantRoles } from './tenant-roles.ts';
+import { remoteTenantIssues, type TenantIssue } from './remote-tenant-rules.ts';
+import { storedTokenSource } from './stored-tokens.ts';
 
 /** Builds a model triage: `createTriage` of `@software-factory/llm-triage`, for a tenant that asks for one. */
 export type TriageFactory = (
@@ -41,36 +58,177 @@ export interface DeploymentWiring {
     tenant: string,
     check: () => Promise<ConnectionReport[]>,
   ) => () => Promise<ConnectionReport[]>;
+  /**
+   * The environment of a tenant added through the admin API: its `${NAME}` references (the process's
+   * environment, the Worker's bindings) and the OAuth apps' variables (`<PREFIX>_CLIENT_ID`, endpoint
+   * overrides).
+   */
+  env?: Environment;
+  /** Reads a `${scheme:…}` reference of such a tenant from the platform's secret store (SSM, Secrets Manager). */
+  readSecret?: (reference: SecretReference) => Promise<string>;
+  clock?: Clock;
+  /** How soon a tenant changed through another instance is served here. Default five seconds. */
+  refreshMs?: number;
+}
+
+/** A deployment's tenants (its config's and the admin API's) and the admin API over them. */
+export interface DeploymentTenants extends TenantRegistry {
+  readonly admin: AdminApiOptions;
+}
+
+type AdminApiOptions = NonNullable<FactoryAppOptions['admin']>;
+
+/** The stored credentials and sign-in key of a deployment with a credentials key. */
+interface Keys {
+  box: SealedBox;
+  credentials: StoredCredentialStore;
 }
 
 /**
- * Every tenant of a deployment, from the config `factory deploy` embedded, once the platform has
- * resolved its secret references. The same code runs on Lambda and on Workers.
+ * Every tenant of a deployment: those of the config `factory deploy` embedded (once the platform has
+ * resolved its secret references) and those added through the admin API, kept in the store and built
+ * by the same code. With `server.credentialsKey`, tokens signed in to on the deployment are stored in
+ * the store, encrypted, and every tenant can be signed in to remotely. The same code runs on Lambda,
+ * on Workers and in `factory start`.
  */
-export function deploymentTenants(
+export async function deploymentTenants(
   deployment: FactoryDeployment,
   wiring: DeploymentWiring,
-): StaticTenantRegistry {
+): Promise<DeploymentTenants> {
   if (deployment.format !== DEPLOYMENT_FORMAT)
     throw new Error(
       `this deployment was made for ${String(deployment.format)}, not ${DEPLOYMENT_FORMAT}: build it again with the same factory CLI as its packages`,
     );
-  return new StaticTenantRegistry(deployment.tenants.map((tenant) => deployedTenant(tenant, wiring)));
+  return tenantsAsData(wiring, {
+    configured: deployment.tenants,
+    ...(deployment.server.credentialsKey !== undefined ? { key: deployment.server.credentialsKey } : {}),
+  });
 }
 
-function deployedTenant(config: DeployedTenant, wiring: DeploymentWiring): TenantRuntime {
+export interface TenantsAsDataOptions {
+  /** Tenants of the deployment's config, built here like the stored ones. */
+  configured?: readonly DeployedTenant[];
+  /** Tenants built elsewhere and served as they are (`factory start`'s, with their local fleets). */
+  pinned?: readonly TenantRuntime[];
+  /** The credentials key: a secret as written (hex or base64), or its bytes. Without it, no sign-ins here. */
+  key?: string | Uint8Array;
+}
+
+/** The registry and admin API of `deploymentTenants`, for a runtime that builds some tenants itself. */
+export async function tenantsAsData(
+  wiring: DeploymentWiring,
+  options: TenantsAsDataOptions,
+): Promise<DeploymentTenants> {
+  const keys = options.key === undefined ? undefined : await keysOf(options.key, wiring.store);
+  const directory = new StoreTenantDirectory(wiring.store, wiring.clock);
+  /** Provider names each tenant was built with here: what a removed tenant's credentials are stored under. */
+  const providerNames = new Map<string, Set<string>>();
+  const build = (config: DeployedTenant) => {
+    const built = deployedTenant(config, wiring, keys);
+    providerNames.set(config.id, new Set(built.providers));
+    return built.runtime;
+  };
+  const registry = new StoredTenantRegistry({
+    directory,
+    pinned: [...(options.pinned ?? []), ...(options.configured ?? []).map(build)],
+    build: async (stored) => build(await parseStoredTenant(stored.id, stored.config, wiring)),
+    ...(wiring.refreshMs !== undefined ? { refreshMs: wiring.refreshMs } : {}),
+    ...(wiring.clock ? { clock: wiring.clock } : {}),
+    ...(wiring.logger ? { logger: wiring.logger } : {}),
+  });
+  return {
+    get: (id) => registry.get(id),
+    list: () => registry.list(),
+    admin: {
+      directory,
+      validate: (id, config) => storedTenantIssues(id, config, wiring, keys !== undefined),
+      changed: (id) => registry.invalidate(id),
+      async removed(id) {
+        if (!keys) return;
+        const names = new Set([
+          ...(providerNames.get(id) ?? []),
+          ...providerRegistry.entries().map((entry) => entry.type),
+        ]);
+        for (const name of names) await keys.credentials.delete(id, name);
+        providerNames.delete(id);
+      },
+    },
+  };
+}
+
+async function keysOf(secret: string | Uint8Array, store: StateStore): Promise<Keys> {
+  let box: SealedBox;
+  try {
+    box = typeof secret === 'string' ? await SealedBox.fromSecret(secret) : await SealedBox.fromKey(secret);
+  } catch (error) {
+    throw new Error(`server.credentialsKey: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { box, credentials: new StoredCredentialStore(store, box) };
+}
+
+/** A stored tenant's config, its references resolved as this platform resolves them. */
+async function parseStoredTenant(
+  id: string,
+  config: Record<string, unknown>,
+  wiring: DeploymentWiring,
+): Promise<DeployedTenant> {
+  const env = wiring.env ?? {};
+  const read = wiring.readSecret;
+  const secrets = read ? await SecretResolver.withStore(config, env, read) : new SecretResolver(env);
+  return { ...parseTenantConfig(config, { secrets }), id };
+}
+
+/** Why a tenant given to the admin API cannot run here: the config schema's problems, then the remote rules. */
+async function storedTenantIssues(
+  id: string,
+  config: Record<string, unknown>,
+  wiring: DeploymentWiring,
+  storedCredentials: boolean,
+): Promise<TenantIssue[]> {
+  let tenant: DeployedTenant;
+  try {
+    tenant = await parseStoredTenant(id, config, wiring);
+  } catch (error) {
+    if (error instanceof TenantConfigError)
+      return error.issues.map((issue) => ({ path: issue.path, message: issue.message }));
+    // A secret store that cannot be read (a reference to a parameter that does not exist, say).
+    return [{ path: [], message: error instanceof Error ? error.message : String(error) }];
+  }
+  return remoteTenantIssues(tenant, {
+    platform: 'a tenant added through the admin API',
+    storedCredentials,
+    example: (variable) => `\${${variable}}`,
+  }).map((issue) => ({ path: issue.path, message: issue.message }));
+}
+
+function deployedTenant(
+  config: DeployedTenant,
+  wiring: DeploymentWiring,
+  keys: Keys | undefined,
+): { runtime: TenantRuntime; providers: string[] } {
   const logger = wiring.logger ?? silentLogger;
-  const roles = tenantRoles(config, { logger });
+  const built = buildTenant(config, {
+    tenant: config.id,
+    logger,
+    ...(keys
+      ? {
+          storedToken: (provider, oauth, spec) =>
+            storedTokenSource(keys.credentials, config.id, provider, oauth, spec),
+        }
+      : {}),
+  });
+  // A deployment takes work as soon as it runs: what a provider still needs is a broken deployment.
+  const [missing] = built.missing;
+  if (missing)
+    throw new Error(`tenant ${config.id}: ${missing.path.join('.')}: ${missing.what}; ${missing.fix}`);
   const fleet = fleetOf(config);
   const factory = createFactory({
     tenant: config.id,
-    settings: settingsOf(config),
+    settings: tenantSettings(config),
     ...(wiring.metrics ? { metrics: wiring.metrics } : {}),
     ports: {
       store: wiring.store,
-      workItems: roles.workItems,
-      clarifications: roles.clarifications,
-      outputs: roles.outputs,
+      ...built.ports,
       fleet: fleet.fleet,
       triage: triageOf(config, wiring, logger),
       template: new DefaultTaskTemplate({
@@ -78,20 +236,33 @@ function deployedTenant(config: DeployedTenant, wiring: DeploymentWiring): Tenan
         ...(config.template.branchPrefix !== undefined ? { branchPrefix: config.template.branchPrefix } : {}),
       }),
       logger,
+      ...(wiring.clock ? { clock: wiring.clock } : {}),
     },
   });
-  const runtime = roles.tenant(factory);
+  const runtime = built.runtime(factory, { sources: fleet.sources });
   const connections = wiring.cacheConnections
     ? wiring.cacheConnections(config.id, () => runtime.connections())
     : runtime.connections;
+  const remote = keys ? remoteProvidersOf(config, built, wiring.env ?? {}) : [];
   return {
-    ...runtime,
-    sources: new Map([
-      ...runtime.sources,
-      ...fleet.sources.map((source) => [source.source, source] as const),
-    ]),
-    connections,
-    ...(config.adminToken ? { adminToken: config.adminToken } : {}),
+    providers: built.connectables.map(([port]) => port.provider),
+    runtime: {
+      ...runtime,
+      connections,
+      ...(keys && remote.length > 0
+        ? {
+            connector: createRemoteConnector({
+              tenant: config.id,
+              store: wiring.store,
+              box: keys.box,
+              credentials: keys.credentials,
+              providers: remote,
+              logger,
+              ...(wiring.clock ? { clock: wiring.clock } : {}),
+            }),
+          }
+        : {}),
+    },
   };
 }
 
@@ -140,12 +311,4 @@ function triageOf(config: DeployedTenant, wiring: DeploymentWiring, logger: Logg
       `tenant ${config.id}: a model triage needs createTriage from @software-factory/llm-triage (generate the entry again with factory deploy)`,
     );
   return wiring.createTriage(config.triage, config.routes, { logger });
-}
-
-/** The tenant's factory settings: the config keys the core's settings schema declares. */
-function settingsOf(config: DeployedTenant): FactorySettingsInput {
-  const settings: Record<string, unknown> = {};
-  for (const key of Object.keys(factorySettingsSchema.shape))
-    settings[key] = config[key as keyof DeployedTenant];
-  return settings as FactorySettingsInput;
 }

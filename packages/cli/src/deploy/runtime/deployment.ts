@@ -21,6 +21,8 @@ export interface FactoryDeployment {
     publicUrl?: string;
     /** Opens every tenant's detail at `GET /healthz`; a reference. */
     operatorToken?: string;
+    /** The key of the tokens signed in to on the deployment (`factory connect --remote`); a reference. */
+    credentialsKey?: string;
   };
   tenants: DeployedTenant[];
 }

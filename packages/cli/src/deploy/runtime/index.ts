@@ -3,6 +3,14 @@
  * tenants. Runtime-neutral (Node, Lambda, Workers): nothing here touches the file system or a process.
  */
 export { DEPLOYMENT_FORMAT, type DeployedTenant, type FactoryDeployment } from './deployment.ts';
-export { type DeploymentWiring, deploymentTenants, type TriageFactory } from './deployment-tenants.ts';
+export {
+  type DeploymentTenants,
+  type DeploymentWiring,
+  deploymentTenants,
+  type TenantsAsDataOptions,
+  type TriageFactory,
+  tenantsAsData,
+} from './deployment-tenants.ts';
 export { registerProviders } from './register-providers.ts';
-export { type TenantRoles, tenantRoles } from './tenant-roles.ts';
+export { type RemoteTenantContext, remoteTenantIssues, type TenantIssue } from './remote-tenant-rules.ts';
+export { storedTokenSource } from './stored-tokens.ts';

@@ -1,0 +1,50 @@
+import { freshCredential, oauthRefresher } from '@software-factory/auth/remote';
+import { NotAuthorisedError, type TokenSource } from '@software-factory/providers';
+import type { OAuthClientConfig, ProviderOAuth } from '@software-factory/providers/registry';
+import type { Credential, CredentialStore } from '@software-factory/sdk';
+
+/**
+ * A provider's token read from a credential store on every call (so a sign-in while the factory runs is
+ * picked up), refreshed first when it is about to expire and the OAuth app is known (`oauth`, at the token
+ * endpoint its registry entry names in `spec`). On a store that compares and sets, two instances refreshing
+ * at once keep one valid token. Runtime-neutral: `factory start`, Lambda and Workers read tokens this way.
+ */
+export function storedTokenSource(
+  store: CredentialStore | undefined,
+  tenant: string,
+  provider: string,
+  oauth: OAuthClientConfig | undefined,
+  spec: ProviderOAuth | undefined,
+): TokenSource {
+  return async (): Promise<Credential | undefined> => {
+    if (!store) return undefined;
+    const refresher = async (credential: Credential): Promise<Credential> => {
+      if (!spec || !oauth)
+        throw new Error(
+          `the stored ${provider} token has expired and cannot be refreshed here (no OAuth client configured); run \`factory connect ${provider}\``,
+        );
+      return oauthRefresher({
+        provider: {
+          name: provider,
+          ...(spec.authorizationEndpoint ? { authorizationEndpoint: spec.authorizationEndpoint } : {}),
+          tokenEndpoint: oauth.tokenUrl ?? spec.tokenEndpoint,
+          scopeSeparator: spec.scopeSeparator,
+          defaultScopes: [],
+          clientAuthentication: spec.clientAuthentication,
+          extraTokenTypes: spec.extraTokenTypes,
+        },
+        clientId: oauth.clientId,
+        ...(oauth.clientSecret ? { clientSecret: oauth.clientSecret } : {}),
+      })(credential);
+    };
+    try {
+      return await freshCredential(store, tenant, provider, refresher);
+    } catch {
+      // A token close to expiry still works; only one that has run out is worth failing for.
+      const current = await store.get(tenant, provider);
+      if (current && (current.expiresAt === undefined || current.expiresAt > Date.now())) return current;
+      // Reported as `needs-auth` (not a broken provider): a sign-in is the fix.
+      throw new NotAuthorisedError(provider, 'the stored token has expired and could not be refreshed');
+    }
+  };
+}
