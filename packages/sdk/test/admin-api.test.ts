@@ -332,6 +332,25 @@ describe('GET /admin/tenants/:tenant/connections', () => {
   });
 });
 
+describe('a stored tenant whose config no longer builds', () => {
+  it('can still be read and fixed through the API; its connection table says it is not running (503)', async () => {
+    const { request, create, directory } = deployment();
+    const token = await create('acme');
+    await directory.update('acme', { ...(await directory.get('acme'))?.config, unbuildable: true }, 1);
+    const table = await request('GET', '/admin/tenants/acme/connections', { token });
+    expect(table.status).toBe(503);
+    expect(await table.json()).toEqual({ error: expect.stringContaining('could not be started') });
+    expect((await request('GET', '/admin/tenants/acme', { token })).status).toBe(200);
+    const fixed = await request('PUT', '/admin/tenants/acme', {
+      token,
+      body: tenantEntry('acme'),
+      headers: { 'if-match': '2' },
+    });
+    expect(fixed.status).toBe(200);
+    expect((await request('GET', '/admin/tenants/acme/connections', { token })).status).toBe(200);
+  });
+});
+
 describe('isolation: one tenant’s admin token is no key to another tenant', () => {
   it('cannot read, change, list or sign in for another tenant, nor the config tenant', async () => {
     const { request, create, snapshot, connectorOf } = deployment();

@@ -202,7 +202,11 @@ export function deployment(options: DeploymentOptions = {}) {
   };
   const registry = new StoredTenantRegistry({
     directory,
-    build: (stored) => runtime(stored.id),
+    build: (stored) => {
+      // What a config that passed validation may still fail at: a vendor's client refusing it.
+      if (stored.config.unbuildable) throw new Error(`tenant ${stored.id} cannot be built`);
+      return runtime(stored.id);
+    },
     pinned: [runtime('pinned', { adminToken: PINNED_ADMIN })],
     clock,
     logger,
