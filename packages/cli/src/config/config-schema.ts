@@ -107,7 +107,6 @@ export function configSchema(secrets: SecretResolver, registry: ProviderRegistry
       ...deployment,
       tenants: z
         .array(tenantFields.extend({ id: tenantIdSchema }).superRefine(tenantRules))
-        .min(1)
         .superRefine((tenants, context) => {
           const seen = new Set<string>();
           tenants.forEach((tenant, index) => {
@@ -122,6 +121,16 @@ export function configSchema(secrets: SecretResolver, registry: ProviderRegistry
         }),
     })
     .strict()
+    .superRefine((config, context) => {
+      // No tenant in the file is a factory whose tenants are added through the admin API.
+      if (config.tenants.length === 0 && !config.server.operatorToken)
+        context.addIssue({
+          code: 'custom',
+          path: ['tenants'],
+          message:
+            'expected a non-empty list of tenants (or set server.operatorToken and add them through the admin API: `factory tenants add --remote`)',
+        });
+    })
     .superRefine((config, context) =>
       checkCredentials(
         config.credentials,

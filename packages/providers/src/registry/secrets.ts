@@ -15,10 +15,21 @@ export class SecretResolver {
   readonly #env: Environment;
   readonly #stored: ReadonlyMap<string, string>;
   readonly values = new Set<string>();
+  /**
+   * Whether a token left out of the config defaults to its usual variable (`LINEAR_API_KEY`). Not for a
+   * tenant added through the admin API: the deployment's variables are not its tokens, so a token it
+   * leaves out comes from its own sign-in (or it is needs-auth), never from another tenant's variable.
+   */
+  readonly tokenDefaults: boolean;
 
-  constructor(env: Environment, stored: ReadonlyMap<string, string> = new Map()) {
+  constructor(
+    env: Environment,
+    stored: ReadonlyMap<string, string> = new Map(),
+    options: { tokenDefaults?: boolean } = {},
+  ) {
     this.#env = env;
     this.#stored = stored;
+    this.tokenDefaults = options.tokenDefaults ?? true;
   }
 
   /**
@@ -29,11 +40,12 @@ export class SecretResolver {
     config: unknown,
     env: Environment,
     read: (reference: SecretReference) => Promise<string>,
+    options: { tokenDefaults?: boolean } = {},
   ): Promise<SecretResolver> {
     const stored = new Map<string, string>();
     for (const reference of secretReferencesIn(config))
       if (reference.scheme !== undefined) stored.set(reference.text, await read(reference));
-    return new SecretResolver(env, stored);
+    return new SecretResolver(env, stored, options);
   }
 
   /** The value of the environment variable `name` (recorded as a secret), or undefined. */
@@ -108,9 +120,18 @@ export function secretReference(secrets: SecretResolver, example: string) {
  * a webhook secret is asked for by the commands that run work). An unset default is not an error: the
  * config stays usable for `factory check` and `factory connect`.
  */
-export function defaultedSecret(secrets: SecretResolver, env: string, description: string) {
+export function defaultedSecret(
+  secrets: SecretResolver,
+  env: string,
+  description: string,
+  kind: 'token' | 'webhook-secret' = 'webhook-secret',
+) {
   return secretReference(secrets, env)
     .optional()
-    .transform((value) => value ?? (secrets.resolve(env) || undefined))
+    .transform((value) => {
+      if (value !== undefined) return value;
+      if (kind === 'token' && !secrets.tokenDefaults) return undefined;
+      return secrets.resolve(env) || undefined;
+    })
     .describe(`${description} Default: \${${env}} when that variable is set.`);
 }

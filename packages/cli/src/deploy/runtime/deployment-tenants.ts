@@ -174,7 +174,11 @@ async function parseStoredTenant(
 ): Promise<DeployedTenant> {
   const env = wiring.env ?? {};
   const read = wiring.readSecret;
-  const secrets = read ? await SecretResolver.withStore(config, env, read) : new SecretResolver(env);
+  // Its tokens are its own: a token it leaves out comes from its sign-in, not the deployment's variables.
+  const options = { tokenDefaults: false };
+  const secrets = read
+    ? await SecretResolver.withStore(config, env, read, options)
+    : new SecretResolver(env, new Map(), options);
   return { ...parseTenantConfig(config, { secrets }), id };
 }
 
