@@ -158,10 +158,29 @@ describe('factory deploy aws --out: the SAM template', () => {
     });
   });
 
-  it('logs JSON, reads the table only, and grants no secret it does not reference', () => {
+  it('logs JSON, reads the table only, and grants no secret it does not reference (but the tenants’ path)', () => {
     for (const name of ['HttpFunction', 'TickFunction'])
       expect(out.template.Resources[name]?.Properties?.LoggingConfig).toMatchObject({ LogFormat: 'JSON' });
-    expect(statements(out.template).map((statement) => statement.Sid)).toEqual(['StateTable', 'OwnLogs']);
+    expect(statements(out.template).map((statement) => statement.Sid)).toEqual([
+      'StateTable',
+      'OwnLogs',
+      'TenantSecrets',
+    ]);
+    // The admin API is on (an operator token): tenants it adds read their secrets under one path.
+    expect(statements(out.template).find((statement) => statement.Sid === 'TenantSecrets')).toEqual({
+      Sid: 'TenantSecrets',
+      Effect: 'Allow',
+      Action: ['ssm:GetParameter', 'secretsmanager:GetSecretValue'],
+      Resource: [
+        {
+          'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/factory/tenants/*',
+        },
+        {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:factory/tenants/*-??????',
+        },
+      ],
+    });
     expect(out.template.Resources.Tick?.Properties?.ScheduleExpression).toBe('rate(1 minute)');
   });
 

@@ -25,6 +25,12 @@ export interface AwsSecrets {
   secrets: string[];
 }
 
+/**
+ * Where the secrets of tenants added through the admin API live on AWS: `${ssm:/factory/tenants/<id>/…}`
+ * or `${secretsmanager:factory/tenants/<id>…}`.
+ */
+export const TENANT_SECRETS_PATH = '/factory/tenants';
+
 const API_URL = 'https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}';
 
 export function awsSecrets(plan: DeploymentPlan): AwsSecrets {
@@ -86,6 +92,17 @@ export function samTemplate(plan: DeploymentPlan, webhooks: readonly TenantWebho
       Effect: 'Allow',
       Action: 'ssm:GetParameter',
       Resource: secrets.parameters.map((arn) => ({ 'Fn::Sub': arn })),
+    });
+  // Tenants added through the admin API keep their secrets under one path the functions may read.
+  if (plan.deployment.server.operatorToken !== undefined)
+    statements.push({
+      Sid: 'TenantSecrets',
+      Effect: 'Allow',
+      Action: ['ssm:GetParameter', 'secretsmanager:GetSecretValue'],
+      Resource: [
+        { 'Fn::Sub': parameterArn(`${TENANT_SECRETS_PATH}/*`) },
+        { 'Fn::Sub': secretArn(`${TENANT_SECRETS_PATH.slice(1)}/*`) },
+      ],
     });
   if (secrets.secrets.length > 0)
     statements.push({
