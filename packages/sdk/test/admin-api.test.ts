@@ -169,23 +169,54 @@ describe('PUT /admin/tenants/:tenant replaces a stored config at the version it 
     const { request, create, directory, changed } = deployment();
     const token = await create('acme');
     const first = await request('PUT', '/admin/tenants/acme', {
-      token,
+      token: OPERATOR,
       body: changedEntry('acme'),
       headers: { 'if-match': '1' },
     });
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ id: 'acme', version: 2 });
     expect((await directory.get('acme'))?.config.tracker).toEqual({ apiKey: '${OTHER_KEY}', team: 'OPS' });
+    const byAdmin = await request('PUT', '/admin/tenants/acme', {
+      token,
+      body: tenantEntry('acme', { tracker: { apiKey: '${OTHER_KEY}', team: 'WEB' } }),
+      headers: { 'if-match': '2' },
+    });
+    expect(byAdmin.status).toBe(200);
+    expect((await directory.get('acme'))?.config.tracker).toEqual({ apiKey: '${OTHER_KEY}', team: 'WEB' });
     // The id may be left out; a quoted version is one too.
     const { id: _id, ...withoutId } = tenantEntry('acme');
     const second = await request('PUT', '/admin/tenants/acme', {
       token: OPERATOR,
       body: withoutId,
-      headers: { 'if-match': '"2"' },
+      headers: { 'if-match': '"3"' },
     });
     expect(second.status).toBe(200);
-    expect(await second.json()).toEqual({ id: 'acme', version: 3 });
-    expect(changed).toEqual(['acme', 'acme', 'acme']);
+    expect(await second.json()).toEqual({ id: 'acme', version: 4 });
+    expect(changed).toEqual(['acme', 'acme', 'acme', 'acme']);
+  });
+
+  it('lets only the operator set a secret reference or an address: a tenant admin could send a deployment secret away', async () => {
+    const { request, create, snapshot } = deployment();
+    const token = await create('acme');
+    const before = await snapshot();
+    for (const tracker of [
+      { apiKey: '${OPERATOR_TOKEN}', team: 'ENG' },
+      { apiKey: '${TRACKER_API_KEY}', team: 'ENG', apiUrl: 'https://collector.example' },
+      { team: 'ENG' },
+    ]) {
+      const response = await request('PUT', '/admin/tenants/acme', {
+        token,
+        body: tenantEntry('acme', { tracker }),
+        headers: { 'if-match': '1' },
+      });
+      expect(response.status).toBe(403);
+      const body = (await response.json()) as { error: string; issues: { path: string }[] };
+      expect(body.error).toBe('only the operator can change these fields');
+      expect(body.issues.map((issue) => issue.path)).toEqual([
+        Object.keys(tracker).includes('apiUrl') ? 'tracker.apiUrl' : 'tracker.apiKey',
+      ]);
+    }
+    expect(await snapshot()).toEqual(before);
   });
 
   it('needs If-Match (428), refuses a stale one (412 with the current version) and changes nothing', async () => {

@@ -4,6 +4,7 @@ import { isTenantId, refusalReason, type TenantRegistry } from '../ingress/tenan
 import type { StateStore } from '../ports/state-store.ts';
 import type { TenantDirectory } from '../ports/tenant-directory.ts';
 import { type AdminApiAccess, authorizeAdminCall, locateTenant, namedTenant } from './admin-api-access.ts';
+import { operatorOnlyChanges } from './guarded-fields.ts';
 import type { HttpSecurity } from './http-security.ts';
 import { isJsonObject, readJsonCapped } from './json-body.ts';
 import { revokeAllSessions } from './sessions.ts';
@@ -37,6 +38,7 @@ export interface AdminApiContext {
   security: HttpSecurity;
 }
 
+const OPERATOR_ONLY = 'only the operator can change these fields';
 const CONFIG_TENANT = "is defined in the deployment's config; change it there";
 
 /** Issues as the API answers them: the path joined with dots (`routes.0.repository`). */
@@ -189,6 +191,10 @@ export function mountAdminApi(app: Hono, context: AdminApiContext): AdminApiAcce
     const entry = configOf(body.value, located.id);
     if (entry === 'not-an-object') return c.json({ error: NOT_AN_OBJECT }, 400);
     if ('issues' in entry) return c.json(issuesBody(entry.issues), 422);
+    if (found.caller !== 'operator') {
+      const guarded = operatorOnlyChanges(located.stored.config, entry.config);
+      if (guarded.length > 0) return c.json({ ...issuesBody(guarded), error: OPERATOR_ONLY }, 403);
+    }
     const issues = await admin.validate(located.id, entry.config);
     if (issues.length > 0) return c.json(issuesBody(issues), 422);
     const updated = await directory.update(located.id, entry.config, expected);
