@@ -69,6 +69,8 @@ export async function refreshCredential(
     return {
       ...fresh,
       ...(fresh.refreshToken ? {} : { refreshToken: credential.refreshToken }),
+      // The site chosen after consent (a Jira cloud id) is the grant's, not the token's: it stays.
+      ...(credential.resource ? { resource: credential.resource } : {}),
     };
   } catch (error) {
     const failure = tokenRequestFailure(provider, error, secrets);

@@ -8,16 +8,29 @@ export { githubProvider } from './github/index.ts';
 export { GITHUB_OAUTH } from './github/oauth.ts';
 export { githubIssuesProvider } from './github-issues/index.ts';
 export { gitlabProvider } from './gitlab/index.ts';
+export { GITLAB_OAUTH } from './gitlab/oauth.ts';
 export { jiraProvider } from './jira/index.ts';
+export { JIRA_OAUTH } from './jira/oauth.ts';
 export { linearProvider } from './linear/index.ts';
 export { LINEAR_OAUTH } from './linear/oauth.ts';
 export { BUILTIN_PROVIDERS, providerRegistry } from './registry/builtin-providers.ts';
 export {
+  endpointOverrides,
+  OAuthEndpointError,
+  type OAuthEnvironment,
+  oauthEnvironment,
+  signInEndpoints,
+  specForConfig,
+  vendorEndpoints,
+} from './registry/oauth-endpoints.ts';
+export {
   type AnyProviderEntry,
   type BuiltProvider,
+  type CredentialCompletion,
   defineProvider,
   directOnly,
   type OAuthClientConfig,
+  type OAuthEndpoints,
   type ProviderConfig,
   type ProviderContext,
   type ProviderEntry,
@@ -36,6 +49,7 @@ export {
   webhookSecretRequirement,
 } from './registry/provider-entry.ts';
 export { ProviderRegistry } from './registry/provider-registry.ts';
+export { type RemoteProvidersOptions, remoteProvidersOf } from './registry/remote-providers.ts';
 export { roleSchema, shorthandJsonSchema, transports, unionMessage } from './registry/role-schema.ts';
 export {
   defaultedSecret,

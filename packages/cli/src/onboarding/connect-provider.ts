@@ -59,6 +59,7 @@ export async function connectProvider(request: ConnectRequest): Promise<Connecti
     roleConfig.type,
     roleConfig.oauth as ConfiguredOAuthClient | undefined,
     request.env,
+    request.tenantConfig[field],
   );
   if (!oauth)
     throw new CliError(

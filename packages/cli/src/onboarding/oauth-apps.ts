@@ -1,6 +1,12 @@
 import type { OAuthAppOptions } from '@software-factory/providers';
-import { type ProviderOAuth, providerRegistry } from '@software-factory/providers/registry';
-import { z } from 'zod';
+import {
+  endpointOverrides,
+  OAuthEndpointError,
+  oauthEnvironment,
+  type ProviderConfig,
+  type ProviderOAuth,
+  providerRegistry,
+} from '@software-factory/providers/registry';
 import { CliError, EXIT_USAGE } from '../cli-error.ts';
 import type { Environment } from '../config/secret-reference.ts';
 
@@ -14,46 +20,39 @@ export interface ConfiguredOAuthClient {
 /** How a provider signs in (its registry entry's `oauth`), and the app to sign in with. */
 export type OAuthApp = { spec: ProviderOAuth; app: OAuthAppOptions };
 
-const endpoint = z.url({ protocol: /^https?$/ });
-
 /**
  * The OAuth app `factory connect` signs in with, for a provider whose registry entry says how (`oauth`): the client from the provider's `oauth:` block, else
- * `<VENDOR>_CLIENT_ID` / `<VENDOR>_CLIENT_SECRET`; the endpoints are the vendor's unless
- * `<VENDOR>_OAUTH_AUTHORIZATION_URL`, `_TOKEN_URL` or `_DEVICE_URL` say otherwise (a GitHub Enterprise
- * host, or the loopback vendors of the tests). Undefined for a provider type with no sign-in here.
+ * `<VENDOR>_CLIENT_ID` / `<VENDOR>_CLIENT_SECRET`; the endpoints are the vendor's (for the provider's
+ * config, e.g. a self-managed GitLab) unless `<VENDOR>_OAUTH_AUTHORIZATION_URL`, `_TOKEN_URL` or
+ * `_DEVICE_URL` say otherwise (a GitHub Enterprise host, or the loopback vendors of the tests); the same
+ * rules as the deployed app's sign-in (`remoteProvidersOf`). Undefined for a provider type with no sign-in here.
  */
 export function oauthAppFor(
   providerType: string,
   configured: ConfiguredOAuthClient | undefined,
   env: Environment,
+  providerConfig?: ProviderConfig,
 ): OAuthApp | undefined {
   const spec = providerRegistry.get(providerType)?.oauth;
   if (!spec) return undefined;
-  const variable = (suffix: string) => `${spec.envPrefix}_${suffix}`;
-  const read = (suffix: string) => {
-    const value = env[variable(suffix)];
-    return value === undefined || value === '' ? undefined : value;
-  };
-  const url = (suffix: string) => {
-    const value = read(suffix);
-    if (value === undefined) return undefined;
-    if (!endpoint.safeParse(value).success)
-      throw new CliError(`${variable(suffix)} is not an http(s) URL`, EXIT_USAGE);
-    return value;
-  };
-  const clientId = configured?.clientId ?? read('CLIENT_ID');
-  const clientSecret = configured?.clientSecret ?? read('CLIENT_SECRET');
-  const authorizationEndpoint = url('OAUTH_AUTHORIZATION_URL');
-  const tokenEndpoint = url('OAUTH_TOKEN_URL') ?? configured?.tokenUrl;
-  const deviceAuthorizationEndpoint = url('OAUTH_DEVICE_URL');
+  let fromEnv: ReturnType<typeof oauthEnvironment>;
+  let endpoints: ReturnType<typeof endpointOverrides>;
+  try {
+    fromEnv = oauthEnvironment(spec, env);
+    endpoints = endpointOverrides(spec, configured, env);
+  } catch (error) {
+    if (error instanceof OAuthEndpointError) throw new CliError(error.message, EXIT_USAGE);
+    throw error;
+  }
+  const clientId = configured?.clientId ?? fromEnv.clientId;
+  const clientSecret = configured?.clientSecret ?? fromEnv.clientSecret;
   return {
     spec,
     app: {
       ...(clientId ? { clientId } : {}),
       ...(clientSecret ? { clientSecret } : {}),
-      ...(authorizationEndpoint ? { authorizationEndpoint } : {}),
-      ...(tokenEndpoint ? { tokenEndpoint } : {}),
-      ...(deviceAuthorizationEndpoint ? { deviceAuthorizationEndpoint } : {}),
+      ...endpoints,
+      ...(providerConfig ? { providerConfig } : {}),
     },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { specForConfig } from '../registry/oauth-endpoints.ts';
 import {
   type BuiltProvider,
   defineProvider,
@@ -10,6 +11,7 @@ import {
   transportOf,
   webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
+import { GITLAB_OAUTH } from './oauth.ts';
 import { GITLAB_REQUIRED_SCOPES, GitlabOutputTarget, gitlabConfigSchema } from './output-target.ts';
 import { GitlabWebhookSource } from './webhook-source.ts';
 
@@ -25,8 +27,12 @@ function gitlabSchema(kit: SchemaKit) {
     .extend({
       type: z.literal('gitlab'),
       transport: directOnly,
-      token: kit.defaulted(TOKEN, 'A personal, project or group access token, or an OAuth token.'),
+      token: kit.defaulted(
+        TOKEN,
+        'A personal, project or group access token, or an OAuth token; else the token `factory connect gitlab` stored.',
+      ),
       webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret token GitLab sends in X-Gitlab-Token.'),
+      oauth: kit.oauthClient(GITLAB_OAUTH),
     })
     .strict()
     .describe('GitLab merge requests, through the REST API v4 and project webhooks.');
@@ -34,7 +40,10 @@ function gitlabSchema(kit: SchemaKit) {
 
 type GitlabEntryConfig = z.output<ReturnType<typeof gitlabSchema>>;
 
-/** GitLab merge requests as the output target. `factory connect` has no GitLab sign-in: a token by reference. */
+/**
+ * GitLab merge requests as the output target. Its token is an access token given by reference, or the
+ * one `factory connect gitlab` stored through the instance's OAuth (`baseUrl`, gitlab.com by default).
+ */
 export const gitlabProvider = defineProvider({
   type: 'gitlab',
   title: 'GitLab',
@@ -42,6 +51,7 @@ export const gitlabProvider = defineProvider({
   roles: ['outputTarget'],
   secrets: [TOKEN, WEBHOOK_SECRET],
   scopes: GITLAB_REQUIRED_SCOPES,
+  oauth: GITLAB_OAUTH,
   example: 'outputTarget: { type: gitlab, baseUrl: https://gitlab.com }',
   setup: {
     questions: [
@@ -57,10 +67,11 @@ export const gitlabProvider = defineProvider({
   },
   schema: gitlabSchema,
   build(config: GitlabEntryConfig, context: ProviderContext): BuiltProvider<'outputTarget'> {
-    const { type: _type, transport: _transport, token, webhookSecret, ...rest } = config;
+    const { type: _type, transport: _transport, token, webhookSecret, oauth, ...rest } = config;
     const port = new GitlabOutputTarget({
       ...rest,
-      ...tokenOf(token, context, rest.provider, undefined, undefined),
+      // Refreshed at the instance that issued it, not gitlab.com.
+      ...tokenOf(token, context, rest.provider, oauth, specForConfig(GITLAB_OAUTH, config)),
       ...transportOf(context),
     });
     if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'GitLab')] };

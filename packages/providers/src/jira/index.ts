@@ -11,6 +11,7 @@ import {
   webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
 import { jiraTrustedAuthorsSchema } from '../shared/answer-trust.ts';
+import { JIRA_OAUTH } from './oauth.ts';
 import { JiraWebhookSource } from './webhook-source.ts';
 import { JIRA_REQUIRED_SCOPES, JiraWorkItemProvider, jiraConfigSchema } from './work-item-provider.ts';
 
@@ -28,9 +29,10 @@ function jiraSchema(kit: SchemaKit) {
       transport: directOnly,
       token: kit.defaulted(
         TOKEN,
-        'An API token (with `email`) or an OAuth token; else the credentials store’s `jira` token.',
+        'An API token (with `email`) or an OAuth token; else the token `factory connect jira` stored.',
       ),
       webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret of the Jira admin webhook.'),
+      oauth: kit.oauthClient(JIRA_OAUTH),
     })
     .strict()
     .describe('Jira Cloud issues, through its REST API v3 and admin webhooks.');
@@ -38,7 +40,10 @@ function jiraSchema(kit: SchemaKit) {
 
 type JiraEntryConfig = z.output<ReturnType<typeof jiraSchema>>;
 
-/** Jira Cloud issues as the intake. `factory connect` has no Jira sign-in: its token is given by reference. */
+/**
+ * Jira Cloud issues as the intake. Its token is an API token (with `email`) given by reference, or the
+ * one `factory connect jira` stored through Atlassian's OAuth 2.0 (3LO), for the site `siteUrl` names.
+ */
 export const jiraProvider = defineProvider({
   type: 'jira',
   title: 'Jira',
@@ -46,6 +51,7 @@ export const jiraProvider = defineProvider({
   roles: ['intentProvider'],
   secrets: [TOKEN, WEBHOOK_SECRET],
   scopes: JIRA_REQUIRED_SCOPES,
+  oauth: JIRA_OAUTH,
   example: 'intentProvider: { type: jira, siteUrl: https://acme.atlassian.net }',
   commentAuthors: jiraTrustedAuthorsSchema,
   setup: {
@@ -71,10 +77,10 @@ export const jiraProvider = defineProvider({
   },
   schema: jiraSchema,
   build(config: JiraEntryConfig, context: ProviderContext): BuiltProvider<'intentProvider'> {
-    const { type: _type, transport: _transport, token, webhookSecret, ...rest } = config;
+    const { type: _type, transport: _transport, token, webhookSecret, oauth, ...rest } = config;
     const port = new JiraWorkItemProvider({
       ...rest,
-      ...tokenOf(token, context, rest.provider, undefined, undefined),
+      ...tokenOf(token, context, rest.provider, oauth, JIRA_OAUTH),
       ...transportOf(context),
     });
     if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'Jira')] };

@@ -16,6 +16,12 @@ import type { TokenSource } from '../shared/provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
 import { isTraceId } from '../shared/trace-metadata.ts';
 import { inReadyStateWithLabels } from '../shared/tracker-text.ts';
+import {
+  ATLASSIAN_API_GATEWAY,
+  accessibleResourcesUrl,
+  sameSite,
+  siteApiUrl,
+} from './accessible-resources.ts';
 import { textToAdf } from './atlassian-document.ts';
 import {
   JIRA_KEY,
@@ -70,16 +76,20 @@ export const jiraConfigSchema = z
     /** The site people browse, e.g. https://acme.atlassian.net; issue links point here. */
     siteUrl: z.url({ protocol: /^https?$/ }),
     /**
-     * Where the REST API is: the site itself with an API token, or
+     * Where the REST API is for a token given in the config: the site itself with an API token, or
      * `https://api.atlassian.com/ex/jira/<cloudId>` with an OAuth 2.0 (3LO) token. Default: `siteUrl`.
+     * A token `factory connect` stored names its site's cloud id and goes through `apiGatewayUrl`.
      */
     apiUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** With an API token: the account's email, for Basic auth. Without it the token is an OAuth bearer token. */
     email: z.email().optional(),
-    /** Where an OAuth token's sites and scopes are listed. */
-    accessibleResourcesUrl: z
-      .url({ protocol: /^https?$/ })
-      .default('https://api.atlassian.com/oauth/token/accessible-resources'),
+    /**
+     * Atlassian's API gateway, which a connected (3LO) token calls as `<gateway>/ex/jira/<cloud id>/rest/…`.
+     * Only a stand-in for Atlassian (the tests' loopback server) sets it.
+     */
+    apiGatewayUrl: z.url({ protocol: /^https?$/ }).default(ATLASSIAN_API_GATEWAY),
+    /** Where an OAuth token's sites and scopes are listed. Default: the gateway's `/oauth/token/accessible-resources`. */
+    accessibleResourcesUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** Status names or categories (`new`, `indeterminate`, `done`) that mean "ready for an agent". */
     readyStatuses: z.array(z.string().min(1)).min(1).default(['To Do']),
     /** Labels an issue must carry to be dispatched; an empty list means every ready issue. */
@@ -149,15 +159,19 @@ export class JiraWorkItemProvider implements WorkItemProvider {
     this.#config = parseConfig(jiraConfigSchema, config, 'Jira provider');
     this.provider = this.#config.provider;
     const email = this.#config.email;
+    const parsed = this.#config;
     this.client = new JsonRestClient({
       provider: this.provider,
       vendor: 'Jira',
-      baseUrl: this.#config.apiUrl ?? this.#config.siteUrl,
+      // A connected token names its site (a cloud id): it is only accepted through Atlassian's gateway.
+      baseUrl: (credential) =>
+        credential.resource ? siteApiUrl(parsed, credential.resource.id) : (parsed.apiUrl ?? parsed.siteUrl),
       ...(token !== undefined ? { token } : {}),
       authorization: (credential) => ({
-        authorization: email
-          ? `Basic ${base64(`${email}:${credential.accessToken}`)}`
-          : `Bearer ${credential.accessToken}`,
+        authorization:
+          email && !credential.resource
+            ? `Basic ${base64(`${email}:${credential.accessToken}`)}`
+            : `Bearer ${credential.accessToken}`,
       }),
       reasonOf: jiraReason,
       ...(fetch ? { fetch } : {}),
@@ -356,9 +370,15 @@ export class JiraWorkItemProvider implements WorkItemProvider {
     try {
       const credential = await this.client.credential();
       if (!credential) return { state: 'needs-auth', reason: 'no Jira token is configured' };
+      const granted = credential.resource?.url;
+      if (granted !== undefined && !sameSite(granted, this.#config.siteUrl))
+        return {
+          state: 'needs-auth',
+          reason: `the stored token is for ${granted}, not ${this.#config.siteUrl}; run \`factory connect ${this.provider}\``,
+        };
       const me = await this.#myself();
       const identity = `${me.emailAddress ?? me.displayName ?? me.accountId} @ ${new URL(this.#config.siteUrl).host}`;
-      if (this.#config.email) {
+      if (this.#config.email && !credential.resource) {
         // An API token acts with its user's permissions; Jira reports no scopes for it.
         return scopeStatus(
           identity,
@@ -453,11 +473,10 @@ export class JiraWorkItemProvider implements WorkItemProvider {
 
   async #accessibleSite(): Promise<{ scopes: string[] } | undefined> {
     const { body } = await this.client.request<{ url?: string; scopes?: string[] }[]>('GET', '', {
-      url: this.#config.accessibleResourcesUrl,
+      url: accessibleResourcesUrl(this.#config),
     });
-    const site = normaliseUrl(this.#config.siteUrl);
-    const resource = (Array.isArray(body) ? body : []).find(
-      (candidate) => normaliseUrl(candidate.url ?? '') === site,
+    const resource = (Array.isArray(body) ? body : []).find((candidate) =>
+      sameSite(candidate.url ?? '', this.#config.siteUrl),
     );
     return resource ? { scopes: resource.scopes ?? [] } : undefined;
   }
@@ -467,7 +486,7 @@ export class JiraWorkItemProvider implements WorkItemProvider {
     const trimmed = ref.trim();
     if (JIRA_KEY.test(trimmed) || /^\d+$/.test(trimmed)) return trimmed;
     const browse = /^(https?:\/\/[^/]+)\/browse\/([A-Z][A-Z0-9_]*-\d+)(?:[/?#]|$)/.exec(trimmed);
-    if (browse && normaliseUrl(browse[1] as string) === normaliseUrl(this.#config.siteUrl)) return browse[2];
+    if (browse && sameSite(browse[1] as string, this.#config.siteUrl)) return browse[2];
     return undefined;
   }
 }
@@ -506,10 +525,6 @@ function jiraReason(body: unknown): string | undefined {
     | undefined;
   const messages = [...(error?.errorMessages ?? []), ...Object.values(error?.errors ?? {})];
   return messages.length > 0 ? messages.join('; ') : error?.message;
-}
-
-function normaliseUrl(url: string): string {
-  return url.trim().replace(/\/+$/, '').toLowerCase();
 }
 
 function base64(text: string): string {

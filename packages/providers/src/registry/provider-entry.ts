@@ -1,6 +1,7 @@
 import type { MountEventSource } from '@software-factory/relayfile';
 import type {
   ClarificationChannel,
+  Credential,
   Logger,
   Mount,
   OutputTarget,
@@ -53,11 +54,25 @@ export interface SecretField {
   kind: 'token' | 'webhook-secret';
 }
 
+/** Where a vendor's OAuth endpoints are. */
+export interface OAuthEndpoints {
+  authorizationEndpoint?: string;
+  tokenEndpoint: string;
+  deviceAuthorizationEndpoint?: string;
+}
+
+/** What a sign-in's last step is given besides the token: the provider's parsed config and a `fetch`. */
+export interface CredentialCompletion<C extends ProviderConfig = ProviderConfig> {
+  config: C;
+  fetch: Fetch;
+}
+
 /**
  * How `factory connect` signs in to a vendor: the flow, the endpoints and the quirks of its OAuth
  * (`@software-factory/auth`'s `OAuthProvider` without the name and scopes, which come from the port).
+ * The same spec drives the deployed app's sign-in (`remoteProvidersOf`).
  */
-export interface ProviderOAuth {
+export interface ProviderOAuth<C extends ProviderConfig = ProviderConfig> {
   /** The vendor's name for people, e.g. "Linear". */
   vendor: string;
   /** The browser with PKCE through a loopback redirect, or the device authorization grant. */
@@ -72,6 +87,25 @@ export interface ProviderOAuth {
   extraTokenTypes: readonly string[];
   /** Whether a code is redeemed only with the app's client secret (Slack). */
   clientSecretRequired: boolean;
+  /** Vendor extras for the authorization URL, e.g. Atlassian's `audience` and `prompt=consent`. */
+  authorizationParameters?: Readonly<Record<string, string>>;
+  /**
+   * Scopes every sign-in asks for besides the port's, which no connection check requires: Atlassian's
+   * `offline_access`, without which its tokens come with no refresh token and die within the hour.
+   */
+  additionalScopes?: readonly string[];
+  /**
+   * The endpoints for one parsed config, when they depend on it (a self-managed GitLab's base URL);
+   * the fixed ones above otherwise. `<PREFIX>_OAUTH_*` variables and `oauth.tokenUrl` still win.
+   */
+  endpointsFor?(config: C): OAuthEndpoints;
+  /**
+   * The sign-in's last step, after the token exchange and before anything is stored: turns the vendor's
+   * token into what the provider reads, e.g. picks the Jira site the config names among those the
+   * token was granted for (`credential.resource`). Throws, with a sentence for the person, when it
+   * cannot; then nothing is stored.
+   */
+  completeCredential?(credential: Credential, context: CredentialCompletion<C>): Promise<Credential>;
 }
 
 /** The OAuth app a stored token was granted to, as the config names it (for refreshing the token). */
@@ -178,7 +212,7 @@ export interface ProviderEntry<C extends ProviderConfig = ProviderConfig, R exte
   /** The scopes its token needs (the port may narrow them from its config, e.g. a private Slack channel). */
   scopes: readonly string[];
   /** How `factory connect` signs in to it; absent: its token is given by reference only. */
-  oauth?: ProviderOAuth;
+  oauth?: ProviderOAuth<C>;
   /** The shortest useful mapping form, for messages: `intentProvider: { type: jira, siteUrl: … }`. */
   example: string;
   /** An intake whose comments can answer questions: the schema of the comments channel's `trustedAuthors`. */
@@ -209,7 +243,7 @@ export function schemaKit(secrets: SecretResolver): SchemaKit {
   return {
     secrets,
     secret: (example) => secretReference(secrets, example),
-    defaulted: (field, description) => defaultedSecret(secrets, field.env, description),
+    defaulted: (field, description) => defaultedSecret(secrets, field.env, description, field.kind),
     oauthClient: (spec) =>
       z
         .object({

@@ -8,7 +8,8 @@ export interface JsonRestClientOptions {
   provider: string;
   /** The vendor's name in messages, e.g. "Jira". */
   vendor: string;
-  baseUrl: string;
+  /** Where the API is; a function when it depends on the credential (the Jira site an OAuth token names). */
+  baseUrl: string | ((credential: Credential) => string);
   token?: TokenSource;
   /** How the vendor wants the token: a bearer token by default. */
   authorization?: (credential: Credential) => Record<string, string>;
@@ -66,7 +67,9 @@ export class JsonRestClient {
     const credential = await this.credential();
     if (!credential) throw new NotAuthorisedError(provider, `no ${vendor} token is configured`);
     const secret = credential.accessToken;
-    const url = new URL(call.url ?? `${this.#options.baseUrl.replace(/\/+$/, '')}${path}`);
+    const { baseUrl } = this.#options;
+    const base = typeof baseUrl === 'string' ? baseUrl : baseUrl(credential);
+    const url = new URL(call.url ?? `${base.replace(/\/+$/, '')}${path}`);
     for (const [name, value] of Object.entries(call.query ?? {}))
       if (value !== undefined) url.searchParams.set(name, String(value));
     const headers: Record<string, string> = {

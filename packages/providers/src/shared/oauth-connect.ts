@@ -6,7 +6,8 @@ import type {
   CredentialStore,
   Logger,
 } from '@software-factory/sdk';
-import type { ProviderOAuth } from '../registry/provider-entry.ts';
+import { signInEndpoints } from '../registry/oauth-endpoints.ts';
+import type { ProviderConfig, ProviderOAuth } from '../registry/provider-entry.ts';
 import type { Fetch } from './http-retry.ts';
 
 /** The OAuth app registered with the vendor, and where its endpoints are when they are not the vendor's. */
@@ -26,6 +27,11 @@ export interface OAuthAppOptions {
   /** Waits between device-flow polls; injected in tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   logger?: Logger;
+  /**
+   * The provider's parsed config, for a vendor whose endpoints depend on it (a self-managed GitLab) or
+   * whose token is completed from it (the Jira site picked after consent).
+   */
+  providerConfig?: ProviderConfig;
 }
 
 /** A credential store that runs the vendor's consent itself (relayfile's connect sessions) and keeps the tokens. */
@@ -54,9 +60,11 @@ function loadAuth(): Promise<typeof FactoryAuth> {
  * Connects one provider: through the store's own session when it has one (relayfile), otherwise through
  * the vendor's OAuth as its registry entry describes it (`spec`: the browser with PKCE, or the device
  * grant), asking for
- * `context.scopes`, or else for what fixes the current status (held plus missing scopes). The credential
- * is stored under (tenant, provider name) and the connection checked again, so the answer is what the
- * factory will see. Nothing is stored when the flow fails.
+ * `context.scopes`, or else for what fixes the current status (held plus missing scopes), and the spec's
+ * `additionalScopes`. The endpoints are the spec's for `app.providerConfig` unless the app names others;
+ * the spec's `completeCredential` finishes the token (the Jira site). The credential is stored under
+ * (tenant, provider name) and the connection checked again, so the answer is what the factory will see.
+ * Nothing is stored when the flow or its completion fails.
  */
 export async function connectWithOAuth(
   port: Connectable,
@@ -73,6 +81,11 @@ export async function connectWithOAuth(
       `cannot connect ${port.provider}: no OAuth client id; register an OAuth app with ${spec.vendor} and give its client id`,
     );
   }
+  const config = app.providerConfig;
+  if (spec.completeCredential && !config)
+    throw new Error(
+      `cannot connect ${port.provider}: the ${spec.vendor} sign-in is finished from the provider's config, which was not given`,
+    );
   const auth = await loadAuth();
   let scopes = context.scopes ? [...context.scopes] : undefined;
   if (!scopes) {
@@ -80,23 +93,21 @@ export async function connectWithOAuth(
     if (request.missing.length > 0) context.print(request.explanation);
     scopes = request.scopes;
   }
-  // The vendor's endpoints as its entry says, unless the app names others (a self-hosted vendor, tests).
+  scopes = [...new Set([...scopes, ...(spec.additionalScopes ?? [])])];
+  // The vendor's endpoints for this config, unless the app names others (a self-hosted vendor, tests).
   const provider = {
     name: port.provider,
-    ...(spec.authorizationEndpoint ? { authorizationEndpoint: spec.authorizationEndpoint } : {}),
-    tokenEndpoint: spec.tokenEndpoint,
-    ...(spec.deviceAuthorizationEndpoint
-      ? { deviceAuthorizationEndpoint: spec.deviceAuthorizationEndpoint }
-      : {}),
+    ...signInEndpoints(spec, config, {
+      ...(app.authorizationEndpoint ? { authorizationEndpoint: app.authorizationEndpoint } : {}),
+      ...(app.tokenEndpoint ? { tokenEndpoint: app.tokenEndpoint } : {}),
+      ...(app.deviceAuthorizationEndpoint
+        ? { deviceAuthorizationEndpoint: app.deviceAuthorizationEndpoint }
+        : {}),
+    }),
     scopeSeparator: spec.scopeSeparator,
     defaultScopes: port.requiredScopes,
     clientAuthentication: spec.clientAuthentication,
     extraTokenTypes: spec.extraTokenTypes,
-    ...(app.authorizationEndpoint ? { authorizationEndpoint: app.authorizationEndpoint } : {}),
-    ...(app.tokenEndpoint ? { tokenEndpoint: app.tokenEndpoint } : {}),
-    ...(app.deviceAuthorizationEndpoint
-      ? { deviceAuthorizationEndpoint: app.deviceAuthorizationEndpoint }
-      : {}),
   };
   const common = {
     clientId: app.clientId,
@@ -118,7 +129,17 @@ export async function connectWithOAuth(
           provider,
           ...(app.redirectPort !== undefined ? { port: app.redirectPort } : {}),
           ...(app.timeoutMs !== undefined ? { timeoutMs: app.timeoutMs } : {}),
+          ...(spec.authorizationParameters
+            ? { authorizationParameters: { ...spec.authorizationParameters } }
+            : {}),
         });
-  await context.credentials.put(context.tenant, port.provider, credential);
+  const completed =
+    spec.completeCredential && config
+      ? await spec.completeCredential(credential, {
+          config,
+          fetch: app.fetch ?? ((input, init) => fetch(input, init)),
+        })
+      : credential;
+  await context.credentials.put(context.tenant, port.provider, completed);
   return port.checkConnection();
 }

@@ -1,4 +1,8 @@
 import { type Fault, FaultQueue, faultResponse, type Loopback, listen, newApp } from './loopback.ts';
+import { OAuthGrants } from './oauth-grants.ts';
+
+/** The OAuth application registered on the instance, non-confidential: PKCE alone redeems its codes. */
+export const GITLAB_APP = { id: 'gitlab-test-application' };
 
 /** A merge request as REST API v4 returns it (the fields the factory reads and a few around them). */
 export type MergeRequestJson = Record<string, unknown> & {
@@ -17,6 +21,9 @@ interface TokenInfo {
 /**
  * GitLab's REST API v4 on loopback: `/user`, `/personal_access_tokens/self`, a project's merge requests
  * by iid and filtered by source branch. Projects are addressed by URL-encoded path, as the API allows.
+ * As a self-managed instance it is its own OAuth 2 provider: `/oauth/authorize` and `/oauth/token`
+ * (authorization code with PKCE; `oauth` is replaced to register a confidential application), whose
+ * tokens the API takes as `Authorization: Bearer` and which `/personal_access_tokens/self` does not know.
  */
 export class GitlabServer {
   readonly mergeRequests = new Map<string, MergeRequestJson[]>();
@@ -25,6 +32,10 @@ export class GitlabServer {
   readonly tokens = new Map<string, TokenInfo>([
     ['glpat-test-token', { kind: 'personal', username: 'factory-bot', scopes: ['read_api'] }],
   ]);
+  /** The instance's OAuth provider. */
+  oauth = new OAuthGrants({ client: GITLAB_APP, tokenPrefix: 'gloas-' });
+  /** How each API call carried its token. */
+  readonly authentications: ('bearer' | 'private-token')[] = [];
   #loopback: Loopback | undefined;
 
   get url(): string {
@@ -39,9 +50,17 @@ export class GitlabServer {
       this.requests.push(`${c.req.method} ${url.pathname}${url.search}`);
       const fault = this.faults.take(url.pathname);
       if (fault) return faultResponse(fault);
-      const token =
-        c.req.header('private-token') ?? (c.req.header('authorization') ?? '').replace(/^Bearer /, '');
-      const info = this.tokens.get(token);
+      await next();
+    });
+    app.get('/oauth/authorize', (c) => this.oauth.authorize(new URL(c.req.url)));
+    app.post('/oauth/token', (c) => this.oauth.token(c.req.raw));
+    app.use('/api/*', async (c, next) => {
+      const privateToken = c.req.header('private-token');
+      this.authentications.push(privateToken !== undefined ? 'private-token' : 'bearer');
+      const token = privateToken ?? (c.req.header('authorization') ?? '').replace(/^Bearer /, '');
+      const scopes = this.oauth.scopesOf(token);
+      const info =
+        this.tokens.get(token) ?? (scopes ? { kind: 'oauth', username: 'factory-bot', scopes } : undefined);
       if (!info) return c.json({ message: '401 Unauthorized' }, 401);
       c.set('token' as never, info as never);
       await next();

@@ -1,4 +1,6 @@
+import type { Hono } from 'hono';
 import { type Fault, FaultQueue, faultResponse, type Loopback, listen, newApp } from './loopback.ts';
+import { OAuthGrants } from './oauth-grants.ts';
 
 export interface JiraStatusRecord {
   id: string;
@@ -41,6 +43,16 @@ export const JIRA_STATUSES: JiraStatusRecord[] = [
 const TRANSITION_TO: Record<string, string> = { '10001': '11', '3': '21', '10002': '31', '10003': '41' };
 
 export const JIRA_BOT_ACCOUNT = '557058:factory-bot';
+/** The cloud id of the site the server plays, as Atlassian's gateway addresses it. */
+export const JIRA_CLOUD_ID = '11223344-a1b2-3b33-c444-def123456789';
+/** The OAuth 2.0 (3LO) app registered in Atlassian's developer console. */
+export const ATLASSIAN_CLIENT = { id: 'atlassian-test-client', secret: 'atl-client-secret-never-logged' };
+
+export interface AtlassianSite {
+  id: string;
+  url: string;
+  name: string;
+}
 /** The author of the captured comment_created webhook: a person with an Atlassian account on the site. */
 export const JIRA_CAPTURED_AUTHOR = '5c5f880629be9642ba529340';
 
@@ -48,6 +60,12 @@ export const JIRA_CAPTURED_AUTHOR = '5c5f880629be9642ba529340';
  * Jira Cloud's REST API v3 on loopback: issues, transitions, comments (ADF bodies, entity properties,
  * `comment/list?expand=properties`), `myself`, and Atlassian's accessible-resources for OAuth tokens.
  * Error bodies have Jira's shape (`errorMessages`, `errors`).
+ *
+ * It plays Atlassian's OAuth 2.0 (3LO) too, on the same port: the consent page (`/authorize`, which
+ * insists on `audience=api.atlassian.com` and `prompt=consent`), the token endpoint (`/oauth/token`, the
+ * client secret required, a rotating refresh token only with `offline_access`), the sites a token was
+ * granted (`grantedSites`) and the API gateway, `/ex/jira/<cloud id>/rest/…`, the only place an issued
+ * token is accepted (as at Atlassian, not on the site itself).
  */
 export class JiraServer {
   readonly issues = new Map<string, JiraIssueRecord>();
@@ -72,12 +90,28 @@ export class JiraServer {
     [JIRA_BOT_ACCOUNT, { accountType: 'atlassian', displayName: 'Factory Bot' }],
   ]);
   siteUrl = 'https://acme.atlassian.net';
+  /** Atlassian's authorization server. */
+  readonly oauth = new OAuthGrants({
+    client: ATLASSIAN_CLIENT,
+    tokenPrefix: 'atl-access-',
+    requiredParameters: { audience: 'api.atlassian.com', prompt: 'consent' },
+    refreshable: (scopes) => scopes.includes('offline_access'),
+  });
+  /** The sites the person grants on the consent page; by default the one site this server plays. */
+  grantedSites: AtlassianSite[] | undefined;
+  /** Every call through the gateway, with its `/ex/jira/<cloud id>` prefix. */
+  readonly gatewayRequests: string[] = [];
+  readonly #viaGateway = new WeakSet<Request>();
   #nextComment = 10100;
   #loopback: Loopback | undefined;
 
   get url(): string {
     if (!this.#loopback) throw new Error('JiraServer is not started');
     return this.#loopback.url;
+  }
+
+  get sites(): AtlassianSite[] {
+    return this.grantedSites ?? [{ id: JIRA_CLOUD_ID, url: this.siteUrl, name: 'acme' }];
   }
 
   async start(): Promise<this> {
@@ -88,7 +122,7 @@ export class JiraServer {
       const fault = this.faults.take(`${c.req.method} ${url.pathname}`) ?? this.faults.take(url.pathname);
       if (fault) return faultResponse(fault);
       const auth = c.req.header('authorization') ?? '';
-      if (!this.#authorised(auth))
+      if (!this.#authorised(auth, this.#viaGateway.has(c.req.raw)))
         return c.json(
           {
             errorMessages: ['You are not authenticated. Authentication required to perform this operation.'],
@@ -227,8 +261,38 @@ export class JiraServer {
         .map((comment) => this.#commentJson(comment, withProperties));
       return c.json({ isLast: true, maxResults: 1000, startAt: 0, total: values.length, values });
     });
-    this.#loopback = await listen(app);
+    this.#loopback = await listen(this.#atlassian(app));
     return this;
+  }
+
+  /** Atlassian's hosts in front of the site: the authorization server, the sites list and the gateway. */
+  #atlassian(site: Hono): Hono {
+    const front = newApp();
+    front.get('/authorize', (c) => this.oauth.authorize(new URL(c.req.url)));
+    front.post('/oauth/token', (c) => this.oauth.token(c.req.raw));
+    front.get('/oauth/token/accessible-resources', (c) => {
+      const scopes = this.oauth.scopesOf(bearerOf(c.req.raw));
+      if (!scopes) return site.fetch(c.req.raw);
+      return c.json(this.sites.map((granted) => ({ ...granted, scopes, avatarUrl: '' })));
+    });
+    front.all('/ex/jira/:cloudId/*', (c) => this.#throughGateway(c.req.raw, c.req.param('cloudId'), site));
+    front.all('*', (c) => site.fetch(c.req.raw));
+    return front;
+  }
+
+  async #throughGateway(request: Request, cloudId: string, site: Hono): Promise<Response> {
+    const url = new URL(request.url);
+    this.gatewayRequests.push(`${request.method} ${url.pathname}${url.search}`);
+    if (!this.oauth.scopesOf(bearerOf(request)))
+      return Response.json({ code: 401, message: 'Unauthorized' }, { status: 401 });
+    if (!this.sites.some((granted) => granted.id === cloudId))
+      return Response.json({ code: 404, message: 'Not Found' }, { status: 404 });
+    url.pathname = url.pathname.replace(/^\/ex\/jira\/[^/]+/, '');
+    const body =
+      request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
+    const forwarded = new Request(url, { method: request.method, headers: request.headers, body });
+    this.#viaGateway.add(forwarded);
+    return site.fetch(forwarded);
   }
 
   async stop(): Promise<void> {
@@ -326,12 +390,19 @@ export class JiraServer {
     };
   }
 
-  #authorised(header: string): boolean {
-    if (header.startsWith('Bearer ')) return this.bearerTokens.has(header.slice(7));
+  #authorised(header: string, viaGateway: boolean): boolean {
+    if (header.startsWith('Bearer ')) {
+      const token = header.slice(7);
+      return this.bearerTokens.has(token) || (viaGateway && this.oauth.scopesOf(token) !== undefined);
+    }
     if (!header.startsWith('Basic ')) return false;
     const [email, token] = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':');
     return email !== undefined && this.basicUsers.get(email) === token;
   }
+}
+
+function bearerOf(request: Request): string {
+  return (request.headers.get('authorization') ?? '').replace(/^Bearer /, '');
 }
 
 function statusJson(status: JiraStatusRecord): Record<string, unknown> {
