@@ -225,9 +225,11 @@ describe('the seed’s three lines through the CLI, as a person runs it', () => 
     expect(result.code).toBe(0);
     const help = result.stdout.replace(/\s+/g, ' ');
     expect(help).toContain(
-      'sign in to a provider (Linear and Slack in the browser, GitHub with a device code)',
+      'sign in to a provider (Linear and Atlassian and Slack and GitLab in the browser, GitHub with a device code)',
     );
-    expect(help).toContain('the provider as `factory check` names it: linear, github-issues, slack, github');
+    expect(help).toContain(
+      'the provider as `factory check` names it: linear, jira, github-issues, slack, github, gitlab',
+    );
   });
 
   it('factory connect linear loads the seed and says what it needs to store a token', async () => {

@@ -182,7 +182,7 @@ describe('a provider registered through the registry, in a spawned factory', () 
     // --help reads no config, so it names the vendors of the program only (registered by --import).
     const help = (await factory(['connect', '--help'], {}, WITH_ACME)).stdout.replace(/\s+/g, ' ');
     expect(help).toContain('GitHub and Acme with a device code');
-    expect(help).toContain('names it: linear, github-issues, slack, github, acme-tracker');
+    expect(help).toContain('names it: linear, jira, github-issues, slack, github, gitlab, acme-tracker');
 
     const result = await factory(['connect', ACME_TYPE], {
       FACTORY_CREDENTIALS_KEY: 'correct horse battery staple',

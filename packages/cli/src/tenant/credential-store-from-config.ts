@@ -71,5 +71,5 @@ export function storedToken(
   oauth: OAuthClientConfig | undefined,
   spec?: ProviderOAuth | undefined,
 ): TokenSource {
-  return storedTokenSource(credentials.store, tenant, provider, oauth, spec);
+  return storedTokenSource(credentials.store, tenant, provider, oauth, spec, process.env);
 }

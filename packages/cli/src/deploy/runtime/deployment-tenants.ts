@@ -217,7 +217,7 @@ function deployedTenant(
     ...(keys
       ? {
           storedToken: (provider, oauth, spec) =>
-            storedTokenSource(keys.credentials, config.id, provider, oauth, spec),
+            storedTokenSource(keys.credentials, config.id, provider, oauth, spec, wiring.env),
         }
       : {}),
   });

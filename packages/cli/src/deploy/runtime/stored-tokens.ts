@@ -1,6 +1,11 @@
 import { freshCredential, oauthRefresher } from '@software-factory/auth/remote';
 import { NotAuthorisedError, type TokenSource } from '@software-factory/providers';
-import type { OAuthClientConfig, ProviderOAuth } from '@software-factory/providers/registry';
+import {
+  type Environment,
+  endpointOverrides,
+  type OAuthClientConfig,
+  type ProviderOAuth,
+} from '@software-factory/providers/registry';
 import type { Credential, CredentialStore } from '@software-factory/sdk';
 
 /**
@@ -15,6 +20,8 @@ export function storedTokenSource(
   provider: string,
   oauth: OAuthClientConfig | undefined,
   spec: ProviderOAuth | undefined,
+  /** Where `<PREFIX>_OAUTH_TOKEN_URL` may move the token endpoint (the loopback vendors of the tests). */
+  env: Environment = {},
 ): TokenSource {
   return async (): Promise<Credential | undefined> => {
     if (!store) return undefined;
@@ -27,7 +34,7 @@ export function storedTokenSource(
         provider: {
           name: provider,
           ...(spec.authorizationEndpoint ? { authorizationEndpoint: spec.authorizationEndpoint } : {}),
-          tokenEndpoint: oauth.tokenUrl ?? spec.tokenEndpoint,
+          tokenEndpoint: endpointOverrides(spec, oauth, env).tokenEndpoint ?? spec.tokenEndpoint,
           scopeSeparator: spec.scopeSeparator,
           defaultScopes: [],
           clientAuthentication: spec.clientAuthentication,
