@@ -184,6 +184,25 @@ describe('factory deploy aws --out: the SAM template', () => {
     expect(out.template.Resources.Tick?.Properties?.ScheduleExpression).toBe('rate(1 minute)');
   });
 
+  it('routes the webhooks and /healthz, and with the operator token the admin API and the tenants’ pages', () => {
+    const routes = Object.values(
+      (out.template.Resources.HttpFunction?.Properties?.Events ?? {}) as Record<
+        string,
+        { Properties: { Path: string; Method: string } }
+      >,
+    ).map((event) => `${event.Properties.Method} ${event.Properties.Path}`);
+    expect(routes.sort()).toEqual(
+      [
+        'ANY /t/{tenant}/webhooks/{source}',
+        'GET /healthz',
+        'ANY /t/{tenant}',
+        'ANY /t/{tenant}/{proxy+}',
+        'ANY /admin/tenants',
+        'ANY /admin/tenants/{proxy+}',
+      ].sort(),
+    );
+  });
+
   it('has the table @software-factory/aws’s store and template.yaml define', () => {
     const reference = parseCloudFormation(
       readFileSync(path.join(import.meta.dirname, '../../aws/template.yaml'), 'utf8'),

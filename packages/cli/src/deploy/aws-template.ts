@@ -143,9 +143,15 @@ export function samTemplate(plan: DeploymentPlan, webhooks: readonly TenantWebho
     Webhooks: route('/t/{tenant}/webhooks/{source}', 'ANY'),
     Health: route('/healthz', 'GET'),
   };
-  if (dashboard) {
+  // The admin API (an operator token) adds tenants whose dashboards and sign-in callbacks live under /t.
+  const admin = plan.deployment.server.operatorToken !== undefined;
+  if (dashboard || admin) {
     events.Dashboard = route('/t/{tenant}', 'ANY');
     events.DashboardPages = route('/t/{tenant}/{proxy+}', 'ANY');
+  }
+  if (admin) {
+    events.Admin = route('/admin/tenants', 'ANY');
+    events.AdminTenants = route('/admin/tenants/{proxy+}', 'ANY');
   }
 
   const parameters: Record<string, unknown> = {};
