@@ -1,13 +1,13 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { redact } from '@software-factory/auth';
 import { CliError, EXIT_FAILURE } from '../cli-error.ts';
 import { describeStatus } from '../onboarding/connect-provider.ts';
 import { browserOpener } from '../onboarding/open-browser.ts';
 import { AdminClient } from './admin-client.ts';
-import type { RemoteConnectProgress, RemoteConnectStart } from './admin-responses.ts';
+import type { RemoteConnectStart } from './admin-responses.ts';
 import { tenantToken } from './admin-token.ts';
 import { printable } from './printable.ts';
 import { RemoteError } from './remote-error.ts';
+import { waitForSignIn } from './wait-for-sign-in.ts';
 
 export interface RemoteConnectOptions {
   remote: URL;
@@ -20,8 +20,6 @@ export interface RemoteConnectOptions {
 const POLL_MS = 2_000;
 /** The longest the CLI waits, whatever the sign-in's own expiry says. */
 const MAX_WAIT_MS = 10 * 60_000;
-/** Throttled or unavailable answers in a row before the wait is given up. */
-const MAX_TRANSIENT_FAILURES = 5;
 
 /**
  * `factory connect <provider> --remote <url> --tenant <id>`: the deployed app starts the sign-in (it
@@ -46,11 +44,16 @@ export async function runRemoteConnect(provider: string, options: RemoteConnectO
     const start = await client.beginConnect(options.tenant, provider, options.scopes);
     const everyMs =
       start.flow === 'device' ? Math.min(Math.max(start.intervalSeconds, 1), 60) * 1000 : POLL_MS;
-    const deadline = Math.min(Date.now() + MAX_WAIT_MS, start.expiresAt + everyMs);
-    const minutes = Math.max(1, Math.ceil((deadline - Date.now()) / 60_000));
+    // The app says when the sign-in expires, by its clock; the CLI stops when the app says `expired`, so
+    // a clock that differs here only changes the estimate shown. It never waits longer than 10 minutes.
+    const deadline = Date.now() + MAX_WAIT_MS;
+    const minutes = Math.min(
+      MAX_WAIT_MS / 60_000,
+      Math.max(1, Math.ceil((start.expiresAt - Date.now()) / 60_000)),
+    );
     await showStart(start, provider, options.tenant, print);
     print(`Waiting up to ${minutes} min for ${about} to finish on ${client.host}; Ctrl-C stops waiting.`);
-    const progress = await waitForSignIn(client, options.tenant, provider, {
+    const progress = await waitForSignIn(() => client.connectProgress(options.tenant, provider), {
       everyMs,
       deadline,
       signal: controller.signal,
@@ -71,7 +74,7 @@ export async function runRemoteConnect(provider: string, options: RemoteConnectO
         );
       case 'pending':
         throw new CliError(
-          `${about} was not completed within ${minutes} min; run the command again`,
+          `${about} was not completed within ${MAX_WAIT_MS / 60_000} min; run the command again`,
           EXIT_FAILURE,
         );
     }
@@ -114,36 +117,6 @@ async function showStart(
     print(
       `No browser opened (${error instanceof Error ? error.message : String(error)}); open the URL yourself.`,
     );
-  }
-}
-
-/** Asks for progress every `everyMs` until the sign-in is no longer pending or the deadline passed. */
-async function waitForSignIn(
-  client: AdminClient,
-  tenant: string,
-  provider: string,
-  wait: { everyMs: number; deadline: number; signal: AbortSignal },
-): Promise<RemoteConnectProgress> {
-  let failures = 0;
-  let pauseMs = wait.everyMs;
-  for (;;) {
-    await sleep(Math.max(0, Math.min(pauseMs, wait.deadline - Date.now())), undefined, {
-      signal: wait.signal,
-    });
-    let progress: RemoteConnectProgress;
-    try {
-      progress = await client.connectProgress(tenant, provider);
-      failures = 0;
-      pauseMs = wait.everyMs;
-    } catch (error) {
-      // A throttled or briefly unavailable deployment is asked again, as often as it allows.
-      if (!(error instanceof RemoteError) || !error.transient || ++failures >= MAX_TRANSIENT_FAILURES)
-        throw error;
-      pauseMs = Math.min(Math.max(wait.everyMs, (error.retryAfterSeconds ?? 0) * 1000), 60_000);
-      if (Date.now() >= wait.deadline) throw error;
-      continue;
-    }
-    if (progress.state !== 'pending' || Date.now() >= wait.deadline) return progress;
   }
 }
 
