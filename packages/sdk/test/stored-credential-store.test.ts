@@ -9,9 +9,11 @@ import { credentialStoreConformance } from '../src/testing/credential-store-conf
 const box = await SealedBox.fromSecret('5f'.repeat(32));
 const otherBox = await SealedBox.fromSecret('a0'.repeat(32));
 
-credentialStoreConformance('StoredCredentialStore over InMemoryStateStore', async () => ({
-  store: new StoredCredentialStore(new InMemoryStateStore(), box),
-}));
+credentialStoreConformance(
+  'StoredCredentialStore over InMemoryStateStore',
+  async () => ({ store: new StoredCredentialStore(new InMemoryStateStore(), box) }),
+  { versioned: true },
+);
 
 const credential: Credential = {
   accessToken: 'access-acme-tracker-7d1f0c9b2e4a',

@@ -178,23 +178,34 @@ export const credentialStoreChecks: readonly CredentialStoreCheck[] = [
 ];
 
 /**
- * Registers the CredentialStore conformance suite; the compare-and-set checks run when the store is a
- * `VersionedCredentialStore`. `open` is called once per check, and its `close` after it:
+ * Registers the CredentialStore conformance suite. A store that compares and sets says so with
+ * `{ versioned: true }`, and its compare-and-set checks are registered too; the suite checks the claim
+ * either way. `open` is called once per check, and its `close` after it:
  *
  *   credentialStoreConformance('StoredCredentialStore', async () => ({
  *     store: new StoredCredentialStore(new InMemoryStateStore(), box),
- *   }));
+ *   }), { versioned: true });
  */
-export function credentialStoreConformance(name: string, open: CredentialStoreOpener): void {
+export function credentialStoreConformance(
+  name: string,
+  open: CredentialStoreOpener,
+  options: { versioned?: boolean } = {},
+): void {
+  const versioned = options.versioned ?? false;
   describe(`${name} conforms to CredentialStore`, () => {
+    it(versioned ? 'is a VersionedCredentialStore' : 'is a plain CredentialStore, as declared', async () => {
+      const opened = await open();
+      try {
+        expect(isVersionedCredentialStore(opened.store)).toBe(versioned);
+      } finally {
+        await opened.close?.();
+      }
+    });
     for (const check of credentialStoreChecks) {
-      it(check.name, async (context) => {
+      if (check.versioned && !versioned) continue;
+      it(check.name, async () => {
         const opened = await open();
         try {
-          if (check.versioned && !isVersionedCredentialStore(opened.store)) {
-            context.skip('not a VersionedCredentialStore');
-            return;
-          }
           await check.run(opened.store);
         } finally {
           await opened.close?.();
