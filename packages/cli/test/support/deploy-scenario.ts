@@ -127,6 +127,39 @@ routes:
 `;
   }
 
+  /**
+   * The same providers as one entry of a config's `tenants:` list, for `factory tenants add --remote`:
+   * secrets as references, and no Linear token, which the tenant signs in to on the deployment.
+   */
+  remoteTenant(id: string): string {
+    return `id: ${id}
+intentProvider:
+  type: linear
+  transport: direct
+  apiUrl: ${this.linear.url}
+  webhookSecret: \${LINEAR_WEBHOOK_SECRET}
+clarificationChannel:
+  type: slack
+  transport: direct
+  apiUrl: ${this.slack.url}
+  channel: C0FACTORY
+  botToken: \${SLACK_BOT_TOKEN}
+  signingSecret: \${SLACK_SIGNING_SECRET}
+outputTarget:
+  type: github
+  transport: direct
+  baseUrl: ${this.github.url}
+  token: \${GITHUB_TOKEN}
+  webhookSecret: \${GITHUB_WEBHOOK_SECRET}
+fleet:
+  type: http
+  url: ${this.fleet.url}
+  secret: \${FLEET_SECRET}
+routes:
+  - { name: app, match: { labels: [factory] }, repository: ${REPOSITORY}, agent: claude }
+`;
+  }
+
   /** Linear's signed delivery: the issue, created ready (Todo, labelled factory). */
   issueCreated(): { body: string; headers: Record<string, string> } {
     const payload = fixtureJson('linear/issue.create.korosuke613.json') as { data: Record<string, unknown> };

@@ -1,0 +1,33 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from './deploy-scenario.ts';
+
+const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
+/** Our packages' sources, as the CLI itself runs them in a clone. */
+const SOURCE_CONDITIONS = '@software-factory/source,workerd,worker,browser';
+
+/**
+ * The Worker `wrangler deploy` would upload for the artifacts in `out` (`factory deploy cloudflare --out`),
+ * bundled by `wrangler deploy --dry-run` into `<project>/<outdir>`; returns the bundle's path.
+ */
+export async function bundleWorker(project: string, out: string, outdir: string): Promise<string> {
+  const target = path.join(project, outdir);
+  const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn(
+      WRANGLER,
+      ['deploy', '--dry-run', '--config', path.join(out, 'wrangler.jsonc'), '--outdir', target],
+      {
+        cwd: project,
+        env: { ...process.env, WRANGLER_BUILD_CONDITIONS: SOURCE_CONDITIONS, WRANGLER_SEND_METRICS: 'false' },
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.once('close', (code) => resolve({ code, output }));
+  });
+  const bundle = existsSync(target) ? readdirSync(target).find((file) => /\.m?js$/.test(file)) : undefined;
+  if (result.code !== 0 || !bundle) throw new Error(`wrangler deploy --dry-run failed:\n${result.output}`);
+  return path.join(target, bundle);
+}

@@ -1,0 +1,83 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { makeProject, removeProject, SECRETS } from './support/deploy-scenario.ts';
+import { eventually, runFactory } from './support/factory-process.ts';
+import { remoteOnboardingSpec } from './support/remote-onboarding.ts';
+import { RemoteTenantsWorld } from './support/remote-tenants-world.ts';
+import { bundleWorker } from './support/worker-bundle.ts';
+
+// The Worker `factory deploy cloudflare --out` generates from a config with no tenant, bundled by wrangler
+// and run by Miniflare in workerd (Durable Object state, KV), reached at Miniflare's own loopback URL. The
+// deployment's secrets and Linear's OAuth app are Worker bindings.
+const world = new RemoteTenantsWorld();
+let project: string | undefined;
+let miniflare: Miniflare | undefined;
+let url = '';
+let output = '';
+/** Miniflare's own temporary folders: it removes them after `dispose` resolves, so the test waits. */
+let scratch: string[] = [];
+
+beforeAll(async () => {
+  await world.start();
+  project = makeProject({ prefix: 'factory-tenants-cf-' });
+  writeFileSync(
+    path.join(project, 'factory.config.yaml'),
+    `server:
+  operatorToken: \${FACTORY_OPERATOR_TOKEN}
+  credentialsKey: \${FACTORY_CREDENTIALS_KEY}
+tick: { interval: 1m }
+tenants: []
+`,
+  );
+  const generated = await runFactory(['deploy', 'cloudflare', '--out', 'cf'], {
+    cwd: project,
+    env: {
+      FACTORY_OPERATOR_TOKEN: SECRETS.FACTORY_OPERATOR_TOKEN,
+      FACTORY_CREDENTIALS_KEY: world.credentialsKey,
+    },
+  });
+  expect(generated.stderr).toBe('');
+  expect(generated.code).toBe(0);
+  const bundle = await bundleWorker(project, 'cf', 'cf-bundle');
+  const before = new Set(miniflareFolders());
+  const collect = (stream: Readable) => stream.setEncoding('utf8').on('data', (chunk) => (output += chunk));
+  miniflare = new Miniflare({
+    modules: [{ type: 'ESModule', path: bundle }],
+    modulesRoot: path.dirname(bundle),
+    compatibilityDate: '2026-04-01',
+    durableObjects: { FACTORY_STATE: { className: 'FactoryStateObject', useSQLite: true } },
+    kvNamespaces: ['FACTORY_CACHE'],
+    bindings: world.deploymentEnv(),
+    host: '127.0.0.1',
+    port: 0,
+    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+      collect(stdout);
+      collect(stderr);
+    },
+  });
+  url = (await miniflare.ready).origin;
+  scratch = miniflareFolders().filter((folder) => !before.has(folder));
+}, 120_000);
+
+afterAll(async () => {
+  await miniflare?.dispose();
+  const gone = eventually(() => (scratch.some(existsSync) ? undefined : true));
+  await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+  await world.stop();
+  if (project) removeProject(project);
+});
+
+function miniflareFolders(): string[] {
+  return readdirSync(tmpdir())
+    .filter((name) => name.startsWith('miniflare-'))
+    .map((name) => path.join(tmpdir(), name));
+}
+
+describe('tenants as data on Workers: the Worker factory deploy cloudflare generates, in workerd, onboarded with the CLI', () => {
+  remoteOnboardingSpec(world, () => ({ url, output: () => output }));
+});
