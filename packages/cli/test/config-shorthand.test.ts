@@ -225,7 +225,7 @@ describe('the seed’s three lines through the CLI, as a person runs it', () => 
     expect(result.code).toBe(0);
     const help = result.stdout.replace(/\s+/g, ' ');
     expect(help).toContain(
-      'sign in to a provider (Linear and Atlassian and Slack and GitLab in the browser, GitHub with a device code)',
+      'sign in to a provider (Linear, Atlassian, Slack, and GitLab in the browser, GitHub with a device code)',
     );
     expect(help).toContain(
       'the provider as `factory check` names it: linear, jira, github-issues, slack, github, gitlab',

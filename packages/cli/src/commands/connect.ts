@@ -26,9 +26,9 @@ export function connectCommand(): Command {
   ];
   const ways = [
     ...(vendors('authorization-code').length > 0
-      ? [`${vendors('authorization-code').join(' and ')} in the browser`]
+      ? [`${listOf(vendors('authorization-code'))} in the browser`]
       : []),
-    ...(vendors('device').length > 0 ? [`${vendors('device').join(' and ')} with a device code`] : []),
+    ...(vendors('device').length > 0 ? [`${listOf(vendors('device'))} with a device code`] : []),
   ];
   const command = new Command('connect')
     .description(
@@ -152,4 +152,11 @@ function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || port < 1 || port > 65_535)
     throw new InvalidArgumentError('expected a port number from 1 to 65535.');
   return port;
+}
+
+/** "A", "A and B", "A, B and C". */
+function listOf(names: readonly (string | undefined)[]): string {
+  return new Intl.ListFormat('en', { style: 'long', type: 'conjunction' }).format(
+    names.filter((name): name is string => name !== undefined),
+  );
 }
