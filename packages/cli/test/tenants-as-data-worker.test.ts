@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { makeProject, removeProject, SECRETS } from './support/deploy-scenario.ts';
-import { eventually, runFactory } from './support/factory-process.ts';
+import { runFactory } from './support/factory-process.ts';
 import { remoteOnboardingSpec } from './support/remote-onboarding.ts';
 import { RemoteTenantsWorld } from './support/remote-tenants-world.ts';
 import { bundleWorker } from './support/worker-bundle.ts';
@@ -66,8 +66,8 @@ tenants: []
 
 afterAll(async () => {
   await miniflare?.dispose();
-  const gone = eventually(() => (scratch.some(existsSync) ? undefined : true));
-  await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+  for (const deadline = Date.now() + 5_000; scratch.some(existsSync) && Date.now() < deadline; )
+    await new Promise((resolve) => setTimeout(resolve, 50));
   await world.stop();
   if (project) removeProject(project);
 });

@@ -158,6 +158,10 @@ export function remoteOnboardingSpec(world: RemoteTenantsWorld, deployed: () => 
     await workItemDone('beta', beta);
     // The operator sees both, each with its own connections.
     const { url } = deployed();
+    const listed = await world.cli(['tenants', 'list', '--remote', url], { operator: true });
+    expect(listed.stderr).toBe('');
+    expect(listed.stdout).toMatch(/^alpha\s+store\s+1\nbeta\s+store\s+1$/m);
+    expect(listed.code).toBe(0);
     const both = await world.cli(['check', '--remote', url], { operator: true });
     expect(both.stderr).toBe('');
     for (const id of ['alpha', 'beta'])
