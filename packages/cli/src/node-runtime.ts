@@ -70,7 +70,11 @@ export class NodeRuntime {
       const key = await deploymentKey(config, env);
       const registry = await tenantsAsData(
         { store: opened.store, logger: options.logger, env },
-        { pinned: tenants.map((tenant) => tenant.runtime), ...(key !== undefined ? { key } : {}) },
+        {
+          pinned: tenants.map((tenant) => tenant.runtime),
+          ...(key !== undefined ? { key } : {}),
+          ...(config.server.oauthApps ? { oauthApps: config.server.oauthApps } : {}),
+        },
       );
       return new NodeRuntime(config, options.logger, opened, tenants, registry);
     } catch (error) {

@@ -652,6 +652,36 @@ const BAD_CONFIGS: BadConfig[] = [
     says: 'is too short: an admin token needs at least 32 characters',
   },
   {
+    name: 'a credentials key written out',
+    sections: { server: 'server:\n  credentialsKey: c2VjcmV0LWtleS1vZi10aGUtZGVwbG95bWVudC0wMDAx' },
+    at: [2, 19],
+    field: 'server.credentialsKey',
+    says: 'is a secret and takes no literal value',
+  },
+  {
+    name: 'an OAuth app for a provider that does not sign in',
+    sections: { server: 'server:\n  oauthApps:\n    comments: { clientId: abc }' },
+    at: [3, 5],
+    field: 'server.oauthApps.comments',
+    says: 'expected a provider that signs in with OAuth: linear',
+  },
+  {
+    name: 'an OAuth app whose client secret is written out',
+    sections: {
+      server: 'server:\n  oauthApps:\n    linear: { clientId: abc, clientSecret: lin_secret_value_0001 }',
+    },
+    at: [3, 44],
+    field: 'server.oauthApps.linear.clientSecret',
+    says: 'is a secret and takes no literal value',
+  },
+  {
+    name: 'a Slack app without its client secret (Slack redeems sign-ins only with it)',
+    sections: { server: 'server:\n  oauthApps:\n    slack: { clientId: abc }' },
+    at: [3, 12],
+    field: 'server.oauthApps.slack.clientSecret',
+    says: "slack redeems a sign-in only with the app's client secret",
+  },
+  {
     name: 'a safety gate with an empty team list',
     sections: { scope: 'scope:\n  teams: []' },
     at: [2, 10],

@@ -1,10 +1,11 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { CLIENT_ID } from '../../auth/test/support/loopback-oauth-server.ts';
 import { makeProject, removeProject, SECRETS } from './support/deploy-scenario.ts';
 import { runFactory } from './support/factory-process.ts';
 import { remoteOnboardingSpec } from './support/remote-onboarding.ts';
@@ -27,9 +28,12 @@ beforeAll(async () => {
   project = makeProject({ prefix: 'factory-tenants-cf-' });
   writeFileSync(
     path.join(project, 'factory.config.yaml'),
+    // The deployment's Linear app comes with the config: its client secret is a Worker secret like the rest.
     `server:
   operatorToken: \${FACTORY_OPERATOR_TOKEN}
   credentialsKey: \${FACTORY_CREDENTIALS_KEY}
+  oauthApps:
+    linear: { clientId: ${CLIENT_ID}, clientSecret: "\${LINEAR_CLIENT_SECRET}" }
 tick: { interval: 1m }
 tenants: []
 `,
@@ -43,6 +47,13 @@ tenants: []
   });
   expect(generated.stderr).toBe('');
   expect(generated.code).toBe(0);
+  const wrangler = readFileSync(path.join(project, 'cf', 'wrangler.jsonc'), 'utf8');
+  expect(JSON.parse(wrangler.replace(/^\/\/.*$/gm, '')).secrets.required.sort()).toEqual([
+    'FACTORY_CREDENTIALS_KEY',
+    'FACTORY_OPERATOR_TOKEN',
+    'LINEAR_CLIENT_SECRET',
+  ]);
+  const { LINEAR_CLIENT_ID: _fromConfig, ...bindings } = world.deploymentEnv();
   const bundle = await bundleWorker(project, 'cf', 'cf-bundle');
   const before = new Set(miniflareFolders());
   const collect = (stream: Readable) => stream.setEncoding('utf8').on('data', (chunk) => (output += chunk));
@@ -52,7 +63,7 @@ tenants: []
     compatibilityDate: '2026-04-01',
     durableObjects: { FACTORY_STATE: { className: 'FactoryStateObject', useSQLite: true } },
     kvNamespaces: ['FACTORY_CACHE'],
-    bindings: world.deploymentEnv(),
+    bindings,
     host: '127.0.0.1',
     port: 0,
     handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {

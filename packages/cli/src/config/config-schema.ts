@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: descriptions show ${…} references as they are written.
 import {
   adminSecret,
   checkTenant,
@@ -55,6 +56,11 @@ export function configSchema(secrets: SecretResolver, registry: ProviderRegistry
           .optional()
           .describe(
             'Opens the detail of every tenant at GET /healthz and the admin API at /admin/tenants (Authorization: Bearer).',
+          ),
+        oauthApps: oauthAppsSchema(secrets, registry)
+          .optional()
+          .describe(
+            'The OAuth apps sign-ins on the deployment use (`factory connect --remote`), by provider: `linear: { clientId: …, clientSecret: ${LINEAR_CLIENT_SECRET} }`. Default: <VENDOR>_CLIENT_ID and <VENDOR>_CLIENT_SECRET in its environment.',
           ),
         credentialsKey: secretReference(secrets, 'FACTORY_CREDENTIALS_KEY')
           .optional()
@@ -145,6 +151,32 @@ export function configSchema(secrets: SecretResolver, registry: ProviderRegistry
     .describe('Many tenants, listed under `tenants`.');
 
   return { singleTenant, multiTenant };
+}
+
+/** `server.oauthApps`: one OAuth app per provider that signs in with one. */
+function oauthAppsSchema(secrets: SecretResolver, registry: ProviderRegistry) {
+  const signIns = registry.entries().filter((entry) => entry.oauth);
+  return z
+    .record(
+      z.string().refine((type) => signIns.some((entry) => entry.type === type), {
+        error: `expected a provider that signs in with OAuth: ${signIns.map((entry) => entry.type).join(', ')}`,
+      }),
+      z
+        .object({
+          clientId: z.string().min(1).describe('The OAuth app’s client id.'),
+          clientSecret: secretReference(secrets, 'LINEAR_CLIENT_SECRET').optional(),
+        })
+        .strict(),
+    )
+    .superRefine((apps, context) => {
+      for (const [type, app] of Object.entries(apps))
+        if (registry.get(type)?.oauth?.clientSecretRequired && app.clientSecret === undefined)
+          context.addIssue({
+            code: 'custom',
+            path: [type, 'clientSecret'],
+            message: `${type} redeems a sign-in only with the app's client secret: add clientSecret: \${${registry.get(type)?.oauth?.envPrefix}_CLIENT_SECRET}`,
+          });
+    });
 }
 
 type MultiTenantOutput = z.output<ReturnType<typeof configSchema>['multiTenant']>;

@@ -130,6 +130,7 @@ export async function loadDeploymentPlan(file: string, target: DeployTarget): Pr
       ...(config.server.publicUrl ? { publicUrl: config.server.publicUrl } : {}),
       ...(config.server.operatorToken ? { operatorToken: config.server.operatorToken } : {}),
       ...(config.server.credentialsKey ? { credentialsKey: config.server.credentialsKey } : {}),
+      ...(config.server.oauthApps ? { oauthApps: config.server.oauthApps } : {}),
     },
     ['server'],
   ) as FactoryDeployment['server'];

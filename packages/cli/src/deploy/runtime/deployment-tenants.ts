@@ -102,6 +102,7 @@ export async function deploymentTenants(
   return tenantsAsData(wiring, {
     configured: deployment.tenants,
     ...(deployment.server.credentialsKey !== undefined ? { key: deployment.server.credentialsKey } : {}),
+    ...(deployment.server.oauthApps ? { oauthApps: deployment.server.oauthApps } : {}),
   });
 }
 
@@ -112,6 +113,8 @@ export interface TenantsAsDataOptions {
   pinned?: readonly TenantRuntime[];
   /** The credentials key: a secret as written (hex or base64), or its bytes. Without it, no sign-ins here. */
   key?: string | Uint8Array;
+  /** The OAuth apps of sign-ins here, by provider type (`server.oauthApps`, resolved). */
+  oauthApps?: Readonly<Record<string, { clientId: string; clientSecret?: string | undefined }>>;
 }
 
 /** The registry and admin API of `deploymentTenants`, for a runtime that builds some tenants itself. */
@@ -120,6 +123,8 @@ export async function tenantsAsData(
   options: TenantsAsDataOptions,
 ): Promise<DeploymentTenants> {
   const keys = options.key === undefined ? undefined : await keysOf(options.key, wiring.store);
+  if (options.oauthApps)
+    wiring = { ...wiring, env: { ...wiring.env, ...oauthAppVariables(options.oauthApps) } };
   const directory = new StoreTenantDirectory(wiring.store, wiring.clock);
   /** Provider names each tenant was built with here: what a removed tenant's credentials are stored under. */
   const providerNames = new Map<string, Set<string>>();
@@ -154,6 +159,23 @@ export async function tenantsAsData(
       },
     },
   };
+}
+
+/**
+ * The deployment's OAuth apps as the variables a provider's sign-in reads (`<PREFIX>_CLIENT_ID`,
+ * `_CLIENT_SECRET`), so one app per vendor serves every tenant without a variable set by hand.
+ */
+function oauthAppVariables(
+  apps: Readonly<Record<string, { clientId: string; clientSecret?: string | undefined }>>,
+): Environment {
+  const variables: Record<string, string> = {};
+  for (const [type, app] of Object.entries(apps)) {
+    const prefix = providerRegistry.get(type)?.oauth?.envPrefix;
+    if (!prefix) throw new Error(`server.oauthApps.${type}: no provider "${type}" signs in with OAuth`);
+    variables[`${prefix}_CLIENT_ID`] = app.clientId;
+    if (app.clientSecret !== undefined) variables[`${prefix}_CLIENT_SECRET`] = app.clientSecret;
+  }
+  return variables;
 }
 
 async function keysOf(secret: string | Uint8Array, store: StateStore): Promise<Keys> {

@@ -23,6 +23,8 @@ export interface FactoryDeployment {
     operatorToken?: string;
     /** The key of the tokens signed in to on the deployment (`factory connect --remote`); a reference. */
     credentialsKey?: string;
+    /** The OAuth apps those sign-ins use, by provider type; each client secret a reference. */
+    oauthApps?: Record<string, { clientId: string; clientSecret?: string }>;
   };
   tenants: DeployedTenant[];
 }
