@@ -19,6 +19,7 @@ export {
   OAuthEndpointError,
   type OAuthEnvironment,
   oauthEnvironment,
+  oauthProviderOf,
   signInEndpoints,
   specForConfig,
   vendorEndpoints,

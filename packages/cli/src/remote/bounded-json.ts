@@ -1,3 +1,4 @@
+import { readBodyCapped } from '@software-factory/sdk';
 /** The most a response of the admin API may be; a tenant's config is a few KiB. */
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -9,27 +10,8 @@ export async function readTextCapped(
   response: Response,
   limit = MAX_RESPONSE_BYTES,
 ): Promise<string | 'too-large'> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limit) {
-    await response.body?.cancel().catch(() => {});
-    return 'too-large';
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let size = 0;
-  let text = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return 'too-large';
-    }
-    text += decoder.decode(value, { stream: true });
-  }
-  return text + decoder.decode();
+  const bytes = await readBodyCapped(response, limit);
+  return bytes === 'too-large' ? bytes : new TextDecoder().decode(bytes);
 }
 
 /** True when the response says its body is JSON (`application/json`, `application/problem+json`…). */

@@ -1,4 +1,4 @@
-import type { Credential } from '@software-factory/sdk';
+import { type Credential, readBodyCapped } from '@software-factory/sdk';
 import { z } from 'zod';
 import type { Fetch } from '../shared/http-retry.ts';
 
@@ -110,25 +110,8 @@ function parseJson(text: string): unknown {
 
 /** The body as text, read no further than `limit` bytes (a longer one is refused, not truncated). */
 async function readTextCapped(response: Response, limit: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new Error(`Atlassian answered with more than ${limit} bytes where a list of sites was expected`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readBodyCapped(response, limit);
+  if (bytes === 'too-large')
+    throw new Error(`Atlassian answered with more than ${limit} bytes where a list of sites was expected`);
   return new TextDecoder().decode(bytes);
 }

@@ -1,3 +1,5 @@
+// Types only: the providers package never loads auth's code eagerly.
+import type { OAuthProvider } from '@software-factory/auth/remote';
 import { z } from 'zod';
 import type { OAuthClientConfig, OAuthEndpoints, ProviderConfig, ProviderOAuth } from './provider-entry.ts';
 import type { Environment } from './secrets.ts';
@@ -103,5 +105,22 @@ export function specForConfig<C extends ProviderConfig>(spec: ProviderOAuth<C>, 
     tokenEndpoint,
     ...(authorizationEndpoint ? { authorizationEndpoint } : {}),
     ...(deviceAuthorizationEndpoint ? { deviceAuthorizationEndpoint } : {}),
+  };
+}
+
+/** The provider as auth's OAuth flows take it: its endpoints here, the vendor's quirks from its spec. */
+export function oauthProviderOf(
+  name: string,
+  spec: ProviderOAuth,
+  endpoints: OAuthEndpoints,
+  defaultScopes: readonly string[],
+): OAuthProvider {
+  return {
+    name,
+    ...endpoints,
+    scopeSeparator: spec.scopeSeparator,
+    defaultScopes,
+    clientAuthentication: spec.clientAuthentication,
+    extraTokenTypes: spec.extraTokenTypes,
   };
 }

@@ -1,10 +1,10 @@
 // Types only: the deployed app loads auth's code itself; this module must not pull it into every bundle.
-import type { OAuthProvider, RemoteProvider } from '@software-factory/auth/remote';
+import type { RemoteProvider } from '@software-factory/auth/remote';
 import type { Connectable, ConnectionStatus } from '@software-factory/sdk';
 import type { BuiltTenant } from '../tenant/build-tenant.ts';
 import type { TenantConfig } from '../tenant/tenant-config-schema.ts';
 import { providerRegistry } from './builtin-providers.ts';
-import { endpointOverrides, oauthEnvironment, signInEndpoints } from './oauth-endpoints.ts';
+import { endpointOverrides, oauthEnvironment, oauthProviderOf, signInEndpoints } from './oauth-endpoints.ts';
 import type { AnyProviderEntry, OAuthClientConfig, ProviderConfig, ProviderOAuth } from './provider-entry.ts';
 import { ROLES } from './provider-entry.ts';
 import type { ProviderRegistry } from './provider-registry.ts';
@@ -76,14 +76,12 @@ function remoteProvider(name: string, signIn: SignIn, env: Environment): RemoteP
     // Asked for at every sign-in (Atlassian's offline_access); the ports' checks never require them.
     ...(spec.additionalScopes ?? []),
   ]);
-  const oauth: OAuthProvider = {
+  const oauth = oauthProviderOf(
     name,
-    ...signInEndpoints(spec, config, endpointOverrides(spec, configured, env)),
-    scopeSeparator: spec.scopeSeparator,
-    defaultScopes: requiredScopes,
-    clientAuthentication: spec.clientAuthentication,
-    extraTokenTypes: spec.extraTokenTypes,
-  };
+    spec,
+    signInEndpoints(spec, config, endpointOverrides(spec, configured, env)),
+    requiredScopes,
+  );
   const complete = spec.completeCredential?.bind(spec);
   return {
     name,

@@ -6,7 +6,7 @@ import type {
   CredentialStore,
   Logger,
 } from '@software-factory/sdk';
-import { signInEndpoints } from '../registry/oauth-endpoints.ts';
+import { oauthProviderOf, signInEndpoints } from '../registry/oauth-endpoints.ts';
 import type { ProviderConfig, ProviderOAuth } from '../registry/provider-entry.ts';
 import type { Fetch } from './http-retry.ts';
 
@@ -95,20 +95,18 @@ export async function connectWithOAuth(
   }
   scopes = [...new Set([...scopes, ...(spec.additionalScopes ?? [])])];
   // The vendor's endpoints for this config, unless the app names others (a self-hosted vendor, tests).
-  const provider = {
-    name: port.provider,
-    ...signInEndpoints(spec, config, {
+  const provider = oauthProviderOf(
+    port.provider,
+    spec,
+    signInEndpoints(spec, config, {
       ...(app.authorizationEndpoint ? { authorizationEndpoint: app.authorizationEndpoint } : {}),
       ...(app.tokenEndpoint ? { tokenEndpoint: app.tokenEndpoint } : {}),
       ...(app.deviceAuthorizationEndpoint
         ? { deviceAuthorizationEndpoint: app.deviceAuthorizationEndpoint }
         : {}),
     }),
-    scopeSeparator: spec.scopeSeparator,
-    defaultScopes: port.requiredScopes,
-    clientAuthentication: spec.clientAuthentication,
-    extraTokenTypes: spec.extraTokenTypes,
-  };
+    port.requiredScopes,
+  );
   const common = {
     clientId: app.clientId,
     ...(app.clientSecret ? { clientSecret: app.clientSecret } : {}),

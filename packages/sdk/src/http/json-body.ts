@@ -1,4 +1,4 @@
-import { mediaTypeOf, readBodyCapped } from './read-body.ts';
+import { mediaTypeOf, readBodyCapped, utf8Text } from './read-body.ts';
 
 /** The cap of an admin API body: one tenant's config, with room to spare. */
 export const JSON_MAX_BYTES = 64 * 1024;
@@ -28,12 +28,8 @@ export async function readJsonCapped(
     };
   const bytes = await readBodyCapped(request, limit);
   if (bytes === 'too-large') return { status: 413, error: `body larger than ${limit} bytes` };
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return { status: 400, error: 'body is not valid UTF-8' };
-  }
+  const text = utf8Text(bytes);
+  if (text === undefined) return { status: 400, error: 'body is not valid UTF-8' };
   if (options.optional && text.trim() === '') return { value: undefined };
   try {
     return { value: JSON.parse(text) as unknown };

@@ -1,13 +1,20 @@
 /**
- * The one way the HTTP app reads a request body: never more than a cap. The declared Content-Length is
- * checked first; then the stream is counted as it arrives and abandoned as soon as it passes the cap, so
- * a stranger's body costs at most `limit` bytes of memory whatever it claims or sends.
+ * The one way a body is read: never more than a cap. The declared Content-Length is checked first; then
+ * the stream is counted as it arrives and abandoned as soon as it passes the cap, so a stranger's body
+ * (a request to the app, or an answer to one of its calls) costs at most `limit` bytes of memory
+ * whatever it claims or sends.
  */
-export async function readBodyCapped(request: Request, limit: number): Promise<Uint8Array | 'too-large'> {
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limit) return 'too-large';
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
+export async function readBodyCapped(
+  message: Request | Response,
+  limit: number,
+): Promise<Uint8Array | 'too-large'> {
+  const declared = Number(message.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    await message.body?.cancel().catch(() => {});
+    return 'too-large';
+  }
+  if (!message.body) return new Uint8Array();
+  const reader = message.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -55,13 +62,18 @@ export async function readFormCapped(
     };
   const bytes = await readBodyCapped(request, limit);
   if (bytes === 'too-large') return { status: 413, error: `body larger than ${limit} bytes` };
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return { status: 400, error: 'body is not valid UTF-8' };
-  }
+  const text = utf8Text(bytes);
+  if (text === undefined) return { status: 400, error: 'body is not valid UTF-8' };
   return new URLSearchParams(text);
+}
+
+/** The bytes as UTF-8 text; undefined when they are not UTF-8. */
+export function utf8Text(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The request's media type without parameters, lower case; '' when absent. */

@@ -4,6 +4,7 @@ import {
   type Environment,
   endpointOverrides,
   type OAuthClientConfig,
+  oauthProviderOf,
   type ProviderOAuth,
 } from '@software-factory/providers/registry';
 import type { Credential, CredentialStore } from '@software-factory/sdk';
@@ -31,15 +32,12 @@ export function storedTokenSource(
           `the stored ${provider} token has expired and cannot be refreshed here (no OAuth client configured); run \`factory connect ${provider}\``,
         );
       return oauthRefresher({
-        provider: {
-          name: provider,
-          ...(spec.authorizationEndpoint ? { authorizationEndpoint: spec.authorizationEndpoint } : {}),
-          tokenEndpoint: endpointOverrides(spec, oauth, env).tokenEndpoint ?? spec.tokenEndpoint,
-          scopeSeparator: spec.scopeSeparator,
-          defaultScopes: [],
-          clientAuthentication: spec.clientAuthentication,
-          extraTokenTypes: spec.extraTokenTypes,
-        },
+        provider: oauthProviderOf(
+          provider,
+          spec,
+          { tokenEndpoint: endpointOverrides(spec, oauth, env).tokenEndpoint ?? spec.tokenEndpoint },
+          [],
+        ),
         clientId: oauth.clientId,
         ...(oauth.clientSecret ? { clientSecret: oauth.clientSecret } : {}),
       })(credential);
