@@ -267,7 +267,6 @@ async function startRotatingVendor(options: { holdSuccessMs?: number } = {}) {
   });
   const server = await listen(app);
   return {
-
     counts,
     issue,
     /** What an API call with this token would get: accepted or 401. */
