@@ -188,8 +188,14 @@ describe('factory init with flags only (no terminal: stdin is not a TTY)', () =>
         '  outputTarget.webhookSecret: the secret GitLab signs its webhooks with; set GITLAB_WEBHOOK_SECRET (or write webhookSecret: ${NAME})',
       ].join('\n'),
     );
-    // Neither can be signed in to: their tokens come from JIRA_API_TOKEN and GITLAB_TOKEN.
-    expect(result.stdout).not.toContain('To connect');
+    // Both sign in with OAuth (Atlassian 3LO, GitLab with PKCE) unless JIRA_API_TOKEN and GITLAB_TOKEN are set.
+    expect(result.stdout).toContain(
+      [
+        'To connect:',
+        '  factory connect jira --config jira.yaml',
+        '  factory connect gitlab --config jira.yaml',
+      ].join('\n'),
+    );
   });
 
   it('writes GitHub Issues as the intake with its repository and ready label', async () => {
