@@ -31,7 +31,7 @@ import {
 const STORES = ['memory', 'sqlite', 'dynamodb', 'durable-objects'] as const;
 type StoreName = (typeof STORES)[number];
 
-const usage = `usage: npm run bench -- [--cycles <n>] [--warmup <n>] [--stores ${STORES.join(',')}] [--no-http] [--no-bundles] [--out <dir>]`;
+const usage = `usage: npm run bench -- [--cycles <n>] [--warmup <n>] [--stores ${STORES.join(',')}] [--no-http] [--no-bundles] [--only paths] [--out <dir>]`;
 
 interface Options {
   cycles: number;
@@ -39,6 +39,8 @@ interface Options {
   stores: StoreName[];
   http: boolean;
   bundles: boolean;
+  /** `paths`: only the per-path figures (CPU, store calls), printed and not written to the results. */
+  only?: 'paths';
   out: string;
 }
 
@@ -51,6 +53,7 @@ export function parseBenchArgs(argv: string[]): Options {
       stores: { type: 'string', default: STORES.join(',') },
       'no-http': { type: 'boolean', default: false },
       'no-bundles': { type: 'boolean', default: false },
+      only: { type: 'string' },
       out: { type: 'string' },
     },
     strict: true,
@@ -65,13 +68,17 @@ export function parseBenchArgs(argv: string[]): Options {
   const unknown = stores.filter((store) => !(STORES as readonly string[]).includes(store));
   if (unknown.length > 0 || stores.length === 0)
     throw new Error(`--stores takes a comma-separated list of ${STORES.join(', ')}; got "${values.stores}"`);
+  if (values.only !== undefined && values.only !== 'paths')
+    throw new Error(`--only takes "paths" (the per-path figures alone); got "${values.only}"`);
+  const onlyPaths = values.only === 'paths';
   const root = fileURLToPath(new URL('../../../', import.meta.url));
   return {
     cycles: count('cycles', values.cycles, 1),
     warmup: count('warmup', values.warmup, 0),
     stores: stores as StoreName[],
-    http: !values['no-http'],
-    bundles: !values['no-bundles'],
+    http: !values['no-http'] && !onlyPaths,
+    bundles: !values['no-bundles'] && !onlyPaths,
+    ...(onlyPaths ? { only: 'paths' as const } : {}),
     out: resolve(values.out ?? join(root, 'bench', 'results')),
   };
 }
@@ -181,6 +188,11 @@ async function main(argv: string[]): Promise<void> {
   }
 
   printTables({ floor, stores, peer, http, bundles });
+  if (options.only === 'paths') {
+    printStoreCalls(stores);
+    console.log('\n--only paths: nothing written to the results');
+    return;
+  }
   const result = {
     at: new Date(started).toISOString(),
     durationSeconds: Math.round((Date.now() - started) / 1000),
@@ -282,6 +294,20 @@ function printTables(data: {
       ]),
     ]);
   }
+}
+
+/** Each path's store calls by method, so a change to the port or the core shows where the calls went. */
+function printStoreCalls(stores: Record<string, { paths: Record<PathName, PathFigures> }>): void {
+  console.log('\nstore calls per event, by method:');
+  const rows = [['path', 'store', 'calls', 'by method']];
+  for (const path of PATHS) {
+    for (const [store, { paths }] of Object.entries(stores)) {
+      const figures = paths[path];
+      const methods = Object.entries(figures.storeCalls).map(([method, count]) => `${method} ${count}`);
+      rows.push([path, store, String(figures.storeCallsTotal), methods.join(', ')]);
+    }
+  }
+  printTable(rows);
 }
 
 function printTable(rows: string[][]): void {

@@ -86,5 +86,7 @@ describe('bench arguments', () => {
       stores: ['memory'],
       http: false,
     });
+    expect(() => parseBenchArgs(['--only', 'bundles'])).toThrow('--only takes "paths"');
+    expect(parseBenchArgs(['--only', 'paths'])).toMatchObject({ only: 'paths', http: false, bundles: false });
   });
 });
