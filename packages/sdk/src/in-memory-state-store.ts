@@ -1,3 +1,4 @@
+import { frozenCopy } from './frozen.ts';
 import type {
   IndexKind,
   QueueEntry,
@@ -17,12 +18,13 @@ interface TenantState {
   documents: Map<string, TenantDocument>;
 }
 
-const clone = <T>(value: T): T => structuredClone(value);
 const queueKey = (entry: QueueEntry) => `${entry.enqueuedAt}\u0000${entry.workItemId}`;
 
 /**
- * The reference StateStore: everything in one process's memory, copied in and out so no caller can
- * change stored state by holding a reference. For tests and single-process use; state is lost on exit.
+ * The reference StateStore: everything in one process's memory. What it stores is frozen (copied once,
+ * on the way in, and only the parts not frozen already), so it hands out the stored values themselves
+ * and no caller can change stored state by holding a reference. For tests and single-process use; state
+ * is lost on exit.
  */
 export class InMemoryStateStore implements StateStore {
   readonly #tenants = new Map<string, TenantState>();
@@ -47,20 +49,20 @@ export class InMemoryStateStore implements StateStore {
 
   async getRecord(tenant: string, workItemId: string): Promise<WorkItemRecord | undefined> {
     const record = this.#tenant(tenant).records.get(workItemId);
-    return record && clone(record);
+    return record;
   }
 
   async createRecord(tenant: string, record: WorkItemRecord): Promise<boolean> {
     const records = this.#tenant(tenant).records;
     if (records.has(record.workItemId)) return false;
-    records.set(record.workItemId, clone(record));
+    records.set(record.workItemId, frozenCopy(record));
     return true;
   }
 
   async updateRecord(tenant: string, record: WorkItemRecord, expectedVersion: number): Promise<boolean> {
     const records = this.#tenant(tenant).records;
     if (records.get(record.workItemId)?.version !== expectedVersion) return false;
-    records.set(record.workItemId, clone(record));
+    records.set(record.workItemId, frozenCopy(record));
     return true;
   }
 
@@ -76,7 +78,7 @@ export class InMemoryStateStore implements StateStore {
     const page = matching.slice(0, limit);
     const last = page.at(-1);
     return {
-      records: page.map(clone),
+      records: page,
       ...(matching.length > limit && last ? { cursor: last.workItemId } : {}),
     };
   }
@@ -85,8 +87,7 @@ export class InMemoryStateStore implements StateStore {
     return [...this.#tenant(tenant).records.values()]
       .filter((record) => record.wakeAt !== undefined && record.wakeAt <= now)
       .sort((a, b) => (a.wakeAt as number) - (b.wakeAt as number))
-      .slice(0, limit)
-      .map(clone);
+      .slice(0, limit);
   }
 
   async putIndex(tenant: string, kind: IndexKind, value: string, workItemId: string): Promise<void> {
@@ -120,7 +121,8 @@ export class InMemoryStateStore implements StateStore {
   async enqueue(tenant: string, entry: QueueEntry): Promise<void> {
     const queue = this.#tenant(tenant).queue;
     const key = queueKey(entry);
-    if (!queue.has(key)) queue.set(key, { workItemId: entry.workItemId, enqueuedAt: entry.enqueuedAt });
+    if (!queue.has(key))
+      queue.set(key, Object.freeze({ workItemId: entry.workItemId, enqueuedAt: entry.enqueuedAt }));
   }
 
   async listQueue(tenant: string, limit: number): Promise<QueueEntry[]> {
@@ -134,8 +136,7 @@ export class InMemoryStateStore implements StateStore {
               ? 1
               : 0,
       )
-      .slice(0, limit)
-      .map(clone);
+      .slice(0, limit);
   }
 
   async dequeue(tenant: string, entry: QueueEntry): Promise<boolean> {
@@ -171,13 +172,13 @@ export class InMemoryStateStore implements StateStore {
 
   async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {
     const document = this.#tenant(tenant).documents.get(name);
-    return document && clone(document);
+    return document;
   }
 
   async putDocument(tenant: string, name: string, value: unknown, expectedVersion: number): Promise<boolean> {
     const documents = this.#tenant(tenant).documents;
     if ((documents.get(name)?.version ?? 0) !== expectedVersion) return false;
-    documents.set(name, { value: clone(value), version: expectedVersion + 1 });
+    documents.set(name, Object.freeze({ value: frozenCopy(value), version: expectedVersion + 1 }));
     return true;
   }
 }

@@ -1,12 +1,10 @@
 import type { ClarificationRepliedEvent, ReplyAuthor } from '../events.ts';
-import { change } from '../pipeline/change.ts';
+import { applyEvent } from '../machine/apply.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
-import { Draft } from '../pipeline/drafts.ts';
 import { drain } from '../pipeline/drain.ts';
-import { evaluate } from '../pipeline/plan.ts';
 import { type HandleResult, ResultBuilder } from '../pipeline/result.ts';
 
-/** A person answered in a clarification thread: keep the answer and triage again with it. */
+/** A person answered in a clarification thread: the thread names the item; the table does the rest. */
 export async function onClarificationReplied(
   context: HandlerContext,
   event: ClarificationRepliedEvent,
@@ -19,32 +17,10 @@ export async function onClarificationReplied(
   // the thread learns nothing. The reason stays in the result and the log for the operator.
   const untrusted = whyNotTrusted(event);
   if (untrusted) return result.finish(`reply ignored: ${untrusted}`);
-  let triageError: string | undefined;
-
-  const committed = await change(context, workItemId, result, async (current, slots) => {
-    triageError = undefined;
-    const wait = current?.clarification;
-    if (!current || !wait || wait.threadId !== event.threadId)
-      return { ignore: 'the thread belongs to an earlier run' };
-    if (wait.answers.some((answer) => answer.messageId === event.messageId))
-      return { ignore: 'this reply was already read' };
-    if (current.status !== 'waiting-clarification')
-      return { ignore: `the item is ${current.status}, not waiting for an answer` };
-    const now = context.clock.now();
-    const draft = Draft.from(current, now);
-    draft.record.clarification?.answers.push({
-      messageId: event.messageId,
-      author: event.author.name ?? event.author.id,
-      text: event.text,
-      at: now,
-    });
-    triageError = await evaluate(context, draft, slots, event.type);
-    return { draft, reason: draft.changedStatus ? draft.record.reason : 'answer recorded' };
-  });
-
-  if (triageError && committed.wrote) result.errors.push(triageError);
-  if (committed.record?.status === 'queued') await drain(context, result);
-  return result.finish(committed.reason);
+  const applied = await applyEvent(context, workItemId, event, result);
+  if (applied.notes.triageError && applied.wrote) result.errors.push(applied.notes.triageError);
+  if (applied.record?.status === 'queued') await drain(context, result);
+  return result.finish(applied.reason);
 }
 
 /** Why the reply does not count as an answer; `undefined` when its author is trusted. */

@@ -1,14 +1,11 @@
 import type { TickEvent } from '../events.ts';
-import { recordFleetFailure } from '../pipeline/breaker.ts';
-import { change } from '../pipeline/change.ts';
+import { applyEvent } from '../machine/apply.ts';
+import { afterWrite } from '../pipeline/after-write.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
 import { routePool, TENANT_POOL } from '../pipeline/context.ts';
-import { Draft } from '../pipeline/drafts.ts';
 import { drain } from '../pipeline/drain.ts';
 import { errorMessage } from '../pipeline/effects.ts';
-import { clarificationClosed, clarificationReminder } from '../pipeline/messages.ts';
-import { awaitingReview, lookUpOutput, outputOverdue } from '../pipeline/output-lookup.ts';
-import { dropObsoleteEffects, evaluate, failAttempt } from '../pipeline/plan.ts';
+import { lookUpOutput, outputOverdue } from '../pipeline/output-lookup.ts';
 import { type HandleResult, ResultBuilder } from '../pipeline/result.ts';
 import type { WorkItemRecord } from '../record.ts';
 
@@ -49,99 +46,11 @@ async function tickRecord(
   due: WorkItemRecord,
   result: ResultBuilder,
 ): Promise<void> {
-  const now = context.clock.now();
   // The last moment to find an output whose event was lost, before the attempt fails for want of one.
-  if (outputOverdue(context, due, now)) await lookUpOutput(context, due, 'tick', result);
-  const fleetFaults: string[] = [];
-  const exits: WorkItemRecord[] = [];
-  const committed = await change(context, due.workItemId, result, async (current, slots) => {
-    fleetFaults.length = 0;
-    exits.length = 0;
-    if (!current) return { ignore: 'gone' };
-    const draft = Draft.from(current, now);
-    switch (current.status) {
-      case 'new': {
-        if (current.updatedAt + context.settings.effectLease > now) return { ignore: 'triage retry not due' };
-        const error = await evaluate(context, draft, slots, 'tick');
-        if (error) result.errors.push(`${current.workItemId}: ${error}`);
-        return { draft, reason: draft.record.reason };
-      }
-      case 'waiting-clarification': {
-        const wait = draft.record.clarification;
-        if (!wait || wait.expiresAt > now) return { ignore: 'wait not expired' };
-        if (!wait.reminded) {
-          Object.assign(wait, { reminded: true, expiresAt: now + context.settings.clarification.wait });
-          draft.record.reason = 'reminded: no answer yet';
-          draft.addEffects({ kind: 'reply-thread', text: clarificationReminder(wait.question) });
-          return { draft, reason: 'reminded' };
-        }
-        const reason = 'nobody answered the clarification question';
-        dropObsoleteEffects(draft);
-        if (wait.threadId) draft.addEffects({ kind: 'reply-thread', text: clarificationClosed(reason) });
-        draft
-          .moveTo('failed', reason, 'tick')
-          .addEffects({ kind: 'comment', message: { type: 'gave-up-waiting' } });
-        return { draft, reason };
-      }
-      case 'blocked': {
-        if ((current.blockCheckAt ?? 0) > now) return { ignore: 'blocker check not due' };
-        const error = await evaluate(context, draft, slots, 'tick');
-        if (error) result.errors.push(`${current.workItemId}: ${error}`);
-        return { draft, reason: draft.record.reason };
-      }
-      case 'queued':
-        if (draft.record.retryAt === undefined || draft.record.retryAt > now)
-          return { ignore: 'retry not due' };
-        delete draft.record.retryAt;
-        return { draft, reason: 'retry due' };
-      case 'dispatched':
-        return checkAgent(context, draft, now, fleetFaults, exits);
-      default:
-        return { ignore: 'nothing due' };
-    }
-  });
-  if (committed.wrote) {
-    for (const fault of fleetFaults) await recordFleetFailure(context, fault);
-    // The fleet says the agent exited successfully: the same moment as its exit event.
-    if (exits.length > 0 && committed.record) await lookUpOutput(context, committed.record, 'tick', result);
-  }
-}
-
-async function checkAgent(
-  context: HandlerContext,
-  draft: Draft,
-  now: number,
-  fleetFaults: string[],
-  exits: WorkItemRecord[],
-) {
-  const dispatch = draft.record.dispatch;
-  if (!dispatch) return { ignore: 'no dispatch' };
-  if (awaitingReview(draft.record)) return { ignore: 'the output waits for review' };
-  if (dispatch.exitedAt === undefined && now >= dispatch.dispatchedAt + context.settings.agents.timeout) {
-    failAttempt(context, draft, 'the agent timed out', 'tick');
-    fleetFaults.push('an agent timed out');
-    return { draft, reason: draft.record.reason };
-  }
-  if (outputOverdue(context, draft.record, now)) {
-    failAttempt(context, draft, 'the agent finished without a ready output', 'tick');
-    return { draft, reason: draft.record.reason };
-  }
-  if (now < dispatch.checkAt) return { ignore: 'agent check not due' };
-  dispatch.checkAt = now + context.settings.agents.checkInterval;
-  if (!dispatch.agentId || dispatch.exitedAt !== undefined)
-    return { draft, reason: 'agent check rescheduled' };
-  const status = await context.fleet.status(dispatch.agentId);
-  if (status.state === 'running') return { draft, reason: 'agent still running' };
-  if (status.state === 'exited' && status.exitCode === 0) {
-    Object.assign(dispatch, { exitedAt: now, exitCode: 0 });
-    exits.push(draft.record);
-    return { draft, reason: 'agent finished; waiting for its output' };
-  }
-  const reason =
-    status.state === 'exited' ? `the agent exited with code ${status.exitCode}` : 'the fleet lost the agent';
-  failAttempt(context, draft, reason, 'tick');
-  if (status.state === 'unknown') fleetFaults.push(reason);
-  return { draft, reason };
+  if (outputOverdue(context, due, context.clock.now())) await lookUpOutput(context, due, 'tick', result);
+  const applied = await applyEvent(context, due.workItemId, { type: 'tick' }, result);
+  if (applied.notes.triageError) result.errors.push(`${due.workItemId}: ${applied.notes.triageError}`);
+  await afterWrite(context, applied, 'tick', result);
 }
 
 /** Frees slots whose holder does not hold them by its record (a crash between the two writes). */

@@ -1,9 +1,10 @@
+import type { Draft } from '../machine/draft.ts';
+import type { Decision } from '../machine/step.ts';
 import type { WorkItemRecord } from '../record.ts';
 import type { HandlerContext } from './context.ts';
-import type { Draft } from './drafts.ts';
 import { SlotTracker } from './slots.ts';
 
-export type Decision = { ignore: string } | { draft: Draft; reason: string };
+export type { Decision };
 
 export interface Committed {
   /** The record as stored after this call (written by it, or as found when ignored). */
@@ -14,7 +15,14 @@ export interface Committed {
   draft?: Draft;
 }
 
-const MAX_CONFLICTS = 8;
+/**
+ * A conflict means another writer's version landed, so the loop always makes progress somewhere; the
+ * bound is only a backstop. It must exceed the writes that can land between one read and its write
+ * when a burst of deliveries races on one item (24 shuffled revisions plus the outbox's completions in
+ * the concurrency tests take up to 8), or a delivery gives up (the sender retries it) although nothing
+ * is wrong.
+ */
+const MAX_CONFLICTS = 16;
 
 /**
  * Reads the record, lets `decide` choose the next version, and writes it with compare-and-set; on a

@@ -1,7 +1,5 @@
-import { change } from './change.ts';
+import { applyEvent } from '../machine/apply.ts';
 import type { HandlerContext } from './context.ts';
-import { Draft } from './drafts.ts';
-import { evaluate } from './plan.ts';
 import type { ResultBuilder } from './result.ts';
 
 /** When an item is done, the items blocked by it are checked again at once rather than at the next tick. */
@@ -20,13 +18,9 @@ export async function wakeDependents(
     });
     for (const blocked of page.records) {
       if (!blocked.blockedBy?.some((ref) => ref.toUpperCase() === target)) continue;
-      await change(context, blocked.workItemId, result, async (current, slots) => {
-        if (current?.status !== 'blocked') return { ignore: 'no longer blocked' };
-        const draft = Draft.from(current, context.clock.now());
-        const error = await evaluate(context, draft, slots, 'dependency done');
-        if (error) result.errors.push(`${current.workItemId}: ${error}`);
-        return { draft, reason: draft.record.reason };
-      });
+      const applied = await applyEvent(context, blocked.workItemId, { type: 'blocker-done' }, result);
+      if (applied.notes.triageError)
+        result.errors.push(`${blocked.workItemId}: ${applied.notes.triageError}`);
     }
     cursor = page.cursor;
   } while (cursor);

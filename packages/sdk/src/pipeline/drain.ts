@@ -1,9 +1,7 @@
+import { applyEvent } from '../machine/apply.ts';
 import { BREAKER_POOL } from './breaker.ts';
-import { change } from './change.ts';
 import type { HandlerContext } from './context.ts';
 import { TENANT_POOL } from './context.ts';
-import { Draft } from './drafts.ts';
-import { tryDispatch } from './plan.ts';
 import type { ResultBuilder } from './result.ts';
 
 const DRAIN_BATCH = 100;
@@ -23,21 +21,13 @@ export async function drain(context: HandlerContext, result: ResultBuilder): Pro
       continue;
     }
     if (record.retryAt !== undefined && record.retryAt > context.clock.now()) continue;
-    let fullPool: string | undefined;
-    await change(context, entry.workItemId, result, async (current, slots) => {
-      if (current?.status !== 'queued' || current.queuedAt !== entry.enqueuedAt)
-        return { ignore: 'no longer queued' };
-      if (current.retryAt !== undefined && current.retryAt > context.clock.now())
-        return { ignore: 'retry not due' };
-      const draft = Draft.from(current, context.clock.now());
-      const outcome = await tryDispatch(context, draft, slots, 'drain');
-      if (!outcome.dispatched) {
-        fullPool = outcome.fullPool;
-        return { ignore: `no free slot in ${outcome.fullPool}` };
-      }
-      fullPool = undefined;
-      return { draft, reason: 'dispatched from the queue' };
-    });
+    const applied = await applyEvent(
+      context,
+      entry.workItemId,
+      { type: 'slot-freed', enqueuedAt: entry.enqueuedAt },
+      result,
+    );
+    const fullPool = applied.wrote ? undefined : applied.notes.fullPool;
     if (fullPool === TENANT_POOL || fullPool?.startsWith(BREAKER_POOL)) break;
   }
 }

@@ -1,9 +1,9 @@
+import { nextVersion } from '../machine/next-version.ts';
 import type { SpawnedAgent } from '../ports/fleet-client.ts';
 import type { PendingEffect, WorkItemRecord } from '../record.ts';
 import { traceIdFor } from '../trace.ts';
 import { breakerAllows, recordFleetFailure, recordFleetSuccess } from './breaker.ts';
 import type { HandlerContext } from './context.ts';
-import { computeWakeAt } from './drafts.ts';
 import { renderComment } from './messages.ts';
 
 /** What performing one effect learned that the record must keep. */
@@ -163,18 +163,11 @@ async function recordCompletion(
       await compensate(context, current, effect, result);
       return current.leaseOwner === context.owner ? current : undefined;
     }
-    const next = structuredClone(current);
-    next.version = current.version + 1;
-    next.updatedAt = context.clock.now();
-    next.pending = next.pending.filter((pending) => pending.id !== effect.id);
-    applyResult(next, result);
-    if (next.pending.length === 0) {
-      delete next.leaseUntil;
-      delete next.leaseOwner;
-    }
-    const wakeAt = computeWakeAt(next, context.settings);
-    if (wakeAt === undefined) delete next.wakeAt;
-    else next.wakeAt = wakeAt;
+    const completed = withResult(
+      { ...current, pending: current.pending.filter((pending) => pending.id !== effect.id) },
+      result,
+    );
+    const next = nextVersion(current, completed, 'keep', versionContext(context));
     if (await store.updateRecord(tenant, next, current.version)) {
       return next.leaseOwner === context.owner || next.pending.length === 0 ? next : undefined;
     }
@@ -183,13 +176,23 @@ async function recordCompletion(
   return undefined;
 }
 
-function applyResult(record: WorkItemRecord, result: EffectResult): void {
-  if (!result) return;
+/** The record with what the effect learned (a thread, an agent id) kept in it. */
+function withResult(record: WorkItemRecord, result: EffectResult): WorkItemRecord {
+  if (!result) return record;
   if ('threadId' in result && record.clarification) {
-    record.clarification.threadId = result.threadId;
-    if (result.threadUrl) record.clarification.threadUrl = result.threadUrl;
+    const { threadId, threadUrl } = result;
+    return {
+      ...record,
+      clarification: { ...record.clarification, threadId, ...(threadUrl ? { threadUrl } : {}) },
+    };
   }
-  if ('agentId' in result && record.dispatch) record.dispatch.agentId = result.agentId;
+  if ('agentId' in result && record.dispatch)
+    return { ...record, dispatch: { ...record.dispatch, agentId: result.agentId } };
+  return record;
+}
+
+function versionContext(context: HandlerContext) {
+  return { settings: context.settings, owner: context.owner, now: context.clock.now() };
 }
 
 /** An agent started for a dispatch that was cancelled meanwhile must not keep running. */
@@ -211,10 +214,7 @@ async function releaseLease(
   try {
     const current = await context.store.getRecord(context.tenant, record.workItemId);
     if (!current || current.leaseOwner !== context.owner) return current;
-    const next = structuredClone(current);
-    next.version = current.version + 1;
-    next.leaseUntil = context.clock.now();
-    next.wakeAt = Math.min(next.wakeAt ?? next.leaseUntil, next.leaseUntil);
+    const next = nextVersion(current, current, 'expire', versionContext(context), { touch: false });
     return (await context.store.updateRecord(context.tenant, next, current.version)) ? next : current;
   } catch {
     return undefined;
@@ -254,15 +254,7 @@ export async function resumeEffects(
 ): Promise<EffectsOutcome | undefined> {
   const now = context.clock.now();
   if (record.pending.length === 0 || (record.leaseUntil ?? 0) > now) return undefined;
-  const claimed = structuredClone(record);
-  claimed.version = record.version + 1;
-  claimed.updatedAt = now;
-  claimed.leaseOwner = context.owner;
-  claimed.leaseUntil = now + context.settings.effectLease;
-  claimed.wakeAt = Math.min(
-    computeWakeAt(claimed, context.settings) ?? claimed.leaseUntil,
-    claimed.leaseUntil,
-  );
+  const claimed = nextVersion(record, record, 'take', { ...versionContext(context), now });
   if (!(await context.store.updateRecord(context.tenant, claimed, record.version))) return undefined;
   return runEffects(context, claimed);
 }

@@ -5,6 +5,8 @@ import { wakeDependents } from './dependents.ts';
 import { errorMessage } from './effects.ts';
 import type { ResultBuilder } from './result.ts';
 
+export { awaitingReview, outputOverdue } from './output-due.ts';
+
 /**
  * A lost output event must not cost a second agent, and a sweep of every dispatched item is what push
  * events replace. So the output target is asked about one item's branch at the two moments that decide
@@ -36,20 +38,4 @@ export async function lookUpOutput(
   const applied = await applyOutput(context, record.workItemId, output, eventName, result);
   if (applied.completed) await wakeDependents(context, record.item.key, result);
   return { freedSlots: applied.freedSlots, reason: `looked up: ${applied.reason}` };
-}
-
-/** The agent exited successfully and its grace for an output event is over. */
-export function outputOverdue(context: HandlerContext, record: WorkItemRecord, now: number): boolean {
-  const exitedAt = record.dispatch?.exitedAt;
-  return (
-    record.status === 'dispatched' &&
-    exitedAt !== undefined &&
-    now >= exitedAt + context.settings.agents.outputGrace &&
-    !awaitingReview(record)
-  );
-}
-
-/** A ready output waits for a person (completion on merge): no agent timeout or grace decides it. */
-export function awaitingReview(record: WorkItemRecord): boolean {
-  return record.output?.state === 'ready';
 }

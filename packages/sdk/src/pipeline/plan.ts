@@ -1,10 +1,10 @@
+import type { Draft } from '../machine/draft.ts';
 import type { RouteDecision } from '../ports/triage.ts';
 import type { WorkItemRecord } from '../record.ts';
 import { BREAKER_POOL, breakerAllows } from './breaker.ts';
 import type { HandlerContext } from './context.ts';
 import { routePool, TENANT_POOL } from './context.ts';
 import { checkDependencies, type DependencyCheck } from './dependencies.ts';
-import type { Draft } from './drafts.ts';
 import { clarificationAcknowledgement, clarificationClosed } from './messages.ts';
 import type { SlotTracker } from './slots.ts';
 
@@ -207,16 +207,11 @@ function ask(context: HandlerContext, draft: Draft, question: string, event: str
   const expiresAt = now + context.settings.clarification.wait;
   const existing = record.clarification;
   if (existing?.threadId || (existing && record.pending.some((effect) => effect.kind === 'open-thread'))) {
-    Object.assign(existing, {
-      question,
-      rounds: existing.rounds + 1,
-      askedAt: now,
-      expiresAt,
-      reminded: false,
-    });
+    const rounds = existing.rounds + 1;
+    record.clarification = { ...existing, question, rounds, askedAt: now, expiresAt, reminded: false };
     if (record.status !== 'waiting-clarification')
-      draft.moveTo('waiting-clarification', `asked again (round ${existing.rounds})`, event);
-    else record.reason = `asked again (round ${existing.rounds})`;
+      draft.moveTo('waiting-clarification', `asked again (round ${rounds})`, event);
+    else record.reason = `asked again (round ${rounds})`;
     draft.addEffects({ kind: 'reply-thread', text: question });
     return;
   }

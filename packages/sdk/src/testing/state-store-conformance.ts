@@ -103,15 +103,27 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
     },
   },
   {
-    name: 'a record read back is a copy: changing it does not change the store',
+    name: 'a record read back cannot change the store: a copy, or frozen so that changing it throws',
     async run(makeStore) {
       const store = await makeStore();
       const [tenant] = tenants();
-      await store.createRecord(tenant, sampleRecord('w-1'));
+      const written = sampleRecord('w-1');
+      await store.createRecord(tenant, written);
+      // Nor can the record the caller wrote, changed after the write.
+      if (!Object.isFrozen(written)) written.item.labels.push('changed after the write');
       const read = await store.getRecord(tenant, 'w-1');
       if (!read) throw new Error('record missing');
-      read.status = 'done';
-      read.item.labels.push('mutated');
+      const attempt = (change: () => void) => {
+        try {
+          change();
+        } catch (error) {
+          if (!(error instanceof TypeError)) throw error;
+        }
+      };
+      attempt(() => {
+        read.status = 'done';
+      });
+      attempt(() => read.item.labels.push('mutated'));
       const again = await store.getRecord(tenant, 'w-1');
       expect(again?.status).toBe('new');
       expect(again?.item.labels).toEqual(['factory']);

@@ -1,0 +1,13 @@
+/**
+ * `value` as a deeply frozen value, copying only what is not frozen yet. Records are immutable values
+ * built from earlier versions that share what did not change, so storing the next version copies and
+ * freezes its new parts alone; a part already frozen is shared as it is. Plain data only (what a record
+ * or a document holds): objects, arrays and primitives.
+ */
+export function frozenCopy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T;
+  const copy: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(value)) copy[key] = frozenCopy(entry);
+  return Object.freeze(copy) as T;
+}
