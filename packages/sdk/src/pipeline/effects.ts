@@ -26,36 +26,51 @@ export function idempotencyKey(
 }
 
 /**
- * Performs the record's pending effects in order, recording each completion with compare-and-set.
- * Stops at the first failure (releasing the lease so the next delivery or tick resumes at once), or as
- * soon as another handler has taken the lease.
+ * Performs the record's pending effects in order, then records them all as done in one compare-and-set
+ * write (each effect sees what the ones before it learned: the thread a reply goes to, the agent a
+ * release stops). Stops at the first failure and records what was done with the lease ended, so the
+ * next delivery or tick resumes at once. A crash before the write repeats the effects, which is safe:
+ * each carries an idempotency key.
  */
 export async function runEffects(context: HandlerContext, start: WorkItemRecord): Promise<EffectsOutcome> {
-  let record = start;
+  if (start.pending.length === 0 || start.leaseOwner !== context.owner)
+    return { record: start, performed: [], finished: start.pending.length === 0 };
+  let working = start;
+  const done: Completion[] = [];
   const performed: string[] = [];
-  while (record.pending.length > 0 && record.leaseOwner === context.owner) {
-    const effect = record.pending[0] as PendingEffect;
+  let error: string | undefined;
+  for (const effect of start.pending) {
     let result: EffectResult;
     try {
-      result = await perform(context, record, effect);
-    } catch (error) {
-      const message = `${effect.kind} failed: ${errorMessage(error)}`;
+      result = await perform(context, working, effect);
+    } catch (failure) {
+      error = `${effect.kind} failed: ${errorMessage(failure)}`;
       context.logger.warn('effect failed', {
         tenant: context.tenant,
-        workItemId: record.workItemId,
+        workItemId: start.workItemId,
         effect: effect.id,
-        traceId: traceIdFor(context.tenant, record.workItemId, record.run),
-        error: errorMessage(error),
+        traceId: traceIdFor(context.tenant, start.workItemId, start.run),
+        error: errorMessage(failure),
       });
-      record = (await releaseLease(context, record)) ?? record;
-      return { record, performed, error: message, finished: false };
+      break;
     }
     performed.push(describe(effect, result));
-    const completed = await recordCompletion(context, record, effect, result);
-    if (!completed) return { record, performed, finished: false };
-    record = completed;
+    done.push({ effect, result });
+    working = withResult(working, result);
   }
-  return { record, performed, finished: record.pending.length === 0 };
+  // After a failed effect the store may be what failed: the error to report is the effect's, and the
+  // lease runs out by itself.
+  const record =
+    error === undefined
+      ? await recordCompletions(context, start, done, false)
+      : await recordCompletions(context, start, done, true).catch(() => undefined);
+  const stored = record ?? start;
+  return {
+    record: stored,
+    performed,
+    ...(error ? { error } : {}),
+    finished: error === undefined && record !== undefined && record.pending.length === 0,
+  };
 }
 
 async function perform(
@@ -145,31 +160,51 @@ async function perform(
   }
 }
 
+interface Completion {
+  effect: PendingEffect;
+  result: EffectResult;
+}
+
 /**
- * Removes the finished effect from the stored record and keeps its result. Another handler may have
- * changed the record meanwhile: the completion is merged into what is stored. Returns the stored record
- * when this call may go on, undefined when it must stop.
+ * Removes the performed effects from the stored record and keeps what they learned, in one write; ends
+ * the lease too when an effect failed. Another handler may have changed the record meanwhile: the
+ * completions are merged into what is stored, and an agent spawned for an effect that is no longer
+ * pending (the dispatch was cancelled) is released. Returns the stored record, or undefined when the
+ * write could not be made.
  */
-async function recordCompletion(
+async function recordCompletions(
   context: HandlerContext,
   ours: WorkItemRecord,
-  effect: PendingEffect,
-  result: EffectResult,
+  done: readonly Completion[],
+  failed: boolean,
 ): Promise<WorkItemRecord | undefined> {
+  if (done.length === 0 && !failed) return ours;
   const { store, tenant } = context;
   let current: WorkItemRecord | undefined = ours;
   for (let attempt = 0; attempt < 8 && current; attempt++) {
-    if (!current.pending.some((pending) => pending.id === effect.id)) {
-      await compensate(context, current, effect, result);
-      return current.leaseOwner === context.owner ? current : undefined;
+    let next: WorkItemRecord = current;
+    const stale: Completion[] = [];
+    for (const completion of done) {
+      if (!next.pending.some((pending) => pending.id === completion.effect.id)) {
+        stale.push(completion);
+        continue;
+      }
+      next = withResult(
+        { ...next, pending: next.pending.filter((pending) => pending.id !== completion.effect.id) },
+        completion.result,
+      );
     }
-    const completed = withResult(
-      { ...current, pending: current.pending.filter((pending) => pending.id !== effect.id) },
-      result,
-    );
-    const next = nextVersion(current, completed, 'keep', versionContext(context));
-    if (await store.updateRecord(tenant, next, current.version)) {
-      return next.leaseOwner === context.owner || next.pending.length === 0 ? next : undefined;
+    const expire = failed && current.leaseOwner === context.owner;
+    if (next === current && !expire) {
+      for (const completion of stale) await compensate(context, current, completion.effect, completion.result);
+      return current;
+    }
+    const written = nextVersion(current, next, expire ? 'expire' : 'keep', versionContext(context), {
+      touch: !expire || next !== current,
+    });
+    if (await store.updateRecord(tenant, written, current.version)) {
+      for (const completion of stale) await compensate(context, written, completion.effect, completion.result);
+      return written;
     }
     current = await store.getRecord(tenant, ours.workItemId);
   }
@@ -205,20 +240,6 @@ async function compensate(
   if (effect.kind !== 'spawn' || !result || !('agentId' in result)) return;
   if (current.dispatch?.agentId === result.agentId) return;
   await context.fleet.release(result.agentId);
-}
-
-async function releaseLease(
-  context: HandlerContext,
-  record: WorkItemRecord,
-): Promise<WorkItemRecord | undefined> {
-  try {
-    const current = await context.store.getRecord(context.tenant, record.workItemId);
-    if (!current || current.leaseOwner !== context.owner) return current;
-    const next = nextVersion(current, current, 'expire', versionContext(context), { touch: false });
-    return (await context.store.updateRecord(context.tenant, next, current.version)) ? next : current;
-  } catch {
-    return undefined;
-  }
 }
 
 function describe(effect: PendingEffect, result: EffectResult): string {
