@@ -31,17 +31,41 @@ export async function readBreaker(
     : { value: CLOSED, version: 0 };
 }
 
+type Versioned = { value: BreakerState; version: number };
+
+/**
+ * The breaker as this `handle` call last read or wrote it, so a dispatch reads it once: deciding the
+ * dispatch and performing its spawn in the same call ask the same question. Every write is still a
+ * compare-and-set on the stored version, so a stale copy only costs a re-read.
+ */
+const lastSeen = new WeakMap<HandlerContext, Versioned>();
+
+async function read(context: HandlerContext, fresh = false): Promise<Versioned> {
+  const known = fresh ? undefined : lastSeen.get(context);
+  if (known) return known;
+  const current = await readBreaker(context.store, context.tenant);
+  lastSeen.set(context, current);
+  return current;
+}
+
+async function write(context: HandlerContext, next: BreakerState, expectedVersion: number): Promise<boolean> {
+  const stored = await context.store.putDocument(context.tenant, BREAKER_DOCUMENT, next, expectedVersion);
+  if (stored) lastSeen.set(context, { value: next, version: expectedVersion + 1 });
+  else lastSeen.delete(context);
+  return stored;
+}
+
 async function update(
   context: HandlerContext,
   change: (current: BreakerState) => BreakerState | undefined,
 ): Promise<BreakerState> {
   for (let attempt = 0; attempt < 8; attempt++) {
-    const current = await readBreaker(context.store, context.tenant);
+    const current = await read(context, attempt > 0);
     const next = change(current.value);
     if (!next) return current.value;
-    if (await context.store.putDocument(context.tenant, BREAKER_DOCUMENT, next, current.version)) return next;
+    if (await write(context, next, current.version)) return next;
   }
-  return (await readBreaker(context.store, context.tenant)).value;
+  return (await read(context, true)).value;
 }
 
 /**
@@ -55,7 +79,7 @@ export async function breakerAllows(
 ): Promise<{ allowed: true; healthy: boolean } | { allowed: false; until: number }> {
   const now = context.clock.now();
   const cooldown = context.settings.breaker.cooldown;
-  const current = await readBreaker(context.store, context.tenant);
+  const current = await read(context);
   const breaker = current.value;
   if (breaker.state === 'closed') return { allowed: true, healthy: breaker.failures === 0 };
   if (breaker.state === 'half-open' && breaker.probe === holder) return { allowed: true, healthy: false };
@@ -64,7 +88,7 @@ export async function breakerAllows(
   if (!due && !probeStale)
     return { allowed: false, until: breaker.retryAt ?? (breaker.probeAt ?? now) + cooldown };
   const probe: BreakerState = { ...breaker, state: 'half-open', probe: holder, probeAt: now };
-  if (await context.store.putDocument(context.tenant, BREAKER_DOCUMENT, probe, current.version)) {
+  if (await write(context, probe, current.version)) {
     context.logger.warn('fleet circuit half-open: probing', { tenant: context.tenant, probe: holder });
     return { allowed: true, healthy: false };
   }
@@ -73,7 +97,7 @@ export async function breakerAllows(
 
 /** A spawn worked: the fleet is healthy again. */
 export async function recordFleetSuccess(context: HandlerContext): Promise<void> {
-  const before = (await readBreaker(context.store, context.tenant)).value;
+  const before = (await read(context)).value;
   if (before.state === 'closed' && before.failures === 0) return;
   await update(context, (current) =>
     current.state === 'closed' && current.failures === 0 ? undefined : CLOSED,
