@@ -196,14 +196,16 @@ async function recordCompletions(
     }
     const expire = failed && current.leaseOwner === context.owner;
     if (next === current && !expire) {
-      for (const completion of stale) await compensate(context, current, completion.effect, completion.result);
+      for (const completion of stale)
+        await compensate(context, current, completion.effect, completion.result);
       return current;
     }
     const written = nextVersion(current, next, expire ? 'expire' : 'keep', versionContext(context), {
       touch: !expire || next !== current,
     });
     if (await store.updateRecord(tenant, written, current.version)) {
-      for (const completion of stale) await compensate(context, written, completion.effect, completion.result);
+      for (const completion of stale)
+        await compensate(context, written, completion.effect, completion.result);
       return written;
     }
     current = await store.getRecord(tenant, ours.workItemId);
