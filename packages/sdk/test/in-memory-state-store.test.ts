@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryStateStore, type StateStore } from '../src/index.ts';
-import { describeStateStoreConformance, stateStoreChecks } from '../src/testing/index.ts';
+import { describeStateStoreConformance, sampleRecord, stateStoreChecks } from '../src/testing/index.ts';
 
 describeStateStoreConformance('InMemoryStateStore', () => new InMemoryStateStore());
 
@@ -29,5 +29,48 @@ describe('the conformance suite', () => {
 
   it('passes every check for the reference store (the checks themselves can pass)', async () => {
     for (const check of stateStoreChecks) await check.run(() => new InMemoryStateStore());
+  });
+});
+
+/** A store that hands out what it stores as it is: a caller's change would change stored state. */
+class SharingStore extends InMemoryStateStore {
+  readonly #records = new Map<string, Parameters<StateStore['createRecord']>[1]>();
+  override async createRecord(_tenant: string, record: Parameters<StateStore['createRecord']>[1]) {
+    this.#records.set(record.workItemId, record);
+    return true;
+  }
+  override async getRecord(_tenant: string, workItemId: string) {
+    return this.#records.get(workItemId);
+  }
+}
+
+describe('records are immutable values in the reference store', () => {
+  it('hands out the stored value itself, frozen: changing it throws and changes nothing', async () => {
+    const store = new InMemoryStateStore();
+    await store.createRecord('t', sampleRecord('w-1'));
+    const first = await store.getRecord('t', 'w-1');
+    expect(await store.getRecord('t', 'w-1')).toBe(first);
+    expect(() => {
+      (first as { status: string }).status = 'done';
+    }).toThrow(TypeError);
+    expect(() => first?.item.labels.push('x')).toThrow(TypeError);
+    expect((await store.getRecord('t', 'w-1'))?.status).toBe('new');
+  });
+
+  it('copies only what is not frozen yet: the next version shares what did not change', async () => {
+    const store = new InMemoryStateStore();
+    await store.createRecord('t', sampleRecord('w-1'));
+    const stored = await store.getRecord('t', 'w-1');
+    if (!stored) throw new Error('record missing');
+    await store.updateRecord('t', { ...stored, version: 2, reason: 'next' }, 1);
+    const next = await store.getRecord('t', 'w-1');
+    expect(next?.reason).toBe('next');
+    expect(next?.item).toBe(stored.item);
+    expect(next?.history).toBe(stored.history);
+  });
+
+  it('the conformance suite catches a store whose records can be changed from outside', async () => {
+    const check = stateStoreChecks.find((entry) => entry.name.startsWith('a record read back cannot change'));
+    await expect(check?.run(() => new SharingStore())).rejects.toThrow();
   });
 });
