@@ -3,7 +3,7 @@ import { WebhookError } from '@software-factory/sdk';
 import { describe, expect, it } from 'vitest';
 import { GithubWebhookSource } from '../src/github/webhook-source.ts';
 import { githubSignature, pullRequestExample, pullRequestExamples } from './support/fixtures.ts';
-import { flipOneByte, incoming } from './support/webhooks.ts';
+import { incoming } from './support/webhooks.ts';
 
 const SECRET = 'gh-webhook-secret';
 const NOW = Date.parse('2026-01-01T12:00:00.000Z');
@@ -39,16 +39,6 @@ describe('X-Hub-Signature-256', () => {
     ).resolves.toBeUndefined();
   });
 
-  it('fails when one byte of the body changes', async () => {
-    expect(
-      (
-        await rejection(
-          docs.verify(incoming(flipOneByte('Hello, World!'), { 'x-hub-signature-256': header }, NOW)),
-        )
-      ).status,
-    ).toBe(401);
-  });
-
   it('agrees with the signatures @octokit/webhooks computes', async () => {
     const body = JSON.stringify(pullRequestExample('opened'));
     const signature = await new Webhooks({ secret: SECRET }).sign(body);
@@ -57,14 +47,12 @@ describe('X-Hub-Signature-256', () => {
     ).resolves.toBeUndefined();
   });
 
-  it('fails without the header, with the SHA-1 form only, or with another secret', async () => {
-    expect((await rejection(source.verify(incoming('{}', {}, NOW)))).message).toContain(
-      'missing X-Hub-Signature-256',
-    );
+  // Without the header, with another secret, or over another body: the WebhookSource conformance suite
+  // (conformance/github.test.ts).
+  it('fails with the SHA-1 form only', async () => {
     expect(
       (await rejection(source.verify(incoming('{}', { 'x-hub-signature-256': 'sha1=abc' }, NOW)))).message,
     ).toContain('sha256=');
-    expect((await rejection(docs.verify(delivery('ping', {})))).status).toBe(401);
   });
 });
 

@@ -4,7 +4,7 @@ import { LinearWebhookSource } from '../src/linear/webhook-source.ts';
 import { LinearWorkItemProvider } from '../src/linear/work-item-provider.ts';
 import { fixtureJson, fixtureText, linearSignature } from './support/fixtures.ts';
 import { defaultStates, LinearServer } from './support/linear-server.ts';
-import { flipOneByte, incoming } from './support/webhooks.ts';
+import { incoming } from './support/webhooks.ts';
 
 const SECRET = 'lin_wh_test_secret';
 const NOW = Date.parse('2026-01-01T12:00:00.000Z');
@@ -53,37 +53,12 @@ describe('Linear-Signature', () => {
     await expect(signed.verify(request)).resolves.toBeUndefined();
   });
 
-  it('fails when one byte of the body changes', async () => {
-    const request = incoming(
-      flipOneByte(body),
-      { 'linear-signature': vector.expected_linear_signature },
-      vector.webhookTimestamp_in_body,
-    );
-    expect((await rejection(signed.verify(request))).status).toBe(401);
-  });
-
-  it('fails without the header or with another secret', async () => {
-    const { body: payload, headers } = delivery('issue.create.korosuke613.json');
-    expect((await rejection(source().verify(incoming(payload, {}, NOW)))).message).toContain(
-      'missing Linear-Signature',
-    );
-    const other = new LinearWebhookSource({
-      secret: 'another-secret',
-      provider: new LinearWorkItemProvider(),
-    });
-    expect((await rejection(other.verify(incoming(payload, headers, NOW)))).status).toBe(401);
-  });
-
-  it('refuses a delivery more than a minute from our clock, or without webhookTimestamp', async () => {
-    const stale = delivery('issue.create.korosuke613.json', {}, NOW - 61_000);
-    expect((await rejection(source().verify(incoming(stale.body, stale.headers, NOW)))).message).toContain(
-      'webhookTimestamp is 61 s',
-    );
-    const fresh = delivery('issue.create.korosuke613.json', {}, NOW - 59_000);
-    await expect(source().verify(incoming(fresh.body, fresh.headers, NOW))).resolves.toBeUndefined();
+  // Another secret, no signature, another body, and the one-minute window: the WebhookSource conformance
+  // suite (conformance/linear.test.ts).
+  it('refuses a signed delivery without webhookTimestamp (older payloads): it cannot be told from a replay', async () => {
     const body = fixtureText('linear/issue.create.korosuke613.json');
     const unstamped = incoming(body, { 'linear-signature': linearSignature(SECRET, body) }, NOW);
-    expect((await rejection(source().verify(unstamped))).status).toBe(401);
+    expect((await rejection(source().verify(unstamped))).message).toContain('missing webhookTimestamp');
   });
 });
 

@@ -56,8 +56,14 @@ export class LinearWebhookSource implements WebhookSource {
     const expected = await hmacSha256Hex(this.#secret, request.rawBody);
     if (!timingSafeEqual(signature, expected))
       throw new WebhookError(401, 'Linear-Signature does not match the body');
-    const body = parseJsonBody(request.body) as { webhookTimestamp?: unknown } | null;
-    const sentAt = body?.webhookTimestamp;
+    const body = parseJsonBody(request.body);
+    // A signed body that is no Linear payload at all is malformed (400), whatever its timestamp says.
+    if (!isEnvelope(body))
+      throw new WebhookError(
+        400,
+        'not a Linear webhook payload: expected an object with type, action and data',
+      );
+    const sentAt = body.webhookTimestamp;
     if (typeof sentAt !== 'number' || !Number.isFinite(sentAt))
       throw new WebhookError(401, 'missing webhookTimestamp; cannot tell a fresh delivery from a replay');
     if (Math.abs(request.receivedAt - sentAt) > this.#toleranceMs)
@@ -101,6 +107,13 @@ export class LinearWebhookSource implements WebhookSource {
     }
     return { ...base, events: [{ type: 'work-item.changed', item }] };
   }
+}
+
+/** The fields every Linear webhook carries, checked without a schema: verify runs on every delivery. */
+function isEnvelope(body: unknown): body is { type: string; action: string; webhookTimestamp?: unknown } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const { type, action, data } = body as Record<string, unknown>;
+  return typeof type === 'string' && typeof action === 'string' && typeof data === 'object' && data !== null;
 }
 
 function describe(error: z.ZodError): string {

@@ -1,0 +1,39 @@
+import { outputTargetConformance, webhookSourceConformance } from '@software-factory/sdk/testing';
+import { GithubOutputTarget } from '../../src/github/output-target.ts';
+import { GithubWebhookSource } from '../../src/github/webhook-source.ts';
+import { githubHeaders, noWaiting, removableToken } from '../support/conformance.ts';
+import { githubSignature, pullRequestExample } from '../support/fixtures.ts';
+import { GithubServer, type PullJson } from '../support/github-server.ts';
+
+const SECRET = 'gh-webhook-secret';
+const TOKEN = 'ghp_classic_test_token';
+
+webhookSourceConformance('GithubWebhookSource', async () => ({
+  source: new GithubWebhookSource({ secret: SECRET }),
+  deliver({ delivery = 1, secret = SECRET, body }) {
+    // Delivery n: the opened example, as the pull request stood n seconds later.
+    const opened = pullRequestExample('opened');
+    const updatedAt = new Date(Date.parse(String(opened.pull_request.updated_at)) + delivery * 1000);
+    const payload = {
+      ...opened,
+      pull_request: { ...opened.pull_request, updated_at: updatedAt.toISOString() },
+    };
+    const sent = body ?? JSON.stringify(payload);
+    return { body: sent, headers: githubHeaders('pull_request', delivery, githubSignature(secret, sent)) };
+  },
+  calls: () => 0,
+}));
+
+outputTargetConformance('GithubOutputTarget', async () => {
+  const server = await new GithubServer().start();
+  server.addPull('Codertocat/Hello-World', pullRequestExample('ready_for_review').pull_request as PullJson);
+  const token = removableToken(TOKEN);
+  return {
+    target: new GithubOutputTarget({ baseUrl: server.url, token: token.source, retry: noWaiting }),
+    output: { id: 'Codertocat/Hello-World#2', repository: 'Codertocat/Hello-World', branch: 'changes' },
+    absentId: 'Codertocat/Hello-World#99',
+    stopVendor: () => server.stop(),
+    credential: { remove: token.remove, revoke: () => server.tokens.clear() },
+    close: () => server.stop(),
+  };
+});

@@ -1,0 +1,59 @@
+import { expect } from 'vitest';
+import type { OutputTarget } from '../ports/output-target.ts';
+import { type ConnectionClaims, connectionChecks, type VendorControls } from './connection-conformance.ts';
+import { describeChecks, type PortCheck } from './port-conformance.ts';
+
+/** An output target in a world of its own: a code host holding one open output ready for review. */
+export interface OpenedOutputTarget extends VendorControls {
+  target: OutputTarget;
+  /** The output the code host holds: its id as `output.changed` reports it, its repository and branch. */
+  output: { id: string; repository: string; branch: string };
+  /** An id of the same form for an output the code host does not hold. */
+  absentId: string;
+}
+
+export type OutputTargetOpener = () => Promise<OpenedOutputTarget>;
+
+/** Every behaviour an OutputTarget must have (besides `claims`' connection checks), as plain checks. */
+export const outputTargetChecks: readonly PortCheck<OpenedOutputTarget>[] = [
+  {
+    name: 'reads the output by its id: ready, on its branch, with a link',
+    async run(world) {
+      const output = await world.target.getOutput(world.output.id);
+      expect(output).toMatchObject({ id: world.output.id, state: 'ready', url: expect.any(String) });
+      if (output?.branch !== undefined) expect(output.branch).toBe(world.output.branch);
+    },
+  },
+  {
+    name: 'finds the same output on its branch, as the tick does after a missed event',
+    async run(world) {
+      const found = await world.target.findOutput(world.output.repository, world.output.branch);
+      expect(found).toEqual(await world.target.getOutput(world.output.id));
+    },
+  },
+  {
+    name: 'reads undefined for an output it does not hold, and for a branch without one',
+    async run(world) {
+      expect(await world.target.getOutput(world.absentId)).toBeUndefined();
+      expect(
+        await world.target.findOutput(world.output.repository, 'factory/conformance-no-output'),
+      ).toBeUndefined();
+    },
+  },
+];
+
+/**
+ * Registers the OutputTarget conformance suite with the connection checks `claims` call for. `open` is
+ * called once per check, and its `close` after it.
+ */
+export function outputTargetConformance(
+  name: string,
+  open: OutputTargetOpener,
+  claims: ConnectionClaims = {},
+): void {
+  describeChecks(
+    `${name} conforms to OutputTarget`,
+    [...outputTargetChecks, ...connectionChecks((world: OpenedOutputTarget) => world.target, claims)],
+    open,
+  );
+}

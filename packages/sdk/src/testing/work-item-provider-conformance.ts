@@ -1,0 +1,132 @@
+import { expect } from 'vitest';
+import type { WorkItemProvider } from '../ports/work-item-provider.ts';
+import type { WorkItem } from '../work-item.ts';
+import { type ConnectionClaims, connectionChecks, type VendorControls } from './connection-conformance.ts';
+import { describeChecks, type PortCheck } from './port-conformance.ts';
+
+/** A tracker provider in a world of its own: a tracker holding one item ready for dispatch. */
+export interface OpenedWorkItemProvider extends VendorControls {
+  provider: WorkItemProvider;
+  /** How people refer to the ready item (its key, id or URL); the factory has done nothing to it yet. */
+  readyItem: string;
+  /** A reference of the same form to an item the tracker does not hold. */
+  absentItem: string;
+  /** How many writes the tracker has taken so far (state, label and comment changes), seen from its side. */
+  writes(): number | Promise<number>;
+  /** The text of the ready item's comments at the tracker, oldest first, as people read them. */
+  comments(): readonly string[] | Promise<readonly string[]>;
+}
+
+export type WorkItemProviderOpener = () => Promise<OpenedWorkItemProvider>;
+
+const key = (intent: string) => ({ idempotencyKey: `conformance-tenant/item/r1/${intent}` });
+
+async function readyItem(world: OpenedWorkItemProvider): Promise<WorkItem> {
+  const item = await world.provider.getWorkItem(world.readyItem);
+  if (!item) throw new Error(`the tracker should hold ${world.readyItem}`);
+  return item;
+}
+
+async function readBack(world: OpenedWorkItemProvider, item: WorkItem): Promise<WorkItem> {
+  const back = await world.provider.getWorkItem(item.id);
+  if (!back) throw new Error(`${item.key} should still read back by its id`);
+  return back;
+}
+
+/** Every behaviour a WorkItemProvider must have (besides `claims`' connection checks), as plain checks. */
+export const workItemProviderChecks: readonly PortCheck<OpenedWorkItemProvider>[] = [
+  {
+    name: 'reads the ready item by its reference, its id and its key alike, ready for dispatch',
+    async run(world) {
+      const item = await readyItem(world);
+      expect(world.provider.isReadyForDispatch(item)).toBe(true);
+      expect(await world.provider.getWorkItem(item.id)).toEqual(item);
+      expect(await world.provider.getWorkItem(item.key)).toEqual(item);
+    },
+  },
+  {
+    name: 'reads undefined for an item the tracker does not hold',
+    async run(world) {
+      expect(await world.provider.getWorkItem(world.absentItem)).toBeUndefined();
+    },
+  },
+  {
+    name: 'dispatched: the item reads back out of ready; the same write again writes nothing',
+    async run(world) {
+      const item = await readyItem(world);
+      const before = await world.writes();
+      await world.provider.setState(item, 'dispatched', key('dispatched'));
+      const written = await world.writes();
+      expect(written).toBeGreaterThan(before);
+      expect(world.provider.isReadyForDispatch(await readBack(world, item))).toBe(false);
+      // A retry carries the item as it was read before the first attempt.
+      await world.provider.setState(item, 'dispatched', key('dispatched'));
+      expect(await world.writes()).toBe(written);
+    },
+  },
+  {
+    name: 'done: the item reads back done; the same write again writes nothing',
+    async run(world) {
+      const item = await readyItem(world);
+      await world.provider.setState(item, 'dispatched', key('dispatched'));
+      await world.provider.setState(item, 'done', key('done'));
+      expect((await readBack(world, item)).state).toBe('done');
+      const written = await world.writes();
+      await world.provider.setState(item, 'done', key('done'));
+      expect(await world.writes()).toBe(written);
+    },
+  },
+  {
+    name: 'cancelled: the tracker state stays where it is; the same write again writes nothing',
+    async run(world) {
+      const item = await readyItem(world);
+      await world.provider.setState(item, 'dispatched', key('dispatched'));
+      const { state } = await readBack(world, item);
+      await world.provider.setState(item, 'cancelled', key('cancelled'));
+      expect((await readBack(world, item)).state).toBe(state);
+      const written = await world.writes();
+      await world.provider.setState(item, 'cancelled', key('cancelled'));
+      expect(await world.writes()).toBe(written);
+    },
+  },
+  {
+    name: 'a comment written twice with one idempotency key is one comment; another key is another',
+    async run(world) {
+      const item = await readyItem(world);
+      const before = (await world.comments()).length;
+      await world.provider.postComment(item, 'An agent is working on this.', key('comment-1'));
+      await world.provider.postComment(item, 'An agent is working on this.', key('comment-1'));
+      const once = await world.comments();
+      expect(once).toHaveLength(before + 1);
+      expect(once.at(-1)).toContain('An agent is working on this.');
+      await world.provider.postComment(item, 'The agent has finished.', key('comment-2'));
+      const twice = await world.comments();
+      expect(twice).toHaveLength(before + 2);
+      expect(twice.at(-1)).toContain('The agent has finished.');
+    },
+  },
+];
+
+/**
+ * Registers the WorkItemProvider conformance suite with the connection checks `claims` call for. `open`
+ * is called once per check, and its `close` after it:
+ *
+ *   workItemProviderConformance('LinearWorkItemProvider', async () => {
+ *     const linear = await startLinear();   // a loopback Linear holding ENG-42, ready
+ *     return { provider: new LinearWorkItemProvider({ apiUrl: linear.url, token }), readyItem: 'ENG-42', … };
+ *   });
+ */
+export function workItemProviderConformance(
+  name: string,
+  open: WorkItemProviderOpener,
+  claims: ConnectionClaims = {},
+): void {
+  describeChecks(
+    `${name} conforms to WorkItemProvider`,
+    [
+      ...workItemProviderChecks,
+      ...connectionChecks((world: OpenedWorkItemProvider) => world.provider, claims),
+    ],
+    open,
+  );
+}
