@@ -4,7 +4,7 @@ import { JiraWebhookSource } from '../src/jira/webhook-source.ts';
 import { JiraWorkItemProvider } from '../src/jira/work-item-provider.ts';
 import { fixtureJson, fixtureText, jiraSignature } from './support/fixtures.ts';
 import { JIRA_BOT_ACCOUNT, JIRA_CAPTURED_AUTHOR, JiraServer } from './support/jira-server.ts';
-import { flipOneByte, incoming } from './support/webhooks.ts';
+import { incoming } from './support/webhooks.ts';
 
 const SECRET = 'jira-webhook-secret';
 const NOW = Date.parse('2026-01-01T12:00:00.000Z');
@@ -52,25 +52,10 @@ describe('X-Hub-Signature (Jira secure admin webhooks)', () => {
     await expect(source().verify(delivery(body))).resolves.toBeUndefined();
   });
 
-  it('fails when one byte of the body changes', async () => {
-    const signed = jiraSignature(SECRET, body);
-    const error = await rejection(
-      source().verify(incoming(flipOneByte(body), { 'x-hub-signature': signed }, NOW)),
-    );
-    expect(error.status).toBe(401);
-    expect(error.message).toContain('does not match');
-  });
-
-  it('fails without the header, with another scheme, or with another secret', async () => {
-    expect((await rejection(source().verify(incoming(body, {}, NOW)))).message).toContain(
-      'missing X-Hub-Signature',
-    );
+  // Another secret, no signature, another body: the WebhookSource conformance suite (conformance/jira.test.ts).
+  it('fails with another scheme than sha256=', async () => {
     const sha1 = await rejection(source().verify(incoming(body, { 'x-hub-signature': 'sha1=abc' }, NOW)));
     expect(sha1.message).toContain('sha256=');
-    const other = await rejection(
-      source().verify(incoming(body, { 'x-hub-signature': jiraSignature('another secret', body) }, NOW)),
-    );
-    expect(other.status).toBe(401);
   });
 
   it('refuses to be built without a secret', () => {
@@ -170,9 +155,6 @@ describe('issue webhooks', () => {
     expect(missing.message).toContain('jira:issue_created payload is incomplete');
     expect((await rejection(source().interpret(delivery('[1,2]')))).message).toContain(
       'not a Jira webhook payload',
-    );
-    expect((await rejection(source().interpret(delivery('{"webhookEvent":')))).message).toContain(
-      'malformed JSON',
     );
   });
 });

@@ -72,8 +72,7 @@ describe('reading issues (REST v3)', () => {
     );
   });
 
-  it('answers undefined for an issue Jira does not have, and for refs that are not this site’s issues', async () => {
-    expect(await jira().getWorkItem('TES-999')).toBeUndefined();
+  it('answers undefined, without asking Jira, for refs that are not this site’s issues', async () => {
     server.requests.length = 0;
     expect(await jira().getWorkItem('https://other.atlassian.net/browse/TES-41')).toBeUndefined();
     expect(await jira().getWorkItem('not a key')).toBeUndefined();
@@ -106,10 +105,9 @@ describe('transitions', () => {
     ).toEqual([]);
   });
 
-  it('moves by status name, and does nothing when the issue is already there (a retried effect)', async () => {
+  it('moves by status name', async () => {
     const provider = jira({ writeback: { done: { status: 'Done' } } });
     const item = (await provider.getWorkItem('TES-41'))!;
-    await provider.setState(item, 'done', write('set-state-3'));
     await provider.setState(item, 'done', write('set-state-3'));
     expect(server.statusOf('TES-41')?.name).toBe('Done');
     expect(server.transitionsPosted).toEqual([{ key: 'TES-41', id: '31' }]);
@@ -211,14 +209,9 @@ describe('comments', () => {
     ]);
   });
 
-  it('posts an ADF comment carrying the idempotency property, and a retry of the same write posts nothing', async () => {
+  it('posts an ADF comment, links as links, carrying the idempotency property', async () => {
     const provider = jira();
     const item = (await provider.getWorkItem('TES-41'))!;
-    await provider.postComment(
-      item,
-      'Done: https://gitlab.com/acme/app/-/merge_requests/3 is ready.',
-      write('comment-1'),
-    );
     await provider.postComment(
       item,
       'Done: https://gitlab.com/acme/app/-/merge_requests/3 is ready.',
@@ -245,8 +238,6 @@ describe('comments', () => {
         },
       ],
     });
-    await provider.postComment(item, 'Another note.', write('comment-2'));
-    expect(server.commentsOn('TES-41')).toHaveLength(2);
   });
 
   it('does not replay a comment POST answered 5xx after it landed: the read-back finds it, one comment', async () => {
@@ -331,10 +322,10 @@ describe('connection', () => {
     expect((status as { reason: string }).reason).toContain('no access to https://acme.atlassian.net');
   });
 
-  it('needs auth without a token and on a 401; the token never appears', async () => {
-    expect((await jira({ token: undefined }).checkConnection()).state).toBe('needs-auth');
+  // needs-auth without a token or with a refused one, and error when Jira cannot be reached: the
+  // WorkItemProvider conformance suite (conformance/jira.test.ts).
+  it('never shows a refused token; an API call with it says how to connect', async () => {
     const status = await jira({ token: 'revoked-jira-token' }).checkConnection();
-    expect(status.state).toBe('needs-auth');
     expect(JSON.stringify(status)).not.toContain('revoked-jira-token');
     const error = await jira({ token: 'revoked-jira-token' })
       .getWorkItem('TES-41')

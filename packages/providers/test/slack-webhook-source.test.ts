@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelMembership } from '../src/slack/channel-members.ts';
 import { SlackWebhookSource } from '../src/slack/webhook-source.ts';
 import { fixtureJson, fixtureText, slackSignature } from './support/fixtures.ts';
-import { flipOneByte, incoming } from './support/webhooks.ts';
+import { incoming } from './support/webhooks.ts';
 
 const SECRET = 'slack-signing-secret';
 const NOW = Date.parse('2026-01-01T12:00:00.000Z');
@@ -62,25 +62,11 @@ describe('v0 signatures', () => {
     await expect(docs.verify(incoming(body, vector.headers, sentAt + 1000))).resolves.toBeUndefined();
   });
 
-  it('fail when one byte of the body changes', async () => {
-    expect((await rejection(docs.verify(incoming(flipOneByte(body), vector.headers, sentAt)))).status).toBe(
-      401,
-    );
-  });
-
-  it('fail outside the five-minute window, in either direction', async () => {
-    expect(
-      (await rejection(docs.verify(incoming(body, vector.headers, sentAt + 301_000)))).message,
-    ).toContain('301 s');
-    expect((await rejection(docs.verify(incoming(body, vector.headers, sentAt - 301_000)))).status).toBe(401);
-    await expect(docs.verify(incoming(body, vector.headers, sentAt + 299_000))).resolves.toBeUndefined();
-  });
-
-  it('fail without headers, with a timestamp that is no number, or with another secret', async () => {
-    expect((await rejection(docs.verify(incoming(body, {}, sentAt)))).status).toBe(401);
+  // Another secret, no signature, another body, and the five-minute window either way: the WebhookSource
+  // conformance suite (conformance/slack.test.ts).
+  it('fail with a timestamp that is no number', async () => {
     const odd = { ...vector.headers, 'X-Slack-Request-Timestamp': 'yesterday' };
     expect((await rejection(docs.verify(incoming(body, odd, sentAt)))).message).toContain('not a number');
-    expect((await rejection(source.verify(incoming(body, vector.headers, sentAt)))).status).toBe(401);
   });
 });
 

@@ -12,6 +12,27 @@ export type MergeRequestJson = Record<string, unknown> & {
   updated_at: string;
 };
 
+/** Merge request `iid` of acme/app from branch factory/tes-41, open and ready, with `fields` changed. */
+export function mergeRequestJson(fields: Partial<MergeRequestJson> & { iid: number }): MergeRequestJson {
+  return {
+    id: 1000 + fields.iid,
+    project_id: 14,
+    title: 'TES-41: export as JSON',
+    description: 'Closes TES-41',
+    state: 'opened',
+    draft: false,
+    work_in_progress: false,
+    source_branch: 'factory/tes-41',
+    target_branch: 'main',
+    source_project_id: 14,
+    target_project_id: 14,
+    updated_at: '2026-01-01T11:00:00.000Z',
+    web_url: `https://gitlab.com/acme/app/-/merge_requests/${fields.iid}`,
+    references: { full: `acme/app!${fields.iid}` },
+    ...fields,
+  };
+}
+
 interface TokenInfo {
   kind: 'personal' | 'oauth';
   username: string;
