@@ -43,15 +43,10 @@ describe('WorkflowRunWebhookSource', () => {
         }),
       ),
     ).resolves.toBeUndefined();
-    await expect(
-      source.verify(
-        webhook('Hello, World?', {
-          'x-hub-signature-256': 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
-        }),
-      ),
-    ).rejects.toMatchObject({ status: 401 });
-    await expect(source.verify(webhook('Hello, World!', {}))).rejects.toMatchObject({ status: 401 });
   });
+
+  // Another body, another secret, no signature, bodies GitHub never sends: the WebhookSource conformance
+  // suite (conformance/github-actions.test.ts).
 
   it("turns a completed factory run into the agent's exit, keyed by repository and run name", async () => {
     const payload = factoryRunPayload('failure');
@@ -106,11 +101,6 @@ describe('WorkflowRunWebhookSource', () => {
     await expect(
       source.interpret(webhook('{"action":"completed"}', { 'x-github-event': 'workflow_run' })),
     ).rejects.toEqual(new WebhookError(400, 'malformed workflow_run payload'));
-    await expect(
-      source.interpret(webhook('{"action":', { 'x-github-event': 'workflow_run' })),
-    ).rejects.toMatchObject({
-      status: 400,
-    });
     expect(() => new WorkflowRunWebhookSource({ secret: '' })).toThrow(/secret is required/);
   });
 });
