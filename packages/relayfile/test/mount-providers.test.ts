@@ -70,7 +70,9 @@ describe('MountWorkItemProvider (the tracker in relayfile’s layout)', () => {
     expect(p.owns('/slack/channels/C1/x.json')).toBe(false);
   });
 
-  it('moves an item by writing its stateId to the issue file, once', async () => {
+  // Once per write, read back, one comment per key, unknown refs, connection: the conformance suites
+  // (conformance/mount-providers.test.ts).
+  it('moves an item by writing its stateId to the issue file', async () => {
     const file = issueFile();
     server.putFile(file.path, file.content);
     const item = await provider().getWorkItem('KOR-11');
@@ -80,9 +82,6 @@ describe('MountWorkItemProvider (the tracker in relayfile’s layout)', () => {
       stateId: STATE_IDS.dispatched,
       state: TRACKER_STATES.inProgress,
     });
-    const writes = server.ops.size;
-    await provider().setState(item, 'dispatched', { idempotencyKey: 'acme/x/r1/e1' });
-    expect(server.ops.size).toBe(writes);
   });
 
   describe('lifecycle markers (label ids) and confirmation by reading back', () => {
@@ -169,10 +168,9 @@ describe('MountWorkItemProvider (the tracker in relayfile’s layout)', () => {
     ]);
   });
 
-  it('posts a comment as a draft named after the idempotency key, so a retry is the same comment', async () => {
+  it('posts a comment as a draft named after the idempotency key, which relayfile writes back', async () => {
     const item = sampleWorkItem({ id: 'ISSUE-UUID' });
     const p = provider();
-    await p.postComment(item, 'Dispatched to an agent.', { idempotencyKey: 'acme/ISSUE-UUID/r1/c1' });
     await p.postComment(item, 'Dispatched to an agent.', { idempotencyKey: 'acme/ISSUE-UUID/r1/c1' });
     const draft = `/linear/issues/ISSUE-UUID/comments/${await draftFileName('acme/ISSUE-UUID/r1/c1')}`;
     expect(server.paths('/linear/issues/ISSUE-UUID/comments/')).toEqual([draft]);
@@ -180,12 +178,11 @@ describe('MountWorkItemProvider (the tracker in relayfile’s layout)', () => {
     expect(server.json(draft)).toHaveProperty('created');
   });
 
-  it('finds an item by id, key or URL, and answers undefined for an unknown one', async () => {
+  it('finds an item by id, key or URL', async () => {
     const file = issueFile();
     server.putFile(file.path, file.content);
     for (const ref of [file.record.id, 'KOR-11', file.record.url])
       expect((await provider().getWorkItem(ref))?.id).toBe(file.record.id);
-    expect(await provider().getWorkItem('KOR-999')).toBeUndefined();
   });
 
   it('refuses a configuration without the states it writes', () => {
@@ -248,20 +245,17 @@ describe('MountClarificationChannel (the chat in relayfile’s layout)', () => {
     expect(channel().interpretFile(path, content).ignored).toMatch(/own messages/);
   });
 
-  it('opens a thread by writing a message draft and answers the id the chat gave it; a retry reuses it', async () => {
+  it('opens a thread by writing a message draft and answers the id the chat gave it', async () => {
     const item = sampleWorkItem();
     const opened = await channel().openThread(item, 'What does done look like?', {
       idempotencyKey: 'k-open',
     });
     expect(opened.threadId).toMatch(/^C111:\d+\.\d+$/);
     expect(opened.url).toMatch(/^https:\/\/slack\.example\//);
-    const again = await channel().openThread(item, 'What does done look like?', { idempotencyKey: 'k-open' });
-    expect(again).toEqual(opened);
     expect(server.paths('/slack/channels/C111__general/messages/')).toHaveLength(1);
   });
 
-  it('replies in the thread under the message’s ts token, once per key', async () => {
-    await channel().reply('C111:1726133698.626339', 'Thanks!', { idempotencyKey: 'k-reply' });
+  it('replies in the thread under the message’s ts token, in a draft named after the key', async () => {
     await channel().reply('C111:1726133698.626339', 'Thanks!', { idempotencyKey: 'k-reply' });
     const prefix = '/slack/channels/C111__general/messages/1726133698_626339/replies/';
     expect(server.paths(prefix)).toEqual([`${prefix}${await draftFileName('k-reply')}`]);
@@ -315,7 +309,6 @@ describe('MountOutputTarget (pull requests in relayfile’s layout)', () => {
       branch: 'factory/kor-11',
       state: 'ready',
     });
-    expect(await target().findOutput('Codertocat/Hello-World', 'no-such-branch')).toBeUndefined();
     expect(await target().getOutput('Codertocat/Hello-World#7')).toMatchObject({ branch: 'factory/kor-11' });
     expect(await target().getOutput('not an id')).toBeUndefined();
   });

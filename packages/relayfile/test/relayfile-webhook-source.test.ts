@@ -251,51 +251,13 @@ describe('POST /t/:tenant/webhooks/relayfile', () => {
     });
   });
 
+  // Another secret, no signature, another body, the 5-minute window, malformed JSON: the WebhookSource
+  // conformance suite (conformance/mount-providers.test.ts); 413, 415 and 404 are the SDK app's.
   describe('rejects bad input and changes nothing', () => {
     const body = () => delivery(issueFile().path, issueFile().content);
 
-    it('401 without a signature', async () => {
-      const request = await signed(body());
-      request.headers.delete('x-relay-signature');
-      const response = await tenant.app.fetch(request);
-      expect(response.status).toBe(401);
-      expect(await response.json()).toEqual({ error: 'missing X-Relay-Signature or X-Relay-Timestamp' });
-      await storeIsEmpty();
-    });
-
-    it('401 with a signature made with another secret', async () => {
-      const response = await tenant.app.fetch(
-        await signed(body(), { secret: 'not-the-subscription-secret' }),
-      );
-      expect(response.status).toBe(401);
-      expect(await response.json()).toEqual({ error: 'X-Relay-Signature does not match' });
-      await storeIsEmpty();
-    });
-
-    it('401 when the body was changed after signing', async () => {
-      const request = await signed(body());
-      const tampered = new Request(request, { body: body().replace('file.updated', 'file.created') });
-      expect((await tenant.app.fetch(tampered)).status).toBe(401);
-      await storeIsEmpty();
-    });
-
-    it('401 with a timestamp outside the 5-minute window', async () => {
-      const stale = String(Math.floor(Date.now() / 1000) - 301);
-      const response = await tenant.app.fetch(await signed(body(), { timestamp: stale }));
-      expect(response.status).toBe(401);
-      expect(await response.json()).toEqual({ error: 'X-Relay-Timestamp is outside the allowed clock skew' });
-      await storeIsEmpty();
-    });
-
     it('401 with a timestamp that is not a time', async () => {
       expect((await tenant.app.fetch(await signed(body(), { timestamp: 'yesterday' }))).status).toBe(401);
-      await storeIsEmpty();
-    });
-
-    it('400 for malformed JSON', async () => {
-      const response = await tenant.app.fetch(await signed('{"eventId": '));
-      expect(response.status).toBe(400);
-      expect((await response.json()).error).toMatch(/^malformed JSON/);
       await storeIsEmpty();
     });
 
@@ -315,26 +277,6 @@ describe('POST /t/:tenant/webhooks/relayfile', () => {
         await signed(body(), { headers: { 'x-relay-event-id': 'evt_other' } }),
       );
       expect(response.status).toBe(400);
-      await storeIsEmpty();
-    });
-
-    it('415 for another content type', async () => {
-      const request = await signed(body(), { headers: { 'content-type': 'text/plain' } });
-      expect((await tenant.app.fetch(request)).status).toBe(415);
-      await storeIsEmpty();
-    });
-
-    it('413 for a body over 1 MiB', async () => {
-      const huge = delivery(issueFile().path, 'x'.repeat(1024 * 1024));
-      const response = await tenant.app.fetch(await signed(huge));
-      expect(response.status).toBe(413);
-      await storeIsEmpty();
-    });
-
-    it('404 for an unknown tenant', async () => {
-      const request = await signed(body());
-      const response = await tenant.app.fetch(new Request(ROUTE.replace(TENANT, 'nobody'), request));
-      expect(response.status).toBe(404);
       await storeIsEmpty();
     });
   });

@@ -73,6 +73,8 @@ interface Op {
   status: 'pending' | 'succeeded' | 'failed';
   looks: number;
   lastError: string | null;
+  /** The draft or patch as the agent wrote it. */
+  content: string;
   apply: () => void;
 }
 
@@ -99,6 +101,8 @@ export class RelayfileServer {
   readonly subscriptions = new Map<string, Subscription>();
   readonly deadLetters: DeadLetter[] = [];
   readonly ops = new Map<string, Op>();
+  /** Each write relayfile wrote back to the vendor, in order: what the vendor now holds (a comment, a message). */
+  readonly writtenBack: { path: string; content: string }[] = [];
   /** Workflow states, by id, for the tracker's simulated write-back of `stateId`. */
   readonly trackerStates = new Map<string, { id: string; name: string; type: string }>();
   /** Labels, by id, for the tracker's simulated write-back of `labelIds`. */
@@ -371,7 +375,15 @@ export class RelayfileServer {
     }
     // Drafts and patches are written as given, then the write-back to the vendor settles them.
     const event = writeback.keepDraft ? this.putFile(path, content, 'agent_write') : undefined;
-    this.ops.set(opId, { opId, path, status: 'pending', looks: 0, lastError: null, apply: writeback.apply });
+    this.ops.set(opId, {
+      opId,
+      path,
+      status: 'pending',
+      looks: 0,
+      lastError: null,
+      content,
+      apply: writeback.apply,
+    });
     return send(response, 202, {
       opId,
       status: 'pending',
@@ -450,7 +462,10 @@ export class RelayfileServer {
       if (this.writebackOutcome === 'succeeded') {
         op.status = 'succeeded';
         if (this.forgetWritebacks > 0) this.forgetWritebacks--;
-        else op.apply();
+        else {
+          op.apply();
+          this.writtenBack.push({ path: op.path, content: op.content });
+        }
       } else {
         op.status = 'failed';
         op.lastError = 'provider rejected the write (422 validation_error)';
