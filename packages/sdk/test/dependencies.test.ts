@@ -31,7 +31,8 @@ describe('an item with blockers', () => {
     const parked = await h.factory.handle(h.changed(blocked));
     expect(parked.transitions.map((t) => t.to)).toEqual(['blocked']);
     expect(h.tracker.commentsFor('item-1')).toEqual([
-      'Waiting for ENG-2 (todo), ENG-3 (todo) to be done before an agent starts on this.',
+      // Both blockers were dispatched: the tracker shows them in progress.
+      'Waiting for ENG-2 (in-progress), ENG-3 (in-progress) to be done before an agent starts on this.',
     ]);
     expect(h.fleet.agentsFor('item-1')).toEqual([]);
 
@@ -39,7 +40,7 @@ describe('an item with blockers', () => {
     expect(afterFirst.transitions.map((t) => `${t.workItemId} ${t.to}`)).toEqual(['item-2 done']);
     expect(await h.status('item-1')).toBe('blocked');
     expect(h.tracker.commentsFor('item-1').at(-1)).toBe(
-      'Waiting for ENG-3 (todo) to be done before an agent starts on this.',
+      'Waiting for ENG-3 (in-progress) to be done before an agent starts on this.',
     );
 
     const afterLast = await h.factory.handle(h.output(second, 'ready', 3));

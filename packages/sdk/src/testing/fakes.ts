@@ -40,6 +40,14 @@ export class MemoryLogger implements Logger {
   }
 }
 
+/** Where each write-back moves an item in the fake tracker (cancelled leaves it where it is). */
+const WRITTEN_STATES: Record<WritebackState, WorkItem['state'] | undefined> = {
+  dispatched: 'in-progress',
+  'needs-review': 'in-review',
+  done: 'done',
+  cancelled: undefined,
+};
+
 /**
  * A tracker in memory. Writes honour the idempotency key the way a real provider must: the same key
  * twice is one write. `writeCalls` counts every call, `comments` what actually landed.
@@ -67,7 +75,12 @@ export class FakeWorkItemProvider implements WorkItemProvider {
 
   async setState(item: WorkItem, state: WritebackState, options: WriteOptions): Promise<void> {
     this.writeCalls++;
-    if (this.#once(options)) this.states.push({ workItemId: item.id, state, key: options.idempotencyKey });
+    if (!this.#once(options)) return;
+    this.states.push({ workItemId: item.id, state, key: options.idempotencyKey });
+    // The tracker shows the write, as a real one reads back: the item moves; cancelled leaves it be.
+    const stored = this.items.get(item.id);
+    const moved = WRITTEN_STATES[state];
+    if (stored && moved) this.items.set(item.id, { ...stored, state: moved });
   }
 
   async postComment(item: WorkItem, body: string, options: WriteOptions): Promise<void> {

@@ -92,6 +92,7 @@ export const fleetClientChecks: readonly PortCheck<OpenedFleet>[] = [
     name: 'release stops a running agent at the fleet; status still answers; releasing again is not an error',
     async run(world) {
       const { agentId } = await world.fleet.spawn(conformanceSpawnRequest(1));
+      expect(await world.backend()).toEqual({ started: 1, running: 1 });
       await world.fleet.release(agentId);
       expect(await world.backend()).toEqual({ started: 1, running: 0 });
       expectDocumentedStatus(await world.fleet.status(agentId));
