@@ -283,15 +283,12 @@ describe('writing back through the REST API', () => {
     expect(server.issues.get('Codertocat/Hello-World#1')?.state).toBe('closed');
   });
 
-  it('cancelled takes the markers off and leaves the issue open', async () => {
+  it('cancelled takes the markers and the ready label off and leaves the issue open', async () => {
     const github = provider({ needsReviewLabel: 'factory: needs review' });
     const item = (await github.getWorkItem('Codertocat/Hello-World#1'))!;
     await github.setState(item, 'dispatched', write('s1'));
     await github.setState(item, 'cancelled', write('s2'));
-    expect(server.issues.get('Codertocat/Hello-World#1')).toMatchObject({
-      state: 'open',
-      labels: [{ name: 'factory' }],
-    });
+    expect(server.issues.get('Codertocat/Hello-World#1')).toMatchObject({ state: 'open', labels: [] });
   });
 
   it('throws when GitHub acknowledges the label but the read-back lacks it; the retry lands it', async () => {
@@ -378,6 +375,42 @@ describe('writing back through the REST API', () => {
 });
 
 describe('through the core: dispatch, review and completion on a GitHub issue', () => {
+  it('an issue whose last attempt failed is not started again by the webhook of the factory’s own label change; adding the ready label back starts it', async () => {
+    const github = provider();
+    const core = coreOverTracker(github, {
+      repository: 'Codertocat/Hello-World',
+      settings: { retry: { maxAttempts: 1 } },
+    });
+    const issueId = 'Codertocat/Hello-World#1';
+    Object.assign(server.issues.get(issueId)!, {
+      title: 'Print JSON with --json',
+      body: 'The export command should print JSON when --json is passed. Done when the JSON matches the table rows.',
+    });
+    await core.factory.handle({ type: 'work-item.changed', item: (await github.getWorkItem(issueId))! });
+    const [agentId] = [...core.fleet.agents.keys()];
+    await core.factory.handle({ type: 'agent.exited', agentId: agentId!, outcome: 'failed', exitCode: 1 });
+    expect(await core.store.getRecord(core.tenant, issueId)).toMatchObject({ status: 'failed' });
+
+    // GitHub delivers issues/unlabeled for the labels the factory took off, a moment later.
+    const later = (at: string, seconds: number) => new Date(Date.parse(at) + seconds * 1000).toISOString();
+    const unlabeled = (await github.getWorkItem(issueId))!;
+    await core.factory.handle({
+      type: 'work-item.changed',
+      item: { ...unlabeled, updatedAt: later(unlabeled.updatedAt, 5) },
+    });
+    expect(await core.store.getRecord(core.tenant, issueId)).toMatchObject({ status: 'failed' });
+    expect(core.fleet.spawnCalls).toBe(1);
+
+    server.issues.get(issueId)!.labels.push({ name: 'factory' });
+    const relabelled = (await github.getWorkItem(issueId))!;
+    await core.factory.handle({
+      type: 'work-item.changed',
+      item: { ...relabelled, updatedAt: later(unlabeled.updatedAt, 60) },
+    });
+    expect(await core.store.getRecord(core.tenant, issueId)).toMatchObject({ status: 'dispatched' });
+    expect(core.fleet.spawnCalls).toBe(2);
+  });
+
   it('labels in progress before the dispatch comment, retries a label GitHub did not keep, marks review, closes on merge, never merges', async () => {
     const github = provider({ needsReviewLabel: 'factory: needs review' });
     const core = coreOverTracker(github, {

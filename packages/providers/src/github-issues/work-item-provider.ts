@@ -174,14 +174,18 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
   }
 
   /**
-   * Labels say dispatched and needs review; closing says done. Each write is idempotent in itself (adding
-   * a label it has, removing one it lacks), and the issue is read back afterwards: a write GitHub
-   * acknowledged but did not keep throws, so the core retries it.
+   * Labels say dispatched and needs review; closing says done. Cancelled takes the ready label off with
+   * the markers: the label is the only thing that says ready here, and an item the factory stopped on
+   * (after its last failed attempt) must not read ready again until a person adds the label back, or
+   * the webhook of the factory's own label change would start it again. Each write is idempotent in
+   * itself (adding a label it has, removing one it lacks), and the issue is read back afterwards: a write
+   * GitHub acknowledged but did not keep throws, so the core retries it.
    */
   async setState(item: WorkItem, state: WritebackState, _options: WriteOptions): Promise<void> {
     const { entry, number } = this.#locate(item);
     const issue = { owner: entry.owner, repo: entry.repo, issue_number: number };
     const markers = markerChanges(state, this.#labels);
+    if (state === 'cancelled') markers.remove.push(this.#labels.ready);
     const before = await this.#readIssue(issue);
     if (this.#unkept(before, state, markers).length === 0) return;
     const missing = markers.add.filter((name) => !before.labels.some((label) => sameLabel(label, name)));

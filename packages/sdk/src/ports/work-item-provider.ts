@@ -7,8 +7,10 @@ import type { Connectable, WriteOptions } from './connection.ts';
  * - `needs-review`: the agent's output is ready for review while completion waits for the merge
  *   (`completion.on: merged`); a write-back while the item stays `dispatched`, not a status change;
  * - `done`: the output completed the item (the done state; the factory's markers come off);
- * - `cancelled`: the factory stopped working on the item. The tracker state stays as the person set it;
- *   only the factory's markers come off.
+ * - `cancelled`: the factory stopped working on the item (a person took it out of ready, or its last
+ *   attempt failed). The factory's markers come off and the item no longer reads ready for dispatch, so
+ *   nothing starts it again until a person moves it back. A tracker state stays where it is (as the person
+ *   set it, or where `dispatched` moved it); where a label is all that says ready, that label comes off.
  */
 export type WritebackState = 'dispatched' | 'needs-review' | 'done' | 'cancelled';
 

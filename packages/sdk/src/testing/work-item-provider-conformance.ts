@@ -77,13 +77,17 @@ export const workItemProviderChecks: readonly PortCheck<OpenedWorkItemProvider>[
     },
   },
   {
-    name: 'cancelled: the factory closes nothing, the item reads back open; the same write again writes nothing',
+    name: 'cancelled: the item reads back neither ready (nothing restarts it) nor closed; again writes nothing',
     async run(world) {
       const item = await readyItem(world);
       await world.provider.setState(item, 'dispatched', key('dispatched'));
       await world.provider.setState(item, 'cancelled', key('cancelled'));
-      // Where the item goes from here is the person's call; the factory only takes its markers off.
-      expect(['done', 'cancelled']).not.toContain((await readBack(world, item)).state);
+      // After a last failed attempt the item is still as ready as it was: only the write-back takes it out,
+      // or the tracker's webhook for the factory's own write would start it all over again.
+      const back = await readBack(world, item);
+      expect(world.provider.isReadyForDispatch(back)).toBe(false);
+      // Where it goes from here is the person's call: the factory closes nothing.
+      expect(['done', 'cancelled']).not.toContain(back.state);
       const written = await world.writes();
       await world.provider.setState(item, 'cancelled', key('cancelled'));
       expect(await world.writes()).toBe(written);
