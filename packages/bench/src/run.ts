@@ -20,6 +20,7 @@ import { probotReceiver } from './probot-peer.ts';
 import type { BenchTarget } from './targets/bench-target.ts';
 import { durableObjectTarget } from './targets/durable-object-target.ts';
 import { dynamoTarget } from './targets/dynamo-target.ts';
+import { checkGoals, type GoalCheck } from './targets/goals.ts';
 import { inProcessTarget } from './targets/in-process-target.ts';
 import {
   githubPullRequestReady,
@@ -30,17 +31,27 @@ import {
 
 const STORES = ['memory', 'sqlite', 'dynamodb', 'durable-objects'] as const;
 type StoreName = (typeof STORES)[number];
+/** The parts of a run: per-event paths on each store (with the floor and the peer), HTTP, bundles. */
+const PARTS = ['paths', 'http', 'bundles'] as const;
+type PartName = (typeof PARTS)[number];
 
-const usage = `usage: npm run bench -- [--cycles <n>] [--warmup <n>] [--stores ${STORES.join(',')}] [--no-http] [--no-bundles] [--only paths] [--out <dir>]`;
+const usage = `usage: npm run bench -- [--only ${PARTS.join(',')}] [--cycles <n>] [--warmup <n>] [--stores ${STORES.join(',')}] [--no-http] [--no-bundles] [--out <dir>]`;
 
 interface Options {
   cycles: number;
   warmup: number;
   stores: StoreName[];
+  paths: boolean;
   http: boolean;
   bundles: boolean;
-  /** `paths`: only the per-path figures (CPU, store calls), printed and not written to the results. */
-  only?: 'paths';
+  /**
+   * Set by `--only`: the parts run. A partial run writes nothing to the results unless `--out` names a
+   * folder, and then `<time>.<parts>.json` there, never latest.json; with `paths`, it prints each path's
+   * store calls by method.
+   */
+  only?: PartName[];
+  /** Whether `--out` was given. */
+  outGiven: boolean;
   out: string;
 }
 
@@ -68,19 +79,27 @@ export function parseBenchArgs(argv: string[]): Options {
   const unknown = stores.filter((store) => !(STORES as readonly string[]).includes(store));
   if (unknown.length > 0 || stores.length === 0)
     throw new Error(`--stores takes a comma-separated list of ${STORES.join(', ')}; got "${values.stores}"`);
-  if (values.only !== undefined && values.only !== 'paths')
-    throw new Error(`--only takes "paths" (the per-path figures alone); got "${values.only}"`);
-  const onlyPaths = values.only === 'paths';
+  const only = values.only === undefined ? undefined : partsOf(values.only);
   const root = fileURLToPath(new URL('../../../', import.meta.url));
   return {
     cycles: count('cycles', values.cycles, 1),
     warmup: count('warmup', values.warmup, 0),
     stores: stores as StoreName[],
-    http: !values['no-http'] && !onlyPaths,
-    bundles: !values['no-bundles'] && !onlyPaths,
-    ...(onlyPaths ? { only: 'paths' as const } : {}),
+    paths: only === undefined || only.includes('paths'),
+    http: only === undefined ? !values['no-http'] : only.includes('http'),
+    bundles: only === undefined ? !values['no-bundles'] : only.includes('bundles'),
+    ...(only ? { only } : {}),
     out: resolve(values.out ?? join(root, 'bench', 'results')),
+    outGiven: values.out !== undefined,
   };
+}
+
+function partsOf(text: string): PartName[] {
+  const parts = text.split(',').map((part) => part.trim());
+  const unknown = parts.filter((part) => !(PARTS as readonly string[]).includes(part));
+  if (unknown.length > 0 || parts.length === 0)
+    throw new Error(`--only takes a comma-separated list of ${PARTS.join(', ')}; got "${text}"`);
+  return PARTS.filter((part) => parts.includes(part));
 }
 
 async function openTarget(store: StoreName, dir: string): Promise<BenchTarget> {
@@ -142,20 +161,22 @@ async function main(argv: string[]): Promise<void> {
   console.log(
     `factory bench — ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, Node ${host.node}, ${host.platform}, load average ${host.loadAverage}`,
   );
-  console.log(
-    `${options.warmup} warm-up + ${options.cycles} measured cycles per store (each cycle: every path once)\n`,
-  );
+  if (options.only) console.log(`only: ${options.only.join(', ')}`);
+  if (options.paths)
+    console.log(
+      `${options.warmup} warm-up + ${options.cycles} measured cycles per store (each cycle: every path once)\n`,
+    );
 
   const floor = {} as Record<PathName, { cpuMicros: number; wallMs: number }>;
   // One unrecorded pass first: the first path measured must not pay for warming up node:crypto.
-  for (const path of [...PATHS, ...PATHS]) {
+  for (const path of options.paths ? [...PATHS, ...PATHS] : []) {
     const { request, scheme, secret } = floorRequest(path);
     floor[path] = await perCall(() => verifyAndParse(request, scheme, secret), { warmup: 500, calls: 5000 });
   }
 
   const stores: Record<string, { cpuOf: string; paths: Record<PathName, PathFigures> }> = {};
   try {
-    for (const store of options.stores) {
+    for (const store of options.paths ? options.stores : []) {
       const target = await openTarget(store, dir);
       try {
         process.stdout.write(`measuring ${target.store}… `);
@@ -170,9 +191,12 @@ async function main(argv: string[]): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
 
-  const pr = floorRequest('PR complete').request;
-  const probot = probotReceiver(BENCH_SECRETS.github);
-  const peer = await perCall(() => probot(pr), { warmup: 500, calls: 3000 });
+  let peer: { cpuMicros: number; wallMs: number } | undefined;
+  if (options.paths) {
+    const pr = floorRequest('PR complete').request;
+    const probot = probotReceiver(BENCH_SECRETS.github);
+    peer = await perCall(() => probot(pr), { warmup: 500, calls: 3000 });
+  }
 
   let http: ThroughputFigures[] = [];
   if (options.http) {
@@ -187,41 +211,58 @@ async function main(argv: string[]): Promise<void> {
     console.log('done');
   }
 
-  printTables({ floor, stores, peer, http, bundles });
-  if (options.only === 'paths') {
-    printStoreCalls(stores);
-    console.log('\n--only paths: nothing written to the results');
+  const goals = checkGoals({ http });
+  printTables({ floor, stores, peer, http, bundles, goals });
+  if (options.only?.includes('paths')) printStoreCalls(stores);
+  if (options.only && !options.outGiven) {
+    console.log(
+      `\n--only ${options.only.join(',')}: nothing written to the results (give --out to keep them)`,
+    );
     return;
   }
   const result = {
     at: new Date(started).toISOString(),
     durationSeconds: Math.round((Date.now() - started) / 1000),
     machine: host,
-    options: { cycles: options.cycles, warmup: options.warmup },
+    options: {
+      cycles: options.cycles,
+      warmup: options.warmup,
+      ...(options.only ? { only: options.only } : {}),
+    },
     floor,
     stores,
-    peer: {
-      name: '@octokit/webhooks verifyAndReceive (Probot webhook path), pull_request',
-      cpuMicros: peer.cpuMicros,
-      wallMs: peer.wallMs,
-      oursInMemoryCpuMicros: stores['in-memory']?.paths['PR complete'].cpuMicros,
-    },
+    ...(peer
+      ? {
+          peer: {
+            name: '@octokit/webhooks verifyAndReceive (Probot webhook path), pull_request',
+            cpuMicros: peer.cpuMicros,
+            wallMs: peer.wallMs,
+            oursInMemoryCpuMicros: stores['in-memory']?.paths['PR complete'].cpuMicros,
+          },
+        }
+      : {}),
     http,
     bundles,
+    goals,
   };
   mkdirSync(options.out, { recursive: true });
   const json = `${JSON.stringify(result, null, 2)}\n`;
-  writeFileSync(join(options.out, 'latest.json'), json);
-  writeFileSync(join(options.out, `${result.at.slice(0, 19).replace(/:/g, '-')}.json`), json);
-  console.log(`\nwritten to ${join(options.out, 'latest.json')} (${result.durationSeconds} s)`);
+  const stamp = result.at.slice(0, 19).replace(/:/g, '-');
+  // A partial run must not stand in for a whole one: it keeps latest.json as it was.
+  const written = options.only
+    ? [`${stamp}.${options.only.join('-')}.json`]
+    : ['latest.json', `${stamp}.json`];
+  for (const name of written) writeFileSync(join(options.out, name), json);
+  console.log(`\nwritten to ${join(options.out, written[0] as string)} (${result.durationSeconds} s)`);
 }
 
 function printTables(data: {
   floor: Record<PathName, { cpuMicros: number }>;
   stores: Record<string, { cpuOf: string; paths: Record<PathName, PathFigures> }>;
-  peer: { cpuMicros: number };
+  peer: { cpuMicros: number } | undefined;
   http: ThroughputFigures[];
   bundles: BundleFigures[];
+  goals: GoalCheck[];
 }): void {
   const rows: string[][] = [
     [
@@ -250,20 +291,22 @@ function printTables(data: {
       ]);
     }
   }
-  console.log();
-  printTable(rows);
-  console.log('\nfloor (HMAC verify + JSON.parse of the same payload, node:crypto), CPU µs:');
-  printTable([
-    ['path', 'floor CPU µs'],
-    ...PATHS.map((path) => [path, data.floor[path].cpuMicros.toFixed(1)]),
-  ]);
-  const ours = data.stores['in-memory']?.paths['PR complete'].cpuMicros;
-  console.log(
-    `\npeer: @octokit/webhooks verify + receive of the same pull_request: ${data.peer.cpuMicros.toFixed(0)} µs CPU` +
-      (ours === undefined
-        ? ''
-        : `; ours (PR complete, in-memory) / theirs = ${(ours / data.peer.cpuMicros).toFixed(1)}`),
-  );
+  if (data.peer) {
+    console.log();
+    printTable(rows);
+    console.log('\nfloor (HMAC verify + JSON.parse of the same payload, node:crypto), CPU µs:');
+    printTable([
+      ['path', 'floor CPU µs'],
+      ...PATHS.map((path) => [path, data.floor[path].cpuMicros.toFixed(1)]),
+    ]);
+    const ours = data.stores['in-memory']?.paths['PR complete'].cpuMicros;
+    console.log(
+      `\npeer: @octokit/webhooks verify + receive of the same pull_request: ${data.peer.cpuMicros.toFixed(0)} µs CPU` +
+        (ours === undefined
+          ? ''
+          : `; ours (PR complete, in-memory) / theirs = ${(ours / data.peer.cpuMicros).toFixed(1)}`),
+    );
+  }
   if (data.http.length > 0) {
     console.log('\nfactory start on 127.0.0.1 (SQLite), autocannon, 10 connections:');
     printTable([
@@ -292,6 +335,13 @@ function printTables(data: {
         row.coldProcessMs === undefined ? '' : row.coldProcessMs.toFixed(0),
         row.emptyProcessMs === undefined ? '' : row.emptyProcessMs.toFixed(0),
       ]),
+    ]);
+  }
+  if (data.goals.length > 0) {
+    console.log('\ngoals (issue 23), as ratios within this run:');
+    printTable([
+      ['goal', 'bound', 'measured', 'met'],
+      ...data.goals.map((goal) => [goal.goal, goal.bound, goal.measured, goal.met ? 'yes' : 'NO']),
     ]);
   }
 }

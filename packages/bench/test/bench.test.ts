@@ -4,9 +4,11 @@ import { BENCH_SECRETS, BENCH_TENANT } from '../src/bench-tenant.ts';
 import { CountingStateStore } from '../src/counting-state-store.ts';
 import { PATHS } from '../src/event-cycle.ts';
 import { verifyAndParse } from '../src/floor.ts';
+import { DISTINCT_SCENARIO, HEALTH_SCENARIO, type ThroughputFigures } from '../src/http-throughput.ts';
 import { measurePaths } from '../src/measure-paths.ts';
 import { probotReceiver } from '../src/probot-peer.ts';
 import { parseBenchArgs } from '../src/run.ts';
+import { checkGoals, distinctDeliveriesThroughput } from '../src/targets/goals.ts';
 import { inProcessTarget } from '../src/targets/in-process-target.ts';
 import { githubPullRequestReady, linearIssueCreated } from '../src/vendor-payloads.ts';
 
@@ -86,7 +88,63 @@ describe('bench arguments', () => {
       stores: ['memory'],
       http: false,
     });
-    expect(() => parseBenchArgs(['--only', 'bundles'])).toThrow('--only takes "paths"');
-    expect(parseBenchArgs(['--only', 'paths'])).toMatchObject({ only: 'paths', http: false, bundles: false });
+    expect(parseBenchArgs(['--only', 'paths'])).toMatchObject({
+      only: ['paths'],
+      http: false,
+      bundles: false,
+    });
+  });
+
+  it('--only runs the named parts and nothing else', () => {
+    expect(parseBenchArgs(['--only', 'http'])).toMatchObject({
+      paths: false,
+      http: true,
+      bundles: false,
+      only: ['http'],
+    });
+    expect(parseBenchArgs(['--only', 'bundles,paths'])).toMatchObject({
+      paths: true,
+      http: false,
+      bundles: true,
+      only: ['paths', 'bundles'],
+    });
+    expect(parseBenchArgs([])).toMatchObject({ paths: true, http: true, bundles: true, outGiven: false });
+    expect(parseBenchArgs(['--only', 'http', '--out', '/tmp/x'])).toMatchObject({ outGiven: true });
+    expect(parseBenchArgs([]).only).toBeUndefined();
+    expect(() => parseBenchArgs(['--only', 'http,soak'])).toThrow(
+      '--only takes a comma-separated list of paths, http, bundles; got "http,soak"',
+    );
+  });
+});
+
+describe('the goals, as ratios within one run', () => {
+  const row = (scenario: string, requestsPerSecond: number, non2xx = 0): ThroughputFigures => ({
+    scenario,
+    requestsPerSecond,
+    latencyMs: { p50: 1, p90: 2, p99: 40, max: 90 },
+    requests: requestsPerSecond * 5,
+    non2xx,
+    errors: 0,
+  });
+
+  it('distinct deliveries meet the goal at a quarter of /healthz, and report their p99', () => {
+    const met = distinctDeliveriesThroughput([row(HEALTH_SCENARIO, 8000), row(DISTINCT_SCENARIO, 2000)]);
+    expect(met).toMatchObject({ met: true, bound: '≥ 25%, every answer 2xx' });
+    expect(met?.measured).toBe('25% (2000 of 8000 req/s, p99 40 ms)');
+    const short = distinctDeliveriesThroughput([row(HEALTH_SCENARIO, 8000), row(DISTINCT_SCENARIO, 155)]);
+    expect(short).toMatchObject({ met: false, measured: '1.9% (155 of 8000 req/s, p99 40 ms)' });
+  });
+
+  it('a run in which a delivery was refused does not meet it, whatever its rate', () => {
+    const refused = distinctDeliveriesThroughput([
+      row(HEALTH_SCENARIO, 8000),
+      row(DISTINCT_SCENARIO, 4000, 3),
+    ]);
+    expect(refused).toMatchObject({ met: false });
+    expect(refused?.measured).toContain('3 non-2xx');
+  });
+
+  it('a run without the HTTP part checks nothing about it', () => {
+    expect(checkGoals({ http: [] })).toEqual([]);
   });
 });
