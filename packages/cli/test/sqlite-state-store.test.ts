@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -11,7 +11,7 @@ import {
   FaultInjector,
   sampleRecord,
 } from '@software-factory/sdk/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SQLITE_SCHEMA_VERSION } from '../src/sqlite-schema.ts';
 import { SqliteStateStore } from '../src/sqlite-state-store.ts';
 
@@ -165,6 +165,53 @@ describe('opening a SqliteStateStore', () => {
     await expect(store.ping()).rejects.toThrow('SqliteStateStore: :memory: is closed');
     await expect(store.getRecord('t', 'w-1')).rejects.toThrow('is closed');
     await expect(store.acquireSlot('t', 'pool', 'h', { limit: 1, now: 1 })).rejects.toThrow('is closed');
+  });
+});
+
+describe('what a power loss keeps', () => {
+  /** The work items in the database file alone, as if the log had never reached the disk. */
+  function recordsInTheFileAlone(path: string): string[] {
+    const copy = `${path}.without-log`;
+    copyFileSync(path, copy);
+    const db = new DatabaseSync(copy);
+    try {
+      return db
+        .prepare('SELECT work_item_id FROM records')
+        .all()
+        .map((row) => String(row.work_item_id));
+    } finally {
+      db.close();
+    }
+  }
+
+  it('a write is synced to the disk within the sync interval, not only when the store closes', async () => {
+    const path = freshFile();
+    openStore(path).close(); // the schema is in the file itself from here on
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const store = openStore(path, { syncIntervalMs: 1_000 });
+      await store.createRecord('t', sampleRecord('w-1'));
+      await store.rememberEvent('t', 'delivery-1', { now: 1, expiresAt: 2 });
+      expect(recordsInTheFileAlone(path)).toEqual([]);
+      vi.advanceTimersByTime(999);
+      expect(recordsInTheFileAlone(path)).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(recordsInTheFileAlone(path)).toEqual(['w-1']);
+      expect(vi.getTimerCount()).toBe(0);
+      await store.createRecord('t', sampleRecord('w-2'));
+      expect(vi.getTimerCount()).toBe(1);
+      store.close();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('refuses a sync interval that is not a positive number', () => {
+    for (const syncIntervalMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => new SqliteStateStore(':memory:', { syncIntervalMs })).toThrow(
+        'SqliteStateStore: syncIntervalMs must be a positive number of milliseconds',
+      );
   });
 });
 
