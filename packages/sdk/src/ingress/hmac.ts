@@ -1,22 +1,76 @@
 const encoder = new TextEncoder();
 
-/** Hex HMAC-SHA256 with the Web Crypto API, so it runs on Node, Lambda and Workers alike. */
-export async function hmacSha256Hex(secret: string | Uint8Array, data: string | Uint8Array): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    toBytes(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
-  const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, toBytes(data)));
-  return Array.from(signature, (byte) => byte.toString(16).padStart(2, '0')).join('');
+/**
+ * The part of `node:crypto` these functions use, typed here so the core needs no Node types: it also
+ * compiles and runs on runtimes without Node's modules (Workers), where Web Crypto does the work.
+ */
+interface NodeCrypto {
+  createHmac(algorithm: 'sha256', key: string | Uint8Array): NodeDigest;
+  createHash(algorithm: 'sha256'): NodeDigest;
+}
+interface NodeDigest {
+  update(data: string | Uint8Array): NodeDigest;
+  digest(encoding: 'hex' | 'base64'): string;
 }
 
-/** Hex SHA-256 of bytes or text, with the Web Crypto API. */
+/**
+ * `node:crypto` where the runtime has it (Node, Lambda; Workers with Node compatibility), looked up at
+ * run time rather than imported, so loading the core never requires a `node:` module. Synchronous and
+ * several times cheaper than Web Crypto, whose every call is a promise on a job queue.
+ */
+const nodeCrypto: NodeCrypto | undefined = (() => {
+  const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  try {
+    const found = runtime?.getBuiltinModule?.('node:crypto') as Partial<NodeCrypto> | undefined;
+    return typeof found?.createHmac === 'function' && typeof found.createHash === 'function'
+      ? (found as NodeCrypto)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/**
+ * Imported HMAC keys, for the runtimes without `node:crypto`: importing a key costs as much as the
+ * signature, and a process verifies with a handful of secrets, so each is imported once. Keyed by the
+ * secret itself (prefixed by its type): hashing it first would cost what the cache saves, and every secret
+ * here is one a live source already holds. Bounded, least recently used first out.
+ */
+const MAX_CACHED_KEYS = 64;
+const importedKeys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string | Uint8Array): Promise<CryptoKey> {
+  const id = typeof secret === 'string' ? `s:${secret}` : `b:${toHex(secret)}`;
+  const cached = importedKeys.get(id);
+  if (cached) {
+    importedKeys.delete(id);
+    importedKeys.set(id, cached);
+    return cached;
+  }
+  const imported = crypto.subtle.importKey('raw', toBytes(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
+  // A failed import is not kept: the next call tries again.
+  imported.catch(() => importedKeys.delete(id));
+  importedKeys.set(id, imported);
+  if (importedKeys.size > MAX_CACHED_KEYS) importedKeys.delete(importedKeys.keys().next().value as string);
+  return imported;
+}
+
+async function hmacSha256Bytes(secret: string | Uint8Array, data: string | Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret), toBytes(data)));
+}
+
+/** Hex HMAC-SHA256: `node:crypto` where it exists, Web Crypto (with the key imported once) elsewhere. */
+export async function hmacSha256Hex(secret: string | Uint8Array, data: string | Uint8Array): Promise<string> {
+  if (nodeCrypto) return nodeCrypto.createHmac('sha256', secret).update(data).digest('hex');
+  return toHex(await hmacSha256Bytes(secret, data));
+}
+
+/** Hex SHA-256 of bytes or text. */
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', toBytes(data)));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  if (nodeCrypto) return nodeCrypto.createHash('sha256').update(data).digest('hex');
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', toBytes(data))));
 }
 
 /** Base64 HMAC-SHA256, for senders that sign that way. */
@@ -24,10 +78,9 @@ export async function hmacSha256Base64(
   secret: string | Uint8Array,
   data: string | Uint8Array,
 ): Promise<string> {
-  const hex = await hmacSha256Hex(secret, data);
-  const bytes = new Uint8Array(hex.match(/../g)?.map((pair) => Number.parseInt(pair, 16)) ?? []);
+  if (nodeCrypto) return nodeCrypto.createHmac('sha256', secret).update(data).digest('base64');
   let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
+  for (const byte of await hmacSha256Bytes(secret, data)) binary += String.fromCharCode(byte);
   return btoa(binary);
 }
 
@@ -41,9 +94,17 @@ export function timingSafeEqual(a: string, b: string): boolean {
   return difference === 0;
 }
 
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+function toHex(bytes: Uint8Array): string {
+  let hex = '';
+  for (const byte of bytes) hex += HEX[byte];
+  return hex;
+}
+
 function toBytes(value: string | Uint8Array): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(new ArrayBuffer(typeof value === 'string' ? 0 : value.byteLength));
-  if (typeof value === 'string') return new Uint8Array(encoder.encode(value));
+  if (typeof value === 'string') return encoder.encode(value);
+  const bytes = new Uint8Array(new ArrayBuffer(value.byteLength));
   bytes.set(value);
   return bytes;
 }
