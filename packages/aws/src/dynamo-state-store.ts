@@ -155,6 +155,12 @@ export class DynamoStateStore implements StateStore {
     await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: keys.index(tenant, kind, value) }));
   }
 
+  async seenEvent(tenant: string, key: string, now: number): Promise<boolean> {
+    const item = await this.#get(keys.event(tenant, key));
+    // TTL deletes an expired item hours late: it is read here, and counts as absent.
+    return typeof item?.expiresAt === 'number' && item.expiresAt > now;
+  }
+
   async rememberEvent(
     tenant: string,
     key: string,

@@ -93,6 +93,10 @@ export class DurableObjectStateStore implements StateStore {
     await this.#indexCache?.delete(tenant, kind, value);
   }
 
+  seenEvent(tenant: string, key: string, now: number): Promise<boolean> {
+    return this.#object(tenant).seenEvent(key, now);
+  }
+
   rememberEvent(tenant: string, key: string, options: { now: number; expiresAt: number }): Promise<boolean> {
     return this.#object(tenant).rememberEvent(key, options);
   }

@@ -1,10 +1,11 @@
 import type {
   AgentExitedEvent,
+  DeliveryIdentity,
   IncomingWebhook,
   WebhookInterpretation,
   WebhookSource,
 } from '@software-factory/sdk';
-import { parseJsonBody, WebhookError } from '@software-factory/sdk';
+import { WebhookError } from '@software-factory/sdk';
 import { z } from 'zod';
 import { SIGNATURE_WINDOW_MS, signedContent, verifyFleetSignature } from './fleet-signature.ts';
 
@@ -53,8 +54,15 @@ export class FleetWebhookSource implements WebhookSource {
     if (!check.ok) throw new WebhookError(401, `fleet callback rejected: ${check.reason}`);
   }
 
+  /** By the id: `eventId` is in the signed body, the same on every retry of the callback. */
+  identify(request: IncomingWebhook): DeliveryIdentity {
+    const body = request.json() as { eventId?: unknown } | null;
+    const deliveryId = typeof body?.eventId === 'string' && body.eventId !== '' ? body.eventId : undefined;
+    return { ...(deliveryId ? { deliveryId } : {}), recognisedBy: 'id' };
+  }
+
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
-    const parsed = fleetCallbackSchema.safeParse(parseJsonBody(request.body));
+    const parsed = fleetCallbackSchema.safeParse(request.json());
     if (!parsed.success) {
       const problems = parsed.error.issues.map(
         (issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`,

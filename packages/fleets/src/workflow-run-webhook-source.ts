@@ -1,10 +1,11 @@
 import type {
   AgentExitedEvent,
+  DeliveryIdentity,
   IncomingWebhook,
   WebhookInterpretation,
   WebhookSource,
 } from '@software-factory/sdk';
-import { hmacSha256Hex, parseJsonBody, timingSafeEqual, WebhookError } from '@software-factory/sdk';
+import { hmacSha256Hex, timingSafeEqual, WebhookError } from '@software-factory/sdk';
 import { z } from 'zod';
 import { runNameFor } from './github-actions-fleet.ts';
 
@@ -86,10 +87,19 @@ export class WorkflowRunWebhookSource implements WebhookSource {
       throw new WebhookError(401, 'X-Hub-Signature-256 does not match');
   }
 
+  /**
+   * By the body: GitHub signs no timestamp, so a captured delivery could come back any time under a new
+   * X-GitHub-Delivery (the header is not signed); a redelivery resends the same bytes.
+   */
+  identify(request: IncomingWebhook): DeliveryIdentity {
+    const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
+    return { ...(deliveryId ? { deliveryId } : {}), recognisedBy: 'body' };
+  }
+
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
     const kind = request.headers.get('x-github-event');
     const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
-    const payload = parseJsonBody(request.body);
+    const payload = request.json();
     if (kind === 'ping') return { events: [], ignored: 'ping' };
     if (kind !== 'workflow_run') return { events: [], ignored: `event ${kind ?? 'without a type'}` };
     const exit = workflowRunExit(payload);

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { WebhookDefinition } from '@octokit/webhooks-examples';
 import type { WorkflowRunEvent } from '@octokit/webhooks-types';
 import type { IncomingWebhook } from '@software-factory/sdk';
-import { WebhookError } from '@software-factory/sdk';
+import { incomingWebhook, WebhookError } from '@software-factory/sdk';
 import { describe, expect, it } from 'vitest';
 import { WorkflowRunWebhookSource, workflowRunExit } from '../src/index.ts';
 
@@ -12,12 +12,12 @@ const workflowRunExamples = (examples.find((definition) => definition.name === '
   []) as WorkflowRunEvent[];
 
 function webhook(body: string, headers: Record<string, string>): IncomingWebhook {
-  return {
+  return incomingWebhook({
     headers: new Headers(headers),
     rawBody: new TextEncoder().encode(body),
     body,
     receivedAt: Date.now(),
-  };
+  });
 }
 
 /** A real completed workflow_run delivery, re-titled as a factory agent's run. */

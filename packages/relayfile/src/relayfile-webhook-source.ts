@@ -1,7 +1,7 @@
 import {
+  type DeliveryIdentity,
   type IncomingWebhook,
   type Mount,
-  parseJsonBody,
   WebhookError,
   type WebhookInterpretation,
   type WebhookSource,
@@ -97,8 +97,21 @@ export class RelayfileWebhookSource implements WebhookSource {
       throw new WebhookError(401, 'X-Relay-Signature does not match');
   }
 
+  /**
+   * By the id: the body's `eventId` is signed; X-Relay-Event-Id is not, but the signed X-Relay-Timestamp
+   * bounds a replay under a forged id to the clock skew, and a file change is applied idempotently. A
+   * header that disagrees with the body is refused by `interpret`.
+   */
+  identify(request: IncomingWebhook): DeliveryIdentity {
+    const body = request.json() as { eventId?: unknown } | null;
+    const deliveryId =
+      request.headers.get(RELAY_HEADERS.eventId)?.trim() ||
+      (typeof body?.eventId === 'string' && body.eventId !== '' ? body.eventId : undefined);
+    return { ...(deliveryId ? { deliveryId } : {}), recognisedBy: 'id' };
+  }
+
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
-    const parsed = relayfileDeliverySchema.safeParse(parseJsonBody(request.body));
+    const parsed = relayfileDeliverySchema.safeParse(request.json());
     if (!parsed.success)
       throw new WebhookError(
         400,

@@ -102,6 +102,11 @@ export class InMemoryStateStore implements StateStore {
     this.#tenant(tenant).index.delete(`${kind}\u0000${value}`);
   }
 
+  async seenEvent(tenant: string, key: string, now: number): Promise<boolean> {
+    const expiresAt = this.#tenant(tenant).events.get(key);
+    return expiresAt !== undefined && expiresAt > now;
+  }
+
   async rememberEvent(
     tenant: string,
     key: string,

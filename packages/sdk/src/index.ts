@@ -40,7 +40,10 @@ export {
 } from './ingress/tenants.ts';
 export { type TickOutcome, tickAll } from './ingress/tick.ts';
 export {
+  type DeliveryIdentity,
   type IncomingWebhook,
+  type IncomingWebhookParts,
+  incomingWebhook,
   parseJsonBody,
   WebhookError,
   type WebhookInterpretation,

@@ -1,6 +1,6 @@
 import {
+  type DeliveryIdentity,
   type IncomingWebhook,
-  parseJsonBody,
   WebhookError,
   type WebhookInterpretation,
   type WebhookSource,
@@ -50,12 +50,21 @@ export class GithubWebhookSource implements WebhookSource {
     return verifyGithubSignature(this.#secret, request);
   }
 
+  /**
+   * By the body: GitHub signs no timestamp, so a captured delivery could come back any time under a new
+   * X-GitHub-Delivery (the header is not signed); a redelivery resends the same bytes.
+   */
+  identify(request: IncomingWebhook): DeliveryIdentity {
+    const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
+    return { ...(deliveryId ? { deliveryId } : {}), recognisedBy: 'body' };
+  }
+
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
     const event = request.headers.get('x-github-event');
     if (!event) throw new WebhookError(400, 'missing X-GitHub-Event header');
     const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
     const base = deliveryId ? { deliveryId } : {};
-    const body = parseJsonBody(request.body);
+    const body = request.json();
     if (event === 'ping') {
       return {
         ...base,

@@ -1,6 +1,6 @@
 import {
+  type DeliveryIdentity,
   type IncomingWebhook,
-  parseJsonBody,
   timingSafeEqual,
   WebhookError,
   type WebhookInterpretation,
@@ -48,13 +48,21 @@ export class GitlabWebhookSource implements WebhookSource {
     if (!timingSafeEqual(token, this.#secret)) throw new WebhookError(401, 'X-Gitlab-Token does not match');
   }
 
+  /**
+   * By the body: GitLab signs nothing (the token is the same on every delivery) and sends no timestamp,
+   * so a captured delivery could come back under a new Idempotency-Key; a retry resends the same bytes.
+   */
+  identify(request: IncomingWebhook): DeliveryIdentity {
+    const deliveryId = gitlabDeliveryId(request);
+    return { ...(deliveryId ? { deliveryId } : {}), recognisedBy: 'body' };
+  }
+
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
     const event = request.headers.get('x-gitlab-event');
     if (!event) throw new WebhookError(400, 'missing X-Gitlab-Event header');
-    const deliveryId =
-      request.headers.get('idempotency-key') || request.headers.get('x-gitlab-event-uuid') || undefined;
+    const deliveryId = gitlabDeliveryId(request);
     const base = deliveryId ? { deliveryId } : {};
-    const body = parseJsonBody(request.body);
+    const body = request.json();
     if (event !== 'Merge Request Hook')
       return { ...base, events: [], ignored: `GitLab ${event} events are not handled` };
     const parsed = payloadSchema.safeParse(body);
@@ -79,4 +87,9 @@ export class GitlabWebhookSource implements WebhookSource {
       events: [{ type: 'output.changed', output: toGitlabOutput(mergeRequest, project.path_with_namespace) }],
     };
   }
+}
+
+/** `Idempotency-Key` (GitLab 17.4+), else `X-Gitlab-Event-UUID`: the same on every retry of a delivery. */
+function gitlabDeliveryId(request: IncomingWebhook): string | undefined {
+  return request.headers.get('idempotency-key') || request.headers.get('x-gitlab-event-uuid') || undefined;
 }

@@ -1,10 +1,10 @@
 import {
   type AuthorPolicy,
   authorPolicy,
+  type DeliveryIdentity,
   hmacSha256Hex,
   type IncomingWebhook,
   listedAuthor,
-  parseJsonBody,
   type ReplyAuthor,
   replyAuthor,
   type TrustedAuthorsConfig,
@@ -110,10 +110,20 @@ export class JiraWebhookSource implements WebhookSource {
       throw new WebhookError(401, 'X-Hub-Signature does not match the body');
   }
 
+  /**
+   * By either, two keys: Jira signs no timestamp, so a captured delivery could come back any time under a
+   * new X-Atlassian-Webhook-Identifier (not signed), and its documentation does not promise that a retry
+   * resends the same bytes, only the same identifier.
+   */
+  identify(request: IncomingWebhook): DeliveryIdentity {
+    const deliveryId = request.headers.get('x-atlassian-webhook-identifier') ?? undefined;
+    return { ...(deliveryId ? { deliveryId } : {}), recognisedBy: 'id-and-body' };
+  }
+
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
     const deliveryId = request.headers.get('x-atlassian-webhook-identifier') ?? undefined;
     const base = deliveryId ? { deliveryId } : {};
-    const envelope = envelopeSchema.safeParse(parseJsonBody(request.body));
+    const envelope = envelopeSchema.safeParse(request.json());
     if (!envelope.success)
       throw new WebhookError(400, `not a Jira webhook payload: ${describe(envelope.error)}`);
     const { webhookEvent, timestamp } = envelope.data;

@@ -1,7 +1,7 @@
 import {
+  type DeliveryIdentity,
   hmacSha256Hex,
   type IncomingWebhook,
-  parseJsonBody,
   timingSafeEqual,
   WebhookError,
   type WebhookInterpretation,
@@ -56,7 +56,7 @@ export class LinearWebhookSource implements WebhookSource {
     const expected = await hmacSha256Hex(this.#secret, request.rawBody);
     if (!timingSafeEqual(signature, expected))
       throw new WebhookError(401, 'Linear-Signature does not match the body');
-    const body = parseJsonBody(request.body);
+    const body = request.json();
     // A signed body that is no Linear payload at all is malformed (400), whatever its timestamp says.
     if (!isEnvelope(body))
       throw new WebhookError(
@@ -73,9 +73,19 @@ export class LinearWebhookSource implements WebhookSource {
       );
   }
 
+  /**
+   * By the id (Linear-Delivery): a retry carries a new `webhookTimestamp`, so new bytes, under the same
+   * id. The header is not signed, but the timestamp is and must be within `toleranceMs`, so a replay
+   * under a forged id can only repeat, within a minute, an item state the core applies idempotently.
+   */
+  identify(request: IncomingWebhook): DeliveryIdentity {
+    const deliveryId = request.headers.get('linear-delivery') ?? undefined;
+    return { ...(deliveryId ? { deliveryId } : {}), recognisedBy: 'id' };
+  }
+
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
     const deliveryId = request.headers.get('linear-delivery') ?? undefined;
-    const envelope = envelopeSchema.safeParse(parseJsonBody(request.body));
+    const envelope = envelopeSchema.safeParse(request.json());
     if (!envelope.success)
       throw new WebhookError(400, `not a Linear webhook payload: ${describe(envelope.error)}`);
     const { type, action, data, url, createdAt } = envelope.data;

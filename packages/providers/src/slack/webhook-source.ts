@@ -1,10 +1,10 @@
 import {
   type AuthorPolicy,
   authorPolicy,
+  type DeliveryIdentity,
   hmacSha256Hex,
   type IncomingWebhook,
   listedAuthor,
-  parseJsonBody,
   type ReplyAuthor,
   replyAuthor,
   type TrustedAuthorsConfig,
@@ -61,6 +61,8 @@ const messageSchema = z.object({
   thread_ts: z.string().optional(),
 });
 
+const encoder = new TextEncoder();
+
 /** Subtypes a person's answer can have: none, or "also send to channel". */
 const ANSWER_SUBTYPES = new Set([undefined, 'thread_broadcast']);
 
@@ -108,7 +110,7 @@ export class SlackWebhookSource implements WebhookSource {
         401,
         `X-Slack-Request-Timestamp is ${Math.round(skew / 1000)} s from our clock; allowed ±${this.#toleranceMs / 1000} s`,
       );
-    const prefix = new TextEncoder().encode(`v0:${timestamp}:`);
+    const prefix = encoder.encode(`v0:${timestamp}:`);
     const base = new Uint8Array(prefix.length + request.rawBody.length);
     base.set(prefix);
     base.set(request.rawBody, prefix.length);
@@ -117,8 +119,18 @@ export class SlackWebhookSource implements WebhookSource {
       throw new WebhookError(401, 'X-Slack-Signature does not match the body');
   }
 
+  /**
+   * By the id: `event_id` is in the signed body and the same on every retry (X-Slack-Retry-Num). A
+   * handshake has none, and is then named by its bytes (and never remembered: it is answered, not handled).
+   */
+  identify(request: IncomingWebhook): DeliveryIdentity {
+    const body = request.json() as { event_id?: unknown } | null;
+    const deliveryId = typeof body?.event_id === 'string' && body.event_id !== '' ? body.event_id : undefined;
+    return { ...(deliveryId ? { deliveryId } : {}), recognisedBy: 'id' };
+  }
+
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
-    const envelope = envelopeSchema.safeParse(parseJsonBody(request.body));
+    const envelope = envelopeSchema.safeParse(request.json());
     if (!envelope.success) throw new WebhookError(400, 'not a Slack Events API payload');
     const body = envelope.data;
     if (body.type === 'url_verification') {

@@ -1,4 +1,4 @@
-import type { IncomingWebhook } from '@software-factory/sdk';
+import { type IncomingWebhook, incomingWebhook } from '@software-factory/sdk';
 
 /** A webhook as the app hands it to a source: raw bytes, decoded text, headers, our clock. */
 export function incoming(
@@ -7,7 +7,12 @@ export function incoming(
   receivedAt: number,
 ): IncomingWebhook {
   const rawBody = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-  return { headers: new Headers(headers), rawBody, body: new TextDecoder().decode(rawBody), receivedAt };
+  return incomingWebhook({
+    headers: new Headers(headers),
+    rawBody,
+    body: new TextDecoder().decode(rawBody),
+    receivedAt,
+  });
 }
 
 /** The same bytes with one byte changed. */

@@ -91,6 +91,12 @@ export class OverlayStateStore implements StateStore {
     this.#index.set(`${tenant}\u0000${kind}\u0000${value}`, null);
   }
 
+  /** Like `rememberEvent`, only what this overlay remembered counts. */
+  async seenEvent(tenant: string, key: string, now: number): Promise<boolean> {
+    const own = this.#events.get(`${tenant}\u0000${key}`);
+    return own !== undefined && own !== null && own > now;
+  }
+
   async rememberEvent(
     tenant: string,
     key: string,

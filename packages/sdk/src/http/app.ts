@@ -9,7 +9,13 @@ import {
   type TenantRegistry,
   type TenantRuntime,
 } from '../ingress/tenants.ts';
-import { type IncomingWebhook, WebhookError, type WebhookSource } from '../ingress/webhook-source.ts';
+import {
+  type DeliveryIdentity,
+  type IncomingWebhook,
+  incomingWebhook,
+  WebhookError,
+  type WebhookSource,
+} from '../ingress/webhook-source.ts';
 import type { HandleResult } from '../pipeline/result.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import { type Logger, silentLogger } from '../ports/logger.ts';
@@ -26,6 +32,8 @@ import { mediaTypeOf, readBodyCapped } from './read-body.ts';
 import { SessionCookies } from './sessions.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** Decodes every webhook body: strict UTF-8, a byte-order mark kept (it is part of what was signed). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 /** What a sender is told to wait before retrying when a dependency (a vendor API, the store) is down. */
 const DEPENDENCY_RETRY_AFTER_S = 30;
 
@@ -151,13 +159,21 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
     if (rawBody === 'too-large') return c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
     let body: string;
     try {
-      body = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(rawBody);
+      body = UTF8.decode(rawBody);
     } catch {
       return c.json({ error: 'body is not valid UTF-8' }, 400);
     }
-    const webhook: IncomingWebhook = { headers: c.req.raw.headers, rawBody, body, receivedAt: clock.now() };
+    const webhook = incomingWebhook({ headers: c.req.raw.headers, rawBody, body, receivedAt: clock.now() });
     try {
       await source.verify(webhook);
+      // A delivery seen before is answered here, before interpreting it costs schema checks or API calls:
+      // one read, and nothing written for one that turns out malformed, ignored or a handshake.
+      const identity = source.identify?.(webhook);
+      if (identity) {
+        for (const key of await deliveryKeys(source, webhook, identity))
+          if (await options.store.seenEvent(tenant.id, key, clock.now()))
+            return duplicate(c, identity.deliveryId);
+      }
       const interpretation = await source.interpret(webhook);
       // Protocol handshakes (URL verification, ping) are answered even before every provider is
       // connected: setting up the sender's webhook must not wait for the tokens.
@@ -170,7 +186,13 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
       if (interpretation.ignored !== undefined || interpretation.events.length === 0) {
         return c.json({ status: 'ignored', reason: interpretation.ignored ?? 'no events' }, 202);
       }
-      return await deliver(c, tenant, source, webhook, interpretation.deliveryId, interpretation.events);
+      const deliveryId = identity ? identity.deliveryId : interpretation.deliveryId;
+      const keys = await deliveryKeys(
+        source,
+        webhook,
+        identity ?? { ...(deliveryId ? { deliveryId } : {}), recognisedBy: 'id-and-body' },
+      );
+      return await deliver(c, tenant, source, keys, deliveryId, interpretation.events);
     } catch (error) {
       if (error instanceof WebhookError) {
         logger.warn('webhook rejected', {
@@ -212,17 +234,13 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
     c: Context,
     tenant: TenantRuntime,
     source: WebhookSource,
-    webhook: IncomingWebhook,
+    keys: readonly string[],
     deliveryId: string | undefined,
     events: IncomingWebhookEvents,
   ): Promise<Response> {
     const store = options.store;
-    // Two keys: the sender's delivery id, and the body's hash. GitHub, Jira and GitLab sign no
-    // timestamp, so a captured delivery could come back under a new delivery id; its bytes give it away.
-    const keys = [
-      ...(deliveryId ? [`${source.source}:${deliveryId}`] : []),
-      `${source.source}:sha256:${await sha256Hex(webhook.rawBody)}`,
-    ];
+    // Remembered before handling, so of two copies arriving together only one is handled; forgotten if
+    // handling fails, so the sender's retry is.
     const now = clock.now();
     const remembered: string[] = [];
     for (const key of keys) {
@@ -232,7 +250,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
       });
       if (!fresh) {
         for (const earlier of remembered) await store.forgetEvent(tenant.id, earlier).catch(() => {});
-        return c.json({ status: 'duplicate', ...(deliveryId ? { deliveryId } : {}) }, 200);
+        return duplicate(c, deliveryId);
       }
       remembered.push(key);
     }
@@ -275,6 +293,28 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
 }
 
 type IncomingWebhookEvents = Awaited<ReturnType<WebhookSource['interpret']>>['events'];
+
+/**
+ * The de-duplication keys of a verified delivery, by what recognises it again: the sender's id
+ * (`<source>:<id>`), the body's hash (`<source>:sha256:<hex>`), or both. A source that names no identity
+ * is recognised by both, after interpreting: its interpreted id and its bytes.
+ */
+async function deliveryKeys(
+  source: WebhookSource,
+  webhook: IncomingWebhook,
+  identity: DeliveryIdentity,
+): Promise<string[]> {
+  const byId = identity.deliveryId && identity.recognisedBy !== 'body';
+  const byBody = !byId || identity.recognisedBy === 'id-and-body';
+  return [
+    ...(byId ? [`${source.source}:${identity.deliveryId}`] : []),
+    ...(byBody ? [`${source.source}:sha256:${await sha256Hex(webhook.rawBody)}`] : []),
+  ];
+}
+
+function duplicate(c: Context, deliveryId: string | undefined): Response {
+  return c.json({ status: 'duplicate', ...(deliveryId ? { deliveryId } : {}) }, 200);
+}
 
 async function answer(
   c: Context,

@@ -8,6 +8,55 @@ export interface IncomingWebhook {
   body: string;
   /** Epoch milliseconds, from the factory's clock. */
   receivedAt: number;
+  /**
+   * The body parsed as JSON, parsed on the first call only: `verify`, `identify` and `interpret` share
+   * one parse. Throws WebhookError(400) naming the problem when the body is not JSON (every call).
+   */
+  json(): unknown;
+}
+
+/** The parts of a webhook a runtime read; `incomingWebhook` adds the shared parse. */
+export type IncomingWebhookParts = Omit<IncomingWebhook, 'json'>;
+
+/** A webhook whose `json()` parses its body once, whoever asks first (the app builds every one this way). */
+export function incomingWebhook(parts: IncomingWebhookParts): IncomingWebhook {
+  let parsed: { value: unknown } | { error: WebhookError } | undefined;
+  return {
+    ...parts,
+    json() {
+      if (!parsed) {
+        try {
+          parsed = { value: parseJsonBody(parts.body) };
+        } catch (error) {
+          parsed = { error: error as WebhookError };
+        }
+      }
+      if ('error' in parsed) throw parsed.error;
+      return parsed.value;
+    },
+  };
+}
+
+/**
+ * How the app recognises a re-sent delivery, named by the source after `verify` and before `interpret`.
+ * The app checks the store with it before interpreting (schema checks, API calls), and remembers it when
+ * the delivery's events are handled: one write per delivery where one key is enough.
+ */
+export interface DeliveryIdentity {
+  /** The sender's id of this delivery, the same on each of its retries; absent when it sends none. */
+  deliveryId?: string;
+  /**
+   * What recognises a re-sent delivery (`id` and `id-and-body` fall back to `body` without an id):
+   * - `id`: the id alone. Either the signature covers it (it is in the signed body), or the sender signs a
+   *   timestamp that bounds a replay to a few minutes, and a replay under a forged id then only repeats an
+   *   event the core applies idempotently; the sender's retries keep the id but may change the body.
+   * - `body`: the body's bytes alone. The sender signs no timestamp, so a captured delivery could come back
+   *   any time under a new id (its id header is not signed), but never with other bytes; and its retries
+   *   resend the same bytes.
+   * - `id-and-body`: either, two keys. The id is not signed and no timestamp bounds a replay, and the
+   *   sender's retries may change the body, or it is not known that they do not.
+   */
+  recognisedBy: 'id' | 'body' | 'id-and-body';
 }
 
 /** What a source made of a verified webhook. */
@@ -46,6 +95,12 @@ export interface WebhookSource {
   readonly contentTypes: readonly string[];
   /** Checks the signature and the timestamp window; throws WebhookError(401) when they fail. */
   verify(request: IncomingWebhook): Promise<void>;
+  /**
+   * Names a verified delivery for de-duplication from what is cheap to read (headers, `json()`), before
+   * `interpret`; throws WebhookError(400) when the body is not JSON. Without it, the app recognises a
+   * re-sent delivery by its body's bytes before interpreting and by `deliveryId` only after.
+   */
+  identify?(request: IncomingWebhook): DeliveryIdentity;
   /** Parses the verified payload; throws WebhookError(400) when it is malformed. */
   interpret(request: IncomingWebhook): Promise<WebhookInterpretation>;
   /** When set and the runtime can finish work after answering, the app answers within this many ms. */

@@ -2,7 +2,6 @@ import type { FactoryEvent } from '../events.ts';
 import { hmacSha256Hex, timingSafeEqual } from '../ingress/hmac.ts';
 import {
   type IncomingWebhook,
-  parseJsonBody,
   WebhookError,
   type WebhookInterpretation,
   type WebhookSource,
@@ -43,7 +42,7 @@ export class TestWebhookSource implements WebhookSource {
   }
 
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
-    const payload = parseJsonBody(request.body) as {
+    const payload = request.json() as {
       id?: unknown;
       events?: unknown;
       ignored?: unknown;

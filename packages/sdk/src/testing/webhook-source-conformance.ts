@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import {
   type IncomingWebhook,
+  incomingWebhook,
   WebhookError,
   type WebhookInterpretation,
   type WebhookSource,
@@ -69,10 +70,15 @@ const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
 
 function incoming(delivery: SignedDelivery, receivedAt: number): IncomingWebhook {
   const rawBody = new TextEncoder().encode(delivery.body);
-  return { headers: new Headers(delivery.headers), rawBody, body: delivery.body, receivedAt };
+  return incomingWebhook({
+    headers: new Headers(delivery.headers),
+    rawBody,
+    body: delivery.body,
+    receivedAt,
+  });
 }
 
-/** What the app does with a delivery whose media type the source accepts: verify, then interpret. */
+/** What the app does with a delivery whose media type the source accepts: verify, identify, interpret. */
 async function receive(
   source: WebhookSource,
   delivery: SignedDelivery,
@@ -80,6 +86,7 @@ async function receive(
 ): Promise<WebhookInterpretation> {
   const request = incoming(delivery, receivedAt);
   await source.verify(request);
+  source.identify?.(request);
   return source.interpret(request);
 }
 

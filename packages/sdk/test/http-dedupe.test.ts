@@ -1,0 +1,181 @@
+import { describe, expect, it, vi } from 'vitest';
+import {
+  createFactoryApp,
+  type DeliveryIdentity,
+  type IncomingWebhook,
+  InMemoryStateStore,
+  StaticTenantRegistry,
+  type WebhookInterpretation,
+} from '../src/index.ts';
+import { FactoryHarness, TestWebhookSource } from '../src/testing/index.ts';
+
+const SECRET = 'dedupe-secret';
+
+/** A signed source that names its deliveries by the `x-delivery` header, recognised as it is told. */
+class IdentifyingSource extends TestWebhookSource {
+  interpreted = 0;
+  readonly #recognisedBy: DeliveryIdentity['recognisedBy'];
+
+  constructor(recognisedBy: DeliveryIdentity['recognisedBy']) {
+    super(SECRET, 'named');
+    this.#recognisedBy = recognisedBy;
+  }
+
+  /** Reads the body as well as the header, as sources whose id is in the signed body do. */
+  identify(request: IncomingWebhook): DeliveryIdentity {
+    request.json();
+    const deliveryId = request.headers.get('x-delivery') ?? undefined;
+    return { ...(deliveryId ? { deliveryId } : {}), recognisedBy: this.#recognisedBy };
+  }
+
+  override async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
+    this.interpreted += 1;
+    return super.interpret(request);
+  }
+}
+
+function setup(recognisedBy: DeliveryIdentity['recognisedBy'] = 'id') {
+  const store = new InMemoryStateStore();
+  const h = new FactoryHarness({ tenant: 'acme', store });
+  const source = new IdentifyingSource(recognisedBy);
+  const app = createFactoryApp({
+    tenants: new StaticTenantRegistry([
+      {
+        id: 'acme',
+        factory: h.factory,
+        sources: new Map([['named', source]]),
+        connections: async () => [
+          { provider: 'fake-tracker', role: 'intake', status: { state: 'connected' } },
+        ],
+      },
+    ]),
+    store,
+    version: '1.0.0',
+    clock: h.clock,
+  });
+  const calls = {
+    seen: vi.spyOn(store, 'seenEvent'),
+    remembered: vi.spyOn(store, 'rememberEvent'),
+    forgotten: vi.spyOn(store, 'forgetEvent'),
+  };
+  const deliver = async (payload: unknown, deliveryId?: string) => {
+    const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    const response = await app.request('/t/acme/webhooks/named', {
+      method: 'POST',
+      body,
+      headers: {
+        ...(await TestWebhookSource.sign(SECRET, body, h.clock.now())),
+        ...(deliveryId ? { 'x-delivery': deliveryId } : {}),
+      },
+    });
+    return { status: response.status, body: (await response.json().catch(() => undefined)) as unknown };
+  };
+  const resetCalls = () => {
+    for (const spy of Object.values(calls)) spy.mockClear();
+  };
+  return { h, source, calls, deliver, resetCalls };
+}
+
+describe('a source that names its deliveries: a re-sent one is recognised before it is interpreted', () => {
+  it('answers a re-sent delivery from one read, without interpreting it again', async () => {
+    const { h, source, calls, deliver, resetCalls } = setup('id');
+    const payload = { id: 'p-1', events: [h.changed(h.clearItem('item-1'))] };
+    expect(await deliver(payload, 'd-1')).toMatchObject({ status: 200, body: { status: 'processed' } });
+    resetCalls();
+    expect(await deliver(payload, 'd-1')).toEqual({
+      status: 200,
+      body: { status: 'duplicate', deliveryId: 'd-1' },
+    });
+    expect(source.interpreted).toBe(1);
+    expect(calls.seen).toHaveBeenCalledTimes(1);
+    expect(calls.remembered).not.toHaveBeenCalled();
+    expect(h.fleet.spawnCalls).toBe(1);
+  });
+
+  it.each([
+    ['id', 1],
+    ['body', 1],
+    ['id-and-body', 2],
+  ] as const)('a fresh delivery recognised by %s is remembered with %i write(s)', async (by, writes) => {
+    const { h, calls, deliver } = setup(by);
+    await deliver({ id: 'p-1', events: [h.changed(h.clearItem('item-1'))] }, 'd-1');
+    expect(calls.remembered).toHaveBeenCalledTimes(writes);
+    expect(calls.seen).toHaveBeenCalledTimes(writes);
+    expect(calls.forgotten).not.toHaveBeenCalled();
+  });
+
+  it('by id: the same id with other bytes is a duplicate, the same bytes under another id are not', async () => {
+    const { h, deliver } = setup('id');
+    const first = { id: 'p-1', events: [h.changed(h.clearItem('item-1'))] };
+    await deliver(first, 'd-1');
+    const retried = { id: 'p-1', events: [h.changed(h.clearItem('item-1', { title: 'sent again' }))] };
+    expect((await deliver(retried, 'd-1')).body).toEqual({ status: 'duplicate', deliveryId: 'd-1' });
+    expect((await deliver(first, 'd-2')).body).toMatchObject({ status: 'processed' });
+  });
+
+  it('by body: the same bytes under another id are a duplicate, other bytes under the same id are not', async () => {
+    const { h, deliver } = setup('body');
+    const first = { id: 'p-1', events: [h.changed(h.clearItem('item-1'))] };
+    await deliver(first, 'd-1');
+    expect((await deliver(first, 'd-2')).body).toEqual({ status: 'duplicate', deliveryId: 'd-2' });
+    const other = { id: 'p-2', events: [h.changed(h.clearItem('item-2'))] };
+    expect((await deliver(other, 'd-1')).body).toMatchObject({ status: 'processed' });
+  });
+
+  it('by id and body: either one gives a re-sent delivery away', async () => {
+    const { h, deliver } = setup('id-and-body');
+    const first = { id: 'p-1', events: [h.changed(h.clearItem('item-1'))] };
+    await deliver(first, 'd-1');
+    expect((await deliver(first, 'd-2')).body).toMatchObject({ status: 'duplicate' });
+    const other = { id: 'p-2', events: [h.changed(h.clearItem('item-2'))] };
+    expect((await deliver(other, 'd-1')).body).toMatchObject({ status: 'duplicate' });
+    expect(h.fleet.spawnCalls).toBe(1);
+  });
+
+  it('without an id, a source recognised by its id is recognised by its bytes', async () => {
+    const { h, deliver } = setup('id');
+    const payload = { id: 'p-1', events: [h.changed(h.clearItem('item-1'))] };
+    await deliver(payload);
+    expect((await deliver(payload)).body).toEqual({ status: 'duplicate' });
+  });
+});
+
+describe('what is not handled leaves no trace', () => {
+  it('a malformed, an ignored and a handshake delivery write nothing, and each is answered the same again', async () => {
+    const { calls, deliver } = setup('id-and-body');
+    for (let round = 0; round < 2; round++) {
+      expect(await deliver('{"id": 5}', 'd-malformed')).toMatchObject({ status: 400 });
+      expect(await deliver('not json', 'd-not-json')).toMatchObject({ status: 400 });
+      expect(await deliver({ id: 'p-1', ignored: 'not for us' }, 'd-ignored')).toMatchObject({ status: 202 });
+      expect((await deliver({ id: 'p-2', reply: 'pong' }, 'd-handshake')).status).toBe(200);
+    }
+    expect(calls.remembered).not.toHaveBeenCalled();
+    expect(calls.forgotten).not.toHaveBeenCalled();
+  });
+
+  it('a delivery whose handling failed is forgotten, so the sender’s retry is processed', async () => {
+    const { h, deliver } = setup('id');
+    const original = h.fleet.spawn.bind(h.fleet);
+    let fail = true;
+    h.fleet.spawn = async (request) => {
+      if (fail) throw new Error('fleet unreachable');
+      return original(request);
+    };
+    const payload = { id: 'p-1', events: [h.changed(h.clearItem('item-1'))] };
+    expect((await deliver(payload, 'd-1')).status).toBe(503);
+    fail = false;
+    expect((await deliver(payload, 'd-1')).body).toMatchObject({ status: 'processed' });
+    expect(h.fleet.agents.size).toBe(1);
+  });
+});
+
+describe('the body is parsed once', () => {
+  it('verify, identify and interpret share one JSON.parse', async () => {
+    const { h, deliver } = setup('id');
+    const parse = vi.spyOn(JSON, 'parse');
+    await deliver({ id: 'p-1', events: [h.changed(h.clearItem('item-1'))] }, 'd-1');
+    const ofTheBody = parse.mock.calls.filter(([text]) => String(text).includes('"p-1"'));
+    parse.mockRestore();
+    expect(ofTheBody).toHaveLength(1);
+  });
+});
