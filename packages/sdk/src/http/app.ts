@@ -28,12 +28,10 @@ import { mountConnectRoutes } from './connect-routes.ts';
 import { mountDashboard } from './dashboard.ts';
 import { mountHealth } from './health.ts';
 import { HttpSecurity, SECURITY_HEADERS } from './http-security.ts';
-import { mediaTypeOf, readBodyCapped } from './read-body.ts';
+import { mediaTypeOf, readBodyCapped, utf8Text } from './read-body.ts';
 import { SessionCookies } from './sessions.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-/** Decodes every webhook body: strict UTF-8, a byte-order mark kept (it is part of what was signed). */
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 /** What a sender is told to wait before retrying when a dependency (a vendor API, the store) is down. */
 const DEPENDENCY_RETRY_AFTER_S = 30;
 
@@ -157,12 +155,8 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
     }
     const rawBody = await readBodyCapped(c.req.raw, maxBodyBytes);
     if (rawBody === 'too-large') return c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
-    let body: string;
-    try {
-      body = UTF8.decode(rawBody);
-    } catch {
-      return c.json({ error: 'body is not valid UTF-8' }, 400);
-    }
+    const body = utf8Text(rawBody);
+    if (body === undefined) return c.json({ error: 'body is not valid UTF-8' }, 400);
     const webhook = incomingWebhook({ headers: c.req.raw.headers, rawBody, body, receivedAt: clock.now() });
     try {
       await source.verify(webhook);

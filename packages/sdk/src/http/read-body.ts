@@ -67,10 +67,13 @@ export async function readFormCapped(
   return new URLSearchParams(text);
 }
 
+/** One strict decoder for every body: a decoder is reusable, and building one per request costs. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** The bytes as UTF-8 text; undefined when they are not UTF-8. */
 export function utf8Text(bytes: Uint8Array): string | undefined {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return strictUtf8.decode(bytes);
   } catch {
     return undefined;
   }
