@@ -163,11 +163,10 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
       // A delivery seen before is answered here, before interpreting it costs schema checks or API calls:
       // one read, and nothing written for one that turns out malformed, ignored or a handshake.
       const identity = source.identify?.(webhook);
-      if (identity) {
-        for (const key of await deliveryKeys(source, webhook, identity))
-          if (await options.store.seenEvent(tenant.id, key, clock.now()))
-            return duplicate(c, identity.deliveryId);
-      }
+      const named = identity ? await deliveryKeys(source, webhook, identity) : [];
+      for (const key of named)
+        if (await options.store.seenEvent(tenant.id, key, clock.now()))
+          return duplicate(c, identity?.deliveryId);
       const interpretation = await source.interpret(webhook);
       // Protocol handshakes (URL verification, ping) are answered even before every provider is
       // connected: setting up the sender's webhook must not wait for the tokens.
@@ -181,11 +180,12 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
         return c.json({ status: 'ignored', reason: interpretation.ignored ?? 'no events' }, 202);
       }
       const deliveryId = identity ? identity.deliveryId : interpretation.deliveryId;
-      const keys = await deliveryKeys(
-        source,
-        webhook,
-        identity ?? { ...(deliveryId ? { deliveryId } : {}), recognisedBy: 'id-and-body' },
-      );
+      const keys = identity
+        ? named
+        : await deliveryKeys(source, webhook, {
+            ...(deliveryId ? { deliveryId } : {}),
+            recognisedBy: 'id-and-body',
+          });
       return await deliver(c, tenant, source, keys, deliveryId, interpretation.events);
     } catch (error) {
       if (error instanceof WebhookError) {
