@@ -45,6 +45,7 @@ export {
   type IncomingWebhookParts,
   incomingWebhook,
   parseJsonBody,
+  recognition,
   WebhookError,
   type WebhookInterpretation,
   type WebhookRejectionStatus,

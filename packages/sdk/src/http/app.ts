@@ -13,6 +13,7 @@ import {
   type DeliveryIdentity,
   type IncomingWebhook,
   incomingWebhook,
+  recognition,
   WebhookError,
   type WebhookSource,
 } from '../ingress/webhook-source.ts';
@@ -298,11 +299,10 @@ async function deliveryKeys(
   webhook: IncomingWebhook,
   identity: DeliveryIdentity,
 ): Promise<string[]> {
-  const byId = identity.deliveryId && identity.recognisedBy !== 'body';
-  const byBody = !byId || identity.recognisedBy === 'id-and-body';
+  const { id, body } = recognition(identity);
   return [
-    ...(byId ? [`${source.source}:${identity.deliveryId}`] : []),
-    ...(byBody ? [`${source.source}:sha256:${await sha256Hex(webhook.rawBody)}`] : []),
+    ...(id ? [`${source.source}:${id}`] : []),
+    ...(body ? [`${source.source}:sha256:${await sha256Hex(webhook.rawBody)}`] : []),
   ];
 }
 

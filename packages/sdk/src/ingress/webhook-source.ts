@@ -59,6 +59,12 @@ export interface DeliveryIdentity {
   recognisedBy: 'id' | 'body' | 'id-and-body';
 }
 
+/** What recognises a delivery named `identity` again: its id, its body, or both; one without an id, its body. */
+export function recognition(identity: DeliveryIdentity): { id?: string; body: boolean } {
+  const id = identity.recognisedBy !== 'body' ? identity.deliveryId : undefined;
+  return { ...(id ? { id } : {}), body: !id || identity.recognisedBy === 'id-and-body' };
+}
+
 /** What a source made of a verified webhook. */
 export interface WebhookInterpretation {
   /** The sender's delivery id (stable across its retries), for de-duplication. */

@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import {
   type IncomingWebhook,
   incomingWebhook,
+  recognition,
   WebhookError,
   type WebhookInterpretation,
   type WebhookSource,
@@ -171,6 +172,36 @@ export function webhookSourceChecks(
         expect(retry.deliveryId).toBe(first.deliveryId);
         expect(other.deliveryId).toBeDefined();
         expect(other.deliveryId).not.toBe(first.deliveryId);
+      },
+    },
+    {
+      name: 'recognises the sender’s retry before interpreting it, and not another delivery',
+      async run(world) {
+        // What the app would look up before interpreting: the keys the source names (`identify`), or,
+        // from a source that names none, nothing before and its interpreted id and bytes after.
+        const keys = async (request: DeliveryRequest) => {
+          const delivery = await world.deliver(request);
+          const webhook = incoming(delivery, request.sentAt);
+          await world.source.verify(webhook);
+          const identity = world.source.identify?.(webhook);
+          const { deliveryId } = await world.source.interpret(webhook);
+          if (!identity) return { before: [], after: [`id:${deliveryId}`, `body:${delivery.body}`] };
+          if (identity.deliveryId !== undefined)
+            expect(identity.deliveryId, 'identify and interpret name the delivery alike').toBe(deliveryId);
+          const { id, body } = recognition(identity);
+          const named = [...(id ? [`id:${id}`] : []), ...(body ? [`body:${delivery.body}`] : [])];
+          return { before: named, after: named };
+        };
+        const first = await keys({ sentAt: NOW, delivery: 1 });
+        const retry = await keys({ sentAt: NOW + 1_000, delivery: 1 });
+        const other = await keys({ sentAt: NOW, delivery: 2 });
+        const shared = (a: string[], b: string[]) => a.some((key) => b.includes(key));
+        expect(
+          shared(first.after, retry.after),
+          'the retry shares no key with the delivery it repeats: is it recognised by bytes it changes?',
+        ).toBe(true);
+        if (first.before.length > 0) expect(shared(first.before, retry.before)).toBe(true);
+        expect(shared(first.after, other.after), 'another delivery is taken for a retry').toBe(false);
       },
     },
     {
