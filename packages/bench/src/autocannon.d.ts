@@ -9,6 +9,8 @@ declare module 'autocannon' {
     max: number;
   }
   interface Result {
+    /** Seconds the run took. */
+    duration: number;
     requests: Histogram;
     latency: Histogram;
     non2xx: number;

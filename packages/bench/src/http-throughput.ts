@@ -9,7 +9,9 @@ import { linearIssueCreated, type SignedRequest } from './vendor-payloads.ts';
 
 export interface ThroughputFigures {
   scenario: string;
+  /** Requests answered over the scenario's measured time, all slices together. */
   requestsPerSecond: number;
+  /** The worst slice's percentiles: a busy moment shows rather than averages away. */
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   requests: number;
   non2xx: number;
@@ -20,22 +22,32 @@ export const HEALTH_SCENARIO = 'GET /healthz';
 export const DUPLICATE_SCENARIO = 'POST linear, duplicate delivery';
 export const DISTINCT_SCENARIO = 'POST linear, distinct deliveries (pre-signed)';
 
-/** Seconds of unrecorded load before each measured run. */
-const WARMUP_SECONDS = 1;
+/** Each scenario runs this many 1-second slices, the scenarios taking turns. */
+const SLICE_SECONDS = 1;
 /**
- * Distinct deliveries signed per second of load, as a multiple of the `/healthz` rate measured just
- * before. A delivery does strictly more work than `/healthz` on the same server, so the pool cannot run
+ * Distinct deliveries signed for a slice, as a multiple of what `/healthz` answered in the slice just
+ * before. A delivery does strictly more work than `/healthz` on the same server, so the pool does not run
  * out; if it ever does, the run stops rather than measure repeats as distinct deliveries.
  */
-const POOL_HEADROOM = 1.25;
+const POOL_HEADROOM = 1.5;
+
+interface Slice {
+  requests: number;
+  seconds: number;
+  latencyMs: ThroughputFigures['latencyMs'];
+  non2xx: number;
+  errors: number;
+}
 
 /**
  * `factory start` as a separate process on 127.0.0.1 (SQLite state, direct providers pointed at a
  * loopback vendor server), driven by autocannon over real sockets: health checks, a repeated delivery
  * (answered as a duplicate) and a stream of distinct signed deliveries of items not yet ready.
  *
- * The distinct deliveries are signed before their run starts: on 2 cores, a load generator that signs
- * (HMAC, JSON) while it sends takes CPU from the server it measures.
+ * The scenarios take turns in 1-second slices (`seconds` of each), after one unrecorded turn, so a
+ * change in what else the machine runs weighs on all three alike and their ratios hold. The distinct
+ * deliveries are signed between slices: on 2 cores, a load generator that signs (HMAC, JSON) while it
+ * sends takes CPU from the server it measures.
  */
 export async function measureThroughput(options: {
   seconds: number;
@@ -47,50 +59,52 @@ export async function measureThroughput(options: {
     writeFactoryConfig({ dir, vendorUrl: vendor.url, maxInFlight: 20, agent: ['true'] }),
   );
   try {
-    const figures: ThroughputFigures[] = [];
-    const health = await drive(HEALTH_SCENARIO, { url: `${factory.url}/healthz` }, options);
-    figures.push(health);
     const repeated = signedLinear(1);
-    figures.push(
-      await drive(
-        DUPLICATE_SCENARIO,
-        {
-          url: `${factory.url}${repeated.path}`,
-          method: 'POST',
-          headers: repeated.headers,
-          body: repeated.body,
-        },
-        options,
-      ),
-    );
-    const poolSize = Math.ceil(health.requestsPerSecond * (WARMUP_SECONDS + options.seconds) * POOL_HEADROOM);
-    const pool = Array.from({ length: Math.max(poolSize, 1000) }, (_, index) => signedLinear(1000 + index));
-    let next = 0;
-    figures.push(
-      await drive(
-        DISTINCT_SCENARIO,
-        {
-          url: `${factory.url}${repeated.path}`,
-          requests: [
-            {
-              method: 'POST',
-              setupRequest: (request: Record<string, unknown>) => {
-                // Past the pool's end the last delivery repeats; the check below refuses such a run.
-                const delivery = pool[Math.min(next, pool.length - 1)] as SignedRequest;
-                next += 1;
-                return { ...request, method: 'POST', headers: delivery.headers, body: delivery.body };
-              },
+    const health = { url: `${factory.url}/healthz` };
+    const duplicate = {
+      url: `${factory.url}${repeated.path}`,
+      method: 'POST',
+      headers: repeated.headers,
+      body: repeated.body,
+    };
+    let next = 1000;
+    const slices: Record<string, Slice[]> = {
+      [HEALTH_SCENARIO]: [],
+      [DUPLICATE_SCENARIO]: [],
+      [DISTINCT_SCENARIO]: [],
+    };
+    // Turn 0 warms the JIT and SQLite's page cache and is not recorded.
+    for (let turn = 0; turn <= options.seconds; turn++) {
+      const record = (scenario: string, slice: Slice) => {
+        if (turn > 0) slices[scenario]?.push(slice);
+      };
+      const healthSlice = await run(health, options.connections);
+      record(HEALTH_SCENARIO, healthSlice);
+      record(DUPLICATE_SCENARIO, await run(duplicate, options.connections));
+      const size = Math.max(200, Math.ceil((healthSlice.requests / healthSlice.seconds) * POOL_HEADROOM));
+      const pool = Array.from({ length: size }, () => signedLinear(next++));
+      let sent = 0;
+      const distinct = {
+        url: `${factory.url}${repeated.path}`,
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (request: Record<string, unknown>) => {
+              // Past the pool's end the last delivery repeats; the check below refuses such a slice.
+              const delivery = pool[Math.min(sent, pool.length - 1)] as SignedRequest;
+              sent += 1;
+              return { ...request, method: 'POST', headers: delivery.headers, body: delivery.body };
             },
-          ],
-        },
-        options,
-      ),
-    );
-    if (next > pool.length)
-      throw new Error(
-        `the ${pool.length} pre-signed deliveries ran out (${next} sent): the figure would count repeats as distinct`,
-      );
-    return figures;
+          },
+        ],
+      };
+      record(DISTINCT_SCENARIO, await run(distinct, options.connections));
+      if (sent > pool.length)
+        throw new Error(
+          `the ${pool.length} pre-signed deliveries of a slice ran out (${sent} sent): the figure would count repeats as distinct`,
+        );
+    }
+    return Object.entries(slices).map(([scenario, runs]) => combine(scenario, runs));
   } finally {
     await factory.kill('SIGTERM');
     await vendor.stop();
@@ -108,29 +122,38 @@ function signedLinear(n: number): SignedRequest {
   });
 }
 
-async function drive(
-  scenario: string,
-  request: Record<string, unknown>,
-  options: { seconds: number; connections: number },
-): Promise<ThroughputFigures> {
-  // A short warm-up run first, so the JIT and the SQLite page cache are what the measured run sees.
-  await autocannon({ ...request, connections: options.connections, duration: WARMUP_SECONDS });
-  const result = await autocannon({
-    ...request,
-    connections: options.connections,
-    duration: options.seconds,
-  });
+async function run(request: Record<string, unknown>, connections: number): Promise<Slice> {
+  const result = await autocannon({ ...request, connections, duration: SLICE_SECONDS });
   return {
-    scenario,
-    requestsPerSecond: result.requests.average,
+    requests: result.requests.total,
+    seconds: result.duration,
     latencyMs: {
       p50: result.latency.p50,
       p90: result.latency.p90,
       p99: result.latency.p99,
       max: result.latency.max,
     },
-    requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors,
+  };
+}
+
+/** One scenario's slices as one figure: the rate over all of them, the worst slice's latencies. */
+export function combine(scenario: string, slices: readonly Slice[]): ThroughputFigures {
+  const sum = (pick: (slice: Slice) => number) => slices.reduce((total, slice) => total + pick(slice), 0);
+  const worst = (pick: (slice: Slice) => number) => Math.max(0, ...slices.map(pick));
+  const seconds = sum((slice) => slice.seconds);
+  return {
+    scenario,
+    requestsPerSecond: seconds > 0 ? sum((slice) => slice.requests) / seconds : 0,
+    latencyMs: {
+      p50: worst((slice) => slice.latencyMs.p50),
+      p90: worst((slice) => slice.latencyMs.p90),
+      p99: worst((slice) => slice.latencyMs.p99),
+      max: worst((slice) => slice.latencyMs.max),
+    },
+    requests: sum((slice) => slice.requests),
+    non2xx: sum((slice) => slice.non2xx),
+    errors: sum((slice) => slice.errors),
   };
 }

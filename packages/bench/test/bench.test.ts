@@ -4,7 +4,12 @@ import { BENCH_SECRETS, BENCH_TENANT } from '../src/bench-tenant.ts';
 import { CountingStateStore } from '../src/counting-state-store.ts';
 import { PATHS } from '../src/event-cycle.ts';
 import { verifyAndParse } from '../src/floor.ts';
-import { DISTINCT_SCENARIO, HEALTH_SCENARIO, type ThroughputFigures } from '../src/http-throughput.ts';
+import {
+  combine,
+  DISTINCT_SCENARIO,
+  HEALTH_SCENARIO,
+  type ThroughputFigures,
+} from '../src/http-throughput.ts';
 import { measurePaths } from '../src/measure-paths.ts';
 import { probotReceiver } from '../src/probot-peer.ts';
 import { parseBenchArgs } from '../src/run.ts';
@@ -114,6 +119,27 @@ describe('bench arguments', () => {
     expect(() => parseBenchArgs(['--only', 'http,soak'])).toThrow(
       '--only takes a comma-separated list of paths, http, bundles; got "http,soak"',
     );
+  });
+});
+
+describe('throughput slices', () => {
+  it('make one figure: the rate over all slices, the worst slice’s latencies, every refusal counted', () => {
+    const slice = (requests: number, seconds: number, p99: number, non2xx = 0) => ({
+      requests,
+      seconds,
+      latencyMs: { p50: p99 / 4, p90: p99 / 2, p99, max: p99 * 2 },
+      non2xx,
+      errors: 0,
+    });
+    expect(combine('s', [slice(1000, 1, 10), slice(3000, 1, 40, 2), slice(2000, 2, 20)])).toEqual({
+      scenario: 's',
+      requestsPerSecond: 1500,
+      latencyMs: { p50: 10, p90: 20, p99: 40, max: 80 },
+      requests: 6000,
+      non2xx: 2,
+      errors: 0,
+    });
+    expect(combine('none', []).requestsPerSecond).toBe(0);
   });
 });
 
