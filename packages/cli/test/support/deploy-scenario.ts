@@ -99,32 +99,7 @@ export class DeployScenario {
 server:
   operatorToken: \${FACTORY_OPERATOR_TOKEN}
 tick: { interval: 1m }
-intentProvider:
-  type: linear
-  transport: direct
-  apiUrl: ${this.linear.url}
-  apiKey: \${LINEAR_API_KEY}
-  webhookSecret: \${LINEAR_WEBHOOK_SECRET}
-clarificationChannel:
-  type: slack
-  transport: direct
-  apiUrl: ${this.slack.url}
-  channel: C0FACTORY
-  botToken: \${SLACK_BOT_TOKEN}
-  signingSecret: \${SLACK_SIGNING_SECRET}
-outputTarget:
-  type: github
-  transport: direct
-  baseUrl: ${this.github.url}
-  token: \${GITHUB_TOKEN}
-  webhookSecret: \${GITHUB_WEBHOOK_SECRET}
-fleet:
-  type: http
-  url: ${this.fleet.url}
-  secret: \${FLEET_SECRET}
-routes:
-  - { name: app, match: { labels: [factory] }, repository: ${REPOSITORY}, agent: claude }
-`;
+${this.tenantBody({ linearToken: true })}`;
   }
 
   /**
@@ -133,11 +108,16 @@ routes:
    */
   remoteTenant(id: string): string {
     return `id: ${id}
-intentProvider:
+${this.tenantBody({ linearToken: false })}`;
+  }
+
+  /** The tenant's roles, fleet and routes; Linear's token by reference, or left to a sign-in. */
+  private tenantBody(options: { linearToken: boolean }): string {
+    return `intentProvider:
   type: linear
   transport: direct
   apiUrl: ${this.linear.url}
-  webhookSecret: \${LINEAR_WEBHOOK_SECRET}
+${options.linearToken ? '  apiKey: ${LINEAR_API_KEY}\n' : ''}  webhookSecret: \${LINEAR_WEBHOOK_SECRET}
 clarificationChannel:
   type: slack
   transport: direct
