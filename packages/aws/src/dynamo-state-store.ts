@@ -1,22 +1,31 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type {
-  IndexKind,
-  QueueEntry,
-  RecordPage,
-  SlotHolder,
-  StateStore,
-  TenantDocument,
-  WorkItemRecord,
-  WorkItemStatus,
+import {
+  expectedRecordVersion,
+  type IndexKind,
+  type QueueEntry,
+  type RecordAndDocument,
+  type RecordCommit,
+  type RecordPage,
+  type SlotHolder,
+  type StateStore,
+  type TenantDocument,
+  type WorkItemRecord,
+  type WorkItemStatus,
 } from '@software-factory/sdk';
 import { keys, RECORDS_BY_STATUS_INDEX, RECORDS_BY_WAKE_AT_INDEX } from './dynamo-table-layout.ts';
 
@@ -30,6 +39,10 @@ export interface DynamoStateStoreOptions {
 type Item = Record<string, unknown>;
 
 const DEFAULT_LIST_LIMIT = 100;
+/** BatchGetItem may hand back keys it did not read (throttling); they are asked for again this often. */
+const MAX_BATCH_GET_ROUNDS = 5;
+/** Why a transaction was cancelled without writing, where a retry after a fresh read is the answer. */
+const RETRYABLE_CANCELLATIONS = new Set(['None', 'ConditionalCheckFailed', 'TransactionConflict']);
 /** Racing acquirers only loop when a slot frees between two of their calls; this bounds a pathological race. */
 const MAX_SLOT_ATTEMPTS = 10;
 
@@ -90,6 +103,73 @@ export class DynamoStateStore implements StateStore {
         ExpressionAttributeValues: { ':expected': expectedVersion },
       }),
     );
+  }
+
+  /** One BatchGetItem, strongly consistent, for the record and the document. */
+  async load(tenant: string, workItemId: string, documentName: string): Promise<RecordAndDocument> {
+    const recordKey = keys.record(tenant, workItemId);
+    const documentKey = keys.document(tenant, documentName);
+    let wanted: Item[] = [{ ...recordKey }, { ...documentKey }];
+    const found: Item[] = [];
+    for (let round = 0; wanted.length > 0; round++) {
+      if (round === MAX_BATCH_GET_ROUNDS)
+        throw new Error('DynamoStateStore: BatchGetItem left keys unread; retry');
+      const result = await this.#db.send(
+        new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: wanted, ConsistentRead: true } } }),
+      );
+      found.push(...(result.Responses?.[this.#table] ?? []));
+      wanted = result.UnprocessedKeys?.[this.#table]?.Keys ?? [];
+    }
+    const item = (key: { pk: string; sk: string }) =>
+      found.find((candidate) => candidate.pk === key.pk && candidate.sk === key.sk);
+    const record = item(recordKey);
+    return { record: record && parseRecord(record), document: parseDocument(item(documentKey)) };
+  }
+
+  /**
+   * A record alone is one conditional PutItem; with a document or lookups it is one TransactWriteItems
+   * (the record's condition, the document's, the lookups' puts: all or nothing).
+   */
+  async commit(tenant: string, change: RecordCommit): Promise<boolean> {
+    const { record, document, lookups = [] } = change;
+    const expected = expectedRecordVersion(record);
+    const recordPut = {
+      TableName: this.#table,
+      Item: recordItem(tenant, record),
+      ...(expected === 0
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: 'version = :expected',
+            ExpressionAttributeValues: { ':expected': expected },
+          }),
+    };
+    if (!document && lookups.length === 0) return this.#conditional(new PutCommand(recordPut));
+    const puts = [
+      recordPut,
+      ...(document
+        ? [this.#documentPut(tenant, document.name, document.value, document.expectedVersion)]
+        : []),
+      // A transaction may name an item once: a lookup repeated in one commit is written once.
+      ...[...new Map(lookups.map((lookup) => [`${lookup.kind}\u0000${lookup.value}`, lookup])).values()].map(
+        (lookup) => ({
+          TableName: this.#table,
+          Item: { ...keys.index(tenant, lookup.kind, lookup.value), workItemId: record.workItemId },
+        }),
+      ),
+    ];
+    try {
+      await this.#db.send(new TransactWriteCommand({ TransactItems: puts.map((Put) => ({ Put })) }));
+      return true;
+    } catch (error) {
+      if (
+        error instanceof TransactionCanceledException &&
+        (error.CancellationReasons ?? []).every((reason) =>
+          RETRYABLE_CANCELLATIONS.has(reason.Code ?? 'None'),
+        )
+      )
+        return false;
+      throw error;
+    }
   }
 
   async listRecords(
@@ -294,28 +374,28 @@ export class DynamoStateStore implements StateStore {
     return result.Item;
   }
 
-  /** Sends a conditional write; false when its condition did not hold (nothing was written). */
   async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {
-    const item = await this.#get(keys.document(tenant, name));
-    if (!item || typeof item.body !== 'string' || typeof item.version !== 'number') return undefined;
-    return { value: JSON.parse(item.body) as unknown, version: item.version };
+    return parseDocument(await this.#get(keys.document(tenant, name)));
   }
 
   async putDocument(tenant: string, name: string, value: unknown, expectedVersion: number): Promise<boolean> {
-    return this.#conditional(
-      new PutCommand({
-        TableName: this.#table,
-        Item: { ...keys.document(tenant, name), version: expectedVersion + 1, body: JSON.stringify(value) },
-        ...(expectedVersion === 0
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : {
-              ConditionExpression: 'version = :expected',
-              ExpressionAttributeValues: { ':expected': expectedVersion },
-            }),
-      }),
-    );
+    return this.#conditional(new PutCommand(this.#documentPut(tenant, name, value, expectedVersion)));
   }
 
+  #documentPut(tenant: string, name: string, value: unknown, expectedVersion: number) {
+    return {
+      TableName: this.#table,
+      Item: { ...keys.document(tenant, name), version: expectedVersion + 1, body: JSON.stringify(value) },
+      ...(expectedVersion === 0
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: 'version = :expected',
+            ExpressionAttributeValues: { ':expected': expectedVersion },
+          }),
+    };
+  }
+
+  /** Sends a conditional write; false when its condition did not hold (nothing was written). */
   async #conditional(command: PutCommand | UpdateCommand): Promise<boolean> {
     try {
       await (command instanceof PutCommand ? this.#db.send(command) : this.#db.send(command));
@@ -356,6 +436,11 @@ function recordItem(tenant: string, record: WorkItemRecord): Item {
     // One JSON string keeps the record byte-exact (NUL, empty strings, nested nulls) and readable.
     record: JSON.stringify(record),
   };
+}
+
+function parseDocument(item: Item | undefined): TenantDocument | undefined {
+  if (!item || typeof item.body !== 'string' || typeof item.version !== 'number') return undefined;
+  return { value: JSON.parse(item.body) as unknown, version: item.version };
 }
 
 function parseRecord(item: Item): WorkItemRecord {

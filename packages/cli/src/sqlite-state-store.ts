@@ -1,15 +1,18 @@
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { ensurePrivateDirectory, ensurePrivateFile, keepPrivate } from '@software-factory/auth';
-import type {
-  IndexKind,
-  QueueEntry,
-  RecordPage,
-  SlotHolder,
-  StateStore,
-  TenantDocument,
-  WorkItemRecord,
-  WorkItemStatus,
+import {
+  expectedRecordVersion,
+  type IndexKind,
+  type QueueEntry,
+  type RecordAndDocument,
+  type RecordCommit,
+  type RecordPage,
+  type SlotHolder,
+  type StateStore,
+  type TenantDocument,
+  type WorkItemRecord,
+  type WorkItemStatus,
 } from '@software-factory/sdk';
 import { migrateSqliteSchema } from './sqlite-schema.ts';
 
@@ -37,6 +40,8 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 const DEFAULT_SYNC_INTERVAL_MS = 1_000;
 const DEFAULT_EVENT_PURGE_INTERVAL_MS = 10 * 60_000;
 const DEFAULT_PAGE_SIZE = 100;
+/** Thrown inside a transaction to undo it without an error: a later condition of a commit failed. */
+const ROLLBACK = Symbol('rollback');
 
 /**
  * The StateStore of the local runtime, on Node's built-in SQLite: one file (or `:memory:`) in WAL mode.
@@ -121,6 +126,57 @@ export class SqliteStateStore implements StateStore {
       expectedVersion,
     );
     return this.#wrote(Number(changes) === 1);
+  }
+
+  async load(tenant: string, workItemId: string, documentName: string): Promise<RecordAndDocument> {
+    const [record, document] = [
+      await this.getRecord(tenant, workItemId),
+      await this.getDocument(tenant, documentName),
+    ];
+    return { record, document };
+  }
+
+  /**
+   * One `BEGIN IMMEDIATE` transaction: the record's conditional write, the document's, the lookups; a
+   * condition that fails rolls back what was written before it.
+   */
+  async commit(tenant: string, change: RecordCommit): Promise<boolean> {
+    const { record, document, lookups = [] } = change;
+    const expected = expectedRecordVersion(record);
+    const body = JSON.stringify(record);
+    const documentBody = document ? JSON.stringify(document.value) : undefined;
+    return this.#transaction(() => {
+      const written =
+        expected === 0
+          ? this.#live.createRecord.run(
+              tenant,
+              record.workItemId,
+              record.version,
+              record.status,
+              record.wakeAt ?? null,
+              body,
+            )
+          : this.#live.updateRecord.run(
+              record.version,
+              record.status,
+              record.wakeAt ?? null,
+              body,
+              tenant,
+              record.workItemId,
+              expected,
+            );
+      if (Number(written.changes) !== 1) return false;
+      if (document && documentBody !== undefined) {
+        const stored =
+          document.expectedVersion === 0
+            ? this.#live.createDocument.run(tenant, document.name, documentBody)
+            : this.#live.updateDocument.run(documentBody, tenant, document.name, document.expectedVersion);
+        if (Number(stored.changes) !== 1) throw ROLLBACK;
+      }
+      for (const lookup of lookups)
+        this.#live.putIndex.run(tenant, lookup.kind, lookup.value, record.workItemId);
+      return true;
+    }, false);
   }
 
   async listRecords(
@@ -273,7 +329,8 @@ export class SqliteStateStore implements StateStore {
     return Number(this.#live.purgeEvents.run(now).changes);
   }
 
-  #transaction<T>(work: () => T): T {
+  /** Runs `work` in one IMMEDIATE transaction; `work` throwing ROLLBACK undoes it and returns `rolledBack`. */
+  #transaction<T>(work: () => T, rolledBack?: T): T {
     this.#assertOpen();
     this.#db.exec('BEGIN IMMEDIATE');
     try {
@@ -282,6 +339,7 @@ export class SqliteStateStore implements StateStore {
       return result;
     } catch (error) {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      if (error === ROLLBACK && rolledBack !== undefined) return rolledBack;
       throw error;
     }
   }

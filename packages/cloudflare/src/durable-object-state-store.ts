@@ -1,12 +1,15 @@
-import type {
-  IndexKind,
-  QueueEntry,
-  RecordPage,
-  SlotHolder,
-  StateStore,
-  TenantDocument,
-  WorkItemRecord,
-  WorkItemStatus,
+import {
+  expectedRecordVersion,
+  type IndexKind,
+  type QueueEntry,
+  type RecordAndDocument,
+  type RecordCommit,
+  type RecordPage,
+  type SlotHolder,
+  type StateStore,
+  type TenantDocument,
+  type WorkItemRecord,
+  type WorkItemStatus,
 } from '@software-factory/sdk';
 import type { FactoryStateObject } from './factory-state-object.ts';
 import type { KvIndexCache } from './kv-index-cache.ts';
@@ -52,6 +55,29 @@ export class DurableObjectStateStore implements StateStore {
 
   updateRecord(tenant: string, record: WorkItemRecord, expectedVersion: number): Promise<boolean> {
     return this.#object(tenant).updateRecord(record, expectedVersion);
+  }
+
+  async load(tenant: string, workItemId: string, documentName: string): Promise<RecordAndDocument> {
+    return (await this.#object(tenant).load(workItemId, documentName)) as RecordAndDocument;
+  }
+
+  async commit(tenant: string, change: RecordCommit): Promise<boolean> {
+    const { record, document, lookups = [] } = change;
+    const stored = await this.#object(tenant).commit(
+      record,
+      expectedRecordVersion(record),
+      document && {
+        name: document.name,
+        body: JSON.stringify(document.value),
+        expectedVersion: document.expectedVersion,
+      },
+      lookups.map((lookup) => ({ kind: lookup.kind, value: lookup.value })),
+    );
+    // After the object, so the cache never names a mapping the object does not have.
+    if (stored)
+      for (const lookup of lookups)
+        await this.#indexCache?.put(tenant, lookup.kind, lookup.value, record.workItemId);
+    return stored;
   }
 
   async listRecords(

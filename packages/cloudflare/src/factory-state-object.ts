@@ -18,6 +18,9 @@ const DELIVERY_SWEEP = 50;
 
 type RecordRow = { id: string; parts: number };
 
+/** Thrown inside a commit's transaction when a condition fails, so the transaction writes nothing. */
+const CONFLICT = Symbol('conflict');
+
 /**
  * One tenant's state: the single writer that makes each StateStore operation atomic. Every method runs
  * synchronously against the object's SQLite storage, so no other call can interleave between its read
@@ -57,6 +60,42 @@ export class FactoryStateObject extends DurableObject<unknown> {
     if (stored?.version !== expectedVersion) return false;
     this.#write(record);
     return true;
+  }
+
+  /** The record and a document in one call: what a handler reads before deciding. */
+  load(
+    workItemId: string,
+    documentName: string,
+  ): { record: WorkItemRecord | undefined; document: { value: unknown; version: number } | undefined } {
+    return { record: this.getRecord(workItemId), document: this.getDocument(documentName) };
+  }
+
+  /**
+   * The record's conditional write, the document's and the lookups in one synchronous transaction: a
+   * condition that fails throws inside it, so nothing of the commit stays written.
+   */
+  commit(
+    record: WorkItemRecord,
+    expectedVersion: number,
+    document: { name: string; body: string; expectedVersion: number } | undefined,
+    lookups: readonly { kind: IndexKind; value: string }[],
+  ): boolean {
+    try {
+      this.ctx.storage.transactionSync(() => {
+        const stored = this.#sql
+          .exec<{ version: number }>('SELECT version FROM records WHERE id = ?', record.workItemId)
+          .toArray()[0];
+        if ((stored?.version ?? 0) !== expectedVersion) throw CONFLICT;
+        if (document && !this.#putDocumentRow(document.name, document.body, document.expectedVersion))
+          throw CONFLICT;
+        this.#writeRows(record);
+        for (const lookup of lookups) this.putIndex(lookup.kind, lookup.value, record.workItemId);
+      });
+      return true;
+    } catch (error) {
+      if (error === CONFLICT) return false;
+      throw error;
+    }
   }
 
   listRecords(
@@ -123,19 +162,21 @@ export class FactoryStateObject extends DurableObject<unknown> {
 
   /** Serialised by the object: a read and a write in one synchronous transaction. */
   putDocument(name: string, body: string, expectedVersion: number): boolean {
-    return this.ctx.storage.transactionSync(() => {
-      const stored = this.#sql
-        .exec<{ version: number }>('SELECT version FROM documents WHERE name = ?', name)
-        .toArray()[0];
-      if ((stored?.version ?? 0) !== expectedVersion) return false;
-      this.#sql.exec(
-        'INSERT INTO documents (name, version, body) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, body = excluded.body',
-        name,
-        expectedVersion + 1,
-        body,
-      );
-      return true;
-    });
+    return this.ctx.storage.transactionSync(() => this.#putDocumentRow(name, body, expectedVersion));
+  }
+
+  #putDocumentRow(name: string, body: string, expectedVersion: number): boolean {
+    const stored = this.#sql
+      .exec<{ version: number }>('SELECT version FROM documents WHERE name = ?', name)
+      .toArray()[0];
+    if ((stored?.version ?? 0) !== expectedVersion) return false;
+    this.#sql.exec(
+      'INSERT INTO documents (name, version, body) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, body = excluded.body',
+      name,
+      expectedVersion + 1,
+      body,
+    );
+    return true;
   }
 
   deleteIndex(kind: IndexKind, value: string): void {
@@ -242,28 +283,31 @@ export class FactoryStateObject extends DurableObject<unknown> {
   }
 
   #write(record: WorkItemRecord): void {
+    this.ctx.storage.transactionSync(() => this.#writeRows(record));
+  }
+
+  /** The record's rows; the caller holds the transaction. */
+  #writeRows(record: WorkItemRecord): void {
     const parts = encodeRecord(record);
-    this.ctx.storage.transactionSync(() => {
-      this.#sql.exec('DELETE FROM record_parts WHERE id = ?', record.workItemId);
-      for (const [part, bytes] of parts.entries()) {
-        this.#sql.exec(
-          'INSERT INTO record_parts (id, part, bytes) VALUES (?, ?, ?)',
-          record.workItemId,
-          part,
-          bytes,
-        );
-      }
+    this.#sql.exec('DELETE FROM record_parts WHERE id = ?', record.workItemId);
+    for (const [part, bytes] of parts.entries()) {
       this.#sql.exec(
-        `INSERT INTO records (id, version, status, wake_at, parts) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status,
-           wake_at = excluded.wake_at, parts = excluded.parts`,
+        'INSERT INTO record_parts (id, part, bytes) VALUES (?, ?, ?)',
         record.workItemId,
-        record.version,
-        record.status,
-        record.wakeAt ?? null,
-        parts.length,
+        part,
+        bytes,
       );
-    });
+    }
+    this.#sql.exec(
+      `INSERT INTO records (id, version, status, wake_at, parts) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET version = excluded.version, status = excluded.status,
+         wake_at = excluded.wake_at, parts = excluded.parts`,
+      record.workItemId,
+      record.version,
+      record.status,
+      record.wakeAt ?? null,
+      parts.length,
+    );
   }
 
   #read(row: RecordRow): { record: WorkItemRecord; bytes: number } {

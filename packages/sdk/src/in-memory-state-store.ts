@@ -1,11 +1,14 @@
 import { frozenCopy } from './frozen.ts';
-import type {
-  IndexKind,
-  QueueEntry,
-  RecordPage,
-  SlotHolder,
-  StateStore,
-  TenantDocument,
+import {
+  expectedRecordVersion,
+  type IndexKind,
+  type QueueEntry,
+  type RecordAndDocument,
+  type RecordCommit,
+  type RecordPage,
+  type SlotHolder,
+  type StateStore,
+  type TenantDocument,
 } from './ports/state-store.ts';
 import type { WorkItemRecord, WorkItemStatus } from './record.ts';
 
@@ -63,6 +66,28 @@ export class InMemoryStateStore implements StateStore {
     const records = this.#tenant(tenant).records;
     if (records.get(record.workItemId)?.version !== expectedVersion) return false;
     records.set(record.workItemId, frozenCopy(record));
+    return true;
+  }
+
+  async load(tenant: string, workItemId: string, documentName: string): Promise<RecordAndDocument> {
+    const state = this.#tenant(tenant);
+    return { record: state.records.get(workItemId), document: state.documents.get(documentName) };
+  }
+
+  /** Both conditions are checked before anything is written, with no await between: one atomic step. */
+  async commit(tenant: string, change: RecordCommit): Promise<boolean> {
+    const state = this.#tenant(tenant);
+    const { record, document, lookups = [] } = change;
+    if ((state.records.get(record.workItemId)?.version ?? 0) !== expectedRecordVersion(record)) return false;
+    if (document && (state.documents.get(document.name)?.version ?? 0) !== document.expectedVersion)
+      return false;
+    state.records.set(record.workItemId, frozenCopy(record));
+    if (document)
+      state.documents.set(
+        document.name,
+        Object.freeze({ value: frozenCopy(document.value), version: document.expectedVersion + 1 }),
+      );
+    for (const lookup of lookups) state.index.set(`${lookup.kind}\u0000${lookup.value}`, record.workItemId);
     return true;
   }
 

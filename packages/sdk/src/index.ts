@@ -68,13 +68,18 @@ export {
   type ConnectStart,
   type RemoteConnector,
 } from './ports/remote-connect.ts';
-export type {
-  IndexKind,
-  QueueEntry,
-  RecordPage,
-  SlotHolder,
-  StateStore,
-  TenantDocument,
+export {
+  type DocumentWrite,
+  expectedRecordVersion,
+  type IndexKind,
+  type Lookup,
+  type QueueEntry,
+  type RecordAndDocument,
+  type RecordCommit,
+  type RecordPage,
+  type SlotHolder,
+  type StateStore,
+  type TenantDocument,
 } from './ports/state-store.ts';
 export type { RenderOptions, TaskTemplate } from './ports/task-template.ts';
 export type { StoredTenant, TenantDirectory } from './ports/tenant-directory.ts';

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { readTemplate } from './cloudformation-yaml.ts';
+import { transactingDynalite } from './transacting-dynalite.ts';
 
 /**
  * The table's key schema and indexes exactly as `template.yaml` declares them. TTL, backups and
@@ -32,9 +32,12 @@ export interface LocalDynamo {
 
 let tables = 0;
 
-/** dynalite in this process, on 127.0.0.1 and a free port, spoken to through the real AWS SDK. */
+/**
+ * dynalite in this process, with TransactWriteItems added (`transacting-dynalite.ts`), on 127.0.0.1 and
+ * a free port, spoken to through the real AWS SDK.
+ */
 export async function startLocalDynamo(): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = transactingDynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -1,10 +1,13 @@
-import type {
-  IndexKind,
-  QueueEntry,
-  RecordPage,
-  SlotHolder,
-  StateStore,
-  TenantDocument,
+import {
+  expectedRecordVersion,
+  type IndexKind,
+  type QueueEntry,
+  type RecordAndDocument,
+  type RecordCommit,
+  type RecordPage,
+  type SlotHolder,
+  type StateStore,
+  type TenantDocument,
 } from '../ports/state-store.ts';
 import type { WorkItemRecord, WorkItemStatus } from '../record.ts';
 
@@ -45,6 +48,34 @@ export class OverlayStateStore implements StateStore {
   async updateRecord(tenant: string, record: WorkItemRecord, expectedVersion: number): Promise<boolean> {
     if ((await this.getRecord(tenant, record.workItemId))?.version !== expectedVersion) return false;
     this.#records.set(`${tenant}\u0000${record.workItemId}`, structuredClone(record));
+    return true;
+  }
+
+  async load(tenant: string, workItemId: string, documentName: string): Promise<RecordAndDocument> {
+    const [record, document] = await Promise.all([
+      this.getRecord(tenant, workItemId),
+      this.getDocument(tenant, documentName),
+    ]);
+    return { record, document };
+  }
+
+  async commit(tenant: string, change: RecordCommit): Promise<boolean> {
+    const { record, document, lookups = [] } = change;
+    const expected = expectedRecordVersion(record);
+    const [stored, storedDocument] = await Promise.all([
+      this.getRecord(tenant, record.workItemId),
+      document ? this.getDocument(tenant, document.name) : undefined,
+    ]);
+    if ((stored?.version ?? 0) !== expected) return false;
+    if (document && (storedDocument?.version ?? 0) !== document.expectedVersion) return false;
+    this.#records.set(`${tenant}\u0000${record.workItemId}`, structuredClone(record));
+    if (document)
+      this.#documents.set(`${tenant}\u0000${document.name}`, {
+        value: structuredClone(document.value),
+        version: document.expectedVersion + 1,
+      });
+    for (const lookup of lookups)
+      this.#index.set(`${tenant}\u0000${lookup.kind}\u0000${lookup.value}`, record.workItemId);
     return true;
   }
 

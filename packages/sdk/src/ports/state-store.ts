@@ -21,6 +21,40 @@ export interface TenantDocument {
   version: number;
 }
 
+/** A lookup from an outside id (a thread, an agent, a work item key) to the record it is written with. */
+export interface Lookup {
+  kind: IndexKind;
+  value: string;
+}
+
+/** A tenant document written in the same atomic step as a record, under its own compare-and-set. */
+export interface DocumentWrite {
+  name: string;
+  value: unknown;
+  /** The stored version this write replaces; 0: the document must not exist yet. */
+  expectedVersion: number;
+}
+
+/**
+ * One atomic write: a record's next version, and with it (both or neither) a tenant document and the
+ * lookups that lead to the record.
+ */
+export interface RecordCommit {
+  /**
+   * Stored only if the stored record's version is `record.version - 1`; version 1 only if there is none.
+   */
+  record: WorkItemRecord;
+  document?: DocumentWrite;
+  /** Written unconditionally (they point at this record from now on). */
+  lookups?: readonly Lookup[];
+}
+
+/** A record and a tenant document, read in one round trip. */
+export interface RecordAndDocument {
+  record: WorkItemRecord | undefined;
+  document: TenantDocument | undefined;
+}
+
 export interface RecordPage {
   records: WorkItemRecord[];
   /** Pass back to read the next page; absent on the last one. */
@@ -51,6 +85,20 @@ export interface StateStore {
   ): Promise<RecordPage>;
   /** Records whose `wakeAt` is at or before `now`, earliest first. May lag behind writes. */
   listDue(tenant: string, now: number, limit: number): Promise<WorkItemRecord[]>;
+
+  /**
+   * The record and a tenant document (the scheduling document) in one round trip: everything a handler
+   * reads before deciding an event. The two may be read at slightly different moments; every write
+   * that depends on them is a compare-and-set, so a stale pair only costs a retry.
+   */
+  load(tenant: string, workItemId: string, documentName: string): Promise<RecordAndDocument>;
+  /**
+   * Writes a record's next version and, atomically with it, a tenant document and lookups: either all
+   * of it is stored, or nothing. True if stored; false if the record's or the document's version was
+   * not the expected one. This is what lets the scheduling state (queue, slots, breaker) change with
+   * the record that causes the change, so no crash can leave the two apart.
+   */
+  commit(tenant: string, change: RecordCommit): Promise<boolean>;
 
   // Lookups: thread → item, agent → item, key → item.
   putIndex(tenant: string, kind: IndexKind, value: string, workItemId: string): Promise<void>;
@@ -102,4 +150,14 @@ export interface StateStore {
    * (0: only if there is none). True if stored.
    */
   putDocument(tenant: string, name: string, value: unknown, expectedVersion: number): Promise<boolean>;
+}
+
+/**
+ * The version a commit expects to replace (`record.version - 1`; 0: none stored yet). A version that is
+ * not a whole number of at least 1 is refused before anything is written.
+ */
+export function expectedRecordVersion(record: WorkItemRecord): number {
+  if (!Number.isSafeInteger(record.version) || record.version < 1)
+    throw new RangeError(`record ${record.workItemId}: version must be a whole number of at least 1`);
+  return record.version - 1;
 }

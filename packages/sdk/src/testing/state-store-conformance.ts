@@ -340,6 +340,147 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
     },
   },
   {
+    name: 'load reads a record and a document together; either may be absent',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      expect(await store.load(tenant, 'w-1', 'schedule')).toEqual({ record: undefined, document: undefined });
+      const record = sampleRecord('w-1');
+      expect(await store.commit(tenant, { record })).toBe(true);
+      expect(await store.load(tenant, 'w-1', 'schedule')).toEqual({ record, document: undefined });
+      expect(await store.putDocument(tenant, 'schedule', { queue: ['w-1'] }, 0)).toBe(true);
+      expect(await store.load(tenant, 'w-1', 'schedule')).toEqual({
+        record,
+        document: { value: { queue: ['w-1'] }, version: 1 },
+      });
+      expect(await store.load(tenant, 'w-2', 'schedule')).toEqual({
+        record: undefined,
+        document: { value: { queue: ['w-1'] }, version: 1 },
+      });
+    },
+  },
+  {
+    name: 'commit writes a record, a document and lookups in one step, each under its own condition',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      const first = sampleRecord('w-1', { status: 'queued' });
+      expect(
+        await store.commit(tenant, {
+          record: first,
+          document: { name: 'schedule', value: { queue: ['w-1'] }, expectedVersion: 0 },
+          lookups: [{ kind: 'key', value: 'ENG-1' }],
+        }),
+      ).toBe(true);
+      expect(await store.getRecord(tenant, 'w-1')).toEqual(first);
+      expect(await store.getDocument(tenant, 'schedule')).toEqual({ value: { queue: ['w-1'] }, version: 1 });
+      expect(await store.getIndex(tenant, 'key', 'ENG-1')).toBe('w-1');
+      // Version 1 creates only; a later version replaces only the version before it.
+      expect(await store.commit(tenant, { record: sampleRecord('w-1', { reason: 'again' }) })).toBe(false);
+      expect(await store.commit(tenant, { record: sampleRecord('w-1', { version: 3 }) })).toBe(false);
+      const second = sampleRecord('w-1', { version: 2, status: 'dispatched' });
+      expect(
+        await store.commit(tenant, {
+          record: second,
+          document: { name: 'schedule', value: { queue: [] }, expectedVersion: 1 },
+          lookups: [
+            { kind: 'agent', value: 'agent-1' },
+            { kind: 'thread', value: 'T-1' },
+          ],
+        }),
+      ).toBe(true);
+      expect(await store.getRecord(tenant, 'w-1')).toEqual(second);
+      expect(await store.getDocument(tenant, 'schedule')).toEqual({ value: { queue: [] }, version: 2 });
+      expect(await store.getIndex(tenant, 'agent', 'agent-1')).toBe('w-1');
+      expect(await store.getIndex(tenant, 'thread', 'T-1')).toBe('w-1');
+      // A record alone leaves the document as it is.
+      expect(await store.commit(tenant, { record: sampleRecord('w-1', { version: 3 }) })).toBe(true);
+      expect((await store.getDocument(tenant, 'schedule'))?.version).toBe(2);
+    },
+  },
+  {
+    name: 'commit is both or neither: a failed condition on either part writes nothing of the other',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      await store.commit(tenant, {
+        record: sampleRecord('w-1'),
+        document: { name: 'schedule', value: { v: 1 }, expectedVersion: 0 },
+      });
+      // The record's version is right, the document's is stale: the record stays as it was.
+      expect(
+        await store.commit(tenant, {
+          record: sampleRecord('w-1', { version: 2, reason: 'lost' }),
+          document: { name: 'schedule', value: { v: 'lost' }, expectedVersion: 0 },
+          lookups: [{ kind: 'thread', value: 'T-lost' }],
+        }),
+      ).toBe(false);
+      // The document's version is right, the record's is stale: the document stays as it was.
+      expect(
+        await store.commit(tenant, {
+          record: sampleRecord('w-1', { version: 5, reason: 'lost' }),
+          document: { name: 'schedule', value: { v: 'lost' }, expectedVersion: 1 },
+          lookups: [{ kind: 'thread', value: 'T-lost' }],
+        }),
+      ).toBe(false);
+      // A create over an existing record writes no document either.
+      expect(
+        await store.commit(tenant, {
+          record: sampleRecord('w-1', { reason: 'lost' }),
+          document: { name: 'schedule', value: { v: 'lost' }, expectedVersion: 1 },
+        }),
+      ).toBe(false);
+      expect((await store.getRecord(tenant, 'w-1'))?.reason).toBe('created');
+      expect(await store.getDocument(tenant, 'schedule')).toEqual({ value: { v: 1 }, version: 1 });
+      expect(await store.getIndex(tenant, 'thread', 'T-lost')).toBeUndefined();
+      // A document to create that exists already: the new record is not created.
+      expect(
+        await store.commit(tenant, {
+          record: sampleRecord('w-2'),
+          document: { name: 'schedule', value: { v: 'lost' }, expectedVersion: 0 },
+        }),
+      ).toBe(false);
+      expect(await store.getRecord(tenant, 'w-2')).toBeUndefined();
+    },
+  },
+  {
+    name: `of ${CONCURRENCY} concurrent commits of different records over one document version exactly one lands`,
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      await store.putDocument(tenant, 'schedule', { holders: [] }, 0);
+      const results = await Promise.all(
+        Array.from({ length: CONCURRENCY }, (_, n) =>
+          store.commit(tenant, {
+            record: sampleRecord(`w-${n}`),
+            document: { name: 'schedule', value: { holders: [`w-${n}`] }, expectedVersion: 1 },
+          }),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results.indexOf(true);
+      expect(await store.getDocument(tenant, 'schedule')).toEqual({
+        value: { holders: [`w-${winner}`] },
+        version: 2,
+      });
+      const stored = (await store.listRecords(tenant)).records.map((record) => record.workItemId);
+      expect(stored).toEqual([`w-${winner}`]);
+    },
+  },
+  {
+    name: 'a commit of a record whose version is not a whole number of at least 1 is refused and writes nothing',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      for (const version of [0, -1, 1.5, Number.NaN]) {
+        await expect(store.commit(tenant, { record: sampleRecord('w-1', { version }) })).rejects.toThrow(
+          /version/,
+        );
+      }
+      expect(await store.getRecord(tenant, 'w-1')).toBeUndefined();
+    },
+  },
+  {
     name: 'two tenants with the same ids never see or change each other',
     async run(makeStore) {
       const store = await makeStore();
@@ -356,6 +497,13 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
 
       await store.putIndex(a, 'thread', 'T-1', 'w-1');
       expect(await store.getIndex(b, 'thread', 'T-1')).toBeUndefined();
+      await store.commit(a, {
+        record: sampleRecord('w-2'),
+        document: { name: 'schedule', value: { tenant: 'a' }, expectedVersion: 0 },
+        lookups: [{ kind: 'agent', value: 'agent-a' }],
+      });
+      expect(await store.load(b, 'w-2', 'schedule')).toEqual({ record: undefined, document: undefined });
+      expect(await store.getIndex(b, 'agent', 'agent-a')).toBeUndefined();
 
       expect(await store.rememberEvent(a, 'e-1', { now: 1, expiresAt: 10 })).toBe(true);
       expect(await store.rememberEvent(b, 'e-1', { now: 1, expiresAt: 10 })).toBe(true);
