@@ -44,12 +44,17 @@ function operationsTheStoreUses(): string[] {
   const commands = new Set([...source.matchAll(/new (\w+)Command\(/g)].map((match) => match[1]));
   const iamName: Record<string, string> = {
     Get: 'dynamodb:GetItem',
+    BatchGet: 'dynamodb:BatchGetItem',
     Put: 'dynamodb:PutItem',
+    // A transaction's puts are authorised as PutItem (AWS: "Using IAM with DynamoDB transactions").
+    TransactWrite: 'dynamodb:PutItem',
     Update: 'dynamodb:UpdateItem',
     Delete: 'dynamodb:DeleteItem',
     Query: 'dynamodb:Query',
   };
-  return [...commands].map((command) => iamName[command as string] ?? `unmapped ${command}`).sort();
+  return [
+    ...new Set([...commands].map((command) => iamName[command as string] ?? `unmapped ${command}`)),
+  ].sort();
 }
 
 describe('template.yaml', () => {

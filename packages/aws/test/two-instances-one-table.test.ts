@@ -1,5 +1,11 @@
 import { createFactory } from '@software-factory/sdk';
-import { DEFAULT_TEST_SETTINGS, FactoryHarness, FakeClock } from '@software-factory/sdk/testing';
+import {
+  DEFAULT_TEST_SETTINGS,
+  FactoryHarness,
+  FakeClock,
+  queuedIn,
+  slotsIn,
+} from '@software-factory/sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStateStore } from '../src/dynamo-state-store.ts';
 import { deployInstance, WEBHOOK_SECRET } from './support/deployment.ts';
@@ -89,7 +95,7 @@ describe("the core's two-instance scenarios on DynamoStateStore", () => {
       items.flatMap((item) => [one.factory.handle(one.changed(item)), two.handle(one.changed(item))]),
     );
     expect(one.fleet.running()).toHaveLength(3);
-    expect(await one.store.listSlots(one.tenant, 'tenant')).toHaveLength(3);
+    expect(await slotsIn(one.store, one.tenant, 'tenant')).toHaveLength(3);
     for (const [n, item] of items.entries()) {
       await Promise.all([
         one.factory.handle(one.output(item, 'ready', n + 1)),
@@ -103,6 +109,6 @@ describe("the core's two-instance scenarios on DynamoStateStore", () => {
     const statuses = await Promise.all(items.map((item) => one.status(item.id)));
     expect(statuses.every((status) => status === 'done')).toBe(true);
     expect(one.fleet.agents.size).toBe(8);
-    expect(await one.store.listQueue(one.tenant, 100)).toEqual([]);
+    expect(await queuedIn(one.store, one.tenant)).toEqual([]);
   });
 });

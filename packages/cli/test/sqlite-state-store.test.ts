@@ -10,6 +10,7 @@ import {
   FactoryHarness,
   FaultInjector,
   sampleRecord,
+  slotsIn,
 } from '@software-factory/sdk/testing';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SQLITE_SCHEMA_VERSION } from '../src/sqlite-schema.ts';
@@ -319,7 +320,7 @@ describe('the core scenarios on SQLite', () => {
     await h.factory.handle(h.output(item, 'ready'));
     expect(await h.status('item-1')).toBe('done');
     expect(h.fleet.agents.get('agent-1')?.released).toBe(true);
-    expect(await h.store.listSlots(h.tenant, 'tenant')).toEqual([]);
+    expect(await slotsIn(h.store, h.tenant, 'tenant')).toEqual([]);
   });
 
   it('the queue holds items beyond the limit and starts them in arrival order', async () => {
@@ -353,7 +354,7 @@ describe('the core scenarios on SQLite', () => {
     expect(a.fleet.agents.size + b.fleet.agents.size).toBe(1);
     expect(await a.status('item-1')).toBe('dispatched');
     expect(await b.status('item-1')).toBe('dispatched');
-    expect(await a.store.listSlots(a.tenant, 'tenant')).toHaveLength(1);
+    expect(await slotsIn(a.store, a.tenant, 'tenant')).toHaveLength(1);
   });
 
   it('two factories over one file never run more agents than the limit', async () => {
@@ -382,7 +383,7 @@ describe('the core scenarios on SQLite', () => {
     expect(after.fleet.spawnCalls).toBe(0);
     await after.factory.handle(after.output(item, 'ready'));
     expect(await after.status('item-1')).toBe('done');
-    expect(await after.store.listSlots(after.tenant, 'tenant')).toEqual([]);
+    expect(await slotsIn(after.store, after.tenant, 'tenant')).toEqual([]);
   });
 
   it('a crash right after the spawn is finished by a later tick without a second agent', async () => {

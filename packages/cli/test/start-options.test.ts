@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { queuedIn } from '@software-factory/sdk/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_WORK_ITEMS, workItemPath, writeWorkItem } from '../src/demo/demo-work-items.ts';
 import { SqliteStateStore } from '../src/sqlite-state-store.ts';
@@ -50,7 +51,7 @@ describe('factory start --dry-run', () => {
     const store = new SqliteStateStore(path.join(cwd, '.factory/state.sqlite'));
     try {
       expect((await store.listRecords('local', { limit: 10 })).records).toEqual([]);
-      expect(await store.listQueue('local', 10)).toEqual([]);
+      expect(await queuedIn(store, 'local')).toEqual([]);
     } finally {
       store.close();
     }

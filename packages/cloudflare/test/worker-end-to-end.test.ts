@@ -1,4 +1,5 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { slotsIn } from '@software-factory/sdk/testing';
 import { describe, expect, it } from 'vitest';
 import { freshTenant, workerScenario } from './support/worker-scenario.ts';
 
@@ -31,7 +32,7 @@ describe('the Worker, end to end inside workerd', () => {
     expect(done?.output).toMatchObject({ id: 'acme/app#1', state: 'ready' });
     expect(h.tracker.states.map((write) => write.state)).toEqual(['dispatched', 'done']);
     expect(h.fleet.agents.get(agentId ?? '')?.released).toBe(true);
-    expect(await scenario.store.listSlots(tenant, 'tenant')).toEqual([]);
+    expect(await slotsIn(scenario.store, tenant, 'tenant')).toEqual([]);
   });
 
   it('asks in a thread when an item is vague, and dispatches once the answer arrives', async () => {
@@ -94,7 +95,7 @@ describe('the Worker, end to end inside workerd', () => {
     const record = await scenario.store.getRecord(tenant, 'item-1');
     expect(record?.status).toBe('dispatched');
     expect(record?.attempts).toBe(1);
-    expect(await scenario.store.listSlots(tenant, 'tenant')).toHaveLength(1);
+    expect(await slotsIn(scenario.store, tenant, 'tenant')).toHaveLength(1);
     expect(h.tracker.states).toHaveLength(1);
   });
 

@@ -1,4 +1,5 @@
 import { traceIdFor } from '@software-factory/sdk';
+import { slotsIn } from '@software-factory/sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textToAdf } from '../src/jira/atlassian-document.ts';
 import { JIRA_TRACE_PROPERTY } from '../src/jira/work-item-provider.ts';
@@ -176,7 +177,7 @@ describe('a Jira issue, clarified in its own comments, to a GitLab merge request
     });
     const [agentId] = bench.fleet.agentsFor(ISSUE_ID);
     expect(bench.fleet.agents.get(agentId!)?.released).toBe(true);
-    expect(await bench.store.listSlots(JIRA_TENANT, 'tenant')).toEqual([]);
+    expect(await slotsIn(bench.store, JIRA_TENANT, 'tenant')).toEqual([]);
   });
 
   it('every comment the factory wrote is there once (idempotency properties are distinct)', () => {

@@ -1,4 +1,5 @@
 import { traceIdFor } from '@software-factory/sdk';
+import { slotsIn } from '@software-factory/sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { traceIdIn } from '../src/shared/trace-metadata.ts';
 import { DirectBench, TENANT, TOKENS } from './support/direct-bench.ts';
@@ -177,7 +178,7 @@ describe('a Linear issue, through Slack and a coding agent, to a GitHub pull req
     expect((await bench.store.getRecord(TENANT, ISSUE_ID))?.status).toBe('done');
     const [agentId] = bench.fleet.agentsFor(ISSUE_ID);
     expect(bench.fleet.agents.get(agentId!)?.released).toBe(true);
-    expect(await bench.store.listSlots(TENANT, 'tenant')).toEqual([]);
+    expect(await slotsIn(bench.store, TENANT, 'tenant')).toEqual([]);
   });
 
   it('and no token ever reached a log line', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFactoryApp, type SpawnRequest, StaticTenantRegistry } from '../src/index.ts';
 import { readBreaker } from '../src/pipeline/breaker.ts';
-import { FactoryHarness } from '../src/testing/index.ts';
+import { FactoryHarness, queuedIn } from '../src/testing/index.ts';
 
 const OPERATOR_TOKEN = 'operator-token-for-the-breaker-test-0001';
 
@@ -42,7 +42,7 @@ describe('the fleet circuit breaker', () => {
     const attemptsWhenOpen = state.attempts;
     for (let n = 0; n < 5; n++) await tickAfter(h, 31_000);
     expect(state.attempts).toBe(attemptsWhenOpen);
-    expect((await h.store.listQueue(h.tenant, 10)).map((entry) => entry.workItemId)).toEqual([
+    expect((await queuedIn(h.store, h.tenant)).map((entry) => entry.workItemId)).toEqual([
       'item-3',
       'item-4',
     ]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFactory, InMemoryStateStore } from '../src/index.ts';
-import { FactoryHarness } from '../src/testing/index.ts';
+import { FactoryHarness, slotsIn } from '../src/testing/index.ts';
 
 function shuffle<T>(items: T[], seed: number): T[] {
   const result = [...items];
@@ -120,8 +120,8 @@ describe('tenants', () => {
     const foreignOutput = await b.factory.handle(a.output(a.tracker.items.get('item-1') as never, 'ready'));
     expect(foreignOutput.outcome).toBe('ignored');
     expect(await a.status('item-1')).toBe('dispatched');
-    expect((await store.listSlots('tenant-a', 'tenant')).length).toBe(2);
-    expect(await store.listSlots('tenant-b', 'tenant')).toEqual([]);
+    expect((await slotsIn(store, 'tenant-a', 'tenant')).length).toBe(2);
+    expect(await slotsIn(store, 'tenant-b', 'tenant')).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FactoryEvent, WorkItem } from '../src/index.ts';
-import { FactoryHarness, FaultInjector, type FaultMode } from '../src/testing/index.ts';
+import { FactoryHarness, FaultInjector, type FaultMode, queuedIn, slotsIn } from '../src/testing/index.ts';
 
 const SETTINGS = {
   routes: [{ name: 'app', match: { labels: ['factory'] }, repository: 'acme/app', agent: 'coder' }],
@@ -87,8 +87,8 @@ async function expectConverged(h: FactoryHarness, label: string): Promise<void> 
   }
   expect(h.fleet.peakRunning, label).toBeLessThanOrEqual(1);
   expect(h.fleet.running(), label).toEqual([]);
-  expect(await h.store.listSlots(h.tenant, 'tenant'), label).toEqual([]);
-  expect(await h.store.listQueue(h.tenant, 10), label).toEqual([]);
+  expect(await slotsIn(h.store, h.tenant, 'tenant'), label).toEqual([]);
+  expect(await queuedIn(h.store, h.tenant), label).toEqual([]);
   expect(h.chat.threads.size, label).toBe(1);
 }
 

@@ -7,7 +7,7 @@ import {
   type StateStore,
   StaticTenantRegistry,
 } from '../src/index.ts';
-import { FactoryHarness, TestWebhookSource } from '../src/testing/index.ts';
+import { FactoryHarness, queuedIn, slotsIn, TestWebhookSource } from '../src/testing/index.ts';
 
 const SECRET = 'test-secret';
 
@@ -46,8 +46,8 @@ function setup(
   };
   const snapshot = async () => ({
     records: (await store.listRecords('acme')).records,
-    queue: await store.listQueue('acme', 100),
-    slots: await store.listSlots('acme', 'tenant'),
+    queue: await queuedIn(store, 'acme'),
+    slots: await slotsIn(store, 'acme', 'tenant'),
     // a delivery that was remembered would make this return false
     remembered: await store
       .rememberEvent('acme', 'test:probe', { now: 0, expiresAt: 1 })

@@ -8,6 +8,7 @@ import {
   WORK_ITEM_STATUSES,
   type WorkItemStatus,
 } from '../src/index.ts';
+import { queuedIn, slotsIn } from '../src/testing/index.ts';
 import { harness, stage, storeSnapshot } from './support.ts';
 
 const path = (result: { transitions: { from: string | null; to: string }[] }) =>
@@ -160,7 +161,7 @@ describe('every transition of the table, driven by events', () => {
     expect(path(await h.factory.handle(h.changed(h.edit(item, { state: 'backlog' }))))).toEqual([
       'queued→cancelled',
     ]);
-    expect(await h.store.listQueue(h.tenant, 10)).toEqual([]);
+    expect(await queuedIn(h.store, h.tenant)).toEqual([]);
   });
 
   it('dispatched → done: the output becomes ready', async () => {
@@ -184,7 +185,7 @@ describe('every transition of the table, driven by events', () => {
     });
     expect(path(result)).toEqual(['dispatched→failed']);
     expect(h.tracker.commentsFor('item-1').at(-1)).toContain('exited with code 2');
-    expect(await h.store.listSlots(h.tenant, 'tenant')).toEqual([]);
+    expect(await slotsIn(h.store, h.tenant, 'tenant')).toEqual([]);
   });
 
   it('dispatched → queued: the agent fails and an attempt remains; it restarts after the backoff', async () => {
@@ -207,7 +208,7 @@ describe('every transition of the table, driven by events', () => {
     const result = await h.factory.handle(h.changed(h.edit(item, { state: 'cancelled' })));
     expect(path(result)).toEqual(['dispatched→cancelled']);
     expect(h.fleet.agents.get('agent-1')?.released).toBe(true);
-    expect(await h.store.listSlots(h.tenant, 'tenant')).toEqual([]);
+    expect(await slotsIn(h.store, h.tenant, 'tenant')).toEqual([]);
   });
 
   describe('with blockers', () => {

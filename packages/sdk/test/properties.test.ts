@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createFactory, type FactoryEvent, InMemoryStateStore, type WorkItem } from '../src/index.ts';
-import { FactoryHarness, FaultInjector } from '../src/testing/index.ts';
+import { FactoryHarness, FaultInjector, queuedIn, slotsIn } from '../src/testing/index.ts';
 
 const MAX_IN_FLIGHT = 2;
 const ITEMS = ['item-1', 'item-2', 'item-3', 'item-4'];
@@ -206,7 +206,7 @@ describe('random event sequences with faults keep the invariants', () => {
           if (record.status === 'dispatched')
             expect(record.dispatch?.agentId, `${id} dispatched without agent`).toBeDefined();
           if (record.status === 'queued') {
-            const queue = await store.listQueue('tenant-a', 100);
+            const queue = await queuedIn(store, 'tenant-a');
             expect(
               queue.some((entry) => entry.workItemId === id),
               `${id} queued but not in the queue`,
@@ -215,7 +215,7 @@ describe('random event sequences with faults keep the invariants', () => {
           expect(record.status).not.toBe('new');
         }
         const inFlight = (await store.listRecords('tenant-a', { statuses: ['dispatched'] })).records.length;
-        expect((await store.listSlots('tenant-a', 'tenant')).length).toBe(inFlight);
+        expect((await slotsIn(store, 'tenant-a', 'tenant')).length).toBe(inFlight);
         const queued = (await store.listRecords('tenant-a', { statuses: ['queued'] })).records;
         if (queued.some((record) => record.retryAt === undefined)) expect(inFlight).toBe(MAX_IN_FLIGHT);
 

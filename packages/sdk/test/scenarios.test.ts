@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FactoryHarness } from '../src/testing/index.ts';
+import { FactoryHarness, slotsIn } from '../src/testing/index.ts';
 
 describe('a clear work item', () => {
   it('is dispatched once, and done with a comment linking the output when the output is ready', async () => {
@@ -20,7 +20,7 @@ describe('a clear work item', () => {
     expect(h.tracker.states.map((s) => s.state)).toEqual(['dispatched', 'done']);
     expect(h.tracker.commentsFor('item-1').at(-1)).toContain('https://code.example/acme/app/pull/1');
     expect(h.fleet.agents.get('agent-1')?.released).toBe(true);
-    expect(await h.store.listSlots(h.tenant, 'tenant')).toEqual([]);
+    expect(await slotsIn(h.store, h.tenant, 'tenant')).toEqual([]);
   });
 });
 

@@ -1,6 +1,12 @@
 import type { RouteConfig, Triage, WorkItem, WorkItemStatus } from '../src/index.ts';
 import { RuleTriage, resolveSettings } from '../src/index.ts';
-import { DEFAULT_TEST_SETTINGS, FactoryHarness, type HarnessOptions } from '../src/testing/index.ts';
+import {
+  DEFAULT_TEST_SETTINGS,
+  FactoryHarness,
+  type HarnessOptions,
+  queuedIn,
+  slotsIn,
+} from '../src/testing/index.ts';
 
 /** A triage that fails while `failing` is true, then behaves like the rules. */
 export class FlakyTriage implements Triage {
@@ -86,7 +92,7 @@ export async function storeSnapshot(h: FactoryHarness) {
   const records = await h.store.listRecords(h.tenant, { limit: 1000 });
   return {
     records: records.records,
-    queue: await h.store.listQueue(h.tenant, 1000),
-    slots: await h.store.listSlots(h.tenant, 'tenant'),
+    queue: await queuedIn(h.store, h.tenant),
+    slots: await slotsIn(h.store, h.tenant, 'tenant'),
   };
 }

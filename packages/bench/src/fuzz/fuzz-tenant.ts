@@ -26,7 +26,13 @@ import {
   StaticTenantRegistry,
   type WebhookSource,
 } from '@software-factory/sdk';
-import { FactoryHarness, type FakeClock, MemoryLogger } from '@software-factory/sdk/testing';
+import {
+  FactoryHarness,
+  type FakeClock,
+  MemoryLogger,
+  queuedIn,
+  slotsIn,
+} from '@software-factory/sdk/testing';
 import type { Hono } from 'hono';
 import { BENCH_PERSON } from '../bench-tenant.ts';
 
@@ -252,8 +258,8 @@ export function fuzzTenant(mountDir: string, vendorUrl: string, sabotage?: Sabot
       for (const tenant of [FUZZ_TENANT, OTHER_TENANT])
         parts.push({
           records: await inner.listRecords(tenant, { limit: 10_000 }),
-          queue: await inner.listQueue(tenant, 10_000),
-          slots: await inner.listSlots(tenant, 'tenant'),
+          queue: await queuedIn(inner, tenant),
+          slots: await slotsIn(inner, tenant, 'tenant'),
         });
       return JSON.stringify(parts);
     },

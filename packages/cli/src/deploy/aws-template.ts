@@ -68,6 +68,7 @@ export function samTemplate(plan: DeploymentPlan, webhooks: readonly TenantWebho
       Effect: 'Allow',
       Action: [
         'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
         'dynamodb:DeleteItem',

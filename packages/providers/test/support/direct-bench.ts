@@ -8,7 +8,7 @@ import {
   resolveSettings,
   StaticTenantRegistry,
 } from '@software-factory/sdk';
-import { FakeClock, FakeFleet, MemoryLogger } from '@software-factory/sdk/testing';
+import { FakeClock, FakeFleet, MemoryLogger, queuedIn, slotsIn } from '@software-factory/sdk/testing';
 import { GithubOutputTarget } from '../../src/github/output-target.ts';
 import { type LinearProviderOptions, LinearWorkItemProvider } from '../../src/linear/work-item-provider.ts';
 import { SlackClarificationChannel } from '../../src/slack/clarification-channel.ts';
@@ -163,8 +163,8 @@ export class DirectBench {
   async snapshot(): Promise<unknown> {
     return {
       records: await this.store.listRecords(TENANT, { limit: 1000 }),
-      queue: await this.store.listQueue(TENANT, 1000),
-      slots: await this.store.listSlots(TENANT, 'tenant'),
+      queue: await queuedIn(this.store, TENANT),
+      slots: await slotsIn(this.store, TENANT, 'tenant'),
       writes: {
         linearUpdates: [...this.linear.updates],
         linearComments: [...this.linear.comments.keys()],

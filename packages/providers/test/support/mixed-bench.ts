@@ -8,7 +8,7 @@ import {
   StaticTenantRegistry,
   type TenantRuntime,
 } from '@software-factory/sdk';
-import { FakeClock, FakeFleet, MemoryLogger } from '@software-factory/sdk/testing';
+import { FakeClock, FakeFleet, MemoryLogger, queuedIn, slotsIn } from '@software-factory/sdk/testing';
 import { buildTenant, parseTenantConfig } from '../../src/registry.ts';
 import { githubSignature, jiraSignature } from './fixtures.ts';
 import { GithubIssuesServer } from './github-issues-server.ts';
@@ -158,8 +158,8 @@ export class MixedBench {
   async snapshot(): Promise<unknown> {
     const state = async (tenant: string) => ({
       records: await this.store.listRecords(tenant, { limit: 1000 }),
-      queue: await this.store.listQueue(tenant, 1000),
-      slots: await this.store.listSlots(tenant, 'tenant'),
+      queue: await queuedIn(this.store, tenant),
+      slots: await slotsIn(this.store, tenant, 'tenant'),
     });
     return {
       acme: await state(JIRA_TENANT),

@@ -2,11 +2,12 @@ import type { TickEvent } from '../events.ts';
 import { applyEvent } from '../machine/apply.ts';
 import { afterWrite } from '../pipeline/after-write.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
-import { routePool, TENANT_POOL } from '../pipeline/context.ts';
 import { drain } from '../pipeline/drain.ts';
 import { errorMessage } from '../pipeline/effects.ts';
 import { lookUpOutput, outputOverdue } from '../pipeline/output-lookup.ts';
 import { type HandleResult, ResultBuilder } from '../pipeline/result.ts';
+import { claimsSlot, holderItem } from '../pipeline/schedule.ts';
+import { currentSchedule, repairEntries } from '../pipeline/schedule-store.ts';
 import type { WorkItemRecord } from '../record.ts';
 
 const DUE_BATCH = 100;
@@ -53,41 +54,26 @@ async function tickRecord(
   await afterWrite(context, applied, 'tick', result);
 }
 
-/** Frees slots whose holder does not hold them by its record (a crash between the two writes). */
+/**
+ * Frees slots that no record claims any more. Every write that changes what a record claims writes the
+ * schedule with it, so this finds only what an older build or a lost schedule left behind; it looks
+ * only at slots held longer than the effect lease.
+ */
 async function repairSlots(context: HandlerContext, result: ResultBuilder): Promise<void> {
-  const { store, tenant } = context;
-  const pools = [
-    TENANT_POOL,
-    ...context.settings.routes
-      .filter((route) => route.maxInFlight !== undefined)
-      .map((route) => routePool(route.name)),
-  ];
   const now = context.clock.now();
-  for (const pool of pools) {
-    for (const slot of await store.listSlots(tenant, pool)) {
-      if (now - slot.acquiredAt < context.settings.effectLease) continue;
-      const workItemId = slot.holder.includes('#')
-        ? slot.holder.slice(0, slot.holder.lastIndexOf('#'))
-        : slot.holder;
-      const record = await store.getRecord(tenant, workItemId);
-      const dispatch = record?.dispatch;
-      if (
-        record?.status === 'dispatched' &&
-        dispatch?.slotHolder === slot.holder &&
-        dispatch.pools.includes(pool)
-      ) {
-        continue;
-      }
-      // A release still in the outbox comes after the agent's release; freeing the slot now could start
-      // the next agent while this one runs.
-      if (
-        record?.pending.some((effect) => effect.kind === 'release-slots' || effect.kind === 'release-agent')
-      )
-        continue;
-      if (await store.releaseSlot(tenant, pool, slot.holder))
-        result.effects.push(`repair release-slot ${pool} ${slot.holder}`);
+  const { slots } = (await currentSchedule(context)).value;
+  const stale = new Set<string>();
+  for (const [pool, holders] of Object.entries(slots)) {
+    for (const [holder, acquiredAt] of Object.entries(holders)) {
+      if (now - acquiredAt < context.settings.effectLease) continue;
+      const workItemId = holderItem(holder);
+      const record = await context.store.getRecord(context.tenant, workItemId);
+      if (claimsSlot(record, pool, holder)) continue;
+      result.effects.push(`repair release-slot ${pool} ${holder}`);
+      stale.add(workItemId);
     }
   }
+  for (const workItemId of stale) await repairEntries(context, workItemId);
 }
 
 /**

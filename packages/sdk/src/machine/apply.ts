@@ -1,7 +1,9 @@
 import { assertTransition } from '../lifecycle.ts';
+import { afterFailure } from '../pipeline/breaker.ts';
 import { change } from '../pipeline/change.ts';
 import type { Committed } from '../pipeline/commit.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
+import { logIfOpened } from '../pipeline/fleet-health.ts';
 import type { ResultBuilder } from '../pipeline/result.ts';
 import type { WorkItemRecord } from '../record.ts';
 import type { Decision, EventOf, MachineEvent, MachineEventType, Step, StepNotes } from './step.ts';
@@ -15,9 +17,10 @@ export interface Applied extends Committed {
 }
 
 /**
- * Applies one event to one record: reads it, finds the table's cell for its status and the event, lets
- * the action decide, checks every move it made against the table, writes with compare-and-set (deciding
- * again on a conflict), and performs the outbox.
+ * Applies one event to one record: reads it (with the schedule), finds the table's cell for its status
+ * and the event, lets the action decide, checks every move it made against the table, counts the fleet
+ * failures it noted against the breaker, writes it all with one compare-and-set (deciding again on a
+ * conflict), and performs the outbox.
  */
 export async function applyEvent(
   context: HandlerContext,
@@ -26,13 +29,22 @@ export async function applyEvent(
   result: ResultBuilder,
 ): Promise<Applied> {
   let notes: StepNotes = { fleetFaults: [] };
-  const committed = await change(context, workItemId, result, async (current, slots) => {
+  let breaker: ReturnType<typeof afterFailure> | undefined;
+  let now = context.clock.now();
+  const committed = await change(context, workItemId, result, async (current, schedule) => {
     notes = { fleetFaults: [] };
-    const decision = await decide(current, event, { context, slots, now: context.clock.now(), notes });
-    if ('draft' in decision)
-      for (const move of decision.draft.transitions) assertTransition(move.from, move.to);
+    now = context.clock.now();
+    const decision = await decide(current, event, { context, schedule, now, notes });
+    if (!('draft' in decision)) return decision;
+    for (const move of decision.draft.transitions) assertTransition(move.from, move.to);
+    for (const fault of notes.fleetFaults) {
+      breaker = afterFailure(schedule.value.breaker, fault, now, context.settings.breaker);
+      schedule.value = { ...schedule.value, breaker };
+    }
     return decision;
   });
+  const fault = notes.fleetFaults.at(-1);
+  if (committed.wrote && breaker && fault) logIfOpened(context, breaker, now, fault);
   const before = committed.draft?.base?.status;
   return {
     ...committed,

@@ -5,7 +5,7 @@ import type {
   WorkItemChangedEvent,
 } from '../events.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
-import type { SlotTracker } from '../pipeline/slots.ts';
+import type { SchedulePlan } from '../pipeline/schedule.ts';
 import type { WorkItemRecord, WorkItemStatus } from '../record.ts';
 import type { Draft } from './draft.ts';
 
@@ -42,10 +42,13 @@ export interface StepNotes {
   fullPool?: string;
 }
 
-/** What one action may use: the ports and settings, the slots it takes, the time and its notes. */
+/**
+ * What one action may use: the ports and settings, the schedule it reads and takes slots (or the
+ * breaker's probe) in, the time and its notes.
+ */
 export interface Step {
   context: HandlerContext;
-  slots: SlotTracker;
+  schedule: SchedulePlan;
   now: number;
   notes: StepNotes;
 }

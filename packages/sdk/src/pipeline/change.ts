@@ -4,7 +4,7 @@ import { type Committed, commitRecord, type Decision } from './commit.ts';
 import type { HandlerContext } from './context.ts';
 import { resumeEffects, runEffects } from './effects.ts';
 import type { ResultBuilder } from './result.ts';
-import type { SlotTracker } from './slots.ts';
+import type { SchedulePlan } from './schedule.ts';
 
 /**
  * One step of a handler: decide and write the record's next version, then perform its effects (or take
@@ -14,7 +14,7 @@ export async function change(
   context: HandlerContext,
   workItemId: string,
   result: ResultBuilder,
-  decide: (current: WorkItemRecord | undefined, slots: SlotTracker) => Promise<Decision>,
+  decide: (current: WorkItemRecord | undefined, schedule: SchedulePlan) => Promise<Decision>,
 ): Promise<Committed> {
   const committed = await commitRecord(context, workItemId, decide);
   if (committed.record) result.traceId ??= traceIdFor(context.tenant, workItemId, committed.record.run);

@@ -1,8 +1,10 @@
 import type { Draft } from '../machine/draft.ts';
 import type { Decision } from '../machine/step.ts';
+import type { Lookup } from '../ports/state-store.ts';
 import type { WorkItemRecord } from '../record.ts';
 import type { HandlerContext } from './context.ts';
-import { SlotTracker } from './slots.ts';
+import { reconcile, SCHEDULE_DOCUMENT, type SchedulePlan, type VersionedSchedule } from './schedule.ts';
+import { loadRecord, rememberSchedule } from './schedule-store.ts';
 
 export type { Decision };
 
@@ -23,43 +25,110 @@ export interface Committed {
  * is wrong.
  */
 const MAX_CONFLICTS = 16;
+/**
+ * A conflict on the schedule alone (the record is as it was) means another item's write landed: every
+ * dispatch, queueing and release of the tenant writes the schedule, so a burst of N items can make one
+ * lose N times while each round lets one through. Bounded separately, only as a backstop.
+ */
+const MAX_SCHEDULE_CONFLICTS = 256;
 
 /**
- * Reads the record, lets `decide` choose the next version, and writes it with compare-and-set; on a
- * conflict it reads again and decides again, so concurrent handlers never overwrite each other.
+ * Counts the conflicts of one write: after a failed attempt, the next read tells whether the record
+ * moved (another write of this item) or only the schedule did (another item's).
+ */
+export class ConflictBudget {
+  readonly #records: number;
+  #recordConflicts = 0;
+  #scheduleConflicts = 0;
+  #expected: number | undefined;
+
+  constructor(recordConflicts = MAX_CONFLICTS) {
+    this.#records = recordConflicts;
+  }
+
+  /** Call with each read's record version; false once either bound is spent. */
+  next(version: number): boolean {
+    if (this.#expected !== undefined) {
+      if (version !== this.#expected) this.#recordConflicts++;
+      else this.#scheduleConflicts++;
+    }
+    this.#expected = version;
+    return this.#recordConflicts < this.#records && this.#scheduleConflicts < MAX_SCHEDULE_CONFLICTS;
+  }
+
+  get spent(): string {
+    return `${this.#recordConflicts} conflicting writes of the record and ${this.#scheduleConflicts} of the schedule`;
+  }
+}
+
+/**
+ * Reads the record and the schedule (one read), lets `decide` choose the next version, and writes it
+ * with the schedule's entries for the item in one atomic compare-and-set (`writeRecord`); on a conflict
+ * it reads again and decides again, so concurrent handlers never overwrite each other.
  */
 export async function commitRecord(
   context: HandlerContext,
   workItemId: string,
-  decide: (current: WorkItemRecord | undefined, slots: SlotTracker) => Promise<Decision>,
+  decide: (current: WorkItemRecord | undefined, schedule: SchedulePlan) => Promise<Decision>,
 ): Promise<Committed> {
-  const { store, tenant } = context;
-  const slots = new SlotTracker(context);
-  try {
-    for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
-      const current = await store.getRecord(tenant, workItemId);
-      const decision = await decide(current, slots);
-      if ('ignore' in decision) {
-        await slots.settle(current);
-        return { record: current, wrote: false, reason: decision.ignore };
-      }
-      const next = decision.draft.seal(context);
-      const stored = current
-        ? await store.updateRecord(tenant, next, current.version)
-        : await store.createRecord(tenant, next);
-      if (stored) {
-        await slots.settle(next);
-        return { record: next, wrote: true, reason: decision.reason, draft: decision.draft };
-      }
+  const budget = new ConflictBudget();
+  for (;;) {
+    const { record: current, schedule } = await loadRecord(context, workItemId);
+    if (!budget.next(current?.version ?? 0))
+      throw new Error(`work item ${workItemId}: gave up after ${budget.spent}`);
+    const plan: SchedulePlan = { base: schedule, value: schedule.value };
+    const decision = await decide(current, plan);
+    if ('ignore' in decision) return { record: current, wrote: false, reason: decision.ignore };
+    const next = decision.draft.seal(context);
+    if (await writeRecord(context, current, next, plan)) {
+      return { record: next, wrote: true, reason: decision.reason, draft: decision.draft };
     }
-  } catch (error) {
-    // Keep only the slots the stored record holds. If the store cannot say, keep them all: a leaked
-    // slot is repaired by the tick, a slot released under a running agent would break the limit.
-    try {
-      await slots.settle(await store.getRecord(tenant, workItemId));
-    } catch {}
-    throw error;
   }
-  await slots.settle(await store.getRecord(tenant, workItemId));
-  throw new Error(`work item ${workItemId}: gave up after ${MAX_CONFLICTS} conflicting writes`);
+}
+
+/**
+ * Writes `next` (the version after `current`) with what goes with it, in one `StateStore.commit`: the
+ * schedule, when the record's change changes the item's entries (or the decision changed the breaker,
+ * or no schedule is stored yet), and the lookups that lead to it. False on a conflict of either.
+ */
+export async function writeRecord(
+  context: HandlerContext,
+  current: WorkItemRecord | undefined,
+  next: WorkItemRecord,
+  plan: { base: VersionedSchedule; value: VersionedSchedule['value'] },
+): Promise<boolean> {
+  const scheduled = reconcile(plan.value, next.workItemId, next, context.clock.now());
+  const writesSchedule = scheduled !== plan.base.value || plan.base.version === 0;
+  const lookups = lookupsFor(current, next);
+  const stored = await context.store.commit(context.tenant, {
+    record: next,
+    ...(writesSchedule
+      ? { document: { name: SCHEDULE_DOCUMENT, value: scheduled, expectedVersion: plan.base.version } }
+      : {}),
+    ...(lookups.length > 0 ? { lookups } : {}),
+  });
+  if (stored && writesSchedule)
+    rememberSchedule(context, { value: scheduled, version: plan.base.version + 1 });
+  return stored;
+}
+
+/**
+ * The lookups a version newly makes true: its key once it is dispatched (an output names the item by
+ * it), its thread once opened (a reply names the thread), its agent once spawned (an exit names the
+ * agent). Written with the version, so a lookup never leads to a record that was not stored.
+ */
+function lookupsFor(current: WorkItemRecord | undefined, next: WorkItemRecord): Lookup[] {
+  const lookups: Lookup[] = [];
+  const dispatch = next.dispatch;
+  if (
+    next.status === 'dispatched' &&
+    dispatch &&
+    (current?.status !== 'dispatched' || current.dispatch?.attempt !== dispatch.attempt)
+  )
+    lookups.push({ kind: 'key', value: next.item.key.toUpperCase() });
+  const thread = next.clarification?.threadId;
+  if (thread && thread !== current?.clarification?.threadId) lookups.push({ kind: 'thread', value: thread });
+  if (dispatch?.agentId && dispatch.agentId !== current?.dispatch?.agentId)
+    lookups.push({ kind: 'agent', value: dispatch.agentId });
+  return lookups;
 }

@@ -3,31 +3,38 @@ import { BREAKER_POOL } from './breaker.ts';
 import type { HandlerContext } from './context.ts';
 import { TENANT_POOL } from './context.ts';
 import type { ResultBuilder } from './result.ts';
+import { heldIn } from './schedule.ts';
+import { currentSchedule, repairEntries } from './schedule-store.ts';
 
 const DRAIN_BATCH = 100;
 
 /**
- * Starts queued items in arrival order while slots are free. Skips items whose retry time has not come
- * and items whose route pool is full; stops when the tenant's pool is full. Stale entries (their item
- * moved on) are removed on the way.
+ * Starts queued items in arrival order while slots are free, reading the queue and the slots from the
+ * schedule this call already holds: a full tenant pool or an empty queue costs no read. Skips items
+ * whose retry time has not come and items whose route pool is full; stops when the tenant's pool or the
+ * breaker is. An entry whose record is no longer queued there is repaired on the way.
  */
 export async function drain(context: HandlerContext, result: ResultBuilder): Promise<void> {
-  const { store, tenant } = context;
-  const entries = await store.listQueue(tenant, DRAIN_BATCH);
+  const limit = context.settings.limits.maxInFlight;
+  const now = context.clock.now();
+  const entries = (await currentSchedule(context)).value.queue
+    .filter((entry) => entry.retryAt === undefined || entry.retryAt <= now)
+    .slice(0, DRAIN_BATCH);
   for (const entry of entries) {
-    const record = await store.getRecord(tenant, entry.workItemId);
-    if (record?.status !== 'queued' || record.queuedAt !== entry.enqueuedAt) {
-      await store.dequeue(tenant, entry);
-      continue;
-    }
-    if (record.retryAt !== undefined && record.retryAt > context.clock.now()) continue;
+    if (heldIn((await currentSchedule(context)).value, TENANT_POOL) >= limit) break;
     const applied = await applyEvent(
       context,
       entry.workItemId,
       { type: 'slot-freed', enqueuedAt: entry.enqueuedAt },
       result,
     );
-    const fullPool = applied.wrote ? undefined : applied.notes.fullPool;
+    if (applied.wrote) continue;
+    const record = applied.record;
+    if (record?.status !== 'queued' || record.queuedAt !== entry.enqueuedAt) {
+      await repairEntries(context, entry.workItemId);
+      continue;
+    }
+    const fullPool = applied.notes.fullPool;
     if (fullPool === TENANT_POOL || fullPool?.startsWith(BREAKER_POOL)) break;
   }
 }

@@ -2,9 +2,11 @@ import { nextVersion } from '../machine/next-version.ts';
 import type { SpawnedAgent } from '../ports/fleet-client.ts';
 import type { PendingEffect, WorkItemRecord } from '../record.ts';
 import { traceIdFor } from '../trace.ts';
-import { breakerAllows, recordFleetFailure, recordFleetSuccess } from './breaker.ts';
+import { ConflictBudget, writeRecord } from './commit.ts';
 import type { HandlerContext } from './context.ts';
+import { recordFleetFailure, recordFleetSuccess, spawnAllowed } from './fleet-health.ts';
 import { renderComment } from './messages.ts';
+import { currentSchedule, loadRecord } from './schedule-store.ts';
 
 /** What performing one effect learned that the record must keep. */
 type EffectResult = { threadId: string; threadUrl?: string } | { agentId: string } | undefined;
@@ -78,7 +80,7 @@ async function perform(
   record: WorkItemRecord,
   effect: PendingEffect,
 ): Promise<EffectResult> {
-  const { store, tenant } = context;
+  const { tenant } = context;
   const options = {
     idempotencyKey: idempotencyKey(context, record, effect),
     traceId: traceIdFor(tenant, record.workItemId, record.run),
@@ -96,7 +98,7 @@ async function perform(
         record.clarification?.question ?? '',
         options,
       );
-      await store.putIndex(tenant, 'thread', thread.threadId, record.workItemId);
+      // The thread → item lookup is written with the record that keeps the thread (`commit.ts`).
       return thread.url
         ? { threadId: thread.threadId, threadUrl: thread.url }
         : { threadId: thread.threadId };
@@ -110,14 +112,13 @@ async function perform(
       const dispatch = record.dispatch;
       const route = record.route;
       if (!dispatch || !route) throw new Error('spawn without a dispatch plan');
-      await store.putIndex(tenant, 'key', record.item.key.toUpperCase(), record.workItemId);
       const task = context.template.render(record.item, route, {
         branch: dispatch.branch,
         attempt: dispatch.attempt,
         answers: record.clarification?.answers ?? [],
         ...(record.clarification?.question ? { question: record.clarification.question } : {}),
       });
-      const gate = await breakerAllows(context, dispatch.slotHolder);
+      const gate = await spawnAllowed(context, dispatch.slotHolder);
       if (!gate.allowed)
         throw new Error(`the fleet circuit is open until ${new Date(gate.until).toISOString()}`);
       let agent: SpawnedAgent;
@@ -139,7 +140,7 @@ async function perform(
       }
       // Only a breaker that has seen failures needs writing back to healthy.
       if (!gate.healthy) await recordFleetSuccess(context);
-      await store.putIndex(tenant, 'agent', agent.agentId, record.workItemId);
+      // The agent → item lookup is written with the record that keeps the agent (`commit.ts`).
       return { agentId: agent.agentId };
     }
     case 'release-agent': {
@@ -147,15 +148,12 @@ async function perform(
       if (agentId) await context.fleet.release(agentId);
       return undefined;
     }
+    // The slots are freed by the write that records this effect as done: the schedule follows the
+    // record, which claims them no more (`schedule.ts`). Enqueue and dequeue are left by records written
+    // before the schedule existed; the write that completes them puts the queue in step the same way.
     case 'release-slots':
-      for (const pool of effect.pools) await store.releaseSlot(tenant, pool, effect.holder);
-      return undefined;
     case 'enqueue':
-      if (record.queuedAt !== undefined)
-        await store.enqueue(tenant, { workItemId: record.workItemId, enqueuedAt: record.queuedAt });
-      return undefined;
     case 'dequeue':
-      await store.dequeue(tenant, { workItemId: record.workItemId, enqueuedAt: effect.enqueuedAt });
       return undefined;
   }
 }
@@ -166,7 +164,8 @@ interface Completion {
 }
 
 /**
- * Removes the performed effects from the stored record and keeps what they learned, in one write; ends
+ * Removes the performed effects from the stored record and keeps what they learned, in one write (with
+ * the schedule when a completed release frees slots, and the lookups to a new thread or agent); ends
  * the lease too when an effect failed. Another handler may have changed the record meanwhile: the
  * completions are merged into what is stored, and an agent spawned for an effect that is no longer
  * pending (the dispatch was cancelled) is released. Returns the stored record, or undefined when the
@@ -179,9 +178,10 @@ async function recordCompletions(
   failed: boolean,
 ): Promise<WorkItemRecord | undefined> {
   if (done.length === 0 && !failed) return ours;
-  const { store, tenant } = context;
   let current: WorkItemRecord | undefined = ours;
-  for (let attempt = 0; attempt < 8 && current; attempt++) {
+  let schedule = await currentSchedule(context);
+  const budget = new ConflictBudget(8);
+  while (current && budget.next(current.version)) {
     let next: WorkItemRecord = current;
     const stale: Completion[] = [];
     for (const completion of done) {
@@ -203,12 +203,12 @@ async function recordCompletions(
     const written = nextVersion(current, next, expire ? 'expire' : 'keep', versionContext(context), {
       touch: !expire || next !== current,
     });
-    if (await store.updateRecord(tenant, written, current.version)) {
+    if (await writeRecord(context, current, written, { base: schedule, value: schedule.value })) {
       for (const completion of stale)
         await compensate(context, written, completion.effect, completion.result);
       return written;
     }
-    current = await store.getRecord(tenant, ours.workItemId);
+    ({ record: current, schedule } = await loadRecord(context, ours.workItemId));
   }
   return undefined;
 }
@@ -278,6 +278,6 @@ export async function resumeEffects(
   const now = context.clock.now();
   if (record.pending.length === 0 || (record.leaseUntil ?? 0) > now) return undefined;
   const claimed = nextVersion(record, record, 'take', { ...versionContext(context), now });
-  if (!(await context.store.updateRecord(context.tenant, claimed, record.version))) return undefined;
+  if (!(await context.store.commit(context.tenant, { record: claimed }))) return undefined;
   return runEffects(context, claimed);
 }

@@ -1,12 +1,11 @@
 import type { Draft } from '../machine/draft.ts';
 import type { RouteDecision } from '../ports/triage.ts';
-import type { WorkItemRecord } from '../record.ts';
-import { BREAKER_POOL, breakerAllows } from './breaker.ts';
+import { BREAKER_POOL, gate } from './breaker.ts';
 import type { HandlerContext } from './context.ts';
 import { routePool, TENANT_POOL } from './context.ts';
 import { checkDependencies, type DependencyCheck } from './dependencies.ts';
 import { clarificationAcknowledgement, clarificationClosed } from './messages.ts';
-import type { SlotTracker } from './slots.ts';
+import { roomFor, type SchedulePlan } from './schedule.ts';
 
 const DEFAULT_QUESTION = 'What exactly should change, and how will we know it is done?';
 
@@ -44,31 +43,38 @@ export function stopAgent(draft: Draft): void {
   draft.addEffects({ kind: 'release-slots', pools: dispatch.pools, holder: dispatch.slotHolder });
 }
 
-/** Takes the slots and moves the draft to `dispatched`; returns the full pool when there is no slot. */
-export async function tryDispatch(
+/**
+ * Moves the draft to `dispatched` when the breaker lets it and every pool it needs has room in the
+ * schedule; the write that stores it takes its slots (and the breaker's probe, if it claims it) in the
+ * same step. Returns the full pool otherwise.
+ */
+export function tryDispatch(
   context: HandlerContext,
   draft: Draft,
-  slots: SlotTracker,
+  schedule: SchedulePlan,
   event: string,
-): Promise<{ dispatched: true } | { dispatched: false; fullPool: string }> {
+): { dispatched: true } | { dispatched: false; fullPool: string } {
   const record = draft.record;
   const route = record.route;
   if (!route) throw new Error(`work item ${record.workItemId}: dispatch without a route`);
   const pools = poolsFor(context, route);
   const attempt = record.attempts + 1;
   const slotHolder = `${record.workItemId}#r${record.run}a${attempt}`;
-  const breaker = await breakerAllows(context, slotHolder);
+  const now = context.clock.now();
+  const breaker = gate(schedule.value.breaker, slotHolder, now, context.settings.breaker.cooldown);
   if (!breaker.allowed) {
     return {
       dispatched: false,
       fullPool: `${BREAKER_POOL} (until ${new Date(breaker.until).toISOString()})`,
     };
   }
-  const taken = await slots.acquire(pools, slotHolder);
-  if (!taken.ok) return { dispatched: false, fullPool: taken.pool };
+  const room = roomFor(schedule.value, pools, slotHolder);
+  if (!room.ok) return { dispatched: false, fullPool: room.pool };
+  if (breaker.claim) {
+    schedule.value = { ...schedule.value, breaker: breaker.claim };
+    context.logger.warn('fleet circuit half-open: probing', { tenant: context.tenant, probe: slotHolder });
+  }
 
-  const now = context.clock.now();
-  const queuedAt = record.status === 'queued' ? record.queuedAt : undefined;
   record.attempts = attempt;
   record.dispatch = {
     attempt,
@@ -87,7 +93,6 @@ export async function tryDispatch(
     attempt === 1 ? `dispatched to ${route.name}` : `attempt ${attempt} dispatched`,
     event,
   );
-  if (queuedAt !== undefined) draft.addEffects({ kind: 'dequeue', enqueuedAt: queuedAt });
   if (attempt === 1) {
     draft.addEffects(
       { kind: 'set-state', state: 'dispatched' },
@@ -101,28 +106,28 @@ export async function tryDispatch(
   return { dispatched: true };
 }
 
+/** Queues the draft: the write that stores it puts it in the schedule's queue in the same step. */
 export function queue(context: HandlerContext, draft: Draft, reason: string, event: string): void {
   draft.record.queuedAt = context.clock.now();
   draft.moveTo('queued', reason, event);
-  draft.addEffects({ kind: 'enqueue' });
 }
 
 /**
  * Dispatches a newly decided item, or queues it behind the items already waiting (arrival order) or
  * when no slot is free.
  */
-export async function dispatchOrQueue(
+export function dispatchOrQueue(
   context: HandlerContext,
   draft: Draft,
-  slots: SlotTracker,
+  schedule: SchedulePlan,
   event: string,
-): Promise<void> {
-  const waiting = await context.store.listQueue(context.tenant, 1);
-  if (waiting.length > 0 && waiting[0]?.workItemId !== draft.record.workItemId) {
+): void {
+  const first = schedule.value.queue[0];
+  if (first && first.workItemId !== draft.record.workItemId) {
     queue(context, draft, 'queued behind earlier items', event);
     return;
   }
-  const outcome = await tryDispatch(context, draft, slots, event);
+  const outcome = tryDispatch(context, draft, schedule, event);
   if (!outcome.dispatched) queue(context, draft, `no free slot in ${outcome.fullPool}`, event);
 }
 
@@ -138,7 +143,7 @@ export type EvaluateOptions = {
 export async function evaluate(
   context: HandlerContext,
   draft: Draft,
-  slots: SlotTracker,
+  schedule: SchedulePlan,
   event: string,
   options: EvaluateOptions = { mayAsk: true },
 ): Promise<string | undefined> {
@@ -197,7 +202,7 @@ export async function evaluate(
   if (wasWaiting && record.clarification?.threadId) {
     draft.addEffects({ kind: 'reply-thread', text: clarificationAcknowledgement() });
   }
-  await dispatchOrQueue(context, draft, slots, event);
+  dispatchOrQueue(context, draft, schedule, event);
   return undefined;
 }
 
@@ -255,7 +260,7 @@ export function failAttempt(context: HandlerContext, draft: Draft, reason: strin
     record.retryAt = retryAt;
     record.queuedAt = retryAt;
     draft.moveTo('queued', `attempt ${record.attempts} failed (${reason}); retrying`, event);
-    draft.addEffects({ kind: 'comment', message: { type: 'retrying', reason } }, { kind: 'enqueue' });
+    draft.addEffects({ kind: 'comment', message: { type: 'retrying', reason } });
     return;
   }
   draft
@@ -274,8 +279,6 @@ export function cancel(draft: Draft, reason: string, event: string): void {
   if (from === 'waiting-clarification' && record.clarification?.threadId) {
     draft.addEffects({ kind: 'reply-thread', text: clarificationClosed(reason) });
   }
-  if (from === 'queued' && record.queuedAt !== undefined)
-    draft.addEffects({ kind: 'dequeue', enqueuedAt: record.queuedAt });
   if (from === 'dispatched' && record.dispatch) {
     stopAgent(draft);
     // Takes the factory's markers off; the tracker state stays as the person set it.
@@ -285,9 +288,4 @@ export function cancel(draft: Draft, reason: string, event: string): void {
     );
   }
   draft.moveTo('cancelled', reason, event);
-}
-
-/** True while the record holds slots that a drain could hand to the next item once freed. */
-export function holdsSlots(record: WorkItemRecord | undefined): boolean {
-  return record?.status === 'dispatched';
 }

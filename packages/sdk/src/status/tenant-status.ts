@@ -1,5 +1,11 @@
 import type { ConnectionReport } from '../ingress/tenants.ts';
-import { type BreakerState, readBreaker } from '../pipeline/breaker.ts';
+import {
+  type BreakerState,
+  CLOSED_BREAKER,
+  EMPTY_SCHEDULE,
+  SCHEDULE_DOCUMENT,
+  type Schedule,
+} from '../pipeline/schedule.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { HistoryEntry, WorkItemRecord, WorkItemStatus } from '../record.ts';
 
@@ -51,16 +57,18 @@ export async function tenantStatus(
   connections: readonly ConnectionReport[],
   now: number,
 ): Promise<TenantStatus> {
-  const [inFlight, queued, waiting, blocked, done, failed, queue] = await Promise.all([
+  const [inFlight, queued, waiting, blocked, done, failed, schedule] = await Promise.all([
     listAll(store, tenant, ['dispatched']),
     listAll(store, tenant, ['queued']),
     listAll(store, tenant, ['waiting-clarification']),
     listAll(store, tenant, ['blocked']),
     listAll(store, tenant, ['done']),
     listAll(store, tenant, ['failed', 'cancelled']),
-    store.listQueue(tenant, 10_000),
+    store.getDocument(tenant, SCHEDULE_DOCUMENT),
   ]);
-  const breaker = (await readBreaker(store, tenant)).value;
+  const scheduled = (schedule?.value ?? EMPTY_SCHEDULE) as Schedule;
+  const queue = scheduled.queue ?? [];
+  const breaker = scheduled.breaker ?? CLOSED_BREAKER;
   const positions = new Map(queue.map((entry, index) => [entry.workItemId, index + 1]));
   const recent = (records: WorkItemRecord[]) =>
     records

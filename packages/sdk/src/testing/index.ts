@@ -28,6 +28,7 @@ export {
   outputTargetConformance,
 } from './output-target-conformance.ts';
 export { describeChecks, type OpenedWorld, type PortCheck, runCheck } from './port-conformance.ts';
+export { queuedIn, slotsIn, storedSchedule } from './schedule-view.ts';
 export {
   type ConformanceCheck,
   describeStateStoreConformance,

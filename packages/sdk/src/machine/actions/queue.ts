@@ -14,7 +14,7 @@ export async function dispatchFromQueue(
     return { ignore: 'no longer queued' };
   if (current.retryAt !== undefined && current.retryAt > step.now) return { ignore: 'retry not due' };
   const draft = Draft.from(current, step.now);
-  const outcome = await tryDispatch(step.context, draft, step.slots, 'drain');
+  const outcome = tryDispatch(step.context, draft, step.schedule, 'drain');
   if (!outcome.dispatched) {
     step.notes.fullPool = outcome.fullPool;
     return { ignore: `no free slot in ${outcome.fullPool}` };

@@ -122,6 +122,6 @@ export async function triage(
   event: string,
   options?: EvaluateOptions,
 ): Promise<void> {
-  const error = await evaluate(step.context, draft, step.slots, event, options);
+  const error = await evaluate(step.context, draft, step.schedule, event, options);
   if (error) step.notes.triageError = error;
 }

@@ -1,0 +1,108 @@
+import type { WorkItemRecord } from '../record.ts';
+import type { HandlerContext } from './context.ts';
+import {
+  EMPTY_SCHEDULE,
+  reconcile,
+  SCHEDULE_DOCUMENT,
+  type Schedule,
+  type VersionedSchedule,
+} from './schedule.ts';
+
+/**
+ * The schedule as this `handle` call last read or wrote it. Deciding a dispatch, running its effects and
+ * draining the queue afterwards all ask the same document, so one call reads it once; every write of it
+ * is still a compare-and-set on the stored version, so a stale copy only costs a re-read.
+ */
+const known = new WeakMap<HandlerContext, VersionedSchedule>();
+
+export function rememberSchedule(context: HandlerContext, schedule: VersionedSchedule): void {
+  known.set(context, schedule);
+}
+
+/** The record and the schedule in one read (`StateStore.load`). */
+export async function loadRecord(
+  context: HandlerContext,
+  workItemId: string,
+): Promise<{ record: WorkItemRecord | undefined; schedule: VersionedSchedule }> {
+  const { record, document } = await context.store.load(context.tenant, workItemId, SCHEDULE_DOCUMENT);
+  const schedule = document ? stored(document.value, document.version) : await rebuilt(context);
+  known.set(context, schedule);
+  return { record, schedule };
+}
+
+/** The schedule as this call knows it, or as stored when it knows none yet. */
+export async function currentSchedule(context: HandlerContext): Promise<VersionedSchedule> {
+  return known.get(context) ?? readSchedule(context);
+}
+
+async function readSchedule(context: HandlerContext): Promise<VersionedSchedule> {
+  const document = await context.store.getDocument(context.tenant, SCHEDULE_DOCUMENT);
+  const schedule = document ? stored(document.value, document.version) : await rebuilt(context);
+  known.set(context, schedule);
+  return schedule;
+}
+
+/**
+ * Changes the schedule alone, with compare-and-set, reading it again on a conflict: for what no record
+ * write carries (the breaker's verdict on a spawn, the repair of an entry no record claims).
+ */
+export async function changeSchedule(
+  context: HandlerContext,
+  change: (current: Schedule) => Schedule,
+): Promise<Schedule> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const current = attempt === 0 ? await currentSchedule(context) : await readSchedule(context);
+    const next = change(current.value);
+    if (next === current.value && current.version > 0) return next;
+    if (await context.store.putDocument(context.tenant, SCHEDULE_DOCUMENT, next, current.version)) {
+      known.set(context, { value: next, version: current.version + 1 });
+      return next;
+    }
+  }
+  throw new Error('the schedule changed under every attempt to write it; retry');
+}
+
+/**
+ * The schedule's entries for one item made to match its stored record, written alone: for an entry no
+ * record claims any more (or that a record claims but the schedule lost). The schedule is read before
+ * the record, so any write that changed the item's entries in between also changed the schedule's
+ * version, and this write's compare-and-set fails and looks again.
+ */
+export async function repairEntries(context: HandlerContext, workItemId: string): Promise<void> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const schedule = attempt === 0 ? await currentSchedule(context) : await readSchedule(context);
+    const record = await context.store.getRecord(context.tenant, workItemId);
+    const next = reconcile(schedule.value, workItemId, record, context.clock.now());
+    if (next === schedule.value && schedule.version > 0) return;
+    if (await context.store.putDocument(context.tenant, SCHEDULE_DOCUMENT, next, schedule.version)) {
+      known.set(context, { value: next, version: schedule.version + 1 });
+      return;
+    }
+  }
+  throw new Error(`work item ${workItemId}: the schedule changed under every attempt to repair it; retry`);
+}
+
+function stored(value: unknown, version: number): VersionedSchedule {
+  return { value: { ...EMPTY_SCHEDULE, ...(value as Partial<Schedule>) }, version };
+}
+
+/**
+ * A tenant without a schedule document (new, or its state written before the schedule existed) gets
+ * one built from its records, which hold everything it indexes; the first commit stores it (version 0:
+ * only if nobody stored one meanwhile). A new tenant pays one listing, once.
+ */
+async function rebuilt(context: HandlerContext): Promise<VersionedSchedule> {
+  let schedule = EMPTY_SCHEDULE;
+  const now = context.clock.now();
+  let cursor: string | undefined;
+  do {
+    const page = await context.store.listRecords(context.tenant, {
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const record of page.records)
+      schedule = reconcile(schedule, record.workItemId, record, record.dispatch?.dispatchedAt ?? now);
+    cursor = page.cursor;
+  } while (cursor);
+  return { value: schedule, version: 0 };
+}

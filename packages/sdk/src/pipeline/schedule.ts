@@ -1,0 +1,219 @@
+import type { WorkItemRecord } from '../record.ts';
+
+/** The tenant document that holds the schedule; written only with compare-and-set, mostly by `commit`. */
+export const SCHEDULE_DOCUMENT = 'schedule';
+
+/** The fleet circuit breaker of one tenant. */
+export interface BreakerState {
+  state: 'closed' | 'open' | 'half-open';
+  /** Consecutive fleet failures (spawn errors, lost agents, timeouts). */
+  failures: number;
+  openedAt?: number;
+  /** When a probe may try the fleet again. */
+  retryAt?: number;
+  /** The dispatch (slot holder) that probes the fleet while half-open, and since when. */
+  probe?: string;
+  probeAt?: number;
+  lastError?: string;
+}
+
+export const CLOSED_BREAKER: BreakerState = Object.freeze({ state: 'closed', failures: 0 });
+
+/** A queued item waiting for a slot, in arrival order. */
+export interface ScheduledEntry {
+  workItemId: string;
+  /** The record's `queuedAt`: the queue is ordered by it, then by `workItemId`. */
+  enqueuedAt: number;
+  /** A retry may not start before this time (the record's `retryAt`), so a drain skips it unread. */
+  retryAt?: number;
+}
+
+/**
+ * What the tenant's items share, in one document: the queue, the slot holders of every pool, the
+ * blocked items with what they wait for, and the fleet breaker. It is an index of the records, kept in
+ * step with them by writing it in the same atomic `commit` as the record whose change changes it
+ * (`reconcile` says how), so a dispatch reads its slots, its place in line and the breaker in the same
+ * read as its record, and takes them in the same write. A value: never changed in place.
+ */
+export interface Schedule {
+  queue: readonly ScheduledEntry[];
+  /** pool → slot holder → when it took the slot. */
+  slots: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** work item id → the blocker refs it waits for. */
+  blocked: Readonly<Record<string, readonly string[]>>;
+  breaker: BreakerState;
+}
+
+/** The schedule as stored, with its version (0: not stored yet). */
+export interface VersionedSchedule {
+  value: Schedule;
+  version: number;
+}
+
+export const EMPTY_SCHEDULE: Schedule = Object.freeze({
+  queue: [],
+  slots: {},
+  blocked: {},
+  breaker: CLOSED_BREAKER,
+});
+
+/** The work item a slot holder (`<workItemId>#r<run>a<attempt>`) belongs to. */
+export function holderItem(holder: string): string {
+  const mark = holder.lastIndexOf('#');
+  return mark < 0 ? holder : holder.slice(0, mark);
+}
+
+/** What one record claims in the schedule: its place in line, its blockers, its slots. */
+function claimsOf(record: WorkItemRecord | undefined): {
+  queued?: ScheduledEntry;
+  blockedBy?: readonly string[];
+  slots: { pool: string; holder: string }[];
+} {
+  if (!record) return { slots: [] };
+  const slots: { pool: string; holder: string }[] = [];
+  // A dispatch holds its slots; so does a finished one until its release-slots effect has run (after
+  // its agent's release), so the next item cannot start while this agent still runs.
+  if (record.status === 'dispatched' && record.dispatch)
+    for (const pool of record.dispatch.pools) slots.push({ pool, holder: record.dispatch.slotHolder });
+  for (const effect of record.pending)
+    if (effect.kind === 'release-slots')
+      for (const pool of effect.pools) slots.push({ pool, holder: effect.holder });
+  return {
+    ...(record.status === 'queued' && record.queuedAt !== undefined
+      ? {
+          queued: {
+            workItemId: record.workItemId,
+            enqueuedAt: record.queuedAt,
+            ...(record.retryAt !== undefined ? { retryAt: record.retryAt } : {}),
+          },
+        }
+      : {}),
+    ...(record.status === 'blocked' ? { blockedBy: record.blockedBy ?? [] } : {}),
+    slots,
+  };
+}
+
+/** Whether the record holds `holder`'s slot in `pool` (by its dispatch, or a release still pending). */
+export function claimsSlot(record: WorkItemRecord | undefined, pool: string, holder: string): boolean {
+  return claimsOf(record).slots.some((slot) => slot.pool === pool && slot.holder === holder);
+}
+
+/**
+ * The schedule with one item's entries made to match its record (`undefined`: no record): it is in the
+ * queue exactly while queued, in `blocked` exactly while blocked, and holds exactly the slots its
+ * dispatch and its pending releases name (a slot it newly holds is stamped `now`). Returns `schedule`
+ * itself when nothing changes, so a caller can tell whether to write it.
+ */
+export function reconcile(
+  schedule: Schedule,
+  workItemId: string,
+  record: WorkItemRecord | undefined,
+  now: number,
+): Schedule {
+  const claims = claimsOf(record);
+  const queue = reconcileQueue(schedule.queue, workItemId, claims.queued);
+  const blocked = reconcileBlocked(schedule.blocked, workItemId, claims.blockedBy);
+  const slots = reconcileSlots(schedule.slots, workItemId, claims.slots, now);
+  if (queue === schedule.queue && blocked === schedule.blocked && slots === schedule.slots) return schedule;
+  return { ...schedule, queue, blocked, slots };
+}
+
+function reconcileQueue(
+  queue: readonly ScheduledEntry[],
+  workItemId: string,
+  wanted: ScheduledEntry | undefined,
+): readonly ScheduledEntry[] {
+  const mine = queue.filter((entry) => entry.workItemId === workItemId);
+  const same =
+    mine.length === (wanted ? 1 : 0) &&
+    (!wanted || (mine[0]?.enqueuedAt === wanted.enqueuedAt && mine[0]?.retryAt === wanted.retryAt));
+  if (same) return queue;
+  const others = mine.length > 0 ? queue.filter((entry) => entry.workItemId !== workItemId) : queue;
+  if (!wanted) return others;
+  const at = others.findIndex((entry) => compareEntries(wanted, entry) < 0);
+  return at < 0 ? [...others, wanted] : [...others.slice(0, at), wanted, ...others.slice(at)];
+}
+
+function compareEntries(a: ScheduledEntry, b: ScheduledEntry): number {
+  if (a.enqueuedAt !== b.enqueuedAt) return a.enqueuedAt - b.enqueuedAt;
+  return a.workItemId < b.workItemId ? -1 : a.workItemId > b.workItemId ? 1 : 0;
+}
+
+function reconcileBlocked(
+  blocked: Schedule['blocked'],
+  workItemId: string,
+  wanted: readonly string[] | undefined,
+): Schedule['blocked'] {
+  const current = blocked[workItemId];
+  if (wanted === undefined) {
+    if (current === undefined) return blocked;
+    const { [workItemId]: _gone, ...rest } = blocked;
+    return rest;
+  }
+  if (current && current.join('\u0000') === wanted.join('\u0000')) return blocked;
+  return { ...blocked, [workItemId]: [...wanted] };
+}
+
+function reconcileSlots(
+  slots: Schedule['slots'],
+  workItemId: string,
+  wanted: readonly { pool: string; holder: string }[],
+  now: number,
+): Schedule['slots'] {
+  let next: Record<string, Readonly<Record<string, number>>> | undefined;
+  const edit = (pool: string, change: (holders: Record<string, number>) => void) => {
+    next ??= { ...slots };
+    const holders = { ...(next[pool] ?? {}) };
+    change(holders);
+    if (Object.keys(holders).length === 0) delete next[pool];
+    else next[pool] = holders;
+  };
+  for (const [pool, holders] of Object.entries(slots)) {
+    for (const holder of Object.keys(holders)) {
+      if (holderItem(holder) !== workItemId) continue;
+      if (wanted.some((slot) => slot.pool === pool && slot.holder === holder)) continue;
+      edit(pool, (edited) => {
+        delete edited[holder];
+      });
+    }
+  }
+  for (const { pool, holder } of wanted) {
+    if (slots[pool]?.[holder] !== undefined) continue;
+    edit(pool, (edited) => {
+      edited[holder] ??= now;
+    });
+  }
+  return next ?? slots;
+}
+
+/**
+ * Whether `holder` may take a slot in every one of `pools` (each at most `limit` holders; a holder that
+ * has its slot already keeps it). Returns the first full pool otherwise.
+ */
+export function roomFor(
+  schedule: Schedule,
+  pools: readonly { pool: string; limit: number }[],
+  holder: string,
+): { ok: true } | { ok: false; pool: string } {
+  for (const { pool, limit } of pools) {
+    const holders = schedule.slots[pool] ?? {};
+    if (holders[holder] !== undefined) continue;
+    if (Object.keys(holders).length >= limit) return { ok: false, pool };
+  }
+  return { ok: true };
+}
+
+/** How many holders `pool` has. */
+export function heldIn(schedule: Schedule, pool: string): number {
+  return Object.keys(schedule.slots[pool] ?? {}).length;
+}
+
+/**
+ * The schedule while one decision is made: `value` starts as the stored one and is replaced (never
+ * changed) by what the decision takes, such as the breaker's half-open probe; `commit` then makes its
+ * entries for the item match the record it writes.
+ */
+export interface SchedulePlan {
+  readonly base: VersionedSchedule;
+  value: Schedule;
+}
