@@ -12,16 +12,13 @@ import {
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
   expectedRecordVersion,
   type IndexKind,
-  type QueueEntry,
   type RecordAndDocument,
   type RecordCommit,
   type RecordPage,
-  type SlotHolder,
   type StateStore,
   type TenantDocument,
   type WorkItemRecord,
@@ -43,13 +40,12 @@ const DEFAULT_LIST_LIMIT = 100;
 const MAX_BATCH_GET_ROUNDS = 5;
 /** Why a transaction was cancelled without writing, where a retry after a fresh read is the answer. */
 const RETRYABLE_CANCELLATIONS = new Set(['None', 'ConditionalCheckFailed', 'TransactionConflict']);
-/** Racing acquirers only loop when a slot frees between two of their calls; this bounds a pathological race. */
-const MAX_SLOT_ATTEMPTS = 10;
 
 /**
- * The core's StateStore on one DynamoDB table. Every operation is one request on one item (a
- * conditional write where the port asks for atomicity), so it needs no transactions; listings read
- * two sparse GSIs and may lag behind writes, which the port allows.
+ * The core's StateStore on one DynamoDB table. Every operation is one request: a single-item request
+ * (conditional where the port asks for atomicity), except `load` (one BatchGetItem of the record and the
+ * schedule) and a `commit` that carries a document or lookups (one TransactWriteItems, all or nothing);
+ * listings read two sparse GSIs and may lag behind writes, which the port allows.
  */
 export class DynamoStateStore implements StateStore {
   readonly #table: string;
@@ -82,27 +78,6 @@ export class DynamoStateStore implements StateStore {
   async getRecord(tenant: string, workItemId: string): Promise<WorkItemRecord | undefined> {
     const item = await this.#get(keys.record(tenant, workItemId));
     return item && parseRecord(item);
-  }
-
-  async createRecord(tenant: string, record: WorkItemRecord): Promise<boolean> {
-    return this.#conditional(
-      new PutCommand({
-        TableName: this.#table,
-        Item: recordItem(tenant, record),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  }
-
-  async updateRecord(tenant: string, record: WorkItemRecord, expectedVersion: number): Promise<boolean> {
-    return this.#conditional(
-      new PutCommand({
-        TableName: this.#table,
-        Item: recordItem(tenant, record),
-        ConditionExpression: 'version = :expected',
-        ExpressionAttributeValues: { ':expected': expectedVersion },
-      }),
-    );
   }
 
   /** One BatchGetItem, strongly consistent, for the record and the document. */
@@ -220,19 +195,9 @@ export class DynamoStateStore implements StateStore {
     return items.map(parseRecord);
   }
 
-  async putIndex(tenant: string, kind: IndexKind, value: string, workItemId: string): Promise<void> {
-    await this.#db.send(
-      new PutCommand({ TableName: this.#table, Item: { ...keys.index(tenant, kind, value), workItemId } }),
-    );
-  }
-
   async getIndex(tenant: string, kind: IndexKind, value: string): Promise<string | undefined> {
     const item = await this.#get(keys.index(tenant, kind, value));
     return typeof item?.workItemId === 'string' ? item.workItemId : undefined;
-  }
-
-  async deleteIndex(tenant: string, kind: IndexKind, value: string): Promise<void> {
-    await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: keys.index(tenant, kind, value) }));
   }
 
   async seenEvent(tenant: string, key: string, now: number): Promise<boolean> {
@@ -265,108 +230,6 @@ export class DynamoStateStore implements StateStore {
     await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: keys.event(tenant, key) }));
   }
 
-  async enqueue(tenant: string, entry: QueueEntry): Promise<void> {
-    // The key is the entry itself, so writing it again stores the same item: no condition needed.
-    await this.#db.send(
-      new PutCommand({
-        TableName: this.#table,
-        Item: {
-          ...keys.queueEntry(tenant, entry.workItemId, entry.enqueuedAt),
-          workItemId: entry.workItemId,
-          enqueuedAt: entry.enqueuedAt,
-        },
-      }),
-    );
-  }
-
-  async listQueue(tenant: string, limit: number): Promise<QueueEntry[]> {
-    const items = await this.#query(
-      {
-        KeyConditionExpression: 'pk = :partition',
-        ExpressionAttributeValues: { ':partition': keys.queuePartition(tenant) },
-        ConsistentRead: true,
-      },
-      limit,
-    );
-    return items.map((item) => ({
-      workItemId: String(item.workItemId),
-      enqueuedAt: Number(item.enqueuedAt),
-    }));
-  }
-
-  async dequeue(tenant: string, entry: QueueEntry): Promise<boolean> {
-    const result = await this.#db.send(
-      new DeleteCommand({
-        TableName: this.#table,
-        Key: keys.queueEntry(tenant, entry.workItemId, entry.enqueuedAt),
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return result.Attributes !== undefined;
-  }
-
-  async acquireSlot(
-    tenant: string,
-    pool: string,
-    holder: string,
-    options: { limit: number; now: number },
-  ): Promise<boolean> {
-    const key = keys.slots(tenant, pool);
-    for (let attempt = 0; attempt < MAX_SLOT_ATTEMPTS; attempt++) {
-      const taken = await this.#conditional(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: key,
-          UpdateExpression: 'SET holders.#holder = if_not_exists(holders.#holder, :now)',
-          ConditionExpression:
-            'attribute_exists(holders.#holder) OR (attribute_exists(holders) AND size(holders) < :limit)',
-          ExpressionAttributeNames: { '#holder': holder },
-          ExpressionAttributeValues: { ':now': options.now, ':limit': options.limit },
-        }),
-      );
-      if (taken) return true;
-      // The update cannot say why it failed (dynalite lacks ReturnValuesOnConditionCheckFailure), so look.
-      const holders = await this.#holders(key);
-      if (holders === undefined) {
-        if (options.limit < 1) return false;
-        const created = await this.#conditional(
-          new PutCommand({
-            TableName: this.#table,
-            Item: { ...key, holders: { [holder]: options.now } },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-        if (created) return true;
-        continue;
-      }
-      if (holder in holders) return true;
-      if (Object.keys(holders).length >= options.limit) return false;
-    }
-    throw new Error(`DynamoStateStore: could not settle a slot in pool "${pool}" under contention; retry`);
-  }
-
-  async releaseSlot(tenant: string, pool: string, holder: string): Promise<boolean> {
-    return this.#conditional(
-      new UpdateCommand({
-        TableName: this.#table,
-        Key: keys.slots(tenant, pool),
-        UpdateExpression: 'REMOVE holders.#holder',
-        ConditionExpression: 'attribute_exists(holders.#holder)',
-        ExpressionAttributeNames: { '#holder': holder },
-      }),
-    );
-  }
-
-  async listSlots(tenant: string, pool: string): Promise<SlotHolder[]> {
-    const holders = (await this.#holders(keys.slots(tenant, pool))) ?? {};
-    return Object.entries(holders).map(([holder, acquiredAt]) => ({ holder, acquiredAt }));
-  }
-
-  async #holders(key: { pk: string; sk: string }): Promise<Record<string, number> | undefined> {
-    const item = await this.#get(key);
-    return item ? ((item.holders as Record<string, number> | undefined) ?? {}) : undefined;
-  }
-
   async #get(key: { pk: string; sk: string }): Promise<Item | undefined> {
     const result = await this.#db.send(
       new GetCommand({ TableName: this.#table, Key: key, ConsistentRead: true }),
@@ -396,9 +259,9 @@ export class DynamoStateStore implements StateStore {
   }
 
   /** Sends a conditional write; false when its condition did not hold (nothing was written). */
-  async #conditional(command: PutCommand | UpdateCommand): Promise<boolean> {
+  async #conditional(command: PutCommand): Promise<boolean> {
     try {
-      await (command instanceof PutCommand ? this.#db.send(command) : this.#db.send(command));
+      await this.#db.send(command);
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;

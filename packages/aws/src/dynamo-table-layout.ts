@@ -20,9 +20,6 @@ export const TABLE_ATTRIBUTES = {
 export const RECORDS_BY_STATUS_INDEX = 'recordsByStatus';
 export const RECORDS_BY_WAKE_AT_INDEX = 'recordsByWakeAt';
 
-/** The widest epoch-millisecond number a queue key holds; keeps keys the same width so they sort. */
-const QUEUE_TIME_DIGITS = 16;
-
 export interface ItemKey {
   pk: string;
   sk: string;
@@ -52,20 +49,6 @@ export const keys = {
   event: (tenant: string, key: string): ItemKey => ({
     pk: `${tenantPrefix(tenant)}#event`,
     sk: nonEmpty('an event key', key),
-  }),
-  queuePartition: (tenant: string) => `${tenantPrefix(tenant)}#queue`,
-  queueEntry: (tenant: string, workItemId: string, enqueuedAt: number): ItemKey => {
-    if (!Number.isSafeInteger(enqueuedAt) || enqueuedAt < 0) {
-      throw new RangeError(`DynamoStateStore: enqueuedAt must be a non-negative integer, got ${enqueuedAt}`);
-    }
-    return {
-      pk: keys.queuePartition(tenant),
-      sk: `${String(enqueuedAt).padStart(QUEUE_TIME_DIGITS, '0')}#${nonEmpty('a work item id', workItemId)}`,
-    };
-  },
-  slots: (tenant: string, pool: string): ItemKey => ({
-    pk: `${tenantPrefix(tenant)}#slots`,
-    sk: nonEmpty('a pool name', pool),
   }),
   document: (tenant: string, name: string): ItemKey => ({
     pk: `${tenantPrefix(tenant)}#document`,

@@ -22,7 +22,7 @@ describe('DynamoRequestCounter', () => {
     await store.rememberEvent('counted', 'e-1', { now: 1, expiresAt: 2 });
     await store.rememberEvent('counted', 'e-1', { now: 1, expiresAt: 2 });
     await store.getRecord('counted', 'w-1');
-    await store.listQueue('counted', 10);
+    await store.listDue('counted', 10, 10);
     expect(counter.byOperation()).toEqual({ GetItem: 1, PutItem: 2, Query: 1 });
     expect(counter.total).toBe(4);
     counter.reset();
@@ -46,7 +46,8 @@ describe('DynamoRequestCounter', () => {
     // The delivery is remembered by its body's hash as well as its id (2 puts); the record and the
     // schedule are read in one BatchGetItem and written in one transaction with the key lookup, and the
     // effects are recorded as done in one more with the agent lookup. The Query is this new tenant's
-    // one listing: it has no schedule yet, so one is built from its records (none) and stored.
+    // one listing: it has no schedule yet, so one is built from its records (none) and stored. The
+    // GetItem is this test's own read of the record.
     expect(deployment.requests.byOperation()).toEqual({
       BatchGetItem: 1,
       GetItem: 1,

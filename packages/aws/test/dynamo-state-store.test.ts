@@ -24,22 +24,26 @@ async function rawItems() {
 describe('the data layout the README describes', () => {
   it('writes each kind of state under its own tenant-scoped key', async () => {
     const tenant = 'layout';
-    await store.createRecord(tenant, sampleRecord('w-1', { status: 'queued', wakeAt: 1_000 }));
-    await store.createRecord(tenant, sampleRecord('w-2'));
-    await store.putIndex(tenant, 'thread', 'C1:171.1', 'w-1');
+    await store.commit(tenant, {
+      record: sampleRecord('w-1', { status: 'queued', wakeAt: 1_000 }),
+      document: {
+        name: 'schedule',
+        value: { queue: [{ workItemId: 'w-1', enqueuedAt: 42 }] },
+        expectedVersion: 0,
+      },
+      lookups: [{ kind: 'thread', value: 'C1:171.1' }],
+    });
+    await store.commit(tenant, { record: sampleRecord('w-2') });
     await store.rememberEvent(tenant, 'linear:d-1', { now: 0, expiresAt: 86_400_500 });
-    await store.enqueue(tenant, { workItemId: 'w-1', enqueuedAt: 42 });
-    await store.acquireSlot(tenant, 'tenant', 'w-3', { limit: 2, now: 7 });
 
     const items = (await rawItems()).filter((item) => item.pk?.S?.startsWith(`${tenant}#`));
     const byKey = Object.fromEntries(items.map((item) => [`${item.pk?.S} | ${item.sk?.S}`, item]));
     expect(Object.keys(byKey).sort()).toEqual([
+      'layout#document | schedule',
       'layout#event | linear:d-1',
       'layout#index#thread | C1:171.1',
-      'layout#queue | 0000000000000042#w-1',
       'layout#record | w-1',
       'layout#record | w-2',
-      'layout#slots | tenant',
     ]);
     const due = byKey['layout#record | w-1'];
     expect(due?.statusKey).toEqual({ S: 'layout#status#queued' });
@@ -56,13 +60,20 @@ describe('the data layout the README describes', () => {
       ttl: { N: '86401' },
     });
     expect(byKey['layout#index#thread | C1:171.1']?.workItemId).toEqual({ S: 'w-1' });
-    expect(byKey['layout#slots | tenant']?.holders).toEqual({ M: { 'w-3': { N: '7' } } });
+    // The schedule is one document: its JSON and its version, written with the record in one transaction.
+    expect(byKey['layout#document | schedule']?.version).toEqual({ N: '1' });
+    expect(JSON.parse(byKey['layout#document | schedule']?.body?.S ?? '')).toEqual({
+      queue: [{ workItemId: 'w-1', enqueuedAt: 42 }],
+    });
   });
 
   it('percent-encodes the tenant, so no tenant id can reach into the keys of another', async () => {
     // "evil#index#thread" would otherwise write under the partition of tenant "evil"'s thread index.
-    await store.putIndex('evil', 'thread', 'T-1', 'w-evil');
-    await store.createRecord('evil#index#thread', sampleRecord('T-1', { reason: 'forged' }));
+    await store.commit('evil', {
+      record: sampleRecord('w-evil'),
+      lookups: [{ kind: 'thread', value: 'T-1' }],
+    });
+    await store.commit('evil#index#thread', { record: sampleRecord('T-1', { reason: 'forged' }) });
     expect(await store.getIndex('evil', 'thread', 'T-1')).toBe('w-evil');
     const { Item } = await dynamo.client().send(
       new GetItemCommand({
@@ -96,28 +107,36 @@ describe('expiry is the store’s own business', () => {
 
 describe('bad input gets a clear error and writes nothing', () => {
   const refused: [string, () => Promise<unknown>, RegExp][] = [
-    ['an empty tenant', () => store.createRecord('', sampleRecord('w-1')), /a tenant id is required/],
+    ['an empty tenant', () => store.commit('', { record: sampleRecord('w-1') }), /a tenant id is required/],
     [
       'an empty work item id',
-      () => store.createRecord('bad-input', sampleRecord('')),
+      () => store.commit('bad-input', { record: sampleRecord('') }),
       /a work item id must not be empty/,
     ],
     [
-      'a negative queue time',
-      () => store.enqueue('bad-input', { workItemId: 'w-1', enqueuedAt: -1 }),
-      /enqueuedAt must be a non-negative integer, got -1/,
+      'an empty lookup value, with a valid record and document',
+      () =>
+        store.commit('bad-input', {
+          record: sampleRecord('w-1'),
+          document: { name: 'schedule', value: {}, expectedVersion: 0 },
+          lookups: [{ kind: 'thread', value: '' }],
+        }),
+      /a thread index value must not be empty/,
     ],
     [
-      'a fractional queue time',
-      () => store.enqueue('bad-input', { workItemId: 'w-1', enqueuedAt: 1.5 }),
-      /enqueuedAt must be a non-negative integer/,
+      'an empty document name',
+      () =>
+        store.commit('bad-input', {
+          record: sampleRecord('w-1'),
+          document: { name: '', value: {}, expectedVersion: 0 },
+        }),
+      /a document name must not be empty/,
     ],
     [
       'an empty event key',
       () => store.rememberEvent('bad-input', '', { now: 0, expiresAt: 1 }),
       /an event key/,
     ],
-    ['an empty pool', () => store.acquireSlot('bad-input', '', 'w-1', { limit: 1, now: 0 }), /a pool name/],
   ];
   for (const [name, call, message] of refused) {
     it(name, async () => {
@@ -125,17 +144,12 @@ describe('bad input gets a clear error and writes nothing', () => {
       expect((await rawItems()).filter((item) => item.pk?.S?.startsWith('bad-input'))).toEqual([]);
     });
   }
-
-  it('a slot limit below one is never granted', async () => {
-    expect(await store.acquireSlot('bad-input-slots', 'pool', 'w-1', { limit: 0, now: 0 })).toBe(false);
-    expect(await store.listSlots('bad-input-slots', 'pool')).toEqual([]);
-  });
 });
 
 describe('configuration', () => {
   it('fromEnvironment reads the table name from FACTORY_TABLE', async () => {
     const fromEnv = DynamoStateStore.fromEnvironment({ FACTORY_TABLE: tableName }, dynamo.client());
-    await fromEnv.createRecord('env', sampleRecord('w-1'));
+    await fromEnv.commit('env', { record: sampleRecord('w-1') });
     expect((await store.getRecord('env', 'w-1'))?.workItemId).toBe('w-1');
   });
 

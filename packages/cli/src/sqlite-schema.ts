@@ -58,6 +58,12 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant, name)
   ) WITHOUT ROWID;
   `,
+  // The queue and the slots live in each tenant's scheduling document, written with the records; a
+  // tenant whose document is absent has it built from its records, which hold all of it.
+  `
+  DROP TABLE queue;
+  DROP TABLE slots;
+  `,
 ];
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;

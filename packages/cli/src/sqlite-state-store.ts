@@ -4,11 +4,9 @@ import { ensurePrivateDirectory, ensurePrivateFile, keepPrivate } from '@softwar
 import {
   expectedRecordVersion,
   type IndexKind,
-  type QueueEntry,
   type RecordAndDocument,
   type RecordCommit,
   type RecordPage,
-  type SlotHolder,
   type StateStore,
   type TenantDocument,
   type WorkItemRecord,
@@ -103,31 +101,6 @@ export class SqliteStateStore implements StateStore {
     return row ? parseRecord(row.body) : undefined;
   }
 
-  async createRecord(tenant: string, record: WorkItemRecord): Promise<boolean> {
-    const { changes } = this.#live.createRecord.run(
-      tenant,
-      record.workItemId,
-      record.version,
-      record.status,
-      record.wakeAt ?? null,
-      JSON.stringify(record),
-    );
-    return this.#wrote(Number(changes) === 1);
-  }
-
-  async updateRecord(tenant: string, record: WorkItemRecord, expectedVersion: number): Promise<boolean> {
-    const { changes } = this.#live.updateRecord.run(
-      record.version,
-      record.status,
-      record.wakeAt ?? null,
-      JSON.stringify(record),
-      tenant,
-      record.workItemId,
-      expectedVersion,
-    );
-    return this.#wrote(Number(changes) === 1);
-  }
-
   async load(tenant: string, workItemId: string, documentName: string): Promise<RecordAndDocument> {
     const [record, document] = [
       await this.getRecord(tenant, workItemId),
@@ -145,38 +118,41 @@ export class SqliteStateStore implements StateStore {
     const expected = expectedRecordVersion(record);
     const body = JSON.stringify(record);
     const documentBody = document ? JSON.stringify(document.value) : undefined;
-    return this.#transaction(() => {
-      const written =
-        expected === 0
-          ? this.#live.createRecord.run(
-              tenant,
-              record.workItemId,
-              record.version,
-              record.status,
-              record.wakeAt ?? null,
-              body,
-            )
-          : this.#live.updateRecord.run(
-              record.version,
-              record.status,
-              record.wakeAt ?? null,
-              body,
-              tenant,
-              record.workItemId,
-              expected,
-            );
-      if (Number(written.changes) !== 1) return false;
-      if (document && documentBody !== undefined) {
-        const stored =
-          document.expectedVersion === 0
-            ? this.#live.createDocument.run(tenant, document.name, documentBody)
-            : this.#live.updateDocument.run(documentBody, tenant, document.name, document.expectedVersion);
-        if (Number(stored.changes) !== 1) throw ROLLBACK;
-      }
-      for (const lookup of lookups)
-        this.#live.putIndex.run(tenant, lookup.kind, lookup.value, record.workItemId);
-      return true;
-    }, false);
+    // A conflict writes nothing, but marking it costs at most one early sync.
+    return this.#wrote(
+      this.#transaction(() => {
+        const written =
+          expected === 0
+            ? this.#live.createRecord.run(
+                tenant,
+                record.workItemId,
+                record.version,
+                record.status,
+                record.wakeAt ?? null,
+                body,
+              )
+            : this.#live.updateRecord.run(
+                record.version,
+                record.status,
+                record.wakeAt ?? null,
+                body,
+                tenant,
+                record.workItemId,
+                expected,
+              );
+        if (Number(written.changes) !== 1) return false;
+        if (document && documentBody !== undefined) {
+          const stored =
+            document.expectedVersion === 0
+              ? this.#live.createDocument.run(tenant, document.name, documentBody)
+              : this.#live.updateDocument.run(documentBody, tenant, document.name, document.expectedVersion);
+          if (Number(stored.changes) !== 1) throw ROLLBACK;
+        }
+        for (const lookup of lookups)
+          this.#live.putIndex.run(tenant, lookup.kind, lookup.value, record.workItemId);
+        return true;
+      }, false),
+    );
   }
 
   async listRecords(
@@ -201,17 +177,9 @@ export class SqliteStateStore implements StateStore {
     return this.#live.listDue.all(tenant, now, asLimit(limit, 'listDue')).map((row) => parseRecord(row.body));
   }
 
-  async putIndex(tenant: string, kind: IndexKind, value: string, workItemId: string): Promise<void> {
-    this.#wrote(this.#live.putIndex.run(tenant, kind, value, workItemId));
-  }
-
   async getIndex(tenant: string, kind: IndexKind, value: string): Promise<string | undefined> {
     const row = this.#live.getIndex.get(tenant, kind, value);
     return typeof row?.work_item_id === 'string' ? row.work_item_id : undefined;
-  }
-
-  async deleteIndex(tenant: string, kind: IndexKind, value: string): Promise<void> {
-    this.#wrote(this.#live.deleteIndex.run(tenant, kind, value));
   }
 
   async seenEvent(tenant: string, key: string, now: number): Promise<boolean> {
@@ -240,51 +208,6 @@ export class SqliteStateStore implements StateStore {
   /** Deletes every event row (of any tenant) expired at `now`; returns how many. */
   purgeExpiredEvents(now: number): number {
     return this.#wrote(this.#transaction(() => this.#purge(now)));
-  }
-
-  async enqueue(tenant: string, entry: QueueEntry): Promise<void> {
-    this.#wrote(this.#live.enqueue.run(tenant, entry.enqueuedAt, entry.workItemId));
-  }
-
-  async listQueue(tenant: string, limit: number): Promise<QueueEntry[]> {
-    return this.#live.listQueue.all(tenant, asLimit(limit, 'listQueue')).map((row) => ({
-      workItemId: String(row.work_item_id),
-      enqueuedAt: Number(row.enqueued_at),
-    }));
-  }
-
-  async dequeue(tenant: string, entry: QueueEntry): Promise<boolean> {
-    const { changes } = this.#live.dequeue.run(tenant, entry.enqueuedAt, entry.workItemId);
-    return this.#wrote(Number(changes) === 1);
-  }
-
-  async acquireSlot(
-    tenant: string,
-    pool: string,
-    holder: string,
-    options: { limit: number; now: number },
-  ): Promise<boolean> {
-    return this.#wrote(
-      this.#transaction(() => {
-        if (this.#live.holdsSlot.get(tenant, pool, holder)) return true;
-        const held = Number(this.#live.countSlots.get(tenant, pool)?.held ?? 0);
-        if (held >= options.limit) return false;
-        this.#live.takeSlot.run(tenant, pool, holder, options.now);
-        return true;
-      }),
-    );
-  }
-
-  async releaseSlot(tenant: string, pool: string, holder: string): Promise<boolean> {
-    const { changes } = this.#live.releaseSlot.run(tenant, pool, holder);
-    return this.#wrote(Number(changes) === 1);
-  }
-
-  async listSlots(tenant: string, pool: string): Promise<SlotHolder[]> {
-    return this.#live.listSlots.all(tenant, pool).map((row) => ({
-      holder: String(row.holder),
-      acquiredAt: Number(row.acquired_at),
-    }));
   }
 
   /** The prepared statements, or a clear error once the store is closed. */
@@ -386,7 +309,6 @@ function prepareStatements(db: DatabaseSync) {
        ON CONFLICT (tenant, kind, value) DO UPDATE SET work_item_id = excluded.work_item_id`,
     ),
     getIndex: db.prepare('SELECT work_item_id FROM lookups WHERE tenant = ? AND kind = ? AND value = ?'),
-    deleteIndex: db.prepare('DELETE FROM lookups WHERE tenant = ? AND kind = ? AND value = ?'),
     rememberEvent: db.prepare(
       `INSERT INTO events (tenant, key, expires_at) VALUES (?1, ?2, ?3)
        ON CONFLICT (tenant, key) DO UPDATE SET expires_at = excluded.expires_at WHERE events.expires_at <= ?4`,
@@ -394,22 +316,6 @@ function prepareStatements(db: DatabaseSync) {
     seenEvent: db.prepare('SELECT 1 AS seen FROM events WHERE tenant = ? AND key = ? AND expires_at > ?'),
     forgetEvent: db.prepare('DELETE FROM events WHERE tenant = ? AND key = ?'),
     purgeEvents: db.prepare('DELETE FROM events WHERE expires_at <= ?'),
-    enqueue: db.prepare(
-      `INSERT INTO queue (tenant, enqueued_at, work_item_id) VALUES (?, ?, ?)
-       ON CONFLICT (tenant, enqueued_at, work_item_id) DO NOTHING`,
-    ),
-    listQueue: db.prepare(
-      `SELECT work_item_id, enqueued_at FROM queue WHERE tenant = ?
-       ORDER BY enqueued_at, work_item_id LIMIT ?`,
-    ),
-    dequeue: db.prepare('DELETE FROM queue WHERE tenant = ? AND enqueued_at = ? AND work_item_id = ?'),
-    holdsSlot: db.prepare('SELECT 1 FROM slots WHERE tenant = ? AND pool = ? AND holder = ?'),
-    countSlots: db.prepare('SELECT count(*) AS held FROM slots WHERE tenant = ? AND pool = ?'),
-    takeSlot: db.prepare('INSERT INTO slots (tenant, pool, holder, acquired_at) VALUES (?, ?, ?, ?)'),
-    releaseSlot: db.prepare('DELETE FROM slots WHERE tenant = ? AND pool = ? AND holder = ?'),
-    listSlots: db.prepare(
-      'SELECT holder, acquired_at FROM slots WHERE tenant = ? AND pool = ? ORDER BY acquired_at, holder',
-    ),
     getDocument: db.prepare('SELECT version, body FROM documents WHERE tenant = ? AND name = ?'),
     createDocument: db.prepare(
       `INSERT INTO documents (tenant, name, version, body) VALUES (?, ?, 1, ?)

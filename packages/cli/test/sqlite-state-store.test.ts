@@ -67,7 +67,7 @@ describe.skipIf(process.platform === 'win32')(
       underUmask0(() => {
         store = openStore(path);
       });
-      await store?.createRecord('t', sampleRecord('w-1'));
+      await store?.commit('t', { record: sampleRecord('w-1') });
       expect(modeOf(folder)).toBe(0o700);
       expect(modeOf(join(workDir, 'private-new'))).toBe(0o700);
       for (const file of [path, `${path}-wal`, `${path}-shm`])
@@ -116,7 +116,7 @@ describe('opening a SqliteStateStore', () => {
   it('keeps what was written when the file is opened again', async () => {
     const path = freshFile();
     const first = openStore(path);
-    await first.createRecord('t', sampleRecord('w-1', { reason: 'persisted' }));
+    await first.commit('t', { record: sampleRecord('w-1', { reason: 'persisted' }) });
     first.close();
     expect((await openStore(path).getRecord('t', 'w-1'))?.reason).toBe('persisted');
   });
@@ -165,7 +165,7 @@ describe('opening a SqliteStateStore', () => {
     store.close();
     await expect(store.ping()).rejects.toThrow('SqliteStateStore: :memory: is closed');
     await expect(store.getRecord('t', 'w-1')).rejects.toThrow('is closed');
-    await expect(store.acquireSlot('t', 'pool', 'h', { limit: 1, now: 1 })).rejects.toThrow('is closed');
+    await expect(store.commit('t', { record: sampleRecord('w-1') })).rejects.toThrow('is closed');
   });
 });
 
@@ -191,7 +191,7 @@ describe('what a power loss keeps', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
       const store = openStore(path, { syncIntervalMs: 1_000 });
-      await store.createRecord('t', sampleRecord('w-1'));
+      await store.commit('t', { record: sampleRecord('w-1') });
       await store.rememberEvent('t', 'delivery-1', { now: 1, expiresAt: 2 });
       expect(recordsInTheFileAlone(path)).toEqual([]);
       vi.advanceTimersByTime(999);
@@ -199,7 +199,7 @@ describe('what a power loss keeps', () => {
       vi.advanceTimersByTime(1);
       expect(recordsInTheFileAlone(path)).toEqual(['w-1']);
       expect(vi.getTimerCount()).toBe(0);
-      await store.createRecord('t', sampleRecord('w-2'));
+      await store.commit('t', { record: sampleRecord('w-2') });
       expect(vi.getTimerCount()).toBe(1);
       store.close();
       expect(vi.getTimerCount()).toBe(0);
@@ -219,16 +219,15 @@ describe('what a power loss keeps', () => {
 describe('bad arguments to a SqliteStateStore', () => {
   it('a limit that is not a number is an error, a negative one returns nothing', async () => {
     const store = openStore(':memory:');
-    await store.enqueue('t', { workItemId: 'w-1', enqueuedAt: 1 });
-    await expect(store.listQueue('t', Number.NaN)).rejects.toThrow(/limit must be a number/);
-    expect(await store.listQueue('t', -1)).toEqual([]);
+    await store.commit('t', { record: sampleRecord('w-1', { wakeAt: 1 }) });
+    await expect(store.listDue('t', 10, Number.NaN)).rejects.toThrow(/limit must be a number/);
     expect(await store.listDue('t', 10, -5)).toEqual([]);
     expect((await store.listRecords('t', { limit: 0 })).records).toEqual([]);
   });
 
   it('an empty status filter matches no record', async () => {
     const store = openStore(':memory:');
-    await store.createRecord('t', sampleRecord('w-1'));
+    await store.commit('t', { record: sampleRecord('w-1') });
     expect((await store.listRecords('t', { statuses: [] })).records).toEqual([]);
   });
 });
@@ -274,19 +273,23 @@ describe('several processes over one file', () => {
     import { SqliteStateStore } from ${JSON.stringify(storeModule)};
     const [path, worker] = process.argv.slice(1);
     const store = new SqliteStateStore(path);
-    const won = { creates: 0, events: 0, slots: 0, updates: 0 };
+    const won = { creates: 0, events: 0, updates: 0 };
     for (let n = 0; n < 100; n++) {
       const record = { workItemId: 'w-' + n, version: 1, status: 'new', reason: 'worker ' + worker, pending: [], history: [] };
-      if (await store.createRecord('t', record)) won.creates++;
+      if (await store.commit('t', { record })) won.creates++;
       if (await store.rememberEvent('t', 'delivery-' + n, { now: 1, expiresAt: 1000 })) won.events++;
-      if (await store.acquireSlot('t', 'pool', 'holder-' + worker + '-' + n, { limit: 5, now: 1 })) won.slots++;
-      if (await store.updateRecord('t', { ...record, version: 2, reason: 'updated by ' + worker }, 1)) won.updates++;
+      // The record's next version with the shared document, both or neither.
+      const shared = await store.getDocument('t', 'shared');
+      const updated = { ...record, version: 2, reason: 'updated by ' + worker };
+      const count = (shared?.value?.updates ?? 0) + 1;
+      const document = { name: 'shared', value: { updates: count }, expectedVersion: shared?.version ?? 0 };
+      if (await store.commit('t', { record: updated, document })) won.updates++;
     }
     store.close();
     process.stdout.write(JSON.stringify(won));
   `;
 
-  it('four processes racing on the same keys: each create, delivery and update wins once, and slots stop at the limit', async () => {
+  it('four processes racing on the same keys: each create and delivery wins once, and every commit moves its record and the shared document together', async () => {
     const path = freshFile();
     openStore(path).close();
     const results = await Promise.all(
@@ -296,18 +299,21 @@ describe('several processes over one file', () => {
           ['--input-type=module', '-e', workerScript, path, worker],
           { timeout: 60_000 },
         );
-        return JSON.parse(stdout) as Record<'creates' | 'events' | 'slots' | 'updates', number>;
+        return JSON.parse(stdout) as Record<'creates' | 'events' | 'updates', number>;
       }),
     );
-    const total = (field: 'creates' | 'events' | 'slots' | 'updates') =>
+    const total = (field: 'creates' | 'events' | 'updates') =>
       results.reduce((sum, result) => sum + result[field], 0);
     expect(total('creates')).toBe(100);
     expect(total('events')).toBe(100);
-    expect(total('updates')).toBe(100);
-    expect(total('slots')).toBe(5);
     const store = openStore(path);
-    expect(await store.listSlots('t', 'pool')).toHaveLength(5);
-    expect((await store.listRecords('t')).records.every((record) => record.version === 2)).toBe(true);
+    const updated = (await store.listRecords('t')).records.filter((record) => record.version === 2);
+    expect(total('updates')).toBeGreaterThan(0);
+    expect(updated).toHaveLength(total('updates'));
+    expect(await store.getDocument('t', 'shared')).toEqual({
+      value: { updates: total('updates') },
+      version: total('updates'),
+    });
   });
 });
 

@@ -31,9 +31,8 @@ async function seedLocalState(stateDir: string, tenant = 'local'): Promise<void>
   await mkdir(stateDir, { recursive: true });
   const store = new SqliteStateStore(path.join(stateDir, 'state.sqlite'));
   const now = Date.now();
-  await store.createRecord(
-    tenant,
-    sampleRecord('item-1', {
+  await store.commit(tenant, {
+    record: sampleRecord('item-1', {
       status: 'done',
       reason: 'done',
       item: sampleWorkItem({ id: 'item-1', key: 'DEMO-1', title: 'Add a dark mode toggle' }),
@@ -41,7 +40,7 @@ async function seedLocalState(stateDir: string, tenant = 'local'): Promise<void>
       createdAt: now - 60_000,
       updatedAt: now,
     }),
-  );
+  });
   store.close();
 }
 

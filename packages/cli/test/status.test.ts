@@ -91,13 +91,26 @@ fleet: { type: local, command: ["true"], repository: repo }
     }),
     record('item-7', 7, 'failed', T - DAY, { reason: 'agent exited with code 1 (attempt 2 of 2)' }),
   ];
-  for (const each of records) await store.createRecord('acme', each);
-  await store.enqueue('acme', { workItemId: 'item-3', enqueuedAt: T + MINUTE });
-  await store.enqueue('acme', { workItemId: 'item-2', enqueuedAt: T + 2 * MINUTE });
+  for (const each of records) await store.commit('acme', { record: each });
+  // The schedule: the queue's order and the fleet breaker, as the core keeps them.
   await store.putDocument(
     'acme',
-    'fleet-breaker',
-    { state: 'open', failures: 5, openedAt: T, retryAt: T + 365 * DAY, lastError: 'spawn failed: HTTP 502' },
+    'schedule',
+    {
+      queue: [
+        { workItemId: 'item-3', enqueuedAt: T + MINUTE },
+        { workItemId: 'item-2', enqueuedAt: T + 2 * MINUTE },
+      ],
+      slots: {},
+      blocked: {},
+      breaker: {
+        state: 'open',
+        failures: 5,
+        openedAt: T,
+        retryAt: T + 365 * DAY,
+        lastError: 'spawn failed: HTTP 502',
+      },
+    },
     0,
   );
   store.close();

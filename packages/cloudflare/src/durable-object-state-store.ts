@@ -1,11 +1,9 @@
 import {
   expectedRecordVersion,
   type IndexKind,
-  type QueueEntry,
   type RecordAndDocument,
   type RecordCommit,
   type RecordPage,
-  type SlotHolder,
   type StateStore,
   type TenantDocument,
   type WorkItemRecord,
@@ -49,14 +47,6 @@ export class DurableObjectStateStore implements StateStore {
     return (await this.#object(tenant).getRecord(workItemId)) as WorkItemRecord | undefined;
   }
 
-  createRecord(tenant: string, record: WorkItemRecord): Promise<boolean> {
-    return this.#object(tenant).createRecord(record);
-  }
-
-  updateRecord(tenant: string, record: WorkItemRecord, expectedVersion: number): Promise<boolean> {
-    return this.#object(tenant).updateRecord(record, expectedVersion);
-  }
-
   async load(tenant: string, workItemId: string, documentName: string): Promise<RecordAndDocument> {
     return (await this.#object(tenant).load(workItemId, documentName)) as RecordAndDocument;
   }
@@ -91,12 +81,6 @@ export class DurableObjectStateStore implements StateStore {
     return (await this.#object(tenant).listDue(now, limit)) as WorkItemRecord[];
   }
 
-  async putIndex(tenant: string, kind: IndexKind, value: string, workItemId: string): Promise<void> {
-    await this.#object(tenant).putIndex(kind, value, workItemId);
-    // After the object, so the cache never names a mapping the object does not have.
-    await this.#indexCache?.put(tenant, kind, value, workItemId);
-  }
-
   async getIndex(tenant: string, kind: IndexKind, value: string): Promise<string | undefined> {
     const cache = this.#indexCache?.caches(kind) ? this.#indexCache : undefined;
     const cached = await cache?.get(tenant, kind, value);
@@ -114,11 +98,6 @@ export class DurableObjectStateStore implements StateStore {
     return this.#object(tenant).putDocument(name, JSON.stringify(value), expectedVersion);
   }
 
-  async deleteIndex(tenant: string, kind: IndexKind, value: string): Promise<void> {
-    await this.#object(tenant).deleteIndex(kind, value);
-    await this.#indexCache?.delete(tenant, kind, value);
-  }
-
   seenEvent(tenant: string, key: string, now: number): Promise<boolean> {
     return this.#object(tenant).seenEvent(key, now);
   }
@@ -129,35 +108,6 @@ export class DurableObjectStateStore implements StateStore {
 
   async forgetEvent(tenant: string, key: string): Promise<void> {
     await this.#object(tenant).forgetEvent(key);
-  }
-
-  async enqueue(tenant: string, entry: QueueEntry): Promise<void> {
-    await this.#object(tenant).enqueue(entry);
-  }
-
-  listQueue(tenant: string, limit: number): Promise<QueueEntry[]> {
-    return this.#object(tenant).listQueue(limit);
-  }
-
-  dequeue(tenant: string, entry: QueueEntry): Promise<boolean> {
-    return this.#object(tenant).dequeue(entry);
-  }
-
-  acquireSlot(
-    tenant: string,
-    pool: string,
-    holder: string,
-    options: { limit: number; now: number },
-  ): Promise<boolean> {
-    return this.#object(tenant).acquireSlot(pool, holder, options);
-  }
-
-  releaseSlot(tenant: string, pool: string, holder: string): Promise<boolean> {
-    return this.#object(tenant).releaseSlot(pool, holder);
-  }
-
-  listSlots(tenant: string, pool: string): Promise<SlotHolder[]> {
-    return this.#object(tenant).listSlots(pool);
   }
 
   #object(tenant: string): DurableObjectStub<FactoryStateObject> {

@@ -1,12 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import type {
-  IndexKind,
-  QueueEntry,
-  RecordPage,
-  SlotHolder,
-  WorkItemRecord,
-  WorkItemStatus,
-} from '@software-factory/sdk';
+import type { IndexKind, RecordPage, WorkItemRecord, WorkItemStatus } from '@software-factory/sdk';
 import { decodeRecord, encodeRecord } from './record-codec.ts';
 import { STATE_SCHEMA } from './state-schema.ts';
 
@@ -47,21 +40,6 @@ export class FactoryStateObject extends DurableObject<unknown> {
     return row && this.#read(row).record;
   }
 
-  createRecord(record: WorkItemRecord): boolean {
-    if (this.#exists(record.workItemId)) return false;
-    this.#write(record);
-    return true;
-  }
-
-  updateRecord(record: WorkItemRecord, expectedVersion: number): boolean {
-    const stored = this.#sql
-      .exec<{ version: number }>('SELECT version FROM records WHERE id = ?', record.workItemId)
-      .toArray()[0];
-    if (stored?.version !== expectedVersion) return false;
-    this.#write(record);
-    return true;
-  }
-
   /** The record and a document in one call: what a handler reads before deciding. */
   load(
     workItemId: string,
@@ -89,7 +67,14 @@ export class FactoryStateObject extends DurableObject<unknown> {
         if (document && !this.#putDocumentRow(document.name, document.body, document.expectedVersion))
           throw CONFLICT;
         this.#writeRows(record);
-        for (const lookup of lookups) this.putIndex(lookup.kind, lookup.value, record.workItemId);
+        for (const lookup of lookups) {
+          this.#sql.exec(
+            'INSERT INTO lookups (kind, value, work_item_id) VALUES (?, ?, ?) ON CONFLICT (kind, value) DO UPDATE SET work_item_id = excluded.work_item_id',
+            lookup.kind,
+            lookup.value,
+            record.workItemId,
+          );
+        }
       });
       return true;
     } catch (error) {
@@ -134,15 +119,6 @@ export class FactoryStateObject extends DurableObject<unknown> {
     return this.#readWithinBudget(rows);
   }
 
-  putIndex(kind: IndexKind, value: string, workItemId: string): void {
-    this.#sql.exec(
-      'INSERT INTO lookups (kind, value, work_item_id) VALUES (?, ?, ?) ON CONFLICT (kind, value) DO UPDATE SET work_item_id = excluded.work_item_id',
-      kind,
-      value,
-      workItemId,
-    );
-  }
-
   getIndex(kind: IndexKind, value: string): string | undefined {
     return this.#sql
       .exec<{ work_item_id: string }>(
@@ -179,10 +155,6 @@ export class FactoryStateObject extends DurableObject<unknown> {
     return true;
   }
 
-  deleteIndex(kind: IndexKind, value: string): void {
-    this.#sql.exec('DELETE FROM lookups WHERE kind = ? AND value = ?', kind, value);
-  }
-
   seenEvent(key: string, now: number): boolean {
     const stored = this.#sql
       .exec<{ expires_at: number }>('SELECT expires_at FROM deliveries WHERE key = ?', key)
@@ -213,77 +185,6 @@ export class FactoryStateObject extends DurableObject<unknown> {
 
   forgetEvent(key: string): void {
     this.#sql.exec('DELETE FROM deliveries WHERE key = ?', key);
-  }
-
-  enqueue(entry: QueueEntry): void {
-    this.#sql.exec(
-      'INSERT INTO queue (enqueued_at, work_item_id) VALUES (?, ?) ON CONFLICT DO NOTHING',
-      entry.enqueuedAt,
-      entry.workItemId,
-    );
-  }
-
-  listQueue(limit: number): QueueEntry[] {
-    return this.#sql
-      .exec<{ enqueued_at: number; work_item_id: string }>(
-        'SELECT enqueued_at, work_item_id FROM queue ORDER BY enqueued_at, work_item_id LIMIT ?',
-        clampLimit(limit),
-      )
-      .toArray()
-      .map((row) => ({ workItemId: row.work_item_id, enqueuedAt: row.enqueued_at }));
-  }
-
-  dequeue(entry: QueueEntry): boolean {
-    const cursor = this.#sql.exec(
-      'DELETE FROM queue WHERE enqueued_at = ? AND work_item_id = ?',
-      entry.enqueuedAt,
-      entry.workItemId,
-    );
-    cursor.toArray();
-    return cursor.rowsWritten > 0;
-  }
-
-  acquireSlot(pool: string, holder: string, options: { limit: number; now: number }): boolean {
-    const held = this.#sql
-      .exec<{ held: number; mine: number }>(
-        'SELECT COUNT(*) AS held, COALESCE(SUM(holder = ?), 0) AS mine FROM slots WHERE pool = ?',
-        holder,
-        pool,
-      )
-      .one();
-    if (held.mine > 0) return true;
-    if (held.held >= options.limit) return false;
-    this.#sql.exec(
-      'INSERT INTO slots (pool, holder, acquired_at) VALUES (?, ?, ?)',
-      pool,
-      holder,
-      options.now,
-    );
-    return true;
-  }
-
-  releaseSlot(pool: string, holder: string): boolean {
-    const cursor = this.#sql.exec('DELETE FROM slots WHERE pool = ? AND holder = ?', pool, holder);
-    cursor.toArray();
-    return cursor.rowsWritten > 0;
-  }
-
-  listSlots(pool: string): SlotHolder[] {
-    return this.#sql
-      .exec<{ holder: string; acquired_at: number }>(
-        'SELECT holder, acquired_at FROM slots WHERE pool = ? ORDER BY holder',
-        pool,
-      )
-      .toArray()
-      .map((row) => ({ holder: row.holder, acquiredAt: row.acquired_at }));
-  }
-
-  #exists(workItemId: string): boolean {
-    return this.#sql.exec('SELECT 1 FROM records WHERE id = ?', workItemId).toArray().length > 0;
-  }
-
-  #write(record: WorkItemRecord): void {
-    this.ctx.storage.transactionSync(() => this.#writeRows(record));
   }
 
   /** The record's rows; the caller holds the transaction. */

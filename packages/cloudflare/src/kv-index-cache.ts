@@ -54,11 +54,6 @@ export class KvIndexCache {
     await this.#kv.put(key, workItemId, { expirationTtl: this.#ttlSeconds }).catch(() => {});
   }
 
-  async delete(tenant: string, kind: IndexKind, value: string): Promise<void> {
-    const key = this.#key(tenant, kind, value);
-    if (key) await this.#kv.delete(key).catch(() => {});
-  }
-
   #key(tenant: string, kind: IndexKind, value: string): string | undefined {
     if (!this.caches(kind)) return undefined;
     const key = `factory/v1/${encodeURIComponent(tenant)}/index/${kind}/${encodeURIComponent(value)}`;

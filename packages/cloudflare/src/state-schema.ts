@@ -27,20 +27,13 @@ export const STATE_SCHEMA: readonly string[] = [
    )`,
   'CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)',
   'CREATE INDEX IF NOT EXISTS deliveries_by_expiry ON deliveries (expires_at)',
-  `CREATE TABLE IF NOT EXISTS queue (
-     enqueued_at INTEGER NOT NULL,
-     work_item_id TEXT NOT NULL,
-     PRIMARY KEY (enqueued_at, work_item_id)
-   )`,
   `CREATE TABLE IF NOT EXISTS documents (
      name TEXT PRIMARY KEY,
      version INTEGER NOT NULL,
      body TEXT NOT NULL
    )`,
-  `CREATE TABLE IF NOT EXISTS slots (
-     pool TEXT NOT NULL,
-     holder TEXT NOT NULL,
-     acquired_at INTEGER NOT NULL,
-     PRIMARY KEY (pool, holder)
-   )`,
+  // The queue and the slots live in the tenant's scheduling document (built from the records when it
+  // is absent); an object started by an older build drops its tables.
+  'DROP TABLE IF EXISTS queue',
+  'DROP TABLE IF EXISTS slots',
 ];

@@ -8,6 +8,16 @@ const MiB = 1024 * 1024;
 const objectOnly = () => new DurableObjectStateStore(env.FACTORY_STATE);
 const withCache = (kv: KVNamespace = env.FACTORY_CACHE) =>
   new DurableObjectStateStore(env.FACTORY_STATE, { indexCache: new KvIndexCache(kv) });
+/** The KV cache alone: what it holds whatever the object says. */
+const kvOnly = () => new KvIndexCache(env.FACTORY_CACHE);
+/** A record committed with lookups that lead to it. */
+const withLookups = (
+  workItemId: string,
+  ...lookups: { kind: 'thread' | 'agent' | 'key'; value: string }[]
+) => ({
+  record: sampleRecord(workItemId),
+  lookups,
+});
 
 describe('DurableObjectStateStore beyond the conformance suite', () => {
   it('stores a record larger than a SQLite row (2 MB) and replaces it with a smaller one', async () => {
@@ -15,11 +25,11 @@ describe('DurableObjectStateStore beyond the conformance suite', () => {
     const tenant = freshTenant();
     const large = sampleRecord('w-1');
     large.item.description = `🚀${'é'.repeat(3 * MiB)}🚀`;
-    expect(await store.createRecord(tenant, large)).toBe(true);
+    expect(await store.commit(tenant, { record: large })).toBe(true);
     expect(await store.getRecord(tenant, 'w-1')).toEqual(large);
 
     const small = sampleRecord('w-1', { version: 2, reason: 'trimmed' });
-    expect(await store.updateRecord(tenant, small, 1)).toBe(true);
+    expect(await store.commit(tenant, { record: small })).toBe(true);
     expect(await store.getRecord(tenant, 'w-1')).toEqual(small);
   });
 
@@ -30,7 +40,7 @@ describe('DurableObjectStateStore beyond the conformance suite', () => {
     for (const id of ids) {
       const record = sampleRecord(id);
       record.item.description = 'x'.repeat(1.5 * MiB);
-      await store.createRecord(tenant, record);
+      await store.commit(tenant, { record });
     }
     const pages: string[][] = [];
     let cursor: string | undefined;
@@ -49,54 +59,63 @@ describe('DurableObjectStateStore beyond the conformance suite', () => {
 });
 
 describe('the KV lookup cache', () => {
-  it('serves thread and agent lookups from KV once written, without asking the object', async () => {
+  it('writes thread and agent lookups to KV with the commit, and serves them from KV without asking the object', async () => {
     const tenant = freshTenant();
-    await withCache().putIndex(tenant, 'thread', 'T-1', 'w-1');
-    await withCache().putIndex(tenant, 'agent', 'agent-1', 'w-1');
-    // Remove the object's entries behind the cache's back: only KV still knows them.
-    await objectOnly().deleteIndex(tenant, 'thread', 'T-1');
-    await objectOnly().deleteIndex(tenant, 'agent', 'agent-1');
+    await withCache().commit(
+      tenant,
+      withLookups('w-1', { kind: 'thread', value: 'T-1' }, { kind: 'agent', value: 'agent-1' }),
+    );
+    expect(await kvOnly().get(tenant, 'thread', 'T-1')).toBe('w-1');
+    expect(await kvOnly().get(tenant, 'agent', 'agent-1')).toBe('w-1');
+    // Entries only KV knows: the object is not asked.
+    await kvOnly().put(tenant, 'thread', 'T-2', 'w-1');
+    await kvOnly().put(tenant, 'agent', 'agent-2', 'w-1');
 
+    expect(await withCache().getIndex(tenant, 'thread', 'T-2')).toBe('w-1');
+    expect(await withCache().getIndex(tenant, 'agent', 'agent-2')).toBe('w-1');
+    expect(await objectOnly().getIndex(tenant, 'thread', 'T-2')).toBeUndefined();
+  });
+
+  it('serves what the object holds when KV has nothing', async () => {
+    const tenant = freshTenant();
+    await objectOnly().commit(tenant, withLookups('w-1', { kind: 'thread', value: 'T-1' }));
     expect(await withCache().getIndex(tenant, 'thread', 'T-1')).toBe('w-1');
-    expect(await withCache().getIndex(tenant, 'agent', 'agent-1')).toBe('w-1');
-    expect(await objectOnly().getIndex(tenant, 'thread', 'T-1')).toBeUndefined();
   });
 
   it('never serves work item keys from KV: a key can move to another item', async () => {
     const tenant = freshTenant();
-    await withCache().putIndex(tenant, 'key', 'ENG-1', 'w-1');
-    await objectOnly().putIndex(tenant, 'key', 'ENG-1', 'w-2');
+    await withCache().commit(tenant, withLookups('w-1', { kind: 'key', value: 'ENG-1' }));
+    expect(await kvOnly().get(tenant, 'key', 'ENG-1')).toBeUndefined();
+    await objectOnly().commit(tenant, withLookups('w-2', { kind: 'key', value: 'ENG-1' }));
     expect(await withCache().getIndex(tenant, 'key', 'ENG-1')).toBe('w-2');
   });
 
-  it('fills KV on a miss the object answers, and forgets on delete', async () => {
+  it('fills KV on a miss the object answers', async () => {
     const tenant = freshTenant();
-    await objectOnly().putIndex(tenant, 'thread', 'T-1', 'w-1');
+    await objectOnly().commit(tenant, withLookups('w-1', { kind: 'thread', value: 'T-1' }));
+    expect(await kvOnly().get(tenant, 'thread', 'T-1')).toBeUndefined();
     expect(await withCache().getIndex(tenant, 'thread', 'T-1')).toBe('w-1');
-    await objectOnly().deleteIndex(tenant, 'thread', 'T-1');
-    expect(await withCache().getIndex(tenant, 'thread', 'T-1')).toBe('w-1');
-
-    await withCache().deleteIndex(tenant, 'thread', 'T-1');
-    expect(await withCache().getIndex(tenant, 'thread', 'T-1')).toBeUndefined();
+    expect(await kvOnly().get(tenant, 'thread', 'T-1')).toBe('w-1');
   });
 
   it('falls back to the object when KV fails', async () => {
     const tenant = freshTenant();
     const faults = new FaultInjector();
     const store = withCache(faults.wrap('kv', env.FACTORY_CACHE));
-    await objectOnly().putIndex(tenant, 'thread', 'T-1', 'w-1');
+    await objectOnly().commit(tenant, withLookups('w-1', { kind: 'thread', value: 'T-1' }));
     faults.failAt(1, 'before');
     expect(await store.getIndex(tenant, 'thread', 'T-1')).toBe('w-1');
     expect(faults.log[0]).toBe('kv.get');
 
-    faults.failAt(2, 'before'); // the KV write after the object's
-    await store.putIndex(tenant, 'agent', 'agent-1', 'w-1');
-    expect(await objectOnly().getIndex(tenant, 'agent', 'agent-1')).toBe('w-1');
+    faults.failAt(1, 'before'); // the KV write after the object's
+    expect(await store.commit(tenant, withLookups('w-2', { kind: 'agent', value: 'agent-1' }))).toBe(true);
+    expect(faults.log.at(-1)).toBe('kv.put');
+    expect(await objectOnly().getIndex(tenant, 'agent', 'agent-1')).toBe('w-2');
   });
 
   it('keeps lookups of different tenants apart in KV', async () => {
     const [a, b] = [freshTenant('a'), freshTenant('b')];
-    await withCache().putIndex(a, 'thread', 'T-1', 'w-a');
+    await withCache().commit(a, withLookups('w-a', { kind: 'thread', value: 'T-1' }));
     expect(await withCache().getIndex(b, 'thread', 'T-1')).toBeUndefined();
   });
 
@@ -107,8 +126,7 @@ describe('the KV lookup cache', () => {
     await scenario.deliver(tenant, 'delivery-1', [h.changed(h.vagueItem('item-1'))]);
     await scenario.deliver(tenant, 'delivery-2', [h.changed(h.vagueItem('item-2'))]);
     // A cached mapping that disagrees with the object: thread T-stale "belongs" to item-2.
-    await withCache().putIndex(tenant, 'thread', 'T-stale', 'item-2');
-    await objectOnly().deleteIndex(tenant, 'thread', 'T-stale');
+    await kvOnly().put(tenant, 'thread', 'T-stale', 'item-2');
 
     const reply = await scenario.deliver(tenant, 'delivery-3', [
       {

@@ -2,11 +2,9 @@ import { frozenCopy } from './frozen.ts';
 import {
   expectedRecordVersion,
   type IndexKind,
-  type QueueEntry,
   type RecordAndDocument,
   type RecordCommit,
   type RecordPage,
-  type SlotHolder,
   type StateStore,
   type TenantDocument,
 } from './ports/state-store.ts';
@@ -16,12 +14,8 @@ interface TenantState {
   records: Map<string, WorkItemRecord>;
   index: Map<string, string>;
   events: Map<string, number>;
-  queue: Map<string, QueueEntry>;
-  slots: Map<string, Map<string, number>>;
   documents: Map<string, TenantDocument>;
 }
-
-const queueKey = (entry: QueueEntry) => `${entry.enqueuedAt}\u0000${entry.workItemId}`;
 
 /**
  * The reference StateStore: everything in one process's memory. What it stores is frozen (copied once,
@@ -39,8 +33,6 @@ export class InMemoryStateStore implements StateStore {
         records: new Map(),
         index: new Map(),
         events: new Map(),
-        queue: new Map(),
-        slots: new Map(),
         documents: new Map(),
       };
       this.#tenants.set(tenant, state);
@@ -53,20 +45,6 @@ export class InMemoryStateStore implements StateStore {
   async getRecord(tenant: string, workItemId: string): Promise<WorkItemRecord | undefined> {
     const record = this.#tenant(tenant).records.get(workItemId);
     return record;
-  }
-
-  async createRecord(tenant: string, record: WorkItemRecord): Promise<boolean> {
-    const records = this.#tenant(tenant).records;
-    if (records.has(record.workItemId)) return false;
-    records.set(record.workItemId, frozenCopy(record));
-    return true;
-  }
-
-  async updateRecord(tenant: string, record: WorkItemRecord, expectedVersion: number): Promise<boolean> {
-    const records = this.#tenant(tenant).records;
-    if (records.get(record.workItemId)?.version !== expectedVersion) return false;
-    records.set(record.workItemId, frozenCopy(record));
-    return true;
   }
 
   async load(tenant: string, workItemId: string, documentName: string): Promise<RecordAndDocument> {
@@ -115,16 +93,8 @@ export class InMemoryStateStore implements StateStore {
       .slice(0, limit);
   }
 
-  async putIndex(tenant: string, kind: IndexKind, value: string, workItemId: string): Promise<void> {
-    this.#tenant(tenant).index.set(`${kind}\u0000${value}`, workItemId);
-  }
-
   async getIndex(tenant: string, kind: IndexKind, value: string): Promise<string | undefined> {
     return this.#tenant(tenant).index.get(`${kind}\u0000${value}`);
-  }
-
-  async deleteIndex(tenant: string, kind: IndexKind, value: string): Promise<void> {
-    this.#tenant(tenant).index.delete(`${kind}\u0000${value}`);
   }
 
   async seenEvent(tenant: string, key: string, now: number): Promise<boolean> {
@@ -146,58 +116,6 @@ export class InMemoryStateStore implements StateStore {
 
   async forgetEvent(tenant: string, key: string): Promise<void> {
     this.#tenant(tenant).events.delete(key);
-  }
-
-  async enqueue(tenant: string, entry: QueueEntry): Promise<void> {
-    const queue = this.#tenant(tenant).queue;
-    const key = queueKey(entry);
-    if (!queue.has(key))
-      queue.set(key, Object.freeze({ workItemId: entry.workItemId, enqueuedAt: entry.enqueuedAt }));
-  }
-
-  async listQueue(tenant: string, limit: number): Promise<QueueEntry[]> {
-    return [...this.#tenant(tenant).queue.values()]
-      .sort((a, b) =>
-        a.enqueuedAt !== b.enqueuedAt
-          ? a.enqueuedAt - b.enqueuedAt
-          : a.workItemId < b.workItemId
-            ? -1
-            : a.workItemId > b.workItemId
-              ? 1
-              : 0,
-      )
-      .slice(0, limit);
-  }
-
-  async dequeue(tenant: string, entry: QueueEntry): Promise<boolean> {
-    return this.#tenant(tenant).queue.delete(queueKey(entry));
-  }
-
-  async acquireSlot(
-    tenant: string,
-    pool: string,
-    holder: string,
-    options: { limit: number; now: number },
-  ): Promise<boolean> {
-    const slots = this.#tenant(tenant).slots;
-    let holders = slots.get(pool);
-    if (!holders) {
-      holders = new Map();
-      slots.set(pool, holders);
-    }
-    if (holders.has(holder)) return true;
-    if (holders.size >= options.limit) return false;
-    holders.set(holder, options.now);
-    return true;
-  }
-
-  async releaseSlot(tenant: string, pool: string, holder: string): Promise<boolean> {
-    return this.#tenant(tenant).slots.get(pool)?.delete(holder) ?? false;
-  }
-
-  async listSlots(tenant: string, pool: string): Promise<SlotHolder[]> {
-    const holders = this.#tenant(tenant).slots.get(pool) ?? new Map<string, number>();
-    return [...holders].map(([holder, acquiredAt]) => ({ holder, acquiredAt }));
   }
 
   async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {

@@ -73,11 +73,9 @@ export {
   expectedRecordVersion,
   type IndexKind,
   type Lookup,
-  type QueueEntry,
   type RecordAndDocument,
   type RecordCommit,
   type RecordPage,
-  type SlotHolder,
   type StateStore,
   type TenantDocument,
 } from './ports/state-store.ts';

@@ -1,19 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryStateStore, type StateStore } from '../src/index.ts';
+import { InMemoryStateStore, type RecordCommit } from '../src/index.ts';
 import { describeStateStoreConformance, sampleRecord, stateStoreChecks } from '../src/testing/index.ts';
 
 describeStateStoreConformance('InMemoryStateStore', () => new InMemoryStateStore());
 
 /** A store that forgets the condition on create: the kind of bug the suite exists to catch. */
 class CreateOverwritesStore extends InMemoryStateStore {
-  override async createRecord(
-    tenant: string,
-    record: Parameters<StateStore['createRecord']>[1],
-  ): Promise<boolean> {
-    const existing = await this.getRecord(tenant, record.workItemId);
-    if (existing) await this.updateRecord(tenant, record, existing.version);
-    else await super.createRecord(tenant, record);
-    return true;
+  override async commit(tenant: string, change: RecordCommit): Promise<boolean> {
+    if (await super.commit(tenant, change)) return true;
+    if (change.record.version !== 1) return false;
+    // A create over an existing record overwrites it.
+    const existing = await this.getRecord(tenant, change.record.workItemId);
+    const version = (existing?.version ?? 0) + 1;
+    return super.commit(tenant, { ...change, record: { ...change.record, version } });
+  }
+}
+
+/** A store that writes the record even when the document's condition fails: not both-or-neither. */
+class HalfCommitStore extends InMemoryStateStore {
+  override async commit(tenant: string, change: RecordCommit): Promise<boolean> {
+    if (await super.commit(tenant, change)) return true;
+    const { document: _dropped, ...recordOnly } = change;
+    await super.commit(tenant, recordOnly);
+    return false;
   }
 }
 
@@ -27,6 +36,14 @@ describe('the conformance suite', () => {
     expect(failures.some((name) => name.includes('concurrent creates'))).toBe(true);
   });
 
+  it('catches a store whose commit writes the record when the document is stale', async () => {
+    const failures: string[] = [];
+    for (const check of stateStoreChecks) {
+      await check.run(() => new HalfCommitStore()).catch(() => failures.push(check.name));
+    }
+    expect(failures.some((name) => name.startsWith('commit is both or neither'))).toBe(true);
+  });
+
   it('passes every check for the reference store (the checks themselves can pass)', async () => {
     for (const check of stateStoreChecks) await check.run(() => new InMemoryStateStore());
   });
@@ -34,9 +51,9 @@ describe('the conformance suite', () => {
 
 /** A store that hands out what it stores as it is: a caller's change would change stored state. */
 class SharingStore extends InMemoryStateStore {
-  readonly #records = new Map<string, Parameters<StateStore['createRecord']>[1]>();
-  override async createRecord(_tenant: string, record: Parameters<StateStore['createRecord']>[1]) {
-    this.#records.set(record.workItemId, record);
+  readonly #records = new Map<string, RecordCommit['record']>();
+  override async commit(_tenant: string, change: RecordCommit) {
+    this.#records.set(change.record.workItemId, change.record);
     return true;
   }
   override async getRecord(_tenant: string, workItemId: string) {
@@ -47,7 +64,7 @@ class SharingStore extends InMemoryStateStore {
 describe('records are immutable values in the reference store', () => {
   it('hands out the stored value itself, frozen: changing it throws and changes nothing', async () => {
     const store = new InMemoryStateStore();
-    await store.createRecord('t', sampleRecord('w-1'));
+    await store.commit('t', { record: sampleRecord('w-1') });
     const first = await store.getRecord('t', 'w-1');
     expect(await store.getRecord('t', 'w-1')).toBe(first);
     expect(() => {
@@ -59,10 +76,10 @@ describe('records are immutable values in the reference store', () => {
 
   it('copies only what is not frozen yet: the next version shares what did not change', async () => {
     const store = new InMemoryStateStore();
-    await store.createRecord('t', sampleRecord('w-1'));
+    await store.commit('t', { record: sampleRecord('w-1') });
     const stored = await store.getRecord('t', 'w-1');
     if (!stored) throw new Error('record missing');
-    await store.updateRecord('t', { ...stored, version: 2, reason: 'next' }, 1);
+    await store.commit('t', { record: { ...stored, version: 2, reason: 'next' } });
     const next = await store.getRecord('t', 'w-1');
     expect(next?.reason).toBe('next');
     expect(next?.item).toBe(stored.item);

@@ -345,13 +345,21 @@ describe('every other event in every state is ignored, with the reason, and chan
     it(`${status}: the output of the item's branch becomes ready`, async () => {
       const staged = await stage(status);
       const before = await storeSnapshot(staged.h);
-      await staged.h.store.putIndex(staged.h.tenant, 'key', staged.item.key, 'item-1');
+      // The key lookup, as a record that was once dispatched has it.
+      const stored = await staged.h.record('item-1');
+      if (!stored) throw new Error('record missing');
+      await staged.h.store.commit(staged.h.tenant, {
+        record: { ...stored, version: stored.version + 1 },
+        lookups: [{ kind: 'key', value: staged.item.key }],
+      });
       const withIndex = await storeSnapshot(staged.h);
       const result = await staged.h.factory.handle(staged.h.output(staged.item, 'ready'));
       expect(result.outcome).toBe('ignored');
       expect(result.reason).toBe(`the item is ${status}`);
       expect(await storeSnapshot(staged.h)).toEqual(withIndex);
-      expect(before.records).toEqual(withIndex.records);
+      // Only the version the lookup was written with differs.
+      const unversioned = (records: typeof before.records) => records.map(({ version: _v, ...rest }) => rest);
+      expect(unversioned(before.records)).toEqual(unversioned(withIndex.records));
     });
   }
 

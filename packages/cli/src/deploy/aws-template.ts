@@ -70,7 +70,6 @@ export function samTemplate(plan: DeploymentPlan, webhooks: readonly TenantWebho
         'dynamodb:GetItem',
         'dynamodb:BatchGetItem',
         'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
         'dynamodb:DeleteItem',
         'dynamodb:Query',
       ],

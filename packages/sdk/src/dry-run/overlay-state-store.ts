@@ -1,17 +1,13 @@
 import {
   expectedRecordVersion,
   type IndexKind,
-  type QueueEntry,
   type RecordAndDocument,
   type RecordCommit,
   type RecordPage,
-  type SlotHolder,
   type StateStore,
   type TenantDocument,
 } from '../ports/state-store.ts';
 import type { WorkItemRecord, WorkItemStatus } from '../record.ts';
-
-const queueKey = (entry: QueueEntry) => `${entry.enqueuedAt}\u0000${entry.workItemId}`;
 
 /**
  * Reads through to a real store and keeps every write in memory, so a dry run decides exactly as a real
@@ -20,10 +16,8 @@ const queueKey = (entry: QueueEntry) => `${entry.enqueuedAt}\u0000${entry.workIt
 export class OverlayStateStore implements StateStore {
   readonly #base: StateStore;
   readonly #records = new Map<string, WorkItemRecord>();
-  readonly #index = new Map<string, string | null>();
+  readonly #index = new Map<string, string>();
   readonly #events = new Map<string, number | null>();
-  readonly #queue = new Map<string, QueueEntry | null>();
-  readonly #slots = new Map<string, { acquiredAt: number } | null>();
   readonly #documents = new Map<string, TenantDocument>();
 
   constructor(base: StateStore) {
@@ -37,18 +31,6 @@ export class OverlayStateStore implements StateStore {
   async getRecord(tenant: string, workItemId: string): Promise<WorkItemRecord | undefined> {
     const own = this.#records.get(`${tenant}\u0000${workItemId}`);
     return own ? structuredClone(own) : this.#base.getRecord(tenant, workItemId);
-  }
-
-  async createRecord(tenant: string, record: WorkItemRecord): Promise<boolean> {
-    if (await this.getRecord(tenant, record.workItemId)) return false;
-    this.#records.set(`${tenant}\u0000${record.workItemId}`, structuredClone(record));
-    return true;
-  }
-
-  async updateRecord(tenant: string, record: WorkItemRecord, expectedVersion: number): Promise<boolean> {
-    if ((await this.getRecord(tenant, record.workItemId))?.version !== expectedVersion) return false;
-    this.#records.set(`${tenant}\u0000${record.workItemId}`, structuredClone(record));
-    return true;
   }
 
   async load(tenant: string, workItemId: string, documentName: string): Promise<RecordAndDocument> {
@@ -108,18 +90,10 @@ export class OverlayStateStore implements StateStore {
     return [...due.values()].sort((a, b) => (a.wakeAt ?? 0) - (b.wakeAt ?? 0)).slice(0, limit);
   }
 
-  async putIndex(tenant: string, kind: IndexKind, value: string, workItemId: string): Promise<void> {
-    this.#index.set(`${tenant}\u0000${kind}\u0000${value}`, workItemId);
-  }
-
   async getIndex(tenant: string, kind: IndexKind, value: string): Promise<string | undefined> {
-    const own = this.#index.get(`${tenant}\u0000${kind}\u0000${value}`);
-    if (own === null) return undefined;
-    return own ?? this.#base.getIndex(tenant, kind, value);
-  }
-
-  async deleteIndex(tenant: string, kind: IndexKind, value: string): Promise<void> {
-    this.#index.set(`${tenant}\u0000${kind}\u0000${value}`, null);
+    return (
+      this.#index.get(`${tenant}\u0000${kind}\u0000${value}`) ?? this.#base.getIndex(tenant, kind, value)
+    );
   }
 
   /** Like `rememberEvent`, only what this overlay remembered counts. */
@@ -141,69 +115,6 @@ export class OverlayStateStore implements StateStore {
 
   async forgetEvent(tenant: string, key: string): Promise<void> {
     this.#events.set(`${tenant}\u0000${key}`, null);
-  }
-
-  async enqueue(tenant: string, entry: QueueEntry): Promise<void> {
-    const key = `${tenant}\u0000${queueKey(entry)}`;
-    if (this.#queue.get(key) !== null) this.#queue.set(key, { ...entry });
-  }
-
-  async listQueue(tenant: string, limit: number): Promise<QueueEntry[]> {
-    const merged = new Map(
-      (await this.#base.listQueue(tenant, limit + this.#queue.size)).map((entry) => [queueKey(entry), entry]),
-    );
-    for (const [key, entry] of this.#queue) {
-      if (!key.startsWith(`${tenant}\u0000`)) continue;
-      const own = key.slice(tenant.length + 1);
-      if (entry === null) merged.delete(own);
-      else merged.set(own, entry);
-    }
-    return [...merged.values()]
-      .sort(
-        (a, b) =>
-          a.enqueuedAt - b.enqueuedAt ||
-          (a.workItemId < b.workItemId ? -1 : a.workItemId > b.workItemId ? 1 : 0),
-      )
-      .slice(0, limit);
-  }
-
-  async dequeue(tenant: string, entry: QueueEntry): Promise<boolean> {
-    const present = (await this.listQueue(tenant, Number.MAX_SAFE_INTEGER)).some(
-      (queued) => queueKey(queued) === queueKey(entry),
-    );
-    this.#queue.set(`${tenant}\u0000${queueKey(entry)}`, null);
-    return present;
-  }
-
-  async acquireSlot(
-    tenant: string,
-    pool: string,
-    holder: string,
-    options: { limit: number; now: number },
-  ): Promise<boolean> {
-    const held = await this.listSlots(tenant, pool);
-    if (held.some((slot) => slot.holder === holder)) return true;
-    if (held.length >= options.limit) return false;
-    this.#slots.set(`${tenant}\u0000${pool}\u0000${holder}`, { acquiredAt: options.now });
-    return true;
-  }
-
-  async releaseSlot(tenant: string, pool: string, holder: string): Promise<boolean> {
-    const held = (await this.listSlots(tenant, pool)).some((slot) => slot.holder === holder);
-    this.#slots.set(`${tenant}\u0000${pool}\u0000${holder}`, null);
-    return held;
-  }
-
-  async listSlots(tenant: string, pool: string): Promise<SlotHolder[]> {
-    const merged = new Map((await this.#base.listSlots(tenant, pool)).map((slot) => [slot.holder, slot]));
-    const prefix = `${tenant}\u0000${pool}\u0000`;
-    for (const [key, slot] of this.#slots) {
-      if (!key.startsWith(prefix)) continue;
-      const holder = key.slice(prefix.length);
-      if (slot === null) merged.delete(holder);
-      else merged.set(holder, { holder, acquiredAt: slot.acquiredAt });
-    }
-    return [...merged.values()];
   }
 
   async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {

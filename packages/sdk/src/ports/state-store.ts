@@ -3,18 +3,7 @@ import type { WorkItemRecord, WorkItemStatus } from '../record.ts';
 /** Secondary lookups from an outside id to a work item id. */
 export type IndexKind = 'thread' | 'agent' | 'key';
 
-export interface QueueEntry {
-  workItemId: string;
-  /** Epoch milliseconds; the queue is ordered by it, then by `workItemId`. */
-  enqueuedAt: number;
-}
-
-export interface SlotHolder {
-  holder: string;
-  acquiredAt: number;
-}
-
-/** A small per-tenant document (e.g. the fleet circuit breaker) and its version. */
+/** A small per-tenant document (e.g. the scheduling document) and its version. */
 export interface TenantDocument {
   value: unknown;
   /** Starts at 1; 0 means "absent" when writing. */
@@ -62,30 +51,24 @@ export interface RecordPage {
 }
 
 /**
- * Durable state, every key scoped by tenant. Each method is one atomic operation on one item, so a
- * store without multi-item transactions can implement all of it; the core never needs two writes to
- * land together and repairs what a crash between two writes leaves behind.
+ * Durable state, every key scoped by tenant. The core needs little: one record per work item (the state
+ * machine, under compare-and-set), one scheduling document per tenant that is written atomically with
+ * the record whose change changes it (`commit`), lookups from outside ids to records, de-duplication of
+ * deliveries, and a few small documents of its own. Each method below says which of these it serves.
  *
  * Times (`now`, `expiresAt`) are passed in, so a store never reads a clock of its own.
  */
 export interface StateStore {
-  /** Resolves when the store is reachable; rejects with the reason otherwise. */
+  /** Health checks (`/healthz`, `factory check`): resolves when the store is reachable, rejects why not. */
   ping(): Promise<void>;
 
   // Work item records: the state machine, guarded by version.
-  getRecord(tenant: string, workItemId: string): Promise<WorkItemRecord | undefined>;
-  /** Stores `record` (whose version is 1) only if none exists for its id. True if stored. */
-  createRecord(tenant: string, record: WorkItemRecord): Promise<boolean>;
-  /** Stores `record` only if the stored version equals `expectedVersion`. True if stored. */
-  updateRecord(tenant: string, record: WorkItemRecord, expectedVersion: number): Promise<boolean>;
-  /** Records, optionally only those in `statuses`, ordered by work item id. May lag behind writes. */
-  listRecords(
-    tenant: string,
-    query?: { statuses?: readonly WorkItemStatus[]; limit?: number; cursor?: string },
-  ): Promise<RecordPage>;
-  /** Records whose `wakeAt` is at or before `now`, earliest first. May lag behind writes. */
-  listDue(tenant: string, now: number, limit: number): Promise<WorkItemRecord[]>;
 
+  /**
+   * One record alone: where the schedule is not needed (a blocker's status, the tick's repair of a slot
+   * no record claims, status views and tests).
+   */
+  getRecord(tenant: string, workItemId: string): Promise<WorkItemRecord | undefined>;
   /**
    * The record and a tenant document (the scheduling document) in one round trip: everything a handler
    * reads before deciding an event. The two may be read at slightly different moments; every write
@@ -93,19 +76,34 @@ export interface StateStore {
    */
   load(tenant: string, workItemId: string, documentName: string): Promise<RecordAndDocument>;
   /**
-   * Writes a record's next version and, atomically with it, a tenant document and lookups: either all
-   * of it is stored, or nothing. True if stored; false if the record's or the document's version was
-   * not the expected one. This is what lets the scheduling state (queue, slots, breaker) change with
-   * the record that causes the change, so no crash can leave the two apart.
+   * The only way a record is written: its next version and, atomically with it, a tenant document and
+   * lookups; either all of it is stored, or nothing. True if stored; false if the record's or the
+   * document's version was not the expected one. This is what lets the scheduling state (queue, slots,
+   * breaker) change with the record that causes the change, so no crash can leave the two apart, and
+   * a lookup never leads to a record that was not stored.
    */
   commit(tenant: string, change: RecordCommit): Promise<boolean>;
+  /**
+   * Records, optionally only those in `statuses`, ordered by work item id: status views, the optional
+   * output sweep, and building a tenant's schedule when it has none. May lag behind writes.
+   */
+  listRecords(
+    tenant: string,
+    query?: { statuses?: readonly WorkItemStatus[]; limit?: number; cursor?: string },
+  ): Promise<RecordPage>;
+  /**
+   * Records whose `wakeAt` is at or before `now`, earliest first: what the tick must look at (a lease
+   * run out, a wait expired, an agent check due), so it never reads the rest. May lag behind writes.
+   */
+  listDue(tenant: string, now: number, limit: number): Promise<WorkItemRecord[]>;
 
-  // Lookups: thread → item, agent → item, key → item.
-  putIndex(tenant: string, kind: IndexKind, value: string, workItemId: string): Promise<void>;
+  /**
+   * An event that names a thread, an agent or a work item key instead of the item: which record it is
+   * about. Lookups are written by `commit` with the record they lead to.
+   */
   getIndex(tenant: string, kind: IndexKind, value: string): Promise<string | undefined>;
-  deleteIndex(tenant: string, kind: IndexKind, value: string): Promise<void>;
 
-  // De-duplication of deliveries.
+  // De-duplication of deliveries: a sender's retry must not act twice.
   /**
    * True if a live record of `key` exists at `now` (remembered, not expired, not forgotten). A read, so the
    * app can recognise a re-sent delivery before interpreting it without leaving a trace of one that then
@@ -120,34 +118,14 @@ export interface StateStore {
   /** Forgets `key`, so a delivery whose handling failed is processed when the sender retries it. */
   forgetEvent(tenant: string, key: string): Promise<void>;
 
-  // The dispatch queue, ordered by arrival.
-  /** Adds the entry unless the same (workItemId, enqueuedAt) is already there. */
-  enqueue(tenant: string, entry: QueueEntry): Promise<void>;
-  /** The first `limit` entries by (enqueuedAt, workItemId). */
-  listQueue(tenant: string, limit: number): Promise<QueueEntry[]>;
-  /** Removes the entry; true if it was there. */
-  dequeue(tenant: string, entry: QueueEntry): Promise<boolean>;
-
-  // Concurrency slots.
-  /**
-   * Takes a slot in `pool` for `holder` if fewer than `limit` are held. Idempotent: a holder that
-   * already has a slot keeps it and gets true.
-   */
-  acquireSlot(
-    tenant: string,
-    pool: string,
-    holder: string,
-    options: { limit: number; now: number },
-  ): Promise<boolean>;
-  /** Frees the holder's slot; true if it held one. */
-  releaseSlot(tenant: string, pool: string, holder: string): Promise<boolean>;
-  listSlots(tenant: string, pool: string): Promise<SlotHolder[]>;
-
-  // Tenant documents: small per-tenant state, guarded by version.
+  // Tenant documents: small per-tenant state, guarded by version (the schedule between record writes,
+  // tenant configuration, sealed credentials, sessions, throttles).
+  /** A document on its own: configuration, credentials, status views, the breaker's health checks. */
   getDocument(tenant: string, name: string): Promise<TenantDocument | undefined>;
   /**
    * Stores `value` with version `expectedVersion + 1` only if the stored version equals `expectedVersion`
-   * (0: only if there is none). True if stored.
+   * (0: only if there is none). True if stored. For a document changed without a record (the breaker's
+   * verdict on a spawn, a repaired schedule entry, configuration and credentials).
    */
   putDocument(tenant: string, name: string, value: unknown, expectedVersion: number): Promise<boolean>;
 }

@@ -33,7 +33,7 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
       const store = await makeStore();
       const [tenant] = tenants();
       const record = sampleRecord('w-1', { wakeAt: 500, pending: [{ id: 'r1.v1.spawn', kind: 'spawn' }] });
-      expect(await store.createRecord(tenant, record)).toBe(true);
+      expect(await store.commit(tenant, { record })).toBe(true);
       expect(await store.getRecord(tenant, 'w-1')).toEqual(record);
       expect(await store.getRecord(tenant, 'w-unknown')).toBeUndefined();
     },
@@ -44,8 +44,8 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
       const store = await makeStore();
       const [tenant] = tenants();
       const first = sampleRecord('w-1', { reason: 'first' });
-      expect(await store.createRecord(tenant, first)).toBe(true);
-      expect(await store.createRecord(tenant, sampleRecord('w-1', { reason: 'second' }))).toBe(false);
+      expect(await store.commit(tenant, { record: first })).toBe(true);
+      expect(await store.commit(tenant, { record: sampleRecord('w-1', { reason: 'second' }) })).toBe(false);
       expect((await store.getRecord(tenant, 'w-1'))?.reason).toBe('first');
     },
   },
@@ -56,7 +56,7 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
       const [tenant] = tenants();
       const results = await Promise.all(
         Array.from({ length: CONCURRENCY }, (_, n) =>
-          store.createRecord(tenant, sampleRecord('w-1', { reason: `r${n}` })),
+          store.commit(tenant, { record: sampleRecord('w-1', { reason: `r${n}` }) }),
         ),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
@@ -69,12 +69,12 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
     async run(makeStore) {
       const store = await makeStore();
       const [tenant] = tenants();
-      await store.createRecord(tenant, sampleRecord('w-1'));
+      await store.commit(tenant, { record: sampleRecord('w-1') });
       const next = sampleRecord('w-1', { version: 2, status: 'dispatched', reason: 'dispatched' });
-      expect(await store.updateRecord(tenant, next, 1)).toBe(true);
+      expect(await store.commit(tenant, { record: next })).toBe(true);
       expect(await store.getRecord(tenant, 'w-1')).toEqual(next);
       const stale = sampleRecord('w-1', { version: 2, status: 'cancelled', reason: 'stale writer' });
-      expect(await store.updateRecord(tenant, stale, 1)).toBe(false);
+      expect(await store.commit(tenant, { record: stale })).toBe(false);
       expect(await store.getRecord(tenant, 'w-1')).toEqual(next);
     },
   },
@@ -83,7 +83,7 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
     async run(makeStore) {
       const store = await makeStore();
       const [tenant] = tenants();
-      expect(await store.updateRecord(tenant, sampleRecord('w-1', { version: 2 }), 1)).toBe(false);
+      expect(await store.commit(tenant, { record: sampleRecord('w-1', { version: 2 }) })).toBe(false);
       expect(await store.getRecord(tenant, 'w-1')).toBeUndefined();
     },
   },
@@ -92,10 +92,10 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
     async run(makeStore) {
       const store = await makeStore();
       const [tenant] = tenants();
-      await store.createRecord(tenant, sampleRecord('w-1'));
+      await store.commit(tenant, { record: sampleRecord('w-1') });
       const results = await Promise.all(
         Array.from({ length: CONCURRENCY }, (_, n) =>
-          store.updateRecord(tenant, sampleRecord('w-1', { version: 2, reason: `writer ${n}` }), 1),
+          store.commit(tenant, { record: sampleRecord('w-1', { version: 2, reason: `writer ${n}` }) }),
         ),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
@@ -108,7 +108,7 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
       const store = await makeStore();
       const [tenant] = tenants();
       const written = sampleRecord('w-1');
-      await store.createRecord(tenant, written);
+      await store.commit(tenant, { record: written });
       // Nor can the record the caller wrote, changed after the write.
       if (!Object.isFrozen(written)) written.item.labels.push('changed after the write');
       const read = await store.getRecord(tenant, 'w-1');
@@ -138,7 +138,7 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
       record.item.title = 'Ünïcödé 🚀 — “quotes” \u0000 and a NUL';
       record.item.description = 'x'.repeat(64 * 1024);
       record.item.metadata = { nested: { list: [1, 'two', null, true] } };
-      await store.createRecord(tenant, record);
+      await store.commit(tenant, { record });
       expect(await store.getRecord(tenant, 'w-1')).toEqual(record);
     },
   },
@@ -149,7 +149,9 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
       const [tenant] = tenants();
       const ids = Array.from({ length: 25 }, (_, n) => `w-${String(n).padStart(2, '0')}`);
       for (const [n, id] of ids.entries()) {
-        await store.createRecord(tenant, sampleRecord(id, { status: n % 3 === 0 ? 'queued' : 'dispatched' }));
+        await store.commit(tenant, {
+          record: sampleRecord(id, { status: n % 3 === 0 ? 'queued' : 'dispatched' }),
+        });
       }
       const seen: string[] = [];
       let cursor: string | undefined;
@@ -172,36 +174,39 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
     async run(makeStore) {
       const store = await makeStore();
       const [tenant] = tenants();
-      await store.createRecord(tenant, sampleRecord('w-late', { wakeAt: 300 }));
-      await store.createRecord(tenant, sampleRecord('w-early', { wakeAt: 100 }));
-      await store.createRecord(tenant, sampleRecord('w-never'));
-      await store.createRecord(tenant, sampleRecord('w-future', { wakeAt: 10_000 }));
+      await store.commit(tenant, { record: sampleRecord('w-late', { wakeAt: 300 }) });
+      await store.commit(tenant, { record: sampleRecord('w-early', { wakeAt: 100 }) });
+      await store.commit(tenant, { record: sampleRecord('w-never') });
+      await store.commit(tenant, { record: sampleRecord('w-future', { wakeAt: 10_000 }) });
       expect((await store.listDue(tenant, 300, 10)).map((r) => r.workItemId)).toEqual(['w-early', 'w-late']);
       expect((await store.listDue(tenant, 300, 1)).map((r) => r.workItemId)).toEqual(['w-early']);
       expect(await store.listDue(tenant, 99, 10)).toEqual([]);
       const { wakeAt: _dropped, ...rest } = sampleRecord('w-early', { version: 2 });
-      await store.updateRecord(tenant, rest, 1);
+      await store.commit(tenant, { record: rest });
       expect((await store.listDue(tenant, 300, 10)).map((r) => r.workItemId)).toEqual(['w-late']);
-      await store.updateRecord(tenant, sampleRecord('w-future', { version: 2, wakeAt: 50 }), 1);
+      await store.commit(tenant, { record: sampleRecord('w-future', { version: 2, wakeAt: 50 }) });
       expect((await store.listDue(tenant, 300, 10)).map((r) => r.workItemId)).toEqual(['w-future', 'w-late']);
     },
   },
   {
-    name: 'index lookups map a value of a kind to a work item, and can be replaced and deleted',
+    name: 'lookups written with a record lead to it, per kind; a later commit can point one elsewhere',
     async run(makeStore) {
       const store = await makeStore();
       const [tenant] = tenants();
-      await store.putIndex(tenant, 'thread', 'T-1', 'w-1');
-      await store.putIndex(tenant, 'agent', 'T-1', 'w-2');
+      await store.commit(tenant, {
+        record: sampleRecord('w-1'),
+        lookups: [{ kind: 'thread', value: 'T-1' }],
+      });
+      await store.commit(tenant, { record: sampleRecord('w-2'), lookups: [{ kind: 'agent', value: 'T-1' }] });
       expect(await store.getIndex(tenant, 'thread', 'T-1')).toBe('w-1');
       expect(await store.getIndex(tenant, 'agent', 'T-1')).toBe('w-2');
       expect(await store.getIndex(tenant, 'key', 'T-1')).toBeUndefined();
-      await store.putIndex(tenant, 'thread', 'T-1', 'w-3');
+      await store.commit(tenant, {
+        record: sampleRecord('w-3'),
+        lookups: [{ kind: 'thread', value: 'T-1' }],
+      });
       expect(await store.getIndex(tenant, 'thread', 'T-1')).toBe('w-3');
-      await store.deleteIndex(tenant, 'thread', 'T-1');
-      expect(await store.getIndex(tenant, 'thread', 'T-1')).toBeUndefined();
       expect(await store.getIndex(tenant, 'agent', 'T-1')).toBe('w-2');
-      await store.deleteIndex(tenant, 'thread', 'never-there');
     },
   },
   {
@@ -248,67 +253,6 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
         ),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
-    },
-  },
-  {
-    name: 'the queue keeps arrival order, ignores a repeated entry and removes entries',
-    async run(makeStore) {
-      const store = await makeStore();
-      const [tenant] = tenants();
-      await store.enqueue(tenant, { workItemId: 'w-b', enqueuedAt: 200 });
-      await store.enqueue(tenant, { workItemId: 'w-c', enqueuedAt: 100 });
-      await store.enqueue(tenant, { workItemId: 'w-a', enqueuedAt: 200 });
-      await store.enqueue(tenant, { workItemId: 'w-c', enqueuedAt: 100 });
-      expect(await store.listQueue(tenant, 10)).toEqual([
-        { workItemId: 'w-c', enqueuedAt: 100 },
-        { workItemId: 'w-a', enqueuedAt: 200 },
-        { workItemId: 'w-b', enqueuedAt: 200 },
-      ]);
-      expect(await store.listQueue(tenant, 2)).toHaveLength(2);
-      expect(await store.dequeue(tenant, { workItemId: 'w-a', enqueuedAt: 200 })).toBe(true);
-      expect(await store.dequeue(tenant, { workItemId: 'w-a', enqueuedAt: 200 })).toBe(false);
-      expect(await store.dequeue(tenant, { workItemId: 'w-c', enqueuedAt: 999 })).toBe(false);
-      expect((await store.listQueue(tenant, 10)).map((entry) => entry.workItemId)).toEqual(['w-c', 'w-b']);
-    },
-  },
-  {
-    name: 'slots: at most the limit are held, a holder re-acquires idempotently, release frees one',
-    async run(makeStore) {
-      const store = await makeStore();
-      const [tenant] = tenants();
-      const options = { limit: 2, now: 10 };
-      expect(await store.acquireSlot(tenant, 'pool', 'w-1', options)).toBe(true);
-      expect(await store.acquireSlot(tenant, 'pool', 'w-2', options)).toBe(true);
-      expect(await store.acquireSlot(tenant, 'pool', 'w-1', options)).toBe(true);
-      expect(await store.acquireSlot(tenant, 'pool', 'w-3', options)).toBe(false);
-      expect(await store.acquireSlot(tenant, 'other-pool', 'w-3', options)).toBe(true);
-      const held = await store.listSlots(tenant, 'pool');
-      expect(held.map((slot) => slot.holder).sort()).toEqual(['w-1', 'w-2']);
-      expect(held.every((slot) => slot.acquiredAt === 10)).toBe(true);
-      expect(await store.releaseSlot(tenant, 'pool', 'w-1')).toBe(true);
-      expect(await store.releaseSlot(tenant, 'pool', 'w-1')).toBe(false);
-      expect(await store.acquireSlot(tenant, 'pool', 'w-3', options)).toBe(true);
-      expect(await store.acquireSlot(tenant, 'pool', 'w-4', { limit: 3, now: 11 })).toBe(true);
-      expect((await store.listSlots(tenant, 'pool')).map((slot) => slot.holder).sort()).toEqual([
-        'w-2',
-        'w-3',
-        'w-4',
-      ]);
-      expect(await store.listSlots(tenant, 'empty-pool')).toEqual([]);
-    },
-  },
-  {
-    name: `of ${CONCURRENCY} concurrent holders racing for 3 slots exactly 3 get one`,
-    async run(makeStore) {
-      const store = await makeStore();
-      const [tenant] = tenants();
-      const results = await Promise.all(
-        Array.from({ length: CONCURRENCY }, (_, n) =>
-          store.acquireSlot(tenant, 'pool', `w-${n}`, { limit: 3, now: 1 }),
-        ),
-      );
-      expect(results.filter(Boolean)).toHaveLength(3);
-      expect(await store.listSlots(tenant, 'pool')).toHaveLength(3);
     },
   },
   {
@@ -485,18 +429,16 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
     async run(makeStore) {
       const store = await makeStore();
       const [a, b] = tenants();
-      await store.createRecord(a, sampleRecord('w-1', { reason: 'tenant a', wakeAt: 1 }));
+      await store.commit(a, { record: sampleRecord('w-1', { reason: 'tenant a', wakeAt: 1 }) });
       expect(await store.getRecord(b, 'w-1')).toBeUndefined();
-      expect(await store.createRecord(b, sampleRecord('w-1', { reason: 'tenant b' }))).toBe(true);
-      expect(await store.updateRecord(b, sampleRecord('w-1', { version: 2, reason: 'b again' }), 1)).toBe(
+      expect(await store.commit(b, { record: sampleRecord('w-1', { reason: 'tenant b' }) })).toBe(true);
+      expect(await store.commit(b, { record: sampleRecord('w-1', { version: 2, reason: 'b again' }) })).toBe(
         true,
       );
       expect((await store.getRecord(a, 'w-1'))?.reason).toBe('tenant a');
       expect((await store.listRecords(b)).records.map((r) => r.reason)).toEqual(['b again']);
       expect(await store.listDue(b, 10, 10)).toEqual([]);
 
-      await store.putIndex(a, 'thread', 'T-1', 'w-1');
-      expect(await store.getIndex(b, 'thread', 'T-1')).toBeUndefined();
       await store.commit(a, {
         record: sampleRecord('w-2'),
         document: { name: 'schedule', value: { tenant: 'a' }, expectedVersion: 0 },
@@ -504,18 +446,12 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
       });
       expect(await store.load(b, 'w-2', 'schedule')).toEqual({ record: undefined, document: undefined });
       expect(await store.getIndex(b, 'agent', 'agent-a')).toBeUndefined();
+      expect(await store.commit(b, { record: sampleRecord('w-2', { version: 2 }) })).toBe(false);
+      expect(await store.putDocument(b, 'schedule', { tenant: 'b' }, 0)).toBe(true);
+      expect((await store.getDocument(a, 'schedule'))?.value).toEqual({ tenant: 'a' });
 
       expect(await store.rememberEvent(a, 'e-1', { now: 1, expiresAt: 10 })).toBe(true);
       expect(await store.rememberEvent(b, 'e-1', { now: 1, expiresAt: 10 })).toBe(true);
-
-      await store.enqueue(a, { workItemId: 'w-1', enqueuedAt: 1 });
-      expect(await store.listQueue(b, 10)).toEqual([]);
-      expect(await store.dequeue(b, { workItemId: 'w-1', enqueuedAt: 1 })).toBe(false);
-
-      expect(await store.acquireSlot(a, 'pool', 'w-1', { limit: 1, now: 1 })).toBe(true);
-      expect(await store.acquireSlot(b, 'pool', 'w-2', { limit: 1, now: 1 })).toBe(true);
-      expect(await store.releaseSlot(b, 'pool', 'w-1')).toBe(false);
-      expect(await store.listSlots(a, 'pool')).toEqual([{ holder: 'w-1', acquiredAt: 1 }]);
     },
   },
 ];
