@@ -15,7 +15,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import {
   expectedRecordVersion,
-  type IndexKind,
+  type FoundRecord,
+  type Lookup,
   type RecordAndDocument,
   type RecordCommit,
   type RecordPage,
@@ -195,9 +196,12 @@ export class DynamoStateStore implements StateStore {
     return items.map(parseRecord);
   }
 
-  async getIndex(tenant: string, kind: IndexKind, value: string): Promise<string | undefined> {
-    const item = await this.#get(keys.index(tenant, kind, value));
-    return typeof item?.workItemId === 'string' ? item.workItemId : undefined;
+  /** Two requests: DynamoDB cannot follow the lookup item to the record, so a GetItem, then `load`. */
+  async find(tenant: string, lookup: Lookup, documentName: string): Promise<FoundRecord> {
+    const item = await this.#get(keys.index(tenant, lookup.kind, lookup.value));
+    const workItemId = typeof item?.workItemId === 'string' ? item.workItemId : undefined;
+    if (workItemId === undefined) return { workItemId, record: undefined, document: undefined };
+    return { workItemId, ...(await this.load(tenant, workItemId, documentName)) };
   }
 
   async seenEvent(tenant: string, key: string, now: number): Promise<boolean> {

@@ -74,7 +74,9 @@ describe('the data layout the README describes', () => {
       lookups: [{ kind: 'thread', value: 'T-1' }],
     });
     await store.commit('evil#index#thread', { record: sampleRecord('T-1', { reason: 'forged' }) });
-    expect(await store.getIndex('evil', 'thread', 'T-1')).toBe('w-evil');
+    expect((await store.find('evil', { kind: 'thread', value: 'T-1' }, 'schedule')).workItemId).toBe(
+      'w-evil',
+    );
     const { Item } = await dynamo.client().send(
       new GetItemCommand({
         TableName: tableName,

@@ -3,7 +3,8 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { ensurePrivateDirectory, ensurePrivateFile, keepPrivate } from '@software-factory/auth';
 import {
   expectedRecordVersion,
-  type IndexKind,
+  type FoundRecord,
+  type Lookup,
   type RecordAndDocument,
   type RecordCommit,
   type RecordPage,
@@ -177,9 +178,11 @@ export class SqliteStateStore implements StateStore {
     return this.#live.listDue.all(tenant, now, asLimit(limit, 'listDue')).map((row) => parseRecord(row.body));
   }
 
-  async getIndex(tenant: string, kind: IndexKind, value: string): Promise<string | undefined> {
-    const row = this.#live.getIndex.get(tenant, kind, value);
-    return typeof row?.work_item_id === 'string' ? row.work_item_id : undefined;
+  async find(tenant: string, lookup: Lookup, documentName: string): Promise<FoundRecord> {
+    const row = this.#live.getIndex.get(tenant, lookup.kind, lookup.value);
+    const workItemId = typeof row?.work_item_id === 'string' ? row.work_item_id : undefined;
+    if (workItemId === undefined) return { workItemId, record: undefined, document: undefined };
+    return { workItemId, ...(await this.load(tenant, workItemId, documentName)) };
   }
 
   async seenEvent(tenant: string, key: string, now: number): Promise<boolean> {

@@ -1,6 +1,7 @@
 import {
   expectedRecordVersion,
-  type IndexKind,
+  type FoundRecord,
+  type Lookup,
   type RecordAndDocument,
   type RecordCommit,
   type RecordPage,
@@ -81,13 +82,18 @@ export class DurableObjectStateStore implements StateStore {
     return (await this.#object(tenant).listDue(now, limit)) as WorkItemRecord[];
   }
 
-  async getIndex(tenant: string, kind: IndexKind, value: string): Promise<string | undefined> {
-    const cache = this.#indexCache?.caches(kind) ? this.#indexCache : undefined;
-    const cached = await cache?.get(tenant, kind, value);
-    if (cached !== undefined) return cached;
-    const stored = await this.#object(tenant).getIndex(kind, value);
-    if (stored !== undefined) await cache?.put(tenant, kind, value, stored);
-    return stored;
+  /**
+   * One call to the object either way: a lookup KV knows is followed by `load`, any other is resolved
+   * by the object with the record and the document (and then kept in KV, for the kinds it caches).
+   */
+  async find(tenant: string, lookup: Lookup, documentName: string): Promise<FoundRecord> {
+    const cache = this.#indexCache?.caches(lookup.kind) ? this.#indexCache : undefined;
+    const cached = await cache?.get(tenant, lookup.kind, lookup.value);
+    if (cached !== undefined)
+      return { workItemId: cached, ...(await this.load(tenant, cached, documentName)) };
+    const found = (await this.#object(tenant).find(lookup.kind, lookup.value, documentName)) as FoundRecord;
+    if (found.workItemId !== undefined) await cache?.put(tenant, lookup.kind, lookup.value, found.workItemId);
+    return found;
   }
 
   async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {

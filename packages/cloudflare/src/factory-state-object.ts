@@ -119,6 +119,21 @@ export class FactoryStateObject extends DurableObject<unknown> {
     return this.#readWithinBudget(rows);
   }
 
+  /** The lookup, the record it leads to and a document in one call. */
+  find(
+    kind: IndexKind,
+    value: string,
+    documentName: string,
+  ): {
+    workItemId: string | undefined;
+    record: WorkItemRecord | undefined;
+    document: { value: unknown; version: number } | undefined;
+  } {
+    const workItemId = this.getIndex(kind, value);
+    if (workItemId === undefined) return { workItemId, record: undefined, document: undefined };
+    return { workItemId, ...this.load(workItemId, documentName) };
+  }
+
   getIndex(kind: IndexKind, value: string): string | undefined {
     return this.#sql
       .exec<{ work_item_id: string }>(

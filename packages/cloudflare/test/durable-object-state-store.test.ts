@@ -10,6 +10,13 @@ const withCache = (kv: KVNamespace = env.FACTORY_CACHE) =>
   new DurableObjectStateStore(env.FACTORY_STATE, { indexCache: new KvIndexCache(kv) });
 /** The KV cache alone: what it holds whatever the object says. */
 const kvOnly = () => new KvIndexCache(env.FACTORY_CACHE);
+/** Where a lookup leads, through `find`. */
+const leadsTo = async (
+  store: DurableObjectStateStore,
+  tenant: string,
+  kind: 'thread' | 'agent' | 'key',
+  value: string,
+) => (await store.find(tenant, { kind, value }, 'schedule')).workItemId;
 /** A record committed with lookups that lead to it. */
 const withLookups = (
   workItemId: string,
@@ -71,15 +78,15 @@ describe('the KV lookup cache', () => {
     await kvOnly().put(tenant, 'thread', 'T-2', 'w-1');
     await kvOnly().put(tenant, 'agent', 'agent-2', 'w-1');
 
-    expect(await withCache().getIndex(tenant, 'thread', 'T-2')).toBe('w-1');
-    expect(await withCache().getIndex(tenant, 'agent', 'agent-2')).toBe('w-1');
-    expect(await objectOnly().getIndex(tenant, 'thread', 'T-2')).toBeUndefined();
+    expect(await leadsTo(withCache(), tenant, 'thread', 'T-2')).toBe('w-1');
+    expect(await leadsTo(withCache(), tenant, 'agent', 'agent-2')).toBe('w-1');
+    expect(await leadsTo(objectOnly(), tenant, 'thread', 'T-2')).toBeUndefined();
   });
 
   it('serves what the object holds when KV has nothing', async () => {
     const tenant = freshTenant();
     await objectOnly().commit(tenant, withLookups('w-1', { kind: 'thread', value: 'T-1' }));
-    expect(await withCache().getIndex(tenant, 'thread', 'T-1')).toBe('w-1');
+    expect(await leadsTo(withCache(), tenant, 'thread', 'T-1')).toBe('w-1');
   });
 
   it('never serves work item keys from KV: a key can move to another item', async () => {
@@ -87,14 +94,14 @@ describe('the KV lookup cache', () => {
     await withCache().commit(tenant, withLookups('w-1', { kind: 'key', value: 'ENG-1' }));
     expect(await kvOnly().get(tenant, 'key', 'ENG-1')).toBeUndefined();
     await objectOnly().commit(tenant, withLookups('w-2', { kind: 'key', value: 'ENG-1' }));
-    expect(await withCache().getIndex(tenant, 'key', 'ENG-1')).toBe('w-2');
+    expect(await leadsTo(withCache(), tenant, 'key', 'ENG-1')).toBe('w-2');
   });
 
   it('fills KV on a miss the object answers', async () => {
     const tenant = freshTenant();
     await objectOnly().commit(tenant, withLookups('w-1', { kind: 'thread', value: 'T-1' }));
     expect(await kvOnly().get(tenant, 'thread', 'T-1')).toBeUndefined();
-    expect(await withCache().getIndex(tenant, 'thread', 'T-1')).toBe('w-1');
+    expect(await leadsTo(withCache(), tenant, 'thread', 'T-1')).toBe('w-1');
     expect(await kvOnly().get(tenant, 'thread', 'T-1')).toBe('w-1');
   });
 
@@ -104,19 +111,19 @@ describe('the KV lookup cache', () => {
     const store = withCache(faults.wrap('kv', env.FACTORY_CACHE));
     await objectOnly().commit(tenant, withLookups('w-1', { kind: 'thread', value: 'T-1' }));
     faults.failAt(1, 'before');
-    expect(await store.getIndex(tenant, 'thread', 'T-1')).toBe('w-1');
+    expect(await leadsTo(store, tenant, 'thread', 'T-1')).toBe('w-1');
     expect(faults.log[0]).toBe('kv.get');
 
     faults.failAt(1, 'before'); // the KV write after the object's
     expect(await store.commit(tenant, withLookups('w-2', { kind: 'agent', value: 'agent-1' }))).toBe(true);
     expect(faults.log.at(-1)).toBe('kv.put');
-    expect(await objectOnly().getIndex(tenant, 'agent', 'agent-1')).toBe('w-2');
+    expect(await leadsTo(objectOnly(), tenant, 'agent', 'agent-1')).toBe('w-2');
   });
 
   it('keeps lookups of different tenants apart in KV', async () => {
     const [a, b] = [freshTenant('a'), freshTenant('b')];
     await withCache().commit(a, withLookups('w-a', { kind: 'thread', value: 'T-1' }));
-    expect(await withCache().getIndex(b, 'thread', 'T-1')).toBeUndefined();
+    expect(await leadsTo(withCache(), b, 'thread', 'T-1')).toBeUndefined();
   });
 
   it('a stale thread entry in KV cannot start work: the object-held record decides', async () => {

@@ -1,7 +1,8 @@
 import { frozenCopy } from './frozen.ts';
 import {
   expectedRecordVersion,
-  type IndexKind,
+  type FoundRecord,
+  type Lookup,
   type RecordAndDocument,
   type RecordCommit,
   type RecordPage,
@@ -93,8 +94,11 @@ export class InMemoryStateStore implements StateStore {
       .slice(0, limit);
   }
 
-  async getIndex(tenant: string, kind: IndexKind, value: string): Promise<string | undefined> {
-    return this.#tenant(tenant).index.get(`${kind}\u0000${value}`);
+  async find(tenant: string, lookup: Lookup, documentName: string): Promise<FoundRecord> {
+    const state = this.#tenant(tenant);
+    const workItemId = state.index.get(`${lookup.kind}\u0000${lookup.value}`);
+    if (workItemId === undefined) return { workItemId, record: undefined, document: undefined };
+    return { workItemId, record: state.records.get(workItemId), document: state.documents.get(documentName) };
   }
 
   async seenEvent(tenant: string, key: string, now: number): Promise<boolean> {

@@ -71,6 +71,7 @@ export {
 export {
   type DocumentWrite,
   expectedRecordVersion,
+  type FoundRecord,
   type IndexKind,
   type Lookup,
   type RecordAndDocument,

@@ -1,6 +1,7 @@
 import {
   expectedRecordVersion,
-  type IndexKind,
+  type FoundRecord,
+  type Lookup,
   type RecordAndDocument,
   type RecordCommit,
   type RecordPage,
@@ -90,10 +91,11 @@ export class OverlayStateStore implements StateStore {
     return [...due.values()].sort((a, b) => (a.wakeAt ?? 0) - (b.wakeAt ?? 0)).slice(0, limit);
   }
 
-  async getIndex(tenant: string, kind: IndexKind, value: string): Promise<string | undefined> {
-    return (
-      this.#index.get(`${tenant}\u0000${kind}\u0000${value}`) ?? this.#base.getIndex(tenant, kind, value)
-    );
+  async find(tenant: string, lookup: Lookup, documentName: string): Promise<FoundRecord> {
+    const own = this.#index.get(`${tenant}\u0000${lookup.kind}\u0000${lookup.value}`);
+    const workItemId = own ?? (await this.#base.find(tenant, lookup, documentName)).workItemId;
+    if (workItemId === undefined) return { workItemId, record: undefined, document: undefined };
+    return { workItemId, ...(await this.load(tenant, workItemId, documentName)) };
   }
 
   /** Like `rememberEvent`, only what this overlay remembered counts. */

@@ -3,6 +3,7 @@ import { applyEvent } from '../machine/apply.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
 import { drain } from '../pipeline/drain.ts';
 import { type HandleResult, ResultBuilder } from '../pipeline/result.ts';
+import { findRecord } from '../pipeline/schedule-store.ts';
 
 /** A person answered in a clarification thread: the thread names the item; the table does the rest. */
 export async function onClarificationReplied(
@@ -10,14 +11,15 @@ export async function onClarificationReplied(
   event: ClarificationRepliedEvent,
 ): Promise<HandleResult> {
   const result = new ResultBuilder(event.type);
-  const workItemId = await context.store.getIndex(context.tenant, 'thread', event.threadId);
-  if (!workItemId) return result.finish('not a thread the factory is waiting on');
+  const found = await findRecord(context, { kind: 'thread', value: event.threadId });
+  if (!found) return result.finish('not a thread the factory is waiting on');
+  const { workItemId } = found;
   result.workItemId = workItemId;
   // Only a trusted author's reply is an answer; anyone else's changes nothing and gets no reply, so
   // the thread learns nothing. The reason stays in the result and the log for the operator.
   const untrusted = whyNotTrusted(event);
   if (untrusted) return result.finish(`reply ignored: ${untrusted}`);
-  const applied = await applyEvent(context, workItemId, event, result);
+  const applied = await applyEvent(context, workItemId, event, result, found);
   if (applied.notes.triageError && applied.wrote) result.errors.push(applied.notes.triageError);
   if (applied.record?.status === 'queued') await drain(context, result);
   return result.finish(applied.reason);

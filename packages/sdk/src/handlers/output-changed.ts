@@ -4,6 +4,7 @@ import type { HandlerContext } from '../pipeline/context.ts';
 import { wakeDependents } from '../pipeline/dependents.ts';
 import { drain } from '../pipeline/drain.ts';
 import { type HandleResult, ResultBuilder } from '../pipeline/result.ts';
+import { findRecord, type Loaded } from '../pipeline/schedule-store.ts';
 import type { OutputSnapshot } from '../work-item.ts';
 
 /** An output (pull request) changed: the key in its branch or title names the item; the table decides. */
@@ -15,10 +16,11 @@ export async function onOutputChanged(
   const { output } = event;
   const key = context.template.findWorkItemKey(output);
   if (!key) return result.finish('the output names no work item');
-  const workItemId = await context.store.getIndex(context.tenant, 'key', key.toUpperCase());
-  if (!workItemId) return result.finish(`no dispatched work item has the key ${key}`);
+  const found = await findRecord(context, { kind: 'key', value: key.toUpperCase() });
+  if (!found) return result.finish(`no dispatched work item has the key ${key}`);
+  const { workItemId } = found;
   result.workItemId = workItemId;
-  const applied = await applyOutput(context, workItemId, output, event.type, result);
+  const applied = await applyOutput(context, workItemId, output, event.type, result, found);
   if (applied.freedSlots) await drain(context, result);
   if (applied.completed) await wakeDependents(context, key, result);
   return result.finish(applied.reason);
@@ -33,8 +35,15 @@ export async function applyOutput(
   output: OutputSnapshot,
   via: string,
   result: ResultBuilder,
+  loaded?: Loaded,
 ): Promise<{ reason: string; freedSlots: boolean; completed: boolean }> {
-  const applied = await applyEvent(context, workItemId, { type: 'output.changed', output, via }, result);
+  const applied = await applyEvent(
+    context,
+    workItemId,
+    { type: 'output.changed', output, via },
+    result,
+    loaded,
+  );
   return {
     reason: applied.reason,
     freedSlots: applied.freedSlots,

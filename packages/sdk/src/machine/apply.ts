@@ -5,6 +5,7 @@ import type { Committed } from '../pipeline/commit.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
 import { logIfOpened } from '../pipeline/fleet-health.ts';
 import type { ResultBuilder } from '../pipeline/result.ts';
+import type { Loaded } from '../pipeline/schedule-store.ts';
 import type { WorkItemRecord } from '../record.ts';
 import type { Decision, EventOf, MachineEvent, MachineEventType, Step, StepNotes } from './step.ts';
 import { BEFORE, FIRST, MACHINE, UNHANDLED } from './table.ts';
@@ -27,22 +28,30 @@ export async function applyEvent(
   workItemId: string,
   event: MachineEvent,
   result: ResultBuilder,
+  /** The record and the schedule, when the caller found them through a lookup. */
+  loaded?: Loaded,
 ): Promise<Applied> {
   let notes: StepNotes = { fleetFaults: [] };
   let breaker: ReturnType<typeof afterFailure> | undefined;
   let now = context.clock.now();
-  const committed = await change(context, workItemId, result, async (current, schedule) => {
-    notes = { fleetFaults: [] };
-    now = context.clock.now();
-    const decision = await decide(current, event, { context, schedule, now, notes });
-    if (!('draft' in decision)) return decision;
-    for (const move of decision.draft.transitions) assertTransition(move.from, move.to);
-    for (const fault of notes.fleetFaults) {
-      breaker = afterFailure(schedule.value.breaker, fault, now, context.settings.breaker);
-      schedule.value = { ...schedule.value, breaker };
-    }
-    return decision;
-  });
+  const committed = await change(
+    context,
+    workItemId,
+    result,
+    async (current, schedule) => {
+      notes = { fleetFaults: [] };
+      now = context.clock.now();
+      const decision = await decide(current, event, { context, schedule, now, notes });
+      if (!('draft' in decision)) return decision;
+      for (const move of decision.draft.transitions) assertTransition(move.from, move.to);
+      for (const fault of notes.fleetFaults) {
+        breaker = afterFailure(schedule.value.breaker, fault, now, context.settings.breaker);
+        schedule.value = { ...schedule.value, breaker };
+      }
+      return decision;
+    },
+    loaded,
+  );
   const fault = notes.fleetFaults.at(-1);
   if (committed.wrote && breaker && fault) logIfOpened(context, breaker, now, fault);
   const before = committed.draft?.base?.status;

@@ -5,6 +5,7 @@ import type { HandlerContext } from './context.ts';
 import { resumeEffects, runEffects } from './effects.ts';
 import type { ResultBuilder } from './result.ts';
 import type { SchedulePlan } from './schedule.ts';
+import type { Loaded } from './schedule-store.ts';
 
 /**
  * One step of a handler: decide and write the record's next version, then perform its effects (or take
@@ -15,8 +16,9 @@ export async function change(
   workItemId: string,
   result: ResultBuilder,
   decide: (current: WorkItemRecord | undefined, schedule: SchedulePlan) => Promise<Decision>,
+  loaded?: Loaded,
 ): Promise<Committed> {
-  const committed = await commitRecord(context, workItemId, decide);
+  const committed = await commitRecord(context, workItemId, decide, loaded);
   if (committed.record) result.traceId ??= traceIdFor(context.tenant, workItemId, committed.record.run);
   if (committed.wrote) {
     result.wrote = true;

@@ -4,7 +4,7 @@ import type { Lookup } from '../ports/state-store.ts';
 import type { WorkItemRecord } from '../record.ts';
 import type { HandlerContext } from './context.ts';
 import { reconcile, SCHEDULE_DOCUMENT, type SchedulePlan, type VersionedSchedule } from './schedule.ts';
-import { loadRecord, rememberSchedule } from './schedule-store.ts';
+import { type Loaded, loadRecord, rememberSchedule } from './schedule-store.ts';
 
 export type { Decision };
 
@@ -62,18 +62,22 @@ export class ConflictBudget {
 }
 
 /**
- * Reads the record and the schedule (one read), lets `decide` choose the next version, and writes it
- * with the schedule's entries for the item in one atomic compare-and-set (`writeRecord`); on a conflict
- * it reads again and decides again, so concurrent handlers never overwrite each other.
+ * Reads the record and the schedule (one read; `loaded` when the caller read them already, through a
+ * lookup), lets `decide` choose the next version, and writes it with the schedule's entries for the
+ * item in one atomic compare-and-set (`writeRecord`); on a conflict it reads again and decides again, so
+ * concurrent handlers never overwrite each other.
  */
 export async function commitRecord(
   context: HandlerContext,
   workItemId: string,
   decide: (current: WorkItemRecord | undefined, schedule: SchedulePlan) => Promise<Decision>,
+  loaded?: Loaded,
 ): Promise<Committed> {
   const budget = new ConflictBudget();
+  let first = loaded;
   for (;;) {
-    const { record: current, schedule } = await loadRecord(context, workItemId);
+    const { record: current, schedule } = first ?? (await loadRecord(context, workItemId));
+    first = undefined;
     if (!budget.next(current?.version ?? 0))
       throw new Error(`work item ${workItemId}: gave up after ${budget.spent}`);
     const plan: SchedulePlan = { base: schedule, value: schedule.value };

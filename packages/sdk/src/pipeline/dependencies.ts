@@ -1,5 +1,6 @@
 import type { WorkItem } from '../work-item.ts';
 import type { HandlerContext } from './context.ts';
+import { SCHEDULE_DOCUMENT } from './schedule.ts';
 
 const BLOCKED_BY = /^[ \t>*_-]*blocked by\s*:\s*(.+)$/gim;
 const MAX_NODES = 100;
@@ -44,9 +45,8 @@ export async function checkDependencies(context: HandlerContext, item: WorkItem)
 }
 
 async function factoryCompleted(context: HandlerContext, key: string): Promise<boolean> {
-  const id = await context.store.getIndex(context.tenant, 'key', key.toUpperCase());
-  if (!id) return false;
-  return (await context.store.getRecord(context.tenant, id))?.status === 'done';
+  const lookup = { kind: 'key', value: key.toUpperCase() } as const;
+  return (await context.store.find(context.tenant, lookup, SCHEDULE_DOCUMENT)).record?.status === 'done';
 }
 
 async function findCycle(

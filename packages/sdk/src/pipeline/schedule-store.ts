@@ -1,3 +1,4 @@
+import type { Lookup } from '../ports/state-store.ts';
 import type { WorkItemRecord } from '../record.ts';
 import type { HandlerContext } from './context.ts';
 import {
@@ -20,14 +21,34 @@ export function rememberSchedule(context: HandlerContext, schedule: VersionedSch
 }
 
 /** The record and the schedule in one read (`StateStore.load`). */
-export async function loadRecord(
-  context: HandlerContext,
-  workItemId: string,
-): Promise<{ record: WorkItemRecord | undefined; schedule: VersionedSchedule }> {
+export async function loadRecord(context: HandlerContext, workItemId: string): Promise<Loaded> {
   const { record, document } = await context.store.load(context.tenant, workItemId, SCHEDULE_DOCUMENT);
   const schedule = document ? stored(document.value, document.version) : await rebuilt(context);
   known.set(context, schedule);
   return { record, schedule };
+}
+
+/** A record and the schedule as read together, so the first decision needs no read of its own. */
+export interface Loaded {
+  record: WorkItemRecord | undefined;
+  schedule: VersionedSchedule;
+}
+
+/**
+ * The record a lookup (thread, agent, key) leads to, with the schedule, in one read (`StateStore.find`);
+ * undefined when the lookup leads nowhere.
+ */
+export async function findRecord(
+  context: HandlerContext,
+  lookup: Lookup,
+): Promise<(Loaded & { workItemId: string }) | undefined> {
+  const found = await context.store.find(context.tenant, lookup, SCHEDULE_DOCUMENT);
+  if (found.workItemId === undefined) return undefined;
+  const schedule = found.document
+    ? stored(found.document.value, found.document.version)
+    : await rebuilt(context);
+  known.set(context, schedule);
+  return { workItemId: found.workItemId, record: found.record, schedule };
 }
 
 /** The schedule as this call knows it, or as stored when it knows none yet. */

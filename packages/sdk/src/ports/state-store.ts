@@ -44,6 +44,11 @@ export interface RecordAndDocument {
   document: TenantDocument | undefined;
 }
 
+/** What a lookup leads to: the work item id (undefined: the lookup leads nowhere), its record, a document. */
+export interface FoundRecord extends RecordAndDocument {
+  workItemId: string | undefined;
+}
+
 export interface RecordPage {
   records: WorkItemRecord[];
   /** Pass back to read the next page; absent on the last one. */
@@ -98,10 +103,13 @@ export interface StateStore {
   listDue(tenant: string, now: number, limit: number): Promise<WorkItemRecord[]>;
 
   /**
-   * An event that names a thread, an agent or a work item key instead of the item: which record it is
-   * about. Lookups are written by `commit` with the record they lead to.
+   * An event that names a thread, an agent or a work item key instead of the item (a reply, an agent's
+   * exit, an output), and a blocker named by its key: which record it is about, read with the record and
+   * the tenant document in one round trip where the store can join them (`load` after the lookup
+   * otherwise). A lookup that leads nowhere gives all three undefined: such an event is ignored. Lookups
+   * are written by `commit` with the record they lead to.
    */
-  getIndex(tenant: string, kind: IndexKind, value: string): Promise<string | undefined>;
+  find(tenant: string, lookup: Lookup, documentName: string): Promise<FoundRecord>;
 
   // De-duplication of deliveries: a sender's retry must not act twice.
   /**

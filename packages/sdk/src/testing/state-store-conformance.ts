@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StateStore } from '../ports/state-store.ts';
+import type { IndexKind, StateStore } from '../ports/state-store.ts';
 import { sampleRecord } from './sample-record.ts';
 
 export type StoreFactory = () => StateStore | Promise<StateStore>;
@@ -18,6 +18,11 @@ function tenants(): [string, string] {
 }
 
 const CONCURRENCY = 20;
+
+/** Where a lookup leads, through `find`. */
+async function leadsTo(store: StateStore, tenant: string, kind: IndexKind, value: string) {
+  return (await store.find(tenant, { kind, value }, 'schedule')).workItemId;
+}
 
 /** Every behaviour a StateStore must have, as plain checks (so a test can also run them against a broken store). */
 export const stateStoreChecks: readonly ConformanceCheck[] = [
@@ -198,15 +203,43 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
         lookups: [{ kind: 'thread', value: 'T-1' }],
       });
       await store.commit(tenant, { record: sampleRecord('w-2'), lookups: [{ kind: 'agent', value: 'T-1' }] });
-      expect(await store.getIndex(tenant, 'thread', 'T-1')).toBe('w-1');
-      expect(await store.getIndex(tenant, 'agent', 'T-1')).toBe('w-2');
-      expect(await store.getIndex(tenant, 'key', 'T-1')).toBeUndefined();
+      expect(await leadsTo(store, tenant, 'thread', 'T-1')).toBe('w-1');
+      expect(await leadsTo(store, tenant, 'agent', 'T-1')).toBe('w-2');
+      expect(await leadsTo(store, tenant, 'key', 'T-1')).toBeUndefined();
       await store.commit(tenant, {
         record: sampleRecord('w-3'),
         lookups: [{ kind: 'thread', value: 'T-1' }],
       });
-      expect(await store.getIndex(tenant, 'thread', 'T-1')).toBe('w-3');
-      expect(await store.getIndex(tenant, 'agent', 'T-1')).toBe('w-2');
+      expect(await leadsTo(store, tenant, 'thread', 'T-1')).toBe('w-3');
+      expect(await leadsTo(store, tenant, 'agent', 'T-1')).toBe('w-2');
+    },
+  },
+  {
+    name: 'find follows a lookup to its record and reads the document with it; a lookup to nowhere finds nothing',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant] = tenants();
+      const record = sampleRecord('w-1', { status: 'waiting-clarification' });
+      await store.commit(tenant, {
+        record,
+        document: { name: 'schedule', value: { queue: [] }, expectedVersion: 0 },
+        lookups: [{ kind: 'thread', value: 'T-1' }],
+      });
+      expect(await store.find(tenant, { kind: 'thread', value: 'T-1' }, 'schedule')).toEqual({
+        workItemId: 'w-1',
+        record,
+        document: { value: { queue: [] }, version: 1 },
+      });
+      expect(await store.find(tenant, { kind: 'thread', value: 'T-1' }, 'other')).toEqual({
+        workItemId: 'w-1',
+        record,
+        document: undefined,
+      });
+      expect(await store.find(tenant, { kind: 'agent', value: 'T-1' }, 'schedule')).toEqual({
+        workItemId: undefined,
+        record: undefined,
+        document: undefined,
+      });
     },
   },
   {
@@ -318,7 +351,7 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
       ).toBe(true);
       expect(await store.getRecord(tenant, 'w-1')).toEqual(first);
       expect(await store.getDocument(tenant, 'schedule')).toEqual({ value: { queue: ['w-1'] }, version: 1 });
-      expect(await store.getIndex(tenant, 'key', 'ENG-1')).toBe('w-1');
+      expect(await leadsTo(store, tenant, 'key', 'ENG-1')).toBe('w-1');
       // Version 1 creates only; a later version replaces only the version before it.
       expect(await store.commit(tenant, { record: sampleRecord('w-1', { reason: 'again' }) })).toBe(false);
       expect(await store.commit(tenant, { record: sampleRecord('w-1', { version: 3 }) })).toBe(false);
@@ -335,8 +368,8 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
       ).toBe(true);
       expect(await store.getRecord(tenant, 'w-1')).toEqual(second);
       expect(await store.getDocument(tenant, 'schedule')).toEqual({ value: { queue: [] }, version: 2 });
-      expect(await store.getIndex(tenant, 'agent', 'agent-1')).toBe('w-1');
-      expect(await store.getIndex(tenant, 'thread', 'T-1')).toBe('w-1');
+      expect(await leadsTo(store, tenant, 'agent', 'agent-1')).toBe('w-1');
+      expect(await leadsTo(store, tenant, 'thread', 'T-1')).toBe('w-1');
       // A record alone leaves the document as it is.
       expect(await store.commit(tenant, { record: sampleRecord('w-1', { version: 3 }) })).toBe(true);
       expect((await store.getDocument(tenant, 'schedule'))?.version).toBe(2);
@@ -376,7 +409,7 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
       ).toBe(false);
       expect((await store.getRecord(tenant, 'w-1'))?.reason).toBe('created');
       expect(await store.getDocument(tenant, 'schedule')).toEqual({ value: { v: 1 }, version: 1 });
-      expect(await store.getIndex(tenant, 'thread', 'T-lost')).toBeUndefined();
+      expect(await leadsTo(store, tenant, 'thread', 'T-lost')).toBeUndefined();
       // A document to create that exists already: the new record is not created.
       expect(
         await store.commit(tenant, {
@@ -445,7 +478,7 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
         lookups: [{ kind: 'agent', value: 'agent-a' }],
       });
       expect(await store.load(b, 'w-2', 'schedule')).toEqual({ record: undefined, document: undefined });
-      expect(await store.getIndex(b, 'agent', 'agent-a')).toBeUndefined();
+      expect(await leadsTo(store, b, 'agent', 'agent-a')).toBeUndefined();
       expect(await store.commit(b, { record: sampleRecord('w-2', { version: 2 }) })).toBe(false);
       expect(await store.putDocument(b, 'schedule', { tenant: 'b' }, 0)).toBe(true);
       expect((await store.getDocument(a, 'schedule'))?.value).toEqual({ tenant: 'a' });
