@@ -87,6 +87,21 @@ export function deployedTenant(
   };
 }
 
+/** An HTTP fleet and the source its agents' exits come back through (the same for every runtime). */
+export function httpFleetOf(fleet: { url: string; secret: string; timeout?: number | undefined }): {
+  fleet: FleetClient;
+  sources: WebhookSource[];
+} {
+  return {
+    fleet: new HttpFleet({
+      url: fleet.url,
+      secret: fleet.secret,
+      ...(fleet.timeout !== undefined ? { retry: { timeoutMs: fleet.timeout } } : {}),
+    }),
+    sources: [new FleetWebhookSource({ secret: fleet.secret })],
+  };
+}
+
 /** The remote fleet the tenant's `fleet:` block selects, with the source its exits come back through. */
 function fleetOf(config: DeployedTenant): { fleet: FleetClient; sources: WebhookSource[] } {
   const fleet = config.fleet;
@@ -94,14 +109,7 @@ function fleetOf(config: DeployedTenant): { fleet: FleetClient; sources: Webhook
     throw new Error(`tenant ${config.id}: a deployment needs a remote fleet (type http or github-actions)`);
   switch (fleet.type) {
     case 'http':
-      return {
-        fleet: new HttpFleet({
-          url: fleet.url,
-          secret: fleet.secret,
-          ...(fleet.timeout !== undefined ? { retry: { timeoutMs: fleet.timeout } } : {}),
-        }),
-        sources: [new FleetWebhookSource({ secret: fleet.secret })],
-      };
+      return httpFleetOf(fleet);
     case 'github-actions': {
       if (!fleet.token)
         throw new Error(`tenant ${config.id}: the github-actions fleet needs fleet.token in a deployment`);
