@@ -34,7 +34,14 @@ export async function workerBundle(): Promise<BundleFigures> {
       {
         cwd: cloudflare,
         encoding: 'utf8',
-        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+        env: {
+          ...process.env,
+          WRANGLER_SEND_METRICS: 'false',
+          CI: 'true',
+          // Our package names resolve to their sources, as the Lambda's bundle script does: never a stale
+          // build (wrangler's own conditions follow).
+          WRANGLER_BUILD_CONDITIONS: '@software-factory/source,workerd,worker,browser',
+        },
       },
     );
     if (build.status !== 0)
