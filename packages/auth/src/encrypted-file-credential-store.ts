@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from '
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Credential, CredentialStore } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CredentialKeySource, type DerivedKeys, deriveKeys } from './credential-key.ts';
 import { assertPrivateFile } from './file-permissions.ts';
 import { ensurePrivateDirectory } from './private-files.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOptions } from './parse-options.ts';
 
 /** Where one vendor's OAuth endpoints are and the quirks of how it speaks OAuth. */

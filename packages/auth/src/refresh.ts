@@ -1,7 +1,7 @@
 import type { Credential, CredentialStore, Logger, VersionedCredentialStore } from '@software-factory/sdk';
 import { isVersionedCredentialStore, silentLogger } from '@software-factory/sdk';
 import * as oauth from 'oauth4webapi';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthFlowError } from './auth-error.ts';
 import { tokenRequestFailure } from './flow-failures.ts';
 import { credentialFrom, type OAuthClientOptions, oauthPlumbing } from './oauth-client.ts';

@@ -14,7 +14,7 @@ import type {
   Logger,
 } from '@software-factory/sdk';
 import { silentLogger } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthFlowError } from './auth-error.ts';
 import { formatWait, unreachableHost } from './network-failure.ts';
 import { parseOptions } from './parse-options.ts';

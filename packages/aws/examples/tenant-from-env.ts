@@ -15,7 +15,7 @@ import {
   StaticTenantRegistry,
   TENANT_ID_PATTERN,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const environmentSchema = z.object({
   FACTORY_TENANT: z.string().regex(TENANT_ID_PATTERN, 'letters, digits, - and _, up to 64'),

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResult, LambdaEvent } from 'hono/aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * hono's own adapter (`handle` from `hono/aws-lambda`) turns API Gateway REST (payload 1.0), HTTP API

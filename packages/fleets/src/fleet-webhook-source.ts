@@ -6,7 +6,7 @@ import type {
   WebhookSource,
 } from '@software-factory/sdk';
 import { WebhookError } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SIGNATURE_WINDOW_MS, signedContent, verifyFleetSignature } from './fleet-signature.ts';
 
 /** A lifecycle callback from the team's fleet, as documented in the README. */

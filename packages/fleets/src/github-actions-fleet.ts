@@ -1,5 +1,5 @@
 import type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DEFAULT_RETRY_POLICY,
   FleetRequestError,

@@ -1,6 +1,6 @@
 import type { AgentStatus, Clock, FleetClient, SpawnedAgent, SpawnRequest } from '@software-factory/sdk';
 import { systemClock } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fleetSignatureHeaders, IDEMPOTENCY_HEADER, signedContent } from './fleet-signature.ts';
 import {
   FleetRequestError,

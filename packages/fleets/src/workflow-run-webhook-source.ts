@@ -6,7 +6,7 @@ import type {
   WebhookSource,
 } from '@software-factory/sdk';
 import { hmacSha256Hex, timingSafeEqual, WebhookError } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { runNameFor } from './github-actions-fleet.ts';
 
 const RUN_NAME_PREFIX = runNameFor('');

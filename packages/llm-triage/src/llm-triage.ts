@@ -8,7 +8,7 @@ import {
   type TriageDecision,
   type TriageInput,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { answerJsonSchema, describeIssues, modelAnswerSchema } from './triage-answer.ts';
 import { LruTriageCache, revisionKey, type TriageCache } from './triage-cache.ts';
 import { ModelUnavailableError, type TriageModel } from './triage-model.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The name of the tool (Anthropic) or response format (OpenAI) the model answers through. */
 export const ANSWER_NAME = 'record_triage_decision';

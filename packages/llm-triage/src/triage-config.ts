@@ -1,5 +1,5 @@
 import { durationSchema } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The model answers in a few hundred tokens; a larger budget only raises the worst-case bill. */
 export const MAX_TOKENS_LIMIT = 8192;

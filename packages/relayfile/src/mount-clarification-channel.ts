@@ -12,7 +12,7 @@ import {
   type WorkItem,
   type WriteOptions,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { draftFileName } from './draft-name.ts';
 import { parseJsonObject, parseMountedRecord, stringField } from './json-file.ts';
 import type { MountEventSource, MountInterpretation } from './mount-event-source.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { pathGlobProblem } from './path-glob.ts';
 
 const httpUrl = (what: string) =>

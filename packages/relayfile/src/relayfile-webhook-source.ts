@@ -6,7 +6,7 @@ import {
   type WebhookInterpretation,
   type WebhookSource,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { interpretMountChange, type MountEventSource } from './mount-event-source.ts';
 import { parseRelayTimestamp, RELAY_HEADERS, relaySignatureMatches } from './relay-signature.ts';
 

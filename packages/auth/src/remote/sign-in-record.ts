@@ -1,5 +1,5 @@
 import type { StateStore } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * One provider's latest remote sign-in, kept as a tenant document. It holds nothing a reader of the

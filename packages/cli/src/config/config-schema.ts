@@ -11,7 +11,7 @@ import {
   tenantIdSchema,
 } from '@software-factory/providers/registry';
 import { durationSchema, isIpOrCidr } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CredentialsConfig, checkCredentials, credentialsSchema } from './credentials-schema.ts';
 import type { ProviderModule } from './provider-modules.ts';
 import { SecretResolver } from './secret-reference.ts';

@@ -7,7 +7,7 @@ import {
   providerRegistry,
   ROLES,
 } from '@software-factory/providers/registry';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type SecretResolver, secretReference } from './secret-reference.ts';
 
 export const DEFAULT_CREDENTIALS_PATH = '.factory/credentials.enc';

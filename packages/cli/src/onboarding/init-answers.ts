@@ -5,7 +5,7 @@ import {
   type SetupQuestion,
 } from '@software-factory/providers/registry';
 import { TENANT_ID_PATTERN } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const FLEETS = ['local'] as const;
 

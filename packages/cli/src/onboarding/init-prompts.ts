@@ -1,6 +1,6 @@
 import * as prompts from '@clack/prompts';
 import { providerRegistry } from '@software-factory/providers/registry';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { CliError, EXIT_FAILURE } from '../cli-error.ts';
 import {
   choicesFor,

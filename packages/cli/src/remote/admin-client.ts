@@ -1,5 +1,5 @@
 import { redact, unreachableHost } from '@software-factory/auth';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   connectionsSchema,
   connectProgressSchema,

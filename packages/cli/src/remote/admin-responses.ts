@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The admin API's answers as the CLI relies on them. Whatever answers at `--remote` is checked against

@@ -6,7 +6,7 @@ import type {
   WorkItemProvider,
   WriteOptions,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { commentsTrustedAuthorsSchema } from '../shared/answer-trust.ts';
 import { parseConfig } from '../shared/provider-config.ts';
 

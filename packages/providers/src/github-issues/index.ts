@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GITHUB_OAUTH } from '../github/oauth.ts';
 import {
   type BuiltProvider,

@@ -1,5 +1,5 @@
 import type { WorkItem, WorkItemState } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The issue fields the factory reads; webhooks and the REST API carry the same shape. */
 export const githubIssueSchema = z.object({

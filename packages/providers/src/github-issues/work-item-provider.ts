@@ -8,7 +8,7 @@ import type {
   WritebackState,
   WriteOptions,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createOctokit } from '../github/client.ts';
 import { checkGithubToken } from '../github/connection.ts';
 import { GITHUB_OAUTH } from '../github/oauth.ts';

@@ -1,5 +1,5 @@
 import { MountOutputTarget } from '@software-factory/relayfile';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type BuiltProvider,
   defineProvider,

@@ -6,7 +6,7 @@ import type {
   OutputSnapshot,
   OutputTarget,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { connectWithOAuth, type OAuthAppOptions } from '../shared/oauth-connect.ts';
 import { parseConfig } from '../shared/provider-config.ts';

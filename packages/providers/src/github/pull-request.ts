@@ -1,5 +1,5 @@
 import type { OutputSnapshot, OutputState } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The pull request fields the factory reads; webhooks and the REST API carry the same shape. */
 export const pullRequestSchema = z.object({

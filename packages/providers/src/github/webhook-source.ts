@@ -5,7 +5,7 @@ import {
   type WebhookInterpretation,
   type WebhookSource,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { headInRepository, pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
 import { verifyGithubSignature } from './signature.ts';
 

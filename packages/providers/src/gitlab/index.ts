@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { specForConfig } from '../registry/oauth-endpoints.ts';
 import {
   type BuiltProvider,

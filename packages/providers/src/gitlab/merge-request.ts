@@ -1,5 +1,5 @@
 import type { OutputSnapshot, OutputState } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The merge request fields the factory reads. The REST API (`web_url`) and the webhook's

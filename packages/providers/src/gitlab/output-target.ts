@@ -1,5 +1,5 @@
 import type { ConnectionStatus, OutputSnapshot, OutputTarget } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { JsonRestClient } from '../shared/json-rest-client.ts';
 import { connectWithCli, parseConfig, scopeStatus } from '../shared/provider-config.ts';

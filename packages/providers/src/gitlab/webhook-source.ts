@@ -6,7 +6,7 @@ import {
   type WebhookInterpretation,
   type WebhookSource,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { mergeRequestSchema, sourceInTargetProject, toGitlabOutput } from './merge-request.ts';
 
 export interface GitlabWebhookSourceOptions {

@@ -1,5 +1,5 @@
 import { type Credential, readBodyCapped } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Fetch } from '../shared/http-retry.ts';
 
 /** Atlassian's API gateway: OAuth 2.0 (3LO) tokens call a site's API through it, by cloud id. */

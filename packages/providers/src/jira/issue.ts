@@ -1,5 +1,5 @@
 import type { WorkItem, WorkItemState } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { sameText } from '../shared/tracker-text.ts';
 import { adfToText, isAdfDocument } from './atlassian-document.ts';
 

@@ -6,7 +6,7 @@ import {
   type WritebackState,
   type WriteOptions,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { keyDigest } from '../shared/deterministic-uuid.ts';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { JsonRestClient } from '../shared/json-rest-client.ts';

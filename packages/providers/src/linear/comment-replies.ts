@@ -8,7 +8,7 @@ import {
   WebhookError,
   type WebhookInterpretation,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { commentThreadId } from '../comments/clarification-channel.ts';
 import {
   LINEAR_DEFAULT_ROLES,

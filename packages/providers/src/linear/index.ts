@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: examples show ${ENV_VAR} references literally.
 import { MountWorkItemProvider } from '@software-factory/relayfile';
 import { WORK_ITEM_STATES } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type BuiltProvider,
   defineProvider,

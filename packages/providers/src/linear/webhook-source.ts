@@ -7,7 +7,7 @@ import {
   type WebhookInterpretation,
   type WebhookSource,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LinearCommentReplies } from './comment-replies.ts';
 import { linearIssueSchema } from './issue.ts';
 import type { LinearWorkItemProvider } from './work-item-provider.ts';

@@ -7,7 +7,7 @@ import {
   type WritebackState,
   type WriteOptions,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { uuidFromKey } from '../shared/deterministic-uuid.ts';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { markerChanges, missingMarkers } from '../shared/lifecycle-markers.ts';

@@ -9,7 +9,7 @@ import type {
   WebhookSource,
   WorkItemProvider,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { defaultedSecret, type SecretResolver, secretReference } from './secrets.ts';

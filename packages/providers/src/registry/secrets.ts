@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
 import { parseSecretReference, type SecretReference, secretReferencesIn } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Where `${NAME}` references are resolved: the process environment, Worker bindings, or a fixed map in tests. */
 export type Environment = Readonly<Record<string, string | undefined>>;

@@ -1,5 +1,5 @@
 import { trustedAuthorsSchema } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseConfig } from './provider-config.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { ConnectionStatus } from '@software-factory/sdk';
 import { missingScopes } from '@software-factory/sdk';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** Validates a provider's config, throwing one error that names every bad field. */
 export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {

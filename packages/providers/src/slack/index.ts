@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: examples show ${ENV_VAR} references literally.
 import { MountClarificationChannel, mountTrustedAuthorsSchema } from '@software-factory/relayfile';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type BuiltProvider,
   defineProvider,

@@ -13,7 +13,7 @@ import {
   type WebhookInterpretation,
   type WebhookSource,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   parseTrustedAuthors,
   SLACK_DEFAULT_ROLES,

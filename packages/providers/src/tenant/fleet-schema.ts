@@ -1,5 +1,5 @@
 import { durationSchema } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { unionMessage } from '../registry/role-schema.ts';
 import { type SecretResolver, secretReference } from '../registry/secrets.ts';
 

@@ -1,5 +1,5 @@
 import { factorySettingsSchema, MIN_ADMIN_TOKEN_LENGTH, TENANT_ID_PATTERN } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { providerRegistry } from '../registry/builtin-providers.ts';
 import { type ProviderConfig, ROLES, type Role, schemaKit } from '../registry/provider-entry.ts';
 import type { ProviderRegistry } from '../registry/provider-registry.ts';

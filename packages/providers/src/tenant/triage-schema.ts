@@ -1,5 +1,5 @@
 import { llmTriageConfigSchema, rulesTriageConfigSchema } from '@software-factory/llm-triage/config';
-import { z } from 'zod';
+import * as z from 'zod';
 import { unionMessage } from '../registry/role-schema.ts';
 import { type SecretResolver, secretReference } from '../registry/secrets.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SealError, SealedBox } from '../crypto/sealed-box.ts';
 import { isTenantId } from '../ingress/tenants.ts';
 import type { Credential, VersionedCredentialStore } from '../ports/connection.ts';

@@ -1,5 +1,5 @@
 import type { Context, Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TenantRegistry, TenantRuntime } from '../ingress/tenants.ts';
 import { ConnectRefusedError } from '../ports/remote-connect.ts';
 import { methodNotAllowed, notRunning } from './admin-api.ts';
