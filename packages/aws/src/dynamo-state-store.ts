@@ -1,13 +1,4 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type {
   IndexKind,
   QueueEntry,
@@ -18,16 +9,32 @@ import type {
   WorkItemRecord,
   WorkItemStatus,
 } from '@software-factory/sdk';
+import {
+  DeleteCommand,
+  DynamoDocumentClient,
+  GetCommand,
+  type Item,
+  PutCommand,
+  QueryCommand,
+  type QueryInput,
+  sdkTransport,
+  signedTransport,
+  UpdateCommand,
+} from './dynamo-document-client.ts';
 import { keys, RECORDS_BY_STATUS_INDEX, RECORDS_BY_WAKE_AT_INDEX } from './dynamo-table-layout.ts';
 
 export interface DynamoStateStoreOptions {
   /** The table the template creates (its name is in the function's `FACTORY_TABLE` variable). */
   tableName: string;
-  /** A client of your own (region, endpoint, middleware); one with the SDK's defaults otherwise. */
+  /**
+   * An AWS SDK client of your own (credential files, profiles, middleware such as `DynamoRequestCounter`).
+   * Without one, the store signs its requests itself with the credentials, region and endpoint of the
+   * environment (`env`), as Lambda sets them, and never loads the SDK: a cold start 150–350 ms shorter.
+   */
   client?: DynamoDBClient;
+  /** Where the signed client reads `AWS_REGION`, the credentials and `AWS_ENDPOINT_URL_DYNAMODB`; `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
-
-type Item = Record<string, unknown>;
 
 const DEFAULT_LIST_LIMIT = 100;
 /** Racing acquirers only loop when a slot frees between two of their calls; this bounds a pathological race. */
@@ -40,17 +47,17 @@ const MAX_SLOT_ATTEMPTS = 10;
  */
 export class DynamoStateStore implements StateStore {
   readonly #table: string;
-  readonly #db: DynamoDBDocumentClient;
+  readonly #db: DynamoDocumentClient;
 
   constructor(options: DynamoStateStoreOptions) {
     if (!options.tableName) throw new Error('DynamoStateStore: tableName is required');
     this.#table = options.tableName;
-    this.#db = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.#db = new DynamoDocumentClient(
+      options.client ? sdkTransport(options.client) : signedTransport(options.env),
+    );
   }
 
-  /** The store named by `FACTORY_TABLE`, with the SDK's own region, credential and endpoint settings. */
+  /** The store named by `FACTORY_TABLE`, with the environment's region, credentials and endpoint. */
   static fromEnvironment(
     env: Record<string, string | undefined> = process.env,
     client?: DynamoDBClient,
@@ -59,7 +66,7 @@ export class DynamoStateStore implements StateStore {
     if (!tableName) {
       throw new Error('FACTORY_TABLE is not set: it must name the DynamoDB table the template created');
     }
-    return new DynamoStateStore({ tableName, ...(client ? { client } : {}) });
+    return new DynamoStateStore({ tableName, ...(client ? { client } : { env }) });
   }
 
   async ping(): Promise<void> {
@@ -318,16 +325,17 @@ export class DynamoStateStore implements StateStore {
 
   async #conditional(command: PutCommand | UpdateCommand): Promise<boolean> {
     try {
-      await (command instanceof PutCommand ? this.#db.send(command) : this.#db.send(command));
+      await this.#db.send(command);
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      // Named so by the SDK's exception class and by the signed client's AwsServiceError alike.
+      if ((error as { name?: unknown })?.name === 'ConditionalCheckFailedException') return false;
       throw error;
     }
   }
 
   /** Up to `wanted` items, following pages: one page stops at 1 MB whatever the limit says. */
-  async #query(input: Omit<QueryCommandInput, 'TableName'>, wanted: number): Promise<Item[]> {
+  async #query(input: Omit<QueryInput, 'TableName'>, wanted: number): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     while (items.length < wanted) {

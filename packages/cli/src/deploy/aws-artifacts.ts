@@ -22,8 +22,8 @@ export interface AwsArtifacts {
 
 /**
  * Writes what `sam deploy` needs into `outDir`: the handler's entry and the config it embeds, the
- * handler bundled by esbuild (minified; `@aws-sdk/*` left to the Lambda runtime, which has it), and the
- * SAM template.
+ * handler bundled by esbuild (minified; no AWS SDK: the store and the secrets sign their own requests),
+ * and the SAM template.
  */
 export async function writeAwsArtifacts(plan: DeploymentPlan, outDir: string): Promise<AwsArtifacts> {
   mkdirSync(outDir, { recursive: true });
@@ -45,7 +45,8 @@ export async function writeAwsArtifacts(plan: DeploymentPlan, outDir: string): P
     platform: 'node',
     target: 'node22',
     format: 'esm',
-    // The Lambda Node.js runtime has the AWS SDK v3; the model SDKs a config does not use are not installed.
+    // The AWS SDK is loaded only for a store given an SDK client (the Lambda runtime has it); the model
+    // SDKs a config does not use are not installed.
     external: ['@aws-sdk/*', ...OPTIONAL_SDKS.filter((name) => !resolvesFrom(outDir, name))],
     // Run from its sources (a clone), the CLI bundles our packages' sources too, never a stale build.
     conditions: import.meta.url.endsWith('.ts') ? ['@software-factory/source'] : [],
