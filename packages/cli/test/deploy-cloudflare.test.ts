@@ -70,6 +70,7 @@ describe('factory deploy cloudflare --out', () => {
     expect(wrangler).toMatchObject({
       name: 'factory',
       main: 'worker.mjs',
+      minify: true,
       durable_objects: { bindings: [{ name: 'FACTORY_STATE', class_name: 'FactoryStateObject' }] },
       migrations: [{ tag: 'v1', new_sqlite_classes: ['FactoryStateObject'] }],
       kv_namespaces: [{ binding: 'FACTORY_CACHE' }],
