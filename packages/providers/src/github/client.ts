@@ -1,9 +1,8 @@
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/core';
+import type { Endpoints } from '@octokit/types';
 import type { Logger } from '@software-factory/sdk';
-import { silentLogger } from '@software-factory/sdk';
-import { type Fetch, type RetryOptions, retryingFetch } from '../shared/http-retry.ts';
-import { readCredential, type TokenSource } from '../shared/provider-credentials.ts';
-import { NotAuthorisedError, ProviderApiError, scrubSecrets } from '../shared/provider-errors.ts';
+import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
+import type { TokenSource } from '../shared/provider-credentials.ts';
 
 export const GITHUB_API_URL = 'https://api.github.com';
 
@@ -19,48 +18,36 @@ export interface GithubClientOptions {
 }
 
 /**
- * An Octokit that asks the token source on every request and retries through our fetch. `@octokit/rest`
- * is fetch-based with no Node built-ins, so it runs on Node, Lambda and Workers alike.
+ * GitHub's REST API by route (`GET /repos/{owner}/{repo}/pulls/{pull_number}`), typed by Octokit's
+ * route table. Octokit is imported at the first request, not when a tenant is built: a deployment whose
+ * tenants never call GitHub, or have not yet, does not load it (`createOctokit` says how it is made).
  */
-export function createOctokit(options: GithubClientOptions): Octokit {
-  const logger = options.logger ?? silentLogger;
-  const provider = options.provider ?? 'github';
-  const octokit = new Octokit({
-    baseUrl: (options.baseUrl ?? GITHUB_API_URL).replace(/\/+$/, ''),
-    userAgent: '@software-factory/providers',
-    request: {
-      fetch: retryingFetch(options.fetch ?? ((input, init) => fetch(input, init)), options.retry),
-    },
-    // Octokit's own messages (deprecations) go to our logger; they never carry request headers.
-    log: {
-      debug: () => {},
-      info: () => {},
-      warn: (message: string) => logger.warn(message),
-      error: (message: string) => logger.error(message),
-    },
-  });
-  octokit.hook.wrap('request', async (request, endpoint) => {
-    const credential = await readCredential(options.token);
-    if (!credential) throw new NotAuthorisedError(provider, 'no GitHub token is configured');
-    endpoint.headers.authorization = `Bearer ${credential.accessToken}`;
-    try {
-      return await request(endpoint);
-    } catch (error) {
-      throw translate(error, `${endpoint.method} ${endpoint.url}`, credential.accessToken, provider);
-    }
-  });
-  return octokit;
-}
+export class GithubClient {
+  readonly #options: GithubClientOptions;
+  #octokit: Promise<Octokit> | undefined;
 
-/** Octokit's RequestError as our errors: 401 means the token is no good; messages lose any token. */
-function translate(error: unknown, call: string, token: string, provider: string): Error {
-  const status = (error as { status?: unknown }).status;
-  const raw = error instanceof Error ? error.message : String(error);
-  const reason = scrubSecrets(raw, [token]).split(' - https://docs.github.com')[0] ?? raw;
-  if (status === 401)
-    return new NotAuthorisedError(provider, `GitHub rejected the token (${reason})`, { status });
-  const path = scrubSecrets(call, [token]).replace(GITHUB_API_URL, '');
-  return new ProviderApiError(provider, `GitHub ${path} failed: ${reason}`, {
-    ...(typeof status === 'number' ? { status } : {}),
-  });
+  constructor(options: GithubClientOptions) {
+    this.#options = options;
+  }
+
+  async request<R extends keyof Endpoints>(
+    route: R,
+    parameters?: Endpoints[R]['parameters'],
+  ): Promise<Endpoints[R]['response']> {
+    const octokit = await this.octokit();
+    // Octokit's own signature types the route's parameters by a conditional type TS cannot narrow here.
+    return octokit.request(route, parameters as never) as Promise<Endpoints[R]['response']>;
+  }
+
+  /** The Octokit itself, made once (a failed import is tried again at the next call). */
+  octokit(): Promise<Octokit> {
+    this.#octokit ??= import('./octokit.ts').then(
+      ({ createOctokit }) => createOctokit(this.#options),
+      (error: unknown) => {
+        this.#octokit = undefined;
+        throw error;
+      },
+    );
+    return this.#octokit;
+  }
 }

@@ -1,4 +1,3 @@
-import type { Octokit } from '@octokit/rest';
 import type {
   ConnectContext,
   ConnectionStatus,
@@ -12,7 +11,7 @@ import { connectWithOAuth, type OAuthAppOptions } from '../shared/oauth-connect.
 import { parseConfig } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { ProviderApiError } from '../shared/provider-errors.ts';
-import { createOctokit } from './client.ts';
+import { GithubClient } from './client.ts';
 import { checkGithubToken } from './connection.ts';
 import { GITHUB_OAUTH } from './oauth.ts';
 import {
@@ -51,7 +50,8 @@ export interface GithubTargetOptions extends GithubConfig {
 export class GithubOutputTarget implements OutputTarget {
   readonly provider: string;
   readonly requiredScopes = GITHUB_REQUIRED_SCOPES;
-  readonly octokit: Octokit;
+  /** GitHub's REST API; Octokit is loaded at its first request. */
+  readonly github: GithubClient;
   readonly #oauth: OAuthAppOptions | undefined;
 
   constructor(options: GithubTargetOptions = {}) {
@@ -59,7 +59,7 @@ export class GithubOutputTarget implements OutputTarget {
     const parsed = parseConfig(githubConfigSchema, config, 'GitHub output target');
     this.#oauth = oauth;
     this.provider = parsed.provider;
-    this.octokit = createOctokit({
+    this.github = new GithubClient({
       baseUrl: parsed.baseUrl,
       ...(token !== undefined ? { token } : {}),
       ...(fetch ? { fetch } : {}),
@@ -71,7 +71,11 @@ export class GithubOutputTarget implements OutputTarget {
   async getOutput(id: string): Promise<OutputSnapshot | undefined> {
     const { owner, repo, number } = parseOutputId(id);
     try {
-      const { data } = await this.octokit.rest.pulls.get({ owner, repo, pull_number: number });
+      const { data } = await this.github.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+        owner,
+        repo,
+        pull_number: number,
+      });
       return toOutputSnapshot(pullRequestSchema.parse(data), `${owner}/${repo}`);
     } catch (error) {
       if (error instanceof ProviderApiError && error.status === 404) return undefined;
@@ -82,7 +86,7 @@ export class GithubOutputTarget implements OutputTarget {
   async findOutput(repository: string, branch: string): Promise<OutputSnapshot | undefined> {
     const { owner, repo } = parseRepository(repository);
     // Agents push their branch to the repository itself, so the head filter is `<owner>:<branch>`.
-    const { data } = await this.octokit.rest.pulls.list({
+    const { data } = await this.github.request('GET /repos/{owner}/{repo}/pulls', {
       owner,
       repo,
       head: `${owner}:${branch}`,
@@ -100,7 +104,7 @@ export class GithubOutputTarget implements OutputTarget {
   }
 
   checkConnection(): Promise<ConnectionStatus> {
-    return checkGithubToken(this.octokit, this.requiredScopes);
+    return checkGithubToken(this.github, this.requiredScopes);
   }
 
   /** GitHub's device grant: a code to enter at github.com/login/device; the token goes to `context.credentials`. */
