@@ -7,7 +7,7 @@ import type {
   WritebackState,
   WriteOptions,
 } from '@software-factory/sdk';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { GithubClient } from '../github/client.ts';
 import { checkGithubToken } from '../github/connection.ts';
 import { GITHUB_OAUTH } from '../github/oauth.ts';
@@ -40,42 +40,47 @@ export const GITHUB_ISSUES_REQUIRED_SCOPES = ['repo'] as const;
 /** Starts every comment the factory writes (an HTML comment: invisible when rendered). */
 export const GITHUB_COMMENT_MARKER = '<!-- factory:comment';
 
-const repositoryName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/repo');
+const repositoryName = z.string().check(z.regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/repo'));
 const keyPrefix = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9]*$/, 'a key prefix is letters and digits, starting with a letter (e.g. WEB)');
+  .check(
+    z.regex(
+      /^[A-Za-z][A-Za-z0-9]*$/,
+      'a key prefix is letters and digits, starting with a letter (e.g. WEB)',
+    ),
+  );
 
-export const githubIssuesConfigSchema = z
-  .object({
-    provider: z.string().min(1).default('github-issues'),
-    baseUrl: z.url({ protocol: /^https?$/ }).default('https://api.github.com'),
-    /**
-     * The repositories whose issues are work items. Each issue's key is `<keyPrefix>-<number>` (default:
-     * the repository name in capitals), a form the default task template links pull requests back by.
-     */
-    repositories: z
-      .array(z.object({ repository: repositoryName, keyPrefix: keyPrefix.optional() }).strict())
-      .min(1, 'name at least one repository')
-      .refine(
+export const githubIssuesConfigSchema = z.strictObject({
+  provider: z._default(z.string().check(z.minLength(1)), 'github-issues'),
+  baseUrl: z._default(z.url({ protocol: /^https?$/ }), 'https://api.github.com'),
+  /**
+   * The repositories whose issues are work items. Each issue's key is `<keyPrefix>-<number>` (default:
+   * the repository name in capitals), a form the default task template links pull requests back by.
+   */
+  repositories: z
+    .array(z.strictObject({ repository: repositoryName, keyPrefix: z.optional(keyPrefix) }))
+    .check(
+      z.minLength(1, 'name at least one repository'),
+      z.refine(
         (entries) =>
           new Set(
             entries.map((entry) => (entry.keyPrefix ?? defaultKeyPrefix(entry.repository)).toUpperCase()),
           ).size === entries.length,
         'two repositories have the same key prefix; give each a distinct keyPrefix',
       ),
-    /** The label that means "ready for an agent". */
-    readyLabel: z.string().min(1).default('factory'),
-    /** The label the factory adds when an agent starts (and removes when the issue is done). */
-    inProgressLabel: z.string().min(1).default('factory: in progress'),
-    /**
-     * The label that replaces the in-progress one once the agent's pull request is ready for review
-     * (with `completion.on: merged`); closing at done removes it. None by default.
-     */
-    needsReviewLabel: z.string().min(1).optional(),
-    /** The factory's own login; its comments are never answers (they also carry a hidden marker). */
-    botLogin: z.string().min(1).optional(),
-  })
-  .strict();
+    ),
+  /** The label that means "ready for an agent". */
+  readyLabel: z._default(z.string().check(z.minLength(1)), 'factory'),
+  /** The label the factory adds when an agent starts (and removes when the issue is done). */
+  inProgressLabel: z._default(z.string().check(z.minLength(1)), 'factory: in progress'),
+  /**
+   * The label that replaces the in-progress one once the agent's pull request is ready for review
+   * (with `completion.on: merged`); closing at done removes it. None by default.
+   */
+  needsReviewLabel: z.optional(z.string().check(z.minLength(1))),
+  /** The factory's own login; its comments are never answers (they also carry a hidden marker). */
+  botLogin: z.optional(z.string().check(z.minLength(1))),
+});
 export type GithubIssuesConfig = z.input<typeof githubIssuesConfigSchema>;
 
 export interface GithubIssuesProviderOptions extends GithubIssuesConfig {

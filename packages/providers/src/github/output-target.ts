@@ -5,7 +5,7 @@ import type {
   OutputSnapshot,
   OutputTarget,
 } from '@software-factory/sdk';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { connectWithOAuth, type OAuthAppOptions } from '../shared/oauth-connect.ts';
 import { parseConfig } from '../shared/provider-config.ts';
@@ -29,12 +29,10 @@ import {
  */
 export const GITHUB_REQUIRED_SCOPES = ['repo'] as const;
 
-export const githubConfigSchema = z
-  .object({
-    provider: z.string().min(1).default('github'),
-    baseUrl: z.url().default('https://api.github.com'),
-  })
-  .strict();
+export const githubConfigSchema = z.strictObject({
+  provider: z._default(z.string().check(z.minLength(1)), 'github'),
+  baseUrl: z._default(z.url(), 'https://api.github.com'),
+});
 export type GithubConfig = z.input<typeof githubConfigSchema>;
 
 export interface GithubTargetOptions extends GithubConfig {
