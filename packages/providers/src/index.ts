@@ -6,9 +6,13 @@ export {
   IssueCommentClarificationChannel,
   workItemIdOfThread,
 } from './comments/clarification-channel.ts';
-export { GITHUB_API_URL, GithubClient, type GithubClientOptions } from './github/client.ts';
+export {
+  GITHUB_API_URL,
+  GithubClient,
+  type GithubClientOptions,
+  type GithubResponse,
+} from './github/client.ts';
 export { checkGithubToken } from './github/connection.ts';
-export { createOctokit } from './github/octokit.ts';
 export {
   GITHUB_REQUIRED_SCOPES,
   type GithubConfig,
