@@ -1,7 +1,6 @@
-import { createRemoteConnector } from '@software-factory/auth/remote';
 import { GithubActionsFleet, WorkflowRunWebhookSource } from '@software-factory/fleets/github-actions';
 import { FleetWebhookSource, HttpFleet } from '@software-factory/fleets/http';
-import { buildTenant, remoteProvidersOf, tenantSettings } from '@software-factory/providers/registry';
+import { buildTenant, tenantSettings } from '@software-factory/providers/registry';
 import {
   createFactory,
   DefaultTaskTemplate,
@@ -34,7 +33,7 @@ export function deployedTenant(
     ...(keys
       ? {
           storedToken: (provider, oauth, spec) =>
-            storedTokenSource(keys.credentials, config.id, provider, oauth, spec, wiring.env),
+            storedTokenSource(keys.signIns, keys.credentials, config.id, provider, oauth, spec, wiring.env),
         }
       : {}),
   });
@@ -64,7 +63,7 @@ export function deployedTenant(
   const connections = wiring.cacheConnections
     ? wiring.cacheConnections(config.id, () => runtime.connections())
     : runtime.connections;
-  const remote = keys ? remoteProvidersOf(config, built, wiring.env ?? {}) : [];
+  const remote = keys ? keys.signIns.remoteProvidersOf(config, built, wiring.env ?? {}) : [];
   return {
     providers: built.connectables.map(([port]) => port.provider),
     runtime: {
@@ -72,7 +71,7 @@ export function deployedTenant(
       connections,
       ...(keys && remote.length > 0
         ? {
-            connector: createRemoteConnector({
+            connector: keys.signIns.createRemoteConnector({
               tenant: config.id,
               store: wiring.store,
               box: keys.box,

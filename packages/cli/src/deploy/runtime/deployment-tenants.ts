@@ -12,10 +12,10 @@ import {
   type FactoryMetrics,
   type Logger,
   type RouteConfig,
-  SealedBox,
+  type SealedBox,
   type SecretReference,
   type StateStore,
-  StoredCredentialStore,
+  type StoredCredentialStore,
   StoredTenantRegistry,
   StoreTenantDirectory,
   type TenantRegistry,
@@ -25,6 +25,7 @@ import {
 import { deployedTenant } from './deployed-tenant.ts';
 import { DEPLOYMENT_FORMAT, type DeployedTenant, type FactoryDeployment } from './deployment.ts';
 import { remoteTenantIssues, type TenantIssue } from './remote-tenant-rules.ts';
+import type { SignInSupport } from './sign-in-support.ts';
 
 /** Builds a model triage: `createTriage` of `@software-factory/llm-triage`, for a tenant that asks for one. */
 export type TriageFactory = (
@@ -41,6 +42,8 @@ export interface DeploymentWiring {
   metrics?: FactoryMetrics;
   /** Needed only when a tenant's `triage` is a model; the generated entry passes it then. */
   createTriage?: TriageFactory;
+  /** Needed only with a credentials key (`server.credentialsKey`): `signIns`, which the entry passes then. */
+  signIns?: SignInSupport;
   /** Wraps a tenant's connection checks, e.g. in a cache shared by every instance (Workers KV). */
   cacheConnections?: (
     tenant: string,
@@ -70,6 +73,7 @@ type AdminApiOptions = NonNullable<FactoryAppOptions['admin']>;
 export interface Keys {
   box: SealedBox;
   credentials: StoredCredentialStore;
+  signIns: SignInSupport;
 }
 
 /**
@@ -110,7 +114,7 @@ export async function tenantsAsData(
   wiring: DeploymentWiring,
   options: TenantsAsDataOptions,
 ): Promise<DeploymentTenants> {
-  const keys = options.key === undefined ? undefined : await keysOf(options.key, wiring.store);
+  const keys = options.key === undefined ? undefined : await keysOf(options.key, wiring);
   if (options.oauthApps)
     wiring = { ...wiring, env: { ...wiring.env, ...oauthAppVariables(options.oauthApps) } };
   const directory = new StoreTenantDirectory(wiring.store, wiring.clock);
@@ -166,14 +170,22 @@ function oauthAppVariables(
   return variables;
 }
 
-async function keysOf(secret: string | Uint8Array, store: StateStore): Promise<Keys> {
+async function keysOf(secret: string | Uint8Array, wiring: DeploymentWiring): Promise<Keys> {
+  const signIns = wiring.signIns;
+  if (!signIns)
+    throw new Error(
+      'server.credentialsKey: this entry gives no sign-in support (signIns, from @software-factory/cli/deployment); generate it again with `factory deploy`',
+    );
   let box: SealedBox;
   try {
-    box = typeof secret === 'string' ? await SealedBox.fromSecret(secret) : await SealedBox.fromKey(secret);
+    box =
+      typeof secret === 'string'
+        ? await signIns.SealedBox.fromSecret(secret)
+        : await signIns.SealedBox.fromKey(secret);
   } catch (error) {
     throw new Error(`server.credentialsKey: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { box, credentials: new StoredCredentialStore(store, box) };
+  return { box, credentials: new signIns.StoredCredentialStore(wiring.store, box), signIns };
 }
 
 /** A stored tenant's config, its references resolved as this platform resolves them. */
