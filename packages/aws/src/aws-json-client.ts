@@ -34,22 +34,33 @@ export const SECRETS_MANAGER: AwsJsonService = {
   jsonVersion: '1.1',
 };
 
-/** An error AWS answered, named by its type (`ConditionalCheckFailedException`), as the SDK names it. */
+/**
+ * An error AWS answered, named by its type (`ConditionalCheckFailedException`), as the SDK names it; the
+ * answer's other fields ride along as the SDK's exceptions carry them (`CancellationReasons` of a
+ * cancelled transaction).
+ */
 export class AwsServiceError extends Error {
   readonly status: number;
   readonly service: string;
   readonly operation: string;
+  /** The answer's fields besides its type and message. */
+  readonly fields: Readonly<Record<string, unknown>>;
+  /** Why each part of a cancelled transaction (`TransactionCanceledException`) failed, in order. */
+  readonly CancellationReasons?: readonly { Code?: string; Message?: string; Item?: unknown }[];
 
   constructor(
     type: string,
     message: string,
-    details: { status: number; service: string; operation: string },
+    details: { status: number; service: string; operation: string; fields?: Record<string, unknown> },
   ) {
     super(message);
     this.name = type;
     this.status = details.status;
     this.service = details.service;
     this.operation = details.operation;
+    this.fields = details.fields ?? {};
+    const reasons = this.fields.CancellationReasons;
+    if (Array.isArray(reasons)) this.CancellationReasons = reasons;
   }
 }
 
@@ -144,14 +155,14 @@ export class AwsJsonClient {
         );
       return parsed;
     }
-    const answer = (parsed ?? {}) as { __type?: unknown; message?: unknown; Message?: unknown };
-    const type =
-      shortType(typeof answer.__type === 'string' ? answer.__type : errorType) ?? `Http${status}Error`;
-    const message = answer.message ?? answer.Message;
-    throw new AwsServiceError(type, typeof message === 'string' ? message : '', {
+    const { __type, message, Message, ...fields } = (parsed ?? {}) as Record<string, unknown>;
+    const type = shortType(typeof __type === 'string' ? __type : errorType) ?? `Http${status}Error`;
+    const said = message ?? Message;
+    throw new AwsServiceError(type, typeof said === 'string' ? said : '', {
       status,
       service: this.#service.name,
       operation,
+      fields,
     });
   }
 

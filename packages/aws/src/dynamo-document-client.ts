@@ -32,6 +32,24 @@ export interface DeleteInput extends Conditional {
   Key: Values;
   ReturnValues?: 'NONE' | 'ALL_OLD';
 }
+export interface ConditionCheckInput extends Conditional {
+  TableName: string;
+  Key: Values;
+}
+/** One part of a transaction: exactly one of these. */
+export interface TransactWriteItem {
+  Put?: PutInput;
+  Update?: UpdateInput;
+  Delete?: DeleteInput;
+  ConditionCheck?: ConditionCheckInput;
+}
+export interface TransactWriteInput {
+  TransactItems: TransactWriteItem[];
+  ClientRequestToken?: string;
+}
+export interface BatchGetInput {
+  RequestItems: Record<string, { Keys: Values[]; ConsistentRead?: boolean; ProjectionExpression?: string }>;
+}
 export interface QueryInput {
   TableName: string;
   IndexName?: string;
@@ -83,7 +101,29 @@ export class QueryCommand {
   }
 }
 
-type Command = GetCommand | PutCommand | UpdateCommand | DeleteCommand | QueryCommand;
+export class BatchGetCommand {
+  readonly operation = 'BatchGetItem';
+  readonly input: BatchGetInput;
+  constructor(input: BatchGetInput) {
+    this.input = input;
+  }
+}
+export class TransactWriteCommand {
+  readonly operation = 'TransactWriteItems';
+  readonly input: TransactWriteInput;
+  constructor(input: TransactWriteInput) {
+    this.input = input;
+  }
+}
+
+type Command =
+  | GetCommand
+  | PutCommand
+  | UpdateCommand
+  | DeleteCommand
+  | QueryCommand
+  | BatchGetCommand
+  | TransactWriteCommand;
 
 /** Sends one DynamoDB operation with attribute values in and out (the service's own JSON). */
 export interface DynamoTransport {
@@ -104,22 +144,71 @@ export class DynamoDocumentClient {
   send(command: PutCommand | UpdateCommand): Promise<{ Attributes?: Item }>;
   send(command: DeleteCommand): Promise<{ Attributes?: Item }>;
   send(command: QueryCommand): Promise<{ Items?: Item[]; LastEvaluatedKey?: Item }>;
+  send(command: BatchGetCommand): Promise<{
+    Responses?: Record<string, Item[]>;
+    UnprocessedKeys?: Record<string, { Keys: Item[]; ConsistentRead?: boolean }>;
+  }>;
+  send(command: TransactWriteCommand): Promise<Record<string, never>>;
   async send(command: Command): Promise<Record<string, unknown>> {
-    const input: Record<string, unknown> = { ...command.input };
-    for (const field of ITEM_FIELDS) {
-      const value = input[field];
-      if (value !== undefined) input[field] = toAttributeMap(value as Item);
-    }
-    const output = await this.#transport.call(command.operation, input);
-    return {
-      ...(output.Item ? { Item: fromAttributeMap(output.Item as Item) } : {}),
-      ...(output.Attributes ? { Attributes: fromAttributeMap(output.Attributes as Item) } : {}),
-      ...(output.Items ? { Items: (output.Items as Item[]).map(fromAttributeMap) } : {}),
-      ...(output.LastEvaluatedKey
-        ? { LastEvaluatedKey: fromAttributeMap(output.LastEvaluatedKey as Item) }
-        : {}),
-    };
+    const output = await this.#transport.call(command.operation, marshalInput(command));
+    return unmarshalOutput(output);
   }
+}
+
+/** The items, keys and expression values of an input as attribute maps, however deep the operation holds them. */
+function marshalInput(command: Command): Record<string, unknown> {
+  if (command instanceof BatchGetCommand)
+    return {
+      RequestItems: Object.fromEntries(
+        Object.entries(command.input.RequestItems).map(([table, request]) => [
+          table,
+          { ...request, Keys: request.Keys.map((key) => toAttributeMap(key as Item)) },
+        ]),
+      ),
+    };
+  if (command instanceof TransactWriteCommand)
+    return {
+      ...command.input,
+      TransactItems: command.input.TransactItems.map((part) =>
+        Object.fromEntries(Object.entries(part).map(([kind, input]) => [kind, marshalFields(input)])),
+      ),
+    };
+  return marshalFields(command.input);
+}
+
+function marshalFields(input: object): Record<string, unknown> {
+  const marshalled: Record<string, unknown> = { ...input };
+  for (const field of ITEM_FIELDS) {
+    const value = marshalled[field];
+    if (value !== undefined) marshalled[field] = toAttributeMap(value as Item);
+  }
+  return marshalled;
+}
+
+/** The items and keys of an output as plain values: a table's, a batch's per table, its unprocessed keys. */
+function unmarshalOutput(output: Record<string, unknown>): Record<string, unknown> {
+  const items = (list: unknown) => (list as Item[]).map(fromAttributeMap);
+  const perTable = (tables: unknown, each: (value: Item) => unknown) =>
+    Object.fromEntries(
+      Object.entries(tables as Record<string, Item>).map(([table, value]) => [table, each(value)]),
+    );
+  return {
+    ...(output.Item ? { Item: fromAttributeMap(output.Item as Item) } : {}),
+    ...(output.Attributes ? { Attributes: fromAttributeMap(output.Attributes as Item) } : {}),
+    ...(output.Items ? { Items: items(output.Items) } : {}),
+    ...(output.LastEvaluatedKey
+      ? { LastEvaluatedKey: fromAttributeMap(output.LastEvaluatedKey as Item) }
+      : {}),
+    ...(output.Responses ? { Responses: perTable(output.Responses, items) } : {}),
+    ...(output.UnprocessedKeys
+      ? {
+          UnprocessedKeys: perTable(output.UnprocessedKeys, (request) => ({
+            ...request,
+            Keys: items(request.Keys),
+          })),
+        }
+      : {}),
+  };
 }
 
 /** DynamoDB through the minimal signed client: the region, credentials and endpoint from `env`. */
@@ -138,14 +227,15 @@ export function sdkTransport(client: DynamoDBClient): DynamoTransport {
   return {
     async call(operation, input) {
       sdk ??= import('@aws-sdk/client-dynamodb');
-      const { GetItemCommand, PutItemCommand, UpdateItemCommand, DeleteItemCommand, QueryCommand } =
-        await sdk;
+      const loaded = await sdk;
       const commands = {
-        GetItem: GetItemCommand,
-        PutItem: PutItemCommand,
-        UpdateItem: UpdateItemCommand,
-        DeleteItem: DeleteItemCommand,
-        Query: QueryCommand,
+        GetItem: loaded.GetItemCommand,
+        PutItem: loaded.PutItemCommand,
+        UpdateItem: loaded.UpdateItemCommand,
+        DeleteItem: loaded.DeleteItemCommand,
+        Query: loaded.QueryCommand,
+        BatchGetItem: loaded.BatchGetItemCommand,
+        TransactWriteItems: loaded.TransactWriteItemsCommand,
       };
       const SdkCommand = commands[operation] as unknown as new (
         input: Record<string, unknown>,

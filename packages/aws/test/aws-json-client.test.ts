@@ -137,6 +137,26 @@ describe('AwsJsonClient', () => {
     expect(service.requests).toHaveLength(2);
   });
 
+  it('hands on the fields of an error, as a cancelled transaction’s reasons', async () => {
+    service.answers.push({
+      status: 400,
+      body: JSON.stringify({
+        __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
+        Message:
+          'Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]',
+        CancellationReasons: [
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' },
+        ],
+      }),
+    });
+    const failure = client().call('TransactWriteItems', {});
+    await expect(failure).rejects.toMatchObject({
+      name: 'TransactionCanceledException',
+      CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+    });
+  });
+
   it('retries a connection that failed, then says so', async () => {
     const unreachable = client({ AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1' });
     await expect(unreachable.call('GetItem', {})).rejects.toMatchObject({ code: 'ECONNREFUSED' });
