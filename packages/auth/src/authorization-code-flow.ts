@@ -1,7 +1,7 @@
 import type { ConnectContext, Credential, Logger } from '@software-factory/sdk';
 import { silentLogger } from '@software-factory/sdk';
 import * as oauth from 'oauth4webapi';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AuthFlowError } from './auth-error.ts';
 import { authorizationFailure, tokenRequestFailure } from './flow-failures.ts';
 import { startLoopbackRedirect } from './loopback-redirect.ts';
@@ -31,16 +31,17 @@ export interface AuthorizationCodeOptions extends OAuthClientOptions {
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 
 const optionsSchema = z.object({
-  clientId: z.string().min(1, 'clientId is required'),
-  clientSecret: z.string().min(1).optional(),
-  scopes: z.array(z.string().min(1)).min(1, 'request at least one scope').optional(),
-  port: z.number().int().min(0).max(65_535).optional(),
-  callbackPath: z
-    .string()
-    .regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a path such as /callback')
-    .optional(),
-  timeoutMs: z.number().int().positive().optional(),
-  authorizationParameters: z.record(z.string(), z.string()).optional(),
+  clientId: z.string().check(z.minLength(1, 'clientId is required')),
+  clientSecret: z.optional(z.string().check(z.minLength(1))),
+  scopes: z.optional(
+    z.array(z.string().check(z.minLength(1))).check(z.minLength(1, 'request at least one scope')),
+  ),
+  port: z.optional(z.int().check(z.minimum(0), z.maximum(65_535))),
+  callbackPath: z.optional(
+    z.string().check(z.regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a path such as /callback')),
+  ),
+  timeoutMs: z.optional(z.int().check(z.positive())),
+  authorizationParameters: z.optional(z.record(z.string(), z.string())),
 });
 
 /** Parameters the flow sets itself; letting a caller override them would break PKCE or the state check. */

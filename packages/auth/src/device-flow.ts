@@ -1,7 +1,7 @@
 import type { ConnectContext, Credential, Logger } from '@software-factory/sdk';
 import { silentLogger } from '@software-factory/sdk';
 import * as oauth from 'oauth4webapi';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AuthFlowError } from './auth-error.ts';
 import { tokenRequestFailure } from './flow-failures.ts';
 import { formatWait } from './network-failure.ts';
@@ -27,9 +27,11 @@ const DEFAULT_INTERVAL_S = 5;
 const SLOW_DOWN_STEP_S = 5;
 
 const optionsSchema = z.object({
-  clientId: z.string().min(1, 'clientId is required'),
-  clientSecret: z.string().min(1).optional(),
-  scopes: z.array(z.string().min(1)).min(1, 'request at least one scope').optional(),
+  clientId: z.string().check(z.minLength(1, 'clientId is required')),
+  clientSecret: z.optional(z.string().check(z.minLength(1))),
+  scopes: z.optional(
+    z.array(z.string().check(z.minLength(1))).check(z.minLength(1, 'request at least one scope')),
+  ),
 });
 
 /**

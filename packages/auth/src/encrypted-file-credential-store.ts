@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from '
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Credential, CredentialStore } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type CredentialKeySource, type DerivedKeys, deriveKeys } from './credential-key.ts';
 import { assertPrivateFile } from './file-permissions.ts';
 import { ensurePrivateDirectory } from './private-files.ts';
@@ -19,44 +19,39 @@ export interface EncryptedFileCredentialStoreOptions {
 const FORMAT = 'factory-credentials';
 const VERSION = 1;
 
-const credentialSchema = z
-  .object({
-    accessToken: z.string().min(1),
-    refreshToken: z.string().min(1).optional(),
-    expiresAt: z.number().finite().optional(),
-    scopes: z.array(z.string()),
-    tokenType: z.string().optional(),
-    resource: z
-      .object({ id: z.string().min(1), url: z.string().optional() })
-      .strict()
-      .optional(),
-  })
-  .strict();
+const credentialSchema = z.strictObject({
+  accessToken: z.string().check(z.minLength(1)),
+  refreshToken: z.optional(z.string().check(z.minLength(1))),
+  expiresAt: z.optional(z.number()),
+  scopes: z.array(z.string()),
+  tokenType: z.optional(z.string()),
+  resource: z.optional(z.strictObject({ id: z.string().check(z.minLength(1)), url: z.optional(z.string()) })),
+});
 
 const contentSchema = z.object({
   tenants: z.record(z.string(), z.record(z.string(), credentialSchema)),
 });
 type Content = z.infer<typeof contentSchema>;
 
-const envelopeSchema = z
-  .object({
-    format: z.literal(FORMAT),
-    version: z.literal(VERSION),
-    kdf: z.enum(['scrypt-n32768-r8-p1', 'hkdf-sha256']),
-    salt: z.base64(),
-    check: z.base64(),
-    iv: z.base64(),
-    tag: z.base64(),
-    ciphertext: z.base64(),
-  })
-  .strict();
+const envelopeSchema = z.strictObject({
+  format: z.literal(FORMAT),
+  version: z.literal(VERSION),
+  kdf: z.enum(['scrypt-n32768-r8-p1', 'hkdf-sha256']),
+  salt: z.base64(),
+  check: z.base64(),
+  iv: z.base64(),
+  tag: z.base64(),
+  ciphertext: z.base64(),
+});
 type Envelope = z.infer<typeof envelopeSchema>;
 
 const nameSchema = z
   .string()
-  .min(1, 'must not be empty')
-  .max(200, 'is too long')
-  .regex(/^[^\s/\\]+$/, 'must not contain spaces or slashes');
+  .check(
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(200, 'is too long'),
+    z.regex(/^[^\s/\\]+$/, 'must not contain spaces or slashes'),
+  );
 
 /**
  * Every tenant's tokens in one local file, encrypted with AES-256-GCM (a fresh 96-bit IV per write;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseOptions } from './parse-options.ts';
 
 /** Where one vendor's OAuth endpoints are and the quirks of how it speaks OAuth. */
@@ -18,14 +18,12 @@ export interface OAuthProvider {
   extraTokenTypes: readonly string[];
 }
 
-const endpointsSchema = z
-  .object({
-    authorizationEndpoint: z.url().optional(),
-    tokenEndpoint: z.url().optional(),
-    deviceAuthorizationEndpoint: z.url().optional(),
-    name: z.string().min(1).optional(),
-  })
-  .strict();
+const endpointsSchema = z.strictObject({
+  authorizationEndpoint: z.optional(z.url()),
+  tokenEndpoint: z.optional(z.url()),
+  deviceAuthorizationEndpoint: z.optional(z.url()),
+  name: z.optional(z.string().check(z.minLength(1))),
+});
 
 /** Endpoint overrides, e.g. a loopback server in tests or a GitHub Enterprise host. */
 export type OAuthEndpointOverrides = z.input<typeof endpointsSchema>;

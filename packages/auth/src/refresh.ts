@@ -1,7 +1,7 @@
 import type { Credential, CredentialStore, Logger, VersionedCredentialStore } from '@software-factory/sdk';
 import { isVersionedCredentialStore, silentLogger } from '@software-factory/sdk';
 import * as oauth from 'oauth4webapi';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AuthFlowError } from './auth-error.ts';
 import { tokenRequestFailure } from './flow-failures.ts';
 import { credentialFrom, type OAuthClientOptions, oauthPlumbing } from './oauth-client.ts';
@@ -21,8 +21,8 @@ export interface RefreshOptions extends OAuthClientOptions {
 }
 
 const optionsSchema = z.object({
-  clientId: z.string().min(1, 'clientId is required'),
-  clientSecret: z.string().min(1).optional(),
+  clientId: z.string().check(z.minLength(1, 'clientId is required')),
+  clientSecret: z.optional(z.string().check(z.minLength(1))),
 });
 
 /**

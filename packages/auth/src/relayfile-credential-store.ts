@@ -14,7 +14,7 @@ import type {
   Logger,
 } from '@software-factory/sdk';
 import { silentLogger } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AuthFlowError } from './auth-error.ts';
 import { formatWait, unreachableHost } from './network-failure.ts';
 import { parseOptions } from './parse-options.ts';
@@ -48,13 +48,15 @@ export interface RelayfileCredentialStoreOptions {
 }
 
 const optionsSchema = z.object({
-  cloudApiUrl: z.url().optional(),
-  integrations: z.record(z.string().min(1), z.enum(WORKSPACE_INTEGRATION_PROVIDERS)).optional(),
-  agentName: z.string().min(1).optional(),
-  workspaceScopes: z.array(z.string().min(1)).min(1).optional(),
-  pollIntervalMs: z.number().int().nonnegative().optional(),
-  connectTimeoutMs: z.number().int().positive().optional(),
-  requestTimeoutMs: z.number().int().positive().optional(),
+  cloudApiUrl: z.optional(z.url()),
+  integrations: z.optional(
+    z.record(z.string().check(z.minLength(1)), z.enum(WORKSPACE_INTEGRATION_PROVIDERS)),
+  ),
+  agentName: z.optional(z.string().check(z.minLength(1))),
+  workspaceScopes: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+  pollIntervalMs: z.optional(z.int().check(z.nonnegative())),
+  connectTimeoutMs: z.optional(z.int().check(z.positive())),
+  requestTimeoutMs: z.optional(z.int().check(z.positive())),
 });
 
 /**

@@ -15,21 +15,21 @@ import {
   StaticTenantRegistry,
   TENANT_ID_PATTERN,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 const environmentSchema = z.object({
-  FACTORY_TENANT: z.string().regex(TENANT_ID_PATTERN, 'letters, digits, - and _, up to 64'),
+  FACTORY_TENANT: z.string().check(z.regex(TENANT_ID_PATTERN, 'letters, digits, - and _, up to 64')),
   /** The tenant's settings (routes, limits) as JSON: the `settings` block of factory.config.yaml. */
-  FACTORY_SETTINGS: z.string().min(1, 'the tenant settings as JSON'),
-  LINEAR_API_KEY: z.string().min(1),
-  LINEAR_WEBHOOK_SECRET: z.string().min(1),
-  SLACK_BOT_TOKEN: z.string().min(1),
-  SLACK_SIGNING_SECRET: z.string().min(1),
-  SLACK_CHANNEL: z.string().min(1),
-  GITHUB_TOKEN: z.string().min(1),
-  GITHUB_WEBHOOK_SECRET: z.string().min(1),
+  FACTORY_SETTINGS: z.string().check(z.minLength(1, 'the tenant settings as JSON')),
+  LINEAR_API_KEY: z.string().check(z.minLength(1)),
+  LINEAR_WEBHOOK_SECRET: z.string().check(z.minLength(1)),
+  SLACK_BOT_TOKEN: z.string().check(z.minLength(1)),
+  SLACK_SIGNING_SECRET: z.string().check(z.minLength(1)),
+  SLACK_CHANNEL: z.string().check(z.minLength(1)),
+  GITHUB_TOKEN: z.string().check(z.minLength(1)),
+  GITHUB_WEBHOOK_SECRET: z.string().check(z.minLength(1)),
   FLEET_URL: z.url(),
-  FLEET_SECRET: z.string().min(1),
+  FLEET_SECRET: z.string().check(z.minLength(1)),
 });
 
 /**

@@ -13,7 +13,11 @@ export interface BundleOptions {
   outdir?: string;
 }
 
-/** Bundles a Lambda entry and everything it imports (the AWS SDK included) into one ES module. */
+/**
+ * Bundles a Lambda entry and everything it imports into one minified ES module. The AWS SDK stays out:
+ * the store and the secrets sign their own requests, and a handler that gives the store an SDK client
+ * gets the SDK the Lambda runtime provides.
+ */
 export async function bundle(options: BundleOptions = {}): Promise<string> {
   const entry = resolve(options.entry ?? resolve(packageRoot, 'examples/handler.ts'));
   if (!existsSync(entry)) throw new Error(`entry ${entry} does not exist`);
@@ -25,6 +29,10 @@ export async function bundle(options: BundleOptions = {}): Promise<string> {
     platform: 'node',
     target: 'node22',
     format: 'esm',
+    minify: true,
+    external: ['@aws-sdk/*'],
+    // Stack traces in the function's logs keep their class and function names.
+    keepNames: true,
     sourcemap: true,
     // This script runs in a clone only: our package names resolve to their sources, never to a stale build.
     conditions: ['@software-factory/source'],
@@ -32,6 +40,7 @@ export async function bundle(options: BundleOptions = {}): Promise<string> {
     banner: {
       js: "import { createRequire as __factoryRequire } from 'node:module'; const require = __factoryRequire(import.meta.url);",
     },
+    legalComments: 'none',
     logLevel: 'warning',
   });
   return outfile;

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResult, LambdaEvent } from 'hono/aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * hono's own adapter (`handle` from `hono/aws-lambda`) turns API Gateway REST (payload 1.0), HTTP API
@@ -36,35 +36,35 @@ export type LambdaHttpResult = APIGatewayProxyResult;
 
 /** API Gateway REST API (payload format 1.0): the fields hono reads. */
 const restApiEvent = z.looseObject({
-  httpMethod: z.string().min(1),
-  path: z.string().startsWith('/'),
-  headers: z.record(z.string(), z.string().nullish()).nullish(),
-  multiValueHeaders: z.record(z.string(), z.array(z.string()).nullish()).nullish(),
-  multiValueQueryStringParameters: z.record(z.string(), z.array(z.string()).nullish()).nullish(),
-  queryStringParameters: z.record(z.string(), z.string().nullish()).nullish(),
-  body: z.string().nullish(),
-  isBase64Encoded: z.boolean().nullish(),
-  requestContext: z
-    .looseObject({
-      domainName: z.string().optional(),
-      identity: z.looseObject({ sourceIp: z.string().nullish() }).nullish(),
-    })
-    .nullish(),
+  httpMethod: z.string().check(z.minLength(1)),
+  path: z.string().check(z.startsWith('/')),
+  headers: z.nullish(z.record(z.string(), z.nullish(z.string()))),
+  multiValueHeaders: z.nullish(z.record(z.string(), z.nullish(z.array(z.string())))),
+  multiValueQueryStringParameters: z.nullish(z.record(z.string(), z.nullish(z.array(z.string())))),
+  queryStringParameters: z.nullish(z.record(z.string(), z.nullish(z.string()))),
+  body: z.nullish(z.string()),
+  isBase64Encoded: z.nullish(z.boolean()),
+  requestContext: z.nullish(
+    z.looseObject({
+      domainName: z.optional(z.string()),
+      identity: z.nullish(z.looseObject({ sourceIp: z.nullish(z.string()) })),
+    }),
+  ),
 });
 
 /** HTTP API and Function URL (payload format 2.0). */
 const httpApiEvent = z.looseObject({
   version: z.literal('2.0'),
-  rawPath: z.string().startsWith('/'),
-  rawQueryString: z.string().optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  cookies: z.array(z.string()).optional(),
-  body: z.string().optional(),
+  rawPath: z.string().check(z.startsWith('/')),
+  rawQueryString: z.optional(z.string()),
+  headers: z.optional(z.record(z.string(), z.string())),
+  cookies: z.optional(z.array(z.string())),
+  body: z.optional(z.string()),
   isBase64Encoded: z.boolean(),
   requestContext: z.looseObject({
-    domainName: z.string().optional(),
-    stage: z.string().optional(),
-    http: z.looseObject({ method: z.string().min(1), sourceIp: z.string().optional() }),
+    domainName: z.optional(z.string()),
+    stage: z.optional(z.string()),
+    http: z.looseObject({ method: z.string().check(z.minLength(1)), sourceIp: z.optional(z.string()) }),
   }),
 });
 
@@ -130,7 +130,7 @@ function hostOf(domainName: string | undefined): string {
   return 'localhost';
 }
 
-function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+function parse<T>(schema: z.ZodMiniType<T>, input: unknown, what: string): T {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map(

@@ -1,7 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: messages show ${…} references as they are written.
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { parseSecretReference, resolveSecretReferences, type SecretReference } from '@software-factory/sdk';
+import { AwsJsonClient, SECRETS_MANAGER, SSM } from './aws-json-client.ts';
 
 /**
  * Where a deployment's secret references point on AWS, and how they are read:
@@ -59,10 +58,13 @@ export function awsSecretSource(reference: SecretReference | string): AwsSecretS
 export interface AwsPlatformSecretsOptions {
   /** The function's environment, for `${NAME}`; `process.env` by default. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Made on first use; the SDK reads the region, credentials and AWS_ENDPOINT_URL_SECRETS_MANAGER. */
-  secretsManager?: SecretsManagerClient;
-  /** Made on first use; the SDK reads the region, credentials and AWS_ENDPOINT_URL_SSM. */
-  ssm?: SSMClient;
+  /**
+   * Made on first use, reading the region, credentials and AWS_ENDPOINT_URL_SECRETS_MANAGER from
+   * `process.env` (a signed client, not the SDK: see `AwsJsonClient`).
+   */
+  secretsManager?: AwsJsonClient;
+  /** Made on first use, reading the region, credentials and AWS_ENDPOINT_URL_SSM from `process.env`. */
+  ssm?: AwsJsonClient;
 }
 
 /**
@@ -73,8 +75,8 @@ export interface AwsPlatformSecretsOptions {
  */
 export class AwsPlatformSecrets {
   readonly #env: Readonly<Record<string, string | undefined>>;
-  #secretsManager: SecretsManagerClient | undefined;
-  #ssm: SSMClient | undefined;
+  #secretsManager: AwsJsonClient | undefined;
+  #ssm: AwsJsonClient | undefined;
   readonly #reads = new Map<string, Promise<string>>();
 
   constructor(options: AwsPlatformSecretsOptions = {}) {
@@ -127,11 +129,12 @@ export class AwsPlatformSecrets {
   }
 
   async #parameter(reference: string, name: string): Promise<string> {
-    this.#ssm ??= new SSMClient({});
+    this.#ssm ??= new AwsJsonClient(SSM);
     try {
-      const { Parameter } = await this.#ssm.send(
-        new GetParameterCommand({ Name: name, WithDecryption: true }),
-      );
+      const { Parameter } = await this.#ssm.call<{ Parameter?: { Value?: unknown } }>('GetParameter', {
+        Name: name,
+        WithDecryption: true,
+      });
       if (typeof Parameter?.Value !== 'string')
         throw new PlatformSecretError(reference, 'SSM answered without a value');
       return Parameter.Value;
@@ -141,9 +144,11 @@ export class AwsPlatformSecrets {
   }
 
   async #secret(reference: string, secretId: string): Promise<string> {
-    this.#secretsManager ??= new SecretsManagerClient({});
+    this.#secretsManager ??= new AwsJsonClient(SECRETS_MANAGER);
     try {
-      const answer = await this.#secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }));
+      const answer = await this.#secretsManager.call<{ SecretString?: unknown }>('GetSecretValue', {
+        SecretId: secretId,
+      });
       if (typeof answer.SecretString !== 'string')
         throw new PlatformSecretError(
           reference,
@@ -196,7 +201,7 @@ function readError(reference: string, operation: string, error: unknown): Platfo
   const name = (error as { name?: unknown })?.name;
   const message = error instanceof Error ? error.message : String(error);
   const named = typeof name === 'string' && name !== 'Error' ? name : undefined;
-  // AWS sends some errors (SSM's ParameterNotFound) with an empty message, which the SDK calls UnknownError.
+  // AWS sends some errors (SSM's ParameterNotFound) with an empty message (the SDK said UnknownError).
   const detail =
     named && (message === '' || message === 'UnknownError')
       ? named

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { LambdaEventError } from './lambda-http-event.ts';
 
 /**
@@ -7,16 +7,16 @@ import { LambdaEventError } from './lambda-http-event.ts';
  */
 const schedulerInput = z.looseObject({
   source: z.literal('factory.tick'),
-  scheduledTime: z.string().optional(),
-  executionId: z.string().optional(),
+  scheduledTime: z.optional(z.string()),
+  executionId: z.optional(z.string()),
 });
 
 /** An EventBridge rule's `rate()`/`cron()` event, for deployments that tick from a rule instead. */
 const scheduledRuleEvent = z.looseObject({
   source: z.literal('aws.events'),
   'detail-type': z.literal('Scheduled Event'),
-  time: z.string().optional(),
-  id: z.string().optional(),
+  time: z.optional(z.string()),
+  id: z.optional(z.string()),
 });
 
 export interface TickInvocation {

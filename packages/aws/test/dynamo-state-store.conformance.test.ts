@@ -13,6 +13,12 @@ beforeAll(async () => {
 afterAll(() => dynamo.close());
 
 describeStateStoreConformance(
-  'DynamoStateStore',
+  'DynamoStateStore through the AWS SDK',
   () => new DynamoStateStore({ tableName, client: dynamo.client() }),
+);
+
+// What runs on Lambda: the store's own SigV4 client, no SDK.
+describeStateStoreConformance(
+  'DynamoStateStore through its signed client',
+  () => new DynamoStateStore({ tableName, env: dynamo.environment() }),
 );

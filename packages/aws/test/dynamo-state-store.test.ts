@@ -173,5 +173,32 @@ describe('configuration', () => {
   it('ping rejects, naming the cause, when the table does not exist', async () => {
     const wrong = new DynamoStateStore({ tableName: 'no-such-table', client: dynamo.client() });
     await expect(wrong.ping()).rejects.toThrow(/non-existent table|not found/i);
+    const signed = new DynamoStateStore({ tableName: 'no-such-table', env: dynamo.environment() });
+    await expect(signed.ping()).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+      message: expect.stringMatching(/non-existent table|not found/i),
+    });
+  });
+
+  it('without an SDK client, fromEnvironment signs its own requests with the environment’s role and endpoint', async () => {
+    const fromEnv = DynamoStateStore.fromEnvironment({ FACTORY_TABLE: tableName, ...dynamo.environment() });
+    expect(await fromEnv.commit('signed', { record: sampleRecord('w-1') })).toBe(true);
+    expect((await store.getRecord('signed', 'w-1'))?.workItemId).toBe('w-1');
+  });
+
+  it('without an SDK client or credentials in the environment, a request fails naming the variables, not values', async () => {
+    const { AWS_ACCESS_KEY_ID: _, ...noKey } = dynamo.environment();
+    const store = DynamoStateStore.fromEnvironment({ FACTORY_TABLE: tableName, ...noKey });
+    const failure = store.getRecord('signed', 'w-1');
+    await expect(failure).rejects.toThrow(
+      'dynamodb: no AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)',
+    );
+    await expect(failure).rejects.not.toThrow('local');
+    const noRegion = DynamoStateStore.fromEnvironment({
+      FACTORY_TABLE: tableName,
+      AWS_ACCESS_KEY_ID: 'k',
+      AWS_SECRET_ACCESS_KEY: 's',
+    });
+    await expect(noRegion.ping()).rejects.toThrow('dynamodb: AWS_REGION is not set');
   });
 });

@@ -1,24 +1,25 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DynamoDBDocumentClient,
+  DynamoDocumentClient,
   GetCommand,
   QueryCommand,
+  sdkTransport,
   TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+} from '../src/dynamo-document-client.ts';
 import { type LocalDynamo, startLocalDynamo } from './support/local-dynamo.ts';
 
 let dynamo: LocalDynamo;
 let tableName: string;
-let db: DynamoDBDocumentClient;
+let db: DynamoDocumentClient;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
   tableName = await dynamo.createTable();
-  db = DynamoDBDocumentClient.from(dynamo.client());
+  // The real SDK on the wire (its exceptions included), plain values in and out.
+  db = new DynamoDocumentClient(sdkTransport(dynamo.client()));
 });
 afterAll(async () => {
-  db.destroy();
   await dynamo.close();
 });
 

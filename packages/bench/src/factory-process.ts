@@ -15,6 +15,7 @@ export const FACTORY_ENV = {
   BENCH_SLACK_SIGNING_SECRET: BENCH_SECRETS.slack,
   BENCH_GITHUB_TOKEN: 'ghp_bench_loopback_only',
   BENCH_GITHUB_WEBHOOK_SECRET: BENCH_SECRETS.github,
+  BENCH_FLEET_SECRET: 'bench-fleet-secret-loopback-only',
 };
 
 /** A `${NAME}` secret reference, as the config loader insists secrets are written. */

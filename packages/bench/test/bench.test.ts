@@ -1,6 +1,7 @@
 import { InMemoryStateStore } from '@software-factory/sdk';
 import { describe, expect, it } from 'vitest';
 import { BENCH_SECRETS, BENCH_TENANT } from '../src/bench-tenant.ts';
+import type { BundleFigures } from '../src/bundle-sizes.ts';
 import { CountingStateStore } from '../src/counting-state-store.ts';
 import { PATHS } from '../src/event-cycle.ts';
 import { verifyAndParse } from '../src/floor.ts';
@@ -13,6 +14,7 @@ import {
 import { measurePaths } from '../src/measure-paths.ts';
 import { probotReceiver } from '../src/probot-peer.ts';
 import { parseBenchArgs } from '../src/run.ts';
+import { bundleGoals } from '../src/targets/bundle-goals.ts';
 import { checkGoals, distinctDeliveriesThroughput } from '../src/targets/goals.ts';
 import { inProcessTarget } from '../src/targets/in-process-target.ts';
 import { githubPullRequestReady, linearIssueCreated } from '../src/vendor-payloads.ts';
@@ -181,6 +183,53 @@ describe('the goals, as ratios within one run', () => {
   });
 
   it('a run without the HTTP part checks nothing about it', () => {
-    expect(checkGoals({ http: [] })).toEqual([]);
+    expect(checkGoals({ http: [], bundles: [] })).toEqual([]);
+  });
+});
+
+describe('the bundle goals (issue 23)', () => {
+  const kib = (n: number) => n * 1024;
+  const cold = (processMs: number, bareProcessMs: number) => ({
+    runs: 7,
+    importMs: processMs - bareProcessMs - 5,
+    processMs,
+    bareProcessMs,
+    overBareMs: processMs - bareProcessMs,
+  });
+  const worker = (gzipKiB: number): BundleFigures => ({
+    bundle: 'Worker: w',
+    kind: 'worker',
+    rawBytes: kib(gzipKiB * 3),
+    gzipBytes: kib(gzipKiB),
+  });
+  const lambda = (gzipKiB: number, coldStart = cold(140, 50)): BundleFigures => ({
+    bundle: 'Lambda: l',
+    kind: 'lambda',
+    rawBytes: kib(gzipKiB * 3),
+    gzipBytes: kib(gzipKiB),
+    coldStart,
+  });
+
+  it('a Worker meets its goal at 100 KiB gzip and not a byte over', () => {
+    expect(bundleGoals([worker(100)])).toEqual([
+      { goal: 'Worker: w: gzip size', bound: '≤ 100 KiB', measured: '100.0 KiB', met: true },
+    ]);
+    expect(bundleGoals([{ ...worker(100), gzipBytes: kib(100) + 1 }])[0]?.met).toBe(false);
+  });
+
+  it('a Lambda meets its goals at 150 KiB gzip and a cold start 100 ms over a bare node', () => {
+    expect(bundleGoals([lambda(150, cold(150, 50))]).map((goal) => goal.met)).toEqual([true, true]);
+    const [size, start] = bundleGoals([lambda(151, cold(151, 50))]);
+    expect(size).toMatchObject({ met: false, measured: '151.0 KiB' });
+    expect(start).toMatchObject({ met: false, measured: '101 ms (151 − 50, median of 7)' });
+  });
+
+  it('a Lambda whose cold start was not measured does not meet the goal', () => {
+    const { coldStart: _, ...unmeasured } = lambda(100);
+    expect(bundleGoals([unmeasured])[1]).toMatchObject({ met: false, measured: 'not measured' });
+  });
+
+  it('a run without bundles checks nothing about them', () => {
+    expect(checkGoals({ http: [], bundles: [] })).toEqual([]);
   });
 });

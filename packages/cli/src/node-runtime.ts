@@ -13,6 +13,7 @@ import { CliError, EXIT_USAGE } from './cli-error.ts';
 import type { FactoryConfig } from './config/config-schema.ts';
 import type { Environment } from './config/secret-reference.ts';
 import { type DeploymentTenants, tenantsAsData } from './deploy/runtime/deployment-tenants.ts';
+import { signIns } from './deploy/runtime/sign-in-support.ts';
 import { openStateStore } from './state-store-from-config.ts';
 import { openCredentialStore } from './tenant/credential-store-from-config.ts';
 import { deploymentKey } from './tenant/deployment-key.ts';
@@ -69,7 +70,7 @@ export class NodeRuntime {
       );
       const key = await deploymentKey(config, env);
       const registry = await tenantsAsData(
-        { store: opened.store, logger: options.logger, env },
+        { store: opened.store, logger: options.logger, env, signIns },
         {
           pinned: tenants.map((tenant) => tenant.runtime),
           ...(key !== undefined ? { key } : {}),

@@ -70,6 +70,7 @@ describe('factory deploy cloudflare --out', () => {
     expect(wrangler).toMatchObject({
       name: 'factory',
       main: 'worker.mjs',
+      minify: true,
       durable_objects: { bindings: [{ name: 'FACTORY_STATE', class_name: 'FactoryStateObject' }] },
       migrations: [{ tag: 'v1', new_sqlite_classes: ['FactoryStateObject'] }],
       kv_namespaces: [{ binding: 'FACTORY_CACHE' }],
@@ -81,6 +82,8 @@ describe('factory deploy cloudflare --out', () => {
     const entry = readFileSync(path.join(out, 'worker.mjs'), 'utf8');
     expect(entry).toContain("from '@software-factory/cloudflare'");
     expect(entry).toContain("from '@software-factory/cli/deployment'");
+    // No credentials key, no sign-ins on the deployment: the bundle leaves their support out.
+    expect(entry).toContain("import { deploymentTenants } from '@software-factory/cli/deployment';");
     const deployment = readFileSync(path.join(out, 'factory.deployment.json'), 'utf8');
     expect(deployment).toContain('"apiKey": "${LINEAR_API_KEY}"');
     for (const value of Object.values(SECRETS)) expect(deployment).not.toContain(value);

@@ -23,6 +23,8 @@ beforeEach(async () => {
   const { $schema: _schema, ...settings } = JSON.parse(await readFile(path.join(ROOT, 'biome.json'), 'utf8'));
   await writeFile(path.join(tree, 'biome.json'), `${JSON.stringify(settings, null, 2)}\n`);
   await writeFile(path.join(tree, '.gitignore'), await readFile(path.join(ROOT, '.gitignore'), 'utf8'));
+  // Written back as biome formats it (a short array on one line), so only what the tests add is linted.
+  await run(BIOME, ['format', '--write', 'biome.json'], { cwd: tree });
   await mkdir(path.join(tree, 'src'));
   await writeFile(path.join(tree, 'src', 'ok.ts'), 'export const ok = 1;\n');
 });

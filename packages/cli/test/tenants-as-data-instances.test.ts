@@ -17,6 +17,7 @@ import { parse } from 'yaml';
 import { CLIENT_ID, CLIENT_SECRET, consent } from '../../auth/test/support/loopback-oauth-server.ts';
 import { linearSignature } from '../../providers/test/support/fixtures.ts';
 import { tenantsAsData } from '../src/deploy/runtime/deployment-tenants.ts';
+import { signIns } from '../src/deploy/runtime/sign-in-support.ts';
 import { SqliteStateStore } from '../src/sqlite-state-store.ts';
 import { SECRETS } from './support/deploy-scenario.ts';
 import { RemoteTenantsWorld } from './support/remote-tenants-world.ts';
@@ -69,7 +70,7 @@ async function instance(
     ...options.env,
   };
   const tenants = await tenantsAsData(
-    { store, env, refreshMs: REFRESH_MS, ...(options.clock ? { clock: options.clock } : {}) },
+    { store, env, signIns, refreshMs: REFRESH_MS, ...(options.clock ? { clock: options.clock } : {}) },
     { key: world.credentialsKey },
   );
   const app = createFactoryApp({

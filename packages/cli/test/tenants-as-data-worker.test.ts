@@ -53,6 +53,10 @@ tenants: []
     'FACTORY_OPERATOR_TOKEN',
     'LINEAR_CLIENT_SECRET',
   ]);
+  // A deployment with a credentials key signs tenants in itself: its entry brings the sign-in support.
+  expect(readFileSync(path.join(project, 'cf', 'worker.mjs'), 'utf8')).toContain(
+    "import { deploymentTenants, signIns } from '@software-factory/cli/deployment';",
+  );
   const { LINEAR_CLIENT_ID: _fromConfig, ...bindings } = world.deploymentEnv();
   const bundle = await bundleWorker(project, 'cf', 'cf-bundle');
   const before = new Set(miniflareFolders());

@@ -1,5 +1,5 @@
 import { type Clock, type ConnectionReport, systemClock } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 const cachedReports = z.object({
   checkedAt: z.number(),

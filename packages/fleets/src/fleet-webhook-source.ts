@@ -6,20 +6,18 @@ import type {
   WebhookSource,
 } from '@software-factory/sdk';
 import { WebhookError } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SIGNATURE_WINDOW_MS, signedContent, verifyFleetSignature } from './fleet-signature.ts';
 
 /** A lifecycle callback from the team's fleet, as documented in the README. */
-export const fleetCallbackSchema = z
-  .object({
-    agentId: z.string().min(1),
-    workItemId: z.string().min(1).optional(),
-    status: z.enum(['exited', 'failed', 'lost']),
-    exitCode: z.number().int().optional(),
-    reason: z.string().max(2000).optional(),
-    eventId: z.string().min(1).max(200),
-  })
-  .strict();
+export const fleetCallbackSchema = z.strictObject({
+  agentId: z.string().check(z.minLength(1)),
+  workItemId: z.optional(z.string().check(z.minLength(1))),
+  status: z.enum(['exited', 'failed', 'lost']),
+  exitCode: z.optional(z.int()),
+  reason: z.optional(z.string().check(z.maxLength(2000))),
+  eventId: z.string().check(z.minLength(1), z.maxLength(200)),
+});
 
 export type FleetCallback = z.infer<typeof fleetCallbackSchema>;
 

@@ -1,5 +1,5 @@
 import type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   DEFAULT_RETRY_POLICY,
   FleetRequestError,
@@ -40,13 +40,13 @@ const MAX_INPUTS_CHARS = 65_535;
 
 const runSchema = z.object({
   id: z.number(),
-  name: z.string().nullish(),
-  display_title: z.string().nullish(),
-  status: z.string().nullish(),
-  conclusion: z.string().nullish(),
-  html_url: z.string().optional(),
+  name: z.nullish(z.string()),
+  display_title: z.nullish(z.string()),
+  status: z.nullish(z.string()),
+  conclusion: z.nullish(z.string()),
+  html_url: z.optional(z.string()),
 });
-const runsSchema = z.object({ total_count: z.number().optional(), workflow_runs: z.array(runSchema) });
+const runsSchema = z.object({ total_count: z.optional(z.number()), workflow_runs: z.array(runSchema) });
 type WorkflowRun = z.infer<typeof runSchema>;
 
 const RUNNING_STATUSES = new Set(['queued', 'in_progress', 'requested', 'waiting', 'pending']);

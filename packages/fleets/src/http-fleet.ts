@@ -1,6 +1,6 @@
 import type { AgentStatus, Clock, FleetClient, SpawnedAgent, SpawnRequest } from '@software-factory/sdk';
 import { systemClock } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { fleetSignatureHeaders, IDEMPOTENCY_HEADER, signedContent } from './fleet-signature.ts';
 import {
   FleetRequestError,
@@ -19,11 +19,11 @@ export interface HttpFleetOptions extends HttpClientOptions {
   name?: string;
 }
 
-const spawnedSchema = z.object({ agentId: z.string().min(1) });
+const spawnedSchema = z.object({ agentId: z.string().check(z.minLength(1)) });
 const statusSchema = z.object({
-  agentId: z.string().optional(),
+  agentId: z.optional(z.string()),
   status: z.enum(['running', 'exited', 'failed', 'lost']),
-  exitCode: z.number().int().optional(),
+  exitCode: z.optional(z.int()),
 });
 
 /**

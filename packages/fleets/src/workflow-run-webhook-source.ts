@@ -6,7 +6,7 @@ import type {
   WebhookSource,
 } from '@software-factory/sdk';
 import { hmacSha256Hex, timingSafeEqual, WebhookError } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { runNameFor } from './github-actions-fleet.ts';
 
 const RUN_NAME_PREFIX = runNameFor('');
@@ -15,11 +15,11 @@ const workflowRunPayloadSchema = z.object({
   action: z.string(),
   workflow_run: z.object({
     id: z.number(),
-    name: z.string().nullish(),
-    display_title: z.string().nullish(),
-    status: z.string().nullish(),
-    conclusion: z.string().nullish(),
-    html_url: z.string().optional(),
+    name: z.nullish(z.string()),
+    display_title: z.nullish(z.string()),
+    status: z.nullish(z.string()),
+    conclusion: z.nullish(z.string()),
+    html_url: z.optional(z.string()),
   }),
   repository: z.object({ full_name: z.string() }),
 });

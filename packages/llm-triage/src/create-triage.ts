@@ -23,7 +23,7 @@ const UNRESOLVED_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
 /**
  * The triage port a tenant's `triage:` config block asks for. The config must already have its
- * `${ENV_VAR}` references resolved; a bad block throws a `ZodError` naming each bad field.
+ * `${ENV_VAR}` references resolved; a bad block throws a zod error (`$ZodError`) naming each bad field.
  *
  * The provider's SDK is an optional peer dependency and is loaded on the first triage, not here: a
  * missing one makes every triage fall back to the rules (`model unavailable (the package openai is

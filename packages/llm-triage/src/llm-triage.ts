@@ -8,7 +8,7 @@ import {
   type TriageDecision,
   type TriageInput,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { answerJsonSchema, describeIssues, modelAnswerSchema } from './triage-answer.ts';
 import { LruTriageCache, revisionKey, type TriageCache } from './triage-cache.ts';
 import { ModelUnavailableError, type TriageModel } from './triage-model.ts';
@@ -31,16 +31,16 @@ export interface LlmTriageOptions {
 
 /** What a durable cache hands back is checked like any other input before it is trusted. */
 const cachedDecisionSchema = z.object({
-  route: z
-    .object({
+  route: z.optional(
+    z.object({
       name: z.string(),
       repository: z.string(),
       agent: z.string(),
-      maxInFlight: z.number().int().positive().optional(),
-    })
-    .optional(),
-  confidence: z.number().min(0).max(1),
-  question: z.string().optional(),
+      maxInFlight: z.optional(z.int().check(z.positive())),
+    }),
+  ),
+  confidence: z.number().check(z.minimum(0), z.maximum(1)),
+  question: z.optional(z.string()),
   reasons: z.array(z.string()),
 });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** The name of the tool (Anthropic) or response format (OpenAI) the model answers through. */
 export const ANSWER_NAME = 'record_triage_decision';
@@ -43,24 +43,27 @@ export function answerJsonSchema(routeNames: readonly string[]) {
 
 /** The answer as it must arrive; anything else is malformed and the rules decide instead. */
 export const modelAnswerSchema = z.object({
-  route: z.string().nullable(),
-  confidence: z.number().min(0).max(1),
-  question: z
-    .string()
-    .nullish()
-    .transform((question) => question?.trim().slice(0, MAX_QUESTION_CHARS) || undefined),
-  reasons: z.array(z.string()).transform((reasons) =>
-    reasons
-      .map((reason) => reason.trim().slice(0, MAX_REASON_CHARS))
-      .filter(Boolean)
-      .slice(0, MAX_REASONS),
+  route: z.nullable(z.string()),
+  confidence: z.number().check(z.minimum(0), z.maximum(1)),
+  question: z.pipe(
+    z.nullish(z.string()),
+    z.transform((question) => question?.trim().slice(0, MAX_QUESTION_CHARS) || undefined),
+  ),
+  reasons: z.pipe(
+    z.array(z.string()),
+    z.transform((reasons) =>
+      reasons
+        .map((reason) => reason.trim().slice(0, MAX_REASON_CHARS))
+        .filter(Boolean)
+        .slice(0, MAX_REASONS),
+    ),
   ),
 });
 
 export type ModelAnswer = z.output<typeof modelAnswerSchema>;
 
 /** The first few zod issues as `path: message`, short enough for a decision's reasons. */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 3)
     .map((issue) => `${issue.path.join('.') || 'answer'}: ${issue.message}`)

@@ -1,6 +1,6 @@
 import { RuleTriage } from '@software-factory/sdk';
 import { describe, expect, it } from 'vitest';
-import { ZodError } from 'zod';
+import * as z from 'zod/mini';
 import { createTriage, LlmTriage, type TriageConfigInput, triageConfigSchema } from '../src/index.ts';
 import { API_KEY, CLEAR_ITEM, input, ROUTES, rules } from './support/setup.ts';
 
@@ -15,7 +15,7 @@ function issuesOf(config: unknown): { path: string; message: string }[] {
   try {
     createTriage(config as TriageConfigInput, ROUTES);
   } catch (error) {
-    if (!(error instanceof ZodError)) throw error;
+    if (!(error instanceof z.core.$ZodError)) throw error;
     return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
   }
   throw new Error('expected the config to be refused');
@@ -113,8 +113,8 @@ describe('createTriage', () => {
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(ZodError);
-    const error = caught as ZodError;
+    expect(caught).toBeInstanceOf(z.core.$ZodError);
+    const error = caught as z.core.$ZodError;
     expect(`${error.message}${JSON.stringify(error.issues)}${String(error)}`).not.toContain(API_KEY);
   });
 });

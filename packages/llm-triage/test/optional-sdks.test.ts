@@ -1,6 +1,7 @@
 import { importOptionalPeer, MissingPeerError } from '@software-factory/sdk';
 import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
+import * as z from 'zod/mini';
 import { probe } from '../../sdk/test/support/peer-probe.ts';
 import { checkTriage, type TriageConfigInput } from '../src/index.ts';
 import { API_KEY } from './support/setup.ts';
@@ -77,7 +78,9 @@ describe('checkTriage', () => {
   });
 
   it('refuses a bad block as createTriage does', async () => {
-    await expect(checkTriage({ ...ANTHROPIC, provider: 'cohere' } as never)).rejects.toBeInstanceOf(ZodError);
+    await expect(checkTriage({ ...ANTHROPIC, provider: 'cohere' } as never)).rejects.toBeInstanceOf(
+      z.core.$ZodError,
+    );
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's reference syntax, not a template
     const reference = '${ANTHROPIC_API_KEY}';
     await expect(checkTriage({ ...ANTHROPIC, apiKey: reference })).rejects.toThrow(

@@ -6,7 +6,12 @@ export {
   IssueCommentClarificationChannel,
   workItemIdOfThread,
 } from './comments/clarification-channel.ts';
-export { createOctokit, GITHUB_API_URL, type GithubClientOptions } from './github/client.ts';
+export {
+  GITHUB_API_URL,
+  GithubClient,
+  type GithubClientOptions,
+  type GithubResponse,
+} from './github/client.ts';
 export { checkGithubToken } from './github/connection.ts';
 export {
   GITHUB_REQUIRED_SCOPES,

@@ -12,7 +12,7 @@ import {
   type WorkItem,
   type WriteOptions,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { draftFileName } from './draft-name.ts';
 import { parseJsonObject, parseMountedRecord, stringField } from './json-file.ts';
 import type { MountEventSource, MountInterpretation } from './mount-event-source.ts';
@@ -39,7 +39,9 @@ const CHANNEL_SEGMENT = /^[A-Za-z0-9]+(?:__[A-Za-z0-9._+=@-]+)?$/;
 export const MOUNT_AUTHOR_ROLES = ['channel-member'] as const;
 export const mountTrustedAuthorsSchema = trustedAuthorsSchema(
   MOUNT_AUTHOR_ROLES,
-  z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a user id such as U0123ABCD (names change; ids do not)'),
+  z
+    .string()
+    .check(z.regex(/^[UW][A-Z0-9]{2,}$/, 'expected a user id such as U0123ABCD (names change; ids do not)')),
 );
 
 export interface MountClarificationChannelOptions {
@@ -70,7 +72,7 @@ export class MountClarificationChannel implements ClarificationChannel, MountEve
       throw new Error(
         `MountClarificationChannel: channel "${options.channel}" must be a channel id or <id>__<name>`,
       );
-    const trust = mountTrustedAuthorsSchema.optional().safeParse(options.trustedAuthors);
+    const trust = z.optional(mountTrustedAuthorsSchema).safeParse(options.trustedAuthors);
     if (!trust.success)
       throw new Error(
         `MountClarificationChannel: trustedAuthors: ${trust.error.issues

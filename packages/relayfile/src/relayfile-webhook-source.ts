@@ -6,7 +6,7 @@ import {
   type WebhookInterpretation,
   type WebhookSource,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { interpretMountChange, type MountEventSource } from './mount-event-source.ts';
 import { parseRelayTimestamp, RELAY_HEADERS, relaySignatureMatches } from './relay-signature.ts';
 
@@ -14,7 +14,7 @@ export const RELAYFILE_SOURCE = 'relayfile';
 const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** A field the factory does not act on: a value of another type is dropped rather than refused. */
-const note = z.string().optional().catch(undefined);
+const note = z.catch(z.optional(z.string()), undefined);
 
 /**
  * A relayfile change event as a webhook delivers it (the relay worker sends the same shape, without a
@@ -24,10 +24,10 @@ const note = z.string().optional().catch(undefined);
  */
 export const relayfileDeliverySchema = z.object({
   // relayfile's cloud also sends the id as X-Relay-Event-Id; either one names the delivery.
-  eventId: z.string().min(1).optional(),
-  type: z.string().min(1),
+  eventId: z.optional(z.string().check(z.minLength(1))),
+  type: z.string().check(z.minLength(1)),
   // Every file change has one; another kind of event may not.
-  path: z.string().startsWith('/').optional(),
+  path: z.optional(z.string().check(z.startsWith('/'))),
   revision: note,
   contentHash: note,
   origin: note,
@@ -37,16 +37,18 @@ export const relayfileDeliverySchema = z.object({
   providerEventType: note,
   resourceRef: note,
   // Only a shortcut: a snapshot that is missing, truncated or malformed is read through the mount.
-  snapshot: z
-    .object({
-      path: z.string().optional(),
-      contentType: z.string().optional(),
-      encoding: z.string().optional(),
-      content: z.string().optional(),
-      truncated: z.boolean().optional(),
-    })
-    .optional()
-    .catch(undefined),
+  snapshot: z.catch(
+    z.optional(
+      z.object({
+        path: z.optional(z.string()),
+        contentType: z.optional(z.string()),
+        encoding: z.optional(z.string()),
+        content: z.optional(z.string()),
+        truncated: z.optional(z.boolean()),
+      }),
+    ),
+    undefined,
+  ),
 });
 
 export type RelayfileDelivery = z.infer<typeof relayfileDeliverySchema>;

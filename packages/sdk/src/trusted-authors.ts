@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ReplyAuthor } from './events.ts';
 
 /**
@@ -15,17 +15,22 @@ export interface TrustedAuthorsConfig {
 }
 
 /** The `trustedAuthors` config of a channel whose roles are `roles` and whose user ids match `user`. */
-export function trustedAuthorsSchema<R extends string>(roles: readonly [R, ...R[]], user: z.ZodType<string>) {
+export function trustedAuthorsSchema<R extends string>(
+  roles: readonly [R, ...R[]],
+  user: z.ZodMiniType<string>,
+) {
   return z
-    .object({
+    .strictObject({
       roles: z
-        .array(z.enum(roles, { error: `expected one of ${roles.join(', ')}` }))
-        .optional()
-        .describe(`Roles whose holders may answer: ${roles.join(', ')}. Absent: the channel's defaults.`),
-      users: z.array(user).optional().describe('Ids (or logins) who may answer whatever their role.'),
+        .optional(z.array(z.enum(roles, { error: `expected one of ${roles.join(', ')}` })))
+        .check(
+          z.describe(`Roles whose holders may answer: ${roles.join(', ')}. Absent: the channel's defaults.`),
+        ),
+      users: z
+        .optional(z.array(user))
+        .check(z.describe('Ids (or logins) who may answer whatever their role.')),
     })
-    .strict()
-    .describe('Who may answer a question: a reply from anyone else is ignored.');
+    .check(z.describe('Who may answer a question: a reply from anyone else is ignored.'));
 }
 
 /** A channel's resolved trust rule. */

@@ -1,5 +1,5 @@
 import type { StateStore } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * One provider's latest remote sign-in, kept as a tenant document. It holds nothing a reader of the
@@ -9,22 +9,22 @@ import { z } from 'zod';
 const signInRecordSchema = z.object({
   flow: z.enum(['authorization-code', 'device']),
   /** Hex SHA-256 of the `state` sent to the vendor (authorization code only). */
-  stateSha256: z.string().optional(),
+  stateSha256: z.optional(z.string()),
   /** The PKCE verifier (authorization code) or the device code, sealed with `sealContext`. */
   sealed: z.object({ v: z.literal(1), iv: z.string(), data: z.string() }),
   scopes: z.array(z.string()),
   /** The callback the authorization URL named; the code exchange must repeat it. */
-  redirectUri: z.string().optional(),
+  redirectUri: z.optional(z.string()),
   startedAt: z.number(),
   /** Epoch milliseconds after which the sign-in is refused. */
   expiresAt: z.number(),
   /** `used`: a callback took it and is exchanging the code (single use starts here). */
   status: z.enum(['pending', 'used', 'connected', 'failed']),
   /** Why it failed, safe to show: names the vendor's error, never a token or code. */
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   /** Device grant: how often the vendor may be asked, and when next. */
-  intervalSeconds: z.number().optional(),
-  nextPollAt: z.number().optional(),
+  intervalSeconds: z.optional(z.number()),
+  nextPollAt: z.optional(z.number()),
 });
 
 export type SignInRecord = z.infer<typeof signInRecordSchema>;

@@ -25,6 +25,8 @@ export interface LocalDynamo {
   endpoint: string;
   /** A fresh SDK v3 client for the local server, as a Lambda instance would have its own. */
   client(): DynamoDBClient;
+  /** The environment that points the store's own signed client here, as Lambda's would at AWS. */
+  environment(): Record<string, string>;
   /** Creates a new table from the template's definition and returns its name. */
   createTable(): Promise<string>;
   close(): Promise<void>;
@@ -33,8 +35,8 @@ export interface LocalDynamo {
 let tables = 0;
 
 /**
- * dynalite in this process, with TransactWriteItems added (`transacting-dynalite.ts`), on 127.0.0.1 and
- * a free port, spoken to through the real AWS SDK.
+ * dynalite in this process, with TransactWriteItems added (`transacting-dynalite.ts`), on 127.0.0.1 and a
+ * free port, spoken to through the real AWS SDK (`client()`) or the store's own signed client (`environment()`).
  */
 export async function startLocalDynamo(): Promise<LocalDynamo> {
   const server = transactingDynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -54,6 +56,13 @@ export async function startLocalDynamo(): Promise<LocalDynamo> {
   return {
     endpoint,
     client,
+    environment: () => ({
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SESSION_TOKEN: 'local-session',
+    }),
     async createTable() {
       tables += 1;
       const name = `factory-test-${process.pid}-${tables}`;

@@ -55,7 +55,8 @@ export function tableFromTemplate(tableName: string): CreateTableCommandInput {
   } as CreateTableCommandInput;
 }
 
-async function startDynalite(): Promise<{ port: number; stop(): Promise<void> }> {
+/** dynalite in its own process (`dynalite-server.ts`), on 127.0.0.1 and a free port. */
+export async function startDynalite(): Promise<{ port: number; stop(): Promise<void> }> {
   const child: ChildProcess = spawn(
     process.execPath,
     [new URL('./dynalite-server.ts', import.meta.url).pathname],

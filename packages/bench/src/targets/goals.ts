@@ -1,4 +1,6 @@
+import type { BundleFigures } from '../bundle-sizes.ts';
 import { DISTINCT_SCENARIO, HEALTH_SCENARIO, type ThroughputFigures } from '../http-throughput.ts';
+import { bundleGoals } from './bundle-goals.ts';
 
 // This folder holds what the bench measures against: the stores under test (`BenchTarget`) and, here,
 // the figures issue 23 asks for, checked as ratios within one run so a busy machine does not decide them.
@@ -14,6 +16,7 @@ export interface GoalCheck {
 /** What the goals read; a part left out of the run (`--only`) leaves its goals unchecked. */
 export interface GoalInputs {
   http: readonly ThroughputFigures[];
+  bundles: readonly BundleFigures[];
 }
 
 /** Distinct signed deliveries through `factory start` (SQLite) reach this share of `/healthz`. */
@@ -21,7 +24,9 @@ export const DISTINCT_DELIVERIES_SHARE_OF_HEALTH = 0.25;
 
 /** Every goal the run's parts allow checking, in a fixed order. */
 export function checkGoals(inputs: GoalInputs): GoalCheck[] {
-  return [distinctDeliveriesThroughput(inputs.http)].filter((check) => check !== undefined);
+  return [distinctDeliveriesThroughput(inputs.http), ...bundleGoals(inputs.bundles)].filter(
+    (check) => check !== undefined,
+  );
 }
 
 /**

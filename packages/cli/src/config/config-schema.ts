@@ -11,7 +11,7 @@ import {
   tenantIdSchema,
 } from '@software-factory/providers/registry';
 import { durationSchema, isIpOrCidr } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type CredentialsConfig, checkCredentials, credentialsSchema } from './credentials-schema.ts';
 import type { ProviderModule } from './provider-modules.ts';
 import { SecretResolver } from './secret-reference.ts';
@@ -27,128 +27,154 @@ export { DEFAULT_CREDENTIALS_PATH } from './credentials-schema.ts';
 export function configSchema(secrets: SecretResolver, registry: ProviderRegistry = providerRegistry) {
   const deployment = {
     providers: z
-      .array(z.string().min(1))
-      .optional()
-      .describe(
-        'Modules that add providers: each a path relative to this file (./…) or a package name, exporting `providers` (a list of provider entries). They are registered before the rest of the file is read, and `factory deploy` bundles them.',
+      .optional(z.array(z.string().check(z.minLength(1))))
+      .check(
+        z.describe(
+          'Modules that add providers: each a path relative to this file (./…) or a package name, exporting `providers` (a list of provider entries). They are registered before the rest of the file is read, and `factory deploy` bundles them.',
+        ),
       ),
     server: z
-      .object({
-        host: z.string().min(1).default('127.0.0.1'),
-        port: z.number().int().min(0).max(65_535).default(8787),
-        publicUrl: z
-          .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://factory.example.com' })
-          .optional()
-          .describe(
-            'Where clients reach the app; https makes the dashboard session cookie Secure, and `factory subscribe` registers <publicUrl>/t/<tenant>/webhooks/relayfile.',
-          ),
-        trustedProxies: z
-          .array(
-            z.string().refine(isIpOrCidr, {
-              error: 'expected an IP address or a CIDR range such as 10.0.0.0/8',
-            }),
-          )
-          .optional()
-          .describe(
-            'Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (IPs or CIDR ranges).',
-          ),
-        operatorToken: adminSecret(secrets, 'FACTORY_OPERATOR_TOKEN')
-          .optional()
-          .describe(
-            'Opens the detail of every tenant at GET /healthz and the admin API at /admin/tenants (Authorization: Bearer).',
-          ),
-        oauthApps: oauthAppsSchema(secrets, registry)
-          .optional()
-          .describe(
-            'The OAuth apps sign-ins on the deployment use (`factory connect --remote`), by provider: `linear: { clientId: …, clientSecret: ${LINEAR_CLIENT_SECRET} }`. Default: <VENDOR>_CLIENT_ID and <VENDOR>_CLIENT_SECRET in its environment.',
-          ),
-        credentialsKey: secretReference(secrets, 'FACTORY_CREDENTIALS_KEY')
-          .optional()
-          .describe(
-            'The key tokens from sign-ins on the deployment are stored with (AES-256-GCM): 32 random bytes as hex or base64 (`openssl rand -base64 32`). `factory start` uses the credentials key (FACTORY_CREDENTIALS_KEY[_FILE]) when it is left out.',
-          ),
-      })
-      .strict()
-      .default({ host: '127.0.0.1', port: 8787 })
-      .describe('Where `factory start` listens.'),
+      ._default(
+        z.strictObject({
+          host: z._default(z.string().check(z.minLength(1)), '127.0.0.1'),
+          port: z._default(z.int().check(z.minimum(0), z.maximum(65_535)), 8787),
+          publicUrl: z
+            .optional(
+              z.url({
+                protocol: /^https?$/,
+                error: 'expected an http(s) URL such as https://factory.example.com',
+              }),
+            )
+            .check(
+              z.describe(
+                'Where clients reach the app; https makes the dashboard session cookie Secure, and `factory subscribe` registers <publicUrl>/t/<tenant>/webhooks/relayfile.',
+              ),
+            ),
+          trustedProxies: z
+            .optional(
+              z.array(
+                z.string().check(
+                  z.refine(isIpOrCidr, {
+                    error: 'expected an IP address or a CIDR range such as 10.0.0.0/8',
+                  }),
+                ),
+              ),
+            )
+            .check(
+              z.describe(
+                'Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (IPs or CIDR ranges).',
+              ),
+            ),
+          operatorToken: z
+            .optional(adminSecret(secrets, 'FACTORY_OPERATOR_TOKEN'))
+            .check(
+              z.describe(
+                'Opens the detail of every tenant at GET /healthz and the admin API at /admin/tenants (Authorization: Bearer).',
+              ),
+            ),
+          oauthApps: z
+            .optional(oauthAppsSchema(secrets, registry))
+            .check(
+              z.describe(
+                'The OAuth apps sign-ins on the deployment use (`factory connect --remote`), by provider: `linear: { clientId: …, clientSecret: ${LINEAR_CLIENT_SECRET} }`. Default: <VENDOR>_CLIENT_ID and <VENDOR>_CLIENT_SECRET in its environment.',
+              ),
+            ),
+          credentialsKey: z
+            .optional(secretReference(secrets, 'FACTORY_CREDENTIALS_KEY'))
+            .check(
+              z.describe(
+                'The key tokens from sign-ins on the deployment are stored with (AES-256-GCM): 32 random bytes as hex or base64 (`openssl rand -base64 32`). `factory start` uses the credentials key (FACTORY_CREDENTIALS_KEY[_FILE]) when it is left out.',
+              ),
+            ),
+        }),
+        { host: '127.0.0.1', port: 8787 },
+      )
+      .check(z.describe('Where `factory start` listens.')),
     tick: z
-      .object({ interval: durationSchema.default(60_000) })
-      .strict()
-      .default({ interval: 60_000 })
-      .describe('How often the safety-net tick runs for every tenant.'),
+      ._default(z.strictObject({ interval: z._default(durationSchema, 60_000) }), { interval: 60_000 })
+      .check(z.describe('How often the safety-net tick runs for every tenant.')),
     stateStore: z
-      .discriminatedUnion('type', [
-        z
-          .object({
+      ._default(
+        z.discriminatedUnion('type', [
+          z.strictObject({
             type: z.literal('sqlite'),
-            path: z.string().min(1).default('.factory/state.sqlite').describe('Relative to this file.'),
-          })
-          .strict(),
-        z.object({ type: z.literal('memory') }).strict(),
-      ])
-      .default({ type: 'sqlite', path: '.factory/state.sqlite' })
-      .describe('Where the state of every tenant lives; one store serves them all, keyed by tenant.'),
+            path: z
+              ._default(z.string().check(z.minLength(1)), '.factory/state.sqlite')
+              .check(z.describe('Relative to this file.')),
+          }),
+          z.strictObject({ type: z.literal('memory') }),
+        ]),
+        { type: 'sqlite', path: '.factory/state.sqlite' },
+      )
+      .check(
+        z.describe('Where the state of every tenant lives; one store serves them all, keyed by tenant.'),
+      ),
     credentials: credentialsSchema(secrets),
   };
 
   const tenantFields = tenantConfigSchema(secrets, { registry });
-  const tenantRules = (tenant: unknown, context: z.RefinementCtx) =>
+  const tenantRules = (tenant: unknown, context: z.core.$RefinementCtx) =>
     checkTenant(tenant as ProvidersTenantConfig, context, registry);
 
-  const singleTenant = tenantFields
-    .extend({ tenant: tenantIdSchema.default('default'), ...deployment })
-    .superRefine(tenantRules)
-    .superRefine((config, context) =>
-      checkCredentials(
-        config.credentials,
-        [{ at: [], tenant: config as unknown as ProvidersTenantConfig }],
-        context,
-        registry,
+  const singleTenant = z
+    .extend(tenantFields, { tenant: z._default(tenantIdSchema, 'default'), ...deployment })
+    .check(
+      z.superRefine(tenantRules),
+      z.superRefine((config, context) =>
+        checkCredentials(
+          config.credentials,
+          [{ at: [], tenant: config as unknown as ProvidersTenantConfig }],
+          context,
+          registry,
+        ),
       ),
-    )
-    .describe('One tenant: its settings at the top level.');
+      z.describe('One tenant: its settings at the top level.'),
+    );
 
   const multiTenant = z
-    .object({
+    .strictObject({
       ...deployment,
       tenants: z
-        .array(tenantFields.extend({ id: tenantIdSchema }).superRefine(tenantRules))
-        .superRefine((tenants, context) => {
-          const seen = new Set<string>();
-          tenants.forEach((tenant, index) => {
-            if (seen.has(tenant.id))
-              context.addIssue({
-                code: 'custom',
-                path: [index, 'id'],
-                message: `tenant id "${tenant.id}" is used twice`,
-              });
-            seen.add(tenant.id);
+        .array(z.extend(tenantFields, { id: tenantIdSchema }).check(z.superRefine(tenantRules)))
+        .check(
+          z.superRefine((tenants, context) => {
+            const seen = new Set<string>();
+            tenants.forEach((tenant, index) => {
+              if (seen.has(tenant.id))
+                context.addIssue({
+                  code: 'custom',
+                  path: [index, 'id'],
+                  message: `tenant id "${tenant.id}" is used twice`,
+                });
+              seen.add(tenant.id);
+            });
+          }),
+        ),
+    })
+    .check(
+      z.superRefine((config, context) => {
+        // No tenant in the file is a factory whose tenants are added through the admin API.
+        if (config.tenants.length === 0 && !config.server.operatorToken)
+          context.addIssue({
+            code: 'custom',
+            path: ['tenants'],
+            message:
+              'expected a non-empty list of tenants (or set server.operatorToken and add them through the admin API: `factory tenants add --remote`)',
           });
-        }),
-    })
-    .strict()
-    .superRefine((config, context) => {
-      // No tenant in the file is a factory whose tenants are added through the admin API.
-      if (config.tenants.length === 0 && !config.server.operatorToken)
-        context.addIssue({
-          code: 'custom',
-          path: ['tenants'],
-          message:
-            'expected a non-empty list of tenants (or set server.operatorToken and add them through the admin API: `factory tenants add --remote`)',
-        });
-    })
-    .superRefine((config, context) =>
-      checkCredentials(
-        config.credentials,
-        config.tenants.map((tenant, index) => ({
-          at: ['tenants', index],
-          tenant: tenant as unknown as ProvidersTenantConfig & { id: string },
-        })),
-        context,
-        registry,
+      }),
+      z.superRefine((config, context) =>
+        checkCredentials(
+          config.credentials,
+          config.tenants.map((tenant, index) => ({
+            at: ['tenants', index],
+            tenant: tenant as unknown as ProvidersTenantConfig & { id: string },
+          })),
+          context,
+          registry,
+        ),
       ),
-    )
-    .describe('Many tenants, listed under `tenants`.');
+      z.describe('Many tenants, listed under `tenants`.'),
+    );
 
   return { singleTenant, multiTenant };
 }
@@ -158,25 +184,27 @@ function oauthAppsSchema(secrets: SecretResolver, registry: ProviderRegistry) {
   const signIns = registry.entries().filter((entry) => entry.oauth);
   return z
     .record(
-      z.string().refine((type) => signIns.some((entry) => entry.type === type), {
-        error: `expected a provider that signs in with OAuth: ${signIns.map((entry) => entry.type).join(', ')}`,
+      z.string().check(
+        z.refine((type) => signIns.some((entry) => entry.type === type), {
+          error: `expected a provider that signs in with OAuth: ${signIns.map((entry) => entry.type).join(', ')}`,
+        }),
+      ),
+      z.strictObject({
+        clientId: z.string().check(z.minLength(1), z.describe('The OAuth app’s client id.')),
+        clientSecret: z.optional(secretReference(secrets, 'LINEAR_CLIENT_SECRET')),
       }),
-      z
-        .object({
-          clientId: z.string().min(1).describe('The OAuth app’s client id.'),
-          clientSecret: secretReference(secrets, 'LINEAR_CLIENT_SECRET').optional(),
-        })
-        .strict(),
     )
-    .superRefine((apps, context) => {
-      for (const [type, app] of Object.entries(apps))
-        if (registry.get(type)?.oauth?.clientSecretRequired && app.clientSecret === undefined)
-          context.addIssue({
-            code: 'custom',
-            path: [type, 'clientSecret'],
-            message: `${type} redeems a sign-in only with the app's client secret: add clientSecret: \${${registry.get(type)?.oauth?.envPrefix}_CLIENT_SECRET}`,
-          });
-    });
+    .check(
+      z.superRefine((apps, context) => {
+        for (const [type, app] of Object.entries(apps))
+          if (registry.get(type)?.oauth?.clientSecretRequired && app.clientSecret === undefined)
+            context.addIssue({
+              code: 'custom',
+              path: [type, 'clientSecret'],
+              message: `${type} redeems a sign-in only with the app's client secret: add clientSecret: \${${registry.get(type)?.oauth?.envPrefix}_CLIENT_SECRET}`,
+            });
+      }),
+    );
 }
 
 type MultiTenantOutput = z.output<ReturnType<typeof configSchema>['multiTenant']>;

@@ -7,7 +7,7 @@ import {
   providerRegistry,
   ROLES,
 } from '@software-factory/providers/registry';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type SecretResolver, secretReference } from './secret-reference.ts';
 
 export const DEFAULT_CREDENTIALS_PATH = '.factory/credentials.enc';
@@ -16,75 +16,81 @@ export const DEFAULT_CREDENTIALS_PATH = '.factory/credentials.enc';
 const RELAYFILE_PROVIDERS = ['linear', 'slack', 'github'] as const;
 export type RelayfileProvider = (typeof RELAYFILE_PROVIDERS)[number];
 
-const integration = z.enum(WORKSPACE_INTEGRATION_PROVIDERS).optional();
+const integration = z.optional(z.enum(WORKSPACE_INTEGRATION_PROVIDERS));
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** Plain HTTP only on this machine: the cloud access token would otherwise cross the network in clear. */
 const cloudApiUrl = z
-  .url({ protocol: /^https?$/ })
-  .refine((value) => {
-    const url = new URL(value);
-    return url.protocol === 'https:' || LOOPBACK_HOSTS.has(url.hostname);
-  }, 'the relayfile access token is sent to this URL: use https (plain http only on 127.0.0.1 or localhost)')
-  .optional()
-  .describe('relayfile’s cloud API; the SDK’s default (https://agentrelay.com/cloud) when left out.');
+  .optional(
+    z.url({ protocol: /^https?$/ }).check(
+      z.refine((value) => {
+        const url = new URL(value);
+        return url.protocol === 'https:' || LOOPBACK_HOSTS.has(url.hostname);
+      }, 'the relayfile access token is sent to this URL: use https (plain http only on 127.0.0.1 or localhost)'),
+    ),
+  )
+  .check(
+    z.describe('relayfile’s cloud API; the SDK’s default (https://agentrelay.com/cloud) when left out.'),
+  );
 
 /** The `credentials` field: where tokens for providers without a token field come from. */
 export function credentialsSchema(secrets: SecretResolver) {
-  return (
-    z
-      .discriminatedUnion('type', [
+  return z
+    .prefault(
+      z.discriminatedUnion('type', [
         z
-          .object({
+          .strictObject({
             type: z.literal('file'),
             path: z
-              .string()
-              .min(1)
-              .default(DEFAULT_CREDENTIALS_PATH)
-              .describe('The encrypted credentials file; relative to this file.'),
+              ._default(z.string().check(z.minLength(1)), DEFAULT_CREDENTIALS_PATH)
+              .check(z.describe('The encrypted credentials file; relative to this file.')),
           })
-          .strict()
-          .describe(
-            'Tokens written by `factory connect`, encrypted with the key from FACTORY_CREDENTIALS_KEY (a passphrase) or FACTORY_CREDENTIALS_KEY_FILE.',
+          .check(
+            z.describe(
+              'Tokens written by `factory connect`, encrypted with the key from FACTORY_CREDENTIALS_KEY (a passphrase) or FACTORY_CREDENTIALS_KEY_FILE.',
+            ),
           ),
         z
-          .object({
+          .strictObject({
             type: z.literal('relayfile'),
             cloudApiUrl,
-            accessToken: secretReference(secrets, 'RELAYFILE_ACCESS_TOKEN').describe(
-              'The relayfile cloud access token the factory joins workspaces with.',
+            accessToken: secretReference(secrets, 'RELAYFILE_ACCESS_TOKEN').check(
+              z.describe('The relayfile cloud access token the factory joins workspaces with.'),
             ),
             integrations: z
-              .object(
-                Object.fromEntries(RELAYFILE_PROVIDERS.map((name) => [name, integration])) as Record<
-                  RelayfileProvider,
-                  typeof integration
-                >,
+              .optional(
+                z.strictObject(
+                  Object.fromEntries(RELAYFILE_PROVIDERS.map((name) => [name, integration])) as Record<
+                    RelayfileProvider,
+                    typeof integration
+                  >,
+                ),
               )
-              .strict()
-              .optional()
-              .describe(
-                'Provider → relayfile integration. Slack must be named (relayfile has several Slack apps: slack-sage, slack-my-senior-dev, slack-nightcto); linear and github map to themselves.',
+              .check(
+                z.describe(
+                  'Provider → relayfile integration. Slack must be named (relayfile has several Slack apps: slack-sage, slack-my-senior-dev, slack-nightcto); linear and github map to themselves.',
+                ),
               ),
             workspace: z
-              .string()
-              .min(1)
-              .optional()
-              .describe(
-                'The relayfile workspace of tenants without a relayfile mount; a tenant with one uses its mount’s workspace.',
+              .optional(z.string().check(z.minLength(1)))
+              .check(
+                z.describe(
+                  'The relayfile workspace of tenants without a relayfile mount; a tenant with one uses its mount’s workspace.',
+                ),
               ),
           })
-          .strict()
-          .describe(
-            'relayfile holds the vendor connections (`factory connect` runs relayfile’s connect session); the factory holds only a relayfile access token.',
+          .check(
+            z.describe(
+              'relayfile holds the vendor connections (`factory connect` runs relayfile’s connect session); the factory holds only a relayfile access token.',
+            ),
           ),
-      ])
-      // A prefault (parsed like written input) rather than a default: the relayfile member transforms its
-      // secret, and zod leaves a default out of an input JSON Schema when the union transforms.
-      .prefault({ type: 'file' })
-      .describe('Where the connections made by `factory connect` live.')
-  );
+      ]),
+      // A prefault (parsed like written input) rather than a default: the relayfile member transforms
+      // its secret, and zod leaves a default out of an input JSON Schema when the union transforms.
+      { type: 'file' },
+    )
+    .check(z.describe('Where the connections made by `factory connect` live.'));
 }
 
 type ParsedCredentials = z.output<ReturnType<typeof credentialsSchema>>;
@@ -128,7 +134,7 @@ function workspaceOf(tenant: TenantFields, credentials: ParsedCredentials): stri
 export function checkCredentials(
   credentials: ParsedCredentials,
   tenants: readonly { at: readonly PropertyKey[]; tenant: TenantFields }[],
-  context: z.RefinementCtx,
+  context: z.core.$RefinementCtx,
   registry: ProviderRegistry = providerRegistry,
 ): void {
   if (credentials.type !== 'relayfile') return;

@@ -1,4 +1,4 @@
-import type { core } from 'zod';
+import type { core } from 'zod/mini';
 
 type Issue = core.$ZodRawIssue;
 type SchemaInstance = core.$ZodType;
@@ -52,7 +52,11 @@ export function expected(schema: SchemaInstance | undefined): string {
   const def = schema._zod.def as core.$ZodTypeDef & Record<string, unknown>;
   switch (def.type) {
     case 'number':
-      return describeNumber(def.checks ?? []);
+      // `z.int()` is itself a number format (zod/mini writes no `.int()` check on a number).
+      return describeNumber([
+        ...(def.check === 'number_format' ? [schema as unknown as core.$ZodCheck] : []),
+        ...(def.checks ?? []),
+      ]);
     case 'string':
       return describeString(def.checks ?? [], def.format);
     case 'boolean':

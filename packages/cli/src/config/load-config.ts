@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Document, LineCounter, parseDocument } from 'yaml';
-import type { core } from 'zod';
+import type { core } from 'zod/mini';
 import { ConfigError } from './config-error.ts';
 import { configSchema, type FactoryConfig, type TenantConfig } from './config-schema.ts';
 import { loadedCredentials } from './credentials-schema.ts';

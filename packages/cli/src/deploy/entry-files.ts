@@ -23,6 +23,24 @@ export function entryPackages(plan: DeploymentPlan, runtime: string): string[] {
   return packages;
 }
 
+/**
+ * The names the entry imports from `@software-factory/cli/deployment`, and the sign-in support's wiring
+ * line: `signIns` only when the deployment signs tenants in itself (it has a credentials key), so a
+ * bundle without one leaves that support out.
+ */
+export function deploymentImports(
+  plan: DeploymentPlan,
+  register: boolean,
+): { names: string; wiring: string } {
+  const signsIn = plan.deployment.server.credentialsKey !== undefined;
+  const names = [
+    'deploymentTenants',
+    ...(register ? ['registerProviders'] : []),
+    ...(signsIn ? ['signIns'] : []),
+  ];
+  return { names: names.join(', '), wiring: signsIn ? 'signIns,' : '' };
+}
+
 /** The validated config with its references, as JSON next to the entry. */
 export function writeDeployment(plan: DeploymentPlan, outDir: string): string {
   const file = path.join(outDir, DEPLOYMENT_FILE);

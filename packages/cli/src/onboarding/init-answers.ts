@@ -5,7 +5,7 @@ import {
   type SetupQuestion,
 } from '@software-factory/providers/registry';
 import { TENANT_ID_PATTERN } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export const FLEETS = ['local'] as const;
 
@@ -45,38 +45,44 @@ export const DEFAULTS = {
 export const FIELD_RULES = {
   tenant: {
     flag: '--tenant',
-    schema: z.string().regex(TENANT_ID_PATTERN, 'expected letters, digits, "-" and "_" (at most 64)'),
+    schema: z
+      .string()
+      .check(z.regex(TENANT_ID_PATTERN, 'expected letters, digits, "-" and "_" (at most 64)')),
   },
-  readyLabel: { flag: '--ready-label', schema: z.string().trim().min(1, 'expected a label name') },
-  agentCommand: { flag: '--agent-command', schema: z.string().trim().min(1, 'expected a command') },
+  readyLabel: {
+    flag: '--ready-label',
+    schema: z.string().check(z.trim(), z.minLength(1, 'expected a label name')),
+  },
+  agentCommand: {
+    flag: '--agent-command',
+    schema: z.string().check(z.trim(), z.minLength(1, 'expected a command')),
+  },
   repository: {
     flag: '--repository',
-    schema: z.string().trim().min(1, 'expected a path to a git repository'),
+    schema: z.string().check(z.trim(), z.minLength(1, 'expected a path to a git repository')),
   },
   route: {
     flag: '--route',
-    schema: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/repo'),
+    schema: z.string().check(z.regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/repo')),
   },
   agent: {
     flag: '--agent',
-    schema: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected an agent name such as claude'),
+    schema: z.string().check(z.regex(/^[A-Za-z0-9_.-]+$/, 'expected an agent name such as claude')),
   },
   maxInFlight: {
     flag: '--max-in-flight',
     schema: z.coerce
       .number()
-      .int('expected a whole number')
-      .min(1, 'expected at least 1')
-      .max(1000, 'expected at most 1000'),
+      .check(z.int(), z.minimum(1, 'expected at least 1'), z.maximum(1000, 'expected at most 1000')),
   },
 } as const;
 
 export type RuledField = keyof typeof FIELD_RULES;
 
 /** Why `value` is not acceptable for `schema`, or undefined when it is. */
-export function problemWith(field: RuledField | z.ZodType, value: string): string | undefined {
+export function problemWith(field: RuledField | z.core.$ZodType, value: string): string | undefined {
   const schema = typeof field === 'string' ? FIELD_RULES[field].schema : field;
-  const result = schema.safeParse(value);
+  const result = z.safeParse(schema, value);
   return result.success ? undefined : (result.error.issues[0]?.message ?? 'invalid');
 }
 

@@ -1,6 +1,6 @@
 import * as prompts from '@clack/prompts';
 import { providerRegistry } from '@software-factory/providers/registry';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { CliError, EXIT_FAILURE } from '../cli-error.ts';
 import {
   choicesFor,
@@ -47,7 +47,7 @@ async function choose<T extends string>(
 }
 
 async function ask(
-  field: RuledField | z.ZodType<string>,
+  field: RuledField | z.core.$ZodType<string>,
   message: string,
   given: string | undefined,
   initial?: string,

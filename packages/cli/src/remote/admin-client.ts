@@ -1,5 +1,5 @@
 import { redact, unreachableHost } from '@software-factory/auth';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import {
   connectionsSchema,
   connectProgressSchema,
@@ -89,7 +89,7 @@ export class AdminClient {
     return this.#call('GET', connectPath(id, provider), connectProgressSchema);
   }
 
-  async #call<S extends z.ZodType>(
+  async #call<S extends z.ZodMiniType>(
     method: 'GET' | 'POST' | 'DELETE',
     path: string,
     schema: S | undefined,
@@ -135,7 +135,7 @@ export class AdminClient {
     }
   }
 
-  #parse<S extends z.ZodType>(call: string, response: Response, text: string, schema: S): z.output<S> {
+  #parse<S extends z.ZodMiniType>(call: string, response: Response, text: string, schema: S): z.output<S> {
     const unexpected = (what: string) =>
       new RemoteError(
         `${this.host} answered ${call} with ${what}, not what the factory's admin API answers; is --remote the factory's URL?`,

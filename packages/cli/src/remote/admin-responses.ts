@@ -1,29 +1,29 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The admin API's answers as the CLI relies on them. Whatever answers at `--remote` is checked against
  * these before anything is printed: extra fields pass, a missing or mistyped one is refused.
  */
-const tenantId = z.string().min(1).max(64);
+const tenantId = z.string().check(z.minLength(1), z.maxLength(64));
 const origin = z.enum(['config', 'store']);
 
 export const tenantListSchema = z.object({
-  tenants: z.array(z.object({ id: tenantId, origin, version: z.number().int().optional() })),
+  tenants: z.array(z.object({ id: tenantId, origin, version: z.optional(z.int()) })),
 });
 export type TenantListEntry = z.infer<typeof tenantListSchema>['tenants'][number];
 
 export const tenantCreatedSchema = z.object({
   id: tenantId,
-  version: z.number().int(),
-  adminToken: z.string().min(1),
+  version: z.int(),
+  adminToken: z.string().check(z.minLength(1)),
 });
 export type TenantCreated = z.infer<typeof tenantCreatedSchema>;
 
 export const tenantSchema = z.object({
   id: tenantId,
   origin,
-  version: z.number().int().optional(),
-  config: z.record(z.string(), z.unknown()).optional(),
+  version: z.optional(z.int()),
+  config: z.optional(z.record(z.string(), z.unknown())),
 });
 export type RemoteTenant = z.infer<typeof tenantSchema>;
 
@@ -34,17 +34,17 @@ export const connectionsSchema = z.object({
   tenant: tenantId,
   providers: z.array(
     z.object({
-      provider: z.string().min(1),
-      role: z.string().min(1),
+      provider: z.string().check(z.minLength(1)),
+      role: z.string().check(z.minLength(1)),
       state: connectionStateSchema,
-      identity: z.string().optional(),
-      missing: scopes.optional(),
-      reason: z.string().optional(),
-      message: z.string().optional(),
-      grantedScopes: scopes.optional(),
+      identity: z.optional(z.string()),
+      missing: z.optional(scopes),
+      reason: z.optional(z.string()),
+      message: z.optional(z.string()),
+      grantedScopes: z.optional(scopes),
     }),
   ),
-  refusal: z.string().optional(),
+  refusal: z.optional(z.string()),
 });
 export type RemoteConnections = z.infer<typeof connectionsSchema>;
 export type RemoteConnection = RemoteConnections['providers'][number];
@@ -65,7 +65,7 @@ export const connectStartSchema = z.discriminatedUnion('flow', [
     userCode: z.string(),
     scopes,
     expiresAt,
-    intervalSeconds: z.number().positive(),
+    intervalSeconds: z.number().check(z.positive()),
   }),
 ]);
 export type RemoteConnectStart = z.infer<typeof connectStartSchema>;
@@ -73,15 +73,15 @@ export type RemoteConnectStart = z.infer<typeof connectStartSchema>;
 const connectionStatusSchema = z.discriminatedUnion('state', [
   z.object({
     state: z.literal('connected'),
-    identity: z.string().optional(),
-    grantedScopes: scopes.optional(),
+    identity: z.optional(z.string()),
+    grantedScopes: z.optional(scopes),
   }),
   z.object({ state: z.literal('needs-auth'), reason: z.string() }),
   z.object({
     state: z.literal('missing-scopes'),
     missing: scopes,
-    identity: z.string().optional(),
-    grantedScopes: scopes.optional(),
+    identity: z.optional(z.string()),
+    grantedScopes: z.optional(scopes),
   }),
   z.object({ state: z.literal('error'), message: z.string() }),
 ]);
@@ -97,14 +97,14 @@ export type RemoteConnectProgress = z.infer<typeof connectProgressSchema>;
 
 /** An error answer: `{ error }`, with `issues` when a config was refused. */
 export const errorBodySchema = z.object({
-  error: z.string().optional(),
-  issues: z
-    .array(
+  error: z.optional(z.string()),
+  issues: z.optional(
+    z.array(
       z.object({
-        path: z.union([z.string(), z.array(z.union([z.string(), z.number()]))]).optional(),
+        path: z.optional(z.union([z.string(), z.array(z.union([z.string(), z.number()]))])),
         message: z.string(),
       }),
-    )
-    .optional(),
-  version: z.number().optional(),
+    ),
+  ),
+  version: z.optional(z.number()),
 });

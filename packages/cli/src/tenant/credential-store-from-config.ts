@@ -11,6 +11,7 @@ import type { OAuthClientConfig, ProviderOAuth } from '@software-factory/provide
 import type { CredentialStore } from '@software-factory/sdk';
 import type { CredentialsConfig } from '../config/credentials-schema.ts';
 import type { Environment } from '../config/secret-reference.ts';
+import { signIns } from '../deploy/runtime/sign-in-support.ts';
 import { storedTokenSource } from '../deploy/runtime/stored-tokens.ts';
 
 /** The configured credentials store, or why there is none (then stored tokens read as absent). */
@@ -71,5 +72,5 @@ export function storedToken(
   oauth: OAuthClientConfig | undefined,
   spec?: ProviderOAuth | undefined,
 ): TokenSource {
-  return storedTokenSource(credentials.store, tenant, provider, oauth, spec, process.env);
+  return storedTokenSource(signIns, credentials.store, tenant, provider, oauth, spec, process.env);
 }

@@ -1,11 +1,5 @@
 import path from 'node:path';
-import {
-  AgentRelayFleet,
-  FleetWebhookSource,
-  GithubActionsFleet,
-  HttpFleet,
-  WorkflowRunWebhookSource,
-} from '@software-factory/fleets';
+import { AgentRelayFleet, GithubActionsFleet, WorkflowRunWebhookSource } from '@software-factory/fleets';
 import { readCredential } from '@software-factory/providers';
 import type {
   AgentExitedEvent,
@@ -15,6 +9,7 @@ import type {
   WebhookSource,
 } from '@software-factory/sdk';
 import type { TenantConfig } from '../config/config-schema.ts';
+import { httpFleetOf } from '../deploy/runtime/deployed-tenant.ts';
 import { LocalProcessFleet } from '../local-process-fleet.ts';
 import { type ConfiguredCredentials, storedToken } from './credential-store-from-config.ts';
 
@@ -82,14 +77,7 @@ export function fleetFromConfig(config: TenantConfig, deps: FleetDependencies): 
       return { fleet: local, local, sources: [] };
     }
     case 'http':
-      return {
-        fleet: new HttpFleet({
-          url: fleet.url,
-          secret: fleet.secret,
-          ...(fleet.timeout !== undefined ? { retry: { timeoutMs: fleet.timeout } } : {}),
-        }),
-        sources: [new FleetWebhookSource({ secret: fleet.secret })],
-      };
+      return httpFleetOf(fleet);
     case 'github-actions': {
       const stored = storedToken(deps.credentials, config.id, 'github', undefined);
       const token =

@@ -18,7 +18,7 @@ import type {
   WritebackState,
 } from '@software-factory/sdk';
 import { TestWebhookSource } from '@software-factory/sdk/testing/fakes';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A vendor that exists only in tests: "Acme Tracker", an intake. It is added to the registry through

@@ -6,7 +6,7 @@ import type {
   WorkItemProvider,
   WriteOptions,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { commentsTrustedAuthorsSchema } from '../shared/answer-trust.ts';
 import { parseConfig } from '../shared/provider-config.ts';
 
@@ -24,16 +24,14 @@ export function workItemIdOfThread(threadId: string): string {
   return threadId.slice(THREAD_PREFIX.length);
 }
 
-export const commentsConfigSchema = z
-  .object({
-    provider: z.string().min(1).default('comments'),
-    /**
-     * Who may answer, in the intake's terms (see `commentTrustedAuthorsSchemas`); the intake's webhook
-     * source applies it. Absent: the intake's defaults.
-     */
-    trustedAuthors: commentsTrustedAuthorsSchema.optional(),
-  })
-  .strict();
+export const commentsConfigSchema = z.strictObject({
+  provider: z._default(z.string().check(z.minLength(1)), 'comments'),
+  /**
+   * Who may answer, in the intake's terms (see `commentTrustedAuthorsSchemas`); the intake's webhook
+   * source applies it. Absent: the intake's defaults.
+   */
+  trustedAuthors: z.optional(commentsTrustedAuthorsSchema),
+});
 export type CommentsConfig = z.input<typeof commentsConfigSchema>;
 
 export interface CommentsChannelOptions extends CommentsConfig {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   type BuiltProvider,
   defineProvider,
@@ -8,10 +8,13 @@ import {
 import { commentsConfigSchema, IssueCommentClarificationChannel } from './clarification-channel.ts';
 
 function commentsSchema() {
-  return commentsConfigSchema
-    .extend({ type: z.literal('comments'), transport: directOnly })
-    .strict()
-    .describe('Ask on the work item itself, through the intake; replies come with the intake’s webhooks.');
+  return z
+    .strictObject(
+      z.extend(commentsConfigSchema, { type: z.literal('comments'), transport: directOnly }).shape,
+    )
+    .check(
+      z.describe('Ask on the work item itself, through the intake; replies come with the intake’s webhooks.'),
+    );
 }
 
 type CommentsEntryConfig = z.output<ReturnType<typeof commentsSchema>>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { GITHUB_OAUTH } from '../github/oauth.ts';
 import {
   type BuiltProvider,
@@ -28,19 +28,20 @@ const WEBHOOK_SECRET: SecretField = {
 };
 
 function githubIssuesSchema(kit: SchemaKit) {
-  return githubIssuesConfigSchema
-    .extend({
-      type: z.literal('github-issues'),
-      transport: directOnly,
-      token: kit.defaulted(TOKEN, 'A GitHub token; else the token `factory connect github-issues` stored.'),
-      webhookSecret: kit.defaulted(
-        WEBHOOK_SECRET,
-        'The secret of the GitHub webhook (issues, issue_comment).',
-      ),
-      oauth: kit.oauthClient(GITHUB_OAUTH),
-    })
-    .strict()
-    .describe('GitHub Issues of one or more repositories, through the REST API and webhooks.');
+  return z
+    .strictObject(
+      z.extend(githubIssuesConfigSchema, {
+        type: z.literal('github-issues'),
+        transport: directOnly,
+        token: kit.defaulted(TOKEN, 'A GitHub token; else the token `factory connect github-issues` stored.'),
+        webhookSecret: kit.defaulted(
+          WEBHOOK_SECRET,
+          'The secret of the GitHub webhook (issues, issue_comment).',
+        ),
+        oauth: kit.oauthClient(GITHUB_OAUTH),
+      }).shape,
+    )
+    .check(z.describe('GitHub Issues of one or more repositories, through the REST API and webhooks.'));
 }
 
 type GithubIssuesEntryConfig = z.output<ReturnType<typeof githubIssuesSchema>>;
@@ -62,7 +63,7 @@ export const githubIssuesProvider = defineProvider({
         field: 'repositories',
         flag: 'issues-repo',
         message: 'Repository whose issues are work items (owner/repo)',
-        schema: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/repo'),
+        schema: z.string().check(z.regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/repo')),
         prompt: true,
         required: true,
         value: (repository) => [{ repository }],

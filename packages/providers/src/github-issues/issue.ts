@@ -1,18 +1,18 @@
 import type { WorkItem, WorkItemState } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** The issue fields the factory reads; webhooks and the REST API carry the same shape. */
 export const githubIssueSchema = z.object({
-  number: z.number().int().positive(),
+  number: z.int().check(z.positive()),
   title: z.string(),
-  body: z.string().nullish(),
+  body: z.nullish(z.string()),
   state: z.enum(['open', 'closed']),
-  state_reason: z.string().nullish(),
-  html_url: z.string().min(1),
-  updated_at: z.string().min(1),
-  labels: z.array(z.union([z.string(), z.object({ name: z.string() })])).default([]),
+  state_reason: z.nullish(z.string()),
+  html_url: z.string().check(z.minLength(1)),
+  updated_at: z.string().check(z.minLength(1)),
+  labels: z._default(z.array(z.union([z.string(), z.object({ name: z.string() })])), []),
   /** Present when the "issue" is a pull request (the issues API lists both). */
-  pull_request: z.unknown().optional(),
+  pull_request: z.optional(z.unknown()),
 });
 export type GithubIssue = z.infer<typeof githubIssueSchema>;
 

@@ -11,7 +11,7 @@ import {
   type WebhookInterpretation,
   type WebhookSource,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { commentThreadId } from '../comments/clarification-channel.ts';
 import { verifyGithubSignature } from '../github/signature.ts';
 import {
@@ -40,22 +40,24 @@ export interface GithubIssuesWebhookSourceOptions {
 const ISSUE_ACTIONS = new Set(['opened', 'edited', 'labeled', 'unlabeled', 'closed', 'reopened']);
 
 const issuesSchema = z.object({
-  action: z.string().min(1),
+  action: z.string().check(z.minLength(1)),
   issue: githubIssueSchema,
-  repository: z.object({ full_name: z.string().min(1) }),
+  repository: z.object({ full_name: z.string().check(z.minLength(1)) }),
 });
 
 const commentSchema = z.object({
-  action: z.string().min(1),
-  issue: z.object({ number: z.number().int().positive(), pull_request: z.unknown().optional() }),
+  action: z.string().check(z.minLength(1)),
+  issue: z.object({ number: z.int().check(z.positive()), pull_request: z.optional(z.unknown()) }),
   comment: z.object({
     id: z.number(),
-    body: z.string().nullish(),
-    user: z.object({ login: z.string(), id: z.number().optional(), type: z.string().optional() }).nullish(),
-    author_association: z.string().optional(),
-    performed_via_github_app: z.unknown().optional(),
+    body: z.nullish(z.string()),
+    user: z.nullish(
+      z.object({ login: z.string(), id: z.optional(z.number()), type: z.optional(z.string()) }),
+    ),
+    author_association: z.optional(z.string()),
+    performed_via_github_app: z.optional(z.unknown()),
   }),
-  repository: z.object({ full_name: z.string().min(1) }),
+  repository: z.object({ full_name: z.string().check(z.minLength(1)) }),
 });
 
 /**
@@ -183,7 +185,7 @@ export class GithubIssuesWebhookSource implements WebhookSource {
   }
 }
 
-function describe(error: z.ZodError): string {
+function describe(error: z.core.$ZodError): string {
   return error.issues
     .map((issue) => `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`)
     .join('; ');

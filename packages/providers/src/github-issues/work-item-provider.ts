@@ -1,4 +1,3 @@
-import type { Octokit } from '@octokit/rest';
 import type {
   ConnectContext,
   ConnectionStatus,
@@ -8,8 +7,8 @@ import type {
   WritebackState,
   WriteOptions,
 } from '@software-factory/sdk';
-import { z } from 'zod';
-import { createOctokit } from '../github/client.ts';
+import * as z from 'zod/mini';
+import { GithubClient } from '../github/client.ts';
 import { checkGithubToken } from '../github/connection.ts';
 import { GITHUB_OAUTH } from '../github/oauth.ts';
 import { keyDigest } from '../shared/deterministic-uuid.ts';
@@ -41,42 +40,47 @@ export const GITHUB_ISSUES_REQUIRED_SCOPES = ['repo'] as const;
 /** Starts every comment the factory writes (an HTML comment: invisible when rendered). */
 export const GITHUB_COMMENT_MARKER = '<!-- factory:comment';
 
-const repositoryName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/repo');
+const repositoryName = z.string().check(z.regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/repo'));
 const keyPrefix = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9]*$/, 'a key prefix is letters and digits, starting with a letter (e.g. WEB)');
+  .check(
+    z.regex(
+      /^[A-Za-z][A-Za-z0-9]*$/,
+      'a key prefix is letters and digits, starting with a letter (e.g. WEB)',
+    ),
+  );
 
-export const githubIssuesConfigSchema = z
-  .object({
-    provider: z.string().min(1).default('github-issues'),
-    baseUrl: z.url({ protocol: /^https?$/ }).default('https://api.github.com'),
-    /**
-     * The repositories whose issues are work items. Each issue's key is `<keyPrefix>-<number>` (default:
-     * the repository name in capitals), a form the default task template links pull requests back by.
-     */
-    repositories: z
-      .array(z.object({ repository: repositoryName, keyPrefix: keyPrefix.optional() }).strict())
-      .min(1, 'name at least one repository')
-      .refine(
+export const githubIssuesConfigSchema = z.strictObject({
+  provider: z._default(z.string().check(z.minLength(1)), 'github-issues'),
+  baseUrl: z._default(z.url({ protocol: /^https?$/ }), 'https://api.github.com'),
+  /**
+   * The repositories whose issues are work items. Each issue's key is `<keyPrefix>-<number>` (default:
+   * the repository name in capitals), a form the default task template links pull requests back by.
+   */
+  repositories: z
+    .array(z.strictObject({ repository: repositoryName, keyPrefix: z.optional(keyPrefix) }))
+    .check(
+      z.minLength(1, 'name at least one repository'),
+      z.refine(
         (entries) =>
           new Set(
             entries.map((entry) => (entry.keyPrefix ?? defaultKeyPrefix(entry.repository)).toUpperCase()),
           ).size === entries.length,
         'two repositories have the same key prefix; give each a distinct keyPrefix',
       ),
-    /** The label that means "ready for an agent". */
-    readyLabel: z.string().min(1).default('factory'),
-    /** The label the factory adds when an agent starts (and removes when the issue is done). */
-    inProgressLabel: z.string().min(1).default('factory: in progress'),
-    /**
-     * The label that replaces the in-progress one once the agent's pull request is ready for review
-     * (with `completion.on: merged`); closing at done removes it. None by default.
-     */
-    needsReviewLabel: z.string().min(1).optional(),
-    /** The factory's own login; its comments are never answers (they also carry a hidden marker). */
-    botLogin: z.string().min(1).optional(),
-  })
-  .strict();
+    ),
+  /** The label that means "ready for an agent". */
+  readyLabel: z._default(z.string().check(z.minLength(1)), 'factory'),
+  /** The label the factory adds when an agent starts (and removes when the issue is done). */
+  inProgressLabel: z._default(z.string().check(z.minLength(1)), 'factory: in progress'),
+  /**
+   * The label that replaces the in-progress one once the agent's pull request is ready for review
+   * (with `completion.on: merged`); closing at done removes it. None by default.
+   */
+  needsReviewLabel: z.optional(z.string().check(z.minLength(1))),
+  /** The factory's own login; its comments are never answers (they also carry a hidden marker). */
+  botLogin: z.optional(z.string().check(z.minLength(1))),
+});
 export type GithubIssuesConfig = z.input<typeof githubIssuesConfigSchema>;
 
 export interface GithubIssuesProviderOptions extends GithubIssuesConfig {
@@ -99,10 +103,11 @@ interface RepositoryEntry {
 export class GithubIssuesWorkItemProvider implements WorkItemProvider {
   readonly provider: string;
   readonly requiredScopes = GITHUB_ISSUES_REQUIRED_SCOPES;
-  readonly octokit: Octokit;
+  /** GitHub's REST API; Octokit is loaded at its first request. */
+  readonly github: GithubClient;
   readonly botLogin: string | undefined;
   /** Creating a comment is not idempotent: only a 429 (which did not land) is retried by the transport. */
-  readonly #writeOctokit: Octokit;
+  readonly #writeGithub: GithubClient;
   readonly #labels: IssueLabels;
   readonly #byRepository = new Map<string, RepositoryEntry>();
   readonly #byPrefix = new Map<string, RepositoryEntry>();
@@ -133,8 +138,8 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
       ...(fetch ? { fetch } : {}),
       ...(logger ? { logger } : {}),
     };
-    this.octokit = createOctokit({ ...client, ...(retry ? { retry } : {}) });
-    this.#writeOctokit = createOctokit({
+    this.github = new GithubClient({ ...client, ...(retry ? { retry } : {}) });
+    this.#writeGithub = new GithubClient({
       ...client,
       retry: { ...retry, isRetryable: (r) => r.status === 429 },
     });
@@ -189,19 +194,30 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
     const before = await this.#readIssue(issue);
     if (this.#unkept(before, state, markers).length === 0) return;
     const missing = markers.add.filter((name) => !before.labels.some((label) => sameLabel(label, name)));
-    if (missing.length > 0) await this.octokit.rest.issues.addLabels({ ...issue, labels: missing });
+    if (missing.length > 0)
+      await this.github.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', {
+        ...issue,
+        labels: missing,
+      });
     for (const name of markers.remove) {
       const present = before.labels.find((label) => sameLabel(label, name));
       if (!present) continue;
       try {
-        await this.octokit.rest.issues.removeLabel({ ...issue, name: present });
+        await this.github.request('DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}', {
+          ...issue,
+          name: present,
+        });
       } catch (error) {
         // Already gone (a person, or an earlier attempt, removed it): what we wanted.
         if (!(error instanceof ProviderApiError && error.status === 404)) throw error;
       }
     }
     if (state === 'done' && before.state !== 'closed')
-      await this.octokit.rest.issues.update({ ...issue, state: 'closed', state_reason: 'completed' });
+      await this.github.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
+        ...issue,
+        state: 'closed',
+        state_reason: 'completed',
+      });
     const unkept = this.#unkept(await this.#readIssue(issue), state, markers);
     if (unkept.length > 0)
       throw new ProviderApiError(
@@ -215,7 +231,7 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
     repo: string;
     issue_number: number;
   }): Promise<{ state: string; labels: string[] }> {
-    const { data } = await this.octokit.rest.issues.get(issue);
+    const { data } = await this.github.request('GET /repos/{owner}/{repo}/issues/{issue_number}', issue);
     const parsed = githubIssueSchema.parse(data);
     return { state: parsed.state, labels: labelNames(parsed) };
   }
@@ -239,7 +255,7 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
     const marker = `${GITHUB_COMMENT_MARKER} ${await keyDigest(options.idempotencyKey)} -->`;
     if (await this.#commentExists(entry, number, marker)) return;
     try {
-      await this.#writeOctokit.rest.issues.createComment({
+      await this.#writeGithub.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
         owner: entry.owner,
         repo: entry.repo,
         issue_number: number,
@@ -260,7 +276,7 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
     const located = this.#resolve(ref.trim());
     if (!located) return undefined;
     try {
-      const { data } = await this.octokit.rest.issues.get({
+      const { data } = await this.github.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {
         owner: located.entry.owner,
         repo: located.entry.repo,
         issue_number: located.number,
@@ -276,7 +292,7 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
   }
 
   checkConnection(): Promise<ConnectionStatus> {
-    return checkGithubToken(this.octokit, this.requiredScopes);
+    return checkGithubToken(this.github, this.requiredScopes);
   }
 
   /** GitHub's device grant; the token goes to `context.credentials`. */
@@ -286,14 +302,14 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
 
   async #commentExists(entry: RepositoryEntry, number: number, marker: string): Promise<boolean> {
     // Comments list oldest first: read the last two pages, where a recent attempt would be.
-    const { data: issue } = await this.octokit.rest.issues.get({
+    const { data: issue } = await this.github.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {
       owner: entry.owner,
       repo: entry.repo,
       issue_number: number,
     });
     const last = Math.max(1, Math.ceil((issue.comments ?? 0) / 100));
     for (const page of new Set([last, Math.max(1, last - 1)])) {
-      const { data } = await this.octokit.rest.issues.listComments({
+      const { data } = await this.github.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
         owner: entry.owner,
         repo: entry.repo,
         issue_number: number,

@@ -1,7 +1,7 @@
-import type { Octokit } from '@octokit/rest';
 import type { ConnectionStatus } from '@software-factory/sdk';
 import { scopeStatus } from '../shared/provider-config.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
+import type { GithubClient } from './client.ts';
 
 /**
  * Who a GitHub token is and what it may do: `GET /user` with the scopes a classic token lists in
@@ -9,11 +9,11 @@ import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/pr
  * token cannot read `/user` and is checked through the repositories it was granted.
  */
 export async function checkGithubToken(
-  octokit: Octokit,
+  github: GithubClient,
   required: readonly string[],
 ): Promise<ConnectionStatus> {
   try {
-    const response = await octokit.request('GET /user');
+    const response = await github.request('GET /user');
     const header = response.headers['x-oauth-scopes'];
     const granted =
       typeof header === 'string'
@@ -25,14 +25,14 @@ export async function checkGithubToken(
     return scopeStatus(response.data.login, required, granted);
   } catch (error) {
     if (error instanceof NotAuthorisedError) return { state: 'needs-auth', reason: error.message };
-    if (error instanceof ProviderApiError && error.status === 403) return checkInstallation(octokit);
+    if (error instanceof ProviderApiError && error.status === 403) return checkInstallation(github);
     return { state: 'error', message: errorMessage(error) };
   }
 }
 
-async function checkInstallation(octokit: Octokit): Promise<ConnectionStatus> {
+async function checkInstallation(github: GithubClient): Promise<ConnectionStatus> {
   try {
-    const { data } = await octokit.request('GET /installation/repositories', { per_page: 1 });
+    const { data } = await github.request('GET /installation/repositories', { per_page: 1 });
     return { state: 'connected', identity: `GitHub App installation (${data.total_count} repositories)` };
   } catch (error) {
     if (error instanceof NotAuthorisedError) return { state: 'needs-auth', reason: error.message };

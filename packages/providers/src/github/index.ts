@@ -1,5 +1,5 @@
 import { MountOutputTarget } from '@software-factory/relayfile';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   type BuiltProvider,
   defineProvider,
@@ -24,28 +24,31 @@ const WEBHOOK_SECRET: SecretField = {
 };
 
 function githubSchema(kit: SchemaKit) {
-  const direct = githubConfigSchema
-    .extend({
+  const direct = z.strictObject(
+    z.extend(githubConfigSchema, {
       type: z.literal('github'),
-      transport: z.literal('direct').default('direct'),
+      transport: z._default(z.literal('direct'), 'direct'),
       token: kit.defaulted(TOKEN, 'A GitHub token; else the token `factory connect github` stored.'),
       webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret of the GitHub webhook.'),
       oauth: kit.oauthClient(GITHUB_OAUTH),
-    })
-    .strict();
-  const relayfile = z
-    .object({
-      type: z.literal('github'),
-      transport: z.literal('relayfile'),
-      provider: z.string().min(1).default('github'),
-      repositories: z
-        .array(z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'expected owner/repo' }))
-        .optional()
-        .describe('The owner/repo names whose pull requests the factory follows; all when absent.'),
-    })
-    .strict();
-  return transports(['direct', 'relayfile'], [direct, relayfile]).describe(
-    'GitHub pull requests: through its REST API and webhooks (`transport: direct`, the default), or through the relayfile mount.',
+    }).shape,
+  );
+  const relayfile = z.strictObject({
+    type: z.literal('github'),
+    transport: z.literal('relayfile'),
+    provider: z._default(z.string().check(z.minLength(1)), 'github'),
+    repositories: z
+      .optional(
+        z.array(
+          z.string().check(z.regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'expected owner/repo' })),
+        ),
+      )
+      .check(z.describe('The owner/repo names whose pull requests the factory follows; all when absent.')),
+  });
+  return transports(['direct', 'relayfile'], [direct, relayfile]).check(
+    z.describe(
+      'GitHub pull requests: through its REST API and webhooks (`transport: direct`, the default), or through the relayfile mount.',
+    ),
   );
 }
 

@@ -1,4 +1,3 @@
-import type { Octokit } from '@octokit/rest';
 import type {
   ConnectContext,
   ConnectionStatus,
@@ -6,13 +5,13 @@ import type {
   OutputSnapshot,
   OutputTarget,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { connectWithOAuth, type OAuthAppOptions } from '../shared/oauth-connect.ts';
 import { parseConfig } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { ProviderApiError } from '../shared/provider-errors.ts';
-import { createOctokit } from './client.ts';
+import { GithubClient } from './client.ts';
 import { checkGithubToken } from './connection.ts';
 import { GITHUB_OAUTH } from './oauth.ts';
 import {
@@ -30,12 +29,10 @@ import {
  */
 export const GITHUB_REQUIRED_SCOPES = ['repo'] as const;
 
-export const githubConfigSchema = z
-  .object({
-    provider: z.string().min(1).default('github'),
-    baseUrl: z.url().default('https://api.github.com'),
-  })
-  .strict();
+export const githubConfigSchema = z.strictObject({
+  provider: z._default(z.string().check(z.minLength(1)), 'github'),
+  baseUrl: z._default(z.url(), 'https://api.github.com'),
+});
 export type GithubConfig = z.input<typeof githubConfigSchema>;
 
 export interface GithubTargetOptions extends GithubConfig {
@@ -51,7 +48,8 @@ export interface GithubTargetOptions extends GithubConfig {
 export class GithubOutputTarget implements OutputTarget {
   readonly provider: string;
   readonly requiredScopes = GITHUB_REQUIRED_SCOPES;
-  readonly octokit: Octokit;
+  /** GitHub's REST API; Octokit is loaded at its first request. */
+  readonly github: GithubClient;
   readonly #oauth: OAuthAppOptions | undefined;
 
   constructor(options: GithubTargetOptions = {}) {
@@ -59,7 +57,7 @@ export class GithubOutputTarget implements OutputTarget {
     const parsed = parseConfig(githubConfigSchema, config, 'GitHub output target');
     this.#oauth = oauth;
     this.provider = parsed.provider;
-    this.octokit = createOctokit({
+    this.github = new GithubClient({
       baseUrl: parsed.baseUrl,
       ...(token !== undefined ? { token } : {}),
       ...(fetch ? { fetch } : {}),
@@ -71,7 +69,11 @@ export class GithubOutputTarget implements OutputTarget {
   async getOutput(id: string): Promise<OutputSnapshot | undefined> {
     const { owner, repo, number } = parseOutputId(id);
     try {
-      const { data } = await this.octokit.rest.pulls.get({ owner, repo, pull_number: number });
+      const { data } = await this.github.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+        owner,
+        repo,
+        pull_number: number,
+      });
       return toOutputSnapshot(pullRequestSchema.parse(data), `${owner}/${repo}`);
     } catch (error) {
       if (error instanceof ProviderApiError && error.status === 404) return undefined;
@@ -82,7 +84,7 @@ export class GithubOutputTarget implements OutputTarget {
   async findOutput(repository: string, branch: string): Promise<OutputSnapshot | undefined> {
     const { owner, repo } = parseRepository(repository);
     // Agents push their branch to the repository itself, so the head filter is `<owner>:<branch>`.
-    const { data } = await this.octokit.rest.pulls.list({
+    const { data } = await this.github.request('GET /repos/{owner}/{repo}/pulls', {
       owner,
       repo,
       head: `${owner}:${branch}`,
@@ -100,7 +102,7 @@ export class GithubOutputTarget implements OutputTarget {
   }
 
   checkConnection(): Promise<ConnectionStatus> {
-    return checkGithubToken(this.octokit, this.requiredScopes);
+    return checkGithubToken(this.github, this.requiredScopes);
   }
 
   /** GitHub's device grant: a code to enter at github.com/login/device; the token goes to `context.credentials`. */

@@ -1,19 +1,19 @@
 import type { OutputSnapshot, OutputState } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** The pull request fields the factory reads; webhooks and the REST API carry the same shape. */
 export const pullRequestSchema = z.object({
-  number: z.number().int().positive(),
-  html_url: z.string().min(1),
+  number: z.int().check(z.positive()),
+  html_url: z.string().check(z.minLength(1)),
   state: z.enum(['open', 'closed']),
-  draft: z.boolean().nullish(),
-  merged: z.boolean().nullish(),
-  merged_at: z.string().nullish(),
+  draft: z.nullish(z.boolean()),
+  merged: z.nullish(z.boolean()),
+  merged_at: z.nullish(z.string()),
   title: z.string(),
-  body: z.string().nullish(),
-  updated_at: z.string().nullish(),
+  body: z.nullish(z.string()),
+  updated_at: z.nullish(z.string()),
   // `repo` is null when the head repository (a fork) was deleted.
-  head: z.object({ ref: z.string(), repo: z.object({ full_name: z.string() }).nullish() }),
+  head: z.object({ ref: z.string(), repo: z.nullish(z.object({ full_name: z.string() })) }),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 

@@ -5,7 +5,7 @@ import {
   type WebhookInterpretation,
   type WebhookSource,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { headInRepository, pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
 import { verifyGithubSignature } from './signature.ts';
 
@@ -26,9 +26,9 @@ const OUTPUT_ACTIONS = new Set([
 ]);
 
 const payloadSchema = z.object({
-  action: z.string().min(1),
+  action: z.string().check(z.minLength(1)),
   pull_request: pullRequestSchema,
-  repository: z.object({ full_name: z.string().min(1) }),
+  repository: z.object({ full_name: z.string().check(z.minLength(1)) }),
 });
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { specForConfig } from '../registry/oauth-endpoints.ts';
 import {
   type BuiltProvider,
@@ -23,19 +23,20 @@ const WEBHOOK_SECRET: SecretField = {
 };
 
 function gitlabSchema(kit: SchemaKit) {
-  return gitlabConfigSchema
-    .extend({
-      type: z.literal('gitlab'),
-      transport: directOnly,
-      token: kit.defaulted(
-        TOKEN,
-        'A personal, project or group access token, or an OAuth token; else the token `factory connect gitlab` stored.',
-      ),
-      webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret token GitLab sends in X-Gitlab-Token.'),
-      oauth: kit.oauthClient(GITLAB_OAUTH),
-    })
-    .strict()
-    .describe('GitLab merge requests, through the REST API v4 and project webhooks.');
+  return z
+    .strictObject(
+      z.extend(gitlabConfigSchema, {
+        type: z.literal('gitlab'),
+        transport: directOnly,
+        token: kit.defaulted(
+          TOKEN,
+          'A personal, project or group access token, or an OAuth token; else the token `factory connect gitlab` stored.',
+        ),
+        webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret token GitLab sends in X-Gitlab-Token.'),
+        oauth: kit.oauthClient(GITLAB_OAUTH),
+      }).shape,
+    )
+    .check(z.describe('GitLab merge requests, through the REST API v4 and project webhooks.'));
 }
 
 type GitlabEntryConfig = z.output<ReturnType<typeof gitlabSchema>>;

@@ -1,23 +1,23 @@
 import type { OutputSnapshot, OutputState } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The merge request fields the factory reads. The REST API (`web_url`) and the webhook's
  * `object_attributes` (`url`) name a few differently; both are accepted.
  */
 export const mergeRequestSchema = z.object({
-  iid: z.number().int().positive(),
+  iid: z.int().check(z.positive()),
   title: z.string(),
-  description: z.string().nullish(),
-  state: z.string().min(1),
-  draft: z.boolean().nullish(),
-  work_in_progress: z.boolean().nullish(),
-  source_branch: z.string().min(1),
-  source_project_id: z.number().int().nullish(),
-  target_project_id: z.number().int().nullish(),
-  updated_at: z.string().nullish(),
-  web_url: z.string().optional(),
-  url: z.string().optional(),
+  description: z.nullish(z.string()),
+  state: z.string().check(z.minLength(1)),
+  draft: z.nullish(z.boolean()),
+  work_in_progress: z.nullish(z.boolean()),
+  source_branch: z.string().check(z.minLength(1)),
+  source_project_id: z.nullish(z.int()),
+  target_project_id: z.nullish(z.int()),
+  updated_at: z.nullish(z.string()),
+  web_url: z.optional(z.string()),
+  url: z.optional(z.string()),
 });
 export type MergeRequest = z.infer<typeof mergeRequestSchema>;
 

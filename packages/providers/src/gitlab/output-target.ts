@@ -1,5 +1,5 @@
 import type { ConnectionStatus, OutputSnapshot, OutputTarget } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { JsonRestClient } from '../shared/json-rest-client.ts';
 import { connectWithCli, parseConfig, scopeStatus } from '../shared/provider-config.ts';
@@ -16,13 +16,11 @@ import {
 /** `read_api`: read merge requests. A token with `api` has it too (`api` is the read-write superset). */
 export const GITLAB_REQUIRED_SCOPES = ['read_api'] as const;
 
-export const gitlabConfigSchema = z
-  .object({
-    provider: z.string().min(1).default('gitlab'),
-    /** The GitLab instance: https://gitlab.com or a self-managed host; the API is under `/api/v4`. */
-    baseUrl: z.url({ protocol: /^https?$/ }).default('https://gitlab.com'),
-  })
-  .strict();
+export const gitlabConfigSchema = z.strictObject({
+  provider: z._default(z.string().check(z.minLength(1)), 'gitlab'),
+  /** The GitLab instance: https://gitlab.com or a self-managed host; the API is under `/api/v4`. */
+  baseUrl: z._default(z.url({ protocol: /^https?$/ }), 'https://gitlab.com'),
+});
 export type GitlabConfig = z.input<typeof gitlabConfigSchema>;
 
 export interface GitlabTargetOptions extends GitlabConfig {

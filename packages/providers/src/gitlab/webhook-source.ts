@@ -6,7 +6,7 @@ import {
   type WebhookInterpretation,
   type WebhookSource,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { mergeRequestSchema, sourceInTargetProject, toGitlabOutput } from './merge-request.ts';
 
 export interface GitlabWebhookSourceOptions {
@@ -19,8 +19,8 @@ const OUTPUT_ACTIONS = new Set(['open', 'reopen', 'update', 'close', 'merge']);
 
 const payloadSchema = z.object({
   object_kind: z.literal('merge_request'),
-  project: z.object({ path_with_namespace: z.string().min(1) }),
-  object_attributes: mergeRequestSchema.extend({ action: z.string().optional() }),
+  project: z.object({ path_with_namespace: z.string().check(z.minLength(1)) }),
+  object_attributes: z.extend(mergeRequestSchema, { action: z.optional(z.string()) }),
 });
 
 /**

@@ -1,5 +1,5 @@
 import { type Credential, readBodyCapped } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Fetch } from '../shared/http-retry.ts';
 
 /** Atlassian's API gateway: OAuth 2.0 (3LO) tokens call a site's API through it, by cloud id. */
@@ -29,10 +29,10 @@ export function sameSite(a: string, b: string): boolean {
 
 /** One site an OAuth token was granted for, as `accessible-resources` lists it. */
 const accessibleResource = z.looseObject({
-  id: z.string().min(1),
-  url: z.string().min(1),
-  name: z.string().optional(),
-  scopes: z.array(z.string()).optional(),
+  id: z.string().check(z.minLength(1)),
+  url: z.string().check(z.minLength(1)),
+  name: z.optional(z.string()),
+  scopes: z.optional(z.array(z.string())),
 });
 export type AccessibleResource = z.output<typeof accessibleResource>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   type BuiltProvider,
   defineProvider,
@@ -23,19 +23,20 @@ const WEBHOOK_SECRET: SecretField = {
 };
 
 function jiraSchema(kit: SchemaKit) {
-  return jiraConfigSchema
-    .extend({
-      type: z.literal('jira'),
-      transport: directOnly,
-      token: kit.defaulted(
-        TOKEN,
-        'An API token (with `email`) or an OAuth token; else the token `factory connect jira` stored.',
-      ),
-      webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret of the Jira admin webhook.'),
-      oauth: kit.oauthClient(JIRA_OAUTH),
-    })
-    .strict()
-    .describe('Jira Cloud issues, through its REST API v3 and admin webhooks.');
+  return z
+    .strictObject(
+      z.extend(jiraConfigSchema, {
+        type: z.literal('jira'),
+        transport: directOnly,
+        token: kit.defaulted(
+          TOKEN,
+          'An API token (with `email`) or an OAuth token; else the token `factory connect jira` stored.',
+        ),
+        webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret of the Jira admin webhook.'),
+        oauth: kit.oauthClient(JIRA_OAUTH),
+      }).shape,
+    )
+    .check(z.describe('Jira Cloud issues, through its REST API v3 and admin webhooks.'));
 }
 
 type JiraEntryConfig = z.output<ReturnType<typeof jiraSchema>>;

@@ -1,5 +1,5 @@
 import type { WorkItem, WorkItemState } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { sameText } from '../shared/tracker-text.ts';
 import { adfToText, isAdfDocument } from './atlassian-document.ts';
 
@@ -13,9 +13,9 @@ export type JiraStatusCategory = (typeof JIRA_STATUS_CATEGORIES)[number];
 export const JIRA_KEY = /^[A-Z][A-Z0-9_]*-\d+$/;
 
 export const jiraStatusSchema = z.object({
-  id: z.string().min(1),
-  name: z.string().min(1),
-  statusCategory: z.object({ key: z.string().min(1) }),
+  id: z.string().check(z.minLength(1)),
+  name: z.string().check(z.minLength(1)),
+  statusCategory: z.object({ key: z.string().check(z.minLength(1)) }),
 });
 export type JiraStatus = z.infer<typeof jiraStatusSchema>;
 
@@ -24,18 +24,22 @@ export type JiraStatus = z.infer<typeof jiraStatusSchema>;
  * ADF; both are accepted. Unknown fields (custom fields, avatars) pass through untouched.
  */
 export const jiraIssueSchema = z.object({
-  id: z.string().min(1),
-  key: z.string().regex(JIRA_KEY, 'a Jira issue key such as PROJ-12'),
-  self: z.string().optional(),
+  id: z.string().check(z.minLength(1)),
+  key: z.string().check(z.regex(JIRA_KEY, 'a Jira issue key such as PROJ-12')),
+  self: z.optional(z.string()),
   fields: z.object({
     summary: z.string(),
-    description: z.unknown().optional(),
-    labels: z.array(z.string()).default([]),
+    description: z.optional(z.unknown()),
+    labels: z._default(z.array(z.string()), []),
     status: jiraStatusSchema,
-    project: z.object({ id: z.string().min(1), key: z.string().min(1), name: z.string().optional() }),
-    issuetype: z.object({ id: z.string().min(1), name: z.string().optional() }).optional(),
-    updated: z.string().min(1).optional(),
-    created: z.string().optional(),
+    project: z.object({
+      id: z.string().check(z.minLength(1)),
+      key: z.string().check(z.minLength(1)),
+      name: z.optional(z.string()),
+    }),
+    issuetype: z.optional(z.object({ id: z.string().check(z.minLength(1)), name: z.optional(z.string()) })),
+    updated: z.optional(z.string().check(z.minLength(1))),
+    created: z.optional(z.string()),
   }),
 });
 export type JiraIssue = z.infer<typeof jiraIssueSchema>;

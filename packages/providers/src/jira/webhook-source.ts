@@ -13,7 +13,7 @@ import {
   type WebhookInterpretation,
   type WebhookSource,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { commentThreadId } from '../comments/clarification-channel.ts';
 import {
   JIRA_DEFAULT_ROLES,
@@ -42,36 +42,36 @@ export interface JiraWebhookSourceOptions {
 const ISSUE_EVENTS = new Set(['jira:issue_created', 'jira:issue_updated']);
 
 const envelopeSchema = z.object({
-  webhookEvent: z.string().min(1),
-  timestamp: z.number().optional(),
-  issue: z.unknown().optional(),
-  comment: z.unknown().optional(),
+  webhookEvent: z.string().check(z.minLength(1)),
+  timestamp: z.optional(z.number()),
+  issue: z.optional(z.unknown()),
+  comment: z.optional(z.unknown()),
 });
 
 const commentSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   body: z.unknown(),
-  author: z
-    .object({
-      accountId: z.string().min(1).optional(),
-      displayName: z.string().optional(),
-      accountType: z.string().optional(),
-    })
-    .optional(),
+  author: z.optional(
+    z.object({
+      accountId: z.optional(z.string().check(z.minLength(1))),
+      displayName: z.optional(z.string()),
+      accountType: z.optional(z.string()),
+    }),
+  ),
 });
 
-const personSchema = z.object({ accountId: z.string().optional() }).nullish();
+const personSchema = z.nullish(z.object({ accountId: z.optional(z.string()) }));
 
 const commentedIssueSchema = z.object({
-  id: z.string().min(1),
-  key: z.string().min(1),
-  fields: z
-    .object({
-      project: z.object({ key: z.string() }).optional(),
+  id: z.string().check(z.minLength(1)),
+  key: z.string().check(z.minLength(1)),
+  fields: z.optional(
+    z.object({
+      project: z.optional(z.object({ key: z.string() })),
       reporter: personSchema,
       assignee: personSchema,
-    })
-    .optional(),
+    }),
+  ),
 });
 
 /**
@@ -231,7 +231,7 @@ export class JiraWebhookSource implements WebhookSource {
   }
 }
 
-function describe(error: z.ZodError): string {
+function describe(error: z.core.$ZodError): string {
   return error.issues
     .map((issue) => `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`)
     .join('; ');

@@ -6,7 +6,7 @@ import {
   type WritebackState,
   type WriteOptions,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { keyDigest } from '../shared/deterministic-uuid.ts';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { JsonRestClient } from '../shared/json-rest-client.ts';
@@ -49,9 +49,11 @@ export const JIRA_TRACE_PROPERTY = 'factory-trace';
 /** A Jira label is one word: Jira refuses spaces in labels. */
 const jiraLabel = z
   .string()
-  .min(1)
-  .max(255)
-  .regex(/^\S+$/, 'a Jira label has no spaces (e.g. factory:in-progress)');
+  .check(
+    z.minLength(1),
+    z.maxLength(255),
+    z.regex(/^\S+$/, 'a Jira label has no spaces (e.g. factory:in-progress)'),
+  );
 
 /** How many users' account types one process keeps. */
 const ACCOUNT_TYPE_CACHE = 1000;
@@ -59,69 +61,71 @@ const ACCOUNT_TYPE_CACHE = 1000;
 const ISSUE_FIELDS = 'summary,description,labels,status,project,issuetype,updated';
 
 const statusRef = z
-  .object({
-    status: z.string().min(1).optional(),
-    category: z.enum(JIRA_STATUS_CATEGORIES).optional(),
+  .strictObject({
+    status: z.optional(z.string().check(z.minLength(1))),
+    category: z.optional(z.enum(JIRA_STATUS_CATEGORIES)),
   })
-  .strict()
-  .refine(
-    (ref) => ref.status !== undefined || ref.category !== undefined,
-    'give a status name or a category',
+  .check(
+    z.refine(
+      (ref) => ref.status !== undefined || ref.category !== undefined,
+      'give a status name or a category',
+    ),
   );
 type StatusRef = z.output<typeof statusRef>;
 
-export const jiraConfigSchema = z
-  .object({
-    provider: z.string().min(1).default('jira'),
-    /** The site people browse, e.g. https://acme.atlassian.net; issue links point here. */
-    siteUrl: z.url({ protocol: /^https?$/ }),
-    /**
-     * Where the REST API is for a token given in the config: the site itself with an API token, or
-     * `https://api.atlassian.com/ex/jira/<cloudId>` with an OAuth 2.0 (3LO) token. Default: `siteUrl`.
-     * A token `factory connect` stored names its site's cloud id and goes through `apiGatewayUrl`.
-     */
-    apiUrl: z.url({ protocol: /^https?$/ }).optional(),
-    /** With an API token: the account's email, for Basic auth. Without it the token is an OAuth bearer token. */
-    email: z.email().optional(),
-    /**
-     * Atlassian's API gateway, which a connected (3LO) token calls as `<gateway>/ex/jira/<cloud id>/rest/…`.
-     * Only a stand-in for Atlassian (the tests' loopback server) sets it.
-     */
-    apiGatewayUrl: z.url({ protocol: /^https?$/ }).default(ATLASSIAN_API_GATEWAY),
-    /** Where an OAuth token's sites and scopes are listed. Default: the gateway's `/oauth/token/accessible-resources`. */
-    accessibleResourcesUrl: z.url({ protocol: /^https?$/ }).optional(),
-    /** Status names or categories (`new`, `indeterminate`, `done`) that mean "ready for an agent". */
-    readyStatuses: z.array(z.string().min(1)).min(1).default(['To Do']),
-    /** Labels an issue must carry to be dispatched; an empty list means every ready issue. */
-    requiredLabels: z.array(z.string().min(1)).default(['factory']),
-    /** Only issues of these projects; every project when empty. */
-    projects: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'a Jira project key such as PROJ')).default([]),
-    /**
-     * Where the factory moves an issue, by status name or category; transition ids are looked up, never
-     * configured. `needsReview` (e.g. `{ status: 'In Review' }`) applies with `completion.on: merged` once
-     * the output is ready; without it the status stays and only the marker says so.
-     */
-    writeback: z
-      .object({
-        dispatched: statusRef.default({ category: 'indeterminate' }),
-        needsReview: statusRef.optional(),
-        done: statusRef.default({ category: 'done' }),
-      })
-      .strict()
-      .default({ dispatched: { category: 'indeterminate' }, done: { category: 'done' } }),
-    /** Labels the factory puts on an issue while it works on it, and takes off at done or cancel. None by default. */
-    markers: z
-      .object({ inProgress: jiraLabel.optional(), needsReview: jiraLabel.optional() })
-      .strict()
-      .default({}),
-    /** Status names mapped to the core's abstract states, where the category says too little. */
-    stateNames: z.record(z.string().min(1), z.enum(WORK_ITEM_STATES)).default({}),
-    /** The factory's own account id; asked from `GET /myself` when absent. */
-    botAccountId: z.string().min(1).optional(),
-    /** How many recent comments to search for an earlier attempt of the same comment. */
-    lookback: z.number().int().min(1).max(100).default(50),
-  })
-  .strict();
+export const jiraConfigSchema = z.strictObject({
+  provider: z._default(z.string().check(z.minLength(1)), 'jira'),
+  /** The site people browse, e.g. https://acme.atlassian.net; issue links point here. */
+  siteUrl: z.url({ protocol: /^https?$/ }),
+  /**
+   * Where the REST API is for a token given in the config: the site itself with an API token, or
+   * `https://api.atlassian.com/ex/jira/<cloudId>` with an OAuth 2.0 (3LO) token. Default: `siteUrl`.
+   * A token `factory connect` stored names its site's cloud id and goes through `apiGatewayUrl`.
+   */
+  apiUrl: z.optional(z.url({ protocol: /^https?$/ })),
+  /** With an API token: the account's email, for Basic auth. Without it the token is an OAuth bearer token. */
+  email: z.optional(z.email()),
+  /**
+   * Atlassian's API gateway, which a connected (3LO) token calls as `<gateway>/ex/jira/<cloud id>/rest/…`.
+   * Only a stand-in for Atlassian (the tests' loopback server) sets it.
+   */
+  apiGatewayUrl: z._default(z.url({ protocol: /^https?$/ }), ATLASSIAN_API_GATEWAY),
+  /** Where an OAuth token's sites and scopes are listed. Default: the gateway's `/oauth/token/accessible-resources`. */
+  accessibleResourcesUrl: z.optional(z.url({ protocol: /^https?$/ })),
+  /** Status names or categories (`new`, `indeterminate`, `done`) that mean "ready for an agent". */
+  readyStatuses: z._default(z.array(z.string().check(z.minLength(1))).check(z.minLength(1)), ['To Do']),
+  /** Labels an issue must carry to be dispatched; an empty list means every ready issue. */
+  requiredLabels: z._default(z.array(z.string().check(z.minLength(1))), ['factory']),
+  /** Only issues of these projects; every project when empty. */
+  projects: z._default(
+    z.array(z.string().check(z.regex(/^[A-Z][A-Z0-9_]*$/, 'a Jira project key such as PROJ'))),
+    [],
+  ),
+  /**
+   * Where the factory moves an issue, by status name or category; transition ids are looked up, never
+   * configured. `needsReview` (e.g. `{ status: 'In Review' }`) applies with `completion.on: merged` once
+   * the output is ready; without it the status stays and only the marker says so.
+   */
+  writeback: z._default(
+    z.strictObject({
+      dispatched: z._default(statusRef, { category: 'indeterminate' }),
+      needsReview: z.optional(statusRef),
+      done: z._default(statusRef, { category: 'done' }),
+    }),
+    { dispatched: { category: 'indeterminate' }, done: { category: 'done' } },
+  ),
+  /** Labels the factory puts on an issue while it works on it, and takes off at done or cancel. None by default. */
+  markers: z._default(
+    z.strictObject({ inProgress: z.optional(jiraLabel), needsReview: z.optional(jiraLabel) }),
+    {},
+  ),
+  /** Status names mapped to the core's abstract states, where the category says too little. */
+  stateNames: z._default(z.record(z.string().check(z.minLength(1)), z.enum(WORK_ITEM_STATES)), {}),
+  /** The factory's own account id; asked from `GET /myself` when absent. */
+  botAccountId: z.optional(z.string().check(z.minLength(1))),
+  /** How many recent comments to search for an earlier attempt of the same comment. */
+  lookback: z._default(z.int().check(z.minimum(1), z.maximum(100)), 50),
+});
 export type JiraConfig = z.input<typeof jiraConfigSchema>;
 
 export interface JiraProviderOptions extends JiraConfig {

@@ -8,7 +8,7 @@ import {
   WebhookError,
   type WebhookInterpretation,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { commentThreadId } from '../comments/clarification-channel.ts';
 import {
   LINEAR_DEFAULT_ROLES,
@@ -31,12 +31,12 @@ export interface LinearCommentRepliesOptions {
 }
 
 const commentSchema = z.object({
-  id: z.string().min(1),
-  body: z.string().default(''),
-  issueId: z.string().min(1).optional(),
-  issue: z.object({ id: z.string().min(1) }).optional(),
-  userId: z.string().min(1).optional(),
-  user: z.object({ id: z.string().optional(), name: z.string().optional() }).optional(),
+  id: z.string().check(z.minLength(1)),
+  body: z._default(z.string(), ''),
+  issueId: z.optional(z.string().check(z.minLength(1))),
+  issue: z.optional(z.object({ id: z.string().check(z.minLength(1)) })),
+  userId: z.optional(z.string().check(z.minLength(1))),
+  user: z.optional(z.object({ id: z.optional(z.string()), name: z.optional(z.string()) })),
 });
 
 const VIEWER_QUERY = 'query FactoryViewerId { viewer { id } }';

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: examples show ${ENV_VAR} references literally.
 import { MountWorkItemProvider } from '@software-factory/relayfile';
 import { WORK_ITEM_STATES } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   type BuiltProvider,
   defineProvider,
@@ -28,39 +28,36 @@ const WEBHOOK_SECRET: SecretField = {
 };
 
 function linearSchema(kit: SchemaKit) {
-  const direct = linearConfigSchema
-    .extend({
+  const direct = z.strictObject(
+    z.extend(linearConfigSchema, {
       type: z.literal('linear'),
-      transport: z.literal('direct').default('direct'),
+      transport: z._default(z.literal('direct'), 'direct'),
       apiKey: kit.defaulted(
         API_KEY,
         'A Linear API key or OAuth token; else the token `factory connect linear` stored.',
       ),
       webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The signing secret of the Linear webhook.'),
       oauth: kit.oauthClient(LINEAR_OAUTH),
-    })
-    .strict();
-  const relayfile = z
-    .object({
-      type: z.literal('linear'),
-      transport: z.literal('relayfile'),
-      provider: z.string().min(1).default('linear'),
-      readyState: z
-        .enum(WORK_ITEM_STATES)
-        .default('todo')
-        .describe('The state an issue must be in to be dispatched.'),
-      readyLabels: z
-        .array(z.string().min(1))
-        .default(['factory'])
-        .describe('Labels an issue must carry to be dispatched.'),
-      stateIds: z
-        .object({ dispatched: z.string().min(1), done: z.string().min(1) })
-        .strict()
-        .describe('The workflow state ids the factory moves an issue to (relayfile writes ids).'),
-    })
-    .strict();
-  return transports(['direct', 'relayfile'], [direct, relayfile]).describe(
-    'Linear: issues through its API and webhooks (`transport: direct`, the default), or through the relayfile mount.',
+    }).shape,
+  );
+  const relayfile = z.strictObject({
+    type: z.literal('linear'),
+    transport: z.literal('relayfile'),
+    provider: z._default(z.string().check(z.minLength(1)), 'linear'),
+    readyState: z
+      ._default(z.enum(WORK_ITEM_STATES), 'todo')
+      .check(z.describe('The state an issue must be in to be dispatched.')),
+    readyLabels: z
+      ._default(z.array(z.string().check(z.minLength(1))), ['factory'])
+      .check(z.describe('Labels an issue must carry to be dispatched.')),
+    stateIds: z
+      .strictObject({ dispatched: z.string().check(z.minLength(1)), done: z.string().check(z.minLength(1)) })
+      .check(z.describe('The workflow state ids the factory moves an issue to (relayfile writes ids).')),
+  });
+  return transports(['direct', 'relayfile'], [direct, relayfile]).check(
+    z.describe(
+      'Linear: issues through its API and webhooks (`transport: direct`, the default), or through the relayfile mount.',
+    ),
   );
 }
 

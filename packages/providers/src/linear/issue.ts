@@ -1,5 +1,5 @@
 import type { WorkItem, WorkItemState } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { sameText } from '../shared/tracker-text.ts';
 
 export { sameText };
@@ -20,22 +20,22 @@ export type LinearStateType = (typeof LINEAR_STATE_TYPES)[number];
  * them (labels already flattened from `labels.nodes`). Unknown fields pass through untouched.
  */
 export const linearIssueSchema = z.object({
-  id: z.string().min(1),
-  identifier: z.string().min(1).optional(),
-  number: z.number().optional(),
+  id: z.string().check(z.minLength(1)),
+  identifier: z.optional(z.string().check(z.minLength(1))),
+  number: z.optional(z.number()),
   title: z.string(),
-  description: z.string().nullish(),
-  url: z.string().nullish(),
-  updatedAt: z.string().min(1),
-  teamId: z.string().optional(),
-  stateId: z.string().optional(),
+  description: z.nullish(z.string()),
+  url: z.nullish(z.string()),
+  updatedAt: z.string().check(z.minLength(1)),
+  teamId: z.optional(z.string()),
+  stateId: z.optional(z.string()),
   state: z.object({ id: z.string(), name: z.string(), type: z.string() }),
-  team: z.object({ id: z.string(), key: z.string(), name: z.string().optional() }).nullish(),
-  project: z.object({ id: z.string(), name: z.string() }).nullish(),
-  labels: z.array(z.object({ id: z.string().optional(), name: z.string() })).optional(),
-  labelIds: z.array(z.string()).optional(),
-  priority: z.number().optional(),
-  trashed: z.boolean().nullish(),
+  team: z.nullish(z.object({ id: z.string(), key: z.string(), name: z.optional(z.string()) })),
+  project: z.nullish(z.object({ id: z.string(), name: z.string() })),
+  labels: z.optional(z.array(z.object({ id: z.optional(z.string()), name: z.string() }))),
+  labelIds: z.optional(z.array(z.string())),
+  priority: z.optional(z.number()),
+  trashed: z.nullish(z.boolean()),
 });
 export type LinearIssue = z.infer<typeof linearIssueSchema>;
 

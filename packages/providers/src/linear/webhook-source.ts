@@ -7,7 +7,7 @@ import {
   type WebhookInterpretation,
   type WebhookSource,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { LinearCommentReplies } from './comment-replies.ts';
 import { linearIssueSchema } from './issue.ts';
 import type { LinearWorkItemProvider } from './work-item-provider.ts';
@@ -23,11 +23,11 @@ export interface LinearWebhookSourceOptions {
 }
 
 const envelopeSchema = z.object({
-  type: z.string().min(1),
-  action: z.string().min(1),
+  type: z.string().check(z.minLength(1)),
+  action: z.string().check(z.minLength(1)),
   data: z.record(z.string(), z.unknown()),
-  url: z.string().nullish(),
-  createdAt: z.string().nullish(),
+  url: z.nullish(z.string()),
+  createdAt: z.nullish(z.string()),
 });
 
 const ISSUE_ACTIONS = new Set(['create', 'update', 'remove']);
@@ -126,7 +126,7 @@ function isEnvelope(body: unknown): body is { type: string; action: string; webh
   return typeof type === 'string' && typeof action === 'string' && typeof data === 'object' && data !== null;
 }
 
-function describe(error: z.ZodError): string {
+function describe(error: z.core.$ZodError): string {
   return error.issues
     .map((issue) => `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`)
     .join('; ');

@@ -7,7 +7,7 @@ import {
   type WritebackState,
   type WriteOptions,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { uuidFromKey } from '../shared/deterministic-uuid.ts';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { markerChanges, missingMarkers } from '../shared/lifecycle-markers.ts';
@@ -32,48 +32,50 @@ import { LINEAR_OAUTH } from './oauth.ts';
 export const LINEAR_REQUIRED_SCOPES = ['read', 'write'] as const;
 
 const stateRef = z
-  .object({ name: z.string().min(1).optional(), type: z.enum(LINEAR_STATE_TYPES).optional() })
-  .strict()
-  .refine((ref) => ref.name !== undefined || ref.type !== undefined, 'give a state name or a state type');
-
-export const linearConfigSchema = z
-  .object({
-    /** The provider's config name, as `intentProvider` names it. */
-    provider: z.string().min(1).default('linear'),
-    apiUrl: z.url().default('https://api.linear.app/graphql'),
-    /** Workflow state names or types (e.g. "Todo", "unstarted") that mean "ready for an agent". */
-    readyStates: z.array(z.string().min(1)).min(1).default(['Todo']),
-    /** Labels an issue must carry to be dispatched; an empty list means every ready issue. */
-    requiredLabels: z.array(z.string().min(1)).default(['factory']),
-    /**
-     * Where the factory moves an issue; a name must exist in the team, else the first state of the type.
-     * `needsReview` (e.g. `{ name: 'In Review' }`) is used with `completion.on: merged` when the output is
-     * ready; without it the issue stays where it is and only the marker says so.
-     */
-    writeback: z
-      .object({
-        dispatched: stateRef.default({ type: 'started' }),
-        needsReview: stateRef.optional(),
-        done: stateRef.default({ type: 'completed' }),
-      })
-      .strict()
-      .default({ dispatched: { type: 'started' }, done: { type: 'completed' } }),
-    /**
-     * Labels the factory puts on an issue while it works on it (created in the team when missing), and
-     * takes off when the issue is done or the factory stops: e.g. `factory:in-progress`,
-     * `factory:needs-review`. None by default.
-     */
-    markers: z
-      .object({
-        inProgress: z.string().trim().min(1).max(80).optional(),
-        needsReview: z.string().trim().min(1).max(80).optional(),
-      })
-      .strict()
-      .default({}),
-    /** Workflow state names mapped to the core's abstract states, where the category says too little. */
-    stateNames: z.record(z.string().min(1), z.enum(WORK_ITEM_STATES)).default({}),
+  .strictObject({
+    name: z.optional(z.string().check(z.minLength(1))),
+    type: z.optional(z.enum(LINEAR_STATE_TYPES)),
   })
-  .strict();
+  .check(
+    z.refine((ref) => ref.name !== undefined || ref.type !== undefined, 'give a state name or a state type'),
+  );
+
+export const linearConfigSchema = z.strictObject({
+  /** The provider's config name, as `intentProvider` names it. */
+  provider: z._default(z.string().check(z.minLength(1)), 'linear'),
+  apiUrl: z._default(z.url(), 'https://api.linear.app/graphql'),
+  /** Workflow state names or types (e.g. "Todo", "unstarted") that mean "ready for an agent". */
+  readyStates: z._default(z.array(z.string().check(z.minLength(1))).check(z.minLength(1)), ['Todo']),
+  /** Labels an issue must carry to be dispatched; an empty list means every ready issue. */
+  requiredLabels: z._default(z.array(z.string().check(z.minLength(1))), ['factory']),
+  /**
+   * Where the factory moves an issue; a name must exist in the team, else the first state of the type.
+   * `needsReview` (e.g. `{ name: 'In Review' }`) is used with `completion.on: merged` when the output is
+   * ready; without it the issue stays where it is and only the marker says so.
+   */
+  writeback: z._default(
+    z.strictObject({
+      dispatched: z._default(stateRef, { type: 'started' }),
+      needsReview: z.optional(stateRef),
+      done: z._default(stateRef, { type: 'completed' }),
+    }),
+    { dispatched: { type: 'started' }, done: { type: 'completed' } },
+  ),
+  /**
+   * Labels the factory puts on an issue while it works on it (created in the team when missing), and
+   * takes off when the issue is done or the factory stops: e.g. `factory:in-progress`,
+   * `factory:needs-review`. None by default.
+   */
+  markers: z._default(
+    z.strictObject({
+      inProgress: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(80))),
+      needsReview: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(80))),
+    }),
+    {},
+  ),
+  /** Workflow state names mapped to the core's abstract states, where the category says too little. */
+  stateNames: z._default(z.record(z.string().check(z.minLength(1)), z.enum(WORK_ITEM_STATES)), {}),
+});
 export type LinearConfig = z.input<typeof linearConfigSchema>;
 
 export interface LinearProviderOptions extends LinearConfig {

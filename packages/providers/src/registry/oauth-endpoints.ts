@@ -1,6 +1,6 @@
 // Types only: the providers package never loads auth's code eagerly.
 import type { OAuthProvider } from '@software-factory/auth/remote';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { OAuthClientConfig, OAuthEndpoints, ProviderConfig, ProviderOAuth } from './provider-entry.ts';
 import type { Environment } from './secrets.ts';
 

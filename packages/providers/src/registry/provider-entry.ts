@@ -9,7 +9,7 @@ import type {
   WebhookSource,
   WorkItemProvider,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { defaultedSecret, type SecretResolver, secretReference } from './secrets.ts';
@@ -168,7 +168,7 @@ export interface SetupQuestion {
   /** The prompt, e.g. "Slack channel id (e.g. C0123456789)". */
   message: string;
   /** What a valid answer looks like. */
-  schema: z.ZodType<string>;
+  schema: z.core.$ZodType<string>;
   /** Asked in a terminal (else taken from the flag only). */
   prompt: boolean;
   /** Without it the config does not load (else it can be added before `factory start`). */
@@ -185,7 +185,7 @@ export interface SchemaKit {
   /** A secret left out defaults to `${env}` when that variable is set (see `defaultedSecret`). */
   defaulted(field: SecretField, description: string): ReturnType<typeof defaultedSecret>;
   /** The `oauth:` block: the app a stored token was granted to; `<PREFIX>_CLIENT_ID`/`_SECRET` when left out. */
-  oauthClient(spec: ProviderOAuth): z.ZodType<OAuthClientConfig | undefined>;
+  oauthClient(spec: ProviderOAuth): z.ZodMiniType<OAuthClientConfig | undefined>;
 }
 
 /**
@@ -204,7 +204,7 @@ export interface ProviderEntry<C extends ProviderConfig = ProviderConfig, R exte
    * The schema of its mapping form, with `type: z.literal(<type>)`; a discriminated union on `transport`
    * when it has several (the first is the default). The bare name is `{ type: <type> }` parsed by it.
    */
-  schema(kit: SchemaKit): z.ZodType<C, unknown>;
+  schema(kit: SchemaKit): z.core.$ZodType<C, unknown>;
   /** Its role port, webhook sources and mount readers, from its parsed config. */
   build(config: C, context: ProviderContext, role: R): BuiltProvider<R>;
   /** Its secrets and the variables they default to. */
@@ -216,7 +216,7 @@ export interface ProviderEntry<C extends ProviderConfig = ProviderConfig, R exte
   /** The shortest useful mapping form, for messages: `intentProvider: { type: jira, siteUrl: … }`. */
   example: string;
   /** An intake whose comments can answer questions: the schema of the comments channel's `trustedAuthors`. */
-  commentAuthors?: z.ZodType;
+  commentAuthors?: z.core.$ZodType;
   /** A channel that hears answers as comments through the intake: what the intake's source needs. */
   commentReplies?: (config: C) => { trustedAuthors?: unknown };
   /** `factory init`: the questions it asks and how the ready label is written. */
@@ -246,26 +246,31 @@ export function schemaKit(secrets: SecretResolver): SchemaKit {
     defaulted: (field, description) => defaultedSecret(secrets, field.env, description, field.kind),
     oauthClient: (spec) =>
       z
-        .object({
-          clientId: z.string().min(1).describe('The OAuth app’s client id.'),
-          clientSecret: secretReference(secrets, `${spec.envPrefix}_CLIENT_SECRET`).optional(),
-          tokenUrl: z
-            .url({ protocol: /^https?$/ })
-            .optional()
-            .describe('The token endpoint, for a self-hosted vendor; the vendor’s default otherwise.'),
-        })
-        .strict()
-        .optional()
-        .transform((written): OAuthClientConfig | undefined => {
-          if (written) return written;
-          // Left out: the app `factory connect` signs in with, from the environment, so its tokens refresh.
-          const clientId = secrets.read(`${spec.envPrefix}_CLIENT_ID`);
-          if (!clientId) return undefined;
-          const clientSecret = secrets.resolve(`${spec.envPrefix}_CLIENT_SECRET`);
-          return { clientId, ...(clientSecret ? { clientSecret } : {}) };
-        })
-        .describe(
-          `The OAuth app a stored token came from, used to refresh it when it expires. Default: ${spec.envPrefix}_CLIENT_ID and ${spec.envPrefix}_CLIENT_SECRET when set.`,
+        .pipe(
+          z.optional(
+            z.strictObject({
+              clientId: z.string().check(z.minLength(1), z.describe('The OAuth app’s client id.')),
+              clientSecret: z.optional(secretReference(secrets, `${spec.envPrefix}_CLIENT_SECRET`)),
+              tokenUrl: z
+                .optional(z.url({ protocol: /^https?$/ }))
+                .check(
+                  z.describe('The token endpoint, for a self-hosted vendor; the vendor’s default otherwise.'),
+                ),
+            }),
+          ),
+          z.transform((written): OAuthClientConfig | undefined => {
+            if (written) return written;
+            // Left out: the app `factory connect` signs in with, from the environment, so its tokens refresh.
+            const clientId = secrets.read(`${spec.envPrefix}_CLIENT_ID`);
+            if (!clientId) return undefined;
+            const clientSecret = secrets.resolve(`${spec.envPrefix}_CLIENT_SECRET`);
+            return { clientId, ...(clientSecret ? { clientSecret } : {}) };
+          }),
+        )
+        .check(
+          z.describe(
+            `The OAuth app a stored token came from, used to refresh it when it expires. Default: ${spec.envPrefix}_CLIENT_ID and ${spec.envPrefix}_CLIENT_SECRET when set.`,
+          ),
         ),
   };
 }
@@ -301,6 +306,5 @@ export function transportOf(context: ProviderContext): { fetch?: Fetch; retry?: 
 
 /** The transport field of a provider that only talks to its vendor's API. */
 export const directOnly = z
-  .literal('direct')
-  .default('direct')
-  .describe('How the factory talks to the vendor: its API and webhooks (the only transport here).');
+  ._default(z.literal('direct'), 'direct')
+  .check(z.describe('How the factory talks to the vendor: its API and webhooks (the only transport here).'));

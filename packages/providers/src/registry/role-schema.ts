@@ -1,4 +1,5 @@
-import { type core, z } from 'zod';
+import type { core } from 'zod/mini';
+import * as z from 'zod/mini';
 import {
   type AnyProviderEntry,
   type ProviderConfig,
@@ -20,7 +21,7 @@ export function roleSchema(
   role: Role,
   registry: ProviderRegistry,
   secrets: SecretResolver | SchemaKit,
-): z.ZodType<ProviderConfig, unknown> {
+): z.ZodMiniType<ProviderConfig, unknown> {
   const kit = 'defaulted' in secrets ? secrets : schemaKit(secrets);
   const entries = registry.forRole(role);
   const names = entries.map((entry) => entry.type);
@@ -35,16 +36,19 @@ export function roleSchema(
         unionMessage(issue, 'type', names, 'a name, or a mapping with `type:` and its settings'),
     },
   );
-  const schema = z.preprocess((input, context) => {
-    if (typeof input !== 'string') return input;
-    const entry = entries.find((candidate) => candidate.type === input);
-    // Not a name we know: the union says which names there are.
-    if (!entry) return input;
-    const shorthand = { type: input };
-    const missing = shorthandProblems(entry, schemas.get(entry.type) as z.ZodType, shorthand);
-    if (missing) context.addIssue({ code: 'custom', message: missing, input });
-    return shorthand;
-  }, mapping) as unknown as z.ZodType<ProviderConfig, unknown>;
+  const schema = z.pipe(
+    z.transform((input, context) => {
+      if (typeof input !== 'string') return input;
+      const entry = entries.find((candidate) => candidate.type === input);
+      // Not a name we know: the union says which names there are.
+      if (!entry) return input;
+      const shorthand = { type: input };
+      const missing = shorthandProblems(entry, schemas.get(entry.type) as z.ZodMiniType, shorthand);
+      if (missing) context.issues.push({ code: 'custom', message: missing, input });
+      return shorthand;
+    }),
+    mapping,
+  ) as unknown as z.ZodMiniType<ProviderConfig, unknown>;
   SHORTHANDS.set(schema, names);
   SHORTHANDS.set(mapping, names);
   return schema;
@@ -53,7 +57,7 @@ export function roleSchema(
 /** Why a bare name is not enough for this provider, naming what to add with an example; else undefined. */
 function shorthandProblems(
   entry: AnyProviderEntry,
-  schema: z.ZodType,
+  schema: z.ZodMiniType,
   shorthand: { type: string },
 ): string | undefined {
   const result = schema.safeParse(shorthand);

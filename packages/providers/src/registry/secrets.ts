@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
 import { parseSecretReference, type SecretReference, secretReferencesIn } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Where `${NAME}` references are resolved: the process environment, Worker bindings, or a fixed map in tests. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -95,23 +95,25 @@ const REFERENCE = /^\$\{(?:[A-Za-z_][A-Za-z0-9_]*|[a-z][a-z0-9-]*:[^{}\s]+)\}$/;
  */
 export function secretReference(secrets: SecretResolver, example: string) {
   const hint = `write a reference to an environment variable such as \${${example}}`;
-  return z
-    .string({ error: `expected a reference to an environment variable such as \${${example}}` })
-    .meta({
-      description: `A secret, given only as a reference to an environment variable, e.g. \${${example}}.`,
-      examples: [`\${${example}}`],
-    })
-    .regex(REFERENCE, {
-      error: `is a secret and takes no literal value: ${hint} and set that variable in the environment`,
-    })
-    .transform((text, context) => {
+  return z.pipe(
+    z.string({ error: `expected a reference to an environment variable such as \${${example}}` }).check(
+      z.meta({
+        description: `A secret, given only as a reference to an environment variable, e.g. \${${example}}.`,
+        examples: [`\${${example}}`],
+      }),
+      z.regex(REFERENCE, {
+        error: `is a secret and takes no literal value: ${hint} and set that variable in the environment`,
+      }),
+    ),
+    z.transform((text, context) => {
       const found = secrets.lookup(parseSecretReference(text) as SecretReference);
       if ('problem' in found) {
-        context.addIssue({ code: 'custom', message: found.problem });
+        context.issues.push({ code: 'custom', message: found.problem, input: text });
         return z.NEVER;
       }
       return found.value;
-    });
+    }),
+  );
 }
 
 /**
@@ -126,12 +128,14 @@ export function defaultedSecret(
   description: string,
   kind: 'token' | 'webhook-secret' = 'webhook-secret',
 ) {
-  return secretReference(secrets, env)
-    .optional()
-    .transform((value) => {
-      if (value !== undefined) return value;
-      if (kind === 'token' && !secrets.tokenDefaults) return undefined;
-      return secrets.resolve(env) || undefined;
-    })
-    .describe(`${description} Default: \${${env}} when that variable is set.`);
+  return z
+    .pipe(
+      z.optional(secretReference(secrets, env)),
+      z.transform((value) => {
+        if (value !== undefined) return value;
+        if (kind === 'token' && !secrets.tokenDefaults) return undefined;
+        return secrets.resolve(env) || undefined;
+      }),
+    )
+    .check(z.describe(`${description} Default: \${${env}} when that variable is set.`));
 }

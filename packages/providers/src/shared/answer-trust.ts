@@ -1,5 +1,5 @@
 import { trustedAuthorsSchema } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseConfig } from './provider-config.ts';
 
 /**
@@ -43,34 +43,42 @@ export const githubIssuesTrustedAuthorsSchema = trustedAuthorsSchema(
   GITHUB_AUTHOR_ASSOCIATIONS,
   z
     .string()
-    .regex(
-      /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/,
-      'expected a GitHub login such as octocat, or a numeric user id',
+    .check(
+      z.regex(
+        /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/,
+        'expected a GitHub login such as octocat, or a numeric user id',
+      ),
     ),
 );
 export const jiraTrustedAuthorsSchema = trustedAuthorsSchema(
   JIRA_AUTHOR_ROLES,
   z
     .string()
-    .regex(
-      /^[A-Za-z0-9][A-Za-z0-9:_-]{0,127}$/,
-      'expected a Jira accountId such as 5b10ac8d82e05b22cc7d4ef5 (display names and emails are not ids)',
+    .check(
+      z.regex(
+        /^[A-Za-z0-9][A-Za-z0-9:_-]{0,127}$/,
+        'expected a Jira accountId such as 5b10ac8d82e05b22cc7d4ef5 (display names and emails are not ids)',
+      ),
     ),
 );
 export const linearTrustedAuthorsSchema = trustedAuthorsSchema(
   LINEAR_AUTHOR_ROLES,
   z
     .string()
-    .regex(
-      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-      'expected a Linear user id (a UUID, as the API and webhooks give it)',
+    .check(
+      z.regex(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+        'expected a Linear user id (a UUID, as the API and webhooks give it)',
+      ),
     ),
 );
 export const slackTrustedAuthorsSchema = trustedAuthorsSchema(
   SLACK_AUTHOR_ROLES,
   z
     .string()
-    .regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id such as U0123ABCD (names change; ids do not)'),
+    .check(
+      z.regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id such as U0123ABCD (names change; ids do not)'),
+    ),
 );
 
 /**
@@ -78,13 +86,14 @@ export const slackTrustedAuthorsSchema = trustedAuthorsSchema(
  * intake's schema (`commentTrustedAuthorsSchemas`) where the intake is known.
  */
 export const commentsTrustedAuthorsSchema = z
-  .object({
-    roles: z.array(z.string().min(1)).optional(),
-    users: z.array(z.string().min(1)).optional(),
+  .strictObject({
+    roles: z.optional(z.array(z.string().check(z.minLength(1)))),
+    users: z.optional(z.array(z.string().check(z.minLength(1)))),
   })
-  .strict()
-  .describe(
-    'Who may answer: roles of the intake (github-issues: author_association values, default OWNER, MEMBER, COLLABORATOR; jira: reporter, assignee, member; linear: creator, assignee, member) and listed ids.',
+  .check(
+    z.describe(
+      'Who may answer: roles of the intake (github-issues: author_association values, default OWNER, MEMBER, COLLABORATOR; jira: reporter, assignee, member; linear: creator, assignee, member) and listed ids.',
+    ),
   );
 
 /** The intakes whose comments can answer, and so have comment-author roles. */
@@ -98,13 +107,13 @@ export const commentTrustedAuthorsSchemas = {
 } as const;
 
 /** Parses `trustedAuthors` with a channel's schema, throwing one error that names the bad field. */
-export function parseTrustedAuthors<S extends z.ZodType>(
+export function parseTrustedAuthors<S extends z.ZodMiniType>(
   schema: S,
   value: unknown,
   what: string,
 ): z.output<S> | undefined {
   const parsed = parseConfig(
-    z.object({ trustedAuthors: schema.optional() }),
+    z.object({ trustedAuthors: z.optional(schema) }),
     { trustedAuthors: value },
     what,
   );

@@ -1,9 +1,9 @@
 import type { ConnectionStatus } from '@software-factory/sdk';
 import { missingScopes } from '@software-factory/sdk';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 
 /** Validates a provider's config, throwing one error that names every bad field. */
-export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+export function parseConfig<S extends z.ZodMiniType>(schema: S, input: unknown, what: string): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {

@@ -6,7 +6,7 @@ import type {
   WorkItem,
   WriteOptions,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SLACK_DEFAULT_ROLES, slackTrustedAuthorsSchema } from '../shared/answer-trust.ts';
 import { keyDigest } from '../shared/deterministic-uuid.ts';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
@@ -21,30 +21,27 @@ import { SLACK_OAUTH } from './oauth.ts';
 /** Our messages carry this metadata event type, so a retried post can find the one that landed. */
 export const SLACK_METADATA_EVENT = 'factory_clarification';
 
-export const slackConfigSchema = z
-  .object({
-    provider: z.string().min(1).default('slack'),
-    apiUrl: z.url().default('https://slack.com/api'),
-    /**
-     * The channel id (not its name: events carry ids) where questions are asked. Without it the channel
-     * can be checked and connected, but asks nothing: the factory needs it before it takes work.
-     */
-    channel: z
-      .string()
-      .regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id such as C0123456789')
-      .optional(),
-    /** A private channel needs `groups:history` instead of `channels:history`. */
-    privateChannel: z.boolean().default(false),
-    /** How many recent messages to search for an earlier attempt of the same post. */
-    lookback: z.number().int().min(1).max(1000).default(100),
-    /**
-     * Whose reply is an answer: by default members of the channel (`conversations.members`, which needs
-     * `channels:read`, or `groups:read` for a private channel); `users` lists user ids trusted anyway;
-     * `roles: []` trusts the listed users only.
-     */
-    trustedAuthors: slackTrustedAuthorsSchema.optional(),
-  })
-  .strict();
+export const slackConfigSchema = z.strictObject({
+  provider: z._default(z.string().check(z.minLength(1)), 'slack'),
+  apiUrl: z._default(z.url(), 'https://slack.com/api'),
+  /**
+   * The channel id (not its name: events carry ids) where questions are asked. Without it the channel
+   * can be checked and connected, but asks nothing: the factory needs it before it takes work.
+   */
+  channel: z.optional(
+    z.string().check(z.regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id such as C0123456789')),
+  ),
+  /** A private channel needs `groups:history` instead of `channels:history`. */
+  privateChannel: z._default(z.boolean(), false),
+  /** How many recent messages to search for an earlier attempt of the same post. */
+  lookback: z._default(z.int().check(z.minimum(1), z.maximum(1000)), 100),
+  /**
+   * Whose reply is an answer: by default members of the channel (`conversations.members`, which needs
+   * `channels:read`, or `groups:read` for a private channel); `users` lists user ids trusted anyway;
+   * `roles: []` trusts the listed users only.
+   */
+  trustedAuthors: z.optional(slackTrustedAuthorsSchema),
+});
 export type SlackConfig = z.input<typeof slackConfigSchema>;
 
 export interface SlackChannelOptions extends SlackConfig {

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: examples show ${ENV_VAR} references literally.
 import { MountClarificationChannel, mountTrustedAuthorsSchema } from '@software-factory/relayfile';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   type BuiltProvider,
   defineProvider,
@@ -28,51 +28,55 @@ const SIGNING_SECRET: SecretField = {
 /** The bot scopes of a public channel whose members may answer (the default). */
 const SLACK_SCOPES = ['chat:write', 'channels:history', 'channels:read'] as const;
 
-const CHANNEL_ID = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack channel id such as C0123456789');
+const CHANNEL_ID = z
+  .string()
+  .check(z.regex(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack channel id such as C0123456789'));
 
 function slackSchema(kit: SchemaKit) {
-  const direct = slackConfigSchema
-    .extend({
+  const direct = z.strictObject(
+    z.extend(slackConfigSchema, {
       type: z.literal('slack'),
-      transport: z.literal('direct').default('direct'),
-      channel: CHANNEL_ID.optional().describe(
-        'The channel id where questions are asked, e.g. C0123456789 (needed before the factory takes work).',
-      ),
+      transport: z._default(z.literal('direct'), 'direct'),
+      channel: z
+        .optional(CHANNEL_ID)
+        .check(
+          z.describe(
+            'The channel id where questions are asked, e.g. C0123456789 (needed before the factory takes work).',
+          ),
+        ),
       botToken: kit.defaulted(BOT_TOKEN, 'The bot token; else the token `factory connect slack` stored.'),
       signingSecret: kit.defaulted(SIGNING_SECRET, 'The Slack app’s signing secret.'),
       botUserId: z
-        .string()
-        .min(1)
-        .optional()
-        .describe('The bot’s user id, whose own messages are never answers.'),
+        .optional(z.string().check(z.minLength(1)))
+        .check(z.describe('The bot’s user id, whose own messages are never answers.')),
       oauth: kit.oauthClient(SLACK_OAUTH),
-    })
-    .strict();
-  const relayfile = z
-    .object({
-      type: z.literal('slack'),
-      transport: z.literal('relayfile'),
-      provider: z.string().min(1).default('slack'),
-      channel: z
-        .string()
-        .regex(/^[A-Za-z0-9]+(?:__[A-Za-z0-9._+=@-]+)?$/, {
-          error: 'expected a channel folder: the channel id, or <id>__<name> as relayfile names it',
-        })
-        .describe('The channel folder where questions are asked: <channel id>__<name> or the bare id.'),
-      botUserId: z
-        .string()
-        .min(1)
-        .optional()
-        .describe('The factory’s own user id, whose messages are not answers.'),
-      trustedAuthors: mountTrustedAuthorsSchema
-        .optional()
-        .describe(
+    }).shape,
+  );
+  const relayfile = z.strictObject({
+    type: z.literal('slack'),
+    transport: z.literal('relayfile'),
+    provider: z._default(z.string().check(z.minLength(1)), 'slack'),
+    channel: z.string().check(
+      z.regex(/^[A-Za-z0-9]+(?:__[A-Za-z0-9._+=@-]+)?$/, {
+        error: 'expected a channel folder: the channel id, or <id>__<name> as relayfile names it',
+      }),
+      z.describe('The channel folder where questions are asked: <channel id>__<name> or the bare id.'),
+    ),
+    botUserId: z
+      .optional(z.string().check(z.minLength(1)))
+      .check(z.describe('The factory’s own user id, whose messages are not answers.')),
+    trustedAuthors: z
+      .optional(mountTrustedAuthorsSchema)
+      .check(
+        z.describe(
           'Who may answer: by default a person replying in the channel (the mount lists no members, and only members post there); `users` adds ids, `roles: []` keeps only them.',
         ),
-    })
-    .strict();
-  return transports(['direct', 'relayfile'], [direct, relayfile]).describe(
-    'Slack: a thread per question in one channel, through its Web API and Events API (`transport: direct`, the default), or through the relayfile mount.',
+      ),
+  });
+  return transports(['direct', 'relayfile'], [direct, relayfile]).check(
+    z.describe(
+      'Slack: a thread per question in one channel, through its Web API and Events API (`transport: direct`, the default), or through the relayfile mount.',
+    ),
   );
 }
 

@@ -13,7 +13,7 @@ import {
   type WebhookInterpretation,
   type WebhookSource,
 } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   parseTrustedAuthors,
   SLACK_DEFAULT_ROLES,
@@ -41,24 +41,24 @@ export interface SlackWebhookSourceOptions {
 }
 
 const envelopeSchema = z.object({
-  type: z.string().min(1),
-  challenge: z.string().optional(),
-  event_id: z.string().optional(),
-  event: z.record(z.string(), z.unknown()).optional(),
-  authorizations: z
-    .array(z.object({ user_id: z.string().optional(), is_bot: z.boolean().optional() }))
-    .optional(),
+  type: z.string().check(z.minLength(1)),
+  challenge: z.optional(z.string()),
+  event_id: z.optional(z.string()),
+  event: z.optional(z.record(z.string(), z.unknown())),
+  authorizations: z.optional(
+    z.array(z.object({ user_id: z.optional(z.string()), is_bot: z.optional(z.boolean()) })),
+  ),
 });
 
 const messageSchema = z.object({
   type: z.literal('message'),
-  subtype: z.string().optional(),
-  channel: z.string().min(1),
-  user: z.string().optional(),
-  bot_id: z.string().optional(),
-  text: z.string().default(''),
-  ts: z.string().min(1),
-  thread_ts: z.string().optional(),
+  subtype: z.optional(z.string()),
+  channel: z.string().check(z.minLength(1)),
+  user: z.optional(z.string()),
+  bot_id: z.optional(z.string()),
+  text: z._default(z.string(), ''),
+  ts: z.string().check(z.minLength(1)),
+  thread_ts: z.optional(z.string()),
 });
 
 const encoder = new TextEncoder();

@@ -1,5 +1,5 @@
 import { factorySettingsSchema, MIN_ADMIN_TOKEN_LENGTH, TENANT_ID_PATTERN } from '@software-factory/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { providerRegistry } from '../registry/builtin-providers.ts';
 import { type ProviderConfig, ROLES, type Role, schemaKit } from '../registry/provider-entry.ts';
 import type { ProviderRegistry } from '../registry/provider-registry.ts';
@@ -9,35 +9,31 @@ import { type FleetConfig, fleetSchema } from './fleet-schema.ts';
 import { triageSchema } from './triage-schema.ts';
 
 /** The same rule the HTTP app applies to the `:tenant` segment of a webhook URL. */
-export const tenantIdSchema = z
-  .string()
-  .regex(TENANT_ID_PATTERN, {
+export const tenantIdSchema = z.string().check(
+  z.regex(TENANT_ID_PATTERN, {
     error:
       'expected a tenant id of letters, digits, "-" and "_" (at most 64, starting with a letter or digit)',
-  })
-  .describe('The tenant id, as it appears in webhook URLs: /t/<id>/webhooks/<source>.');
+  }),
+  z.describe('The tenant id, as it appears in webhook URLs: /t/<id>/webhooks/<source>.'),
+);
 
 /** The files every provider with `transport: relayfile` reads and writes. */
 export function mountSchema(secrets: SecretResolver) {
-  const text = z.string().min(1);
+  const text = z.string().check(z.minLength(1));
   return z.discriminatedUnion(
     'type',
     [
-      z
-        .object({
-          type: z.literal('directory'),
-          path: text.describe('A local folder in relayfile’s layout; relative to this file.'),
-        })
-        .strict(),
-      z
-        .object({
-          type: z.literal('relayfile'),
-          workspace: text,
-          baseUrl: z.url({ protocol: /^https?$/ }),
-          token: secretReference(secrets, 'RELAYFILE_TOKEN'),
-          webhookSecret: secretReference(secrets, 'RELAYFILE_WEBHOOK_SECRET'),
-        })
-        .strict(),
+      z.strictObject({
+        type: z.literal('directory'),
+        path: text.check(z.describe('A local folder in relayfile’s layout; relative to this file.')),
+      }),
+      z.strictObject({
+        type: z.literal('relayfile'),
+        workspace: text,
+        baseUrl: z.url({ protocol: /^https?$/ }),
+        token: secretReference(secrets, 'RELAYFILE_TOKEN'),
+        webhookSecret: secretReference(secrets, 'RELAYFILE_WEBHOOK_SECRET'),
+      }),
     ],
     { error: (issue) => unionMessage(issue, 'type', ['directory', 'relayfile']) },
   );
@@ -59,30 +55,40 @@ export interface TenantSchemaOptions {
 export function tenantConfigSchema(secrets: SecretResolver, options: TenantSchemaOptions = {}) {
   const registry = options.registry ?? providerRegistry;
   const kit = schemaKit(secrets);
-  return factorySettingsSchema.extend({
-    intentProvider: roleSchema('intentProvider', registry, kit).describe('Where work items come from.'),
-    clarificationChannel: roleSchema('clarificationChannel', registry, kit).describe(
-      'Where vague work items are asked about.',
+  return z.extend(factorySettingsSchema, {
+    intentProvider: roleSchema('intentProvider', registry, kit).check(
+      z.describe('Where work items come from.'),
     ),
-    outputTarget: roleSchema('outputTarget', registry, kit).describe('Where agents deliver pull requests.'),
-    fleet: fleetSchema(secrets).optional(),
-    mount: mountSchema(secrets)
-      .optional()
-      .describe('The files every provider with `transport: relayfile` reads and writes.'),
+    clarificationChannel: roleSchema('clarificationChannel', registry, kit).check(
+      z.describe('Where vague work items are asked about.'),
+    ),
+    outputTarget: roleSchema('outputTarget', registry, kit).check(
+      z.describe('Where agents deliver pull requests.'),
+    ),
+    fleet: z.optional(fleetSchema(secrets)),
+    mount: z
+      .optional(mountSchema(secrets))
+      .check(z.describe('The files every provider with `transport: relayfile` reads and writes.')),
     triage: triageSchema(secrets),
-    adminToken: adminSecret(secrets, 'FACTORY_ADMIN_TOKEN')
-      .optional()
-      .describe(
-        'Opens the read-only dashboard at /t/<tenant>/ (and status.json, metrics, healthz); off without it. At least 32 characters.',
+    adminToken: z
+      .optional(adminSecret(secrets, 'FACTORY_ADMIN_TOKEN'))
+      .check(
+        z.describe(
+          'Opens the read-only dashboard at /t/<tenant>/ (and status.json, metrics, healthz); off without it. At least 32 characters.',
+        ),
       ),
-    template: z
-      .object({
-        text: z.string().min(1).optional().describe('The agent task with {{placeholders}}.'),
-        file: z.string().min(1).optional().describe('A file holding the task text; relative to this file.'),
-        branchPrefix: z.string().min(1).optional(),
-      })
-      .strict()
-      .default({}),
+    template: z._default(
+      z.strictObject({
+        text: z
+          .optional(z.string().check(z.minLength(1)))
+          .check(z.describe('The agent task with {{placeholders}}.')),
+        file: z
+          .optional(z.string().check(z.minLength(1)))
+          .check(z.describe('A file holding the task text; relative to this file.')),
+        branchPrefix: z.optional(z.string().check(z.minLength(1))),
+      }),
+      {},
+    ),
   });
 }
 
@@ -93,9 +99,11 @@ export type TenantConfig = Omit<z.output<ReturnType<typeof tenantConfigSchema>>,
 
 /** A token that opens admin views: a secret reference to at least 32 characters. */
 export function adminSecret(secrets: SecretResolver, example: string) {
-  return secretReference(secrets, example).refine((value) => value.length >= MIN_ADMIN_TOKEN_LENGTH, {
-    error: `is too short: an admin token needs at least ${MIN_ADMIN_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`,
-  });
+  return secretReference(secrets, example).check(
+    z.refine((value) => value.length >= MIN_ADMIN_TOKEN_LENGTH, {
+      error: `is too short: an admin token needs at least ${MIN_ADMIN_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`,
+    }),
+  );
 }
 
 /** What the cross-field rules read of a tenant. */
@@ -114,7 +122,7 @@ interface TenantFields {
  */
 export function checkTenant(
   tenant: TenantFields,
-  context: z.RefinementCtx,
+  context: z.core.$RefinementCtx,
   registry: ProviderRegistry = providerRegistry,
 ): void {
   for (const role of ROLES) {
@@ -155,12 +163,12 @@ export function checkTenant(
 function checkCommentAuthors(
   tenant: TenantFields,
   intake: string,
-  schema: z.ZodType,
-  context: z.RefinementCtx,
+  schema: z.core.$ZodType,
+  context: z.core.$RefinementCtx,
 ): void {
   const trusted = tenant.clarificationChannel.trustedAuthors;
   if (trusted === undefined) return;
-  const parsed = schema.safeParse(trusted);
+  const parsed = z.safeParse(schema, trusted);
   if (parsed.success) return;
   for (const issue of parsed.error.issues)
     context.addIssue({
@@ -194,8 +202,8 @@ export function parseTenantConfig(
 ): TenantConfig {
   const registry = options.registry ?? providerRegistry;
   const secrets = options.secrets ?? new SecretResolver(options.env ?? {});
-  const schema = tenantConfigSchema(secrets, { registry }).superRefine((tenant, context) =>
-    checkTenant(tenant as TenantFields, context, registry),
+  const schema = tenantConfigSchema(secrets, { registry }).check(
+    z.superRefine((tenant, context) => checkTenant(tenant as TenantFields, context, registry)),
   );
   const parsed = schema.safeParse(input);
   if (!parsed.success)

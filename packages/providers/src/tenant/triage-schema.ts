@@ -1,19 +1,23 @@
 import { llmTriageConfigSchema, rulesTriageConfigSchema } from '@software-factory/llm-triage/config';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { unionMessage } from '../registry/role-schema.ts';
 import { type SecretResolver, secretReference } from '../registry/secrets.ts';
 
 /** `@software-factory/llm-triage`'s own schema; only the API key is narrowed to a `${ENV_VAR}` reference. */
 export function triageSchema(secrets: SecretResolver) {
   return z
-    .discriminatedUnion(
-      'type',
-      [
-        rulesTriageConfigSchema,
-        llmTriageConfigSchema.extend({ apiKey: secretReference(secrets, 'ANTHROPIC_API_KEY') }).strict(),
-      ],
-      { error: (issue) => unionMessage(issue, 'type', ['rules', 'llm']) },
+    ._default(
+      z.discriminatedUnion(
+        'type',
+        [
+          rulesTriageConfigSchema,
+          z.strictObject(
+            z.extend(llmTriageConfigSchema, { apiKey: secretReference(secrets, 'ANTHROPIC_API_KEY') }).shape,
+          ),
+        ],
+        { error: (issue) => unionMessage(issue, 'type', ['rules', 'llm']) },
+      ),
+      { type: 'rules' },
     )
-    .default({ type: 'rules' })
-    .describe('How work items are triaged: by the routes’ rules, or by a model that reads them.');
+    .check(z.describe('How work items are triaged: by the routes’ rules, or by a model that reads them.'));
 }

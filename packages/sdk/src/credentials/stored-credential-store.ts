@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SealError, SealedBox } from '../crypto/sealed-box.ts';
 import { isTenantId } from '../ingress/tenants.ts';
 import type { Credential, VersionedCredentialStore } from '../ports/connection.ts';
@@ -20,12 +20,12 @@ const MAX_ATTEMPTS = 8;
 const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,99}$/;
 
 const credentialSchema = z.object({
-  accessToken: z.string().min(1),
-  refreshToken: z.string().min(1).optional(),
-  expiresAt: z.number().finite().optional(),
+  accessToken: z.string().check(z.minLength(1)),
+  refreshToken: z.optional(z.string().check(z.minLength(1))),
+  expiresAt: z.optional(z.number()),
   scopes: z.array(z.string()),
-  tokenType: z.string().optional(),
-  resource: z.object({ id: z.string().min(1), url: z.string().optional() }).optional(),
+  tokenType: z.optional(z.string()),
+  resource: z.optional(z.object({ id: z.string().check(z.minLength(1)), url: z.optional(z.string()) })),
 });
 
 /**
@@ -155,7 +155,7 @@ function checkNames(tenant: string, provider: string): void {
 }
 
 /** The paths of the problems, never the values (they may be tokens). */
-function problems(error: z.ZodError): string {
+function problems(error: z.core.$ZodError): string {
   return `invalid ${[...new Set(error.issues.map((issue) => issue.path.join('.') || 'credential'))].join(', ')}`;
 }
 

@@ -1,5 +1,5 @@
 import type { Context, Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { TenantRegistry, TenantRuntime } from '../ingress/tenants.ts';
 import { ConnectRefusedError } from '../ports/remote-connect.ts';
 import { methodNotAllowed, notRunning } from './admin-api.ts';
@@ -14,16 +14,19 @@ export const PROVIDER_SEGMENT = /^[a-z][a-z0-9-]{0,63}$/;
 export const MAX_SCOPES = 50;
 
 const connectRequest = z.strictObject({
-  scopes: z
-    .array(
-      z
-        .string()
-        .min(1)
-        .max(256)
-        .regex(/^[A-Za-z0-9:._/-]+$/, 'a scope is letters, digits and : . _ / -'),
-    )
-    .max(MAX_SCOPES)
-    .optional(),
+  scopes: z.optional(
+    z
+      .array(
+        z
+          .string()
+          .check(
+            z.minLength(1),
+            z.maxLength(256),
+            z.regex(/^[A-Za-z0-9:._/-]+$/, 'a scope is letters, digits and : . _ / -'),
+          ),
+      )
+      .check(z.maxLength(MAX_SCOPES)),
+  ),
 });
 
 const REMOTE_SIGN_IN_OFF =

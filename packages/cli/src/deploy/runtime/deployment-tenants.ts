@@ -1,42 +1,31 @@
-import { createRemoteConnector } from '@software-factory/auth/remote';
-import { GithubActionsFleet, WorkflowRunWebhookSource } from '@software-factory/fleets/github-actions';
-import { FleetWebhookSource, HttpFleet } from '@software-factory/fleets/http';
 import {
-  buildTenant,
   type Environment,
   parseTenantConfig,
   providerRegistry,
-  remoteProvidersOf,
   SecretResolver,
   TenantConfigError,
-  tenantSettings,
 } from '@software-factory/providers/registry';
 import {
   type Clock,
   type ConnectionReport,
-  createFactory,
-  DefaultTaskTemplate,
   type FactoryAppOptions,
   type FactoryMetrics,
-  type FleetClient,
   type Logger,
   type RouteConfig,
-  RuleTriage,
-  SealedBox,
+  type SealedBox,
   type SecretReference,
   type StateStore,
-  StoredCredentialStore,
+  type StoredCredentialStore,
   StoredTenantRegistry,
   StoreTenantDirectory,
-  silentLogger,
   type TenantRegistry,
   type TenantRuntime,
   type Triage,
-  type WebhookSource,
 } from '@software-factory/sdk';
+import { deployedTenant } from './deployed-tenant.ts';
 import { DEPLOYMENT_FORMAT, type DeployedTenant, type FactoryDeployment } from './deployment.ts';
 import { remoteTenantIssues, type TenantIssue } from './remote-tenant-rules.ts';
-import { storedTokenSource } from './stored-tokens.ts';
+import type { SignInSupport } from './sign-in-support.ts';
 
 /** Builds a model triage: `createTriage` of `@software-factory/llm-triage`, for a tenant that asks for one. */
 export type TriageFactory = (
@@ -53,6 +42,8 @@ export interface DeploymentWiring {
   metrics?: FactoryMetrics;
   /** Needed only when a tenant's `triage` is a model; the generated entry passes it then. */
   createTriage?: TriageFactory;
+  /** Needed only with a credentials key (`server.credentialsKey`): `signIns`, which the entry passes then. */
+  signIns?: SignInSupport;
   /** Wraps a tenant's connection checks, e.g. in a cache shared by every instance (Workers KV). */
   cacheConnections?: (
     tenant: string,
@@ -79,9 +70,10 @@ export interface DeploymentTenants extends TenantRegistry {
 type AdminApiOptions = NonNullable<FactoryAppOptions['admin']>;
 
 /** The stored credentials and sign-in key of a deployment with a credentials key. */
-interface Keys {
+export interface Keys {
   box: SealedBox;
   credentials: StoredCredentialStore;
+  signIns: SignInSupport;
 }
 
 /**
@@ -122,7 +114,7 @@ export async function tenantsAsData(
   wiring: DeploymentWiring,
   options: TenantsAsDataOptions,
 ): Promise<DeploymentTenants> {
-  const keys = options.key === undefined ? undefined : await keysOf(options.key, wiring.store);
+  const keys = options.key === undefined ? undefined : await keysOf(options.key, wiring);
   if (options.oauthApps)
     wiring = { ...wiring, env: { ...wiring.env, ...oauthAppVariables(options.oauthApps) } };
   const directory = new StoreTenantDirectory(wiring.store, wiring.clock);
@@ -178,14 +170,22 @@ function oauthAppVariables(
   return variables;
 }
 
-async function keysOf(secret: string | Uint8Array, store: StateStore): Promise<Keys> {
+async function keysOf(secret: string | Uint8Array, wiring: DeploymentWiring): Promise<Keys> {
+  const signIns = wiring.signIns;
+  if (!signIns)
+    throw new Error(
+      'server.credentialsKey: this entry gives no sign-in support (signIns, from @software-factory/cli/deployment); generate it again with `factory deploy`',
+    );
   let box: SealedBox;
   try {
-    box = typeof secret === 'string' ? await SealedBox.fromSecret(secret) : await SealedBox.fromKey(secret);
+    box =
+      typeof secret === 'string'
+        ? await signIns.SealedBox.fromSecret(secret)
+        : await signIns.SealedBox.fromKey(secret);
   } catch (error) {
     throw new Error(`server.credentialsKey: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { box, credentials: new StoredCredentialStore(store, box) };
+  return { box, credentials: new signIns.StoredCredentialStore(wiring.store, box), signIns };
 }
 
 /** A stored tenant's config, its references resolved as this platform resolves them. */
@@ -225,116 +225,4 @@ async function storedTenantIssues(
     storedCredentials,
     example: (variable) => `\${${variable}}`,
   }).map((issue) => ({ path: issue.path, message: issue.message }));
-}
-
-function deployedTenant(
-  config: DeployedTenant,
-  wiring: DeploymentWiring,
-  keys: Keys | undefined,
-): { runtime: TenantRuntime; providers: string[] } {
-  const logger = wiring.logger ?? silentLogger;
-  const built = buildTenant(config, {
-    tenant: config.id,
-    logger,
-    ...(keys
-      ? {
-          storedToken: (provider, oauth, spec) =>
-            storedTokenSource(keys.credentials, config.id, provider, oauth, spec, wiring.env),
-        }
-      : {}),
-  });
-  // A deployment takes work as soon as it runs: what a provider still needs is a broken deployment.
-  const [missing] = built.missing;
-  if (missing)
-    throw new Error(`tenant ${config.id}: ${missing.path.join('.')}: ${missing.what}; ${missing.fix}`);
-  const fleet = fleetOf(config);
-  const factory = createFactory({
-    tenant: config.id,
-    settings: tenantSettings(config),
-    ...(wiring.metrics ? { metrics: wiring.metrics } : {}),
-    ports: {
-      store: wiring.store,
-      ...built.ports,
-      fleet: fleet.fleet,
-      triage: triageOf(config, wiring, logger),
-      template: new DefaultTaskTemplate({
-        ...(config.template.text !== undefined ? { text: config.template.text } : {}),
-        ...(config.template.branchPrefix !== undefined ? { branchPrefix: config.template.branchPrefix } : {}),
-      }),
-      logger,
-      ...(wiring.clock ? { clock: wiring.clock } : {}),
-    },
-  });
-  const runtime = built.runtime(factory, { sources: fleet.sources });
-  const connections = wiring.cacheConnections
-    ? wiring.cacheConnections(config.id, () => runtime.connections())
-    : runtime.connections;
-  const remote = keys ? remoteProvidersOf(config, built, wiring.env ?? {}) : [];
-  return {
-    providers: built.connectables.map(([port]) => port.provider),
-    runtime: {
-      ...runtime,
-      connections,
-      ...(keys && remote.length > 0
-        ? {
-            connector: createRemoteConnector({
-              tenant: config.id,
-              store: wiring.store,
-              box: keys.box,
-              credentials: keys.credentials,
-              providers: remote,
-              logger,
-              ...(wiring.clock ? { clock: wiring.clock } : {}),
-            }),
-          }
-        : {}),
-    },
-  };
-}
-
-/** The remote fleet the tenant's `fleet:` block selects, with the source its exits come back through. */
-function fleetOf(config: DeployedTenant): { fleet: FleetClient; sources: WebhookSource[] } {
-  const fleet = config.fleet;
-  if (!fleet)
-    throw new Error(`tenant ${config.id}: a deployment needs a remote fleet (type http or github-actions)`);
-  switch (fleet.type) {
-    case 'http':
-      return {
-        fleet: new HttpFleet({
-          url: fleet.url,
-          secret: fleet.secret,
-          ...(fleet.timeout !== undefined ? { retry: { timeoutMs: fleet.timeout } } : {}),
-        }),
-        sources: [new FleetWebhookSource({ secret: fleet.secret })],
-      };
-    case 'github-actions': {
-      if (!fleet.token)
-        throw new Error(`tenant ${config.id}: the github-actions fleet needs fleet.token in a deployment`);
-      return {
-        fleet: new GithubActionsFleet({
-          token: fleet.token,
-          workflow: fleet.workflow,
-          ...(fleet.ref ? { ref: fleet.ref } : {}),
-          ...(fleet.repository ? { repository: fleet.repository } : {}),
-          ...(fleet.baseUrl ? { baseUrl: fleet.baseUrl } : {}),
-        }),
-        sources: fleet.webhookSecret ? [new WorkflowRunWebhookSource({ secret: fleet.webhookSecret })] : [],
-      };
-    }
-    default:
-      // The deploy command refuses these with the config's line and column; this keeps a hand-edited
-      // deployment from starting half-wired.
-      throw new Error(
-        `tenant ${config.id}: fleet type "${fleet.type}" cannot run in a serverless deployment`,
-      );
-  }
-}
-
-function triageOf(config: DeployedTenant, wiring: DeploymentWiring, logger: Logger): Triage {
-  if (config.triage.type === 'rules') return new RuleTriage(config.routes);
-  if (!wiring.createTriage)
-    throw new Error(
-      `tenant ${config.id}: a model triage needs createTriage from @software-factory/llm-triage (generate the entry again with factory deploy)`,
-    );
-  return wiring.createTriage(config.triage, config.routes, { logger });
 }

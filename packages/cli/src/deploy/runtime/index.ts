@@ -13,4 +13,5 @@ export {
 } from './deployment-tenants.ts';
 export { registerProviders } from './register-providers.ts';
 export { type RemoteTenantContext, remoteTenantIssues, type TenantIssue } from './remote-tenant-rules.ts';
+export { type SignInSupport, signIns } from './sign-in-support.ts';
 export { storedTokenSource } from './stored-tokens.ts';

@@ -1,4 +1,3 @@
-import { freshCredential, oauthRefresher } from '@software-factory/auth/remote';
 import { NotAuthorisedError, type TokenSource } from '@software-factory/providers';
 import {
   type Environment,
@@ -8,6 +7,7 @@ import {
   type ProviderOAuth,
 } from '@software-factory/providers/registry';
 import type { Credential, CredentialStore } from '@software-factory/sdk';
+import type { SignInSupport } from './sign-in-support.ts';
 
 /**
  * A provider's token read from a credential store on every call (so a sign-in while the factory runs is
@@ -16,6 +16,8 @@ import type { Credential, CredentialStore } from '@software-factory/sdk';
  * at once keep one valid token. Runtime-neutral: `factory start`, Lambda and Workers read tokens this way.
  */
 export function storedTokenSource(
+  /** The refresh of stored tokens (`signIns`), given by the runtime that signs in. */
+  signIns: Pick<SignInSupport, 'freshCredential' | 'oauthRefresher'>,
   store: CredentialStore | undefined,
   tenant: string,
   provider: string,
@@ -31,7 +33,7 @@ export function storedTokenSource(
         throw new Error(
           `the stored ${provider} token has expired and cannot be refreshed here (no OAuth client configured); run \`factory connect ${provider}\``,
         );
-      return oauthRefresher({
+      return signIns.oauthRefresher({
         provider: oauthProviderOf(
           provider,
           spec,
@@ -43,7 +45,7 @@ export function storedTokenSource(
       })(credential);
     };
     try {
-      return await freshCredential(store, tenant, provider, refresher);
+      return await signIns.freshCredential(store, tenant, provider, refresher);
     } catch {
       // A token close to expiry still works; only one that has run out is worth failing for.
       const current = await store.get(tenant, provider);
