@@ -201,12 +201,6 @@ export class DynamoStateStore implements StateStore {
     return { workItemId, ...(await this.load(tenant, workItemId, documentName)) };
   }
 
-  async seenEvent(tenant: string, key: string, now: number): Promise<boolean> {
-    const item = await this.#get(keys.event(tenant, key));
-    // TTL deletes an expired item hours late: it is read here, and counts as absent.
-    return typeof item?.expiresAt === 'number' && item.expiresAt > now;
-  }
-
   async rememberEvent(
     tenant: string,
     key: string,

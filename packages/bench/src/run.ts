@@ -213,7 +213,7 @@ async function main(argv: string[]): Promise<void> {
     console.log('done');
   }
 
-  const goals = checkGoals({ http, bundles });
+  const goals = checkGoals({ stores, peer, http, bundles });
   printTables({ floor, stores, peer, http, bundles, goals });
   if (options.only?.includes('paths')) printStoreCalls(stores);
   if (options.only && !options.outGiven) {

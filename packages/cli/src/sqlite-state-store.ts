@@ -185,10 +185,6 @@ export class SqliteStateStore implements StateStore {
     return { workItemId, ...(await this.load(tenant, workItemId, documentName)) };
   }
 
-  async seenEvent(tenant: string, key: string, now: number): Promise<boolean> {
-    return this.#live.seenEvent.get(tenant, key, now) !== undefined;
-  }
-
   async rememberEvent(
     tenant: string,
     key: string,
@@ -316,7 +312,6 @@ function prepareStatements(db: DatabaseSync) {
       `INSERT INTO events (tenant, key, expires_at) VALUES (?1, ?2, ?3)
        ON CONFLICT (tenant, key) DO UPDATE SET expires_at = excluded.expires_at WHERE events.expires_at <= ?4`,
     ),
-    seenEvent: db.prepare('SELECT 1 AS seen FROM events WHERE tenant = ? AND key = ? AND expires_at > ?'),
     forgetEvent: db.prepare('DELETE FROM events WHERE tenant = ? AND key = ?'),
     purgeEvents: db.prepare('DELETE FROM events WHERE expires_at <= ?'),
     getDocument: db.prepare('SELECT version, body FROM documents WHERE tenant = ? AND name = ?'),

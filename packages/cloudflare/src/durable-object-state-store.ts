@@ -104,10 +104,6 @@ export class DurableObjectStateStore implements StateStore {
     return this.#object(tenant).putDocument(name, JSON.stringify(value), expectedVersion);
   }
 
-  seenEvent(tenant: string, key: string, now: number): Promise<boolean> {
-    return this.#object(tenant).seenEvent(key, now);
-  }
-
   rememberEvent(tenant: string, key: string, options: { now: number; expiresAt: number }): Promise<boolean> {
     return this.#object(tenant).rememberEvent(key, options);
   }

@@ -170,13 +170,6 @@ export class FactoryStateObject extends DurableObject<unknown> {
     return true;
   }
 
-  seenEvent(key: string, now: number): boolean {
-    const stored = this.#sql
-      .exec<{ expires_at: number }>('SELECT expires_at FROM deliveries WHERE key = ?', key)
-      .toArray()[0];
-    return stored !== undefined && stored.expires_at > now;
-  }
-
   rememberEvent(key: string, options: { now: number; expiresAt: number }): boolean {
     return this.ctx.storage.transactionSync(() => {
       const stored = this.#sql

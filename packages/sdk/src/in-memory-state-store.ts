@@ -101,11 +101,6 @@ export class InMemoryStateStore implements StateStore {
     return { workItemId, record: state.records.get(workItemId), document: state.documents.get(documentName) };
   }
 
-  async seenEvent(tenant: string, key: string, now: number): Promise<boolean> {
-    const expiresAt = this.#tenant(tenant).events.get(key);
-    return expiresAt !== undefined && expiresAt > now;
-  }
-
   async rememberEvent(
     tenant: string,
     key: string,

@@ -54,7 +54,6 @@ function setup(recognisedBy: DeliveryIdentity['recognisedBy'] = 'id') {
     clock: h.clock,
   });
   const calls = {
-    seen: vi.spyOn(store, 'seenEvent'),
     remembered: vi.spyOn(store, 'rememberEvent'),
     forgotten: vi.spyOn(store, 'forgetEvent'),
   };
@@ -77,7 +76,7 @@ function setup(recognisedBy: DeliveryIdentity['recognisedBy'] = 'id') {
 }
 
 describe('a source that names its deliveries: a re-sent one is recognised before it is interpreted', () => {
-  it('answers a re-sent delivery from one read, without interpreting it again', async () => {
+  it('answers a re-sent delivery from one conditional write, without interpreting it again', async () => {
     const { h, source, calls, deliver, resetCalls } = setup('id');
     const payload = { id: 'p-1', events: [h.changed(h.clearItem('item-1'))] };
     expect(await deliver(payload, 'd-1')).toMatchObject({ status: 200, body: { status: 'processed' } });
@@ -87,8 +86,8 @@ describe('a source that names its deliveries: a re-sent one is recognised before
       body: { status: 'duplicate', deliveryId: 'd-1' },
     });
     expect(source.interpreted).toBe(1);
-    expect(calls.seen).toHaveBeenCalledTimes(1);
-    expect(calls.remembered).not.toHaveBeenCalled();
+    expect(calls.remembered).toHaveBeenCalledTimes(1);
+    expect(calls.forgotten).not.toHaveBeenCalled();
     expect(h.fleet.spawnCalls).toBe(1);
   });
 
@@ -100,7 +99,6 @@ describe('a source that names its deliveries: a re-sent one is recognised before
     const { h, calls, deliver } = setup(by);
     await deliver({ id: 'p-1', events: [h.changed(h.clearItem('item-1'))] }, 'd-1');
     expect(calls.remembered).toHaveBeenCalledTimes(writes);
-    expect(calls.seen).toHaveBeenCalledTimes(writes);
     expect(calls.forgotten).not.toHaveBeenCalled();
   });
 
@@ -140,16 +138,32 @@ describe('a source that names its deliveries: a re-sent one is recognised before
   });
 });
 
-describe('what is not handled leaves no trace', () => {
-  it('a malformed, an ignored and a handshake delivery write nothing, and each is answered the same again', async () => {
+describe('what does not become work', () => {
+  it('a malformed delivery and a handshake are forgotten again, so each is answered the same when re-sent', async () => {
     const { calls, deliver } = setup('id-and-body');
     for (let round = 0; round < 2; round++) {
       expect(await deliver('{"id": 5}', 'd-malformed')).toMatchObject({ status: 400 });
       expect(await deliver('not json', 'd-not-json')).toMatchObject({ status: 400 });
-      expect(await deliver({ id: 'p-1', ignored: 'not for us' }, 'd-ignored')).toMatchObject({ status: 202 });
       expect((await deliver({ id: 'p-2', reply: 'pong' }, 'd-handshake')).status).toBe(200);
     }
-    expect(calls.remembered).not.toHaveBeenCalled();
+    // Every key each of them was remembered by is forgotten again.
+    expect(calls.forgotten.mock.calls.map(([, key]) => key).sort()).toEqual(
+      calls.remembered.mock.calls.map(([, key]) => key).sort(),
+    );
+  });
+
+  it('an ignored delivery stays remembered: its retry is answered as a duplicate, from one write', async () => {
+    const { calls, deliver, resetCalls } = setup('id');
+    expect(await deliver({ id: 'p-1', ignored: 'not for us' }, 'd-ignored')).toMatchObject({
+      status: 202,
+      body: { status: 'ignored', reason: 'not for us' },
+    });
+    resetCalls();
+    expect(await deliver({ id: 'p-1', ignored: 'not for us' }, 'd-ignored')).toEqual({
+      status: 200,
+      body: { status: 'duplicate', deliveryId: 'd-ignored' },
+    });
+    expect(calls.remembered).toHaveBeenCalledTimes(1);
     expect(calls.forgotten).not.toHaveBeenCalled();
   });
 

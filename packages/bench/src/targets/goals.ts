@@ -1,6 +1,7 @@
 import type { BundleFigures } from '../bundle-sizes.ts';
 import { DISTINCT_SCENARIO, HEALTH_SCENARIO, type ThroughputFigures } from '../http-throughput.ts';
 import { bundleGoals } from './bundle-goals.ts';
+import { pathGoals, type StoreFigures } from './path-goals.ts';
 
 // This folder holds what the bench measures against: the stores under test (`BenchTarget`) and, here,
 // the figures issue 23 asks for, checked as ratios within one run so a busy machine does not decide them.
@@ -15,6 +16,8 @@ export interface GoalCheck {
 
 /** What the goals read; a part left out of the run (`--only`) leaves its goals unchecked. */
 export interface GoalInputs {
+  stores: StoreFigures;
+  peer: { cpuMicros: number } | undefined;
   http: readonly ThroughputFigures[];
   bundles: readonly BundleFigures[];
 }
@@ -24,9 +27,11 @@ export const DISTINCT_DELIVERIES_SHARE_OF_HEALTH = 0.25;
 
 /** Every goal the run's parts allow checking, in a fixed order. */
 export function checkGoals(inputs: GoalInputs): GoalCheck[] {
-  return [distinctDeliveriesThroughput(inputs.http), ...bundleGoals(inputs.bundles)].filter(
-    (check) => check !== undefined,
-  );
+  return [
+    ...pathGoals(inputs.stores, inputs.peer),
+    distinctDeliveriesThroughput(inputs.http),
+    ...bundleGoals(inputs.bundles),
+  ].filter((check) => check !== undefined);
 }
 
 /**

@@ -98,12 +98,6 @@ export class OverlayStateStore implements StateStore {
     return { workItemId, ...(await this.load(tenant, workItemId, documentName)) };
   }
 
-  /** Like `rememberEvent`, only what this overlay remembered counts. */
-  async seenEvent(tenant: string, key: string, now: number): Promise<boolean> {
-    const own = this.#events.get(`${tenant}\u0000${key}`);
-    return own !== undefined && own !== null && own > now;
-  }
-
   async rememberEvent(
     tenant: string,
     key: string,

@@ -159,36 +159,54 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
     const body = utf8Text(rawBody);
     if (body === undefined) return c.json({ error: 'body is not valid UTF-8' }, 400);
     const webhook = incomingWebhook({ headers: c.req.raw.headers, rawBody, body, receivedAt: clock.now() });
+    let remembered: readonly string[] = [];
     try {
       await source.verify(webhook);
-      // A delivery seen before is answered here, before interpreting it costs schema checks or API calls:
-      // one read, and nothing written for one that turns out malformed, ignored or a handshake.
+      // A delivery the source can name before interpreting it is remembered here, by one conditional
+      // write: a retry is answered by that write alone, before schema checks or API calls, and a fresh one
+      // costs no separate read. Whatever then stops it from becoming work (a handshake, a refusal, an error)
+      // forgets it again, so the sender's retry is processed; an ignored delivery stays remembered, as its
+      // retry would be ignored too.
       const identity = source.identify?.(webhook);
-      const named = identity ? await deliveryKeys(source, webhook, identity) : [];
-      for (const key of named)
-        if (await options.store.seenEvent(tenant.id, key, clock.now()))
-          return duplicate(c, identity?.deliveryId);
+      if (identity) {
+        const named = await deliveryKeys(source, webhook, identity);
+        const fresh = await rememberAll(tenant, named);
+        if (!fresh) return duplicate(c, identity.deliveryId);
+        remembered = fresh;
+      }
       const interpretation = await source.interpret(webhook);
       // Protocol handshakes (URL verification, ping) are answered even before every provider is
       // connected: setting up the sender's webhook must not wait for the tokens.
       if (interpretation.reply) {
+        await forget(tenant, remembered);
         const { status, contentType, body: replyBody } = interpretation.reply;
         return c.body(replyBody, status as 200, { 'content-type': contentType });
       }
       const refusal = refusalReason(await tenant.connections());
-      if (refusal) return c.json({ error: `not processing work: ${refusal}` }, 503);
+      if (refusal) {
+        await forget(tenant, remembered);
+        return c.json({ error: `not processing work: ${refusal}` }, 503);
+      }
       if (interpretation.ignored !== undefined || interpretation.events.length === 0) {
         return c.json({ status: 'ignored', reason: interpretation.ignored ?? 'no events' }, 202);
       }
       const deliveryId = identity ? identity.deliveryId : interpretation.deliveryId;
-      const keys = identity
-        ? named
-        : await deliveryKeys(source, webhook, {
+      if (!identity) {
+        const fresh = await rememberAll(
+          tenant,
+          await deliveryKeys(source, webhook, {
             ...(deliveryId ? { deliveryId } : {}),
             recognisedBy: 'id-and-body',
-          });
-      return await deliver(c, tenant, source, keys, deliveryId, interpretation.events);
+          }),
+        );
+        if (!fresh) return duplicate(c, deliveryId);
+        remembered = fresh;
+      }
+      const handling = remembered;
+      remembered = [];
+      return await deliver(c, tenant, source, handling, interpretation.events);
     } catch (error) {
+      await forget(tenant, remembered);
       if (error instanceof WebhookError) {
         logger.warn('webhook rejected', {
           tenant: tenant.id,
@@ -199,7 +217,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
         return c.json({ error: error.message }, error.status);
       }
       // Not the request's fault: a dependency (the vendor's API, the store) failed while reading it.
-      // The sender retries a 503; nothing was remembered, so the retry is processed.
+      // The sender retries a 503; nothing stays remembered, so the retry is processed.
       logger.warn('webhook not processed: a dependency failed', {
         tenant: tenant.id,
         source: source.source,
@@ -225,37 +243,47 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
   mountConnectRoutes(app, { registry: options.tenants, security, access, publicUrl: options.publicUrl });
   app.notFound((c) => c.json({ error: 'not found' }, 404));
 
-  async function deliver(
-    c: Context,
-    tenant: TenantRuntime,
-    source: WebhookSource,
-    keys: readonly string[],
-    deliveryId: string | undefined,
-    events: IncomingWebhookEvents,
-  ): Promise<Response> {
-    const store = options.store;
-    // Remembered before handling, so of two copies arriving together only one is handled; forgotten if
-    // handling fails, so the sender's retry is.
+  /**
+   * Remembers every key of one delivery, so of two copies arriving together only one is handled. The
+   * keys remembered, or undefined when one was live already (a duplicate: the others are forgotten).
+   */
+  async function rememberAll(tenant: TenantRuntime, keys: readonly string[]): Promise<string[] | undefined> {
     const now = clock.now();
     const remembered: string[] = [];
     for (const key of keys) {
-      const fresh = await store.rememberEvent(tenant.id, key, {
+      const fresh = await options.store.rememberEvent(tenant.id, key, {
         now,
         expiresAt: now + tenant.factory.settings.deliveryMemory,
       });
       if (!fresh) {
-        for (const earlier of remembered) await store.forgetEvent(tenant.id, earlier).catch(() => {});
-        return duplicate(c, deliveryId);
+        await forget(tenant, remembered);
+        return undefined;
       }
       remembered.push(key);
     }
+    return remembered;
+  }
+
+  /** Forgets a delivery that did not become work, so the sender's retry is processed. */
+  async function forget(tenant: TenantRuntime, keys: readonly string[]): Promise<void> {
+    for (const key of keys) await options.store.forgetEvent(tenant.id, key).catch(() => {});
+  }
+
+  async function deliver(
+    c: Context,
+    tenant: TenantRuntime,
+    source: WebhookSource,
+    remembered: readonly string[],
+    events: IncomingWebhookEvents,
+  ): Promise<Response> {
     const work = (async () => {
       const results: HandleResult[] = [];
       for (const event of events) results.push(await tenant.factory.handle(event));
       return results;
     })();
+    // Forgotten if handling fails, so the sender's retry is handled.
     const failed = async (reason: string) => {
-      for (const key of remembered) await store.forgetEvent(tenant.id, key).catch(() => {});
+      await forget(tenant, remembered);
       return reason;
     };
     if (source.answerWithinMs !== undefined && options.waitUntil) {

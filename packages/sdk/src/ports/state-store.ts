@@ -113,12 +113,6 @@ export interface StateStore {
 
   // De-duplication of deliveries: a sender's retry must not act twice.
   /**
-   * True if a live record of `key` exists at `now` (remembered, not expired, not forgotten). A read, so the
-   * app can recognise a re-sent delivery before interpreting it without leaving a trace of one that then
-   * turns out malformed, a handshake or ignored; `rememberEvent` still decides between two at once.
-   */
-  seenEvent(tenant: string, key: string, now: number): Promise<boolean>;
-  /**
    * Records `key` until `expiresAt`. True if it was absent (or had expired at `now`), false if a live
    * record of it exists: the caller has seen this delivery before.
    */

@@ -259,23 +259,6 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
     },
   },
   {
-    name: 'seenEvent reads what rememberEvent keeps, until it expires or is forgotten, and writes nothing',
-    async run(makeStore) {
-      const store = await makeStore();
-      const [tenant, other] = tenants();
-      expect(await store.seenEvent(tenant, 'delivery-1', 1_000)).toBe(false);
-      // Looking did not remember it: the first delivery is still new.
-      expect(await store.rememberEvent(tenant, 'delivery-1', { now: 1_000, expiresAt: 2_000 })).toBe(true);
-      expect(await store.seenEvent(tenant, 'delivery-1', 1_999)).toBe(true);
-      expect(await store.seenEvent(other, 'delivery-1', 1_999)).toBe(false);
-      expect(await store.seenEvent(tenant, 'delivery-2', 1_999)).toBe(false);
-      // Expired but not yet deleted: not seen.
-      expect(await store.seenEvent(tenant, 'delivery-1', 2_000)).toBe(false);
-      await store.forgetEvent(tenant, 'delivery-1');
-      expect(await store.seenEvent(tenant, 'delivery-1', 1_500)).toBe(false);
-    },
-  },
-  {
     name: `of ${CONCURRENCY} concurrent deliveries of one event exactly one is remembered as new`,
     async run(makeStore) {
       const store = await makeStore();
