@@ -123,7 +123,9 @@ export function dispatchOrQueue(
   event: string,
 ): void {
   const first = schedule.value.queue[0];
-  if (first && first.workItemId !== draft.record.workItemId) {
+  // An empty head with items left out still has a line: they come first.
+  const behind = first ? first.workItemId !== draft.record.workItemId : schedule.value.leftOut !== undefined;
+  if (behind) {
     queue(context, draft, 'queued behind earlier items', event);
     return;
   }

@@ -1,5 +1,6 @@
 import type { Lookup } from '../ports/state-store.ts';
 import type { WorkItemRecord } from '../record.ts';
+import { recordsOf } from '../record-listing.ts';
 import type { HandlerContext } from './context.ts';
 import {
   EMPTY_SCHEDULE,
@@ -115,15 +116,7 @@ function stored(value: unknown, version: number): VersionedSchedule {
 async function rebuilt(context: HandlerContext): Promise<VersionedSchedule> {
   let schedule = EMPTY_SCHEDULE;
   const now = context.clock.now();
-  let cursor: string | undefined;
-  do {
-    const page = await context.store.listRecords(context.tenant, {
-      limit: 100,
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const record of page.records)
-      schedule = reconcile(schedule, record.workItemId, record, record.dispatch?.dispatchedAt ?? now);
-    cursor = page.cursor;
-  } while (cursor);
+  for (const record of await recordsOf(context.store, context.tenant))
+    schedule = reconcile(schedule, record.workItemId, record, record.dispatch?.dispatchedAt ?? now);
   return { value: schedule, version: 0 };
 }

@@ -19,6 +19,19 @@ export interface BreakerState {
 
 export const CLOSED_BREAKER: BreakerState = Object.freeze({ state: 'closed', failures: 0 });
 
+/**
+ * The schedule names at most this many queued items: the head of the line, in order. A tenant with
+ * more (a backlog connected at once) keeps the rest as queued records only, and the drain refills the
+ * head from them, so the document stays far below any store's largest value (DynamoDB's 400 KB) however
+ * long the line grows.
+ */
+export const QUEUE_HEAD = 1000;
+/**
+ * The schedule names at most this many blocked items, for waking them the moment a blocker is done; the
+ * others are woken by their own periodic check (`blockCheckAt`) at the tick.
+ */
+export const BLOCKED_NAMED = 500;
+
 /** A queued item waiting for a slot, in arrival order. */
 export interface ScheduledEntry {
   workItemId: string;
@@ -42,6 +55,13 @@ export interface Schedule {
   /** work item id → the blocker refs it waits for. */
   blocked: Readonly<Record<string, readonly string[]>>;
   breaker: BreakerState;
+  /**
+   * Set while queued items may exist that `queue` does not name (the line outgrew `QUEUE_HEAD`): when
+   * the last one was left out. `queue` is then the line's first items in order, and every item left out
+   * comes after its last; the drain refills it from the records, and clears this once the records show
+   * none left out, read long enough after the last one that a lagging listing has caught up.
+   */
+  leftOut?: number;
 }
 
 /** The schedule as stored, with its version (0: not stored yet). */
@@ -111,27 +131,67 @@ export function reconcile(
   now: number,
 ): Schedule {
   const claims = claimsOf(record);
-  const queue = reconcileQueue(schedule.queue, workItemId, claims.queued);
+  const line = reconcileQueue(schedule, workItemId, claims.queued, now);
   const blocked = reconcileBlocked(schedule.blocked, workItemId, claims.blockedBy);
   const slots = reconcileSlots(schedule.slots, workItemId, claims.slots, now);
-  if (queue === schedule.queue && blocked === schedule.blocked && slots === schedule.slots) return schedule;
-  return { ...schedule, queue, blocked, slots };
+  if (
+    line.queue === schedule.queue &&
+    line.leftOut === schedule.leftOut &&
+    blocked === schedule.blocked &&
+    slots === schedule.slots
+  )
+    return schedule;
+  const { leftOut: _, ...rest } = schedule;
+  return {
+    ...rest,
+    queue: line.queue,
+    blocked,
+    slots,
+    ...(line.leftOut !== undefined ? { leftOut: line.leftOut } : {}),
+  };
+}
+
+/**
+ * The line with the queued records' entries merged in (each as its record says now), kept to its first
+ * `QUEUE_HEAD`: what the drain writes when the line had items left out. `settled` says the records were
+ * listed long enough after the last item was left out to include it, so an empty remainder clears the mark.
+ */
+export function refilled(schedule: Schedule, queued: readonly WorkItemRecord[], settled: boolean): Schedule {
+  const entries = new Map(schedule.queue.map((entry) => [entry.workItemId, entry]));
+  for (const record of queued) {
+    const entry = claimsOf(record).queued;
+    if (entry && !entries.has(entry.workItemId)) entries.set(entry.workItemId, entry);
+  }
+  const line = [...entries.values()].sort(compareEntries);
+  const { leftOut, ...rest } = schedule;
+  const complete = line.length <= QUEUE_HEAD && settled;
+  return {
+    ...rest,
+    queue: line.slice(0, QUEUE_HEAD),
+    ...(complete || leftOut === undefined ? {} : { leftOut }),
+  };
 }
 
 function reconcileQueue(
-  queue: readonly ScheduledEntry[],
+  schedule: Schedule,
   workItemId: string,
   wanted: ScheduledEntry | undefined,
-): readonly ScheduledEntry[] {
+  now: number,
+): { queue: readonly ScheduledEntry[]; leftOut: number | undefined } {
+  const { queue, leftOut } = schedule;
   const mine = queue.filter((entry) => entry.workItemId === workItemId);
   const same =
     mine.length === (wanted ? 1 : 0) &&
     (!wanted || (mine[0]?.enqueuedAt === wanted.enqueuedAt && mine[0]?.retryAt === wanted.retryAt));
-  if (same) return queue;
+  if (same) return { queue, leftOut };
   const others = mine.length > 0 ? queue.filter((entry) => entry.workItemId !== workItemId) : queue;
-  if (!wanted) return others;
+  if (!wanted) return { queue: others, leftOut };
   const at = others.findIndex((entry) => compareEntries(wanted, entry) < 0);
-  return at < 0 ? [...others, wanted] : [...others.slice(0, at), wanted, ...others.slice(at)];
+  // With items left out, the line names only its head: an entry after its end belongs with them.
+  if (at < 0 && leftOut !== undefined) return { queue: others, leftOut: now };
+  const line = at < 0 ? [...others, wanted] : [...others.slice(0, at), wanted, ...others.slice(at)];
+  if (line.length <= QUEUE_HEAD) return { queue: line, leftOut };
+  return { queue: line.slice(0, QUEUE_HEAD), leftOut: now };
 }
 
 function compareEntries(a: ScheduledEntry, b: ScheduledEntry): number {
@@ -151,6 +211,8 @@ function reconcileBlocked(
     return rest;
   }
   if (current && current.join('\u0000') === wanted.join('\u0000')) return blocked;
+  // Past the bound an item is not named; its own periodic check wakes it instead.
+  if (current === undefined && Object.keys(blocked).length >= BLOCKED_NAMED) return blocked;
   return { ...blocked, [workItemId]: [...wanted] };
 }
 

@@ -8,6 +8,7 @@ import {
 } from '../pipeline/schedule.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { HistoryEntry, WorkItemRecord, WorkItemStatus } from '../record.ts';
+import { recordsOf } from '../record-listing.ts';
 
 export interface ItemSummary {
   workItemId: string;
@@ -48,7 +49,8 @@ export interface TenantStatus {
 }
 
 const RECENT = 10;
-const PAGE = 200;
+/** The most records of one status a status view reads. */
+const LISTED = 5_000;
 
 /** Reads the tenant's records and queue once and groups them for `factory status` and the dashboard. */
 export async function tenantStatus(
@@ -58,12 +60,12 @@ export async function tenantStatus(
   now: number,
 ): Promise<TenantStatus> {
   const [inFlight, queued, waiting, blocked, done, failed, schedule] = await Promise.all([
-    listAll(store, tenant, ['dispatched']),
-    listAll(store, tenant, ['queued']),
-    listAll(store, tenant, ['waiting-clarification']),
-    listAll(store, tenant, ['blocked']),
-    listAll(store, tenant, ['done']),
-    listAll(store, tenant, ['failed', 'cancelled']),
+    recordsOf(store, tenant, { statuses: ['dispatched'], max: LISTED }),
+    recordsOf(store, tenant, { statuses: ['queued'], max: LISTED }),
+    recordsOf(store, tenant, { statuses: ['waiting-clarification'], max: LISTED }),
+    recordsOf(store, tenant, { statuses: ['blocked'], max: LISTED }),
+    recordsOf(store, tenant, { statuses: ['done'], max: LISTED }),
+    recordsOf(store, tenant, { statuses: ['failed', 'cancelled'], max: LISTED }),
     store.getDocument(tenant, SCHEDULE_DOCUMENT),
   ]);
   const scheduled = (schedule?.value ?? EMPTY_SCHEDULE) as Schedule;
@@ -117,21 +119,6 @@ function connectionDetail(report: ConnectionReport): { detail?: string } {
     default:
       return status.identity ? { detail: status.identity } : {};
   }
-}
-
-async function listAll(
-  store: StateStore,
-  tenant: string,
-  statuses: WorkItemStatus[],
-): Promise<WorkItemRecord[]> {
-  const records: WorkItemRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listRecords(tenant, { statuses, limit: PAGE, ...(cursor ? { cursor } : {}) });
-    records.push(...page.records);
-    cursor = page.cursor;
-  } while (cursor && records.length < 5_000);
-  return records;
 }
 
 function summarize(record: WorkItemRecord, position?: number): ItemSummary {
