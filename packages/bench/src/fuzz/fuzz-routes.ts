@@ -621,13 +621,33 @@ function onlyWrites(
   status: number,
   allowed: string[],
 ): void {
-  const forbidden = calls
+  const forbidden = withoutForgotten(calls)
     .filter((call) => WRITE_METHODS.has(call.method))
     .filter((call) => !allowed.includes(`${call.method} ${call.tenant} ${call.document ?? ''}`.trim()));
   if (forbidden.length > 0 || outgoing > 0 || changed)
     throw new Violation(
       `answered ${status} but wrote ${forbidden.length > 0 ? describeCalls(forbidden) : 'nothing to the store'}${outgoing > 0 ? `, ${outgoing} provider write(s)` : ''}${changed ? ', and the records, queue or slots changed' : ''} (allowed: ${allowed.join(', ') || 'nothing'})`,
     );
+}
+
+/**
+ * The calls without each delivery key remembered and then forgotten in the same request: a source that
+ * names its deliveries has a delivery remembered before it is interpreted (a retry then costs one
+ * write), and forgotten again when it turns out malformed or is refused, which leaves nothing behind.
+ */
+function withoutForgotten(calls: StoreCall[]): StoreCall[] {
+  const remembered = new Map<string, number>();
+  const dropped = new Set<number>();
+  calls.forEach((call, index) => {
+    const scoped = `${call.tenant}\u0000${call.key}`;
+    if (call.method === 'rememberEvent') remembered.set(scoped, index);
+    const earlier = remembered.get(scoped);
+    if (call.method === 'forgetEvent' && earlier !== undefined) {
+      dropped.add(earlier).add(index);
+      remembered.delete(scoped);
+    }
+  });
+  return calls.filter((_, index) => !dropped.has(index));
 }
 
 function describeCalls(calls: StoreCall[]): string {

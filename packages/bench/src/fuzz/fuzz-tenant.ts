@@ -68,25 +68,15 @@ export const ADMIN_TOKENS: Readonly<Record<string, string | undefined>> = Object
 });
 
 /** The StateStore methods that change something. */
-export const WRITE_METHODS = new Set([
-  'createRecord',
-  'updateRecord',
-  'putIndex',
-  'deleteIndex',
-  'rememberEvent',
-  'forgetEvent',
-  'enqueue',
-  'dequeue',
-  'acquireSlot',
-  'releaseSlot',
-  'putDocument',
-]);
+export const WRITE_METHODS = new Set(['commit', 'putDocument', 'rememberEvent', 'forgetEvent']);
 
-/** One call the app made to the store: the method, the tenant scope, and the document for documents. */
+/** One call the app made to the store: the method, the tenant scope, the document or delivery key. */
 export interface StoreCall {
   method: string;
   tenant: string;
   document?: string;
+  /** The delivery key of `rememberEvent` and `forgetEvent`. */
+  key?: string;
 }
 
 /** A session as a browser holds it, made through a second instance of the app (see `mintSession`). */
@@ -290,7 +280,7 @@ function plant(app: Hono, store: StateStore, sabotage: Sabotage): void {
   };
 }
 
-/** `store` with every call reported (method, tenant, document) before it runs. */
+/** `store` with every call reported (method, tenant, document or delivery key) before it runs. */
 function recording(store: StateStore, report: (call: StoreCall) => void): StateStore {
   return new Proxy(store, {
     get: (target, property, receiver) => {
@@ -301,6 +291,7 @@ function recording(store: StateStore, report: (call: StoreCall) => void): StateS
           method: property,
           tenant: String(args[0]),
           ...(property === 'putDocument' || property === 'getDocument' ? { document: String(args[1]) } : {}),
+          ...(property === 'rememberEvent' || property === 'forgetEvent' ? { key: String(args[1]) } : {}),
         });
         return (value as (...parameters: unknown[]) => unknown).apply(target, args);
       };
