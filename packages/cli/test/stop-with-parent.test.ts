@@ -448,3 +448,35 @@ describe('LaunchChain', () => {
     });
   });
 });
+
+describe.skipIf(process.platform !== 'linux')('watchForStop', () => {
+  const LIFECYCLE = fileURLToPath(new URL('../src/commands/process-lifecycle.ts', import.meta.url));
+
+  it('takes a closed stdout (EPIPE) as a request to stop, not a crash, before the parent poll sees anything', async () => {
+    // A process that writes a line every 10 ms and reports its stop request on stderr. The poll is
+    // slowed to an hour, so only the closed pipe can stop it.
+    const script = `
+      const { watchForStop } = await import(${JSON.stringify(LIFECYCLE)});
+      const stop = watchForStop({ parentPollMs: 3_600_000 });
+      const writing = setInterval(() => process.stdout.write('line\\n'), 10);
+      const request = await stop.requested;
+      clearInterval(writing);
+      process.stderr.write(JSON.stringify(request) + '\\n');
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...environment(), NODE_OPTIONS: '--conditions=@software-factory/source' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (child.pid) pids.push(child.pid);
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    child.stdout.destroy();
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(stderr).not.toContain('EPIPE');
+    expect(JSON.parse(stderr.trim())).toEqual({ outputClosed: 'stdout' });
+    expect(code).toBe(0);
+  });
+});

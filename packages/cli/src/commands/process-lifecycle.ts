@@ -31,7 +31,10 @@ export function nextSignal(): Promise<NodeJS.Signals> {
  * Why a long-running command stops: a signal, or the process that started it (npm, its `sh -c`, a
  * script) exited without passing one on. Each is also the log fields of the "stopping" line.
  */
-export type StopRequest = { signal: NodeJS.Signals } | { parentExited: number };
+export type StopRequest =
+  | { signal: NodeJS.Signals }
+  | { parentExited: number }
+  | { outputClosed: 'stdout' | 'stderr' };
 
 export interface StopWatch {
   /** Resolves with the first stop request. */
@@ -44,10 +47,12 @@ export interface StopWatch {
 const STOP_SIGNALS = { SIGTERM: 1, SIGINT: 130, SIGHUP: 129 } as const;
 
 /**
- * Watches for the request to stop: SIGTERM, SIGINT or SIGHUP (a closed terminal), or the launch chain
- * broken (see LaunchChain), polled every `parentPollMs` on a timer that never keeps the process alive.
- * Once stopping, a second signal ends the process at once, and a failed write to stdout or stderr (their
- * reader may have gone with the parent) no longer throws: the shutdown goes on without its log lines.
+ * Watches for the request to stop: SIGTERM, SIGINT or SIGHUP (a closed terminal), the launch chain
+ * broken (see LaunchChain), polled every `parentPollMs` on a timer that never keeps the process alive, or
+ * the reader of stdout or stderr gone (EPIPE: it went with the parent before the poll saw it, or the
+ * output was piped to a command that ended), which would otherwise end the process with an unhandled
+ * error. Once stopping, a second signal ends the process at once, and a failed write to stdout or stderr
+ * no longer throws: the shutdown goes on without its log lines.
  */
 export function watchForStop(options: { parentPollMs?: number } = {}): StopWatch {
   let resolve!: (request: StopRequest) => void;
@@ -57,9 +62,11 @@ export function watchForStop(options: { parentPollMs?: number } = {}): StopWatch
   let stopWatchingParent = () => {};
   let done = false;
   const onSignal = (signal: NodeJS.Signals) => request({ signal });
+  let stopWatchingOutputs: (() => void)[] = [];
   const dispose = () => {
     for (const signal of Object.keys(STOP_SIGNALS) as NodeJS.Signals[]) process.off(signal, onSignal);
     stopWatchingParent();
+    for (const stop of stopWatchingOutputs) stop();
   };
   const request = (stop: StopRequest) => {
     if (done) return;
@@ -70,6 +77,18 @@ export function watchForStop(options: { parentPollMs?: number } = {}): StopWatch
     resolve(stop);
   };
   for (const signal of Object.keys(STOP_SIGNALS) as NodeJS.Signals[]) process.on(signal, onSignal);
+  const outputs = [
+    [process.stdout, 'stdout'],
+    [process.stderr, 'stderr'],
+  ] as const;
+  stopWatchingOutputs = outputs.map(([stream, name]) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      request({ outputClosed: name });
+    };
+    stream.on('error', onError);
+    return () => stream.off('error', onError);
+  });
   stopWatchingParent = watchLaunchChain((pid) => request({ parentExited: pid }), {
     ppidAtStart: PPID_AT_START,
     everyMs: options.parentPollMs ?? 500,
