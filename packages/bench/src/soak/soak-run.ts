@@ -83,7 +83,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const port = await freePort();
   const violations: string[] = [];
   const refused: string[] = [];
-  let factory: RunningFactory | undefined = await startFactory(config, { port });
+  // A factory that ends without being told to is a violation: the soak stops at once and shows why.
+  let endedOnItsOwn: { code: number | null; lines: string[] } | undefined;
+  const watched = async (): Promise<RunningFactory> => {
+    const running = await startFactory(config, { port });
+    void running.exited.then((code) => {
+      if (factory === running) endedOnItsOwn ??= { code, lines: running.lines.slice(-40) };
+    });
+    return running;
+  };
+  let factory: RunningFactory | undefined = await watched();
   let factoryStarts = 1;
   let kills = 0;
   let sent = 0;
@@ -213,6 +222,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       watchAgents();
       const finished = done();
       if (finished >= options.items && queue.length === 0) break;
+      if (endedOnItsOwn) {
+        violations.push(
+          `factory start ended on its own (exit code ${endedOnItsOwn.code}) with ${finished} of ${options.items} items done`,
+        );
+        for (const line of endedOnItsOwn.lines) say(`factory: ${line.slice(0, 400)}`);
+        break;
+      }
       if (Date.now() > deadline) {
         violations.push(
           `timed out after ${options.timeoutMs} ms with ${finished} of ${options.items} items done`,
@@ -223,10 +239,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (kills < killAt.length && finished >= (killAt[kills] ?? Infinity)) {
         kills += 1;
         say(`SIGKILL factory start at ${finished} done (kill ${kills}/${options.kills})`);
-        await factory?.kill('SIGKILL');
+        const killed = factory;
         factory = undefined;
+        await killed?.kill('SIGKILL');
         await sleep(random() * 300);
-        factory = await startFactory(config, { port });
+        factory = await watched();
         factoryStarts += 1;
       }
       if (Date.now() - lastReport > 5000) {
@@ -249,11 +266,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (starts === ends) break;
       await sleep(200);
     }
-    await factory?.kill('SIGTERM');
+    const stopped = factory;
     factory = undefined;
+    await stopped?.kill('SIGTERM');
   } finally {
     stopping = true;
-    await factory?.kill('SIGKILL');
+    const left = factory;
+    factory = undefined;
+    await left?.kill('SIGKILL');
     stopStrayAgents(join(dir, 'state', 'fleet', BENCH_TENANT, 'agents'));
     await vendor.stop();
   }
