@@ -283,8 +283,10 @@ for (const shape of SHAPES) {
       );
       expect(result.statusCode).toBe(503);
       expectFormat(result, shape.format);
+      // What is unconnected, as data: the command that fixes it depends on where the reader is.
       expect(json(result)).toEqual({
-        error: 'not processing work: tracker (intake) needs authorisation; run `factory connect tracker`',
+        error: 'not processing work: tracker (intake) needs authorisation',
+        unconnected: [{ provider: 'tracker', role: 'intake', state: 'needs-auth' }],
       });
     });
   });

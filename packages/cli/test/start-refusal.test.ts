@@ -96,7 +96,9 @@ describe('factory start with providers that are not connected', () => {
     expect(health.status).toBe(503);
     const body = (await health.json()) as { tenants: { processing: boolean; refusal: string }[] };
     expect(body.tenants[0]?.processing).toBe(false);
-    expect(body.tenants[0]?.refusal).toContain('run `factory connect linear`');
+    expect(body.tenants[0]?.refusal).toContain('linear (intake) needs authorisation');
+    // A deployed app cannot know the reader's fix (a local or a --remote connect): the CLI words it.
+    expect(body.tenants[0]?.refusal).not.toContain('factory connect');
 
     // A correctly signed fleet callback is authenticated, then refused until the providers are connected.
     const callback = JSON.stringify({ agentId: 'a-1', status: 'exited', exitCode: 0, eventId: 'evt-1' });

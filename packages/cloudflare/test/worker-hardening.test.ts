@@ -34,7 +34,8 @@ describe('the Worker behind Cloudflare', () => {
     expect(operator.status).toBe(503);
     const body = (await operator.json()) as { tenants: { id: string; refusal: string }[] };
     expect(body.tenants[0]?.id).toBe(tenant);
-    expect(body.tenants[0]?.refusal).toContain('run `factory connect chat`');
+    expect(body.tenants[0]?.refusal).toMatch(/^chat \(\w+\) needs authorisation/);
+    expect(body.tenants[0]?.refusal).not.toContain('factory connect');
   });
 
   it('throttles wrong admin tokens by CF-Connecting-IP, whatever X-Forwarded-For says', async () => {

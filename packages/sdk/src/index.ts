@@ -16,48 +16,36 @@ export { DRY_RUN_PREFIX, type PlannedWrite } from './dry-run/planning-ports.ts';
 export { durationSchema, parseDuration } from './duration.ts';
 export * from './events.ts';
 export { createFactory, type Factory, type FactoryOptions } from './factory.ts';
-export type { AdminApiOptions, ConfigIssue } from './http/admin-api.ts';
+export type { AdminApiOptions, AdministeredRegistry } from './http/admin-api.ts';
 export type { AdminThrottleOptions, ThrottlePolicy } from './http/admin-throttle.ts';
 export { createFactoryApp, DEFAULT_MAX_BODY_BYTES, type FactoryAppOptions } from './http/app.ts';
 export { isIpOrCidr } from './http/client-address.ts';
 export { MAX_SCOPES, PROVIDER_SEGMENT } from './http/connect-routes.ts';
+export type { ConfigIssue } from './http/guarded-fields.ts';
 export { JSON_MAX_BYTES, type JsonRefusal, readJsonCapped } from './http/json-body.ts';
 export { FORM_MAX_BYTES, type FormRefusal, readBodyCapped, readFormCapped } from './http/read-body.ts';
 export { revokeAllSessions, SESSION_TTL_MS } from './http/sessions.ts';
 export { InMemoryStateStore } from './in-memory-state-store.ts';
 export { hmacSha256Base64, hmacSha256Hex, sha256Hex, timingSafeEqual } from './ingress/hmac.ts';
 export {
-  type AdministeredRegistry,
-  type ConnectionReport,
   isTenantId,
   MIN_ADMIN_TOKEN_LENGTH,
-  type ProviderRole,
-  refusalReason,
   StaticTenantRegistry,
   TENANT_ID_PATTERN,
-  type TenantRegistry,
-  type TenantRuntime,
 } from './ingress/tenants.ts';
 export { type TickOutcome, tickAll } from './ingress/tick.ts';
 export {
-  type DeliveryIdentity,
-  type IncomingWebhook,
-  type IncomingWebhookParts,
-  incomingWebhook,
-  parseJsonBody,
-  recognition,
-  WebhookError,
-  type WebhookInterpretation,
-  type WebhookRejectionStatus,
-  type WebhookSource,
-} from './ingress/webhook-source.ts';
+  describeUnconnected,
+  type UnconnectedProvider,
+  unconnectedProviders,
+} from './ingress/unconnected-providers.ts';
 export { assertTransition, canTransition, IllegalTransitionError, TRANSITIONS } from './lifecycle.ts';
 export { importOptionalPeer, MissingPeerError } from './optional-peer.ts';
-export type { FactoryPorts } from './pipeline/context.ts';
 export type { HandleResult, Transition } from './pipeline/result.ts';
 export type { ClarificationChannel, OpenedThread } from './ports/clarification-channel.ts';
 export { type Clock, systemClock } from './ports/clock.ts';
 export * from './ports/connection.ts';
+export type { FactoryPorts } from './ports/factory-ports.ts';
 export type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from './ports/fleet-client.ts';
 export { type LogFields, type Logger, silentLogger } from './ports/logger.ts';
 export type { Mount, MountChange, MountChangeListener, MountFile, MountSubscription } from './ports/mount.ts';
@@ -82,6 +70,7 @@ export {
 } from './ports/state-store.ts';
 export type { RenderOptions, TaskTemplate } from './ports/task-template.ts';
 export type { StoredTenant, TenantDirectory } from './ports/tenant-directory.ts';
+export type { TenantRegistry, TenantRuntime } from './ports/tenant-runtime.ts';
 export type {
   ClarificationAnswer,
   RouteDecision,
@@ -89,6 +78,18 @@ export type {
   TriageDecision,
   TriageInput,
 } from './ports/triage.ts';
+export {
+  type DeliveryIdentity,
+  type IncomingWebhook,
+  type IncomingWebhookParts,
+  incomingWebhook,
+  parseJsonBody,
+  recognition,
+  WebhookError,
+  type WebhookInterpretation,
+  type WebhookRejectionStatus,
+  type WebhookSource,
+} from './ports/webhook-source.ts';
 export type { WorkItemProvider, WritebackState } from './ports/work-item-provider.ts';
 export * from './record.ts';
 export { matchRoute, RuleTriage } from './rule-triage.ts';

@@ -246,8 +246,13 @@ describe('POST /t/:tenant/webhooks/:source', () => {
     expect(unsigned.status).toBe(401);
     const response = await s.signed({ id: 'd-1', events: [s.h.changed(s.h.clearItem('item-1'))] });
     expect(response.status).toBe(503);
-    expect(((await response.json()) as { error: string }).error).toContain('factory connect tracker');
+    expect(await response.json()).toEqual({
+      error: 'not processing work: tracker (intake) needs authorisation',
+      unconnected: [{ provider: 'tracker', role: 'intake', state: 'needs-auth' }],
+    });
     expect(s.h.fleet.agents.size).toBe(0);
+    // Refused, so not remembered: once connected, the sender's retry is processed.
+    expect(await s.store.rememberEvent('acme', 'test:d-1', { now: 0, expiresAt: 1 })).toBe(true);
   });
 
   it('answers a protocol handshake (URL verification, ping) even before the providers are connected', async () => {

@@ -468,7 +468,8 @@ describe('/healthz tells strangers only whether the deployment is up', () => {
     expect(response.status).toBe(503);
     const body = (await response.json()) as { tenant: { id: string; processing: boolean; refusal: string } };
     expect(body.tenant).toMatchObject({ id: 'acme', processing: false });
-    expect(body.tenant.refusal).toContain('run `factory connect chat`');
+    expect(body.tenant.refusal).toMatch(/^chat \(\w+\) needs authorisation/);
+    expect(body.tenant.refusal).not.toContain('factory connect');
     const cookie = await sessionOf(login(TOKEN));
     expect((await request('/t/acme/healthz', { headers: { cookie } })).status).toBe(503);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryStateStore } from '../src/in-memory-state-store.ts';
-import type { TenantRuntime } from '../src/ingress/tenants.ts';
 import type { StoredTenant, TenantDirectory } from '../src/ports/tenant-directory.ts';
+import type { TenantRuntime } from '../src/ports/tenant-runtime.ts';
 import { StoreTenantDirectory } from '../src/tenants/store-tenant-directory.ts';
 import {
   StoredTenantRegistry,

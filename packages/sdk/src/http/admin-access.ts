@@ -1,12 +1,8 @@
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { sha256Hex, timingSafeEqual } from '../ingress/hmac.ts';
-import {
-  isTenantId,
-  MIN_ADMIN_TOKEN_LENGTH,
-  type TenantRegistry,
-  type TenantRuntime,
-} from '../ingress/tenants.ts';
+import { isTenantId, MIN_ADMIN_TOKEN_LENGTH } from '../ingress/tenants.ts';
+import type { TenantRegistry, TenantRuntime } from '../ports/tenant-runtime.ts';
 import { renderLogin } from './dashboard-page.ts';
 import { bearerOf, type HttpSecurity } from './http-security.ts';
 

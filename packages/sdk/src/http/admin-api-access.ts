@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import { timingSafeEqual } from '../ingress/hmac.ts';
-import { isTenantId, type TenantRegistry, type TenantRuntime } from '../ingress/tenants.ts';
+import { isTenantId } from '../ingress/tenants.ts';
 import type { StoredTenant, TenantDirectory } from '../ports/tenant-directory.ts';
+import type { TenantRegistry, TenantRuntime } from '../ports/tenant-runtime.ts';
 import {
   adminTokenHashOf,
   checkCandidates,

@@ -1,19 +1,16 @@
 import type { Context, Hono } from 'hono';
 import { sha256Hex } from '../ingress/hmac.ts';
-import { isTenantId, refusalReason, type TenantRegistry } from '../ingress/tenants.ts';
+import { isTenantId } from '../ingress/tenants.ts';
+import { describeUnconnected, unconnectedProviders } from '../ingress/unconnected-providers.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { TenantDirectory } from '../ports/tenant-directory.ts';
+import type { TenantRegistry } from '../ports/tenant-runtime.ts';
 import { type AdminApiAccess, authorizeAdminCall, locateTenant, namedTenant } from './admin-api-access.ts';
-import { operatorOnlyChanges } from './guarded-fields.ts';
+import { type ConfigIssue, operatorOnlyChanges } from './guarded-fields.ts';
+
 import type { HttpSecurity } from './http-security.ts';
 import { isJsonObject, readJsonCapped } from './json-body.ts';
 import { revokeAllSessions } from './sessions.ts';
-
-/** One problem of a tenant's config: where it is (keys and list indexes) and what is wrong. */
-export interface ConfigIssue {
-  path: (string | number)[];
-  message: string;
-}
 
 /** What the admin API needs from the deployment: where tenants are kept, and how a config is judged. */
 export interface AdminApiOptions {
@@ -261,7 +258,8 @@ export function mountAdminApi(app: Hono, context: AdminApiContext): AdminApiAcce
     const runtime = found.located.runtime;
     if (!runtime) return notRunning(c, found.located.id);
     const reports = await runtime.connections();
-    const refusal = refusalReason(reports);
+    const unconnected = unconnectedProviders(reports);
+    const refusal = unconnected.length > 0 ? describeUnconnected(unconnected) : undefined;
     c.header('cache-control', 'no-store');
     return c.json({
       tenant: runtime.id,
@@ -292,4 +290,12 @@ export function notRunning(c: Context, id: string): Response {
 export function methodNotAllowed(c: Context, allow: string): Response {
   c.header('allow', allow);
   return c.json({ error: `method not allowed; this path takes ${allow}` }, 405);
+}
+
+/**
+ * A registry that carries the admin API over its tenants (`admin`, as `createFactoryApp` takes it), as
+ * `deploymentTenants` returns one: a runtime given such a registry mounts its admin API too.
+ */
+export interface AdministeredRegistry extends TenantRegistry {
+  readonly admin?: AdminApiOptions;
 }

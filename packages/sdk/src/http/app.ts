@@ -2,13 +2,13 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { sha256Hex } from '../ingress/hmac.ts';
-import {
-  isTenantId,
-  MIN_ADMIN_TOKEN_LENGTH,
-  refusalReason,
-  type TenantRegistry,
-  type TenantRuntime,
-} from '../ingress/tenants.ts';
+import { isTenantId, MIN_ADMIN_TOKEN_LENGTH } from '../ingress/tenants.ts';
+import { describeUnconnected, unconnectedProviders } from '../ingress/unconnected-providers.ts';
+import type { HandleResult } from '../pipeline/result.ts';
+import { type Clock, systemClock } from '../ports/clock.ts';
+import { type Logger, silentLogger } from '../ports/logger.ts';
+import type { StateStore } from '../ports/state-store.ts';
+import type { TenantRegistry, TenantRuntime } from '../ports/tenant-runtime.ts';
 import {
   type DeliveryIdentity,
   type IncomingWebhook,
@@ -16,11 +16,7 @@ import {
   recognition,
   WebhookError,
   type WebhookSource,
-} from '../ingress/webhook-source.ts';
-import type { HandleResult } from '../pipeline/result.ts';
-import { type Clock, systemClock } from '../ports/clock.ts';
-import { type Logger, silentLogger } from '../ports/logger.ts';
-import type { StateStore } from '../ports/state-store.ts';
+} from '../ports/webhook-source.ts';
 import { FactoryMetrics } from '../status/metrics.ts';
 import { type AdminApiOptions, mountAdminApi } from './admin-api.ts';
 import { AdminThrottle, type AdminThrottleOptions } from './admin-throttle.ts';
@@ -182,10 +178,13 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
         const { status, contentType, body: replyBody } = interpretation.reply;
         return c.body(replyBody, status as 200, { 'content-type': contentType });
       }
-      const refusal = refusalReason(await tenant.connections());
-      if (refusal) {
+      const unconnected = unconnectedProviders(await tenant.connections());
+      if (unconnected.length > 0) {
         await forget(tenant, remembered);
-        return c.json({ error: `not processing work: ${refusal}` }, 503);
+        return c.json(
+          { error: `not processing work: ${describeUnconnected(unconnected)}`, unconnected },
+          503,
+        );
       }
       if (interpretation.ignored !== undefined || interpretation.events.length === 0) {
         return c.json({ status: 'ignored', reason: interpretation.ignored ?? 'no events' }, 202);

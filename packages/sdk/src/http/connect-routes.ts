@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import * as z from 'zod/mini';
-import type { TenantRegistry, TenantRuntime } from '../ingress/tenants.ts';
 import { ConnectRefusedError } from '../ports/remote-connect.ts';
+import type { TenantRegistry, TenantRuntime } from '../ports/tenant-runtime.ts';
 import { methodNotAllowed, notRunning } from './admin-api.ts';
 import { type AdminApiAccess, namedTenant } from './admin-api-access.ts';
 import { renderConnectPage } from './connect-page.ts';

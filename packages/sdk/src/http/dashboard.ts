@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { TenantRegistry, TenantRuntime } from '../ingress/tenants.ts';
+import type { TenantRegistry, TenantRuntime } from '../ports/tenant-runtime.ts';
 import type { FactoryMetrics } from '../status/metrics.ts';
 import { tenantStatus } from '../status/tenant-status.ts';
 import { adminAccess, adminTenant, checkAdminToken, SESSION_COOKIE } from './admin-access.ts';

@@ -1,5 +1,10 @@
 import { parseSecretReference } from '../secret-references.ts';
-import type { ConfigIssue } from './admin-api.ts';
+
+/** One problem of a tenant's config: where it is (keys and list indexes) and what is wrong. */
+export interface ConfigIssue {
+  path: (string | number)[];
+  message: string;
+}
 
 /**
  * Why a tenant's own admin may not make a change: it adds, removes or alters a secret reference or an

@@ -1,7 +1,8 @@
 import type { Hono } from 'hono';
-import { refusalReason, type TenantRegistry, type TenantRuntime } from '../ingress/tenants.ts';
+import { describeUnconnected, unconnectedProviders } from '../ingress/unconnected-providers.ts';
 import { readBreaker } from '../pipeline/breaker.ts';
 import type { StateStore } from '../ports/state-store.ts';
+import type { TenantRegistry, TenantRuntime } from '../ports/tenant-runtime.ts';
 import { adminAccess, operatorAccess } from './admin-access.ts';
 import type { HttpSecurity } from './http-security.ts';
 
@@ -24,7 +25,8 @@ async function storeHealth(store: StateStore): Promise<{ ok: boolean; error?: st
 
 async function tenantHealth(tenant: TenantRuntime): Promise<TenantHealth> {
   const reports = await tenant.connections();
-  const refusal = refusalReason(reports);
+  const unconnected = unconnectedProviders(reports);
+  const refusal = unconnected.length > 0 ? describeUnconnected(unconnected) : undefined;
   const breaker = (await readBreaker(tenant.factory.ports.store, tenant.id).catch(() => undefined))?.value;
   return {
     id: tenant.id,

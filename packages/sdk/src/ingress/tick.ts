@@ -1,5 +1,6 @@
 import type { HandleResult } from '../pipeline/result.ts';
-import { refusalReason, type TenantRegistry } from './tenants.ts';
+import type { TenantRegistry } from '../ports/tenant-runtime.ts';
+import { describeUnconnected, unconnectedProviders } from './unconnected-providers.ts';
 
 /** One tenant's tick: its result, the reason it was refused (a provider not connected), or its error. */
 export interface TickOutcome {
@@ -16,9 +17,9 @@ export async function tickAll(registry: TenantRegistry): Promise<TickOutcome[]> 
     try {
       const tenant = await registry.get(id);
       if (!tenant) continue;
-      const refusal = refusalReason(await tenant.connections());
-      if (refusal) {
-        outcomes.push({ tenant: id, refused: `not processing work: ${refusal}` });
+      const unconnected = unconnectedProviders(await tenant.connections());
+      if (unconnected.length > 0) {
+        outcomes.push({ tenant: id, refused: `not processing work: ${describeUnconnected(unconnected)}` });
         continue;
       }
       outcomes.push({ tenant: id, result: await tenant.factory.handle({ type: 'tick' }) });

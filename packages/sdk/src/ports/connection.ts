@@ -7,6 +7,15 @@ export type ConnectionStatus =
 
 export type ConnectionState = ConnectionStatus['state'];
 
+/** The role a provider plays for a tenant. */
+export type ProviderRole = 'intake' | 'clarification' | 'output' | 'fleet' | 'events';
+
+export interface ConnectionReport {
+  provider: string;
+  role: ProviderRole;
+  status: ConnectionStatus;
+}
+
 /** A token as a credential store keeps it. Never logged. */
 export interface Credential {
   accessToken: string;

@@ -1,4 +1,3 @@
-import type { ConnectionReport } from '../ingress/tenants.ts';
 import {
   type BreakerState,
   CLOSED_BREAKER,
@@ -6,6 +5,7 @@ import {
   SCHEDULE_DOCUMENT,
   type Schedule,
 } from '../pipeline/schedule.ts';
+import type { ConnectionReport } from '../ports/connection.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { HistoryEntry, WorkItemRecord, WorkItemStatus } from '../record.ts';
 import { recordsOf } from '../record-listing.ts';

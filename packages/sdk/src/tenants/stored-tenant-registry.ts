@@ -1,7 +1,8 @@
-import { isTenantId, type TenantRegistry, type TenantRuntime } from '../ingress/tenants.ts';
+import { isTenantId } from '../ingress/tenants.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import { type Logger, silentLogger } from '../ports/logger.ts';
 import type { StoredTenant, TenantDirectory } from '../ports/tenant-directory.ts';
+import type { TenantRegistry, TenantRuntime } from '../ports/tenant-runtime.ts';
 
 export interface StoredTenantRegistryOptions {
   directory: TenantDirectory;

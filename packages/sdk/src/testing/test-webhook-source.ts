@@ -5,7 +5,7 @@ import {
   WebhookError,
   type WebhookInterpretation,
   type WebhookSource,
-} from '../ingress/webhook-source.ts';
+} from '../ports/webhook-source.ts';
 
 /**
  * A signed webhook source for tests of runtimes: the body is `{ id, events: FactoryEvent[] }` (or

@@ -6,7 +6,7 @@ import {
   WebhookError,
   type WebhookInterpretation,
   type WebhookSource,
-} from '../ingress/webhook-source.ts';
+} from '../ports/webhook-source.ts';
 import { describeChecks, type OpenedWorld, type PortCheck } from './port-conformance.ts';
 
 /** A delivery as its sender puts it on the wire: the raw body and the headers. */
