@@ -1,8 +1,9 @@
-import type { ConnectContext, Credential, Logger } from '@software-factory/sdk';
+import type { Credential, Logger } from '@software-factory/sdk';
 import { silentLogger } from '@software-factory/sdk';
 import * as oauth from 'oauth4webapi';
 import * as z from 'zod/mini';
 import { AuthFlowError } from './auth-error.ts';
+import type { ConnectPrompt } from './connect-context.ts';
 import { authorizationFailure, tokenRequestFailure } from './flow-failures.ts';
 import { startLoopbackRedirect } from './loopback-redirect.ts';
 import { formatWait } from './network-failure.ts';
@@ -14,7 +15,7 @@ import { SecretSet } from './redact.ts';
 export interface AuthorizationCodeOptions extends OAuthClientOptions {
   provider: OAuthProvider;
   /** The interactive side: `openUrl` (the caller opens the browser), `print`, `signal`, `scopes`. */
-  context: Pick<ConnectContext, 'openUrl' | 'print'> & Partial<Pick<ConnectContext, 'signal' | 'scopes'>>;
+  context: ConnectPrompt;
   /** Exactly these scopes are requested; default `context.scopes`, then the provider's `defaultScopes`. */
   scopes?: readonly string[];
   /** Loopback port; 0 (default) picks a free one. Fix it when the vendor matches redirect URIs exactly. */

@@ -1,8 +1,9 @@
-import type { ConnectContext, Credential, Logger } from '@software-factory/sdk';
+import type { Credential, Logger } from '@software-factory/sdk';
 import { silentLogger } from '@software-factory/sdk';
 import * as oauth from 'oauth4webapi';
 import * as z from 'zod/mini';
 import { AuthFlowError } from './auth-error.ts';
+import type { ConnectPrompt } from './connect-context.ts';
 import { tokenRequestFailure } from './flow-failures.ts';
 import { formatWait } from './network-failure.ts';
 import { type OAuthClientOptions, oauthPlumbing, receivedCredential, vendorError } from './oauth-client.ts';
@@ -13,7 +14,7 @@ import { realSleep, type Sleep } from './sleep.ts';
 
 export interface DeviceCodeOptions extends OAuthClientOptions {
   provider: OAuthProvider;
-  context: Pick<ConnectContext, 'openUrl' | 'print'> & Partial<Pick<ConnectContext, 'signal' | 'scopes'>>;
+  context: ConnectPrompt;
   /** Exactly these scopes are requested; default `context.scopes`, then the provider's `defaultScopes`. */
   scopes?: readonly string[];
   /** Waits between polls; injected in tests. */

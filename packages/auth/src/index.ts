@@ -1,6 +1,12 @@
 export { type AuthFailure, AuthFlowError } from './auth-error.ts';
 export { type AuthorizationCodeOptions, authorizeWithPkce } from './authorization-code-flow.ts';
 export {
+  type ConnectContext,
+  type ConnectPrompt,
+  type ConnectSessionStore,
+  holdsConnectSessions,
+} from './connect-context.ts';
+export {
   type CredentialKeySource,
   credentialKeyFromEnv,
   deriveKeys,

@@ -6,16 +6,11 @@ import {
   type WorkspaceHandle,
   type WorkspaceIntegrationProvider,
 } from '@relayfile/sdk';
-import type {
-  ConnectContext,
-  ConnectionStatus,
-  Credential,
-  CredentialStore,
-  Logger,
-} from '@software-factory/sdk';
+import type { ConnectionStatus, Credential, Logger } from '@software-factory/sdk';
 import { silentLogger } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { AuthFlowError } from './auth-error.ts';
+import type { ConnectPrompt, ConnectSessionStore } from './connect-context.ts';
 import { formatWait, unreachableHost } from './network-failure.ts';
 import { parseOptions } from './parse-options.ts';
 import { redactedMessage } from './redact.ts';
@@ -97,7 +92,7 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10 * 60_000;
  * - `get()` returns the workspace token when the provider's integration is ready, undefined otherwise;
  * - `put()` is refused (there is no vendor token to hand over); `delete()` disconnects the integration.
  */
-export class RelayfileCredentialStore implements CredentialStore {
+export class RelayfileCredentialStore implements ConnectSessionStore {
   readonly #options: RelayfileCredentialStoreOptions;
   readonly #integrations: Record<string, WorkspaceIntegrationProvider>;
   readonly #setup: RelayfileSetup;
@@ -159,11 +154,7 @@ export class RelayfileCredentialStore implements CredentialStore {
   }
 
   /** Runs relayfile's connect session for `provider`: show the link, wait until relayfile says ready. */
-  async connect(
-    tenant: string,
-    provider: string,
-    context: Pick<ConnectContext, 'openUrl' | 'print'> & Partial<Pick<ConnectContext, 'signal'>>,
-  ): Promise<ConnectionStatus> {
+  async connect(tenant: string, provider: string, context: ConnectPrompt): Promise<ConnectionStatus> {
     const integration = this.#integration(provider);
     const workspace = await this.#workspace(tenant);
     const known = this.#connectionId(tenant, provider, workspace);

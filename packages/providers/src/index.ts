@@ -139,12 +139,7 @@ export {
   type RestCall,
   type RestResponse,
 } from './shared/json-rest-client.ts';
-export {
-  type ConnectSessionStore,
-  connectWithOAuth,
-  holdsConnectSessions,
-  type OAuthAppOptions,
-} from './shared/oauth-connect.ts';
+export { connectWithOAuth, type OAuthAppOptions } from './shared/oauth-connect.ts';
 export { credentialStoreTokens, readCredential, type TokenSource } from './shared/provider-credentials.ts';
 export { NotAuthorisedError, ProviderApiError, scrubSecrets } from './shared/provider-errors.ts';
 export { cachedConnections } from './shared/tenant-connections.ts';

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: configs write ${NAME} references literally.
-import { freshCredential, oauthRefresher } from '@software-factory/auth';
-import type { Connectable, ConnectContext, Credential, CredentialStore } from '@software-factory/sdk';
+import { type ConnectContext, freshCredential, oauthRefresher } from '@software-factory/auth';
+import type { Connectable, Credential, CredentialStore } from '@software-factory/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { capture, expectNoSecrets, rejectionOf } from '../../auth/test/support/capture.ts';
 import { browse } from '../../auth/test/support/loopback-oauth-server.ts';

@@ -334,10 +334,6 @@ describe('connection', () => {
     expect((error as Error).message).toContain('factory connect jira');
     expect((error as Error).message).not.toContain('revoked-jira-token');
   });
-
-  it('connect() says which command to run', async () => {
-    await expect(jira().connect()).rejects.toThrow('run `factory connect jira`');
-  });
 });
 
 describe('config', () => {

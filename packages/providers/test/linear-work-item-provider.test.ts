@@ -310,7 +310,7 @@ describe('connection', () => {
     expect(error.message).not.toContain(TOKEN);
   });
 
-  // connect() (the OAuth sign-in) is specified in provider-connect.test.ts.
+  // Signing in to Linear (connectWithOAuth with the registry's spec) is specified in provider-connect.test.ts.
 });
 
 describe('config', () => {

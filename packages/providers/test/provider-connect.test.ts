@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   AuthFlowError,
+  type ConnectContext,
   EncryptedFileCredentialStore,
   RelayfileCredentialStore,
 } from '@software-factory/auth';
-import type { Connectable, ConnectContext } from '@software-factory/sdk';
+import type { Connectable } from '@software-factory/sdk';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { capture, expectNoSecrets, rejectionOf } from '../../auth/test/support/capture.ts';
 import {
@@ -25,7 +26,8 @@ import {
 import { GithubOutputTarget } from '../src/github/output-target.ts';
 import { GithubIssuesWorkItemProvider } from '../src/github-issues/work-item-provider.ts';
 import { LinearWorkItemProvider } from '../src/linear/work-item-provider.ts';
-import type { OAuthAppOptions } from '../src/shared/oauth-connect.ts';
+import { GITHUB_OAUTH, LINEAR_OAUTH, SLACK_OAUTH } from '../src/registry.ts';
+import { connectWithOAuth, type OAuthAppOptions } from '../src/shared/oauth-connect.ts';
 import { credentialStoreTokens } from '../src/shared/provider-credentials.ts';
 import { SlackClarificationChannel } from '../src/slack/clarification-channel.ts';
 import { GithubServer } from './support/github-server.ts';
@@ -104,14 +106,23 @@ function app(vendor: 'linear' | 'slack' | 'github', extra: Partial<OAuthAppOptio
   return { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, ...oauth[vendor], ...extra };
 }
 
-function linearProvider(options: { oauth?: OAuthAppOptions } = {}) {
+/** The Linear intake as `factory start` builds it: its token read from the store a sign-in fills. */
+function linearProvider() {
   return new LinearWorkItemProvider({
     apiUrl: linear.url,
     token: credentialStoreTokens(store, TENANT, 'linear'),
     retry: noRetry,
-    oauth: app('linear'),
-    ...options,
   });
+}
+
+/** Linear's sign-in as `factory connect linear` runs it: the registry's spec, the app from the config. */
+function connectLinear(port: Connectable, context: ConnectContext, oauthApp = app('linear')) {
+  return connectWithOAuth(port, context, LINEAR_OAUTH, oauthApp);
+}
+
+/** GitHub's device grant with its waits recorded instead of slept. */
+function githubApp(waits: number[] = []): OAuthAppOptions {
+  return { ...app('github', { clientSecret: undefined }), sleep: async (ms) => void waits.push(ms) };
 }
 
 function authorizeRequests(vendor: string) {
@@ -131,13 +142,13 @@ async function expectConnected(port: Connectable) {
   return status;
 }
 
-describe('Linear connect(): the browser sign-in with PKCE', () => {
+describe('connecting Linear: the browser sign-in with PKCE', () => {
   it('stores the token under (tenant, provider) in the encrypted file and reports the connection it made', async () => {
     const provider = linearProvider();
     expect((await provider.checkConnection()).state).toBe('needs-auth');
     const { out, context, opened } = browserContext();
 
-    const status = await provider.connect(context);
+    const status = await connectLinear(provider, context);
 
     expect(status).toEqual({
       state: 'connected',
@@ -157,12 +168,12 @@ describe('Linear connect(): the browser sign-in with PKCE', () => {
 
   it('fixes missing scopes by asking for what is held plus what is missing', async () => {
     const provider = linearProvider();
-    await provider.connect(browserContext(capture(), ['read']).context);
+    await connectLinear(provider, browserContext(capture(), ['read']).context);
     const partial = await provider.checkConnection();
     expect(partial).toMatchObject({ state: 'missing-scopes', missing: ['write'] });
 
     const { out, context } = browserContext();
-    const status = await provider.connect(context);
+    const status = await connectLinear(provider, context);
 
     expect(requestedScope('linear')).toBe('read,write');
     expect(status.state).toBe('connected');
@@ -177,7 +188,7 @@ describe('Linear connect(): the browser sign-in with PKCE', () => {
     const provider = linearProvider();
     const { out, context } = browserContext();
 
-    const error = await rejectionOf(provider.connect(context));
+    const error = await rejectionOf(connectLinear(provider, context));
 
     expect(error).toBeInstanceOf(AuthFlowError);
     expect((error as AuthFlowError).failure).toBe('access-denied');
@@ -189,8 +200,8 @@ describe('Linear connect(): the browser sign-in with PKCE', () => {
   });
 
   it('refuses to start without an OAuth client id, before anything is asked of the vendor', async () => {
-    const provider = linearProvider({ oauth: { ...oauth.linear } });
-    const error = await rejectionOf(provider.connect(browserContext().context));
+    const provider = linearProvider();
+    const error = await rejectionOf(connectLinear(provider, browserContext().context, { ...oauth.linear }));
     expect(error.message).toBe(
       'cannot connect linear: no OAuth client id; register an OAuth app with Linear and give its client id',
     );
@@ -199,19 +210,18 @@ describe('Linear connect(): the browser sign-in with PKCE', () => {
   });
 });
 
-describe('Slack connect(): installing the app with its bot scopes', () => {
+describe('connecting Slack: installing the app with its bot scopes', () => {
   it('stores the bot token and checks it through auth.test', async () => {
     const channel = new SlackClarificationChannel({
       channel: 'C0123456789',
       apiUrl: slack.url,
       token: credentialStoreTokens(store, TENANT, 'slack'),
       retry: noRetry,
-      oauth: app('slack'),
     });
     expect((await channel.checkConnection()).state).toBe('needs-auth');
     const { out, context } = browserContext();
 
-    const status = await channel.connect(context);
+    const status = await connectWithOAuth(channel, context, SLACK_OAUTH, app('slack'));
 
     // channels:read lists the channel's members, who may answer questions.
     expect(requestedScope('slack')).toBe('chat:write,channels:history,channels:read');
@@ -231,14 +241,15 @@ describe('Slack connect(): installing the app with its bot scopes', () => {
       apiUrl: slack.url,
       token: credentialStoreTokens(store, TENANT, 'slack'),
       retry: noRetry,
-      oauth: app('slack'),
     });
-    await channel.connect(browserContext().context).catch(() => undefined);
+    await connectWithOAuth(channel, browserContext().context, SLACK_OAUTH, app('slack')).catch(
+      () => undefined,
+    );
     expect(requestedScope('slack')).toBe('chat:write,groups:history,groups:read');
   });
 });
 
-describe('GitHub connect(): the device grant', () => {
+describe('connecting GitHub: the device grant', () => {
   it('shows the code, polls at the pace GitHub sets, stores the token and checks it', async () => {
     oauth.deviceSteps = ['pending', 'slow_down', 'approve'];
     const waits: number[] = [];
@@ -246,17 +257,21 @@ describe('GitHub connect(): the device grant', () => {
       baseUrl: github.url,
       token: credentialStoreTokens(store, TENANT, 'github'),
       retry: noRetry,
-      oauth: { ...app('github', { clientSecret: undefined }), sleep: async (ms) => void waits.push(ms) },
     });
     const out = capture();
     const opened: string[] = [];
 
-    const status = await target.connect({
-      tenant: TENANT,
-      credentials: store,
-      print: out.print,
-      openUrl: async (url) => void opened.push(url),
-    });
+    const status = await connectWithOAuth(
+      target,
+      {
+        tenant: TENANT,
+        credentials: store,
+        print: out.print,
+        openUrl: async (url) => void opened.push(url),
+      },
+      GITHUB_OAUTH,
+      githubApp(waits),
+    );
 
     expect(status).toMatchObject({ state: 'connected', identity: 'factory-bot' });
     expect(waits).toEqual([5_000, 5_000, 10_000]);
@@ -275,14 +290,13 @@ describe('GitHub connect(): the device grant', () => {
       baseUrl: github.url,
       token: credentialStoreTokens(store, TENANT, 'github-issues'),
       retry: noRetry,
-      oauth: { ...app('github', { clientSecret: undefined }), sleep: async () => {} },
     });
-    const status = await intake.connect({
-      tenant: TENANT,
-      credentials: store,
-      print: () => {},
-      openUrl: async () => {},
-    });
+    const status = await connectWithOAuth(
+      intake,
+      { tenant: TENANT, credentials: store, print: () => {}, openUrl: async () => {} },
+      GITHUB_OAUTH,
+      githubApp(),
+    );
     expect(status.state).toBe('connected');
     expect(await store.get(TENANT, 'github-issues')).toBeDefined();
     expect(await store.get(TENANT, 'github')).toBeUndefined();
@@ -294,17 +308,21 @@ describe('GitHub connect(): the device grant', () => {
       baseUrl: github.url,
       token: credentialStoreTokens(store, TENANT, 'github'),
       retry: noRetry,
-      oauth: { ...app('github', { clientSecret: undefined }), sleep: async () => {} },
     });
     const error = await rejectionOf(
-      target.connect({ tenant: TENANT, credentials: store, print: () => {}, openUrl: async () => {} }),
+      connectWithOAuth(
+        target,
+        { tenant: TENANT, credentials: store, print: () => {}, openUrl: async () => {} },
+        GITHUB_OAUTH,
+        githubApp(),
+      ),
     );
     expect((error as AuthFlowError).failure).toBe('access-denied');
     expect(await store.get(TENANT, 'github')).toBeUndefined();
   });
 });
 
-describe('connect() with relayfile holding the tokens', () => {
+describe('connecting with relayfile holding the tokens', () => {
   let cloud: LoopbackRelayfileCloud;
   beforeAll(async () => {
     cloud = await startLoopbackRelayfileCloud();
@@ -325,7 +343,7 @@ describe('connect() with relayfile holding the tokens', () => {
     const provider = linearProvider();
     const out = capture();
 
-    await provider.connect({
+    await connectLinear(provider, {
       tenant: TENANT,
       credentials: relayfile,
       print: out.print,

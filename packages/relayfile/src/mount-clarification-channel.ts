@@ -169,10 +169,6 @@ export class MountClarificationChannel implements ClarificationChannel, MountEve
       return { state: 'error', message: error instanceof Error ? error.message : String(error) };
     }
   }
-
-  async connect(): Promise<ConnectionStatus> {
-    return this.checkConnection();
-  }
 }
 
 function channelIdOf(segment: string): string {

@@ -91,10 +91,6 @@ export class MountOutputTarget implements OutputTarget, MountEventSource {
     }
   }
 
-  async connect(): Promise<ConnectionStatus> {
-    return this.checkConnection();
-  }
-
   async #metaFiles(repository: string): Promise<string[]> {
     return (await this.#mount.list(`${REPOS}/${repository}/pulls`)).filter((path) => META_FILE.test(path));
   }

@@ -144,11 +144,6 @@ export class MountWorkItemProvider implements WorkItemProvider, MountEventSource
     }
   }
 
-  async connect(): Promise<ConnectionStatus> {
-    // relayfile holds the tracker's credentials; there is nothing to authorise here.
-    return this.checkConnection();
-  }
-
   async #issuePath(item: WorkItem): Promise<string | undefined> {
     const known = item.metadata.mountPath;
     if (typeof known === 'string' && ISSUE_FILE.exec(known)?.[2] === item.id) return known;

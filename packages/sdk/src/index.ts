@@ -45,6 +45,12 @@ export type { HandleResult, Transition } from './pipeline/result.ts';
 export type { ClarificationChannel, OpenedThread } from './ports/clarification-channel.ts';
 export { type Clock, systemClock } from './ports/clock.ts';
 export * from './ports/connection.ts';
+export {
+  type Credential,
+  type CredentialStore,
+  isVersionedCredentialStore,
+  type VersionedCredentialStore,
+} from './ports/credential-store.ts';
 export type { FactoryPorts } from './ports/factory-ports.ts';
 export type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from './ports/fleet-client.ts';
 export { type LogFields, type Logger, silentLogger } from './ports/logger.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { StoredCredentialStore } from '../src/credentials/stored-credential-store.ts';
 import { SealedBox } from '../src/crypto/sealed-box.ts';
 import { InMemoryStateStore } from '../src/in-memory-state-store.ts';
-import type { Credential } from '../src/ports/connection.ts';
+import type { Credential } from '../src/ports/credential-store.ts';
 import type { StateStore } from '../src/ports/state-store.ts';
 import { credentialStoreConformance } from '../src/testing/credential-store-conformance.ts';
 

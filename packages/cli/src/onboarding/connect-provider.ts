@@ -1,5 +1,5 @@
-import { KEY_ENV, KEY_FILE_ENV, redact } from '@software-factory/auth';
-import { connectWithOAuth, holdsConnectSessions } from '@software-factory/providers';
+import { holdsConnectSessions, KEY_ENV, KEY_FILE_ENV, redact } from '@software-factory/auth';
+import { connectWithOAuth } from '@software-factory/providers';
 import { providerRegistry, ROLES } from '@software-factory/providers/registry';
 import type { ConnectionStatus } from '@software-factory/sdk';
 import { CliError, EXIT_USAGE } from '../cli-error.ts';

@@ -1,4 +1,4 @@
-import { connectWithOAuth, readCredential, type TokenSource } from '@software-factory/providers';
+import { readCredential, type TokenSource } from '@software-factory/providers';
 import {
   type BuiltProvider,
   defineProvider,
@@ -10,13 +10,7 @@ import {
   tokenOf,
   webhookSecretRequirement,
 } from '@software-factory/providers/registry';
-import type {
-  ConnectContext,
-  ConnectionStatus,
-  WorkItem,
-  WorkItemProvider,
-  WritebackState,
-} from '@software-factory/sdk';
+import type { ConnectionStatus, WorkItem, WorkItemProvider, WritebackState } from '@software-factory/sdk';
 import { TestWebhookSource } from '@software-factory/sdk/testing/fakes';
 import * as z from 'zod';
 
@@ -65,10 +59,6 @@ export class AcmeTracker implements WorkItemProvider {
     return (await readCredential(this.#token))
       ? { state: 'connected', identity: 'acme-bot' }
       : { state: 'needs-auth', reason: 'no Acme token is configured' };
-  }
-
-  connect(context: ConnectContext): Promise<ConnectionStatus> {
-    return connectWithOAuth(this, context, ACME_OAUTH, undefined);
   }
 
   isReadyForDispatch(item: WorkItem): boolean {

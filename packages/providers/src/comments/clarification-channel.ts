@@ -86,10 +86,6 @@ export class IssueCommentClarificationChannel implements ClarificationChannel {
   async checkConnection(): Promise<ConnectionStatus> {
     return { state: 'connected', identity: `comments on ${this.#workItems.provider} work items` };
   }
-
-  async connect(): Promise<ConnectionStatus> {
-    return this.checkConnection();
-  }
 }
 
 function questionText(question: string): string {

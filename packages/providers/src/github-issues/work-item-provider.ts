@@ -1,5 +1,4 @@
 import type {
-  ConnectContext,
   ConnectionStatus,
   Logger,
   WorkItem,
@@ -10,11 +9,9 @@ import type {
 import * as z from 'zod/mini';
 import { GithubClient } from '../github/client.ts';
 import { checkGithubToken } from '../github/connection.ts';
-import { GITHUB_OAUTH } from '../github/oauth.ts';
 import { keyDigest } from '../shared/deterministic-uuid.ts';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { markerChanges, missingMarkers } from '../shared/lifecycle-markers.ts';
-import { connectWithOAuth, type OAuthAppOptions } from '../shared/oauth-connect.ts';
 import { parseConfig } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
@@ -88,8 +85,6 @@ export interface GithubIssuesProviderOptions extends GithubIssuesConfig {
   fetch?: Fetch;
   retry?: RetryOptions;
   logger?: Logger;
-  /** The OAuth app `connect()` authorises through the device grant. */
-  oauth?: OAuthAppOptions;
 }
 
 interface RepositoryEntry {
@@ -111,12 +106,10 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
   readonly #labels: IssueLabels;
   readonly #byRepository = new Map<string, RepositoryEntry>();
   readonly #byPrefix = new Map<string, RepositoryEntry>();
-  readonly #oauth: OAuthAppOptions | undefined;
 
   constructor(options: GithubIssuesProviderOptions) {
-    const { token, fetch, retry, logger, oauth, ...config } = options;
+    const { token, fetch, retry, logger, ...config } = options;
     const parsed = parseConfig(githubIssuesConfigSchema, config, 'GitHub Issues provider');
-    this.#oauth = oauth;
     this.provider = parsed.provider;
     this.botLogin = parsed.botLogin;
     this.#labels = {
@@ -293,11 +286,6 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
 
   checkConnection(): Promise<ConnectionStatus> {
     return checkGithubToken(this.github, this.requiredScopes);
-  }
-
-  /** GitHub's device grant; the token goes to `context.credentials`. */
-  connect(context: ConnectContext): Promise<ConnectionStatus> {
-    return connectWithOAuth(this, context, GITHUB_OAUTH, this.#oauth);
   }
 
   async #commentExists(entry: RepositoryEntry, number: number, marker: string): Promise<boolean> {

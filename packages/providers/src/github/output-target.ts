@@ -1,19 +1,11 @@
-import type {
-  ConnectContext,
-  ConnectionStatus,
-  Logger,
-  OutputSnapshot,
-  OutputTarget,
-} from '@software-factory/sdk';
+import type { ConnectionStatus, Logger, OutputSnapshot, OutputTarget } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
-import { connectWithOAuth, type OAuthAppOptions } from '../shared/oauth-connect.ts';
 import { parseConfig } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { ProviderApiError } from '../shared/provider-errors.ts';
 import { GithubClient } from './client.ts';
 import { checkGithubToken } from './connection.ts';
-import { GITHUB_OAUTH } from './oauth.ts';
 import {
   headInRepository,
   parseOutputId,
@@ -40,8 +32,6 @@ export interface GithubTargetOptions extends GithubConfig {
   fetch?: Fetch;
   retry?: RetryOptions;
   logger?: Logger;
-  /** The OAuth app `connect()` authorises through the device grant (no redirect URI needed). */
-  oauth?: OAuthAppOptions;
 }
 
 /** GitHub pull requests as the factory's outputs, read through the REST API. */
@@ -50,12 +40,10 @@ export class GithubOutputTarget implements OutputTarget {
   readonly requiredScopes = GITHUB_REQUIRED_SCOPES;
   /** GitHub's REST API; Octokit is loaded at its first request. */
   readonly github: GithubClient;
-  readonly #oauth: OAuthAppOptions | undefined;
 
   constructor(options: GithubTargetOptions = {}) {
-    const { token, fetch, retry, logger, oauth, ...config } = options;
+    const { token, fetch, retry, logger, ...config } = options;
     const parsed = parseConfig(githubConfigSchema, config, 'GitHub output target');
-    this.#oauth = oauth;
     this.provider = parsed.provider;
     this.github = new GithubClient({
       baseUrl: parsed.baseUrl,
@@ -103,10 +91,5 @@ export class GithubOutputTarget implements OutputTarget {
 
   checkConnection(): Promise<ConnectionStatus> {
     return checkGithubToken(this.github, this.requiredScopes);
-  }
-
-  /** GitHub's device grant: a code to enter at github.com/login/device; the token goes to `context.credentials`. */
-  connect(context: ConnectContext): Promise<ConnectionStatus> {
-    return connectWithOAuth(this, context, GITHUB_OAUTH, this.#oauth);
   }
 }

@@ -2,7 +2,7 @@ import type { ConnectionStatus, OutputSnapshot, OutputTarget } from '@software-f
 import * as z from 'zod/mini';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { JsonRestClient } from '../shared/json-rest-client.ts';
-import { connectWithCli, parseConfig, scopeStatus } from '../shared/provider-config.ts';
+import { parseConfig, scopeStatus } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
 import {
@@ -105,10 +105,6 @@ export class GitlabOutputTarget implements OutputTarget {
       if (error instanceof NotAuthorisedError) return { state: 'needs-auth', reason: error.message };
       return { state: 'error', message: errorMessage(error) };
     }
-  }
-
-  connect(): Promise<ConnectionStatus> {
-    return connectWithCli(this.provider);
   }
 
   /** An access token reports its scopes; an OAuth token cannot read this endpoint (its grant is stored instead). */

@@ -11,7 +11,7 @@ import { keyDigest } from '../shared/deterministic-uuid.ts';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { JsonRestClient } from '../shared/json-rest-client.ts';
 import { markerChanges, missingMarkers } from '../shared/lifecycle-markers.ts';
-import { connectWithCli, parseConfig, scopeStatus } from '../shared/provider-config.ts';
+import { parseConfig, scopeStatus } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
 import { isTraceId } from '../shared/trace-metadata.ts';
@@ -401,10 +401,6 @@ export class JiraWorkItemProvider implements WorkItemProvider {
       if (error instanceof NotAuthorisedError) return { state: 'needs-auth', reason: error.message };
       return { state: 'error', message: errorMessage(error) };
     }
-  }
-
-  connect(): Promise<ConnectionStatus> {
-    return connectWithCli(this.provider);
   }
 
   async #readIssue(idOrKey: string, fields: string): Promise<JiraIssue> {

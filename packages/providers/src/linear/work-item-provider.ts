@@ -1,5 +1,4 @@
 import {
-  type ConnectContext,
   type ConnectionStatus,
   WORK_ITEM_STATES,
   type WorkItem,
@@ -11,7 +10,6 @@ import * as z from 'zod/mini';
 import { uuidFromKey } from '../shared/deterministic-uuid.ts';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { markerChanges, missingMarkers } from '../shared/lifecycle-markers.ts';
-import { connectWithOAuth, type OAuthAppOptions } from '../shared/oauth-connect.ts';
 import { parseConfig, scopeStatus } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
@@ -26,7 +24,6 @@ import {
   linearIssueSchema,
   sameText,
 } from './issue.ts';
-import { LINEAR_OAUTH } from './oauth.ts';
 
 /** OAuth scopes: `read` for issues and workflow states, `write` to move issues and comment on them. */
 export const LINEAR_REQUIRED_SCOPES = ['read', 'write'] as const;
@@ -82,8 +79,6 @@ export interface LinearProviderOptions extends LinearConfig {
   token?: TokenSource;
   fetch?: Fetch;
   retry?: RetryOptions;
-  /** The OAuth app `connect()` signs in with (browser, PKCE). */
-  oauth?: OAuthAppOptions;
 }
 
 interface WorkflowState {
@@ -120,12 +115,10 @@ export class LinearWorkItemProvider implements WorkItemProvider {
   readonly #states = new Map<string, Promise<WorkflowState[]>>();
   /** Marker label ids per `team id/label name`, looked up (or created) once. */
   readonly #labelIds = new Map<string, Promise<string>>();
-  readonly #oauth: OAuthAppOptions | undefined;
 
   constructor(options: LinearProviderOptions = {}) {
-    const { token, fetch, retry, oauth, ...config } = options;
+    const { token, fetch, retry, ...config } = options;
     this.#config = parseConfig(linearConfigSchema, config, 'Linear provider');
-    this.#oauth = oauth;
     this.provider = this.#config.provider;
     this.client = new LinearClient({
       apiUrl: this.#config.apiUrl,
@@ -260,11 +253,6 @@ export class LinearWorkItemProvider implements WorkItemProvider {
       if (error instanceof NotAuthorisedError) return { state: 'needs-auth', reason: error.message };
       return { state: 'error', message: errorMessage(error) };
     }
-  }
-
-  /** Linear's browser sign-in (PKCE through a loopback redirect); the token goes to `context.credentials`. */
-  connect(context: ConnectContext): Promise<ConnectionStatus> {
-    return connectWithOAuth(this, context, LINEAR_OAUTH, this.#oauth);
   }
 
   async #teamIdOf(item: WorkItem): Promise<string> {

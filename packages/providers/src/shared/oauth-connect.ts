@@ -1,11 +1,6 @@
 import type * as FactoryAuth from '@software-factory/auth';
-import type {
-  Connectable,
-  ConnectContext,
-  ConnectionStatus,
-  CredentialStore,
-  Logger,
-} from '@software-factory/sdk';
+import type { ConnectContext } from '@software-factory/auth';
+import type { Connectable, ConnectionStatus, Logger } from '@software-factory/sdk';
 import { oauthProviderOf, signInEndpoints } from '../registry/oauth-endpoints.ts';
 import type { ProviderConfig, ProviderOAuth } from '../registry/provider-entry.ts';
 import type { Fetch } from './http-retry.ts';
@@ -34,19 +29,6 @@ export interface OAuthAppOptions {
   providerConfig?: ProviderConfig;
 }
 
-/** A credential store that runs the vendor's consent itself (relayfile's connect sessions) and keeps the tokens. */
-export interface ConnectSessionStore extends CredentialStore {
-  connect(
-    tenant: string,
-    provider: string,
-    context: Pick<ConnectContext, 'openUrl' | 'print'> & Partial<Pick<ConnectContext, 'signal'>>,
-  ): Promise<ConnectionStatus>;
-}
-
-export function holdsConnectSessions(store: CredentialStore): store is ConnectSessionStore {
-  return typeof (store as Partial<ConnectSessionStore>).connect === 'function';
-}
-
 /**
  * Loaded only when a connect runs: the browser flow listens on a loopback port (node:http), which a Worker
  * or Lambda bundle has no use for. The specifier is a variable so that bundlers do not follow it.
@@ -65,38 +47,46 @@ function loadAuth(): Promise<typeof FactoryAuth> {
  * the spec's `completeCredential` finishes the token (the Jira site). The credential is stored under
  * (tenant, provider name) and the connection checked again, so the answer is what the factory will see.
  * Nothing is stored when the flow or its completion fails.
+ *
+ * `target` is what a sign-in needs to know of the provider: its config name (the credential's key), the
+ * scopes it requires, and how to check the connection afterwards (a role port is one; it has no sign-in
+ * of its own).
  */
 export async function connectWithOAuth(
-  port: Connectable,
+  target: Connectable,
   context: ConnectContext,
   spec: ProviderOAuth,
   app: OAuthAppOptions | undefined,
 ): Promise<ConnectionStatus> {
-  if (holdsConnectSessions(context.credentials)) {
-    await context.credentials.connect(context.tenant, port.provider, context);
-    return port.checkConnection();
+  const auth = await loadAuth();
+  if (auth.holdsConnectSessions(context.credentials)) {
+    await context.credentials.connect(context.tenant, target.provider, context);
+    return target.checkConnection();
   }
   if (!app?.clientId) {
     throw new Error(
-      `cannot connect ${port.provider}: no OAuth client id; register an OAuth app with ${spec.vendor} and give its client id`,
+      `cannot connect ${target.provider}: no OAuth client id; register an OAuth app with ${spec.vendor} and give its client id`,
     );
   }
   const config = app.providerConfig;
   if (spec.completeCredential && !config)
     throw new Error(
-      `cannot connect ${port.provider}: the ${spec.vendor} sign-in is finished from the provider's config, which was not given`,
+      `cannot connect ${target.provider}: the ${spec.vendor} sign-in is finished from the provider's config, which was not given`,
     );
-  const auth = await loadAuth();
   let scopes = context.scopes ? [...context.scopes] : undefined;
   if (!scopes) {
-    const request = auth.scopesToRequest(port.requiredScopes, await port.checkConnection(), port.provider);
+    const request = auth.scopesToRequest(
+      target.requiredScopes,
+      await target.checkConnection(),
+      target.provider,
+    );
     if (request.missing.length > 0) context.print(request.explanation);
     scopes = request.scopes;
   }
   scopes = [...new Set([...scopes, ...(spec.additionalScopes ?? [])])];
   // The vendor's endpoints for this config, unless the app names others (a self-hosted vendor, tests).
   const provider = oauthProviderOf(
-    port.provider,
+    target.provider,
     spec,
     signInEndpoints(spec, config, {
       ...(app.authorizationEndpoint ? { authorizationEndpoint: app.authorizationEndpoint } : {}),
@@ -105,7 +95,7 @@ export async function connectWithOAuth(
         ? { deviceAuthorizationEndpoint: app.deviceAuthorizationEndpoint }
         : {}),
     }),
-    port.requiredScopes,
+    target.requiredScopes,
   );
   const common = {
     clientId: app.clientId,
@@ -138,6 +128,6 @@ export async function connectWithOAuth(
           fetch: app.fetch ?? ((input, init) => fetch(input, init)),
         })
       : credential;
-  await context.credentials.put(context.tenant, port.provider, completed);
-  return port.checkConnection();
+  await context.credentials.put(context.tenant, target.provider, completed);
+  return target.checkConnection();
 }

@@ -24,12 +24,3 @@ export function scopeStatus(
   if (missing.length > 0) return { state: 'missing-scopes', missing, identity, grantedScopes: [...granted] };
   return { state: 'connected', identity, grantedScopes: [...granted] };
 }
-
-/** `connect()` until the OAuth flows exist: tell the operator what to run instead. */
-export function connectWithCli(provider: string): Promise<ConnectionStatus> {
-  return Promise.reject(
-    new Error(
-      `${provider} cannot connect from here yet; run \`factory connect ${provider}\` to authorise it`,
-    ),
-  );
-}

@@ -1,6 +1,5 @@
 import type {
   ClarificationChannel,
-  ConnectContext,
   ConnectionStatus,
   OpenedThread,
   WorkItem,
@@ -10,13 +9,11 @@ import * as z from 'zod/mini';
 import { SLACK_DEFAULT_ROLES, slackTrustedAuthorsSchema } from '../shared/answer-trust.ts';
 import { keyDigest } from '../shared/deterministic-uuid.ts';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
-import { connectWithOAuth, type OAuthAppOptions } from '../shared/oauth-connect.ts';
 import { parseConfig, scopeStatus } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
 import { SlackChannelMembers } from './channel-members.ts';
 import { SlackClient } from './client.ts';
-import { SLACK_OAUTH } from './oauth.ts';
 
 /** Our messages carry this metadata event type, so a retried post can find the one that landed. */
 export const SLACK_METADATA_EVENT = 'factory_clarification';
@@ -48,8 +45,6 @@ export interface SlackChannelOptions extends SlackConfig {
   token?: TokenSource;
   fetch?: Fetch;
   retry?: RetryOptions;
-  /** The Slack app `connect()` installs (browser, PKCE); its bot token goes to `context.credentials`. */
-  oauth?: OAuthAppOptions;
 }
 
 interface SlackMessage {
@@ -74,12 +69,10 @@ export class SlackClarificationChannel implements ClarificationChannel {
   /** The channel's members, read with this channel's token and kept for a minute. */
   readonly members: SlackChannelMembers;
   readonly #lookback: number;
-  readonly #oauth: OAuthAppOptions | undefined;
 
   constructor(options: SlackChannelOptions) {
-    const { token, fetch, retry, oauth, ...config } = options;
+    const { token, fetch, retry, ...config } = options;
     const parsed = parseConfig(slackConfigSchema, config, 'Slack channel');
-    this.#oauth = oauth;
     this.provider = parsed.provider;
     this.channel = parsed.channel;
     this.#lookback = parsed.lookback;
@@ -143,11 +136,6 @@ export class SlackClarificationChannel implements ClarificationChannel {
       if (error instanceof NotAuthorisedError) return { state: 'needs-auth', reason: error.message };
       return { state: 'error', message: errorMessage(error) };
     }
-  }
-
-  /** Installs the Slack app with its bot scopes (browser, PKCE); the bot token goes to `context.credentials`. */
-  connect(context: ConnectContext): Promise<ConnectionStatus> {
-    return connectWithOAuth(this, context, SLACK_OAUTH, this.#oauth);
   }
 
   async #post(args: Record<string, string>, key: string, workItemKey?: string): Promise<string> {

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { SealError, SealedBox } from '../crypto/sealed-box.ts';
 import { isTenantId } from '../ingress/tenants.ts';
-import type { Credential, VersionedCredentialStore } from '../ports/connection.ts';
+import type { Credential, VersionedCredentialStore } from '../ports/credential-store.ts';
 import type { StateStore } from '../ports/state-store.ts';
 
 /** The tenant document that holds one provider's credential. */

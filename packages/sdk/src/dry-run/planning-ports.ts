@@ -27,7 +27,6 @@ export function planningPorts(
     provider: ports.workItems.provider,
     requiredScopes: ports.workItems.requiredScopes,
     checkConnection: () => ports.workItems.checkConnection(),
-    connect: (context) => ports.workItems.connect(context),
     isReadyForDispatch: (item: WorkItem) => ports.workItems.isReadyForDispatch(item),
     getWorkItem: (ref: string) => ports.workItems.getWorkItem(ref),
     async setState(item: WorkItem, state: WritebackState, _options: WriteOptions) {
@@ -42,7 +41,6 @@ export function planningPorts(
     requiredScopes: ports.clarifications.requiredScopes,
     ...(ports.clarifications.asksOnWorkItem ? { asksOnWorkItem: true } : {}),
     checkConnection: () => ports.clarifications.checkConnection(),
-    connect: (context) => ports.clarifications.connect(context),
     async openThread(item: WorkItem, question: string, _options: WriteOptions) {
       plan.push({
         port: 'clarifications',

@@ -18,7 +18,7 @@ export interface VendorControls extends OpenedWorld {
 /** What a role port depends on; the suite registers the connection checks that follow from it. */
 export interface ConnectionClaims {
   /**
-   * The port holds a credential of its own, which `connect` obtains. False when another party holds the
+   * The port holds a credential of its own, which a sign-in obtains. False when another party holds the
    * vendor's credential for it (relayfile's sync, the intake it writes through). Default true.
    */
   ownCredential?: boolean;

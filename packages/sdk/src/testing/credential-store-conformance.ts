@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type Credential, type CredentialStore, isVersionedCredentialStore } from '../ports/connection.ts';
+import {
+  type Credential,
+  type CredentialStore,
+  isVersionedCredentialStore,
+} from '../ports/credential-store.ts';
 
 /** A store to check, and how to clean up after it (close a connection, remove a folder). */
 export interface OpenedCredentialStore {

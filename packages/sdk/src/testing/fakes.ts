@@ -67,7 +67,6 @@ export class FakeWorkItemProvider implements WorkItemProvider {
   }
 
   checkConnection = connected;
-  connect = connected;
 
   isReadyForDispatch(item: WorkItem): boolean {
     return item.state === 'todo' && item.labels.includes(this.#readyLabel);
@@ -120,7 +119,6 @@ export class FakeClarificationChannel implements ClarificationChannel {
   writeCalls = 0;
 
   checkConnection = connected;
-  connect = connected;
 
   async openThread(item: WorkItem, question: string, options: WriteOptions): Promise<OpenedThread> {
     this.writeCalls++;
@@ -152,7 +150,6 @@ export class FakeOutputTarget implements OutputTarget {
   readonly outputs = new Map<string, OutputSnapshot & { repository: string }>();
 
   checkConnection = connected;
-  connect = connected;
 
   async getOutput(id: string): Promise<OutputSnapshot | undefined> {
     return this.outputs.get(id);
