@@ -33,14 +33,18 @@ describe('a direct tenant', () => {
     expect(bench.slack.callsOf('auth.test')).toBe(2);
   });
 
-  it('refuses work with 503 while a provider needs authorisation, and says which command fixes it', async () => {
+  it('refuses work with 503 while a provider needs authorisation, and names it as data for the reader to word', async () => {
     bench.slack.tokens.delete('xoxb-test-token');
     bench.clock.advance(60_000);
     const before = await bench.snapshot();
     const body = fixtureText('slack/event_callback.message.thread_reply.channel.json');
     const response = await bench.post(`/t/${TENANT}/webhooks/slack`, body, bench.slackHeaders(body));
     expect(response.status).toBe(503);
-    expect(((await response.json()) as { error: string }).error).toContain('run `factory connect slack`');
+    // The app cannot know whether the fix is a local or a --remote connect, so it names no command.
+    expect(await response.json()).toEqual({
+      error: 'not processing work: slack (clarification) needs authorisation',
+      unconnected: [{ provider: 'slack', role: 'clarification', state: 'needs-auth' }],
+    });
     expect(await bench.snapshot()).toEqual(before);
     bench.slack.tokens.add('xoxb-test-token');
   });
