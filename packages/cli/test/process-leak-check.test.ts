@@ -72,15 +72,16 @@ describe.skipIf(!canScanProcesses())('finding the processes of a test run', () =
 
   it('does not count a zombie', async () => {
     const run = marker();
-    // `sleep 0` ends, and its parent, now `sleep 60`, never reaps it.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], {
+    // `sleep 2` ends after its shell has become `sleep 60`, which never reaps it. (A child that ended
+    // before the exec could be reaped by the shell itself, as happened on a loaded machine.)
+    const parent = spawn('sh', ['-c', 'sleep 2 & echo $!; exec sleep 60'], {
       cwd: run.folder,
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     children.push(parent);
     const [line] = (await once(parent.stdout, 'data')) as [Buffer];
     const zombie = Number(line.toString().trim());
-    for (let round = 0; round < 100 && isRunning(zombie); round++) await sleep(20);
+    for (let round = 0; round < 500 && isRunning(zombie); round++) await sleep(20);
     expect(readFileSync(`/proc/${zombie}/stat`, 'utf8')).toMatch(/\) Z /);
     const found = (findRunProcesses(run) ?? []).map((found) => found.pid);
     expect(found).toEqual([parent.pid]);

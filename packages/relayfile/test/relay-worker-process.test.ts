@@ -157,7 +157,8 @@ describe('the relay worker as a process', () => {
       release.resolve();
       await handler.close();
     }
-  });
+    // Two worker processes and twelve items: seconds on a quiet machine, more on a loaded one.
+  }, 30_000);
 
   it('shuts down gracefully on SIGTERM and serves /healthz while it runs', async () => {
     const handler = await listen(() => new Response(null, { status: 200 }));
