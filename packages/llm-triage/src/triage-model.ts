@@ -1,4 +1,3 @@
-import { MissingPeerError } from '@software-factory/sdk';
 import type { TriagePrompt } from './triage-prompt.ts';
 
 export type JsonSchema = Record<string, unknown>;
@@ -9,6 +8,15 @@ export interface TriageModelRequest extends TriagePrompt {
   maxTokens: number;
   /** Aborted when the triage's time is up. */
   signal: AbortSignal;
+}
+
+/** Where one model is reached, with which key, and how long one request may take. */
+export interface TriageModelOptions {
+  model: string;
+  apiKey: string;
+  /** The API's root; for OpenAI-compatible servers including the version segment, e.g. `http://127.0.0.1:11434/v1`. */
+  baseUrl?: string;
+  timeoutMs: number;
 }
 
 /** One model behind one API. Makes exactly one HTTP call per `ask`; never retries. */
@@ -42,25 +50,4 @@ export class ModelUnavailableError extends Error {
     this.kind = kind;
     this.detail = detail;
   }
-}
-
-// snake_case words only: a server echoing the key (or anything else) into the field cannot leak it.
-const ERROR_TYPE = /^[a-z]{1,32}(?:_[a-z]{1,32}){0,4}$/;
-
-/** `HTTP 429 rate_limit_error`: the status and the vendor's error type when it looks like one. */
-export function apiErrorDetail(status: number, errorType: unknown): string {
-  return typeof errorType === 'string' && ERROR_TYPE.test(errorType)
-    ? `HTTP ${status} ${errorType}`
-    : `HTTP ${status}`;
-}
-
-/**
- * Why a model could not even be reached because its SDK did not load: `not-installed` for a missing
- * optional peer (`the package openai is not installed`), otherwise the error's class only.
- */
-export function sdkUnavailable(error: unknown): ModelUnavailableError {
-  if (error instanceof MissingPeerError) {
-    return new ModelUnavailableError('not-installed', `the package ${error.packageName} is not installed`);
-  }
-  return new ModelUnavailableError('connection', `client error ${error instanceof Error ? error.name : ''}`);
 }
