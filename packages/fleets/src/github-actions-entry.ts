@@ -1,10 +1,6 @@
 /** The GitHub Actions fleet and its workflow_run source alone, without the other fleets' SDKs. */
-export {
-  GithubActionsFleet,
-  type GithubActionsFleetOptions,
-  runNameFor,
-  runStatus,
-} from './github-actions-fleet.ts';
+export { GithubActionsFleet, type GithubActionsFleetOptions } from './github-actions-fleet.ts';
+export { runNameFor, runStatus } from './workflow-run.ts';
 export {
   WorkflowRunWebhookSource,
   type WorkflowRunWebhookSourceOptions,

@@ -10,6 +10,7 @@ import {
   resolveRetryPolicy,
   type Sleep,
 } from './retrying-fetch.ts';
+import { runNameFor, runStatus, type WorkflowRun, workflowRunSchema } from './workflow-run.ts';
 
 export interface GithubActionsFleetOptions extends HttpClientOptions {
   /** A token with `actions:write` on the target repositories, or a function that returns a fresh one. */
@@ -30,26 +31,13 @@ export interface GithubActionsFleetOptions extends HttpClientOptions {
   name?: string;
 }
 
-/** The run name the example workflow sets with `run-name:`; the fleet finds its runs by it. */
-export function runNameFor(idempotencyKey: string): string {
-  return `factory ${idempotencyKey}`;
-}
-
 // GitHub limits a dispatch to 25 inputs and the whole inputs payload to 65,535 characters.
 const MAX_INPUTS_CHARS = 65_535;
 
-const runSchema = z.object({
-  id: z.number(),
-  name: z.nullish(z.string()),
-  display_title: z.nullish(z.string()),
-  status: z.nullish(z.string()),
-  conclusion: z.nullish(z.string()),
-  html_url: z.optional(z.string()),
+const runsSchema = z.object({
+  total_count: z.optional(z.number()),
+  workflow_runs: z.array(workflowRunSchema),
 });
-const runsSchema = z.object({ total_count: z.optional(z.number()), workflow_runs: z.array(runSchema) });
-type WorkflowRun = z.infer<typeof runSchema>;
-
-const RUNNING_STATUSES = new Set(['queued', 'in_progress', 'requested', 'waiting', 'pending']);
 
 /**
  * Runs each agent as a GitHub Actions workflow run in the target repository. The agent id is
@@ -190,15 +178,6 @@ export class GithubActionsFleet implements FleetClient {
       retryAmbiguous,
     );
   }
-}
-
-export function runStatus(run: { status?: string | null; conclusion?: string | null }): AgentStatus {
-  if (run.status !== 'completed') {
-    return RUNNING_STATUSES.has(run.status ?? '') || !run.status
-      ? { state: 'running' }
-      : { state: 'unknown' };
-  }
-  return { state: 'exited', exitCode: run.conclusion === 'success' ? 0 : 1 };
 }
 
 function parseRepository(repository: string): { owner: string; repo: string } {

@@ -7,20 +7,13 @@ import type {
 } from '@software-factory/sdk';
 import { hmacSha256Hex, timingSafeEqual, WebhookError } from '@software-factory/sdk';
 import * as z from 'zod/mini';
-import { runNameFor } from './github-actions-fleet.ts';
+import { runNameFor, workflowRunSchema } from './workflow-run.ts';
 
 const RUN_NAME_PREFIX = runNameFor('');
 
 const workflowRunPayloadSchema = z.object({
   action: z.string(),
-  workflow_run: z.object({
-    id: z.number(),
-    name: z.nullish(z.string()),
-    display_title: z.nullish(z.string()),
-    status: z.nullish(z.string()),
-    conclusion: z.nullish(z.string()),
-    html_url: z.optional(z.string()),
-  }),
+  workflow_run: workflowRunSchema,
   repository: z.object({ full_name: z.string() }),
 });
 
