@@ -7,7 +7,7 @@ import {
   type HttpClientOptions,
   parseServiceUrl,
   realSleep,
-  resolveRetryPolicy,
+  resolveHttpClient,
   type Sleep,
 } from './retrying-fetch.ts';
 import { runNameFor, runStatus, type WorkflowRun, workflowRunSchema } from './workflow-run.ts';
@@ -75,11 +75,7 @@ export class GithubActionsFleet implements FleetClient {
     this.#settleDelayMs = count('settleDelayMs', options.settleDelayMs ?? 2_000, 0);
     this.#searchPages = count('searchPages', options.searchPages ?? 3, 1);
     this.name = options.name ?? 'github-actions';
-    this.#http = {
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      ...(options.sleep ? { sleep: options.sleep } : {}),
-      retry: resolveRetryPolicy('GithubActionsFleet', options.retry),
-    };
+    this.#http = resolveHttpClient('GithubActionsFleet', options);
   }
 
   async spawn(request: SpawnRequest): Promise<SpawnedAgent> {

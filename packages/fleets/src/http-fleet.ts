@@ -7,7 +7,7 @@ import {
   fetchWithRetry,
   type HttpClientOptions,
   parseServiceUrl,
-  resolveRetryPolicy,
+  resolveHttpClient,
 } from './retrying-fetch.ts';
 
 export interface HttpFleetOptions extends HttpClientOptions {
@@ -43,11 +43,7 @@ export class HttpFleet implements FleetClient {
     this.#secret = options.secret;
     this.#clock = options.clock ?? systemClock;
     this.name = options.name ?? 'http';
-    this.#http = {
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      ...(options.sleep ? { sleep: options.sleep } : {}),
-      retry: resolveRetryPolicy('HttpFleet', options.retry),
-    };
+    this.#http = resolveHttpClient('HttpFleet', options);
   }
 
   async spawn(request: SpawnRequest): Promise<SpawnedAgent> {

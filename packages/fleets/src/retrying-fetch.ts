@@ -55,6 +55,15 @@ export interface HttpClientOptions {
   retry?: Partial<RetryPolicy>;
 }
 
+/** A fleet's own copy of its client options, with the retry policy checked now rather than at the first request. */
+export function resolveHttpClient(owner: string, options: HttpClientOptions): HttpClientOptions {
+  return {
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    retry: resolveRetryPolicy(owner, options.retry),
+  };
+}
+
 /** A request that failed for good. Its message names the method, the URL path and the status, never a secret. */
 export class FleetRequestError extends Error {
   readonly status: number | undefined;
