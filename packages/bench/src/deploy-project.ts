@@ -3,51 +3,25 @@ import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import { BENCH_CHANNEL, BENCH_REPOSITORY, BENCH_TENANT } from './bench-tenant.ts';
-import type { FACTORY_ENV } from './factory-process.ts';
+import { benchTenantConfig, secretReference } from './bench-config.ts';
 
 const require = createRequire(import.meta.url);
 const cliDir = join(dirname(require.resolve('@software-factory/cli')), '..');
 /** The repository's node_modules, which the project links to as a user's project has its own. */
 const rootModules = join(cliDir, '..', '..', 'node_modules');
 
-/** A `${NAME}` secret reference, as `factory deploy` wants secrets written. */
-const reference = (name: keyof typeof FACTORY_ENV) => `\${${name}}`;
-
 /**
- * The bench tenant as `factory.config.yaml` deploys it: the direct Linear, Slack and GitHub providers
- * pointed at the loopback vendors, and an HTTP fleet (a serverless deployment has no local one).
+ * The bench tenant as `factory.config.yaml` deploys it, with an HTTP fleet (a serverless deployment has
+ * no local one).
  */
 export function deployConfig(vendorUrl: string): string {
+  const { tenant, routes, ...vendors } = benchTenantConfig(vendorUrl);
   return stringify({
-    tenant: BENCH_TENANT,
+    tenant,
     tick: { interval: '1m' },
-    intentProvider: {
-      type: 'linear',
-      transport: 'direct',
-      apiUrl: `${vendorUrl}/linear/graphql`,
-      apiKey: reference('BENCH_LINEAR_API_KEY'),
-      webhookSecret: reference('BENCH_LINEAR_WEBHOOK_SECRET'),
-      readyStates: ['Todo'],
-      requiredLabels: ['factory'],
-    },
-    clarificationChannel: {
-      type: 'slack',
-      transport: 'direct',
-      apiUrl: `${vendorUrl}/slack/api`,
-      botToken: reference('BENCH_SLACK_BOT_TOKEN'),
-      signingSecret: reference('BENCH_SLACK_SIGNING_SECRET'),
-      channel: BENCH_CHANNEL,
-    },
-    outputTarget: {
-      type: 'github',
-      transport: 'direct',
-      baseUrl: `${vendorUrl}/github`,
-      token: reference('BENCH_GITHUB_TOKEN'),
-      webhookSecret: reference('BENCH_GITHUB_WEBHOOK_SECRET'),
-    },
-    fleet: { type: 'http', url: `${vendorUrl}/fleet`, secret: reference('BENCH_FLEET_SECRET') },
-    routes: [{ name: 'app', match: { labels: ['factory'] }, repository: BENCH_REPOSITORY, agent: 'coder' }],
+    ...vendors,
+    fleet: { type: 'http', url: `${vendorUrl}/fleet`, secret: secretReference('BENCH_FLEET_SECRET') },
+    routes,
   });
 }
 

@@ -5,21 +5,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
-import { BENCH_CHANNEL, BENCH_REPOSITORY, BENCH_SECRETS, BENCH_TENANT } from './bench-tenant.ts';
-
-/** The env the config's `${…}` references resolve from. Loopback test values, not credentials. */
-export const FACTORY_ENV = {
-  BENCH_LINEAR_API_KEY: 'lin_api_bench_loopback_only',
-  BENCH_LINEAR_WEBHOOK_SECRET: BENCH_SECRETS.linear,
-  BENCH_SLACK_BOT_TOKEN: 'xoxb-bench-loopback-only',
-  BENCH_SLACK_SIGNING_SECRET: BENCH_SECRETS.slack,
-  BENCH_GITHUB_TOKEN: 'ghp_bench_loopback_only',
-  BENCH_GITHUB_WEBHOOK_SECRET: BENCH_SECRETS.github,
-  BENCH_FLEET_SECRET: 'bench-fleet-secret-loopback-only',
-};
-
-/** A `${NAME}` secret reference, as the config loader insists secrets are written. */
-const reference = (name: keyof typeof FACTORY_ENV) => `\${${name}}`;
+import { benchTenantConfig, FACTORY_ENV } from './bench-config.ts';
 
 export interface FactoryConfigOptions {
   dir: string;
@@ -56,37 +42,16 @@ export function writeFactoryConfig(options: FactoryConfigOptions): string {
     '-m',
     'start',
   ]);
+  // Key order as before: the YAML reads tenant, runtime, vendors, fleet, routes, limits.
+  const { tenant, routes, ...vendors } = benchTenantConfig(options.vendorUrl);
   const config = {
-    tenant: BENCH_TENANT,
+    tenant,
     server: { host: '127.0.0.1', port: 0 },
     tick: { interval: options.tick ?? '1h' },
     stateStore: { type: 'sqlite', path: 'state/state.sqlite' },
-    intentProvider: {
-      type: 'linear',
-      transport: 'direct',
-      apiUrl: `${options.vendorUrl}/linear/graphql`,
-      apiKey: reference('BENCH_LINEAR_API_KEY'),
-      webhookSecret: reference('BENCH_LINEAR_WEBHOOK_SECRET'),
-      readyStates: ['Todo'],
-      requiredLabels: ['factory'],
-    },
-    clarificationChannel: {
-      type: 'slack',
-      transport: 'direct',
-      apiUrl: `${options.vendorUrl}/slack/api`,
-      botToken: reference('BENCH_SLACK_BOT_TOKEN'),
-      signingSecret: reference('BENCH_SLACK_SIGNING_SECRET'),
-      channel: BENCH_CHANNEL,
-    },
-    outputTarget: {
-      type: 'github',
-      transport: 'direct',
-      baseUrl: `${options.vendorUrl}/github`,
-      token: reference('BENCH_GITHUB_TOKEN'),
-      webhookSecret: reference('BENCH_GITHUB_WEBHOOK_SECRET'),
-    },
+    ...vendors,
     fleet: { type: 'local', command: options.agent, repository: 'repo', env: options.agentEnv ?? {} },
-    routes: [{ name: 'app', match: { labels: ['factory'] }, repository: BENCH_REPOSITORY, agent: 'coder' }],
+    routes,
     limits: { maxInFlight: options.maxInFlight },
     ...options.settings,
   };
