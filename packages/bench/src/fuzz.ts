@@ -1,9 +1,8 @@
 // `npm run fuzz`: every ingress route against random and nearly valid requests (fast-check). Prints one
 // line per route (cases, answers by status, memory left behind) and the smallest failing request of each
 // failure; exits 1 if there is any.
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { failedWithUsage, runWhenMain, wholeNumber } from './command-line.ts';
 import { mib } from './fuzz/fuzz-memory.ts';
 import { fuzzRoutes } from './fuzz/fuzz-routes.ts';
 import { machine } from './machine.ts';
@@ -30,12 +29,11 @@ export function parseFuzzArgs(argv: string[]): FuzzArgs {
     strict: true,
     allowPositionals: false,
   });
-  if (!/^\d+$/.test(values.runs) || Number(values.runs) < 1)
-    throw new Error(`--runs must be a whole number of at least 1, got "${values.runs}"`);
+  const runs = wholeNumber('runs', values.runs, 1);
   if (values.seed !== undefined && !/^-?\d+$/.test(values.seed))
     throw new Error(`--seed must be an integer, got "${values.seed}"`);
   return {
-    runs: Number(values.runs),
+    runs,
     seed: values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed),
     routes: values.route ?? [],
     verbose: values.verbose,
@@ -80,12 +78,4 @@ async function main(argv: string[]): Promise<number> {
   return failures.length > 0 ? 1 : 0;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`fuzz failed: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
-      process.exit(2);
-    },
-  );
-}
+runWhenMain(import.meta.url, main, failedWithUsage('fuzz', usage));

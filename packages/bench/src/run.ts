@@ -11,6 +11,7 @@ import { SqliteStateStore } from '@software-factory/cli';
 import { InMemoryStateStore } from '@software-factory/sdk';
 import { BENCH_SECRETS, BENCH_TENANT } from './bench-tenant.ts';
 import { type BundleFigures, measureBundles } from './bundle-sizes.ts';
+import { errorMessage, runWhenMain, wholeNumber } from './command-line.ts';
 import { PATHS, type PathName } from './event-cycle.ts';
 import { perCall, type Scheme, verifyAndParse } from './floor.ts';
 import { measureThroughput, type ThroughputFigures } from './http-throughput.ts';
@@ -72,11 +73,6 @@ export function parseBenchArgs(argv: string[]): Options {
     strict: true,
     allowPositionals: false,
   });
-  const count = (name: string, text: string, min: number) => {
-    if (!/^\d+$/.test(text) || Number(text) < min)
-      throw new Error(`--${name} must be a whole number of at least ${min}, got "${text}"`);
-    return Number(text);
-  };
   const stores = values.stores.split(',').map((store) => store.trim());
   const unknown = stores.filter((store) => !(STORES as readonly string[]).includes(store));
   if (unknown.length > 0 || stores.length === 0)
@@ -84,8 +80,8 @@ export function parseBenchArgs(argv: string[]): Options {
   const only = values.only === undefined ? undefined : partsOf(values.only);
   const root = fileURLToPath(new URL('../../../', import.meta.url));
   return {
-    cycles: count('cycles', values.cycles, 1),
-    warmup: count('warmup', values.warmup, 0),
+    cycles: wholeNumber('cycles', values.cycles, 1),
+    warmup: wholeNumber('warmup', values.warmup, 0),
     stores: stores as StoreName[],
     paths: only === undefined || only.includes('paths'),
     http: only === undefined ? !values['no-http'] : only.includes('http'),
@@ -392,13 +388,15 @@ function printTable(rows: string[][]): void {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
-      if (error instanceof Error && !error.message.startsWith('--')) console.error(usage);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(
+  import.meta.url,
+  async (argv) => {
+    await main(argv);
+    return 0;
+  },
+  (error) => {
+    console.error(`bench failed: ${errorMessage(error)}`);
+    if (error instanceof Error && !error.message.startsWith('--')) console.error(usage);
+    return 1;
+  },
+);

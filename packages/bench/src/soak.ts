@@ -1,8 +1,7 @@
 // `npm run soak`: 10,000 work items through `factory start` with duplicated, shuffled deliveries, vendors
 // failing at random and SIGKILL restarts; prints the counts and exits 1 on any violation.
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { failedWithUsage, runWhenMain, wholeNumber } from './command-line.ts';
 import { runSoak, type SoakOptions } from './soak/soak-run.ts';
 
 const usage =
@@ -26,11 +25,6 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
     strict: true,
     allowPositionals: false,
   });
-  const whole = (name: string, text: string, min: number) => {
-    if (!/^\d+$/.test(text) || Number(text) < min)
-      throw new Error(`--${name} must be a whole number of at least ${min}, got "${text}"`);
-    return Number(text);
-  };
   const share = (name: string, text: string) => {
     const value = Number(text);
     if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value >= 1)
@@ -38,15 +32,15 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
     return value;
   };
   return {
-    items: whole('items', values.items, 1),
-    kills: whole('kills', values.kills, 0),
-    seed: whole('seed', values.seed, 0),
-    maxInFlight: whole('max-in-flight', values['max-in-flight'], 1),
+    items: wholeNumber('items', values.items, 1),
+    kills: wholeNumber('kills', values.kills, 0),
+    seed: wholeNumber('seed', values.seed, 0),
+    maxInFlight: wholeNumber('max-in-flight', values['max-in-flight'], 1),
     duplicateRate: share('duplicates', values.duplicates),
     faultRate: share('faults', values.faults),
-    senders: whole('senders', values.senders, 1),
-    agentMs: whole('agent-ms', values['agent-ms'], 0),
-    timeoutMs: whole('timeout-minutes', values['timeout-minutes'], 1) * 60_000,
+    senders: wholeNumber('senders', values.senders, 1),
+    agentMs: wholeNumber('agent-ms', values['agent-ms'], 0),
+    timeoutMs: wholeNumber('timeout-minutes', values['timeout-minutes'], 1) * 60_000,
     keep: values.keep,
   };
 }
@@ -73,12 +67,4 @@ async function main(argv: string[]): Promise<number> {
   return report.violations.length === 0 ? 0 : 1;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`soak failed: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
-      process.exit(2);
-    },
-  );
-}
+runWhenMain(import.meta.url, main, failedWithUsage('soak', usage));
