@@ -388,6 +388,35 @@ const bearer = (label: string, value: string): Credential => ({ label, headers: 
 const sessionKinds = fc.constantFrom<SessionSpec['kind']>('valid', 'valid', 'revoked', 'expired', 'tampered');
 const sessionLabel = (kind: SessionSpec['kind']) => (kind === 'valid' ? 'session' : `${kind} session`);
 
+/** The token with its last character gone, one character too many, and in capitals. */
+function nearMisses(token: string): string[] {
+  return [token.slice(0, -1), `${token}x`, token.toUpperCase()];
+}
+
+/**
+ * An Authorization header around one bearer token: the right token as clients spell it, a wrong one
+ * (someone else's, nearly right, junk), and values that are no bearer token at all.
+ */
+function bearerCredentials(cases: {
+  label: string;
+  spellings: string[];
+  wrong: string[];
+  notBearer: string[];
+}): fc.WeightedArbitrary<Credential>[] {
+  const wrongToken = (value: string) => bearer('wrong token', `Bearer ${value}`);
+  return [
+    { arbitrary: fc.constantFrom(...cases.spellings).map((value) => bearer(cases.label, value)), weight: 3 },
+    { arbitrary: fc.constantFrom(...cases.wrong).map(wrongToken), weight: 2 },
+    { arbitrary: nonBlank.map(wrongToken), weight: 2 },
+    {
+      arbitrary: fc
+        .oneof(headerValue, fc.constantFrom(...cases.notBearer))
+        .map((value) => bearer('not a bearer', value)),
+      weight: 1,
+    },
+  ];
+}
+
 /**
  * What a client may send to prove it is the tenant's admin: the token (right, nearly right, another
  * tenant's, the operator's, junk), a session (current, revoked, expired, tampered, another tenant's),
@@ -397,42 +426,18 @@ function adminCredential(tenant: string): fc.Arbitrary<Credential> {
   const token = FUZZ_ADMIN_TOKEN;
   return fc.oneof(
     { arbitrary: fc.constant({ label: 'no credential', headers: {} }), weight: 2 },
-    {
-      arbitrary: fc
-        .constantFrom(`Bearer ${token}`, `bearer ${token}`, `Bearer   ${token}`)
-        .map((value) => bearer('admin token', value)),
-      weight: 3,
-    },
-    {
-      arbitrary: fc
-        .constantFrom(
-          OTHER_ADMIN_TOKEN,
-          FUZZ_OPERATOR_TOKEN,
-          FUZZ_SECRET,
-          token.slice(0, -1),
-          `${token}x`,
-          token.toUpperCase(),
-          `${token.slice(0, -1)}${token.endsWith('f') ? 'e' : 'f'}`,
-        )
-        .map((value) => bearer('wrong token', `Bearer ${value}`)),
-      weight: 2,
-    },
-    { arbitrary: nonBlank.map((value) => bearer('wrong token', `Bearer ${value}`)), weight: 2 },
-    {
-      arbitrary: fc
-        .oneof(
-          headerValue,
-          fc.constantFrom(
-            `Token ${token}`,
-            `Basic ${btoa(`admin:${token}`)}`,
-            token,
-            'Bearer',
-            `Bearer${token}`,
-          ),
-        )
-        .map((value) => bearer('not a bearer', value)),
-      weight: 1,
-    },
+    ...bearerCredentials({
+      label: 'admin token',
+      spellings: [`Bearer ${token}`, `bearer ${token}`, `Bearer   ${token}`],
+      wrong: [
+        OTHER_ADMIN_TOKEN,
+        FUZZ_OPERATOR_TOKEN,
+        FUZZ_SECRET,
+        ...nearMisses(token),
+        `${token.slice(0, -1)}${token.endsWith('f') ? 'e' : 'f'}`,
+      ],
+      notBearer: [`Token ${token}`, `Basic ${btoa(`admin:${token}`)}`, token, 'Bearer', `Bearer${token}`],
+    }),
     {
       arbitrary: fc
         .oneof(headerValue, fc.constant(token), fc.constant(`v1.${token}`))
@@ -707,34 +712,12 @@ export function healthCases(tenant: string): fc.Arbitrary<FuzzRequest> {
   const operator = FUZZ_OPERATOR_TOKEN;
   const credential = fc.oneof(
     { arbitrary: fc.constant<Credential>({ label: 'anonymous', headers: {} }), weight: 3 },
-    {
-      arbitrary: fc
-        .constantFrom(`Bearer ${operator}`, `bearer ${operator}`, `Bearer  ${operator}`)
-        .map((value) => bearer('operator token', value)),
-      weight: 3,
-    },
-    {
-      arbitrary: fc
-        .constantFrom(
-          FUZZ_ADMIN_TOKEN,
-          OTHER_ADMIN_TOKEN,
-          operator.slice(0, -1),
-          `${operator}x`,
-          operator.toUpperCase(),
-        )
-        .map((value) => bearer('wrong token', `Bearer ${value}`)),
-      weight: 2,
-    },
-    { arbitrary: nonBlank.map((value) => bearer('wrong token', `Bearer ${value}`)), weight: 2 },
-    {
-      arbitrary: fc
-        .oneof(
-          headerValue,
-          fc.constantFrom(operator, `Token ${operator}`, `Basic ${btoa(`operator:${operator}`)}`),
-        )
-        .map((value) => bearer('not a bearer', value)),
-      weight: 1,
-    },
+    ...bearerCredentials({
+      label: 'operator token',
+      spellings: [`Bearer ${operator}`, `bearer ${operator}`, `Bearer  ${operator}`],
+      wrong: [FUZZ_ADMIN_TOKEN, OTHER_ADMIN_TOKEN, ...nearMisses(operator)],
+      notBearer: [operator, `Token ${operator}`, `Basic ${btoa(`operator:${operator}`)}`],
+    }),
     {
       arbitrary: fc.constant<Credential>({
         label: "a tenant's session",
