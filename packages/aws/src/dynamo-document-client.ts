@@ -61,73 +61,66 @@ export interface QueryInput {
   ExclusiveStartKey?: Values;
 }
 
+/** The DynamoDB operations the store sends, each with its input, as plain values. */
+interface Inputs {
+  GetItem: GetInput;
+  PutItem: PutInput;
+  UpdateItem: UpdateInput;
+  DeleteItem: DeleteInput;
+  Query: QueryInput;
+  BatchGetItem: BatchGetInput;
+  TransactWriteItems: TransactWriteInput;
+}
+type Operation = keyof Inputs;
+
+/** What each operation answers, as plain values. */
+interface Outputs {
+  GetItem: { Item?: Item };
+  PutItem: { Attributes?: Item };
+  UpdateItem: { Attributes?: Item };
+  DeleteItem: { Attributes?: Item };
+  Query: { Items?: Item[]; LastEvaluatedKey?: Item };
+  BatchGetItem: {
+    Responses?: Record<string, Item[]>;
+    UnprocessedKeys?: Record<string, { Keys: Item[]; ConsistentRead?: boolean }>;
+  };
+  TransactWriteItems: Record<string, never>;
+}
+
+/** One operation and its input, as a command class of `@aws-sdk/lib-dynamodb` holds them. */
+interface Command<O extends Operation> {
+  readonly operation: O;
+  readonly input: Inputs[O];
+}
+/** Any one of them, told apart by the operation. */
+type AnyCommand = { [O in Operation]: Command<O> }[Operation];
+
 /**
- * The DynamoDB operations the store sends, named as `@aws-sdk/lib-dynamodb` names them, with plain
- * values in and out. The store reads as it did over lib-dynamodb; what carries the request is a transport.
+ * The command class of one operation, named as `@aws-sdk/lib-dynamodb` names it, so the store reads as it
+ * did over lib-dynamodb; what carries the request is a transport.
  */
-export class GetCommand {
-  readonly operation = 'GetItem';
-  readonly input: GetInput;
-  constructor(input: GetInput) {
-    this.input = input;
-  }
-}
-export class PutCommand {
-  readonly operation = 'PutItem';
-  readonly input: PutInput;
-  constructor(input: PutInput) {
-    this.input = input;
-  }
-}
-export class UpdateCommand {
-  readonly operation = 'UpdateItem';
-  readonly input: UpdateInput;
-  constructor(input: UpdateInput) {
-    this.input = input;
-  }
-}
-export class DeleteCommand {
-  readonly operation = 'DeleteItem';
-  readonly input: DeleteInput;
-  constructor(input: DeleteInput) {
-    this.input = input;
-  }
-}
-export class QueryCommand {
-  readonly operation = 'Query';
-  readonly input: QueryInput;
-  constructor(input: QueryInput) {
-    this.input = input;
-  }
+function commandClass<O extends Operation>(operation: O) {
+  return class implements Command<O> {
+    readonly operation = operation;
+    readonly input: Inputs[O];
+    constructor(input: Inputs[O]) {
+      this.input = input;
+    }
+  };
 }
 
-export class BatchGetCommand {
-  readonly operation = 'BatchGetItem';
-  readonly input: BatchGetInput;
-  constructor(input: BatchGetInput) {
-    this.input = input;
-  }
-}
-export class TransactWriteCommand {
-  readonly operation = 'TransactWriteItems';
-  readonly input: TransactWriteInput;
-  constructor(input: TransactWriteInput) {
-    this.input = input;
-  }
-}
-
-type Command =
-  | GetCommand
-  | PutCommand
-  | UpdateCommand
-  | DeleteCommand
-  | QueryCommand
-  | BatchGetCommand
-  | TransactWriteCommand;
+export const GetCommand = commandClass('GetItem');
+export const PutCommand = commandClass('PutItem');
+export type PutCommand = InstanceType<typeof PutCommand>;
+export const UpdateCommand = commandClass('UpdateItem');
+export const DeleteCommand = commandClass('DeleteItem');
+export const QueryCommand = commandClass('Query');
+export const BatchGetCommand = commandClass('BatchGetItem');
+export const TransactWriteCommand = commandClass('TransactWriteItems');
 
 /** Sends one DynamoDB operation with attribute values in and out (the service's own JSON). */
 export interface DynamoTransport {
-  call(operation: Command['operation'], input: Record<string, unknown>): Promise<Record<string, unknown>>;
+  call(operation: Operation, input: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 /** The fields holding items or keys, in and out, which are marshalled; the rest pass as they are. */
@@ -140,24 +133,16 @@ export class DynamoDocumentClient {
     this.#transport = transport;
   }
 
-  send(command: GetCommand): Promise<{ Item?: Item }>;
-  send(command: PutCommand | UpdateCommand): Promise<{ Attributes?: Item }>;
-  send(command: DeleteCommand): Promise<{ Attributes?: Item }>;
-  send(command: QueryCommand): Promise<{ Items?: Item[]; LastEvaluatedKey?: Item }>;
-  send(command: BatchGetCommand): Promise<{
-    Responses?: Record<string, Item[]>;
-    UnprocessedKeys?: Record<string, { Keys: Item[]; ConsistentRead?: boolean }>;
-  }>;
-  send(command: TransactWriteCommand): Promise<Record<string, never>>;
-  async send(command: Command): Promise<Record<string, unknown>> {
-    const output = await this.#transport.call(command.operation, marshalInput(command));
-    return unmarshalOutput(output);
+  async send<O extends Operation>(command: Command<O>): Promise<Outputs[O]> {
+    // A command of one operation is one of AnyCommand; the compiler cannot see it through the generic.
+    const output = await this.#transport.call(command.operation, marshalInput(command as AnyCommand));
+    return unmarshalOutput(output) as Outputs[O];
   }
 }
 
 /** The items, keys and expression values of an input as attribute maps, however deep the operation holds them. */
-function marshalInput(command: Command): Record<string, unknown> {
-  if (command instanceof BatchGetCommand)
+function marshalInput(command: AnyCommand): Record<string, unknown> {
+  if (command.operation === 'BatchGetItem')
     return {
       RequestItems: Object.fromEntries(
         Object.entries(command.input.RequestItems).map(([table, request]) => [
@@ -166,7 +151,7 @@ function marshalInput(command: Command): Record<string, unknown> {
         ]),
       ),
     };
-  if (command instanceof TransactWriteCommand)
+  if (command.operation === 'TransactWriteItems')
     return {
       ...command.input,
       TransactItems: command.input.TransactItems.map((part) =>
