@@ -21,18 +21,25 @@ export interface ParseOptions {
 
 /** Reads and validates a config file; throws ConfigError with `file:line:column` for every problem. */
 export async function loadConfig(file: string, env: Environment): Promise<FactoryConfig> {
-  let text: string;
+  const text = await readConfigFile(file);
+  return parseConfig(text, { fileName: file, baseDir: path.dirname(path.resolve(file)), env });
+}
+
+/**
+ * A config file's text, for every command that reads one; a missing or unreadable file is a ConfigError
+ * that names it. `create` tells the user how to make one.
+ */
+export async function readConfigFile(file: string, create = 'create one'): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError([
       code === 'ENOENT'
-        ? `${file}: no such config file (create one, or pass --config <file>)`
+        ? `${file}: no such config file (${create}, or pass --config <file>)`
         : `${file}: cannot read the config file (${code ?? String(error)})`,
     ]);
   }
-  return parseConfig(text, { fileName: file, baseDir: path.dirname(path.resolve(file)), env });
 }
 
 /** Validates config text; see loadConfig. */

@@ -1,12 +1,11 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: messages show ${…} references as they are written.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { providerRegistry } from '@software-factory/providers/registry';
 import { parseSecretReference, type SecretReference } from '@software-factory/sdk';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../config/config-error.ts';
-import { parseConfig } from '../config/load-config.ts';
+import { parseConfig, readConfigFile } from '../config/load-config.ts';
 import { loadProviderModules, type ProviderModule } from '../config/provider-modules.ts';
 import { formatPath, locate } from '../config/yaml-locations.ts';
 import { VERSION } from '../version.ts';
@@ -63,17 +62,7 @@ const STORE_LOCATOR = /^[a-z][a-z0-9-]*:[^{}\s]+$/;
  * field that says so.
  */
 export async function loadDeploymentPlan(file: string, target: DeployTarget): Promise<DeploymentPlan> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError([
-      code === 'ENOENT'
-        ? `${file}: no such config file (create one with \`factory init\`, or pass --config <file>)`
-        : `${file}: cannot read the config file (${code ?? String(error)})`,
-    ]);
-  }
+  const text = await readConfigFile(file, 'create one with `factory init`');
   const projectDir = path.dirname(path.resolve(file));
   // The config's provider modules first: a left-out secret of their providers is a reference too.
   const raw = new LineCounter();
