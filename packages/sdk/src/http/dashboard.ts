@@ -3,7 +3,13 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { TenantRegistry, TenantRuntime } from '../ports/tenant-runtime.ts';
 import type { FactoryMetrics } from '../status/metrics.ts';
 import { tenantStatus } from '../status/tenant-status.ts';
-import { adminAccess, adminTenant, checkAdminToken, SESSION_COOKIE } from './admin-access.ts';
+import {
+  type AdminTenant,
+  adminAccess,
+  adminTenant,
+  checkAdminToken,
+  SESSION_COOKIE,
+} from './admin-access.ts';
 import {
   DASHBOARD_SCRIPT,
   DASHBOARD_STYLE,
@@ -31,9 +37,18 @@ export function mountDashboard(
     return tenantStatus(store, tenant.id, await tenant.connections(), clock.now());
   }
 
-  /** A form POST from a page of another site is refused before anything is read. */
-  const foreign = (c: Context) =>
-    security.sameOrigin(c) ? undefined : c.json({ error: 'cross-origin form posts are refused' }, 403);
+  /**
+   * The form a browser posted to a tenant's login or logout. A post from a page of another site is
+   * refused before anything is read; then the tenant must have a dashboard, and the form keep its cap.
+   */
+  async function postedForm(c: Context): Promise<{ admin: AdminTenant; form: URLSearchParams } | Response> {
+    if (!security.sameOrigin(c)) return c.json({ error: 'cross-origin form posts are refused' }, 403);
+    const admin = await adminTenant(c, registry, security);
+    if (admin instanceof Response) return admin;
+    const form = await readFormCapped(c.req.raw, FORM_MAX_BYTES);
+    if (!(form instanceof URLSearchParams)) return c.json({ error: form.error }, form.status);
+    return { admin, form };
+  }
 
   app.get('/t/:tenant', (c) => c.redirect(`/t/${encodeURIComponent(c.req.param('tenant'))}/`, 301));
 
@@ -66,13 +81,10 @@ export function mountDashboard(
   });
 
   app.post('/t/:tenant/login', async (c) => {
-    const refused = foreign(c);
-    if (refused) return refused;
-    const admin = await adminTenant(c, registry, security);
-    if (admin instanceof Response) return admin;
+    const posted = await postedForm(c);
+    if (posted instanceof Response) return posted;
+    const { admin, form } = posted;
     const { tenant } = admin;
-    const form = await readFormCapped(c.req.raw, FORM_MAX_BYTES);
-    if (!(form instanceof URLSearchParams)) return c.json({ error: form.error }, form.status);
     const checked = await checkAdminToken(c, security, admin, form.get('token') ?? '', 'html');
     if (!checked.ok) return checked.response ?? c.html(renderLogin(tenant.id, 'wrong admin token'), 401);
     const session = await security.sessions.issue(tenant.id, admin.adminTokenSha256, security.clock.now());
@@ -87,13 +99,11 @@ export function mountDashboard(
   });
 
   app.post('/t/:tenant/logout', async (c) => {
-    const refused = foreign(c);
-    if (refused) return refused;
-    const admin = await adminTenant(c, registry, security);
-    if (admin instanceof Response) return admin;
+    const posted = await postedForm(c);
+    if (posted instanceof Response) return posted;
+    // The form is read (within its cap) and has nothing to say: the session is in the cookie.
+    const { admin } = posted;
     const { tenant } = admin;
-    const form = await readFormCapped(c.req.raw, FORM_MAX_BYTES);
-    if (!(form instanceof URLSearchParams)) return c.json({ error: form.error }, form.status);
     await security.sessions.revoke(
       tenant.id,
       admin.adminTokenSha256,
