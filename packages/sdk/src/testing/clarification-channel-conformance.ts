@@ -1,8 +1,9 @@
 import { expect } from 'vitest';
 import type { ClarificationChannel } from '../ports/clarification-channel.ts';
 import type { WorkItem } from '../work-item.ts';
-import { type ConnectionClaims, connectionChecks, type VendorControls } from './connection-conformance.ts';
-import { describeChecks, type PortCheck } from './port-conformance.ts';
+import type { VendorControls } from './connection-conformance.ts';
+import type { PortCheck } from './port-conformance.ts';
+import { conformanceKey, rolePortConformance } from './role-port-conformance.ts';
 
 /** A clarification channel in a world of its own, where nothing has been asked yet. */
 export interface OpenedClarificationChannel extends VendorControls {
@@ -15,7 +16,6 @@ export interface OpenedClarificationChannel extends VendorControls {
 
 export type ClarificationChannelOpener = () => Promise<OpenedClarificationChannel>;
 
-const key = (intent: string) => ({ idempotencyKey: `conformance-tenant/item/r1/${intent}` });
 const QUESTION = 'Which export formats besides JSON are needed?';
 
 async function expectPosted(world: OpenedClarificationChannel, count: number, text: string) {
@@ -29,10 +29,10 @@ export const clarificationChannelChecks: readonly PortCheck<OpenedClarificationC
   {
     name: 'a question asked twice with one idempotency key is one message in one thread',
     async run(world) {
-      const first = await world.channel.openThread(world.item, QUESTION, key('question-1'));
+      const first = await world.channel.openThread(world.item, QUESTION, conformanceKey('question-1'));
       expect(first.threadId).toEqual(expect.any(String));
       expect(first.threadId).not.toBe('');
-      const again = await world.channel.openThread(world.item, QUESTION, key('question-1'));
+      const again = await world.channel.openThread(world.item, QUESTION, conformanceKey('question-1'));
       expect(again).toEqual(first);
       await expectPosted(world, 1, QUESTION);
     },
@@ -40,19 +40,19 @@ export const clarificationChannelChecks: readonly PortCheck<OpenedClarificationC
   {
     name: 'a question with another idempotency key is another message',
     async run(world) {
-      await world.channel.openThread(world.item, QUESTION, key('question-1'));
-      await world.channel.openThread(world.item, 'And which columns?', key('question-2'));
+      await world.channel.openThread(world.item, QUESTION, conformanceKey('question-1'));
+      await world.channel.openThread(world.item, 'And which columns?', conformanceKey('question-2'));
       await expectPosted(world, 2, 'And which columns?');
     },
   },
   {
     name: 'a reply written twice with one idempotency key is one message; another key is another',
     async run(world) {
-      const { threadId } = await world.channel.openThread(world.item, QUESTION, key('question-1'));
-      await world.channel.reply(threadId, 'Thanks, that is enough to start.', key('reply-1'));
-      await world.channel.reply(threadId, 'Thanks, that is enough to start.', key('reply-1'));
+      const { threadId } = await world.channel.openThread(world.item, QUESTION, conformanceKey('question-1'));
+      await world.channel.reply(threadId, 'Thanks, that is enough to start.', conformanceKey('reply-1'));
+      await world.channel.reply(threadId, 'Thanks, that is enough to start.', conformanceKey('reply-1'));
       await expectPosted(world, 2, 'Thanks, that is enough to start.');
-      await world.channel.reply(threadId, 'An agent has started.', key('reply-2'));
+      await world.channel.reply(threadId, 'An agent has started.', conformanceKey('reply-2'));
       await expectPosted(world, 3, 'An agent has started.');
     },
   },
@@ -62,17 +62,8 @@ export const clarificationChannelChecks: readonly PortCheck<OpenedClarificationC
  * Registers the ClarificationChannel conformance suite with the connection checks `claims` call for.
  * `open` is called once per check, and its `close` after it.
  */
-export function clarificationChannelConformance(
-  name: string,
-  open: ClarificationChannelOpener,
-  claims: ConnectionClaims = {},
-): void {
-  describeChecks(
-    `${name} conforms to ClarificationChannel`,
-    [
-      ...clarificationChannelChecks,
-      ...connectionChecks((world: OpenedClarificationChannel) => world.channel, claims),
-    ],
-    open,
-  );
-}
+export const clarificationChannelConformance = rolePortConformance(
+  'ClarificationChannel',
+  clarificationChannelChecks,
+  (world) => world.channel,
+);

@@ -1,7 +1,8 @@
 import { expect } from 'vitest';
 import type { OutputTarget } from '../ports/output-target.ts';
-import { type ConnectionClaims, connectionChecks, type VendorControls } from './connection-conformance.ts';
-import { describeChecks, type PortCheck } from './port-conformance.ts';
+import type { VendorControls } from './connection-conformance.ts';
+import type { PortCheck } from './port-conformance.ts';
+import { rolePortConformance } from './role-port-conformance.ts';
 
 /** An output target in a world of its own: a code host holding one open output ready for review. */
 export interface OpenedOutputTarget extends VendorControls {
@@ -46,14 +47,8 @@ export const outputTargetChecks: readonly PortCheck<OpenedOutputTarget>[] = [
  * Registers the OutputTarget conformance suite with the connection checks `claims` call for. `open` is
  * called once per check, and its `close` after it.
  */
-export function outputTargetConformance(
-  name: string,
-  open: OutputTargetOpener,
-  claims: ConnectionClaims = {},
-): void {
-  describeChecks(
-    `${name} conforms to OutputTarget`,
-    [...outputTargetChecks, ...connectionChecks((world: OpenedOutputTarget) => world.target, claims)],
-    open,
-  );
-}
+export const outputTargetConformance = rolePortConformance(
+  'OutputTarget',
+  outputTargetChecks,
+  (world) => world.target,
+);

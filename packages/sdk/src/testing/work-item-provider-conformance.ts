@@ -1,8 +1,9 @@
 import { expect } from 'vitest';
 import type { WorkItemProvider } from '../ports/work-item-provider.ts';
 import type { WorkItem } from '../work-item.ts';
-import { type ConnectionClaims, connectionChecks, type VendorControls } from './connection-conformance.ts';
-import { describeChecks, type PortCheck } from './port-conformance.ts';
+import type { VendorControls } from './connection-conformance.ts';
+import type { PortCheck } from './port-conformance.ts';
+import { conformanceKey, rolePortConformance } from './role-port-conformance.ts';
 
 /** A tracker provider in a world of its own: a tracker holding one item ready for dispatch. */
 export interface OpenedWorkItemProvider extends VendorControls {
@@ -18,8 +19,6 @@ export interface OpenedWorkItemProvider extends VendorControls {
 }
 
 export type WorkItemProviderOpener = () => Promise<OpenedWorkItemProvider>;
-
-const key = (intent: string) => ({ idempotencyKey: `conformance-tenant/item/r1/${intent}` });
 
 async function readyItem(world: OpenedWorkItemProvider): Promise<WorkItem> {
   const item = await world.provider.getWorkItem(world.readyItem);
@@ -55,12 +54,12 @@ export const workItemProviderChecks: readonly PortCheck<OpenedWorkItemProvider>[
     async run(world) {
       const item = await readyItem(world);
       const before = await world.writes();
-      await world.provider.setState(item, 'dispatched', key('dispatched'));
+      await world.provider.setState(item, 'dispatched', conformanceKey('dispatched'));
       const written = await world.writes();
       expect(written).toBeGreaterThan(before);
       expect(world.provider.isReadyForDispatch(await readBack(world, item))).toBe(false);
       // A retry carries the item as it was read before the first attempt.
-      await world.provider.setState(item, 'dispatched', key('dispatched'));
+      await world.provider.setState(item, 'dispatched', conformanceKey('dispatched'));
       expect(await world.writes()).toBe(written);
     },
   },
@@ -68,11 +67,11 @@ export const workItemProviderChecks: readonly PortCheck<OpenedWorkItemProvider>[
     name: 'done: the item reads back done; the same write again writes nothing',
     async run(world) {
       const item = await readyItem(world);
-      await world.provider.setState(item, 'dispatched', key('dispatched'));
-      await world.provider.setState(item, 'done', key('done'));
+      await world.provider.setState(item, 'dispatched', conformanceKey('dispatched'));
+      await world.provider.setState(item, 'done', conformanceKey('done'));
       expect((await readBack(world, item)).state).toBe('done');
       const written = await world.writes();
-      await world.provider.setState(item, 'done', key('done'));
+      await world.provider.setState(item, 'done', conformanceKey('done'));
       expect(await world.writes()).toBe(written);
     },
   },
@@ -80,8 +79,8 @@ export const workItemProviderChecks: readonly PortCheck<OpenedWorkItemProvider>[
     name: 'cancelled: the item reads back neither ready (nothing restarts it) nor closed; again writes nothing',
     async run(world) {
       const item = await readyItem(world);
-      await world.provider.setState(item, 'dispatched', key('dispatched'));
-      await world.provider.setState(item, 'cancelled', key('cancelled'));
+      await world.provider.setState(item, 'dispatched', conformanceKey('dispatched'));
+      await world.provider.setState(item, 'cancelled', conformanceKey('cancelled'));
       // After a last failed attempt the item is still as ready as it was: only the write-back takes it out,
       // or the tracker's webhook for the factory's own write would start it all over again.
       const back = await readBack(world, item);
@@ -89,7 +88,7 @@ export const workItemProviderChecks: readonly PortCheck<OpenedWorkItemProvider>[
       // Where it goes from here is the person's call: the factory closes nothing.
       expect(['done', 'cancelled']).not.toContain(back.state);
       const written = await world.writes();
-      await world.provider.setState(item, 'cancelled', key('cancelled'));
+      await world.provider.setState(item, 'cancelled', conformanceKey('cancelled'));
       expect(await world.writes()).toBe(written);
     },
   },
@@ -98,12 +97,12 @@ export const workItemProviderChecks: readonly PortCheck<OpenedWorkItemProvider>[
     async run(world) {
       const item = await readyItem(world);
       const before = (await world.comments()).length;
-      await world.provider.postComment(item, 'An agent is working on this.', key('comment-1'));
-      await world.provider.postComment(item, 'An agent is working on this.', key('comment-1'));
+      await world.provider.postComment(item, 'An agent is working on this.', conformanceKey('comment-1'));
+      await world.provider.postComment(item, 'An agent is working on this.', conformanceKey('comment-1'));
       const once = await world.comments();
       expect(once).toHaveLength(before + 1);
       expect(once.at(-1)).toContain('An agent is working on this.');
-      await world.provider.postComment(item, 'The agent has finished.', key('comment-2'));
+      await world.provider.postComment(item, 'The agent has finished.', conformanceKey('comment-2'));
       const twice = await world.comments();
       expect(twice).toHaveLength(before + 2);
       expect(twice.at(-1)).toContain('The agent has finished.');
@@ -120,17 +119,8 @@ export const workItemProviderChecks: readonly PortCheck<OpenedWorkItemProvider>[
  *     return { provider: new LinearWorkItemProvider({ apiUrl: linear.url, token }), readyItem: 'ENG-42', … };
  *   });
  */
-export function workItemProviderConformance(
-  name: string,
-  open: WorkItemProviderOpener,
-  claims: ConnectionClaims = {},
-): void {
-  describeChecks(
-    `${name} conforms to WorkItemProvider`,
-    [
-      ...workItemProviderChecks,
-      ...connectionChecks((world: OpenedWorkItemProvider) => world.provider, claims),
-    ],
-    open,
-  );
-}
+export const workItemProviderConformance = rolePortConformance(
+  'WorkItemProvider',
+  workItemProviderChecks,
+  (world) => world.provider,
+);
