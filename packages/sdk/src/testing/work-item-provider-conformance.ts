@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { WorkItemProvider } from '../ports/work-item-provider.ts';
+import type { WorkItemProvider, WritebackState } from '../ports/work-item-provider.ts';
 import type { WorkItem } from '../work-item.ts';
 import type { VendorControls } from './connection-conformance.ts';
 import type { PortCheck } from './port-conformance.ts';
@@ -32,6 +32,22 @@ async function readBack(world: OpenedWorkItemProvider, item: WorkItem): Promise<
   return back;
 }
 
+/** Writes the state as the factory does, keyed by the state. */
+function setState(world: OpenedWorkItemProvider, item: WorkItem, state: WritebackState): Promise<void> {
+  return world.provider.setState(item, state, conformanceKey(state));
+}
+
+/** The write again, as a retry sends it (with the item as read before the first attempt): the tracker takes none. */
+async function expectRepeatWritesNothing(
+  world: OpenedWorkItemProvider,
+  item: WorkItem,
+  state: WritebackState,
+): Promise<void> {
+  const written = await world.writes();
+  await setState(world, item, state);
+  expect(await world.writes()).toBe(written);
+}
+
 /** Every behaviour a WorkItemProvider must have (besides `claims`' connection checks), as plain checks. */
 export const workItemProviderChecks: readonly PortCheck<OpenedWorkItemProvider>[] = [
   {
@@ -54,12 +70,12 @@ export const workItemProviderChecks: readonly PortCheck<OpenedWorkItemProvider>[
     async run(world) {
       const item = await readyItem(world);
       const before = await world.writes();
-      await world.provider.setState(item, 'dispatched', conformanceKey('dispatched'));
+      await setState(world, item, 'dispatched');
       const written = await world.writes();
       expect(written).toBeGreaterThan(before);
       expect(world.provider.isReadyForDispatch(await readBack(world, item))).toBe(false);
       // A retry carries the item as it was read before the first attempt.
-      await world.provider.setState(item, 'dispatched', conformanceKey('dispatched'));
+      await setState(world, item, 'dispatched');
       expect(await world.writes()).toBe(written);
     },
   },
@@ -67,29 +83,25 @@ export const workItemProviderChecks: readonly PortCheck<OpenedWorkItemProvider>[
     name: 'done: the item reads back done; the same write again writes nothing',
     async run(world) {
       const item = await readyItem(world);
-      await world.provider.setState(item, 'dispatched', conformanceKey('dispatched'));
-      await world.provider.setState(item, 'done', conformanceKey('done'));
+      await setState(world, item, 'dispatched');
+      await setState(world, item, 'done');
       expect((await readBack(world, item)).state).toBe('done');
-      const written = await world.writes();
-      await world.provider.setState(item, 'done', conformanceKey('done'));
-      expect(await world.writes()).toBe(written);
+      await expectRepeatWritesNothing(world, item, 'done');
     },
   },
   {
     name: 'cancelled: the item reads back neither ready (nothing restarts it) nor closed; again writes nothing',
     async run(world) {
       const item = await readyItem(world);
-      await world.provider.setState(item, 'dispatched', conformanceKey('dispatched'));
-      await world.provider.setState(item, 'cancelled', conformanceKey('cancelled'));
+      await setState(world, item, 'dispatched');
+      await setState(world, item, 'cancelled');
       // After a last failed attempt the item is still as ready as it was: only the write-back takes it out,
       // or the tracker's webhook for the factory's own write would start it all over again.
       const back = await readBack(world, item);
       expect(world.provider.isReadyForDispatch(back)).toBe(false);
       // Where it goes from here is the person's call: the factory closes nothing.
       expect(['done', 'cancelled']).not.toContain(back.state);
-      const written = await world.writes();
-      await world.provider.setState(item, 'cancelled', conformanceKey('cancelled'));
-      expect(await world.writes()).toBe(written);
+      await expectRepeatWritesNothing(world, item, 'cancelled');
     },
   },
   {
