@@ -1,8 +1,8 @@
 import {
   type Logger,
   type RouteConfig,
-  type RouteDecision,
   RuleTriage,
+  routeDecision,
   silentLogger,
   type Triage,
   type TriageDecision,
@@ -144,7 +144,7 @@ export class LlmTriage implements Triage {
           `route ${JSON.stringify(answer.route.slice(0, 60))} is not a configured route`,
         );
       }
-      decision.route = toRouteDecision(route);
+      decision.route = routeDecision(route);
     } else {
       decision.reasons[0] = `${decided}: no configured route fits`;
     }
@@ -191,15 +191,6 @@ export class LlmTriage implements Triage {
       this.#logger.warn('triage cache write failed', { error: errorName(error) });
     }
   }
-}
-
-function toRouteDecision(route: RouteConfig): RouteDecision {
-  return {
-    name: route.name,
-    repository: route.repository,
-    agent: route.agent,
-    ...(route.maxInFlight !== undefined ? { maxInFlight: route.maxInFlight } : {}),
-  };
 }
 
 /** Only the error's class: a cache's message may quote a connection string. */

@@ -98,7 +98,7 @@ export {
 } from './ports/webhook-source.ts';
 export type { WorkItemProvider, WritebackState } from './ports/work-item-provider.ts';
 export * from './record.ts';
-export { matchRoute, RuleTriage } from './rule-triage.ts';
+export { matchRoute, RuleTriage, routeDecision } from './rule-triage.ts';
 export { outsideScope } from './scope.ts';
 export {
   parseSecretReference,

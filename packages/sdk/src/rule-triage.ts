@@ -52,7 +52,7 @@ export class RuleTriage implements Triage {
     if (CRITERIA.test(text)) confidence += 0.3;
     else reasons.push('nothing says when it is done');
     const decision: TriageDecision = {
-      route: toDecision(route),
+      route: routeDecision(route),
       confidence: Math.min(1, confidence),
       reasons,
     };
@@ -65,7 +65,8 @@ export class RuleTriage implements Triage {
   }
 }
 
-function toDecision(route: RouteConfig): RouteDecision {
+/** The route a triage decides on, as the decision names it: what the dispatch and its slots need. */
+export function routeDecision(route: RouteConfig): RouteDecision {
   return {
     name: route.name,
     repository: route.repository,
