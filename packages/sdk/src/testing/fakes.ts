@@ -167,6 +167,8 @@ export class FakeFleet implements FleetClient {
   readonly name = 'fake-fleet';
   readonly agents = new Map<string, { request: SpawnRequest; status: AgentStatus; released: boolean }>();
   readonly #byKey = new Map<string, string>();
+  /** Agents spawned and not yet exited or released, kept as they change: a spawn must not scan them all. */
+  readonly #running = new Set<string>();
   spawnCalls = 0;
   /** The most agents running (spawned, not exited or released) at any moment. */
   peakRunning = 0;
@@ -178,7 +180,8 @@ export class FakeFleet implements FleetClient {
     const agentId = `agent-${this.agents.size + 1}`;
     this.#byKey.set(request.idempotencyKey, agentId);
     this.agents.set(agentId, { request, status: { state: 'running' }, released: false });
-    this.peakRunning = Math.max(this.peakRunning, this.running().length);
+    this.#running.add(agentId);
+    this.peakRunning = Math.max(this.peakRunning, this.#running.size);
     return { agentId };
   }
 
@@ -189,12 +192,14 @@ export class FakeFleet implements FleetClient {
   async release(agentId: string): Promise<void> {
     const agent = this.agents.get(agentId);
     if (agent) agent.released = true;
+    this.#running.delete(agentId);
   }
 
   /** Marks an agent as exited, as the real process would. */
   exit(agentId: string, exitCode: number): void {
     const agent = this.agents.get(agentId);
     if (agent) agent.status = { state: 'exited', exitCode };
+    this.#running.delete(agentId);
   }
 
   running(): string[] {
