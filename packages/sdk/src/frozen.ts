@@ -11,3 +11,15 @@ export function frozenCopy<T>(value: T): T {
   for (const [key, entry] of Object.entries(value)) copy[key] = frozenCopy(entry);
   return Object.freeze(copy) as T;
 }
+
+/**
+ * `value` itself, deeply frozen: for a value its maker hands over and never changes again (a record's
+ * next version), so nothing needs copying. A part already frozen is taken as frozen throughout, as in
+ * `frozenCopy`, so only the new parts of a version are visited. Plain data only.
+ */
+export function frozenInPlace<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const key in value) frozenInPlace(value[key]);
+  return value;
+}

@@ -1,4 +1,4 @@
-import { frozenCopy } from './frozen.ts';
+import { frozenCopy, frozenInPlace } from './frozen.ts';
 import {
   expectedRecordVersion,
   type FoundRecord,
@@ -19,10 +19,12 @@ interface TenantState {
 }
 
 /**
- * The reference StateStore: everything in one process's memory. What it stores is frozen (copied once,
- * on the way in, and only the parts not frozen already), so it hands out the stored values themselves
- * and no caller can change stored state by holding a reference. For tests and single-process use; state
- * is lost on exit.
+ * The reference StateStore: everything in one process's memory. What it stores is frozen, so it hands
+ * out the stored values themselves and no caller can change stored state by holding a reference. A
+ * record is an immutable value its writer hands over (`nextVersion` makes a new one for each write), so
+ * it is frozen in place, without a copy; a document is copied once on the way in (only the parts not
+ * frozen already), as its writer may go on changing its own object. For tests and single-process use;
+ * state is lost on exit.
  */
 export class InMemoryStateStore implements StateStore {
   readonly #tenants = new Map<string, TenantState>();
@@ -60,7 +62,7 @@ export class InMemoryStateStore implements StateStore {
     if ((state.records.get(record.workItemId)?.version ?? 0) !== expectedRecordVersion(record)) return false;
     if (document && (state.documents.get(document.name)?.version ?? 0) !== document.expectedVersion)
       return false;
-    state.records.set(record.workItemId, frozenCopy(record));
+    state.records.set(record.workItemId, frozenInPlace(record));
     if (document)
       state.documents.set(
         document.name,

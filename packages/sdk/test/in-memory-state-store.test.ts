@@ -86,6 +86,31 @@ describe('records are immutable values in the reference store', () => {
     expect(next?.history).toBe(stored.history);
   });
 
+  it('stores the record it is given, frozen in place rather than copied: a version is an immutable value', async () => {
+    const store = new InMemoryStateStore();
+    const written = sampleRecord('w-1');
+    await store.commit('t', { record: written });
+    expect(await store.getRecord('t', 'w-1')).toBe(written);
+    expect(Object.isFrozen(written.item.labels)).toBe(true);
+    expect(() => written.item.labels.push('changed after the write')).toThrow(TypeError);
+  });
+
+  it('freezes nothing when the commit is refused', async () => {
+    const store = new InMemoryStateStore();
+    await store.commit('t', { record: sampleRecord('w-1') });
+    const refused = sampleRecord('w-1', { version: 3 });
+    expect(await store.commit('t', { record: refused })).toBe(false);
+    expect(Object.isFrozen(refused)).toBe(false);
+  });
+
+  it('copies a document on the way in: its writer may go on changing its own object', async () => {
+    const store = new InMemoryStateStore();
+    const value = { names: ['a'] };
+    await store.putDocument('t', 'd', value, 0);
+    value.names.push('b');
+    expect((await store.getDocument('t', 'd'))?.value).toEqual({ names: ['a'] });
+  });
+
   it('the conformance suite catches a store whose records can be changed from outside', async () => {
     const check = stateStoreChecks.find((entry) => entry.name.startsWith('a record read back cannot change'));
     await expect(check?.run(() => new SharingStore())).rejects.toThrow();
