@@ -1,9 +1,18 @@
 /**
+ * The ids made lately: one event asks for its run's id for every write, effect and log line it makes,
+ * so each is worked out once. Cleared when full; it only saves work.
+ */
+const MAX_REMEMBERED = 256;
+const remembered = new Map<string, string>();
+
+/**
  * A W3C trace id (32 lowercase hex digits, not all zero) derived from the work item and its run, so every
  * handler invocation, fleet call and comment for one run carries the same id without storing it.
  */
 export function traceIdFor(tenant: string, workItemId: string, run: number): string {
   const input = `${tenant}\u0000${workItemId}\u0000${run}`;
+  const known = remembered.get(input);
+  if (known !== undefined) return known;
   let id = '';
   for (const seed of [0x811c9dc5, 0x01000193, 0x9e3779b9, 0x85ebca6b]) {
     let hash = seed >>> 0;
@@ -14,5 +23,8 @@ export function traceIdFor(tenant: string, workItemId: string, run: number): str
     }
     id += hash.toString(16).padStart(8, '0');
   }
-  return /^0+$/.test(id) ? `${id.slice(0, 31)}1` : id;
+  const traceId = /^0+$/.test(id) ? `${id.slice(0, 31)}1` : id;
+  if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+  remembered.set(input, traceId);
+  return traceId;
 }
