@@ -58,53 +58,42 @@ export class DefaultTaskTemplate implements TaskTemplate {
   readonly #text: string;
   readonly #prefix: string;
   readonly #keyPattern: RegExp;
+  /** The text cut once into fixed pieces and placeholders, so a render only fills them in. */
+  readonly #parts: readonly TemplatePart[];
+  readonly #placesPreamble: boolean;
 
   constructor(options: TemplateOptions = {}) {
     this.#text = options.text ?? DEFAULT_TASK_TEXT;
     this.#prefix = options.branchPrefix ?? 'factory/';
     // A key is letters/digits, a dash and a number (ENG-123), as trackers write them.
     this.#keyPattern = /\b([A-Za-z][A-Za-z0-9]*-\d+)\b/;
+    this.#parts = templateParts(this.#text);
+    this.#placesPreamble = /\{\{\s*preamble\s*\}\}/.test(this.#text);
   }
 
   render(item: WorkItem, route: RouteDecision, options: RenderOptions): string {
-    const question = options.question ? questionBlock(options.question) : '';
-    const answers =
-      options.answers.length > 0
-        ? `## Clarifications\n\n${[
-            ...(question ? [question] : []),
-            ...options.answers.map((answer, index) =>
-              dataBlock(
-                `Answer ${index + 1} (from the clarification thread)`,
-                `From: ${answer.author}\n\n${answer.text}`,
-              ),
-            ),
-          ].join('\n\n')}\n\n`
-        : '';
-    const values: Record<string, string> = {
-      'item.key': inlineName(item.key),
-      'item.title': dataBlock('Title (from the tracker)', item.title),
-      'item.description': dataBlock('Description (from the tracker)', item.description),
-      'item.url': dataBlock('Link to the work item (from the tracker)', item.source.url ?? ''),
-      'item.labels': dataBlock('Labels (from the tracker)', item.labels.join(', ')),
-      repository: route.repository,
-      agent: route.agent,
-      route: route.name,
-      branch: inlineName(options.branch),
-      attempt: String(options.attempt),
-      question,
-      answers,
-      preamble: untrustedPreamble,
-    };
-    const placesPreamble = /\{\{\s*preamble\s*\}\}/.test(this.#text);
-    let preambleSaid = placesPreamble;
+    const filled = new Map<string, string | undefined>();
+    let preambleSaid = this.#placesPreamble;
+    let task = '';
     // One pass over the template: a value is never scanned for placeholders, so item text cannot add any.
-    return this.#text.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (match, name: string) => {
-      const value = values[name];
-      if (value === undefined) return match;
-      if (preambleSaid || !UNTRUSTED.has(name) || value === '') return value;
-      preambleSaid = true;
-      return `${untrustedPreamble}\n\n${value}`;
-    });
+    for (const part of this.#parts) {
+      if (typeof part === 'string') {
+        task += part;
+        continue;
+      }
+      let value = filled.get(part.name);
+      if (value === undefined && !filled.has(part.name)) {
+        value = placeholderValue(part.name, item, route, options);
+        filled.set(part.name, value);
+      }
+      if (value === undefined) task += part.text;
+      else if (preambleSaid || !UNTRUSTED.has(part.name) || value === '') task += value;
+      else {
+        preambleSaid = true;
+        task += `${untrustedPreamble}\n\n${value}`;
+      }
+    }
+    return task;
   }
 
   branchName(item: WorkItem): string {
@@ -119,6 +108,75 @@ export class DefaultTaskTemplate implements TaskTemplate {
     const fromTitle = output.title ? this.#keyPattern.exec(output.title) : null;
     return fromTitle?.[1]?.toUpperCase();
   }
+}
+
+/** A fixed piece of the template, or a placeholder (`text` is how it is written, kept when unknown). */
+type TemplatePart = string | { name: string; text: string };
+
+function templateParts(text: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let at = 0;
+  for (const match of text.matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)) {
+    if (match.index > at) parts.push(text.slice(at, match.index));
+    parts.push({ name: match[1] as string, text: match[0] });
+    at = match.index + match[0].length;
+  }
+  if (at < text.length) parts.push(text.slice(at));
+  return parts;
+}
+
+/** What a placeholder stands for; `undefined` for a name the template does not know (left as written). */
+function placeholderValue(
+  name: string,
+  item: WorkItem,
+  route: RouteDecision,
+  options: RenderOptions,
+): string | undefined {
+  switch (name) {
+    case 'item.key':
+      return inlineName(item.key);
+    case 'item.title':
+      return dataBlock('Title (from the tracker)', item.title);
+    case 'item.description':
+      return dataBlock('Description (from the tracker)', item.description);
+    case 'item.url':
+      return dataBlock('Link to the work item (from the tracker)', item.source.url ?? '');
+    case 'item.labels':
+      return dataBlock('Labels (from the tracker)', item.labels.join(', '));
+    case 'repository':
+      return route.repository;
+    case 'agent':
+      return route.agent;
+    case 'route':
+      return route.name;
+    case 'branch':
+      return inlineName(options.branch);
+    case 'attempt':
+      return String(options.attempt);
+    case 'question':
+      return options.question ? questionBlock(options.question) : '';
+    case 'answers':
+      return answersSection(options);
+    case 'preamble':
+      return untrustedPreamble;
+    default:
+      return undefined;
+  }
+}
+
+/** A `## Clarifications` section: the question asked, then one block per answer; empty without answers. */
+function answersSection(options: RenderOptions): string {
+  if (options.answers.length === 0) return '';
+  const question = options.question ? questionBlock(options.question) : '';
+  return `## Clarifications\n\n${[
+    ...(question ? [question] : []),
+    ...options.answers.map((answer, index) =>
+      dataBlock(
+        `Answer ${index + 1} (from the clarification thread)`,
+        `From: ${answer.author}\n\n${answer.text}`,
+      ),
+    ),
+  ].join('\n\n')}\n\n`;
 }
 
 function questionBlock(question: string): string {

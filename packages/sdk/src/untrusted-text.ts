@@ -14,7 +14,8 @@ const MIN_FENCE = 3;
 /** The fence for a block of `text`: backticks, one more than the longest run of them in `text`, at least three. */
 export function fenceFor(text: string): string {
   let longest = 0;
-  for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
+  if (text.includes(FENCE_CHAR))
+    for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
   return FENCE_CHAR.repeat(Math.max(MIN_FENCE, longest + 1));
 }
 
@@ -34,6 +35,6 @@ export function fenceFor(text: string): string {
 export function dataBlock(label: string, text: string): string {
   const fence = fenceFor(text);
   const line = label.replace(/[\r\n\u2028\u2029]+/g, ' ').trim();
-  const body = text.replace(/\r\n?/g, '\n');
+  const body = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
   return `${line}:\n${fence}data\n${body}${body.endsWith('\n') || body === '' ? '' : '\n'}${fence}`;
 }
