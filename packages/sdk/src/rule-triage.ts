@@ -17,8 +17,33 @@ export function matchRoute(item: WorkItem, routes: readonly RouteConfig[]): Rout
   );
 }
 
+/** How many runs of non-space characters `text` has (as `text.split(/\s+/)` finds them), counted in place. */
 function words(text: string): number {
-  return text.split(/\s+/).filter(Boolean).length;
+  let count = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const space = isSpace(text.charCodeAt(i));
+    if (!space && !inWord) count++;
+    inWord = !space;
+  }
+  return count;
+}
+
+/** The characters `\s` matches. */
+function isSpace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
 }
 
 /**
@@ -49,7 +74,8 @@ export class RuleTriage implements Triage {
     const descriptionWords = words(text);
     if (descriptionWords >= MIN_DESCRIPTION_WORDS) confidence += 0.3;
     else reasons.push(`the description has ${descriptionWords} words`);
-    if (CRITERIA.test(text)) confidence += 0.3;
+    const saysWhenDone = CRITERIA.test(text);
+    if (saysWhenDone) confidence += 0.3;
     else reasons.push('nothing says when it is done');
     const decision: TriageDecision = {
       route: routeDecision(route),
@@ -58,7 +84,7 @@ export class RuleTriage implements Triage {
     };
     if (descriptionWords < MIN_DESCRIPTION_WORDS) {
       decision.question = `"${item.title}" is short on detail. What should change, and how will we know it is done?`;
-    } else if (!CRITERIA.test(text)) {
+    } else if (!saysWhenDone) {
       decision.question = `How will we know "${item.title}" is done? What should be true when it is finished?`;
     }
     return decision;
