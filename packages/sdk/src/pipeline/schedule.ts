@@ -83,6 +83,19 @@ export function holderItem(holder: string): string {
   return mark < 0 ? holder : holder.slice(0, mark);
 }
 
+/** `holderItem(holder) === workItemId`, without cutting a string out of every holder looked at. */
+function holdsFor(holder: string, workItemId: string): boolean {
+  const mark = holder.lastIndexOf('#');
+  return mark < 0 ? holder === workItemId : mark === workItemId.length && holder.startsWith(workItemId);
+}
+
+/** How many holders a pool's record has, counted without listing them. */
+function holdersIn(holders: Readonly<Record<string, number>> | undefined): number {
+  let count = 0;
+  for (const _ in holders) count++;
+  return count;
+}
+
 /** What one record claims in the schedule: its place in line, its blockers, its slots. */
 function claimsOf(record: WorkItemRecord | undefined): {
   queued?: ScheduledEntry;
@@ -141,6 +154,9 @@ export function reconcile(
     slots === schedule.slots
   )
     return schedule;
+  // The common case, no items left out before or after, needs no rest copy.
+  if (line.leftOut === undefined && schedule.leftOut === undefined)
+    return { ...schedule, queue: line.queue, blocked, slots };
   const { leftOut: _, ...rest } = schedule;
   return {
     ...rest,
@@ -179,12 +195,19 @@ function reconcileQueue(
   now: number,
 ): { queue: readonly ScheduledEntry[]; leftOut: number | undefined } {
   const { queue, leftOut } = schedule;
-  const mine = queue.filter((entry) => entry.workItemId === workItemId);
+  // The item's entries, counted in one pass (a line may be a thousand long, and most items are not in it).
+  let mine = 0;
+  let first: ScheduledEntry | undefined;
+  for (const entry of queue) {
+    if (entry.workItemId !== workItemId) continue;
+    mine++;
+    first ??= entry;
+  }
   const same =
-    mine.length === (wanted ? 1 : 0) &&
-    (!wanted || (mine[0]?.enqueuedAt === wanted.enqueuedAt && mine[0]?.retryAt === wanted.retryAt));
+    mine === (wanted ? 1 : 0) &&
+    (!wanted || (first?.enqueuedAt === wanted.enqueuedAt && first?.retryAt === wanted.retryAt));
   if (same) return { queue, leftOut };
-  const others = mine.length > 0 ? queue.filter((entry) => entry.workItemId !== workItemId) : queue;
+  const others = mine > 0 ? queue.filter((entry) => entry.workItemId !== workItemId) : queue;
   if (!wanted) return { queue: others, leftOut };
   const at = others.findIndex((entry) => compareEntries(wanted, entry) < 0);
   // With items left out, the line names only its head: an entry after its end belongs with them.
@@ -227,12 +250,12 @@ function reconcileSlots(
     next ??= { ...slots };
     const holders = { ...(next[pool] ?? {}) };
     change(holders);
-    if (Object.keys(holders).length === 0) delete next[pool];
+    if (holdersIn(holders) === 0) delete next[pool];
     else next[pool] = holders;
   };
-  for (const [pool, holders] of Object.entries(slots)) {
-    for (const holder of Object.keys(holders)) {
-      if (holderItem(holder) !== workItemId) continue;
+  for (const pool in slots) {
+    for (const holder in slots[pool]) {
+      if (!holdsFor(holder, workItemId)) continue;
       if (wanted.some((slot) => slot.pool === pool && slot.holder === holder)) continue;
       edit(pool, (edited) => {
         delete edited[holder];
@@ -258,16 +281,16 @@ export function roomFor(
   holder: string,
 ): { ok: true } | { ok: false; pool: string } {
   for (const { pool, limit } of pools) {
-    const holders = schedule.slots[pool] ?? {};
-    if (holders[holder] !== undefined) continue;
-    if (Object.keys(holders).length >= limit) return { ok: false, pool };
+    const holders = schedule.slots[pool];
+    if (holders?.[holder] !== undefined) continue;
+    if (holdersIn(holders) >= limit) return { ok: false, pool };
   }
   return { ok: true };
 }
 
 /** How many holders `pool` has. */
 export function heldIn(schedule: Schedule, pool: string): number {
-  return Object.keys(schedule.slots[pool] ?? {}).length;
+  return holdersIn(schedule.slots[pool]);
 }
 
 /**
