@@ -96,4 +96,12 @@ describe('timingSafeEqual', () => {
     expect(timingSafeEqual('sha256=abc', 'sha256=ab')).toBe(false);
     expect(timingSafeEqual('', '')).toBe(true);
   });
+
+  it('tells apart text that differs past the shorter one, or only outside ASCII', async () => {
+    const { timingSafeEqual } = await withNodeCrypto();
+    expect(timingSafeEqual('sha256=ab', 'sha256=ab\u0000')).toBe(false);
+    expect(timingSafeEqual('café', 'cafe')).toBe(false);
+    expect(timingSafeEqual('café 🚀', 'café 🚀')).toBe(true);
+    expect(timingSafeEqual('🚀', '🚁')).toBe(false);
+  });
 });

@@ -84,13 +84,15 @@ export async function hmacSha256Base64(
   return btoa(binary);
 }
 
-/** Compares two strings in time that does not depend on where they differ. */
+/**
+ * Compares two strings in time that does not depend on where they differ: every UTF-16 code unit of the
+ * longer one is visited (read in place; encoding both first cost more than the comparison).
+ */
 export function timingSafeEqual(a: string, b: string): boolean {
-  const left = encoder.encode(a);
-  const right = encoder.encode(b);
-  let difference = left.length ^ right.length;
-  for (let i = 0; i < Math.max(left.length, right.length); i++)
-    difference |= (left[i] ?? 0) ^ (right[i] ?? 0);
+  let difference = a.length ^ b.length;
+  const length = Math.max(a.length, b.length);
+  // Past the end of a string, charCodeAt gives NaN, which `| 0` turns into 0.
+  for (let i = 0; i < length; i++) difference |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
   return difference === 0;
 }
 
