@@ -47,6 +47,17 @@ describe('X-Hub-Signature-256', () => {
     ).resolves.toBeUndefined();
   });
 
+  it('names a verified delivery by its body, with the checked signature as the body digest', async () => {
+    const request = delivery('pull_request', pullRequestExample('opened'));
+    await source.verify(request);
+    const signature = request.headers.get('x-hub-signature-256') ?? '';
+    expect(source.identify(request)).toEqual({
+      deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      recognisedBy: 'body',
+      bodyDigest: signature.slice('sha256='.length),
+    });
+  });
+
   // Without the header, with another secret, or over another body: the WebhookSource conformance suite
   // (conformance/github.test.ts).
   it('fails with the SHA-1 form only', async () => {

@@ -15,17 +15,25 @@ const SECRET = 'dedupe-secret';
 class IdentifyingSource extends TestWebhookSource {
   interpreted = 0;
   readonly #recognisedBy: DeliveryIdentity['recognisedBy'];
+  /** Names the body by the digest in `x-body-digest` when set, as a source that signs the body alone does. */
+  readonly #digests: boolean;
 
-  constructor(recognisedBy: DeliveryIdentity['recognisedBy']) {
+  constructor(recognisedBy: DeliveryIdentity['recognisedBy'], digests = false) {
     super(SECRET, 'named');
     this.#recognisedBy = recognisedBy;
+    this.#digests = digests;
   }
 
   /** Reads the body as well as the header, as sources whose id is in the signed body do. */
   identify(request: IncomingWebhook): DeliveryIdentity {
     request.json();
     const deliveryId = request.headers.get('x-delivery') ?? undefined;
-    return { ...(deliveryId ? { deliveryId } : {}), recognisedBy: this.#recognisedBy };
+    const bodyDigest = this.#digests ? (request.headers.get('x-body-digest') ?? undefined) : undefined;
+    return {
+      ...(deliveryId ? { deliveryId } : {}),
+      recognisedBy: this.#recognisedBy,
+      ...(bodyDigest ? { bodyDigest } : {}),
+    };
   }
 
   override async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
@@ -34,10 +42,10 @@ class IdentifyingSource extends TestWebhookSource {
   }
 }
 
-function setup(recognisedBy: DeliveryIdentity['recognisedBy'] = 'id') {
+function setup(recognisedBy: DeliveryIdentity['recognisedBy'] = 'id', digests = false) {
   const store = new InMemoryStateStore();
   const h = new FactoryHarness({ tenant: 'acme', store });
-  const source = new IdentifyingSource(recognisedBy);
+  const source = new IdentifyingSource(recognisedBy, digests);
   const app = createFactoryApp({
     tenants: new StaticTenantRegistry([
       {
@@ -57,7 +65,7 @@ function setup(recognisedBy: DeliveryIdentity['recognisedBy'] = 'id') {
     remembered: vi.spyOn(store, 'rememberEvent'),
     forgotten: vi.spyOn(store, 'forgetEvent'),
   };
-  const deliver = async (payload: unknown, deliveryId?: string) => {
+  const deliver = async (payload: unknown, deliveryId?: string, bodyDigest?: string) => {
     const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
     const response = await app.request('/t/acme/webhooks/named', {
       method: 'POST',
@@ -65,6 +73,7 @@ function setup(recognisedBy: DeliveryIdentity['recognisedBy'] = 'id') {
       headers: {
         ...(await TestWebhookSource.sign(SECRET, body, h.clock.now())),
         ...(deliveryId ? { 'x-delivery': deliveryId } : {}),
+        ...(bodyDigest ? { 'x-body-digest': bodyDigest } : {}),
       },
     });
     return { status: response.status, body: (await response.json().catch(() => undefined)) as unknown };
@@ -118,6 +127,20 @@ describe('a source that names its deliveries: a re-sent one is recognised before
     expect((await deliver(first, 'd-2')).body).toEqual({ status: 'duplicate', deliveryId: 'd-2' });
     const other = { id: 'p-2', events: [h.changed(h.clearItem('item-2'))] };
     expect((await deliver(other, 'd-1')).body).toMatchObject({ status: 'processed' });
+  });
+
+  it('by body, named by the digest the source verified: that is the key, and the body is not hashed again', async () => {
+    const { h, calls, deliver } = setup('body', true);
+    const first = { id: 'p-1', events: [h.changed(h.clearItem('item-1'))] };
+    await deliver(first, 'd-1', 'a'.repeat(64));
+    expect(calls.remembered).toHaveBeenCalledWith('acme', `named:hmac:${'a'.repeat(64)}`, expect.anything());
+    expect(calls.remembered.mock.calls.some(([, key]) => key.includes('sha256'))).toBe(false);
+    expect((await deliver(first, 'd-2', 'a'.repeat(64))).body).toEqual({
+      status: 'duplicate',
+      deliveryId: 'd-2',
+    });
+    const other = { id: 'p-2', events: [h.changed(h.clearItem('item-2'))] };
+    expect((await deliver(other, 'd-3', 'b'.repeat(64))).body).toMatchObject({ status: 'processed' });
   });
 
   it('by id and body: either one gives a re-sent delivery away', async () => {

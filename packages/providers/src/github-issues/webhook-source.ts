@@ -13,7 +13,7 @@ import {
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { commentThreadId } from '../comments/clarification-channel.ts';
-import { verifyGithubSignature } from '../github/signature.ts';
+import { signedBodyDigest, verifyGithubSignature } from '../github/signature.ts';
 import {
   GITHUB_ISSUES_DEFAULT_ROLES,
   type GithubAuthorAssociation,
@@ -92,11 +92,17 @@ export class GithubIssuesWebhookSource implements WebhookSource {
 
   /**
    * By the body: GitHub signs no timestamp, so a captured delivery could come back any time under a new
-   * X-GitHub-Delivery (the header is not signed); a redelivery resends the same bytes.
+   * X-GitHub-Delivery (the header is not signed); a redelivery resends the same bytes. The body is named
+   * by the signature `verify` checked, an HMAC of exactly those bytes, so it is not hashed again.
    */
   identify(request: IncomingWebhook): DeliveryIdentity {
     const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
-    return { ...(deliveryId ? { deliveryId } : {}), recognisedBy: 'body' };
+    const bodyDigest = signedBodyDigest(request);
+    return {
+      ...(deliveryId ? { deliveryId } : {}),
+      recognisedBy: 'body',
+      ...(bodyDigest ? { bodyDigest } : {}),
+    };
   }
 
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {

@@ -7,7 +7,7 @@ import {
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { headInRepository, pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
-import { verifyGithubSignature } from './signature.ts';
+import { signedBodyDigest, verifyGithubSignature } from './signature.ts';
 
 export interface GithubWebhookSourceOptions {
   /** The webhook's secret, as set in the repository, organisation or app settings. */
@@ -52,11 +52,17 @@ export class GithubWebhookSource implements WebhookSource {
 
   /**
    * By the body: GitHub signs no timestamp, so a captured delivery could come back any time under a new
-   * X-GitHub-Delivery (the header is not signed); a redelivery resends the same bytes.
+   * X-GitHub-Delivery (the header is not signed); a redelivery resends the same bytes. The body is named
+   * by the signature `verify` checked, an HMAC of exactly those bytes, so it is not hashed again.
    */
   identify(request: IncomingWebhook): DeliveryIdentity {
     const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
-    return { ...(deliveryId ? { deliveryId } : {}), recognisedBy: 'body' };
+    const bodyDigest = signedBodyDigest(request);
+    return {
+      ...(deliveryId ? { deliveryId } : {}),
+      recognisedBy: 'body',
+      ...(bodyDigest ? { bodyDigest } : {}),
+    };
   }
 
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {

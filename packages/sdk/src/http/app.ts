@@ -318,8 +318,9 @@ type IncomingWebhookEvents = Awaited<ReturnType<WebhookSource['interpret']>>['ev
 
 /**
  * The de-duplication keys of a verified delivery, by what recognises it again: the sender's id
- * (`<source>:<id>`), the body's hash (`<source>:sha256:<hex>`), or both. A source that names no identity
- * is recognised by both, after interpreting: its interpreted id and its bytes.
+ * (`<source>:<id>`), the body's hash (`<source>:sha256:<hex>`, or `<source>:hmac:<hex>` when the source
+ * names the verified signature of the body as its digest), or both. A source that names no identity is
+ * recognised by both, after interpreting: its interpreted id and its bytes.
  */
 async function deliveryKeys(
   source: WebhookSource,
@@ -329,8 +330,17 @@ async function deliveryKeys(
   const { id, body } = recognition(identity);
   return [
     ...(id ? [`${source.source}:${id}`] : []),
-    ...(body ? [`${source.source}:sha256:${await sha256Hex(webhook.rawBody)}`] : []),
+    ...(body ? [await bodyKey(source, webhook, identity)] : []),
   ];
+}
+
+async function bodyKey(
+  source: WebhookSource,
+  webhook: IncomingWebhook,
+  identity: DeliveryIdentity,
+): Promise<string> {
+  if (identity.bodyDigest) return `${source.source}:hmac:${identity.bodyDigest}`;
+  return `${source.source}:sha256:${await sha256Hex(webhook.rawBody)}`;
 }
 
 function duplicate(c: Context, deliveryId: string | undefined): Response {

@@ -57,6 +57,15 @@ export interface DeliveryIdentity {
    *   sender's retries may change the body, or it is not known that they do not.
    */
   recognisedBy: 'id' | 'body' | 'id-and-body';
+  /**
+   * The body's bytes as a digest the source has already checked, when it is as good as a hash of them:
+   * the hex HMAC-SHA256 the sender signed exactly these bytes with, and `verify` recomputed. The app then
+   * names the body by it (`<source>:hmac:<hex>`) instead of hashing a large body a second time. Only a
+   * signature over the body alone qualifies (one over a timestamp too changes on every retry). A body
+   * re-signed after the secret changed is named anew, so within the memory a redelivery then is handled
+   * again, which the core's idempotent handling absorbs.
+   */
+  bodyDigest?: string;
 }
 
 /** What recognises a delivery named `identity` again: its id, its body, or both; one without an id, its body. */
