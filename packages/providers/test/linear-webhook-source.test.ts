@@ -145,6 +145,15 @@ describe('Issue webhooks', () => {
     expect(error.status).toBe(400);
     expect(error.message).toContain('state');
   });
+
+  it('are answered 400 when data is not an object', async () => {
+    for (const data of [['an', 'array'], 'text']) {
+      const { body, headers } = delivery('issue.create.korosuke613.json', { data });
+      const error = await rejection(source().interpret(incoming(body, headers, NOW)));
+      expect(error.status).toBe(400);
+      expect(error.message).toBe('not a Linear webhook payload: data: Invalid input: expected an object');
+    }
+  });
 });
 
 describe('other webhooks', () => {

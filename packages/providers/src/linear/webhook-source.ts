@@ -8,6 +8,7 @@ import {
   type WebhookSource,
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
+import { jsonObject } from '../shared/json-object.ts';
 import type { LinearCommentReplies } from './comment-replies.ts';
 import { linearIssueSchema } from './issue.ts';
 import type { LinearWorkItemProvider } from './work-item-provider.ts';
@@ -25,7 +26,7 @@ export interface LinearWebhookSourceOptions {
 const envelopeSchema = z.object({
   type: z.string().check(z.minLength(1)),
   action: z.string().check(z.minLength(1)),
-  data: z.record(z.string(), z.unknown()),
+  data: jsonObject,
   url: z.nullish(z.string()),
   createdAt: z.nullish(z.string()),
 });

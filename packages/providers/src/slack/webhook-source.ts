@@ -20,6 +20,7 @@ import {
   type SlackAuthorRole,
   slackTrustedAuthorsSchema,
 } from '../shared/answer-trust.ts';
+import { jsonObject } from '../shared/json-object.ts';
 import type { ChannelMembership } from './channel-members.ts';
 
 export interface SlackWebhookSourceOptions {
@@ -44,7 +45,7 @@ const envelopeSchema = z.object({
   type: z.string().check(z.minLength(1)),
   challenge: z.optional(z.string()),
   event_id: z.optional(z.string()),
-  event: z.optional(z.record(z.string(), z.unknown())),
+  event: z.optional(jsonObject),
   authorizations: z.optional(
     z.array(z.object({ user_id: z.optional(z.string()), is_bot: z.optional(z.boolean()) })),
   ),
