@@ -1,5 +1,6 @@
 import type { OutputSnapshot, OutputState } from '@software-factory/sdk';
 import * as z from 'zod/mini';
+import { isBoolean, isFilledText, isObject, isText, nullish } from '../shared/quick-check.ts';
 
 /** The pull request fields the factory reads; webhooks and the REST API carry the same shape. */
 export const pullRequestSchema = z.object({
@@ -16,6 +17,28 @@ export const pullRequestSchema = z.object({
   head: z.object({ ref: z.string(), repo: z.nullish(z.object({ full_name: z.string() })) }),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
+
+/** `pullRequestSchema`'s verdict on a well-formed pull request, without its machinery (`quick-check.ts`). */
+export function isPullRequest(value: unknown): value is PullRequest {
+  if (!isObject(value)) return false;
+  const { number, html_url, state, draft, merged, merged_at, title, body, updated_at, head } = value;
+  return (
+    typeof number === 'number' &&
+    Number.isSafeInteger(number) &&
+    number > 0 &&
+    isFilledText(html_url) &&
+    (state === 'open' || state === 'closed') &&
+    nullish(draft, isBoolean) &&
+    nullish(merged, isBoolean) &&
+    nullish(merged_at, isText) &&
+    isText(title) &&
+    nullish(body, isText) &&
+    nullish(updated_at, isText) &&
+    isObject(head) &&
+    isText(head.ref) &&
+    nullish(head.repo, (repo) => isObject(repo) && isText(repo.full_name))
+  );
+}
 
 export function outputState(pull: PullRequest): OutputState {
   if (pull.merged === true || pull.merged_at) return 'merged';

@@ -6,7 +6,8 @@ import {
   type WebhookSource,
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
-import { headInRepository, pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
+import { isFilledText, isObject, readQuickly } from '../shared/quick-check.ts';
+import { headInRepository, isPullRequest, pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
 import { signedBodyDigest, verifyGithubSignature } from './signature.ts';
 
 export interface GithubWebhookSourceOptions {
@@ -25,11 +26,25 @@ const OUTPUT_ACTIONS = new Set([
   'closed',
 ]);
 
-const payloadSchema = z.object({
+/** A `pull_request` delivery's fields the source reads; exported with its quick reader for their test. */
+export const payloadSchema = z.object({
   action: z.string().check(z.minLength(1)),
   pull_request: pullRequestSchema,
   repository: z.object({ full_name: z.string().check(z.minLength(1)) }),
 });
+type Payload = z.infer<typeof payloadSchema>;
+
+/** `payloadSchema`'s verdict on a well-formed delivery, without its machinery. */
+export function quickPayload(body: unknown): Payload | undefined {
+  if (!isObject(body)) return undefined;
+  const { action, pull_request, repository } = body;
+  return isFilledText(action) &&
+    isPullRequest(pull_request) &&
+    isObject(repository) &&
+    isFilledText(repository.full_name)
+    ? (body as Payload)
+    : undefined;
+}
 
 /**
  * GitHub webhooks: `pull_request` becomes `output.changed`. GitHub signs no timestamp, so replays are
@@ -80,7 +95,7 @@ export class GithubWebhookSource implements WebhookSource {
     }
     if (event !== 'pull_request')
       return { ...base, events: [], ignored: `GitHub ${event} events are not handled` };
-    const parsed = payloadSchema.safeParse(body);
+    const parsed = readQuickly(payloadSchema, quickPayload, body);
     if (!parsed.success) {
       const problems = parsed.error.issues.map(
         (issue) => `${issue.path.map(String).join('.')}: ${issue.message}`,

@@ -1,5 +1,15 @@
 import type { WorkItem, WorkItemState } from '@software-factory/sdk';
 import * as z from 'zod/mini';
+import {
+  everyOf,
+  isBoolean,
+  isFilledText,
+  isNumber,
+  isObject,
+  isText,
+  nullish,
+  optional,
+} from '../shared/quick-check.ts';
 import { sameText } from '../shared/tracker-text.ts';
 
 export { sameText };
@@ -38,6 +48,38 @@ export const linearIssueSchema = z.object({
   trashed: z.nullish(z.boolean()),
 });
 export type LinearIssue = z.infer<typeof linearIssueSchema>;
+
+/** `linearIssueSchema`'s verdict on a well-formed issue, without its machinery (`quick-check.ts`). */
+export function isLinearIssue(value: unknown): value is LinearIssue {
+  if (!isObject(value)) return false;
+  const { state, team, project } = value;
+  return (
+    isFilledText(value.id) &&
+    optional(value.identifier, isFilledText) &&
+    optional(value.number, isNumber) &&
+    isText(value.title) &&
+    nullish(value.description, isText) &&
+    nullish(value.url, isText) &&
+    isFilledText(value.updatedAt) &&
+    optional(value.teamId, isText) &&
+    optional(value.stateId, isText) &&
+    isObject(state) &&
+    isText(state.id) &&
+    isText(state.name) &&
+    isText(state.type) &&
+    nullish(
+      team,
+      (entry) => isObject(entry) && isText(entry.id) && isText(entry.key) && optional(entry.name, isText),
+    ) &&
+    nullish(project, (entry) => isObject(entry) && isText(entry.id) && isText(entry.name)) &&
+    optional(value.labels, (labels) =>
+      everyOf(labels, (label) => isObject(label) && optional(label.id, isText) && isText(label.name)),
+    ) &&
+    optional(value.labelIds, (ids) => everyOf(ids, isText)) &&
+    optional(value.priority, isNumber) &&
+    nullish(value.trashed, isBoolean)
+  );
+}
 
 const BY_TYPE: Record<LinearStateType, WorkItemState> = {
   triage: 'backlog',

@@ -9,8 +9,9 @@ import {
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { jsonObject } from '../shared/json-object.ts';
+import { isFilledText, isObject, isText, nullish, readQuickly } from '../shared/quick-check.ts';
 import type { LinearCommentReplies } from './comment-replies.ts';
-import { linearIssueSchema } from './issue.ts';
+import { isLinearIssue, linearIssueSchema } from './issue.ts';
 import type { LinearWorkItemProvider } from './work-item-provider.ts';
 
 export interface LinearWebhookSourceOptions {
@@ -23,13 +24,29 @@ export interface LinearWebhookSourceOptions {
   commentReplies?: LinearCommentReplies;
 }
 
-const envelopeSchema = z.object({
+/** The fields of every Linear delivery the source reads; exported with its quick reader for their test. */
+export const envelopeSchema = z.object({
   type: z.string().check(z.minLength(1)),
   action: z.string().check(z.minLength(1)),
   data: jsonObject,
   url: z.nullish(z.string()),
   createdAt: z.nullish(z.string()),
 });
+
+type Envelope = z.infer<typeof envelopeSchema>;
+
+/** `envelopeSchema`'s verdict on a well-formed delivery, without its machinery. */
+export function quickEnvelope(body: unknown): Envelope | undefined {
+  if (!isObject(body)) return undefined;
+  const { type, action, data, url, createdAt } = body;
+  return isFilledText(type) &&
+    isFilledText(action) &&
+    isObject(data) &&
+    nullish(url, isText) &&
+    nullish(createdAt, isText)
+    ? (body as Envelope)
+    : undefined;
+}
 
 const ISSUE_ACTIONS = new Set(['create', 'update', 'remove']);
 
@@ -86,7 +103,7 @@ export class LinearWebhookSource implements WebhookSource {
 
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
     const deliveryId = request.headers.get('linear-delivery') ?? undefined;
-    const envelope = envelopeSchema.safeParse(request.json());
+    const envelope = readQuickly(envelopeSchema, quickEnvelope, request.json());
     if (!envelope.success)
       throw new WebhookError(400, `not a Linear webhook payload: ${describe(envelope.error)}`);
     const { type, action, data, url, createdAt } = envelope.data;
@@ -97,7 +114,7 @@ export class LinearWebhookSource implements WebhookSource {
       return { ...base, events: [], ignored: `Linear ${type} webhooks do not change work items` };
     if (!ISSUE_ACTIONS.has(action))
       return { ...base, events: [], ignored: `Linear Issue action "${action}" is not handled` };
-    const issue = linearIssueSchema.safeParse(data);
+    const issue = readQuickly(linearIssueSchema, (value) => (isLinearIssue(value) ? value : undefined), data);
     if (!issue.success)
       throw new WebhookError(400, `Linear Issue payload is incomplete: ${describe(issue.error)}`);
 

@@ -21,6 +21,15 @@ import {
   slackTrustedAuthorsSchema,
 } from '../shared/answer-trust.ts';
 import { jsonObject } from '../shared/json-object.ts';
+import {
+  everyOf,
+  isBoolean,
+  isFilledText,
+  isObject,
+  isText,
+  optional,
+  readQuickly,
+} from '../shared/quick-check.ts';
 import type { ChannelMembership } from './channel-members.ts';
 
 export interface SlackWebhookSourceOptions {
@@ -41,7 +50,8 @@ export interface SlackWebhookSourceOptions {
   members?: ChannelMembership;
 }
 
-const envelopeSchema = z.object({
+/** The Events API envelope's fields the source reads; exported with its quick reader for their test. */
+export const envelopeSchema = z.object({
   type: z.string().check(z.minLength(1)),
   challenge: z.optional(z.string()),
   event_id: z.optional(z.string()),
@@ -51,7 +61,8 @@ const envelopeSchema = z.object({
   ),
 });
 
-const messageSchema = z.object({
+/** A message event's fields the source reads; exported with its quick reader for their test. */
+export const messageSchema = z.object({
   type: z.literal('message'),
   subtype: z.optional(z.string()),
   channel: z.string().check(z.minLength(1)),
@@ -61,6 +72,44 @@ const messageSchema = z.object({
   ts: z.string().check(z.minLength(1)),
   thread_ts: z.optional(z.string()),
 });
+
+type Envelope = z.infer<typeof envelopeSchema>;
+type Message = z.infer<typeof messageSchema>;
+
+/** `envelopeSchema`'s verdict on a well-formed delivery, without its machinery (`quick-check.ts`). */
+export function quickEnvelope(body: unknown): Envelope | undefined {
+  if (!isObject(body)) return undefined;
+  const { type, challenge, event_id, event, authorizations } = body;
+  return isFilledText(type) &&
+    optional(challenge, isText) &&
+    optional(event_id, isText) &&
+    optional(event, isObject) &&
+    optional(authorizations, (list) =>
+      everyOf(
+        list,
+        (entry) => isObject(entry) && optional(entry.user_id, isText) && optional(entry.is_bot, isBoolean),
+      ),
+    )
+    ? (body as Envelope)
+    : undefined;
+}
+
+/** `messageSchema`'s verdict on a well-formed message, its default text included. */
+export function quickMessage(event: unknown): Message | undefined {
+  if (!isObject(event)) return undefined;
+  const { type, subtype, channel, user, bot_id, text, ts, thread_ts } = event;
+  const valid =
+    type === 'message' &&
+    optional(subtype, isText) &&
+    isFilledText(channel) &&
+    optional(user, isText) &&
+    optional(bot_id, isText) &&
+    optional(text, isText) &&
+    isFilledText(ts) &&
+    optional(thread_ts, isText);
+  if (!valid) return undefined;
+  return (text === undefined ? { ...event, text: '' } : event) as Message;
+}
 
 const encoder = new TextEncoder();
 
@@ -131,7 +180,7 @@ export class SlackWebhookSource implements WebhookSource {
   }
 
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
-    const envelope = envelopeSchema.safeParse(request.json());
+    const envelope = readQuickly(envelopeSchema, quickEnvelope, request.json());
     if (!envelope.success) throw new WebhookError(400, 'not a Slack Events API payload');
     const body = envelope.data;
     if (body.type === 'url_verification') {
@@ -153,7 +202,7 @@ export class SlackWebhookSource implements WebhookSource {
     const base = { deliveryId: body.event_id };
     if (body.event.type !== 'message')
       return { ...base, events: [], ignored: `Slack ${String(body.event.type)} events are not answers` };
-    const parsed = messageSchema.safeParse(body.event);
+    const parsed = readQuickly(messageSchema, quickMessage, body.event);
     if (!parsed.success) throw new WebhookError(400, 'Slack message event lacks channel or ts');
     const message = parsed.data;
     const ignored = this.#whyNotAnAnswer(message, body.authorizations ?? []);
