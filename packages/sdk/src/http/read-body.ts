@@ -27,6 +27,8 @@ export async function readBodyCapped(
     }
     chunks.push(value);
   }
+  // A body that arrived whole (one chunk) is already the bytes: no second buffer to copy them into.
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
   const body = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
