@@ -19,7 +19,8 @@ export async function change(
   loaded?: Loaded,
 ): Promise<Committed> {
   const committed = await commitRecord(context, workItemId, decide, loaded);
-  if (committed.record) result.traceId ??= traceIdFor(context.tenant, workItemId, committed.record.run);
+  const traceId = committed.record ? traceIdFor(context.tenant, workItemId, committed.record.run) : undefined;
+  if (traceId) result.traceId ??= traceId;
   if (committed.wrote) {
     result.wrote = true;
     result.transitions.push(...(committed.draft?.transitions ?? []));
@@ -28,7 +29,7 @@ export async function change(
       workItemId,
       status: committed.record?.status,
       reason: committed.reason,
-      ...(committed.record ? { traceId: traceIdFor(context.tenant, workItemId, committed.record.run) } : {}),
+      ...(traceId ? { traceId } : {}),
     });
   }
   const record = committed.record;

@@ -41,17 +41,19 @@ export async function runEffects(context: HandlerContext, start: WorkItemRecord)
   const done: Completion[] = [];
   const performed: string[] = [];
   let error: string | undefined;
+  // One run, one trace id: every effect of the record carries it.
+  const traceId = traceIdFor(context.tenant, start.workItemId, start.run);
   for (const effect of start.pending) {
     let result: EffectResult;
     try {
-      result = await perform(context, working, effect);
+      result = await perform(context, working, effect, traceId);
     } catch (failure) {
       error = `${effect.kind} failed: ${errorMessage(failure)}`;
       context.logger.warn('effect failed', {
         tenant: context.tenant,
         workItemId: start.workItemId,
         effect: effect.id,
-        traceId: traceIdFor(context.tenant, start.workItemId, start.run),
+        traceId,
         error: errorMessage(failure),
       });
       break;
@@ -79,12 +81,10 @@ async function perform(
   context: HandlerContext,
   record: WorkItemRecord,
   effect: PendingEffect,
+  traceId: string,
 ): Promise<EffectResult> {
   const { tenant } = context;
-  const options = {
-    idempotencyKey: idempotencyKey(context, record, effect),
-    traceId: traceIdFor(tenant, record.workItemId, record.run),
-  };
+  const options = { idempotencyKey: idempotencyKey(context, record, effect), traceId };
   switch (effect.kind) {
     case 'set-state':
       await context.workItems.setState(record.item, effect.state, options);
