@@ -7,7 +7,9 @@
 export function frozenCopy<T>(value: T): T {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
   if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T;
-  const copy: Record<string, unknown> = {};
+  // An object without a prototype (a dictionary keyed by ids) stays one: copied into `{}`, every new key
+  // would make a new hidden class.
+  const copy: Record<string, unknown> = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
   for (const [key, entry] of Object.entries(value)) copy[key] = frozenCopy(entry);
   return Object.freeze(copy) as T;
 }

@@ -111,6 +111,18 @@ describe('records are immutable values in the reference store', () => {
     expect((await store.getDocument('t', 'd'))?.value).toEqual({ names: ['a'] });
   });
 
+  it('keeps a dictionary without a prototype (slot holders by id) without one, frozen', async () => {
+    const store = new InMemoryStateStore();
+    const holders = Object.assign(Object.create(null) as Record<string, number>, { 'w-1#r1a1': 1 });
+    await store.putDocument('t', 'd', { slots: { tenant: holders } }, 0);
+    const stored = (await store.getDocument('t', 'd'))?.value as {
+      slots: { tenant: Record<string, number> };
+    };
+    expect(Object.getPrototypeOf(stored.slots.tenant)).toBeNull();
+    expect(Object.isFrozen(stored.slots.tenant)).toBe(true);
+    expect(stored.slots.tenant).toEqual({ 'w-1#r1a1': 1 });
+  });
+
   it('the conformance suite catches a store whose records can be changed from outside', async () => {
     const check = stateStoreChecks.find((entry) => entry.name.startsWith('a record read back cannot change'));
     await expect(check?.run(() => new SharingStore())).rejects.toThrow();

@@ -89,6 +89,17 @@ function holdsFor(holder: string, workItemId: string): boolean {
   return mark < 0 ? holder === workItemId : mark === workItemId.length && holder.startsWith(workItemId);
 }
 
+/**
+ * A copy of a map keyed by ids (slot holders), made without a prototype. Every holder's name is new, and
+ * a plain object given a new name gets a new hidden class each time (and one more when frozen); an object
+ * without a prototype is a dictionary from the start, so adding a holder costs what a map entry does.
+ */
+function keyedBy<T>(from: Readonly<Record<string, T>> | undefined): Record<string, T> {
+  const copy: Record<string, T> = Object.create(null);
+  for (const key in from) copy[key] = from[key] as T;
+  return copy;
+}
+
 /** How many holders a pool's record has, counted without listing them. */
 function holdersIn(holders: Readonly<Record<string, number>> | undefined): number {
   let count = 0;
@@ -248,7 +259,7 @@ function reconcileSlots(
   let next: Record<string, Readonly<Record<string, number>>> | undefined;
   const edit = (pool: string, change: (holders: Record<string, number>) => void) => {
     next ??= { ...slots };
-    const holders = { ...(next[pool] ?? {}) };
+    const holders = keyedBy(next[pool]);
     change(holders);
     if (holdersIn(holders) === 0) delete next[pool];
     else next[pool] = holders;
