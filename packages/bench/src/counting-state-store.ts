@@ -10,14 +10,20 @@ export class CountingStateStore {
   #counts = new Map<string, number>();
 
   constructor(inner: StateStore) {
+    // One counting wrapper per method, made on first use: the instrument adds a count, not a closure per call.
+    const wrappers = new Map<string, { of: unknown; wrapper: (...args: unknown[]) => unknown }>();
     this.store = new Proxy(inner, {
       get: (target, property, receiver) => {
         const value: unknown = Reflect.get(target, property, receiver);
         if (typeof value !== 'function' || typeof property !== 'string') return value;
-        return (...args: unknown[]) => {
+        const known = wrappers.get(property);
+        if (known?.of === value) return known.wrapper;
+        const wrapper = (...args: unknown[]) => {
           this.#counts.set(property, (this.#counts.get(property) ?? 0) + 1);
           return (value as (...parameters: unknown[]) => unknown).apply(target, args);
         };
+        wrappers.set(property, { of: value, wrapper });
+        return wrapper;
       },
     });
   }
