@@ -182,17 +182,15 @@ async function recordCompletions(
   let schedule = await currentSchedule(context);
   const budget = new ConflictBudget(8);
   while (current && budget.next(current.version)) {
+    const pendingIds = new Set(current.pending.map((pending) => pending.id));
+    const stale = done.filter((completion) => !pendingIds.has(completion.effect.id));
+    const completed = done.filter((completion) => pendingIds.has(completion.effect.id));
+    // One copy of the record for all the completions, not one per effect.
     let next: WorkItemRecord = current;
-    const stale: Completion[] = [];
-    for (const completion of done) {
-      if (!next.pending.some((pending) => pending.id === completion.effect.id)) {
-        stale.push(completion);
-        continue;
-      }
-      next = withResult(
-        { ...next, pending: next.pending.filter((pending) => pending.id !== completion.effect.id) },
-        completion.result,
-      );
+    if (completed.length > 0) {
+      const completedIds = new Set(completed.map((completion) => completion.effect.id));
+      next = { ...current, pending: current.pending.filter((pending) => !completedIds.has(pending.id)) };
+      for (const completion of completed) next = withResult(next, completion.result);
     }
     const expire = failed && current.leaseOwner === context.owner;
     if (next === current && !expire) {
