@@ -48,7 +48,7 @@ export function createFactory(options: FactoryOptions): Factory {
         ...(dryRun ? { store: new OverlayStateStore(ports.store), ...planningPorts(ports, plan) } : {}),
         tenant: options.tenant,
         settings,
-        owner: crypto.randomUUID(),
+        owner: nextOwner(),
       };
       const result = await dispatchEvent(context, event);
       if (dryRun) {
@@ -81,6 +81,19 @@ export function createFactory(options: FactoryOptions): Factory {
       return result;
     },
   };
+}
+
+/**
+ * A name for one `handle` call, unique across processes and calls (it holds effect leases): a random
+ * prefix drawn once per process, on the first call (Workers refuse random values at load time), and a
+ * counter. Drawing a UUID for every call cost more than the lease needs.
+ */
+let ownerPrefix: string | undefined;
+let handleCalls = 0;
+function nextOwner(): string {
+  ownerPrefix ??= crypto.randomUUID();
+  handleCalls += 1;
+  return `${ownerPrefix}/${handleCalls.toString(36)}`;
 }
 
 function dispatchEvent(context: HandlerContext, event: FactoryEvent): Promise<HandleResult> {
