@@ -41,6 +41,7 @@ export {
   ROLES,
   type Role,
   type RolePorts,
+  relayfileMount,
   type SchemaKit,
   type SecretField,
   type SetupQuestion,
@@ -50,7 +51,11 @@ export {
   webhookSecretRequirement,
 } from './registry/provider-entry.ts';
 export { ProviderRegistry } from './registry/provider-registry.ts';
-export { type RemoteProvidersOptions, remoteProvidersOf } from './registry/remote-providers.ts';
+export {
+  type RemoteProvidersOptions,
+  remoteProvidersOf,
+  remoteProvidersWith,
+} from './registry/remote-providers.ts';
 export { roleSchema, shorthandJsonSchema, transports, unionMessage } from './registry/role-schema.ts';
 export {
   defaultedSecret,
@@ -64,7 +69,9 @@ export {
   type BuiltTenant,
   buildTenant,
   buildTenantRuntime,
+  buildTenantWith,
   checkConnections,
+  type MountSupport,
   type RuntimeOptions,
   type TenantContext,
   type TenantRequirement,
@@ -78,8 +85,10 @@ export {
   type MountConfig,
   mountSchema,
   parseTenantConfig,
+  parseTenantConfigWith,
   type TenantConfig,
   TenantConfigError,
+  type TenantParseOptions,
   type TenantSchemaOptions,
   tenantConfigSchema,
   tenantIdSchema,

@@ -12,6 +12,7 @@ export {
   pathGlobsOf,
 } from './mount-event-source.ts';
 export { MountOutputTarget, type MountOutputTargetOptions } from './mount-output-target.ts';
+export { type MountTransports, mountTransports } from './mount-transports.ts';
 export { MountWorkItemProvider, type MountWorkItemProviderOptions } from './mount-work-item-provider.ts';
 export { matchesAnyPathGlob, matchesPathGlob, pathGlobProblem } from './path-glob.ts';
 export {

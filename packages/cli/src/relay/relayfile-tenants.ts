@@ -1,5 +1,10 @@
 import { buildTenant } from '@software-factory/providers/registry';
-import { type MountEventSource, pathGlobsOf, RelayfileMount } from '@software-factory/relayfile';
+import {
+  type MountEventSource,
+  mountTransports,
+  pathGlobsOf,
+  RelayfileMount,
+} from '@software-factory/relayfile';
 import { CliError, EXIT_USAGE } from '../cli-error.ts';
 import type { FactoryConfig, TenantConfig } from '../config/config-schema.ts';
 
@@ -87,7 +92,10 @@ export function oneRelayfileTenant(config: FactoryConfig, tenantId: string | und
  * live in the providers). Nothing is asked of the vendors here.
  */
 function mountSources(tenant: TenantConfig, mount: RelayfileMount): MountEventSource[] {
-  return buildTenant(tenant, { tenant: tenant.id, mount: () => mount }).mountSources;
+  return buildTenant(tenant, {
+    tenant: tenant.id,
+    mount: { open: () => mount, transports: mountTransports },
+  }).mountSources;
 }
 
 /** The tenant's globs; a relayfile mount that no provider reads through has nothing to subscribe. */

@@ -1,5 +1,5 @@
 import type { MountConfig, TenantContext } from '@software-factory/providers/registry';
-import { RelayfileMount } from '@software-factory/relayfile';
+import { mountTransports, RelayfileMount } from '@software-factory/relayfile';
 import { DirectoryMount } from '@software-factory/relayfile/directory-mount';
 import type { Logger, Mount } from '@software-factory/sdk';
 import type { TenantConfig } from '../config/config-schema.ts';
@@ -22,7 +22,7 @@ export function nodeTenantContext(tenant: TenantConfig, options: NodeTenantConte
     logger: options.logger,
     storedToken: (provider, oauth, spec) =>
       storedToken(options.credentials, tenant.id, provider, oauth, spec),
-    mount: (mount) => mountFromConfig(mount, tenant),
+    mount: { open: (mount) => mountFromConfig(mount, tenant), transports: mountTransports },
   };
 }
 

@@ -1,10 +1,10 @@
-import { MountOutputTarget } from '@software-factory/relayfile';
 import * as z from 'zod/mini';
 import {
   type BuiltProvider,
   defineProvider,
   type OAuthClientConfig,
   type ProviderContext,
+  relayfileMount,
   type SchemaKit,
   type SecretField,
   tokenOf,
@@ -67,9 +67,9 @@ export const githubProvider = defineProvider({
   schema: githubSchema,
   build(config: GithubEntryConfig, context: ProviderContext): BuiltProvider<'outputTarget'> {
     if (config.transport === 'relayfile') {
-      if (!context.mount) throw new Error('outputTarget: transport "relayfile" needs the tenant’s mount');
-      const port = new MountOutputTarget({
-        mount: context.mount,
+      const { mount, ports } = relayfileMount(context, 'outputTarget');
+      const port = new ports.MountOutputTarget({
+        mount,
         provider: config.provider,
         ...(config.repositories ? { repositories: config.repositories } : {}),
       });

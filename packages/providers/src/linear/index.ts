@@ -1,5 +1,4 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: examples show ${ENV_VAR} references literally.
-import { MountWorkItemProvider } from '@software-factory/relayfile';
 import { WORK_ITEM_STATES } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import {
@@ -7,6 +6,7 @@ import {
   defineProvider,
   type OAuthClientConfig,
   type ProviderContext,
+  relayfileMount,
   type SchemaKit,
   type SecretField,
   tokenOf,
@@ -78,9 +78,9 @@ export const linearProvider = defineProvider({
   schema: linearSchema,
   build(config: LinearConfig, context: ProviderContext): BuiltProvider<'intentProvider'> {
     if (config.transport === 'relayfile') {
-      if (!context.mount) throw new Error('intentProvider: transport "relayfile" needs the tenant’s mount');
-      const port = new MountWorkItemProvider({
-        mount: context.mount,
+      const { mount, ports } = relayfileMount(context, 'intentProvider');
+      const port = new ports.MountWorkItemProvider({
+        mount,
         provider: config.provider,
         stateIds: config.stateIds,
         readyState: config.readyState,

@@ -1,4 +1,4 @@
-import type { MountEventSource } from '@software-factory/relayfile';
+import type { MountEventSource, MountTransports } from '@software-factory/relayfile';
 import type {
   ClarificationChannel,
   Credential,
@@ -142,6 +142,8 @@ export interface ProviderContext {
   ) => TokenSource | undefined;
   /** The tenant's mount, for a provider with `transport: relayfile`. */
   mount?: Mount;
+  /** relayfile's ports over a mount, given with `mount` (see `relayfileMount`). */
+  mountTransports?: MountTransports;
   /** Set when the clarification channel hears answers as comments on the work item, through the intake. */
   commentReplies?: { trustedAuthors?: unknown };
   /** The tenant's intake, for a channel that writes through it (set when the channel is built). */
@@ -294,6 +296,19 @@ export function tokenOf(
 ): { token?: TokenSource } {
   const token = written ?? context.storedToken?.(provider, oauth, spec);
   return token !== undefined ? { token } : {};
+}
+
+/**
+ * The tenant's mount and relayfile's ports over it, for a provider with `transport: relayfile`; a runtime
+ * that opens no mount (a deployment) refuses such a provider here, and its bundle carries none of them.
+ */
+export function relayfileMount(
+  context: ProviderContext,
+  role: Role,
+): { mount: Mount; ports: MountTransports } {
+  if (!context.mount || !context.mountTransports)
+    throw new Error(`${role}: transport "relayfile" needs the tenant’s mount`);
+  return { mount: context.mount, ports: context.mountTransports };
 }
 
 /** The fetch and retry a provider's HTTP client takes from the context. */

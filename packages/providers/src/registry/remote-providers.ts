@@ -41,7 +41,19 @@ export function remoteProvidersOf(
   env: Environment,
   options: RemoteProvidersOptions = {},
 ): RemoteProvider[] {
-  const registry = options.registry ?? providerRegistry;
+  return remoteProvidersWith(options.registry ?? providerRegistry, config, built, env);
+}
+
+/**
+ * `remoteProvidersOf` over `registry`'s providers alone, for a bundle that carries only some vendors (see
+ * `buildTenantWith`).
+ */
+export function remoteProvidersWith(
+  registry: ProviderRegistry,
+  config: TenantConfig,
+  built: Pick<BuiltTenant, 'connectables'>,
+  env: Environment,
+): RemoteProvider[] {
   const signIns = new Map<string, SignIn>();
   ROLES.forEach((role, index) => {
     const roleConfig = config[role];

@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: examples show ${ENV_VAR} references literally.
-import { MountClarificationChannel, mountTrustedAuthorsSchema } from '@software-factory/relayfile';
+import { mountTrustedAuthorsSchema } from '@software-factory/relayfile';
 import * as z from 'zod/mini';
 import {
   type BuiltProvider,
@@ -7,6 +7,7 @@ import {
   type OAuthClientConfig,
   type ProviderContext,
   type Requirement,
+  relayfileMount,
   type SchemaKit,
   type SecretField,
   tokenOf,
@@ -107,10 +108,9 @@ export const slackProvider = defineProvider({
   schema: slackSchema,
   build(config: SlackEntryConfig, context: ProviderContext): BuiltProvider<'clarificationChannel'> {
     if (config.transport === 'relayfile') {
-      if (!context.mount)
-        throw new Error('clarificationChannel: transport "relayfile" needs the tenant’s mount');
-      const port = new MountClarificationChannel({
-        mount: context.mount,
+      const { mount, ports } = relayfileMount(context, 'clarificationChannel');
+      const port = new ports.MountClarificationChannel({
+        mount,
         provider: config.provider,
         channel: config.channel,
         ...(config.botUserId ? { botUserId: config.botUserId } : {}),

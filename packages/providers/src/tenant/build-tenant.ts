@@ -1,4 +1,4 @@
-import { type MountEventSource, RelayfileWebhookSource } from '@software-factory/relayfile';
+import type { MountEventSource, MountTransports } from '@software-factory/relayfile';
 import {
   type ClarificationChannel,
   type Connectable,
@@ -42,10 +42,21 @@ export interface TenantContext {
   /** The token of a provider whose config gives none (see `ProviderContext.storedToken`). */
   storedToken?: ProviderContext['storedToken'];
   /**
-   * Opens the tenant's `mount:`. The runtime decides what a mount is where it runs (the CLI: a local folder,
-   * or relayfile through `RelayfileMount`); without this a tenant with a mount is refused.
+   * How this runtime reads and writes through a tenant's `mount:`; without it a tenant with a mount is
+   * refused.
    */
-  mount?: (config: MountConfig, tenant: TenantConfig) => Mount;
+  mount?: MountSupport;
+}
+
+/** What a runtime that opens mounts gives the tenant builder. */
+export interface MountSupport {
+  /**
+   * Opens the tenant's `mount:`. The runtime decides what a mount is where it runs (the CLI: a local
+   * folder, or relayfile through `RelayfileMount`).
+   */
+  open(config: MountConfig, tenant: TenantConfig): Mount;
+  /** The providers' ports over it and relayfile's webhook source: `mountTransports` of `@software-factory/relayfile`. */
+  transports: MountTransports;
 }
 
 /** Something a tenant still needs before it can take work, at its place in the config. */
@@ -90,16 +101,32 @@ export interface RuntimeOptions {
 }
 
 /**
- * Builds a tenant's providers from its parsed config by way of the registry: each role's entry builds
- * its port, webhook sources and mount readers. Nothing here touches Node: Lambda, Workers and `factory
- * start` all call it; each runtime adds its store, fleet and triage around it.
+ * Builds a tenant's providers from its parsed config by way of the registry (the built-in
+ * `providerRegistry` unless `context.registry` is another): each role's entry builds its port, webhook
+ * sources and mount readers. Nothing here touches Node: Lambda, Workers and `factory start` all call it;
+ * each runtime adds its store, fleet and triage around it.
  */
 export function buildTenant(config: TenantConfig, context: TenantContext): BuiltTenant {
-  const registry = context.registry ?? providerRegistry;
+  return buildTenantWith(context.registry ?? providerRegistry, config, context);
+}
+
+/**
+ * `buildTenant` over `registry`'s providers alone: a bundle that carries only some vendors (what `factory
+ * deploy` builds) calls this, as nothing here reaches for the built-in registry and every vendor in it.
+ */
+export function buildTenantWith(
+  registry: ProviderRegistry,
+  config: TenantConfig,
+  context: Omit<TenantContext, 'registry'>,
+): BuiltTenant {
   const logger = context.logger ?? silentLogger;
   if (config.mount && !context.mount)
     throw new Error(`tenant ${context.tenant}: this runtime opens no mount (mount: ${config.mount.type})`);
-  const mount = config.mount && context.mount ? context.mount(config.mount, config) : undefined;
+  const mounted =
+    config.mount && context.mount
+      ? { mount: context.mount.open(config.mount, config), mountTransports: context.mount.transports }
+      : undefined;
+  const mount = mounted?.mount;
   const entryOf = (role: Role): AnyProviderEntry => {
     const entry = registry.get(config[role].type);
     if (!entry?.roles.includes(role))
@@ -113,7 +140,7 @@ export function buildTenant(config: TenantConfig, context: TenantContext): Built
     ...(context.fetch ? { fetch: context.fetch } : {}),
     ...(context.retry ? { retry: context.retry } : {}),
     ...(context.storedToken ? { storedToken: context.storedToken } : {}),
-    ...(mount ? { mount } : {}),
+    ...mounted,
     ...(channelEntry.commentReplies
       ? { commentReplies: channelEntry.commentReplies(config.clarificationChannel) }
       : {}),
@@ -134,9 +161,13 @@ export function buildTenant(config: TenantConfig, context: TenantContext): Built
 
   const mountSources = ROLES.flatMap((role) => built[role].mountSources ?? []);
   const sources = ROLES.flatMap((role) => built[role].sources ?? []);
-  if (mount && config.mount?.type === 'relayfile')
+  if (mounted && config.mount?.type === 'relayfile')
     sources.push(
-      new RelayfileWebhookSource({ secret: config.mount.webhookSecret, mount, sources: mountSources }),
+      new mounted.mountTransports.RelayfileWebhookSource({
+        secret: config.mount.webhookSecret,
+        mount: mounted.mount,
+        sources: mountSources,
+      }),
     );
   const missing = ROLES.flatMap((role) =>
     (built[role].missing ?? []).map((requirement) => ({

@@ -46,14 +46,13 @@ export interface TenantSchemaOptions {
 }
 
 /**
- * The schema of one tenant: which provider plays each role (by bare name or mapping), the fleet, the
- * mount, triage, the dashboard token, the task template and the core's settings. The same schema
- * describes a tenant in `factory.config.yaml`, in a deploy artifact and in an admin API; secret
- * references resolve through `secrets` while it parses. `fleet` may be left out: only the commands that
- * run work need it (see `tenantRequirements`).
+ * The schema of one tenant: which provider plays each role (by bare name or mapping, among `registry`'s),
+ * the fleet, the mount, triage, the dashboard token, the task template and the core's settings. The
+ * same schema describes a tenant in `factory.config.yaml`, in a deploy artifact and in an admin API;
+ * secret references resolve through `secrets` while it parses. `fleet` may be left out: only the
+ * commands that run work need it (see `tenantRequirements`).
  */
-export function tenantConfigSchema(secrets: SecretResolver, options: TenantSchemaOptions = {}) {
-  const registry = options.registry ?? providerRegistry;
+export function tenantConfigSchema(secrets: SecretResolver, { registry }: { registry: ProviderRegistry }) {
   const kit = schemaKit(secrets);
   return z.extend(factorySettingsSchema, {
     intentProvider: roleSchema('intentProvider', registry, kit).check(
@@ -123,7 +122,7 @@ interface TenantFields {
 export function checkTenant(
   tenant: TenantFields,
   context: z.core.$RefinementCtx,
-  registry: ProviderRegistry = providerRegistry,
+  registry: ProviderRegistry,
 ): void {
   for (const role of ROLES) {
     if (tenant[role].transport === 'relayfile' && !tenant.mount)
@@ -191,16 +190,35 @@ export class TenantConfigError extends Error {
   }
 }
 
+/** How a tenant's config is read: its references resolved by `secrets`, else from `env`. */
+export interface TenantParseOptions {
+  secrets?: SecretResolver;
+  env?: Environment;
+}
+
 /**
  * One tenant's config, validated: what a runtime without a config file (a Lambda, a Worker, an admin
  * API) calls with the tenant as JSON. `secrets` resolves its references (`new SecretResolver(env)`, or
- * `SecretResolver.withStore(…)` where a secret store is read first). Throws TenantConfigError.
+ * `SecretResolver.withStore(…)` where a secret store is read first). Its providers are the built-in
+ * `providerRegistry`'s unless `registry` is another. Throws TenantConfigError.
  */
 export function parseTenantConfig(
   input: unknown,
-  options: TenantSchemaOptions & { secrets?: SecretResolver; env?: Environment } = {},
+  options: TenantSchemaOptions & TenantParseOptions = {},
 ): TenantConfig {
-  const registry = options.registry ?? providerRegistry;
+  return parseTenantConfigWith(options.registry ?? providerRegistry, input, options);
+}
+
+/**
+ * `parseTenantConfig` over `registry`'s providers alone: a bundle that carries only some vendors (what
+ * `factory deploy` builds) calls this, as nothing here reaches for the built-in registry and every
+ * vendor in it.
+ */
+export function parseTenantConfigWith(
+  registry: ProviderRegistry,
+  input: unknown,
+  options: TenantParseOptions = {},
+): TenantConfig {
   const secrets = options.secrets ?? new SecretResolver(options.env ?? {});
   const schema = tenantConfigSchema(secrets, { registry }).check(
     z.superRefine((tenant, context) => checkTenant(tenant as TenantFields, context, registry)),
