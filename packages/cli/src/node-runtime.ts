@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import { providerRegistry } from '@software-factory/providers/registry';
 import {
   createFactoryApp,
   type FactoryEvent,
@@ -70,7 +71,7 @@ export class NodeRuntime {
       );
       const key = await deploymentKey(config, env);
       const registry = await tenantsAsData(
-        { store: opened.store, logger: options.logger, env, signIns },
+        { store: opened.store, providers: providerRegistry, logger: options.logger, env, signIns },
         {
           pinned: tenants.map((tenant) => tenant.runtime),
           ...(key !== undefined ? { key } : {}),

@@ -886,10 +886,40 @@ describe('a wrong `providers:` entry is reported at its item', () => {
 
   it('not a list', async () => {
     expect(await problemsIn('providers: ./vendor.mjs')).toEqual([
-      'factory.config.yaml:1:12 providers: expected a list of modules (a path relative to this file, or a package name)',
+      'factory.config.yaml:1:12 providers: expected a list of modules (a path relative to this file, or a package name) and built-in providers by name',
     ]);
   });
+
+  it('a misspelt built-in provider: a package that cannot be imported, and the names there are', async () => {
+    const [problem] = await problemsIn('providers: [jria]');
+    expect(problem).toMatch(/^factory\.config\.yaml:1:13 providers\[0\]: cannot import "jria" \(/);
+    expect(problem).toMatch(
+      /; a built-in provider is one of linear, jira, github-issues, slack, comments, github, gitlab$/,
+    );
+  });
 });
+
+describe('`providers:` naming built-in providers', () => {
+  it('imports nothing: each is kept, once, for `factory deploy` to bundle', async () => {
+    const config = await parseConfig(
+      `providers: [jira, ./vendor.mjs, gitlab, jira]\n${configWith({}).text}`,
+      {
+        fileName: 'factory.config.yaml',
+        baseDir: await vendorFolder(),
+        env: ENV,
+      },
+    );
+    expect(config.builtinProviders).toEqual(['jira', 'gitlab']);
+    expect(config.providerModules.map((module) => module.specifier)).toEqual(['./vendor.mjs']);
+  });
+});
+
+/** A folder with a provider module that adds no provider. */
+async function vendorFolder(): Promise<string> {
+  const folder = await testFolder('factory-providers-builtin-');
+  await writeFile(path.join(folder, 'vendor.mjs'), 'export const providers = [];\n');
+  return folder;
+}
 
 describe('`providers:` by package name', () => {
   it("resolves from the config file's folder, an `exports` with only an `import` condition too", async () => {

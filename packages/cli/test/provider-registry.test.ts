@@ -326,7 +326,7 @@ describe('a provider registered through the registry, in both deploy targets', (
     );
   });
 
-  it("the entries import the module's providers and register them: the Lambda answers at the vendor's webhook", async () => {
+  it("the entries carry the module's providers: the Lambda answers at the vendor's webhook", async () => {
     // What each entry imports: our packages, the vendor's module (relative to the output folder), the config.
     const imports = (file: string) =>
       [...readFileSync(file, 'utf8').matchAll(/from '([^']+)'|from "([^"]+)"/g)].map(
@@ -335,15 +335,18 @@ describe('a provider registered through the registry, in both deploy targets', (
     expect(imports(path.join(aws.dir, 'entry.mjs'))).toEqual([
       '@software-factory/aws',
       '@software-factory/cli/deployment',
+      '@software-factory/providers/registry',
       '../vendor/acme.mjs',
       './factory.deployment.json',
     ]);
+    // The module's entries are the deployment's providers, with the built-in ones its tenant uses.
     expect(readFileSync(path.join(aws.dir, 'entry.mjs'), 'utf8')).toContain(
-      'registerProviders([providers0]);',
+      'const providers = new ProviderRegistry([slackProvider, githubProvider, ...providers0]);',
     );
     expect(imports(path.join(cloudflare.dir, 'worker.mjs'))).toEqual([
       '@software-factory/cloudflare',
       '@software-factory/cli/deployment',
+      '@software-factory/providers/registry',
       '../vendor/acme.mjs',
       './factory.deployment.json',
     ]);

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { providerRegistry } from '@software-factory/providers/registry';
 import {
   type Clock,
   createFactoryApp,
@@ -70,7 +71,14 @@ async function instance(
     ...options.env,
   };
   const tenants = await tenantsAsData(
-    { store, env, signIns, refreshMs: REFRESH_MS, ...(options.clock ? { clock: options.clock } : {}) },
+    {
+      store,
+      providers: providerRegistry,
+      env,
+      signIns,
+      refreshMs: REFRESH_MS,
+      ...(options.clock ? { clock: options.clock } : {}),
+    },
     { key: world.credentialsKey },
   );
   const app = createFactoryApp({

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamo, startLocalDynamo } from '../../aws/test/support/local-dynamo.ts';
 import { makeProject, removeProject } from './support/deploy-scenario.ts';
 import { runFactory } from './support/factory-process.ts';
@@ -33,6 +33,8 @@ beforeAll(async () => {
   operatorToken: \${FACTORY_OPERATOR_TOKEN}
   credentialsKey: \${FACTORY_CREDENTIALS_KEY}
 tick: { interval: 1m }
+# No tenant yet: the vendors of those the admin API will add.
+providers: [linear, slack, github]
 tenants: []
 `,
   );
@@ -74,4 +76,24 @@ afterAll(async () => {
 
 describe('tenants as data on Lambda: the handler factory deploy aws generates, DynamoDB, onboarded with the CLI', () => {
   remoteOnboardingSpec(world, () => ({ url: front.url, output: () => logged.join('\n') }));
+
+  it('g. a tenant on a vendor the deployment was built without is refused with the fix; nothing is stored', async () => {
+    const file = path.join(project as string, 'jira-team.yaml');
+    writeFileSync(
+      file,
+      `id: initech
+intentProvider: { type: jira, siteUrl: "https://initech.atlassian.net", token: "\${JIRA_API_TOKEN}", webhookSecret: "\${JIRA_WEBHOOK_SECRET}" }
+clarificationChannel: slack
+outputTarget: github
+fleet: { type: http, url: "https://agents.example.com/factory", secret: "\${FLEET_SECRET}" }
+`,
+    );
+    const added = await world.cli(['tenants', 'add', '--remote', front.url, file], { operator: true });
+    expect(added.code).toBe(1);
+    expect(added.stderr).toContain(
+      '  intentProvider.type: this deployment was built without the provider "jira" (it carries linear, slack, github): add jira to the `providers:` list of the config it is deployed from, then run `factory deploy` again\n',
+    );
+    const listed = await world.cli(['tenants', 'list', '--remote', front.url], { operator: true });
+    expect(listed.stdout).not.toContain('initech');
+  });
 });

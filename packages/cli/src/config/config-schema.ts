@@ -30,7 +30,7 @@ export function configSchema(secrets: SecretResolver, registry: ProviderRegistry
       .optional(z.array(z.string().check(z.minLength(1))))
       .check(
         z.describe(
-          'Modules that add providers: each a path relative to this file (./…) or a package name, exporting `providers` (a list of provider entries). They are registered before the rest of the file is read, and `factory deploy` bundles them.',
+          'Modules that add providers: each a path relative to this file (./…) or a package name, exporting `providers` (a list of provider entries), registered before the rest of the file is read. Or a built-in provider by its type (jira), for a deployment: `factory deploy` bundles the providers its tenants use, the modules and the built-in providers listed here, so tenants added through the admin API may use these too.',
         ),
       ),
     server: z
@@ -223,6 +223,8 @@ export interface FactoryConfig extends DeploymentConfig {
   baseDir: string;
   /** The modules its `providers:` names, registered while it was read. */
   providerModules: ProviderModule[];
+  /** The built-in providers its `providers:` names, which `factory deploy` bundles (see `ConfigProviders`). */
+  builtinProviders: string[];
   /** Every secret value the config resolved, for redaction in logs. Never print this. */
   secrets: ReadonlySet<string>;
   tenants: TenantConfig[];

@@ -67,7 +67,7 @@ export async function parseConfig(text: string, options: ParseOptions): Promise<
   }
 
   // The schema is built from the registry, so the config's own provider modules are registered first.
-  const providerModules = await loadProviderModules(document, lines, fileName, options.baseDir);
+  const providers = await loadProviderModules(document, lines, fileName, options.baseDir);
   const secrets = new SecretResolver(options.env);
   const schemas = configSchema(secrets);
   const multi = 'tenants' in data;
@@ -103,7 +103,8 @@ export async function parseConfig(text: string, options: ParseOptions): Promise<
   const config: FactoryConfig = {
     source: fileName,
     baseDir: options.baseDir,
-    providerModules,
+    providerModules: providers.modules,
+    builtinProviders: providers.builtins,
     secrets: secrets.values,
     server: parsed.data.server,
     tick: parsed.data.tick,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   type AnyProviderEntry,
+  BUILTIN_PROVIDERS,
   type ProviderRegistry,
   providerRegistry,
 } from '@software-factory/providers/registry';
@@ -19,6 +20,17 @@ export interface ProviderModule {
   path?: string;
 }
 
+/** What the config's `providers:` names: modules that add providers, and built-in providers by type. */
+export interface ConfigProviders {
+  modules: ProviderModule[];
+  /**
+   * Built-in providers named by their type (`jira`): every one is always known to this CLI, and `factory
+   * deploy` bundles these whether or not a tenant of the file uses them (for tenants added through the
+   * admin API), besides those its tenants use.
+   */
+  builtins: string[];
+}
+
 /** A relative (or absolute) path, rather than a package name. */
 export function isPathSpecifier(specifier: string): boolean {
   return specifier.startsWith('./') || specifier.startsWith('../') || path.isAbsolute(specifier);
@@ -27,9 +39,10 @@ export function isPathSpecifier(specifier: string): boolean {
 /**
  * Reads the top-level `providers:` of a parsed config document, before the rest of it is validated (the
  * schema is built from the registry): imports each module, from the config file's folder, and registers
- * its `providers` export. A module that cannot be imported or exports no `providers` list is reported at
- * its item; a type registered already (by another module, or built in) is reported naming it. A module
- * whose entries are registered already, the same objects (a config loaded twice), is not registered again.
+ * its `providers` export; an item that is a built-in provider's type is that provider, and no module. A
+ * module that cannot be imported or exports no `providers` list is reported at its item; a type
+ * registered already (by another module, or built in) is reported naming it. A module whose entries are
+ * registered already, the same objects (a config loaded twice), is not registered again.
  */
 export async function loadProviderModules(
   document: Document,
@@ -37,23 +50,36 @@ export async function loadProviderModules(
   fileName: string,
   baseDir: string,
   registry: ProviderRegistry = providerRegistry,
-): Promise<ProviderModule[]> {
+): Promise<ConfigProviders> {
   const node = document.get('providers', true);
-  if (node === undefined || node === null) return [];
+  if (node === undefined || node === null) return { modules: [], builtins: [] };
   const at = (where: readonly PropertyKey[], message: string) => {
     const { line, column } = locate(document, lines, where, 'value');
     return `${fileName}:${line}:${column} ${formatPath(where)}: ${message}`;
   };
   if (!isSeq(node))
     throw new ConfigError([
-      at(['providers'], 'expected a list of modules (a path relative to this file, or a package name)'),
+      at(
+        ['providers'],
+        'expected a list of modules (a path relative to this file, or a package name) and built-in providers by name',
+      ),
     ]);
   const problems: string[] = [];
   const modules: ProviderModule[] = [];
+  const builtins: string[] = [];
   for (const [index, item] of (node.toJS(document) as unknown[]).entries()) {
     const where = ['providers', index];
     if (typeof item !== 'string' || item.trim() === '') {
-      problems.push(at(where, 'expected a module: a path relative to this file (./…), or a package name'));
+      problems.push(
+        at(
+          where,
+          `expected a module (a path relative to this file, ./…, or a package name) or a built-in provider (${BUILTIN_TYPES.join(', ')})`,
+        ),
+      );
+      continue;
+    }
+    if (BUILTIN_TYPES.includes(item)) {
+      if (!builtins.includes(item)) builtins.push(item);
       continue;
     }
     const module: ProviderModule = isPathSpecifier(item)
@@ -64,7 +90,11 @@ export async function loadProviderModules(
       const file = module.path ?? resolvePackage(item, baseDir);
       exported = ((await import(pathToFileURL(file).href)) as { providers?: unknown }).providers;
     } catch (error) {
-      problems.push(at(where, `cannot import ${JSON.stringify(item)} (${firstLine(error)})`));
+      // A bare word is more likely a misspelt provider than a package.
+      const hint = /^[a-z0-9-]+$/.test(item)
+        ? `; a built-in provider is one of ${BUILTIN_TYPES.join(', ')}`
+        : '';
+      problems.push(at(where, `cannot import ${JSON.stringify(item)} (${firstLine(error)})${hint}`));
       continue;
     }
     if (!Array.isArray(exported) || exported.some((entry) => !isEntry(entry))) {
@@ -87,8 +117,11 @@ export async function loadProviderModules(
     modules.push(module);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return modules;
+  return { modules, builtins };
 }
+
+/** The types of the providers this package ships, which `providers:` may name without a module. */
+const BUILTIN_TYPES: readonly string[] = BUILTIN_PROVIDERS.map((entry) => entry.type);
 
 /**
  * A package's module as `import` finds it from the project: Node's resolution from the config file's

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: messages show ${…} references as they are written.
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { providerRegistry } from '@software-factory/providers/registry';
+import { BUILTIN_PROVIDERS, providerRegistry, ROLES } from '@software-factory/providers/registry';
 import { parseSecretReference, type SecretReference } from '@software-factory/sdk';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../config/config-error.ts';
@@ -29,8 +29,14 @@ export interface DeploymentPlan {
   file: string;
   /** The config file's folder: the user's project. */
   projectDir: string;
-  /** The modules the config's `providers:` names; the entry imports and registers each one's providers. */
+  /** The modules the config's `providers:` names; the entry carries each one's providers. */
   providerModules: ProviderModule[];
+  /**
+   * The built-in providers the entry carries, by type, in the registry's order: those the tenants use,
+   * those `server.oauthApps` names and those the config's `providers:` lists. Their vendors' code is all
+   * the bundle holds of the built-in ones.
+   */
+  builtinProviders: string[];
   /** What the bundle embeds; secret fields hold references. */
   deployment: FactoryDeployment;
   /** Every distinct reference, in the order the config uses them. */
@@ -136,6 +142,7 @@ export async function loadDeploymentPlan(file: string, target: DeployTarget): Pr
     );
   if (problems.length > 0) throw new ConfigError(sortByPosition(problems));
 
+  const builtinProviders = builtinProvidersOf(tenants, server, config.builtinProviders);
   const body = { format: DEPLOYMENT_FORMAT, target, server, tenants } as const;
   const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 12);
   return {
@@ -143,11 +150,29 @@ export async function loadDeploymentPlan(file: string, target: DeployTarget): Pr
     file,
     projectDir,
     providerModules: config.providerModules,
+    builtinProviders,
     deployment: { ...body, version: `${VERSION}+${hash}` },
     references: [...uses.values()],
     tickMinutes,
-    notes: unusedSettings(document, target),
+    notes: [
+      ...unusedSettings(document, target),
+      ...(server.operatorToken ? [adminApiProviders(builtinProviders)] : []),
+    ],
   };
+}
+
+/** The built-in providers a deployment carries: named by a tenant's role, an OAuth app, or `providers:`. */
+function builtinProvidersOf(
+  tenants: readonly DeployedTenant[],
+  server: FactoryDeployment['server'],
+  listed: readonly string[],
+): string[] {
+  const named = new Set([
+    ...tenants.flatMap((tenant) => ROLES.map((role) => tenant[role].type)),
+    ...Object.keys(server.oauthApps ?? {}),
+    ...listed,
+  ]);
+  return BUILTIN_PROVIDERS.map((entry) => entry.type).filter((type) => named.has(type));
 }
 
 /**
@@ -231,6 +256,7 @@ function checkTenant(
   report: (where: readonly PropertyKey[], message: string, at?: 'value' | 'key') => void,
 ): void {
   const issues = remoteTenantIssues(tenant, {
+    providers: providerRegistry,
     platform: `a deployment on ${target === 'aws' ? 'Lambda' : 'Workers'}`,
     storedCredentials,
     example: (variable) => example(target, variable),
@@ -241,6 +267,22 @@ function checkTenant(
 function example(target: DeployTarget, variable: string): string {
   const parameter = variable.toLowerCase().replace(/_/g, '-');
   return target === 'aws' ? `\${${variable}} or \${ssm:/factory/${parameter}}` : `\${${variable}}`;
+}
+
+/**
+ * What a tenant added through the admin API may use: the providers the bundle carries (the built-in ones
+ * named, and every one the config's modules add), and how to add others before it is too late.
+ */
+function adminApiProviders(builtins: readonly string[]): string {
+  const builtin = new Set(BUILTIN_PROVIDERS.map((entry) => entry.type));
+  const fromModules = providerRegistry
+    .entries()
+    .map((entry) => entry.type)
+    .filter((type) => !builtin.has(type));
+  const carried = [...builtins, ...fromModules];
+  return carried.length > 0
+    ? `a tenant added through the admin API may use the providers this deployment carries: ${carried.join(', ')} (list others in \`providers:\`)`
+    : 'this deployment carries no provider, so its admin API will refuse every tenant: list the ones they use in `providers:`, e.g. providers: [linear, slack, github]';
 }
 
 /** Settings a deployment does not use, named once so nobody wonders why they have no effect. */

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import * as providersRegistry from '@software-factory/providers/registry';
 import type { DeploymentPlan } from './deploy-config.ts';
 
 /** The config the entry imports, and the bundle embeds. */
@@ -12,7 +13,7 @@ export const TRIAGE_SDKS = ['@anthropic-ai/sdk', 'openai'] as const;
 
 /** The packages a generated entry imports, by name. */
 export function entryPackages(plan: DeploymentPlan, runtime: string): string[] {
-  const packages = [runtime, '@software-factory/cli'];
+  const packages = [runtime, '@software-factory/cli', '@software-factory/providers'];
   const triages = plan.deployment.tenants.map((tenant) => tenant.triage);
   if (triages.some((triage) => triage.type !== 'rules')) packages.push('@software-factory/llm-triage');
   for (const triage of triages)
@@ -28,16 +29,9 @@ export function entryPackages(plan: DeploymentPlan, runtime: string): string[] {
  * line: `signIns` only when the deployment signs tenants in itself (it has a credentials key), so a
  * bundle without one leaves that support out.
  */
-export function deploymentImports(
-  plan: DeploymentPlan,
-  register: boolean,
-): { names: string; wiring: string } {
+export function deploymentImports(plan: DeploymentPlan): { names: string; wiring: string } {
   const signsIn = plan.deployment.server.credentialsKey !== undefined;
-  const names = [
-    'deploymentTenants',
-    ...(register ? ['registerProviders'] : []),
-    ...(signsIn ? ['signIns'] : []),
-  ];
+  const names = ['deploymentTenants', ...(signsIn ? ['signIns'] : [])];
   return { names: names.join(', '), wiring: signsIn ? 'signIns,' : '' };
 }
 
@@ -49,26 +43,38 @@ export function writeDeployment(plan: DeploymentPlan, outDir: string): string {
 }
 
 /**
- * The lines of an entry that import the `providers` export of each module the config's `providers:` names
- * and register them, before the tenants are built: a path relative to the output folder, a package by
- * its name. (A bare `import 'module'` would be dropped: our packages are free of side effects.)
+ * The lines of an entry that make the registry of the providers the deployment carries, and no other:
+ * each built-in one the plan names, imported by its export's name from `@software-factory/providers/registry`
+ * (so the bundler leaves the other vendors out), and the `providers` export of each module the config's
+ * `providers:` names (a path relative to the output folder, a package by its name). A bare `import
+ * 'module'` would be dropped: our packages are free of side effects.
  */
-export function providerModuleLines(
-  plan: DeploymentPlan,
-  outDir: string,
-): { imports: string; register: string } {
-  if (plan.providerModules.length === 0) return { imports: '', register: '' };
-  const imports = plan.providerModules.map((module, index) => {
+export function providerLines(plan: DeploymentPlan, outDir: string): { imports: string; registry: string } {
+  const builtins = plan.builtinProviders.map(builtinExportName);
+  const modules = plan.providerModules.map((module, index) => {
     let from = module.specifier;
     if (module.path) {
       from = path.relative(outDir, module.path).split(path.sep).join('/');
       if (!from.startsWith('.')) from = `./${from}`;
     }
-    return `import { providers as providers${index} } from ${JSON.stringify(from)};\n`;
+    return { name: `providers${index}`, from };
   });
-  const names = plan.providerModules.map((_, index) => `providers${index}`).join(', ');
+  const entries = [...builtins, ...modules.map((module) => `...${module.name}`)];
   return {
-    imports: imports.join(''),
-    register: `\n// The providers of the config's \`providers:\` modules, registered before the tenants are built.\nregisterProviders([${names}]);\n`,
+    imports: `import { ${[...builtins, 'ProviderRegistry'].join(', ')} } from '@software-factory/providers/registry';
+${modules.map((module) => `import { providers as ${module.name} } from ${JSON.stringify(module.from)};\n`).join('')}`,
+    registry: `
+// The providers this deployment carries: those its config's tenants use, and those its \`providers:\` list
+// adds. A tenant added through the admin API may name these only.
+const providers = new ProviderRegistry([${entries.join(', ')}]);
+`,
   };
+}
+
+/** The name `@software-factory/providers/registry` exports a built-in provider's entry under. */
+function builtinExportName(type: string): string {
+  const entry = providersRegistry.BUILTIN_PROVIDERS.find((builtin) => builtin.type === type);
+  const name = Object.entries(providersRegistry).find(([, value]) => value === entry)?.[0];
+  if (!entry || !name) throw new Error(`@software-factory/providers/registry exports no provider "${type}"`);
+  return name;
 }

@@ -1,3 +1,4 @@
+import { providerRegistry } from '@software-factory/providers/registry';
 import { InMemoryStateStore, RuleTriage } from '@software-factory/sdk';
 import type { FactoryDeployment } from './runtime/deployment.ts';
 import { deploymentTenants } from './runtime/deployment-tenants.ts';
@@ -22,6 +23,8 @@ export async function deploymentWebhooks(deployment: FactoryDeployment): Promise
     { ...deployment, server },
     {
       store: new InMemoryStateStore(),
+      // Every provider the config's modules registered; the config's tenants name no others.
+      providers: providerRegistry,
       // A model triage is not built to list webhooks; its sources come from the providers.
       createTriage: (_config, routes) => new RuleTriage(routes),
     },

@@ -9,14 +9,28 @@ const SOURCE_CONDITIONS = '@software-factory/source,workerd,worker,browser';
 
 /**
  * The Worker `wrangler deploy` would upload for the artifacts in `out` (`factory deploy cloudflare --out`),
- * bundled by `wrangler deploy --dry-run` into `<project>/<outdir>`; returns the bundle's path.
+ * bundled by `wrangler deploy --dry-run` into `<project>/<outdir>`; returns the bundle's path. `metafile`:
+ * where esbuild's account of every input's bytes in the bundle is written too.
  */
-export async function bundleWorker(project: string, out: string, outdir: string): Promise<string> {
+export async function bundleWorker(
+  project: string,
+  out: string,
+  outdir: string,
+  options: { metafile?: string } = {},
+): Promise<string> {
   const target = path.join(project, outdir);
   const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
     const child = spawn(
       WRANGLER,
-      ['deploy', '--dry-run', '--config', path.join(out, 'wrangler.jsonc'), '--outdir', target],
+      [
+        'deploy',
+        '--dry-run',
+        '--config',
+        path.join(out, 'wrangler.jsonc'),
+        '--outdir',
+        target,
+        ...(options.metafile ? ['--metafile', options.metafile] : []),
+      ],
       {
         cwd: project,
         env: { ...process.env, WRANGLER_BUILD_CONDITIONS: SOURCE_CONDITIONS, WRANGLER_SEND_METRICS: 'false' },

@@ -1,6 +1,6 @@
 import { GithubActionsFleet, WorkflowRunWebhookSource } from '@software-factory/fleets/github-actions';
 import { FleetWebhookSource, HttpFleet } from '@software-factory/fleets/http';
-import { buildTenant, tenantSettings } from '@software-factory/providers/registry';
+import { buildTenantWith, tenantSettings } from '@software-factory/providers/registry';
 import {
   createFactory,
   DefaultTaskTemplate,
@@ -27,7 +27,7 @@ export function deployedTenant(
   keys: Keys | undefined,
 ): { runtime: TenantRuntime; providers: string[] } {
   const logger = wiring.logger ?? silentLogger;
-  const built = buildTenant(config, {
+  const built = buildTenantWith(wiring.providers, config, {
     tenant: config.id,
     logger,
     ...(keys
@@ -63,7 +63,9 @@ export function deployedTenant(
   const connections = wiring.cacheConnections
     ? wiring.cacheConnections(config.id, () => runtime.connections())
     : runtime.connections;
-  const remote = keys ? keys.signIns.remoteProvidersOf(config, built, wiring.env ?? {}) : [];
+  const remote = keys
+    ? keys.signIns.remoteProvidersWith(wiring.providers, config, built, wiring.env ?? {})
+    : [];
   return {
     providers: built.connectables.map(([port]) => port.provider),
     runtime: {

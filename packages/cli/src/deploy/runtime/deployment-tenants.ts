@@ -1,7 +1,7 @@
 import {
   type Environment,
-  parseTenantConfig,
-  providerRegistry,
+  type ProviderRegistry,
+  parseTenantConfigWith,
   SecretResolver,
   TenantConfigError,
 } from '@software-factory/providers/registry';
@@ -24,6 +24,7 @@ import {
 } from '@software-factory/sdk';
 import { deployedTenant } from './deployed-tenant.ts';
 import { DEPLOYMENT_FORMAT, type DeployedTenant, type FactoryDeployment } from './deployment.ts';
+import { providersNotCarried } from './deployment-providers.ts';
 import { remoteTenantIssues, type TenantIssue } from './remote-tenant-rules.ts';
 import type { SignInSupport } from './sign-in-support.ts';
 
@@ -37,6 +38,12 @@ export type TriageFactory = (
 export interface DeploymentWiring {
   /** The deployment's store, shared by every tenant (its keys carry the tenant). */
   store: StateStore;
+  /**
+   * The providers the deployment carries, which every tenant's roles must name: a generated entry's are
+   * those its config uses and its `providers:` list adds (so its bundle holds no other vendor's code);
+   * `factory start`'s, the whole `providerRegistry`.
+   */
+  providers: ProviderRegistry;
   logger?: Logger;
   /** Counters for `/t/:tenant/metrics`; share them with the HTTP app. */
   metrics?: FactoryMetrics;
@@ -116,7 +123,10 @@ export async function tenantsAsData(
 ): Promise<DeploymentTenants> {
   const keys = options.key === undefined ? undefined : await keysOf(options.key, wiring);
   if (options.oauthApps)
-    wiring = { ...wiring, env: { ...wiring.env, ...oauthAppVariables(options.oauthApps) } };
+    wiring = {
+      ...wiring,
+      env: { ...wiring.env, ...oauthAppVariables(options.oauthApps, wiring.providers) },
+    };
   const directory = new StoreTenantDirectory(wiring.store, wiring.clock);
   /** Provider names each tenant was built with here: what a removed tenant's credentials are stored under. */
   const providerNames = new Map<string, Set<string>>();
@@ -144,7 +154,7 @@ export async function tenantsAsData(
         if (!keys) return;
         const names = new Set([
           ...(providerNames.get(id) ?? []),
-          ...providerRegistry.entries().map((entry) => entry.type),
+          ...wiring.providers.entries().map((entry) => entry.type),
         ]);
         for (const name of names) await keys.credentials.delete(id, name);
         providerNames.delete(id);
@@ -159,10 +169,11 @@ export async function tenantsAsData(
  */
 function oauthAppVariables(
   apps: Readonly<Record<string, { clientId: string; clientSecret?: string | undefined }>>,
+  providers: ProviderRegistry,
 ): Environment {
   const variables: Record<string, string> = {};
   for (const [type, app] of Object.entries(apps)) {
-    const prefix = providerRegistry.get(type)?.oauth?.envPrefix;
+    const prefix = providers.get(type)?.oauth?.envPrefix;
     if (!prefix) throw new Error(`server.oauthApps.${type}: no provider "${type}" signs in with OAuth`);
     variables[`${prefix}_CLIENT_ID`] = app.clientId;
     if (app.clientSecret !== undefined) variables[`${prefix}_CLIENT_SECRET`] = app.clientSecret;
@@ -188,12 +199,18 @@ async function keysOf(secret: string | Uint8Array, wiring: DeploymentWiring): Pr
   return { box, credentials: new signIns.StoredCredentialStore(wiring.store, box), signIns };
 }
 
-/** A stored tenant's config, its references resolved as this platform resolves them. */
+/**
+ * A stored tenant's config, its references resolved as this platform resolves them. One that names a
+ * provider the deployment does not carry (stored through a deployment built with it) is not built: the
+ * error, which the tenant registry logs, names the fix.
+ */
 async function parseStoredTenant(
   id: string,
   config: Record<string, unknown>,
   wiring: DeploymentWiring,
 ): Promise<DeployedTenant> {
+  const [notCarried] = providersNotCarried(config, wiring.providers);
+  if (notCarried) throw new Error(`tenant ${id}: ${notCarried.path.join('.')}: ${notCarried.message}`);
   const env = wiring.env ?? {};
   const read = wiring.readSecret;
   // Its tokens are its own: a token it leaves out comes from its sign-in, not the deployment's variables.
@@ -201,7 +218,7 @@ async function parseStoredTenant(
   const secrets = read
     ? await SecretResolver.withStore(config, env, read, options)
     : new SecretResolver(env, new Map(), options);
-  return { ...parseTenantConfig(config, { secrets }), id };
+  return { ...parseTenantConfigWith(wiring.providers, config, { secrets }), id };
 }
 
 /** Why a tenant given to the admin API cannot run here: the config schema's problems, then the remote rules. */
@@ -211,6 +228,8 @@ async function storedTenantIssues(
   wiring: DeploymentWiring,
   storedCredentials: boolean,
 ): Promise<TenantIssue[]> {
+  const notCarried = providersNotCarried(config, wiring.providers);
+  if (notCarried.length > 0) return notCarried;
   let tenant: DeployedTenant;
   try {
     tenant = await parseStoredTenant(id, config, wiring);
@@ -221,6 +240,7 @@ async function storedTenantIssues(
     return [{ path: [], message: error instanceof Error ? error.message : String(error) }];
   }
   return remoteTenantIssues(tenant, {
+    providers: wiring.providers,
     platform: 'a tenant added through the admin API',
     storedCredentials,
     example: (variable) => `\${${variable}}`,

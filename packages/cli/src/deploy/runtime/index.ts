@@ -11,7 +11,6 @@ export {
   type TriageFactory,
   tenantsAsData,
 } from './deployment-tenants.ts';
-export { registerProviders } from './register-providers.ts';
 export { type RemoteTenantContext, remoteTenantIssues, type TenantIssue } from './remote-tenant-rules.ts';
 export { type SignInSupport, signIns } from './sign-in-support.ts';
 export { storedTokenSource } from './stored-tokens.ts';

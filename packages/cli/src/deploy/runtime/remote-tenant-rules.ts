@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: messages show ${…} references as they are written.
 import {
-  buildTenant,
-  providerRegistry,
+  buildTenantWith,
+  type ProviderRegistry,
   ROLES,
   type TenantConfig,
   tenantRequirements,
@@ -17,6 +17,8 @@ export interface TenantIssue {
 }
 
 export interface RemoteTenantContext {
+  /** The providers the tenant's roles name (those the deployment carries). */
+  providers: ProviderRegistry;
   /** Who runs the tenant, for messages: `a deployment on Lambda`, `a tenant added through the admin API`. */
   platform: string;
   /** Whether tokens left out of the config can come from sign-ins on the deployment (a credentials key). */
@@ -49,7 +51,7 @@ export function remoteTenantIssues(tenant: TenantConfig, context: RemoteTenantCo
       });
       continue;
     }
-    const entry = providerRegistry.get(block.type);
+    const entry = context.providers.get(block.type);
     for (const secret of entry?.secrets ?? []) {
       if (secret.kind !== 'token' || typeof block[secret.field] === 'string') continue;
       // Left out, the token comes from a sign-in on the deployment, which needs its credentials key.
@@ -64,7 +66,7 @@ export function remoteTenantIssues(tenant: TenantConfig, context: RemoteTenantCo
     }
   }
   if (!relayfile && tenant.mount === undefined)
-    for (const requirement of requirementsOf(tenant))
+    for (const requirement of requirementsOf(tenant, context.providers))
       issues.push({
         path: requirement.path,
         message: `${requirement.what}: ${requirement.fix}`,
@@ -102,9 +104,12 @@ export function remoteTenantIssues(tenant: TenantConfig, context: RemoteTenantCo
 }
 
 /** The registry's requirements of a tenant, its providers built with the references as their secrets. */
-function requirementsOf(tenant: TenantConfig): { path: (string | number)[]; what: string; fix: string }[] {
+function requirementsOf(
+  tenant: TenantConfig,
+  providers: ProviderRegistry,
+): { path: (string | number)[]; what: string; fix: string }[] {
   try {
-    const built = buildTenant(tenant, { tenant: 'tenant', logger: silentLogger });
+    const built = buildTenantWith(providers, tenant, { tenant: 'tenant', logger: silentLogger });
     return tenantRequirements(tenant, built, REMOTE_FLEET_EXAMPLE);
   } catch (error) {
     // A provider that cannot be built from its config is refused by the schema first; name it anyway.

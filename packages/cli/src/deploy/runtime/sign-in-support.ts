@@ -1,5 +1,5 @@
 import { createRemoteConnector, freshCredential, oauthRefresher } from '@software-factory/auth/remote';
-import { remoteProvidersOf } from '@software-factory/providers/registry';
+import { remoteProvidersWith } from '@software-factory/providers/registry';
 import { SealedBox, StoredCredentialStore } from '@software-factory/sdk';
 
 /**
@@ -12,7 +12,7 @@ export const signIns = {
   createRemoteConnector,
   freshCredential,
   oauthRefresher,
-  remoteProvidersOf,
+  remoteProvidersWith,
   SealedBox,
   StoredCredentialStore,
 };
