@@ -1,8 +1,12 @@
 import { createConsoleJsonLogger } from '@software-factory/aws';
 import { FleetWebhookSource, HttpFleet } from '@software-factory/fleets/http';
 import {
-  buildTenantRuntime,
-  parseTenantConfig,
+  buildTenantWith,
+  githubProvider,
+  linearProvider,
+  ProviderRegistry,
+  parseTenantConfigWith,
+  slackProvider,
   type TenantConfig,
   TenantConfigError,
   tenantSettings,
@@ -16,6 +20,10 @@ import {
   TENANT_ID_PATTERN,
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
+
+// The providers this function uses, and so the only vendors' code in its bundle (the built-in
+// `providerRegistry`, which `parseTenantConfig` and `buildTenant` read by default, brings every vendor).
+const providers = new ProviderRegistry([linearProvider, slackProvider, githubProvider]);
 
 const environmentSchema = z.object({
   FACTORY_TENANT: z.string().check(z.regex(TENANT_ID_PATTERN, 'letters, digits, - and _, up to 64')),
@@ -55,7 +63,8 @@ export function tenantFromEnvironment(env: Record<string, string | undefined>, s
     throw new Error('FACTORY_SETTINGS is not a JSON object');
   let config: TenantConfig;
   try {
-    config = parseTenantConfig(
+    config = parseTenantConfigWith(
+      providers,
       {
         ...settings,
         intentProvider: 'linear',
@@ -71,25 +80,21 @@ export function tenantFromEnvironment(env: Record<string, string | undefined>, s
   }
   const logger = createConsoleJsonLogger();
   const tenant = vars.FACTORY_TENANT;
-  return new StaticTenantRegistry([
-    buildTenantRuntime(config, {
-      tenant,
+  const built = buildTenantWith(providers, config, { tenant, logger });
+  const factory = createFactory({
+    tenant,
+    settings: tenantSettings(config),
+    ports: {
+      store,
+      ...built.ports,
+      fleet: new HttpFleet({ url: vars.FLEET_URL, secret: vars.FLEET_SECRET }),
+      triage: new RuleTriage(config.routes),
+      template: new DefaultTaskTemplate(),
       logger,
-      factory: (ports) =>
-        createFactory({
-          tenant,
-          settings: tenantSettings(config),
-          ports: {
-            store,
-            ...ports,
-            fleet: new HttpFleet({ url: vars.FLEET_URL, secret: vars.FLEET_SECRET }),
-            triage: new RuleTriage(config.routes),
-            template: new DefaultTaskTemplate(),
-            logger,
-          },
-        }),
-      // Where the fleet reports an agent's exit: /t/<tenant>/webhooks/fleet.
-      sources: [new FleetWebhookSource({ secret: vars.FLEET_SECRET })],
-    }),
+    },
+  });
+  return new StaticTenantRegistry([
+    // Where the fleet reports an agent's exit: /t/<tenant>/webhooks/fleet.
+    built.runtime(factory, { sources: [new FleetWebhookSource({ secret: vars.FLEET_SECRET })] }),
   ]);
 }

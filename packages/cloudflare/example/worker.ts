@@ -16,8 +16,12 @@ import {
 } from '@software-factory/cloudflare';
 import { FleetWebhookSource, HttpFleet } from '@software-factory/fleets/http';
 import {
-  buildTenant,
-  parseTenantConfig,
+  buildTenantWith,
+  githubProvider,
+  linearProvider,
+  ProviderRegistry,
+  parseTenantConfigWith,
+  slackProvider,
   type TenantConfig,
   TenantConfigError,
   tenantSettings,
@@ -31,6 +35,10 @@ import {
 } from '@software-factory/sdk';
 
 export { FactoryStateObject };
+
+// The providers this Worker uses, and so the only vendors' code in its bundle (the built-in
+// `providerRegistry`, which `parseTenantConfig` and `buildTenant` read by default, brings every vendor).
+const providers = new ProviderRegistry([linearProvider, slackProvider, githubProvider]);
 
 const REQUIRED = [
   'FACTORY_TENANT',
@@ -66,7 +74,8 @@ export default createFactoryWorker<ExampleEnv>({
       throw new FactoryConfigError('FACTORY_SETTINGS is not valid: expected a JSON object');
     let config: TenantConfig;
     try {
-      config = parseTenantConfig(
+      config = parseTenantConfigWith(
+        providers,
         {
           ...settings,
           intentProvider: 'linear',
@@ -81,7 +90,7 @@ export default createFactoryWorker<ExampleEnv>({
       throw error;
     }
 
-    const providers = buildTenant(config, { tenant: env.FACTORY_TENANT });
+    const built = buildTenantWith(providers, config, { tenant: env.FACTORY_TENANT });
     const fleet = new HttpFleet({ url: env.FLEET_URL, secret: env.FLEET_SECRET });
     const factory = createFactory({
       tenant: env.FACTORY_TENANT,
@@ -89,13 +98,13 @@ export default createFactoryWorker<ExampleEnv>({
       metrics,
       ports: {
         store,
-        ...providers.ports,
+        ...built.ports,
         fleet,
         triage: new RuleTriage(config.routes),
         template: new DefaultTaskTemplate(),
       },
     });
-    const direct = providers.runtime(factory, {
+    const direct = built.runtime(factory, {
       sources: [new FleetWebhookSource({ secret: env.FLEET_SECRET })],
       ...(env.FACTORY_ADMIN_TOKEN ? { adminToken: env.FACTORY_ADMIN_TOKEN } : {}),
     });
