@@ -50,7 +50,20 @@ async function main(argv: string[]): Promise<number> {
   console.log(
     `soak: ${options.items} items, ${options.kills} SIGKILLs, maxInFlight ${options.maxInFlight}, ${options.duplicateRate * 100}% duplicates, ${options.faultRate * 100}% vendor faults, seed ${options.seed}`,
   );
-  const report = await runSoak({ ...options, progress: (line) => console.log(`  ${line}`) });
+  // Ctrl-C (or a SIGTERM) ends the run the way a violation does, so its factory and agents are stopped
+  // and its folder removed; a second one exits at once.
+  const interrupt = new AbortController();
+  for (const name of ['SIGINT', 'SIGTERM'] as const)
+    process.once(name, () => {
+      console.log(`  ${name}: stopping the factory and its agents`);
+      interrupt.abort();
+      process.once(name, () => process.exit(130));
+    });
+  const report = await runSoak({
+    ...options,
+    signal: interrupt.signal,
+    progress: (line) => console.log(`  ${line}`),
+  });
   console.log(
     JSON.stringify(
       { ...report, retriedItems: report.retriedItems.length, violations: report.violations.length },
@@ -64,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
   console.log(
     report.violations.length === 0 ? 'soak passed' : `soak FAILED: ${report.violations.length} violation(s)`,
   );
+  if (interrupt.signal.aborted) return 130;
   return report.violations.length === 0 ? 0 : 1;
 }
 

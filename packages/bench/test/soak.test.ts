@@ -25,6 +25,30 @@ describe('the soak (a small run of npm run soak)', () => {
     expect(report.deliveries.duplicates).toBeGreaterThan(0);
     expect(Object.values(report.vendor.faults).reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
   }, 180_000);
+
+  it('stops its factory and agents when interrupted, and says only that it was', async () => {
+    const interrupt = new AbortController();
+    const report = await runSoak({
+      items: 40,
+      kills: 0,
+      seed: 3,
+      maxInFlight: 4,
+      duplicateRate: 0,
+      faultRate: 0,
+      senders: 4,
+      agentMs: 60_000,
+      timeoutMs: 100_000,
+      signal: interrupt.signal,
+      // Interrupted once agents run (a progress line every 5 s counts them): each would take a minute.
+      progress: (line) => {
+        if (/ [1-9]\d* agent events/.test(line)) interrupt.abort();
+      },
+    });
+    expect(report.violations).toHaveLength(1);
+    expect(report.violations[0]).toMatch(/^interrupted with \d+ of 40 items done$/);
+    expect(report.agents.started).toBeGreaterThan(0);
+    // The test run's leak check fails the run if an agent or the factory is left running.
+  }, 120_000);
 });
 
 describe('what the soak checks in the agents’ log', () => {
