@@ -165,6 +165,22 @@ describe('POST /t/:tenant/webhooks/:source', () => {
       send: (s) => s.post(`{"id":"${'x'.repeat(1024 * 1024)}"}`, { 'content-type': 'application/json' }),
     },
     {
+      name: 'body over 1 MiB that declares a small Content-Length',
+      status: 413,
+      error: /larger than 1048576 bytes/,
+      send: (s) =>
+        s.post(`{"id":"${'x'.repeat(1024 * 1024)}"}`, {
+          'content-type': 'application/json',
+          'content-length': '22',
+        }),
+    },
+    {
+      name: 'Content-Length over 1 MiB',
+      status: 413,
+      error: /larger than 1048576 bytes/,
+      send: (s) => s.post('{}', { 'content-type': 'application/json', 'content-length': '1048577' }),
+    },
+    {
       name: 'unknown tenant',
       status: 404,
       error: /unknown tenant/,
