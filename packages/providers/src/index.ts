@@ -13,6 +13,7 @@ export {
   type GithubResponse,
 } from './github/client.ts';
 export { checkGithubToken } from './github/connection.ts';
+export { GITHUB_COMMENT_MARKER } from './github/issue-comments.ts';
 export {
   GITHUB_REQUIRED_SCOPES,
   type GithubConfig,
@@ -42,7 +43,6 @@ export {
   type GithubIssuesWebhookSourceOptions,
 } from './github-issues/webhook-source.ts';
 export {
-  GITHUB_COMMENT_MARKER,
   GITHUB_ISSUES_REQUIRED_SCOPES,
   type GithubIssuesConfig,
   type GithubIssuesProviderOptions,

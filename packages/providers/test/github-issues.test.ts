@@ -1,8 +1,8 @@
 import { DefaultTaskTemplate, traceIdFor } from '@software-factory/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GITHUB_COMMENT_MARKER } from '../src/github/issue-comments.ts';
 import { GithubIssuesWebhookSource } from '../src/github-issues/webhook-source.ts';
 import {
-  GITHUB_COMMENT_MARKER,
   type GithubIssuesProviderOptions,
   GithubIssuesWorkItemProvider,
 } from '../src/github-issues/work-item-provider.ts';

@@ -189,16 +189,16 @@ describe('reading merge requests (REST API v4)', () => {
 });
 
 describe('connection', () => {
-  it('an access token: connected as its user with the scopes it reports', async () => {
+  it('an access token: connected as its user with the scopes it reports; read_api alone cannot write the round notes', async () => {
     expect(await target().checkConnection()).toEqual({
       state: 'connected',
       identity: 'factory-bot',
-      grantedScopes: ['read_api'],
-    });
-    server.tokens.set('glpat-api', { kind: 'personal', username: 'factory-bot', scopes: ['api'] });
-    expect(await target({ token: 'glpat-api' }).checkConnection()).toMatchObject({
-      state: 'connected',
       grantedScopes: ['api'],
+    });
+    server.tokens.set('glpat-read', { kind: 'personal', username: 'factory-bot', scopes: ['read_api'] });
+    expect(await target({ token: 'glpat-read' }).checkConnection()).toMatchObject({
+      state: 'missing-scopes',
+      missing: ['api'],
     });
     server.tokens.set('glpat-repo-only', {
       kind: 'personal',
@@ -207,14 +207,14 @@ describe('connection', () => {
     });
     expect(await target({ token: 'glpat-repo-only' }).checkConnection()).toMatchObject({
       state: 'missing-scopes',
-      missing: ['read_api'],
+      missing: ['api'],
     });
   });
 
   it('an OAuth token (no personal_access_tokens/self): the scopes of its stored grant', async () => {
     server.tokens.set('gl-oauth', { kind: 'oauth', username: 'factory-bot', scopes: [] });
     const oauth = target({ token: async () => ({ accessToken: 'gl-oauth', scopes: ['read_user'] }) });
-    expect(await oauth.checkConnection()).toMatchObject({ state: 'missing-scopes', missing: ['read_api'] });
+    expect(await oauth.checkConnection()).toMatchObject({ state: 'missing-scopes', missing: ['api'] });
   });
 
   // needs-auth without a token or with a refused one, and error when GitLab cannot be reached: the

@@ -317,11 +317,11 @@ describe('GitLab: OAuth with PKCE at a self-managed instance', () => {
 
     const [consent, exchange] = gitlab.oauth.requests;
     expect(consent?.path).toBe('/oauth/authorize');
-    expect(consent?.params).toMatchObject({ scope: 'read_api', code_challenge_method: 'S256' });
+    expect(consent?.params).toMatchObject({ scope: 'api', code_challenge_method: 'S256' });
     expect(exchange?.path).toBe('/oauth/token');
     expect(exchange?.params.code_verifier).toBeDefined();
     expect(exchange?.params).not.toHaveProperty('client_secret');
-    expect(status).toEqual({ state: 'connected', identity: 'factory-bot', grantedScopes: ['read_api'] });
+    expect(status).toEqual({ state: 'connected', identity: 'factory-bot', grantedScopes: ['api'] });
     expect((await store.get(TENANT, 'gitlab'))?.accessToken).toMatch(/^gloas-/);
 
     expect(await built.ports.outputs.getOutput('acme/web!7')).toMatchObject({

@@ -204,7 +204,7 @@ describe('remoteProvidersOf: the providers the deployed app signs in to', () => 
     expect(gitlab).toMatchObject({
       name: 'gitlab',
       client: { clientId: 'gitlab-client' },
-      requiredScopes: ['read_api'],
+      requiredScopes: ['api'],
       oauth: {
         authorizationEndpoint: 'https://gitlab.acme.test/oauth/authorize',
         tokenEndpoint: 'https://gitlab.acme.test/oauth/token',

@@ -4,9 +4,12 @@ import type {
   OutputSnapshot,
   OutputState,
   OutputTarget,
+  WriteOptions,
 } from '@software-factory/sdk';
+import { draftFileName } from './draft-name.ts';
 import { parseMountedRecord, recordField, stringField } from './json-file.ts';
 import type { MountEventSource, MountInterpretation } from './mount-event-source.ts';
+import { withHiddenTrace } from './trace-comment.ts';
 
 // relayfile's layout for the code host: each pull request is a folder `<number>__<slug>` (or the bare
 // number) under `/github/repos/<owner>/<repo>/pulls/`, whose `meta.json` carries `draft`, `merged`,
@@ -80,6 +83,23 @@ export class MountOutputTarget implements OutputTarget, MountEventSource {
     }
     // Several pull requests from one branch: an open or merged one says more than one closed unmerged.
     return found.sort((a, b) => rank(a) - rank(b) || (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''))[0];
+  }
+
+  /**
+   * A comment draft in the pull request's folder (`…/pulls/<number>[__slug]/comments/<draft>.json`, as
+   * issue comments are written), which relayfile posts; its name comes from the key, so a repeat finds it.
+   */
+  async postComment(outputId: string, body: string, options: WriteOptions): Promise<void> {
+    const match = OUTPUT_ID.exec(outputId);
+    if (!match) throw new Error(`MountOutputTarget: "${outputId}" is not an output id (owner/repo#number)`);
+    const [, owner, repo, number] = match;
+    const meta = (await this.#metaFiles(`${owner}/${repo}`)).find(
+      (path) => META_FILE.exec(path)?.[3] === number,
+    );
+    if (!meta) throw new Error(`MountOutputTarget: the mount holds no pull request ${outputId}`);
+    const path = `${meta.slice(0, -'/meta.json'.length)}/comments/${await draftFileName(options.idempotencyKey)}`;
+    if (await this.#mount.read(path)) return;
+    await this.#mount.write(path, JSON.stringify({ body: withHiddenTrace(body, options.traceId) }));
   }
 
   async checkConnection(): Promise<ConnectionStatus> {

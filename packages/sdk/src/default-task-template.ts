@@ -1,5 +1,6 @@
 import type { RenderOptions, TaskTemplate } from './ports/task-template.ts';
 import type { RouteDecision } from './ports/triage.ts';
+import type { FeedbackNote } from './record.ts';
 import { dataBlock, untrustedPreamble } from './untrusted-text.ts';
 import type { OutputSnapshot, WorkItem } from './work-item.ts';
 
@@ -23,7 +24,7 @@ Open it as a draft while you work; mark it ready for review when the work is com
 
 {{item.labels}}
 
-{{answers}}## Source
+{{answers}}{{feedback}}## Source
 
 {{item.url}}
 `;
@@ -43,6 +44,7 @@ const UNTRUSTED = new Set([
   'item.url',
   'question',
   'answers',
+  'feedback',
 ]);
 
 /**
@@ -50,7 +52,10 @@ const UNTRUSTED = new Set([
  * `{{route}}`, `{{branch}}`, `{{attempt}}`. Untrusted, each a data block (see `dataBlock`):
  * `{{item.title}}`, `{{item.description}}`, `{{item.labels}}`, `{{item.url}}`, `{{question}}` (the last
  * question asked, which may quote the item; empty when none was), `{{answers}}` (a `## Clarifications`
- * section with the question and one block per answer; empty when there is none). `{{preamble}}` places
+ * section with the question and one block per answer; empty when there is none), `{{feedback}}` (in a
+ * round of review feedback, a `## Review feedback` section: fixed instructions, then one block per
+ * review, comment or failed check; empty otherwise, and appended at the end of a text that does not
+ * place it, so a round never reaches an agent without its feedback). `{{preamble}}` places
  * `untrustedPreamble`; a text without it gets the preamble right before its first data block.
  * It names no organisation, repository, tool or tracker: those come from the item and the route.
  */
@@ -61,6 +66,7 @@ export class DefaultTaskTemplate implements TaskTemplate {
   /** The text cut once into fixed pieces and placeholders, so a render only fills them in. */
   readonly #parts: readonly TemplatePart[];
   readonly #placesPreamble: boolean;
+  readonly #placesFeedback: boolean;
 
   constructor(options: TemplateOptions = {}) {
     this.#text = options.text ?? DEFAULT_TASK_TEXT;
@@ -69,6 +75,7 @@ export class DefaultTaskTemplate implements TaskTemplate {
     this.#keyPattern = /\b([A-Za-z][A-Za-z0-9]*-\d+)\b/;
     this.#parts = templateParts(this.#text);
     this.#placesPreamble = /\{\{\s*preamble\s*\}\}/.test(this.#text);
+    this.#placesFeedback = /\{\{\s*feedback\s*\}\}/.test(this.#text);
   }
 
   render(item: WorkItem, route: RouteDecision, options: RenderOptions): string {
@@ -76,7 +83,11 @@ export class DefaultTaskTemplate implements TaskTemplate {
     let preambleSaid = this.#placesPreamble;
     let task = '';
     // One pass over the template: a value is never scanned for placeholders, so item text cannot add any.
-    for (const part of this.#parts) {
+    const parts =
+      this.#placesFeedback || !options.feedback
+        ? this.#parts
+        : [...this.#parts, '\n\n', { name: 'feedback', text: '{{feedback}}' }];
+    for (const part of parts) {
       if (typeof part === 'string') {
         task += part;
         continue;
@@ -157,6 +168,8 @@ function placeholderValue(
       return options.question ? questionBlock(options.question) : '';
     case 'answers':
       return answersSection(options);
+    case 'feedback':
+      return options.feedback ? feedbackSection(options.feedback.round, options.feedback.notes) : '';
     case 'preamble':
       return untrustedPreamble;
     default:
@@ -177,6 +190,49 @@ function answersSection(options: RenderOptions): string {
       ),
     ),
   ].join('\n\n')}\n\n`;
+}
+
+/**
+ * A `## Review feedback` section: what to do, in fixed words, then each piece of feedback as a data
+ * block (a review's remarks with their file and line, a failed check's summary and link).
+ */
+function feedbackSection(round: number, notes: readonly FeedbackNote[]): string {
+  const blocks = notes.map((note, index) => dataBlock(feedbackLabel(note, index + 1), feedbackText(note)));
+  return `## Review feedback (round ${round})\n\nYour pull request on this branch got the feedback below. Address it on the same branch, push, and keep the pull request open; do not open another one.\n\n${blocks.join('\n\n')}\n\n`;
+}
+
+function feedbackLabel(note: FeedbackNote, n: number): string {
+  switch (note.kind) {
+    case 'review':
+      return `Feedback ${n}: a review ${note.verdict === 'changes-requested' ? 'requesting changes' : 'with comments'} (from the code host)`;
+    case 'comment':
+      return `Feedback ${n}: a comment on the pull request (from the code host)`;
+    case 'check-failed':
+      return `Feedback ${n}: a failed check (from the code host)`;
+  }
+}
+
+function feedbackText(note: FeedbackNote): string {
+  switch (note.kind) {
+    case 'review':
+      return [
+        `From: ${note.author.name ?? note.author.id}`,
+        ...(note.body ? ['', note.body] : []),
+        ...note.comments.map(
+          (comment) =>
+            `\n${comment.path ? `${comment.path}${comment.line !== undefined ? `:${comment.line}` : ''}: ` : ''}${comment.body}`,
+        ),
+      ].join('\n');
+    case 'comment':
+      return `From: ${note.author.name ?? note.author.id}\n\n${note.body}`;
+    case 'check-failed':
+      return [
+        `Check: ${note.name}`,
+        `Conclusion: ${note.conclusion}`,
+        ...(note.summary ? ['', note.summary] : []),
+        ...(note.url ? ['', `Details: ${note.url}`] : []),
+      ].join('\n');
+  }
 }
 
 function questionBlock(question: string): string {

@@ -37,6 +37,51 @@ export interface OutputChangedEvent {
   output: OutputSnapshot;
 }
 
+/** One remark of a review, where the code host anchors it (a file and line) when it does. */
+export interface FeedbackComment {
+  body: string;
+  path?: string;
+  line?: number;
+  url?: string;
+}
+
+/**
+ * What was said or found about an output after it was opened, as the output provider read it. `id` is
+ * the code host's id of the review, comment, check run or push: one round per id at most.
+ */
+export type OutputFeedback =
+  | {
+      kind: 'review';
+      id: string;
+      author: ReplyAuthor;
+      /** `changes-requested`, or `commented` with a body or remarks (an approval is no feedback). */
+      verdict: 'changes-requested' | 'commented';
+      body: string;
+      comments: readonly FeedbackComment[];
+      url?: string;
+    }
+  | { kind: 'comment'; id: string; author: ReplyAuthor; body: string; url?: string }
+  | {
+      kind: 'check-failed';
+      id: string;
+      /** The check's name (a CI job, a workflow, a pipeline). */
+      name: string;
+      /** How it ended, in the code host's word (`failure`, `timed_out`, `failed`). */
+      conclusion: string;
+      summary?: string;
+      url?: string;
+    }
+  /** A person (not the agent) pushed to the output's branch: they took the work over. */
+  | { kind: 'pushed'; id: string; author: ReplyAuthor };
+
+/** A reviewer, a commenter, a check or a person's push said something about an output. */
+export interface OutputFeedbackEvent {
+  type: 'output.feedback';
+  /** The output it is about; its branch, title or body names the item, as for `output.changed`. */
+  output: Pick<OutputSnapshot, 'id' | 'url' | 'branch' | 'title' | 'body'>;
+  feedback: OutputFeedback;
+}
+
 /** An agent ended. `exitCode` 0 is success; `lost` means the fleet no longer knows it. */
 export interface AgentExitedEvent {
   type: 'agent.exited';
@@ -60,6 +105,7 @@ export type FactoryEvent =
   | WorkItemChangedEvent
   | ClarificationRepliedEvent
   | OutputChangedEvent
+  | OutputFeedbackEvent
   | AgentExitedEvent
   | TickEvent;
 
@@ -69,6 +115,7 @@ export const FACTORY_EVENT_TYPES: readonly FactoryEventType[] = [
   'work-item.changed',
   'clarification.replied',
   'output.changed',
+  'output.feedback',
   'agent.exited',
   'tick',
 ];

@@ -4,6 +4,7 @@ import type { FactoryEvent } from './events.ts';
 import { onAgentExited } from './handlers/agent-exited.ts';
 import { onClarificationReplied } from './handlers/clarification-replied.ts';
 import { onOutputChanged } from './handlers/output-changed.ts';
+import { onOutputFeedback } from './handlers/output-feedback.ts';
 import { onTick } from './handlers/tick.ts';
 import { onWorkItemChanged } from './handlers/work-item-changed.ts';
 import type { HandlerContext } from './pipeline/context.ts';
@@ -104,6 +105,8 @@ function dispatchEvent(context: HandlerContext, event: FactoryEvent): Promise<Ha
       return onClarificationReplied(context, event);
     case 'output.changed':
       return onOutputChanged(context, event);
+    case 'output.feedback':
+      return onOutputFeedback(context, event);
     case 'agent.exited':
       return onAgentExited(context, event);
     case 'tick':

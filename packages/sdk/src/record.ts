@@ -1,3 +1,4 @@
+import type { OutputFeedback } from './events.ts';
 import type { ClarificationAnswer, RouteDecision } from './ports/triage.ts';
 import type { WritebackState } from './ports/work-item-provider.ts';
 import type { OutputState, WorkItem } from './work-item.ts';
@@ -53,6 +54,34 @@ export interface DispatchInfo {
   checkAt: number;
 }
 
+/** Feedback as the record keeps it: what the agent is given, stamped with when it arrived. */
+export type FeedbackNote = Exclude<OutputFeedback, { kind: 'pushed' }> & { at: number };
+
+/**
+ * The review loop of one run: feedback on the output goes back to an agent on the same branch, one
+ * round at a time, at most `feedback.maxRounds` rounds.
+ */
+export interface FeedbackRounds {
+  /** Rounds started in this run. */
+  rounds: number;
+  /** The output the feedback is about; its comments say when a round starts and ends. */
+  outputId: string;
+  /** Feedback that arrived while an agent worked: it is given to the next round. */
+  waiting: FeedbackNote[];
+  /** The feedback the current round's agent was given (empty before the first round). */
+  given: FeedbackNote[];
+  /** Ids of the feedback acted on in this run, the latest few: a redelivery starts no second round. */
+  seen: string[];
+  /** Why no further round starts (a person pushed to the branch). */
+  stopped?: string;
+}
+
+/** A message the factory writes on the output (a pull request); one per round start and end. */
+export type OutputMessage =
+  | { type: 'feedback-round-started'; round: number }
+  | { type: 'feedback-round-finished'; round: number }
+  | { type: 'feedback-exhausted'; rounds: number };
+
 /** A message the factory writes to the work item; rendered when the effect runs, from the record. */
 export type CommentMessage =
   | { type: 'clarification-asked' }
@@ -61,6 +90,7 @@ export type CommentMessage =
   | { type: 'retrying'; reason: string }
   | { type: 'failed'; reason: string }
   | { type: 'gave-up-waiting' }
+  | { type: 'feedback-exhausted'; rounds: number }
   | { type: 'blocked'; blockers: string[] }
   | { type: 'cancelled'; reason: string };
 
@@ -72,6 +102,7 @@ export type CommentMessage =
 export type PendingEffect = { id: string } & (
   | { kind: 'set-state'; state: WritebackState }
   | { kind: 'comment'; message: CommentMessage }
+  | { kind: 'output-comment'; outputId: string; message: OutputMessage }
   | { kind: 'open-thread' }
   | { kind: 'reply-thread'; text: string }
   | { kind: 'spawn' }
@@ -134,6 +165,8 @@ export interface WorkItemRecord {
   attempts: number;
   dispatch?: DispatchInfo;
   output?: OutputLink;
+  /** The review loop of this run, once feedback arrived. */
+  feedback?: FeedbackRounds;
   /** The outputs acted on so far, oldest first, a few at most; orders output events (see `SeenOutput`). */
   seenOutputs?: SeenOutput[];
   pending: PendingEffect[];

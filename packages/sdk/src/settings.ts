@@ -70,6 +70,16 @@ export const factorySettingsSchema = z.strictObject({
   completion: z._default(z.strictObject({ on: z._default(z.enum(['ready', 'merged']), 'ready') }), {
     on: 'ready',
   }),
+  feedback: z._default(
+    z.strictObject({
+      /**
+       * Rounds per run in which review feedback or a failed check goes back to the agent, on the same
+       * branch; after the last one a person takes over. 0 turns the loop off.
+       */
+      maxRounds: z._default(z.int().check(z.minimum(0)), 3),
+    }),
+    { maxRounds: 3 },
+  ),
   agents: z._default(
     z.strictObject({
       /** A run longer than this is stopped and counted as a failed attempt. */

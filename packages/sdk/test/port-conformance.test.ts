@@ -107,6 +107,7 @@ function openFakeCodeHost(make = () => new FakeOutputTarget()) {
       target: codeHost,
       output: { id: 'acme/app#7', repository: 'acme/app', branch: 'factory/eng-1' },
       absentId: 'acme/app#99',
+      comments: () => codeHost.commentsOn('acme/app#7'),
     };
   };
 }

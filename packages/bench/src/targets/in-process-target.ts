@@ -37,7 +37,8 @@ export async function inProcessTarget(options: InProcessTargetOptions): Promise<
       options.wireRequests?.();
       const incoming = new Request(new URL(request.path, 'http://localhost'), {
         method: 'POST',
-        headers: request.headers,
+        // As every sender frames a delivery: with its length.
+        headers: { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
         body: request.body,
       });
       const cpu = process.cpuUsage();

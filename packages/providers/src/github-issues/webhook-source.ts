@@ -13,6 +13,7 @@ import {
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { commentThreadId } from '../comments/clarification-channel.ts';
+import { GITHUB_COMMENT_MARKER } from '../github/issue-comments.ts';
 import { signedBodyDigest, verifyGithubSignature } from '../github/signature.ts';
 import {
   GITHUB_ISSUES_DEFAULT_ROLES,
@@ -21,7 +22,7 @@ import {
   parseTrustedAuthors,
 } from '../shared/answer-trust.ts';
 import { githubIssueSchema } from './issue.ts';
-import { GITHUB_COMMENT_MARKER, type GithubIssuesWorkItemProvider } from './work-item-provider.ts';
+import type { GithubIssuesWorkItemProvider } from './work-item-provider.ts';
 
 export interface GithubIssuesWebhookSourceOptions {
   /** The webhook's secret, as set in the repository, organisation or app settings. */

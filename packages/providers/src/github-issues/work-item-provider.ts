@@ -9,13 +9,12 @@ import type {
 import * as z from 'zod/mini';
 import { GithubClient } from '../github/client.ts';
 import { checkGithubToken } from '../github/connection.ts';
-import { keyDigest } from '../shared/deterministic-uuid.ts';
+import { postIssueComment } from '../github/issue-comments.ts';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { markerChanges, missingMarkers } from '../shared/lifecycle-markers.ts';
 import { parseConfig } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
-import { NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
-import { withHiddenTrace } from '../shared/trace-metadata.ts';
+import { ProviderApiError } from '../shared/provider-errors.ts';
 import {
   defaultKeyPrefix,
   type GithubIssue,
@@ -33,9 +32,6 @@ import {
  * GitHub does not report back; `checkConnection` then reports them connected.
  */
 export const GITHUB_ISSUES_REQUIRED_SCOPES = ['repo'] as const;
-
-/** Starts every comment the factory writes (an HTML comment: invisible when rendered). */
-export const GITHUB_COMMENT_MARKER = '<!-- factory:comment';
 
 const repositoryName = z.string().check(z.regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/repo'));
 const keyPrefix = z
@@ -245,23 +241,12 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
    */
   async postComment(item: WorkItem, body: string, options: WriteOptions): Promise<void> {
     const { entry, number } = this.#locate(item);
-    const marker = `${GITHUB_COMMENT_MARKER} ${await keyDigest(options.idempotencyKey)} -->`;
-    if (await this.#commentExists(entry, number, marker)) return;
-    try {
-      await this.#writeGithub.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-        owner: entry.owner,
-        repo: entry.repo,
-        issue_number: number,
-        body: `${withHiddenTrace(body, options.traceId)}\n\n${marker}`,
-      });
-    } catch (error) {
-      if (
-        !(error instanceof NotAuthorisedError) &&
-        (await this.#commentExists(entry, number, marker).catch(() => false))
-      )
-        return;
-      throw error;
-    }
+    await postIssueComment(
+      { read: this.github, write: this.#writeGithub },
+      { owner: entry.owner, repo: entry.repo, number },
+      body,
+      options,
+    );
   }
 
   /** By id (`owner/repo#12`), key (`WEB-12`) or issue URL; undefined when it is none of these. */
@@ -286,27 +271,6 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
 
   checkConnection(): Promise<ConnectionStatus> {
     return checkGithubToken(this.github, this.requiredScopes);
-  }
-
-  async #commentExists(entry: RepositoryEntry, number: number, marker: string): Promise<boolean> {
-    // Comments list oldest first: read the last two pages, where a recent attempt would be.
-    const { data: issue } = await this.github.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {
-      owner: entry.owner,
-      repo: entry.repo,
-      issue_number: number,
-    });
-    const last = Math.max(1, Math.ceil((issue.comments ?? 0) / 100));
-    for (const page of new Set([last, Math.max(1, last - 1)])) {
-      const { data } = await this.github.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-        owner: entry.owner,
-        repo: entry.repo,
-        issue_number: number,
-        per_page: 100,
-        page,
-      });
-      if (data.some((comment) => comment.body?.includes(marker))) return true;
-    }
-    return false;
   }
 
   #locate(item: WorkItem): { entry: RepositoryEntry; number: number } {

@@ -1,4 +1,10 @@
-import type { ConnectionStatus, Logger, OutputSnapshot, OutputTarget } from '@software-factory/sdk';
+import type {
+  ConnectionStatus,
+  Logger,
+  OutputSnapshot,
+  OutputTarget,
+  WriteOptions,
+} from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { parseConfig } from '../shared/provider-config.ts';
@@ -6,6 +12,7 @@ import type { TokenSource } from '../shared/provider-credentials.ts';
 import { ProviderApiError } from '../shared/provider-errors.ts';
 import { GithubClient } from './client.ts';
 import { checkGithubToken } from './connection.ts';
+import { postIssueComment } from './issue-comments.ts';
 import {
   headInRepository,
   parseOutputId,
@@ -40,18 +47,35 @@ export class GithubOutputTarget implements OutputTarget {
   readonly requiredScopes = GITHUB_REQUIRED_SCOPES;
   /** GitHub's REST API; Octokit is loaded at its first request. */
   readonly github: GithubClient;
+  /** Creating a comment is not idempotent: only a 429 (which did not land) is retried by the transport. */
+  readonly #writeGithub: GithubClient;
 
   constructor(options: GithubTargetOptions = {}) {
     const { token, fetch, retry, logger, ...config } = options;
     const parsed = parseConfig(githubConfigSchema, config, 'GitHub output target');
     this.provider = parsed.provider;
-    this.github = new GithubClient({
+    const client = {
       baseUrl: parsed.baseUrl,
       ...(token !== undefined ? { token } : {}),
       ...(fetch ? { fetch } : {}),
-      ...(retry ? { retry } : {}),
       ...(logger ? { logger } : {}),
+    };
+    this.github = new GithubClient({ ...client, ...(retry ? { retry } : {}) });
+    this.#writeGithub = new GithubClient({
+      ...client,
+      retry: { ...retry, isRetryable: (r) => r.status === 429 },
     });
+  }
+
+  /** On the pull request's conversation, once per idempotency key (a hidden marker carries it). */
+  async postComment(outputId: string, body: string, options: WriteOptions): Promise<void> {
+    const { owner, repo, number } = parseOutputId(outputId);
+    await postIssueComment(
+      { read: this.github, write: this.#writeGithub },
+      { owner, repo, number },
+      body,
+      options,
+    );
   }
 
   async getOutput(id: string): Promise<OutputSnapshot | undefined> {

@@ -1,10 +1,12 @@
-import type { ConnectionStatus, OutputSnapshot, OutputTarget } from '@software-factory/sdk';
+import type { ConnectionStatus, OutputSnapshot, OutputTarget, WriteOptions } from '@software-factory/sdk';
 import * as z from 'zod/mini';
+import { keyDigest } from '../shared/deterministic-uuid.ts';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { JsonRestClient } from '../shared/json-rest-client.ts';
 import { parseConfig, scopeStatus } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
+import { withHiddenTrace } from '../shared/trace-metadata.ts';
 import {
   mergeRequestSchema,
   parseMergeRequestId,
@@ -13,8 +15,14 @@ import {
   toGitlabOutput,
 } from './merge-request.ts';
 
-/** `read_api`: read merge requests. A token with `api` has it too (`api` is the read-write superset). */
-export const GITLAB_REQUIRED_SCOPES = ['read_api'] as const;
+/**
+ * `api`: read merge requests and write the notes of review feedback rounds on them (`read_api` reads
+ * only).
+ */
+export const GITLAB_REQUIRED_SCOPES = ['api'] as const;
+
+/** Starts every note the factory writes (an HTML comment: invisible when rendered). */
+export const GITLAB_NOTE_MARKER = '<!-- factory:comment';
 
 export const gitlabConfigSchema = z.strictObject({
   provider: z._default(z.string().check(z.minLength(1)), 'gitlab'),
@@ -90,6 +98,32 @@ export class GitlabOutputTarget implements OutputTarget {
     return chosen ? toGitlabOutput(chosen, project) : undefined;
   }
 
+  /**
+   * A note on the merge request, once per idempotency key: the key's digest rides in a hidden marker,
+   * and a note that carries it already (an earlier attempt) is not written again.
+   */
+  async postComment(outputId: string, body: string, options: WriteOptions): Promise<void> {
+    const { project, iid } = parseMergeRequestId(outputId);
+    const notes = `/projects/${encodeURIComponent(project)}/merge_requests/${iid}/notes`;
+    const marker = `${GITLAB_NOTE_MARKER} ${await keyDigest(options.idempotencyKey)} -->`;
+    const exists = async () => {
+      // Newest first: an earlier attempt of this write is among the latest notes.
+      const { body: recent } = await this.client.request<{ body?: unknown }[]>('GET', notes, {
+        query: { sort: 'desc', order_by: 'created_at', per_page: 100 },
+      });
+      return Array.isArray(recent) && recent.some((note) => String(note.body ?? '').includes(marker));
+    };
+    if (await exists()) return;
+    try {
+      await this.client.request('POST', notes, {
+        body: { body: `${withHiddenTrace(body, options.traceId)}\n\n${marker}` },
+      });
+    } catch (error) {
+      if (!(error instanceof NotAuthorisedError) && (await exists().catch(() => false))) return;
+      throw error;
+    }
+  }
+
   async checkConnection(): Promise<ConnectionStatus> {
     try {
       const credential = await this.client.credential();
@@ -97,9 +131,7 @@ export class GitlabOutputTarget implements OutputTarget {
       const { body: user } = await this.client.request<{ username?: string }>('GET', '/user');
       const granted =
         (await this.#tokenScopes()) ?? (credential.scopes.length > 0 ? credential.scopes : undefined);
-      // `api` is the read-write superset of `read_api`.
-      const effective = granted?.includes('api') ? [...granted, 'read_api'] : granted;
-      const status = scopeStatus(user.username ?? 'unknown', this.requiredScopes, effective);
+      const status = scopeStatus(user.username ?? 'unknown', this.requiredScopes, granted);
       return granted && 'grantedScopes' in status ? { ...status, grantedScopes: granted } : status;
     } catch (error) {
       if (error instanceof NotAuthorisedError) return { state: 'needs-auth', reason: error.message };

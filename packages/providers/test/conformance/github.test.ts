@@ -32,6 +32,7 @@ outputTargetConformance('GithubOutputTarget', async () => {
     target: new GithubOutputTarget({ baseUrl: server.url, token: token.source, retry: noWaiting }),
     output: { id: 'Codertocat/Hello-World#2', repository: 'Codertocat/Hello-World', branch: 'changes' },
     absentId: 'Codertocat/Hello-World#99',
+    comments: () => (server.comments.get('Codertocat/Hello-World#2') ?? []).map((comment) => comment.body),
     stopVendor: () => server.stop(),
     credential: { remove: token.remove, revoke: () => server.tokens.clear() },
     close: () => server.stop(),

@@ -50,6 +50,7 @@ outputTargetConformance('GitlabOutputTarget', async () => {
     target: new GitlabOutputTarget({ baseUrl: server.url, token: token.source, retry: noWaiting }),
     output: { id: 'acme/app!3', repository: 'acme/app', branch: 'factory/tes-41' },
     absentId: 'acme/app!99',
+    comments: () => (server.notes.get('acme/app!3') ?? []).map((note) => note.body),
     stopVendor: () => server.stop(),
     credential: { remove: token.remove, revoke: () => server.tokens.clear() },
     close: () => server.stop(),

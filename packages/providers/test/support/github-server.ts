@@ -8,9 +8,15 @@ export type PullJson = Record<string, unknown> & {
   head: { ref: string; label?: string; repo?: { full_name: string } | null };
 };
 
-/** GitHub's REST API on loopback: `/user`, `/installation/repositories`, `/repos/{o}/{r}/pulls[/{n}]`. */
+/**
+ * GitHub's REST API on loopback: `/user`, `/installation/repositories`, `/repos/{o}/{r}/pulls[/{n}]`, and a
+ * pull request's conversation (`/repos/{o}/{r}/issues/{n}` and its comments: GitHub keeps a pull request's
+ * comments as an issue's).
+ */
 export class GithubServer {
   readonly pulls = new Map<string, PullJson>();
+  /** The conversation of each pull request (`owner/repo#n`), as issue comments, oldest first. */
+  readonly comments = new Map<string, { id: number; body: string }[]>();
   readonly requests: string[] = [];
   readonly faults = new FaultQueue();
   readonly tokens = new Map<string, TokenKind>([['ghp_classic_test_token', 'classic']]);
@@ -79,6 +85,27 @@ export class GithubServer {
         .filter((pull) => state === 'all' || pull.state === state)
         .sort((a, b) => String(b.updated_at).localeCompare(String(a.updated_at)));
       return c.json(found);
+    });
+    const conversation = (c: { req: { param(name: string): string } }) =>
+      `${c.req.param('owner')}/${c.req.param('repo')}#${c.req.param('number')}`;
+    app.get('/repos/:owner/:repo/issues/:number', (c) => {
+      const pull = this.pulls.get(conversation(c));
+      if (!pull) return c.json({ message: 'Not Found', status: '404' }, 404);
+      return c.json({ ...pull, comments: (this.comments.get(conversation(c)) ?? []).length });
+    });
+    app.get('/repos/:owner/:repo/issues/:number/comments', (c) => {
+      const all = this.comments.get(conversation(c)) ?? [];
+      const perPage = Number(c.req.query('per_page') ?? 30);
+      const page = Number(c.req.query('page') ?? 1);
+      return c.json(all.slice((page - 1) * perPage, page * perPage));
+    });
+    app.post('/repos/:owner/:repo/issues/:number/comments', async (c) => {
+      if (!this.pulls.has(conversation(c))) return c.json({ message: 'Not Found', status: '404' }, 404);
+      const { body } = (await c.req.json()) as { body: string };
+      const list = this.comments.get(conversation(c)) ?? [];
+      const comment = { id: 1000 + list.length, body };
+      this.comments.set(conversation(c), [...list, comment]);
+      return c.json(comment, 201);
     });
     this.#loopback = await listen(app);
     return this;

@@ -48,10 +48,12 @@ interface TokenInfo {
  */
 export class GitlabServer {
   readonly mergeRequests = new Map<string, MergeRequestJson[]>();
+  /** The notes of each merge request (`project!iid`), oldest first. */
+  readonly notes = new Map<string, { id: number; body: string }[]>();
   readonly requests: string[] = [];
   readonly faults = new FaultQueue();
   readonly tokens = new Map<string, TokenInfo>([
-    ['glpat-test-token', { kind: 'personal', username: 'factory-bot', scopes: ['read_api'] }],
+    ['glpat-test-token', { kind: 'personal', username: 'factory-bot', scopes: ['api'] }],
   ]);
   /** The instance's OAuth provider. */
   oauth = new OAuthGrants({ client: GITLAB_APP, tokenPrefix: 'gloas-' });
@@ -116,6 +118,29 @@ export class GitlabServer {
         .filter((request) => state === 'all' || request.state === state)
         .sort((a, b) => b.updated_at.localeCompare(a.updated_at));
       return c.json(found);
+    });
+    const mergeRequestOf = (c: { req: { param(name: string): string } }) =>
+      `${c.req.param('id')}!${c.req.param('iid')}`;
+    const found = (c: { req: { param(name: string): string } }) =>
+      (this.mergeRequests.get(c.req.param('id')) ?? []).some(
+        (request) => request.iid === Number(c.req.param('iid')),
+      );
+    app.get('/api/v4/projects/:id/merge_requests/:iid/notes', (c) => {
+      if (!found(c)) return c.json({ message: '404 Not found' }, 404);
+      const all = [...(this.notes.get(mergeRequestOf(c)) ?? [])];
+      if (c.req.query('sort') === 'desc') all.reverse();
+      return c.json(all.slice(0, Number(c.req.query('per_page') ?? 20)));
+    });
+    app.post('/api/v4/projects/:id/merge_requests/:iid/notes', async (c) => {
+      if (!found(c)) return c.json({ message: '404 Not found' }, 404);
+      const info = c.get('token' as never) as TokenInfo;
+      if (!info.scopes.includes('api') && info.kind === 'personal')
+        return c.json({ error: 'insufficient_scope', scope: 'api' }, 403);
+      const { body } = (await c.req.json()) as { body: string };
+      const list = this.notes.get(mergeRequestOf(c)) ?? [];
+      const note = { id: 500 + list.length, body };
+      this.notes.set(mergeRequestOf(c), [...list, note]);
+      return c.json(note, 201);
     });
     this.#loopback = await listen(app);
     return this;

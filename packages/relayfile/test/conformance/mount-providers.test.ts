@@ -90,6 +90,7 @@ outputTargetConformance(
       target: new MountOutputTarget({ mount, repositories: ['Codertocat/Hello-World'] }),
       output: { id: 'Codertocat/Hello-World#2', repository: 'Codertocat/Hello-World', branch: 'changes' },
       absentId: 'Codertocat/Hello-World#99',
+      comments: () => writtenBack(server, /\/pulls\/2(__[^/]*)?\/comments\//, 'body'),
       stopVendor: () => server.stop(),
       close: () => server.stop(),
     };

@@ -435,6 +435,23 @@ export class RelayfileServer {
         },
       };
     }
+    const pullComment =
+      /^\/github\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)(?:__[^/]*)?\/comments\/[^/]+\.json$/.exec(path);
+    if (pullComment) {
+      return {
+        keepDraft: true,
+        apply: () => {
+          const id = 4_000_000 + this.events.length;
+          this.putFile(
+            path,
+            JSON.stringify({
+              created: String(id),
+              url: `https://github.com/${pullComment[1]}/${pullComment[2]}/pull/${pullComment[3]}#issuecomment-${id}`,
+            }),
+          );
+        },
+      };
+    }
     const message = /^\/slack\/channels\/([^/]+)\/messages\/(?:([^/]+)\/replies\/)?[^/]+\.json$/.exec(path);
     if (message) {
       return {

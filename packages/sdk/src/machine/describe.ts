@@ -6,6 +6,7 @@ const EVENTS: readonly MachineEventType[] = [
   'work-item.changed',
   'clarification.replied',
   'output.changed',
+  'output.feedback',
   'agent.exited',
   'tick',
   'slot-freed',

@@ -83,6 +83,7 @@ export class Draft {
       'blockCheckAt',
       'dispatch',
       'output',
+      'feedback',
     ] as const) {
       delete this.record[field];
     }

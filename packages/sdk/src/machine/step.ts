@@ -2,6 +2,7 @@ import type {
   AgentExitedEvent,
   ClarificationRepliedEvent,
   OutputChangedEvent,
+  OutputFeedbackEvent,
   WorkItemChangedEvent,
 } from '../events.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
@@ -10,7 +11,7 @@ import type { WorkItemRecord, WorkItemStatus } from '../record.ts';
 import type { Draft } from './draft.ts';
 
 /**
- * The events the machine acts on: the five the core receives, an output found by a lookup (named by
+ * The events the machine acts on: the six the core receives, an output found by a lookup (named by
  * what found it), and two the core raises itself: a slot was freed (the queue drains) and a blocker is
  * done (the items it blocked are checked again).
  */
@@ -18,6 +19,7 @@ export type MachineEvent =
   | WorkItemChangedEvent
   | ClarificationRepliedEvent
   | (OutputChangedEvent & { via?: string })
+  | OutputFeedbackEvent
   | AgentExitedEvent
   | { type: 'tick' }
   /** A slot may be free; `enqueuedAt` names the queue entry that led here (a stale one is ignored). */

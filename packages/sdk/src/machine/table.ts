@@ -1,5 +1,6 @@
 import type { WorkItemStatus } from '../record.ts';
 import { notTheCurrentAgent, retryOrFail } from './actions/agent.ts';
+import { addToQueuedRound, takeFeedback } from './actions/feedback.ts';
 import { completeOrReview } from './actions/output.ts';
 import { dispatchFromQueue, recheckBlockers } from './actions/queue.ts';
 import { notAnAnswer, retriageWithAnswer } from './actions/reply.ts';
@@ -54,11 +55,13 @@ export const MACHINE: Readonly<Record<WorkItemStatus, Row>> = {
   queued: {
     'work-item.changed': cell(['cancelled'], cancelIfNotReady),
     'slot-freed': cell(['dispatched'], dispatchFromQueue),
+    'output.feedback': cell([], addToQueuedRound),
     tick: cell([], clearDueRetry),
   },
   dispatched: {
     'work-item.changed': cell(['cancelled'], cancelIfStopped),
     'output.changed': cell(['done', 'queued', 'failed'], completeOrReview),
+    'output.feedback': cell(['queued', 'failed'], takeFeedback),
     'agent.exited': cell(['queued', 'failed'], retryOrFail),
     tick: cell(['queued', 'failed'], checkAgent),
   },
@@ -91,6 +94,8 @@ export const UNHANDLED: {
   'clarification.replied': (status) =>
     status ? `the item is ${status}, not waiting for an answer` : 'the thread belongs to an earlier run',
   'output.changed': (status) => `the item is ${status ?? 'unknown'}`,
+  'output.feedback': (status) =>
+    `the item is ${status ?? 'unknown'}: feedback goes to an agent only while the item is dispatched (with completion.on: merged it stays so until the merge)`,
   'agent.exited': (_status, event) => notTheCurrentAgent(event),
   tick: (status) => (status ? 'nothing due' : 'gone'),
   'slot-freed': () => 'no longer queued',

@@ -5,7 +5,7 @@ import { traceIdFor } from '../trace.ts';
 import { ConflictBudget, writeRecord } from './commit.ts';
 import type { HandlerContext } from './context.ts';
 import { recordFleetFailure, recordFleetSuccess, spawnAllowed } from './fleet-health.ts';
-import { renderComment } from './messages.ts';
+import { renderComment, renderOutputComment } from './messages.ts';
 import { currentSchedule, loadRecord } from './schedule-store.ts';
 
 /** What performing one effect learned that the record must keep. */
@@ -92,6 +92,13 @@ async function perform(
     case 'comment':
       await context.workItems.postComment(record.item, renderComment(effect.message, record), options);
       return undefined;
+    case 'output-comment':
+      await context.outputs.postComment(
+        effect.outputId,
+        renderOutputComment(effect.message, record),
+        options,
+      );
+      return undefined;
     case 'open-thread': {
       const thread = await context.clarifications.openThread(
         record.item,
@@ -117,6 +124,9 @@ async function perform(
         attempt: dispatch.attempt,
         answers: record.clarification?.answers ?? [],
         ...(record.clarification?.question ? { question: record.clarification.question } : {}),
+        ...(record.feedback && record.feedback.given.length > 0
+          ? { feedback: { round: record.feedback.rounds, notes: record.feedback.given } }
+          : {}),
       });
       const gate = await spawnAllowed(context, dispatch.slotHolder);
       if (!gate.allowed)

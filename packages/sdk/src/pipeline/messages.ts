@@ -1,4 +1,4 @@
-import type { CommentMessage, WorkItemRecord } from '../record.ts';
+import type { CommentMessage, OutputMessage, WorkItemRecord } from '../record.ts';
 
 /** The words the factory writes on a work item, rendered from the record when the comment is posted. */
 export function renderComment(message: CommentMessage, record: WorkItemRecord): string {
@@ -33,7 +33,30 @@ export function renderComment(message: CommentMessage, record: WorkItemRecord): 
       return 'Nobody answered the clarification question, so no agent was started. Move this back to ready to try again.';
     case 'cancelled':
       return `Stopped the agent: ${message.reason}.`;
+    case 'feedback-exhausted':
+      return `${rounds(message.rounds)} of review feedback went back to the agent and more came in, so the factory stopped here: a person takes it from here${
+        record.feedback?.outputId ? ` on ${record.output?.url ?? record.feedback.outputId}` : ''
+      }. Move this back to ready to start a new run.`;
   }
+}
+
+/** The words the factory writes on an output (a pull request): one comment per round start and end. */
+export function renderOutputComment(message: OutputMessage, record: WorkItemRecord): string {
+  const key = record.item.key;
+  switch (message.type) {
+    case 'feedback-round-started':
+      return `Feedback round ${message.round} for ${key}: an agent is taking the feedback on this branch (${
+        record.feedback?.given.length ?? 0
+      } item${record.feedback?.given.length === 1 ? '' : 's'}).`;
+    case 'feedback-round-finished':
+      return `Feedback round ${message.round} for ${key} is finished: the agent has pushed its changes.`;
+    case 'feedback-exhausted':
+      return `${rounds(message.rounds)} of feedback for ${key} are done; the factory stops here and a person takes it from here.`;
+  }
+}
+
+function rounds(count: number): string {
+  return `${count} round${count === 1 ? '' : 's'}`;
 }
 
 export function clarificationAcknowledgement(): string {

@@ -257,8 +257,10 @@ export function failAttempt(context: HandlerContext, draft: Draft, reason: strin
   const record = draft.record;
   dropObsoleteEffects(draft);
   stopAgent(draft);
-  if (record.attempts < context.settings.retry.maxAttempts) {
-    const retryAt = context.clock.now() + context.settings.retry.backoff * 2 ** (record.attempts - 1);
+  // A feedback round is an attempt too, but not a failed one: each round has the retries of the first.
+  const tries = record.attempts - (record.feedback?.rounds ?? 0);
+  if (tries < context.settings.retry.maxAttempts) {
+    const retryAt = context.clock.now() + context.settings.retry.backoff * 2 ** (tries - 1);
     record.retryAt = retryAt;
     record.queuedAt = retryAt;
     draft.moveTo('queued', `attempt ${record.attempts} failed (${reason}); retrying`, event);

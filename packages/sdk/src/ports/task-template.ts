@@ -1,3 +1,4 @@
+import type { FeedbackNote } from '../record.ts';
 import type { OutputSnapshot, WorkItem } from '../work-item.ts';
 import type { ClarificationAnswer, RouteDecision } from './triage.ts';
 
@@ -7,6 +8,8 @@ export interface RenderOptions {
   answers: readonly ClarificationAnswer[];
   /** The last question the factory asked about the item, if it asked one (it may quote the item). */
   question?: string;
+  /** In a round of review feedback: its number and the feedback the agent is to address. */
+  feedback?: { round: number; notes: readonly FeedbackNote[] };
 }
 
 /** The agent's instructions, and the rule that links its output back to the work item. */

@@ -148,8 +148,20 @@ export class FakeOutputTarget implements OutputTarget {
   readonly provider = 'fake-code-host';
   readonly requiredScopes = ['repo'] as const;
   readonly outputs = new Map<string, OutputSnapshot & { repository: string }>();
+  readonly comments: { outputId: string; body: string; key: string }[] = [];
+  readonly #commentKeys = new Set<string>();
 
   checkConnection = connected;
+
+  async postComment(outputId: string, body: string, options: WriteOptions): Promise<void> {
+    if (this.#commentKeys.has(options.idempotencyKey)) return;
+    this.#commentKeys.add(options.idempotencyKey);
+    this.comments.push({ outputId, body, key: options.idempotencyKey });
+  }
+
+  commentsOn(outputId: string): string[] {
+    return this.comments.filter((comment) => comment.outputId === outputId).map((comment) => comment.body);
+  }
 
   async getOutput(id: string): Promise<OutputSnapshot | undefined> {
     return this.outputs.get(id);

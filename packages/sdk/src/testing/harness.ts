@@ -1,5 +1,10 @@
 import { DefaultTaskTemplate } from '../default-task-template.ts';
-import type { OutputChangedEvent, WorkItemChangedEvent } from '../events.ts';
+import type {
+  OutputChangedEvent,
+  OutputFeedback,
+  OutputFeedbackEvent,
+  WorkItemChangedEvent,
+} from '../events.ts';
 import { createFactory, type Factory } from '../factory.ts';
 import { InMemoryStateStore } from '../in-memory-state-store.ts';
 import type { FleetClient } from '../ports/fleet-client.ts';
@@ -132,6 +137,20 @@ export class FactoryHarness {
     };
     this.outputs.outputs.set(snapshot.id, { ...snapshot, repository: 'acme/app' });
     return { type: 'output.changed', output: snapshot };
+  }
+
+  /** Feedback on the output `output(item, …, number)` reports: a review, a comment, a check or a push. */
+  feedback(item: WorkItem, feedback: OutputFeedback, number = 1): OutputFeedbackEvent {
+    return {
+      type: 'output.feedback',
+      output: {
+        id: `acme/app#${number}`,
+        url: `https://code.example/acme/app/pull/${number}`,
+        branch: this.template.branchName(item),
+        title: `${item.key}: ${item.title}`,
+      },
+      feedback,
+    };
   }
 
   async record(workItemId: string) {

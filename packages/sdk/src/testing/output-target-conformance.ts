@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { OutputTarget } from '../ports/output-target.ts';
 import type { VendorControls } from './connection-conformance.ts';
 import type { PortCheck } from './port-conformance.ts';
-import { rolePortConformance } from './role-port-conformance.ts';
+import { conformanceKey, rolePortConformance } from './role-port-conformance.ts';
 
 /** An output target in a world of its own: a code host holding one open output ready for review. */
 export interface OpenedOutputTarget extends VendorControls {
@@ -11,6 +11,8 @@ export interface OpenedOutputTarget extends VendorControls {
   output: { id: string; repository: string; branch: string };
   /** An id of the same form for an output the code host does not hold. */
   absentId: string;
+  /** The text of the output's comments at the code host, oldest first, as people read them. */
+  comments(): readonly string[] | Promise<readonly string[]>;
 }
 
 export type OutputTargetOpener = () => Promise<OpenedOutputTarget>;
@@ -39,6 +41,26 @@ export const outputTargetChecks: readonly PortCheck<OpenedOutputTarget>[] = [
       expect(
         await world.target.findOutput(world.output.repository, 'factory/conformance-no-output'),
       ).toBeUndefined();
+    },
+  },
+  {
+    name: 'a comment on the output written twice with one idempotency key is one comment; another key is another',
+    async run(world) {
+      const before = (await world.comments()).length;
+      const round = 'Feedback round 1: an agent is taking the feedback on this branch.';
+      await world.target.postComment(world.output.id, round, conformanceKey('output-comment-1'));
+      await world.target.postComment(world.output.id, round, conformanceKey('output-comment-1'));
+      const once = await world.comments();
+      expect(once).toHaveLength(before + 1);
+      expect(once.at(-1)).toContain(round);
+      await world.target.postComment(
+        world.output.id,
+        'Feedback round 1 is finished.',
+        conformanceKey('output-comment-2'),
+      );
+      const twice = await world.comments();
+      expect(twice).toHaveLength(before + 2);
+      expect(twice.at(-1)).toContain('Feedback round 1 is finished.');
     },
   },
 ];

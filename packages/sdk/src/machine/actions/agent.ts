@@ -3,6 +3,7 @@ import { failAttempt } from '../../pipeline/plan.ts';
 import type { WorkItemRecord } from '../../record.ts';
 import { Draft } from '../draft.ts';
 import type { Decision, Step } from '../step.ts';
+import { startRound } from './feedback.ts';
 
 export function notTheCurrentAgent(event: AgentExitedEvent): string {
   return `agent ${event.agentId} is not the item's current agent`;
@@ -19,6 +20,16 @@ export function retryOrFail(current: WorkItemRecord, event: AgentExitedEvent, st
   const draft = Draft.from(current, step.now);
   if (event.outcome === 'succeeded') {
     draft.record.dispatch = { ...dispatch, exitedAt: step.now, exitCode: event.exitCode ?? 0 };
+    const feedback = current.feedback;
+    if (feedback && feedback.rounds > 0 && feedback.given.length > 0)
+      draft.addEffects({
+        kind: 'output-comment',
+        outputId: feedback.outputId,
+        message: { type: 'feedback-round-finished', round: feedback.rounds },
+      });
+    // Feedback that came while it worked is the next round's, now that no agent works on the item.
+    if (feedback && feedback.waiting.length > 0 && !feedback.stopped)
+      return startRound(step, draft, feedback.waiting, event.type);
     step.notes.agentExited = true;
     return { draft, reason: 'agent finished; waiting for its output' };
   }

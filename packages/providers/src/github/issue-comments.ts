@@ -1,0 +1,66 @@
+import type { WriteOptions } from '@software-factory/sdk';
+import { keyDigest } from '../shared/deterministic-uuid.ts';
+import { NotAuthorisedError } from '../shared/provider-errors.ts';
+import { withHiddenTrace } from '../shared/trace-metadata.ts';
+import type { GithubClient } from './client.ts';
+
+/** Starts every comment the factory writes (an HTML comment: invisible when rendered). */
+export const GITHUB_COMMENT_MARKER = '<!-- factory:comment';
+
+/** An issue or a pull request: GitHub keeps the conversation of both as issue comments. */
+export interface IssueRef {
+  owner: string;
+  repo: string;
+  number: number;
+}
+
+/**
+ * Posts a comment once per idempotency key: the key's digest rides in a hidden marker, and a comment
+ * that carries it already (an earlier attempt that landed, or whose answer was lost) is not posted
+ * again. `write` must not retry a create that may have landed; `read` looks for the marker.
+ */
+export async function postIssueComment(
+  clients: { read: GithubClient; write: GithubClient },
+  ref: IssueRef,
+  body: string,
+  options: WriteOptions,
+): Promise<void> {
+  const marker = `${GITHUB_COMMENT_MARKER} ${await keyDigest(options.idempotencyKey)} -->`;
+  if (await commentExists(clients.read, ref, marker)) return;
+  try {
+    await clients.write.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      owner: ref.owner,
+      repo: ref.repo,
+      issue_number: ref.number,
+      body: `${withHiddenTrace(body, options.traceId)}\n\n${marker}`,
+    });
+  } catch (error) {
+    if (
+      !(error instanceof NotAuthorisedError) &&
+      (await commentExists(clients.read, ref, marker).catch(() => false))
+    )
+      return;
+    throw error;
+  }
+}
+
+async function commentExists(github: GithubClient, ref: IssueRef, marker: string): Promise<boolean> {
+  // Comments list oldest first: read the last two pages, where a recent attempt would be.
+  const { data: issue } = await github.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {
+    owner: ref.owner,
+    repo: ref.repo,
+    issue_number: ref.number,
+  });
+  const last = Math.max(1, Math.ceil((issue.comments ?? 0) / 100));
+  for (const page of new Set([last, Math.max(1, last - 1)])) {
+    const { data } = await github.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      owner: ref.owner,
+      repo: ref.repo,
+      issue_number: ref.number,
+      per_page: 100,
+      page,
+    });
+    if (data.some((comment) => comment.body?.includes(marker))) return true;
+  }
+  return false;
+}
