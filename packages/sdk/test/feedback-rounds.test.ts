@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { OutputFeedback, ReplyAuthor } from '../src/index.ts';
+import { renderStatus } from '../src/http/dashboard-page.ts';
+import { type OutputFeedback, type ReplyAuthor, tenantStatus } from '../src/index.ts';
 import type { FactoryHarness } from '../src/testing/index.ts';
 import { stage } from './support.ts';
 
@@ -75,6 +76,9 @@ describe('review feedback goes back to the agent, on the same branch, until the 
     expect(task).toMatch(/Feedback 1: a review requesting changes[\s\S]*```[\s\S]*Please add a test/);
     expect(task).toContain('src/export.ts:42: Handle zero rows here.');
     expect(h.fleet.agents.get('agent-1')?.released).toBe(true);
+    const status = await tenantStatus(h.store, h.tenant, [], h.clock.now());
+    expect(status.inFlight[0]).toMatchObject({ key: 'ENG-1', attempt: 2, feedbackRound: 1 });
+    expect(renderStatus(status)).toContain('agent-2 · feedback round 1');
     expect(h.outputs.commentsOn('acme/app#1')).toEqual([
       expect.stringMatching(/^Feedback round 1 for ENG-1/),
     ]);

@@ -37,6 +37,11 @@ function section(
   return `<section id="${id}"><h2>${escapeHtml(title)} <span class="count">${items.length}</span></h2><table><thead><tr><th>item</th><th>title</th>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}<th></th></tr></thead><tbody>${body}</tbody></table></section>`;
 }
 
+/** ` · feedback round N` for an item whose review feedback went back to an agent. */
+function round(item: ItemSummary): string {
+  return item.feedbackRound ? ` · feedback round ${item.feedbackRound}` : '';
+}
+
 /** The dashboard's content, rendered on the server; the page's script swaps it in on every refresh. */
 export function renderStatus(status: TenantStatus): string {
   const connections = status.connections
@@ -51,12 +56,12 @@ export function renderStatus(status: TenantStatus): string {
       ? `<p id="breaker" class="bad">Fleet circuit ${escapeHtml(status.breaker.state)} after ${status.breaker.failures} failures: new agents wait until <time>${time(status.breaker.retryAt)}</time>. ${escapeHtml(status.breaker.lastError ?? '')}</p>`
       : '',
     section('in-flight', 'In flight', ['agent', 'since', 'output'], status.inFlight, (item) => [
-      escapeHtml(item.agentId ?? 'starting'),
+      escapeHtml(`${item.agentId ?? 'starting'}${round(item)}`),
       time(item.since),
       link(item.outputUrl, item.outputUrl ? 'pull request' : ''),
     ]),
     section('queued', 'Queued', ['position', 'since', 'retry at'], status.queued, (item) => [
-      String(item.position ?? '?'),
+      escapeHtml(`${item.position ?? '?'}${round(item)}`),
       time(item.since),
       time(item.retryAt),
     ]),

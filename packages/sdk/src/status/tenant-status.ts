@@ -21,6 +21,8 @@ export interface ItemSummary {
   url?: string;
   agentId?: string;
   attempt?: number;
+  /** The round of review feedback the item is in, once feedback went back to an agent. */
+  feedbackRound?: number;
   outputUrl?: string;
   threadUrl?: string;
   threadId?: string;
@@ -135,6 +137,7 @@ function summarize(record: WorkItemRecord, position?: number): ItemSummary {
   if (record.item.source.url) summary.url = record.item.source.url;
   if (record.dispatch?.agentId) summary.agentId = record.dispatch.agentId;
   if (record.dispatch) summary.attempt = record.dispatch.attempt;
+  if (record.feedback && record.feedback.rounds > 0) summary.feedbackRound = record.feedback.rounds;
   if (record.output) summary.outputUrl = record.output.url;
   if (record.clarification?.threadUrl) summary.threadUrl = record.clarification.threadUrl;
   if (record.clarification?.threadId) summary.threadId = record.clarification.threadId;
