@@ -21,7 +21,8 @@ type Command =
   | { kind: 'exit'; item: number; outcome: 'succeeded' | 'failed' | 'lost' }
   | { kind: 'tick'; advance: number }
   | { kind: 'fault'; at: number; mode: 'before' | 'after' }
-  | { kind: 'race'; back: number };
+  | { kind: 'race'; back: number }
+  | { kind: 'feedback'; item: number; from: 'reviewer' | 'check' | 'stranger' | 'push' };
 
 const item = fc.integer({ min: 0, max: ITEMS.length - 1 });
 const command: fc.Arbitrary<Command> = fc.oneof(
@@ -43,6 +44,14 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       kind: fc.constant('output' as const),
       item,
       state: fc.constantFrom('draft', 'ready', 'merged', 'closed'),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('feedback' as const),
+      item,
+      from: fc.constantFrom('reviewer', 'reviewer', 'check', 'stranger', 'push'),
     }),
   },
   {
@@ -70,16 +79,84 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   },
 );
 
+/** Two items already dispatched, then mostly what follows a pull request: feedback, exits, outputs. */
+const twoItems = fc.integer({ min: 0, max: 1 });
+const afterDispatch: fc.Arbitrary<Command> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('feedback' as const),
+      item: twoItems,
+      from: fc.constantFrom('reviewer', 'reviewer', 'check', 'stranger', 'push'),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('exit' as const),
+      item: twoItems,
+      outcome: fc.constantFrom('succeeded', 'succeeded', 'succeeded', 'failed', 'lost'),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('output' as const),
+      item: twoItems,
+      state: fc.constantFrom('draft', 'ready', 'ready', 'merged'),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('redeliver' as const), back: fc.nat(10) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('race' as const), back: fc.nat(10) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('tick' as const),
+      advance: fc.constantFrom(0, 61_000, 86_400_000),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('fault' as const),
+      at: fc.integer({ min: 1, max: 25 }),
+      mode: fc.constantFrom('before', 'after'),
+    }),
+  },
+);
+
+const RUNS: readonly {
+  completion: 'ready' | 'merged';
+  start: 'empty' | 'dispatched';
+  commands: fc.Arbitrary<Command>;
+}[] = [
+  { completion: 'ready', start: 'empty', commands: command },
+  // With completion at the merge, an item stays dispatched while its pull request waits for review,
+  // which is when review feedback starts rounds.
+  { completion: 'merged', start: 'dispatched', commands: afterDispatch },
+];
+
 /** Two factory instances (think: two Lambdas) over one store and one set of fakes, with faults. */
-function system(tenant: string, store: InMemoryStateStore) {
+function system(tenant: string, store: InMemoryStateStore, completion: 'ready' | 'merged') {
   const faults = new FaultInjector();
-  const h = new FactoryHarness({ tenant, store, settings: SETTINGS, faults });
+  const h = new FactoryHarness({
+    tenant,
+    store,
+    settings: { ...SETTINGS, completion: { on: completion } },
+    faults,
+  });
   const twin = createFactory({ tenant, settings: h.factory.settings, ports: { ...h.factory.ports } });
   const latest = new Map<string, WorkItem>();
   const sent: FactoryEvent[] = [];
   let peakInFlight = 0;
+  let peakPerItem = 0;
   const observe = () => {
-    peakInFlight = Math.max(peakInFlight, h.fleet.running().length);
+    const running = h.fleet.running();
+    peakInFlight = Math.max(peakInFlight, running.length);
+    for (const id of ITEMS) {
+      const mine = h.fleet.agentsFor(id).filter((agent) => running.includes(agent)).length;
+      peakPerItem = Math.max(peakPerItem, mine);
+    }
   };
   const handle = async (event: FactoryEvent, instance = 0) => {
     try {
@@ -99,6 +176,10 @@ function system(tenant: string, store: InMemoryStateStore) {
     latest,
     get peakInFlight() {
       return peakInFlight;
+    },
+    /** The most agents running for one item at any moment. */
+    get peakPerItem() {
+      return peakPerItem;
     },
     async run(cmd: Command) {
       switch (cmd.kind) {
@@ -138,6 +219,30 @@ function system(tenant: string, store: InMemoryStateStore) {
           const current = latest.get(ITEMS[cmd.item] as string);
           return current ? send(h.output(current, cmd.state, cmd.item + 1)) : undefined;
         }
+        case 'feedback': {
+          const current = latest.get(ITEMS[cmd.item] as string);
+          if (!current) return;
+          const id = `fb-${sent.length}`;
+          const person = { id: 'mona', trusted: cmd.from !== 'stranger', reason: 'a member' };
+          return send(
+            h.feedback(
+              current,
+              cmd.from === 'check'
+                ? { kind: 'check-failed', id, name: 'ci', conclusion: 'failure' }
+                : cmd.from === 'push'
+                  ? { kind: 'pushed', id, author: person }
+                  : {
+                      kind: 'review',
+                      id,
+                      author: person,
+                      verdict: 'changes-requested',
+                      body: 'Add a test.',
+                      comments: [],
+                    },
+              cmd.item + 1,
+            ),
+          );
+        }
         case 'exit': {
           const agent = h.fleet.agentsFor(ITEMS[cmd.item] as string).at(-1);
           if (!agent) return;
@@ -169,61 +274,72 @@ function system(tenant: string, store: InMemoryStateStore) {
   };
 }
 
-describe('random event sequences with faults keep the invariants', () => {
-  it('1 at most one agent per run and attempt; 2 nothing lost; 3 never more than maxInFlight running; 4 tenants apart', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(command, { minLength: 5, maxLength: 60 }), async (commands) => {
-        const store = new InMemoryStateStore();
-        const a = system('tenant-a', store);
-        const b = system('tenant-b', store);
-        // tenant b holds one dispatched item with the same id the whole time
-        const bItem = b.h.clearItem('item-1', { description: CLEAR });
-        await b.h.factory.handle(b.h.changed(bItem));
-        const bBefore = await store.getRecord('tenant-b', 'item-1');
+// With completion at the merge, an item stays dispatched while its pull request waits for review, which
+// is when review feedback starts rounds.
+describe.each(RUNS)(
+  'random event sequences with faults keep the invariants (completion.on: $completion, from $start items)',
+  ({ completion, start, commands: commandSequence }) => {
+    it('1 at most one agent per run and attempt, and per item at once; 2 nothing lost; 3 never more than maxInFlight running; 4 tenants apart', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(commandSequence, { minLength: 5, maxLength: 60 }), async (commands) => {
+          const store = new InMemoryStateStore();
+          const a = system('tenant-a', store, completion);
+          const b = system('tenant-b', store, completion);
+          // tenant b holds one dispatched item with the same id the whole time
+          const bItem = b.h.clearItem('item-1', { description: CLEAR });
+          await b.h.factory.handle(b.h.changed(bItem));
+          const bBefore = await store.getRecord('tenant-b', 'item-1');
 
-        for (const cmd of commands) await a.run(cmd);
-        await a.quiesce();
-        const { h } = a;
+          if (start === 'dispatched')
+            for (const item of [0, 1]) await a.run({ kind: 'edit', item, ready: true, clear: true });
+          for (const cmd of commands) await a.run(cmd);
+          await a.quiesce();
+          const { h } = a;
 
-        // 1. one agent per (item, run, attempt): every spawn key maps to one agent, attempts within the limit
-        const keys = [...h.fleet.agents.values()].map((agent) => agent.request.idempotencyKey);
-        expect(new Set(keys).size).toBe(keys.length);
-        for (const agent of h.fleet.agents.values()) expect(agent.request.attempt).toBeLessThanOrEqual(2);
+          // 1. one agent per (item, run, attempt): every spawn key maps to one agent, attempts within the limit
+          const keys = [...h.fleet.agents.values()].map((agent) => agent.request.idempotencyKey);
+          expect(new Set(keys).size).toBe(keys.length);
+          // Attempts: the retries of the first, and as many again for each feedback round (at most 3).
+          for (const agent of h.fleet.agents.values())
+            expect(agent.request.attempt).toBeLessThanOrEqual(2 * (1 + 3));
+          // Never two agents on one item at once, feedback rounds included.
+          expect(a.peakPerItem).toBeLessThanOrEqual(1);
 
-        // 3. never more than the limit running at once
-        expect(a.peakInFlight).toBeLessThanOrEqual(MAX_IN_FLIGHT);
-        expect(h.fleet.peakRunning).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+          // 3. never more than the limit running at once
+          expect(a.peakInFlight).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+          expect(h.fleet.peakRunning).toBeLessThanOrEqual(MAX_IN_FLIGHT);
 
-        // 2. nothing lost: every effect finished, every ready item is somewhere the factory acts on it
-        for (const [id, latest] of a.latest) {
-          const record = await h.record(id);
-          if (!record) {
-            expect(h.tracker.isReadyForDispatch(latest)).toBe(false);
-            continue;
+          // 2. nothing lost: every effect finished, every ready item is somewhere the factory acts on it
+          for (const [id, latest] of a.latest) {
+            const record = await h.record(id);
+            if (!record) {
+              expect(h.tracker.isReadyForDispatch(latest)).toBe(false);
+              continue;
+            }
+            expect(record.pending, `${id} unfinished effects`).toEqual([]);
+            expect(record.item.updatedAt).toBe(latest.updatedAt);
+            if (record.status === 'dispatched')
+              expect(record.dispatch?.agentId, `${id} dispatched without agent`).toBeDefined();
+            if (record.status === 'queued') {
+              const queue = await queuedIn(store, 'tenant-a');
+              expect(
+                queue.some((entry) => entry.workItemId === id),
+                `${id} queued but not in the queue`,
+              ).toBe(true);
+            }
+            expect(record.status).not.toBe('new');
           }
-          expect(record.pending, `${id} unfinished effects`).toEqual([]);
-          expect(record.item.updatedAt).toBe(latest.updatedAt);
-          if (record.status === 'dispatched')
-            expect(record.dispatch?.agentId, `${id} dispatched without agent`).toBeDefined();
-          if (record.status === 'queued') {
-            const queue = await queuedIn(store, 'tenant-a');
-            expect(
-              queue.some((entry) => entry.workItemId === id),
-              `${id} queued but not in the queue`,
-            ).toBe(true);
-          }
-          expect(record.status).not.toBe('new');
-        }
-        const inFlight = (await store.listRecords('tenant-a', { statuses: ['dispatched'] })).records.length;
-        expect((await slotsIn(store, 'tenant-a', 'tenant')).length).toBe(inFlight);
-        const queued = (await store.listRecords('tenant-a', { statuses: ['queued'] })).records;
-        if (queued.some((record) => record.retryAt === undefined)) expect(inFlight).toBe(MAX_IN_FLIGHT);
+          const inFlight = (await store.listRecords('tenant-a', { statuses: ['dispatched'] })).records.length;
+          expect((await slotsIn(store, 'tenant-a', 'tenant')).length).toBe(inFlight);
+          const queued = (await store.listRecords('tenant-a', { statuses: ['queued'] })).records;
+          if (queued.some((record) => record.retryAt === undefined)) expect(inFlight).toBe(MAX_IN_FLIGHT);
 
-        // 4. tenant b untouched
-        expect(await store.getRecord('tenant-b', 'item-1')).toEqual(bBefore);
-        expect(b.h.fleet.agents.size).toBe(1);
-      }),
-      { numRuns: process.env.CI ? 150 : 100, seed: Number(process.env.FACTORY_PROPERTY_SEED ?? 20261125) },
-    );
-  }, 120_000);
-});
+          // 4. tenant b untouched
+          expect(await store.getRecord('tenant-b', 'item-1')).toEqual(bBefore);
+          expect(b.h.fleet.agents.size).toBe(1);
+        }),
+        { numRuns: process.env.CI ? 150 : 100, seed: Number(process.env.FACTORY_PROPERTY_SEED ?? 20261125) },
+      );
+    }, 120_000);
+  },
+);
