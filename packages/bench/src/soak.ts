@@ -1,11 +1,12 @@
 // `npm run soak`: 10,000 work items through `factory start` with duplicated, shuffled deliveries, vendors
-// failing at random and SIGKILL restarts; prints the counts and exits 1 on any violation.
+// failing at random, review feedback on a share of pull requests and SIGKILL restarts; prints the counts
+// and exits 1 on any violation.
 import { parseArgs } from 'node:util';
 import { failedWithUsage, runWhenMain, wholeNumber } from './command-line.ts';
 import { runSoak, type SoakOptions } from './soak/soak-run.ts';
 
 const usage =
-  'usage: npm run soak -- [--items 10000] [--kills 5] [--seed <n>] [--max-in-flight 20] [--duplicates 0.3] [--faults 0.1] [--senders 8] [--agent-ms 3000] [--timeout-minutes 60] [--keep]';
+  'usage: npm run soak -- [--items 10000] [--kills 5] [--seed <n>] [--max-in-flight 20] [--duplicates 0.3] [--faults 0.1] [--feedback 0.2] [--senders 8] [--agent-ms 3000] [--timeout-minutes 60] [--keep]';
 
 export function parseSoakArgs(argv: string[]): SoakOptions {
   const { values } = parseArgs({
@@ -17,6 +18,7 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
       'max-in-flight': { type: 'string', default: '20' },
       duplicates: { type: 'string', default: '0.3' },
       faults: { type: 'string', default: '0.1' },
+      feedback: { type: 'string', default: '0.2' },
       senders: { type: 'string', default: '8' },
       'agent-ms': { type: 'string', default: '3000' },
       'timeout-minutes': { type: 'string', default: '60' },
@@ -38,6 +40,7 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
     maxInFlight: wholeNumber('max-in-flight', values['max-in-flight'], 1),
     duplicateRate: share('duplicates', values.duplicates),
     faultRate: share('faults', values.faults),
+    feedbackRate: share('feedback', values.feedback),
     senders: wholeNumber('senders', values.senders, 1),
     agentMs: wholeNumber('agent-ms', values['agent-ms'], 0),
     timeoutMs: wholeNumber('timeout-minutes', values['timeout-minutes'], 1) * 60_000,
@@ -48,7 +51,7 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
 async function main(argv: string[]): Promise<number> {
   const options = parseSoakArgs(argv);
   console.log(
-    `soak: ${options.items} items, ${options.kills} SIGKILLs, maxInFlight ${options.maxInFlight}, ${options.duplicateRate * 100}% duplicates, ${options.faultRate * 100}% vendor faults, seed ${options.seed}`,
+    `soak: ${options.items} items, ${options.kills} SIGKILLs, maxInFlight ${options.maxInFlight}, ${options.duplicateRate * 100}% duplicates, ${options.faultRate * 100}% vendor faults, ${options.feedbackRate * 100}% with review rounds, seed ${options.seed}`,
   );
   // Ctrl-C (or a SIGTERM) ends the run the way a violation does, so its factory and agents are stopped
   // and its folder removed; a second one exits at once.

@@ -123,46 +123,97 @@ export function slackThreadReply(
   };
 }
 
+interface GithubOptions {
+  tenant: string;
+  secret: string;
+  branchPrefix?: string;
+  deliveryId?: string;
+}
+
 /** GitHub's `pull_request` `ready_for_review` delivery for the branch the factory gave item `n`. */
-export function githubPullRequestReady(
-  n: number,
-  options: { tenant: string; secret: string; branchPrefix?: string; deliveryId?: string },
-): SignedRequest {
-  const pull = GITHUB_READY.pull_request as Record<string, unknown>;
+export function githubPullRequestReady(n: number, options: GithubOptions): SignedRequest {
+  const payload = { ...GITHUB_READY, number: n, pull_request: pullRequestOf(n, options, { draft: false }) };
+  return githubDelivery(options.tenant, options.secret, JSON.stringify(payload), options.deliveryId);
+}
+
+/** GitHub's `pull_request` `opened` delivery of item `n`'s pull request, opened as a draft. */
+export function githubPullRequestDraft(n: number, options: GithubOptions): SignedRequest {
   const payload = {
     ...GITHUB_READY,
+    action: 'opened',
     number: n,
-    pull_request: {
-      ...pull,
-      number: n,
-      title: `${issueKey(n)}: Add a --json flag to the export command`,
-      html_url: `https://github.com/${BENCH_REPOSITORY}/pull/${n}`,
-      state: 'open',
-      draft: false,
-      merged: false,
-      merged_at: null,
-      head: {
-        ...(pull.head as object),
-        ref: `${options.branchPrefix ?? 'factory/'}${issueKey(n).toLowerCase()}`,
-      },
-    },
+    pull_request: pullRequestOf(n, options, { draft: true }),
   };
   return githubDelivery(options.tenant, options.secret, JSON.stringify(payload), options.deliveryId);
 }
 
-/** Signs any body as GitHub signs a `pull_request` delivery. */
+/**
+ * GitHub's `pull_request_review` `submitted` delivery: a member requests changes on item `n`'s pull
+ * request (review `reviewId`).
+ */
+export function githubChangesRequested(
+  n: number,
+  options: GithubOptions & { reviewId: number },
+): SignedRequest {
+  const example = githubExample('pull_request_review', 'submitted');
+  const review = example.review as Record<string, unknown>;
+  const payload = {
+    ...example,
+    review: {
+      ...review,
+      id: options.reviewId,
+      state: 'changes_requested',
+      body: 'Please add a test for an export with no rows.',
+      author_association: 'MEMBER',
+      html_url: `https://github.com/${BENCH_REPOSITORY}/pull/${n}#pullrequestreview-${options.reviewId}`,
+    },
+    pull_request: pullRequestOf(n, options, { draft: true }),
+  };
+  return githubDelivery(
+    options.tenant,
+    options.secret,
+    JSON.stringify(payload),
+    options.deliveryId,
+    'pull_request_review',
+  );
+}
+
+function pullRequestOf(
+  n: number,
+  options: { branchPrefix?: string },
+  state: { draft: boolean },
+): Record<string, unknown> {
+  const pull = GITHUB_READY.pull_request as Record<string, unknown>;
+  return {
+    ...pull,
+    number: n,
+    title: `${issueKey(n)}: Add a --json flag to the export command`,
+    html_url: `https://github.com/${BENCH_REPOSITORY}/pull/${n}`,
+    state: 'open',
+    draft: state.draft,
+    merged: false,
+    merged_at: null,
+    head: {
+      ...(pull.head as object),
+      ref: `${options.branchPrefix ?? 'factory/'}${issueKey(n).toLowerCase()}`,
+    },
+  };
+}
+
+/** Signs any body as GitHub signs a delivery of `event` (`pull_request` unless named). */
 export function githubDelivery(
   tenant: string,
   secret: string,
   body: string,
   deliveryId: string = randomUUID(),
+  event = 'pull_request',
 ): SignedRequest {
   return {
     path: `/t/${tenant}/webhooks/github`,
     body,
     headers: {
       'content-type': 'application/json',
-      'x-github-event': 'pull_request',
+      'x-github-event': event,
       'x-github-delivery': deliveryId,
       'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
       'user-agent': 'GitHub-Hookshot/044aadd',
@@ -170,16 +221,21 @@ export function githubDelivery(
   };
 }
 
-/** An example payload GitHub documented, from `@octokit/webhooks-examples`. */
+/** A `pull_request` example payload GitHub documented, from `@octokit/webhooks-examples`. */
 export function pullRequestExample(action: string): Record<string, unknown> {
+  return githubExample('pull_request', action);
+}
+
+/** An example payload GitHub documented for `event` and `action`, from `@octokit/webhooks-examples`. */
+export function githubExample(event: string, action: string): Record<string, unknown> {
   const require = createRequire(import.meta.url);
   const index = require('@octokit/webhooks-examples/api.github.com/index.json') as {
     name: string;
     examples: (Record<string, unknown> & { action?: string })[];
   }[];
   const example = index
-    .find((entry) => entry.name === 'pull_request')
+    .find((entry) => entry.name === event)
     ?.examples.find((candidate) => candidate.action === action);
-  if (!example) throw new Error(`@octokit/webhooks-examples has no pull_request ${action} example`);
+  if (!example) throw new Error(`@octokit/webhooks-examples has no ${event} ${action} example`);
   return structuredClone(example);
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type AgentEvent, peakInFlight, startsPerKey } from '../src/soak/agent-log.ts';
+import { type AgentEvent, overlapsPerKey, peakInFlight, startsPerKey } from '../src/soak/agent-log.ts';
 import { runSoak } from '../src/soak/soak-run.ts';
 import { parseSoakArgs } from '../src/soak.ts';
 
 describe('the soak (a small run of npm run soak)', () => {
-  it('takes every item to done exactly once through factory start killed with SIGKILL twice', async () => {
+  it('takes every item to done exactly once through factory start killed with SIGKILL twice, review rounds included', async () => {
     const report = await runSoak({
       items: 12,
       kills: 2,
@@ -12,6 +12,7 @@ describe('the soak (a small run of npm run soak)', () => {
       maxInFlight: 4,
       duplicateRate: 0.3,
       faultRate: 0.1,
+      feedbackRate: 0.4,
       senders: 6,
       agentMs: 1500,
       timeoutMs: 100_000,
@@ -19,8 +20,10 @@ describe('the soak (a small run of npm run soak)', () => {
     expect(report.violations).toEqual([]);
     expect(report.done).toBe(12);
     expect(report.factory).toEqual({ kills: 2, starts: 3 });
-    expect(report.agents.started).toBe(12);
-    expect(report.agents.ended).toBe(12);
+    expect(report.feedback.items).toBeGreaterThan(0);
+    // One agent per item, and one more for each review round (its rounds are checked item by item).
+    expect(report.agents.started).toBe(12 + report.feedback.rounds);
+    expect(report.agents.ended).toBe(report.agents.started);
     expect(report.agents.peakInFlight).toBeLessThanOrEqual(4);
     expect(report.deliveries.duplicates).toBeGreaterThan(0);
     expect(Object.values(report.vendor.faults).reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
@@ -35,6 +38,7 @@ describe('the soak (a small run of npm run soak)', () => {
       maxInFlight: 4,
       duplicateRate: 0,
       faultRate: 0,
+      feedbackRate: 0,
       senders: 4,
       agentMs: 60_000,
       timeoutMs: 100_000,
@@ -79,6 +83,18 @@ describe('what the soak checks in the agents’ log', () => {
     ]);
     expect(starts.get('A-1')).toBe(2);
   });
+
+  it('finds an item whose agents overlapped, and not one whose agents ran one after the other', () => {
+    const overlaps = overlapsPerKey([
+      event('start', 'A-1', 'a', 1),
+      event('end', 'A-1', 'a', 2),
+      event('start', 'A-1', 'b', 3),
+      event('start', 'B-2', 'c', 4),
+      event('start', 'B-2', 'd', 5),
+      event('end', 'B-2', 'c', 6),
+    ]);
+    expect([...overlaps]).toEqual([['B-2', 2]]);
+  });
 });
 
 describe('soak arguments', () => {
@@ -90,6 +106,7 @@ describe('soak arguments', () => {
     expect(() => parseSoakArgs(['--duplicates', '1'])).toThrow('--duplicates must be a share from 0 up to');
     expect(() => parseSoakArgs(['--faults', '-0.1'])).toThrow('--faults');
     expect(() => parseSoakArgs(['--faults', ''])).toThrow('--faults');
+    expect(() => parseSoakArgs(['--feedback', '1.5'])).toThrow('--feedback must be a share from 0 up to');
     expect(() => parseSoakArgs(['--max-in-flight', '0'])).toThrow('--max-in-flight');
     expect(() => parseSoakArgs(['--agent-ms', '1.5'])).toThrow('--agent-ms must be a whole number');
     expect(() => parseSoakArgs(['--itmes', '5'])).toThrow(/itmes/);

@@ -19,8 +19,8 @@ const STATES = [
 const FAULTS = [429, 500, 502, 503] as const;
 
 /**
- * Linear's GraphQL endpoint, Slack's Web API and GitHub's REST API on one loopback port, with the few
- * operations the direct providers send, answered as the vendors answer them. It keeps what landed
+ * Linear's GraphQL endpoint, Slack's Web API and GitHub's REST API (a pull request's comments included)
+ * on one loopback port, with the few operations the direct providers send, answered as the vendors answer them. It keeps what landed
  * (state moves, comments, chat posts) and can refuse a share of requests with 429 (`Retry-After: 0`)
  * or a 5xx, drawn from a seeded generator, before doing anything.
  */
@@ -29,6 +29,8 @@ export class VendorServer {
   readonly moves = new Map<string, string[]>();
   readonly comments = new Map<string, { issueId: string; body: string }>();
   readonly slackPosts: { ts: string; text: string }[] = [];
+  /** Comments on pull requests (a pull request's conversation is an issue's): `owner/repo#n` → bodies. */
+  readonly pullComments = new Map<string, string[]>();
   /** Linear issues as a delivery's `data` carries them (labels as a list), with their current state. */
   readonly issues = new Map<string, Record<string, unknown>>();
   readonly faults: Record<string, number> = {};
@@ -160,6 +162,26 @@ export class VendorServer {
 
     app.get('/github/user', (c) => c.json({ login: 'bench', id: 1 }, 200, { 'x-oauth-scopes': 'repo' }));
     app.get('/github/repos/:owner/:repo/pulls', (c) => c.json([]));
+    const pull = (c: { req: { param(name: string): string } }) =>
+      `${c.req.param('owner')}/${c.req.param('repo')}#${c.req.param('number')}`;
+    app.get('/github/repos/:owner/:repo/issues/:number', (c) =>
+      c.json({
+        number: Number(c.req.param('number')),
+        comments: this.pullComments.get(pull(c))?.length ?? 0,
+      }),
+    );
+    app.get('/github/repos/:owner/:repo/issues/:number/comments', (c) => {
+      const perPage = Number(c.req.query('per_page') ?? 30);
+      const page = Number(c.req.query('page') ?? 1);
+      const all = (this.pullComments.get(pull(c)) ?? []).map((body, index) => ({ id: index + 1, body }));
+      return c.json(all.slice((page - 1) * perPage, page * perPage));
+    });
+    app.post('/github/repos/:owner/:repo/issues/:number/comments', async (c) => {
+      const { body } = (await c.req.json()) as { body: string };
+      const list = [...(this.pullComments.get(pull(c)) ?? []), body];
+      this.pullComments.set(pull(c), list);
+      return c.json({ id: list.length, body }, 201);
+    });
     app.all('/github/*', (c) => c.json({ message: 'Not Found' }, 404));
     return app;
   }

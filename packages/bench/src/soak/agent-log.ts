@@ -73,3 +73,18 @@ export function startsPerKey(events: readonly AgentEvent[]): Map<string, number>
     if (event.kind === 'start') starts.set(event.key, (starts.get(event.key) ?? 0) + 1);
   return starts;
 }
+
+/**
+ * For each work item key whose agents ever overlapped, the most that ran at once: an item's agents
+ * (its first attempt, retries, feedback rounds) must run one after the other.
+ */
+export function overlapsPerKey(events: readonly AgentEvent[]): Map<string, number> {
+  const byKey = new Map<string, AgentEvent[]>();
+  for (const event of events) byKey.set(event.key, [...(byKey.get(event.key) ?? []), event]);
+  const overlaps = new Map<string, number>();
+  for (const [key, mine] of byKey) {
+    const peak = peakInFlight(mine);
+    if (peak > 1) overlaps.set(key, peak);
+  }
+  return overlaps;
+}

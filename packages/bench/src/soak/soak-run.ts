@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,12 +11,14 @@ import { freePort, type RunningFactory, startFactory, writeFactoryConfig } from 
 import { VendorServer } from '../loopback/vendor-server.ts';
 import { seededRandom, shuffled } from '../random.ts';
 import {
+  githubChangesRequested,
+  githubPullRequestDraft,
   githubPullRequestReady,
   issueId,
   linearIssueCreated,
   type SignedRequest,
 } from '../vendor-payloads.ts';
-import { AgentLog, peakInFlight, startsPerKey } from './agent-log.ts';
+import { AgentLog, overlapsPerKey, peakInFlight, startsPerKey } from './agent-log.ts';
 
 export interface SoakOptions {
   items: number;
@@ -27,6 +29,11 @@ export interface SoakOptions {
   duplicateRate: number;
   /** Share of vendor API requests answered 429 or 5xx. */
   faultRate: number;
+  /**
+   * Share of items whose pull request gets review feedback: a reviewer requests changes once or twice
+   * (half each), and each request is a feedback round the factory must run exactly once.
+   */
+  feedbackRate: number;
   /** Deliveries in flight at once, from the vendors' side. */
   senders: number;
   /** An agent's pull request is ready a random 0…this many ms after it starts, so agents overlap and the limit binds. */
@@ -47,6 +54,8 @@ export interface SoakReport {
   vendor: { requests: number; faults: Record<string, number> };
   agents: { started: number; ended: number; peakInFlight: number; maxInFlight: number };
   done: number;
+  /** Items that got review feedback, and the feedback rounds they ran. */
+  feedback: { items: number; rounds: number };
   /** Items that needed more than one attempt, and why the first ended. */
   retriedItems: string[];
   violations: string[];
@@ -67,12 +76,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const dir = await mkdtemp(join(tmpdir(), 'factory-soak-'));
   const vendor = await new VendorServer({ faultRate: options.faultRate, seed: options.seed }).start();
   const agentLog = new AgentLog(join(dir, 'agents.log'));
+  const exitDir = join(dir, 'agent-exit');
+  mkdirSync(exitDir);
   const config = writeFactoryConfig({
     dir,
     vendorUrl: vendor.url,
     maxInFlight: options.maxInFlight,
     agent: ['sh', AGENT],
-    agentEnv: { SOAK_AGENT_LOG: join(dir, 'agents.log') },
+    agentEnv: { SOAK_AGENT_LOG: join(dir, 'agents.log'), SOAK_AGENT_EXIT_DIR: exitDir },
     tick: '2s',
     // Short leases, checks and backoff: what a crash leaves behind is taken over within seconds, so the
     // soak measures correctness rather than waiting out production timers.
@@ -110,6 +121,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       itemDeliveries.push({ n, deliveryId: random() < 0.5 ? deliveryId : randomUUID() });
   }
   const duplicates = itemDeliveries.length - options.items;
+  // The review rounds each item's pull request will get (most none).
+  const plannedRounds = new Map<number, number>();
+  for (let n = 1; n <= options.items; n++)
+    if (random() < options.feedbackRate) plannedRounds.set(n, random() < 0.5 ? 1 : 2);
   // The loopback Linear holds every issue, as it was created, before any delivery announces it.
   for (let n = 1; n <= options.items; n++) {
     const created = linearIssueCreated(n, {
@@ -119,10 +134,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     });
     vendor.addLinearIssue((JSON.parse(created.body) as { data: Record<string, unknown> }).data);
   }
-  const queue: { build: () => SignedRequest; what: string; retryIgnored?: boolean }[] = shuffled(
-    itemDeliveries,
-    random,
-  ).map(({ n, deliveryId }) => ({
+  const queue: {
+    build: () => SignedRequest;
+    what: string;
+    retryIgnored?: boolean;
+    /** Runs once the delivery was taken (2xx). */
+    after?: () => void;
+  }[] = shuffled(itemDeliveries, random).map(({ n, deliveryId }) => ({
     what: `linear BEN-${n}`,
     build: () =>
       linearIssueCreated(n, {
@@ -156,11 +174,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (status >= 200 && status < 300) {
         // A pull request announced before its item is recorded as dispatched is announced again later
         // (GitHub sends synchronize, ready_for_review…); the tick's reconciliation is off here.
-        if (item.retryIgnored && /no dispatched work item|"the item is (new|queued)/.test(body)) {
+        if (
+          item.retryIgnored &&
+          /no dispatched work item|no work item has the key|"the item is (new|queued)/.test(body)
+        ) {
           await sleep(200);
           continue;
         }
         sent += 1;
+        item.after?.();
         return;
       }
       if (status >= 400 && status < 500) {
@@ -171,19 +193,48 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }
   }
 
-  // Pull requests: when an agent starts, its pull request becomes ready soon after (a share twice).
-  const prsSent = new Set<string>();
+  // Pull requests: when an agent starts, its pull request becomes ready soon after (a share twice); for
+  // an item with review rounds planned, the pull request is opened as a draft, a reviewer requests
+  // changes, and the agent then finishes: the factory must start the round's agent.
+  const agentsSeen = new Set<string>();
+  const reviewsSent = new Map<number, number>();
+  const github = { tenant: BENCH_TENANT, secret: BENCH_SECRETS.github };
+  function requestChanges(n: number, agentId: string): void {
+    const round = (reviewsSent.get(n) ?? 0) + 1;
+    reviewsSent.set(n, round);
+    const deliveryId = randomUUID();
+    const review = (id: string) => ({
+      what: `github review ${round} of BEN-${n}`,
+      retryIgnored: true,
+      build: () => githubChangesRequested(n, { ...github, reviewId: n * 10 + round, deliveryId: id }),
+      // Once the factory has the review, the agent finishes: the round starts when it has.
+      after: () => writeFileSync(join(exitDir, agentId), ''),
+    });
+    const draft = {
+      what: `github draft BEN-${n}`,
+      retryIgnored: true,
+      build: () => githubPullRequestDraft(n, github),
+    };
+    setTimeout(() => {
+      queue.unshift(review(deliveryId));
+      if (round === 1) queue.unshift(draft);
+      if (random() < options.duplicateRate) queue.push(review(random() < 0.5 ? deliveryId : randomUUID()));
+    }, random() * options.agentMs);
+  }
   function watchAgents(): void {
     for (const event of agentLog.poll()) {
-      if (event.kind !== 'start' || prsSent.has(event.key)) continue;
-      prsSent.add(event.key);
+      if (event.kind !== 'start' || agentsSeen.has(event.agentId)) continue;
+      agentsSeen.add(event.agentId);
       const n = Number(/(\d+)$/.exec(event.key)?.[1]);
+      if ((reviewsSent.get(n) ?? 0) < (plannedRounds.get(n) ?? 0)) {
+        requestChanges(n, event.agentId);
+        continue;
+      }
       const deliveryId = randomUUID();
       const pr = (id: string) => ({
         what: `github ${event.key}`,
         retryIgnored: true,
-        build: () =>
-          githubPullRequestReady(n, { tenant: BENCH_TENANT, secret: BENCH_SECRETS.github, deliveryId: id }),
+        build: () => githubPullRequestReady(n, { ...github, deliveryId: id }),
       });
       const duplicate =
         random() < options.duplicateRate ? (random() < 0.5 ? deliveryId : randomUUID()) : undefined;
@@ -297,7 +348,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const peak = peakInFlight(events);
   if (peak > options.maxInFlight)
     violations.push(`${peak} agents ran at once; the limit is ${options.maxInFlight}`);
-  for (const [key, count] of starts) if (count > 1) violations.push(`${key} was spawned ${count} times`);
+  for (const [key, count] of overlapsPerKey(events))
+    violations.push(`${key} had ${count} agents running at once`);
   // Interrupted, the agents still running were killed without their end line.
   if (ended !== started_ && !options.signal?.aborted)
     violations.push(`${started_ - ended} agent(s) were never stopped`);
@@ -315,9 +367,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (record.status !== 'done') violations.push(`BEN-${n} ended ${record.status}, not done`);
     // A second dispatch is a new attempt after the first agent was lost; only a second running agent
     // (counted from the agents' own log above) would cost the user twice. Reported, not a violation.
-    if (to('dispatched') > 1)
+    if (to('dispatched') > 1 + (record.feedback?.rounds ?? 0))
       retriedItems.push(`BEN-${n}: ${record.attempts} attempts (${lastFailure(record)})`);
     if (to('dispatched') === 0) violations.push(`BEN-${n} was never dispatched`);
+    // Every attempt (the first, each retry, each feedback round) had exactly one agent.
+    const agents = starts.get(`BEN-${n}`) ?? 0;
+    if (agents !== record.attempts)
+      violations.push(`BEN-${n} had ${agents} agents for ${record.attempts} attempts`);
+    const rounds = record.feedback?.rounds ?? 0;
+    if (rounds !== (plannedRounds.get(n) ?? 0))
+      violations.push(
+        `BEN-${n} ran ${rounds} feedback rounds; its reviewer asked for ${plannedRounds.get(n) ?? 0}`,
+      );
+    const started = vendor.pullComments
+      .get(`Codertocat/Hello-World#${n}`)
+      ?.filter((body) => body.startsWith('Feedback round') && body.includes('an agent is taking')).length;
+    if ((started ?? 0) !== rounds)
+      violations.push(`BEN-${n}'s pull request says ${started ?? 0} rounds started, not ${rounds}`);
     if (to('done') !== 1) violations.push(`BEN-${n} was done ${to('done')} times`);
     if (!starts.has(`BEN-${n}`)) violations.push(`BEN-${n} never had an agent`);
     if (vendor.lastState(issueId(n)) !== 'state-done') violations.push(`BEN-${n} is not done in the tracker`);
@@ -336,6 +402,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     vendor: { requests: vendor.requests, faults: vendor.faults },
     agents: { started: started_, ended, peakInFlight: peak, maxInFlight: options.maxInFlight },
     done: records.filter((record) => record.status === 'done').length,
+    feedback: {
+      items: plannedRounds.size,
+      rounds: records.reduce((total, record) => total + (record.feedback?.rounds ?? 0), 0),
+    },
     retriedItems,
     violations,
   };
