@@ -111,3 +111,16 @@ export function storedAppWebhookSecret(
   if (stored === undefined) return undefined;
   return async () => (await readCredential(stored))?.accessToken;
 }
+
+/**
+ * A token function for a client that names the repository of each call (the GitHub Actions fleet): the
+ * App's installation token for `owner/repo`, exchanged anew when `refresh` says the last one was refused.
+ */
+export function githubAppTokenFunction(
+  auth: GithubAppAuth,
+): (request: { repository: string; refresh: boolean }) => Promise<string> {
+  return ({ repository, refresh }) => {
+    const [owner = '', repo = ''] = repository.split('/');
+    return auth.token({ owner, repo }, { refresh });
+  };
+}
