@@ -41,18 +41,20 @@ export interface RepositoryRef {
   repo: string;
 }
 
-type AuthApp = typeof import('@octokit/auth-app');
-type AppAuth = ReturnType<AuthApp['createAppAuth']>;
-type Request = typeof import('@octokit/request')['request'];
+interface InstallationToken {
+  token: string;
+  expiresAt: number;
+}
 
 const DEFAULT_RENEW_BEFORE_MS = 5 * 60_000;
 
 /**
  * GitHub App authentication shared by every GitHub provider (pull requests, issues, the Actions fleet):
- * the App's JWT and installation tokens from `@octokit/auth-app`, each installation's token cached until
- * `renewBeforeMs` before its `expires_at`, the installation of a repository looked up once
- * (`GET /repos/{owner}/{repo}/installation`) when the config names none. `@octokit/auth-app` is loaded at
- * the first token, so a tenant on personal tokens never runs it. Works on Node and on Workers (WebCrypto).
+ * the App's JWT (RS256, signed by `universal-github-app-jwt`: WebCrypto on Workers, `node:crypto` on
+ * Node) and installation tokens exchanged at `POST /app/installations/{id}/access_tokens`, each cached
+ * until `renewBeforeMs` before its `expires_at`, one exchange at a time per installation; the
+ * installation of a repository looked up once (`GET /repos/{owner}/{repo}/installation`) when the config
+ * names none. The signer is loaded at the first token, so a tenant on personal tokens never runs it.
  */
 export class GithubAppAuth {
   readonly provider: string;
@@ -61,10 +63,9 @@ export class GithubAppAuth {
   readonly #fetch: Fetch;
   readonly #now: () => number;
   readonly #renewBeforeMs: number;
-  /** The token cache `@octokit/auth-app` keeps, keyed by installation; entries near expiry read as absent. */
-  readonly #cache = new Map<string, string>();
+  readonly #tokens = new Map<number, InstallationToken>();
+  readonly #exchanges = new Map<number, Promise<InstallationToken>>();
   readonly #installations = new Map<string, Promise<number>>();
-  #auth: { key: string; auth: Promise<{ auth: AppAuth; request: Request }> } | undefined;
   /** Everything secret this instance handled, scrubbed from every message it throws. */
   readonly #secrets = new Set<string>();
 
@@ -83,18 +84,15 @@ export class GithubAppAuth {
    */
   async token(repository?: RepositoryRef, options: { refresh?: boolean } = {}): Promise<string> {
     const installationId = await this.installationFor(repository);
-    const { auth } = await this.#client();
-    try {
-      const { token } = await auth({
-        type: 'installation',
-        installationId,
-        refresh: options.refresh ?? false,
-      });
-      this.#secrets.add(token);
-      return token;
-    } catch (error) {
-      throw this.#failure(`exchanging a token for installation ${installationId}`, error);
+    const cached = this.#tokens.get(installationId);
+    if (!options.refresh && cached && cached.expiresAt - this.#renewBeforeMs > this.#now())
+      return cached.token;
+    let exchange = this.#exchanges.get(installationId);
+    if (!exchange) {
+      exchange = this.#exchange(installationId).finally(() => this.#exchanges.delete(installationId));
+      this.#exchanges.set(installationId, exchange);
     }
+    return (await exchange).token;
   }
 
   /** The installation the App acts as for `repository`: configured, looked up once, or the App's only one. */
@@ -126,35 +124,89 @@ export class GithubAppAuth {
     }
   }
 
-  async #lookUpInstallation(repository: RepositoryRef | undefined): Promise<number> {
-    const { auth, request } = await this.#client();
-    const what = repository
-      ? `looking up the App's installation on ${repository.owner}/${repository.repo}`
-      : 'listing the App’s installations';
-    try {
-      const { token: jwt } = await auth({ type: 'app' });
-      const headers = { authorization: `bearer ${jwt}` };
-      if (repository) {
-        const { data } = await request('GET /repos/{owner}/{repo}/installation', { ...repository, headers });
-        return data.id;
-      }
-      const { data } = await request('GET /app/installations', { per_page: 2, headers });
-      const [only, another] = data;
-      if (!only)
-        throw new NotAuthorisedError(this.provider, 'the GitHub App is not installed anywhere; install it');
-      if (another)
-        throw new ProviderApiError(
-          this.provider,
-          'the GitHub App has several installations: name the one to use as app.installationId',
-        );
-      return only.id;
-    } catch (error) {
-      throw this.#failure(what, error);
-    }
+  async #exchange(installationId: number): Promise<InstallationToken> {
+    const what = `exchanging a token for installation ${installationId}`;
+    const body = await this.#asApp('POST', `/app/installations/${installationId}/access_tokens`, what);
+    const { token, expires_at } = (body ?? {}) as { token?: unknown; expires_at?: unknown };
+    const expiresAt = typeof expires_at === 'string' ? Date.parse(expires_at) : Number.NaN;
+    if (typeof token !== 'string' || !token || !Number.isFinite(expiresAt))
+      throw new ProviderApiError(this.provider, `GitHub App: ${what} gave no token and expiry`);
+    this.#secrets.add(token);
+    const issued = { token, expiresAt };
+    this.#tokens.set(installationId, issued);
+    return issued;
   }
 
-  /** `@octokit/auth-app` over our fetch, created at the first call and again when the stored App changes. */
-  async #client(): Promise<{ auth: AppAuth; request: Request }> {
+  async #lookUpInstallation(repository: RepositoryRef | undefined): Promise<number> {
+    if (repository) {
+      const path = `/repos/${encodeURIComponent(repository.owner)}/${encodeURIComponent(repository.repo)}/installation`;
+      const found = (await this.#asApp(
+        'GET',
+        path,
+        `looking up the App's installation on ${repository.owner}/${repository.repo}`,
+      )) as { id?: unknown } | undefined;
+      if (typeof found?.id !== 'number')
+        throw new ProviderApiError(this.provider, 'GitHub App: the installation look-up gave no id');
+      return found.id;
+    }
+    const listed = await this.#asApp(
+      'GET',
+      '/app/installations?per_page=2',
+      'listing the App’s installations',
+    );
+    const [only, another] = Array.isArray(listed) ? (listed as { id?: unknown }[]) : [];
+    if (!only || typeof only.id !== 'number')
+      throw new NotAuthorisedError(this.provider, 'the GitHub App is not installed anywhere; install it');
+    if (another)
+      throw new ProviderApiError(
+        this.provider,
+        'the GitHub App has several installations: name the one to use as app.installationId',
+      );
+    return only.id;
+  }
+
+  /** One call with the App's JWT; 401/403/404 mean the key, the App or the installation is gone. */
+  async #asApp(method: string, path: string, what: string): Promise<unknown> {
+    const jwt = await this.#jwt();
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.#baseUrl}${path}`, {
+        method,
+        headers: {
+          accept: 'application/vnd.github+json',
+          authorization: `Bearer ${jwt}`,
+          'user-agent': '@software-factory/providers',
+          'x-github-api-version': '2022-11-28',
+        },
+      });
+    } catch (error) {
+      throw new ProviderApiError(
+        this.provider,
+        `GitHub App: ${what} failed: ${this.#scrub(errorMessage(error))}`,
+      );
+    }
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (response.ok) return body;
+    const message = (body as { message?: unknown } | undefined)?.message;
+    const said = this.#scrub(typeof message === 'string' ? message : response.statusText);
+    const status = response.status;
+    if (status === 401 || status === 403 || status === 404)
+      throw new NotAuthorisedError(
+        this.provider,
+        `GitHub refused ${what} (${status}: ${said}); the App may be uninstalled, suspended or its key revoked`,
+        { status },
+      );
+    throw new ProviderApiError(this.provider, `GitHub App: ${what} failed: ${said}`, { status });
+  }
+
+  /** A fresh JWT for the App (valid ten minutes, issued 30 s in the past for clock skew). */
+  async #jwt(): Promise<string> {
     const source = this.#options.credentials;
     const credentials = typeof source === 'function' ? await source() : source;
     if (!credentials)
@@ -163,75 +215,20 @@ export class GithubAppAuth {
         'no GitHub App is configured or stored (`factory connect github --app` creates and stores one)',
       );
     this.#secrets.add(credentials.privateKey);
-    const key = `${credentials.appId}\n${credentials.privateKey}`;
-    if (this.#auth?.key !== key) {
-      const auth = this.#create(credentials);
-      this.#auth = { key, auth };
-      auth.catch(() => {
-        if (this.#auth?.auth === auth) this.#auth = undefined;
-      });
-    }
-    return this.#auth.auth;
-  }
-
-  async #create(credentials: GithubAppCredentials): Promise<{ auth: AppAuth; request: Request }> {
-    const [{ createAppAuth }, { request: octokitRequest }] = await Promise.all([
-      import('@octokit/auth-app'),
-      import('@octokit/request'),
-    ]);
-    const request = octokitRequest.defaults({
-      baseUrl: this.#baseUrl,
-      headers: { 'user-agent': '@software-factory/providers' },
-      request: { fetch: this.#fetch },
-    });
-    const auth = createAppAuth({
-      appId: credentials.appId,
-      privateKey: credentials.privateKey,
-      request,
-      cache: this.#tokenCache(),
-      log: { warn: () => {} },
-    });
-    return { auth, request };
-  }
-
-  /**
-   * `@octokit/auth-app` keeps a token 59 minutes whatever GitHub said; this cache honours `expires_at`
-   * (the third field of the value it stores), so a token is exchanged again `renewBeforeMs` before it dies.
-   */
-  #tokenCache(): { get(key: string): string; set(key: string, value: string): void } {
-    return {
-      // `@octokit/auth-app` reads a miss as a falsy value, though its type says string.
-      get: (key) => {
-        const value = this.#cache.get(key);
-        const expiresAt = Date.parse(value?.split('|')[2] ?? '');
-        if (value && Number.isFinite(expiresAt) && expiresAt - this.#renewBeforeMs > this.#now())
-          return value;
-        this.#cache.delete(key);
-        return '';
-      },
-      set: (key, value) => {
-        this.#cache.set(key, value);
-      },
-    };
-  }
-
-  /** 401/403/404 from the App endpoints: the key, the App or the installation is gone; never a secret said. */
-  #failure(what: string, error: unknown): Error {
-    if (error instanceof ProviderApiError) return error;
-    const status = (error as { status?: unknown }).status;
-    const said = scrubSecrets(firstLine(errorMessage(error)), [...this.#secrets]);
-    if (status === 401 || status === 403 || status === 404)
-      return new NotAuthorisedError(
+    const { default: githubAppJwt } = await import('universal-github-app-jwt');
+    try {
+      const { token } = await githubAppJwt({ id: credentials.appId, privateKey: credentials.privateKey });
+      return token;
+    } catch {
+      // The signer's message may quote the key; say only what is wrong.
+      throw new NotAuthorisedError(
         this.provider,
-        `GitHub refused ${what} (${status}: ${said}); the App may be uninstalled, suspended or its key revoked`,
-        { status },
+        'the GitHub App’s private key cannot sign (is it the whole .pem file GitHub gave?)',
       );
-    return new ProviderApiError(this.provider, `GitHub App: ${what} failed: ${said}`, {
-      ...(typeof status === 'number' ? { status } : {}),
-    });
+    }
   }
-}
 
-function firstLine(text: string): string {
-  return text.split('\n')[0]?.slice(0, 300) ?? '';
+  #scrub(text: string): string {
+    return scrubSecrets(text.split('\n')[0]?.slice(0, 300) ?? '', [...this.#secrets]);
+  }
 }
