@@ -40,14 +40,14 @@ export function githubAppAccess(
 
 /** The loopback page that posts the manifest to GitHub, as GitHub's manifest flow asks (a form POST). */
 export function manifestPage(action: string, manifest: GithubAppManifest): string {
-  const escape = (text: string) =>
+  const escapeHtml = (text: string) =>
     text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return `<!doctype html>
 <meta charset="utf-8">
 <title>factory: create a GitHub App</title>
 <h1>Create the factory’s GitHub App</h1>
-<form id="manifest" method="post" action="${escape(action)}">
-<input type="hidden" name="manifest" value="${escape(JSON.stringify(manifest))}">
+<form id="manifest" method="post" action="${escapeHtml(action)}">
+<input type="hidden" name="manifest" value="${escapeHtml(JSON.stringify(manifest))}">
 <p>GitHub will ask you to name and confirm the App: <button type="submit">Continue on GitHub</button></p>
 </form>
 <script>document.getElementById('manifest').submit()</script>

@@ -78,12 +78,15 @@ export class GithubAppVendor {
     try {
       manifest = JSON.parse(text ?? '');
     } catch {
-      return send(response, 422, 'The manifest is not valid JSON');
+      send(response, 422, 'The manifest is not valid JSON');
+      return;
     }
     const redirect = typeof manifest.redirect_url === 'string' ? manifest.redirect_url : '';
     const hook = manifest.hook_attributes as { url?: unknown } | undefined;
-    if (!redirect || typeof manifest.url !== 'string' || typeof hook?.url !== 'string')
-      return send(response, 422, 'url, hook_attributes.url and redirect_url are required');
+    if (!redirect || typeof manifest.url !== 'string' || typeof hook?.url !== 'string') {
+      send(response, 422, 'url, hook_attributes.url and redirect_url are required');
+      return;
+    }
     const key = generateAppKey();
     const app: CreatedApp = {
       id: this.#nextId++,
@@ -108,7 +111,10 @@ export class GithubAppVendor {
   #convert(code: string, response: ServerResponse): void {
     const app = this.#codes.get(code);
     this.#codes.delete(code);
-    if (!app) return send(response, 404, JSON.stringify({ message: 'Not Found' }));
+    if (!app) {
+      send(response, 404, JSON.stringify({ message: 'Not Found' }));
+      return;
+    }
     const slug = String(app.manifest.name)
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-');
