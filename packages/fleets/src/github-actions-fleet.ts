@@ -12,9 +12,20 @@ import {
 } from './retrying-fetch.ts';
 import { runNameFor, runStatus, type WorkflowRun, workflowRunSchema } from './workflow-run.ts';
 
+/** What a token function is asked for: the repository a call acts on, and whether the last token was refused. */
+export interface GithubTokenRequest {
+  /** `owner/repo`: a GitHub App acts as its installation on that repository. */
+  repository: string;
+  /** True after GitHub answered 401 with the previous token: exchange a new one, do not hand back the cached one. */
+  refresh: boolean;
+}
+
 export interface GithubActionsFleetOptions extends HttpClientOptions {
-  /** A token with `actions:write` on the target repositories, or a function that returns a fresh one. */
-  token: string | (() => Promise<string>);
+  /**
+   * A token with `actions:write` on the target repositories, or a function that returns a fresh one
+   * (a GitHub App's installation token for the repository, see `GithubTokenRequest`).
+   */
+  token: string | ((request: GithubTokenRequest) => Promise<string>);
   /** The workflow file name (or id) in the target repository. */
   workflow?: string;
   /** The git ref the workflow runs from. */
@@ -46,7 +57,9 @@ const runsSchema = z.object({
  */
 export class GithubActionsFleet implements FleetClient {
   readonly name: string;
-  readonly #token: () => Promise<string>;
+  readonly #token: (request: GithubTokenRequest) => Promise<string>;
+  /** A fixed token cannot be refreshed: a 401 is final. */
+  readonly #fixedToken: boolean;
   readonly #workflow: string;
   readonly #ref: string;
   readonly #repository: string | undefined;
@@ -62,6 +75,7 @@ export class GithubActionsFleet implements FleetClient {
     const token = options.token;
     if (!token) throw new Error('GithubActionsFleet: a token is required');
     this.#token = typeof token === 'string' ? async () => token : token;
+    this.#fixedToken = typeof token === 'string';
     this.#workflow = nonEmpty('workflow', options.workflow ?? 'factory-agent.yml');
     this.#ref = nonEmpty('ref', options.ref ?? 'main');
     if (options.repository !== undefined) parseRepository(options.repository);
@@ -117,7 +131,7 @@ export class GithubActionsFleet implements FleetClient {
 
   async #dispatch(owner: string, repo: string, inputs: Record<string, string>): Promise<void> {
     const path = `repos/${owner}/${repo}/actions/workflows/${encodeURIComponent(this.#workflow)}/dispatches`;
-    const response = await this.#call('POST', path, { ref: this.#ref, inputs }, false);
+    const response = await this.#call(`${owner}/${repo}`, 'POST', path, { ref: this.#ref, inputs }, false);
     if (response.status !== 204 && response.status !== 200) throw await githubError('dispatch', response);
     await response.body?.cancel();
   }
@@ -132,7 +146,11 @@ export class GithubActionsFleet implements FleetClient {
     const { owner, repo, runName } = parseAgentId(agentId);
     const run = await this.#findRun(owner, repo, runName);
     if (!run || run.status === 'completed') return;
-    const response = await this.#call('POST', `repos/${owner}/${repo}/actions/runs/${run.id}/cancel`);
+    const response = await this.#call(
+      `${owner}/${repo}`,
+      'POST',
+      `repos/${owner}/${repo}/actions/runs/${run.id}/cancel`,
+    );
     await response.body?.cancel();
     // 409: the run finished between the look-up and the cancel, which is what release wants anyway.
     if (response.ok || response.status === 404 || response.status === 409) return;
@@ -143,7 +161,11 @@ export class GithubActionsFleet implements FleetClient {
   async #findRun(owner: string, repo: string, runName: string): Promise<WorkflowRun | undefined> {
     for (let page = 1; page <= this.#searchPages; page++) {
       const query = new URLSearchParams({ event: 'workflow_dispatch', per_page: '100', page: String(page) });
-      const response = await this.#call('GET', `repos/${owner}/${repo}/actions/runs?${query}`);
+      const response = await this.#call(
+        `${owner}/${repo}`,
+        'GET',
+        `repos/${owner}/${repo}/actions/runs?${query}`,
+      );
       if (!response.ok) throw await githubError('list runs', response);
       const parsed = runsSchema.safeParse(await response.json());
       if (!parsed.success)
@@ -156,14 +178,39 @@ export class GithubActionsFleet implements FleetClient {
     return undefined;
   }
 
-  async #call(method: string, path: string, body?: unknown, retryAmbiguous = true): Promise<Response> {
+  /**
+   * One call as `repository`'s token. A 401 means GitHub refused the token and did nothing (an App's
+   * installation token expired or was revoked early): the token is asked for again with `refresh` and
+   * the call made once more, so a dispatch is never sent twice for it.
+   */
+  async #call(
+    repository: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    retryAmbiguous = true,
+  ): Promise<Response> {
+    const first = await this.#send(repository, false, method, path, body, retryAmbiguous);
+    if (first.status !== 401 || this.#fixedToken) return first;
+    await first.body?.cancel();
+    return this.#send(repository, true, method, path, body, retryAmbiguous);
+  }
+
+  async #send(
+    repository: string,
+    refresh: boolean,
+    method: string,
+    path: string,
+    body: unknown,
+    retryAmbiguous: boolean,
+  ): Promise<Response> {
     const url = new URL(path, this.#baseUrl);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return fetchWithRetry(
       async () => {
         const headers: Record<string, string> = {
           accept: 'application/vnd.github+json',
-          authorization: `Bearer ${await this.#token()}`,
+          authorization: `Bearer ${await this.#token({ repository, refresh })}`,
           'x-github-api-version': '2022-11-28',
           'user-agent': '@software-factory/fleets',
         };

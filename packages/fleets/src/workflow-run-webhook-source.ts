@@ -1,3 +1,4 @@
+import { verify } from '@octokit/webhooks-methods';
 import type {
   AgentExitedEvent,
   DeliveryIdentity,
@@ -5,7 +6,7 @@ import type {
   WebhookInterpretation,
   WebhookSource,
 } from '@software-factory/sdk';
-import { hmacSha256Hex, timingSafeEqual, WebhookError } from '@software-factory/sdk';
+import { WebhookError } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { runNameFor, workflowRunSchema } from './workflow-run.ts';
 
@@ -72,11 +73,13 @@ export class WorkflowRunWebhookSource implements WebhookSource {
     this.source = options.source ?? 'github-actions';
   }
 
+  /** `X-Hub-Signature-256`, checked by `@octokit/webhooks-methods` (WebCrypto or node:crypto). */
   async verify(request: IncomingWebhook): Promise<void> {
-    const signature = request.headers.get('x-hub-signature-256');
+    const signature = request.headers.get('x-hub-signature-256')?.trim().toLowerCase();
     if (!signature) throw new WebhookError(401, 'missing X-Hub-Signature-256');
-    const expected = `sha256=${await hmacSha256Hex(this.#secret, request.rawBody)}`;
-    if (!timingSafeEqual(expected, signature.trim()))
+    // The library throws on a malformed value or an empty body, and takes text: none of those can match.
+    const body = /^sha256=[0-9a-f]{64}$/.test(signature) ? utf8(request.rawBody) : undefined;
+    if (!body || !(await verify(this.#secret, body, signature)))
       throw new WebhookError(401, 'X-Hub-Signature-256 does not match');
   }
 
@@ -98,5 +101,13 @@ export class WorkflowRunWebhookSource implements WebhookSource {
     const exit = workflowRunExit(payload);
     if ('ignored' in exit) return { events: [], ignored: exit.ignored };
     return { ...(deliveryId ? { deliveryId } : {}), events: [exit.event] };
+  }
+}
+
+function utf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
   }
 }

@@ -157,4 +157,41 @@ describe('GithubActionsFleet against GitHub REST (workflow dispatches and runs)'
     }).spawn(spawnRequest());
     expect(issued).toBe(2);
   });
+
+  it('a token that dies mid-run (401) is asked for again with refresh, once, and the dispatch is sent once', async () => {
+    const asked: { repository: string; refresh: boolean }[] = [];
+    const spawner = fleet({
+      token: async (request) => {
+        asked.push(request);
+        return request.refresh ? 'ghs_fresh_token' : TOKEN;
+      },
+    });
+    github.token = 'ghs_fresh_token'; // GitHub no longer takes the cached token
+    const request = spawnRequest();
+    await spawner.spawn(request);
+    expect(github.dispatches).toHaveLength(1);
+    expect(github.runsFor(request.idempotencyKey)).toHaveLength(1);
+    expect(asked.filter((ask) => ask.refresh)).toHaveLength(2); // the run look-up and the dispatch
+    expect(new Set(asked.map((ask) => ask.repository))).toEqual(new Set(['acme/app']));
+    const dispatches = github.requests.filter((line) => line.endsWith('/dispatches'));
+    expect(dispatches).toHaveLength(2); // refused once with the dead token, accepted once
+  });
+
+  it('a refreshed token refused again fails the call after one retry; nothing is dispatched', async () => {
+    let asked = 0;
+    const spawner = fleet({
+      token: async () => {
+        asked++;
+        return 'ghs_revoked_token';
+      },
+    });
+    await expect(spawner.spawn(spawnRequest())).rejects.toThrow(/401/);
+    expect(asked).toBe(2);
+    expect(github.dispatches).toEqual([]);
+  });
+
+  it('a fixed token is not asked again after a 401', async () => {
+    await expect(fleet({ token: 'ghs_wrong' }).spawn(spawnRequest())).rejects.toThrow(/401/);
+    expect(github.requests).toHaveLength(1);
+  });
 });

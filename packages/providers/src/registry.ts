@@ -4,6 +4,16 @@
  * as `factory start` runs it.
  */
 export { commentsProvider } from './comments/index.ts';
+export { GithubAppAuth, type GithubAppAuthOptions, type GithubAppCredentials } from './github/app-auth.ts';
+export {
+  GITHUB_APP_CLIENT_CONNECTION,
+  GITHUB_APP_CONNECTION,
+  GITHUB_APP_WEBHOOK_CONNECTION,
+  type GithubAppConfig,
+  githubAppAuthOf,
+  githubAppSchema,
+  githubAppTokenFunction,
+} from './github/app-config.ts';
 export { githubProvider } from './github/index.ts';
 export { GITHUB_OAUTH } from './github/oauth.ts';
 export { githubIssuesProvider } from './github-issues/index.ts';

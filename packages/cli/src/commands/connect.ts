@@ -1,7 +1,8 @@
-import { AuthFlowError, redact, unreachableHost } from '@software-factory/auth';
+import { AuthFlowError, KEY_ENV, KEY_FILE_ENV, redact, unreachableHost } from '@software-factory/auth';
 import { providerRegistry } from '@software-factory/providers/registry';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.ts';
+import { connectGithubApp } from '../onboarding/connect-github-app.ts';
 import { connectProvider, describeStatus } from '../onboarding/connect-provider.ts';
 import { DEFAULT_CONFIG } from '../onboarding/fix-command.ts';
 import { chooseTenant, loadOnboardingConfig } from '../onboarding/load-onboarding-config.ts';
@@ -16,6 +17,10 @@ interface ConnectOptions {
   redirectPort?: number;
   remote?: URL;
   tokenEnv?: string;
+  app?: boolean;
+  org?: string;
+  appName?: string;
+  webhookUrl?: URL;
 }
 
 export function connectCommand(): Command {
@@ -58,6 +63,28 @@ export function connectCommand(): Command {
       )
         .argParser(parsePort)
         .conflicts('remote'),
+    )
+    .addOption(
+      new Option(
+        '--app',
+        'GitHub only: create a GitHub App from a manifest in the browser (GitHub’s manifest flow) and store its id, private key and webhook secret, instead of signing in as a person',
+      ).conflicts(['remote', 'scopes']),
+    )
+    .addOption(
+      new Option('--org <login>', 'with --app: create the App in this GitHub organisation').argParser(
+        parseOrg,
+      ),
+    )
+    .addOption(
+      new Option('--app-name <name>', 'with --app: the App’s name (default factory-<tenant>)').argParser(
+        parseAppName,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--webhook-url <url>',
+        'with --app: where GitHub sends the App’s webhooks (default <server.publicUrl>/t/<tenant>/webhooks/<provider>)',
+      ).argParser(parseWebhookUrl),
     );
   return addRemoteOptions(
     command,
@@ -75,6 +102,13 @@ export function connectCommand(): Command {
     }
     if (options.tokenEnv)
       throw new CliError('--token-env goes with --remote <url>; a local connect needs no token', EXIT_USAGE);
+    const appOnly = (['org', 'appName', 'webhookUrl'] as const).filter((name) => options[name] !== undefined);
+    if (!options.app && appOnly.length > 0)
+      throw new CliError(
+        `${appOnly.map((name) => `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`).join(', ')} go with --app`,
+        EXIT_USAGE,
+      );
+    if (options.app) return runConnectApp(provider, options);
     await runConnect(provider, options);
   });
 }
@@ -129,6 +163,96 @@ async function runConnect(provider: string, options: ConnectOptions): Promise<vo
   } finally {
     process.off('SIGINT', onSignal);
   }
+}
+
+/** `factory connect <github provider> --app`: the App manifest flow, its credentials stored for the tenant. */
+async function runConnectApp(provider: string, options: ConnectOptions): Promise<void> {
+  const { file, config, tenants } = await loadOnboardingConfig(options.config, process.env);
+  const tenant = chooseTenant(tenants, options.tenant, file);
+  const tenantConfig = config.tenants.find((candidate) => candidate.id === tenant.id);
+  if (!tenantConfig) throw new Error(`tenant ${tenant.id} vanished from the config`);
+  const role = [tenantConfig.outputTarget, tenantConfig.intentProvider].find(
+    (candidate) =>
+      (candidate.provider ?? candidate.type) === provider &&
+      (candidate.type === 'github' || candidate.type === 'github-issues'),
+  );
+  if (!role)
+    throw new CliError(
+      `--app creates a GitHub App: name a GitHub provider of tenant ${tenant.id} (type github or github-issues), not "${provider}"`,
+      EXIT_USAGE,
+    );
+  const store = tenant.credentials.store;
+  if (!store)
+    throw new CliError(
+      `set ${KEY_ENV} (a passphrase of at least 12 characters) or ${KEY_FILE_ENV} (a key file): the App's private key is stored encrypted in ${tenant.credentials.path}`,
+      EXIT_USAGE,
+    );
+  const publicUrl = (config.server as { publicUrl?: string } | undefined)?.publicUrl;
+  const webhookUrl =
+    options.webhookUrl?.href ??
+    (publicUrl ? `${publicUrl.replace(/\/+$/, '')}/t/${tenant.id}/webhooks/${provider}` : undefined);
+  if (!webhookUrl)
+    throw new CliError(
+      '--app needs where GitHub sends the App’s webhooks: pass --webhook-url <url>, or set server.publicUrl in the config',
+      EXIT_USAGE,
+    );
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  try {
+    await connectGithubApp({
+      tenant: tenant.id,
+      tenantConfig,
+      store,
+      storePath: tenant.credentials.path,
+      org: options.org,
+      name: options.appName ?? `factory-${tenant.id}`,
+      webhookUrl,
+      webBaseUrl: process.env.GITHUB_WEB_URL || 'https://github.com',
+      apiBaseUrl: typeof role.baseUrl === 'string' ? role.baseUrl : 'https://api.github.com',
+      redirectPort: options.redirectPort,
+      openUrl: browserOpener(process.env),
+      print: (message) => process.stdout.write(`${redact(message, config.secrets)}\n`),
+      signal: controller.signal,
+    });
+  } catch (error) {
+    if (error instanceof AuthFlowError) throw new CliError(error.message, EXIT_FAILURE);
+    const unreachable = unreachableHost(error);
+    if (unreachable)
+      throw new CliError(`creating the GitHub App failed: ${unreachable.message}`, EXIT_FAILURE);
+    throw new CliError(redact(error instanceof Error ? error.message : String(error), config.secrets));
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}
+
+function parseOrg(value: string): string {
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(value))
+    throw new InvalidArgumentError('expected a GitHub organisation login such as acme.');
+  return value;
+}
+
+function parseAppName(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,33}$/.test(value))
+    throw new InvalidArgumentError('expected up to 34 letters, digits, spaces, dots, dashes or underscores.');
+  return value;
+}
+
+function parseWebhookUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(
+      'expected an http(s) URL such as https://factory.example.com/t/acme/webhooks/github.',
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new InvalidArgumentError(
+      'expected an http(s) URL such as https://factory.example.com/t/acme/webhooks/github.',
+    );
+  if (url.username || url.password) throw new InvalidArgumentError('a webhook URL carries no credentials.');
+  return url;
 }
 
 function parseProvider(value: string): string {

@@ -116,7 +116,7 @@ interface TenantFields {
   intentProvider: ProviderConfig;
   clarificationChannel: ProviderConfig;
   outputTarget: ProviderConfig;
-  fleet?: { type: string; token?: string | undefined } | undefined;
+  fleet?: { type: string; token?: string | undefined; app?: { appId?: unknown } | undefined } | undefined;
   mount?: { type: string; workspace?: string } | undefined;
 }
 
@@ -158,12 +158,16 @@ export function checkCredentials(
         message: `a direct provider without its own token reads one from the credentials store, and relayfile's store holds no ${provider.type} token: give ${tokens.map((field) => field.field).join(' or ')} a \${ENV_VAR} reference (or set ${tokens.map((field) => field.env).join(' or ')}), or use transport "relayfile"`,
       });
     }
-    if (tenant.fleet?.type === 'github-actions' && !tenant.fleet.token)
+    if (
+      tenant.fleet?.type === 'github-actions' &&
+      !tenant.fleet.token &&
+      tenant.fleet.app?.appId === undefined
+    )
       context.addIssue({
         code: 'custom',
         path: [...at, 'fleet', 'type'],
         message:
-          "the github-actions fleet without `token` reads one from the credentials store, and relayfile's store holds no GitHub token: set `token: ${GITHUB_ACTIONS_TOKEN}`",
+          "the github-actions fleet without `token` reads one from the credentials store, and relayfile's store holds no GitHub token: set `token: ${GITHUB_ACTIONS_TOKEN}` (or `app: { appId, privateKey: ${GITHUB_APP_PRIVATE_KEY} }`)",
       });
   }
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { AgentRelayFleet, GithubActionsFleet, WorkflowRunWebhookSource } from '@software-factory/fleets';
-import { readCredential } from '@software-factory/providers';
+import { githubAppAuthOf, githubAppTokenFunction, readCredential } from '@software-factory/providers';
 import type {
   AgentExitedEvent,
   AgentStatus,
@@ -80,8 +80,15 @@ export function fleetFromConfig(config: TenantConfig, deps: FleetDependencies): 
       return httpFleetOf(fleet);
     case 'github-actions': {
       const stored = storedToken(deps.credentials, config.id, 'github', undefined);
+      const app = fleet.app
+        ? githubAppAuthOf(
+            fleet.app,
+            { storedToken: (provider) => storedToken(deps.credentials, config.id, provider, undefined) },
+            { provider: 'github', ...(fleet.baseUrl ? { baseUrl: fleet.baseUrl } : {}) },
+          )
+        : undefined;
       const token =
-        fleet.token ??
+        (app ? githubAppTokenFunction(app) : fleet.token) ??
         (async () => {
           const credential = await readCredential(stored);
           if (!credential)

@@ -58,7 +58,14 @@ export class GithubActionsServer {
   readonly #workflow = exampleWorkflow();
   readonly #hidden = new Map<number, number>();
 
-  readonly token: string;
+  /** The token GitHub accepts; tests rotate it to play a token that expired. */
+  token: string;
+  /** Whether a token is good; by default, it is `token`. A GitHub App's issuer is asked instead. */
+  accepts: (token: string) => boolean = (token) => token === this.token;
+  /** Answers the requests it knows before the token is checked (a GitHub App's JWT endpoints). */
+  answerFirst: ((request: Request) => Promise<Response | undefined>) | undefined;
+  /** Every request's method and path, in order. */
+  readonly requests: string[] = [];
 
   constructor(token: string) {
     this.token = token;
@@ -98,7 +105,11 @@ export class GithubActionsServer {
   #app(): LoopbackApp {
     const app: LoopbackApp = new Hono();
     app.use('*', async (c, next) => {
-      if (c.req.header('authorization') !== `Bearer ${this.token}`)
+      this.requests.push(`${c.req.method} ${new URL(c.req.url).pathname}`);
+      const answered = await this.answerFirst?.(c.req.raw);
+      if (answered) return answered;
+      const token = (c.req.header('authorization') ?? '').replace(/^Bearer /, '');
+      if (!this.accepts(token))
         return c.json({ message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' }, 401);
       if (c.req.header('x-github-api-version') !== '2022-11-28')
         return c.json({ message: 'Unsupported API version' }, 400);

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { githubAppAuthOf, githubAppSchema, storedAppWebhookSecret } from '../github/app-config.ts';
 import { GITHUB_OAUTH } from '../github/oauth.ts';
 import {
   type BuiltProvider,
@@ -39,6 +40,7 @@ function githubIssuesSchema(kit: SchemaKit) {
           'The secret of the GitHub webhook (issues, issue_comment).',
         ),
         oauth: kit.oauthClient(GITHUB_OAUTH),
+        app: githubAppSchema(kit.secrets),
       }).shape,
     )
     .check(z.describe('GitHub Issues of one or more repositories, through the REST API and webhooks.'));
@@ -73,17 +75,20 @@ export const githubIssuesProvider = defineProvider({
   },
   schema: githubIssuesSchema,
   build(config: GithubIssuesEntryConfig, context: ProviderContext): BuiltProvider<'intentProvider'> {
-    const { type: _type, transport: _transport, token, webhookSecret, oauth, ...rest } = config;
+    const { type: _type, transport: _transport, token, webhookSecret, oauth, app, ...rest } = config;
     const port = new GithubIssuesWorkItemProvider({
       ...rest,
-      ...tokenOf(token, context, rest.provider, oauth as OAuthClientConfig | undefined, GITHUB_OAUTH),
+      ...(app
+        ? { app: githubAppAuthOf(app, context, { ...rest, ...transportOf(context) }) }
+        : tokenOf(token, context, rest.provider, oauth as OAuthClientConfig | undefined, GITHUB_OAUTH)),
       ...transportOf(context),
       logger: context.logger,
     });
-    if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'GitHub')] };
+    const secret = webhookSecret ?? storedAppWebhookSecret(app, context);
+    if (!secret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'GitHub')] };
     const replies = context.commentReplies;
     const source = new GithubIssuesWebhookSource({
-      secret: webhookSecret,
+      secret,
       provider: port,
       commentReplies: replies !== undefined,
       ...(replies?.trustedAuthors ? { trustedAuthors: replies.trustedAuthors } : {}),

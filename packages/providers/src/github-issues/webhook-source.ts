@@ -14,7 +14,7 @@ import {
 import * as z from 'zod/mini';
 import { commentThreadId } from '../comments/clarification-channel.ts';
 import { GITHUB_COMMENT_MARKER } from '../github/issue-comments.ts';
-import { signedBodyDigest, verifyGithubSignature } from '../github/signature.ts';
+import { signedBodyDigest, verifyGithubSignature, type WebhookSecretSource } from '../github/signature.ts';
 import {
   GITHUB_ISSUES_DEFAULT_ROLES,
   type GithubAuthorAssociation,
@@ -25,8 +25,8 @@ import { githubIssueSchema } from './issue.ts';
 import type { GithubIssuesWorkItemProvider } from './work-item-provider.ts';
 
 export interface GithubIssuesWebhookSourceOptions {
-  /** The webhook's secret, as set in the repository, organisation or app settings. */
-  secret: string;
+  /** The webhook's secret, as set in the repository, organisation or app settings; a function when it is read per delivery (the App `factory connect github --app` stored). */
+  secret: WebhookSecretSource;
   provider: GithubIssuesWorkItemProvider;
   /** True when the tenant's clarification channel is `comments`: a person's comment answers a question. */
   commentReplies?: boolean;
@@ -69,7 +69,7 @@ const commentSchema = z.object({
 export class GithubIssuesWebhookSource implements WebhookSource {
   readonly source = 'github-issues';
   readonly contentTypes = ['application/json'] as const;
-  readonly #secret: string;
+  readonly #secret: WebhookSecretSource;
   readonly #provider: GithubIssuesWorkItemProvider;
   readonly #commentReplies: boolean;
   readonly #trust: AuthorPolicy<GithubAuthorAssociation>;

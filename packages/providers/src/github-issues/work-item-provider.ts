@@ -7,6 +7,7 @@ import type {
   WriteOptions,
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
+import type { GithubAppAuth } from '../github/app-auth.ts';
 import { GithubClient } from '../github/client.ts';
 import { checkGithubToken } from '../github/connection.ts';
 import { postIssueComment } from '../github/issue-comments.ts';
@@ -78,6 +79,8 @@ export type GithubIssuesConfig = z.input<typeof githubIssuesConfigSchema>;
 
 export interface GithubIssuesProviderOptions extends GithubIssuesConfig {
   token?: TokenSource;
+  /** Act as a GitHub App installation instead of `token` (see `GithubAppAuth`). */
+  app?: GithubAppAuth;
   fetch?: Fetch;
   retry?: RetryOptions;
   logger?: Logger;
@@ -104,7 +107,7 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
   readonly #byPrefix = new Map<string, RepositoryEntry>();
 
   constructor(options: GithubIssuesProviderOptions) {
-    const { token, fetch, retry, logger, ...config } = options;
+    const { token, app, fetch, retry, logger, ...config } = options;
     const parsed = parseConfig(githubIssuesConfigSchema, config, 'GitHub Issues provider');
     this.provider = parsed.provider;
     this.botLogin = parsed.botLogin;
@@ -120,10 +123,15 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
       this.#byRepository.set(entry.repository.toLowerCase(), known);
       this.#byPrefix.set(prefix, known);
     }
+    const [first] = this.#byRepository.values();
     const client = {
       provider: this.provider,
       baseUrl: parsed.baseUrl,
-      ...(token !== undefined ? { token } : {}),
+      ...(app
+        ? { app, ...(first ? { defaultRepository: { owner: first.owner, repo: first.repo } } : {}) }
+        : token !== undefined
+          ? { token }
+          : {}),
       ...(fetch ? { fetch } : {}),
       ...(logger ? { logger } : {}),
     };

@@ -3,11 +3,16 @@ import type { Logger } from '@software-factory/sdk';
 import { type Fetch, type RetryOptions, retryingFetch } from '../shared/http-retry.ts';
 import { readCredential, type TokenSource } from '../shared/provider-credentials.ts';
 import { NotAuthorisedError, ProviderApiError, scrubSecrets } from '../shared/provider-errors.ts';
+import type { GithubAppAuth, RepositoryRef } from './app-auth.ts';
 
 export const GITHUB_API_URL = 'https://api.github.com';
 
 export interface GithubClientOptions {
   token?: TokenSource;
+  /** A GitHub App instead of a token: each call acts as the installation on its repository. */
+  app?: GithubAppAuth;
+  /** The repository whose installation answers calls that name none (`GET /installation/repositories`). */
+  defaultRepository?: RepositoryRef;
   /** REST base URL: GitHub Enterprise's `https://<host>/api/v3`, or a loopback server in tests. */
   baseUrl?: string;
   fetch?: Fetch;
@@ -42,12 +47,21 @@ export class GithubClient {
   readonly #fetch: Fetch;
   readonly #token: TokenSource | undefined;
   readonly #provider: string;
+  readonly #app: GithubAppAuth | undefined;
+  readonly #defaultRepository: RepositoryRef | undefined;
 
   constructor(options: GithubClientOptions) {
     this.#baseUrl = (options.baseUrl ?? GITHUB_API_URL).replace(/\/+$/, '');
     this.#fetch = retryingFetch(options.fetch ?? ((input, init) => fetch(input, init)), options.retry);
     this.#token = options.token;
     this.#provider = options.provider ?? 'github';
+    this.#app = options.app;
+    this.#defaultRepository = options.defaultRepository;
+  }
+
+  /** Whether calls act as a GitHub App installation (else as the token's owner). */
+  get app(): GithubAppAuth | undefined {
+    return this.#app;
   }
 
   async request<R extends Route>(route: R, parameters?: Parameters<R>): Promise<GithubResponse<Data<R>>> {
@@ -67,22 +81,30 @@ export class GithubClient {
           url.searchParams.set(name, Array.isArray(value) ? value.join(',') : String(value));
     const call = `${method} ${url.href}`;
 
-    const credential = await readCredential(this.#token);
-    if (!credential) throw new NotAuthorisedError(this.#provider, 'no GitHub token is configured');
-    const token = credential.accessToken;
+    const init = (token: string): RequestInit => ({
+      method,
+      headers: {
+        accept: 'application/vnd.github+json',
+        authorization: `Bearer ${token}`,
+        'user-agent': '@software-factory/providers',
+        ...(write ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+      },
+      ...(write ? { body: JSON.stringify(rest) } : {}),
+    });
+    const repository = repositoryOf(parameters) ?? this.#defaultRepository;
+    let token = await this.#tokenFor(repository, false);
     let response: Response;
     try {
-      response = await this.#fetch(url, {
-        method,
-        headers: {
-          accept: 'application/vnd.github+json',
-          authorization: `Bearer ${token}`,
-          'user-agent': '@software-factory/providers',
-          ...(write ? { 'content-type': 'application/json; charset=utf-8' } : {}),
-        },
-        ...(write ? { body: JSON.stringify(rest) } : {}),
-      });
+      response = await this.#fetch(url, init(token));
+      // An installation token can die before the cache thinks so (revoked, clock skew): GitHub refused
+      // the call, so nothing was written; one fresh token and one more try.
+      if (response.status === 401 && this.#app) {
+        await response.body?.cancel();
+        token = await this.#tokenFor(repository, true);
+        response = await this.#fetch(url, init(token));
+      }
     } catch (error) {
+      if (error instanceof ProviderApiError) throw error;
       throw this.#failure(call, error instanceof Error ? error.message : String(error), token);
     }
     const text = await response.text();
@@ -99,6 +121,13 @@ export class GithubClient {
     return { status: response.status, headers: Object.fromEntries(response.headers), data: data as Data<R> };
   }
 
+  async #tokenFor(repository: RepositoryRef | undefined, refresh: boolean): Promise<string> {
+    if (this.#app) return this.#app.token(repository, { refresh });
+    const credential = await readCredential(this.#token);
+    if (!credential) throw new NotAuthorisedError(this.#provider, 'no GitHub token is configured');
+    return credential.accessToken;
+  }
+
   /** 401 means the token is no good; a message never carries the token. */
   #failure(call: string, reason: string, token: string, status?: number): Error {
     const said = scrubSecrets(reason, [token]);
@@ -109,6 +138,12 @@ export class GithubClient {
       ...(status !== undefined ? { status } : {}),
     });
   }
+}
+
+/** The repository a route's parameters name, whose installation a GitHub App acts as. */
+function repositoryOf(parameters: unknown): RepositoryRef | undefined {
+  const { owner, repo } = (parameters ?? {}) as { owner?: unknown; repo?: unknown };
+  return typeof owner === 'string' && typeof repo === 'string' ? { owner, repo } : undefined;
 }
 
 function parseJson(text: string): unknown {

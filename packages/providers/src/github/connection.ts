@@ -12,6 +12,8 @@ export async function checkGithubToken(
   github: GithubClient,
   required: readonly string[],
 ): Promise<ConnectionStatus> {
+  // An App acts as its installation, which has no user: its token exchange and one read say it all.
+  if (github.app) return checkInstallation(github);
   try {
     const response = await github.request('GET /user');
     const header = response.headers['x-oauth-scopes'];

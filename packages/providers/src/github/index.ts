@@ -12,6 +12,7 @@ import {
   webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
+import { githubAppAuthOf, githubAppSchema, storedAppWebhookSecret } from './app-config.ts';
 import { GITHUB_OAUTH } from './oauth.ts';
 import { GITHUB_REQUIRED_SCOPES, GithubOutputTarget, githubConfigSchema } from './output-target.ts';
 import { GithubWebhookSource } from './webhook-source.ts';
@@ -31,6 +32,7 @@ function githubSchema(kit: SchemaKit) {
       token: kit.defaulted(TOKEN, 'A GitHub token; else the token `factory connect github` stored.'),
       webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret of the GitHub webhook.'),
       oauth: kit.oauthClient(GITHUB_OAUTH),
+      app: githubAppSchema(kit.secrets),
     }).shape,
   );
   const relayfile = z.strictObject({
@@ -63,7 +65,7 @@ export const githubProvider = defineProvider({
   secrets: [TOKEN, WEBHOOK_SECRET],
   scopes: GITHUB_REQUIRED_SCOPES,
   oauth: GITHUB_OAUTH,
-  example: 'outputTarget: { type: github }',
+  example: 'outputTarget: { type: github }  (as a GitHub App: { type: github, app: {} })',
   schema: githubSchema,
   build(config: GithubEntryConfig, context: ProviderContext): BuiltProvider<'outputTarget'> {
     if (config.transport === 'relayfile') {
@@ -75,14 +77,17 @@ export const githubProvider = defineProvider({
       });
       return { port, mountSources: [port] };
     }
-    const { type: _type, transport: _transport, token, webhookSecret, oauth, ...rest } = config;
+    const { type: _type, transport: _transport, token, webhookSecret, oauth, app, ...rest } = config;
     const port = new GithubOutputTarget({
       ...rest,
-      ...tokenOf(token, context, rest.provider, oauth as OAuthClientConfig | undefined, GITHUB_OAUTH),
+      ...(app
+        ? { app: githubAppAuthOf(app, context, { ...rest, ...transportOf(context) }) }
+        : tokenOf(token, context, rest.provider, oauth as OAuthClientConfig | undefined, GITHUB_OAUTH)),
       ...transportOf(context),
       logger: context.logger,
     });
-    if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'GitHub')] };
-    return { port, sources: [new GithubWebhookSource({ secret: webhookSecret })] };
+    const secret = webhookSecret ?? storedAppWebhookSecret(app, context);
+    if (!secret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'GitHub')] };
+    return { port, sources: [new GithubWebhookSource({ secret })] };
   },
 });

@@ -10,6 +10,7 @@ import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { parseConfig } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { ProviderApiError } from '../shared/provider-errors.ts';
+import type { GithubAppAuth } from './app-auth.ts';
 import { GithubClient } from './client.ts';
 import { checkGithubToken } from './connection.ts';
 import { postIssueComment } from './issue-comments.ts';
@@ -36,6 +37,8 @@ export type GithubConfig = z.input<typeof githubConfigSchema>;
 
 export interface GithubTargetOptions extends GithubConfig {
   token?: TokenSource;
+  /** Act as a GitHub App installation instead of `token` (see `GithubAppAuth`). */
+  app?: GithubAppAuth;
   fetch?: Fetch;
   retry?: RetryOptions;
   logger?: Logger;
@@ -51,12 +54,13 @@ export class GithubOutputTarget implements OutputTarget {
   readonly #writeGithub: GithubClient;
 
   constructor(options: GithubTargetOptions = {}) {
-    const { token, fetch, retry, logger, ...config } = options;
+    const { token, app, fetch, retry, logger, ...config } = options;
     const parsed = parseConfig(githubConfigSchema, config, 'GitHub output target');
     this.provider = parsed.provider;
     const client = {
       baseUrl: parsed.baseUrl,
-      ...(token !== undefined ? { token } : {}),
+      provider: parsed.provider,
+      ...(app ? { app } : token !== undefined ? { token } : {}),
       ...(fetch ? { fetch } : {}),
       ...(logger ? { logger } : {}),
     };

@@ -1,17 +1,39 @@
-import { hmacSha256Hex, type IncomingWebhook, timingSafeEqual, WebhookError } from '@software-factory/sdk';
+import { verify } from '@octokit/webhooks-methods';
+import { type IncomingWebhook, WebhookError } from '@software-factory/sdk';
+
+/** A webhook secret: written in the config, or read when a delivery arrives (the App a sign-in stored). */
+export type WebhookSecretSource = string | (() => Promise<string | undefined>);
+
+const SIGNATURE = /^sha256=[0-9a-f]{64}$/;
 
 /**
- * GitHub's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`, shared by every source that
- * takes GitHub deliveries (pull requests, issues) so the check is written once.
+ * GitHub's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`, checked by
+ * `@octokit/webhooks-methods` (WebCrypto on Workers, node:crypto on Node, in constant time); shared by
+ * every source that takes GitHub deliveries (pull requests, issues) so the check is written once.
  */
-export async function verifyGithubSignature(secret: string, request: IncomingWebhook): Promise<void> {
-  const header = request.headers.get('x-hub-signature-256')?.trim();
+export async function verifyGithubSignature(
+  secret: WebhookSecretSource,
+  request: IncomingWebhook,
+): Promise<void> {
+  const header = request.headers.get('x-hub-signature-256')?.trim().toLowerCase();
   if (!header) throw new WebhookError(401, 'missing X-Hub-Signature-256 header');
   if (!header.startsWith('sha256='))
     throw new WebhookError(401, 'X-Hub-Signature-256 must start with sha256=');
-  const expected = `sha256=${await hmacSha256Hex(secret, request.rawBody)}`;
-  if (!timingSafeEqual(header.toLowerCase(), expected))
-    throw new WebhookError(401, 'X-Hub-Signature-256 does not match the body');
+  const key = typeof secret === 'string' ? secret : await secret();
+  if (!key) throw new WebhookError(401, 'no webhook secret is configured or stored for GitHub deliveries');
+  // A malformed value, an empty body or bytes that are not UTF-8 (GitHub sends JSON) cannot match; the
+  // library throws on the first two rather than saying so, and takes text.
+  const body = SIGNATURE.test(header) ? utf8(request.rawBody) : undefined;
+  const matches = body !== undefined && body.length > 0 && (await verify(key, body, header));
+  if (!matches) throw new WebhookError(401, 'X-Hub-Signature-256 does not match the body');
+}
+
+function utf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

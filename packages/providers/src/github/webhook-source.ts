@@ -8,11 +8,11 @@ import {
 import * as z from 'zod/mini';
 import { isFilledText, isObject, readQuickly } from '../shared/quick-check.ts';
 import { headInRepository, isPullRequest, pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
-import { signedBodyDigest, verifyGithubSignature } from './signature.ts';
+import { signedBodyDigest, verifyGithubSignature, type WebhookSecretSource } from './signature.ts';
 
 export interface GithubWebhookSourceOptions {
-  /** The webhook's secret, as set in the repository, organisation or app settings. */
-  secret: string;
+  /** The webhook's secret, as set in the repository, organisation or app settings; a function when it is read per delivery (the App `factory connect github --app` stored). */
+  secret: WebhookSecretSource;
 }
 
 /** Actions that change what a pull request is: open, draft or ready, merged or closed, new content. */
@@ -53,7 +53,7 @@ export function quickPayload(body: unknown): Payload | undefined {
 export class GithubWebhookSource implements WebhookSource {
   readonly source = 'github';
   readonly contentTypes = ['application/json'] as const;
-  readonly #secret: string;
+  readonly #secret: WebhookSecretSource;
 
   constructor(options: GithubWebhookSourceOptions) {
     if (!options.secret)

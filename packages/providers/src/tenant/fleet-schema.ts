@@ -1,5 +1,6 @@
 import { durationSchema } from '@software-factory/sdk';
 import * as z from 'zod/mini';
+import { githubAppSchema } from '../github/app-config.ts';
 import { unionMessage } from '../registry/role-schema.ts';
 import { type SecretResolver, secretReference } from '../registry/secrets.ts';
 
@@ -60,31 +61,43 @@ export function fleetSchema(secrets: SecretResolver) {
     timeout: z.optional(durationSchema).check(z.describe('How long one request may take (default 15s).')),
   });
 
-  const githubActions = z.strictObject({
-    type: z.literal('github-actions'),
-    token: z
-      .optional(secretReference(secrets, 'GITHUB_ACTIONS_TOKEN'))
-      .check(z.describe('A token with actions:write; left out, the credentials store’s `github` token.')),
-    workflow: z
-      ._default(text, 'factory-agent.yml')
-      .check(z.describe('The workflow file in the target repository.')),
-    ref: z.optional(text).check(z.describe('The git ref the workflow runs from (default main).')),
-    repository: z
-      .optional(
-        z.string().check(z.regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'expected owner/repo' })),
-      )
-      .check(z.describe('Run every agent in this repository instead of the route’s.')),
-    baseUrl: z
-      .optional(url)
-      .check(z.describe('The REST API; GitHub Enterprise Server uses https://HOST/api/v3.')),
-    webhookSecret: z
-      .optional(secretReference(secrets, 'GITHUB_WEBHOOK_SECRET'))
-      .check(
-        z.describe(
-          'The secret of the workflow_run webhook at /t/<tenant>/webhooks/github-actions; without it exits are polled on the tick.',
+  const githubActions = z
+    .strictObject({
+      type: z.literal('github-actions'),
+      token: z
+        .optional(secretReference(secrets, 'GITHUB_ACTIONS_TOKEN'))
+        .check(
+          z.describe(
+            'A token with actions:write; left out (and no `app`), the credentials store’s `github` token.',
+          ),
         ),
+      app: githubAppSchema(secrets),
+      workflow: z
+        ._default(text, 'factory-agent.yml')
+        .check(z.describe('The workflow file in the target repository.')),
+      ref: z.optional(text).check(z.describe('The git ref the workflow runs from (default main).')),
+      repository: z
+        .optional(
+          z.string().check(z.regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'expected owner/repo' })),
+        )
+        .check(z.describe('Run every agent in this repository instead of the route’s.')),
+      baseUrl: z
+        .optional(url)
+        .check(z.describe('The REST API; GitHub Enterprise Server uses https://HOST/api/v3.')),
+      webhookSecret: z
+        .optional(secretReference(secrets, 'GITHUB_WEBHOOK_SECRET'))
+        .check(
+          z.describe(
+            'The secret of the workflow_run webhook at /t/<tenant>/webhooks/github-actions; without it exits are polled on the tick.',
+          ),
+        ),
+    })
+    .check(
+      z.refine(
+        (fleet) => fleet.token === undefined || fleet.app === undefined,
+        'give fleet.token or fleet.app (a GitHub App), not both',
       ),
-  });
+    );
 
   const agentRelay = z.strictObject({
     type: z.literal('agent-relay'),

@@ -9,11 +9,13 @@ import {
   StaticTenantRegistry,
 } from '@software-factory/sdk';
 import { FakeClock, FakeFleet, MemoryLogger, queuedIn, slotsIn } from '@software-factory/sdk/testing';
+import { GithubAppAuth } from '../../src/github/app-auth.ts';
 import { GithubOutputTarget } from '../../src/github/output-target.ts';
 import { type LinearProviderOptions, LinearWorkItemProvider } from '../../src/linear/work-item-provider.ts';
 import { SlackClarificationChannel } from '../../src/slack/clarification-channel.ts';
 import { directTenantRuntime } from '../../src/tenant/direct-tenant.ts';
 import { githubSignature, linearSignature, slackSignature } from './fixtures.ts';
+import { GithubAppIssuer, generateAppKey } from './github-app.ts';
 import { GithubServer } from './github-server.ts';
 import { LinearServer } from './linear-server.ts';
 import { SlackServer } from './slack-server.ts';
@@ -38,7 +40,12 @@ export interface DirectBenchOptions {
   settings?: FactorySettingsInput;
   /** Linear provider config on top of the bench's endpoint and token, e.g. `markers`. */
   linear?: Partial<LinearProviderOptions>;
+  /** How the factory authenticates to GitHub: a personal token (default) or as a GitHub App installation. */
+  github?: 'token' | 'app';
 }
+
+/** The bench's GitHub App, installed on the route's repository, when the bench runs in App mode. */
+export const GITHUB_APP = { appId: 313131, installationId: 55, repository: 'Codertocat/Hello-World' };
 
 /**
  * One tenant, wired as in production: the core's HTTP app and `createFactory` over an in-memory store,
@@ -54,6 +61,9 @@ export class DirectBench {
   slack!: SlackServer;
   github!: GithubServer;
   app!: ReturnType<typeof createFactoryApp>;
+  /** GitHub's side of the App (set in App mode), and the App's private key. */
+  appIssuer: GithubAppIssuer | undefined;
+  appKey: { privateKey: string; publicKey: string } | undefined;
   /** The tenant's factory, for events that come from no vendor here (the fake fleet's exits). */
   factory!: ReturnType<typeof createFactory>;
   readonly #options: DirectBenchOptions;
@@ -81,7 +91,7 @@ export class DirectBench {
       token: TOKENS.slack,
       retry,
     });
-    const outputs = new GithubOutputTarget({ baseUrl: this.github.url, token: TOKENS.github, retry });
+    const outputs = new GithubOutputTarget({ baseUrl: this.github.url, retry, ...this.#githubAuth(retry) });
     const settings = resolveSettings({
       routes: [
         { name: 'app', match: { labels: ['factory'] }, repository: 'Codertocat/Hello-World', agent: 'coder' },
@@ -120,6 +130,18 @@ export class DirectBench {
       operatorToken: OPERATOR_TOKEN,
     });
     return this;
+  }
+
+  #githubAuth(retry: { sleep: () => Promise<void> }) {
+    if (this.#options.github !== 'app') return { token: TOKENS.github };
+    this.appKey = generateAppKey();
+    this.appIssuer = new GithubAppIssuer({ appId: GITHUB_APP.appId, publicKey: this.appKey.publicKey });
+    this.appIssuer.install(GITHUB_APP.repository, GITHUB_APP.installationId);
+    this.github.appIssuer = this.appIssuer;
+    // The personal token is no good here: only what the App exchanges opens GitHub.
+    this.github.tokens.clear();
+    const credentials = { appId: String(GITHUB_APP.appId), privateKey: this.appKey.privateKey };
+    return { app: new GithubAppAuth({ credentials, baseUrl: this.github.url, retry }) };
   }
 
   async stop(): Promise<void> {

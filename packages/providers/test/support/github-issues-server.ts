@@ -1,3 +1,4 @@
+import type { GithubAppIssuer } from './github-app.ts';
 import { type Fault, FaultQueue, faultResponse, type Loopback, listen, newApp } from './loopback.ts';
 
 /** An issue as the REST API returns it (the webhook examples carry the same object). */
@@ -26,6 +27,8 @@ export class GithubIssuesServer {
   readonly faults = new FaultQueue();
   readonly tokens = new Set(['ghp_issues_test_token']);
   scopes = ['repo'];
+  /** Set to play GitHub for a GitHub App: its JWT endpoints, and the installation tokens it issued. */
+  appIssuer: GithubAppIssuer | undefined;
   /** How many coming label and issue writes answer success but change nothing, as a lost write would. */
   forgetWrites = 0;
   #nextComment = 900;
@@ -45,14 +48,23 @@ export class GithubIssuesServer {
       if (fault) return faultResponse(fault);
       if (!c.req.header('user-agent'))
         return c.json({ message: 'Request forbidden by administrative rules.' }, 403);
+      const answered = await this.appIssuer?.answer(c.req.raw);
+      if (answered) return answered;
       const token = (c.req.header('authorization') ?? '').replace(/^(Bearer|token) /, '');
-      if (!this.tokens.has(token))
+      const installation = this.appIssuer?.accepts(token) === true;
+      c.set('installation' as never, installation as never);
+      if (!this.tokens.has(token) && !installation)
         return c.json(
           { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' },
           401,
         );
       await next();
     });
+    app.get('/installation/repositories', (c) =>
+      c.get('installation' as never)
+        ? c.json({ total_count: 1, repositories: [] })
+        : c.json({ message: 'A JSON web token could not be decoded' }, 401),
+    );
     app.get('/user', (c) =>
       c.json({ login: 'factory-bot', id: 1, type: 'User' }, 200, {
         'x-oauth-scopes': this.scopes.join(', '),

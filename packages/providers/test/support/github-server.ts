@@ -1,3 +1,4 @@
+import type { GithubAppIssuer } from './github-app.ts';
 import { type Fault, FaultQueue, faultResponse, type Loopback, listen, newApp } from './loopback.ts';
 
 type TokenKind = 'classic' | 'fine-grained' | 'installation';
@@ -22,6 +23,8 @@ export class GithubServer {
   readonly tokens = new Map<string, TokenKind>([['ghp_classic_test_token', 'classic']]);
   /** The classic token's scopes, as `x-oauth-scopes` reports them. */
   scopes = ['repo', 'read:org'];
+  /** Set to play GitHub for a GitHub App: its JWT endpoints, and the installation tokens it issued. */
+  appIssuer: GithubAppIssuer | undefined;
   #loopback: Loopback | undefined;
 
   get url(): string {
@@ -38,9 +41,11 @@ export class GithubServer {
       if (fault) return faultResponse(fault);
       if (!c.req.header('user-agent'))
         return c.json({ message: 'Request forbidden by administrative rules.' }, 403);
+      const answered = await this.appIssuer?.answer(c.req.raw);
+      if (answered) return answered;
       const header = c.req.header('authorization') ?? '';
       const token = header.replace(/^(Bearer|token) /, '');
-      const kind = this.tokens.get(token);
+      const kind = this.tokens.get(token) ?? (this.appIssuer?.accepts(token) ? 'installation' : undefined);
       if (!kind)
         return c.json(
           { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' },

@@ -1,6 +1,11 @@
 import { GithubActionsFleet, WorkflowRunWebhookSource } from '@software-factory/fleets/github-actions';
 import { FleetWebhookSource, HttpFleet } from '@software-factory/fleets/http';
-import { buildTenantWith, tenantSettings } from '@software-factory/providers/registry';
+import {
+  buildTenantWith,
+  githubAppAuthOf,
+  githubAppTokenFunction,
+  tenantSettings,
+} from '@software-factory/providers/registry';
 import {
   createFactory,
   DefaultTaskTemplate,
@@ -112,11 +117,23 @@ function fleetOf(config: DeployedTenant): { fleet: FleetClient; sources: Webhook
     case 'http':
       return httpFleetOf(fleet);
     case 'github-actions': {
-      if (!fleet.token)
-        throw new Error(`tenant ${config.id}: the github-actions fleet needs fleet.token in a deployment`);
+      // A deployment's App is written in its config (appId and privateKey as references).
+      const app =
+        fleet.app?.appId !== undefined
+          ? githubAppAuthOf(
+              fleet.app,
+              {},
+              { provider: 'github', ...(fleet.baseUrl ? { baseUrl: fleet.baseUrl } : {}) },
+            )
+          : undefined;
+      const token = app ? githubAppTokenFunction(app) : fleet.token;
+      if (!token)
+        throw new Error(
+          `tenant ${config.id}: the github-actions fleet needs fleet.token or fleet.app { appId, privateKey } in a deployment`,
+        );
       return {
         fleet: new GithubActionsFleet({
-          token: fleet.token,
+          token,
           workflow: fleet.workflow,
           ...(fleet.ref ? { ref: fleet.ref } : {}),
           ...(fleet.repository ? { repository: fleet.repository } : {}),

@@ -94,11 +94,11 @@ export function remoteTenantIssues(tenant: TenantConfig, context: RemoteTenantCo
       path: ['fleet', 'type'],
       message: `the agent-relay fleet is not supported on ${platform} yet: use type http or github-actions`,
     });
-  else if (fleet.type === 'github-actions' && !fleet.token)
+  else if (fleet.type === 'github-actions' && !fleet.token && fleet.app?.appId === undefined)
     issues.push({
       path: ['fleet'],
       at: 'key',
-      message: `the github-actions fleet has no \`token\`: give it one as a secret reference, e.g. token: ${context.example('GITHUB_ACTIONS_TOKEN')}`,
+      message: `the github-actions fleet has no \`token\`: give it one as a secret reference, e.g. token: ${context.example('GITHUB_ACTIONS_TOKEN')} (or a GitHub App: app: { appId, privateKey: ${context.example('GITHUB_APP_PRIVATE_KEY')} })`,
     });
   return issues;
 }
