@@ -1,4 +1,3 @@
-import type { CommentMessage } from '../record.ts';
 import type { WorkItem } from '../work-item.ts';
 import type { Connectable, WriteOptions } from './connection.ts';
 
@@ -15,8 +14,19 @@ import type { Connectable, WriteOptions } from './connection.ts';
  */
 export type WritebackState = 'dispatched' | 'needs-review' | 'done' | 'cancelled';
 
-/** What a comment the core writes says, as data: the type of the message it was rendered from. */
-export type CommentTopic = CommentMessage['type'];
+/**
+ * What a comment the core writes says, as data: the type of the message it was rendered from (the
+ * record's `CommentMessage`; the effect that posts it only compiles while the two agree).
+ */
+export type CommentTopic =
+  | 'clarification-asked'
+  | 'dispatched'
+  | 'completed'
+  | 'retrying'
+  | 'failed'
+  | 'gave-up-waiting'
+  | 'blocked'
+  | 'cancelled';
 
 /**
  * A comment's write options. `about` names what it says, for a tracker that shows the factory's
