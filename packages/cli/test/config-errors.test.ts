@@ -894,7 +894,7 @@ describe('a wrong `providers:` entry is reported at its item', () => {
     const [problem] = await problemsIn('providers: [jria]');
     expect(problem).toMatch(/^factory\.config\.yaml:1:13 providers\[0\]: cannot import "jria" \(/);
     expect(problem).toMatch(
-      /; a built-in provider is one of linear, jira, github-issues, slack, comments, github, gitlab$/,
+      /; a built-in provider is one of linear, jira, github-issues, slack, comments, linear-agent, github, gitlab$/,
     );
   });
 });

@@ -148,7 +148,7 @@ describe('a bare name refused', () => {
     [
       'clarificationChannel',
       'teams',
-      'clarificationChannel: expected one of: slack, comments (a name, or a mapping with `type:` and its settings), got "teams"',
+      'clarificationChannel: expected one of: slack, comments, linear-agent (a name, or a mapping with `type:` and its settings), got "teams"',
     ],
     [
       'outputTarget',

@@ -86,17 +86,24 @@ export type {
 } from './ports/triage.ts';
 export {
   type DeliveryIdentity,
+  type DeliveryReceipt,
   type IncomingWebhook,
   type IncomingWebhookParts,
   incomingWebhook,
   parseJsonBody,
+  RECEIPT_TIMEOUT_MS,
   recognition,
   WebhookError,
   type WebhookInterpretation,
   type WebhookRejectionStatus,
   type WebhookSource,
 } from './ports/webhook-source.ts';
-export type { WorkItemProvider, WritebackState } from './ports/work-item-provider.ts';
+export type {
+  CommentOptions,
+  CommentTopic,
+  WorkItemProvider,
+  WritebackState,
+} from './ports/work-item-provider.ts';
 export * from './record.ts';
 export { matchRoute, RuleTriage, routeDecision } from './rule-triage.ts';
 export { outsideScope } from './scope.ts';

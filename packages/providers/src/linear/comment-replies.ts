@@ -1,21 +1,7 @@
-import {
-  type AuthorPolicy,
-  authorPolicy,
-  listedAuthor,
-  type ReplyAuthor,
-  replyAuthor,
-  type TrustedAuthorsConfig,
-  WebhookError,
-  type WebhookInterpretation,
-} from '@software-factory/sdk';
+import { type TrustedAuthorsConfig, WebhookError, type WebhookInterpretation } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { commentThreadId } from '../comments/clarification-channel.ts';
-import {
-  LINEAR_DEFAULT_ROLES,
-  type LinearAuthorRole,
-  linearTrustedAuthorsSchema,
-  parseTrustedAuthors,
-} from '../shared/answer-trust.ts';
+import { LinearAuthorTrust } from './author-trust.ts';
 import type { LinearClient } from './client.ts';
 
 export interface LinearCommentRepliesOptions {
@@ -40,16 +26,6 @@ const commentSchema = z.object({
 });
 
 const VIEWER_QUERY = 'query FactoryViewerId { viewer { id } }';
-const AUTHOR_QUERY = `query FactoryCommentAuthor($user: String!, $issue: String!) {
-  user(id: $user) { id active guest app }
-  issue(id: $issue) { creator { id } assignee { id } }
-}`;
-
-interface AuthorFacts {
-  user?: { id: string; active?: boolean; guest?: boolean; app?: boolean } | null;
-  issue?: { creator?: { id: string } | null; assignee?: { id: string } | null } | null;
-}
-
 /**
  * Linear `Comment` create webhooks as answers, when comments are the clarification channel: a person's
  * comment on an issue replies in the thread `comments:<issue id>`. The factory's own comments (written
@@ -58,17 +34,13 @@ interface AuthorFacts {
 export class LinearCommentReplies {
   readonly #client: LinearClient;
   readonly #botUserId: string | undefined;
-  readonly #trust: AuthorPolicy<LinearAuthorRole>;
+  readonly #trust: LinearAuthorTrust;
   #viewer: Promise<string> | undefined;
 
   constructor(options: LinearCommentRepliesOptions) {
     this.#client = options.client;
     this.#botUserId = options.botUserId;
-    this.#trust = authorPolicy(
-      parseTrustedAuthors(linearTrustedAuthorsSchema, options.trustedAuthors, 'Linear comment replies'),
-      LINEAR_DEFAULT_ROLES,
-      (id) => id.toLowerCase(),
-    );
+    this.#trust = new LinearAuthorTrust(options.client, options.trustedAuthors, 'Linear comment replies');
   }
 
   async interpret(
@@ -93,51 +65,10 @@ export class LinearCommentReplies {
           threadId: commentThreadId(issueId),
           messageId: comment.id,
           text: comment.body,
-          author: await this.#author(author, issueId, comment.user?.name),
+          author: await this.#trust.author(author, issueId, comment.user?.name),
         },
       ],
     };
-  }
-
-  /**
-   * Trusted: a listed user, the issue's creator or assignee, or a member of the workspace. Comments come
-   * from the workspace's users only (integrations and external users carry no user id and never get
-   * here), so a member is an active user who is not a guest (limited to some teams) and not an app. One
-   * GraphQL call, only when the list does not settle it.
-   */
-  async #author(userId: string, issueId: string, name: string | undefined): Promise<ReplyAuthor> {
-    if (listedAuthor(this.#trust, userId))
-      return replyAuthor(userId, true, `${userId} is listed in trustedAuthors.users`, name);
-    const roles = this.#trust.roles;
-    if (roles.size === 0)
-      return replyAuthor(userId, false, 'no role is trusted; not in trustedAuthors.users', name);
-    const facts = await this.#client.request<AuthorFacts>('FactoryCommentAuthor', AUTHOR_QUERY, {
-      user: userId,
-      issue: issueId,
-    });
-    if (roles.has('creator') && facts.issue?.creator?.id === userId)
-      return replyAuthor(userId, true, 'the creator of the issue', name);
-    if (roles.has('assignee') && facts.issue?.assignee?.id === userId)
-      return replyAuthor(userId, true, 'the assignee of the issue', name);
-    const user = facts.user;
-    const standing = !user
-      ? 'not a user of the workspace'
-      : user.app
-        ? 'an app user'
-        : user.guest
-          ? 'a guest of the workspace'
-          : user.active === false
-            ? 'a deactivated user'
-            : undefined;
-    if (roles.has('member') && user && !standing)
-      return replyAuthor(userId, true, 'a member of the workspace', name);
-    const why = [
-      ...(roles.has('member') ? [standing ?? 'membership not trusted'] : []),
-      ...(roles.has('creator') || roles.has('assignee')
-        ? [`not the ${[...roles].filter((role) => role !== 'member').join(' or ')} of the issue`]
-        : []),
-    ];
-    return replyAuthor(userId, false, `${why.join('; ')}; not in trustedAuthors.users`, name);
   }
 
   #ownUserId(): Promise<string> {

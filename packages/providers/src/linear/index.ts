@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: examples show ${ENV_VAR} references literally.
-import { WORK_ITEM_STATES } from '@software-factory/sdk';
+import { type TrustedAuthorsConfig, WORK_ITEM_STATES } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import {
   type BuiltProvider,
@@ -15,10 +15,17 @@ import {
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
 import { linearTrustedAuthorsSchema } from '../shared/answer-trust.ts';
+import { LinearAgentSessionEvents } from './agent-session-events.ts';
+import { LinearAgentWorkItemProvider } from './agent-work-item-provider.ts';
 import { LinearCommentReplies } from './comment-replies.ts';
 import { LINEAR_OAUTH } from './oauth.ts';
 import { LinearWebhookSource } from './webhook-source.ts';
-import { LINEAR_REQUIRED_SCOPES, LinearWorkItemProvider, linearConfigSchema } from './work-item-provider.ts';
+import {
+  LINEAR_REQUIRED_SCOPES,
+  type LinearProviderOptions,
+  LinearWorkItemProvider,
+  linearConfigSchema,
+} from './work-item-provider.ts';
 
 const API_KEY: SecretField = { field: 'apiKey', env: 'LINEAR_API_KEY', kind: 'token' };
 const WEBHOOK_SECRET: SecretField = {
@@ -38,11 +45,23 @@ function linearSchema(kit: SchemaKit) {
       ),
       webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The signing secret of the Linear webhook.'),
       oauth: kit.oauthClient(LINEAR_OAUTH),
+      mode: z
+        ._default(z.enum(LINEAR_MODES), 'issues')
+        .check(
+          z.describe(
+            "`issues` (the default): ready issues come through Linear's Issue webhooks. `agent`: the factory is a Linear app people delegate issues to or mention; its progress shows in the agent session (install it with `factory connect linear`, which signs in with actor=app).",
+          ),
+        ),
     }).shape,
   );
   const relayfile = z.strictObject({
     type: z.literal('linear'),
     transport: z.literal('relayfile'),
+    mode: z.optional(
+      z.literal('issues', {
+        error: 'agent mode needs transport "direct": Linear sends agent sessions to the app\'s own webhook',
+      }),
+    ),
     provider: z._default(z.string().check(z.minLength(1)), 'linear'),
     readyState: z
       ._default(z.enum(WORK_ITEM_STATES), 'todo')
@@ -63,6 +82,26 @@ function linearSchema(kit: SchemaKit) {
 
 type LinearConfig = z.output<ReturnType<typeof linearSchema>>;
 
+/** How issues reach the factory: Issue webhooks of ready issues, or agent sessions of the Linear app. */
+export const LINEAR_MODES = ['issues', 'agent'] as const;
+
+/** Agent mode: the app's token, its session events as the intake, its sessions as the place to report. */
+function buildAgentMode(
+  options: LinearProviderOptions,
+  webhookSecret: string | undefined,
+  context: ProviderContext,
+): BuiltProvider<'intentProvider'> {
+  const port = new LinearAgentWorkItemProvider(options);
+  if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'Linear')] };
+  const replies = context.commentReplies as { trustedAuthors?: TrustedAuthorsConfig } | undefined;
+  const source = new LinearWebhookSource({
+    secret: webhookSecret,
+    provider: port,
+    agentSessions: new LinearAgentSessionEvents({ provider: port, ...(replies ? { replies } : {}) }),
+  });
+  return { port, sources: [source] };
+}
+
 /** Linear issues as the intake: over its GraphQL API and webhooks, or as files through relayfile. */
 export const linearProvider = defineProvider({
   type: 'linear',
@@ -72,6 +111,14 @@ export const linearProvider = defineProvider({
   secrets: [API_KEY, WEBHOOK_SECRET],
   scopes: LINEAR_REQUIRED_SCOPES,
   oauth: LINEAR_OAUTH,
+  pairing: (tenant) =>
+    tenant.intentProvider.mode === 'agent' && tenant.clarificationChannel.type === 'comments'
+      ? {
+          path: ['clarificationChannel', 'type'],
+          message:
+            'in agent mode the factory asks in the agent session: use clarificationChannel: linear-agent (or a chat such as slack)',
+        }
+      : undefined,
   example: 'intentProvider: { type: linear, requiredLabels: [factory] }',
   commentAuthors: linearTrustedAuthorsSchema,
   setup: { readyLabel: (label) => ({ requiredLabels: [label] }) },
@@ -88,12 +135,14 @@ export const linearProvider = defineProvider({
       });
       return { port, mountSources: [port] };
     }
-    const { type: _type, transport: _transport, apiKey, webhookSecret, oauth, ...rest } = config;
-    const port = new LinearWorkItemProvider({
+    const { type: _type, transport: _transport, apiKey, webhookSecret, oauth, mode, ...rest } = config;
+    const options = {
       ...rest,
       ...tokenOf(apiKey, context, rest.provider, oauth as OAuthClientConfig | undefined, LINEAR_OAUTH),
       ...transportOf(context),
-    });
+    };
+    if (mode === 'agent') return buildAgentMode(options, webhookSecret, context);
+    const port = new LinearWorkItemProvider(options);
     if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'Linear')] };
     const replies = context.commentReplies;
     const source = new LinearWebhookSource({

@@ -14,4 +14,8 @@ export const LINEAR_OAUTH: ProviderOAuth = {
   clientAuthentication: 'post',
   extraTokenTypes: [],
   clientSecretRequired: false,
+  // Agent mode installs the factory as an app user of the workspace, which people delegate issues to
+  // and mention: https://linear.app/developers/oauth-actor-authorization
+  authorizationParametersFor: (config): Record<string, string> =>
+    config.mode === 'agent' ? { actor: 'app' } : {},
 };

@@ -1,5 +1,6 @@
 import {
   type DeliveryIdentity,
+  type DeliveryReceipt,
   hmacSha256Hex,
   type IncomingWebhook,
   timingSafeEqual,
@@ -10,6 +11,7 @@ import {
 import * as z from 'zod/mini';
 import { jsonObject } from '../shared/json-object.ts';
 import { isFilledText, isObject, isText, nullish, readQuickly } from '../shared/quick-check.ts';
+import type { LinearAgentSessionEvents } from './agent-session-events.ts';
 import type { LinearCommentReplies } from './comment-replies.ts';
 import { isLinearIssue, linearIssueSchema } from './issue.ts';
 import type { LinearWorkItemProvider } from './work-item-provider.ts';
@@ -22,6 +24,11 @@ export interface LinearWebhookSourceOptions {
   toleranceMs?: number;
   /** Set when the tenant's clarification channel is `comments`: Comment webhooks become answers. */
   commentReplies?: LinearCommentReplies;
+  /**
+   * Set in agent mode: `AgentSessionEvent`s are the intake, and an Issue change counts only when it
+   * takes the issue out of the app's hands.
+   */
+  agentSessions?: LinearAgentSessionEvents;
 }
 
 /** The fields of every Linear delivery the source reads; exported with its quick reader for their test. */
@@ -58,6 +65,9 @@ export class LinearWebhookSource implements WebhookSource {
   readonly #provider: LinearWorkItemProvider;
   readonly #toleranceMs: number;
   readonly #commentReplies: LinearCommentReplies | undefined;
+  readonly #agentSessions: LinearAgentSessionEvents | undefined;
+  /** Agent mode only: a new session's first activity, before the core triages the issue. */
+  readonly acknowledge?: (interpretation: WebhookInterpretation, receipt: DeliveryReceipt) => Promise<void>;
 
   constructor(options: LinearWebhookSourceOptions) {
     if (!options.secret)
@@ -66,6 +76,10 @@ export class LinearWebhookSource implements WebhookSource {
     this.#provider = options.provider;
     this.#toleranceMs = options.toleranceMs ?? 60_000;
     this.#commentReplies = options.commentReplies;
+    this.#agentSessions = options.agentSessions;
+    const sessions = options.agentSessions;
+    if (sessions)
+      this.acknowledge = (interpretation, receipt) => sessions.acknowledge(interpretation, receipt);
   }
 
   async verify(request: IncomingWebhook): Promise<void> {
@@ -79,7 +93,7 @@ export class LinearWebhookSource implements WebhookSource {
     if (!isEnvelope(body))
       throw new WebhookError(
         400,
-        'not a Linear webhook payload: expected an object with type, action and data',
+        'not a Linear webhook payload: expected an object with type, action and data (or agentSession)',
       );
     const sentAt = body.webhookTimestamp;
     if (typeof sentAt !== 'number' || !Number.isFinite(sentAt))
@@ -103,12 +117,18 @@ export class LinearWebhookSource implements WebhookSource {
 
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
     const deliveryId = request.headers.get('linear-delivery') ?? undefined;
+    const base = deliveryId ? { deliveryId } : {};
+    const body = request.json();
+    if (isObject(body) && body.type === AGENT_SESSION_EVENT) {
+      if (!this.#agentSessions)
+        return { ...base, events: [], ignored: 'agent sessions are heard in agent mode (mode: agent)' };
+      return { ...base, ...(await this.#agentSessions.interpret(body)) };
+    }
     const envelope = readQuickly(envelopeSchema, quickEnvelope, request.json());
     if (!envelope.success)
       throw new WebhookError(400, `not a Linear webhook payload: ${describe(envelope.error)}`);
     const { type, action, data, url, createdAt } = envelope.data;
-    const base = deliveryId ? { deliveryId } : {};
-    if (type === 'Comment' && this.#commentReplies)
+    if (type === 'Comment' && this.#commentReplies && !this.#agentSessions)
       return { ...base, ...(await this.#commentReplies.interpret(action, data)) };
     if (type !== 'Issue')
       return { ...base, events: [], ignored: `Linear ${type} webhooks do not change work items` };
@@ -123,7 +143,8 @@ export class LinearWebhookSource implements WebhookSource {
       // Older payloads carry label ids only; the ready check needs names, so ask the API.
       item = (await this.#provider.getWorkItem(issue.data.id)) ?? item;
     }
-    if (action === 'remove' || issue.data.trashed === true) {
+    const removed = action === 'remove' || issue.data.trashed === true;
+    if (removed) {
       // A deleted issue must stop its agent: it reads as cancelled, as of the deletion.
       const removedAt = createdAt && createdAt > item.updatedAt ? createdAt : item.updatedAt;
       item = {
@@ -133,15 +154,32 @@ export class LinearWebhookSource implements WebhookSource {
         metadata: { ...item.metadata, linearRemoved: true },
       };
     }
+    if (this.#agentSessions) {
+      const updatedFrom = (body as Record<string, unknown>).updatedFrom;
+      const leaving = await this.#agentSessions.leaving(item, data, updatedFrom, removed);
+      if (!leaving)
+        return {
+          ...base,
+          events: [],
+          ignored:
+            'in agent mode work is asked for in agent sessions; this Issue change does not take it away',
+        };
+      item = leaving;
+    }
     return { ...base, events: [{ type: 'work-item.changed', item }] };
   }
 }
 
+const AGENT_SESSION_EVENT = 'AgentSessionEvent';
+
 /** The fields every Linear webhook carries, checked without a schema: verify runs on every delivery. */
 function isEnvelope(body: unknown): body is { type: string; action: string; webhookTimestamp?: unknown } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
-  const { type, action, data } = body as Record<string, unknown>;
-  return typeof type === 'string' && typeof action === 'string' && typeof data === 'object' && data !== null;
+  const { type, action, data, agentSession } = body as Record<string, unknown>;
+  if (typeof type !== 'string' || typeof action !== 'string') return false;
+  // An agent session event carries the session instead of a `data` entity.
+  const entity = type === AGENT_SESSION_EVENT ? agentSession : data;
+  return typeof entity === 'object' && entity !== null;
 }
 
 function describe(error: z.core.$ZodError): string {

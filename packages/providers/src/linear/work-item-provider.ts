@@ -108,7 +108,7 @@ const VIEWER_QUERY = `query FactoryViewer { viewer { id name email } organizatio
 /** Linear as the factory's intake: reads issues, moves them through the team's workflow, comments. */
 export class LinearWorkItemProvider implements WorkItemProvider {
   readonly provider: string;
-  readonly requiredScopes = LINEAR_REQUIRED_SCOPES;
+  readonly requiredScopes: readonly string[] = LINEAR_REQUIRED_SCOPES;
   readonly client: LinearClient;
   readonly #config: z.output<typeof linearConfigSchema>;
   /** Workflow states per team id, resolved through the API once: ids never live in config. */

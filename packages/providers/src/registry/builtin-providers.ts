@@ -3,6 +3,7 @@ import { githubProvider } from '../github/index.ts';
 import { githubIssuesProvider } from '../github-issues/index.ts';
 import { gitlabProvider } from '../gitlab/index.ts';
 import { jiraProvider } from '../jira/index.ts';
+import { linearAgentChannelProvider } from '../linear/agent-channel-entry.ts';
 import { linearProvider } from '../linear/index.ts';
 import { slackProvider } from '../slack/index.ts';
 import type { AnyProviderEntry } from './provider-entry.ts';
@@ -15,6 +16,7 @@ export const BUILTIN_PROVIDERS: readonly AnyProviderEntry[] = [
   githubIssuesProvider,
   slackProvider,
   commentsProvider,
+  linearAgentChannelProvider,
   githubProvider,
   gitlabProvider,
 ];

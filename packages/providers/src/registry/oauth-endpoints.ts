@@ -124,3 +124,15 @@ export function oauthProviderOf(
     extraTokenTypes: spec.extraTokenTypes,
   };
 }
+
+/** The extras of a sign-in's authorization URL: the spec's fixed ones and those of the parsed config. */
+export function authorizationParametersOf(
+  spec: ProviderOAuth,
+  config: ProviderConfig | undefined,
+): Record<string, string> | undefined {
+  const merged = {
+    ...spec.authorizationParameters,
+    ...(config && spec.authorizationParametersFor ? spec.authorizationParametersFor(config) : {}),
+  };
+  return Object.keys(merged).length > 0 ? merged : undefined;
+}

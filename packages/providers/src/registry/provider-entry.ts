@@ -90,6 +90,11 @@ export interface ProviderOAuth<C extends ProviderConfig = ProviderConfig> {
   /** Vendor extras for the authorization URL, e.g. Atlassian's `audience` and `prompt=consent`. */
   authorizationParameters?: Readonly<Record<string, string>>;
   /**
+   * Extras for the authorization URL that depend on the provider's parsed config, on top of
+   * `authorizationParameters`: e.g. Linear's `actor=app` when the factory installs as an app.
+   */
+  authorizationParametersFor?(config: C): Readonly<Record<string, string>>;
+  /**
    * Scopes every sign-in asks for besides the port's, which no connection check requires: Atlassian's
    * `offline_access`, without which its tokens come with no refresh token and die within the hour.
    */
@@ -221,6 +226,12 @@ export interface ProviderEntry<C extends ProviderConfig = ProviderConfig, R exte
   commentAuthors?: z.core.$ZodType;
   /** A channel that hears answers as comments through the intake: what the intake's source needs. */
   commentReplies?: (config: C) => { trustedAuthors?: unknown };
+  /**
+   * What it needs of the tenant's other roles, checked when the config is parsed: e.g. a channel that
+   * asks in the intake's own conversations needs that intake in the right mode. A problem is reported at
+   * `path` with `message`; undefined when the pairing holds.
+   */
+  pairing?(tenant: Readonly<Record<Role, ProviderConfig>>): { path: string[]; message: string } | undefined;
   /** `factory init`: the questions it asks and how the ready label is written. */
   setup?: {
     questions?: readonly SetupQuestion[];

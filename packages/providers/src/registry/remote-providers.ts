@@ -4,7 +4,13 @@ import type { Connectable, ConnectionStatus } from '@software-factory/sdk';
 import type { BuiltTenant } from '../tenant/build-tenant.ts';
 import type { TenantConfig } from '../tenant/tenant-config-schema.ts';
 import { providerRegistry } from './builtin-providers.ts';
-import { endpointOverrides, oauthEnvironment, oauthProviderOf, signInEndpoints } from './oauth-endpoints.ts';
+import {
+  authorizationParametersOf,
+  endpointOverrides,
+  oauthEnvironment,
+  oauthProviderOf,
+  signInEndpoints,
+} from './oauth-endpoints.ts';
 import type { AnyProviderEntry, OAuthClientConfig, ProviderConfig, ProviderOAuth } from './provider-entry.ts';
 import { ROLES } from './provider-entry.ts';
 import type { ProviderRegistry } from './provider-registry.ts';
@@ -95,13 +101,14 @@ function remoteProvider(name: string, signIn: SignIn, env: Environment): RemoteP
     requiredScopes,
   );
   const complete = spec.completeCredential?.bind(spec);
+  const parameters = authorizationParametersOf(spec, config);
   return {
     name,
     oauth,
     flow: spec.flow,
     client: { clientId, ...(clientSecret ? { clientSecret } : {}) },
     requiredScopes,
-    ...(spec.authorizationParameters ? { authorizationParameters: { ...spec.authorizationParameters } } : {}),
+    ...(parameters ? { authorizationParameters: parameters } : {}),
     ...(complete
       ? { completeCredential: (credential, fetch) => complete(credential, { config, fetch }) }
       : {}),

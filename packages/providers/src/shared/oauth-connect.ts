@@ -1,7 +1,7 @@
 import type * as FactoryAuth from '@software-factory/auth';
 import type { ConnectContext } from '@software-factory/auth';
 import type { Connectable, ConnectionStatus, Logger } from '@software-factory/sdk';
-import { oauthProviderOf, signInEndpoints } from '../registry/oauth-endpoints.ts';
+import { authorizationParametersOf, oauthProviderOf, signInEndpoints } from '../registry/oauth-endpoints.ts';
 import type { ProviderConfig, ProviderOAuth } from '../registry/provider-entry.ts';
 import type { Fetch } from './http-retry.ts';
 
@@ -97,6 +97,7 @@ export async function connectWithOAuth(
     }),
     target.requiredScopes,
   );
+  const parameters = authorizationParametersOf(spec, config);
   const common = {
     clientId: app.clientId,
     ...(app.clientSecret ? { clientSecret: app.clientSecret } : {}),
@@ -117,9 +118,7 @@ export async function connectWithOAuth(
           provider,
           ...(app.redirectPort !== undefined ? { port: app.redirectPort } : {}),
           ...(app.timeoutMs !== undefined ? { timeoutMs: app.timeoutMs } : {}),
-          ...(spec.authorizationParameters
-            ? { authorizationParameters: { ...spec.authorizationParameters } }
-            : {}),
+          ...(parameters ? { authorizationParameters: parameters } : {}),
         });
   const completed =
     spec.completeCredential && config

@@ -132,8 +132,12 @@ export function checkTenant(
         message: 'transport "relayfile" reads and writes through a mount: add a `mount:` section',
       });
   }
+  for (const role of ROLES) {
+    const problem = registry.get(tenant[role].type)?.pairing?.(tenant);
+    if (problem) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+  }
   const channel = registry.get(tenant.clarificationChannel.type);
-  if (channel?.commentReplies) {
+  if (channel?.commentReplies && !channel.pairing) {
     const intake = registry.get(tenant.intentProvider.type);
     if (tenant.intentProvider.transport !== 'direct' || !intake?.commentAuthors)
       context.addIssue({

@@ -8,7 +8,9 @@ import { type Fault, FaultQueue, faultResponse, type Loopback, listen, newApp } 
  */
 const SCHEMA = buildSchema(`
   scalar DateTime
+  scalar JSONObject
   type Query {
+    agentActivity(id: String!): AgentActivity!
     issue(id: String!): Issue!
     team(id: String!): Team!
     comment(id: String, hash: String): Comment!
@@ -21,10 +23,26 @@ const SCHEMA = buildSchema(`
     issueUpdate(id: String!, input: IssueUpdateInput!): IssuePayload!
     commentCreate(input: CommentCreateInput!): CommentPayload!
     issueLabelCreate(input: IssueLabelCreateInput!): IssueLabelPayload!
+    agentActivityCreate(input: AgentActivityCreateInput!): AgentActivityPayload!
+    agentSessionUpdate(id: String!, input: AgentSessionUpdateInput!): AgentSessionPayload!
   }
+  enum AgentActivitySignal { auth continue select stop }
+  input AgentActivityCreateInput {
+    agentSessionId: String! content: JSONObject! ephemeral: Boolean id: String
+    signal: AgentActivitySignal signalMetadata: JSONObject
+  }
+  input AgentSessionExternalUrlInput { label: String! url: String! }
+  input AgentSessionUpdateInput {
+    externalUrls: [AgentSessionExternalUrlInput!] addedExternalUrls: [AgentSessionExternalUrlInput!]
+    removedExternalUrls: [String!] externalLink: String plan: JSONObject
+  }
+  type AgentActivity { id: ID! content: JSONObject! }
+  type AgentActivityPayload { success: Boolean! agentActivity: AgentActivity! lastSyncId: Float! }
+  type AgentSession { id: ID! }
+  type AgentSessionPayload { success: Boolean! agentSession: AgentSession! lastSyncId: Float! }
   input IssueUpdateInput {
     stateId: String title: String description: String labelIds: [String!]
-    addedLabelIds: [String!] removedLabelIds: [String!]
+    addedLabelIds: [String!] removedLabelIds: [String!] delegateId: String
   }
   input IssueLabelFilter { name: StringComparator }
   input StringComparator { eq: String eqIgnoreCase: String }
@@ -34,7 +52,7 @@ const SCHEMA = buildSchema(`
     id: ID! identifier: String! number: Float! title: String! description: String url: String!
     updatedAt: DateTime! priority: Float! state: WorkflowState! team: Team! project: Project
     labels(first: Int, after: String): IssueLabelConnection!
-    creator: User assignee: User
+    creator: User assignee: User delegate: User
   }
   type WorkflowState { id: ID! name: String! type: String! position: Float! }
   type Team { id: ID! key: String! name: String! states(first: Int, after: String): WorkflowStateConnection! }
@@ -52,6 +70,7 @@ const SCHEMA = buildSchema(`
 
 interface IssueUpdate {
   stateId?: string;
+  delegateId?: string;
   addedLabelIds?: string[];
   removedLabelIds?: string[];
 }
@@ -87,6 +106,7 @@ export interface LinearIssueRecord {
   labels: { id: string; name: string }[];
   creatorId?: string;
   assigneeId?: string;
+  delegateId?: string;
 }
 
 export interface LinearUserRecord {
@@ -107,6 +127,24 @@ export const LINEAR_BOT_USER: LinearUserRecord = {
   guest: false,
   app: false,
 };
+
+/** An agent app installed in the workspace (`actor=app`): the viewer of the app's token. */
+export const LINEAR_APP_USER: LinearUserRecord = {
+  id: 'c3b4f1d2-6a70-4e0b-9d4e-8f1a2b3c4d5e',
+  name: 'Factory',
+  email: 'factory-app@oauthapp.linear.app',
+  active: true,
+  guest: false,
+  app: true,
+};
+
+/** An activity an agent posted in a session, with when the server received it. */
+export interface LinearActivityRecord {
+  id: string;
+  agentSessionId: string;
+  content: Record<string, unknown>;
+  receivedAt: number;
+}
 
 /** The usual workflow of a new Linear team. */
 export function defaultStates(prefix: string): LinearState[] {
@@ -143,7 +181,20 @@ export class LinearServer {
   readonly faults = new FaultQueue();
   readonly tokens = new Set<string>(['lin_oauth_test_token']);
   /** The workspace's users; `user(id)` of anyone else is "Entity not found", as in Linear. */
-  readonly users = new Map<string, LinearUserRecord>([[LINEAR_BOT_USER.id, LINEAR_BOT_USER]]);
+  readonly users = new Map<string, LinearUserRecord>([
+    [LINEAR_BOT_USER.id, LINEAR_BOT_USER],
+    [LINEAR_APP_USER.id, LINEAR_APP_USER],
+  ]);
+  /** Who the token acts as: a person by default, the app user for an agent-mode tenant. */
+  viewer: LinearUserRecord = LINEAR_BOT_USER;
+  /** The agent sessions that exist; an activity in any other is "Entity not found". */
+  readonly sessions = new Set<string>();
+  /** Every activity agents posted, in order. */
+  readonly activities: LinearActivityRecord[] = [];
+  /** Every `agentSessionUpdate` input, in order. */
+  readonly sessionUpdates: { id: string; input: Record<string, unknown> }[] = [];
+  /** Called with each activity as it is stored (a test may hold something until it arrives). */
+  onActivity: ((activity: LinearActivityRecord) => void) | undefined;
   #loopback: Loopback | undefined;
 
   get url(): string {
@@ -231,6 +282,7 @@ export class LinearServer {
       ...issue,
       creator: issue.creatorId ? this.users.get(issue.creatorId) : null,
       assignee: issue.assigneeId ? this.users.get(issue.assigneeId) : null,
+      delegate: issue.delegateId ? this.users.get(issue.delegateId) : null,
       state: team?.states.find((state) => state.id === issue.stateId),
       team: team && this.#teamView(team),
       labels: () => ({ nodes: issue.labels }),
@@ -271,7 +323,7 @@ export class LinearServer {
         if (!comment) throw notFound('Comment');
         return { ...comment, issue: () => this.#issueView(this.#findIssue(comment.issueId)) };
       },
-      viewer: () => LINEAR_BOT_USER,
+      viewer: () => this.viewer,
       user: ({ id }: { id: string }) => {
         const user = this.users.get(id);
         if (!user) throw notFound('User');
@@ -289,6 +341,10 @@ export class LinearServer {
         if (this.forgetUpdates > 0) {
           this.forgetUpdates--;
           return { success: true, issue: this.#issueView(issue) };
+        }
+        if (input.delegateId !== undefined) {
+          if (!this.users.get(input.delegateId)?.app) throw notFound('User');
+          issue.delegateId = input.delegateId;
         }
         if (input.stateId) {
           issue.stateId = input.stateId;
@@ -334,6 +390,44 @@ export class LinearServer {
         };
         this.labels.set(label.id, label);
         return { success: true, issueLabel: this.#labelView(label) };
+      },
+      agentActivity: ({ id }: { id: string }) => {
+        const activity = this.activities.find((candidate) => candidate.id === id);
+        if (!activity) throw notFound('AgentActivity');
+        return activity;
+      },
+      agentActivityCreate: ({
+        input,
+      }: {
+        input: { id?: string; agentSessionId: string; content: Record<string, unknown> };
+      }) => {
+        if (!this.sessions.has(input.agentSessionId)) throw notFound('AgentSession');
+        const id = input.id ?? crypto.randomUUID();
+        if (!UUID_V4.test(id))
+          throw new GraphQLError('Argument Validation Error', {
+            extensions: { type: 'invalid input', userPresentableMessage: 'id must be a UUID v4' },
+          });
+        if (this.activities.some((activity) => activity.id === id))
+          throw new GraphQLError('Entity already exists', {
+            extensions: {
+              type: 'invalid input',
+              userPresentableMessage: 'An activity with this id already exists.',
+            },
+          });
+        const activity = {
+          id,
+          agentSessionId: input.agentSessionId,
+          content: input.content,
+          receivedAt: Date.now(),
+        };
+        this.activities.push(activity);
+        this.onActivity?.(activity);
+        return { success: true, agentActivity: activity, lastSyncId: this.activities.length };
+      },
+      agentSessionUpdate: ({ id, input }: { id: string; input: Record<string, unknown> }) => {
+        if (!this.sessions.has(id)) throw notFound('AgentSession');
+        this.sessionUpdates.push({ id, input });
+        return { success: true, agentSession: { id }, lastSyncId: this.sessionUpdates.length };
       },
       commentCreate: ({ input }: { input: { id?: string; issueId?: string; body?: string } }) => {
         const issue = this.#findIssue(input.issueId ?? '');

@@ -18,6 +18,7 @@ import {
   type WebhookSource,
 } from '../ports/webhook-source.ts';
 import { FactoryMetrics } from '../status/metrics.ts';
+import { acknowledgeReceipt } from './acknowledge-receipt.ts';
 import { type AdminApiOptions, mountAdminApi } from './admin-api.ts';
 import { AdminThrottle, type AdminThrottleOptions } from './admin-throttle.ts';
 import { TrustedProxies } from './client-address.ts';
@@ -203,6 +204,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
       }
       const handling = remembered;
       remembered = [];
+      await acknowledgeReceipt(source, interpretation, tenant, { publicUrl: options.publicUrl, logger });
       return await deliver(c, tenant, source, handling, interpretation.events);
     } catch (error) {
       await forget(tenant, remembered);

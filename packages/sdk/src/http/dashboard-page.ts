@@ -21,7 +21,7 @@ function timeline(item: ItemSummary): string {
 }
 
 function row(item: ItemSummary, columns: string[]): string {
-  return `<tr data-item="${escapeHtml(item.workItemId)}" data-status="${escapeHtml(item.status)}"><td>${link(item.url, item.key)}</td><td>${escapeHtml(item.title)}</td>${columns.map((cell) => `<td>${cell}</td>`).join('')}<td>${timeline(item)}</td></tr>`;
+  return `<tr id="${escapeHtml(itemAnchor(item.workItemId))}" data-item="${escapeHtml(item.workItemId)}" data-status="${escapeHtml(item.status)}"><td>${link(item.url, item.key)}</td><td>${escapeHtml(item.title)}</td>${columns.map((cell) => `<td>${cell}</td>`).join('')}<td>${timeline(item)}</td></tr>`;
 }
 
 function section(
@@ -139,4 +139,9 @@ export function renderLogin(tenant: string, error?: string): string {
 <body><h1>factory · ${escapeHtml(tenant)}</h1>${error ? `<p class="bad">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/t/${encodeURIComponent(tenant)}/login"><label>Admin token <input type="password" name="token" autocomplete="current-password" required></label>
 <button type="submit">Sign in</button></form></body></html>`;
+}
+
+/** The fragment that names an item's row on the dashboard, so a link can point at it. */
+export function itemAnchor(workItemId: string): string {
+  return `item-${workItemId}`;
 }

@@ -90,7 +90,10 @@ async function perform(
       await context.workItems.setState(record.item, effect.state, options);
       return undefined;
     case 'comment':
-      await context.workItems.postComment(record.item, renderComment(effect.message, record), options);
+      await context.workItems.postComment(record.item, renderComment(effect.message, record), {
+        ...options,
+        about: effect.message.type,
+      });
       return undefined;
     case 'output-comment':
       await context.outputs.postComment(

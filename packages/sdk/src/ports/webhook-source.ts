@@ -1,4 +1,5 @@
 import type { FactoryEvent } from '../events.ts';
+import type { WorkItem } from '../work-item.ts';
 
 /** A webhook as received: headers and the raw body, read once and kept byte-exact for signatures. */
 export interface IncomingWebhook {
@@ -120,7 +121,33 @@ export interface WebhookSource {
   interpret(request: IncomingWebhook): Promise<WebhookInterpretation>;
   /** When set and the runtime can finish work after answering, the app answers within this many ms. */
   readonly answerWithinMs?: number;
+  /**
+   * Tells the sender at once that a delivery was received, before the core handles its events: for a
+   * sender that shows a request as unanswered unless something comes back within seconds (a tracker's
+   * agent session wants a first sign of life), whatever the handling costs and wherever it runs (a
+   * runtime without `waitUntil` answers only after handling). The app calls it once per delivery, after
+   * `verify`, once the delivery is known not to be a duplicate and is about to be handled; it waits at
+   * most `RECEIPT_TIMEOUT_MS`, and a failure is logged and never stops the handling. It must be
+   * idempotent: a delivery handled again after a failure acknowledges again.
+   */
+  acknowledge?(interpretation: WebhookInterpretation, receipt: DeliveryReceipt): Promise<void>;
 }
+
+/** What the app knows that an acknowledgement may use, beyond the delivery itself. */
+export interface DeliveryReceipt {
+  /** The tenant the delivery is for. */
+  tenant: string;
+  /** Where a person sees the item on the tenant's dashboard; undefined when the app has no public URL. */
+  dashboardUrl(workItemId: string): string | undefined;
+  /**
+   * Why the factory will not take the item (outside the tenant's opt-in scope, or not ready for
+   * dispatch), in words for the person who asked; undefined when it will.
+   */
+  refusal(item: WorkItem): string | undefined;
+}
+
+/** The longest the app waits for `WebhookSource.acknowledge` before handling the delivery anyway. */
+export const RECEIPT_TIMEOUT_MS = 5_000;
 
 /** Parses JSON for a source, turning a syntax error into a 400 that names the problem. */
 export function parseJsonBody(body: string): unknown {

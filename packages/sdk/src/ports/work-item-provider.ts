@@ -14,6 +14,29 @@ import type { Connectable, WriteOptions } from './connection.ts';
  */
 export type WritebackState = 'dispatched' | 'needs-review' | 'done' | 'cancelled';
 
+/**
+ * What a comment the core writes says, as data: the type of the message it was rendered from (the
+ * record's `CommentMessage`; the effect that posts it only compiles while the two agree).
+ */
+export type CommentTopic =
+  | 'clarification-asked'
+  | 'dispatched'
+  | 'completed'
+  | 'retrying'
+  | 'failed'
+  | 'gave-up-waiting'
+  | 'blocked'
+  | 'cancelled';
+
+/**
+ * A comment's write options. `about` names what it says, for a tracker that shows the factory's
+ * progress as more than text (an agent session's kinds of activity: a step taken, a final answer, an
+ * error); a tracker that only comments ignores it.
+ */
+export interface CommentOptions extends WriteOptions {
+  about?: CommentTopic;
+}
+
 /** The tracker the work comes from (the intake). */
 export interface WorkItemProvider extends Connectable {
   /** Whether the item is in the configured ready state with the configured labels. */
@@ -28,7 +51,7 @@ export interface WorkItemProvider extends Connectable {
    * Posts a comment. It carries `options.traceId` where readers do not see it (the vendor's hidden
    * metadata), and a repeat with the same idempotency key is one comment.
    */
-  postComment(item: WorkItem, body: string, options: WriteOptions): Promise<void>;
+  postComment(item: WorkItem, body: string, options: CommentOptions): Promise<void>;
   /** Reads one item by id, key or URL; `undefined` when the tracker has no such item. */
   getWorkItem(ref: string): Promise<WorkItem | undefined>;
 }
