@@ -12,6 +12,9 @@ import {
   webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
+import { githubFeedbackConfigSchema } from './feedback-config.ts';
+import { GithubFeedback } from './feedback-events.ts';
+import { githubFeedbackReads } from './feedback-reader.ts';
 import { GITHUB_OAUTH } from './oauth.ts';
 import { GITHUB_REQUIRED_SCOPES, GithubOutputTarget, githubConfigSchema } from './output-target.ts';
 import { GithubWebhookSource } from './webhook-source.ts';
@@ -31,6 +34,7 @@ function githubSchema(kit: SchemaKit) {
       token: kit.defaulted(TOKEN, 'A GitHub token; else the token `factory connect github` stored.'),
       webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret of the GitHub webhook.'),
       oauth: kit.oauthClient(GITHUB_OAUTH),
+      feedback: z.optional(githubFeedbackConfigSchema),
     }).shape,
   );
   const relayfile = z.strictObject({
@@ -75,7 +79,7 @@ export const githubProvider = defineProvider({
       });
       return { port, mountSources: [port] };
     }
-    const { type: _type, transport: _transport, token, webhookSecret, oauth, ...rest } = config;
+    const { type: _type, transport: _transport, token, webhookSecret, oauth, feedback, ...rest } = config;
     const port = new GithubOutputTarget({
       ...rest,
       ...tokenOf(token, context, rest.provider, oauth as OAuthClientConfig | undefined, GITHUB_OAUTH),
@@ -83,6 +87,8 @@ export const githubProvider = defineProvider({
       logger: context.logger,
     });
     if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'GitHub')] };
-    return { port, sources: [new GithubWebhookSource({ secret: webhookSecret })] };
+    // Review feedback reads a review's remarks and a commented pull request with the target's token.
+    const reviews = new GithubFeedback({ ...feedback, reads: githubFeedbackReads(port.github) });
+    return { port, sources: [new GithubWebhookSource({ secret: webhookSecret, feedback: reviews })] };
   },
 });
