@@ -9,6 +9,7 @@ import {
   StaticTenantRegistry,
 } from '@software-factory/sdk';
 import { FakeClock, FakeFleet, MemoryLogger, queuedIn, slotsIn } from '@software-factory/sdk/testing';
+import type { GithubFeedbackConfig } from '../../src/github/feedback-config.ts';
 import { GithubOutputTarget } from '../../src/github/output-target.ts';
 import { type LinearProviderOptions, LinearWorkItemProvider } from '../../src/linear/work-item-provider.ts';
 import { SlackClarificationChannel } from '../../src/slack/clarification-channel.ts';
@@ -38,6 +39,8 @@ export interface DirectBenchOptions {
   settings?: FactorySettingsInput;
   /** Linear provider config on top of the bench's endpoint and token, e.g. `markers`. */
   linear?: Partial<LinearProviderOptions>;
+  /** The GitHub output target's `feedback` config (review feedback rounds); its defaults when absent. */
+  githubFeedback?: GithubFeedbackConfig;
 }
 
 /**
@@ -109,7 +112,11 @@ export class DirectBench {
       factory,
       linear: { provider: workItems, webhookSecret: SECRETS.linear },
       slack: { channel: clarifications, signingSecret: SECRETS.slack, botUserId: this.slack.botUserId },
-      github: { target: outputs, webhookSecret: SECRETS.github },
+      github: {
+        target: outputs,
+        webhookSecret: SECRETS.github,
+        ...(this.#options.githubFeedback ? { feedback: this.#options.githubFeedback } : {}),
+      },
     });
     this.app = createFactoryApp({
       tenants: new StaticTenantRegistry([tenant]),
