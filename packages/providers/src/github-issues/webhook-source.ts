@@ -1,11 +1,7 @@
 import {
   type AuthorPolicy,
-  authorPolicy,
   type DeliveryIdentity,
   type IncomingWebhook,
-  listedAuthor,
-  type ReplyAuthor,
-  replyAuthor,
   type TrustedAuthorsConfig,
   WebhookError,
   type WebhookInterpretation,
@@ -16,10 +12,9 @@ import { commentThreadId } from '../comments/clarification-channel.ts';
 import { GITHUB_COMMENT_MARKER } from '../github/issue-comments.ts';
 import { signedBodyDigest, verifyGithubSignature, type WebhookSecretSource } from '../github/signature.ts';
 import {
-  GITHUB_ISSUES_DEFAULT_ROLES,
   type GithubAuthorAssociation,
-  githubIssuesTrustedAuthorsSchema,
-  parseTrustedAuthors,
+  githubAuthorPolicy,
+  githubReplyAuthor,
 } from '../shared/answer-trust.ts';
 import { githubIssueSchema } from './issue.ts';
 import type { GithubIssuesWorkItemProvider } from './work-item-provider.ts';
@@ -80,11 +75,7 @@ export class GithubIssuesWebhookSource implements WebhookSource {
     this.#secret = options.secret;
     this.#provider = options.provider;
     this.#commentReplies = options.commentReplies ?? false;
-    this.#trust = authorPolicy(
-      parseTrustedAuthors(githubIssuesTrustedAuthorsSchema, options.trustedAuthors, 'GitHub Issues webhook'),
-      GITHUB_ISSUES_DEFAULT_ROLES,
-      (login) => login.toLowerCase(),
-    );
+    this.#trust = githubAuthorPolicy(options.trustedAuthors, 'GitHub Issues webhook');
   }
 
   verify(request: IncomingWebhook): Promise<void> {
@@ -170,25 +161,10 @@ export class GithubIssuesWebhookSource implements WebhookSource {
           threadId: commentThreadId(this.#provider.issueId(repository.full_name, issue.number)),
           messageId: String(comment.id),
           text,
-          author: this.#author(login, comment.user?.id, comment.author_association),
+          author: githubReplyAuthor(this.#trust, login, comment.user?.id, comment.author_association),
         },
       ],
     };
-  }
-
-  /** GitHub says, on the comment itself, which role its author has on the repository. */
-  #author(login: string, id: number | undefined, association: string | undefined): ReplyAuthor {
-    const listed = listedAuthor(this.#trust, login, id === undefined ? undefined : String(id));
-    if (listed) return replyAuthor(login, true, `${listed} is listed in trustedAuthors.users`);
-    const role = association ?? 'missing';
-    if ((this.#trust.roles as ReadonlySet<string>).has(role))
-      return replyAuthor(login, true, `author_association ${role}`);
-    const roles = [...this.#trust.roles];
-    return replyAuthor(
-      login,
-      false,
-      `author_association ${role} is not ${roles.length > 0 ? `one of ${roles.join(', ')}` : 'a trusted role (none is)'}, and the login is not in trustedAuthors.users`,
-    );
   }
 }
 

@@ -13,6 +13,9 @@ import {
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
 import { githubAppAuthOf, githubAppSchema, storedAppWebhookSecret } from './app-config.ts';
+import { githubFeedbackConfigSchema } from './feedback-config.ts';
+import { GithubFeedback } from './feedback-events.ts';
+import { githubFeedbackReads } from './feedback-reader.ts';
 import { GITHUB_OAUTH } from './oauth.ts';
 import { GITHUB_REQUIRED_SCOPES, GithubOutputTarget, githubConfigSchema } from './output-target.ts';
 import { GithubWebhookSource } from './webhook-source.ts';
@@ -33,6 +36,7 @@ function githubSchema(kit: SchemaKit) {
       webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret of the GitHub webhook.'),
       oauth: kit.oauthClient(GITHUB_OAUTH),
       app: githubAppSchema(kit.secrets),
+      feedback: z.optional(githubFeedbackConfigSchema),
     }).shape,
   );
   const relayfile = z.strictObject({
@@ -77,7 +81,16 @@ export const githubProvider = defineProvider({
       });
       return { port, mountSources: [port] };
     }
-    const { type: _type, transport: _transport, token, webhookSecret, oauth, app, ...rest } = config;
+    const {
+      type: _type,
+      transport: _transport,
+      token,
+      webhookSecret,
+      oauth,
+      app,
+      feedback,
+      ...rest
+    } = config;
     const port = new GithubOutputTarget({
       ...rest,
       ...(app
@@ -88,6 +101,8 @@ export const githubProvider = defineProvider({
     });
     const secret = webhookSecret ?? storedAppWebhookSecret(app, context);
     if (!secret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'GitHub')] };
-    return { port, sources: [new GithubWebhookSource({ secret })] };
+    // Review feedback reads a review's remarks and a commented pull request with the target's token.
+    const reviews = new GithubFeedback({ ...feedback, reads: githubFeedbackReads(port.github) });
+    return { port, sources: [new GithubWebhookSource({ secret, feedback: reviews })] };
   },
 });

@@ -7,12 +7,15 @@ import {
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { isFilledText, isObject, readQuickly } from '../shared/quick-check.ts';
+import type { GithubFeedback } from './feedback-events.ts';
 import { headInRepository, isPullRequest, pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
 import { signedBodyDigest, verifyGithubSignature, type WebhookSecretSource } from './signature.ts';
 
 export interface GithubWebhookSourceOptions {
   /** The webhook's secret, as set in the repository, organisation or app settings; a function when it is read per delivery (the App `factory connect github --app` stored). */
   secret: WebhookSecretSource;
+  /** Review feedback (reviews, comments, checks, pushes) as `output.feedback`; without it those events are ignored. */
+  feedback?: GithubFeedback;
 }
 
 /** Actions that change what a pull request is: open, draft or ready, merged or closed, new content. */
@@ -54,11 +57,13 @@ export class GithubWebhookSource implements WebhookSource {
   readonly source = 'github';
   readonly contentTypes = ['application/json'] as const;
   readonly #secret: WebhookSecretSource;
+  readonly #feedback: GithubFeedback | undefined;
 
   constructor(options: GithubWebhookSourceOptions) {
     if (!options.secret)
       throw new Error('invalid GitHub webhook config: secret: a webhook secret is required');
     this.#secret = options.secret;
+    this.#feedback = options.feedback;
   }
 
   verify(request: IncomingWebhook): Promise<void> {
@@ -93,6 +98,8 @@ export class GithubWebhookSource implements WebhookSource {
         reply: { status: 200, contentType: 'application/json', body: '{"status":"pong"}' },
       };
     }
+    // Review feedback (issue 25): reviews, comments and checks, read in feedback-events.ts.
+    if (this.#feedback?.handles(event)) return { ...base, ...(await this.#feedback.interpret(event, body)) };
     if (event !== 'pull_request')
       return { ...base, events: [], ignored: `GitHub ${event} events are not handled` };
     const parsed = readQuickly(payloadSchema, quickPayload, body);
@@ -111,9 +118,9 @@ export class GithubWebhookSource implements WebhookSource {
         events: [],
         ignored: `pull request #${pull.number} comes from a branch outside ${repository.full_name} (a fork): never an agent's output`,
       };
-    return {
-      ...base,
-      events: [{ type: 'output.changed', output: toOutputSnapshot(pull, repository.full_name) }],
-    };
+    const output = toOutputSnapshot(pull, repository.full_name);
+    // Review feedback (issue 25): a person's push to the branch stops further rounds.
+    const pushed = action === 'synchronize' ? this.#feedback?.pushed(body, output).event : undefined;
+    return { ...base, events: [{ type: 'output.changed', output }, ...(pushed ? [pushed] : [])] };
   }
 }

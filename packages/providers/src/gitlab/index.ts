@@ -11,6 +11,7 @@ import {
   transportOf,
   webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
+import { GitlabFeedback, gitlabFeedbackConfigSchema } from './feedback-events.ts';
 import { GITLAB_OAUTH } from './oauth.ts';
 import { GITLAB_REQUIRED_SCOPES, GitlabOutputTarget, gitlabConfigSchema } from './output-target.ts';
 import { GitlabWebhookSource } from './webhook-source.ts';
@@ -34,6 +35,7 @@ function gitlabSchema(kit: SchemaKit) {
         ),
         webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret token GitLab sends in X-Gitlab-Token.'),
         oauth: kit.oauthClient(GITLAB_OAUTH),
+        feedback: z.optional(gitlabFeedbackConfigSchema),
       }).shape,
     )
     .check(z.describe('GitLab merge requests, through the REST API v4 and project webhooks.'));
@@ -68,7 +70,7 @@ export const gitlabProvider = defineProvider({
   },
   schema: gitlabSchema,
   build(config: GitlabEntryConfig, context: ProviderContext): BuiltProvider<'outputTarget'> {
-    const { type: _type, transport: _transport, token, webhookSecret, oauth, ...rest } = config;
+    const { type: _type, transport: _transport, token, webhookSecret, oauth, feedback, ...rest } = config;
     const port = new GitlabOutputTarget({
       ...rest,
       // Refreshed at the instance that issued it, not gitlab.com.
@@ -76,6 +78,7 @@ export const gitlabProvider = defineProvider({
       ...transportOf(context),
     });
     if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'GitLab')] };
-    return { port, sources: [new GitlabWebhookSource({ secret: webhookSecret })] };
+    const reviews = new GitlabFeedback(feedback);
+    return { port, sources: [new GitlabWebhookSource({ secret: webhookSecret, feedback: reviews })] };
   },
 });

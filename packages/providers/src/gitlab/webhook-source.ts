@@ -7,11 +7,14 @@ import {
   type WebhookSource,
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
+import type { GitlabFeedback } from './feedback-events.ts';
 import { mergeRequestSchema, sourceInTargetProject, toGitlabOutput } from './merge-request.ts';
 
 export interface GitlabWebhookSourceOptions {
   /** The webhook's secret token (GitLab sends it back verbatim in `X-Gitlab-Token`). */
   secret: string;
+  /** Review feedback (failed pipelines, notes, pushes) as `output.feedback`; without it those events are ignored. */
+  feedback?: GitlabFeedback;
 }
 
 /** Actions that change what a merge request is: opened, new commits or draft flag, merged, closed. */
@@ -32,10 +35,12 @@ export class GitlabWebhookSource implements WebhookSource {
   readonly source = 'gitlab';
   readonly contentTypes = ['application/json'] as const;
   readonly #secret: string;
+  readonly #feedback: GitlabFeedback | undefined;
 
   constructor(options: GitlabWebhookSourceOptions) {
     if (!options.secret) throw new Error('invalid GitLab webhook config: secret: a secret token is required');
     this.#secret = options.secret;
+    this.#feedback = options.feedback;
   }
 
   async verify(request: IncomingWebhook): Promise<void> {
@@ -63,6 +68,8 @@ export class GitlabWebhookSource implements WebhookSource {
     const deliveryId = gitlabDeliveryId(request);
     const base = deliveryId ? { deliveryId } : {};
     const body = request.json();
+    // Review feedback (issue 25): failed pipelines and notes, read in feedback-events.ts.
+    if (this.#feedback?.handles(event)) return { ...base, ...this.#feedback.interpret(event, body) };
     if (event !== 'Merge Request Hook')
       return { ...base, events: [], ignored: `GitLab ${event} events are not handled` };
     const parsed = payloadSchema.safeParse(body);
@@ -82,10 +89,10 @@ export class GitlabWebhookSource implements WebhookSource {
         events: [],
         ignored: `merge request !${mergeRequest.iid} comes from another project (a fork): never an agent's output`,
       };
-    return {
-      ...base,
-      events: [{ type: 'output.changed', output: toGitlabOutput(mergeRequest, project.path_with_namespace) }],
-    };
+    const output = toGitlabOutput(mergeRequest, project.path_with_namespace);
+    // Review feedback (issue 25): a person's push to the branch stops further rounds.
+    const pushed = action === 'update' ? this.#feedback?.pushed(body, output).event : undefined;
+    return { ...base, events: [{ type: 'output.changed', output }, ...(pushed ? [pushed] : [])] };
   }
 }
 

@@ -162,6 +162,8 @@ function commentActivity(about: CommentTopic | undefined, body: string): Activit
     case 'completed':
     case 'cancelled':
     case 'gave-up-waiting':
+    // The review rounds are over: a person takes it from here, which is the session's last word.
+    case 'feedback-exhausted':
       return { type: 'response', body };
     case 'failed':
       return { type: 'error', body };

@@ -1,4 +1,11 @@
-import { trustedAuthorsSchema } from '@software-factory/sdk';
+import {
+  type AuthorPolicy,
+  authorPolicy,
+  listedAuthor,
+  type ReplyAuthor,
+  replyAuthor,
+  trustedAuthorsSchema,
+} from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { parseConfig } from './provider-config.ts';
 
@@ -80,6 +87,41 @@ export const slackTrustedAuthorsSchema = trustedAuthorsSchema(
       z.regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id such as U0123ABCD (names change; ids do not)'),
     ),
 );
+
+/** GitHub's trust rule from a `trustedAuthors` config (roles are `author_association` values, users logins or ids). */
+export function githubAuthorPolicy(
+  trustedAuthors: unknown,
+  what: string,
+): AuthorPolicy<GithubAuthorAssociation> {
+  return authorPolicy(
+    parseTrustedAuthors(githubIssuesTrustedAuthorsSchema, trustedAuthors, what),
+    GITHUB_ISSUES_DEFAULT_ROLES,
+    (login) => login.toLowerCase(),
+  );
+}
+
+/**
+ * A GitHub author as the policy sees them: GitHub says, on the comment or review itself, which role its
+ * author has on the repository (`author_association`); a listed login or id is trusted whatever the role.
+ */
+export function githubReplyAuthor(
+  policy: AuthorPolicy<GithubAuthorAssociation>,
+  login: string,
+  id: number | undefined,
+  association: string | undefined,
+): ReplyAuthor {
+  const listed = listedAuthor(policy, login, id === undefined ? undefined : String(id));
+  if (listed) return replyAuthor(login, true, `${listed} is listed in trustedAuthors.users`);
+  const role = association ?? 'missing';
+  if ((policy.roles as ReadonlySet<string>).has(role))
+    return replyAuthor(login, true, `author_association ${role}`);
+  const roles = [...policy.roles];
+  return replyAuthor(
+    login,
+    false,
+    `author_association ${role} is not ${roles.length > 0 ? `one of ${roles.join(', ')}` : 'a trusted role (none is)'}, and the login is not in trustedAuthors.users`,
+  );
+}
 
 /**
  * `trustedAuthors` of the comments channel: its roles and ids are the intake's, checked against the

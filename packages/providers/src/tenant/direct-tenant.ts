@@ -5,6 +5,9 @@ import type {
   TenantRuntime,
   WebhookSource,
 } from '@software-factory/sdk';
+import type { GithubFeedbackConfig } from '../github/feedback-config.ts';
+import { GithubFeedback } from '../github/feedback-events.ts';
+import { githubFeedbackReads } from '../github/feedback-reader.ts';
 import type { GithubOutputTarget } from '../github/output-target.ts';
 import { GithubWebhookSource } from '../github/webhook-source.ts';
 import { LinearWebhookSource } from '../linear/webhook-source.ts';
@@ -18,7 +21,8 @@ export interface DirectTenantOptions {
   factory: Factory;
   linear: { provider: LinearWorkItemProvider; webhookSecret: string };
   slack: { channel: SlackClarificationChannel; signingSecret: string; botUserId?: string };
-  github: { target: GithubOutputTarget; webhookSecret: string };
+  /** `feedback`: which review feedback on the pull requests goes back to the agent (defaults when absent). */
+  github: { target: GithubOutputTarget; webhookSecret: string; feedback?: GithubFeedbackConfig };
   /**
    * How long one round of connection checks is trusted. The app asks before every webhook; three API
    * calls per delivery would be slow and burn rate limits. Default one minute.
@@ -42,7 +46,10 @@ export function directTenantRuntime(options: DirectTenantOptions): TenantRuntime
       ...(slack.channel.trustedAuthors ? { trustedAuthors: slack.channel.trustedAuthors } : {}),
       members: slack.channel.members,
     }),
-    new GithubWebhookSource({ secret: github.webhookSecret }),
+    new GithubWebhookSource({
+      secret: github.webhookSecret,
+      feedback: new GithubFeedback({ ...github.feedback, reads: githubFeedbackReads(github.target.github) }),
+    }),
   ];
   const roles: [Connectable, ConnectionReport['role']][] = [
     [linear.provider, 'intake'],

@@ -10,6 +10,7 @@ import {
 } from '@software-factory/sdk';
 import { FakeClock, FakeFleet, MemoryLogger, queuedIn, slotsIn } from '@software-factory/sdk/testing';
 import { GithubAppAuth } from '../../src/github/app-auth.ts';
+import type { GithubFeedbackConfig } from '../../src/github/feedback-config.ts';
 import { GithubOutputTarget } from '../../src/github/output-target.ts';
 import { type LinearProviderOptions, LinearWorkItemProvider } from '../../src/linear/work-item-provider.ts';
 import { SlackClarificationChannel } from '../../src/slack/clarification-channel.ts';
@@ -42,6 +43,8 @@ export interface DirectBenchOptions {
   linear?: Partial<LinearProviderOptions>;
   /** How the factory authenticates to GitHub: a personal token (default) or as a GitHub App installation. */
   github?: 'token' | 'app';
+  /** The GitHub output target's `feedback` config (review feedback rounds); its defaults when absent. */
+  githubFeedback?: GithubFeedbackConfig;
 }
 
 /** The bench's GitHub App, installed on the route's repository, when the bench runs in App mode. */
@@ -119,7 +122,11 @@ export class DirectBench {
       factory,
       linear: { provider: workItems, webhookSecret: SECRETS.linear },
       slack: { channel: clarifications, signingSecret: SECRETS.slack, botUserId: this.slack.botUserId },
-      github: { target: outputs, webhookSecret: SECRETS.github },
+      github: {
+        target: outputs,
+        webhookSecret: SECRETS.github,
+        ...(this.#options.githubFeedback ? { feedback: this.#options.githubFeedback } : {}),
+      },
     });
     this.app = createFactoryApp({
       tenants: new StaticTenantRegistry([tenant]),

@@ -10,7 +10,8 @@ export type PullJson = Record<string, unknown> & {
 };
 
 /**
- * GitHub's REST API on loopback: `/user`, `/installation/repositories`, `/repos/{o}/{r}/pulls[/{n}]`, and a
+ * GitHub's REST API on loopback: `/user`, `/installation/repositories`, `/repos/{o}/{r}/pulls[/{n}]`, a
+ * review's remarks (`/repos/{o}/{r}/pulls/{n}/reviews/{id}/comments`), and a
  * pull request's conversation (`/repos/{o}/{r}/issues/{n}` and its comments: GitHub keeps a pull request's
  * comments as an issue's).
  */
@@ -18,6 +19,8 @@ export class GithubServer {
   readonly pulls = new Map<string, PullJson>();
   /** The conversation of each pull request (`owner/repo#n`), as issue comments, oldest first. */
   readonly comments = new Map<string, { id: number; body: string }[]>();
+  /** A review's line remarks, by `owner/repo#n/review id`, as `GET …/reviews/{id}/comments` lists them. */
+  readonly reviewComments = new Map<string, Record<string, unknown>[]>();
   readonly requests: string[] = [];
   readonly faults = new FaultQueue();
   readonly tokens = new Map<string, TokenKind>([['ghp_classic_test_token', 'classic']]);
@@ -73,6 +76,13 @@ export class GithubServer {
       const kind = c.get('kind' as never) as TokenKind;
       if (kind !== 'installation') return c.json({ message: 'A JSON web token could not be decoded' }, 401);
       return c.json({ total_count: 2, repositories: [] });
+    });
+    app.get('/repos/:owner/:repo/pulls/:number/reviews/:review/comments', (c) => {
+      const key = `${c.req.param('owner')}/${c.req.param('repo')}#${c.req.param('number')}/${c.req.param('review')}`;
+      if (!this.pulls.has(key.slice(0, key.lastIndexOf('/'))))
+        return c.json({ message: 'Not Found', status: '404' }, 404);
+      const perPage = Number(c.req.query('per_page') ?? 30);
+      return c.json((this.reviewComments.get(key) ?? []).slice(0, perPage));
     });
     app.get('/repos/:owner/:repo/pulls/:number', (c) => {
       const pull = this.pulls.get(`${c.req.param('owner')}/${c.req.param('repo')}#${c.req.param('number')}`);

@@ -26,7 +26,8 @@ export type CommentTopic =
   | 'failed'
   | 'gave-up-waiting'
   | 'blocked'
-  | 'cancelled';
+  | 'cancelled'
+  | 'feedback-exhausted';
 
 /**
  * A comment's write options. `about` names what it says, for a tracker that shows the factory's

@@ -1,0 +1,278 @@
+import type {
+  AuthorPolicy,
+  OutputFeedbackEvent,
+  OutputSnapshot,
+  WebhookInterpretation,
+} from '@software-factory/sdk';
+import * as z from 'zod/mini';
+import {
+  type GithubAuthorAssociation,
+  githubAuthorPolicy,
+  githubReplyAuthor,
+} from '../shared/answer-trust.ts';
+import { addressedToAgent, boundText } from '../shared/feedback-text.ts';
+import { parseConfig } from '../shared/provider-config.ts';
+import { parsePayload } from '../shared/webhook-payload.ts';
+import { checkFeedback } from './feedback-checks.ts';
+import {
+  type GithubCheckEvent,
+  type GithubFeedbackConfig,
+  type GithubFeedbackSettings,
+  githubFeedbackConfigSchema,
+} from './feedback-config.ts';
+import type { GithubFeedbackReads } from './feedback-reader.ts';
+import { GITHUB_COMMENT_MARKER } from './issue-comments.ts';
+import { headInRepository, pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
+
+export interface GithubFeedbackOptions extends GithubFeedbackConfig {
+  /** Reads beyond the payload (a review's remarks, a commented pull request), with the target's token. */
+  reads: GithubFeedbackReads;
+}
+
+type Verdict = Omit<WebhookInterpretation, 'deliveryId'>;
+
+const nonEmpty = z.string().check(z.minLength(1));
+const userSchema = z.object({ login: z.string(), id: z.optional(z.number()), type: z.optional(z.string()) });
+const repositorySchema = z.object({ full_name: nonEmpty });
+
+const reviewSchema = z.object({
+  action: nonEmpty,
+  review: z.object({
+    id: z.number(),
+    state: nonEmpty,
+    body: z.nullish(z.string()),
+    html_url: z.optional(z.string()),
+    user: z.nullish(userSchema),
+    author_association: z.optional(z.string()),
+  }),
+  pull_request: pullRequestSchema,
+  repository: repositorySchema,
+});
+
+const commentSchema = z.object({
+  action: nonEmpty,
+  issue: z.object({ number: z.int().check(z.positive()), pull_request: z.optional(z.unknown()) }),
+  comment: z.object({
+    id: z.number(),
+    body: z.nullish(z.string()),
+    html_url: z.optional(z.string()),
+    user: z.nullish(userSchema),
+    author_association: z.optional(z.string()),
+  }),
+  repository: repositorySchema,
+});
+
+/** What of a `pull_request` delivery tells who pushed: the sender, the pull request's author, the new head. */
+const pushSchema = z.object({
+  after: z.optional(z.string()),
+  sender: z.nullish(userSchema),
+  pull_request: z.object({ user: z.nullish(userSchema), head: z.object({ sha: z.optional(z.string()) }) }),
+});
+
+/**
+ * Review feedback from GitHub webhooks, as `output.feedback`: a submitted review that requests changes
+ * or remarks, a pull request comment addressed to the agent, a failed check, a person's push.
+ *
+ * A review's line remarks are read through the REST API when the review is submitted
+ * (`GET …/reviews/{id}/comments`), not folded from their `pull_request_review_comment` deliveries:
+ * those arrive separately and in any order, and folding them would need state the source does not keep;
+ * when the review arrives its remarks exist already, so one read gives the whole review, once.
+ */
+export class GithubFeedback {
+  readonly settings: GithubFeedbackSettings;
+  readonly #reads: GithubFeedbackReads;
+  readonly #trust: AuthorPolicy<GithubAuthorAssociation>;
+  readonly #bots: ReadonlySet<string>;
+
+  constructor(options: GithubFeedbackOptions) {
+    const { reads, ...config } = options;
+    this.settings = parseConfig(githubFeedbackConfigSchema, config, 'GitHub feedback');
+    this.#trust = githubAuthorPolicy(this.settings.trustedAuthors, 'GitHub feedback');
+    this.#bots = new Set(this.settings.botLogins.map((login) => login.toLowerCase()));
+    this.#reads = reads;
+  }
+
+  /** The GitHub events this reads; the source answers any other as before. */
+  handles(event: string): boolean {
+    return FEEDBACK_EVENTS.has(event);
+  }
+
+  async interpret(event: string, body: unknown): Promise<Verdict> {
+    switch (event) {
+      case 'pull_request_review':
+        return this.#review(body);
+      case 'pull_request_review_comment':
+        return {
+          events: [],
+          ignored:
+            'review remarks are read with their review when it is submitted (pull_request_review), not one by one',
+        };
+      case 'issue_comment':
+        return this.#comment(body);
+      default: {
+        const check = event as GithubCheckEvent;
+        if (check !== this.settings.checks)
+          return {
+            events: [],
+            ignored: `${event} is not the check event the factory reads (feedback.checks: ${this.settings.checks})`,
+          };
+        return checkFeedback(check, body, this.#reads);
+      }
+    }
+  }
+
+  /**
+   * A `pull_request` `synchronize`: `pushed` when a person, not the agent, pushed. The agent is a bot
+   * (sender type Bot: an App or Actions), one of `botLogins`, or the pull request's author (agents open
+   * their pull request with the identity they push with).
+   */
+  pushed(body: unknown, output: OutputSnapshot): { event?: OutputFeedbackEvent; ignored?: string } {
+    const parsed = pushSchema.safeParse(body);
+    const sender = parsed.success ? parsed.data.sender : undefined;
+    if (!parsed.success || !sender) return { ignored: 'the push names no sender' };
+    const pusher = sender.login;
+    if (sender.type === 'Bot' || this.#isBot(pusher))
+      return { ignored: `${pusher} is the factory or its agent` };
+    if (pusher.toLowerCase() === parsed.data.pull_request.user?.login.toLowerCase())
+      return { ignored: `${pusher} opened the pull request: the agent's own push` };
+    const head = parsed.data.after ?? parsed.data.pull_request.head.sha;
+    if (!head) return { ignored: 'the push names no commit' };
+    return {
+      event: {
+        type: 'output.feedback',
+        output: feedbackOutput(output),
+        feedback: {
+          kind: 'pushed',
+          id: `push:${head}`,
+          // Pushing to a branch of the repository takes write access to it.
+          author: { id: pusher, trusted: true, reason: 'pushed to the branch (write access)' },
+        },
+      },
+    };
+  }
+
+  async #review(body: unknown): Promise<Verdict> {
+    const {
+      action,
+      review,
+      pull_request: pull,
+      repository,
+    } = parsePayload(reviewSchema, body, 'pull_request_review');
+    if (action !== 'submitted')
+      return { events: [], ignored: `pull_request_review action "${action}" is no new feedback` };
+    if (!headInRepository(pull, repository.full_name))
+      return {
+        events: [],
+        ignored: `pull request #${pull.number} comes from a fork: never an agent's output`,
+      };
+    const login = review.user?.login;
+    if (!login || review.user?.type === 'Bot' || this.#isBot(login))
+      return { events: [], ignored: 'reviews by bots or the factory are no feedback' };
+    const state = review.state.toLowerCase();
+    if (state === 'approved') return { events: [], ignored: `an approval by ${login} is no feedback` };
+    if (state !== 'changes_requested' && state !== 'commented')
+      return { events: [], ignored: `a review in state "${review.state}" is no feedback` };
+    const remarks = await this.#remarks(repository.full_name, pull.number, review.id);
+    const text = [review.body ?? '', remarks.note].filter(Boolean).join('\n\n');
+    if (state === 'commented' && text.trim() === '' && remarks.comments.length === 0)
+      return { events: [], ignored: 'a review without a body or remarks' };
+    return {
+      events: [
+        {
+          type: 'output.feedback',
+          output: feedbackOutput(toOutputSnapshot(pull, repository.full_name)),
+          feedback: {
+            kind: 'review',
+            id: `review:${review.id}`,
+            author: githubReplyAuthor(this.#trust, login, review.user?.id, review.author_association),
+            verdict: state === 'changes_requested' ? 'changes-requested' : 'commented',
+            body: boundText(text),
+            comments: remarks.comments,
+            ...(review.html_url ? { url: review.html_url } : {}),
+          },
+        },
+      ],
+    };
+  }
+
+  /** The review's remarks; a failed read keeps the review, saying where to read them instead. */
+  async #remarks(repository: string, pull: number, reviewId: number) {
+    try {
+      const { comments, more } = await this.#reads.reviewComments(repository, pull, reviewId);
+      return { comments, note: more ? `[… more remarks on the pull request, not shown here]` : '' };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return { comments: [], note: `[the review's line remarks could not be read from GitHub: ${reason}]` };
+    }
+  }
+
+  async #comment(body: unknown): Promise<Verdict> {
+    const { action, issue, comment, repository } = parsePayload(commentSchema, body, 'issue_comment');
+    if (action !== 'created')
+      return { events: [], ignored: `issue_comment action "${action}" is no new feedback` };
+    if (issue.pull_request === undefined)
+      return { events: [], ignored: 'a comment on an issue, not on a pull request' };
+    const text = comment.body ?? '';
+    const login = comment.user?.login;
+    if (text.includes(GITHUB_COMMENT_MARKER) || (login && this.#isBot(login)))
+      return { events: [], ignored: 'the factory wrote this comment' };
+    if (!login || comment.user?.type === 'Bot')
+      return { events: [], ignored: 'comments from bots are no feedback' };
+    if (!addressedToAgent(text, this.settings.commandPrefix, this.settings.botLogins))
+      return {
+        events: [],
+        ignored: `the comment is not addressed to the agent (it starts with ${this.settings.commandPrefix}${this.settings.botLogins.length > 0 ? ` or mentions @${this.settings.botLogins[0]}` : ''})`,
+      };
+    // The payload names the issue side of the pull request only: its branch is read.
+    const pull = await this.#reads.pullRequest(repository.full_name, issue.number);
+    if (!pull) return { events: [], ignored: `pull request #${issue.number} was not found` };
+    if (!pull.inRepository)
+      return {
+        events: [],
+        ignored: `pull request #${issue.number} comes from a fork: never an agent's output`,
+      };
+    return {
+      events: [
+        {
+          type: 'output.feedback',
+          output: {
+            id: `${repository.full_name}#${pull.number}`,
+            url: pull.url,
+            branch: pull.branch,
+            title: pull.title,
+          },
+          feedback: {
+            kind: 'comment',
+            id: `comment:${comment.id}`,
+            author: githubReplyAuthor(this.#trust, login, comment.user?.id, comment.author_association),
+            body: boundText(text),
+            ...(comment.html_url ? { url: comment.html_url } : {}),
+          },
+        },
+      ],
+    };
+  }
+
+  #isBot(login: string): boolean {
+    return this.#bots.has(login.toLowerCase());
+  }
+}
+
+const FEEDBACK_EVENTS: ReadonlySet<string> = new Set([
+  'pull_request_review',
+  'pull_request_review_comment',
+  'issue_comment',
+  'check_run',
+  'check_suite',
+  'workflow_run',
+]);
+
+function feedbackOutput(output: OutputSnapshot): OutputFeedbackEvent['output'] {
+  return {
+    id: output.id,
+    url: output.url,
+    ...(output.branch ? { branch: output.branch } : {}),
+    ...(output.title ? { title: output.title } : {}),
+    // No body: the branch and title name the item, and a feedback event stays small.
+  };
+}

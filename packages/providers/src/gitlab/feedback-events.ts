@@ -1,0 +1,293 @@
+import {
+  type OutputFeedbackEvent,
+  type OutputSnapshot,
+  type ReplyAuthor,
+  WebhookError,
+  type WebhookInterpretation,
+} from '@software-factory/sdk';
+import * as z from 'zod/mini';
+import {
+  addressedToAgent,
+  boundText,
+  commandPrefixSchema,
+  FEEDBACK_LIMITS,
+} from '../shared/feedback-text.ts';
+import { parseConfig } from '../shared/provider-config.ts';
+import { parsePayload } from '../shared/webhook-payload.ts';
+import { GITLAB_NOTE_MARKER } from './output-target.ts';
+
+/** A GitLab username, or a numeric user id. */
+const userSchema = z
+  .string()
+  .check(
+    z.regex(
+      /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/,
+      'expected a GitLab username such as factory-bot, or a numeric user id',
+    ),
+  );
+
+/** `feedback` of the GitLab output target: which feedback on its merge requests goes back to the agent. */
+export const gitlabFeedbackConfigSchema = z
+  .strictObject({
+    botUsernames: z
+      ._default(z.array(userSchema), [])
+      .check(
+        z.describe(
+          'The usernames the factory and its agents act as: a note that @mentions one is addressed to the agent; their own notes and pushes are never feedback.',
+        ),
+      ),
+    commandPrefix: z
+      ._default(commandPrefixSchema, '/factory')
+      .check(z.describe('A merge request note that starts with it is addressed to the agent.')),
+    trustedAuthors: z.optional(
+      z
+        .strictObject({ users: z.array(userSchema) })
+        .check(
+          z.describe(
+            "Whose notes count: GitLab's note payload does not say the author's role on the project, so only listed usernames or ids are trusted.",
+          ),
+        ),
+    ),
+  })
+  .check(
+    z.describe(
+      'Review feedback on the merge requests: failed pipelines, notes addressed to the agent by trusted users, pushes by people.',
+    ),
+  );
+export type GitlabFeedbackConfig = z.input<typeof gitlabFeedbackConfigSchema>;
+
+type Verdict = Omit<WebhookInterpretation, 'deliveryId'>;
+
+const nonEmpty = z.string().check(z.minLength(1));
+const projectSchema = z.object({ path_with_namespace: nonEmpty, web_url: z.optional(z.string()) });
+/** The merge request as pipeline and note payloads carry it (fewer fields than a Merge Request Hook). */
+const payloadMergeRequestSchema = z.object({
+  iid: z.int().check(z.positive()),
+  title: z.string(),
+  source_branch: nonEmpty,
+  source_project_id: z.nullish(z.int()),
+  target_project_id: z.nullish(z.int()),
+  url: z.optional(z.string()),
+});
+type PayloadMergeRequest = z.infer<typeof payloadMergeRequestSchema>;
+
+const pipelineSchema = z.object({
+  object_attributes: z.object({ id: z.int(), status: nonEmpty, url: z.optional(z.string()) }),
+  merge_request: z.nullish(payloadMergeRequestSchema),
+  project: projectSchema,
+  builds: z.optional(
+    z.array(
+      z.object({
+        name: z.string(),
+        stage: z.optional(z.string()),
+        status: z.string(),
+        failure_reason: z.nullish(z.string()),
+        allow_failure: z.optional(z.boolean()),
+      }),
+    ),
+  ),
+});
+
+const noteSchema = z.object({
+  user: z.object({ id: z.int(), username: nonEmpty, name: z.optional(z.string()) }),
+  object_attributes: z.object({
+    id: z.int(),
+    note: z.string(),
+    noteable_type: nonEmpty,
+    system: z.nullish(z.boolean()),
+    action: z.optional(z.string()),
+    url: z.optional(z.string()),
+  }),
+  merge_request: z.optional(payloadMergeRequestSchema),
+  project: projectSchema,
+});
+
+const pushSchema = z.object({
+  user: z.nullish(z.object({ id: z.int(), username: z.string() })),
+  object_attributes: z.object({
+    author_id: z.nullish(z.int()),
+    oldrev: z.nullish(z.string()),
+    last_commit: z.nullish(z.object({ id: z.string() })),
+  }),
+});
+
+/**
+ * Review feedback from GitLab webhooks, as `output.feedback`: a failed merge request pipeline, a note on
+ * a merge request addressed to the agent, a push by a person.
+ *
+ * Trust is conservative: a Note Hook names the author but not their role on the project (GitLab sends
+ * no access level), so a note counts only from a user listed in `trustedAuthors.users`; without the list
+ * every note is reported untrusted and the core ignores it, saying why.
+ */
+export class GitlabFeedback {
+  readonly #settings: z.output<typeof gitlabFeedbackConfigSchema>;
+  readonly #bots: ReadonlySet<string>;
+  readonly #trusted: ReadonlySet<string>;
+
+  constructor(config: GitlabFeedbackConfig = {}) {
+    this.#settings = parseConfig(gitlabFeedbackConfigSchema, config, 'GitLab feedback');
+    this.#bots = new Set(this.#settings.botUsernames.map((name) => name.toLowerCase()));
+    this.#trusted = new Set((this.#settings.trustedAuthors?.users ?? []).map((name) => name.toLowerCase()));
+  }
+
+  handles(event: string): boolean {
+    return event === 'Pipeline Hook' || event === 'Note Hook';
+  }
+
+  interpret(event: string, body: unknown): Verdict {
+    return event === 'Pipeline Hook' ? this.#pipeline(body) : this.#note(body);
+  }
+
+  /**
+   * A `Merge Request Hook` `update` with new commits (`oldrev`): `pushed` when a person pushed, not the
+   * agent (one of `botUsernames`, or the merge request's author: agents open it as the identity they push
+   * with). GitLab names the user who caused the update; a push without one is skipped.
+   */
+  pushed(body: unknown, output: OutputSnapshot): { event?: OutputFeedbackEvent; ignored?: string } {
+    const parsed = pushSchema.safeParse(body);
+    if (!parsed.success || !parsed.data.object_attributes.oldrev) return { ignored: 'no new commits' };
+    const { user, object_attributes: request } = parsed.data;
+    if (!user) return { ignored: 'the update names no user' };
+    if (this.#bots.has(user.username.toLowerCase()) || user.id === request.author_id)
+      return { ignored: `${user.username} is the factory or its agent` };
+    const head = request.last_commit?.id;
+    if (!head) return { ignored: 'the update names no commit' };
+    return {
+      event: {
+        type: 'output.feedback',
+        output: {
+          id: output.id,
+          url: output.url,
+          ...(output.branch ? { branch: output.branch } : {}),
+          title: output.title ?? '',
+        },
+        feedback: {
+          kind: 'pushed',
+          id: `push:${head}`,
+          author: { id: user.username, trusted: true, reason: 'pushed to the branch (write access)' },
+        },
+      },
+    };
+  }
+
+  #pipeline(body: unknown): Verdict {
+    const {
+      object_attributes: pipeline,
+      merge_request,
+      project,
+      builds,
+    } = parsePayload(pipelineSchema, body, 'pipeline');
+    if (pipeline.status !== 'failed')
+      return { events: [], ignored: `pipeline #${pipeline.id} is ${pipeline.status}: not a failure` };
+    if (!merge_request)
+      return {
+        events: [],
+        ignored: `pipeline #${pipeline.id} names no merge request (a branch pipeline; merge request pipelines name theirs)`,
+      };
+    if (!fromTargetProject(merge_request))
+      return {
+        events: [],
+        ignored: `merge request !${merge_request.iid} comes from a fork: never an agent's output`,
+      };
+    const failed = (builds ?? []).filter(
+      (build) => build.status === 'failed' && build.allow_failure !== true,
+    );
+    const jobs = failed.map((build) => build.name).join(', ');
+    const summary = failed
+      .map(
+        (build) =>
+          `${build.name}${build.stage ? ` (${build.stage})` : ''}${build.failure_reason ? `: ${build.failure_reason}` : ''}`,
+      )
+      .join('\n');
+    const url =
+      pipeline.url ?? (project.web_url ? `${project.web_url}/-/pipelines/${pipeline.id}` : undefined);
+    return {
+      events: [
+        {
+          type: 'output.feedback',
+          output: mergeRequestOutput(merge_request, project),
+          feedback: {
+            kind: 'check-failed',
+            id: `pipeline:${pipeline.id}`,
+            name: boundText(`pipeline #${pipeline.id}${jobs ? `: ${jobs}` : ''}`, FEEDBACK_LIMITS.name),
+            conclusion: 'failed',
+            ...(summary ? { summary: boundText(summary) } : {}),
+            ...(url ? { url } : {}),
+          },
+        },
+      ],
+    };
+  }
+
+  #note(body: unknown): Verdict {
+    const { user, object_attributes: note, merge_request, project } = parsePayload(noteSchema, body, 'note');
+    if (note.noteable_type !== 'MergeRequest')
+      return { events: [], ignored: `a note on a ${note.noteable_type}, not on a merge request` };
+    if (note.action !== undefined && note.action !== 'create')
+      return { events: [], ignored: `note action "${note.action}" is no new feedback` };
+    if (note.system === true) return { events: [], ignored: 'a system note is no feedback' };
+    if (!merge_request)
+      throw new WebhookError(
+        400,
+        'note payload is incomplete: merge_request: a note on a merge request names it',
+      );
+    if (note.note.includes(GITLAB_NOTE_MARKER) || this.#bots.has(user.username.toLowerCase()))
+      return { events: [], ignored: 'the factory wrote this note' };
+    if (!addressedToAgent(note.note, this.#settings.commandPrefix, this.#settings.botUsernames))
+      return {
+        events: [],
+        ignored: `the note is not addressed to the agent (it starts with ${this.#settings.commandPrefix}${this.#settings.botUsernames.length > 0 ? ` or mentions @${this.#settings.botUsernames[0]}` : ''})`,
+      };
+    if (!fromTargetProject(merge_request))
+      return {
+        events: [],
+        ignored: `merge request !${merge_request.iid} comes from a fork: never an agent's output`,
+      };
+    return {
+      events: [
+        {
+          type: 'output.feedback',
+          output: mergeRequestOutput(merge_request, project),
+          feedback: {
+            kind: 'comment',
+            id: `note:${note.id}`,
+            author: this.#author(user),
+            body: boundText(note.note),
+            ...(note.url ? { url: note.url } : {}),
+          },
+        },
+      ],
+    };
+  }
+
+  #author(user: { id: number; username: string; name?: string | undefined }): ReplyAuthor {
+    const listed = [user.username, String(user.id)].find((id) => this.#trusted.has(id.toLowerCase()));
+    return {
+      id: user.username,
+      ...(user.name ? { name: user.name } : {}),
+      trusted: listed !== undefined,
+      reason: listed
+        ? `${listed} is listed in feedback.trustedAuthors.users`
+        : "GitLab's note payload does not give the author's role; the user is not in feedback.trustedAuthors.users",
+    };
+  }
+}
+
+function fromTargetProject(request: PayloadMergeRequest): boolean {
+  return (
+    typeof request.source_project_id === 'number' && request.source_project_id === request.target_project_id
+  );
+}
+
+function mergeRequestOutput(
+  request: PayloadMergeRequest,
+  project: z.infer<typeof projectSchema>,
+): OutputFeedbackEvent['output'] {
+  const url = request.url ?? `${project.web_url ?? ''}/-/merge_requests/${request.iid}`;
+  return {
+    id: `${project.path_with_namespace}!${request.iid}`,
+    url,
+    branch: request.source_branch,
+    title: request.title,
+  };
+}

@@ -1,0 +1,247 @@
+import { WebhookError } from '@software-factory/sdk';
+import { describe, expect, it } from 'vitest';
+import { GitlabFeedback, type GitlabFeedbackConfig } from '../src/gitlab/feedback-events.ts';
+import { GITLAB_NOTE_MARKER } from '../src/gitlab/output-target.ts';
+import { GitlabWebhookSource } from '../src/gitlab/webhook-source.ts';
+import { fixtureJson } from './support/fixtures.ts';
+import { incoming } from './support/webhooks.ts';
+
+const SECRET = 'gitlab-secret-token';
+const NOW = Date.parse('2026-01-01T12:00:00.000Z');
+
+type Json = Record<string, unknown>;
+
+function source(config: GitlabFeedbackConfig = {}) {
+  return new GitlabWebhookSource({ secret: SECRET, feedback: new GitlabFeedback(config) });
+}
+
+function delivery(event: string, payload: unknown) {
+  return incoming(
+    JSON.stringify(payload),
+    { 'x-gitlab-event': event, 'x-gitlab-token': SECRET, 'idempotency-key': crypto.randomUUID() },
+    NOW,
+  );
+}
+
+async function rejection(promise: Promise<unknown>): Promise<WebhookError> {
+  const error = await promise.catch((caught: unknown) => caught);
+  expect(error).toBeInstanceOf(WebhookError);
+  return error as WebhookError;
+}
+
+/** GitLab's documented pipeline example; it succeeded, with one failed job: `status` set as given. */
+function pipeline(status: string): Json & { object_attributes: Json; merge_request: Json | null } {
+  const payload = fixtureJson('gitlab/pipeline.gitlab-docs.json') as Json & {
+    object_attributes: Json;
+    merge_request: Json | null;
+  };
+  payload.object_attributes.status = status;
+  return payload;
+}
+
+/** GitLab's documented "Comment on a merge request" example, with `note` as the text. */
+function note(text: string): Json & { object_attributes: Json; merge_request: Json; user: Json } {
+  const payload = fixtureJson('gitlab/note.merge_request.gitlab-docs.json') as Json & {
+    object_attributes: Json;
+    merge_request: Json;
+    user: Json;
+  };
+  payload.object_attributes.note = text;
+  return payload;
+}
+
+describe('Pipeline Hook → check-failed on the merge request', () => {
+  it('failed (the documented example, status failed) → check-failed naming the failed job, its stage and reason', async () => {
+    const result = await source().interpret(delivery('Pipeline Hook', pipeline('failed')));
+    expect(result.events).toEqual([
+      {
+        type: 'output.feedback',
+        output: {
+          id: 'gitlab-org/gitlab-test!1',
+          url: 'http://192.168.64.1:3005/gitlab-org/gitlab-test/merge_requests/1',
+          branch: 'test',
+          title: 'Test',
+        },
+        feedback: {
+          kind: 'check-failed',
+          id: 'pipeline:31',
+          name: 'pipeline #31: test-build',
+          conclusion: 'failed',
+          summary: 'test-build (test): script_failure',
+          url: 'http://example.com/gitlab-org/gitlab-test/-/pipelines/31',
+        },
+      },
+    ]);
+  });
+
+  it.each(['success', 'running', 'canceled', 'skipped'])('%s → ignored', async (status) => {
+    const result = await source().interpret(delivery('Pipeline Hook', pipeline(status)));
+    expect(result).toMatchObject({ events: [], ignored: `pipeline #31 is ${status}: not a failure` });
+  });
+
+  it('a branch pipeline (merge_request null) names no merge request → ignored, saying so', async () => {
+    const payload = pipeline('failed');
+    payload.merge_request = null;
+    const result = await source().interpret(delivery('Pipeline Hook', payload));
+    expect(result).toMatchObject({ events: [], ignored: expect.stringMatching(/names no merge request/) });
+  });
+
+  it('a merge request from a fork is never an agent output', async () => {
+    const payload = pipeline('failed');
+    (payload.merge_request as Json).source_project_id = 99;
+    const result = await source().interpret(delivery('Pipeline Hook', payload));
+    expect(result).toMatchObject({ events: [], ignored: expect.stringMatching(/from a fork/) });
+  });
+
+  it('missing fields → 400 naming them', async () => {
+    const payload = pipeline('failed');
+    delete payload.object_attributes.id;
+    const error = await rejection(source().interpret(delivery('Pipeline Hook', payload)));
+    expect(error.status).toBe(400);
+    expect(error.message).toMatch(/pipeline payload is incomplete: object_attributes\.id/);
+  });
+});
+
+describe('Note Hook on a merge request → comment, when addressed to the agent by a listed user', () => {
+  it('"/factory …" by a listed user → a trusted comment', async () => {
+    const result = await source({ trustedAuthors: { users: ['root'] } }).interpret(
+      delivery('Note Hook', note('/factory This MR needs work.')),
+    );
+    expect(result.events).toEqual([
+      {
+        type: 'output.feedback',
+        output: {
+          id: 'gitlab-org/gitlab-test!1',
+          url: 'http://example.com/gitlab-org/gitlab-test/-/merge_requests/1',
+          branch: 'master',
+          title: 'Tempora et eos debitis quae laborum et.',
+        },
+        feedback: {
+          kind: 'comment',
+          id: 'note:1244',
+          author: {
+            id: 'root',
+            name: 'Administrator',
+            trusted: true,
+            reason: 'root is listed in feedback.trustedAuthors.users',
+          },
+          body: '/factory This MR needs work.',
+          url: 'http://example.com/gitlab-org/gitlab-test/merge_requests/1#note_1244',
+        },
+      },
+    ]);
+  });
+
+  it('without trustedAuthors every note is reported untrusted (GitLab sends no role), and the core ignores it', async () => {
+    const [event] = (await source().interpret(delivery('Note Hook', note('/factory fix it')))).events;
+    expect(event).toMatchObject({
+      feedback: {
+        author: { trusted: false, reason: expect.stringMatching(/does not give the author's role/) },
+      },
+    });
+  });
+
+  it.each([
+    [
+      'the documented note as written (a conversation)',
+      () => note('This MR needs work.'),
+      /not addressed to the agent/,
+    ],
+    [
+      'a note on an issue',
+      () => ({
+        ...note('/factory x'),
+        object_attributes: { ...note('x').object_attributes, note: '/factory x', noteable_type: 'Issue' },
+      }),
+      /a note on a Issue/,
+    ],
+    [
+      'an edit',
+      () => ({
+        ...note('/factory x'),
+        object_attributes: { ...note('/factory x').object_attributes, action: 'update' },
+      }),
+      /action "update"/,
+    ],
+    [
+      'a system note',
+      () => ({
+        ...note('/factory x'),
+        object_attributes: { ...note('/factory x').object_attributes, system: true },
+      }),
+      /system note/,
+    ],
+    [
+      "the factory's own round note",
+      () => note(`Feedback round 1\n\n${GITLAB_NOTE_MARKER} abc -->`),
+      /the factory wrote this note/,
+    ],
+  ])('%s → ignored', async (_, payload, reason) => {
+    const result = await source().interpret(delivery('Note Hook', payload()));
+    expect(result.events).toEqual([]);
+    expect(result.ignored).toMatch(reason);
+  });
+
+  it('a mention of one of botUsernames is addressed to the agent', async () => {
+    const result = await source({ botUsernames: ['factory-bot'] }).interpret(
+      delivery('Note Hook', note('@factory-bot please add a test')),
+    );
+    expect(result.events).toHaveLength(1);
+  });
+});
+
+describe('Merge Request Hook update with new commits → pushed, when a person pushed', () => {
+  function update(userId: number, username: string): Json {
+    const payload = fixtureJson('gitlab/merge_request.go-gitlab.json') as Json & {
+      object_attributes: Json;
+    };
+    Object.assign(payload.object_attributes, {
+      action: 'update',
+      oldrev: '0000000000000000000000000000000000000001',
+      source_project_id: 14,
+      target_project_id: 14,
+    });
+    return { ...payload, user: { ...(payload.user as Json), id: userId, username } };
+  }
+
+  it('by someone other than the merge request author or a bot → output.changed, then pushed', async () => {
+    const result = await source().interpret(delivery('Merge Request Hook', update(1, 'root')));
+    expect(result.events.map((event) => event.type)).toEqual(['output.changed', 'output.feedback']);
+    expect(result.events[1]).toMatchObject({
+      feedback: {
+        kind: 'pushed',
+        id: expect.stringMatching(/^push:[0-9a-f]{40}$/),
+        author: { id: 'root', trusted: true },
+      },
+    });
+  });
+
+  it('by the merge request author (the agent) or one of botUsernames → output.changed only', async () => {
+    const payload = update(1, 'root');
+    const author = (payload.object_attributes as Json).author_id as number;
+    expect(
+      (await source().interpret(delivery('Merge Request Hook', update(author, 'agent')))).events,
+    ).toHaveLength(1);
+    expect(
+      (await source({ botUsernames: ['root'] }).interpret(delivery('Merge Request Hook', payload))).events,
+    ).toHaveLength(1);
+  });
+});
+
+describe('GitLab feedback config', () => {
+  it.each([
+    [{ commandPrefix: 'two words' }, /GitLab feedback config: commandPrefix: expected one word/],
+    [{ botUsernames: ['no spaces please'] }, /botUsernames\.0: expected a GitLab username/],
+    [{ trustedAuthors: { roles: ['maintainer'] } }, /trustedAuthors/],
+  ])('%j → a clear error', (config, message) => {
+    expect(() => new GitlabFeedback(config as GitlabFeedbackConfig)).toThrow(message);
+  });
+
+  it('without feedback, the source ignores pipelines and notes as before', async () => {
+    const plain = new GitlabWebhookSource({ secret: SECRET });
+    expect(await plain.interpret(delivery('Pipeline Hook', pipeline('failed')))).toMatchObject({
+      events: [],
+      ignored: 'GitLab Pipeline Hook events are not handled',
+    });
+  });
+});
