@@ -164,10 +164,13 @@ export function githubChangesRequested(
       id: options.reviewId,
       state: 'changes_requested',
       body: 'Please add a test for an export with no rows.',
+      // A member who is not the pull request's author (the agent) reviews it.
+      user: { ...(review.user as object), login: 'octo-reviewer', id: 583231, type: 'User' },
       author_association: 'MEMBER',
       html_url: `https://github.com/${BENCH_REPOSITORY}/pull/${n}#pullrequestreview-${options.reviewId}`,
     },
     pull_request: pullRequestOf(n, options, { draft: true }),
+    sender: { ...(example.sender as object), login: 'octo-reviewer', id: 583231, type: 'User' },
   };
   return githubDelivery(
     options.tenant,

@@ -83,8 +83,8 @@ describe('factory connect github --app: GitHub’s manifest flow', () => {
       hook_attributes: { url: 'https://factory.example.com/t/acme/webhooks/github', active: true },
       redirect_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/callback$/),
       public: false,
-      default_permissions: { metadata: 'read', pull_requests: 'read', issues: 'write', actions: 'write' },
-      default_events: ['pull_request', 'issues', 'issue_comment', 'workflow_run'],
+      default_permissions: { metadata: 'read', pull_requests: 'write', actions: 'write', issues: 'write' },
+      default_events: ['pull_request', 'pull_request_review', 'issue_comment', 'workflow_run', 'issues'],
     });
     expect(vendor.requests.filter((line) => line.includes('/conversions'))).toHaveLength(1);
 

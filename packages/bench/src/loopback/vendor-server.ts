@@ -162,6 +162,8 @@ export class VendorServer {
 
     app.get('/github/user', (c) => c.json({ login: 'bench', id: 1 }, 200, { 'x-oauth-scopes': 'repo' }));
     app.get('/github/repos/:owner/:repo/pulls', (c) => c.json([]));
+    // A review's line remarks: the soak's reviewers write none.
+    app.get('/github/repos/:owner/:repo/pulls/:number/reviews/:review/comments', (c) => c.json([]));
     const pull = (c: { req: { param(name: string): string } }) =>
       `${c.req.param('owner')}/${c.req.param('repo')}#${c.req.param('number')}`;
     app.get('/github/repos/:owner/:repo/issues/:number', (c) =>
