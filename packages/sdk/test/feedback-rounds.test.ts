@@ -136,6 +136,25 @@ describe('review feedback goes back to the agent, on the same branch, until the 
     expect((await h.record(item.id))?.feedback).toMatchObject({ rounds: 1, waiting: [] });
   });
 
+  it('feedback kept while the agent worked starts its round when the tick finds the agent finished (its exit event lost)', async () => {
+    const { h, item } = await stage('dispatched', {
+      settings: { ...merged, agents: { checkInterval: '5m', outputGrace: '30m', timeout: '2h' } },
+    });
+    await h.factory.handle(h.output(item, 'draft'));
+    await h.factory.handle(h.feedback(item, changesRequested('review-1')));
+    h.fleet.exit('agent-1', 0); // the agent ends; its exit event never reaches the factory
+
+    h.clock.advance(5 * 60_000);
+    const tick = await h.factory.handle({ type: 'tick' });
+
+    expect(tick.transitions.map((t) => `${t.from}→${t.to}`)).toEqual([
+      'dispatched→queued',
+      'queued→dispatched',
+    ]);
+    expect(taskOf(h, 'agent-2')).toContain('Feedback 1: a review requesting changes');
+    expect(h.fleet.peakRunning).toBe(1);
+  });
+
   it('feedback that arrives while the round waits for a slot joins that round', async () => {
     const { h, item } = await waitingForReview({ limits: { maxInFlight: 1 } });
     const other = h.clearItem('item-2');

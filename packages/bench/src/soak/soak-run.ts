@@ -154,7 +154,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   const url = `http://127.0.0.1:${port}`;
   async function deliver(item: (typeof queue)[number]): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
+    // A sender gives up only when the run stops (done, a violation, Ctrl-C): a factory that is down
+    // for good must not keep the run waiting on its retries.
+    for (let attempt = 0; !stopping; attempt++) {
       if (attempt > 0) retried += 1;
       const request = item.build();
       let status = 0;

@@ -20,18 +20,7 @@ export function retryOrFail(current: WorkItemRecord, event: AgentExitedEvent, st
   const draft = Draft.from(current, step.now);
   if (event.outcome === 'succeeded') {
     draft.record.dispatch = { ...dispatch, exitedAt: step.now, exitCode: event.exitCode ?? 0 };
-    const feedback = current.feedback;
-    if (feedback && feedback.rounds > 0 && feedback.given.length > 0)
-      draft.addEffects({
-        kind: 'output-comment',
-        outputId: feedback.outputId,
-        message: { type: 'feedback-round-finished', round: feedback.rounds },
-      });
-    // Feedback that came while it worked is the next round's, now that no agent works on the item.
-    if (feedback && feedback.waiting.length > 0 && !feedback.stopped)
-      return startRound(step, draft, feedback.waiting, event.type);
-    step.notes.agentExited = true;
-    return { draft, reason: 'agent finished; waiting for its output' };
+    return agentFinished(draft, step, event.type);
   }
   const reason = whyItEnded(event);
   failAttempt(step.context, draft, reason, event.type);
@@ -44,4 +33,23 @@ export function whyItEnded(event: AgentExitedEvent): string {
   return event.outcome === 'lost'
     ? 'the fleet lost the agent'
     : `the agent exited with code ${event.exitCode ?? 'unknown'}`;
+}
+
+/**
+ * The attempt's agent finished successfully (its exit reported, or found by the tick), recorded on the
+ * draft: a feedback round it worked on is finished, and feedback that came while it worked starts the
+ * next round now that no agent works on the item; otherwise the item waits for its output.
+ */
+export function agentFinished(draft: Draft, step: Step, event: string): Decision {
+  const feedback = draft.record.feedback;
+  if (feedback && feedback.rounds > 0 && feedback.given.length > 0)
+    draft.addEffects({
+      kind: 'output-comment',
+      outputId: feedback.outputId,
+      message: { type: 'feedback-round-finished', round: feedback.rounds },
+    });
+  if (feedback && feedback.waiting.length > 0 && !feedback.stopped)
+    return startRound(step, draft, feedback.waiting, event);
+  step.notes.agentExited = true;
+  return { draft, reason: 'agent finished; waiting for its output' };
 }

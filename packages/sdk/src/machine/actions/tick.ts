@@ -4,6 +4,7 @@ import { dropObsoleteEffects, failAttempt } from '../../pipeline/plan.ts';
 import type { WorkItemRecord } from '../../record.ts';
 import { Draft } from '../draft.ts';
 import type { Decision, Step } from '../step.ts';
+import { agentFinished } from './agent.ts';
 import { triage } from './work-item.ts';
 
 type Tick = { type: 'tick' };
@@ -89,8 +90,7 @@ export async function checkAgent(current: WorkItemRecord, event: Tick, step: Ste
   if (status.state === 'running') return { draft, reason: 'agent still running' };
   if (status.state === 'exited' && status.exitCode === 0) {
     draft.record.dispatch = { ...checked, exitedAt: now, exitCode: 0 };
-    step.notes.agentExited = true;
-    return { draft, reason: 'agent finished; waiting for its output' };
+    return agentFinished(draft, step, event.type);
   }
   const reason =
     status.state === 'exited' ? `the agent exited with code ${status.exitCode}` : 'the fleet lost the agent';
