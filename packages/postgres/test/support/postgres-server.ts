@@ -195,11 +195,10 @@ async function runServer(
       'listen_addresses=127.0.0.1',
       '-c',
       `unix_socket_directories=${socketFolder}`,
-      // A test database: durability is the crash tests' stop()/start(), which keeps what was committed.
+      // A test database: no fsync (a crash of the machine may lose it), but every commit is written to
+      // the log before it returns, so stop() (a crash of the server) and start() keep what was committed.
       '-c',
       'fsync=off',
-      '-c',
-      'synchronous_commit=off',
       '-c',
       'full_page_writes=off',
       '-c',
