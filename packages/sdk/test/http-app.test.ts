@@ -365,4 +365,24 @@ describe('GET /healthz', () => {
     expect(body.store).toEqual({ ok: false, error: 'connection refused' });
     expect(body.tenants[0]?.refusal).toContain('missing scopes chat:write');
   });
+
+  it('is degraded (503), not an error, when the whole store is unreachable, even to the operator token', async () => {
+    // Every call fails, as with a database server gone away: the token's throttle cannot be read either.
+    const store = new Proxy(new InMemoryStateStore(), {
+      get: (target, name, receiver) => {
+        const value = Reflect.get(target, name, receiver);
+        return typeof value === 'function'
+          ? async () => {
+              throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+            }
+          : value;
+      },
+    });
+    const { app } = setup({ store, operatorToken: OPERATOR_TOKEN });
+    for (const init of [{}, asOperator]) {
+      const response = await app.request('/healthz', init);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: 'degraded', version: '1.2.3' });
+    }
+  });
 });
