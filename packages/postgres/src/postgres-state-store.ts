@@ -19,7 +19,12 @@ import {
   poolConfig,
   redactConnection,
 } from './connection-options.ts';
-import { migratePostgresSchema, POSTGRES_SCHEMA_VERSION, schemaVersion } from './postgres-schema.ts';
+import {
+  migratePostgresSchema,
+  POSTGRES_SCHEMA_VERSION,
+  SchemaTooNewError,
+  schemaVersion,
+} from './postgres-schema.ts';
 
 export interface PostgresStateStoreOptions extends PostgresConnectionOptions {
   /**
@@ -30,6 +35,11 @@ export interface PostgresStateStoreOptions extends PostgresConnectionOptions {
   eventPurgeIntervalMs?: number;
   /** The most expired rows one purge deletes (default 1,000), so no purge holds locks for long. */
   eventPurgeBatch?: number;
+  /**
+   * False: connect and check the schema without changing it (`factory check`); a missing schema is not
+   * an error then, a newer one still is. Default true: bring it up to date.
+   */
+  migrate?: boolean;
   /** Told when an idle pooled connection fails (the server restarted, the network dropped it). */
   onConnectionError?: (message: string) => void;
 }
@@ -64,7 +74,10 @@ export class PostgresStateStore implements StateStore {
   static async open(options: PostgresStateStoreOptions): Promise<PostgresStateStore> {
     const store = new PostgresStateStore(options);
     try {
-      await store.migrate();
+      if (options.migrate === false) {
+        const found = await store.schemaVersion();
+        if (found > POSTGRES_SCHEMA_VERSION) throw new SchemaTooNewError(found, POSTGRES_SCHEMA_VERSION);
+      } else await store.migrate();
       return store;
     } catch (error) {
       await store.close();
@@ -97,8 +110,12 @@ export class PostgresStateStore implements StateStore {
     }
   }
 
-  /** The version of the schema in the database, for `factory check`. */
+  /** The version of the schema in the database (0: none yet), for `factory check`. */
   async schemaVersion(): Promise<number> {
+    const { rows } = await this.#query<{ present: boolean }>(
+      `SELECT to_regclass('factory_schema_versions') IS NOT NULL AS present`,
+    );
+    if (!rows[0]?.present) return 0;
     return schemaVersion({ query: (text: string) => this.#query(text) } as Pick<pg.PoolClient, 'query'>);
   }
 
