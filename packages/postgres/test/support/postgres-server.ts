@@ -1,6 +1,15 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +27,8 @@ export interface PostgresServer {
   port: number;
   /** The superuser's password: tests check it never shows in output. */
   password: string;
+  /** With `tls`: the PEM certificate of the CA that signed the server's (issued to 127.0.0.1). */
+  ca?: string;
   /** A URL to a database of its own, created on first use of the name (`postgres` exists already). */
   url(database?: string): string;
   /** Creates a new empty database and returns its URL. */
@@ -32,7 +43,12 @@ export interface PostgresServer {
 const USER = 'factory';
 let databases = 0;
 
-export async function startPostgres(): Promise<PostgresServer> {
+export interface PostgresServerOptions {
+  /** Serve TLS too, with a certificate for IP 127.0.0.1 signed by a CA made for this server. */
+  tls?: boolean;
+}
+
+export async function startPostgres(options: PostgresServerOptions = {}): Promise<PostgresServer> {
   const binaries = postgresBinaries();
   const owner = serverUser();
   // As another user, the folder must be one that user can reach: the test run's own TMPDIR is private.
@@ -46,6 +62,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     chownSync(passwordFile, owner.uid, owner.gid);
   }
   let server: ChildProcess | undefined;
+  let tlsSettings: string[] = [];
   const killOnExit = () => server?.kill('SIGKILL');
   process.once('exit', killOnExit);
   const port = await freePort();
@@ -79,7 +96,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       clearTimeout(timer);
     },
     async start() {
-      server = await runServer(binaries.postgres, owner, data, folder, port);
+      server = await runServer(binaries.postgres, owner, data, folder, port, tlsSettings);
     },
     async close() {
       try {
@@ -105,6 +122,11 @@ export async function startPostgres(): Promise<PostgresServer> {
       ],
       owner,
     );
+    if (options.tls) {
+      const tls = makeCertificates(folder, owner);
+      handle.ca = tls.ca;
+      tlsSettings = ['-c', 'ssl=on', '-c', `ssl_cert_file=${tls.cert}`, '-c', `ssl_key_file=${tls.key}`];
+    }
     await handle.start();
     return handle;
   } catch (error) {
@@ -183,6 +205,7 @@ async function runServer(
   data: string,
   socketFolder: string,
   port: number,
+  settings: readonly string[],
 ): Promise<ChildProcess> {
   const [file, argv] = asOwner(
     postgres,
@@ -203,6 +226,7 @@ async function runServer(
       'full_page_writes=off',
       '-c',
       'max_connections=200',
+      ...settings,
     ],
     owner,
   );
@@ -228,6 +252,67 @@ async function runServer(
   // Keep reading, so a chatty server never blocks on a full pipe.
   child.stderr?.resume();
   return child;
+}
+
+/**
+ * A CA and a server certificate for IP 127.0.0.1 it signs (openssl). The key is the server user's and
+ * 0600, as Postgres demands.
+ */
+function makeCertificates(
+  folder: string,
+  owner: ServerUser | undefined,
+): { ca: string; cert: string; key: string } {
+  const file = (name: string) => join(folder, name);
+  const openssl = (...args: string[]) =>
+    execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: folder });
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=factory test CA',
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.pem'),
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-keyout',
+    file('server.key'),
+    '-out',
+    file('server.csr'),
+  );
+  writeFileSync(file('server.ext'), 'subjectAltName = IP:127.0.0.1\n');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    file('ca.pem'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    file('server.ext'),
+    '-out',
+    file('server.pem'),
+  );
+  chmodSync(file('server.key'), 0o600);
+  if (owner) for (const name of ['server.key', 'server.pem']) chownSync(file(name), owner.uid, owner.gid);
+  return { ca: readFileSync(file('ca.pem'), 'utf8'), cert: file('server.pem'), key: file('server.key') };
 }
 
 async function freePort(): Promise<number> {
