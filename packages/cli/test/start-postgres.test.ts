@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { POSTGRES_SCHEMA_VERSION } from '@software-factory/postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresServer, startPostgres } from '../../postgres/test/support/postgres-server.ts';
 import { DeployScenario, makeProject, removeProject, SECRETS, TENANT } from './support/deploy-scenario.ts';
@@ -174,7 +175,7 @@ describe('factory start and factory check refuse a database they cannot use, wit
       });
       expect(code).toBe(1);
       expect(stderr).toMatch(
-        /^factory: cannot open the state store: the database has schema version 99, newer than this build of the factory understands \(1\); run the newer build/,
+        /^factory: cannot open the state store: the database has schema version 99, newer than this build of the factory understands \(\d+\); run the newer build/,
       );
       const tables = await client.query(
         `SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'factory_records'`,
@@ -206,7 +207,7 @@ describe('factory start and factory check refuse a database they cannot use, wit
     expect(JSON.parse(json.stdout).store).toEqual({
       type: 'postgres',
       ok: true,
-      detail: `postgres 127.0.0.1:${postgres.port}/${new URL(databaseUrl).pathname.slice(1)}, schema 1 (this build: 1)`,
+      detail: `postgres 127.0.0.1:${postgres.port}/${new URL(databaseUrl).pathname.slice(1)}, schema ${POSTGRES_SCHEMA_VERSION} (this build: ${POSTGRES_SCHEMA_VERSION})`,
     });
 
     const away = await runFactory(['check'], {

@@ -8,4 +8,8 @@ export {
   type SslMode,
 } from './connection-options.ts';
 export { POSTGRES_SCHEMA_VERSION, SchemaTooNewError } from './postgres-schema.ts';
-export { PostgresStateStore, type PostgresStateStoreOptions } from './postgres-state-store.ts';
+export {
+  PostgresStateStore,
+  type PostgresStateStoreOptions,
+  PostgresStoreError,
+} from './postgres-state-store.ts';

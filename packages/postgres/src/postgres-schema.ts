@@ -48,6 +48,56 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant, name)
   );
   `,
+  `
+  -- commit() in one round trip: the record's conditional write, then the document's, then the lookups,
+  -- in the one statement that calls it. A record that is not at the expected version writes nothing and
+  -- returns false; a document that is not raises FC409, which undoes the record's write with the
+  -- statement (the store reads it as false).
+  CREATE FUNCTION factory_commit(
+    p_tenant text, p_work_item_id text, p_version bigint, p_status text, p_wake_at bigint, p_body text,
+    p_expected bigint, p_document_name text, p_document_body text, p_document_expected bigint,
+    p_lookup_kinds text[], p_lookup_values text[]
+  ) RETURNS boolean LANGUAGE plpgsql AS $$
+  DECLARE
+    written integer;
+  BEGIN
+    IF p_expected = 0 THEN
+      INSERT INTO factory_records (tenant, work_item_id, version, status, wake_at, body)
+        VALUES (p_tenant, p_work_item_id, p_version, p_status, p_wake_at, p_body)
+        ON CONFLICT (tenant, work_item_id) DO NOTHING;
+    ELSE
+      UPDATE factory_records SET version = p_version, status = p_status, wake_at = p_wake_at, body = p_body
+        WHERE tenant = p_tenant AND work_item_id = p_work_item_id AND version = p_expected;
+    END IF;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    IF written <> 1 THEN
+      RETURN false;
+    END IF;
+    IF p_document_name IS NOT NULL THEN
+      IF p_document_expected = 0 THEN
+        INSERT INTO factory_documents (tenant, name, version, body)
+          VALUES (p_tenant, p_document_name, 1, p_document_body)
+          ON CONFLICT (tenant, name) DO NOTHING;
+      ELSE
+        UPDATE factory_documents SET version = version + 1, body = p_document_body
+          WHERE tenant = p_tenant AND name = p_document_name AND version = p_document_expected;
+      END IF;
+      GET DIAGNOSTICS written = ROW_COUNT;
+      IF written <> 1 THEN
+        RAISE EXCEPTION 'document % is not at version %', p_document_name, p_document_expected
+          USING ERRCODE = 'FC409';
+      END IF;
+    END IF;
+    IF cardinality(p_lookup_kinds) > 0 THEN
+      INSERT INTO factory_lookups (tenant, kind, value, work_item_id)
+        SELECT p_tenant, l.kind, l.value, p_work_item_id
+          FROM unnest(p_lookup_kinds, p_lookup_values) AS l (kind, value)
+        ON CONFLICT (tenant, kind, value) DO UPDATE SET work_item_id = excluded.work_item_id;
+    END IF;
+    RETURN true;
+  END
+  $$;
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

@@ -45,14 +45,16 @@ export interface PostgresStateStoreOptions extends PostgresConnectionOptions {
 }
 
 const DEFAULT_PAGE_SIZE = 100;
+/** The SQLSTATE `factory_commit` raises when the document is not at the expected version. */
+const DOCUMENT_CONFLICT = 'FC409';
 const DEFAULT_EVENT_PURGE_INTERVAL_MS = 10 * 60_000;
 const DEFAULT_EVENT_PURGE_BATCH = 1_000;
 
 /**
  * The StateStore on PostgreSQL, through a bounded node-postgres pool. Every conditional write is one
- * statement the server decides (`INSERT … ON CONFLICT`, `UPDATE … WHERE version = $n`), so any number of
- * processes over one database behave as one store; `commit` is one transaction. Records are stored as
- * JSON next to the columns the port queries by (status, wake_at), and the tenant leads every key.
+ * statement the server decides (`INSERT … ON CONFLICT`, `UPDATE … WHERE version = $n`), `commit` too
+ * (`factory_commit`), so any number of processes over one database behave as one store. Records are
+ * stored as JSON next to the columns the port queries by (status, wake_at); the tenant leads every key.
  *
  * Open it with `PostgresStateStore.open`, which migrates the schema (under an advisory lock) first.
  */
@@ -157,50 +159,41 @@ export class PostgresStateStore implements StateStore {
   }
 
   /**
-   * One transaction: the record's conditional write, then the document's, then the lookups; a
-   * condition that fails rolls back what was written before it. Rows are locked in that order by
-   * every commit (lookups sorted), so two commits never wait on each other in a cycle.
+   * One statement either way. Alone, the record's conditional write; with a document or lookups, a call
+   * of `factory_commit` (the schema's second migration), which writes the record, then the document, then
+   * the lookups, and undoes the record's write when the document's condition fails. Every commit locks
+   * rows in that order (lookups sorted), so two commits never wait on each other in a cycle.
    */
   async commit(tenant: string, change: RecordCommit): Promise<boolean> {
     const { record, document, lookups = [] } = change;
     const expected = expectedRecordVersion(record);
-    const recordWrite = writeRecord(tenant, record, expected);
-    if (!document && lookups.length === 0) return (await this.#query(...recordWrite)).rowCount === 1;
-    const client = await this.#connect();
-    let broken = false;
+    if (!document && lookups.length === 0)
+      return (await this.#query(...writeRecord(tenant, record, expected))).rowCount === 1;
+    const sorted = distinctSorted(lookups);
     try {
-      await client.query('BEGIN');
-      const stored =
-        (await client.query(...recordWrite)).rowCount === 1 &&
-        (!document ||
-          (
-            await client.query(
-              ...writeDocument(tenant, document.name, document.value, document.expectedVersion),
-            )
-          ).rowCount === 1);
-      if (!stored) {
-        await client.query('ROLLBACK');
-        return false;
-      }
-      if (lookups.length > 0) {
-        const sorted = [...lookups].sort((a, b) => compare(a.kind, b.kind) || compare(a.value, b.value));
-        await client.query(
-          `INSERT INTO factory_lookups (tenant, kind, value, work_item_id)
-             SELECT $1, kind, value, $4 FROM unnest($2::text[], $3::text[]) AS l (kind, value)
-           ON CONFLICT (tenant, kind, value) DO UPDATE SET work_item_id = excluded.work_item_id`,
-          [tenant, sorted.map((l) => l.kind), sorted.map((l) => l.value), record.workItemId],
-        );
-      }
-      await client.query('COMMIT');
-      return true;
+      const { rows } = await this.#query<{ stored: boolean }>(
+        'SELECT factory_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) AS stored',
+        [
+          tenant,
+          record.workItemId,
+          record.version,
+          record.status,
+          record.wakeAt ?? null,
+          JSON.stringify(record),
+          expected,
+          document?.name ?? null,
+          document ? JSON.stringify(document.value) : null,
+          document?.expectedVersion ?? null,
+          sorted.map((lookup) => lookup.kind),
+          sorted.map((lookup) => lookup.value),
+        ],
+      );
+      return rows[0]?.stored === true;
     } catch (error) {
-      broken = true;
-      // Whether the COMMIT reached the server is unknown when the connection broke; the caller's retry
-      // finds out through the version (a commit that did land makes the retry's compare-and-set fail).
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw this.#failure(error);
-    } finally {
-      client.release(broken);
+      if (error instanceof PostgresStoreError && error.code === DOCUMENT_CONFLICT) return false;
+      // Whether a commit whose connection broke landed is unknown; the caller's retry finds out through
+      // the version (a commit that did land makes the retry's compare-and-set fail).
+      throw error;
     }
   }
 
@@ -340,12 +333,26 @@ export class PostgresStateStore implements StateStore {
 
   /** An error that names the server and what went wrong, with no trace of the URL or its password. */
   #failure(error: unknown): Error {
-    if (error instanceof Error && error.name === 'SchemaTooNewError') return error;
-    return new Error(`PostgresStateStore (${describeTarget(this.target)}): ${this.#describe(error)}`);
+    if (error instanceof SchemaTooNewError || error instanceof PostgresStoreError) return error;
+    const code = (error as { code?: unknown }).code;
+    return new PostgresStoreError(
+      `PostgresStateStore (${describeTarget(this.target)}): ${this.#describe(error)}`,
+      typeof code === 'string' ? code : undefined,
+    );
   }
 
   #describe(error: unknown): string {
     return redactConnection(messageOf(error), this.#url);
+  }
+}
+
+/** A failed operation: the server and the reason in words, and the SQLSTATE or Node's error code. */
+export class PostgresStoreError extends Error {
+  readonly code: string | undefined;
+  constructor(message: string, code: string | undefined) {
+    super(message);
+    this.name = 'PostgresStoreError';
+    this.code = code;
   }
 }
 
@@ -401,9 +408,13 @@ function parseRecord(body: string): WorkItemRecord {
   return JSON.parse(body) as WorkItemRecord;
 }
 
-/** A fixed order every process agrees on (UTF-16 code units). */
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * Each lookup once (one statement may not upsert a row twice), in a fixed order every process agrees on
+ * (UTF-16 code units), so concurrent commits lock their lookups in the same order.
+ */
+function distinctSorted(lookups: readonly Lookup[]): Lookup[] {
+  const byKey = new Map(lookups.map((lookup) => [`${lookup.kind}\u0000${lookup.value}`, lookup]));
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, lookup]) => lookup);
 }
 
 /** null: no limit. A fraction is rounded down, a negative count is none. */
