@@ -1,4 +1,7 @@
-import type { PoolClient } from 'pg';
+/** What a migration runs statements on: a pooled connection (one session, so the lock holds across them). */
+export interface Queryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
 
 /**
  * Each entry moves the schema one version up; its index + 1 is the version it produces. Append, never
@@ -128,7 +131,7 @@ export class SchemaTooNewError extends Error {
  * transaction with the row that records it. Returns the version the database is at. The lock is a
  * session lock: released at the end, or with the connection if this process dies while holding it.
  */
-export async function migratePostgresSchema(client: PoolClient, target = MIGRATIONS.length): Promise<number> {
+export async function migratePostgresSchema(client: Queryable, target = MIGRATIONS.length): Promise<number> {
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
   try {
     await client.query(
@@ -157,9 +160,7 @@ export async function migratePostgresSchema(client: PoolClient, target = MIGRATI
 }
 
 /** The version the database's schema is at (0: none). */
-export async function schemaVersion(client: Pick<PoolClient, 'query'>): Promise<number> {
-  const { rows } = await client.query<{ version: number | null }>(
-    'SELECT max(version) AS version FROM factory_schema_versions',
-  );
-  return Number(rows[0]?.version ?? 0);
+export async function schemaVersion(client: Queryable): Promise<number> {
+  const { rows } = await client.query('SELECT max(version) AS version FROM factory_schema_versions');
+  return Number((rows[0] as { version: number | null } | undefined)?.version ?? 0);
 }

@@ -16,9 +16,9 @@ import {
   connectionTarget,
   describeTarget,
   type PostgresConnectionOptions,
-  poolConfig,
   redactConnection,
 } from './connection-options.ts';
+import { poolConfig } from './pool-config.ts';
 import {
   migratePostgresSchema,
   POSTGRES_SCHEMA_VERSION,
@@ -118,7 +118,7 @@ export class PostgresStateStore implements StateStore {
       `SELECT to_regclass('factory_schema_versions') IS NOT NULL AS present`,
     );
     if (!rows[0]?.present) return 0;
-    return schemaVersion({ query: (text: string) => this.#query(text) } as Pick<pg.PoolClient, 'query'>);
+    return schemaVersion({ query: (text: string) => this.#query(text) });
   }
 
   /** The schema version this build writes. */
