@@ -27,8 +27,8 @@ afterEach(async () => {
     factory.kill('SIGKILL');
     await factory.exited;
   }
-  // A test that stopped the database and failed before starting it again leaves it running for the next.
-  await postgres?.start().catch(() => undefined);
+  // A test that stopped the database and failed before starting it again: the next one gets it back.
+  await postgres?.start();
 });
 
 afterAll(async () => {

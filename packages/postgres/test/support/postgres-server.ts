@@ -35,7 +35,7 @@ export interface PostgresServer {
   freshDatabase(): Promise<string>;
   /** Stops the server at once (as a crash would), keeping its data: the database "goes away". */
   stop(): Promise<void>;
-  /** Starts it again on the same port and data. */
+  /** Starts it again on the same port and data; nothing when it runs. */
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -96,6 +96,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
       clearTimeout(timer);
     },
     async start() {
+      if (server && server.exitCode === null && server.signalCode === null) return;
       server = await runServer(binaries.postgres, owner, data, folder, port, tlsSettings);
     },
     async close() {
