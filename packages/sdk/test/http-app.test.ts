@@ -17,6 +17,7 @@ function setup(
     store?: StateStore;
     waitUntil?: (p: Promise<unknown>) => void;
     operatorToken?: string;
+    adminToken?: string;
   } = {},
 ) {
   const store = options.store ?? new InMemoryStateStore();
@@ -28,6 +29,7 @@ function setup(
       sources: new Map([['test', new TestWebhookSource(SECRET)]]),
       connections: async () =>
         options.connections ?? [{ provider: 'fake-tracker', role: 'intake', status: { state: 'connected' } }],
+      ...(options.adminToken ? { adminToken: options.adminToken } : {}),
     },
   ]);
   const app = createFactoryApp({
@@ -378,11 +380,17 @@ describe('GET /healthz', () => {
           : value;
       },
     });
-    const { app } = setup({ store, operatorToken: OPERATOR_TOKEN });
+    const adminToken = 'admin-token-of-acme-for-the-health-tests-01';
+    const { app } = setup({ store, operatorToken: OPERATOR_TOKEN, adminToken });
     for (const init of [{}, asOperator]) {
       const response = await app.request('/healthz', init);
       expect(response.status).toBe(503);
       expect(await response.json()).toEqual({ status: 'degraded', version: '1.2.3' });
     }
+    const tenant = await app.request('/t/acme/healthz', {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(tenant.status).toBe(503);
+    expect(await tenant.json()).toEqual({ status: 'degraded', version: '1.2.3' });
   });
 });

@@ -80,7 +80,9 @@ export function mountHealth(
   });
 
   app.get('/t/:tenant/healthz', async (c) => {
-    const granted = await adminAccess(c, registry, security, 'json');
+    // Who may see a tenant's detail is stored (its admin token, its throttle): unreadable, it is degraded.
+    const granted = await adminAccess(c, registry, security, 'json').catch(() => undefined);
+    if (!granted) return c.json({ status: 'degraded', version }, 503, { 'cache-control': 'no-store' });
     if ('response' in granted) return granted.response;
     const storeState = await storeHealth(store);
     const tenant = await tenantHealth(granted.tenant);
