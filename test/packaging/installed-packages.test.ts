@@ -396,12 +396,13 @@ import { HttpFleet } from '@software-factory/fleets/http';
 import { createTriage } from '@software-factory/llm-triage';
 import { EncryptedFileCredentialStore } from '@software-factory/auth';
 import { runCli } from '@software-factory/cli';
+import { PostgresStateStore } from '@software-factory/postgres';
 
 const store: StateStore = new InMemoryStateStore();
 const item: WorkItem | undefined = undefined;
 export const used = [store, item, describeStateStoreConformance, createLambdaHandlers, DynamoStateStore,
   GithubOutputTarget, LinearWorkItemProvider, SlackClarificationChannel, RelayfileMount, DirectoryMount,
-  HttpFleet, createTriage, EncryptedFileCredentialStore, runCli] as const;
+  HttpFleet, createTriage, EncryptedFileCredentialStore, runCli, PostgresStateStore] as const;
 `;
 
 const WORKER_CONSUMER = `import { createFactoryWorker, FactoryStateObject } from '@software-factory/cloudflare';

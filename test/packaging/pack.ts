@@ -17,6 +17,7 @@ export const PUBLISHED = [
   '@software-factory/fleets',
   '@software-factory/llm-triage',
   '@software-factory/auth',
+  '@software-factory/postgres',
 ] as const;
 
 export interface PackedPackage {

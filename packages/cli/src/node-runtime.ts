@@ -43,7 +43,7 @@ export class NodeRuntime {
   readonly registry: DeploymentTenants;
   readonly #config: FactoryConfig;
   readonly #logger: Logger;
-  readonly #closeStore: () => void;
+  readonly #closeStore: () => Promise<void>;
   readonly #timer: TickTimer;
 
   /**
@@ -52,7 +52,7 @@ export class NodeRuntime {
    */
   static async open(config: FactoryConfig, options: NodeRuntimeOptions): Promise<NodeRuntime> {
     const env = options.env ?? process.env;
-    const opened = openStateStore(config.stateStore);
+    const opened = await openStateStore(config.stateStore, { logger: options.logger });
     const stateDir =
       config.stateStore.type === 'sqlite'
         ? path.dirname(config.stateStore.path)
@@ -80,7 +80,7 @@ export class NodeRuntime {
       );
       return new NodeRuntime(config, options.logger, opened, tenants, registry);
     } catch (error) {
-      opened.close();
+      await opened.close();
       throw new CliError(`cannot set up the factory: ${messageOf(error)}`, EXIT_USAGE);
     }
   }
@@ -88,7 +88,7 @@ export class NodeRuntime {
   private constructor(
     config: FactoryConfig,
     logger: Logger,
-    opened: { store: StateStore; close: () => void },
+    opened: { store: StateStore; close: () => Promise<void> },
     tenants: readonly NodeTenant[],
     registry: DeploymentTenants,
   ) {
@@ -143,7 +143,7 @@ export class NodeRuntime {
   async stop(): Promise<void> {
     await this.#timer.stop();
     for (const tenant of this.tenants) await tenant.close();
-    this.#closeStore();
+    await this.#closeStore();
   }
 
   get config(): FactoryConfig {

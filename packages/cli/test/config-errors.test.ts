@@ -306,10 +306,10 @@ const BAD_CONFIGS: BadConfig[] = [
   },
   {
     name: 'a state store we do not have',
-    sections: { stateStore: 'stateStore:\n  type: postgres' },
+    sections: { stateStore: 'stateStore:\n  type: mysql' },
     at: [2, 9],
     field: 'stateStore.type',
-    says: 'expected one of: sqlite, memory, got "postgres"',
+    says: 'expected one of: sqlite, memory, postgres, got "mysql"',
   },
   {
     name: 'a tenant id that cannot be in a URL',

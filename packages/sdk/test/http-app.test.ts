@@ -17,6 +17,7 @@ function setup(
     store?: StateStore;
     waitUntil?: (p: Promise<unknown>) => void;
     operatorToken?: string;
+    adminToken?: string;
   } = {},
 ) {
   const store = options.store ?? new InMemoryStateStore();
@@ -28,6 +29,7 @@ function setup(
       sources: new Map([['test', new TestWebhookSource(SECRET)]]),
       connections: async () =>
         options.connections ?? [{ provider: 'fake-tracker', role: 'intake', status: { state: 'connected' } }],
+      ...(options.adminToken ? { adminToken: options.adminToken } : {}),
     },
   ]);
   const app = createFactoryApp({
@@ -380,5 +382,31 @@ describe('GET /healthz', () => {
     const body = (await response.json()) as { store: unknown; tenants: { refusal: string }[] };
     expect(body.store).toEqual({ ok: false, error: 'connection refused' });
     expect(body.tenants[0]?.refusal).toContain('missing scopes chat:write');
+  });
+
+  it('is degraded (503), not an error, when the whole store is unreachable, even to the operator token', async () => {
+    // Every call fails, as with a database server gone away: the token's throttle cannot be read either.
+    const store = new Proxy(new InMemoryStateStore(), {
+      get: (target, name, receiver) => {
+        const value = Reflect.get(target, name, receiver);
+        return typeof value === 'function'
+          ? async () => {
+              throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+            }
+          : value;
+      },
+    });
+    const adminToken = 'admin-token-of-acme-for-the-health-tests-01';
+    const { app } = setup({ store, operatorToken: OPERATOR_TOKEN, adminToken });
+    for (const init of [{}, asOperator]) {
+      const response = await app.request('/healthz', init);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: 'degraded', version: '1.2.3' });
+    }
+    const tenant = await app.request('/t/acme/healthz', {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(tenant.status).toBe(503);
+    expect(await tenant.json()).toEqual({ status: 'degraded', version: '1.2.3' });
   });
 });

@@ -6,6 +6,7 @@ import { DEFAULT_CONFIG } from '../onboarding/fix-command.ts';
 import { checkFleets } from '../onboarding/fleet-check.ts';
 import { loadOnboardingConfig } from '../onboarding/load-onboarding-config.ts';
 import { requirementLines, tenantNeeds } from '../onboarding/requirements.ts';
+import { checkStateStore } from '../onboarding/store-check.ts';
 import { runRemoteCheck } from '../remote/remote-check.ts';
 import { addRemoteOptions, parseTenantId } from '../remote/remote-options.ts';
 
@@ -49,9 +50,10 @@ export function checkCommand(): Command {
  */
 async function runCheck(options: CheckOptions): Promise<void> {
   const { config, tenants } = await loadOnboardingConfig(options.config, process.env);
-  const [reports, fleetRows] = await Promise.all([
+  const [reports, fleetRows, storeRow] = await Promise.all([
     Promise.all(tenants.map(async (tenant) => ({ tenant: tenant.id, reports: await tenant.connections() }))),
     checkFleets(config, process.env),
+    checkStateStore(config),
   ]);
   const secrets = [...config.secrets];
   const fleet = fleetRows.map((row) => (row.reason ? { ...row, reason: redact(row.reason, secrets) } : row));
@@ -60,14 +62,17 @@ async function runCheck(options: CheckOptions): Promise<void> {
   const ok =
     rows.every((row) => row.state === 'connected') &&
     fleet.every((row) => row.ok) &&
+    storeRow?.ok !== false &&
     needs.every((tenant) => tenant.needs.length === 0);
   if (options.json) {
     const missing = needs.flatMap(({ tenant, needs: list }) =>
       list.map((need) => ({ tenant, field: need.path.join('.'), what: need.what, fix: need.fix })),
     );
-    process.stdout.write(`${JSON.stringify({ ok, providers: rows, fleet, missing }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ok, providers: rows, fleet, ...(storeRow ? { store: storeRow } : {}), missing }, null, 2)}\n`,
+    );
   } else {
-    process.stdout.write(`${formatConnectionTable(rows, tenants.length > 1, fleet)}\n`);
+    process.stdout.write(`${formatConnectionTable(rows, tenants.length > 1, fleet, storeRow)}\n`);
     const credentials = tenants[0]?.credentials;
     if (credentials?.unavailable && rows.some((row) => row.state === 'needs-auth'))
       process.stdout.write(`\nStored tokens: ${credentials.unavailable}.\n`);

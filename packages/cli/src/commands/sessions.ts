@@ -37,15 +37,15 @@ export function sessionsCommand(): Command {
             'stateStore is memory: sessions live in the running process only; restart it to end them',
             EXIT_USAGE,
           );
-        // Safe beside a running `factory start`: one compare-and-set on the shared SQLite file.
-        const { store, close } = openStateStore(config.stateStore);
+        // Safe beside a running `factory start`: one compare-and-set on the shared store.
+        const { store, close } = await openStateStore(config.stateStore);
         try {
           const epoch = await revokeAllSessions(store, options.tenant);
           process.stdout.write(
             `ended every dashboard session of tenant ${options.tenant} (session epoch ${epoch})\n`,
           );
         } finally {
-          close();
+          await close();
         }
       }),
   );

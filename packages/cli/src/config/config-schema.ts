@@ -15,6 +15,7 @@ import * as z from 'zod/mini';
 import { type CredentialsConfig, checkCredentials, credentialsSchema } from './credentials-schema.ts';
 import type { ProviderModule } from './provider-modules.ts';
 import { SecretResolver } from './secret-reference.ts';
+import { stateStoreSchema } from './state-store-schema.ts';
 
 export { DEFAULT_CREDENTIALS_PATH } from './credentials-schema.ts';
 
@@ -93,22 +94,7 @@ export function configSchema(secrets: SecretResolver, registry: ProviderRegistry
     tick: z
       ._default(z.strictObject({ interval: z._default(durationSchema, 60_000) }), { interval: 60_000 })
       .check(z.describe('How often the safety-net tick runs for every tenant.')),
-    stateStore: z
-      ._default(
-        z.discriminatedUnion('type', [
-          z.strictObject({
-            type: z.literal('sqlite'),
-            path: z
-              ._default(z.string().check(z.minLength(1)), '.factory/state.sqlite')
-              .check(z.describe('Relative to this file.')),
-          }),
-          z.strictObject({ type: z.literal('memory') }),
-        ]),
-        { type: 'sqlite', path: '.factory/state.sqlite' },
-      )
-      .check(
-        z.describe('Where the state of every tenant lives; one store serves them all, keyed by tenant.'),
-      ),
+    stateStore: stateStoreSchema(secrets),
     credentials: credentialsSchema(secrets),
   };
 

@@ -9,6 +9,7 @@ import { loadedCredentials } from './credentials-schema.ts';
 import { describeIssue } from './describe-issue.ts';
 import { loadProviderModules } from './provider-modules.ts';
 import { type Environment, SecretResolver } from './secret-reference.ts';
+import { withAbsolutePaths } from './state-store-schema.ts';
 import { formatPath, locate } from './yaml-locations.ts';
 
 export interface ParseOptions {
@@ -108,10 +109,7 @@ export async function parseConfig(text: string, options: ParseOptions): Promise<
     secrets: secrets.values,
     server: parsed.data.server,
     tick: parsed.data.tick,
-    stateStore:
-      parsed.data.stateStore.type === 'sqlite'
-        ? { type: 'sqlite', path: path.resolve(options.baseDir, parsed.data.stateStore.path) }
-        : parsed.data.stateStore,
+    stateStore: withAbsolutePaths(parsed.data.stateStore, options.baseDir),
     credentials: loadedCredentials(parsed.data.credentials, options.baseDir, tenants),
     tenants: [],
   };

@@ -2,6 +2,7 @@ import { redact } from '@software-factory/auth';
 import type { ConnectionReport, ConnectionState } from '@software-factory/sdk';
 import { connectCommand } from './fix-command.ts';
 import type { FleetRow } from './fleet-check.ts';
+import type { StoreRow } from './store-check.ts';
 
 /** One tenant's connection reports, as `factory check` prints them. */
 export interface TenantConnections {
@@ -89,6 +90,7 @@ export function formatConnectionTable(
   rows: readonly ConnectionRow[],
   showTenant: boolean,
   fleet: readonly FleetRow[] = [],
+  store?: StoreRow,
 ): string {
   const header = [...(showTenant ? ['TENANT'] : []), 'PROVIDER', 'ROLE', 'STATUS', 'MISSING SCOPES', 'FIX'];
   const body = [
@@ -108,6 +110,18 @@ export function formatConnectionTable(
       '',
       row.fix ?? '',
     ]),
+    ...(store
+      ? [
+          [
+            ...(showTenant ? [''] : []),
+            store.type,
+            'state store',
+            store.ok ? '✓ reachable' : '✗ unreachable',
+            '',
+            store.ok ? '' : 'see below',
+          ],
+        ]
+      : []),
   ];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...body.map((cells) => (cells[column] ?? '').length)),
@@ -129,6 +143,7 @@ export function formatConnectionTable(
       const who = `${showTenant ? `${row.tenant}/` : ''}${row.fleet} fleet`;
       return row.reason ? [`${who}: ${row.reason}`] : [];
     }),
+    ...(store ? [`state store: ${store.ok ? store.detail : store.reason}`] : []),
   ];
   return [line(header), ...body.map(line), ...(details.length > 0 ? ['', ...details] : [])].join('\n');
 }

@@ -93,13 +93,16 @@ export class DeployScenario {
     await Promise.all([this.linear.stop(), this.slack.stop(), this.github.stop(), this.fleet.stop()]);
   }
 
-  /** factory.config.yaml: direct Linear, Slack and GitHub on the loopback servers, the HTTP fleet. */
-  config(): string {
+  /**
+   * factory.config.yaml: direct Linear, Slack and GitHub on the loopback servers, the HTTP fleet; the
+   * `stateStore:` line given (a flow mapping), or the default SQLite file.
+   */
+  config(options: { stateStore?: string; tick?: string } = {}): string {
     return `tenant: ${TENANT}
 server:
   operatorToken: \${FACTORY_OPERATOR_TOKEN}
-tick: { interval: 1m }
-${this.tenantBody({ linearToken: true })}`;
+tick: { interval: ${options.tick ?? '1m'} }
+${options.stateStore ? `stateStore: ${options.stateStore}\n` : ''}${this.tenantBody({ linearToken: true })}`;
   }
 
   /**

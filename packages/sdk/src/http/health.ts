@@ -23,6 +23,15 @@ async function storeHealth(store: StateStore): Promise<{ ok: boolean; error?: st
   }
 }
 
+async function everyTenantHealth(registry: TenantRegistry): Promise<TenantHealth[]> {
+  const tenants: TenantHealth[] = [];
+  for (const id of await registry.list()) {
+    const tenant = await registry.get(id);
+    if (tenant) tenants.push(await tenantHealth(tenant));
+  }
+  return tenants;
+}
+
 async function tenantHealth(tenant: TenantRuntime): Promise<TenantHealth> {
   const reports = await tenant.connections();
   const unconnected = unconnectedProviders(reports);
@@ -56,14 +65,13 @@ export function mountHealth(
   security: HttpSecurity,
 ): void {
   app.get('/healthz', async (c) => {
-    const access = await operatorAccess(c, security);
+    // The operator token's throttle and a registry of stored tenants read the store: with the store
+    // down either may fail, and the answer is then the anonymous one (degraded, 503), never a 500.
+    const access = await operatorAccess(c, security).catch(() => 'anonymous' as const);
     if (access instanceof Response) return access;
     const storeState = await storeHealth(store);
-    const tenants: TenantHealth[] = [];
-    for (const id of await registry.list()) {
-      const tenant = await registry.get(id);
-      if (tenant) tenants.push(await tenantHealth(tenant));
-    }
+    const tenants = await everyTenantHealth(registry).catch(() => undefined);
+    if (!tenants) return c.json({ status: 'degraded', version }, 503, { 'cache-control': 'no-store' });
     const ok = storeState.ok && tenants.every((tenant) => tenant.processing);
     const status = ok ? 'ok' : 'degraded';
     c.header('cache-control', 'no-store');
@@ -72,7 +80,9 @@ export function mountHealth(
   });
 
   app.get('/t/:tenant/healthz', async (c) => {
-    const granted = await adminAccess(c, registry, security, 'json');
+    // Who may see a tenant's detail is stored (its admin token, its throttle): unreadable, it is degraded.
+    const granted = await adminAccess(c, registry, security, 'json').catch(() => undefined);
+    if (!granted) return c.json({ status: 'degraded', version }, 503, { 'cache-control': 'no-store' });
     if ('response' in granted) return granted.response;
     const storeState = await storeHealth(store);
     const tenant = await tenantHealth(granted.tenant);

@@ -1,0 +1,104 @@
+import { createServer, type IncomingMessage, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const RETRIED = new Set(['ECONNREFUSED', 'ECONNRESET']);
+
+/**
+ * A load balancer on 127.0.0.1, as small as one can be: each request goes to the next upstream in turn;
+ * one that refuses the connection (stopped) or drops it unanswered is skipped for the next, as any
+ * balancer's health check would. Records which upstream answered each request.
+ */
+export class RoundRobinProxy {
+  readonly served: { path: string; upstream: number; status: number }[] = [];
+  url = '';
+  #upstreams: readonly string[];
+  #next = 0;
+  #server: Server | undefined;
+
+  constructor(upstreams: readonly string[]) {
+    this.#upstreams = upstreams;
+  }
+
+  async start(): Promise<this> {
+    this.#server = createServer((incoming, outgoing) => {
+      void this.#forward(incoming).then(
+        ({ status, headers, body }) => {
+          outgoing.writeHead(status, headers);
+          outgoing.end(body);
+        },
+        (error: Error) => {
+          outgoing.writeHead(502, { 'content-type': 'application/json' });
+          outgoing.end(JSON.stringify({ error: `no upstream answered: ${error.message}` }));
+        },
+      );
+    });
+    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+
+  async #forward(incoming: IncomingMessage) {
+    const body = await readBody(incoming);
+    let lastError: Error | undefined;
+    for (let tried = 0; tried < this.#upstreams.length; tried++) {
+      const upstream = this.#next;
+      this.#next = (this.#next + 1) % this.#upstreams.length;
+      try {
+        const answer = await send(this.#upstreams[upstream] as string, incoming, body);
+        this.served.push({ path: incoming.url ?? '', upstream, status: answer.status });
+        return answer;
+      } catch (error) {
+        lastError = error as Error;
+        // Refused (stopped), or closed before any answer (stopping): the next upstream gets it.
+        if (!RETRIED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+      }
+    }
+    throw lastError ?? new Error('no upstreams');
+  }
+}
+
+async function readBody(incoming: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of incoming) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large for the test proxy');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(
+  upstream: string,
+  incoming: IncomingMessage,
+  body: Buffer,
+): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
+  const target = new URL(incoming.url ?? '/', upstream);
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      target,
+      { method: incoming.method, headers: { ...incoming.headers, host: target.host }, agent: false },
+      (response) => {
+        void readBody(response).then(
+          (answer) =>
+            resolve({
+              status: response.statusCode ?? 502,
+              headers: response.headers as Record<string, string | string[]>,
+              body: answer,
+            }),
+          reject,
+        );
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
