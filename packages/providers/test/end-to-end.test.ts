@@ -17,36 +17,40 @@ describe.each([
 ])('with GitHub through $mode', ({ github }) => {
   beforeAll(async () => {
     bench = await new DirectBench({ github }).start();
-    // Linear's side: the team of the captured payload, with its real Backlog/Todo state ids.
-    bench.linear.addTeam({
-      id: TEAM_ID,
-      key: 'KOR',
-      name: 'korosuke613',
-      states: [
-        { id: 'c02edc3a-xxxx-xxxx-xxxx-85c349766a13', name: 'Backlog', type: 'backlog', position: 0 },
-        { id: 'e788ada6-xxxx-xxxx-xxxx-5717c26104ad', name: 'Todo', type: 'unstarted', position: 1 },
-        { id: 'kor-in-progress', name: 'In Progress', type: 'started', position: 2 },
-        { id: 'kor-done', name: 'Done', type: 'completed', position: 3 },
-        { id: 'kor-canceled', name: 'Canceled', type: 'canceled', position: 4 },
-      ],
-    });
-    bench.linear.addIssue({
-      id: ISSUE_ID,
-      identifier: 'KOR-11',
-      number: 11,
-      title: 'Fix it',
-      description: 'It is broken.',
-      url: 'https://linear.app/korosuke613/issue/KOR-11/webhook-test',
-      updatedAt: '2026-01-01T11:59:00.000Z',
-      priority: 0,
-      stateId: 'e788ada6-xxxx-xxxx-xxxx-5717c26104ad',
-      teamId: TEAM_ID,
-      labels: [{ id: 'label-factory', name: 'factory' }],
-    });
+    seedLinear();
   });
   afterAll(() => bench.stop());
   scenario(github);
 });
+
+/** Linear's side: the team of the captured payload, with its real Backlog/Todo state ids, and its issue. */
+function seedLinear(): void {
+  bench.linear.addTeam({
+    id: TEAM_ID,
+    key: 'KOR',
+    name: 'korosuke613',
+    states: [
+      { id: 'c02edc3a-xxxx-xxxx-xxxx-85c349766a13', name: 'Backlog', type: 'backlog', position: 0 },
+      { id: 'e788ada6-xxxx-xxxx-xxxx-5717c26104ad', name: 'Todo', type: 'unstarted', position: 1 },
+      { id: 'kor-in-progress', name: 'In Progress', type: 'started', position: 2 },
+      { id: 'kor-done', name: 'Done', type: 'completed', position: 3 },
+      { id: 'kor-canceled', name: 'Canceled', type: 'canceled', position: 4 },
+    ],
+  });
+  bench.linear.addIssue({
+    id: ISSUE_ID,
+    identifier: 'KOR-11',
+    number: 11,
+    title: 'Fix it',
+    description: 'It is broken.',
+    url: 'https://linear.app/korosuke613/issue/KOR-11/webhook-test',
+    updatedAt: '2026-01-01T11:59:00.000Z',
+    priority: 0,
+    stateId: 'e788ada6-xxxx-xxxx-xxxx-5717c26104ad',
+    teamId: TEAM_ID,
+    labels: [{ id: 'label-factory', name: 'factory' }],
+  });
+}
 
 /** The captured issue.create payload, as a vague ready issue: Todo, labelled, as current deliveries carry it. */
 function issueCreated(): string {
@@ -211,3 +215,36 @@ function scenario(github: 'token' | 'app') {
     });
   });
 }
+
+describe('a GitHub App installation revoked while the factory runs', () => {
+  beforeAll(async () => {
+    bench = await new DirectBench({ github: 'app' }).start();
+    seedLinear();
+  });
+  afterAll(() => bench.stop());
+
+  it('shows GitHub as needs-auth, refuses deliveries with 503 so the sender retries, and handles the retry once the App is installed again: nothing lost', async () => {
+    bench.appIssuer?.revoke(GITHUB_APP.installationId);
+
+    expect(await bench.factory.ports.outputs.checkConnection()).toMatchObject({ state: 'needs-auth' });
+    const body = issueCreated();
+    const refused = await bench.post(`/t/${TENANT}/webhooks/linear`, body, bench.linearHeaders(body));
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({
+      error: expect.stringMatching(/not processing work/),
+      unconnected: [expect.objectContaining({ provider: 'github', role: 'output', state: 'needs-auth' })],
+    });
+    expect(await bench.store.getRecord(TENANT, ISSUE_ID)).toBeUndefined();
+    expect(bench.slack.posts()).toEqual([]);
+
+    // Installed again; Linear retries a minute later (the connection is checked at most once a minute).
+    bench.appIssuer?.revoked.delete(GITHUB_APP.installationId);
+    bench.clock.advance(60_000);
+    const retry = issueCreated();
+    const retried = await bench.post(`/t/${TENANT}/webhooks/linear`, retry, bench.linearHeaders(retry));
+
+    expect(retried.status).toBe(200);
+    expect((await bench.store.getRecord(TENANT, ISSUE_ID))?.status).toBe('waiting-clarification');
+    expect(bench.slack.posts()).toHaveLength(1);
+  });
+});
