@@ -107,6 +107,8 @@ export class NodeRuntime {
       logger: this.#logger,
       // The socket's peer, when the app is served by `listen` (Node's server passes it in the env).
       clientAddress: (c) => getConnInfo(c).remote.address,
+      // Node's HTTP parser reads a body by its Content-Length and no further.
+      framedBodies: true,
       ...(publicUrl ? { publicUrl } : {}),
       ...(trustedProxies ? { trustedProxies } : {}),
       ...(operatorToken ? { operatorToken } : {}),

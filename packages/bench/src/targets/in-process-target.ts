@@ -28,6 +28,8 @@ export async function inProcessTarget(options: InProcessTargetOptions): Promise<
     tenants: new StaticTenantRegistry([tenant.runtime]),
     store,
     version: 'bench',
+    // As `factory start` and workerd: the runtime frames a body by its Content-Length.
+    framedBodies: true,
   });
   return {
     store: options.store,

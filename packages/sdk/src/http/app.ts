@@ -40,6 +40,13 @@ export interface FactoryAppOptions {
   clock?: Clock;
   logger?: Logger;
   maxBodyBytes?: number;
+  /**
+   * True when the runtime frames every request body by its `Content-Length` (Node's HTTP parser,
+   * workerd): a body declared within the cap is then read whole, the fastest way the runtime has. Left
+   * out, a body is always counted as it streams in, so a caller that hands the app a stream longer than
+   * it declares (an adapter, a test) still costs no more than the cap.
+   */
+  framedBodies?: boolean;
   /** The runtime's way to finish work after the response (Workers' waitUntil); absent on Lambda. */
   waitUntil?: (promise: Promise<unknown>) => void;
   /** The counters the tenants' factories feed (pass the same instance to `createFactory`). */
@@ -151,7 +158,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
         415,
       );
     }
-    const rawBody = await readBodyCapped(c.req.raw, maxBodyBytes);
+    const rawBody = await readBodyCapped(c.req.raw, maxBodyBytes, { framed: options.framedBodies === true });
     if (rawBody === 'too-large') return c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
     const body = utf8Text(rawBody);
     if (body === undefined) return c.json({ error: 'body is not valid UTF-8' }, 400);

@@ -1,24 +1,31 @@
 /**
  * The one way a body is read: never more than a cap. The declared Content-Length is checked first; then
  * the stream is counted as it arrives and abandoned as soon as it passes the cap (a request whose length
- * its framing fixes is read whole), so a stranger's body
+ * the runtime frames is read whole: `framed`), so a stranger's body
  * (a request to the app, or an answer to one of its calls) costs at most `limit` bytes of memory
  * whatever it claims or sends.
  */
 export async function readBodyCapped(
   message: Request | Response,
   limit: number,
+  options: { framed?: boolean } = {},
 ): Promise<Uint8Array | 'too-large'> {
-  const declared = Number(message.headers.get('content-length') ?? Number.NaN);
+  const header = message.headers.get('content-length');
+  const declared = header !== null && /^\d+$/.test(header.trim()) ? Number(header) : Number.NaN;
   if (Number.isFinite(declared) && declared > limit) {
     await message.body?.cancel().catch(() => {});
     return 'too-large';
   }
-  if (message instanceof Request && Number.isFinite(declared) && !message.headers.has('content-encoding')) {
-    // A request's declared length is its framing: the server reads exactly that many bytes (Node's
-    // parser, workerd and the Lambda event all hold a body to it), so a body declared within the cap is
-    // read whole, where the runtime reads it fastest (`@hono/node-server` straight from the socket,
-    // without building a web stream). Counted again all the same, in case a runtime did not frame it.
+  if (
+    options.framed &&
+    message instanceof Request &&
+    Number.isFinite(declared) &&
+    !message.headers.has('content-encoding')
+  ) {
+    // The runtime frames the body by its declared length (the caller says so: Node's parser and workerd
+    // read exactly that many bytes), so a body declared within the cap is read whole, where the runtime
+    // reads it fastest (`@hono/node-server` straight from the socket, without building a web stream).
+    // Counted again all the same.
     const whole = new Uint8Array(await message.arrayBuffer());
     return whole.byteLength > limit ? 'too-large' : whole;
   }

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { readBodyCapped } from '../src/index.ts';
+
+const CAP = 1024;
+
+/** A request whose body streams `chunks` chunks of 256 bytes, counting how many were pulled. */
+function streamed(chunks: number, headers: Record<string, string>) {
+  let pulled = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (pulled === chunks) return controller.close();
+      pulled += 1;
+      controller.enqueue(new Uint8Array(256).fill(97));
+    },
+  });
+  const request = new Request('http://factory.test/t/acme/webhooks/test', {
+    method: 'POST',
+    headers,
+    body,
+    duplex: 'half',
+  } as RequestInit);
+  return { request, pulled: () => pulled };
+}
+
+describe('readBodyCapped: never more than the cap', () => {
+  it('reads a body its runtime frames (framed) whole when it declares a length within the cap', async () => {
+    const request = new Request('http://factory.test/', {
+      method: 'POST',
+      headers: { 'content-length': '11' },
+      body: 'hello world',
+    });
+    expect(
+      new TextDecoder().decode((await readBodyCapped(request, CAP, { framed: true })) as Uint8Array),
+    ).toBe('hello world');
+  });
+
+  it('refuses a declared length over the cap before reading anything', async () => {
+    const { request, pulled } = streamed(40, { 'content-length': String(CAP + 1) });
+    expect(await readBodyCapped(request, CAP, { framed: true })).toBe('too-large');
+    expect(pulled()).toBeLessThanOrEqual(1);
+  });
+
+  it('counts a stream that outgrows the length it declares, unless the runtime frames it: one chunk past the cap at most', async () => {
+    const { request, pulled } = streamed(40, { 'content-length': '16' });
+    expect(await readBodyCapped(request, CAP)).toBe('too-large');
+    expect(pulled()).toBeLessThanOrEqual(CAP / 256 + 2);
+  });
+
+  it('takes a length that is not a whole decimal number (0x10, 1e3, -1, 12.5) as no length: the stream is counted', async () => {
+    for (const junk of ['0x10', '1e3', '-1', '12.5', '']) {
+      const { request, pulled } = streamed(40, { 'content-length': junk });
+      expect(await readBodyCapped(request, CAP, { framed: true }), junk).toBe('too-large');
+      expect(pulled(), junk).toBeLessThanOrEqual(CAP / 256 + 2);
+    }
+  });
+});
