@@ -11,6 +11,7 @@ import { createFactoryApp, InMemoryStateStore, type StateStore } from '@software
 import { MemoryLogger } from '@software-factory/sdk/testing';
 import { describe, expect, it } from 'vitest';
 import { tenantsAsData } from '../src/deploy/runtime/deployment-tenants.ts';
+import { githubActionsFleet } from '../src/deploy/runtime/github-actions-fleet.ts';
 
 // A deployment `factory deploy` builds carries the providers its config uses and its `providers:` list
 // adds, no others (their code is not in its bundle). These specs are its runtime over a registry of those
@@ -62,8 +63,13 @@ const jiraTenant = (id: string) => ({
 });
 
 /** The deployment's runtime and admin API over `store`, carrying `providers` as a generated entry does. */
-async function deployment(store: StateStore, providers: ProviderRegistry, logger = new MemoryLogger()) {
-  const tenants = await tenantsAsData({ store, providers, logger, env: ENV }, {});
+async function deployment(
+  store: StateStore,
+  providers: ProviderRegistry,
+  logger = new MemoryLogger(),
+  fleets: { githubActionsFleet?: typeof githubActionsFleet } = {},
+) {
+  const tenants = await tenantsAsData({ store, providers, logger, env: ENV, ...fleets }, {});
   const app = createFactoryApp({
     tenants,
     admin: tenants.admin,
@@ -159,5 +165,44 @@ describe('a tenant stored by a deployment that carried Jira, served by one built
     });
     // Still stored: a deployment built with Jira again serves it as it was.
     expect(await redeployed.tenants.list()).toEqual(expect.arrayContaining(['acme', 'globex']));
+  });
+});
+
+/** The Linear team with its agents in GitHub Actions. */
+const actionsTenant = (id: string) => ({
+  ...linearTenant(id),
+  fleet: {
+    type: 'github-actions',
+    token: '${GITHUB_TOKEN}',
+    workflow: 'factory-agent.yml',
+    repository: 'acme/app',
+  },
+});
+
+describe('the github-actions fleet: carried only by a deployment whose entry wires it', () => {
+  it('adds a tenant whose agents run in GitHub Actions when the entry passes githubActionsFleet', async () => {
+    const { admin, tenants } = await deployment(
+      new InMemoryStateStore(),
+      carriesLinearSlackGithub(),
+      new MemoryLogger(),
+      { githubActionsFleet },
+    );
+    expect((await admin('POST', '/admin/tenants', actionsTenant('acme'))).status).toBe(201);
+    expect(await tenants.get('acme')).toBeDefined();
+  });
+
+  it('refuses it otherwise, naming factory deploy; nothing is stored', async () => {
+    const { admin, tenants } = await deployment(new InMemoryStateStore(), carriesLinearSlackGithub());
+    const refused = await admin('POST', '/admin/tenants', actionsTenant('acme'));
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({
+      issues: [
+        {
+          path: 'fleet.type',
+          message: expect.stringMatching(/built without the github-actions fleet.*factory deploy/),
+        },
+      ],
+    });
+    expect(await tenants.list()).toEqual([]);
   });
 });

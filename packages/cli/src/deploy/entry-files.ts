@@ -25,14 +25,18 @@ export function entryPackages(plan: DeploymentPlan, runtime: string): string[] {
 }
 
 /**
- * The names the entry imports from `@software-factory/cli/deployment`, and the sign-in support's wiring
- * line: `signIns` only when the deployment signs tenants in itself (it has a credentials key), so a
- * bundle without one leaves that support out.
+ * The names the entry imports from `@software-factory/cli/deployment`, and their wiring line:
+ * `githubActionsFleet` only when a tenant's fleet is github-actions, `signIns` only when the deployment
+ * signs tenants in itself (it has a credentials key), so a bundle without them leaves their code out.
  */
 export function deploymentImports(plan: DeploymentPlan): { names: string; wiring: string } {
   const signsIn = plan.deployment.server.credentialsKey !== undefined;
-  const names = ['deploymentTenants', ...(signsIn ? ['signIns'] : [])];
-  return { names: names.join(', '), wiring: signsIn ? 'signIns,' : '' };
+  const actions = plan.deployment.tenants.some((tenant) => tenant.fleet?.type === 'github-actions');
+  const wired = [...(actions ? ['githubActionsFleet'] : []), ...(signsIn ? ['signIns'] : [])];
+  return {
+    names: ['deploymentTenants', ...wired].join(', '),
+    wiring: wired.map((name) => `${name},`).join(' '),
+  };
 }
 
 /** The validated config with its references, as JSON next to the entry. */

@@ -1,11 +1,5 @@
-import { GithubActionsFleet, WorkflowRunWebhookSource } from '@software-factory/fleets/github-actions';
 import { FleetWebhookSource, HttpFleet } from '@software-factory/fleets/http';
-import {
-  buildTenantWith,
-  githubAppAuthOf,
-  githubAppTokenFunction,
-  tenantSettings,
-} from '@software-factory/providers/registry';
+import { buildTenantWith, tenantSettings } from '@software-factory/providers/registry';
 import {
   createFactory,
   DefaultTaskTemplate,
@@ -46,7 +40,7 @@ export function deployedTenant(
   const [missing] = built.missing;
   if (missing)
     throw new Error(`tenant ${config.id}: ${missing.path.join('.')}: ${missing.what}; ${missing.fix}`);
-  const fleet = fleetOf(config);
+  const fleet = fleetOf(config, wiring);
   const factory = createFactory({
     tenant: config.id,
     settings: tenantSettings(config),
@@ -109,39 +103,22 @@ export function httpFleetOf(fleet: { url: string; secret: string; timeout?: numb
 }
 
 /** The remote fleet the tenant's `fleet:` block selects, with the source its exits come back through. */
-function fleetOf(config: DeployedTenant): { fleet: FleetClient; sources: WebhookSource[] } {
+function fleetOf(
+  config: DeployedTenant,
+  wiring: DeploymentWiring,
+): { fleet: FleetClient; sources: WebhookSource[] } {
   const fleet = config.fleet;
   if (!fleet)
     throw new Error(`tenant ${config.id}: a deployment needs a remote fleet (type http or github-actions)`);
   switch (fleet.type) {
     case 'http':
       return httpFleetOf(fleet);
-    case 'github-actions': {
-      // A deployment's App is written in its config (appId and privateKey as references).
-      const app =
-        fleet.app?.appId !== undefined
-          ? githubAppAuthOf(
-              fleet.app,
-              {},
-              { provider: 'github', ...(fleet.baseUrl ? { baseUrl: fleet.baseUrl } : {}) },
-            )
-          : undefined;
-      const token = app ? githubAppTokenFunction(app) : fleet.token;
-      if (!token)
+    case 'github-actions':
+      if (!wiring.githubActionsFleet)
         throw new Error(
-          `tenant ${config.id}: the github-actions fleet needs fleet.token or fleet.app { appId, privateKey } in a deployment`,
+          `tenant ${config.id}: a github-actions fleet needs githubActionsFleet from @software-factory/cli/deployment (generate the entry again with factory deploy)`,
         );
-      return {
-        fleet: new GithubActionsFleet({
-          token,
-          workflow: fleet.workflow,
-          ...(fleet.ref ? { ref: fleet.ref } : {}),
-          ...(fleet.repository ? { repository: fleet.repository } : {}),
-          ...(fleet.baseUrl ? { baseUrl: fleet.baseUrl } : {}),
-        }),
-        sources: fleet.webhookSecret ? [new WorkflowRunWebhookSource({ secret: fleet.webhookSecret })] : [],
-      };
-    }
+      return wiring.githubActionsFleet(config.id, fleet);
     default:
       // The deploy command refuses these with the config's line and column; this keeps a hand-edited
       // deployment from starting half-wired.

@@ -25,6 +25,7 @@ import {
 import { deployedTenant } from './deployed-tenant.ts';
 import { DEPLOYMENT_FORMAT, type DeployedTenant, type FactoryDeployment } from './deployment.ts';
 import { providersNotCarried } from './deployment-providers.ts';
+import type { githubActionsFleet } from './github-actions-fleet.ts';
 import { remoteTenantIssues, type TenantIssue } from './remote-tenant-rules.ts';
 import type { SignInSupport } from './sign-in-support.ts';
 
@@ -49,6 +50,8 @@ export interface DeploymentWiring {
   metrics?: FactoryMetrics;
   /** Needed only when a tenant's `triage` is a model; the generated entry passes it then. */
   createTriage?: TriageFactory;
+  /** Needed only when a tenant's fleet is github-actions: `githubActionsFleet`, which the entry passes then. */
+  githubActionsFleet?: typeof githubActionsFleet;
   /** Needed only with a credentials key (`server.credentialsKey`): `signIns`, which the entry passes then. */
   signIns?: SignInSupport;
   /** Wraps a tenant's connection checks, e.g. in a cache shared by every instance (Workers KV). */
@@ -239,6 +242,14 @@ async function storedTenantIssues(
     // A secret store that cannot be read (a reference to a parameter that does not exist, say).
     return [{ path: [], message: error instanceof Error ? error.message : String(error) }];
   }
+  if (tenant.fleet?.type === 'github-actions' && !wiring.githubActionsFleet)
+    return [
+      {
+        path: ['fleet', 'type'],
+        message:
+          'this deployment was built without the github-actions fleet: deploy it again (factory deploy) from a config one of whose tenants uses it',
+      },
+    ];
   return remoteTenantIssues(tenant, {
     providers: wiring.providers,
     platform: 'a tenant added through the admin API',

@@ -11,6 +11,7 @@ export {
   type TriageFactory,
   tenantsAsData,
 } from './deployment-tenants.ts';
+export { type GithubActionsFleetConfig, githubActionsFleet } from './github-actions-fleet.ts';
 export { type RemoteTenantContext, remoteTenantIssues, type TenantIssue } from './remote-tenant-rules.ts';
 export { type SignInSupport, signIns } from './sign-in-support.ts';
 export { storedTokenSource } from './stored-tokens.ts';
