@@ -21,19 +21,11 @@ export async function verifyGithubSignature(
     throw new WebhookError(401, 'X-Hub-Signature-256 must start with sha256=');
   const key = typeof secret === 'string' ? secret : await secret();
   if (!key) throw new WebhookError(401, 'no webhook secret is configured or stored for GitHub deliveries');
-  // A malformed value, an empty body or bytes that are not UTF-8 (GitHub sends JSON) cannot match; the
-  // library throws on the first two rather than saying so, and takes text.
-  const body = SIGNATURE.test(header) ? utf8(request.rawBody) : undefined;
+  // A malformed value or an empty body cannot match; the library throws on both rather than saying so,
+  // and takes text: the body as the app decoded it once (strict UTF-8; GitHub sends JSON).
+  const body = SIGNATURE.test(header) ? request.body : undefined;
   const matches = body !== undefined && body.length > 0 && (await verify(key, body, header));
   if (!matches) throw new WebhookError(401, 'X-Hub-Signature-256 does not match the body');
-}
-
-function utf8(bytes: Uint8Array): string | undefined {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
 }
 
 /**
