@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AgentRelayFleet, GithubActionsFleet, WorkflowRunWebhookSource } from '@software-factory/fleets';
+import { AgentRelayFleet } from '@software-factory/fleets';
 import { githubAppAuthOf, githubAppTokenFunction, readCredential } from '@software-factory/providers';
 import type {
   AgentExitedEvent,
@@ -10,6 +10,7 @@ import type {
 } from '@software-factory/sdk';
 import type { TenantConfig } from '../config/config-schema.ts';
 import { httpFleetOf } from '../deploy/runtime/deployed-tenant.ts';
+import { actionsFleetWith } from '../deploy/runtime/github-actions-fleet.ts';
 import { LocalProcessFleet } from '../local-process-fleet.ts';
 import { type ConfiguredCredentials, storedToken } from './credential-store-from-config.ts';
 
@@ -97,16 +98,7 @@ export function fleetFromConfig(config: TenantConfig, deps: FleetDependencies): 
             );
           return credential.accessToken;
         });
-      return {
-        fleet: new GithubActionsFleet({
-          token,
-          workflow: fleet.workflow,
-          ...(fleet.ref ? { ref: fleet.ref } : {}),
-          ...(fleet.repository ? { repository: fleet.repository } : {}),
-          ...(fleet.baseUrl ? { baseUrl: fleet.baseUrl } : {}),
-        }),
-        sources: fleet.webhookSecret ? [new WorkflowRunWebhookSource({ secret: fleet.webhookSecret })] : [],
-      };
+      return actionsFleetWith(token, fleet);
     }
     case 'agent-relay': {
       const { type: _type, ...options } = fleet;

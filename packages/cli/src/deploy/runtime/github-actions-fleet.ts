@@ -32,6 +32,14 @@ export function githubActionsFleet(
     throw new Error(
       `tenant ${tenant}: the github-actions fleet needs fleet.token or fleet.app { appId, privateKey } in a deployment`,
     );
+  return actionsFleetWith(token, fleet);
+}
+
+/** The fleet and its workflow-run source, once the token is settled (a deployment's, or `factory start`'s). */
+export function actionsFleetWith(
+  token: ConstructorParameters<typeof GithubActionsFleet>[0]['token'],
+  fleet: Pick<GithubActionsFleetConfig, 'workflow' | 'ref' | 'repository' | 'baseUrl' | 'webhookSecret'>,
+): { fleet: FleetClient; sources: WebhookSource[] } {
   return {
     fleet: new GithubActionsFleet({
       token,
