@@ -1,12 +1,6 @@
-import { createFactory } from '@software-factory/sdk';
-import {
-  DEFAULT_TEST_SETTINGS,
-  FactoryHarness,
-  FakeClock,
-  queuedIn,
-  slotsIn,
-} from '@software-factory/sdk/testing';
+import { FakeClock } from '@software-factory/sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { twoInstanceScenarios } from '../../sdk/test/support/two-instance-scenarios.ts';
 import { DynamoStateStore } from '../src/dynamo-state-store.ts';
 import { deployInstance, WEBHOOK_SECRET } from './support/deployment.ts';
 import { asFunctionUrlEvent, asHttpApiEvent } from './support/lambda-events.ts';
@@ -59,56 +53,6 @@ describe('two Lambda instances on one table behave as one', () => {
 });
 
 describe("the core's two-instance scenarios on DynamoStateStore", () => {
-  const twoInstances = (tenant: string, settings = DEFAULT_TEST_SETTINGS) => {
-    const one = new FactoryHarness({
-      tenant,
-      settings,
-      store: new DynamoStateStore({ tableName, client: dynamo.client() }),
-    });
-    // Same fakes, but its own store object and SDK client on the same table.
-    const two = createFactory({
-      tenant,
-      settings: one.factory.settings,
-      ports: { ...one.factory.ports, store: new DynamoStateStore({ tableName, client: dynamo.client() }) },
-    });
-    return { one, two };
-  };
-
-  it('racing deliveries spawn once, and the second instance sees what the first did', async () => {
-    const { one, two } = twoInstances('scenario-race');
-    const event = one.changed(one.clearItem('item-1'));
-    await Promise.all(Array.from({ length: 25 }, (_, n) => (n % 2 ? one.factory : two).handle(event)));
-    expect(one.fleet.agents.size).toBe(1);
-    expect(one.fleet.spawnCalls).toBe(1);
-    const done = await two.handle(one.output(one.tracker.items.get('item-1') as never, 'ready'));
-    expect(done.transitions.map((t) => t.to)).toEqual(['done']);
-    expect(await one.status('item-1')).toBe('done');
-  });
-
-  it('never run more agents than maxInFlight when many items race across instances', async () => {
-    const { one, two } = twoInstances('scenario-limit', {
-      ...DEFAULT_TEST_SETTINGS,
-      limits: { maxInFlight: 3 },
-    });
-    const items = Array.from({ length: 8 }, (_, n) => one.clearItem(`item-${n + 1}`));
-    await Promise.all(
-      items.flatMap((item) => [one.factory.handle(one.changed(item)), two.handle(one.changed(item))]),
-    );
-    expect(one.fleet.running()).toHaveLength(3);
-    expect(await slotsIn(one.store, one.tenant, 'tenant')).toHaveLength(3);
-    for (const [n, item] of items.entries()) {
-      await Promise.all([
-        one.factory.handle(one.output(item, 'ready', n + 1)),
-        two.handle(one.output(item, 'ready', n + 1)),
-      ]);
-      expect(one.fleet.running().length).toBeLessThanOrEqual(3);
-    }
-    await one.factory.handle({ type: 'tick' });
-    for (const [n, item] of items.entries()) await two.handle(one.output(item, 'ready', n + 1));
-    expect(one.fleet.peakRunning).toBe(3);
-    const statuses = await Promise.all(items.map((item) => one.status(item.id)));
-    expect(statuses.every((status) => status === 'done')).toBe(true);
-    expect(one.fleet.agents.size).toBe(8);
-    expect(await queuedIn(one.store, one.tenant)).toEqual([]);
-  });
+  // Each store object has its own SDK client on the same table.
+  twoInstanceScenarios(() => new DynamoStateStore({ tableName, client: dynamo.client() }));
 });
