@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createFactory, InMemoryStateStore } from '../src/index.ts';
+import { InMemoryStateStore } from '../src/index.ts';
 import { FactoryHarness, slotsIn } from '../src/testing/index.ts';
+import { twoInstanceScenarios } from './support/two-instance-scenarios.ts';
 
 function shuffle<T>(items: T[], seed: number): T[] {
   const result = [...items];
@@ -125,54 +126,9 @@ describe('tenants', () => {
   });
 });
 
+// Over one store object here (the in-memory store has no clients); the durable stores register the same
+// scenarios with a store object per instance.
 describe('two factory instances over one store', () => {
-  it('behave as one: racing deliveries spawn once, and the second sees what the first did', async () => {
-    const store = new InMemoryStateStore();
-    const one = new FactoryHarness({ store });
-    const two = createFactory({
-      tenant: one.tenant,
-      settings: one.factory.settings,
-      ports: { ...one.factory.ports },
-    });
-    const event = one.changed(one.clearItem('item-1'));
-    await Promise.all(Array.from({ length: 25 }, (_, n) => (n % 2 ? one.factory : two).handle(event)));
-    expect(one.fleet.agents.size).toBe(1);
-    const done = await two.handle(one.output(one.tracker.items.get('item-1') as never, 'ready'));
-    expect(done.transitions.map((t) => t.to)).toEqual(['done']);
-    expect(await one.status('item-1')).toBe('done');
-  });
-
-  it('never run more agents than maxInFlight when many items race across instances', async () => {
-    const store = new InMemoryStateStore();
-    const one = new FactoryHarness({
-      store,
-      settings: {
-        limits: { maxInFlight: 3 },
-        routes: [{ name: 'app', match: { labels: ['factory'] }, repository: 'acme/app', agent: 'coder' }],
-      },
-    });
-    const two = createFactory({
-      tenant: one.tenant,
-      settings: one.factory.settings,
-      ports: { ...one.factory.ports },
-    });
-    const items = Array.from({ length: 20 }, (_, n) => one.clearItem(`item-${n + 1}`));
-    await Promise.all(
-      items.flatMap((item) => [one.factory.handle(one.changed(item)), two.handle(one.changed(item))]),
-    );
-    expect(one.fleet.running()).toHaveLength(3);
-    for (const [n, item] of items.entries()) {
-      await Promise.all([
-        one.factory.handle(one.output(item, 'ready', n + 1)),
-        two.handle(one.output(item, 'ready', n + 1)),
-      ]);
-      expect(one.fleet.running().length).toBeLessThanOrEqual(3);
-    }
-    await one.factory.handle({ type: 'tick' });
-    for (const [n, item] of items.entries()) await two.handle(one.output(item, 'ready', n + 1));
-    expect(one.fleet.peakRunning).toBe(3);
-    const statuses = await Promise.all(items.map((item) => one.status(item.id)));
-    expect(statuses.every((status) => status === 'done')).toBe(true);
-    expect(one.fleet.agents.size).toBe(20);
-  });
+  const store = new InMemoryStateStore();
+  twoInstanceScenarios(() => store);
 });
