@@ -175,6 +175,26 @@ describe('review feedback goes back to the agent, on the same branch, until the 
     expect(task).toContain('Feedback 2: a failed check');
   });
 
+  it('feedback kept while the agent worked, then more while its failed attempt waits to retry: the retry runs the task as it was, and the first round gets both once its agent finishes', async () => {
+    const { h, item } = await stage('dispatched', { settings: merged });
+    await h.factory.handle(h.output(item, 'draft'));
+    await h.factory.handle(h.feedback(item, changesRequested('review-1')));
+    await h.factory.handle(exited('agent-1', 'failed'));
+    expect(await h.status(item.id)).toBe('queued');
+
+    const kept = await h.factory.handle(h.feedback(item, failedCheck('check-run-3')));
+    expect(kept.reason).toMatch(/kept for the first round/);
+    h.clock.advance(60_000);
+    await h.factory.handle({ type: 'tick' });
+    expect(taskOf(h, 'agent-2')).not.toContain('Review feedback');
+
+    await h.factory.handle(exited('agent-2'));
+    const task = taskOf(h, 'agent-3');
+    expect(task).toContain('## Review feedback (round 1)');
+    expect(task).toContain('Feedback 1: a review requesting changes');
+    expect(task).toContain('Feedback 2: a failed check');
+  });
+
   it('stops at feedback.maxRounds: the next feedback fails the item, a person is told on the tracker and on the pull request', async () => {
     const { h, item } = await waitingForReview({ feedback: { maxRounds: 1 } });
     await h.factory.handle(h.feedback(item, changesRequested('review-1')));

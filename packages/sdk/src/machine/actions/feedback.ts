@@ -36,7 +36,8 @@ export function takeFeedback(current: WorkItemRecord, event: OutputFeedbackEvent
 
 /**
  * Queued (for a round, or for a retry of one): feedback that arrives before the agent starts joins what
- * it will be given. An item queued before it had an output has no feedback to take.
+ * it will be given. An item queued before it had an output has no feedback to take; one queued for a
+ * retry before its first round keeps it for that round.
  */
 export function addToQueuedRound(current: WorkItemRecord, event: OutputFeedbackEvent, step: Step): Decision {
   const state = current.feedback;
@@ -47,11 +48,15 @@ export function addToQueuedRound(current: WorkItemRecord, event: OutputFeedbackE
   if (feedback.kind === 'pushed')
     return { ignore: 'a push while the round waits for a slot: the round starts from the branch as it is' };
   const draft = Draft.from(current, step.now);
-  draft.record.feedback = {
-    ...state,
-    seen: [...state.seen, feedback.id].slice(-SEEN_KEPT),
-    given: [...state.given, { ...feedback, at: step.now }],
-  };
+  const note: FeedbackNote = { ...feedback, at: step.now };
+  const seen = [...state.seen, feedback.id].slice(-SEEN_KEPT);
+  // Queued for a retry before any round (its feedback was kept while the agent worked): the feedback
+  // waits with the rest for the first round, which starts once the retry's agent has finished.
+  if (state.rounds === 0) {
+    draft.record.feedback = { ...state, seen, waiting: [...state.waiting, note] };
+    return { draft, reason: `${describeFeedback(feedback)}: kept for the first round` };
+  }
+  draft.record.feedback = { ...state, seen, given: [...state.given, note] };
   return { draft, reason: `${describeFeedback(feedback)}: added to round ${state.rounds}` };
 }
 
