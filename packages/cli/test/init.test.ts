@@ -137,6 +137,30 @@ describe('factory init with flags only (no terminal: stdin is not a TTY)', () =>
     expect(config.tenants[0]?.fleet).toBeUndefined();
   });
 
+  it('with Linear’s agent-session channel, writes the Linear intake in agent mode, so the config loads', async () => {
+    const result = await init([
+      '--yes',
+      '--intent',
+      'linear',
+      '--channel',
+      'linear-agent',
+      '--output',
+      'github',
+    ]);
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const text = await readFile(configFile(), 'utf8');
+    expect(text).toContain(
+      'intentProvider:\n  type: linear\n  mode: agent\nclarificationChannel: linear-agent\n',
+    );
+    const config = await loadConfig(configFile(), {});
+    expect(config.tenants[0]).toMatchObject({
+      intentProvider: { type: 'linear', mode: 'agent' },
+      clarificationChannel: { type: 'linear-agent' },
+    });
+  });
+
   it('checks every provider, and with the variables set asks for nothing more than connecting', async () => {
     const result = await init(LINEAR_SLACK_GITHUB, SECRETS);
 

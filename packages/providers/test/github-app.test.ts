@@ -170,6 +170,10 @@ describe('a revoked installation', () => {
       const status = await port.checkConnection();
       expect(status).toMatchObject({ state: 'needs-auth' });
       expect(JSON.stringify(status)).toMatch(/uninstalled, suspended or its key revoked/);
+      // The fix is the App's, not a person's sign-in.
+      expect(JSON.stringify(status)).toMatch(
+        /install the App on the repository again.*factory connect github --app/,
+      );
     }
     await expect(provider.setState(item, 'dispatched', { idempotencyKey: 'k' })).rejects.toThrow(
       NotAuthorisedError,

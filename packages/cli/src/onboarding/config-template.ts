@@ -26,7 +26,7 @@ function header(answers: InitAnswers): string {
 export function configYaml(answers: InitAnswers): string {
   const config: Record<string, unknown> = {
     tenant: answers.tenant,
-    intentProvider: providerBlock(answers.intent, answers),
+    intentProvider: withAgentMode(providerBlock(answers.intent, answers), answers),
     clarificationChannel: providerBlock(answers.channel, answers),
     outputTarget: providerBlock(answers.output, answers),
     ...(answers.fleet
@@ -51,6 +51,18 @@ export function configYaml(answers: InitAnswers): string {
   const document = new Document(config);
   document.commentBefore = header(answers);
   return document.toString({ lineWidth: 0 });
+}
+
+/**
+ * Linear's agent-session channel asks in the sessions Linear opens for its app user, which exist only
+ * when the intake runs in agent mode: choosing it sets that mode, so the written config loads.
+ */
+function withAgentMode(
+  block: string | Record<string, unknown>,
+  answers: InitAnswers,
+): string | Record<string, unknown> {
+  if (answers.channel !== 'linear-agent' || answers.intent !== 'linear') return block;
+  return { ...(typeof block === 'string' ? { type: block } : block), mode: 'agent' };
 }
 
 /** A provider as the answers configure it: its name alone, or `{ type, … }` with what differs. */

@@ -200,7 +200,10 @@ export class GithubAppAuth {
       throw new NotAuthorisedError(
         this.provider,
         `GitHub refused ${what} (${status}: ${said}); the App may be uninstalled, suspended or its key revoked`,
-        { status },
+        {
+          status,
+          fix: `install the App on the repository again (its settings on GitHub), or run \`factory connect ${this.provider} --app\` for a new App`,
+        },
       );
     throw new ProviderApiError(this.provider, `GitHub App: ${what} failed: ${said}`, { status });
   }
@@ -210,10 +213,9 @@ export class GithubAppAuth {
     const source = this.#options.credentials;
     const credentials = typeof source === 'function' ? await source() : source;
     if (!credentials)
-      throw new NotAuthorisedError(
-        this.provider,
-        'no GitHub App is configured or stored (`factory connect github --app` creates and stores one)',
-      );
+      throw new NotAuthorisedError(this.provider, 'no GitHub App is configured or stored', {
+        fix: `run \`factory connect ${this.provider} --app\`, which creates and stores one`,
+      });
     this.#secrets.add(credentials.privateKey);
     const { default: githubAppJwt } = await import('universal-github-app-jwt');
     try {

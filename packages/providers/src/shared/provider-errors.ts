@@ -14,10 +14,22 @@ export class ProviderApiError extends Error {
   }
 }
 
-/** No token, or the vendor rejected it: the tenant must run `factory connect <provider>`. */
+/**
+ * No token, or the vendor rejected it: the tenant must run `factory connect <provider>`, or do what
+ * `details.fix` says where that is not the remedy (a GitHub App installation to restore).
+ */
 export class NotAuthorisedError extends ProviderApiError {
-  constructor(provider: string, reason: string, details: { status?: number; code?: string } = {}) {
-    super(provider, `${provider} is not authorised: ${reason}; run \`factory connect ${provider}\``, details);
+  constructor(
+    provider: string,
+    reason: string,
+    details: { status?: number; code?: string; fix?: string } = {},
+  ) {
+    const { fix, ...rest } = details;
+    super(
+      provider,
+      `${provider} is not authorised: ${reason}; ${fix ?? `run \`factory connect ${provider}\``}`,
+      rest,
+    );
     this.name = 'NotAuthorisedError';
   }
 }
