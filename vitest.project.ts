@@ -1,24 +1,16 @@
-import { defaultServerConditions } from 'vite';
 import type { UserWorkspaceConfig } from 'vitest/config';
+import { inheritWorkspaceSources, workspaceSources } from './scripts/workspace-sources.ts';
 
-/**
- * The export condition that points each of our package names at its TypeScript sources, so the tests run
- * on `src/` and never on a stale `dist/`. Child processes get it through NODE_OPTIONS (vitest.config.ts).
- */
-export const SOURCE_CONDITION = '@software-factory/source';
+/** Each of our package names (exactly, subpaths being names of their own) → its TypeScript source. */
+const alias = Object.entries(workspaceSources()).map(([specifier, source]) => ({
+  find: new RegExp(`^${specifier.replaceAll('/', '\\/')}$`),
+  replacement: source,
+}));
 
-/** Vitest's own default (Vite's server conditions less `module`), with ours first. */
-const conditions = [
-  SOURCE_CONDITION,
-  ...defaultServerConditions.filter((condition) => condition !== 'module'),
-];
-
-/** A package's vitest project, resolving our packages to their sources like `tsc` does (customConditions). */
+/** A package's vitest project, resolving our packages to their sources like `tsc` does (`paths`). */
 export function sourceResolvingProject(config: UserWorkspaceConfig): UserWorkspaceConfig {
-  return { ...config, resolve: { conditions }, ssr: { resolve: { conditions } } };
+  return { ...config, resolve: { ...config.resolve, alias } };
 }
 
 // Scripts the tests start with `node` (a worker script, a bundler) resolve our packages the same way.
-if (!process.env.NODE_OPTIONS?.includes(`--conditions=${SOURCE_CONDITION}`)) {
-  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --conditions=${SOURCE_CONDITION}`.trim();
-}
+inheritWorkspaceSources();

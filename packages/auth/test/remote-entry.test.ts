@@ -2,6 +2,7 @@ import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { workspaceSources } from '../../../scripts/workspace-sources.ts';
 
 const ENTRY = fileURLToPath(new URL('../src/remote/index.ts', import.meta.url));
 const BUILTINS = new Set(builtinModules);
@@ -27,7 +28,7 @@ async function nodeImportsOf(entry: string): Promise<{ found: string[]; inputs: 
     format: 'esm',
     // What a Worker or Lambda bundle sees: no Node defaults, our packages from their sources.
     platform: 'neutral',
-    conditions: ['@software-factory/source'],
+    alias: workspaceSources(),
     mainFields: ['module', 'main'],
     logLevel: 'silent',
     plugins: [refuseNode],

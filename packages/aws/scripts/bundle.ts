@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { workspaceSources } from '../../../scripts/workspace-sources.ts';
 
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -35,7 +36,7 @@ export async function bundle(options: BundleOptions = {}): Promise<string> {
     keepNames: true,
     sourcemap: true,
     // This script runs in a clone only: our package names resolve to their sources, never to a stale build.
-    conditions: ['@software-factory/source'],
+    alias: workspaceSources(),
     // Bundled CommonJS dependencies still call require() for Node built-ins.
     banner: {
       js: "import { createRequire as __factoryRequire } from 'node:module'; const require = __factoryRequire(import.meta.url);",

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { wranglerSourceArgs } from '../../../scripts/workspace-sources.ts';
 import { FACTORY_ENV } from './bench-config.ts';
 import { BENCH_SECRETS, BENCH_TENANT } from './bench-tenant.ts';
 import { type ColdStartFigures, coldStarts, httpApiEvent } from './cold-start.ts';
@@ -95,7 +96,8 @@ export async function measureBundles(options: { coldStartRuns: number }): Promis
 function workerSize(config: string, outDir: string): { rawBytes: number; gzipBytes: number } {
   const build = spawnSync(
     join(binDir, 'wrangler'),
-    ['deploy', '--dry-run', '--outdir', outDir, '--config', config],
+    // Our package names resolve to their sources, as the Lambda's bundle script does: never a stale build.
+    ['deploy', '--dry-run', '--outdir', outDir, '--config', config, ...wranglerSourceArgs()],
     {
       cwd: dirname(config),
       encoding: 'utf8',
@@ -103,9 +105,6 @@ function workerSize(config: string, outDir: string): { rawBytes: number; gzipByt
         ...process.env,
         WRANGLER_SEND_METRICS: 'false',
         CI: 'true',
-        // Our package names resolve to their sources, as the Lambda's bundle script does: never a stale
-        // build (wrangler's own conditions follow).
-        WRANGLER_BUILD_CONDITIONS: '@software-factory/source,workerd,worker,browser',
       },
     },
   );

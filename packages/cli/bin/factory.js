@@ -15,14 +15,12 @@ if (major < needMajor || (major === needMajor && minor < needMinor)) {
 }
 
 // Installed, the CLI runs its build. In a clone of the repository (sources beside this file) it runs the
-// sources, and our package names must resolve to sources too: the condition every package's exports name.
+// sources, and our package names must resolve to sources too (scripts/workspace-sources.ts).
 const source = new URL('../src/cli.ts', import.meta.url);
 if (existsSync(source)) {
-  const { registerHooks } = await import('node:module');
-  registerHooks({
-    resolve: (specifier, context, nextResolve) =>
-      nextResolve(specifier, { ...context, conditions: [...context.conditions, '@software-factory/source'] }),
-  });
+  const sources = new URL('../../../scripts/workspace-sources.ts', import.meta.url);
+  const { resolveWorkspaceToSources } = await import(sources.href);
+  await resolveWorkspaceToSources();
 }
 const { runCli } = await import(existsSync(source) ? source.href : '../dist/cli.js');
 // Exit explicitly: agents run detached and must not keep the CLI alive once it is done.

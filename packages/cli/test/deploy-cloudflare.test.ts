@@ -1,10 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${…} is written literally: CloudFormation substitutions and config references.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wranglerSourceArgs } from '../../../scripts/workspace-sources.ts';
 import {
   DeployScenario,
   makeProject,
@@ -18,8 +20,6 @@ import { eventually, runFactory } from './support/factory-process.ts';
 const scenario = new DeployScenario();
 let project: string;
 const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
-/** Our packages' sources, as the CLI itself runs them in a clone. */
-const SOURCE_CONDITIONS = '@software-factory/source,workerd,worker,browser';
 
 beforeAll(async () => {
   await scenario.start();
@@ -39,9 +39,10 @@ function readWrangler(dir: string): Record<string, unknown> {
 
 function wranglerRun(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(WRANGLER, args, {
+    // Our packages' sources, as the CLI itself bundles them in a clone.
+    const child = spawn(WRANGLER, [...args, ...wranglerSourceArgs()], {
       cwd: project,
-      env: { ...process.env, WRANGLER_BUILD_CONDITIONS: SOURCE_CONDITIONS, WRANGLER_SEND_METRICS: 'false' },
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
     });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
@@ -191,10 +192,11 @@ describe('factory deploy cloudflare --out', () => {
         '--port',
         String(port),
         '--show-interactive-dev-session=false',
+        ...wranglerSourceArgs(),
       ],
       {
         cwd: project,
-        env: { ...process.env, WRANGLER_BUILD_CONDITIONS: SOURCE_CONDITIONS, WRANGLER_SEND_METRICS: 'false' },
+        env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -249,6 +251,9 @@ echo '  https://factory.acme-team.workers.dev'
         '.factory/deploy/cloudflare/wrangler.jsonc',
         '--secrets-file',
         '.factory/deploy/cloudflare/.secrets.json',
+        // Run from a clone, the CLI has wrangler bundle the clone's sources (tsconfig's paths).
+        '--tsconfig',
+        path.join(ROOT, 'tsconfig.base.json'),
         '600',
       ]);
       expect(existsSync(path.join(withTool, '.factory/deploy/cloudflare/.secrets.json'))).toBe(false);

@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: configs and messages hold ${ENV_VAR} references literally.
+
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { providerRegistry } from '@software-factory/providers/registry';
 import { silentLogger } from '@software-factory/sdk';
 import { TestWebhookSource } from '@software-factory/sdk/testing/fakes';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { REGISTER_SOURCES_URL, wranglerSourceArgs } from '../../../scripts/workspace-sources.ts';
 import { parseCloudFormation } from '../../aws/test/support/cloudformation-yaml.ts';
 import { asHttpApiEvent } from '../../aws/test/support/lambda-events.ts';
 import { configJsonSchema } from '../src/config/config-schema.ts';
@@ -28,7 +30,7 @@ import { tempDir } from './support/onboarding-vendors.ts';
  * factory names it, so each place it shows up reads the registry, the deployed bundles included.
  */
 const REGISTER = fileURLToPath(new URL('./support/register-fake-vendor.ts', import.meta.url));
-const SOURCE = ['--conditions=@software-factory/source'];
+const SOURCE = [`--import=${REGISTER_SOURCES_URL}`];
 const WITH_ACME = [...SOURCE, '--import', REGISTER];
 const ACME_MODULE = fileURLToPath(new URL('./support/acme-providers.ts', import.meta.url));
 
@@ -395,15 +397,16 @@ console.log(JSON.stringify(answer));`;
     const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
       const child = spawn(
         path.join(ROOT, 'node_modules', '.bin', 'wrangler'),
-        ['deploy', '--dry-run', '--config', path.join(cloudflare.dir, 'wrangler.jsonc'), '--outdir', outdir],
-        {
-          cwd: project,
-          env: {
-            ...process.env,
-            WRANGLER_BUILD_CONDITIONS: '@software-factory/source,workerd,worker,browser',
-            WRANGLER_SEND_METRICS: 'false',
-          },
-        },
+        [
+          'deploy',
+          '--dry-run',
+          '--config',
+          path.join(cloudflare.dir, 'wrangler.jsonc'),
+          '--outdir',
+          outdir,
+          ...wranglerSourceArgs(),
+        ],
+        { cwd: project, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
       );
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));

@@ -1,5 +1,6 @@
 // `factory start` stops with whatever started it: npm's `npm exec` (npm → `sh -c` → node) passes SIGTERM
 // to the shell only, and a wrapper killed outright passes on nothing; the server must not run on alone.
+
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { REGISTER_SOURCES_URL } from '../../../scripts/workspace-sources.ts';
 import { LaunchChain, type ProcessEntry, watchLaunchChain } from '../src/launch-chain.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -464,7 +466,7 @@ describe.skipIf(process.platform !== 'linux')('watchForStop', () => {
       process.stderr.write(JSON.stringify(request) + '\\n');
     `;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      env: { ...environment(), NODE_OPTIONS: '--conditions=@software-factory/source' },
+      env: { ...environment(), NODE_OPTIONS: `--import=${REGISTER_SOURCES_URL}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (child.pid) pids.push(child.pid);

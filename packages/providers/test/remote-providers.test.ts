@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { workspaceSources } from '../../../scripts/workspace-sources.ts';
 import {
   buildTenant,
   type Environment,
@@ -223,7 +224,7 @@ describe('the registry entry', () => {
       metafile: true,
       format: 'esm',
       platform: 'neutral',
-      conditions: ['@software-factory/source'],
+      alias: workspaceSources(),
       mainFields: ['module', 'main'],
       external: ['node:*'],
       logLevel: 'silent',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { REGISTER_SOURCES_URL } from '../../../scripts/workspace-sources.ts';
 import { writeCursorFile } from '../src/cursor-file.ts';
 import { listen, relayfileTenant, SECRET, TENANT } from './support/factory-handler.ts';
 import { issueFile, TRACKER_STATES } from './support/layout.ts';
@@ -45,7 +46,7 @@ function startWorker(
   const child = spawn(
     process.execPath,
     [
-      '--conditions=@software-factory/source',
+      `--import=${REGISTER_SOURCES_URL}`,
       MAIN,
       '--workspace',
       server.workspaceId,

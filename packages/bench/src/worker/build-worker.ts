@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { workspaceSources } from '../../../../scripts/workspace-sources.ts';
 
 /** Bundles the bench Worker as one ES module for workerd; returns its path. */
 export async function buildBenchWorker(outfile: string): Promise<string> {
@@ -10,9 +11,9 @@ export async function buildBenchWorker(outfile: string): Promise<string> {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    conditions: ['@software-factory/source', 'workerd', 'worker', 'browser'],
+    conditions: ['workerd', 'worker', 'browser'],
     external: ['cloudflare:*'],
-    alias: { vitest: fileURLToPath(new URL('./vitest-stub.ts', import.meta.url)) },
+    alias: { ...workspaceSources(), vitest: fileURLToPath(new URL('./vitest-stub.ts', import.meta.url)) },
     logLevel: 'warning',
   });
   return outfile;

@@ -13,6 +13,7 @@ import {
 } from '../deploy/deploy-config.ts';
 import { findOnPath, findTool, runTool, shellWord } from '../deploy/deploy-tools.ts';
 import { webhookLines } from '../deploy/webhooks.ts';
+import { cloneTsconfig } from '../node-script.ts';
 import { DEFAULT_CONFIG } from './run-config.ts';
 
 interface DeployOptions {
@@ -218,16 +219,12 @@ async function deployCloudflare(options: CloudflareOptions): Promise<void> {
     }
     say(`\nRunning wrangler ${deployArgs.join(' ')}`);
     ran = true;
-    const result = await runTool(wrangler, deployArgs, {
-      cwd: process.cwd(),
-      env: {
-        ...process.env,
-        // Run from its sources (a clone), the CLI has wrangler bundle our packages' sources too.
-        ...(import.meta.url.endsWith('.ts')
-          ? { WRANGLER_BUILD_CONDITIONS: '@software-factory/source,workerd,worker,browser' }
-          : {}),
-      },
-    });
+    // Run from its sources (a clone), the CLI has wrangler bundle our packages' sources too.
+    const result = await runTool(
+      wrangler,
+      [...deployArgs, ...(cloneTsconfig ? ['--tsconfig', cloneTsconfig] : [])],
+      { cwd: process.cwd() },
+    );
     if (result.code !== 0)
       throw new CliError(`wrangler deploy failed (exit ${result.code}); see its output above`, EXIT_FAILURE);
     const workerUrl = /https:\/\/[A-Za-z0-9.-]+\.workers\.dev/.exec(result.output)?.[0];

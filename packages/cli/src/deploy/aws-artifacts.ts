@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { cloneTsconfig } from '../node-script.ts';
 import { type AwsSecrets, awsSecrets, samTemplate } from './aws-template.ts';
 import type { DeploymentPlan } from './deploy-config.ts';
 import { loadEsbuild, requirePackages, resolvesFrom } from './deploy-tools.ts';
@@ -50,7 +51,7 @@ export async function writeAwsArtifacts(plan: DeploymentPlan, outDir: string): P
     // SDKs a config does not use are not installed.
     external: ['@aws-sdk/*', ...OPTIONAL_SDKS.filter((name) => !resolvesFrom(outDir, name))],
     // Run from its sources (a clone), the CLI bundles our packages' sources too, never a stale build.
-    conditions: import.meta.url.endsWith('.ts') ? ['@software-factory/source'] : [],
+    ...(cloneTsconfig ? { tsconfig: cloneTsconfig } : {}),
     // Bundled CommonJS dependencies still call require() for Node built-ins.
     banner: {
       js: "import { createRequire as __factoryRequire } from 'node:module'; const require = __factoryRequire(import.meta.url);",

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { wranglerSourceArgs } from '../../../../scripts/workspace-sources.ts';
 import { ROOT } from './deploy-scenario.ts';
 
 const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
-/** Our packages' sources, as the CLI itself runs them in a clone. */
-const SOURCE_CONDITIONS = '@software-factory/source,workerd,worker,browser';
 
 /**
  * The Worker `wrangler deploy` would upload for the artifacts in `out` (`factory deploy cloudflare --out`),
@@ -30,10 +29,12 @@ export async function bundleWorker(
         '--outdir',
         target,
         ...(options.metafile ? ['--metafile', options.metafile] : []),
+        // Our packages' sources, as the CLI itself bundles them in a clone.
+        ...wranglerSourceArgs(),
       ],
       {
         cwd: project,
-        env: { ...process.env, WRANGLER_BUILD_CONDITIONS: SOURCE_CONDITIONS, WRANGLER_SEND_METRICS: 'false' },
+        env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
       },
     );
     let output = '';

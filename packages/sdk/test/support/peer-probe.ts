@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { REGISTER_SOURCES_URL } from '../../../../scripts/workspace-sources.ts';
 
 /** The optional peers of the factory's packages; none may load unless the config asks for it. */
 export const OPTIONAL_PEERS = ['@anthropic-ai/sdk', 'openai', '@agent-relay/sdk'] as const;
@@ -43,7 +44,7 @@ process.stdout.write(JSON.stringify({ reports, answer: answered }));
 `;
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--conditions=@software-factory/source', '--input-type=module', '--eval', program],
+    [`--import=${REGISTER_SOURCES_URL}`, '--input-type=module', '--eval', program],
     { cwd: import.meta.dirname, timeout: 30_000 },
   );
   return JSON.parse(stdout) as ProbeResult;
