@@ -110,7 +110,7 @@ export class DynamoStateStore implements StateStore {
    * (the record's condition, the document's, the lookups' puts: all or nothing).
    */
   async commit(tenant: string, change: RecordCommit): Promise<boolean> {
-    const { record, document, lookups = [] } = change;
+    const { record, document, lookups = [], deliveries = [] } = change;
     const expected = expectedRecordVersion(record);
     const recordPut = {
       TableName: this.#table,
@@ -122,7 +122,8 @@ export class DynamoStateStore implements StateStore {
             ExpressionAttributeValues: { ':expected': expected },
           }),
     };
-    if (!document && lookups.length === 0) return this.#conditional(new PutCommand(recordPut));
+    if (!document && lookups.length === 0 && deliveries.length === 0)
+      return this.#conditional(new PutCommand(recordPut));
     const puts = [
       recordPut,
       ...(document
@@ -134,6 +135,9 @@ export class DynamoStateStore implements StateStore {
           TableName: this.#table,
           Item: { ...keys.index(tenant, lookup.kind, lookup.value), workItemId: record.workItemId },
         }),
+      ),
+      ...[...new Map(deliveries.map((delivery) => [delivery.key, delivery])).values()].map((delivery) =>
+        this.#eventPut(tenant, delivery.key, delivery.expiresAt),
       ),
     ];
     try {
@@ -209,16 +213,18 @@ export class DynamoStateStore implements StateStore {
     // DynamoDB's TTL deletes an expired item hours late, so an expired one counts as absent here.
     return this.#conditional(
       new PutCommand({
-        TableName: this.#table,
-        Item: {
-          ...keys.event(tenant, key),
-          expiresAt: options.expiresAt,
-          ttl: Math.ceil(options.expiresAt / 1000),
-        },
+        ...this.#eventPut(tenant, key, options.expiresAt),
         ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
         ExpressionAttributeValues: { ':now': options.now },
       }),
     );
+  }
+
+  #eventPut(tenant: string, key: string, expiresAt: number) {
+    return {
+      TableName: this.#table,
+      Item: { ...keys.event(tenant, key), expiresAt, ttl: Math.ceil(expiresAt / 1000) },
+    };
   }
 
   async forgetEvent(tenant: string, key: string): Promise<void> {

@@ -111,11 +111,11 @@ export class SqliteStateStore implements StateStore {
   }
 
   /**
-   * One `BEGIN IMMEDIATE` transaction: the record's conditional write, the document's, the lookups; a
-   * condition that fails rolls back what was written before it.
+   * One `BEGIN IMMEDIATE` transaction: the record's conditional write, the document's, the lookups and
+   * the delivery keys kept; a condition that fails rolls back what was written before it.
    */
   async commit(tenant: string, change: RecordCommit): Promise<boolean> {
-    const { record, document, lookups = [] } = change;
+    const { record, document, lookups = [], deliveries = [] } = change;
     const expected = expectedRecordVersion(record);
     const body = JSON.stringify(record);
     const documentBody = document ? JSON.stringify(document.value) : undefined;
@@ -151,6 +151,7 @@ export class SqliteStateStore implements StateStore {
         }
         for (const lookup of lookups)
           this.#live.putIndex.run(tenant, lookup.kind, lookup.value, record.workItemId);
+        for (const delivery of deliveries) this.#live.keepEvent.run(tenant, delivery.key, delivery.expiresAt);
         return true;
       }, false),
     );
@@ -311,6 +312,10 @@ function prepareStatements(db: DatabaseSync) {
     rememberEvent: db.prepare(
       `INSERT INTO events (tenant, key, expires_at) VALUES (?1, ?2, ?3)
        ON CONFLICT (tenant, key) DO UPDATE SET expires_at = excluded.expires_at WHERE events.expires_at <= ?4`,
+    ),
+    keepEvent: db.prepare(
+      `INSERT INTO events (tenant, key, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (tenant, key) DO UPDATE SET expires_at = excluded.expires_at`,
     ),
     forgetEvent: db.prepare('DELETE FROM events WHERE tenant = ? AND key = ?'),
     purgeEvents: db.prepare('DELETE FROM events WHERE expires_at <= ?'),

@@ -53,7 +53,7 @@ export class DurableObjectStateStore implements StateStore {
   }
 
   async commit(tenant: string, change: RecordCommit): Promise<boolean> {
-    const { record, document, lookups = [] } = change;
+    const { record, document, lookups = [], deliveries = [] } = change;
     const stored = await this.#object(tenant).commit(
       record,
       expectedRecordVersion(record),
@@ -63,6 +63,7 @@ export class DurableObjectStateStore implements StateStore {
         expectedVersion: document.expectedVersion,
       },
       lookups.map((lookup) => ({ kind: lookup.kind, value: lookup.value })),
+      deliveries.map((delivery) => ({ key: delivery.key, expiresAt: delivery.expiresAt })),
     );
     // After the object, so the cache never names a mapping the object does not have.
     if (stored)

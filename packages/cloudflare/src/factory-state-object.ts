@@ -49,14 +49,16 @@ export class FactoryStateObject extends DurableObject<unknown> {
   }
 
   /**
-   * The record's conditional write, the document's and the lookups in one synchronous transaction: a
-   * condition that fails throws inside it, so nothing of the commit stays written.
+   * The record's conditional write, the document's, the lookups and the delivery keys kept in one
+   * synchronous transaction: a condition that fails throws inside it, so nothing of the commit stays
+   * written.
    */
   commit(
     record: WorkItemRecord,
     expectedVersion: number,
     document: { name: string; body: string; expectedVersion: number } | undefined,
     lookups: readonly { kind: IndexKind; value: string }[],
+    deliveries: readonly { key: string; expiresAt: number }[] = [],
   ): boolean {
     try {
       this.ctx.storage.transactionSync(() => {
@@ -75,6 +77,12 @@ export class FactoryStateObject extends DurableObject<unknown> {
             record.workItemId,
           );
         }
+        for (const delivery of deliveries)
+          this.#sql.exec(
+            'INSERT INTO deliveries (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at',
+            delivery.key,
+            delivery.expiresAt,
+          );
       });
       return true;
     } catch (error) {

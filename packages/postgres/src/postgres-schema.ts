@@ -101,6 +101,28 @@ const MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- commit() that also keeps the keys of the delivery that made the change (RecordCommit.deliveries),
+  -- in the same statement: with the record or not at all. An overload, so a replica of the previous
+  -- build still calls the twelve-argument function during a rolling upgrade.
+  CREATE FUNCTION factory_commit(
+    p_tenant text, p_work_item_id text, p_version bigint, p_status text, p_wake_at bigint, p_body text,
+    p_expected bigint, p_document_name text, p_document_body text, p_document_expected bigint,
+    p_lookup_kinds text[], p_lookup_values text[], p_event_keys text[], p_event_expires_at bigint[]
+  ) RETURNS boolean LANGUAGE plpgsql AS $$
+  BEGIN
+    IF NOT factory_commit(p_tenant, p_work_item_id, p_version, p_status, p_wake_at, p_body, p_expected,
+        p_document_name, p_document_body, p_document_expected, p_lookup_kinds, p_lookup_values) THEN
+      RETURN false;
+    END IF;
+    INSERT INTO factory_events (tenant, key, expires_at)
+      SELECT p_tenant, e.key, e.expires_at
+        FROM unnest(p_event_keys, p_event_expires_at) AS e (key, expires_at)
+      ON CONFLICT (tenant, key) DO UPDATE SET expires_at = excluded.expires_at;
+    RETURN true;
+  END
+  $$;
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

@@ -159,20 +159,24 @@ export class PostgresStateStore implements StateStore {
   }
 
   /**
-   * One statement either way. Alone, the record's conditional write; with a document or lookups, a call
-   * of `factory_commit` (the schema's second migration), which writes the record, then the document, then
-   * the lookups, and undoes the record's write when the document's condition fails. Every commit locks
+   * One statement either way. Alone, the record's conditional write; with a document, lookups or the
+   * delivery keys to keep, a call of `factory_commit` (the schema's second migration; the third adds the
+   * keys), which writes the record, then the document, then the lookups (and the keys), and undoes the
+   * record's write when the document's condition fails. Every commit locks
    * rows in that order (lookups sorted), so two commits never wait on each other in a cycle.
    */
   async commit(tenant: string, change: RecordCommit): Promise<boolean> {
-    const { record, document, lookups = [] } = change;
+    const { record, document, lookups = [], deliveries = [] } = change;
     const expected = expectedRecordVersion(record);
-    if (!document && lookups.length === 0)
+    if (!document && lookups.length === 0 && deliveries.length === 0)
       return (await this.#query(...writeRecord(tenant, record, expected))).rowCount === 1;
     const sorted = distinctSorted(lookups);
+    const kept = [...new Map(deliveries.map((delivery) => [delivery.key, delivery])).values()];
     try {
       const { rows } = await this.#query<{ stored: boolean }>(
-        'SELECT factory_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) AS stored',
+        kept.length > 0
+          ? 'SELECT factory_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) AS stored'
+          : 'SELECT factory_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) AS stored',
         [
           tenant,
           record.workItemId,
@@ -186,6 +190,9 @@ export class PostgresStateStore implements StateStore {
           document?.expectedVersion ?? null,
           sorted.map((lookup) => lookup.kind),
           sorted.map((lookup) => lookup.value),
+          ...(kept.length > 0
+            ? [kept.map((delivery) => delivery.key), kept.map((delivery) => delivery.expiresAt)]
+            : []),
         ],
       );
       return rows[0]?.stored === true;

@@ -12,6 +12,7 @@ import type { HandleResult } from './pipeline/result.ts';
 import { systemClock } from './ports/clock.ts';
 import type { FactoryPorts } from './ports/factory-ports.ts';
 import { silentLogger } from './ports/logger.ts';
+import type { DeliveryMemory } from './ports/state-store.ts';
 import { type FactorySettings, type FactorySettingsInput, resolveSettings } from './settings.ts';
 import type { FactoryMetrics } from './status/metrics.ts';
 
@@ -29,8 +30,17 @@ export interface Factory {
   readonly tenant: string;
   readonly settings: FactorySettings;
   readonly ports: FactoryPorts;
-  /** `dryRun` plans without writing anything, whatever the settings say. */
-  handle(event: FactoryEvent, options?: { dryRun?: boolean }): Promise<HandleResult>;
+  handle(event: FactoryEvent, options?: HandleOptions): Promise<HandleResult>;
+}
+
+export interface HandleOptions {
+  /** Plans without writing anything, whatever the settings say. */
+  dryRun?: boolean;
+  /**
+   * The keys of the delivery that carried the event, kept until their expiry by the first change the
+   * event stores (`RecordCommit.deliveries`): the app only claims a delivery while it handles it.
+   */
+  delivery?: readonly DeliveryMemory[];
 }
 
 export function createFactory(options: FactoryOptions): Factory {
@@ -50,6 +60,7 @@ export function createFactory(options: FactoryOptions): Factory {
         tenant: options.tenant,
         settings,
         owner: nextOwner(),
+        ...(call.delivery?.length ? { delivery: { keys: call.delivery, kept: false } } : {}),
       };
       const result = await dispatchEvent(context, event);
       if (dryRun) {

@@ -58,7 +58,7 @@ export class InMemoryStateStore implements StateStore {
   /** Both conditions are checked before anything is written, with no await between: one atomic step. */
   async commit(tenant: string, change: RecordCommit): Promise<boolean> {
     const state = this.#tenant(tenant);
-    const { record, document, lookups = [] } = change;
+    const { record, document, lookups = [], deliveries = [] } = change;
     if ((state.records.get(record.workItemId)?.version ?? 0) !== expectedRecordVersion(record)) return false;
     if (document && (state.documents.get(document.name)?.version ?? 0) !== document.expectedVersion)
       return false;
@@ -69,6 +69,7 @@ export class InMemoryStateStore implements StateStore {
         Object.freeze({ value: frozenCopy(document.value), version: document.expectedVersion + 1 }),
       );
     for (const lookup of lookups) state.index.set(`${lookup.kind}\u0000${lookup.value}`, record.workItemId);
+    for (const delivery of deliveries) state.events.set(delivery.key, delivery.expiresAt);
     return true;
   }
 

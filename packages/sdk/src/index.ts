@@ -15,10 +15,15 @@ export { OverlayStateStore } from './dry-run/overlay-state-store.ts';
 export { DRY_RUN_PREFIX, type PlannedWrite } from './dry-run/planning-ports.ts';
 export { durationSchema, parseDuration } from './duration.ts';
 export * from './events.ts';
-export { createFactory, type Factory, type FactoryOptions } from './factory.ts';
+export { createFactory, type Factory, type FactoryOptions, type HandleOptions } from './factory.ts';
 export type { AdminApiOptions, AdministeredRegistry } from './http/admin-api.ts';
 export type { AdminThrottleOptions, ThrottlePolicy } from './http/admin-throttle.ts';
-export { createFactoryApp, DEFAULT_MAX_BODY_BYTES, type FactoryAppOptions } from './http/app.ts';
+export {
+  createFactoryApp,
+  DEFAULT_MAX_BODY_BYTES,
+  DELIVERY_CLAIM_MS,
+  type FactoryAppOptions,
+} from './http/app.ts';
 export { isIpOrCidr } from './http/client-address.ts';
 export { MAX_SCOPES, PROVIDER_SEGMENT } from './http/connect-routes.ts';
 export type { ConfigIssue } from './http/guarded-fields.ts';
@@ -63,6 +68,7 @@ export {
   type RemoteConnector,
 } from './ports/remote-connect.ts';
 export {
+  type DeliveryMemory,
   type DocumentWrite,
   expectedRecordVersion,
   type FoundRecord,

@@ -100,7 +100,10 @@ export const factorySettingsSchema = z.strictObject({
   ),
   /** How long an instance may take to perform a transition's effects before another takes over. */
   effectLease: z._default(durationSchema, 30_000),
-  /** How long a delivery id is remembered for de-duplication. */
+  /**
+   * How long a delivery that changed a work item is remembered for de-duplication (its retries and
+   * replays are answered as duplicates). One that changed nothing is remembered for a two-minute claim.
+   */
   deliveryMemory: z._default(durationSchema, 86_400_000),
   /**
    * The fleet circuit breaker: after `threshold` consecutive fleet failures (spawn errors, lost agents,

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   createFactoryApp,
+  DELIVERY_CLAIM_MS,
   type DeliveryIdentity,
   type IncomingWebhook,
   InMemoryStateStore,
@@ -203,6 +204,56 @@ describe('what does not become work', () => {
     fail = false;
     expect((await deliver(payload, 'd-1')).body).toMatchObject({ status: 'processed' });
     expect(h.fleet.agents.size).toBe(1);
+  });
+});
+
+describe('a delivery is claimed while it is handled, and kept for the delivery memory once its change is stored', () => {
+  const DAY = 86_400_000;
+
+  it('a delivery that changed an item is a duplicate for the whole delivery memory, from the claim alone', async () => {
+    const { h, calls, deliver, resetCalls } = setup('id');
+    const payload = { id: 'p-1', events: [h.changed(h.clearItem('item-1'))] };
+    expect((await deliver(payload, 'd-1')).body).toMatchObject({ status: 'processed' });
+    // The claim is short; the stored change kept the key with it, in the same write (no extra call).
+    expect(calls.remembered.mock.calls[0]?.[2]).toEqual({
+      now: expect.any(Number),
+      expiresAt: (calls.remembered.mock.calls[0]?.[2].now ?? 0) + DELIVERY_CLAIM_MS,
+    });
+    resetCalls();
+    h.clock.advance(DAY - 1);
+    expect((await deliver(payload, 'd-1')).body).toEqual({ status: 'duplicate', deliveryId: 'd-1' });
+    expect(h.fleet.spawnCalls).toBe(1);
+  });
+
+  it('one that changed nothing is remembered for the claim only; its later retry changes nothing again', async () => {
+    const { h, source, deliver } = setup('id');
+    const payload = { id: 'p-1', ignored: 'not for us' };
+    expect((await deliver(payload, 'd-ignored')).status).toBe(202);
+    h.clock.advance(DELIVERY_CLAIM_MS - 1);
+    expect((await deliver(payload, 'd-ignored')).body).toEqual({
+      status: 'duplicate',
+      deliveryId: 'd-ignored',
+    });
+    h.clock.advance(1);
+    expect(await deliver(payload, 'd-ignored')).toMatchObject({ status: 202, body: { status: 'ignored' } });
+    expect(source.interpreted).toBe(2);
+  });
+
+  it('a delivery whose handling died with the store, before its change was stored and unforgotten, is handled when the sender retries after the claim', async () => {
+    const { h, calls, deliver } = setup('id');
+    const store = h.factory.ports.store;
+    // The store goes away between the claim and the change: the commit fails, and so does the forget.
+    vi.spyOn(store, 'commit').mockRejectedValueOnce(new Error('store went away'));
+    calls.forgotten.mockRejectedValueOnce(new Error('store went away'));
+    const payload = { id: 'p-1', events: [h.changed(h.clearItem('item-1'))] };
+    expect((await deliver(payload, 'd-1')).status).toBe(500);
+    expect(calls.forgotten).toHaveBeenCalledTimes(1);
+    expect(await store.getRecord('acme', 'item-1')).toBeUndefined();
+
+    h.clock.advance(DELIVERY_CLAIM_MS);
+    expect((await deliver(payload, 'd-1')).body).toMatchObject({ status: 'processed' });
+    expect(h.fleet.agents.size).toBe(1);
+    expect((await deliver(payload, 'd-1')).body).toEqual({ status: 'duplicate', deliveryId: 'd-1' });
   });
 });
 

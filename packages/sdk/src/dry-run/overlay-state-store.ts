@@ -43,7 +43,7 @@ export class OverlayStateStore implements StateStore {
   }
 
   async commit(tenant: string, change: RecordCommit): Promise<boolean> {
-    const { record, document, lookups = [] } = change;
+    const { record, document, lookups = [], deliveries = [] } = change;
     const expected = expectedRecordVersion(record);
     const [stored, storedDocument] = await Promise.all([
       this.getRecord(tenant, record.workItemId),
@@ -59,6 +59,7 @@ export class OverlayStateStore implements StateStore {
       });
     for (const lookup of lookups)
       this.#index.set(`${tenant}\u0000${lookup.kind}\u0000${lookup.value}`, record.workItemId);
+    for (const delivery of deliveries) this.#events.set(`${tenant}\u0000${delivery.key}`, delivery.expiresAt);
     return true;
   }
 

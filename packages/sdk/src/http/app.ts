@@ -166,11 +166,12 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
     let remembered: readonly string[] = [];
     try {
       await source.verify(webhook);
-      // A delivery the source can name before interpreting it is remembered here, by one conditional
+      // A delivery the source can name before interpreting it is claimed here, by one conditional
       // write: a retry is answered by that write alone, before schema checks or API calls, and a fresh one
       // costs no separate read. Whatever then stops it from becoming work (a handshake, a refusal, an error)
-      // forgets it again, so the sender's retry is processed; an ignored delivery stays remembered, as its
-      // retry would be ignored too.
+      // forgets it again, so the sender's retry is processed. The claim lasts DELIVERY_CLAIM_MS: the change
+      // the delivery makes keeps it for the whole delivery memory when it is stored, so a delivery whose
+      // handling died with the process or the store (and could not be forgotten) is handled on a retry.
       const identity = source.identify?.(webhook);
       if (identity) {
         const named = await deliveryKeys(source, webhook, identity);
@@ -258,11 +259,9 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
   async function rememberAll(tenant: TenantRuntime, keys: readonly string[]): Promise<string[] | undefined> {
     const now = clock.now();
     const remembered: string[] = [];
+    const claim = Math.min(DELIVERY_CLAIM_MS, tenant.factory.settings.deliveryMemory);
     for (const key of keys) {
-      const fresh = await options.store.rememberEvent(tenant.id, key, {
-        now,
-        expiresAt: now + tenant.factory.settings.deliveryMemory,
-      });
+      const fresh = await options.store.rememberEvent(tenant.id, key, { now, expiresAt: now + claim });
       if (!fresh) {
         await forget(tenant, remembered);
         return undefined;
@@ -286,7 +285,10 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
   ): Promise<Response> {
     const work = (async () => {
       const results: HandleResult[] = [];
-      for (const event of events) results.push(await tenant.factory.handle(event));
+      // Kept for the delivery memory by the first change an event stores (or claimed only, if none does).
+      const memory = clock.now() + tenant.factory.settings.deliveryMemory;
+      const delivery = remembered.map((key) => ({ key, expiresAt: memory }));
+      for (const event of events) results.push(await tenant.factory.handle(event, { delivery }));
       return results;
     })();
     // Forgotten if handling fails, so the sender's retry is handled.
@@ -322,6 +324,15 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
 
   return app;
 }
+
+/**
+ * How long a delivery is claimed while it is handled: longer than handling takes (a request's deadline on
+ * every runtime), shorter than a sender's retry schedule (Slack retries after 1 and 5 minutes, Linear
+ * after a minute), so a delivery whose handling died unforgotten is handled on a retry. Its stored change
+ * then keeps it for `settings.deliveryMemory`; one that changed nothing is remembered for the claim only,
+ * and its retry is interpreted again and changes nothing again.
+ */
+export const DELIVERY_CLAIM_MS = 120_000;
 
 type IncomingWebhookEvents = Awaited<ReturnType<WebhookSource['interpret']>>['events'];
 

@@ -93,7 +93,8 @@ export async function commitRecord(
 /**
  * Writes `next` (the version after `current`) with what goes with it, in one `StateStore.commit`: the
  * schedule, when the record's change changes the item's entries (or the decision changed the breaker,
- * or no schedule is stored yet), and the lookups that lead to it. False on a conflict of either.
+ * or no schedule is stored yet), the lookups that lead to it, and (the first time) the keys of the
+ * delivery being handled, now that it changed something. False on a conflict of either.
  */
 export async function writeRecord(
   context: HandlerContext,
@@ -104,13 +105,16 @@ export async function writeRecord(
   const scheduled = reconcile(plan.value, next.workItemId, next, context.clock.now());
   const writesSchedule = scheduled !== plan.base.value || plan.base.version === 0;
   const lookups = lookupsFor(current, next);
+  const delivery = context.delivery && !context.delivery.kept ? context.delivery : undefined;
   const stored = await context.store.commit(context.tenant, {
     record: next,
     ...(writesSchedule
       ? { document: { name: SCHEDULE_DOCUMENT, value: scheduled, expectedVersion: plan.base.version } }
       : {}),
     ...(lookups.length > 0 ? { lookups } : {}),
+    ...(delivery ? { deliveries: delivery.keys } : {}),
   });
+  if (stored && delivery) delivery.kept = true;
   if (stored && writesSchedule)
     rememberSchedule(context, { value: scheduled, version: plan.base.version + 1 });
   return stored;

@@ -1,4 +1,5 @@
 import type { FactoryPorts } from '../ports/factory-ports.ts';
+import type { DeliveryMemory } from '../ports/state-store.ts';
 import type { FactorySettings } from '../settings.ts';
 
 /** What every step of one `handle` call needs. `owner` names the call, for effect leases. */
@@ -6,6 +7,8 @@ export interface HandlerContext extends FactoryPorts {
   tenant: string;
   settings: FactorySettings;
   owner: string;
+  /** The delivery that carried the event: its keys ride on the first stored change (`writeRecord`). */
+  delivery?: { keys: readonly DeliveryMemory[]; kept: boolean };
 }
 
 export const TENANT_POOL = 'tenant';

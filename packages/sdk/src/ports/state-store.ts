@@ -36,6 +36,20 @@ export interface RecordCommit {
   document?: DocumentWrite;
   /** Written unconditionally (they point at this record from now on). */
   lookups?: readonly Lookup[];
+  /**
+   * The keys of the delivery that made this change (`rememberEvent`'s), kept until their `expiresAt`
+   * whether or not they are remembered now (an existing one is overwritten). The app remembers a delivery
+   * only for a short claim while it is handled, so one whose handling died (a crash, the store going
+   * away) is handled when the sender retries; the change it made, once stored, keeps it for the whole
+   * delivery memory. Written with the record, or not at all.
+   */
+  deliveries?: readonly DeliveryMemory[];
+}
+
+/** A delivery key kept by a commit, until when. */
+export interface DeliveryMemory {
+  key: string;
+  expiresAt: number;
 }
 
 /** A record and a tenant document, read in one round trip. */
@@ -114,7 +128,8 @@ export interface StateStore {
   // De-duplication of deliveries: a sender's retry must not act twice.
   /**
    * Records `key` until `expiresAt`. True if it was absent (or had expired at `now`), false if a live
-   * record of it exists: the caller has seen this delivery before.
+   * record of it exists: the caller has seen this delivery before. The app claims a delivery this way
+   * for a short while; the commit of the change it makes keeps it longer (`RecordCommit.deliveries`).
    */
   rememberEvent(tenant: string, key: string, options: { now: number; expiresAt: number }): Promise<boolean>;
   /** Forgets `key`, so a delivery whose handling failed is processed when the sender retries it. */

@@ -259,6 +259,57 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
     },
   },
   {
+    name: 'a commit keeps the delivery keys it carries until their expiry, and a commit that conflicts keeps none',
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant, other] = tenants();
+      // Claimed briefly while handled; the stored change keeps it for the delivery memory.
+      expect(await store.rememberEvent(tenant, 'claimed', { now: 1_000, expiresAt: 1_100 })).toBe(true);
+      expect(
+        await store.commit(tenant, {
+          record: sampleRecord('w-1'),
+          deliveries: [
+            { key: 'claimed', expiresAt: 9_000 },
+            { key: 'never-claimed', expiresAt: 9_000 },
+          ],
+        }),
+      ).toBe(true);
+      for (const key of ['claimed', 'never-claimed'])
+        expect(await store.rememberEvent(tenant, key, { now: 5_000, expiresAt: 6_000 })).toBe(false);
+      for (const key of ['claimed', 'never-claimed'])
+        expect(await store.rememberEvent(tenant, key, { now: 9_000, expiresAt: 10_000 })).toBe(true);
+      // With a document and lookups too, and only in the committing tenant.
+      expect(
+        await store.commit(tenant, {
+          record: sampleRecord('w-2'),
+          document: { name: 'schedule', value: {}, expectedVersion: 0 },
+          lookups: [{ kind: 'thread', value: 'T-2' }],
+          deliveries: [{ key: 'with-document', expiresAt: 9_000 }],
+        }),
+      ).toBe(true);
+      expect(await store.rememberEvent(tenant, 'with-document', { now: 5_000, expiresAt: 6_000 })).toBe(
+        false,
+      );
+      expect(await store.rememberEvent(other, 'with-document', { now: 5_000, expiresAt: 6_000 })).toBe(true);
+      // A record or document conflict writes nothing, the keys included.
+      expect(
+        await store.commit(tenant, {
+          record: sampleRecord('w-1'),
+          deliveries: [{ key: 'lost-record-race', expiresAt: 9_000 }],
+        }),
+      ).toBe(false);
+      expect(
+        await store.commit(tenant, {
+          record: sampleRecord('w-3'),
+          document: { name: 'schedule', value: {}, expectedVersion: 0 },
+          deliveries: [{ key: 'lost-document-race', expiresAt: 9_000 }],
+        }),
+      ).toBe(false);
+      for (const key of ['lost-record-race', 'lost-document-race'])
+        expect(await store.rememberEvent(tenant, key, { now: 5_000, expiresAt: 6_000 })).toBe(true);
+    },
+  },
+  {
     name: `of ${CONCURRENCY} concurrent deliveries of one event exactly one is remembered as new`,
     async run(makeStore) {
       const store = await makeStore();
