@@ -355,6 +355,8 @@ export class LocalProcessFleet implements FleetClient {
       FACTORY_ATTEMPT: String(request.attempt),
       FACTORY_REPOSITORY: request.route.repository,
       ...(request.traceId ? { FACTORY_TRACE_ID: request.traceId } : {}),
+      // The W3C name OpenTelemetry SDKs read, so the agent's own spans continue the run's trace.
+      ...(request.traceparent ? { TRACEPARENT: request.traceparent } : {}),
     };
   }
 

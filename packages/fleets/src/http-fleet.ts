@@ -50,6 +50,8 @@ export class HttpFleet implements FleetClient {
     const body = JSON.stringify(spawnBody(request));
     const response = await this.#send('POST', 'agents', body, {
       [IDEMPOTENCY_HEADER]: request.idempotencyKey,
+      // The W3C header, so the fleet's own spans (and its agent's) continue the run's trace.
+      ...(request.traceparent ? { traceparent: request.traceparent } : {}),
     });
     if (!response.ok) throw await failure('spawn', response);
     const parsed = spawnedSchema.safeParse(await readJson(response));
@@ -104,8 +106,8 @@ export class HttpFleet implements FleetClient {
   }
 }
 
-/** The spawn request's wire form: every SpawnRequest field, nothing else. */
-export function spawnBody(request: SpawnRequest): SpawnRequest {
+/** The spawn request's wire form: every SpawnRequest field but `traceparent` (a header), nothing else. */
+export function spawnBody(request: SpawnRequest): Omit<SpawnRequest, 'traceparent'> {
   return {
     idempotencyKey: request.idempotencyKey,
     tenant: request.tenant,

@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import { OverlayStateStore } from './dry-run/overlay-state-store.ts';
 import { type PlannedWrite, planningPorts } from './dry-run/planning-ports.ts';
 import type { FactoryEvent } from './events.ts';
@@ -15,6 +16,9 @@ import { silentLogger } from './ports/logger.ts';
 import type { DeliveryMemory } from './ports/state-store.ts';
 import { type FactorySettings, type FactorySettingsInput, resolveSettings } from './settings.ts';
 import type { FactoryMetrics } from './status/metrics.ts';
+import { EventTrace } from './tracing/event-trace.ts';
+import { tracedPorts } from './tracing/traced-ports.ts';
+import { tracingRegistered } from './tracing/tracer.ts';
 
 export interface FactoryOptions {
   tenant: string;
@@ -41,6 +45,8 @@ export interface HandleOptions {
    * event stores (`RecordCommit.deliveries`): the app only claims a delivery while it handles it.
    */
   delivery?: readonly DeliveryMemory[];
+  /** The span of the webhook delivery that brought the event: the event's spans, in its run's trace, link to it. */
+  deliverySpan?: Span;
 }
 
 export function createFactory(options: FactoryOptions): Factory {
@@ -54,15 +60,21 @@ export function createFactory(options: FactoryOptions): Factory {
     async handle(event, call = {}) {
       const dryRun = call.dryRun ?? settings.dryRun;
       const plan: PlannedWrite[] = [];
+      // A plan is not work done: a dry run is not traced.
+      const trace =
+        !dryRun && tracingRegistered()
+          ? new EventTrace(options.tenant, event.type, call.deliverySpan)
+          : undefined;
       const context: HandlerContext = {
-        ...ports,
+        ...(trace ? tracedPorts(ports, trace) : ports),
         ...(dryRun ? { store: new OverlayStateStore(ports.store), ...planningPorts(ports, plan) } : {}),
         tenant: options.tenant,
         settings,
         owner: nextOwner(),
         ...(call.delivery?.length ? { delivery: { keys: call.delivery, kept: false } } : {}),
+        ...(trace ? { trace } : {}),
       };
-      const result = await dispatchEvent(context, event);
+      const result = await traced(trace, () => dispatchEvent(context, event));
       if (dryRun) {
         result.plan = plan;
         ports.logger.info('dry run: nothing was written', {
@@ -106,6 +118,22 @@ function nextOwner(): string {
   ownerPrefix ??= crypto.randomUUID();
   handleCalls += 1;
   return `${ownerPrefix}/${handleCalls.toString(36)}`;
+}
+
+/** The result, with the call's spans ended by it (or by its failure). */
+async function traced(
+  trace: EventTrace | undefined,
+  handle: () => Promise<HandleResult>,
+): Promise<HandleResult> {
+  if (!trace) return handle();
+  try {
+    const result = await handle();
+    trace.finish(result);
+    return result;
+  } catch (error) {
+    trace.fail(error);
+    throw error;
+  }
 }
 
 function dispatchEvent(context: HandlerContext, event: FactoryEvent): Promise<HandleResult> {

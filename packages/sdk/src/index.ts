@@ -134,6 +134,7 @@ export {
   type StoredTenantRegistryOptions,
 } from './tenants/stored-tenant-registry.ts';
 export { traceIdFor } from './trace.ts';
+export { parseTraceparent, traceparentFor } from './tracing/run-trace.ts';
 export {
   type AuthorPolicy,
   authorPolicy,

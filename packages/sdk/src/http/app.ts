@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import type { BlankEnv } from 'hono/types';
 import { sha256Hex } from '../ingress/hmac.ts';
 import { isTenantId, MIN_ADMIN_TOKEN_LENGTH } from '../ingress/tenants.ts';
 import { describeUnconnected, unconnectedProviders } from '../ingress/unconnected-providers.ts';
@@ -24,6 +25,7 @@ import { AdminThrottle, type AdminThrottleOptions } from './admin-throttle.ts';
 import { TrustedProxies } from './client-address.ts';
 import { mountConnectRoutes } from './connect-routes.ts';
 import { mountDashboard } from './dashboard.ts';
+import { deliverySpanOf, inDeliverySpan } from './delivery-span.ts';
 import { mountHealth } from './health.ts';
 import { HttpSecurity, SECURITY_HEADERS } from './http-security.ts';
 import { mediaTypeOf, readBodyCapped, utf8Text } from './read-body.ts';
@@ -138,7 +140,13 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
 
   mountHealth(app, options.tenants, options.store, options.version, security);
 
-  app.post('/t/:tenant/webhooks/:source', async (c) => {
+  app.post('/t/:tenant/webhooks/:source', (c) =>
+    inDeliverySpan(c.req.raw, { tenant: c.req.param('tenant'), source: c.req.param('source') }, () =>
+      receiveWebhook(c),
+    ),
+  );
+
+  async function receiveWebhook(c: Context<BlankEnv, '/t/:tenant/webhooks/:source'>): Promise<Response> {
     const tenantId = c.req.param('tenant');
     const tenant = isTenantId(tenantId) ? await options.tenants.get(tenantId) : undefined;
     if (!tenant) return c.json({ error: 'unknown tenant' }, 404);
@@ -236,7 +244,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
         'retry-after': String(DEPENDENCY_RETRY_AFTER_S),
       });
     }
-  });
+  }
 
   app.all('/t/:tenant/webhooks/:source', (c) =>
     c.json({ error: 'method not allowed; webhooks are POST' }, 405),
@@ -288,7 +296,11 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
       // Kept for the delivery memory by the first change an event stores (or claimed only, if none does).
       const memory = clock.now() + tenant.factory.settings.deliveryMemory;
       const delivery = remembered.map((key) => ({ key, expiresAt: memory }));
-      for (const event of events) results.push(await tenant.factory.handle(event, { delivery }));
+      const deliverySpan = deliverySpanOf(c.req.raw);
+      for (const event of events)
+        results.push(
+          await tenant.factory.handle(event, { delivery, ...(deliverySpan ? { deliverySpan } : {}) }),
+        );
       return results;
     })();
     // Forgotten if handling fails, so the sender's retry is handled.

@@ -19,6 +19,7 @@ export async function change(
   loaded?: Loaded,
 ): Promise<Committed> {
   const committed = await commitRecord(context, workItemId, decide, loaded);
+  if (committed.record) context.trace?.enterItem(committed.record);
   const traceId = committed.record ? traceIdFor(context.tenant, workItemId, committed.record.run) : undefined;
   if (traceId) result.traceId ??= traceId;
   if (committed.wrote) {

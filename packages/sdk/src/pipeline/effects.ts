@@ -2,6 +2,7 @@ import { nextVersion } from '../machine/next-version.ts';
 import type { SpawnedAgent } from '../ports/fleet-client.ts';
 import type { PendingEffect, WorkItemRecord } from '../record.ts';
 import { traceIdFor } from '../trace.ts';
+import { traceparentFor } from '../tracing/run-trace.ts';
 import { ConflictBudget, writeRecord } from './commit.ts';
 import type { HandlerContext } from './context.ts';
 import { recordFleetFailure, recordFleetSuccess, spawnAllowed } from './fleet-health.ts';
@@ -46,7 +47,11 @@ export async function runEffects(context: HandlerContext, start: WorkItemRecord)
   for (const effect of start.pending) {
     let result: EffectResult;
     try {
-      result = await perform(context, working, effect, traceId);
+      result = context.trace
+        ? await context.trace.effect(working, effect, (traceparent) =>
+            perform(context, working, effect, traceId, traceparent),
+          )
+        : await perform(context, working, effect, traceId);
     } catch (failure) {
       error = `${effect.kind} failed: ${errorMessage(failure)}`;
       context.logger.warn('effect failed', {
@@ -82,6 +87,8 @@ async function perform(
   record: WorkItemRecord,
   effect: PendingEffect,
   traceId: string,
+  /** Continues the trace from the effect's span; the run's own when nothing is traced. */
+  traceparent?: string,
 ): Promise<EffectResult> {
   const { tenant } = context;
   const options = { idempotencyKey: idempotencyKey(context, record, effect), traceId };
@@ -146,6 +153,7 @@ async function perform(
           branch: dispatch.branch,
           task,
           traceId: options.traceId,
+          traceparent: traceparent ?? traceparentFor(tenant, record.workItemId, record.run),
         });
       } catch (error) {
         await recordFleetFailure(context, `spawn failed: ${errorMessage(error)}`).catch(() => {});

@@ -11,6 +11,11 @@ export interface SpawnRequest {
   branch: string;
   task: string;
   traceId?: string;
+  /**
+   * The W3C `traceparent` that continues the run's trace: an HTTP fleet sends it as the `traceparent`
+   * header, a local agent gets it as `TRACEPARENT` in its environment.
+   */
+  traceparent?: string;
 }
 
 export interface SpawnedAgent {

@@ -1,0 +1,211 @@
+import {
+  type Attributes,
+  type Context,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import type { FactoryEventType } from '../events.ts';
+import type { HandleResult } from '../pipeline/result.ts';
+import type { PendingEffect, WorkItemRecord } from '../record.ts';
+import { runSpanContext, traceparentOf } from './run-trace.ts';
+import { factoryTracer } from './tracer.ts';
+
+/** A provider call made before the handler knew its work item: kept, and emitted once it does. */
+interface EarlyCall {
+  name: string;
+  attributes: Attributes;
+  start: number;
+  end: number;
+  /** The error's type (its class name), never its message: a vendor's message may quote what it was sent. */
+  error?: string;
+}
+
+/**
+ * The spans of one `handle` call. The work item, and so the run's trace, is known only once the
+ * handler has read its record (a reply names a thread, an output a branch), so the event's span
+ * (`handle <event>`) starts then, backdated to the call's start, as a child of the run's derived span:
+ * every event of one run, however far apart, lands in one trace. Provider calls made before that are
+ * kept and emitted under it. One span per work item an event touches (a tick touches many), each linked
+ * to the delivery that brought the event, and the delivery linked back to each.
+ *
+ * Made only while an SDK is registered (`tracingRegistered`); the core passes none otherwise.
+ */
+export class EventTrace {
+  readonly #tenant: string;
+  readonly #event: FactoryEventType;
+  readonly #delivery: Span | undefined;
+  readonly #startedAt = now();
+  readonly #items = new Map<string, Span>();
+  #current: Span | undefined;
+  #early: EarlyCall[] = [];
+
+  constructor(tenant: string, event: FactoryEventType, delivery?: Span) {
+    this.#tenant = tenant;
+    this.#event = event;
+    this.#delivery = delivery;
+  }
+
+  /** From here on, spans belong to this record's run (until another item is entered). */
+  enterItem(record: WorkItemRecord): void {
+    this.#current = this.#itemSpan(record);
+  }
+
+  /** Runs one effect in its span; `run` gets the `traceparent` that continues the trace from it. */
+  async effect<T>(
+    record: WorkItemRecord,
+    effect: PendingEffect,
+    run: (traceparent: string) => Promise<T>,
+  ): Promise<T> {
+    const parent = this.#itemSpan(record);
+    const span = factoryTracer.startSpan(
+      `effect ${effect.kind}`,
+      { attributes: { 'factory.effect': effect.kind, 'factory.effect.id': effect.id } },
+      trace.setSpan(ROOT_CONTEXT, parent),
+    );
+    this.#current = span;
+    try {
+      return await run(traceparentOf(span.spanContext()));
+    } catch (error) {
+      failed(span, error);
+      throw error;
+    } finally {
+      span.end();
+      this.#current = parent;
+    }
+  }
+
+  /** Runs one call of a port (`workItems.setState`) in a client span under whatever span is current. */
+  async call<T>(port: string, operation: string, run: () => Promise<T>): Promise<T> {
+    const name = `${port}.${operation}`;
+    const attributes = { 'factory.port': port, 'factory.operation': operation };
+    const parent = this.#current;
+    if (!parent) {
+      const start = now();
+      let error: string | undefined;
+      try {
+        return await run();
+      } catch (failure) {
+        error = errorType(failure);
+        throw failure;
+      } finally {
+        this.#early.push({ name, attributes, start, end: now(), ...(error ? { error } : {}) });
+      }
+    }
+    const span = factoryTracer.startSpan(
+      name,
+      { kind: SpanKind.CLIENT, attributes },
+      trace.setSpan(ROOT_CONTEXT, parent),
+    );
+    try {
+      return await run();
+    } catch (error) {
+      failed(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  /** Ends every span with what the event came to. */
+  finish(result: HandleResult): void {
+    const outcome = { 'factory.outcome': result.outcome, 'factory.reason': result.reason };
+    if (this.#items.size === 0) {
+      // Nothing named a work item (an ignored event, an empty tick): the span stays with the delivery.
+      const parent = this.#delivery ? trace.setSpan(ROOT_CONTEXT, this.#delivery) : ROOT_CONTEXT;
+      const span = this.#startHandle(parent, { ...this.#eventAttributes(), ...outcome });
+      this.#emitEarly(span);
+      span.end();
+      return;
+    }
+    for (const span of this.#items.values()) {
+      span.setAttributes(outcome);
+      if (result.outcome === 'incomplete') span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
+  }
+
+  /** Ends every span as failed: the handler threw (the sender retries the delivery). */
+  fail(error: unknown): void {
+    if (this.#items.size === 0) {
+      const parent = this.#delivery ? trace.setSpan(ROOT_CONTEXT, this.#delivery) : ROOT_CONTEXT;
+      this.#items.set('', this.#startHandle(parent, this.#eventAttributes()));
+    }
+    for (const span of this.#items.values()) {
+      this.#emitEarly(span);
+      failed(span, error);
+      span.end();
+    }
+  }
+
+  #itemSpan(record: WorkItemRecord): Span {
+    const key = `${record.workItemId}\u0000${record.run}`;
+    const known = this.#items.get(key);
+    if (known) return known;
+    const parent = trace.setSpanContext(
+      ROOT_CONTEXT,
+      runSpanContext(this.#tenant, record.workItemId, record.run),
+    );
+    const span = this.#startHandle(parent, {
+      ...this.#eventAttributes(),
+      'factory.work_item.id': record.workItemId,
+      'factory.work_item.key': record.item.key,
+      'factory.run': record.run,
+    });
+    this.#delivery?.addLink({ context: span.spanContext() });
+    this.#items.set(key, span);
+    this.#emitEarly(span);
+    return span;
+  }
+
+  #startHandle(parent: Context, attributes: Attributes): Span {
+    return factoryTracer.startSpan(
+      `handle ${this.#event}`,
+      {
+        startTime: this.#startedAt,
+        attributes,
+        ...(this.#delivery ? { links: [{ context: this.#delivery.spanContext() }] } : {}),
+      },
+      parent,
+    );
+  }
+
+  #eventAttributes(): Attributes {
+    return { 'factory.tenant': this.#tenant, 'factory.event': this.#event };
+  }
+
+  #emitEarly(parent: Span): void {
+    const early = this.#early;
+    this.#early = [];
+    const context = trace.setSpan(ROOT_CONTEXT, parent);
+    for (const call of early) {
+      const span = factoryTracer.startSpan(
+        call.name,
+        { kind: SpanKind.CLIENT, attributes: call.attributes, startTime: call.start },
+        context,
+      );
+      if (call.error !== undefined) {
+        span.setAttribute('error.type', call.error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.end(call.end);
+    }
+  }
+}
+
+/** Marks a span failed with the error's type only: messages can quote a vendor's reply, or a secret. */
+function failed(span: Span, error: unknown): void {
+  span.setAttribute('error.type', errorType(error));
+  span.setStatus({ code: SpanStatusCode.ERROR });
+}
+
+function errorType(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+/** Epoch milliseconds with sub-millisecond precision, on the clock the SDK stamps spans with. */
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}

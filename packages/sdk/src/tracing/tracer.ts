@@ -1,0 +1,18 @@
+import { ProxyTracerProvider, type Tracer, trace } from '@opentelemetry/api';
+
+/** The tracer every span of the core comes from; a no-op until an SDK registers a provider. */
+export const factoryTracer: Tracer = trace.getTracer('@software-factory/sdk');
+
+// The API's own no-op provider: what the global proxy delegates to while no SDK is registered.
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/**
+ * True when an OpenTelemetry SDK registered a tracer provider. Asked once per event, so that without one
+ * the core builds no span, attribute object or wrapper at all. (A provider registered through another
+ * copy of the API counts as registered: its spans are then made and cost what they cost.)
+ */
+export function tracingRegistered(): boolean {
+  const provider = trace.getTracerProvider();
+  const delegate = provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider;
+  return delegate !== NOOP_PROVIDER;
+}
