@@ -198,6 +198,7 @@ function request(key: string, overrides: Partial<SpawnRequest> = {}): SpawnReque
     branch: `factory/${id}`,
     task: `You are working on ${key}: make the export print JSON\n\nDetails follow.\n`,
     traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
     ...overrides,
   };
 }
@@ -252,6 +253,7 @@ describe('LocalProcessFleet.spawn', () => {
     expect(env).toContain('FACTORY_BRANCH=factory/eng-1\n');
     expect(env).toContain('FACTORY_ATTEMPT=1\n');
     expect(env).toContain('FACTORY_TRACE_ID=4bf92f3577b34da6a3ce929d0e0e4736\n');
+    expect(env).toContain('TRACEPARENT=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\n');
     expect(env).toContain(`FACTORY_AGENT_ID=${agentId}\n`);
     expect(gitIn(s.repository, ['worktree', 'list'])).toContain(worktree);
     expect(await fleet.status(agentId)).toEqual({ state: 'running' });

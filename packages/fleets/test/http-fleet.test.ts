@@ -39,6 +39,15 @@ describe('HttpFleet against a fleet that speaks the published protocol', () => {
     expect(server.agents.get(agent.agentId)?.idempotencyKey).toBe(request.idempotencyKey);
   });
 
+  it('sends the run’s traceparent as the W3C header, outside the signed body', async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const agent = await fleet().spawn(spawnRequest({ traceparent }));
+
+    expect(server.rejected).toEqual([]);
+    expect(server.agents.get(agent.agentId)?.traceparent).toBe(traceparent);
+    expect(server.agents.get(agent.agentId)?.body).not.toHaveProperty('traceparent');
+  });
+
   // The same spawn twice, an unknown agent's status, releasing an unknown agent: the FleetClient
   // conformance suite (conformance/http-fleet.test.ts).
   for (const fault of ['hang', 'drop', 'fail-502'] as const) {

@@ -5,6 +5,8 @@ import { type AfterApply, hang, type Loopback, type LoopbackApp, listen } from '
 export interface FleetAgent {
   agentId: string;
   idempotencyKey: string;
+  /** The W3C `traceparent` header the spawn came with. */
+  traceparent?: string;
   body: Record<string, unknown>;
   status: 'running' | 'exited' | 'failed' | 'lost';
   exitCode?: number;
@@ -81,6 +83,7 @@ export class HttpFleetServer {
         agent = {
           agentId: `fleet-agent-${this.agents.size + 1}`,
           idempotencyKey: key,
+          ...(c.req.header('traceparent') ? { traceparent: c.req.header('traceparent') } : {}),
           body,
           status: 'running',
           released: false,
