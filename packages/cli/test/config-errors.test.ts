@@ -802,7 +802,7 @@ describe('many tenants', () => {
   it('rejects tenant settings at the top level next to `tenants`', async () => {
     const problems = await problemsOf(`limits:\n  maxInFlight: 2\ntenants:\n${tenant('a')}\n`);
     expect(problems).toEqual([
-      'factory.config.yaml:1:1 limits: unknown key (expected one of providers, server, tick, stateStore, credentials, tenants)',
+      'factory.config.yaml:1:1 limits: unknown key (expected one of providers, server, tick, stateStore, credentials, observability, tenants)',
     ]);
   });
 });

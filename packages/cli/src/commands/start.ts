@@ -6,6 +6,7 @@ import { JsonLineLogger, type LogLevel } from '../json-line-logger.ts';
 import { NodeRuntime } from '../node-runtime.ts';
 import { requirementLines, tenantNeeds } from '../onboarding/requirements.ts';
 import { EXIT_UNCONNECTED, unconnectedProviderLines } from '../operator/unconnected-providers.ts';
+import { type OtlpTracing, startOtlpTracing } from '../otlp-tracing.ts';
 import { buildTenantPorts } from '../tenant/tenant-ports.ts';
 import { VERSION } from '../version.ts';
 import { parsePort, watchForStop } from './process-lifecycle.ts';
@@ -46,6 +47,7 @@ async function runStart(options: StartOptions): Promise<void> {
   refuseIncomplete(config);
   if (options.dryRun) for (const tenant of config.tenants) tenant.dryRun = true;
   const logger = new JsonLineLogger({ level: options.logLevel, secrets: config.secrets });
+  const tracing = await startTracing(config, logger);
   const runtime = await NodeRuntime.open(config, {
     logger,
     onResult: (tenant, event, result) => {
@@ -68,6 +70,7 @@ async function runStart(options: StartOptions): Promise<void> {
     );
   } catch (error) {
     await runtime.stop();
+    await tracing?.shutdown();
     throw error;
   }
   const stop = watchForStop();
@@ -85,6 +88,7 @@ async function runStart(options: StartOptions): Promise<void> {
     stop.dispose();
     await listening.close();
     await runtime.stop();
+    await tracing?.shutdown();
     throw error;
   }
   // A signal, or the wrapper that started this process (npm, its shell) gone without passing one on.
@@ -93,7 +97,23 @@ async function runStart(options: StartOptions): Promise<void> {
   // New requests are refused from here; the ones in flight finish before the store closes.
   await listening.close();
   await runtime.stop();
+  // The spans of the last events are sent before the process ends.
+  await tracing?.shutdown();
   logger.info('stopped', request);
+}
+
+/** Exports traces when `observability.otlp` is configured; loads no OpenTelemetry SDK otherwise. */
+async function startTracing(config: FactoryConfig, logger: JsonLineLogger): Promise<OtlpTracing | undefined> {
+  const otlp = config.observability?.otlp;
+  if (!otlp) return undefined;
+  try {
+    return await startOtlpTracing(otlp, { serviceName: 'factory', version: VERSION, logger });
+  } catch (error) {
+    throw new CliError(
+      `cannot export traces: ${error instanceof Error ? error.message : String(error)}`,
+      EXIT_USAGE,
+    );
+  }
 }
 
 /**

@@ -111,6 +111,7 @@ export async function parseConfig(text: string, options: ParseOptions): Promise<
     tick: parsed.data.tick,
     stateStore: withAbsolutePaths(parsed.data.stateStore, options.baseDir),
     credentials: loadedCredentials(parsed.data.credentials, options.baseDir, tenants),
+    ...(parsed.data.observability ? { observability: parsed.data.observability } : {}),
     tenants: [],
   };
   const problems: string[] = [];
@@ -133,9 +134,13 @@ function withoutDeployment<
     stateStore: unknown;
     credentials: unknown;
     providers?: unknown;
+    observability?: unknown;
   },
->(data: T): Omit<T, 'tenant' | 'server' | 'tick' | 'stateStore' | 'credentials' | 'providers'> {
+>(
+  data: T,
+): Omit<T, 'tenant' | 'server' | 'tick' | 'stateStore' | 'credentials' | 'providers' | 'observability'> {
   const {
+    observability: _observability,
     tenant: _tenant,
     providers: _providers,
     server: _server,
