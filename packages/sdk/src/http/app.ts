@@ -25,7 +25,7 @@ import { AdminThrottle, type AdminThrottleOptions } from './admin-throttle.ts';
 import { TrustedProxies } from './client-address.ts';
 import { mountConnectRoutes } from './connect-routes.ts';
 import { mountDashboard } from './dashboard.ts';
-import { deliverySpanOf, inDeliverySpan } from './delivery-span.ts';
+import { deliverySpanOf, inDeliverySpan, noteOutcome } from './delivery-span.ts';
 import { mountHealth } from './health.ts';
 import { HttpSecurity, SECURITY_HEADERS } from './http-security.ts';
 import { mediaTypeOf, readBodyCapped, utf8Text } from './read-body.ts';
@@ -204,6 +204,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
         );
       }
       if (interpretation.ignored !== undefined || interpretation.events.length === 0) {
+        noteOutcome(c.req.raw, 'ignored');
         return c.json({ status: 'ignored', reason: interpretation.ignored ?? 'no events' }, 202);
       }
       const deliveryId = identity ? identity.deliveryId : interpretation.deliveryId;
@@ -317,7 +318,10 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
         settled.then((outcome) => (Array.isArray(outcome) ? undefined : failed(message(outcome)))),
       );
       const early = await Promise.race([settled, sleep(source.answerWithinMs).then(() => 'late' as const)]);
-      if (early === 'late') return c.json({ status: 'accepted' }, 200);
+      if (early === 'late') {
+        noteOutcome(c.req.raw, 'accepted');
+        return c.json({ status: 'accepted' }, 200);
+      }
       if (!Array.isArray(early)) return c.json({ error: 'internal error; the sender should retry' }, 500);
       return answer(c, early, failed);
     }
@@ -376,6 +380,7 @@ async function bodyKey(
 }
 
 function duplicate(c: Context, deliveryId: string | undefined): Response {
+  noteOutcome(c.req.raw, 'duplicate');
   return c.json({ status: 'duplicate', ...(deliveryId ? { deliveryId } : {}) }, 200);
 }
 
@@ -391,6 +396,7 @@ async function answer(
     ...(result.workItemId ? { workItemId: result.workItemId } : {}),
   }));
   const incomplete = results.find((result) => result.outcome === 'incomplete');
+  noteOutcome(c.req.raw, incomplete ? 'incomplete' : 'processed');
   if (incomplete) {
     // State is saved; a retry (or the next tick) finishes the side effects that failed.
     await failed(incomplete.error ?? 'incomplete');

@@ -2,8 +2,15 @@ import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opent
 import { parseTraceparent } from '../tracing/run-trace.ts';
 import { factoryTracer, tracingRegistered } from '../tracing/tracer.ts';
 
-/** The delivery span of a request being handled, for the events it brings to link to. */
-const spans = new WeakMap<Request, Span>();
+/** The delivery being traced, by its request: its span, and what became of it once the app says. */
+interface TracedDelivery {
+  span: Span;
+  outcome?: DeliveryOutcome;
+}
+const deliveries = new WeakMap<Request, TracedDelivery>();
+
+/** What became of a delivery the answer alone does not tell (a 200 is processed, or a duplicate). */
+export type DeliveryOutcome = 'processed' | 'incomplete' | 'duplicate' | 'ignored' | 'accepted';
 
 /**
  * Runs one webhook delivery in a `webhook <source>` span (tenant, source, outcome), the child of the
@@ -18,7 +25,7 @@ export async function inDeliverySpan(
 ): Promise<Response> {
   if (!tracingRegistered()) return receive();
   const incoming = parseTraceparent(request.headers.get('traceparent'));
-  const span = factoryTracer.startSpan(
+  const span = factoryTracer().startSpan(
     `webhook ${names.source}`,
     {
       kind: SpanKind.SERVER,
@@ -26,11 +33,12 @@ export async function inDeliverySpan(
     },
     incoming ? trace.setSpanContext(ROOT_CONTEXT, incoming) : ROOT_CONTEXT,
   );
-  spans.set(request, span);
+  const delivery: TracedDelivery = { span };
+  deliveries.set(request, delivery);
   try {
     const response = await receive();
     span.setAttributes({
-      'factory.outcome': await outcomeOf(response),
+      'factory.outcome': delivery.outcome ?? outcomeOf(response.status),
       'http.response.status_code': response.status,
     });
     if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
@@ -41,30 +49,26 @@ export async function inDeliverySpan(
     span.setStatus({ code: SpanStatusCode.ERROR });
     throw error;
   } finally {
-    spans.delete(request);
+    deliveries.delete(request);
     span.end();
   }
 }
 
 /** The span of the delivery `request` is, when it is being traced. */
 export function deliverySpanOf(request: Request): Span | undefined {
-  return spans.get(request);
+  return deliveries.get(request)?.span;
 }
 
-/**
- * What became of the delivery, in one word: the `status` the answer names (processed, ignored,
- * duplicate, incomplete, accepted), else by the HTTP status (rejected, unavailable, failed, answered).
- */
-async function outcomeOf(response: Response): Promise<string> {
-  if (response.headers.get('content-type')?.startsWith('application/json')) {
-    const body = (await response
-      .clone()
-      .json()
-      .catch(() => undefined)) as { status?: unknown } | undefined;
-    if (typeof body?.status === 'string' && /^[a-z-]{1,20}$/.test(body.status)) return body.status;
-  }
-  if (response.status === 503) return 'unavailable';
-  if (response.status >= 500) return 'failed';
-  if (response.status >= 400) return 'rejected';
+/** Says what became of the delivery `request` is, when it is being traced; nothing otherwise. */
+export function noteOutcome(request: Request, outcome: DeliveryOutcome): void {
+  const delivery = deliveries.get(request);
+  if (delivery) delivery.outcome = outcome;
+}
+
+/** An answer the app gave without saying more: a handshake, a refusal, a failure. */
+function outcomeOf(status: number): string {
+  if (status === 503) return 'unavailable';
+  if (status >= 500) return 'failed';
+  if (status >= 400) return 'rejected';
   return 'answered';
 }

@@ -37,6 +37,7 @@ export class EventTrace {
   readonly #tenant: string;
   readonly #event: FactoryEventType;
   readonly #delivery: Span | undefined;
+  readonly #tracer = factoryTracer();
   readonly #startedAt = now();
   readonly #items = new Map<string, Span>();
   #current: Span | undefined;
@@ -60,7 +61,7 @@ export class EventTrace {
     run: (traceparent: string) => Promise<T>,
   ): Promise<T> {
     const parent = this.#itemSpan(record);
-    const span = factoryTracer.startSpan(
+    const span = this.#tracer.startSpan(
       `effect ${effect.kind}`,
       { attributes: { 'factory.effect': effect.kind, 'factory.effect.id': effect.id } },
       trace.setSpan(ROOT_CONTEXT, parent),
@@ -94,7 +95,7 @@ export class EventTrace {
         this.#early.push({ name, attributes, start, end: now(), ...(error ? { error } : {}) });
       }
     }
-    const span = factoryTracer.startSpan(
+    const span = this.#tracer.startSpan(
       name,
       { kind: SpanKind.CLIENT, attributes },
       trace.setSpan(ROOT_CONTEXT, parent),
@@ -161,7 +162,7 @@ export class EventTrace {
   }
 
   #startHandle(parent: Context, attributes: Attributes): Span {
-    return factoryTracer.startSpan(
+    return this.#tracer.startSpan(
       `handle ${this.#event}`,
       {
         startTime: this.#startedAt,
@@ -181,7 +182,7 @@ export class EventTrace {
     this.#early = [];
     const context = trace.setSpan(ROOT_CONTEXT, parent);
     for (const call of early) {
-      const span = factoryTracer.startSpan(
+      const span = this.#tracer.startSpan(
         call.name,
         { kind: SpanKind.CLIENT, attributes: call.attributes, startTime: call.start },
         context,

@@ -1,7 +1,12 @@
 import { ProxyTracerProvider, type Tracer, trace } from '@opentelemetry/api';
 
-/** The tracer every span of the core comes from; a no-op until an SDK registers a provider. */
-export const factoryTracer: Tracer = trace.getTracer('@software-factory/sdk');
+/**
+ * The tracer the core's spans come from, asked of the registered provider each time (only once a
+ * provider is registered): a tracer kept from before would stay bound to a provider since replaced.
+ */
+export function factoryTracer(): Tracer {
+  return trace.getTracer('@software-factory/sdk');
+}
 
 // The API's own no-op provider: what the global proxy delegates to while no SDK is registered.
 const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
