@@ -29,7 +29,7 @@ export interface TracingFigures {
 class NotRecordingProvider implements TracerProvider {
   readonly #tracer: Tracer = {
     startSpan: () => trace.wrapSpanContext(INVALID_SPAN_CONTEXT),
-    startActiveSpan: ((name: string, ...rest: unknown[]) => {
+    startActiveSpan: ((_name: string, ...rest: unknown[]) => {
       const run = rest.at(-1) as (span: unknown) => unknown;
       return run(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
     }) as Tracer['startActiveSpan'],
