@@ -133,6 +133,45 @@ describe('one work item, traced with an OpenTelemetry SDK registered', () => {
     ]);
   });
 
+  it('gives an event that moves two work items a span in each one’s trace, each with its own effects', async () => {
+    const h = new FactoryHarness({
+      settings: {
+        routes: [{ name: 'app', match: { labels: ['factory'] }, repository: 'acme/app', agent: 'coder' }],
+        limits: { maxInFlight: 1 },
+      },
+    });
+    const first = h.clearItem('item-1');
+    await h.factory.handle(h.changed(first));
+    await h.factory.handle(h.changed(h.clearItem('item-2')));
+    exporter.reset();
+
+    // The first one's pull request is ready: it is done, and the queued one starts in its place.
+    await h.factory.handle(h.output(first, 'ready'));
+    const spans = exporter.getFinishedSpans();
+    const inTrace = (id: string) =>
+      tree(spans.filter((span) => span.spanContext().traceId === traceIdFor(h.tenant, id, 1)));
+    expect(inTrace('item-1')).toEqual([
+      'handle output.changed',
+      '  effect set-state',
+      '    workItems.setState',
+      '  effect comment',
+      '    workItems.postComment',
+      '  effect release-agent',
+      '    fleet.release',
+      '  effect release-slots',
+    ]);
+    expect(inTrace('item-2')).toEqual([
+      'handle output.changed',
+      '  effect set-state',
+      '    workItems.setState',
+      '  effect spawn',
+      '    fleet.spawn',
+      '  effect comment',
+      '    workItems.postComment',
+    ]);
+    expect(spans).toHaveLength(inTrace('item-1').length + inTrace('item-2').length);
+  });
+
   it('keeps an event that names no work item in a span of its own', async () => {
     const h = new FactoryHarness();
     await h.factory.handle({ type: 'tick' });

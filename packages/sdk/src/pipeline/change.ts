@@ -18,6 +18,7 @@ export async function change(
   decide: (current: WorkItemRecord | undefined, schedule: SchedulePlan) => Promise<Decision>,
   loaded?: Loaded,
 ): Promise<Committed> {
+  context.trace?.leaveItem();
   const committed = await commitRecord(context, workItemId, decide, loaded);
   if (committed.record) context.trace?.enterItem(committed.record);
   const traceId = committed.record ? traceIdFor(context.tenant, workItemId, committed.record.run) : undefined;

@@ -49,9 +49,19 @@ export class EventTrace {
     this.#delivery = delivery;
   }
 
+  /**
+   * The handler turns to a work item whose record it has not read yet (a tick's next item): calls made
+   * until it has are kept for that item's span, not given to the previous one's.
+   */
+  leaveItem(): void {
+    this.#current = undefined;
+  }
+
   /** From here on, spans belong to this record's run (until another item is entered). */
   enterItem(record: WorkItemRecord): void {
-    this.#current = this.#itemSpan(record);
+    const span = this.#itemSpan(record);
+    this.#emitEarly(span);
+    this.#current = span;
   }
 
   /** Runs one effect in its span; `run` gets the `traceparent` that continues the trace from it. */
@@ -121,6 +131,8 @@ export class EventTrace {
       span.end();
       return;
     }
+    // Calls made for an item whose record was never found belong to the event; the last item's span holds them.
+    this.#emitEarly([...this.#items.values()].at(-1) as Span);
     for (const span of this.#items.values()) {
       span.setAttributes(outcome);
       if (result.outcome === 'incomplete') span.setStatus({ code: SpanStatusCode.ERROR });
@@ -157,7 +169,6 @@ export class EventTrace {
     });
     this.#delivery?.addLink({ context: span.spanContext() });
     this.#items.set(key, span);
-    this.#emitEarly(span);
     return span;
   }
 
