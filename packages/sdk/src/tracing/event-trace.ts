@@ -217,7 +217,10 @@ function errorType(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;
 }
 
-/** Epoch milliseconds with sub-millisecond precision, on the clock the SDK stamps spans with. */
+/**
+ * Epoch milliseconds, as the SDK stamps a span it starts itself: a performance-based time drifts from
+ * it, and an early call would then seem to start after spans that followed it.
+ */
 function now(): number {
-  return performance.timeOrigin + performance.now();
+  return Date.now();
 }
