@@ -79,6 +79,24 @@ describe('a webhook delivery, traced', () => {
     expect(delivery?.spanContext().traceId).not.toBe('00000000000000000000000000000000');
   });
 
+  it('is named by its source only when the tenant has that source', async () => {
+    const { h } = setup();
+    const app = createFactoryApp({
+      tenants: new StaticTenantRegistry([]),
+      store: new InMemoryStateStore(),
+      version: '1',
+      clock: h.clock,
+    });
+    await app.request('/t/acme/webhooks/made-up-by-anyone', { method: 'POST', body: '{}' });
+    const [delivery] = exporter.getFinishedSpans();
+    expect(delivery?.name).toBe('webhook');
+    expect(delivery?.attributes).toEqual({
+      'factory.tenant': 'acme',
+      'factory.outcome': 'rejected',
+      'http.response.status_code': 404,
+    });
+  });
+
   it('names what became of a duplicate, an ignored and a refused delivery', async () => {
     const { h, send } = setup();
     const payload = { id: 'd-1', events: [h.changed(h.clearItem('item-1'))] };

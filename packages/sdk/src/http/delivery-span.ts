@@ -25,18 +25,21 @@ export async function inDeliverySpan(
 ): Promise<Response> {
   if (!tracingRegistered()) return receive();
   const incoming = parseTraceparent(request.headers.get('traceparent'));
+  // Named by its source once the tenant is found to have it: a path anyone can make up would otherwise
+  // make span names (and the collector's indexes) without end.
   const span = factoryTracer().startSpan(
-    `webhook ${names.source}`,
-    {
-      kind: SpanKind.SERVER,
-      attributes: { 'factory.tenant': names.tenant, 'factory.source': names.source },
-    },
+    'webhook',
+    { kind: SpanKind.SERVER, attributes: { 'factory.tenant': names.tenant } },
     incoming ? trace.setSpanContext(ROOT_CONTEXT, incoming) : ROOT_CONTEXT,
   );
   const delivery: TracedDelivery = { span };
   deliveries.set(request, delivery);
   try {
     const response = await receive();
+    if (response.status !== 404) {
+      span.updateName(`webhook ${names.source}`);
+      span.setAttribute('factory.source', names.source);
+    }
     span.setAttributes({
       'factory.outcome': delivery.outcome ?? outcomeOf(response.status),
       'http.response.status_code': response.status,
