@@ -21,9 +21,9 @@ ol.timeline{padding-left:1.2rem}ol.timeline li{margin:.2rem 0}blockquote{margin:
 .stats{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.5rem;list-style:none;padding:0}
 .stats li{border:1px solid #ddd;border-radius:8px;padding:.5rem .7rem}
 .windows{display:flex;gap:.8rem;list-style:none;padding:0}.windows a[aria-current]{font-weight:600;color:#1d1d1f}
-figure{margin:1rem 0}figcaption{font-weight:600}svg{width:100%;height:auto;max-height:200px}
+figure{margin:1rem 0;max-width:760px}figcaption{font-weight:600}svg{display:block;width:100%;height:auto}
 .bar{fill:#0b57d0}.bar.fail{fill:#b3261e}.line{fill:none;stroke:#0b57d0;stroke-width:2}.line.p90{stroke:#b3261e;stroke-dasharray:5 3}
-.axis{stroke:#8a8a8a}.tick{fill:#595959;font-size:11px}.legend{font-size:.9rem;color:#595959}.legend .p90{color:#b3261e}
+.axis{stroke:#8a8a8a}circle.line{fill:#0b57d0;stroke:none}circle.p90{fill:#b3261e}.tick{fill:#595959;font-size:11px}.legend{font-size:.9rem;color:#595959}.legend .p90,.legend .fail{color:#b3261e}
 @media (max-width:640px){body{font-size:16px}table,thead,tbody,tr,td,th{display:block}thead{display:none}
 tr{border-bottom:1px solid #ddd;padding:.4rem 0}td{border:0;padding:.1rem 0}header form{margin-left:0}}
 `;

@@ -71,7 +71,7 @@ export function renderPlots(plots: FactoryPlots): string {
     }),
     chart({
       id: 'plot-queue',
-      caption: `Queue depth at the end of each ${per}`,
+      caption: `Queue depth: most items queued at once per ${per}`,
       kind: 'bars',
       series: [{ name: 'queued', className: 'bar', values: plots.queueDepth }],
       labels,

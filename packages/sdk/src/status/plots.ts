@@ -50,7 +50,7 @@ export interface FactoryPlots {
     /** Attempts per item finished (done or failed) in the window; null when none finished. */
     perFinishedItem: number | null;
   };
-  /** Items queued at the end of each bucket. */
+  /** The most items queued at once in each bucket. */
   queueDepth: number[];
 }
 
@@ -75,7 +75,7 @@ export function factoryPlots(
   const waits: number[][] = starts.map(() => []);
   const started = zeros();
   const failed = zeros();
-  const queueDepth = zeros();
+  const queued: [number, number][] = [];
   let answered = 0;
   let unanswered = 0;
   let attemptsEnded = 0;
@@ -120,14 +120,12 @@ export function factoryPlots(
           leadTimes[bucket]?.push(entry.at - runStart);
         }
       }
-      // Queued from this entry until the next one (or now): counted at every bucket end inside.
-      if (entry.to === 'queued') {
-        const until = next?.at ?? (record.status === 'queued' ? Number.POSITIVE_INFINITY : entry.at);
-        for (let b = 0; b < buckets; b++) {
-          const end = from + (b + 1) * bucketMs;
-          if (entry.at <= end && end < until) queueDepth[b] = (queueDepth[b] ?? 0) + 1;
-        }
-      }
+      // Queued from this entry until the next one (or for good, while it still is).
+      if (entry.to === 'queued')
+        queued.push([
+          entry.at,
+          next?.at ?? (record.status === 'queued' ? Number.POSITIVE_INFINITY : entry.at),
+        ]);
     }
   }
 
@@ -156,8 +154,41 @@ export function factoryPlots(
       failureRate: attemptsEnded > 0 ? attemptsFailed / attemptsEnded : null,
       perFinishedItem: finishedItems > 0 ? attemptsOfFinished / finishedItems : null,
     },
-    queueDepth,
+    queueDepth: deepestQueue(queued, from, bucketMs, buckets),
   };
+}
+
+/** The most items queued at once in each bucket, from the intervals each item spent queued. */
+function deepestQueue(
+  intervals: [number, number][],
+  from: number,
+  bucketMs: number,
+  buckets: number,
+): number[] {
+  const changes = intervals
+    .filter(([start, end]) => end > start)
+    .flatMap(([start, end]): [number, number][] => [
+      [start, 1],
+      [end, -1],
+    ])
+    // At the same moment, one leaving comes before one joining: a hand-over is not two at once.
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const deepest = new Array<number>(buckets).fill(0);
+  let depth = 0;
+  let next = 0;
+  for (let b = 0; b < buckets; b++) {
+    const start = from + b * bucketMs;
+    const end = start + bucketMs;
+    while (next < changes.length && (changes[next] as [number, number])[0] <= start)
+      depth += (changes[next++] as [number, number])[1];
+    let most = depth;
+    while (next < changes.length && (changes[next] as [number, number])[0] < end) {
+      depth += (changes[next++] as [number, number])[1];
+      most = Math.max(most, depth);
+    }
+    deepest[b] = most;
+  }
+  return deepest;
 }
 
 function spread(values: number[]): Spread {
