@@ -13,6 +13,7 @@ import {
 import { durationSchema, isIpOrCidr } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { type CredentialsConfig, checkCredentials, credentialsSchema } from './credentials-schema.ts';
+import { traceUrlSchema } from './observability-schema.ts';
 import type { ProviderModule } from './provider-modules.ts';
 import { SecretResolver } from './secret-reference.ts';
 import { stateStoreSchema } from './state-store-schema.ts';
@@ -96,6 +97,9 @@ export function configSchema(secrets: SecretResolver, registry: ProviderRegistry
       .check(z.describe('How often the safety-net tick runs for every tenant.')),
     stateStore: stateStoreSchema(secrets),
     credentials: credentialsSchema(secrets),
+    observability: z
+      .optional(z.strictObject({ traceUrl: z.optional(traceUrlSchema) }))
+      .check(z.describe('Where operators follow what the factory did.')),
   };
 
   const tenantFields = tenantConfigSchema(secrets, { registry });
@@ -197,7 +201,7 @@ type MultiTenantOutput = z.output<ReturnType<typeof configSchema>['multiTenant']
 
 /** One tenant of a loaded config: the shared tenant config and its id. */
 export type TenantConfig = ProvidersTenantConfig & { id: string };
-export type DeploymentConfig = Pick<MultiTenantOutput, 'server' | 'tick' | 'stateStore'> & {
+export type DeploymentConfig = Pick<MultiTenantOutput, 'server' | 'tick' | 'stateStore' | 'observability'> & {
   credentials: CredentialsConfig;
 };
 

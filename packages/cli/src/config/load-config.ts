@@ -109,6 +109,7 @@ export async function parseConfig(text: string, options: ParseOptions): Promise<
     secrets: secrets.values,
     server: parsed.data.server,
     tick: parsed.data.tick,
+    ...(parsed.data.observability ? { observability: parsed.data.observability } : {}),
     stateStore: withAbsolutePaths(parsed.data.stateStore, options.baseDir),
     credentials: loadedCredentials(parsed.data.credentials, options.baseDir, tenants),
     tenants: [],
@@ -133,10 +134,14 @@ function withoutDeployment<
     stateStore: unknown;
     credentials: unknown;
     providers?: unknown;
+    observability?: unknown;
   },
->(data: T): Omit<T, 'tenant' | 'server' | 'tick' | 'stateStore' | 'credentials' | 'providers'> {
+>(
+  data: T,
+): Omit<T, 'tenant' | 'server' | 'tick' | 'stateStore' | 'credentials' | 'providers' | 'observability'> {
   const {
     tenant: _tenant,
+    observability: _observability,
     providers: _providers,
     server: _server,
     tick: _tick,
