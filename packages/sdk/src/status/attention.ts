@@ -1,4 +1,24 @@
-import type { ItemSummary, TenantStatus } from './tenant-status.ts';
+import type { BreakerState } from '../pipeline/schedule.ts';
+
+/** The parts of an item of the status view this reads (the view's `ItemSummary` has them). */
+interface Item {
+  workItemId: string;
+  key: string;
+  title: string;
+  status: string;
+  reason: string;
+  since: number;
+  askedAt?: number;
+  threadUrl?: string;
+}
+
+/** The parts of the status view this reads; the view itself builds the list from them. */
+export interface AttentionInput {
+  connections: { provider: string; role: string; state: string; detail?: string }[];
+  breaker?: { state: BreakerState['state']; failures: number; retryAt?: number; lastError?: string };
+  recentFailed: Item[];
+  waiting: Item[];
+}
 
 /** A question unanswered for this long asks a person to chase it. */
 export const LONG_WAIT_MS = 4 * 3_600_000;
@@ -22,11 +42,7 @@ export type Attention =
     };
 
 /** What needs a person now, from the status view alone. */
-export function needsAPerson(
-  status: Omit<TenantStatus, 'attention'>,
-  now: number,
-  longWaitMs = LONG_WAIT_MS,
-): Attention[] {
+export function needsAPerson(status: AttentionInput, now: number, longWaitMs = LONG_WAIT_MS): Attention[] {
   const list: Attention[] = [];
   for (const connection of status.connections)
     if (connection.state !== 'connected')
@@ -65,6 +81,6 @@ export function needsAPerson(
   return list;
 }
 
-function itemFields(item: ItemSummary) {
+function itemFields(item: Item) {
   return { workItemId: item.workItemId, key: item.key, title: item.title };
 }
