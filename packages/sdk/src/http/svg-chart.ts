@@ -64,10 +64,16 @@ export function chart(options: ChartOptions): string {
   }
   const ticks = [0, Math.floor((count - 1) / 2), count - 1]
     .filter((i, at, all) => i >= 0 && all.indexOf(i) === at)
-    .map(
-      (i) =>
-        `<text class="tick" x="${(LEFT + i * slot + slot / 2).toFixed(1)}" y="${HEIGHT - 4}" text-anchor="middle">${escapeHtml(labels[i] ?? '')}</text>`,
-    )
+    .map((i) => {
+      // The first and last labels line up with the plot's edges, so neither is cut off.
+      const [x, anchor] =
+        i === 0 && count > 1
+          ? [LEFT, 'start']
+          : i === count - 1 && count > 1
+            ? [WIDTH - 4, 'end']
+            : [LEFT + i * slot + slot / 2, 'middle'];
+      return `<text class="tick" x="${x.toFixed(1)}" y="${HEIGHT - 4}" text-anchor="${anchor}">${escapeHtml(labels[i] ?? '')}</text>`;
+    })
     .join('');
   const axes = `<line class="axis" x1="${LEFT}" y1="${TOP + plotHeight}" x2="${WIDTH - 4}" y2="${TOP + plotHeight}"/><text class="tick" x="${LEFT - 4}" y="${TOP + 10}" text-anchor="end">${escapeHtml(options.format(max))}</text><text class="tick" x="${LEFT - 4}" y="${TOP + plotHeight}" text-anchor="end">0</text>`;
   const description = series
