@@ -32,6 +32,8 @@ export interface LambdaHandlersOptions {
   operatorToken?: string;
   /** Where clients reach the API, e.g. `https://factory.example.com`; its origin is accepted on form posts. */
   publicUrl?: string;
+  /** A link to a run's trace in a tracing UI, `{traceId}` where the id goes (https): on each item's page. */
+  traceUrl?: string;
 }
 
 export interface TickSummary {
@@ -73,6 +75,7 @@ export function createLambdaHandlers(options: LambdaHandlersOptions): LambdaHand
         ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
         ...(options.operatorToken !== undefined ? { operatorToken: options.operatorToken } : {}),
         ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+        ...(options.traceUrl !== undefined ? { traceUrl: options.traceUrl } : {}),
         // API Gateway and Function URLs give the client's address in the event; a client cannot set it.
         clientAddress: (c) => sourceIpOf(c.env),
       });

@@ -65,7 +65,7 @@ describe('a Linear agent session delegated through the Lambda handler', () => {
     // The handler returned after the whole handling: the agent is already dispatched.
     expect((await bench.store.getRecord(TENANT, ISSUE.id))?.status).toBe('dispatched');
     expect(bench.linear.sessionUpdates[0]?.input).toEqual({
-      externalUrls: [{ label: 'Factory dashboard', url: `${PUBLIC_URL}/t/${TENANT}/#item-${ISSUE.id}` }],
+      externalUrls: [{ label: 'Factory dashboard', url: `${PUBLIC_URL}/t/${TENANT}/items/${ISSUE.id}` }],
     });
   });
 });

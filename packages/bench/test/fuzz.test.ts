@@ -14,6 +14,10 @@ describe('the ingress fuzzer (a small run of npm run fuzz)', () => {
         'GET /t/:tenant/status.json',
         'GET /t/:tenant/metrics',
         'GET /t/:tenant/healthz',
+        'GET /t/:tenant/plots',
+        'GET /t/:tenant/plots.json',
+        'GET /t/:tenant/items/:id',
+        'GET /t/:tenant/items/:id/history.json',
         'GET /t/:tenant/dashboard.js',
         'GET /t/:tenant/dashboard.css',
         'POST /t/:tenant/login',
@@ -45,6 +49,11 @@ describe('the ingress fuzzer (a small run of npm run fuzz)', () => {
         'admin token 200',
       ]),
     );
+    // The dashboard's views were reached with input they take and input they refuse.
+    const plots = byRoute['GET /t/:tenant/plots.json']?.byStatus ?? {};
+    expect(Object.keys(plots)).toEqual(expect.arrayContaining(['200', '400', '401']));
+    const item = byRoute['GET /t/:tenant/items/:id']?.byStatus ?? {};
+    expect(Object.keys(item)).toEqual(expect.arrayContaining(['404', '401']));
     // Streamed bodies were refused at the cap, and others refused before a byte was read.
     const bodies = byRoute['streamed bodies over the cap (webhooks, login, logout)']?.byStatus ?? {};
     expect(bodies['413']).toBeGreaterThan(50);
@@ -52,7 +61,8 @@ describe('the ingress fuzzer (a small run of npm run fuzz)', () => {
     // Every hostile id but those the URL parser turns into another path is a 404.
     const hostile = byRoute['hostile tenant ids on every /t/:tenant/ route']?.byStatus ?? {};
     expect(hostile['404']).toBeGreaterThan(250);
-  }, 60_000);
+    // 25 routes of 300 cases: about 40 s alone on 2 cores, more beside other test files.
+  }, 150_000);
 
   it('reaches past the signature check: signed but malformed deliveries get their own 4xx', async () => {
     const [linear] = await fuzzRoutes({ runs: 300, seed: 7, routes: ['webhooks/linear'] });

@@ -112,6 +112,7 @@ export class NodeRuntime {
       ...(publicUrl ? { publicUrl } : {}),
       ...(trustedProxies ? { trustedProxies } : {}),
       ...(operatorToken ? { operatorToken } : {}),
+      ...(config.observability?.traceUrl ? { traceUrl: config.observability.traceUrl } : {}),
     });
     this.#timer = new TickTimer(async () => {
       for (const tenant of this.tenants) await tenant.catchUp();

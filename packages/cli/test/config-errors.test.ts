@@ -624,6 +624,27 @@ const BAD_CONFIGS: BadConfig[] = [
     says: 'expected an http(s) URL',
   },
   {
+    name: 'a trace URL that is not https',
+    sections: { observability: 'observability:\n  traceUrl: http://traces.example/{traceId}' },
+    at: [2, 13],
+    field: 'observability.traceUrl',
+    says: 'expected an https URL with {traceId} in it, such as https://grafana.example.com/explore?traceId={traceId}',
+  },
+  {
+    name: 'a trace URL without {traceId}',
+    sections: { observability: 'observability:\n  traceUrl: https://traces.example/explore' },
+    at: [2, 13],
+    field: 'observability.traceUrl',
+    says: 'expected an https URL with {traceId} in it',
+  },
+  {
+    name: 'an unknown observability key',
+    sections: { observability: 'observability:\n  traceURL: https://traces.example/{traceId}' },
+    at: [2, 3],
+    field: 'observability.traceURL',
+    says: 'unknown key',
+  },
+  {
     name: 'a trusted proxy that is no address',
     sections: { server: 'server:\n  trustedProxies: [10.0.0.1, 10.0.0.0/33]' },
     at: [2, 30],
@@ -808,6 +829,18 @@ describe('many tenants', () => {
 });
 
 describe('a good config', () => {
+  it('keeps a trace URL for the dashboard out of the tenant, and none when left out', async () => {
+    const dir = await testFolder('factory-config-');
+    const file = path.join(dir, 'factory.config.yaml');
+    const traceUrl = 'https://traces.example/explore?traceId={traceId}';
+    await writeFile(file, configWith({ observability: `observability:\n  traceUrl: "${traceUrl}"` }).text);
+    const config = await loadConfig(file, ENV);
+    expect(config.observability).toEqual({ traceUrl });
+    expect(config.tenants[0]).not.toHaveProperty('observability');
+    await writeFile(file, configWith({}).text);
+    expect((await loadConfig(file, ENV)).observability).toBeUndefined();
+  });
+
   it('fills in defaults and makes paths absolute against the config folder', async () => {
     const dir = await testFolder('factory-config-');
     await writeFile(path.join(dir, 'task.md'), 'Do {{item.key}}');

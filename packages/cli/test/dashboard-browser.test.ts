@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chromiumNotFound, findChromium } from '../../../scripts/find-chromium.mjs';
 import { answerQuestion, askedQuestions } from '../src/demo/demo-person.ts';
 import { DEMO_WORK_ITEMS, type DemoWorkItem, writeWorkItem } from '../src/demo/demo-work-items.ts';
+import { seriousViolations } from './support/axe-check.ts';
 import { chromiumMissing, launchChromium } from './support/chromium-browser.ts';
 import { DemoCodeHost } from './support/demo-code-host.ts';
 import { eventually, FactoryProcess, runFactory } from './support/factory-process.ts';
@@ -17,7 +18,7 @@ import { issueFile, relayfileEnv, startRelayfile, writeRelayfileConfig } from '.
 import { testFolder } from './support/temp-folder.ts';
 
 const ADMIN_TOKEN = 'dashboard-admin-token-for-the-browser-test';
-const SCREENSHOT = fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url));
+const DOCS = fileURLToPath(new URL('../../../docs/', import.meta.url));
 const [CLEAR, VAGUE, QUEUED] = DEMO_WORK_ITEMS as [DemoWorkItem, DemoWorkItem, DemoWorkItem];
 // Every wait is for something on the page; this bounds each one, the test's timeout bounds them all.
 const STEP_MS = 30_000;
@@ -51,6 +52,22 @@ async function cell(page: Page, section: string, item: DemoWorkItem, index: numb
   const row_ = row(page, section, item);
   await row_.waitFor();
   return ((await row_.locator(':scope > td').nth(index).textContent()) ?? '').trim();
+}
+
+/** The big number the overview shows for `status`. */
+async function count(page: Page, status: string): Promise<string> {
+  return ((await page.locator(`[data-count="${status}"] .n`).textContent()) ?? '').trim();
+}
+
+/**
+ * Saves a screenshot of the page; the committed ones in docs/ change only when asked for
+ * (UPDATE_DASHBOARD_SCREENSHOT), so a test run leaves the checkout clean.
+ */
+async function screenshot(page: Page, folder: string, name: string): Promise<void> {
+  const shot = path.join(folder, name);
+  await page.screenshot({ path: shot, fullPage: true });
+  expect((await readFile(shot)).subarray(1, 4).toString()).toBe('PNG');
+  if (process.env.UPDATE_DASHBOARD_SCREENSHOT) await copyFile(shot, path.join(DOCS, name));
 }
 
 /** Signs in at the dashboard's form, which is on the page, and lands on the dashboard. */
@@ -101,6 +118,10 @@ describe.skipIf(missing !== undefined)('the dashboard in a real browser', () => 
     page.setDefaultTimeout(STEP_MS);
     const requested: string[] = [];
     page.on('request', (request) => requested.push(request.url()));
+    const refusedByCsp: string[] = [];
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) refusedByCsp.push(message.text());
+    });
 
     // No token: the sign-in form, and nothing of the tenant's work.
     const signedOut = await page.goto(dashboardUrl);
@@ -137,17 +158,38 @@ describe.skipIf(missing !== undefined)('the dashboard in a real browser', () => 
     });
     expect(session?.value).not.toContain(ADMIN_TOKEN);
 
+    // The overview at a glance: nothing needs a person, and each status has its count.
+    await page.getByText('Nothing needs a person.').waitFor();
+    expect(await count(page, 'dispatched')).toBe('1');
+    expect(await count(page, 'queued')).toBe('1');
+    expect(await count(page, 'waiting-clarification')).toBe('1');
+    expect(await count(page, 'done')).toBe('0');
+    // It says it is live, and when it last heard from the server.
+    await page.locator('#heard', { hasText: 'Live: last heard from the server' }).waitFor();
+    expect(await page.locator('#last-heard').getAttribute('datetime')).toMatch(TIMESTAMP);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, cwd, 'dashboard.png');
+
     // DEMO-1 is in flight with its agent, DEMO-3 waits first in the queue, DEMO-2 waits for an answer.
     const firstAgent = await cell(page, 'in-flight', CLEAR, 2);
     expect(firstAgent).toMatch(/^local-[0-9a-f]{24}$/);
     expect(await cell(page, 'queued', QUEUED, 2)).toBe('1');
     expect(await cell(page, 'waiting', VAGUE, 1)).toBe(VAGUE.title);
-    // Asked, with a deadline. A plain folder gives the question no URL, so its link is specified over
-    // relayfile below.
-    expect(await cell(page, 'waiting', VAGUE, 3)).toMatch(TIMESTAMP);
-    expect(await cell(page, 'waiting', VAGUE, 4)).toMatch(TIMESTAMP);
+    // Asked just now, with a deadline later: relative times, the exact time on hover. A plain folder gives
+    // the question no URL, so its link is specified over relayfile below.
+    const asked = row(page, 'waiting', VAGUE).locator('td time').first();
+    expect(await asked.textContent()).toMatch(/^(just now|\d+ s ago)$/);
+    expect(await asked.getAttribute('title')).toMatch(TIMESTAMP);
+    expect(await cell(page, 'waiting', VAGUE, 4)).toMatch(/^in \d+ (h|d)$/);
 
-    // A person answers in the thread: DEMO-2 joins the queue behind DEMO-3 (the page refreshes itself).
+    // From here on the page is never loaded again: whatever changes, the script brought it.
+    await page.evaluate(() => Object.assign(window, { sameDocument: true }));
+    const notReloaded = async () =>
+      expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(
+        true,
+      );
+
+    // A person answers in the thread: DEMO-2 joins the queue behind DEMO-3.
     const [question] = (await askedQuestions(mountDir, DEMO_WORK_ITEMS)).filter(
       (asked) => asked.key === VAGUE.key,
     );
@@ -156,6 +198,8 @@ describe.skipIf(missing !== undefined)('the dashboard in a real browser', () => 
     await row(page, 'queued', VAGUE).waitFor();
     expect(await cell(page, 'queued', VAGUE, 2)).toBe('2');
     await page.locator('#waiting td.empty').waitFor();
+    await page.locator('[data-count="queued"] .n', { hasText: '2' }).waitFor();
+    await notReloaded();
 
     // Each pull request that leaves draft completes its item and gives the slot to the next in the queue.
     const pulls = new Map<string, string>();
@@ -172,6 +216,8 @@ describe.skipIf(missing !== undefined)('the dashboard in a real browser', () => 
     expect(thirdAgent).toMatch(/^local-[0-9a-f]{24}$/);
     pulls.set(VAGUE.id, await codeHost.openPullRequest(thirdAgent, 102));
     await row(page, 'done', VAGUE).waitFor();
+    await page.locator('[data-count="done"] .n', { hasText: '3' }).waitFor();
+    await notReloaded();
 
     // All three in recently done, each with its pull request; nothing left anywhere else.
     for (const item of DEMO_WORK_ITEMS) {
@@ -181,32 +227,78 @@ describe.skipIf(missing !== undefined)('the dashboard in a real browser', () => 
     for (const section of ['in-flight', 'queued', 'waiting', 'failed'])
       await page.locator(`#${section} td.empty`).waitFor();
 
-    // DEMO-2's timeline: every step it went through, and it stays open across the page's refresh.
-    const details = row(page, 'done', VAGUE).locator('details');
-    await details.locator('summary').click();
-    const steps = details.locator('ol.timeline li b');
-    await steps.first().waitFor();
-    expect(await steps.allTextContents()).toEqual(
-      expect.arrayContaining(['waiting-clarification', 'queued', 'dispatched', 'done']),
-    );
-    const generated = (await page.locator('#generated').textContent()) ?? '';
-    await page.waitForFunction(
-      (before) => document.getElementById('generated')?.textContent !== before,
-      generated,
-      { timeout: STEP_MS },
-    );
-    expect(await row(page, 'done', VAGUE).locator('details').getAttribute('open')).toBe('');
+    // The filter narrows the lists (a plain form: it works without the script too).
+    await page.fill('#filter input[name="q"]', VAGUE.key);
+    await Promise.all([page.waitForURL(/\?/), page.click('#filter button[type="submit"]')]);
+    await row(page, 'done', VAGUE).waitFor();
+    expect(await page.locator('#done tr[data-item]').count()).toBe(1);
 
-    const shot = path.join(cwd, 'dashboard.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    expect((await readFile(shot)).subarray(1, 4).toString()).toBe('PNG');
-    // The committed screenshot changes only when asked for, so a test run leaves the checkout clean.
-    if (process.env.UPDATE_DASHBOARD_SCREENSHOT) await copyFile(shot, SCREENSHOT);
+    // DEMO-2's own page: the question, the answer, the dispatch, every step, the pull request.
+    await row(page, 'done', VAGUE).locator('td a').first().click();
+    await page.waitForURL(`${url}/t/local/items/${encodeURIComponent(VAGUE.id)}`);
+    const asks = (await page.locator('#clarification blockquote.question').textContent()) ?? '';
+    expect(asks.length).toBeGreaterThan(10);
+    expect(question.text).toContain(asks);
+    expect(await page.locator('#clarification .answers blockquote').textContent()).toBe(VAGUE.answer);
+    const attempt = page.locator('#attempts tr[data-attempt="1"] td');
+    expect(await attempt.nth(2).textContent()).toBe(thirdAgent);
+    expect(await attempt.nth(6).textContent()).toBe('succeeded');
+    const steps = await page.locator('#timeline li b').allTextContents();
+    expect(steps).toEqual(['new', 'waiting-clarification', 'queued', 'dispatched', 'done']);
+    expect(await page.locator('[data-link="pullRequest"] a').getAttribute('href')).toBe(pulls.get(VAGUE.id));
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, cwd, 'dashboard-item.png');
+
+    // The plots, drawn from the demo's records.
+    await page.click('nav a[href="/t/local/plots"]');
+    await page.waitForURL(`${url}/t/local/plots`);
+    expect(await page.locator('#plot-done rect.bar').count()).toBeGreaterThan(0);
+    const doneBars = await page.locator('#plot-done rect.bar title').allTextContents();
+    expect(doneBars.reduce((sum, text) => sum + Number(text.split(': ')[1]), 0)).toBe(3);
+    expect(await page.locator('#plot-lead-time polyline, #plot-lead-time circle').count()).toBeGreaterThan(0);
+    expect(await page.locator('#stats li', { hasText: 'questions answered' }).textContent()).toContain(
+      '1 of 1',
+    );
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, cwd, 'dashboard-plots.png');
+    await page.click('nav[aria-label="window"] a[href$="window=7d"]');
+    await page.locator('#plot-done figcaption', { hasText: 'per day' }).waitFor();
+
+    // Wrong input, behind the same sign-in: a 400 that says why, a 404 for an item nobody knows.
+    const badWindow = await page.goto(`${url}/t/local/plots?window=1y`);
+    expect(badWindow?.status()).toBe(400);
+    await page.getByText('window must be one of 24h, 7d, 30d; got "1y"').waitFor();
+    const unknown = await page.goto(`${url}/t/local/items/no-such-item`);
+    expect(unknown?.status()).toBe(404);
+    await page.getByText('No item with this id is known to the factory.').waitFor();
+
+    // On a phone: the overview fits the screen's width and stays accessible.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(dashboardUrl);
+    await row(page, 'done', VAGUE).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, cwd, 'dashboard-phone.png');
+
+    // The pages kept to their CSP: nothing was refused.
+    expect(refusedByCsp).toEqual([]);
 
     // The token went in a form body and a header, never in a URL; the server never logged it.
     expect(requested.filter((requestUrl) => requestUrl.includes(ADMIN_TOKEN))).toEqual([]);
     expect(factory.stdout + factory.stderr).not.toContain(ADMIN_TOKEN);
   }, 180_000);
+  it('has an accessibility check that finds what it must: an unlabelled field, text too faint to read', async () => {
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.setContent(
+      '<!doctype html><html lang="en"><title>t</title><main><input type="text"><p style="color:#ccc">faint</p></main></html>',
+    );
+    expect((await seriousViolations(page)).map((violation) => violation.id).sort()).toEqual([
+      'color-contrast',
+      'label',
+    ]);
+  });
+
   it('links a question asked through relayfile to its thread', async () => {
     const relayfile = await startRelayfile();
     try {

@@ -1,9 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { hmacSha256Hex, silentLogger } from '@software-factory/sdk';
+import { hmacSha256Hex, silentLogger, traceIdFor } from '@software-factory/sdk';
+import { sampleRecord } from '@software-factory/sdk/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.ts';
 import { ensureDemoRepository } from '../src/local-setup.ts';
@@ -127,5 +128,30 @@ describe('a runtime built from a config of many tenants', () => {
     const acme = opened.tenants[0]?.runtime.factory.settings;
     expect(acme?.limits.maxInFlight).toBe(3);
     expect((await opened.store.listRecords('garage')).records).toEqual([]);
+  });
+});
+
+describe('the dashboard of a runtime built from a config', () => {
+  it("links an item's run to its trace with the config's observability.traceUrl", async () => {
+    const file = path.join(dir, 'factory.config.yaml');
+    const config = readFile(file, 'utf8');
+    await writeFile(
+      file,
+      `observability:\n  traceUrl: "https://traces.example/explore?traceId={traceId}"\n${(
+        await config
+      ).replace('  - id: garage\n', '  - id: garage\n    adminToken: ${GARAGE_ADMIN_TOKEN}\n')}`,
+    );
+    const adminToken = 'garage-admin-token-of-the-runtime-test';
+    runtime = await NodeRuntime.open(await loadConfig(file, { ...ENV, GARAGE_ADMIN_TOKEN: adminToken }), {
+      logger: silentLogger,
+    });
+    await runtime.store.commit('garage', { record: sampleRecord('item-1') });
+    const page = await runtime.app.request('/t/garage/items/item-1/history.json', {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(page.status).toBe(200);
+    expect(((await page.json()) as { links: { trace?: string } }).links.trace).toBe(
+      `https://traces.example/explore?traceId=${traceIdFor('garage', 'item-1', 1)}`,
+    );
   });
 });

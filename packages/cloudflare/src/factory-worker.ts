@@ -52,6 +52,8 @@ export interface FactoryWorkerOptions<Env> {
   operatorToken?: ((env: Env) => string | undefined) | false;
   /** Where clients reach the Worker if not at its own URL (a custom domain); accepted on form posts. */
   publicUrl?: string;
+  /** A link to a run's trace in a tracing UI, `{traceId}` where the id goes (https): on each item's page. */
+  traceUrl?: string;
 }
 
 /** A binding is missing or of the wrong kind: the deployment, not the request, must be fixed. */
@@ -114,6 +116,7 @@ export function createFactoryWorker<Env extends object>(
         ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
         ...(runtime.operatorToken ? { operatorToken: runtime.operatorToken } : {}),
         ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+        ...(options.traceUrl ? { traceUrl: options.traceUrl } : {}),
         waitUntil: (promise) => ctx.waitUntil(promise),
         // Set by Cloudflare's edge to the address the connection came from; a client cannot choose it.
         clientAddress: (c) => c.req.header('cf-connecting-ip'),

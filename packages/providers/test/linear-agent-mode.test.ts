@@ -86,7 +86,7 @@ describe('an issue delegated to the factory in Linear, clarified in its session,
       {
         id: SESSION,
         input: {
-          externalUrls: [{ label: 'Factory dashboard', url: `${PUBLIC_URL}/t/${TENANT}/#item-${VAGUE.id}` }],
+          externalUrls: [{ label: 'Factory dashboard', url: `${PUBLIC_URL}/t/${TENANT}/items/${VAGUE.id}` }],
         },
       },
     ]);

@@ -120,7 +120,10 @@ export {
   secretReferencesIn,
 } from './secret-references.ts';
 export * from './settings.ts';
+export type { Attention } from './status/attention.ts';
+export type { AgentAttempt, ItemHistory, ItemLinks } from './status/item-history.ts';
 export { FactoryMetrics } from './status/metrics.ts';
+export { type FactoryPlots, PLOT_WINDOWS, type PlotWindow } from './status/plots.ts';
 export { type ItemSummary, type TenantStatus, tenantStatus } from './status/tenant-status.ts';
 export {
   DEPLOYMENT_SCOPE,
@@ -134,6 +137,7 @@ export {
   type StoredTenantRegistryOptions,
 } from './tenants/stored-tenant-registry.ts';
 export { traceIdFor } from './trace.ts';
+export { checkTraceUrl } from './trace-url.ts';
 export { parseTraceparent, traceparentFor } from './tracing/run-trace.ts';
 export {
   type AuthorPolicy,

@@ -115,10 +115,10 @@ describe('the dashboard and its JSON and metrics', () => {
     const html = await (await app.request('/t/acme/', { headers: bearer })).text();
     expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
     expect(html).not.toContain('<script>alert(1)');
-    expect(html).toMatch(/<section id="in-flight">[\s\S]*agent-1[\s\S]*<\/section>/);
-    expect(html).toMatch(/<section id="queued">[\s\S]*ENG-2[\s\S]*<\/section>/);
+    expect(html).toMatch(/<section id="in-flight"[^>]*>[\s\S]*agent-1[\s\S]*<\/section>/);
+    expect(html).toMatch(/<section id="queued"[^>]*>[\s\S]*ENG-2[\s\S]*<\/section>/);
     expect(html).toMatch(
-      /<section id="waiting">[\s\S]*href="https:\/\/chat.example\/thread-1"[\s\S]*<\/section>/,
+      /<section id="waiting"[^>]*>[\s\S]*href="https:\/\/chat.example\/thread-1"[\s\S]*<\/section>/,
     );
     expect(html).toContain('missing chat:write');
     const status = (await (

@@ -64,7 +64,7 @@ describe('a webhook source that acknowledges receipt', () => {
     expect(seen).toEqual([
       {
         spawnedBefore: 0,
-        url: 'https://factory.example.com/t/acme/#item-item%201',
+        url: 'https://factory.example.com/t/acme/items/item%201',
         refusal: 'outside the opt-in scope: missing label "factory"',
       },
     ]);

@@ -33,6 +33,7 @@ export function deployInstance(options: {
   tableName: string;
   tenants: TenantSpec[];
   clock?: FakeClock;
+  traceUrl?: string;
 }) {
   const clock = options.clock ?? new FakeClock();
   const requests = new DynamoRequestCounter();
@@ -67,6 +68,7 @@ export function deployInstance(options: {
     clock,
     logger,
     operatorToken: OPERATOR_TOKEN,
+    ...(options.traceUrl ? { traceUrl: options.traceUrl } : {}),
   });
   const harness = (id: string) => {
     const found = harnesses.get(id);

@@ -511,6 +511,59 @@ export function adminViewCases(
     }));
 }
 
+/** The dashboard's views that take input (issue #28): a plot window, filters, an item id. */
+export type DashboardView = 'plots' | 'plots.json' | 'items/:id' | 'items/:id/history.json';
+
+/** A query value as a person, a script or an attacker might send it. */
+const queryValue = fc.oneof(
+  fc.constantFrom(
+    '24h',
+    '7d',
+    '30d',
+    '1y',
+    '',
+    'done',
+    'queued',
+    'stuck',
+    'DEMO-1',
+    '%00',
+    '%E0%A4%A',
+    'x'.repeat(300),
+  ),
+  fc.string({ maxLength: 40 }).map(encodeURIComponent),
+);
+
+/** Requests to the plots and an item's page and history: any tenant segment, credentials and input. */
+export function dashboardViewCases(tenant: string, view: DashboardView): fc.Arbitrary<FuzzRequest> {
+  return fc
+    .record({
+      segment: tenantSegment(tenant),
+      credential: adminCredential(tenant),
+      client,
+      method: fc.constantFrom('GET', 'GET', 'GET', 'HEAD', 'POST'),
+      params: fc.array(
+        fc.tuple(fc.constantFrom('window', 'status', 'route', 'label', 'q', 'token'), queryValue),
+        { maxLength: 3 },
+      ),
+      id: fc.oneof(
+        fc.constantFrom('item-1', 'no-such-item', '%2F', '%00', '..', 'x'.repeat(400)),
+        fc.stringMatching(/^[A-Za-z0-9_.~-]{1,40}$/),
+      ),
+      pauseMs: pause,
+    })
+    .map(({ segment, credential, client, method, params, id, pauseMs }) => {
+      const query = params.length ? `?${params.map(([name, value]) => `${name}=${value}`).join('&')}` : '';
+      return {
+        kind: `${method === 'POST' ? 'POST' : credential.label}${segmentClass(segment, tenant)}`,
+        method,
+        path: `/t/${segment}/${view.replace(':id', id)}${query}`,
+        headers: { ...client, ...credential.headers },
+        ...(credential.session ? { session: credential.session } : {}),
+        pauseMs,
+      };
+    });
+}
+
 /** The dashboard's script and style: static, for anyone, under any well-formed tenant id. */
 export function staticCases(
   tenant: string,

@@ -9,6 +9,8 @@ import {
   type BodyFacts,
   bodyCases,
   crossSite,
+  type DashboardView,
+  dashboardViewCases,
   decodeSegment,
   type FuzzRequest,
   healthCases,
@@ -196,6 +198,8 @@ export async function fuzzRoutes(options: FuzzOptions): Promise<RouteReport[]> {
     }
     for (const view of ['', 'status.json', 'metrics', 'healthz'] as const)
       await run(`GET /t/:tenant/${view}`, () => adminViewCases(FUZZ_TENANT, view), adminView(view));
+    for (const view of ['plots', 'plots.json', 'items/:id', 'items/:id/history.json'] as const)
+      await run(`GET /t/:tenant/${view}`, () => dashboardViewCases(FUZZ_TENANT, view), dashboardView(view));
     for (const file of ['dashboard.js', 'dashboard.css'] as const)
       await run(`GET /t/:tenant/${file}`, () => staticCases(FUZZ_TENANT, file), staticFile(file));
     await run('POST /t/:tenant/login', () => loginCases(FUZZ_TENANT), login);
@@ -339,6 +343,35 @@ function adminView(view: '' | 'status.json' | 'metrics' | 'healthz'): Check<Fuzz
       throw new Violation(`status.json of ${id} answered about another tenant`);
     if (view === 'healthz' && (JSON.parse(answer.body) as { tenant?: { id?: string } }).tenant?.id !== id)
       throw new Violation(`healthz of ${id} answered about another tenant`);
+  };
+}
+
+/**
+ * The plots and an item's page and history: to its token or session, 200, or 400 for input it does not
+ * take, or 404 for an item it does not know; to anyone else what the other views answer.
+ */
+function dashboardView(view: DashboardView): Check<FuzzRequest> {
+  const shape = new RegExp(`^/t/[^/]*/${view.replace(/[.]/g, '\\.').replace(':id', '[^/]+')}$`);
+  return (exchange) => {
+    const { request, sent, pathname, answer, calls, outgoing, changed, throttled } = exchange;
+    if (!shape.test(pathname)) return generalRule(exchange);
+    const id = tenantOf(pathname);
+    const bearer = bearerOf(sent.headers);
+    const writes = id !== undefined && ADMIN_TOKENS[id] && bearer !== undefined ? [throttleOf(id)] : [];
+    onlyWrites(calls, outgoing, changed, answer.status, writes);
+    if (id === undefined) return badId(pathname, answer.status, calls);
+    const token = ADMIN_TOKENS[id];
+    if (!token || (sent.method !== 'GET' && sent.method !== 'HEAD'))
+      return expectStatus(answer.status, [404], 'no such view');
+    const expected = tokenOrSession(bearer, token, request.session, id, Boolean(throttled[id]));
+    const input = view.startsWith('items') ? [200, 400, 404] : [200, 400];
+    expectStatus(
+      answer.status,
+      expected.flatMap((status) => (status === 200 ? input : [status])),
+      request.kind,
+    );
+    if (answer.status < 300 && answer.headers.get('cache-control') !== 'no-store')
+      throw new Violation('a dashboard view answered without Cache-Control: no-store');
   };
 }
 

@@ -109,9 +109,9 @@ export async function parseConfig(text: string, options: ParseOptions): Promise<
     secrets: secrets.values,
     server: parsed.data.server,
     tick: parsed.data.tick,
+    ...(parsed.data.observability ? { observability: parsed.data.observability } : {}),
     stateStore: withAbsolutePaths(parsed.data.stateStore, options.baseDir),
     credentials: loadedCredentials(parsed.data.credentials, options.baseDir, tenants),
-    ...(parsed.data.observability ? { observability: parsed.data.observability } : {}),
     tenants: [],
   };
   const problems: string[] = [];

@@ -1,16 +1,39 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: descriptions show ${…} references as they are written.
 import { secretReference } from '@software-factory/providers/registry';
+import { checkTraceUrl } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import type { SecretResolver } from './secret-reference.ts';
 
 /** An HTTP header name (RFC 9110 token). */
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
-/** `observability`: where `factory start` sends what it sees of its own work. */
+/** The trace link of the dashboard's item pages: an https URL with `{traceId}` where the id goes. */
+export const traceUrlSchema = z.string().check(
+  z.refine(
+    (value) => {
+      try {
+        checkTraceUrl(value);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    {
+      error:
+        'expected an https URL with {traceId} in it, such as https://grafana.example.com/explore?traceId={traceId}',
+    },
+  ),
+  z.describe(
+    "A link to a run's trace in your tracing UI, `{traceId}` where the id goes (https): each item's page on the dashboard links its current run's trace.",
+  ),
+);
+
+/** `observability`: where `factory start` sends what it sees of its own work, and where the dashboard links. */
 export function observabilitySchema(secrets: SecretResolver) {
   return z
     .optional(
       z.strictObject({
+        traceUrl: z.optional(traceUrlSchema),
         otlp: z
           .optional(
             z.strictObject({
@@ -43,7 +66,11 @@ export function observabilitySchema(secrets: SecretResolver) {
           ),
       }),
     )
-    .check(z.describe('What the factory tells an operator’s telemetry about its own work.'));
+    .check(
+      z.describe(
+        'What the factory tells an operator’s telemetry about its own work, and where the dashboard links to it.',
+      ),
+    );
 }
 
 export type ObservabilityConfig = z.output<ReturnType<typeof observabilitySchema>>;

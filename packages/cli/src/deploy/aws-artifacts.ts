@@ -107,7 +107,7 @@ function ready() {
           readSecret: readAwsSecret,${triage ? '\n          createTriage,' : ''}${signIns.wiring ? `\n          ${signIns.wiring}` : ''}
         }),
       ...(resolved.server.operatorToken ? { operatorToken: resolved.server.operatorToken } : {}),
-      ...(resolved.server.publicUrl ? { publicUrl: resolved.server.publicUrl } : {}),
+      ...(resolved.server.publicUrl ? { publicUrl: resolved.server.publicUrl } : {}),${plan.deployment.observability?.traceUrl ? '\n      traceUrl: deployment.observability.traceUrl,' : ''}
     });
   })().catch((error) => {
     handlers = undefined;

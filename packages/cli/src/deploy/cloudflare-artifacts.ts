@@ -157,7 +157,7 @@ const logger = consoleJsonLogger({ component: 'factory-worker' });
 export default createFactoryWorker({
   version: deployment.version,
   logger,
-  ${publicUrlOption(plan.deployment.server.publicUrl)}operatorToken: ${operator ? `(env) => env.${operator}` : 'false'},
+  ${publicUrlOption(plan.deployment.server.publicUrl)}${plan.deployment.observability?.traceUrl ? 'traceUrl: deployment.observability.traceUrl,\n  ' : ''}operatorToken: ${operator ? `(env) => env.${operator}` : 'false'},
   // The config's tenants, and those added through the admin API (their references are Worker secrets too).
   tenants: async ({ env, store, cache, metrics }) =>
     deploymentTenants(await resolveWorkerSecrets(deployment, env), {

@@ -143,7 +143,14 @@ export async function loadDeploymentPlan(file: string, target: DeployTarget): Pr
   if (problems.length > 0) throw new ConfigError(sortByPosition(problems));
 
   const builtinProviders = builtinProvidersOf(tenants, server, config.builtinProviders);
-  const body = { format: DEPLOYMENT_FORMAT, target, server, tenants } as const;
+  const traceUrl = config.observability?.traceUrl;
+  const body = {
+    format: DEPLOYMENT_FORMAT,
+    target,
+    server,
+    ...(traceUrl ? { observability: { traceUrl } } : {}),
+    tenants,
+  } as const;
   const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 12);
   return {
     target,

@@ -44,7 +44,7 @@ class DeadlineTestSource extends TestWebhookSource {
  */
 export function workerScenario(
   tenants: ScenarioTenant[] = [{ id: freshTenant() }],
-  options: { operatorToken?: string } = {},
+  options: { operatorToken?: string; traceUrl?: string } = {},
 ) {
   const clock = new FakeClock();
   const logger = new MemoryLogger();
@@ -54,6 +54,7 @@ export function workerScenario(
     clock,
     logger,
     operatorToken: () => options.operatorToken,
+    ...(options.traceUrl ? { traceUrl: options.traceUrl } : {}),
     tenants: ({ store, metrics }) =>
       new StaticTenantRegistry(
         tenants.map((tenant): TenantRuntime => {

@@ -7,7 +7,7 @@ import {
   type WebhookSource,
 } from '../ports/webhook-source.ts';
 import { outsideScope } from '../scope.ts';
-import { itemAnchor } from './dashboard-page.ts';
+import { itemPath } from './dashboard-html.ts';
 
 /**
  * Runs the source's acknowledgement of a fresh delivery before its events are handled (see
@@ -49,13 +49,9 @@ function deliveryReceipt(tenant: TenantRuntime, publicUrl: string | undefined): 
   const { settings, ports } = tenant.factory;
   return {
     tenant: tenant.id,
+    // The item's own page on the dashboard: its whole history, behind the tenant's sign-in.
     dashboardUrl: (workItemId) =>
-      publicUrl
-        ? new URL(
-            `/t/${encodeURIComponent(tenant.id)}/#${encodeURIComponent(itemAnchor(workItemId))}`,
-            publicUrl,
-          ).href
-        : undefined,
+      publicUrl ? new URL(itemPath(tenant.id, workItemId), publicUrl).href : undefined,
     refusal: (item) =>
       outsideScope(item, settings.scope) ??
       (ports.workItems.isReadyForDispatch(item) ? undefined : 'it is not ready for dispatch'),

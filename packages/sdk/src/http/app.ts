@@ -19,6 +19,7 @@ import {
   type WebhookSource,
 } from '../ports/webhook-source.ts';
 import { FactoryMetrics } from '../status/metrics.ts';
+import { checkTraceUrl } from '../trace-url.ts';
 import { acknowledgeReceipt } from './acknowledge-receipt.ts';
 import { type AdminApiOptions, mountAdminApi } from './admin-api.ts';
 import { AdminThrottle, type AdminThrottleOptions } from './admin-throttle.ts';
@@ -81,6 +82,11 @@ export interface FactoryAppOptions {
    * config with `validate`. The API is on only with this and `operatorToken` both given.
    */
   admin?: AdminApiOptions;
+  /**
+   * A link to a run's trace in a tracing UI, with `{traceId}` where the id goes (an https URL); each
+   * item's dashboard page links its current run's trace.
+   */
+  traceUrl?: string;
 }
 
 /**
@@ -88,7 +94,8 @@ export interface FactoryAppOptions {
  * server, a Lambda handler, a Worker's fetch.
  *
  * Throws when an option is invalid: a `publicUrl` that is not an http(s) URL, a trusted proxy that is
- * neither an IP nor a CIDR range, an operator token shorter than 32 characters.
+ * neither an IP nor a CIDR range, an operator token shorter than 32 characters, a trace URL that is not
+ * https or lacks `{traceId}`.
  */
 export function createFactoryApp(options: FactoryAppOptions): Hono {
   const clock = options.clock ?? systemClock;
@@ -250,7 +257,9 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
   app.all('/t/:tenant/webhooks/:source', (c) =>
     c.json({ error: 'method not allowed; webhooks are POST' }, 405),
   );
-  mountDashboard(app, options.tenants, options.metrics ?? new FactoryMetrics(), security);
+  mountDashboard(app, options.tenants, options.metrics ?? new FactoryMetrics(), security, {
+    ...(options.traceUrl !== undefined ? { traceUrl: checkTraceUrl(options.traceUrl) } : {}),
+  });
   const access = mountAdminApi(app, {
     registry: options.tenants,
     admin: options.admin,

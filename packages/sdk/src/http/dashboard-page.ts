@@ -1,30 +1,30 @@
+import { WORK_ITEM_STATUSES } from '../record.ts';
+import type { Attention } from '../status/attention.ts';
+import { isFiltered, type StatusFilter } from '../status/status-filter.ts';
 import type { ItemSummary, TenantStatus } from '../status/tenant-status.ts';
+import { dashboardFrame, escapeHtml, externalLink, itemPath, tenantBase, timeTag } from './dashboard-html.ts';
 
-const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+export { DASHBOARD_SCRIPT, DASHBOARD_STYLE } from './dashboard-assets.ts';
+export { renderLogin } from './dashboard-html.ts';
 
-const time = (ms: number | undefined) =>
-  ms === undefined ? '' : new Date(ms).toISOString().replace('.000Z', 'Z');
+/** The names the overview gives the statuses, in the order it shows their counts. */
+const STATUS_NAMES: Record<(typeof WORK_ITEM_STATUSES)[number], string> = {
+  new: 'new',
+  'waiting-clarification': 'waiting for an answer',
+  blocked: 'blocked',
+  queued: 'queued',
+  dispatched: 'in flight',
+  done: 'done',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
 
-function link(url: string | undefined, text: string): string {
-  if (!url || !/^https?:\/\//i.test(url)) return escapeHtml(text);
-  return `<a href="${escapeHtml(url)}" rel="noreferrer noopener" target="_blank">${escapeHtml(text)}</a>`;
-}
-
-function timeline(item: ItemSummary): string {
-  const rows = item.history
-    .map(
-      (entry) =>
-        `<li><time>${time(entry.at)}</time> ${escapeHtml(entry.from ?? '·')} → <b>${escapeHtml(entry.to)}</b> <span class="why">${escapeHtml(entry.reason)}</span> <span class="ev">(${escapeHtml(entry.event)})</span></li>`,
-    )
-    .join('');
-  return `<details><summary>timeline</summary><ol class="timeline">${rows}</ol></details>`;
-}
-
-function row(item: ItemSummary, columns: string[]): string {
-  return `<tr id="${escapeHtml(itemAnchor(item.workItemId))}" data-item="${escapeHtml(item.workItemId)}" data-status="${escapeHtml(item.status)}"><td>${link(item.url, item.key)}</td><td>${escapeHtml(item.title)}</td>${columns.map((cell) => `<td>${cell}</td>`).join('')}<td>${timeline(item)}</td></tr>`;
+function row(tenant: string, item: ItemSummary, columns: string[]): string {
+  return `<tr id="${escapeHtml(itemAnchor(item.workItemId))}" data-item="${escapeHtml(item.workItemId)}" data-status="${escapeHtml(item.status)}"><td><a href="${escapeHtml(itemPath(tenant, item.workItemId))}">${escapeHtml(item.key)}</a></td><td>${escapeHtml(item.title)}</td>${columns.map((cell) => `<td>${cell}</td>`).join('')}</tr>`;
 }
 
 function section(
+  tenant: string,
   id: string,
   title: string,
   headers: string[],
@@ -32,9 +32,10 @@ function section(
   cells: (item: ItemSummary) => string[],
 ): string {
   const body = items.length
-    ? items.map((item) => row(item, cells(item))).join('')
-    : `<tr><td colspan="${headers.length + 3}" class="empty">none</td></tr>`;
-  return `<section id="${id}"><h2>${escapeHtml(title)} <span class="count">${items.length}</span></h2><table><thead><tr><th>item</th><th>title</th>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}<th></th></tr></thead><tbody>${body}</tbody></table></section>`;
+    ? items.map((item) => row(tenant, item, cells(item))).join('')
+    : `<tr><td colspan="${headers.length + 2}" class="empty">none</td></tr>`;
+  const head = ['item', 'title', ...headers].map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('');
+  return `<section id="${id}" aria-labelledby="${id}-title"><h2 id="${id}-title">${escapeHtml(title)} <span class="count">${items.length}</span></h2><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></section>`;
 }
 
 /** ` · feedback round N` for an item whose review feedback went back to an agent. */
@@ -42,8 +43,61 @@ function round(item: ItemSummary): string {
   return item.feedbackRound ? ` · feedback round ${item.feedbackRound}` : '';
 }
 
-/** The dashboard's content, rendered on the server; the page's script swaps it in on every refresh. */
+/** What needs a person, worded, each with the action that moves it. */
+function attentionLine(tenant: string, entry: Attention, now: number): string {
+  const item = (workItemId: string, key: string, title: string) =>
+    `<a href="${escapeHtml(itemPath(tenant, workItemId))}">${escapeHtml(key)}</a> ${escapeHtml(title)}`;
+  const action = (text: string) => ` <span class="action">${text}</span>`;
+  switch (entry.kind) {
+    case 'provider':
+      return `<b>${escapeHtml(entry.provider)} (${escapeHtml(entry.role)}) is ${escapeHtml(entry.state)}</b>${entry.detail ? `: ${escapeHtml(entry.detail)}` : ''}. No work moves until it is connected.${action(`Run <code>factory connect ${escapeHtml(entry.provider)}</code> (or sign in again) and check the scopes it asks for.`)}`;
+    case 'breaker':
+      return `<b>The fleet's circuit is open</b> after ${entry.failures} failures${entry.retryAt !== undefined ? `; it tries again ${timeTag(entry.retryAt, now)}` : ''}. ${escapeHtml(entry.lastError ?? '')}${action('Check the fleet (its status page, its credentials); new agents wait until it answers.')}`;
+    case 'cycle':
+      return `${item(entry.workItemId, entry.key, entry.title)} <b>is blocked by a cycle</b>: ${escapeHtml(entry.reason)} ${timeTag(entry.since, now)}.${action('Remove one of the blocking relations in the tracker, then move the item to ready again.')}`;
+    case 'failed':
+      return `${item(entry.workItemId, entry.key, entry.title)} <b>failed</b>: ${escapeHtml(entry.reason)} ${timeTag(entry.since, now)}.${action("Read its attempts on the item's page, fix the cause, then move the item to ready again.")}`;
+    case 'long-wait':
+      return `${item(entry.workItemId, entry.key, entry.title)} <b>has waited for an answer</b> since ${timeTag(entry.askedAt, now)}.${action(`Answer the question ${entry.threadUrl ? externalLink(entry.threadUrl, 'in its thread') : 'in its thread'}, or make the item clearer in the tracker.`)}`;
+  }
+}
+
+function attentionSection(status: TenantStatus): string {
+  const list = status.attention.length
+    ? `<ul>${status.attention.map((entry) => `<li class="attention-${entry.kind}">${attentionLine(status.tenant, entry, status.generatedAt)}</li>`).join('')}</ul>`
+    : '<p class="ok">Nothing needs a person.</p>';
+  return `<section id="attention" aria-labelledby="attention-title"><h2 id="attention-title">Needs a person <span class="count">${status.attention.length}</span></h2>${list}</section>`;
+}
+
+function countsSection(status: TenantStatus): string {
+  const base = tenantBase(status.tenant);
+  const tiles = WORK_ITEM_STATUSES.map(
+    (name) =>
+      `<li data-count="${name}"><a href="${base}/?status=${name}"><span class="n">${status.counts[name]}</span> ${STATUS_NAMES[name]}</a></li>`,
+  ).join('');
+  return `<section id="counts" aria-labelledby="counts-title"><h2 id="counts-title">Items by status</h2><ul class="counts">${tiles}</ul></section>`;
+}
+
+/** The filter form: a plain GET form, kept outside the live content so typing is never interrupted. */
+export function renderFilterForm(tenant: string, filter: StatusFilter): string {
+  const options = ['', ...WORK_ITEM_STATUSES]
+    .map(
+      (name) =>
+        `<option value="${name}"${filter.status === name || (!filter.status && !name) ? ' selected' : ''}>${name ? STATUS_NAMES[name as keyof typeof STATUS_NAMES] : 'any status'}</option>`,
+    )
+    .join('');
+  const field = (name: string, label: string, value: string | undefined, type = 'text') =>
+    `<label>${label} <input type="${type}" name="${name}" value="${escapeHtml(value ?? '')}" maxlength="${name === 'q' ? 200 : 100}"></label>`;
+  return `<form id="filter" role="search" method="get" action="${tenantBase(tenant)}/"><label>Status <select name="status">${options}</select></label>
+${field('route', 'Route', filter.route)} ${field('label', 'Label', filter.label)} ${field('q', 'Search', filter.text, 'search')}
+<button type="submit">Filter</button>${isFiltered(filter) ? ` <a href="${tenantBase(tenant)}/">Clear</a>` : ''}</form>`;
+}
+
+/** The overview's live content, rendered on the server; the page's script swaps it in when it changes. */
 export function renderStatus(status: TenantStatus): string {
+  const now = status.generatedAt;
+  const t = status.tenant;
+  const time = (at: number | undefined) => timeTag(at, now);
   const connections = status.connections
     .map(
       (c) =>
@@ -51,94 +105,65 @@ export function renderStatus(status: TenantStatus): string {
     )
     .join('');
   return [
-    `<p class="meta">tenant <b>${escapeHtml(status.tenant)}</b> · updated <time id="generated">${time(status.generatedAt)}</time></p>`,
+    attentionSection(status),
+    countsSection(status),
     status.breaker && status.breaker.state !== 'closed'
-      ? `<p id="breaker" class="bad">Fleet circuit ${escapeHtml(status.breaker.state)} after ${status.breaker.failures} failures: new agents wait until <time>${time(status.breaker.retryAt)}</time>. ${escapeHtml(status.breaker.lastError ?? '')}</p>`
+      ? `<p id="breaker" class="bad">Fleet circuit ${escapeHtml(status.breaker.state)} after ${status.breaker.failures} failures: new agents wait until ${time(status.breaker.retryAt)}. ${escapeHtml(status.breaker.lastError ?? '')}</p>`
       : '',
-    section('in-flight', 'In flight', ['agent', 'since', 'output'], status.inFlight, (item) => [
+    section(t, 'in-flight', 'In flight', ['agent', 'since', 'output'], status.inFlight, (item) => [
       escapeHtml(`${item.agentId ?? 'starting'}${round(item)}`),
       time(item.since),
-      link(item.outputUrl, item.outputUrl ? 'pull request' : ''),
+      externalLink(item.outputUrl, item.outputUrl ? 'pull request' : ''),
     ]),
-    section('queued', 'Queued', ['position', 'since', 'retry at'], status.queued, (item) => [
+    section(t, 'queued', 'Queued', ['position', 'since', 'retry at'], status.queued, (item) => [
       escapeHtml(`${item.position ?? '?'}${round(item)}`),
       time(item.since),
       time(item.retryAt),
     ]),
     section(
+      t,
       'waiting',
       'Waiting for clarification',
-      ['thread', 'asked at', 'expires'],
+      ['thread', 'asked', 'expires'],
       status.waiting,
       (item) => [
-        item.threadUrl ? link(item.threadUrl, 'thread') : item.threadId ? 'asked' : 'opening…',
+        item.threadUrl ? externalLink(item.threadUrl, 'thread') : item.threadId ? 'asked' : 'opening…',
         time(item.askedAt),
         time(item.expiresAt),
       ],
     ),
-    section('blocked', 'Blocked', ['waiting for', 'since'], status.blocked, (item) => [
+    section(t, 'blocked', 'Blocked', ['waiting for', 'since'], status.blocked, (item) => [
       escapeHtml((item.blockedBy ?? []).join(', ')),
       time(item.since),
     ]),
-    section('done', 'Recently done', ['output', 'at'], status.recentDone, (item) => [
-      link(item.outputUrl, 'pull request'),
+    section(t, 'done', 'Recently done', ['output', 'at'], status.recentDone, (item) => [
+      externalLink(item.outputUrl, 'pull request'),
       time(item.since),
     ]),
     section(
+      t,
       'failed',
       'Recently failed or cancelled',
       ['status', 'reason', 'at'],
       status.recentFailed,
       (item) => [escapeHtml(item.status), escapeHtml(item.reason), time(item.since)],
     ),
-    `<section id="connections"><h2>Connections</h2><table><thead><tr><th>provider</th><th>role</th><th>status</th><th>detail</th></tr></thead><tbody>${connections}</tbody></table></section>`,
+    `<section id="connections" aria-labelledby="connections-title"><h2 id="connections-title">Connections</h2><table><thead><tr><th scope="col">provider</th><th scope="col">role</th><th scope="col">status</th><th scope="col">detail</th></tr></thead><tbody>${connections}</tbody></table></section>`,
   ].join('\n');
 }
 
-/** The dashboard's style sheet, served at `/t/:tenant/dashboard.css` (the CSP allows no inline style). */
-export const DASHBOARD_STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#1d1d1f}h1{font-size:1.4rem}h2{font-size:1.05rem;margin-top:1.6rem}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #e5e5e5;vertical-align:top}
-.count{color:#888;font-weight:normal}.empty{color:#999}.ok{color:#137333}.bad{color:#b3261e}.why{color:#444}.ev,.meta{color:#888}
-ol.timeline{margin:.3rem 0;padding-left:1.2rem}time{font-variant-numeric:tabular-nums}
-`;
-
-/**
- * The dashboard's script, served at `/t/:tenant/dashboard.js` (the CSP allows no inline script): it
- * refreshes by fetching this same page and swapping the content, keeping open timelines open.
- */
-export const DASHBOARD_SCRIPT = `setInterval(async () => {
-  try {
-    const response = await fetch(location.pathname, { headers: { accept: 'text/html' }, credentials: 'same-origin' });
-    if (!response.ok) return;
-    const html = await response.text();
-    const next = new DOMParser().parseFromString(html, 'text/html').getElementById('content');
-    const open = new Set([...document.querySelectorAll('details[open]')].map((d) => d.closest('tr')?.dataset.item));
-    if (!next) return;
-    document.getElementById('content').innerHTML = next.innerHTML;
-    for (const row of document.querySelectorAll('tr[data-item]')) if (open.has(row.dataset.item)) row.querySelector('details')?.setAttribute('open', '');
-  } catch {}
-}, 2000);
-`;
-
-function head(tenant: string, title: string): string {
-  const base = `/t/${encodeURIComponent(tenant)}`;
-  return `<meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="stylesheet" href="${base}/dashboard.css">`;
-}
-
-export function renderPage(tenant: string, content: string): string {
-  return `<!doctype html><html lang="en"><head>${head(tenant, `factory · ${tenant}`)}
-<script src="/t/${encodeURIComponent(tenant)}/dashboard.js" defer></script></head>
-<body><h1>factory · ${escapeHtml(tenant)}</h1>
-<form method="post" action="/t/${encodeURIComponent(tenant)}/logout"><button type="submit">Sign out</button></form>
-<main id="content">${content}</main></body></html>`;
-}
-
-export function renderLogin(tenant: string, error?: string): string {
-  return `<!doctype html><html lang="en"><head>${head(tenant, 'factory · sign in')}</head>
-<body><h1>factory · ${escapeHtml(tenant)}</h1>${error ? `<p class="bad">${escapeHtml(error)}</p>` : ''}
-<form method="post" action="/t/${encodeURIComponent(tenant)}/login"><label>Admin token <input type="password" name="token" autocomplete="current-password" required></label>
-<button type="submit">Sign in</button></form></body></html>`;
+/** The overview page: what needs a person, the counts, the filter, and every list. */
+export function renderPage(status: TenantStatus, filter: StatusFilter = {}, etag?: string): string {
+  return dashboardFrame({
+    tenant: status.tenant,
+    title: 'Overview',
+    view: 'overview',
+    poll: `${tenantBase(status.tenant)}/status.json`,
+    ...(etag ? { etag } : {}),
+    now: status.generatedAt,
+    before: renderFilterForm(status.tenant, filter),
+    content: renderStatus(status),
+  });
 }
 
 /** The fragment that names an item's row on the dashboard, so a link can point at it. */

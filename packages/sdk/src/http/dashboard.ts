@@ -10,13 +10,9 @@ import {
   checkAdminToken,
   SESSION_COOKIE,
 } from './admin-access.ts';
-import {
-  DASHBOARD_SCRIPT,
-  DASHBOARD_STYLE,
-  renderLogin,
-  renderPage,
-  renderStatus,
-} from './dashboard-page.ts';
+import { DASHBOARD_SCRIPT, DASHBOARD_STYLE } from './dashboard-assets.ts';
+import { renderLogin } from './dashboard-html.ts';
+import { mountDashboardViews } from './dashboard-views.ts';
 import type { HttpSecurity } from './http-security.ts';
 import { FORM_MAX_BYTES, readFormCapped } from './read-body.ts';
 import { SESSION_TTL_MS } from './sessions.ts';
@@ -31,6 +27,7 @@ export function mountDashboard(
   registry: TenantRegistry,
   metrics: FactoryMetrics,
   security: HttpSecurity,
+  options: { traceUrl?: string } = {},
 ): void {
   async function status(tenant: TenantRuntime) {
     const { store, clock } = tenant.factory.ports;
@@ -52,13 +49,6 @@ export function mountDashboard(
 
   app.get('/t/:tenant', (c) => c.redirect(`/t/${encodeURIComponent(c.req.param('tenant'))}/`, 301));
 
-  app.get('/t/:tenant/', async (c) => {
-    const granted = await adminAccess(c, registry, security, 'html');
-    if ('response' in granted) return granted.response;
-    c.header('cache-control', 'no-store');
-    return c.html(renderPage(granted.tenant.id, renderStatus(await status(granted.tenant))));
-  });
-
   app.get('/t/:tenant/dashboard.js', (c) =>
     c.body(DASHBOARD_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' }),
   );
@@ -66,12 +56,7 @@ export function mountDashboard(
     c.body(DASHBOARD_STYLE, 200, { 'content-type': 'text/css; charset=utf-8' }),
   );
 
-  app.get('/t/:tenant/status.json', async (c) => {
-    const granted = await adminAccess(c, registry, security, 'json');
-    if ('response' in granted) return granted.response;
-    c.header('cache-control', 'no-store');
-    return c.json(await status(granted.tenant));
-  });
+  mountDashboardViews(app, registry, security, options);
 
   app.get('/t/:tenant/metrics', async (c) => {
     const granted = await adminAccess(c, registry, security, 'text');

@@ -32,4 +32,6 @@ export interface FleetClient {
   status(agentId: string): Promise<AgentStatus>;
   /** Stops the agent if it still runs and frees what it holds; releasing an unknown agent is not an error. */
   release(agentId: string): Promise<void>;
+  /** Where a person reads the agent's log, for fleets that keep one at a URL. */
+  agentLogUrl?(agentId: string): string | undefined;
 }

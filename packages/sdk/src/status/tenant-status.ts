@@ -7,8 +7,14 @@ import {
 } from '../pipeline/schedule.ts';
 import type { ConnectionReport } from '../ports/connection.ts';
 import type { StateStore } from '../ports/state-store.ts';
-import type { HistoryEntry, WorkItemRecord, WorkItemStatus } from '../record.ts';
+import {
+  type HistoryEntry,
+  WORK_ITEM_STATUSES,
+  type WorkItemRecord,
+  type WorkItemStatus,
+} from '../record.ts';
 import { recordsOf } from '../record-listing.ts';
+import { type Attention, needsAPerson } from './attention.ts';
 
 export interface ItemSummary {
   workItemId: string;
@@ -32,6 +38,9 @@ export interface ItemSummary {
   position?: number;
   retryAt?: number;
   blockedBy?: string[];
+  /** The route triage chose, once it chose one. */
+  route?: string;
+  labels: string[];
   history: HistoryEntry[];
 }
 
@@ -48,6 +57,10 @@ export interface TenantStatus {
   connections: { provider: string; role: string; state: string; detail?: string }[];
   /** The fleet circuit breaker, when it is not plainly closed: new spawns wait until `retryAt`. */
   breaker?: { state: BreakerState['state']; failures: number; retryAt?: number; lastError?: string };
+  /** How many items are in each status (of at most `LISTED` read per status). */
+  counts: Record<WorkItemStatus, number>;
+  /** What only a person can move, most urgent first. */
+  attention: Attention[];
 }
 
 const RECENT = 10;
@@ -61,7 +74,8 @@ export async function tenantStatus(
   connections: readonly ConnectionReport[],
   now: number,
 ): Promise<TenantStatus> {
-  const [inFlight, queued, waiting, blocked, done, failed, schedule] = await Promise.all([
+  const [fresh, inFlight, queued, waiting, blocked, done, failed, schedule] = await Promise.all([
+    recordsOf(store, tenant, { statuses: ['new'], max: LISTED }),
     recordsOf(store, tenant, { statuses: ['dispatched'], max: LISTED }),
     recordsOf(store, tenant, { statuses: ['queued'], max: LISTED }),
     recordsOf(store, tenant, { statuses: ['waiting-clarification'], max: LISTED }),
@@ -79,7 +93,13 @@ export async function tenantStatus(
       .sort((a, b) => b.updatedAt - a.updatedAt)
       .slice(0, RECENT)
       .map((record) => summarize(record));
-  return {
+  const counts = Object.fromEntries(WORK_ITEM_STATUSES.map((name) => [name, 0])) as Record<
+    WorkItemStatus,
+    number
+  >;
+  for (const record of [fresh, inFlight, queued, waiting, blocked, done, failed].flat())
+    counts[record.status] += 1;
+  const status: Omit<TenantStatus, 'attention'> = {
     tenant,
     generatedAt: now,
     inFlight: inFlight.map((record) => summarize(record)).sort((a, b) => a.since - b.since),
@@ -106,7 +126,9 @@ export async function tenantStatus(
       state: report.status.state,
       ...connectionDetail(report),
     })),
+    counts,
   };
+  return { ...status, attention: needsAPerson(status, now) };
 }
 
 function connectionDetail(report: ConnectionReport): { detail?: string } {
@@ -132,8 +154,10 @@ function summarize(record: WorkItemRecord, position?: number): ItemSummary {
     status: record.status,
     reason: record.reason,
     since: entered?.at ?? record.updatedAt,
+    labels: [...record.item.labels],
     history: record.history,
   };
+  if (record.route) summary.route = record.route.name;
   if (record.item.source.url) summary.url = record.item.source.url;
   if (record.dispatch?.agentId) summary.agentId = record.dispatch.agentId;
   if (record.dispatch) summary.attempt = record.dispatch.attempt;

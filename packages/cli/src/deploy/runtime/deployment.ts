@@ -26,5 +26,7 @@ export interface FactoryDeployment {
     /** The OAuth apps those sign-ins use, by provider type; each client secret a reference. */
     oauthApps?: Record<string, { clientId: string; clientSecret?: string }>;
   };
+  /** The dashboard's link to a run's trace: an https URL with `{traceId}` where the id goes. */
+  observability?: { traceUrl?: string };
   tenants: DeployedTenant[];
 }
