@@ -4,8 +4,8 @@
 // round-robin proxy, duplicates sent to different replicas, one replica stopped for good half way.
 import { parseArgs } from 'node:util';
 import { failedWithUsage, runWhenMain, wholeNumber } from './command-line.ts';
+import { FACTORY_STORES, type FactoryStoreKind } from './factory-store.ts';
 import { runSoak, type SoakOptions } from './soak/soak-run.ts';
-import { SOAK_STORES, type SoakStoreKind } from './soak/soak-store.ts';
 
 const usage =
   'usage: npm run soak -- [--items 10000] [--kills 5] [--seed <n>] [--max-in-flight 20] [--duplicates 0.3] [--faults 0.1] [--feedback 0.2] [--senders 8] [--agent-ms 3000] [--timeout-minutes 60] [--store sqlite|postgres] [--replicas 1] [--keep]';
@@ -41,8 +41,8 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
     return value;
   };
   const store = values.store;
-  if (!(SOAK_STORES as readonly string[]).includes(store))
-    throw new Error(`--store must be one of ${SOAK_STORES.join(', ')}, got "${store}"`);
+  if (!(FACTORY_STORES as readonly string[]).includes(store))
+    throw new Error(`--store must be one of ${FACTORY_STORES.join(', ')}, got "${store}"`);
   const replicas = wholeNumber('replicas', values.replicas, 1);
   if (replicas > 1 && store !== 'postgres')
     throw new Error(
@@ -61,7 +61,7 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
     senders: wholeNumber('senders', values.senders, 1),
     agentMs: wholeNumber('agent-ms', values['agent-ms'], 0),
     timeoutMs: wholeNumber('timeout-minutes', values['timeout-minutes'], 1) * 60_000,
-    store: store as SoakStoreKind,
+    store: store as FactoryStoreKind,
     replicas,
     keep: values.keep,
   };

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { WorkItemRecord } from '@software-factory/sdk';
 import { BENCH_SECRETS, BENCH_TENANT } from '../bench-tenant.ts';
 import { writeFactoryConfig } from '../factory-process.ts';
+import { FactoryReplicas, REPLICA_HINT_HEADER, SERVED_BY_HEADER } from '../factory-replicas.ts';
+import { type FactoryStoreKind, openFactoryStore } from '../factory-store.ts';
 import { VendorServer } from '../loopback/vendor-server.ts';
 import { seededRandom, shuffled } from '../random.ts';
 import {
@@ -18,8 +20,6 @@ import {
   type SignedRequest,
 } from '../vendor-payloads.ts';
 import { AgentLog, overlapsPerKey, peakInFlight, startsPerKey } from './agent-log.ts';
-import { REPLICA_HINT_HEADER, SERVED_BY_HEADER, SoakReplicas } from './soak-replicas.ts';
-import { openSoakStore, type SoakStoreKind } from './soak-store.ts';
 
 export interface SoakOptions {
   items: number;
@@ -41,7 +41,7 @@ export interface SoakOptions {
   agentMs: number;
   timeoutMs: number;
   /** Where the factories keep their state (default sqlite). */
-  store?: SoakStoreKind;
+  store?: FactoryStoreKind;
   /**
    * `factory start` processes over the one store, behind a round-robin proxy (default 1; more need
    * Postgres). With more than one, each delivery and its duplicate go to different replicas, kills hit a
@@ -101,7 +101,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   if (replicaCount > 1 && options.store !== 'postgres')
     throw new Error('more than one replica needs the postgres store: SQLite serves one process');
   const dir = await mkdtemp(join(tmpdir(), 'factory-soak-'));
-  const store = await openSoakStore(options.store ?? 'sqlite', dir).catch(async (error: unknown) => {
+  const store = await openFactoryStore(options.store ?? 'sqlite', dir).catch(async (error: unknown) => {
     await rm(dir, { recursive: true, force: true });
     throw error;
   });
@@ -118,9 +118,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     tick: '2s',
     stateStore: store.config,
     // Short leases, checks and backoff: what a crash leaves behind is taken over within seconds, so the
-    // soak measures correctness rather than waiting out production timers.
+    // soak measures correctness rather than waiting out production timers. Several replicas on one busy
+    // machine get 10 s: at 3 s, an outbox run (vendors failing, Postgres and three Node processes on two
+    // cores) outlived its lease and another replica's tick repeated its effects — a comment posted twice
+    // on 34 of 438 rounds in the first 1,500-item run (effects past the lease are at-least-once).
     settings: {
-      effectLease: '3s',
+      effectLease: replicaCount > 1 ? '10s' : '3s',
       retry: { maxAttempts: 3, backoff: '1s' },
       agents: { checkInterval: '2s' },
     },
@@ -128,7 +131,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const violations: string[] = [];
   const refused: string[] = [];
   // A replica that ends without being told to is a violation: the soak stops at once and shows why.
-  const factories = new SoakReplicas(config, store.env, replicaCount);
+  const factories = new FactoryReplicas(config, store.env, replicaCount);
   try {
     await factories.start();
   } catch (error) {
@@ -275,11 +278,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       retryIgnored: true,
       build: () => githubPullRequestDraft(n, github),
     };
-    setTimeout(() => {
+    const duplicate =
+      random() < options.duplicateRate ? (random() < 0.5 ? deliveryId : randomUUID()) : undefined;
+    const sendReviews = () => {
       queue.unshift(review(deliveryId, replica));
-      if (round === 1) queue.unshift(draft);
-      if (random() < options.duplicateRate)
-        queue.push(review(random() < 0.5 ? deliveryId : randomUUID(), anotherReplica(replica)));
+      if (duplicate) queue.push(review(duplicate, anotherReplica(replica)));
+    };
+    // A reviewer reviews a pull request that is open: its review is sent once the draft was taken, not
+    // raced against it by another sender (on several replicas, the two would often cross).
+    setTimeout(() => {
+      if (round === 1) queue.unshift({ ...draft, after: sendReviews });
+      else sendReviews();
     }, random() * options.agentMs);
   }
   function watchAgents(): void {

@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import { RoundRobinProxy, SERVED_BY_HEADER } from '../../../cli/test/support/round-robin-proxy.ts';
-import { freePort, type RunningFactory, startFactory } from '../factory-process.ts';
+import { RoundRobinProxy, SERVED_BY_HEADER } from '../../cli/test/support/round-robin-proxy.ts';
+import { freePort, type RunningFactory, startFactory } from './factory-process.ts';
 
-/** The request header a soak sender sets to say which replica a delivery should reach first. */
-export const REPLICA_HINT_HEADER = 'x-soak-replica';
+/** The request header a sender sets to say which replica a delivery should reach first. */
+export const REPLICA_HINT_HEADER = 'x-bench-replica';
 export { SERVED_BY_HEADER };
 
 /** Why a replica ended without being told to, and its last lines. */
@@ -16,9 +16,10 @@ export interface UnexpectedEnd {
 /**
  * `replicas` `factory start` processes over one config, each on a port of its own kept across restarts;
  * with more than one, a round-robin proxy on 127.0.0.1 in front of them, as a load balancer would be.
- * A replica that ends without being told to is remembered, so the soak can stop and say why.
+ * A replica that ends without being told to is remembered, so the soak can stop and say why. The soak
+ * and the bench's HTTP part both run their factories through it.
  */
-export class SoakReplicas {
+export class FactoryReplicas {
   /** Where deliveries go: the proxy, or the one replica. */
   url = '';
   starts = 0;
@@ -31,8 +32,16 @@ export class SoakReplicas {
   readonly #stoppedForGood = new Set<number>();
   #proxy: RoundRobinProxy | undefined;
 
-  constructor(config: string, env: Record<string, string>, count: number) {
+  readonly #keepAlive: boolean;
+
+  constructor(
+    config: string,
+    env: Record<string, string>,
+    count: number,
+    options: { keepAliveProxy?: boolean } = {},
+  ) {
     this.count = count;
+    this.#keepAlive = options.keepAliveProxy ?? false;
     this.#config = config;
     this.#env = env;
   }
@@ -47,7 +56,7 @@ export class SoakReplicas {
     }
     this.#proxy = await new RoundRobinProxy(
       this.#ports.map((port) => `http://127.0.0.1:${port}`),
-      { preferred: hintedReplica },
+      { preferred: hintedReplica, keepAlive: this.#keepAlive },
     ).start();
     this.url = this.#proxy.url;
   }

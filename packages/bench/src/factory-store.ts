@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { SqliteStateStore } from '@software-factory/cli';
 import { PostgresStateStore } from '@software-factory/postgres';
 import type { StateStore, WorkItemRecord } from '@software-factory/sdk';
-import { type PostgresServer, startPostgres } from '../../../postgres/test/support/postgres-server.ts';
-import { BENCH_TENANT } from '../bench-tenant.ts';
+import { type PostgresServer, startPostgres } from '../../postgres/test/support/postgres-server.ts';
+import { BENCH_TENANT } from './bench-tenant.ts';
 
-export const SOAK_STORES = ['sqlite', 'postgres'] as const;
-export type SoakStoreKind = (typeof SOAK_STORES)[number];
+export const FACTORY_STORES = ['sqlite', 'postgres'] as const;
+export type FactoryStoreKind = (typeof FACTORY_STORES)[number];
 
-/** Where the soak's factories keep their state, and how the soak reads it back when the run is over. */
-export interface SoakStore {
+/** Where `factory start` processes keep their state, and how the soak reads it back when the run is over. */
+export interface FactoryStore {
   /** `stateStore:` of the factories' config. */
   readonly config: Record<string, unknown>;
   /** What every `factory start` needs in its environment for it (the database URL). */
@@ -19,7 +19,7 @@ export interface SoakStore {
   readonly agentsDir: string;
   /** Words for the report: `SQLite file`, `Postgres 16 on 127.0.0.1:…`. */
   readonly description: string;
-  /** Every work item record of the soak's tenant. */
+  /** Every work item record of the bench tenant. */
   readRecords(): Promise<WorkItemRecord[]>;
   close(): Promise<void>;
 }
@@ -29,7 +29,7 @@ export interface SoakStore {
  * (the same one the Postgres tests start: `initdb` into a temporary folder, 127.0.0.1, a free port) and a
  * database of its own, which every replica reaches through `${DATABASE_URL}`.
  */
-export async function openSoakStore(kind: SoakStoreKind, dir: string): Promise<SoakStore> {
+export async function openFactoryStore(kind: FactoryStoreKind, dir: string): Promise<FactoryStore> {
   if (kind === 'sqlite') {
     const path = join(dir, 'state', 'state.sqlite');
     return {
@@ -52,7 +52,7 @@ export async function openSoakStore(kind: SoakStoreKind, dir: string): Promise<S
   try {
     const url = await server.freshDatabase();
     return {
-      // A small pool per replica: three replicas and the soak's own reads stay far below the server's limit.
+      // A small pool per replica: three replicas and the soak's or bench's own reads stay far below the server's limit.
       config: { type: 'postgres', url: '${DATABASE_URL}', poolSize: 6 },
       env: { DATABASE_URL: url },
       // Not beside a SQLite file: a Postgres-backed factory keeps its local fleet in `.factory/`.
