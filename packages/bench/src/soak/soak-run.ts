@@ -118,12 +118,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     tick: '2s',
     stateStore: store.config,
     // Short leases, checks and backoff: what a crash leaves behind is taken over within seconds, so the
-    // soak measures correctness rather than waiting out production timers. Several replicas on one busy
-    // machine get 10 s: at 3 s, an outbox run (vendors failing, Postgres and three Node processes on two
-    // cores) outlived its lease and another replica's tick repeated its effects — a comment posted twice
-    // on 34 of 438 rounds in the first 1,500-item run (effects past the lease are at-least-once).
+    // soak measures correctness rather than waiting out production timers.
     settings: {
-      effectLease: replicaCount > 1 ? '10s' : '3s',
+      effectLease: '3s',
       retry: { maxAttempts: 3, backoff: '1s' },
       agents: { checkInterval: '2s' },
     },
