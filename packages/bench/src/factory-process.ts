@@ -17,13 +17,15 @@ export interface FactoryConfigOptions {
   /** Environment the agent gets (not secrets: the config file is not secret). */
   agentEnv?: Record<string, string>;
   tick?: string;
+  /** `stateStore:` of the config; default a SQLite file in `state/`. */
+  stateStore?: Record<string, unknown>;
   /** Core settings merged over the defaults (effectLease, retry, agents…). */
   settings?: Record<string, unknown>;
 }
 
 /**
  * A `factory.config.yaml` for one tenant on the direct Linear, Slack and GitHub providers (pointed at
- * the loopback vendors), SQLite state and the local process fleet, in a git repository of its own.
+ * the loopback vendors), SQLite state (or the store given) and the local process fleet, in a git repository of its own.
  */
 export function writeFactoryConfig(options: FactoryConfigOptions): string {
   const repository = join(options.dir, 'repo');
@@ -48,7 +50,7 @@ export function writeFactoryConfig(options: FactoryConfigOptions): string {
     tenant,
     server: { host: '127.0.0.1', port: 0 },
     tick: { interval: options.tick ?? '1h' },
-    stateStore: { type: 'sqlite', path: 'state/state.sqlite' },
+    stateStore: options.stateStore ?? { type: 'sqlite', path: 'state/state.sqlite' },
     ...vendors,
     fleet: { type: 'local', command: options.agent, repository: 'repo', env: options.agentEnv ?? {} },
     routes,

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { BENCH_SECRETS, BENCH_TENANT } from './bench-tenant.ts';
-import { startFactory, writeFactoryConfig } from './factory-process.ts';
+import { writeFactoryConfig } from './factory-process.ts';
+import { FactoryReplicas } from './factory-replicas.ts';
+import { type FactoryStoreKind, openFactoryStore } from './factory-store.ts';
 import { VendorServer } from './loopback/vendor-server.ts';
 import { linearIssueCreated, type SignedRequest } from './vendor-payloads.ts';
 
@@ -41,7 +43,8 @@ interface Slice {
 
 /**
  * `factory start` as a separate process on 127.0.0.1 (SQLite state, direct providers pointed at a
- * loopback vendor server), driven by autocannon over real sockets: health checks, a repeated delivery
+ * loopback vendor server) — or several replicas on one Postgres behind the round-robin proxy — driven by
+ * autocannon over real sockets: health checks, a repeated delivery
  * (answered as a duplicate) and a stream of distinct signed deliveries of items not yet ready.
  *
  * The scenarios take turns in 1-second slices (`seconds` of each), after one unrecorded turn, so a
@@ -52,13 +55,29 @@ interface Slice {
 export async function measureThroughput(options: {
   seconds: number;
   connections: number;
+  /** Default sqlite: one `factory start`. */
+  store?: FactoryStoreKind;
+  /** More than one (Postgres): that many replicas behind the round-robin proxy, which is what is driven. */
+  replicas?: number;
 }): Promise<ThroughputFigures[]> {
   const dir = await mkdtemp(join(tmpdir(), 'factory-bench-http-'));
   const vendor = await new VendorServer().start();
-  const factory = await startFactory(
-    writeFactoryConfig({ dir, vendorUrl: vendor.url, maxInFlight: 20, agent: ['true'] }),
-  );
+  let store: Awaited<ReturnType<typeof openFactoryStore>> | undefined;
+  let replicas: FactoryReplicas | undefined;
   try {
+    store = await openFactoryStore(options.store ?? 'sqlite', dir);
+    const config = writeFactoryConfig({
+      dir,
+      vendorUrl: vendor.url,
+      maxInFlight: 20,
+      agent: ['true'],
+      stateStore: store.config,
+    });
+    // Connections to the replicas are kept, as a production balancer keeps them: the figure is not
+    // one of opening a TCP connection per request.
+    replicas = new FactoryReplicas(config, store.env, options.replicas ?? 1, { keepAliveProxy: true });
+    await replicas.start();
+    const factory = { url: replicas.url };
     const repeated = signedLinear(1);
     const health = { url: `${factory.url}/healthz` };
     const duplicate = {
@@ -106,8 +125,9 @@ export async function measureThroughput(options: {
     }
     return Object.entries(slices).map(([scenario, runs]) => combine(scenario, runs));
   } finally {
-    await factory.kill('SIGTERM');
+    await replicas?.stop('SIGTERM');
     await vendor.stop();
+    await store?.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
 // `npm run bench`: what one event costs on each path and store, against the floor (verify + parse)
 // and Probot's webhook path; loopback HTTP throughput of `factory start`; bundle sizes and the Lambda
-// cold import. Prints tables and writes JSON to bench/results/.
+// cold import. Prints tables and writes JSON to bench/results/. With Postgres among the stores, also
+// three `factory start` replicas on one Postgres behind a round-robin proxy over loopback HTTP.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ import { durableObjectTarget } from './targets/durable-object-target.ts';
 import { dynamoTarget } from './targets/dynamo-target.ts';
 import { checkGoals, type GoalCheck } from './targets/goals.ts';
 import { inProcessTarget } from './targets/in-process-target.ts';
+import { postgresTarget } from './targets/postgres-target.ts';
 import {
   githubPullRequestReady,
   linearIssueCreated,
@@ -38,7 +40,9 @@ import {
 const PEER_WARMUP_CALLS = 500;
 /** Fresh processes per Lambda cold start, each beside a bare one. */
 const COLD_START_RUNS = 7;
-const STORES = ['memory', 'sqlite', 'dynamodb', 'durable-objects'] as const;
+const STORES = ['memory', 'sqlite', 'dynamodb', 'durable-objects', 'postgres'] as const;
+/** `factory start` replicas over one Postgres in the HTTP part, as issue 27's self-hoster runs them. */
+const POSTGRES_REPLICAS = 3;
 type StoreName = (typeof STORES)[number];
 /** The parts of a run: per-event paths on each store (with the floor and the peer), HTTP, bundles. */
 const PARTS = ['paths', 'http', 'bundles'] as const;
@@ -125,6 +129,8 @@ async function openTarget(store: StoreName, dir: string): Promise<BenchTarget> {
       return dynamoTarget();
     case 'durable-objects':
       return durableObjectTarget();
+    case 'postgres':
+      return postgresTarget();
   }
 }
 
@@ -208,10 +214,23 @@ async function main(argv: string[]): Promise<void> {
   }
 
   let http: ThroughputFigures[] = [];
+  let httpReplicas: ThroughputFigures[] = [];
   if (options.http) {
     process.stdout.write('measuring factory start over loopback HTTP… ');
     http = await measureThroughput({ seconds: 5, connections: 10 });
     console.log('done');
+    if (options.stores.includes('postgres')) {
+      process.stdout.write(
+        `measuring ${POSTGRES_REPLICAS} factory start replicas on Postgres behind a proxy over loopback HTTP… `,
+      );
+      httpReplicas = await measureThroughput({
+        seconds: 5,
+        connections: 10,
+        store: 'postgres',
+        replicas: POSTGRES_REPLICAS,
+      });
+      console.log('done');
+    }
   }
   let bundles: BundleFigures[] = [];
   if (options.bundles) {
@@ -221,7 +240,7 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const goals = checkGoals({ stores, peer, http, bundles });
-  printTables({ floor, stores, peer, http, bundles, goals });
+  printTables({ floor, stores, peer, http, httpReplicas, bundles, goals });
   if (options.only?.includes('paths')) printStoreCalls(stores);
   if (options.only && !options.outGiven) {
     console.log(
@@ -252,6 +271,9 @@ async function main(argv: string[]): Promise<void> {
         }
       : {}),
     http,
+    ...(httpReplicas.length > 0
+      ? { httpReplicas: { replicas: POSTGRES_REPLICAS, store: 'postgres', scenarios: httpReplicas } }
+      : {}),
     bundles,
     goals,
   };
@@ -271,6 +293,7 @@ function printTables(data: {
   stores: Record<string, { cpuOf: string; paths: Record<PathName, PathFigures> }>;
   peer: { cpuMicros: number } | undefined;
   http: ThroughputFigures[];
+  httpReplicas: ThroughputFigures[];
   bundles: BundleFigures[];
   goals: GoalCheck[];
 }): void {
@@ -317,11 +340,10 @@ function printTables(data: {
           : `; ours (PR complete, in-memory) / theirs = ${(ours / data.peer.cpuMicros).toFixed(1)}`),
     );
   }
-  if (data.http.length > 0) {
-    console.log('\nfactory start on 127.0.0.1 (SQLite), autocannon, 10 connections:');
+  const httpTable = (rows: ThroughputFigures[]) =>
     printTable([
       ['scenario', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors'],
-      ...data.http.map((row) => [
+      ...rows.map((row) => [
         row.scenario,
         row.requestsPerSecond.toFixed(0),
         String(row.latencyMs.p50),
@@ -332,6 +354,15 @@ function printTables(data: {
         String(row.errors),
       ]),
     ]);
+  if (data.http.length > 0) {
+    console.log('\nfactory start on 127.0.0.1 (SQLite), autocannon, 10 connections:');
+    httpTable(data.http);
+  }
+  if (data.httpReplicas.length > 0) {
+    console.log(
+      `\n${POSTGRES_REPLICAS} factory start replicas on one Postgres behind a round-robin proxy (in the bench's process), 127.0.0.1, autocannon, 10 connections:`,
+    );
+    httpTable(data.httpReplicas);
   }
   if (data.bundles.length > 0) {
     console.log(

@@ -1,12 +1,17 @@
 // `npm run soak`: 10,000 work items through `factory start` with duplicated, shuffled deliveries, vendors
 // failing at random, review feedback on a share of pull requests and SIGKILL restarts; prints the counts
-// and exits 1 on any violation.
+// and exits 1 on any violation. `--store postgres --replicas 3`: three replicas on one Postgres behind a
+// round-robin proxy, duplicates sent to different replicas, one replica stopped for good half way.
 import { parseArgs } from 'node:util';
 import { failedWithUsage, runWhenMain, wholeNumber } from './command-line.ts';
+import { FACTORY_STORES, type FactoryStoreKind } from './factory-store.ts';
 import { runSoak, type SoakOptions } from './soak/soak-run.ts';
 
 const usage =
-  'usage: npm run soak -- [--items 10000] [--kills 5] [--seed <n>] [--max-in-flight 20] [--duplicates 0.3] [--faults 0.1] [--feedback 0.2] [--senders 8] [--agent-ms 3000] [--timeout-minutes 60] [--keep]';
+  'usage: npm run soak -- [--items 10000] [--kills 5] [--seed <n>] [--max-in-flight 20] [--duplicates 0.3] [--faults 0.1] [--feedback 0.2] [--senders 8] [--agent-ms 3000] [--timeout-minutes 60] [--store sqlite|postgres] [--replicas 1] [--keep]';
+
+/** Each replica is a Node process with its own pool: past a handful, one machine measures itself. */
+const MAX_REPLICAS = 8;
 
 export function parseSoakArgs(argv: string[]): SoakOptions {
   const { values } = parseArgs({
@@ -22,6 +27,8 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
       senders: { type: 'string', default: '8' },
       'agent-ms': { type: 'string', default: '3000' },
       'timeout-minutes': { type: 'string', default: '60' },
+      store: { type: 'string', default: 'sqlite' },
+      replicas: { type: 'string', default: '1' },
       keep: { type: 'boolean', default: false },
     },
     strict: true,
@@ -33,6 +40,16 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
       throw new Error(`--${name} must be a share from 0 up to (not including) 1, got "${text}"`);
     return value;
   };
+  const store = values.store;
+  if (!(FACTORY_STORES as readonly string[]).includes(store))
+    throw new Error(`--store must be one of ${FACTORY_STORES.join(', ')}, got "${store}"`);
+  const replicas = wholeNumber('replicas', values.replicas, 1);
+  if (replicas > 1 && store !== 'postgres')
+    throw new Error(
+      `--replicas ${replicas} needs --store postgres: a SQLite file serves one factory start, not several`,
+    );
+  if (replicas > MAX_REPLICAS)
+    throw new Error(`--replicas must be at most ${MAX_REPLICAS} on one machine, got "${values.replicas}"`);
   return {
     items: wholeNumber('items', values.items, 1),
     kills: wholeNumber('kills', values.kills, 0),
@@ -44,6 +61,8 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
     senders: wholeNumber('senders', values.senders, 1),
     agentMs: wholeNumber('agent-ms', values['agent-ms'], 0),
     timeoutMs: wholeNumber('timeout-minutes', values['timeout-minutes'], 1) * 60_000,
+    store: store as FactoryStoreKind,
+    replicas,
     keep: values.keep,
   };
 }
@@ -51,7 +70,7 @@ export function parseSoakArgs(argv: string[]): SoakOptions {
 async function main(argv: string[]): Promise<number> {
   const options = parseSoakArgs(argv);
   console.log(
-    `soak: ${options.items} items, ${options.kills} SIGKILLs, maxInFlight ${options.maxInFlight}, ${options.duplicateRate * 100}% duplicates, ${options.faultRate * 100}% vendor faults, ${options.feedbackRate * 100}% with review rounds, seed ${options.seed}`,
+    `soak: ${options.items} items, ${options.store}, ${options.replicas} replica(s), ${options.kills} SIGKILLs, maxInFlight ${options.maxInFlight}, ${options.duplicateRate * 100}% duplicates, ${options.faultRate * 100}% vendor faults, ${options.feedbackRate * 100}% with review rounds, seed ${options.seed}`,
   );
   // Ctrl-C (or a SIGTERM) ends the run the way a violation does, so its factory and agents are stopped
   // and its folder removed; a second one exits at once.

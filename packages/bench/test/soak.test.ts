@@ -1,7 +1,14 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type AgentEvent, overlapsPerKey, peakInFlight, startsPerKey } from '../src/soak/agent-log.ts';
 import { runSoak } from '../src/soak/soak-run.ts';
 import { parseSoakArgs } from '../src/soak.ts';
+
+const ROOT_REGISTER = new URL('../../../scripts/register-workspace-sources.ts', import.meta.url).href;
 
 describe('the soak (a small run of npm run soak)', () => {
   it('takes every item to done exactly once through factory start killed with SIGKILL twice, review rounds included', async () => {
@@ -111,6 +118,63 @@ describe('soak arguments', () => {
     expect(() => parseSoakArgs(['--agent-ms', '1.5'])).toThrow('--agent-ms must be a whole number');
     expect(() => parseSoakArgs(['--itmes', '5'])).toThrow(/itmes/);
   });
+
+  it('refuses a store it does not know, and replicas it cannot run, naming the flag', () => {
+    expect(() => parseSoakArgs(['--store', 'mysql'])).toThrow(
+      '--store must be one of sqlite, postgres, got "mysql"',
+    );
+    expect(() => parseSoakArgs(['--store', ''])).toThrow('--store must be one of');
+    expect(() => parseSoakArgs(['--store', 'postgres', '--replicas', '0'])).toThrow(
+      '--replicas must be a whole number of at least 1, got "0"',
+    );
+    expect(() => parseSoakArgs(['--store', 'postgres', '--replicas', 'three'])).toThrow('--replicas');
+    expect(() => parseSoakArgs(['--store', 'postgres', '--replicas', '2.5'])).toThrow('--replicas');
+    expect(() => parseSoakArgs(['--store', 'postgres', '--replicas', '9'])).toThrow(
+      '--replicas must be at most 8',
+    );
+    // Several processes over one SQLite file is not a deployment the factory supports.
+    expect(() => parseSoakArgs(['--replicas', '3'])).toThrow('--replicas 3 needs --store postgres');
+    expect(() => parseSoakArgs(['--store', 'sqlite', '--replicas', '2'])).toThrow(
+      '--replicas 2 needs --store postgres',
+    );
+  });
+
+  it('runs three replicas on Postgres when asked, and one factory on SQLite by default', () => {
+    expect(parseSoakArgs(['--store', 'postgres', '--replicas', '3'])).toMatchObject({
+      store: 'postgres',
+      replicas: 3,
+    });
+    expect(parseSoakArgs([])).toMatchObject({ store: 'sqlite', replicas: 1 });
+  });
+
+  // Every bad value is refused the same way, before anything starts (checked above for each); one run of
+  // the command shows the way: exit 2, the reason and the usage, no folder made, no factory started.
+  it('npm run soak -- --replicas 3 (on SQLite) exits 2 with the reason and its usage, having started nothing', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'soak-args-'));
+    try {
+      const run = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          ROOT_REGISTER,
+          fileURLToPath(new URL('../src/soak.ts', import.meta.url)),
+          '--replicas',
+          '3',
+        ],
+        // Its temporary folders would be made here: none must be.
+        { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp }, timeout: 60_000 },
+      );
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain(
+        'soak failed: --replicas 3 needs --store postgres: a SQLite file serves one factory start, not several',
+      );
+      expect(run.stderr).toContain('usage: npm run soak -- ');
+      expect(run.stdout).toBe('');
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('defaults to the full soak: 10,000 items, 5 kills, 20 in flight, 30% duplicates', () => {
     expect(parseSoakArgs([])).toMatchObject({ items: 10_000, kills: 5, maxInFlight: 20, duplicateRate: 0.3 });

@@ -4,10 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SqliteStateStore } from '@software-factory/cli';
 import type { WorkItemRecord } from '@software-factory/sdk';
 import { BENCH_SECRETS, BENCH_TENANT } from '../bench-tenant.ts';
-import { freePort, type RunningFactory, startFactory, writeFactoryConfig } from '../factory-process.ts';
+import { writeFactoryConfig } from '../factory-process.ts';
+import { FactoryReplicas, REPLICA_HINT_HEADER, SERVED_BY_HEADER } from '../factory-replicas.ts';
+import { type FactoryStoreKind, openFactoryStore } from '../factory-store.ts';
 import { VendorServer } from '../loopback/vendor-server.ts';
 import { seededRandom, shuffled } from '../random.ts';
 import {
@@ -39,6 +40,14 @@ export interface SoakOptions {
   /** An agent's pull request is ready a random 0…this many ms after it starts, so agents overlap and the limit binds. */
   agentMs: number;
   timeoutMs: number;
+  /** Where the factories keep their state (default sqlite). */
+  store?: FactoryStoreKind;
+  /**
+   * `factory start` processes over the one store, behind a round-robin proxy (default 1; more need
+   * Postgres). With more than one, each delivery and its duplicate go to different replicas, kills hit a
+   * random replica, and one replica is stopped for good once half the items are done.
+   */
+  replicas?: number;
   keep?: boolean;
   progress?: (line: string) => void;
   /** Aborted (Ctrl-C): the soak stops as after a violation, and still stops its factory and agents. */
@@ -49,8 +58,22 @@ export interface SoakReport {
   items: number;
   seed: number;
   seconds: number;
-  deliveries: { sent: number; duplicates: number; retried: number; refused: string[] };
+  deliveries: {
+    sent: number;
+    duplicates: number;
+    /** Items whose deliveries (the first and its duplicate) were taken by more than one replica. */
+    duplicatesAcrossReplicas: number;
+    retried: number;
+    refused: string[];
+  };
+  store: string;
   factory: { kills: number; starts: number };
+  /** The replicas, when more than one ran: how many, which were killed, which was stopped for good. */
+  replicas?: {
+    count: number;
+    killed: number[];
+    stoppedForGood: { replica: number; atDone: number; exitCode: number | null } | undefined;
+  };
   vendor: { requests: number; faults: Record<string, number> };
   agents: { started: number; ended: number; peakInFlight: number; maxInFlight: number };
   done: number;
@@ -65,15 +88,23 @@ const AGENT = fileURLToPath(new URL('./soak-agent.sh', import.meta.url));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * `factory start` (a real process, SQLite state, the direct providers against loopback vendors that fail
- * at random, the local process fleet) fed with shuffled and duplicated deliveries while it is killed with
- * SIGKILL and restarted; then every promise of the design is checked against what happened.
+ * `factory start` (real processes: one on SQLite, or several replicas on one Postgres behind a
+ * round-robin proxy; the direct providers against loopback vendors that fail at random, the local
+ * process fleet) fed with shuffled and duplicated deliveries while it is killed with SIGKILL and
+ * restarted; then every promise of the design is checked against what happened.
  */
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const started = Date.now();
   const random = seededRandom(options.seed);
   const say = options.progress ?? (() => {});
+  const replicaCount = options.replicas ?? 1;
+  if (replicaCount > 1 && options.store !== 'postgres')
+    throw new Error('more than one replica needs the postgres store: SQLite serves one process');
   const dir = await mkdtemp(join(tmpdir(), 'factory-soak-'));
+  const store = await openFactoryStore(options.store ?? 'sqlite', dir).catch(async (error: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  });
   const vendor = await new VendorServer({ faultRate: options.faultRate, seed: options.seed }).start();
   const agentLog = new AgentLog(join(dir, 'agents.log'));
   const exitDir = join(dir, 'agent-exit');
@@ -85,6 +116,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     agent: ['sh', AGENT],
     agentEnv: { SOAK_AGENT_LOG: join(dir, 'agents.log'), SOAK_AGENT_EXIT_DIR: exitDir },
     tick: '2s',
+    stateStore: store.config,
     // Short leases, checks and backoff: what a crash leaves behind is taken over within seconds, so the
     // soak measures correctness rather than waiting out production timers.
     settings: {
@@ -93,32 +125,47 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       agents: { checkInterval: '2s' },
     },
   });
-  const port = await freePort();
   const violations: string[] = [];
   const refused: string[] = [];
-  // A factory that ends without being told to is a violation: the soak stops at once and shows why.
-  let endedOnItsOwn: { code: number | null; lines: string[] } | undefined;
-  const watched = async (): Promise<RunningFactory> => {
-    const running = await startFactory(config, { port });
-    void running.exited.then((code) => {
-      if (factory === running) endedOnItsOwn ??= { code, lines: running.lines.slice(-40) };
-    });
-    return running;
-  };
-  let factory: RunningFactory | undefined = await watched();
-  let factoryStarts = 1;
+  // A replica that ends without being told to is a violation: the soak stops at once and shows why.
+  const factories = new FactoryReplicas(config, store.env, replicaCount);
+  try {
+    await factories.start();
+  } catch (error) {
+    await factories.stop('SIGKILL');
+    await Promise.all([vendor.stop(), store.close()]);
+    await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    throw error;
+  }
+  const killed: number[] = [];
+  let stoppedForGood: NonNullable<SoakReport['replicas']>['stoppedForGood'];
   let kills = 0;
   let sent = 0;
   let retried = 0;
 
+  // With several replicas, each delivery names the replica it goes to first, and a duplicate names
+  // another one; one factory takes whatever comes (no random draw, so its runs stay as they were).
+  const pickReplica = () => (replicaCount > 1 ? Math.floor(random() * replicaCount) : undefined);
+  const anotherReplica = (replica: number | undefined) =>
+    replica === undefined
+      ? undefined
+      : (replica + 1 + Math.floor(random() * (replicaCount - 1))) % replicaCount;
+  const replicaHint = (replica: number | undefined) => (replica === undefined ? {} : { replica });
+  /** The replicas that took each item's deliveries. */
+  const itemTakenBy = new Map<number, number[]>();
   // Deliveries of the work items: every item once, a share twice, all in a shuffled order.
   const updatedAt = Date.parse('2026-01-01T00:00:00.000Z');
-  const itemDeliveries: { n: number; deliveryId: string }[] = [];
+  const itemDeliveries: { n: number; deliveryId: string; replica?: number }[] = [];
   for (let n = 1; n <= options.items; n++) {
     const deliveryId = randomUUID();
-    itemDeliveries.push({ n, deliveryId });
+    const replica = pickReplica();
+    itemDeliveries.push({ n, deliveryId, ...replicaHint(replica) });
     if (random() < options.duplicateRate)
-      itemDeliveries.push({ n, deliveryId: random() < 0.5 ? deliveryId : randomUUID() });
+      itemDeliveries.push({
+        n,
+        deliveryId: random() < 0.5 ? deliveryId : randomUUID(),
+        ...replicaHint(anotherReplica(replica)),
+      });
   }
   const duplicates = itemDeliveries.length - options.items;
   // The review rounds each item's pull request will get (most none).
@@ -138,10 +185,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     build: () => SignedRequest;
     what: string;
     retryIgnored?: boolean;
-    /** Runs once the delivery was taken (2xx). */
-    after?: () => void;
-  }[] = shuffled(itemDeliveries, random).map(({ n, deliveryId }) => ({
+    /** The replica to send it to first (several replicas only): a duplicate goes to another one. */
+    replica?: number;
+    /** Runs once the delivery was taken (2xx), with the replica that took it (several replicas only). */
+    after?: (takenBy: number | undefined) => void;
+  }[] = shuffled(itemDeliveries, random).map(({ n, deliveryId, replica }) => ({
     what: `linear BEN-${n}`,
+    ...replicaHint(replica),
+    after: (takenBy) => {
+      if (takenBy !== undefined) itemTakenBy.set(n, [...(itemTakenBy.get(n) ?? []), takenBy]);
+    },
     build: () =>
       linearIssueCreated(n, {
         tenant: BENCH_TENANT,
@@ -152,7 +205,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }),
   }));
 
-  const url = `http://127.0.0.1:${port}`;
   async function deliver(item: (typeof queue)[number]): Promise<void> {
     // A sender gives up only when the run stops (done, a violation, Ctrl-C): a factory that is down
     // for good must not keep the run waiting on its retries.
@@ -161,13 +213,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const request = item.build();
       let status = 0;
       let body = '';
+      let servedBy: string | undefined;
       try {
-        const response = await fetch(`${url}${request.path}`, {
+        const hint: Record<string, string> =
+          item.replica === undefined ? {} : { [REPLICA_HINT_HEADER]: String(item.replica) };
+        const response = await fetch(`${factories.url}${request.path}`, {
           method: 'POST',
-          headers: request.headers,
+          headers: { ...request.headers, ...hint },
           body: request.body,
         });
         status = response.status;
+        servedBy = response.headers.get(SERVED_BY_HEADER) ?? undefined;
         body = await response.text();
       } catch {
         await sleep(50 + random() * 100); // the factory is down: the sender retries, as vendors do
@@ -184,7 +240,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           continue;
         }
         sent += 1;
-        item.after?.();
+        item.after?.(servedBy === undefined ? undefined : Number(servedBy));
         return;
       }
       if (status >= 400 && status < 500) {
@@ -205,9 +261,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const round = (reviewsSent.get(n) ?? 0) + 1;
     reviewsSent.set(n, round);
     const deliveryId = randomUUID();
-    const review = (id: string) => ({
+    const replica = pickReplica();
+    const review = (id: string, to: number | undefined) => ({
       what: `github review ${round} of BEN-${n}`,
       retryIgnored: true,
+      ...replicaHint(to),
       build: () => githubChangesRequested(n, { ...github, reviewId: n * 10 + round, deliveryId: id }),
       // Once the factory has the review, the agent finishes: the round starts when it has.
       after: () => writeFileSync(join(exitDir, agentId), ''),
@@ -217,10 +275,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       retryIgnored: true,
       build: () => githubPullRequestDraft(n, github),
     };
+    const duplicate =
+      random() < options.duplicateRate ? (random() < 0.5 ? deliveryId : randomUUID()) : undefined;
+    const sendReviews = () => {
+      queue.unshift(review(deliveryId, replica));
+      if (duplicate) queue.push(review(duplicate, anotherReplica(replica)));
+    };
+    // A reviewer reviews a pull request that is open: its review is sent once the draft was taken, not
+    // raced against it by another sender (on several replicas, the two would often cross).
     setTimeout(() => {
-      queue.unshift(review(deliveryId));
-      if (round === 1) queue.unshift(draft);
-      if (random() < options.duplicateRate) queue.push(review(random() < 0.5 ? deliveryId : randomUUID()));
+      if (round === 1) queue.unshift({ ...draft, after: sendReviews });
+      else sendReviews();
     }, random() * options.agentMs);
   }
   function watchAgents(): void {
@@ -233,17 +298,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         continue;
       }
       const deliveryId = randomUUID();
-      const pr = (id: string) => ({
+      const replica = pickReplica();
+      const pr = (id: string, to: number | undefined) => ({
         what: `github ${event.key}`,
         retryIgnored: true,
+        ...replicaHint(to),
         build: () => githubPullRequestReady(n, { ...github, deliveryId: id }),
       });
       const duplicate =
         random() < options.duplicateRate ? (random() < 0.5 ? deliveryId : randomUUID()) : undefined;
       setTimeout(() => {
         // Ahead of the item deliveries still waiting: a sender does not hold a pull request back.
-        queue.unshift(pr(deliveryId));
-        if (duplicate) queue.push(pr(duplicate));
+        queue.unshift(pr(deliveryId, replica));
+        if (duplicate) queue.push(pr(duplicate, anotherReplica(replica)));
       }, random() * options.agentMs);
     }
   }
@@ -270,8 +337,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const killAt = Array.from({ length: options.kills }, (_, k) =>
     Math.max(1, Math.floor(((k + 1) * options.items) / (options.kills + 1))),
   );
+  // Half way, one of several replicas is stopped for good; the others carry the rest of the run.
+  const stopOneAt = replicaCount > 1 ? Math.max(1, Math.floor(options.items / 2)) : undefined;
   const deadline = started + options.timeoutMs;
   let lastReport = 0;
+  let ranToTheEnd = false;
   try {
     for (;;) {
       watchAgents();
@@ -281,29 +351,38 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         violations.push(`interrupted with ${finished} of ${options.items} items done`);
         break;
       }
-      if (endedOnItsOwn) {
+      const ended = factories.endedOnItsOwn;
+      if (ended) {
         violations.push(
-          `factory start ended on its own (exit code ${endedOnItsOwn.code}) with ${finished} of ${options.items} items done`,
+          `factory start${replicaCount > 1 ? ` (replica ${ended.replica})` : ''} ended on its own (exit code ${ended.code}) with ${finished} of ${options.items} items done`,
         );
-        for (const line of endedOnItsOwn.lines) say(`factory: ${line.slice(0, 400)}`);
+        for (const line of ended.lines) say(`factory: ${line.slice(0, 400)}`);
         break;
       }
       if (Date.now() > deadline) {
         violations.push(
           `timed out after ${options.timeoutMs} ms with ${finished} of ${options.items} items done`,
         );
-        for (const line of factory?.lines.slice(-20) ?? []) say(`factory: ${line.slice(0, 400)}`);
+        for (const line of factories.lastLines(20)) say(`factory: ${line.slice(0, 400)}`);
         break;
+      }
+      if (stopOneAt !== undefined && !stoppedForGood && finished >= stopOneAt) {
+        const replica = pickFrom(factories.serving, random);
+        say(`SIGTERM replica ${replica} at ${finished} done: stopped for good`);
+        stoppedForGood = { replica, atDone: finished, exitCode: await factories.stopForGood(replica) };
+        if (stoppedForGood.exitCode !== 0)
+          violations.push(
+            `replica ${replica}, told to stop, exited with code ${stoppedForGood.exitCode}, not 0`,
+          );
       }
       if (kills < killAt.length && finished >= (killAt[kills] ?? Infinity)) {
         kills += 1;
-        say(`SIGKILL factory start at ${finished} done (kill ${kills}/${options.kills})`);
-        const killed = factory;
-        factory = undefined;
-        await killed?.kill('SIGKILL');
-        await sleep(random() * 300);
-        factory = await watched();
-        factoryStarts += 1;
+        const replica = pickFrom(factories.serving, random);
+        killed.push(replica);
+        say(
+          `SIGKILL factory start${replicaCount > 1 ? ` replica ${replica}` : ''} at ${finished} done (kill ${kills}/${options.kills})`,
+        );
+        await factories.killAndRestart(replica, random() * 300);
       }
       if (Date.now() - lastReport > 5000) {
         lastReport = Date.now();
@@ -325,20 +404,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (starts === ends) break;
       await sleep(200);
     }
-    const stopped = factory;
-    factory = undefined;
-    await stopped?.kill('SIGTERM');
+    await factories.stop('SIGTERM');
+    ranToTheEnd = true;
   } finally {
     stopping = true;
-    const left = factory;
-    factory = undefined;
-    await left?.kill('SIGKILL');
+    await factories.stop('SIGKILL');
     // Twice: an agent the factory spawned just before it was killed may write its pid file late.
-    const agentsDir = join(dir, 'state', 'fleet', BENCH_TENANT, 'agents');
-    stopStrayAgents(agentsDir);
+    stopStrayAgents(store.agentsDir);
     await sleep(500);
-    stopStrayAgents(agentsDir);
+    stopStrayAgents(store.agentsDir);
     await vendor.stop();
+    if (!ranToTheEnd) await store.close();
   }
 
   // What happened, against what must have happened.
@@ -355,7 +431,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   // Interrupted, the agents still running were killed without their end line.
   if (ended !== started_ && !options.signal?.aborted)
     violations.push(`${started_ - ended} agent(s) were never stopped`);
-  const records = await readRecords(join(dir, 'state', 'state.sqlite'));
+  let records: WorkItemRecord[];
+  try {
+    records = await store.readRecords();
+  } finally {
+    await store.close();
+  }
   const byId = new Map(records.map((record) => [record.workItemId, record]));
   const retriedItems: string[] = [];
   // An interrupted run did not get to finish every item: only what must hold at any moment is checked.
@@ -399,8 +480,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     items: options.items,
     seed: options.seed,
     seconds: Math.round((Date.now() - started) / 1000),
-    deliveries: { sent, duplicates, retried, refused },
-    factory: { kills, starts: factoryStarts },
+    deliveries: {
+      sent,
+      duplicates,
+      duplicatesAcrossReplicas: [...itemTakenBy.values()].filter((replicas) => new Set(replicas).size > 1)
+        .length,
+      retried,
+      refused,
+    },
+    store: store.description,
+    factory: { kills, starts: factories.starts },
+    ...(replicaCount > 1 ? { replicas: { count: replicaCount, killed, stoppedForGood } } : {}),
     vendor: { requests: vendor.requests, faults: vendor.faults },
     agents: { started: started_, ended, peakInFlight: peak, maxInFlight: options.maxInFlight },
     done: records.filter((record) => record.status === 'done').length,
@@ -419,20 +509,8 @@ function lastFailure(record: WorkItemRecord): string {
   );
 }
 
-async function readRecords(path: string): Promise<WorkItemRecord[]> {
-  const store = new SqliteStateStore(path);
-  try {
-    const records: WorkItemRecord[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.listRecords(BENCH_TENANT, { limit: 500, ...(cursor ? { cursor } : {}) });
-      records.push(...page.records);
-      cursor = page.cursor;
-    } while (cursor);
-    return records;
-  } finally {
-    store.close();
-  }
+function pickFrom(choices: readonly number[], random: () => number): number {
+  return choices[Math.floor(random() * choices.length)] ?? 0;
 }
 
 /** Agents run detached and outlive the factory; stop any the soak left (their wrappers lead their groups). */

@@ -1,13 +1,30 @@
-import { createServer, type IncomingMessage, request, type Server } from 'node:http';
+import { Agent, createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const RETRIED = new Set(['ECONNREFUSED', 'ECONNRESET']);
+/** The response header that says which upstream (its index) answered. */
+export const SERVED_BY_HEADER = 'x-served-by-upstream';
+
+export interface RoundRobinProxyOptions {
+  /**
+   * The upstream (its index) a request should go to first, or undefined for the next in turn: a test
+   * that must send a delivery and its duplicate to different replicas says which. One that is down is
+   * still skipped for the next.
+   */
+  preferred?: (incoming: IncomingMessage) => number | undefined;
+  /**
+   * Reuse connections to the upstreams, as production balancers do (a bench measuring throughput);
+   * by default each request opens its own, so a stopped upstream is always seen as refused.
+   */
+  keepAlive?: boolean;
+}
 
 /**
  * A load balancer on 127.0.0.1, as small as one can be: each request goes to the next upstream in turn;
  * one that refuses the connection (stopped) or drops it unanswered is skipped for the next, as any
- * balancer's health check would. Records which upstream answered each request.
+ * balancer's health check would. Records which upstream answered each request, and says so in a
+ * response header. Used by the replica tests and by the soak's and bench's Postgres runs.
  */
 export class RoundRobinProxy {
   readonly served: { path: string; upstream: number; status: number }[] = [];
@@ -15,9 +32,13 @@ export class RoundRobinProxy {
   #upstreams: readonly string[];
   #next = 0;
   #server: Server | undefined;
+  readonly #preferred: RoundRobinProxyOptions['preferred'];
+  readonly #agent: Agent | false;
 
-  constructor(upstreams: readonly string[]) {
+  constructor(upstreams: readonly string[], options: RoundRobinProxyOptions = {}) {
     this.#upstreams = upstreams;
+    this.#preferred = options.preferred;
+    this.#agent = options.keepAlive ? new Agent({ keepAlive: true }) : false;
   }
 
   async start(): Promise<this> {
@@ -43,17 +64,24 @@ export class RoundRobinProxy {
     if (!server) return;
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+    if (this.#agent) this.#agent.destroy();
   }
 
   async #forward(incoming: IncomingMessage) {
     const body = await readBody(incoming);
     let lastError: Error | undefined;
-    for (let tried = 0; tried < this.#upstreams.length; tried++) {
-      const upstream = this.#next;
-      this.#next = (this.#next + 1) % this.#upstreams.length;
+    const count = this.#upstreams.length;
+    const preferred = this.#preferred?.(incoming);
+    for (let tried = 0; tried < count; tried++) {
+      let upstream: number;
+      if (preferred === undefined) {
+        upstream = this.#next;
+        this.#next = (this.#next + 1) % count;
+      } else upstream = (((preferred + tried) % count) + count) % count;
       try {
-        const answer = await send(this.#upstreams[upstream] as string, incoming, body);
+        const answer = await send(this.#upstreams[upstream] as string, incoming, body, this.#agent);
         this.served.push({ path: incoming.url ?? '', upstream, status: answer.status });
+        answer.headers[SERVED_BY_HEADER] = String(upstream);
         return answer;
       } catch (error) {
         lastError = error as Error;
@@ -80,12 +108,13 @@ function send(
   upstream: string,
   incoming: IncomingMessage,
   body: Buffer,
+  agent: Agent | false,
 ): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
   const target = new URL(incoming.url ?? '/', upstream);
   return new Promise((resolve, reject) => {
     const outgoing = request(
       target,
-      { method: incoming.method, headers: { ...incoming.headers, host: target.host }, agent: false },
+      { method: incoming.method, headers: { ...incoming.headers, host: target.host }, agent },
       (response) => {
         void readBody(response).then(
           (answer) =>
