@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  type EventMemory,
   expectedRecordVersion,
   type FoundRecord,
   type Lookup,
@@ -209,15 +210,20 @@ export class DynamoStateStore implements StateStore {
     tenant: string,
     key: string,
     options: { now: number; expiresAt: number },
-  ): Promise<boolean> {
+  ): Promise<EventMemory> {
     // DynamoDB's TTL deletes an expired item hours late, so an expired one counts as absent here.
-    return this.#conditional(
+    const fresh = await this.#conditional(
       new PutCommand({
         ...this.#eventPut(tenant, key, options.expiresAt),
         ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
         ExpressionAttributeValues: { ':now': options.now },
       }),
     );
+    if (fresh) return { fresh: true };
+    // A repeat only (rare): the live item's expiry, read after the refused write. One request with
+    // ReturnValuesOnConditionCheckFailure on DynamoDB itself; dynalite, which the tests run, lacks it.
+    const live = await this.#get(keys.event(tenant, key));
+    return { fresh: false, expiresAt: Number(live?.expiresAt ?? options.now) };
   }
 
   #eventPut(tenant: string, key: string, expiresAt: number) {

@@ -20,11 +20,12 @@ describe('DynamoRequestCounter', () => {
     const counter = new DynamoRequestCounter();
     const store = new DynamoStateStore({ tableName, client: counter.attach(dynamo.client()) });
     await store.rememberEvent('counted', 'e-1', { now: 1, expiresAt: 2 });
+    // A repeat: the refused write, then (dynalite has no ReturnValuesOnConditionCheckFailure) a read.
     await store.rememberEvent('counted', 'e-1', { now: 1, expiresAt: 2 });
     await store.getRecord('counted', 'w-1');
     await store.listDue('counted', 10, 10);
-    expect(counter.byOperation()).toEqual({ GetItem: 1, PutItem: 2, Query: 1 });
-    expect(counter.total).toBe(4);
+    expect(counter.byOperation()).toEqual({ GetItem: 2, PutItem: 2, Query: 1 });
+    expect(counter.total).toBe(5);
     counter.reset();
     expect(counter.total).toBe(0);
   });

@@ -101,9 +101,15 @@ describe('expiry is the store’s own business', () => {
         },
       }),
     );
-    expect(await store.rememberEvent('expiry', 'github:abc', { now: 4_999, expiresAt: 9_000 })).toBe(false);
-    expect(await store.rememberEvent('expiry', 'github:abc', { now: 5_000, expiresAt: 9_000 })).toBe(true);
-    expect(await store.rememberEvent('expiry', 'github:abc', { now: 5_001, expiresAt: 9_000 })).toBe(false);
+    expect((await store.rememberEvent('expiry', 'github:abc', { now: 4_999, expiresAt: 9_000 })).fresh).toBe(
+      false,
+    );
+    expect((await store.rememberEvent('expiry', 'github:abc', { now: 5_000, expiresAt: 9_000 })).fresh).toBe(
+      true,
+    );
+    expect((await store.rememberEvent('expiry', 'github:abc', { now: 5_001, expiresAt: 9_000 })).fresh).toBe(
+      false,
+    );
   });
 });
 

@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { ensurePrivateDirectory, ensurePrivateFile, keepPrivate } from '@software-factory/auth';
 import {
+  type EventMemory,
   expectedRecordVersion,
   type FoundRecord,
   type Lookup,
@@ -190,13 +191,15 @@ export class SqliteStateStore implements StateStore {
     tenant: string,
     key: string,
     options: { now: number; expiresAt: number },
-  ): Promise<boolean> {
+  ): Promise<EventMemory> {
     return this.#wrote(
-      this.#transaction(() => {
+      this.#transaction((): EventMemory => {
         if (options.now - this.#lastPurgeAt >= this.#purgeInterval) this.#purge(options.now);
         // Inserts the key, or takes over a row that has expired: an expired row counts as absent.
         const { changes } = this.#live.rememberEvent.run(tenant, key, options.expiresAt, options.now);
-        return Number(changes) === 1;
+        if (Number(changes) === 1) return { fresh: true };
+        const live = this.#live.eventExpiry.get(tenant, key);
+        return { fresh: false, expiresAt: Number(live?.expires_at ?? options.now) };
       }),
     );
   }
@@ -317,6 +320,7 @@ function prepareStatements(db: DatabaseSync) {
       `INSERT INTO events (tenant, key, expires_at) VALUES (?, ?, ?)
        ON CONFLICT (tenant, key) DO UPDATE SET expires_at = excluded.expires_at`,
     ),
+    eventExpiry: db.prepare('SELECT expires_at FROM events WHERE tenant = ? AND key = ?'),
     forgetEvent: db.prepare('DELETE FROM events WHERE tenant = ? AND key = ?'),
     purgeEvents: db.prepare('DELETE FROM events WHERE expires_at <= ?'),
     getDocument: db.prepare('SELECT version, body FROM documents WHERE tenant = ? AND name = ?'),

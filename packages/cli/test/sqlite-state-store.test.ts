@@ -236,16 +236,16 @@ describe('expired de-duplication rows', () => {
   it('are purged opportunistically by rememberEvent once the purge interval has passed', async () => {
     const path = freshFile();
     const store = openStore(path, { eventPurgeIntervalMs: 1_000 });
-    expect(await store.rememberEvent('t', 'old-1', { now: 0, expiresAt: 100 })).toBe(true);
-    expect(await store.rememberEvent('t', 'old-2', { now: 10, expiresAt: 100 })).toBe(true);
-    expect(await store.rememberEvent('u', 'live', { now: 20, expiresAt: 5_000 })).toBe(true);
+    expect((await store.rememberEvent('t', 'old-1', { now: 0, expiresAt: 100 })).fresh).toBe(true);
+    expect((await store.rememberEvent('t', 'old-2', { now: 10, expiresAt: 100 })).fresh).toBe(true);
+    expect((await store.rememberEvent('u', 'live', { now: 20, expiresAt: 5_000 })).fresh).toBe(true);
     expect(countEvents(path)).toBe(3);
     // Within the interval nothing is purged, even though old-1 and old-2 have expired.
-    expect(await store.rememberEvent('t', 'new-1', { now: 500, expiresAt: 5_000 })).toBe(true);
+    expect((await store.rememberEvent('t', 'new-1', { now: 500, expiresAt: 5_000 })).fresh).toBe(true);
     expect(countEvents(path)).toBe(4);
-    expect(await store.rememberEvent('t', 'new-2', { now: 1_000, expiresAt: 5_000 })).toBe(true);
+    expect((await store.rememberEvent('t', 'new-2', { now: 1_000, expiresAt: 5_000 })).fresh).toBe(true);
     expect(countEvents(path)).toBe(3);
-    expect(await store.rememberEvent('u', 'live', { now: 1_000, expiresAt: 6_000 })).toBe(false);
+    expect((await store.rememberEvent('u', 'live', { now: 1_000, expiresAt: 6_000 })).fresh).toBe(false);
   });
 
   it('can be purged explicitly, counting what was removed', async () => {
@@ -254,7 +254,7 @@ describe('expired de-duplication rows', () => {
     await store.rememberEvent('t', 'b', { now: 0, expiresAt: 20 });
     expect(store.purgeExpiredEvents(10)).toBe(1);
     expect(store.purgeExpiredEvents(10)).toBe(0);
-    expect(await store.rememberEvent('t', 'b', { now: 15, expiresAt: 30 })).toBe(false);
+    expect((await store.rememberEvent('t', 'b', { now: 15, expiresAt: 30 })).fresh).toBe(false);
   });
 });
 
@@ -277,7 +277,7 @@ describe('several processes over one file', () => {
     for (let n = 0; n < 100; n++) {
       const record = { workItemId: 'w-' + n, version: 1, status: 'new', reason: 'worker ' + worker, pending: [], history: [] };
       if (await store.commit('t', { record })) won.creates++;
-      if (await store.rememberEvent('t', 'delivery-' + n, { now: 1, expiresAt: 1000 })) won.events++;
+      if ((await store.rememberEvent('t', 'delivery-' + n, { now: 1, expiresAt: 1000 })).fresh) won.events++;
       // The record's next version with the shared document, both or neither.
       const shared = await store.getDocument('t', 'shared');
       const updated = { ...record, version: 2, reason: 'updated by ' + worker };

@@ -1,4 +1,5 @@
 import {
+  type EventMemory,
   expectedRecordVersion,
   type FoundRecord,
   type Lookup,
@@ -105,8 +106,12 @@ export class DurableObjectStateStore implements StateStore {
     return this.#object(tenant).putDocument(name, JSON.stringify(value), expectedVersion);
   }
 
-  rememberEvent(tenant: string, key: string, options: { now: number; expiresAt: number }): Promise<boolean> {
-    return this.#object(tenant).rememberEvent(key, options);
+  async rememberEvent(
+    tenant: string,
+    key: string,
+    options: { now: number; expiresAt: number },
+  ): Promise<EventMemory> {
+    return (await this.#object(tenant).rememberEvent(key, options)) as EventMemory;
   }
 
   async forgetEvent(tenant: string, key: string): Promise<void> {

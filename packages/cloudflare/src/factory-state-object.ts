@@ -1,5 +1,11 @@
 import { DurableObject } from 'cloudflare:workers';
-import type { IndexKind, RecordPage, WorkItemRecord, WorkItemStatus } from '@software-factory/sdk';
+import type {
+  EventMemory,
+  IndexKind,
+  RecordPage,
+  WorkItemRecord,
+  WorkItemStatus,
+} from '@software-factory/sdk';
 import { decodeRecord, encodeRecord } from './record-codec.ts';
 import { STATE_SCHEMA } from './state-schema.ts';
 
@@ -178,12 +184,12 @@ export class FactoryStateObject extends DurableObject<unknown> {
     return true;
   }
 
-  rememberEvent(key: string, options: { now: number; expiresAt: number }): boolean {
-    return this.ctx.storage.transactionSync(() => {
+  rememberEvent(key: string, options: { now: number; expiresAt: number }): EventMemory {
+    return this.ctx.storage.transactionSync((): EventMemory => {
       const stored = this.#sql
         .exec<{ expires_at: number }>('SELECT expires_at FROM deliveries WHERE key = ?', key)
         .toArray()[0];
-      if (stored && stored.expires_at > options.now) return false;
+      if (stored && stored.expires_at > options.now) return { fresh: false, expiresAt: stored.expires_at };
       this.#sql.exec(
         'INSERT INTO deliveries (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at',
         key,
@@ -195,7 +201,7 @@ export class FactoryStateObject extends DurableObject<unknown> {
         key,
         DELIVERY_SWEEP,
       );
-      return true;
+      return { fresh: true };
     });
   }
 

@@ -1,4 +1,5 @@
 import {
+  type EventMemory,
   expectedRecordVersion,
   type FoundRecord,
   type Lookup,
@@ -257,15 +258,23 @@ export class PostgresStateStore implements StateStore {
     tenant: string,
     key: string,
     options: { now: number; expiresAt: number },
-  ): Promise<boolean> {
+  ): Promise<EventMemory> {
     if (options.now - this.#lastPurgeAt >= this.#purgeInterval) this.#purgeInBackground(options.now);
-    const { rowCount } = await this.#query(
-      `INSERT INTO factory_events (tenant, key, expires_at) VALUES ($1, $2, $3)
-       ON CONFLICT (tenant, key) DO UPDATE SET expires_at = excluded.expires_at
-         WHERE factory_events.expires_at <= $4`,
+    // The outer SELECT reads the snapshot the statement started from: the live row's expiry when the
+    // insert yielded to it.
+    const { rows } = await this.#query<{ fresh: boolean; expires_at: string | null }>(
+      `WITH claimed AS (
+         INSERT INTO factory_events (tenant, key, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (tenant, key) DO UPDATE SET expires_at = excluded.expires_at
+           WHERE factory_events.expires_at <= $4
+         RETURNING 1)
+       SELECT EXISTS (SELECT 1 FROM claimed) AS fresh,
+              (SELECT expires_at FROM factory_events WHERE tenant = $1 AND key = $2) AS expires_at`,
       [tenant, key, options.expiresAt, options.now],
     );
-    return rowCount === 1;
+    const row = rows[0];
+    if (row?.fresh) return { fresh: true };
+    return { fresh: false, expiresAt: Number(row?.expires_at ?? options.now) };
   }
 
   async forgetEvent(tenant: string, key: string): Promise<void> {

@@ -61,7 +61,7 @@ async function storeIsEmpty() {
       now: Date.now(),
       expiresAt: Date.now() + 1,
     }),
-  ).toBe(true);
+  ).toEqual({ fresh: true });
 }
 
 describe('POST /t/:tenant/webhooks/relayfile', () => {

@@ -75,6 +75,7 @@ export function createFactory(options: FactoryOptions): Factory {
         ...(trace ? { trace } : {}),
       };
       const result = await traced(trace, () => dispatchEvent(context, event));
+      if (context.delivery) result.deliveryKept = context.delivery.kept;
       if (dryRun) {
         result.plan = plan;
         ports.logger.info('dry run: nothing was written', {

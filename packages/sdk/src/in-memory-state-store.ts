@@ -1,5 +1,6 @@
 import { frozenCopy, frozenInPlace } from './frozen.ts';
 import {
+  type EventMemory,
   expectedRecordVersion,
   type FoundRecord,
   type Lookup,
@@ -108,12 +109,12 @@ export class InMemoryStateStore implements StateStore {
     tenant: string,
     key: string,
     options: { now: number; expiresAt: number },
-  ): Promise<boolean> {
+  ): Promise<EventMemory> {
     const events = this.#tenant(tenant).events;
     const expiresAt = events.get(key);
-    if (expiresAt !== undefined && expiresAt > options.now) return false;
+    if (expiresAt !== undefined && expiresAt > options.now) return { fresh: false, expiresAt };
     events.set(key, options.expiresAt);
-    return true;
+    return { fresh: true };
   }
 
   async forgetEvent(tenant: string, key: string): Promise<void> {

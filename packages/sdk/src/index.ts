@@ -70,6 +70,7 @@ export {
 export {
   type DeliveryMemory,
   type DocumentWrite,
+  type EventMemory,
   expectedRecordVersion,
   type FoundRecord,
   type IndexKind,

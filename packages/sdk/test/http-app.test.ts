@@ -53,9 +53,9 @@ function setup(
     // a delivery that was remembered would make this return false
     remembered: await store
       .rememberEvent('acme', 'test:probe', { now: 0, expiresAt: 1 })
-      .then(async (fresh) => {
+      .then(async (memory) => {
         await store.forgetEvent('acme', 'test:probe');
-        return fresh;
+        return memory.fresh;
       }),
   });
   return { app, h, store, post, signed, snapshot };
@@ -251,7 +251,7 @@ describe('POST /t/:tenant/webhooks/:source', () => {
     const response = await s.signed({ id: 'd-1', events: [event] });
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ error: 'internal error; the sender should retry' });
-    expect(await s.store.rememberEvent('acme', 'test:d-1', { now: 0, expiresAt: 1 })).toBe(true);
+    expect((await s.store.rememberEvent('acme', 'test:d-1', { now: 0, expiresAt: 1 })).fresh).toBe(true);
   });
 
   it('refuses with 503 while a declared provider needs authorisation, after checking the signature', async () => {
@@ -270,7 +270,7 @@ describe('POST /t/:tenant/webhooks/:source', () => {
     });
     expect(s.h.fleet.agents.size).toBe(0);
     // Refused, so not remembered: once connected, the sender's retry is processed.
-    expect(await s.store.rememberEvent('acme', 'test:d-1', { now: 0, expiresAt: 1 })).toBe(true);
+    expect((await s.store.rememberEvent('acme', 'test:d-1', { now: 0, expiresAt: 1 })).fresh).toBe(true);
   });
 
   it('answers a protocol handshake (URL verification, ping) even before the providers are connected', async () => {

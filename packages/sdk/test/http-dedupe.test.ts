@@ -66,9 +66,9 @@ function setup(recognisedBy: DeliveryIdentity['recognisedBy'] = 'id', digests = 
     remembered: vi.spyOn(store, 'rememberEvent'),
     forgotten: vi.spyOn(store, 'forgetEvent'),
   };
-  const deliver = async (payload: unknown, deliveryId?: string, bodyDigest?: string) => {
+  const send = async (payload: unknown, deliveryId?: string, bodyDigest?: string) => {
     const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
-    const response = await app.request('/t/acme/webhooks/named', {
+    return app.request('/t/acme/webhooks/named', {
       method: 'POST',
       body,
       headers: {
@@ -77,12 +77,15 @@ function setup(recognisedBy: DeliveryIdentity['recognisedBy'] = 'id', digests = 
         ...(bodyDigest ? { 'x-body-digest': bodyDigest } : {}),
       },
     });
+  };
+  const deliver = async (payload: unknown, deliveryId?: string, bodyDigest?: string) => {
+    const response = await send(payload, deliveryId, bodyDigest);
     return { status: response.status, body: (await response.json().catch(() => undefined)) as unknown };
   };
   const resetCalls = () => {
     for (const spy of Object.values(calls)) spy.mockClear();
   };
-  return { h, source, calls, deliver, resetCalls };
+  return { h, source, calls, send, deliver, resetCalls };
 }
 
 describe('a source that names its deliveries: a re-sent one is recognised before it is interpreted', () => {
@@ -176,19 +179,16 @@ describe('what does not become work', () => {
     );
   });
 
-  it('an ignored delivery stays remembered: its retry is answered as a duplicate, from one write', async () => {
-    const { calls, deliver, resetCalls } = setup('id');
-    expect(await deliver({ id: 'p-1', ignored: 'not for us' }, 'd-ignored')).toMatchObject({
-      status: 202,
-      body: { status: 'ignored', reason: 'not for us' },
-    });
-    resetCalls();
-    expect(await deliver({ id: 'p-1', ignored: 'not for us' }, 'd-ignored')).toEqual({
-      status: 200,
-      body: { status: 'duplicate', deliveryId: 'd-ignored' },
-    });
-    expect(calls.remembered).toHaveBeenCalledTimes(1);
-    expect(calls.forgotten).not.toHaveBeenCalled();
+  it('an ignored delivery is forgotten again: its retry is interpreted and ignored again, nothing written', async () => {
+    const { h, source, calls, deliver } = setup('id');
+    for (let round = 0; round < 2; round++)
+      expect(await deliver({ id: 'p-1', ignored: 'not for us' }, 'd-ignored')).toMatchObject({
+        status: 202,
+        body: { status: 'ignored', reason: 'not for us' },
+      });
+    expect(source.interpreted).toBe(2);
+    expect(calls.forgotten).toHaveBeenCalledTimes(2);
+    expect(await h.factory.ports.store.listRecords('acme')).toEqual({ records: [] });
   });
 
   it('a delivery whose handling failed is forgotten, so the sender’s retry is processed', async () => {
@@ -225,18 +225,30 @@ describe('a delivery is claimed while it is handled, and kept for the delivery m
     expect(h.fleet.spawnCalls).toBe(1);
   });
 
-  it('one that changed nothing is remembered for the claim only; its later retry changes nothing again', async () => {
-    const { h, source, deliver } = setup('id');
-    const payload = { id: 'p-1', ignored: 'not for us' };
-    expect((await deliver(payload, 'd-ignored')).status).toBe(202);
-    h.clock.advance(DELIVERY_CLAIM_MS - 1);
-    expect((await deliver(payload, 'd-ignored')).body).toEqual({
-      status: 'duplicate',
-      deliveryId: 'd-ignored',
+  it('a repeat while the delivery is being handled is asked to come back (503, Retry-After), not told it was done', async () => {
+    const { h, send, deliver } = setup('id');
+    const payload = { id: 'p-1', events: [h.changed(h.clearItem('item-1'))] };
+    // The first copy is still being handled: its agent's spawn has not answered yet.
+    const original = h.fleet.spawn.bind(h.fleet);
+    let release: () => void = () => {};
+    const spawnWaits = new Promise<void>((resolve) => {
+      release = resolve;
     });
-    h.clock.advance(1);
-    expect(await deliver(payload, 'd-ignored')).toMatchObject({ status: 202, body: { status: 'ignored' } });
-    expect(source.interpreted).toBe(2);
+    h.fleet.spawn = async (request) => {
+      await spawnWaits;
+      return original(request);
+    };
+    const first = deliver(payload, 'd-1');
+    await vi.waitFor(() => expect(h.fleet.spawnCalls).toBe(0));
+    const app = await send(payload, 'd-1');
+    expect(app.status).toBe(503);
+    expect(Number(app.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(app.headers.get('retry-after'))).toBeLessThanOrEqual(DELIVERY_CLAIM_MS / 1000);
+    release();
+    expect((await first).body).toMatchObject({ status: 'processed' });
+    // Once its change is stored, a repeat is a duplicate.
+    expect((await deliver(payload, 'd-1')).body).toEqual({ status: 'duplicate', deliveryId: 'd-1' });
+    expect(h.fleet.agents.size).toBe(1);
   });
 
   it('a delivery whose handling died with the store, before its change was stored and unforgotten, is handled when the sender retries after the claim', async () => {
@@ -250,6 +262,8 @@ describe('a delivery is claimed while it is handled, and kept for the delivery m
     expect(calls.forgotten).toHaveBeenCalledTimes(1);
     expect(await store.getRecord('acme', 'item-1')).toBeUndefined();
 
+    // Its claim stands: a retry now is asked to come back, until the claim has run out.
+    expect((await deliver(payload, 'd-1')).status).toBe(503);
     h.clock.advance(DELIVERY_CLAIM_MS);
     expect((await deliver(payload, 'd-1')).body).toMatchObject({ status: 'processed' });
     expect(h.fleet.agents.size).toBe(1);

@@ -608,7 +608,9 @@ describe('a captured delivery replayed under a new delivery id is a duplicate', 
     expect(await replay.json()).toEqual({ status: 'duplicate', deliveryId: 'delivery-2' });
     expect(s.h.fleet.spawnCalls).toBe(1);
     // The replay's own delivery id was not kept: only the body gave it away.
-    expect(await s.store.rememberEvent('acme', 'header:delivery-2', { now: 0, expiresAt: 1 })).toBe(true);
+    expect((await s.store.rememberEvent('acme', 'header:delivery-2', { now: 0, expiresAt: 1 })).fresh).toBe(
+      true,
+    );
   });
 
   it('still answers the same delivery id with other bytes as a duplicate', async () => {

@@ -1,4 +1,5 @@
 import {
+  type EventMemory,
   expectedRecordVersion,
   type FoundRecord,
   type Lookup,
@@ -103,11 +104,11 @@ export class OverlayStateStore implements StateStore {
     tenant: string,
     key: string,
     options: { now: number; expiresAt: number },
-  ): Promise<boolean> {
+  ): Promise<EventMemory> {
     const own = this.#events.get(`${tenant}\u0000${key}`);
-    if (own !== undefined && own !== null && own > options.now) return false;
+    if (own !== undefined && own !== null && own > options.now) return { fresh: false, expiresAt: own };
     this.#events.set(`${tenant}\u0000${key}`, options.expiresAt);
-    return true;
+    return { fresh: true };
   }
 
   async forgetEvent(tenant: string, key: string): Promise<void> {

@@ -185,14 +185,14 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
       // write: a retry is answered by that write alone, before schema checks or API calls, and a fresh one
       // costs no separate read. Whatever then stops it from becoming work (a handshake, a refusal, an error)
       // forgets it again, so the sender's retry is processed. The claim lasts DELIVERY_CLAIM_MS: the change
-      // the delivery makes keeps it for the whole delivery memory when it is stored, so a delivery whose
-      // handling died with the process or the store (and could not be forgotten) is handled on a retry.
+      // the delivery makes keeps it for the whole delivery memory when it is stored. A repeat that finds a
+      // claim is answered 503 (being handled, or its handling died unforgotten: the sender retries until
+      // the change is stored or the claim has run out), one that finds a kept delivery as a duplicate.
       const identity = source.identify?.(webhook);
       if (identity) {
-        const named = await deliveryKeys(source, webhook, identity);
-        const fresh = await rememberAll(tenant, named);
-        if (!fresh) return duplicate(c, identity.deliveryId);
-        remembered = fresh;
+        const claimed = await rememberAll(tenant, await deliveryKeys(source, webhook, identity));
+        if (!Array.isArray(claimed)) return repeated(c, tenant, claimed, identity.deliveryId);
+        remembered = claimed;
       }
       const interpretation = await source.interpret(webhook);
       // Protocol handshakes (URL verification, ping) are answered even before every provider is
@@ -211,20 +211,22 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
         );
       }
       if (interpretation.ignored !== undefined || interpretation.events.length === 0) {
+        // Forgotten too: a claim means a delivery being handled. Its retry is interpreted and ignored again.
+        await forget(tenant, remembered);
         noteOutcome(c.req.raw, 'ignored');
         return c.json({ status: 'ignored', reason: interpretation.ignored ?? 'no events' }, 202);
       }
       const deliveryId = identity ? identity.deliveryId : interpretation.deliveryId;
       if (!identity) {
-        const fresh = await rememberAll(
+        const claimed = await rememberAll(
           tenant,
           await deliveryKeys(source, webhook, {
             ...(deliveryId ? { deliveryId } : {}),
             recognisedBy: 'id-and-body',
           }),
         );
-        if (!fresh) return duplicate(c, deliveryId);
-        remembered = fresh;
+        if (!Array.isArray(claimed)) return repeated(c, tenant, claimed, deliveryId);
+        remembered = claimed;
       }
       const handling = remembered;
       remembered = [];
@@ -274,19 +276,48 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
    * Remembers every key of one delivery, so of two copies arriving together only one is handled. The
    * keys remembered, or undefined when one was live already (a duplicate: the others are forgotten).
    */
-  async function rememberAll(tenant: TenantRuntime, keys: readonly string[]): Promise<string[] | undefined> {
+  async function rememberAll(
+    tenant: TenantRuntime,
+    keys: readonly string[],
+  ): Promise<string[] | { expiresAt: number }> {
     const now = clock.now();
     const remembered: string[] = [];
-    const claim = Math.min(DELIVERY_CLAIM_MS, tenant.factory.settings.deliveryMemory);
     for (const key of keys) {
-      const fresh = await options.store.rememberEvent(tenant.id, key, { now, expiresAt: now + claim });
-      if (!fresh) {
+      const memory = await options.store.rememberEvent(tenant.id, key, {
+        now,
+        expiresAt: now + claimOf(tenant),
+      });
+      if (!memory.fresh) {
         await forget(tenant, remembered);
-        return undefined;
+        return memory;
       }
       remembered.push(key);
     }
     return remembered;
+  }
+
+  /**
+   * A delivery seen before: kept (its change is stored) is a duplicate; claimed, it is being handled or
+   * its handling died, and the sender is asked to come back once the claim can have run out.
+   */
+  function repeated(
+    c: Context,
+    tenant: TenantRuntime,
+    seen: { expiresAt: number },
+    deliveryId: string | undefined,
+  ): Response {
+    const left = seen.expiresAt - clock.now();
+    if (left > claimOf(tenant)) return duplicate(c, deliveryId);
+    noteOutcome(c.req.raw, 'in-progress');
+    const retryAfter = String(Math.max(1, Math.ceil(left / 1000)));
+    return c.json(
+      {
+        error: 'this delivery is being handled, or its handling stopped; retry it later',
+        ...(deliveryId ? { deliveryId } : {}),
+      },
+      503,
+      { 'retry-after': retryAfter },
+    );
   }
 
   /** Forgets a delivery that did not become work, so the sender's retry is processed. */
@@ -303,14 +334,17 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
   ): Promise<Response> {
     const work = (async () => {
       const results: HandleResult[] = [];
-      // Kept for the delivery memory by the first change an event stores (or claimed only, if none does).
-      const memory = clock.now() + tenant.factory.settings.deliveryMemory;
+      // Kept by the first change an event stores: a duplicate for the delivery memory (a claim's length
+      // more, so that a kept key never looks like a claim until the memory has run out).
+      const memory = clock.now() + tenant.factory.settings.deliveryMemory + claimOf(tenant);
       const delivery = remembered.map((key) => ({ key, expiresAt: memory }));
       const deliverySpan = deliverySpanOf(c.req.raw);
       for (const event of events)
         results.push(
           await tenant.factory.handle(event, { delivery, ...(deliverySpan ? { deliverySpan } : {}) }),
         );
+      // One that stored nothing is not left claimed: its retry is handled again and changes nothing again.
+      if (!results.some((result) => result.deliveryKept)) await forget(tenant, remembered);
       return results;
     })();
     // Forgotten if handling fails, so the sender's retry is handled.
@@ -350,12 +384,17 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
   return app;
 }
 
+/** A tenant's claim: `DELIVERY_CLAIM_MS`, or its whole delivery memory if that is shorter. */
+function claimOf(tenant: TenantRuntime): number {
+  return Math.min(DELIVERY_CLAIM_MS, tenant.factory.settings.deliveryMemory);
+}
+
 /**
  * How long a delivery is claimed while it is handled: longer than handling takes (a request's deadline on
  * every runtime), shorter than a sender's retry schedule (Slack retries after 1 and 5 minutes, Linear
- * after a minute), so a delivery whose handling died unforgotten is handled on a retry. Its stored change
- * then keeps it for `settings.deliveryMemory`; one that changed nothing is remembered for the claim only,
- * and its retry is interpreted again and changes nothing again.
+ * after a minute), so a delivery whose handling died unforgotten is handled on a retry. A repeat meanwhile
+ * is answered 503 with Retry-After. Its stored change then keeps it for `settings.deliveryMemory`; one
+ * that stored nothing (ignored, or changed nothing) is forgotten, and its retry changes nothing again.
  */
 export const DELIVERY_CLAIM_MS = 120_000;
 

@@ -10,7 +10,13 @@ interface TracedDelivery {
 const deliveries = new WeakMap<Request, TracedDelivery>();
 
 /** What became of a delivery the answer alone does not tell (a 200 is processed, or a duplicate). */
-export type DeliveryOutcome = 'processed' | 'incomplete' | 'duplicate' | 'ignored' | 'accepted';
+export type DeliveryOutcome =
+  | 'processed'
+  | 'incomplete'
+  | 'duplicate'
+  | 'ignored'
+  | 'accepted'
+  | 'in-progress';
 
 /**
  * Runs one webhook delivery in a `webhook <source>` span (tenant, source, outcome), the child of the

@@ -27,6 +27,8 @@ export interface HandleResult {
   plan?: PlannedWrite[];
   /** The W3C trace id of the work item's run, the same in every log line and write for that run. */
   traceId?: string;
+  /** Given the delivery's keys (`HandleOptions.delivery`): whether a change this call stored kept them. */
+  deliveryKept?: boolean;
 }
 
 /** Accumulates what a handler did, then says it as a HandleResult. */

@@ -46,6 +46,9 @@ export interface RecordCommit {
   deliveries?: readonly DeliveryMemory[];
 }
 
+/** What `rememberEvent` found: no live record of the key (it is recorded now), or the live one's expiry. */
+export type EventMemory = { fresh: true } | { fresh: false; expiresAt: number };
+
 /** A delivery key kept by a commit, until when. */
 export interface DeliveryMemory {
   key: string;
@@ -127,11 +130,17 @@ export interface StateStore {
 
   // De-duplication of deliveries: a sender's retry must not act twice.
   /**
-   * Records `key` until `expiresAt`. True if it was absent (or had expired at `now`), false if a live
-   * record of it exists: the caller has seen this delivery before. The app claims a delivery this way
-   * for a short while; the commit of the change it makes keeps it longer (`RecordCommit.deliveries`).
+   * Records `key` until `expiresAt` if no live record of it exists (an expired one counts as absent):
+   * `{ fresh: true }`. Otherwise changes nothing and says until when the live one lasts: the caller has
+   * seen this delivery before. The app claims a delivery this way for a short while; the commit of the
+   * change it makes keeps it longer (`RecordCommit.deliveries`), so the expiry tells a delivery being
+   * handled (or whose handling died) from one that is done.
    */
-  rememberEvent(tenant: string, key: string, options: { now: number; expiresAt: number }): Promise<boolean>;
+  rememberEvent(
+    tenant: string,
+    key: string,
+    options: { now: number; expiresAt: number },
+  ): Promise<EventMemory>;
   /** Forgets `key`, so a delivery whose handling failed is processed when the sender retries it. */
   forgetEvent(tenant: string, key: string): Promise<void>;
 

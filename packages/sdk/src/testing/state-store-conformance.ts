@@ -247,14 +247,28 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
     async run(makeStore) {
       const store = await makeStore();
       const [tenant] = tenants();
-      expect(await store.rememberEvent(tenant, 'delivery-1', { now: 1_000, expiresAt: 2_000 })).toBe(true);
-      expect(await store.rememberEvent(tenant, 'delivery-1', { now: 1_500, expiresAt: 2_500 })).toBe(false);
-      expect(await store.rememberEvent(tenant, 'delivery-2', { now: 1_500, expiresAt: 2_500 })).toBe(true);
+      expect((await store.rememberEvent(tenant, 'delivery-1', { now: 1_000, expiresAt: 2_000 })).fresh).toBe(
+        true,
+      );
+      // A live record is left as it was, and says until when it lasts.
+      expect(await store.rememberEvent(tenant, 'delivery-1', { now: 1_500, expiresAt: 2_500 })).toEqual({
+        fresh: false,
+        expiresAt: 2_000,
+      });
+      expect((await store.rememberEvent(tenant, 'delivery-2', { now: 1_500, expiresAt: 2_500 })).fresh).toBe(
+        true,
+      );
       // Expired but not yet deleted (as DynamoDB TTL leaves it for hours): treated as absent.
-      expect(await store.rememberEvent(tenant, 'delivery-1', { now: 2_000, expiresAt: 3_000 })).toBe(true);
-      expect(await store.rememberEvent(tenant, 'delivery-1', { now: 2_999, expiresAt: 4_000 })).toBe(false);
+      expect((await store.rememberEvent(tenant, 'delivery-1', { now: 2_000, expiresAt: 3_000 })).fresh).toBe(
+        true,
+      );
+      expect((await store.rememberEvent(tenant, 'delivery-1', { now: 2_999, expiresAt: 4_000 })).fresh).toBe(
+        false,
+      );
       await store.forgetEvent(tenant, 'delivery-1');
-      expect(await store.rememberEvent(tenant, 'delivery-1', { now: 3_000, expiresAt: 4_000 })).toBe(true);
+      expect((await store.rememberEvent(tenant, 'delivery-1', { now: 3_000, expiresAt: 4_000 })).fresh).toBe(
+        true,
+      );
       await store.forgetEvent(tenant, 'never-seen');
     },
   },
@@ -264,7 +278,9 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
       const store = await makeStore();
       const [tenant, other] = tenants();
       // Claimed briefly while handled; the stored change keeps it for the delivery memory.
-      expect(await store.rememberEvent(tenant, 'claimed', { now: 1_000, expiresAt: 1_100 })).toBe(true);
+      expect((await store.rememberEvent(tenant, 'claimed', { now: 1_000, expiresAt: 1_100 })).fresh).toBe(
+        true,
+      );
       expect(
         await store.commit(tenant, {
           record: sampleRecord('w-1'),
@@ -275,9 +291,12 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
         }),
       ).toBe(true);
       for (const key of ['claimed', 'never-claimed'])
-        expect(await store.rememberEvent(tenant, key, { now: 5_000, expiresAt: 6_000 })).toBe(false);
+        expect(await store.rememberEvent(tenant, key, { now: 5_000, expiresAt: 6_000 })).toEqual({
+          fresh: false,
+          expiresAt: 9_000,
+        });
       for (const key of ['claimed', 'never-claimed'])
-        expect(await store.rememberEvent(tenant, key, { now: 9_000, expiresAt: 10_000 })).toBe(true);
+        expect((await store.rememberEvent(tenant, key, { now: 9_000, expiresAt: 10_000 })).fresh).toBe(true);
       // With a document and lookups too, and only in the committing tenant.
       expect(
         await store.commit(tenant, {
@@ -287,10 +306,12 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
           deliveries: [{ key: 'with-document', expiresAt: 9_000 }],
         }),
       ).toBe(true);
-      expect(await store.rememberEvent(tenant, 'with-document', { now: 5_000, expiresAt: 6_000 })).toBe(
-        false,
-      );
-      expect(await store.rememberEvent(other, 'with-document', { now: 5_000, expiresAt: 6_000 })).toBe(true);
+      expect(
+        (await store.rememberEvent(tenant, 'with-document', { now: 5_000, expiresAt: 6_000 })).fresh,
+      ).toBe(false);
+      expect(
+        (await store.rememberEvent(other, 'with-document', { now: 5_000, expiresAt: 6_000 })).fresh,
+      ).toBe(true);
       // A record or document conflict writes nothing, the keys included.
       expect(
         await store.commit(tenant, {
@@ -306,7 +327,7 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
         }),
       ).toBe(false);
       for (const key of ['lost-record-race', 'lost-document-race'])
-        expect(await store.rememberEvent(tenant, key, { now: 5_000, expiresAt: 6_000 })).toBe(true);
+        expect((await store.rememberEvent(tenant, key, { now: 5_000, expiresAt: 6_000 })).fresh).toBe(true);
     },
   },
   {
@@ -319,7 +340,7 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
           store.rememberEvent(tenant, 'same', { now: 1, expiresAt: 10 }),
         ),
       );
-      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(results.filter((memory) => memory.fresh)).toHaveLength(1);
     },
   },
   {
@@ -517,8 +538,8 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
       expect(await store.putDocument(b, 'schedule', { tenant: 'b' }, 0)).toBe(true);
       expect((await store.getDocument(a, 'schedule'))?.value).toEqual({ tenant: 'a' });
 
-      expect(await store.rememberEvent(a, 'e-1', { now: 1, expiresAt: 10 })).toBe(true);
-      expect(await store.rememberEvent(b, 'e-1', { now: 1, expiresAt: 10 })).toBe(true);
+      expect((await store.rememberEvent(a, 'e-1', { now: 1, expiresAt: 10 })).fresh).toBe(true);
+      expect((await store.rememberEvent(b, 'e-1', { now: 1, expiresAt: 10 })).fresh).toBe(true);
     },
   },
 ];
