@@ -1,6 +1,7 @@
 import {
   type AdministeredRegistry,
   type Clock,
+  consoleJsonLogger,
   createFactoryApp,
   FactoryMetrics,
   type Logger,
@@ -8,7 +9,7 @@ import {
   type StateStore,
   tickAll,
 } from '@software-factory/sdk';
-import { consoleJsonLogger } from './console-json-logger.ts';
+
 import { DurableObjectStateStore } from './durable-object-state-store.ts';
 import type { FactoryStateObject } from './factory-state-object.ts';
 import { KvIndexCache } from './kv-index-cache.ts';
@@ -76,7 +77,7 @@ interface Runtime {
 export function createFactoryWorker<Env extends object>(
   options: FactoryWorkerOptions<Env>,
 ): ExportedHandler<Env> & Required<Pick<ExportedHandler<Env>, 'fetch' | 'scheduled'>> {
-  const logger = options.logger ?? consoleJsonLogger({ component: 'factory-worker' });
+  const logger = options.logger ?? consoleJsonLogger({ fields: { component: 'factory-worker' } });
   const version = options.version ?? '0.0.0';
   // Bindings are fixed for the isolate's lifetime: build the store and tenants once, not per request.
   const runtimes = new WeakMap<Env, Promise<Runtime>>();
