@@ -69,7 +69,7 @@ export function resolvedSecretValues(template: unknown, resolved: unknown): stri
     if (typeof before === 'string') {
       if (typeof after === 'string' && after !== before && parseSecretReference(before)) values.add(after);
     } else if (Array.isArray(before) && Array.isArray(after)) {
-      before.forEach((item, index) => visit(item, after[index]));
+      for (const [index, item] of before.entries()) visit(item, after[index]);
     } else if (isPlainObject(before) && isPlainObject(after)) {
       for (const [key, item] of Object.entries(before)) visit(item, after[key]);
     }
