@@ -14,6 +14,7 @@ import type { FactoryPorts } from './ports/factory-ports.ts';
 import { silentLogger } from './ports/logger.ts';
 import type { DeliveryMemory } from './ports/state-store.ts';
 import { type FactorySettings, type FactorySettingsInput, resolveSettings } from './settings.ts';
+import { measuredPorts } from './status/measured-ports.ts';
 import type { FactoryMetrics } from './status/metrics.ts';
 
 export interface FactoryOptions {
@@ -47,20 +48,24 @@ export function createFactory(options: FactoryOptions): Factory {
   if (!options.tenant) throw new Error('createFactory: a tenant id is required');
   const settings = resolveSettings(options.settings);
   const ports: FactoryPorts = { clock: systemClock, logger: silentLogger, ...options.ports };
+  // Calls out of the process are timed once the factory has counters; `factory.ports` stays as given.
+  const working = options.metrics ? measuredPorts(ports, options.metrics, options.tenant) : ports;
   return {
     tenant: options.tenant,
     settings,
     ports,
     async handle(event, call = {}) {
+      const started = performance.now();
       const dryRun = call.dryRun ?? settings.dryRun;
       const plan: PlannedWrite[] = [];
       const context: HandlerContext = {
-        ...ports,
+        ...working,
         ...(dryRun ? { store: new OverlayStateStore(ports.store), ...planningPorts(ports, plan) } : {}),
         tenant: options.tenant,
         settings,
         owner: nextOwner(),
         ...(call.delivery?.length ? { delivery: { keys: call.delivery, kept: false } } : {}),
+        ...(options.metrics && !dryRun ? { metrics: options.metrics } : {}),
       };
       const result = await dispatchEvent(context, event);
       if (dryRun) {
@@ -73,13 +78,7 @@ export function createFactory(options: FactoryOptions): Factory {
         });
         return result;
       }
-      options.metrics?.observe(
-        options.tenant,
-        result,
-        result.transitions.flatMap((transition) =>
-          transition.waitedMs === undefined ? [] : [transition.waitedMs],
-        ),
-      );
+      options.metrics?.observe(options.tenant, result, (performance.now() - started) / 1000);
       const level = result.outcome === 'incomplete' ? 'warn' : 'info';
       ports.logger[level]('event handled', {
         tenant: options.tenant,

@@ -24,6 +24,7 @@ import { AdminThrottle, type AdminThrottleOptions } from './admin-throttle.ts';
 import { TrustedProxies } from './client-address.ts';
 import { mountConnectRoutes } from './connect-routes.ts';
 import { mountDashboard } from './dashboard.ts';
+import { countDeliveries, mountDeploymentMetrics } from './deployment-metrics.ts';
 import { mountHealth } from './health.ts';
 import { HttpSecurity, SECURITY_HEADERS } from './http-security.ts';
 import { mediaTypeOf, readBodyCapped, utf8Text } from './read-body.ts';
@@ -107,6 +108,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
     peer: options.clientAddress,
   });
   const app = new Hono();
+  const metrics = options.metrics ?? new FactoryMetrics();
 
   // One answer for whatever escapes a route: the log gets the error, the client a request id.
   app.onError((error, c) => {
@@ -138,6 +140,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
 
   mountHealth(app, options.tenants, options.store, options.version, security);
 
+  app.use('/t/:tenant/webhooks/:source', countDeliveries(metrics));
   app.post('/t/:tenant/webhooks/:source', async (c) => {
     const tenantId = c.req.param('tenant');
     const tenant = isTenantId(tenantId) ? await options.tenants.get(tenantId) : undefined;
@@ -241,7 +244,8 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
   app.all('/t/:tenant/webhooks/:source', (c) =>
     c.json({ error: 'method not allowed; webhooks are POST' }, 405),
   );
-  mountDashboard(app, options.tenants, options.metrics ?? new FactoryMetrics(), security);
+  mountDashboard(app, options.tenants, metrics, security);
+  mountDeploymentMetrics(app, options.tenants, metrics, security);
   const access = mountAdminApi(app, {
     registry: options.tenants,
     admin: options.admin,

@@ -1,6 +1,7 @@
 import type { FactoryPorts } from '../ports/factory-ports.ts';
 import type { DeliveryMemory } from '../ports/state-store.ts';
 import type { FactorySettings } from '../settings.ts';
+import type { FactoryMetrics } from '../status/metrics.ts';
 
 /** What every step of one `handle` call needs. `owner` names the call, for effect leases. */
 export interface HandlerContext extends FactoryPorts {
@@ -9,6 +10,8 @@ export interface HandlerContext extends FactoryPorts {
   owner: string;
   /** The delivery that carried the event: its keys ride on the first stored change (`writeRecord`). */
   delivery?: { keys: readonly DeliveryMemory[]; kept: boolean };
+  /** Counts effects and provider calls, when the factory was given counters (not in a dry run). */
+  metrics?: FactoryMetrics;
 }
 
 export const TENANT_POOL = 'tenant';

@@ -47,7 +47,9 @@ export async function runEffects(context: HandlerContext, start: WorkItemRecord)
     let result: EffectResult;
     try {
       result = await perform(context, working, effect, traceId);
+      context.metrics?.effect(context.tenant, effect.kind, 'ok');
     } catch (failure) {
+      context.metrics?.effect(context.tenant, effect.kind, 'failed');
       error = `${effect.kind} failed: ${errorMessage(failure)}`;
       context.logger.warn('effect failed', {
         tenant: context.tenant,
