@@ -71,7 +71,9 @@ export interface LambdaHandlers {
  * same `createFactoryApp` and `tickAll` the other runtimes use.
  */
 export function createLambdaHandlers(options: LambdaHandlersOptions): LambdaHandlers {
-  const logger = options.logger ?? consoleJsonLogger();
+  // The default logger knows the operator token; a deployer's logger is told its secrets by the deployer.
+  const logger =
+    options.logger ?? consoleJsonLogger({ secrets: options.operatorToken ? [options.operatorToken] : [] });
   const metrics = new FactoryMetrics();
   let ready: Promise<{ registry: AdministeredRegistry; http: ReturnType<typeof handle> }> | undefined;
 
