@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: references are written ${…} literally.
 import {
   consoleJsonLogger,
   resolvedSecretValues,

@@ -43,7 +43,8 @@ export class SignedTestSource implements WebhookSource {
       events?: FactoryEvent[];
     };
     // `events` lets a test deliver any event (an output ready, a reply), as a provider would interpret it.
-    if (body.events) return { ...(body.deliveryId ? { deliveryId: body.deliveryId } : {}), events: body.events };
+    if (body.events)
+      return { ...(body.deliveryId ? { deliveryId: body.deliveryId } : {}), events: body.events };
     if (!body.item) throw new WebhookError(400, 'no item in the body');
     return {
       ...(body.deliveryId ? { deliveryId: body.deliveryId } : {}),
