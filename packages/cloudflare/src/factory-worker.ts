@@ -4,6 +4,7 @@ import {
   consoleJsonLogger,
   createFactoryApp,
   FactoryMetrics,
+  JsonLineLogger,
   type Logger,
   MIN_ADMIN_TOKEN_LENGTH,
   type StateStore,
@@ -85,7 +86,11 @@ export function createFactoryWorker<Env extends object>(
   function runtimeFor(env: Env): Promise<Runtime> {
     let runtime = runtimes.get(env);
     if (!runtime) {
-      runtime = buildRuntime(env, options);
+      runtime = buildRuntime(env, options).then((built) => {
+        // The operator token is a secret the core's logger can scrub once it is read from the env.
+        if (built.operatorToken && logger instanceof JsonLineLogger) logger.addSecrets([built.operatorToken]);
+        return built;
+      });
       runtimes.set(env, runtime);
       // A failed build is not kept: the next request tries again (e.g. after a secret was added).
       runtime.catch(() => runtimes.delete(env));
