@@ -138,7 +138,7 @@ describe('the Lambda handlers against DynamoDB (dynalite)', () => {
       {},
       { authorization: `Bearer ${ENV.ADMIN_TOKEN}` },
       { authorization: 'Bearer wrong' },
-    ]) {
+    ] as Record<string, string>[]) {
       const refused = await get('/metrics', headers);
       expect(refused.statusCode).toBe(401);
       expect(refused.body).not.toContain('factory_');

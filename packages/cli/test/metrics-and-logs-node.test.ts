@@ -105,7 +105,10 @@ describe('factory start, after the demo scenario', () => {
     ).toBe(3);
     expect(text).toContain('factory_in_flight{tenant="local"} 0');
 
-    for (const headers of [{}, { authorization: `Bearer ${ADMIN_TOKEN}` }, { cookie }]) {
+    for (const headers of [{}, { authorization: `Bearer ${ADMIN_TOKEN}` }, { cookie }] as Record<
+      string,
+      string
+    >[]) {
       const refused = await fetch(`${url}/metrics`, { headers });
       expect(refused.status).toBe(401);
       expect(await refused.text()).not.toContain('factory_');

@@ -78,7 +78,7 @@ describe('the Worker in workerd, after a full run', () => {
       {},
       { authorization: `Bearer ${ADMIN_TOKEN}` },
       { authorization: 'Bearer nope' },
-    ]) {
+    ] as Record<string, string>[]) {
       const refused = await scenario.fetch(new Request('https://factory.example/metrics', { headers }));
       expect(refused.status).toBe(401);
       expect(await refused.text()).not.toContain('factory_');

@@ -105,7 +105,7 @@ describe('the deployment-wide /metrics', () => {
       { authorization: `Bearer ${ADMIN_TOKEN}` },
       { authorization: `Bearer ${OPERATOR_TOKEN.slice(0, -1)}x` },
       { authorization: 'Basic b3BlcmF0b3I=' },
-    ]) {
+    ] as Record<string, string>[]) {
       const response = await app.request('/metrics', { headers });
       expect(response.status).toBe(401);
       const body = await response.text();
