@@ -55,7 +55,7 @@ export function createFactory(options: FactoryOptions): Factory {
     settings,
     ports,
     async handle(event, call = {}) {
-      const started = performance.now();
+      const started = options.metrics ? performance.now() : 0;
       const dryRun = call.dryRun ?? settings.dryRun;
       const plan: PlannedWrite[] = [];
       const context: HandlerContext = {
