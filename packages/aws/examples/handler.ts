@@ -10,7 +10,7 @@ export const { http, schedule } = createLambdaHandlers({
   version: process.env.FACTORY_VERSION ?? 'dev',
   // Runs at the first invocation of each instance, so a configuration mistake is an invocation error
   // with its message rather than a crash at import.
-  registry: async () => tenantFromEnvironment(process.env, store),
+  registry: async ({ metrics }) => tenantFromEnvironment(process.env, store, { metrics }),
   // Opens every tenant's detail at GET /healthz (Authorization: Bearer); anyone else sees {status, version}.
   ...(process.env.FACTORY_OPERATOR_TOKEN ? { operatorToken: process.env.FACTORY_OPERATOR_TOKEN } : {}),
 });

@@ -1,4 +1,4 @@
-import { createConsoleJsonLogger } from '@software-factory/aws';
+import { consoleJsonLogger } from '@software-factory/aws';
 import { FleetWebhookSource, HttpFleet } from '@software-factory/fleets/http';
 import {
   buildTenantWith,
@@ -14,7 +14,9 @@ import {
 import {
   createFactory,
   DefaultTaskTemplate,
+  type FactoryMetrics,
   RuleTriage,
+  SECRET_FIELD,
   type StateStore,
   StaticTenantRegistry,
   TENANT_ID_PATTERN,
@@ -46,7 +48,11 @@ const environmentSchema = z.object({
  * variables (LINEAR_API_KEY, LINEAR_WEBHOOK_SECRET, SLACK_BOT_TOKEN, …), the same config model as
  * `factory.config.yaml`. Errors name the variables, never their values (they are secrets).
  */
-export function tenantFromEnvironment(env: Record<string, string | undefined>, store: StateStore) {
+export function tenantFromEnvironment(
+  env: Record<string, string | undefined>,
+  store: StateStore,
+  options: { metrics?: FactoryMetrics } = {},
+) {
   const parsed = environmentSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
@@ -78,12 +84,18 @@ export function tenantFromEnvironment(env: Record<string, string | undefined>, s
       throw new Error(`FACTORY_SETTINGS is not valid: ${error.message}`);
     throw error;
   }
-  const logger = createConsoleJsonLogger();
+  // The variables named like credentials are scrubbed from every line, wherever they appear.
+  const logger = consoleJsonLogger({
+    secrets: Object.entries(env).flatMap(([name, value]) =>
+      value && SECRET_FIELD.test(name) ? [value] : [],
+    ),
+  });
   const tenant = vars.FACTORY_TENANT;
   const built = buildTenantWith(providers, config, { tenant, logger });
   const factory = createFactory({
     tenant,
     settings: tenantSettings(config),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     ports: {
       store,
       ...built.ports,

@@ -1,4 +1,5 @@
-export { createConsoleJsonLogger } from './console-json-logger.ts';
+// The core's one logger, writing to the console (CloudWatch ships it as is).
+export { consoleJsonLogger } from '@software-factory/sdk';
 export { DynamoRequestCounter } from './dynamo-request-counter.ts';
 export { DynamoStateStore, type DynamoStateStoreOptions } from './dynamo-state-store.ts';
 export {

@@ -1,13 +1,15 @@
 import {
   type AdministeredRegistry,
   type Clock,
+  consoleJsonLogger,
   createFactoryApp,
+  FactoryMetrics,
   type Logger,
   type StateStore,
   tickAll,
 } from '@software-factory/sdk';
 import { handle } from 'hono/aws-lambda';
-import { createConsoleJsonLogger } from './console-json-logger.ts';
+
 import { httpEventFor, type LambdaHttpResult, sourceIpOf } from './lambda-http-event.ts';
 import { parseTickInvocation, type TickInvocation } from './schedule-event.ts';
 
@@ -15,9 +17,12 @@ export interface LambdaHandlersOptions {
   /**
    * The deployment's tenants: a registry, or a function that builds one. The function runs once per
    * Lambda instance, at its first invocation (so a failure there is an invocation error with its
-   * message, and the next invocation tries again); this is where the deployer wires providers.
+   * message, and the next invocation tries again); this is where the deployer wires providers, and
+   * gives `metrics` to each tenant's `createFactory` so `/metrics` counts what it handles.
    */
-  registry: AdministeredRegistry | (() => AdministeredRegistry | Promise<AdministeredRegistry>);
+  registry:
+    | AdministeredRegistry
+    | ((wiring: LambdaTenantWiring) => AdministeredRegistry | Promise<AdministeredRegistry>);
   /** Usually `DynamoStateStore.fromEnvironment()`. */
   store: StateStore;
   /** Reported by GET /healthz. */
@@ -34,6 +39,16 @@ export interface LambdaHandlersOptions {
   publicUrl?: string;
   /** A link to a run's trace in a tracing UI, `{traceId}` where the id goes (https): on each item's page. */
   traceUrl?: string;
+}
+
+/** What the deployer's `registry` function gets to wire each tenant with. */
+export interface LambdaTenantWiring {
+  /**
+   * Counters for `/metrics` and `/t/:tenant/metrics`; pass it to each `createFactory`. They count what
+   * this Lambda instance handled since its cold start: Prometheus sums the instances it scrapes, so
+   * behind one URL they are a sample of the deployment.
+   */
+  metrics: FactoryMetrics;
 }
 
 export interface TickSummary {
@@ -58,17 +73,22 @@ export interface LambdaHandlers {
  * same `createFactoryApp` and `tickAll` the other runtimes use.
  */
 export function createLambdaHandlers(options: LambdaHandlersOptions): LambdaHandlers {
-  const logger = options.logger ?? createConsoleJsonLogger();
+  // The default logger knows the operator token; a deployer's logger is told its secrets by the deployer.
+  const logger =
+    options.logger ?? consoleJsonLogger({ secrets: options.operatorToken ? [options.operatorToken] : [] });
+  const metrics = new FactoryMetrics();
   let ready: Promise<{ registry: AdministeredRegistry; http: ReturnType<typeof handle> }> | undefined;
 
   const init = () => {
     ready ??= (async () => {
-      const registry = typeof options.registry === 'function' ? await options.registry() : options.registry;
+      const registry =
+        typeof options.registry === 'function' ? await options.registry({ metrics }) : options.registry;
       const app = createFactoryApp({
         tenants: registry,
         // The admin API over the tenants, when the registry keeps tenants as data (`deploymentTenants`).
         ...(registry.admin ? { admin: registry.admin } : {}),
         store: options.store,
+        metrics,
         version: options.version,
         logger,
         ...(options.clock ? { clock: options.clock } : {}),

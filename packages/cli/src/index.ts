@@ -13,7 +13,6 @@ export { loadConfig, type ParseOptions, parseConfig } from './config/load-config
 export { type Environment, SecretResolver, secretReference } from './config/secret-reference.ts';
 export { runDemo } from './demo/run-demo.ts';
 export { type Listening, listen } from './http-listener.ts';
-export { JsonLineLogger, type JsonLineLoggerOptions, type LogLevel } from './json-line-logger.ts';
 export {
   type LocalAgentExit,
   LocalProcessFleet,

@@ -4,6 +4,7 @@ import { providerRegistry } from '@software-factory/providers/registry';
 import {
   createFactoryApp,
   type FactoryEvent,
+  FactoryMetrics,
   type HandleResult,
   type Logger,
   type StateStore,
@@ -41,6 +42,8 @@ export class NodeRuntime {
   readonly tenants: readonly NodeTenant[];
   /** Every tenant served: the config file's and those added through the admin API. */
   readonly registry: DeploymentTenants;
+  /** What every tenant's factory handled in this process, served at `/metrics` and `/t/:tenant/metrics`. */
+  readonly metrics: FactoryMetrics;
   readonly #config: FactoryConfig;
   readonly #logger: Logger;
   readonly #closeStore: () => Promise<void>;
@@ -52,6 +55,7 @@ export class NodeRuntime {
    */
   static async open(config: FactoryConfig, options: NodeRuntimeOptions): Promise<NodeRuntime> {
     const env = options.env ?? process.env;
+    const metrics = new FactoryMetrics();
     const opened = await openStateStore(config.stateStore, { logger: options.logger });
     const stateDir =
       config.stateStore.type === 'sqlite'
@@ -66,19 +70,20 @@ export class NodeRuntime {
           logger: options.logger,
           stateDir,
           baseDir: config.baseDir,
+          metrics,
           ...(options.onResult ? { onResult: options.onResult } : {}),
         }),
       );
       const key = await deploymentKey(config, env);
       const registry = await tenantsAsData(
-        { store: opened.store, providers: providerRegistry, logger: options.logger, env, signIns },
+        { store: opened.store, providers: providerRegistry, logger: options.logger, metrics, env, signIns },
         {
           pinned: tenants.map((tenant) => tenant.runtime),
           ...(key !== undefined ? { key } : {}),
           ...(config.server.oauthApps ? { oauthApps: config.server.oauthApps } : {}),
         },
       );
-      return new NodeRuntime(config, options.logger, opened, tenants, registry);
+      return new NodeRuntime(config, options.logger, opened, tenants, registry, metrics);
     } catch (error) {
       await opened.close();
       throw new CliError(`cannot set up the factory: ${messageOf(error)}`, EXIT_USAGE);
@@ -91,7 +96,9 @@ export class NodeRuntime {
     opened: { store: StateStore; close: () => Promise<void> },
     tenants: readonly NodeTenant[],
     registry: DeploymentTenants,
+    metrics: FactoryMetrics,
   ) {
+    this.metrics = metrics;
     this.#config = config;
     this.#logger = logger;
     this.store = opened.store;
@@ -103,6 +110,7 @@ export class NodeRuntime {
       tenants: registry,
       admin: registry.admin,
       store: this.store,
+      metrics,
       version: VERSION,
       logger: this.#logger,
       // The socket's peer, when the app is served by `listen` (Node's server passes it in the env).

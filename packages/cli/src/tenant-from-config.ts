@@ -6,6 +6,7 @@ import {
   DefaultTaskTemplate,
   type Factory,
   type FactoryEvent,
+  type FactoryMetrics,
   type HandleResult,
   type Logger,
   type StateStore,
@@ -28,6 +29,8 @@ export interface TenantDependencies {
   stateDir: string;
   /** The config file's folder: relative program paths in the agent command resolve against it. */
   baseDir: string;
+  /** Counters this tenant's factory feeds (the process's `/metrics`). */
+  metrics?: FactoryMetrics;
   /** Told about every event this tenant handled, whoever delivered it. */
   onResult?: (tenant: string, event: FactoryEvent, result: HandleResult) => void;
 }
@@ -68,6 +71,7 @@ export function tenantFromConfig(config: TenantConfig, deps: TenantDependencies)
   const core = createFactory({
     tenant: config.id,
     settings: tenantSettings(config),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ports: {
       store: deps.store,
       ...ports.ports,

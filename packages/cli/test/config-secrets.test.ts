@@ -1,9 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files write ${ENV_VAR} references literally.
 import { tmpdir } from 'node:os';
+import { JsonLineLogger } from '@software-factory/sdk';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/config-error.ts';
 import { parseConfig } from '../src/config/load-config.ts';
-import { JsonLineLogger } from '../src/json-line-logger.ts';
 
 const LITERAL_TOKEN = 'xoxb-1234567890-abcdefghijkl';
 

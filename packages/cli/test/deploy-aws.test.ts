@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseCloudFormation } from '../../aws/test/support/cloudformation-yaml.ts';
 import { asHttpApiEvent } from '../../aws/test/support/lambda-events.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../aws/test/support/local-dynamo.ts';
@@ -282,6 +282,13 @@ describe('factory deploy aws --secrets-from: the same config, every secret from 
       ...functionEnvironment(out.template, table),
       ...endpoints(),
     });
+    // What the function prints is what CloudWatch keeps.
+    const printed: string[] = [];
+    const spies = (['log', 'warn', 'error'] as const).map((method) =>
+      vi.spyOn(console, method).mockImplementation((line: unknown) => {
+        printed.push(String(line));
+      }),
+    );
     try {
       secrets.requests.length = 0;
       const created = scenario.issueCreated();
@@ -329,7 +336,34 @@ describe('factory deploy aws --secrets-from: the same config, every secret from 
         scheduledTime: new Date().toISOString(),
       });
       expect(tick).toMatchObject({ tenants: [{ tenant: TENANT }], failed: 0 });
+
+      // The deployed function counts what it handled, for the operator's scraper.
+      const scraped = await handler.http(
+        asHttpApiEvent({
+          method: 'GET',
+          path: '/metrics',
+          headers: { authorization: `Bearer ${SECRETS.FACTORY_OPERATOR_TOKEN}` },
+        }),
+      );
+      expect(scraped.statusCode).toBe(200);
+      expect(scraped.body).toMatch(
+        new RegExp(
+          `factory_events_total\\{tenant="${TENANT}",event="work-item\\.changed",outcome="changed"\\} [1-9]`,
+        ),
+      );
+      expect(scraped.body).toMatch(
+        new RegExp(
+          `factory_events_total\\{tenant="${TENANT}",event="output\\.changed",outcome="changed"\\} 1`,
+        ),
+      );
+      expect(scraped.body).toContain(`factory_effects_total{tenant="${TENANT}",kind="spawn",result="ok"} 1`);
+      const refused = await handler.http(asHttpApiEvent({ method: 'GET', path: '/metrics', headers: {} }));
+      expect(refused.statusCode).toBe(401);
+
+      expect(printed.join('\n')).toContain('event handled');
+      for (const value of Object.values(SECRETS)) expect(printed.join('\n')).not.toContain(value);
     } finally {
+      for (const spy of spies) spy.mockRestore();
       restore();
     }
   });

@@ -84,7 +84,9 @@ describe('factory deploy cloudflare --out', () => {
     expect(entry).toContain("from '@software-factory/cloudflare'");
     expect(entry).toContain("from '@software-factory/cli/deployment'");
     // No credentials key, no sign-ins on the deployment: the bundle leaves their support out.
-    expect(entry).toContain("import { deploymentTenants } from '@software-factory/cli/deployment';");
+    expect(entry).toContain(
+      "import { deploymentTenants, resolvedSecretValues } from '@software-factory/cli/deployment';",
+    );
     const deployment = readFileSync(path.join(out, 'factory.deployment.json'), 'utf8');
     expect(deployment).toContain('"apiKey": "${LINEAR_API_KEY}"');
     for (const value of Object.values(SECRETS)) expect(deployment).not.toContain(value);

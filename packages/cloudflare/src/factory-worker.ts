@@ -1,14 +1,16 @@
 import {
   type AdministeredRegistry,
   type Clock,
+  consoleJsonLogger,
   createFactoryApp,
   FactoryMetrics,
+  JsonLineLogger,
   type Logger,
   MIN_ADMIN_TOKEN_LENGTH,
   type StateStore,
   tickAll,
 } from '@software-factory/sdk';
-import { consoleJsonLogger } from './console-json-logger.ts';
+
 import { DurableObjectStateStore } from './durable-object-state-store.ts';
 import type { FactoryStateObject } from './factory-state-object.ts';
 import { KvIndexCache } from './kv-index-cache.ts';
@@ -78,7 +80,7 @@ interface Runtime {
 export function createFactoryWorker<Env extends object>(
   options: FactoryWorkerOptions<Env>,
 ): ExportedHandler<Env> & Required<Pick<ExportedHandler<Env>, 'fetch' | 'scheduled'>> {
-  const logger = options.logger ?? consoleJsonLogger({ component: 'factory-worker' });
+  const logger = options.logger ?? consoleJsonLogger({ fields: { component: 'factory-worker' } });
   const version = options.version ?? '0.0.0';
   // Bindings are fixed for the isolate's lifetime: build the store and tenants once, not per request.
   const runtimes = new WeakMap<Env, Promise<Runtime>>();
@@ -86,7 +88,11 @@ export function createFactoryWorker<Env extends object>(
   function runtimeFor(env: Env): Promise<Runtime> {
     let runtime = runtimes.get(env);
     if (!runtime) {
-      runtime = buildRuntime(env, options);
+      runtime = buildRuntime(env, options).then((built) => {
+        // The operator token is a secret the core's logger can scrub once it is read from the env.
+        if (built.operatorToken && logger instanceof JsonLineLogger) logger.addSecrets([built.operatorToken]);
+        return built;
+      });
       runtimes.set(env, runtime);
       // A failed build is not kept: the next request tries again (e.g. after a secret was added).
       runtime.catch(() => runtimes.delete(env));

@@ -1,4 +1,5 @@
-export { consoleJsonLogger } from './console-json-logger.ts';
+// The core's one logger, writing to the console (Workers Logs indexes its fields).
+export { consoleJsonLogger } from '@software-factory/sdk';
 export {
   DurableObjectStateStore,
   type DurableObjectStateStoreOptions,

@@ -15,6 +15,7 @@ import type { FactoryPorts } from './ports/factory-ports.ts';
 import { silentLogger } from './ports/logger.ts';
 import type { DeliveryMemory } from './ports/state-store.ts';
 import { type FactorySettings, type FactorySettingsInput, resolveSettings } from './settings.ts';
+import { measuredPorts } from './status/measured-ports.ts';
 import type { FactoryMetrics } from './status/metrics.ts';
 import { EventTrace } from './tracing/event-trace.ts';
 import { tracedPorts } from './tracing/traced-ports.ts';
@@ -53,11 +54,14 @@ export function createFactory(options: FactoryOptions): Factory {
   if (!options.tenant) throw new Error('createFactory: a tenant id is required');
   const settings = resolveSettings(options.settings);
   const ports: FactoryPorts = { clock: systemClock, logger: silentLogger, ...options.ports };
+  // Calls out of the process are timed once the factory has counters; `factory.ports` stays as given.
+  const working = options.metrics ? measuredPorts(ports, options.metrics, options.tenant) : ports;
   return {
     tenant: options.tenant,
     settings,
     ports,
     async handle(event, call = {}) {
+      const started = options.metrics ? performance.now() : 0;
       const dryRun = call.dryRun ?? settings.dryRun;
       const plan: PlannedWrite[] = [];
       // A plan is not work done: a dry run is not traced.
@@ -66,13 +70,14 @@ export function createFactory(options: FactoryOptions): Factory {
           ? new EventTrace(options.tenant, event.type, call.deliverySpan)
           : undefined;
       const context: HandlerContext = {
-        ...(trace ? tracedPorts(ports, trace) : ports),
+        ...(trace ? tracedPorts(working, trace) : working),
         ...(dryRun ? { store: new OverlayStateStore(ports.store), ...planningPorts(ports, plan) } : {}),
         tenant: options.tenant,
         settings,
         owner: nextOwner(),
         ...(call.delivery?.length ? { delivery: { keys: call.delivery, kept: false } } : {}),
         ...(trace ? { trace } : {}),
+        ...(options.metrics && !dryRun ? { metrics: options.metrics } : {}),
       };
       const result = await traced(trace, () => dispatchEvent(context, event));
       if (context.delivery) result.deliveryKept = context.delivery.kept;
@@ -86,13 +91,7 @@ export function createFactory(options: FactoryOptions): Factory {
         });
         return result;
       }
-      options.metrics?.observe(
-        options.tenant,
-        result,
-        result.transitions.flatMap((transition) =>
-          transition.waitedMs === undefined ? [] : [transition.waitedMs],
-        ),
-      );
+      options.metrics?.observe(options.tenant, result, (performance.now() - started) / 1000);
       const level = result.outcome === 'incomplete' ? 'warn' : 'info';
       ports.logger[level]('event handled', {
         tenant: options.tenant,

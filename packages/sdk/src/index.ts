@@ -45,6 +45,8 @@ export {
   unconnectedProviders,
 } from './ingress/unconnected-providers.ts';
 export { assertTransition, canTransition, IllegalTransitionError, TRANSITIONS } from './lifecycle.ts';
+// One logger for every runtime, with redaction.
+export * from './logging/index.ts';
 export { importOptionalPeer, MissingPeerError } from './optional-peer.ts';
 export type { HandleResult, Transition } from './pipeline/result.ts';
 export type { ClarificationChannel, OpenedThread } from './ports/clarification-channel.ts';
@@ -116,6 +118,7 @@ export { matchRoute, RuleTriage, routeDecision } from './rule-triage.ts';
 export { outsideScope } from './scope.ts';
 export {
   parseSecretReference,
+  resolvedSecretValues,
   resolveSecretReferences,
   type SecretReference,
   secretReferencesIn,

@@ -59,6 +59,25 @@ export async function resolveSecretReferences<T>(
   return mapStrings(value, (text) => values.get(text) ?? text) as T;
 }
 
+/**
+ * The values a resolution put in place of references: every string of `resolved` where `template` had
+ * a reference. What a logger must scrub from its lines (`JsonLineLogger.addSecrets`).
+ */
+export function resolvedSecretValues(template: unknown, resolved: unknown): string[] {
+  const values = new Set<string>();
+  const visit = (before: unknown, after: unknown): void => {
+    if (typeof before === 'string') {
+      if (typeof after === 'string' && after !== before && parseSecretReference(before)) values.add(after);
+    } else if (Array.isArray(before) && Array.isArray(after)) {
+      for (const [index, item] of before.entries()) visit(item, after[index]);
+    } else if (isPlainObject(before) && isPlainObject(after)) {
+      for (const [key, item] of Object.entries(before)) visit(item, after[key]);
+    }
+  };
+  visit(template, resolved);
+  return [...values];
+}
+
 function visitStrings(value: unknown, visit: (text: string) => void): void {
   if (typeof value === 'string') visit(value);
   else if (Array.isArray(value)) for (const item of value) visitStrings(item, visit);

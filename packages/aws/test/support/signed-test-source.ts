@@ -1,4 +1,5 @@
 import {
+  type FactoryEvent,
   hmacSha256Hex,
   type IncomingWebhook,
   parseJsonBody,
@@ -36,7 +37,14 @@ export class SignedTestSource implements WebhookSource {
   }
 
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
-    const body = parseJsonBody(request.body) as { deliveryId?: string; item?: WorkItem };
+    const body = parseJsonBody(request.body) as {
+      deliveryId?: string;
+      item?: WorkItem;
+      events?: FactoryEvent[];
+    };
+    // `events` lets a test deliver any event (an output ready, a reply), as a provider would interpret it.
+    if (body.events)
+      return { ...(body.deliveryId ? { deliveryId: body.deliveryId } : {}), events: body.events };
     if (!body.item) throw new WebhookError(400, 'no item in the body');
     return {
       ...(body.deliveryId ? { deliveryId: body.deliveryId } : {}),

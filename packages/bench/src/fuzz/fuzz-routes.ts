@@ -634,7 +634,8 @@ const throttleOf = (scope: string) => `putDocument ${scope} ${THROTTLE_DOCUMENT}
  * document of the tenant it names (the operator's for `/healthz`), and a logout's sessions document.
  */
 function allowedByPath(pathname: string, status: number): string[] {
-  if (pathname === '/healthz') return [throttleOf(OPERATOR_SCOPE)];
+  // The routes behind the operator token count its wrong guesses.
+  if (pathname === '/healthz' || pathname === '/metrics') return [throttleOf(OPERATOR_SCOPE)];
   const id = tenantOf(pathname);
   if (id === undefined || !ADMIN_TOKENS[id]) return [];
   return [

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { RelayWorkerOptionsError, runRelayWorker } from '@software-factory/relayfile/relay-worker';
+import type { LogLevel } from '@software-factory/sdk';
 import { Command, Option } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.ts';
-import { JsonLineLogger, type LogLevel } from '../json-line-logger.ts';
+import { processLogger } from '../process-logger.ts';
 import { commandConfig, DEFAULT_CONFIG } from '../relay/command-config.ts';
 import { factoryBaseUrl, localFactoryUrl, relayfileWebhookUrl } from '../relay/handler-url.ts';
 import { oneRelayfileTenant, subscribedGlobs } from '../relay/relayfile-tenants.ts';
@@ -55,7 +56,7 @@ async function runRelay(options: RelayOptions): Promise<void> {
   const handlerUrl = relayfileWebhookUrl(base, tenant.id);
   // Next to the SQLite file by default: the factory's own state folder, not the working directory.
   const cursorFile = path.join(config.baseDir, '.factory', 'relay', `${tenant.id}.cursor.json`);
-  const logger = new JsonLineLogger({ level: options.logLevel, secrets: config.secrets });
+  const logger = processLogger({ level: options.logLevel, secrets: config.secrets });
   let worker: Awaited<ReturnType<typeof runRelayWorker>>;
   try {
     worker = await runRelayWorker(

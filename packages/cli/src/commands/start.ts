@@ -1,12 +1,13 @@
+import type { Logger, LogLevel } from '@software-factory/sdk';
 import { Command, Option } from 'commander';
 import { CliError, EXIT_USAGE } from '../cli-error.ts';
 import type { FactoryConfig } from '../config/config-schema.ts';
 import { listen } from '../http-listener.ts';
-import { JsonLineLogger, type LogLevel } from '../json-line-logger.ts';
 import { NodeRuntime } from '../node-runtime.ts';
 import { requirementLines, tenantNeeds } from '../onboarding/requirements.ts';
 import { EXIT_UNCONNECTED, unconnectedProviderLines } from '../operator/unconnected-providers.ts';
 import { type OtlpTracing, startOtlpTracing } from '../otlp-tracing.ts';
+import { processLogger } from '../process-logger.ts';
 import { buildTenantPorts } from '../tenant/tenant-ports.ts';
 import { VERSION } from '../version.ts';
 import { parsePort, watchForStop } from './process-lifecycle.ts';
@@ -46,7 +47,7 @@ async function runStart(options: StartOptions): Promise<void> {
   const config = await runConfig(options);
   refuseIncomplete(config);
   if (options.dryRun) for (const tenant of config.tenants) tenant.dryRun = true;
-  const logger = new JsonLineLogger({ level: options.logLevel, secrets: config.secrets });
+  const logger = processLogger({ level: options.logLevel, secrets: config.secrets });
   const tracing = await startTracing(config, logger);
   const runtime = await NodeRuntime.open(config, {
     logger,
@@ -103,7 +104,7 @@ async function runStart(options: StartOptions): Promise<void> {
 }
 
 /** Exports traces when `observability.otlp` is configured; loads no OpenTelemetry SDK otherwise. */
-async function startTracing(config: FactoryConfig, logger: JsonLineLogger): Promise<OtlpTracing | undefined> {
+async function startTracing(config: FactoryConfig, logger: Logger): Promise<OtlpTracing | undefined> {
   const otlp = config.observability?.otlp;
   if (!otlp) return undefined;
   try {
@@ -135,7 +136,7 @@ function refuseIncomplete(config: FactoryConfig): void {
  * Checks every declared provider before serving: one not connected would only collect 503s, so the
  * process stops with the command that fixes each one, unless the operator asked to serve anyway.
  */
-async function refuseUnconnected(runtime: NodeRuntime, options: StartOptions, logger: JsonLineLogger) {
+async function refuseUnconnected(runtime: NodeRuntime, options: StartOptions, logger: Logger) {
   const tenants = await Promise.all(
     runtime.tenants.map(async (tenant) => ({
       tenant: tenant.runtime.id,

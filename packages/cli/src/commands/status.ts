@@ -1,9 +1,9 @@
 import { tenantStatus } from '@software-factory/sdk';
 import { Command } from 'commander';
 import { CliError, EXIT_USAGE } from '../cli-error.ts';
-import { JsonLineLogger } from '../json-line-logger.ts';
 import { NodeRuntime } from '../node-runtime.ts';
 import { renderTenantStatus } from '../operator/status-text.ts';
+import { processLogger } from '../process-logger.ts';
 import {
   configOption,
   existingLocalSetup,
@@ -58,10 +58,6 @@ async function statusRuntime(options: StatusOptions): Promise<NodeRuntime> {
       `--tenant ${options.tenant}: no such tenant in ${config.source} (it has ${config.tenants.map((tenant) => tenant.id).join(', ')})`,
       EXIT_USAGE,
     );
-  const logger = new JsonLineLogger({
-    level: 'warn',
-    secrets: config.secrets,
-    write: (line) => process.stderr.write(line),
-  });
+  const logger = processLogger({ level: 'warn', secrets: config.secrets, stream: 'stderr' });
   return await NodeRuntime.open(config, { logger });
 }

@@ -71,7 +71,7 @@ export function configSchema(secrets: SecretResolver, registry: ProviderRegistry
             .optional(adminSecret(secrets, 'FACTORY_OPERATOR_TOKEN'))
             .check(
               z.describe(
-                'Opens the detail of every tenant at GET /healthz and the admin API at /admin/tenants (Authorization: Bearer).',
+                "Opens the detail of every tenant at GET /healthz, every tenant's metrics at GET /metrics and the admin API at /admin/tenants (Authorization: Bearer).",
               ),
             ),
           oauthApps: z

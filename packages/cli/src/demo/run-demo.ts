@@ -3,9 +3,8 @@ import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TERMINAL_STATUSES, type WorkItemRecord } from '@software-factory/sdk';
+import { JsonLineLogger, TERMINAL_STATUSES, type WorkItemRecord } from '@software-factory/sdk';
 import { CliError, EXIT_USAGE } from '../cli-error.ts';
-import { JsonLineLogger } from '../json-line-logger.ts';
 import { localSetupConfig } from '../local-setup.ts';
 import { NodeRuntime } from '../node-runtime.ts';
 import { answerQuestion, askedQuestions } from './demo-person.ts';
@@ -56,7 +55,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     timeline.note(item.key, `work item written: "${item.title}" (${item.story})`);
   }
 
-  const logger = new JsonLineLogger({ write: (line) => appendFileSync(logFile, line), level: 'debug' });
+  const logger = new JsonLineLogger({
+    write: (line) => appendFileSync(logFile, `${line}\n`),
+    level: 'debug',
+  });
   const runtime = await NodeRuntime.open(config, {
     logger,
     onResult: (_tenant, event, result) => timeline.result(event, result),

@@ -76,7 +76,7 @@ function awsEntry(plan: DeploymentPlan, outDir: string): string {
 // resolved once per Lambda instance (at its first invocation) from the function's environment, SSM
 // Parameter Store and Secrets Manager.
 import {
-  createConsoleJsonLogger,
+  consoleJsonLogger,
   createLambdaHandlers,
   DynamoStateStore,
   readAwsSecret,
@@ -85,24 +85,27 @@ import {
 import { ${signIns.names} } from '@software-factory/cli/deployment';
 ${triage ? "import { createTriage } from '@software-factory/llm-triage';\n" : ''}${providers.imports}import deployment from './${DEPLOYMENT_FILE}' with { type: 'json' };
 ${providers.registry}
-const logger = createConsoleJsonLogger();
+const logger = consoleJsonLogger();
 let handlers;
 
 /** The handlers, built at the first invocation; a failure fails that invocation and the next one retries. */
 function ready() {
   handlers ??= (async () => {
     const resolved = await resolveAwsSecrets(deployment);
+    // What was resolved is scrubbed from every log line from here on.
+    logger.addSecrets(resolvedSecretValues(deployment, resolved));
     const store = DynamoStateStore.fromEnvironment();
     return createLambdaHandlers({
       store,
       logger,
       version: deployment.version,
       // The config's tenants, and those added through the admin API (their references read the same way).
-      registry: () =>
+      registry: ({ metrics }) =>
         deploymentTenants(resolved, {
           store,
           providers,
           logger,
+          metrics,
           env: process.env,
           readSecret: readAwsSecret,${triage ? '\n          createTriage,' : ''}${signIns.wiring ? `\n          ${signIns.wiring}` : ''}
         }),

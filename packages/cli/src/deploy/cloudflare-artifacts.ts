@@ -152,22 +152,26 @@ ${triage ? "import { createTriage } from '@software-factory/llm-triage';\n" : ''
 ${providers.registry}
 export { FactoryStateObject };
 
-const logger = consoleJsonLogger({ component: 'factory-worker' });
+const logger = consoleJsonLogger({ fields: { component: 'factory-worker' } });
 
 export default createFactoryWorker({
   version: deployment.version,
   logger,
   ${publicUrlOption(plan.deployment.server.publicUrl)}${plan.deployment.observability?.traceUrl ? 'traceUrl: deployment.observability.traceUrl,\n  ' : ''}operatorToken: ${operator ? `(env) => env.${operator}` : 'false'},
   // The config's tenants, and those added through the admin API (their references are Worker secrets too).
-  tenants: async ({ env, store, cache, metrics }) =>
-    deploymentTenants(await resolveWorkerSecrets(deployment, env), {
+  tenants: async ({ env, store, cache, metrics }) => {
+    const resolved = await resolveWorkerSecrets(deployment, env);
+    // What was resolved is scrubbed from every log line from here on.
+    logger.addSecrets(resolvedSecretValues(deployment, resolved));
+    return deploymentTenants(resolved, {
       store,
       providers,
       logger,
       metrics,
       env: workerVariables(env),${triage ? '\n      createTriage,' : ''}${signIns.wiring ? `\n      ${signIns.wiring}` : ''}
       ...(cache ? { cacheConnections: (tenant, check) => cacheConnections(cache, tenant, check) } : {}),
-    }),
+    });
+  },
 });
 `;
 }

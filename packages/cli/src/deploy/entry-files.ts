@@ -34,7 +34,7 @@ export function deploymentImports(plan: DeploymentPlan): { names: string; wiring
   const actions = plan.deployment.tenants.some((tenant) => tenant.fleet?.type === 'github-actions');
   const wired = [...(actions ? ['githubActionsFleet'] : []), ...(signsIn ? ['signIns'] : [])];
   return {
-    names: ['deploymentTenants', ...wired].join(', '),
+    names: ['deploymentTenants', 'resolvedSecretValues', ...wired].join(', '),
     wiring: wired.map((name) => `${name},`).join(' '),
   };
 }

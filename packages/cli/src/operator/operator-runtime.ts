@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { CliError, EXIT_USAGE } from '../cli-error.ts';
 import type { FactoryConfig } from '../config/config-schema.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { JsonLineLogger } from '../json-line-logger.ts';
 import { NodeRuntime } from '../node-runtime.ts';
+import { processLogger } from '../process-logger.ts';
 import type { NodeTenant } from '../tenant-from-config.ts';
 
 export const DEFAULT_CONFIG = 'factory.config.yaml';
@@ -27,11 +27,7 @@ export async function openOperatorRuntime(options: OperatorOptions): Promise<Nod
       `--tenant ${options.tenant}: no such tenant in ${file} (it has ${config.tenants.map((tenant) => tenant.id).join(', ')})`,
       EXIT_USAGE,
     );
-  const logger = new JsonLineLogger({
-    level: 'warn',
-    secrets: config.secrets,
-    write: (line) => process.stderr.write(line),
-  });
+  const logger = processLogger({ level: 'warn', secrets: config.secrets, stream: 'stderr' });
   return await NodeRuntime.open(config, { logger });
 }
 

@@ -4,6 +4,7 @@ import {
   createFactory,
   type FactoryEvent,
   type FactorySettingsInput,
+  type Logger,
   StaticTenantRegistry,
   type TenantRuntime,
 } from '@software-factory/sdk';
@@ -44,15 +45,16 @@ class DeadlineTestSource extends TestWebhookSource {
  */
 export function workerScenario(
   tenants: ScenarioTenant[] = [{ id: freshTenant() }],
-  options: { operatorToken?: string; traceUrl?: string } = {},
+  options: { operatorToken?: string; traceUrl?: string; logger?: Logger } = {},
 ) {
   const clock = new FakeClock();
   const logger = new MemoryLogger();
+  const workerLogger = options.logger ?? logger;
   const harnesses = new Map<string, FactoryHarness>();
   const worker = createFactoryWorker({
     version: 'test',
     clock,
-    logger,
+    logger: workerLogger,
     operatorToken: () => options.operatorToken,
     ...(options.traceUrl ? { traceUrl: options.traceUrl } : {}),
     tenants: ({ store, metrics }) =>
@@ -71,7 +73,10 @@ export function workerScenario(
             factory: createFactory({
               tenant: tenant.id,
               settings: harness.factory.settings,
-              ports: harness.factory.ports,
+              // A test of what the Worker logs gives its logger to the factories too.
+              ports: options.logger
+                ? { ...harness.factory.ports, logger: workerLogger }
+                : harness.factory.ports,
               metrics,
             }),
             sources: new Map([

@@ -27,6 +27,7 @@ import { TrustedProxies } from './client-address.ts';
 import { mountConnectRoutes } from './connect-routes.ts';
 import { mountDashboard } from './dashboard.ts';
 import { deliverySpanOf, inDeliverySpan, noteOutcome } from './delivery-span.ts';
+import { countDeliveries, mountDeploymentMetrics } from './deployment-metrics.ts';
 import { mountHealth } from './health.ts';
 import { HttpSecurity, SECURITY_HEADERS } from './http-security.ts';
 import { mediaTypeOf, readBodyCapped, utf8Text } from './read-body.ts';
@@ -116,6 +117,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
     peer: options.clientAddress,
   });
   const app = new Hono();
+  const metrics = options.metrics ?? new FactoryMetrics();
 
   // One answer for whatever escapes a route: the log gets the error, the client a request id.
   app.onError((error, c) => {
@@ -147,6 +149,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
 
   mountHealth(app, options.tenants, options.store, options.version, security);
 
+  app.use('/t/:tenant/webhooks/:source', countDeliveries(metrics));
   app.post('/t/:tenant/webhooks/:source', (c) =>
     inDeliverySpan(c.req.raw, { tenant: c.req.param('tenant'), source: c.req.param('source') }, () =>
       receiveWebhook(c),
@@ -259,9 +262,10 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
   app.all('/t/:tenant/webhooks/:source', (c) =>
     c.json({ error: 'method not allowed; webhooks are POST' }, 405),
   );
-  mountDashboard(app, options.tenants, options.metrics ?? new FactoryMetrics(), security, {
+  mountDashboard(app, options.tenants, metrics, security, {
     ...(options.traceUrl !== undefined ? { traceUrl: checkTraceUrl(options.traceUrl) } : {}),
   });
+  mountDeploymentMetrics(app, options.tenants, metrics, security);
   const access = mountAdminApi(app, {
     registry: options.tenants,
     admin: options.admin,

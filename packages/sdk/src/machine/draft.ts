@@ -64,6 +64,9 @@ export class Draft {
       const began = this.record.history.findLast((entry) => entry.to === 'new');
       if (began) transition.waitedMs = this.now - began.at;
     }
+    const dispatchedAt = this.record.dispatch?.dispatchedAt;
+    if (from === 'dispatched' && to !== 'dispatched' && dispatchedAt !== undefined)
+      transition.ranMs = Math.max(0, this.now - dispatchedAt);
     this.transitions.push(transition);
     return this;
   }

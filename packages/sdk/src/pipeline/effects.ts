@@ -52,7 +52,9 @@ export async function runEffects(context: HandlerContext, start: WorkItemRecord)
             perform(context, working, effect, traceId, traceparent),
           )
         : await perform(context, working, effect, traceId);
+      context.metrics?.effect(context.tenant, effect.kind, 'ok');
     } catch (failure) {
+      context.metrics?.effect(context.tenant, effect.kind, 'failed');
       error = `${effect.kind} failed: ${errorMessage(failure)}`;
       context.logger.warn('effect failed', {
         tenant: context.tenant,

@@ -9,6 +9,8 @@ export interface Transition {
   reason: string;
   /** On a first dispatch: how long since the run began (for the dispatch latency metric). */
   waitedMs?: number;
+  /** Leaving `dispatched`: how long the agent had run (for the agent run duration metric). */
+  ranMs?: number;
 }
 
 /** What one `handle` call did and why; the HTTP layer and the logs read it. */

@@ -8,6 +8,7 @@ import type {
 import { createFactory, type Factory } from '../factory.ts';
 import { InMemoryStateStore } from '../in-memory-state-store.ts';
 import type { FleetClient } from '../ports/fleet-client.ts';
+import type { Logger } from '../ports/logger.ts';
 import type { StateStore } from '../ports/state-store.ts';
 import type { Triage } from '../ports/triage.ts';
 import { RuleTriage } from '../rule-triage.ts';
@@ -42,6 +43,8 @@ export interface HarnessOptions {
   fleet?: FleetClient;
   /** Counters the factory feeds, e.g. to serve `/t/:tenant/metrics` in a runtime test. */
   metrics?: FactoryMetrics;
+  /** The runtime's own logger instead of the harness's `MemoryLogger` (a test of what a runtime logs). */
+  logger?: Logger;
 }
 
 /**
@@ -81,7 +84,7 @@ export class FactoryHarness {
         triage: wrap('triage', options.triage ?? new RuleTriage(settings.routes)),
         template: this.template,
         clock: this.clock,
-        logger: this.logger,
+        logger: options.logger ?? this.logger,
       },
     });
   }

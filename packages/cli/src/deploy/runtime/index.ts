@@ -2,6 +2,9 @@
  * `@software-factory/cli/deployment`: what the entries `factory deploy` generates import to build their
  * tenants. Runtime-neutral (Node, Lambda, Workers): nothing here touches the file system or a process.
  */
+
+// The entries scrub the secrets they resolved from their logs.
+export { resolvedSecretValues } from '@software-factory/sdk';
 export { DEPLOYMENT_FORMAT, type DeployedTenant, type FactoryDeployment } from './deployment.ts';
 export {
   type DeploymentTenants,

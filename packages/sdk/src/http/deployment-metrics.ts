@@ -1,0 +1,55 @@
+import type { Context, Hono, Next } from 'hono';
+import type { TenantRegistry } from '../ports/tenant-runtime.ts';
+import type { FactoryMetrics } from '../status/metrics.ts';
+import { tenantStatus } from '../status/tenant-status.ts';
+import { checkToken, OPERATOR_SCOPE } from './admin-access.ts';
+import { bearerOf, type HttpSecurity } from './http-security.ts';
+
+const EXPOSITION = 'text/plain; version=0.0.4; charset=utf-8';
+
+/**
+ * `GET /metrics`: every tenant's families in one Prometheus exposition, behind the deployment's operator
+ * token as a bearer (the tenants' own tokens open only `/t/:tenant/metrics`). Off (404) without an
+ * operator token; 401 without a bearer or with a wrong one, and nothing about any tenant.
+ */
+export function mountDeploymentMetrics(
+  app: Hono,
+  registry: TenantRegistry,
+  metrics: FactoryMetrics,
+  security: HttpSecurity,
+): void {
+  app.get('/metrics', async (c) => {
+    if (!security.operatorToken)
+      return c.text('the deployment metrics are off: no operator token is configured\n', 404);
+    const bearer = bearerOf(c);
+    if (bearer === undefined) return c.text('the operator token is required\n', 401);
+    const checked = await checkToken(c, security, OPERATOR_SCOPE, bearer, security.operatorToken, 'text');
+    if (!checked.ok) return checked.response ?? c.text('wrong operator token\n', 401);
+    const entries = [];
+    for (const id of await registry.list()) {
+      const tenant = await registry.get(id);
+      if (!tenant) continue;
+      const { store, clock } = tenant.factory.ports;
+      entries.push({
+        tenant: id,
+        status: await tenantStatus(store, id, await tenant.connections(), clock.now()),
+      });
+    }
+    return c.text(metrics.renderAll(entries), 200, {
+      'content-type': EXPOSITION,
+      'cache-control': 'no-store',
+    });
+  });
+}
+
+/**
+ * Counts each webhook delivery by tenant, source and the status it was answered with. A 404 (an unknown
+ * tenant or source) is not counted, so nobody can grow the series by inventing names.
+ */
+export function countDeliveries(metrics: FactoryMetrics) {
+  return async (c: Context, next: Next): Promise<void> => {
+    await next();
+    if (c.req.method !== 'POST' || c.res.status === 404) return;
+    metrics.delivery(c.req.param('tenant') ?? '', c.req.param('source') ?? '', c.res.status);
+  };
+}
