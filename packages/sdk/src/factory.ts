@@ -100,6 +100,7 @@ export function createFactory(options: FactoryOptions): Factory {
         reason: result.reason,
         ...(result.workItemId ? { workItemId: result.workItemId } : {}),
         ...(result.traceId ? { traceId: result.traceId } : {}),
+        ...(trace?.spanId ? { spanId: trace.spanId } : {}),
         ...(result.error ? { error: result.error } : {}),
       });
       return result;

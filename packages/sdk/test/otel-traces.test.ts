@@ -119,6 +119,19 @@ describe('one work item, traced with an OpenTelemetry SDK registered', () => {
     );
   });
 
+  it('stamps every log line of the run with its trace id and the span it was written in', async () => {
+    const h = new FactoryHarness();
+    await h.factory.handle(h.changed(h.clearItem('item-1')));
+    const spans = new Map(exporter.getFinishedSpans().map((span) => [span.spanContext().spanId, span]));
+    const lines = h.logger.lines.filter((line) => line.fields.workItemId === 'item-1');
+    expect(lines.map((line) => line.message)).toContain('event handled');
+    for (const line of lines) {
+      const span = spans.get(String(line.fields.spanId));
+      expect(span, line.message).toBeDefined();
+      expect(span?.spanContext().traceId).toBe(line.fields.traceId);
+    }
+  });
+
   it('starts a new trace for a new run of the same item', async () => {
     const h = new FactoryHarness();
     const item = h.clearItem('item-1');

@@ -88,6 +88,15 @@ export class EventTrace {
     }
   }
 
+  /**
+   * The span a log line written now belongs to: the effect or item being worked on, else the last
+   * item's, else the delivery's; undefined before any (nothing to point at yet).
+   */
+  get spanId(): string | undefined {
+    const span = this.#current ?? [...this.#items.values()].at(-1) ?? this.#delivery;
+    return span?.spanContext().spanId;
+  }
+
   /** Runs one call of a port (`workItems.setState`) in a client span under whatever span is current. */
   async call<T>(port: string, operation: string, run: () => Promise<T>): Promise<T> {
     const name = `${port}.${operation}`;
