@@ -1,5 +1,5 @@
 import { type SpanContext, TraceFlags } from '@opentelemetry/api';
-import { traceIdFor } from '../trace.ts';
+import { derivedHexId, traceIdFor } from '../trace.ts';
 
 /**
  * The span every handled event of one run hangs from. It is never exported: its ids are derived from the
@@ -41,26 +41,7 @@ export function parseTraceparent(header: string | null | undefined): SpanContext
   return { traceId, spanId, traceFlags: Number.parseInt(flags, 16) & 0xff, isRemote: true };
 }
 
-const MAX_REMEMBERED = 256;
-const remembered = new Map<string, string>();
-
-/** 16 hex digits, not all zero, from the run (a different hash input from the trace id's). */
+/** 16 hex digits, not all zero, from the run (another input and other seeds than the trace id's). */
 function runSpanIdFor(tenant: string, workItemId: string, run: number): string {
-  const input = `span\u0000${tenant}\u0000${workItemId}\u0000${run}`;
-  const known = remembered.get(input);
-  if (known !== undefined) return known;
-  let id = '';
-  for (const seed of [0x9e3779b9, 0x811c9dc5]) {
-    let hash = seed >>> 0;
-    for (let i = 0; i < input.length; i++) {
-      hash ^= input.charCodeAt(i);
-      hash = Math.imul(hash, 0x01000193) >>> 0;
-      hash = (hash ^ (hash >>> 13)) >>> 0;
-    }
-    id += hash.toString(16).padStart(8, '0');
-  }
-  const spanId = /^0+$/.test(id) ? `${id.slice(0, 15)}1` : id;
-  if (remembered.size >= MAX_REMEMBERED) remembered.clear();
-  remembered.set(input, spanId);
-  return spanId;
+  return derivedHexId(`span\u0000${tenant}\u0000${workItemId}\u0000${run}`, 2, [0x9e3779b9, 0x811c9dc5]);
 }
