@@ -70,7 +70,9 @@ describe('three factory start replicas on one Postgres, behind one load balancer
         deliver(delivery, `/t/${TENANT}/webhooks/linear`),
       ),
     );
-    expect(answers.map((answer) => answer.status)).toEqual(Array(12).fill(200));
+    // A copy that reaches a replica while another handles the delivery is asked to come back (503).
+    for (const answer of answers) if (answer.status !== 200) expect(answer.status).toBe(503);
+    expect(answers.filter((answer) => answer.status === 200).length).toBeGreaterThanOrEqual(1);
     expect(new Set(proxy.served.map((served) => served.upstream))).toEqual(new Set([0, 1, 2]));
     expect(agentSpawns()).toHaveLength(1);
     expect(scenario.issueState()).toBe('In Progress');
