@@ -121,11 +121,7 @@ describe('GitHub, through the real GithubWebhookSource', () => {
       status: 'processed',
       results: [{ event: 'output.changed', outcome: 'ignored' }],
     });
-    // It changed nothing, so it is not remembered: sent again, it is handled again and changes nothing.
-    expect(json(await deployment.handlers.http(event))).toMatchObject({
-      status: 'processed',
-      results: [{ event: 'output.changed', outcome: 'ignored' }],
-    });
+    expect(json(await deployment.handlers.http(event))).toMatchObject({ status: 'duplicate' });
   });
 });
 

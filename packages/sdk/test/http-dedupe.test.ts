@@ -179,16 +179,32 @@ describe('what does not become work', () => {
     );
   });
 
-  it('an ignored delivery is forgotten again: its retry is interpreted and ignored again, nothing written', async () => {
-    const { h, source, calls, deliver } = setup('id');
-    for (let round = 0; round < 2; round++)
-      expect(await deliver({ id: 'p-1', ignored: 'not for us' }, 'd-ignored')).toMatchObject({
-        status: 202,
-        body: { status: 'ignored', reason: 'not for us' },
-      });
-    expect(source.interpreted).toBe(2);
-    expect(calls.forgotten).toHaveBeenCalledTimes(2);
-    expect(await h.factory.ports.store.listRecords('acme')).toEqual({ records: [] });
+  it('an ignored delivery is kept as done: its retry is answered as a duplicate, from one write', async () => {
+    const { calls, deliver, resetCalls } = setup('id');
+    expect(await deliver({ id: 'p-1', ignored: 'not for us' }, 'd-ignored')).toMatchObject({
+      status: 202,
+      body: { status: 'ignored', reason: 'not for us' },
+    });
+    // The claim, then the claim turned into the delivery memory (forgotten, remembered for longer).
+    expect(calls.remembered).toHaveBeenCalledTimes(2);
+    expect(calls.forgotten).toHaveBeenCalledTimes(1);
+    resetCalls();
+    expect(await deliver({ id: 'p-1', ignored: 'not for us' }, 'd-ignored')).toEqual({
+      status: 200,
+      body: { status: 'duplicate', deliveryId: 'd-ignored' },
+    });
+    expect(calls.remembered).toHaveBeenCalledTimes(1);
+    expect(calls.forgotten).not.toHaveBeenCalled();
+  });
+
+  it('a delivery whose events stored nothing is kept as done too, not left claimed', async () => {
+    const { h, deliver } = setup('id');
+    const payload = { id: 'p-1', events: [h.changed(h.clearItem('item-1', { state: 'backlog' }))] };
+    expect((await deliver(payload, 'd-1')).status).toBe(200);
+    expect(await deliver(payload, 'd-1')).toEqual({
+      status: 200,
+      body: { status: 'duplicate', deliveryId: 'd-1' },
+    });
   });
 
   it('a delivery whose handling failed is forgotten, so the sender’s retry is processed', async () => {

@@ -214,8 +214,8 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
         );
       }
       if (interpretation.ignored !== undefined || interpretation.events.length === 0) {
-        // Forgotten too: a claim means a delivery being handled. Its retry is interpreted and ignored again.
-        await forget(tenant, remembered);
+        // Kept as done: its retry would be ignored too, and is answered as a duplicate.
+        await keep(tenant, remembered);
         noteOutcome(c.req.raw, 'ignored');
         return c.json({ status: 'ignored', reason: interpretation.ignored ?? 'no events' }, 202);
       }
@@ -324,6 +324,21 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
     );
   }
 
+  /**
+   * Turns the claim on a delivery that was handled without storing a change (ignored, or nothing to do)
+   * into the delivery memory: two writes, the claim forgotten and the key remembered for longer. Best
+   * effort: if they fail, the claim runs out and a retry is handled again, changing nothing again.
+   */
+  async function keep(tenant: TenantRuntime, keys: readonly string[]): Promise<void> {
+    const now = clock.now();
+    const expiresAt = now + tenant.factory.settings.deliveryMemory + claimOf(tenant);
+    for (const key of keys)
+      await options.store
+        .forgetEvent(tenant.id, key)
+        .then(() => options.store.rememberEvent(tenant.id, key, { now, expiresAt }))
+        .catch(() => {});
+  }
+
   /** Forgets a delivery that did not become work, so the sender's retry is processed. */
   async function forget(tenant: TenantRuntime, keys: readonly string[]): Promise<void> {
     for (const key of keys) await options.store.forgetEvent(tenant.id, key).catch(() => {});
@@ -347,8 +362,8 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
         results.push(
           await tenant.factory.handle(event, { delivery, ...(deliverySpan ? { deliverySpan } : {}) }),
         );
-      // One that stored nothing is not left claimed: its retry is handled again and changes nothing again.
-      if (!results.some((result) => result.deliveryKept)) await forget(tenant, remembered);
+      // One whose events stored nothing is kept as done here, so its claim never outlives its handling.
+      if (!results.some((result) => result.deliveryKept)) await keep(tenant, remembered);
       return results;
     })();
     // Forgotten if handling fails, so the sender's retry is handled.
@@ -397,8 +412,8 @@ function claimOf(tenant: TenantRuntime): number {
  * How long a delivery is claimed while it is handled: longer than handling takes (a request's deadline on
  * every runtime), shorter than a sender's retry schedule (Slack retries after 1 and 5 minutes, Linear
  * after a minute), so a delivery whose handling died unforgotten is handled on a retry. A repeat meanwhile
- * is answered 503 with Retry-After. Its stored change then keeps it for `settings.deliveryMemory`; one
- * that stored nothing (ignored, or changed nothing) is forgotten, and its retry changes nothing again.
+ * is answered 503 with Retry-After. Its stored change then keeps it for `settings.deliveryMemory`, in
+ * the same write; one that stored nothing (ignored, or nothing to do) is kept by two writes of its own.
  */
 export const DELIVERY_CLAIM_MS = 120_000;
 
