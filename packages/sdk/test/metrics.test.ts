@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFactoryApp, FactoryMetrics, StaticTenantRegistry, type TenantRuntime } from '../src/index.ts';
 import { WORK_ITEM_STATUSES, type WorkItemStatus } from '../src/record.ts';
+import type { TenantStatus } from '../src/status/tenant-status.ts';
 import { FactoryHarness } from '../src/testing/index.ts';
 
 const OPERATOR_TOKEN = 'operator-token-for-the-metrics-tests-01';
@@ -52,11 +53,23 @@ async function deployment(options: { operatorToken?: string } = {}) {
 
 const operator = { authorization: `Bearer ${OPERATOR_TOKEN}` };
 
-/** A status with no item in any state. */
-const NO_COUNTS = Object.fromEntries(WORK_ITEM_STATUSES.map((status) => [status, 0])) as Record<
-  WorkItemStatus,
-  number
->;
+/** A tenant with no item in any state: the gauges are zero, the counters are what the test did. */
+const EMPTY_STATUS: TenantStatus = {
+  tenant: 'acme',
+  generatedAt: 0,
+  inFlight: [],
+  queued: [],
+  waiting: [],
+  blocked: [],
+  recentDone: [],
+  recentFailed: [],
+  connections: [],
+  counts: Object.fromEntries(WORK_ITEM_STATUSES.map((status) => [status, 0])) as Record<
+    WorkItemStatus,
+    number
+  >,
+  attention: [],
+};
 
 describe('the deployment-wide /metrics', () => {
   it('shows every tenant in each family once, with HELP and TYPE lines, behind the operator token', async () => {
@@ -148,19 +161,7 @@ describe('the counters', () => {
       throw new Error('the fleet is down');
     };
     await h.factory.handle(h.changed(h.clearItem('item-1')));
-    const text = metrics.render('acme', {
-      tenant: 'acme',
-      generatedAt: 0,
-      inFlight: [],
-      queued: [],
-      waiting: [],
-      blocked: [],
-      recentDone: [],
-      recentFailed: [],
-      connections: [],
-      counts: NO_COUNTS,
-      attention: [],
-    });
+    const text = metrics.render('acme', EMPTY_STATUS);
     expect(text).toMatch(
       /factory_provider_call_errors_total\{tenant="acme",port="fleet",provider="[^"]*",operation="spawn"\} 1/,
     );
@@ -173,19 +174,7 @@ describe('the counters', () => {
   it('escapes label values', () => {
     const metrics = new FactoryMetrics();
     metrics.delivery('acme', 'we"ird\\source\nx', 200);
-    const text = metrics.render('acme', {
-      tenant: 'acme',
-      generatedAt: 0,
-      inFlight: [],
-      queued: [],
-      waiting: [],
-      blocked: [],
-      recentDone: [],
-      recentFailed: [],
-      connections: [],
-      counts: NO_COUNTS,
-      attention: [],
-    });
+    const text = metrics.render('acme', EMPTY_STATUS);
     expect(text).toContain(
       'factory_webhook_deliveries_total{tenant="acme",source="we\\"ird\\\\source\\nx",status="200"} 1',
     );
