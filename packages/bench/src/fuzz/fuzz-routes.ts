@@ -320,20 +320,37 @@ function everyAnswer(exchange: Exchange<FuzzRequest>): void {
 
 // ——— the checks of each route ———
 
+/**
+ * What every admin view shares: no write but the throttle's (with a bearer), a bad id or an unknown
+ * tenant or method answered as such (undefined: checked already), else the statuses its token or
+ * session may get.
+ */
+function adminAccess(exchange: Exchange<FuzzRequest>): { id: string; expected: number[] } | undefined {
+  const { request, sent, pathname, answer, calls, outgoing, changed, throttled } = exchange;
+  const id = tenantOf(pathname);
+  const bearer = bearerOf(sent.headers);
+  const writes = id !== undefined && ADMIN_TOKENS[id] && bearer !== undefined ? [throttleOf(id)] : [];
+  onlyWrites(calls, outgoing, changed, answer.status, writes);
+  if (id === undefined) {
+    badId(pathname, answer.status, calls);
+    return undefined;
+  }
+  const token = ADMIN_TOKENS[id];
+  if (!token || (sent.method !== 'GET' && sent.method !== 'HEAD')) {
+    expectStatus(answer.status, [404], 'no such view');
+    return undefined;
+  }
+  return { id, expected: tokenOrSession(bearer, token, request.session, id, Boolean(throttled[id])) };
+}
+
 /** The dashboard page, status.json, metrics and the tenant's healthz: 200 only to its token or session. */
 function adminView(view: '' | 'status.json' | 'metrics' | 'healthz'): Check<FuzzRequest> {
   return (exchange) => {
-    const { request, sent, pathname, answer, calls, outgoing, changed, throttled } = exchange;
+    const { request, sent, pathname, answer } = exchange;
     if (reshaped(pathname, view)) return generalRule(exchange);
-    const id = tenantOf(pathname);
-    const bearer = bearerOf(sent.headers);
-    const writes = id !== undefined && ADMIN_TOKENS[id] && bearer !== undefined ? [throttleOf(id)] : [];
-    onlyWrites(calls, outgoing, changed, answer.status, writes);
-    if (id === undefined) return badId(pathname, answer.status, calls);
-    const token = ADMIN_TOKENS[id];
-    if (!token || (sent.method !== 'GET' && sent.method !== 'HEAD'))
-      return expectStatus(answer.status, [404], 'no such view');
-    const expected = tokenOrSession(bearer, token, request.session, id, Boolean(throttled[id]));
+    const access = adminAccess(exchange);
+    if (!access) return;
+    const { id, expected } = access;
     expectStatus(answer.status, expected, `${request.kind}`);
     if (answer.status !== 200) return;
     if (view !== 'metrics' && answer.headers.get('cache-control') !== 'no-store')
@@ -353,17 +370,11 @@ function adminView(view: '' | 'status.json' | 'metrics' | 'healthz'): Check<Fuzz
 function dashboardView(view: DashboardView): Check<FuzzRequest> {
   const shape = new RegExp(`^/t/[^/]*/${view.replace(/[.]/g, '\\.').replace(':id', '[^/]+')}$`);
   return (exchange) => {
-    const { request, sent, pathname, answer, calls, outgoing, changed, throttled } = exchange;
+    const { request, pathname, answer } = exchange;
     if (!shape.test(pathname)) return generalRule(exchange);
-    const id = tenantOf(pathname);
-    const bearer = bearerOf(sent.headers);
-    const writes = id !== undefined && ADMIN_TOKENS[id] && bearer !== undefined ? [throttleOf(id)] : [];
-    onlyWrites(calls, outgoing, changed, answer.status, writes);
-    if (id === undefined) return badId(pathname, answer.status, calls);
-    const token = ADMIN_TOKENS[id];
-    if (!token || (sent.method !== 'GET' && sent.method !== 'HEAD'))
-      return expectStatus(answer.status, [404], 'no such view');
-    const expected = tokenOrSession(bearer, token, request.session, id, Boolean(throttled[id]));
+    const access = adminAccess(exchange);
+    if (!access) return;
+    const { expected } = access;
     const input = view.startsWith('items') ? [200, 400, 404] : [200, 400];
     expectStatus(
       answer.status,
