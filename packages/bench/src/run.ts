@@ -25,6 +25,7 @@ import { dynamoTarget } from './targets/dynamo-target.ts';
 import { checkGoals, type GoalCheck } from './targets/goals.ts';
 import { inProcessTarget } from './targets/in-process-target.ts';
 import { postgresTarget } from './targets/postgres-target.ts';
+import { measureTracing, type TracingFigures, tracingGoals, tracingRows } from './tracing-overhead.ts';
 import {
   githubPullRequestReady,
   linearIssueCreated,
@@ -44,11 +45,14 @@ const STORES = ['memory', 'sqlite', 'dynamodb', 'durable-objects', 'postgres'] a
 /** `factory start` replicas over one Postgres in the HTTP part, as issue 27's self-hoster runs them. */
 const POSTGRES_REPLICAS = 3;
 type StoreName = (typeof STORES)[number];
-/** The parts of a run: per-event paths on each store (with the floor and the peer), HTTP, bundles. */
-const PARTS = ['paths', 'http', 'bundles'] as const;
+/**
+ * The parts of a run: per-event paths on each store (with the floor and the peer), HTTP, bundles, and
+ * what tracing costs per event (issue 26).
+ */
+const PARTS = ['paths', 'http', 'bundles', 'tracing'] as const;
 type PartName = (typeof PARTS)[number];
 
-const usage = `usage: npm run bench -- [--only ${PARTS.join(',')}] [--cycles <n>] [--warmup <n>] [--stores ${STORES.join(',')}] [--no-http] [--no-bundles] [--out <dir>]`;
+const usage = `usage: npm run bench -- [--only ${PARTS.join(',')}] [--cycles <n>] [--warmup <n>] [--tracing-cycles <n>] [--stores ${STORES.join(',')}] [--no-http] [--no-bundles] [--out <dir>]`;
 
 interface Options {
   cycles: number;
@@ -57,6 +61,9 @@ interface Options {
   paths: boolean;
   http: boolean;
   bundles: boolean;
+  tracing: boolean;
+  /** Cycles per mode of the tracing part, after as many warm-up cycles as the in-memory paths get. */
+  tracingCycles: number;
   /**
    * Set by `--only`: the parts run. A partial run writes nothing to the results unless `--out` names a
    * folder, and then `<time>.<parts>.json` there, never latest.json; with `paths`, it prints each path's
@@ -74,6 +81,7 @@ export function parseBenchArgs(argv: string[]): Options {
     options: {
       cycles: { type: 'string', default: '150' },
       warmup: { type: 'string', default: '30' },
+      'tracing-cycles': { type: 'string', default: '1000' },
       stores: { type: 'string', default: STORES.join(',') },
       'no-http': { type: 'boolean', default: false },
       'no-bundles': { type: 'boolean', default: false },
@@ -96,6 +104,8 @@ export function parseBenchArgs(argv: string[]): Options {
     paths: only === undefined || only.includes('paths'),
     http: only === undefined ? !values['no-http'] : only.includes('http'),
     bundles: only === undefined ? !values['no-bundles'] : only.includes('bundles'),
+    tracing: only === undefined || only.includes('tracing'),
+    tracingCycles: wholeNumber('tracing-cycles', values['tracing-cycles'], 1),
     ...(only ? { only } : {}),
     out: resolve(values.out ?? join(root, 'bench', 'results')),
     outGiven: values.out !== undefined,
@@ -239,8 +249,15 @@ async function main(argv: string[]): Promise<void> {
     console.log('done');
   }
 
-  const goals = checkGoals({ stores, peer, http, bundles });
-  printTables({ floor, stores, peer, http, httpReplicas, bundles, goals });
+  let tracing: TracingFigures | undefined;
+  if (options.tracing) {
+    process.stdout.write('measuring what tracing costs per event… ');
+    tracing = await measureTracing({ cycles: options.tracingCycles, warmup: inMemoryWarmup });
+    console.log('done');
+  }
+
+  const goals = [...checkGoals({ stores, peer, http, bundles }), ...(tracing ? tracingGoals(tracing) : [])];
+  printTables({ floor, stores, peer, http, httpReplicas, bundles, goals, tracing });
   if (options.only?.includes('paths')) printStoreCalls(stores);
   if (options.only && !options.outGiven) {
     console.log(
@@ -256,6 +273,7 @@ async function main(argv: string[]): Promise<void> {
       cycles: options.cycles,
       warmup: options.warmup,
       inMemoryWarmup,
+      ...(options.tracing ? { tracingCycles: options.tracingCycles } : {}),
       ...(options.only ? { only: options.only } : {}),
     },
     floor,
@@ -275,6 +293,7 @@ async function main(argv: string[]): Promise<void> {
       ? { httpReplicas: { replicas: POSTGRES_REPLICAS, store: 'postgres', scenarios: httpReplicas } }
       : {}),
     bundles,
+    ...(tracing ? { tracing } : {}),
     goals,
   };
   mkdirSync(options.out, { recursive: true });
@@ -296,6 +315,7 @@ function printTables(data: {
   httpReplicas: ThroughputFigures[];
   bundles: BundleFigures[];
   goals: GoalCheck[];
+  tracing: TracingFigures | undefined;
 }): void {
   const rows: string[][] = [
     [
@@ -394,8 +414,14 @@ function printTables(data: {
       }),
     ]);
   }
+  if (data.tracing) {
+    console.log(
+      `\ntracing, in-memory store, CPU µs per event (${data.tracing.cycles} cycles per mode, the modes taking turns; spans the SDK kept: ${data.tracing.spansKept}):`,
+    );
+    printTable(tracingRows(data.tracing));
+  }
   if (data.goals.length > 0) {
-    console.log('\ngoals (issue 23), as ratios or bounds within this run:');
+    console.log('\ngoals (issues 23 and 26), as ratios or bounds within this run:');
     printTable([
       ['goal', 'bound', 'measured', 'met'],
       ...data.goals.map((goal) => [goal.goal, goal.bound, goal.measured, goal.met ? 'yes' : 'NO']),

@@ -1,91 +1,156 @@
-// `npm run bench:tracing`: what tracing costs per event on the in-memory store — with no OpenTelemetry
-// SDK (the API's own no-op: the default), with a provider registered whose spans record nothing (every
-// span, attribute and wrapper of the core is made), and with the trace SDK keeping spans in memory.
+// What tracing costs per event on the in-memory store (issue 26): off (no provider registered, as every
+// runtime runs without `observability.otlp`), twice, so the run shows its own noise; on with the
+// OpenTelemetry API's own no-op tracer (every span, attribute and wrapper of the core is made, none
+// records); on with the trace SDK keeping spans in memory. The modes take turns cycle by cycle.
 
-import { parseArgs } from 'node:util';
-import { INVALID_SPAN_CONTEXT, type Tracer, type TracerProvider, trace } from '@opentelemetry/api';
+import { ProxyTracerProvider, type TracerProvider, trace } from '@opentelemetry/api';
 import {
   InMemorySpanExporter,
   TracerProvider as SdkTracerProvider,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import { InMemoryStateStore } from '@software-factory/sdk';
-import { failedWithUsage, runWhenMain, wholeNumber } from './command-line.ts';
-import { PATHS, type PathName } from './event-cycle.ts';
-import { measurePaths } from './measure-paths.ts';
-import type { BenchTarget } from './targets/bench-target.ts';
+import { PATHS, type PathName, runCycle } from './event-cycle.ts';
+import { mean } from './stats.ts';
+import type { GoalCheck } from './targets/goals.ts';
 import { inProcessTarget } from './targets/in-process-target.ts';
 
-export const TRACING_MODES = ['off', 'not recording', 'in-memory SDK'] as const;
+export const TRACING_MODES = ['off', 'off, again', 'on, no-op API', 'on, in-memory SDK'] as const;
 export type TracingMode = (typeof TRACING_MODES)[number];
 
-/** Mean CPU per event (µs) by mode and path, and how many spans the in-memory SDK kept. */
 export interface TracingFigures {
+  cycles: number;
+  /** Mean CPU per event (µs), by mode and path. */
   cpuMicros: Record<TracingMode, Record<PathName, number>>;
+  /** Mean CPU per event (µs) over the five paths, each weighing the same. */
+  perEventMicros: Record<TracingMode, number>;
+  /**
+   * Tracing's whole work while off: the core asks the API whether a provider is registered, this many
+   * times per event on average, at this many nanoseconds a question (timed in a loop).
+   */
+  offChecks: { perEvent: number; nanosEach: number };
+  /** Spans the in-memory SDK ended: proof that the recording mode recorded. */
   spansKept: number;
 }
 
-/** A provider whose tracer hands out the API's non-recording spans: the cost of the calls alone. */
-class NotRecordingProvider implements TracerProvider {
-  readonly #tracer: Tracer = {
-    startSpan: () => trace.wrapSpanContext(INVALID_SPAN_CONTEXT),
-    startActiveSpan: ((_name: string, ...rest: unknown[]) => {
-      const run = rest.at(-1) as (span: unknown) => unknown;
-      return run(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
-    }) as Tracer['startActiveSpan'],
-  };
-
-  getTracer(): Tracer {
-    return this.#tracer;
-  }
+/**
+ * The API's own no-op tracer provider, as a provider of its own: the core then finds a provider
+ * registered and makes every span, which the API's no-op tracer hands back non-recording (carrying
+ * the parent's context, so the trace still reaches fleets). The instance the API falls back to when
+ * nothing is registered would count as "off".
+ */
+function noopApiProvider(): TracerProvider {
+  const fallback = new ProxyTracerProvider().getDelegate();
+  const NoopProvider = fallback.constructor as new () => TracerProvider;
+  return new NoopProvider();
 }
 
 /**
- * Runs `rounds` rounds; in each, every mode runs `cycles` cycles on its own store after `warmup`
- * unrecorded ones, the modes taking turns so that what else the machine does weighs on all alike.
+ * Runs `warmup` unrecorded cycles, then `cycles` recorded ones; in each, every mode runs one cycle on
+ * its own store and app, the first mode rotating, so what else the machine does weighs on all alike.
  */
-export async function measureTracing(options: {
-  rounds: number;
-  cycles: number;
-  warmup: number;
-}): Promise<TracingFigures> {
+export async function measureTracing(options: { cycles: number; warmup: number }): Promise<TracingFigures> {
   const exporter = new InMemorySpanExporter();
   const sdk = new SdkTracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   const providers: Record<TracingMode, TracerProvider | undefined> = {
     off: undefined,
-    'not recording': new NotRecordingProvider(),
-    'in-memory SDK': sdk,
+    'off, again': undefined,
+    'on, no-op API': noopApiProvider(),
+    'on, in-memory SDK': sdk,
   };
-  const targets = {} as Record<TracingMode, BenchTarget>;
-  for (const mode of TRACING_MODES)
-    targets[mode] = await inProcessTarget({
-      store: `in-memory, ${mode}`,
-      open: () => new InMemoryStateStore(),
-    });
-  const sums = Object.fromEntries(
-    TRACING_MODES.map((mode) => [mode, Object.fromEntries(PATHS.map((path) => [path, 0]))]),
-  ) as Record<TracingMode, Record<PathName, number>>;
+  const samples = Object.fromEntries(
+    TRACING_MODES.map((mode) => [mode, Object.fromEntries(PATHS.map((path) => [path, [] as number[]]))]),
+  ) as Record<TracingMode, Record<PathName, number[]>>;
+  const targets = await Promise.all(
+    TRACING_MODES.map((mode) =>
+      inProcessTarget({ store: `in-memory, ${mode}`, open: () => new InMemoryStateStore() }),
+    ),
+  );
   let spansKept = 0;
+  let offChecks = { perEvent: 0, nanosEach: 0 };
   try {
-    for (let round = 0; round < options.rounds; round++) {
-      for (const mode of TRACING_MODES) {
+    for (let cycle = 0; cycle < options.warmup + options.cycles; cycle++) {
+      const recorded = cycle >= options.warmup;
+      for (let turn = 0; turn < TRACING_MODES.length; turn++) {
+        const index = (cycle + turn) % TRACING_MODES.length;
+        const mode = TRACING_MODES[index] as TracingMode;
         use(providers[mode]);
-        const figures = await measurePaths(targets[mode], {
-          warmup: round === 0 ? options.warmup : 0,
-          cycles: options.cycles,
-          firstCycle: round * (options.cycles + options.warmup),
+        await runCycle(targets[index] as (typeof targets)[number], cycle, (path, sample) => {
+          if (recorded) samples[mode][path].push(sample.cpuMicros);
         });
-        for (const path of PATHS) sums[mode][path] += figures[path].cpuMicros / options.rounds;
-        spansKept += exporter.getFinishedSpans().length;
+        if (recorded) spansKept += exporter.getFinishedSpans().length;
         exporter.reset();
       }
     }
+    use(undefined);
+    offChecks = await measureOffChecks(
+      targets[0] as (typeof targets)[number],
+      options.warmup + options.cycles,
+    );
   } finally {
     use(undefined);
     await sdk.shutdown();
-    for (const mode of TRACING_MODES) await targets[mode].close();
+    for (const target of targets) await target.close();
   }
-  return { cpuMicros: sums, spansKept };
+  const cpuMicros = Object.fromEntries(
+    TRACING_MODES.map((mode) => [
+      mode,
+      Object.fromEntries(PATHS.map((path) => [path, mean(samples[mode][path])])),
+    ]),
+  ) as Record<TracingMode, Record<PathName, number>>;
+  const perEventMicros = Object.fromEntries(
+    TRACING_MODES.map((mode) => [mode, mean(PATHS.map((path) => cpuMicros[mode][path]))]),
+  ) as Record<TracingMode, number>;
+  return { cycles: options.cycles, cpuMicros, perEventMicros, offChecks, spansKept };
+}
+
+/**
+ * Counts the core's questions to the API over one cycle with nothing registered (and that it asks for
+ * no tracer at all), then times the question in a loop: what tracing costs while off.
+ */
+async function measureOffChecks(
+  target: Parameters<typeof runCycle>[0],
+  cycle: number,
+): Promise<{ perEvent: number; nanosEach: number }> {
+  const api = trace as unknown as Record<'getTracerProvider' | 'getTracer', (...args: unknown[]) => unknown>;
+  if (Object.hasOwn(api, 'getTracerProvider') || Object.hasOwn(api, 'getTracer'))
+    throw new Error('the API has changed: its trace methods are no longer on its prototype');
+  const original = { getTracerProvider: api.getTracerProvider, getTracer: api.getTracer };
+  let questions = 0;
+  let tracers = 0;
+  let events = 0;
+  api.getTracerProvider = (...args) => {
+    questions += 1;
+    return original.getTracerProvider.apply(trace, args);
+  };
+  api.getTracer = (...args) => {
+    tracers += 1;
+    return original.getTracer.apply(trace, args);
+  };
+  try {
+    await runCycle(target, cycle, () => {
+      events += 1;
+    });
+  } finally {
+    // The API's methods live on its prototype: dropping the counting ones brings them back.
+    delete (api as Partial<typeof api>).getTracerProvider;
+    delete (api as Partial<typeof api>).getTracer;
+  }
+  if (questions === 0) throw new Error('the core asked the API nothing: is it another copy of the API?');
+  if (tracers > 0) throw new Error(`with tracing off the core asked for ${tracers} tracers`);
+  const calls = 200_000;
+  let registered = 0;
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) {
+    // The core's question (`tracingRegistered` in the sdk), as it asks it.
+    const provider = trace.getTracerProvider();
+    const delegate = provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider;
+    if (delegate) registered += 1;
+  }
+  const nanosEach = ((performance.now() - started) * 1e6) / calls;
+  if (registered !== calls) throw new Error('the API answered no provider at all');
+  // The cycle's unmeasured last delivery asks too: spread over the measured ones it only adds.
+  return { perEvent: questions / events, nanosEach };
 }
 
 function use(provider: TracerProvider | undefined): void {
@@ -93,41 +158,54 @@ function use(provider: TracerProvider | undefined): void {
   if (provider) trace.setGlobalTracerProvider(provider);
 }
 
-const usage = 'usage: npm run bench:tracing -- [--rounds <n>] [--cycles <n>] [--warmup <n>]';
+/** Issue 26's bounds: tracing off costs nothing measurable, on with the no-op API under 5% per event. */
+export const TRACING_ON_NOOP_BOUND = 0.05;
+export const TRACING_OFF_BOUND = 0.005;
 
-async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      rounds: { type: 'string', default: '5' },
-      cycles: { type: 'string', default: '100' },
-      warmup: { type: 'string', default: '200' },
+export function tracingGoals(figures: TracingFigures): GoalCheck[] {
+  const off = figures.perEventMicros.off;
+  const offCost = (figures.offChecks.perEvent * figures.offChecks.nanosEach) / 1000;
+  const noise = Math.abs(figures.perEventMicros['off, again'] / off - 1);
+  const onNoop = figures.perEventMicros['on, no-op API'] / off - 1;
+  return [
+    {
+      goal: 'tracing off: its checks per event / CPU per event',
+      bound: `< ${percent(TRACING_OFF_BOUND)} (nothing measurable)`,
+      measured: `${percent(offCost / off, 3)} (${figures.offChecks.perEvent.toFixed(1)} checks × ${figures.offChecks.nanosEach.toFixed(0)} ns of ${off.toFixed(0)} µs; off vs off again: ${percent(noise)})`,
+      met: offCost / off < TRACING_OFF_BOUND,
     },
-  });
-  const options = {
-    rounds: wholeNumber('rounds', values.rounds, 1),
-    cycles: wholeNumber('cycles', values.cycles, 1),
-    warmup: wholeNumber('warmup', values.warmup, 0),
-  };
-  console.log(
-    `tracing overhead — in-memory store, ${options.rounds} rounds × ${options.cycles} cycles per mode, modes taking turns (${options.warmup} warm-up cycles each)\n`,
-  );
-  const figures = await measureTracing(options);
+    {
+      goal: 'tracing on, no-op API: CPU per event over off',
+      bound: `< ${percent(TRACING_ON_NOOP_BOUND)}`,
+      measured: `${signedPercent(onNoop)} (${figures.perEventMicros['on, no-op API'].toFixed(0)} of ${off.toFixed(0)} µs, mean of the five paths)`,
+      met: onNoop < TRACING_ON_NOOP_BOUND,
+    },
+  ];
+}
+
+/** The figures as rows: each path's CPU per mode, the modes after the first as a difference from it. */
+export function tracingRows(figures: TracingFigures): string[][] {
   const off = figures.cpuMicros.off;
-  const cell = (mode: TracingMode, path: PathName) => {
-    const micros = figures.cpuMicros[mode][path];
+  const cell = (mode: TracingMode, path: PathName | 'per event') => {
+    const micros = path === 'per event' ? figures.perEventMicros[mode] : figures.cpuMicros[mode][path];
+    const base = path === 'per event' ? figures.perEventMicros.off : off[path];
     return mode === 'off'
       ? `${micros.toFixed(0)} µs`
-      : `${micros.toFixed(0)} µs (${signed((micros / off[path] - 1) * 100)}%)`;
+      : `${micros.toFixed(0)} µs (${signedPercent(micros / base - 1)})`;
   };
-  console.log(['path', ...TRACING_MODES].join(' | '));
-  for (const path of PATHS) console.log([path, ...TRACING_MODES.map((mode) => cell(mode, path))].join(' | '));
-  console.log(`\nspans the in-memory SDK kept: ${figures.spansKept}`);
-  return 0;
+  return [
+    ['path', ...TRACING_MODES],
+    ...[...PATHS, 'per event' as const].map((path) => [
+      path,
+      ...TRACING_MODES.map((mode) => cell(mode, path)),
+    ]),
+  ];
 }
 
-function signed(value: number): string {
-  return `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
+function percent(fraction: number, digits = 1): string {
+  return `${(fraction * 100).toFixed(digits)}%`;
 }
 
-runWhenMain(import.meta.url, main, failedWithUsage('bench:tracing', usage));
+function signedPercent(fraction: number): string {
+  return `${fraction >= 0 ? '+' : ''}${percent(fraction)}`;
+}

@@ -98,6 +98,9 @@ describe('bench arguments', () => {
       '--stores takes a comma-separated list',
     );
     expect(() => parseBenchArgs(['--fast'])).toThrow(/fast/);
+    expect(() => parseBenchArgs(['--tracing-cycles', '0'])).toThrow(
+      '--tracing-cycles must be a whole number of at least 1, got "0"',
+    );
     expect(parseBenchArgs(['--stores', 'memory', '--no-http'])).toMatchObject({
       stores: ['memory'],
       http: false,
@@ -106,6 +109,7 @@ describe('bench arguments', () => {
       only: ['paths'],
       http: false,
       bundles: false,
+      tracing: false,
     });
   });
 
@@ -120,13 +124,28 @@ describe('bench arguments', () => {
       paths: true,
       http: false,
       bundles: true,
+      tracing: false,
       only: ['paths', 'bundles'],
     });
-    expect(parseBenchArgs([])).toMatchObject({ paths: true, http: true, bundles: true, outGiven: false });
+    expect(parseBenchArgs(['--only', 'tracing', '--tracing-cycles', '50'])).toMatchObject({
+      paths: false,
+      http: false,
+      bundles: false,
+      tracing: true,
+      tracingCycles: 50,
+    });
+    expect(parseBenchArgs([])).toMatchObject({
+      paths: true,
+      http: true,
+      bundles: true,
+      tracing: true,
+      tracingCycles: 1000,
+      outGiven: false,
+    });
     expect(parseBenchArgs(['--only', 'http', '--out', '/tmp/x'])).toMatchObject({ outGiven: true });
     expect(parseBenchArgs([]).only).toBeUndefined();
     expect(() => parseBenchArgs(['--only', 'http,soak'])).toThrow(
-      '--only takes a comma-separated list of paths, http, bundles; got "http,soak"',
+      '--only takes a comma-separated list of paths, http, bundles, tracing; got "http,soak"',
     );
   });
 });

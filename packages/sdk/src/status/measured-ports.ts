@@ -1,4 +1,5 @@
 import type { FactoryPorts } from '../ports/factory-ports.ts';
+import { wrappedPort } from '../wrapped-port.ts';
 import type { FactoryMetrics } from './metrics.ts';
 
 /**
@@ -26,47 +27,28 @@ function measure<Port extends object>(
 ): Port {
   const named = (port as { provider?: unknown }).provider;
   const provider = typeof named === 'string' ? named : '';
-  const wrapped = new WeakMap<object, unknown>();
-  return new Proxy(port, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== 'function' || typeof property !== 'string') return value;
-      let timed = wrapped.get(value);
-      if (!timed) {
-        timed = (...args: unknown[]) => {
-          const started = performance.now();
-          const done = (failed: boolean) =>
-            metrics.providerCall(
-              tenant,
-              name,
-              provider,
-              property,
-              (performance.now() - started) / 1000,
-              failed,
-            );
-          let answer: unknown;
-          try {
-            answer = (value as (...args: unknown[]) => unknown).apply(target, args);
-          } catch (error) {
-            done(true);
-            throw error;
-          }
-          // Only calls that wait on something are calls out of the process; the rest are not counted.
-          if (!(answer instanceof Promise)) return answer;
-          return answer.then(
-            (settled: unknown) => {
-              done(false);
-              return settled;
-            },
-            (error: unknown) => {
-              done(true);
-              throw error;
-            },
-          );
-        };
-        wrapped.set(value, timed);
-      }
-      return timed;
-    },
+  return wrappedPort(port, (operation, method) => (...args: unknown[]) => {
+    const started = performance.now();
+    const done = (failed: boolean) =>
+      metrics.providerCall(tenant, name, provider, operation, (performance.now() - started) / 1000, failed);
+    let answer: unknown;
+    try {
+      answer = method(...args);
+    } catch (error) {
+      done(true);
+      throw error;
+    }
+    // Only calls that wait on something are calls out of the process; the rest are not counted.
+    if (!(answer instanceof Promise)) return answer;
+    return answer.then(
+      (settled: unknown) => {
+        done(false);
+        return settled;
+      },
+      (error: unknown) => {
+        done(true);
+        throw error;
+      },
+    );
   });
 }

@@ -39,8 +39,10 @@ export class EventTrace {
   readonly #delivery: Span | undefined;
   readonly #tracer = factoryTracer();
   readonly #startedAt = now();
-  readonly #items = new Map<string, Span>();
-  #current: Span | undefined;
+  readonly #items = new Map<string, TracedSpan>();
+  /** The item span made last: where a log line goes once no effect or item is being worked on. */
+  #lastItem: TracedSpan | undefined;
+  #current: TracedSpan | undefined;
   #early: EarlyCall[] = [];
 
   constructor(tenant: string, event: FactoryEventType, delivery?: Span) {
@@ -59,9 +61,9 @@ export class EventTrace {
 
   /** From here on, spans belong to this record's run (until another item is entered). */
   enterItem(record: WorkItemRecord): void {
-    const span = this.#itemSpan(record);
-    this.#emitEarly(span);
-    this.#current = span;
+    const item = this.#itemSpan(record);
+    this.#emitEarly(item.span);
+    this.#current = item;
   }
 
   /** Runs one effect in its span; `run` gets the `traceparent` that continues the trace from it. */
@@ -74,9 +76,9 @@ export class EventTrace {
     const span = this.#tracer.startSpan(
       `effect ${effect.kind}`,
       { attributes: { 'factory.effect': effect.kind, 'factory.effect.id': effect.id } },
-      trace.setSpan(ROOT_CONTEXT, parent),
+      parent.context,
     );
-    this.#current = span;
+    this.#current = traced(span);
     try {
       return await run(traceparentOf(span.spanContext()));
     } catch (error) {
@@ -93,7 +95,7 @@ export class EventTrace {
    * item's, else the delivery's; undefined before any (nothing to point at yet).
    */
   get spanId(): string | undefined {
-    const span = this.#current ?? [...this.#items.values()].at(-1) ?? this.#delivery;
+    const span = (this.#current ?? this.#lastItem)?.span ?? this.#delivery;
     return span?.spanContext().spanId;
   }
 
@@ -114,11 +116,7 @@ export class EventTrace {
         this.#early.push({ name, attributes, start, end: now(), ...(error ? { error } : {}) });
       }
     }
-    const span = this.#tracer.startSpan(
-      name,
-      { kind: SpanKind.CLIENT, attributes },
-      trace.setSpan(ROOT_CONTEXT, parent),
-    );
+    const span = this.#tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent.context);
     try {
       return await run();
     } catch (error) {
@@ -141,8 +139,8 @@ export class EventTrace {
       return;
     }
     // Calls made for an item whose record was never found belong to the event; the last item's span holds them.
-    this.#emitEarly([...this.#items.values()].at(-1) as Span);
-    for (const span of this.#items.values()) {
+    this.#emitEarly((this.#lastItem as TracedSpan).span);
+    for (const { span } of this.#items.values()) {
       span.setAttributes(outcome);
       if (result.outcome === 'incomplete') span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
@@ -153,16 +151,16 @@ export class EventTrace {
   fail(error: unknown): void {
     if (this.#items.size === 0) {
       const parent = this.#delivery ? trace.setSpan(ROOT_CONTEXT, this.#delivery) : ROOT_CONTEXT;
-      this.#items.set('', this.#startHandle(parent, this.#eventAttributes()));
+      this.#items.set('', traced(this.#startHandle(parent, this.#eventAttributes())));
     }
-    for (const span of this.#items.values()) {
+    for (const { span } of this.#items.values()) {
       this.#emitEarly(span);
       failed(span, error);
       span.end();
     }
   }
 
-  #itemSpan(record: WorkItemRecord): Span {
+  #itemSpan(record: WorkItemRecord): TracedSpan {
     const key = `${record.workItemId}\u0000${record.run}`;
     const known = this.#items.get(key);
     if (known) return known;
@@ -177,8 +175,10 @@ export class EventTrace {
       'factory.run': record.run,
     });
     this.#delivery?.addLink({ context: span.spanContext() });
-    this.#items.set(key, span);
-    return span;
+    const item = traced(span);
+    this.#items.set(key, item);
+    this.#lastItem = item;
+    return item;
   }
 
   #startHandle(parent: Context, attributes: Attributes): Span {
@@ -214,6 +214,16 @@ export class EventTrace {
       span.end(call.end);
     }
   }
+}
+
+/** A span, and the context its children are started in (made once, not per child). */
+interface TracedSpan {
+  span: Span;
+  context: Context;
+}
+
+function traced(span: Span): TracedSpan {
+  return { span, context: trace.setSpan(ROOT_CONTEXT, span) };
 }
 
 /** Marks a span failed with the error's type only: messages can quote a vendor's reply, or a secret. */
