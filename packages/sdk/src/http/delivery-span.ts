@@ -42,6 +42,8 @@ export async function inDeliverySpan(
   deliveries.set(request, delivery);
   try {
     const response = await receive();
+    // What a span that records nothing is told is lost: the OpenTelemetry way is not to work it out.
+    if (!span.isRecording()) return response;
     if (response.status !== 404) {
       span.updateName(`webhook ${names.source}`);
       span.setAttribute('factory.source', names.source);

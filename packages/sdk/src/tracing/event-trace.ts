@@ -67,7 +67,7 @@ export class EventTrace {
   }
 
   /** Runs one effect in its span; `run` gets the `traceparent` that continues the trace from it. */
-  async effect<T>(
+  effect<T>(
     record: WorkItemRecord,
     effect: PendingEffect,
     run: (traceparent: string) => Promise<T>,
@@ -76,18 +76,32 @@ export class EventTrace {
     const span = this.#tracer.startSpan(
       `effect ${effect.kind}`,
       { attributes: { 'factory.effect': effect.kind, 'factory.effect.id': effect.id } },
-      parent.context,
+      contextOf(parent),
     );
-    this.#current = traced(span);
-    try {
-      return await run(traceparentOf(span.spanContext()));
-    } catch (error) {
-      failed(span, error);
-      throw error;
-    } finally {
+    this.#current = { span };
+    const ended = () => {
       span.end();
       this.#current = parent;
+    };
+    let running: Promise<T>;
+    try {
+      running = run(traceparentOf(span.spanContext()));
+    } catch (error) {
+      failed(span, error);
+      ended();
+      throw error;
     }
+    return running.then(
+      (value) => {
+        ended();
+        return value;
+      },
+      (error: unknown) => {
+        failed(span, error);
+        ended();
+        throw error;
+      },
+    );
   }
 
   /**
@@ -99,32 +113,42 @@ export class EventTrace {
     return span?.spanContext().spanId;
   }
 
-  /** Runs one call of a port (`workItems.setState`) in a client span under whatever span is current. */
-  async call<T>(port: string, operation: string, run: () => Promise<T>): Promise<T> {
+  /**
+   * Puts one call of a port (`workItems.setState`), already under way, in a client span under whatever
+   * span is current; settles as the call does. (Then-callbacks, not an async wrapper: a port call is the
+   * commonest thing traced, and each await of a wrapper was one more turn of the microtask queue.)
+   */
+  call<T>(port: string, operation: string, answer: Promise<T>): Promise<T> {
     const name = `${port}.${operation}`;
     const attributes = { 'factory.port': port, 'factory.operation': operation };
     const parent = this.#current;
     if (!parent) {
       const start = now();
-      let error: string | undefined;
-      try {
-        return await run();
-      } catch (failure) {
-        error = errorType(failure);
-        throw failure;
-      } finally {
+      const keep = (error?: string) =>
         this.#early.push({ name, attributes, start, end: now(), ...(error ? { error } : {}) });
-      }
+      return answer.then(
+        (value) => {
+          keep();
+          return value;
+        },
+        (failure: unknown) => {
+          keep(errorType(failure));
+          throw failure;
+        },
+      );
     }
-    const span = this.#tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent.context);
-    try {
-      return await run();
-    } catch (error) {
-      failed(span, error);
-      throw error;
-    } finally {
-      span.end();
-    }
+    const span = this.#tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, contextOf(parent));
+    return answer.then(
+      (value) => {
+        span.end();
+        return value;
+      },
+      (error: unknown) => {
+        failed(span, error);
+        span.end();
+        throw error;
+      },
+    );
   }
 
   /** Ends every span with what the event came to. */
@@ -151,7 +175,7 @@ export class EventTrace {
   fail(error: unknown): void {
     if (this.#items.size === 0) {
       const parent = this.#delivery ? trace.setSpan(ROOT_CONTEXT, this.#delivery) : ROOT_CONTEXT;
-      this.#items.set('', traced(this.#startHandle(parent, this.#eventAttributes())));
+      this.#items.set('', { span: this.#startHandle(parent, this.#eventAttributes()) });
     }
     for (const { span } of this.#items.values()) {
       this.#emitEarly(span);
@@ -169,13 +193,14 @@ export class EventTrace {
       runSpanContext(this.#tenant, record.workItemId, record.run),
     );
     const span = this.#startHandle(parent, {
-      ...this.#eventAttributes(),
+      'factory.tenant': this.#tenant,
+      'factory.event': this.#event,
       'factory.work_item.id': record.workItemId,
       'factory.work_item.key': record.item.key,
       'factory.run': record.run,
     });
     this.#delivery?.addLink({ context: span.spanContext() });
-    const item = traced(span);
+    const item: TracedSpan = { span };
     this.#items.set(key, item);
     this.#lastItem = item;
     return item;
@@ -216,14 +241,15 @@ export class EventTrace {
   }
 }
 
-/** A span, and the context its children are started in (made once, not per child). */
+/** A span, and the context its children are started in: made for the first child, then kept. */
 interface TracedSpan {
   span: Span;
-  context: Context;
+  context?: Context;
 }
 
-function traced(span: Span): TracedSpan {
-  return { span, context: trace.setSpan(ROOT_CONTEXT, span) };
+function contextOf(traced: TracedSpan): Context {
+  traced.context ??= trace.setSpan(ROOT_CONTEXT, traced.span);
+  return traced.context;
 }
 
 /** Marks a span failed with the error's type only: messages can quote a vendor's reply, or a secret. */

@@ -1,5 +1,5 @@
 import { type SpanContext, TraceFlags } from '@opentelemetry/api';
-import { derivedHexId, traceIdFor } from '../trace.ts';
+import { runSpanIdFor, traceIdFor } from '../trace.ts';
 
 /**
  * The span every handled event of one run hangs from. It is never exported: its ids are derived from the
@@ -39,9 +39,4 @@ export function parseTraceparent(header: string | null | undefined): SpanContext
   if (version === 'ff' || (version === '00' && header.trim().length !== 55)) return undefined;
   if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
   return { traceId, spanId, traceFlags: Number.parseInt(flags, 16) & 0xff, isRemote: true };
-}
-
-/** 16 hex digits, not all zero, from the run (another input and other seeds than the trace id's). */
-function runSpanIdFor(tenant: string, workItemId: string, run: number): string {
-  return derivedHexId(`span\u0000${tenant}\u0000${workItemId}\u0000${run}`, 2, [0x9e3779b9, 0x811c9dc5]);
 }

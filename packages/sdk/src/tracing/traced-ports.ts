@@ -1,5 +1,5 @@
 import type { FactoryPorts } from '../ports/factory-ports.ts';
-import type { LogFields, Logger } from '../ports/logger.ts';
+import { type LogFields, type Logger, silentLogger } from '../ports/logger.ts';
 import { wrappedPort } from '../wrapped-port.ts';
 import type { EventTrace } from './event-trace.ts';
 
@@ -20,7 +20,9 @@ interface EventBound {
  */
 export function tracedPorts(ports: FactoryPorts, events: EventTrace): FactoryPorts {
   const templates = tracingTemplates(ports);
-  const traced: FactoryPorts = { ...ports, logger: new SpanStampedLogger(ports.logger, events) };
+  // A logger that writes nothing needs no stamp.
+  const logger = ports.logger === silentLogger ? silentLogger : new SpanStampedLogger(ports.logger, events);
+  const traced: FactoryPorts = { ...ports, logger };
   for (const name of TRACED_PORTS) {
     const copy = Object.create(templates[name]) as EventBound;
     copy[EVENTS] = events;
@@ -45,7 +47,7 @@ function tracingTemplates(ports: FactoryPorts): Record<TracedPortName, object> {
           const answer = method(...args);
           const events = this?.[EVENTS];
           if (!events || !isThenable(answer)) return answer;
-          return events.call(name, operation, () => Promise.resolve(answer));
+          return events.call(name, operation, Promise.resolve(answer));
         },
     );
   }
