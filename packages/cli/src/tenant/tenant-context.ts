@@ -3,6 +3,7 @@ import { mountTransports, RelayfileMount } from '@software-factory/relayfile';
 import { DirectoryMount } from '@software-factory/relayfile/directory-mount';
 import type { Logger, Mount } from '@software-factory/sdk';
 import type { TenantConfig } from '../config/config-schema.ts';
+import { scrubbedBy } from '../deploy/runtime/stored-tokens.ts';
 import { LocalWritebackMount } from '../local-writeback-mount.ts';
 import { type ConfiguredCredentials, storedToken } from './credential-store-from-config.ts';
 
@@ -21,7 +22,7 @@ export function nodeTenantContext(tenant: TenantConfig, options: NodeTenantConte
     tenant: tenant.id,
     logger: options.logger,
     storedToken: (provider, oauth, spec) =>
-      storedToken(options.credentials, tenant.id, provider, oauth, spec),
+      scrubbedBy(options.logger, storedToken(options.credentials, tenant.id, provider, oauth, spec)),
     mount: { open: (mount) => mountFromConfig(mount, tenant), transports: mountTransports },
   };
 }

@@ -23,8 +23,11 @@ export class Redactor {
   /** Adds values learnt later (a Lambda resolves its secrets at its first invocation). */
   addSecrets(values: Iterable<string>): void {
     const known = new Set(this.#secrets);
+    const before = known.size;
     for (const value of values)
       if (typeof value === 'string' && value.length >= MIN_SECRET_LENGTH) known.add(value);
+    // Taught on every token read (a signed-in token), mostly what it knows already.
+    if (known.size === before) return;
     // Longest first, so a secret that contains another is scrubbed whole.
     this.#secrets = [...known].sort((a, b) => b.length - a.length);
   }

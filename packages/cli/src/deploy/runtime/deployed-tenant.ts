@@ -13,7 +13,7 @@ import {
 } from '@software-factory/sdk';
 import type { DeployedTenant } from './deployment.ts';
 import type { DeploymentWiring, Keys } from './deployment-tenants.ts';
-import { storedTokenSource } from './stored-tokens.ts';
+import { scrubbedBy, storedTokenSource } from './stored-tokens.ts';
 
 /**
  * One tenant of a deployment, from its validated config with the secrets resolved: its providers through
@@ -32,7 +32,10 @@ export function deployedTenant(
     ...(keys
       ? {
           storedToken: (provider, oauth, spec) =>
-            storedTokenSource(keys.signIns, keys.credentials, config.id, provider, oauth, spec, wiring.env),
+            scrubbedBy(
+              logger,
+              storedTokenSource(keys.signIns, keys.credentials, config.id, provider, oauth, spec, wiring.env),
+            ),
         }
       : {}),
   });

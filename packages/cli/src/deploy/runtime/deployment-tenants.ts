@@ -221,7 +221,10 @@ async function parseStoredTenant(
   const secrets = read
     ? await SecretResolver.withStore(config, env, read, options)
     : new SecretResolver(env, new Map(), options);
-  return { ...parseTenantConfigWith(wiring.providers, config, { secrets }), id };
+  const parsed = parseTenantConfigWith(wiring.providers, config, { secrets });
+  // Its tokens are not among those the deployment's logger was made with: it must scrub them too.
+  wiring.logger?.addSecrets?.(secrets.values);
+  return { ...parsed, id };
 }
 
 /** Why a tenant given to the admin API cannot run here: the config schema's problems, then the remote rules. */

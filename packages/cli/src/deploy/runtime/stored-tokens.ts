@@ -1,4 +1,4 @@
-import { NotAuthorisedError, type TokenSource } from '@software-factory/providers';
+import { NotAuthorisedError, readCredential, type TokenSource } from '@software-factory/providers';
 import {
   type Environment,
   endpointOverrides,
@@ -6,7 +6,7 @@ import {
   oauthProviderOf,
   type ProviderOAuth,
 } from '@software-factory/providers/registry';
-import type { Credential, CredentialStore } from '@software-factory/sdk';
+import type { Credential, CredentialStore, Logger } from '@software-factory/sdk';
 import type { SignInSupport } from './sign-in-support.ts';
 
 /**
@@ -53,5 +53,21 @@ export function storedTokenSource(
       // Reported as `needs-auth` (not a broken provider): a sign-in is the fix.
       throw new NotAuthorisedError(provider, 'the stored token has expired and could not be refreshed');
     }
+  };
+}
+
+/**
+ * The token source, with every token it hands out taught to the logger first: a token signed in to on
+ * the deployment was never in its config, so the logger would not know to scrub it.
+ */
+export function scrubbedBy(logger: Logger, source: TokenSource): TokenSource {
+  if (!logger.addSecrets) return source;
+  return async () => {
+    const credential = await readCredential(source);
+    if (credential)
+      logger.addSecrets?.(
+        [credential.accessToken, credential.refreshToken].filter((token) => token !== undefined),
+      );
+    return credential;
   };
 }
