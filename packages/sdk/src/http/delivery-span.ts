@@ -24,7 +24,7 @@ export type DeliveryOutcome =
  * root otherwise. The events it brings are handled in their runs' traces and linked both ways. Without
  * a registered SDK it only calls `receive`.
  */
-export async function inDeliverySpan(
+export function inDeliverySpan(
   request: Request,
   names: { tenant: string; source: string },
   receive: () => Promise<Response>,
@@ -40,29 +40,48 @@ export async function inDeliverySpan(
   );
   const delivery: TracedDelivery = { span };
   deliveries.set(request, delivery);
-  try {
-    const response = await receive();
-    // What a span that records nothing is told is lost: the OpenTelemetry way is not to work it out.
-    if (!span.isRecording()) return response;
-    if (response.status !== 404) {
-      span.updateName(`webhook ${names.source}`);
-      span.setAttribute('factory.source', names.source);
-    }
-    span.setAttributes({
-      'factory.outcome': delivery.outcome ?? outcomeOf(response.status),
-      'http.response.status_code': response.status,
-    });
-    if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-    return response;
-  } catch (error) {
+  const ended = () => {
+    deliveries.delete(request);
+    span.end();
+  };
+  const failed = (error: unknown) => {
     span.setAttribute('factory.outcome', 'failed');
     span.setAttribute('error.type', error instanceof Error ? error.name : typeof error);
     span.setStatus({ code: SpanStatusCode.ERROR });
+    ended();
     throw error;
-  } finally {
-    deliveries.delete(request);
-    span.end();
+  };
+  let receiving: Promise<Response>;
+  try {
+    receiving = receive();
+  } catch (error) {
+    return failed(error);
   }
+  // Then-callbacks rather than an async wrapper: one delivery, one turn of the microtask queue fewer.
+  return receiving.then((response) => {
+    // What a span that records nothing is told is lost: the OpenTelemetry way is not to work it out.
+    if (span.isRecording()) describe(span, names.source, response, delivery.outcome);
+    ended();
+    return response;
+  }, failed);
+}
+
+/** Names the delivery's span by its source (once the route was found) and says what came of it. */
+function describe(
+  span: Span,
+  source: string,
+  response: Response,
+  outcome: DeliveryOutcome | undefined,
+): void {
+  if (response.status !== 404) {
+    span.updateName(`webhook ${source}`);
+    span.setAttribute('factory.source', source);
+  }
+  span.setAttributes({
+    'factory.outcome': outcome ?? outcomeOf(response.status),
+    'http.response.status_code': response.status,
+  });
+  if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
 }
 
 /** The span of the delivery `request` is, when it is being traced. */
