@@ -3,6 +3,8 @@
 // OpenTelemetry API's own no-op tracer (every span, attribute and wrapper of the core is made, none
 // records); on with the trace SDK keeping spans in memory. The modes take turns cycle by cycle.
 
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ProxyTracerProvider, type TracerProvider, trace } from '@opentelemetry/api';
 import {
   InMemorySpanExporter,
@@ -47,7 +49,9 @@ function noopApiProvider(): TracerProvider {
 
 /**
  * Runs `warmup` unrecorded cycles, then `cycles` recorded ones; in each, every mode runs one cycle on
- * its own store and app, the first mode rotating, so what else the machine does weighs on all alike.
+ * its own store and app, so what else the machine does weighs on all alike. The modes' order goes
+ * through every permutation, and the young generation is collected before each turn: a mode that
+ * allocates much (the SDK) would otherwise leave its collection to whichever mode comes next.
  */
 export async function measureTracing(options: { cycles: number; warmup: number }): Promise<TracingFigures> {
   const exporter = new InMemorySpanExporter();
@@ -69,12 +73,14 @@ export async function measureTracing(options: { cycles: number; warmup: number }
   let spansKept = 0;
   let offChecks = { perEvent: 0, nanosEach: 0 };
   try {
+    const orders = permutations(TRACING_MODES.map((_, index) => index));
+    const collectYoung = youngCollector();
     for (let cycle = 0; cycle < options.warmup + options.cycles; cycle++) {
       const recorded = cycle >= options.warmup;
-      for (let turn = 0; turn < TRACING_MODES.length; turn++) {
-        const index = (cycle + turn) % TRACING_MODES.length;
+      for (const index of orders[cycle % orders.length] as number[]) {
         const mode = TRACING_MODES[index] as TracingMode;
         use(providers[mode]);
+        collectYoung();
         await runCycle(targets[index] as (typeof targets)[number], cycle, (path, sample) => {
           if (recorded) samples[mode][path].push(sample.cpuMicros);
         });
@@ -151,6 +157,21 @@ async function measureOffChecks(
   if (registered !== calls) throw new Error('the API answered no provider at all');
   // The cycle's unmeasured last delivery asks too: spread over the measured ones it only adds.
   return { perEvent: questions / events, nanosEach };
+}
+
+/** Every order of `items`. */
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, index) =>
+    permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [item, ...rest]),
+  );
+}
+
+/** A scavenge of V8's young generation on call (the `gc` function node keeps behind `--expose-gc`). */
+function youngCollector(): () => void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void;
+  return () => gc({ type: 'minor' });
 }
 
 function use(provider: TracerProvider | undefined): void {
