@@ -1,12 +1,15 @@
 // What tracing costs per event on the in-memory store (issue 26): off (no provider registered, as every
 // runtime runs without `observability.otlp`), twice, so the run shows its own noise; on with the
-// OpenTelemetry API's own no-op tracer (every span, attribute and wrapper of the core is made, none
-// records); on with the trace SDK keeping spans in memory. The modes take turns cycle by cycle.
+// OpenTelemetry API's own no-op tracer registered (it makes no span of its own: the core notices at the
+// first and makes no more); on with the SDK and a sampler that drops every span (each span, attribute and
+// wrapper of the core is made, none records); on with the SDK keeping spans in memory. The modes take
+// turns cycle by cycle.
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ProxyTracerProvider, type TracerProvider, trace } from '@opentelemetry/api';
 import {
+  AlwaysOffSampler,
   InMemorySpanExporter,
   TracerProvider as SdkTracerProvider,
   SimpleSpanProcessor,
@@ -17,7 +20,13 @@ import { mean } from './stats.ts';
 import type { GoalCheck } from './targets/goals.ts';
 import { inProcessTarget } from './targets/in-process-target.ts';
 
-export const TRACING_MODES = ['off', 'off, again', 'on, no-op API', 'on, in-memory SDK'] as const;
+export const TRACING_MODES = [
+  'off',
+  'off, again',
+  'on, no-op API',
+  'on, SDK sampling nothing',
+  'on, in-memory SDK',
+] as const;
 export type TracingMode = (typeof TRACING_MODES)[number];
 
 export interface TracingFigures {
@@ -37,9 +46,9 @@ export interface TracingFigures {
 
 /**
  * The API's own no-op tracer provider, as a provider of its own: the core then finds a provider
- * registered and makes every span, which the API's no-op tracer hands back non-recording (carrying
- * the parent's context, so the trace still reaches fleets). The instance the API falls back to when
- * nothing is registered would count as "off".
+ * registered and starts the delivery's span, which the no-op tracer hands back as its parent's context
+ * (`madeNoSpan`), so the core makes nothing more. The instance the API falls back to when nothing is
+ * registered would count as "off".
  */
 function noopApiProvider(): TracerProvider {
   const fallback = new ProxyTracerProvider().getDelegate();
@@ -56,10 +65,12 @@ function noopApiProvider(): TracerProvider {
 export async function measureTracing(options: { cycles: number; warmup: number }): Promise<TracingFigures> {
   const exporter = new InMemorySpanExporter();
   const sdk = new SdkTracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const dropping = new SdkTracerProvider({ sampler: new AlwaysOffSampler() });
   const providers: Record<TracingMode, TracerProvider | undefined> = {
     off: undefined,
     'off, again': undefined,
     'on, no-op API': noopApiProvider(),
+    'on, SDK sampling nothing': dropping,
     'on, in-memory SDK': sdk,
   };
   const samples = Object.fromEntries(
@@ -96,6 +107,7 @@ export async function measureTracing(options: { cycles: number; warmup: number }
   } finally {
     use(undefined);
     await sdk.shutdown();
+    await dropping.shutdown();
     for (const target of targets) await target.close();
   }
   const cpuMicros = Object.fromEntries(

@@ -48,6 +48,11 @@ export interface HandleOptions {
   delivery?: readonly DeliveryMemory[];
   /** The span of the webhook delivery that brought the event: the event's spans, in its run's trace, link to it. */
   deliverySpan?: Span;
+  /**
+   * False when the delivery's tracer made no span of its own (the OpenTelemetry API's no-op tracer,
+   * `madeNoSpan`): nothing of its events could record, so no span or port wrapper is made for them.
+   */
+  traced?: boolean;
 }
 
 export function createFactory(options: FactoryOptions): Factory {
@@ -66,7 +71,7 @@ export function createFactory(options: FactoryOptions): Factory {
       const plan: PlannedWrite[] = [];
       // A plan is not work done: a dry run is not traced.
       const trace =
-        !dryRun && tracingRegistered()
+        !dryRun && call.traced !== false && tracingRegistered()
           ? new EventTrace(options.tenant, event.type, call.deliverySpan)
           : undefined;
       const context: HandlerContext = {

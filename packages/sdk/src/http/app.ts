@@ -26,7 +26,7 @@ import { AdminThrottle, type AdminThrottleOptions } from './admin-throttle.ts';
 import { TrustedProxies } from './client-address.ts';
 import { mountConnectRoutes } from './connect-routes.ts';
 import { mountDashboard } from './dashboard.ts';
-import { deliverySpanOf, inDeliverySpan, noteOutcome } from './delivery-span.ts';
+import { deliverySpanOf, deliveryUntraced, inDeliverySpan, noteOutcome } from './delivery-span.ts';
 import { countDeliveries, mountDeploymentMetrics } from './deployment-metrics.ts';
 import { mountHealth } from './health.ts';
 import { HttpSecurity, SECURITY_HEADERS } from './http-security.ts';
@@ -358,9 +358,14 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
       const memory = clock.now() + tenant.factory.settings.deliveryMemory + claimOf(tenant);
       const delivery = remembered.map((key) => ({ key, expiresAt: memory }));
       const deliverySpan = deliverySpanOf(c.req.raw);
+      const traced = deliveryUntraced(c.req.raw) ? { traced: false } : {};
       for (const event of events)
         results.push(
-          await tenant.factory.handle(event, { delivery, ...(deliverySpan ? { deliverySpan } : {}) }),
+          await tenant.factory.handle(event, {
+            delivery,
+            ...(deliverySpan ? { deliverySpan } : {}),
+            ...traced,
+          }),
         );
       // One whose events stored nothing is kept as done here, so its claim never outlives its handling.
       if (!results.some((result) => result.deliveryKept)) await keep(tenant, remembered);

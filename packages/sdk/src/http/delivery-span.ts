@@ -1,10 +1,12 @@
 import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { parseTraceparent } from '../tracing/run-trace.ts';
-import { factoryTracer, tracingRegistered } from '../tracing/tracer.ts';
+import { factoryTracer, madeNoSpan, tracingRegistered } from '../tracing/tracer.ts';
 
 /** The delivery being traced, by its request: its span, and what became of it once the app says. */
 interface TracedDelivery {
   span: Span;
+  /** False when the tracer made no span of its own (`madeNoSpan`): nothing of the delivery can record. */
+  made: boolean;
   outcome?: DeliveryOutcome;
 }
 const deliveries = new WeakMap<Request, TracedDelivery>();
@@ -38,7 +40,7 @@ export function inDeliverySpan(
     { kind: SpanKind.SERVER, attributes: { 'factory.tenant': names.tenant } },
     incoming ? trace.setSpanContext(ROOT_CONTEXT, incoming) : ROOT_CONTEXT,
   );
-  const delivery: TracedDelivery = { span };
+  const delivery: TracedDelivery = { span, made: !madeNoSpan(span, incoming) };
   deliveries.set(request, delivery);
   const ended = () => {
     deliveries.delete(request);
@@ -86,7 +88,13 @@ function describe(
 
 /** The span of the delivery `request` is, when it is being traced. */
 export function deliverySpanOf(request: Request): Span | undefined {
-  return deliveries.get(request)?.span;
+  const delivery = deliveries.get(request);
+  return delivery?.made ? delivery.span : undefined;
+}
+
+/** True when the delivery's tracer made no span (`madeNoSpan`): its events need none either. */
+export function deliveryUntraced(request: Request): boolean {
+  return deliveries.get(request)?.made === false;
 }
 
 /** Says what became of the delivery `request` is, when it is being traced; nothing otherwise. */

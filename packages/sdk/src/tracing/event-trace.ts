@@ -73,12 +73,15 @@ export class EventTrace {
     run: (traceparent: string) => Promise<T>,
   ): Promise<T> {
     const parent = this.#itemSpan(record);
+    // A span that records nothing gets no children: with the samplers the SDK ships (parent-based, by
+    // trace id, always off) they would record nothing either. The agent continues from it all the same.
+    if (!parent.recording) return run(traceparentOf(parent.span.spanContext()));
     const span = this.#tracer.startSpan(
       `effect ${effect.kind}`,
       { attributes: { 'factory.effect': effect.kind, 'factory.effect.id': effect.id } },
       contextOf(parent),
     );
-    this.#current = { span };
+    this.#current = traced(span);
     const ended = () => {
       span.end();
       this.#current = parent;
@@ -122,6 +125,7 @@ export class EventTrace {
     const name = `${port}.${operation}`;
     const attributes = { 'factory.port': port, 'factory.operation': operation };
     const parent = this.#current;
+    if (parent && !parent.recording) return answer;
     if (!parent) {
       const start = now();
       const keep = (error?: string) =>
@@ -175,7 +179,7 @@ export class EventTrace {
   fail(error: unknown): void {
     if (this.#items.size === 0) {
       const parent = this.#delivery ? trace.setSpan(ROOT_CONTEXT, this.#delivery) : ROOT_CONTEXT;
-      this.#items.set('', { span: this.#startHandle(parent, this.#eventAttributes()) });
+      this.#items.set('', traced(this.#startHandle(parent, this.#eventAttributes())));
     }
     for (const { span } of this.#items.values()) {
       this.#emitEarly(span);
@@ -200,7 +204,7 @@ export class EventTrace {
       'factory.run': record.run,
     });
     this.#delivery?.addLink({ context: span.spanContext() });
-    const item: TracedSpan = { span };
+    const item = traced(span);
     this.#items.set(key, item);
     this.#lastItem = item;
     return item;
@@ -225,6 +229,7 @@ export class EventTrace {
   #emitEarly(parent: Span): void {
     const early = this.#early;
     this.#early = [];
+    if (early.length === 0 || !parent.isRecording()) return;
     const context = trace.setSpan(ROOT_CONTEXT, parent);
     for (const call of early) {
       const span = this.#tracer.startSpan(
@@ -241,10 +246,15 @@ export class EventTrace {
   }
 }
 
-/** A span, and the context its children are started in: made for the first child, then kept. */
+/** A span, whether it records (asked once), and the context its children start in, made for the first. */
 interface TracedSpan {
   span: Span;
+  recording: boolean;
   context?: Context;
+}
+
+function traced(span: Span): TracedSpan {
+  return { span, recording: span.isRecording() };
 }
 
 function contextOf(traced: TracedSpan): Context {

@@ -1,4 +1,11 @@
-import { ProxyTracerProvider, type Tracer, trace } from '@opentelemetry/api';
+import {
+  isSpanContextValid,
+  ProxyTracerProvider,
+  type Span,
+  type SpanContext,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 
 /**
  * The tracer the core's spans come from, asked of the registered provider each time (only once a
@@ -20,4 +27,15 @@ export function tracingRegistered(): boolean {
   const provider = trace.getTracerProvider();
   const delegate = provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider;
   return delegate !== NOOP_PROVIDER;
+}
+
+/**
+ * True when the tracer gave back its parent's span context (for a root, an invalid one) instead of a
+ * span of its own, as the OpenTelemetry API's no-op tracer does, registered or not. Nothing started
+ * under such a tracer can record: the core builds nothing more for that delivery or event. (A sampler
+ * that drops a span still makes one, with its own id: that is not this.)
+ */
+export function madeNoSpan(span: Span, parent: SpanContext | undefined): boolean {
+  const made = span.spanContext();
+  return parent ? made === parent : !isSpanContextValid(made);
 }
