@@ -42,6 +42,8 @@ export function inDeliverySpan(
   );
   const delivery: TracedDelivery = { span, made: !madeNoSpan(span, incoming) };
   deliveries.set(request, delivery);
+  // A span the tracer did not make has nothing to end or say; the entry goes with the request.
+  if (!delivery.made) return receive();
   const ended = () => {
     deliveries.delete(request);
     span.end();
