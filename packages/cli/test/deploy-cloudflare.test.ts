@@ -72,6 +72,9 @@ describe('factory deploy cloudflare --out', () => {
       name: 'factory',
       main: 'worker.mjs',
       minify: true,
+      // Names minified too; stack traces read through the uploaded source map.
+      keep_names: false,
+      upload_source_maps: true,
       durable_objects: { bindings: [{ name: 'FACTORY_STATE', class_name: 'FactoryStateObject' }] },
       migrations: [{ tag: 'v1', new_sqlite_classes: ['FactoryStateObject'] }],
       kv_namespaces: [{ binding: 'FACTORY_CACHE' }],
