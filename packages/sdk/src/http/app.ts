@@ -1,6 +1,7 @@
-import type { Context } from 'hono';
-import { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
+import { HonoBase } from 'hono/hono-base';
 import { HTTPException } from 'hono/http-exception';
+import { TrieRouter } from 'hono/router/trie-router';
 import type { BlankEnv } from 'hono/types';
 import { sha256Hex } from '../ingress/hmac.ts';
 import { isTenantId, MIN_ADMIN_TOKEN_LENGTH } from '../ingress/tenants.ts';
@@ -116,7 +117,9 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
     trusted: new TrustedProxies(options.trustedProxies ?? []),
     peer: options.clientAddress,
   });
-  const app = new Hono();
+  // Hono with its trie router alone: the default adds a compiled-RegExp router in front of it (about
+  // 1.7 KiB gzip of a Worker) for a speed our few dozen routes do not need; the two route alike.
+  const app: Hono = new HonoBase({ router: new TrieRouter() });
   const metrics = options.metrics ?? new FactoryMetrics();
 
   // One answer for whatever escapes a route: the log gets the error, the client a request id.
