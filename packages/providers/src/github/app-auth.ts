@@ -6,6 +6,7 @@ import {
   ProviderApiError,
   scrubSecrets,
 } from '../shared/provider-errors.ts';
+import { githubAppJwt } from './app-jwt.ts';
 import { GITHUB_API_URL } from './client.ts';
 
 /** A GitHub App's identity: its id and the PEM private key it signs its JWTs with. */
@@ -50,11 +51,11 @@ const DEFAULT_RENEW_BEFORE_MS = 5 * 60_000;
 
 /**
  * GitHub App authentication shared by every GitHub provider (pull requests, issues, the Actions fleet):
- * the App's JWT (RS256, signed by `universal-github-app-jwt`: WebCrypto on Workers, `node:crypto` on
- * Node) and installation tokens exchanged at `POST /app/installations/{id}/access_tokens`, each cached
+ * the App's JWT (RS256, signed through WebCrypto by `githubAppJwt`, the same on Node and Workers) and
+ * installation tokens exchanged at `POST /app/installations/{id}/access_tokens`, each cached
  * until `renewBeforeMs` before its `expires_at`, one exchange at a time per installation; the
  * installation of a repository looked up once (`GET /repos/{owner}/{repo}/installation`) when the config
- * names none. The signer is loaded at the first token, so a tenant on personal tokens never runs it.
+ * names none.
  */
 export class GithubAppAuth {
   readonly provider: string;
@@ -217,10 +218,9 @@ export class GithubAppAuth {
         fix: `run \`factory connect ${this.provider} --app\`, which creates and stores one`,
       });
     this.#secrets.add(credentials.privateKey);
-    const { default: githubAppJwt } = await import('universal-github-app-jwt');
     try {
-      const { token } = await githubAppJwt({ id: credentials.appId, privateKey: credentials.privateKey });
-      return token;
+      // GitHub checks `iat` and `exp` against its own clock: the real one, never a test's.
+      return await githubAppJwt(credentials.appId, credentials.privateKey, Date.now());
     } catch {
       // The signer's message may quote the key; say only what is wrong.
       throw new NotAuthorisedError(
