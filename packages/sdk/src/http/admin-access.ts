@@ -1,12 +1,12 @@
 import type { Context } from 'hono';
-import { getCookie } from 'hono/cookie';
 import { sha256Hex, timingSafeEqual } from '../ingress/hmac.ts';
 import { isTenantId, MIN_ADMIN_TOKEN_LENGTH } from '../ingress/tenants.ts';
 import type { TenantRegistry, TenantRuntime } from '../ports/tenant-runtime.ts';
 import { renderLogin } from './dashboard-page.ts';
 import { bearerOf, type HttpSecurity } from './http-security.ts';
+import { sessionCookieOf } from './session-cookie.ts';
 
-export const SESSION_COOKIE = 'factory_session';
+export { SESSION_COOKIE } from './session-cookie.ts';
 /** The throttle scope of the deployment-wide operator token (no tenant id can start with `_`). */
 export const OPERATOR_SCOPE = '_operator';
 
@@ -176,11 +176,11 @@ export async function adminAccess(
     if (checked.ok) return admin;
     if (checked.response) return { response: checked.response };
   } else {
-    const cookie = getCookie(c, SESSION_COOKIE);
+    const cookie = sessionCookieOf(c);
     const now = security.clock.now();
     if (cookie && (await security.sessions.verify(tenant.id, adminTokenSha256, cookie, now))) return admin;
   }
-  const given = bearer !== undefined || getCookie(c, SESSION_COOKIE) !== undefined;
+  const given = bearer !== undefined || sessionCookieOf(c) !== undefined;
   const message =
     bearer !== undefined
       ? 'wrong admin token'

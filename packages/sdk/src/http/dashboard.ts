@@ -1,20 +1,14 @@
 import type { Context, Hono } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { TenantRegistry, TenantRuntime } from '../ports/tenant-runtime.ts';
 import type { FactoryMetrics } from '../status/metrics.ts';
 import { tenantStatus } from '../status/tenant-status.ts';
-import {
-  type AdminTenant,
-  adminAccess,
-  adminTenant,
-  checkAdminToken,
-  SESSION_COOKIE,
-} from './admin-access.ts';
+import { type AdminTenant, adminAccess, adminTenant, checkAdminToken } from './admin-access.ts';
 import { DASHBOARD_SCRIPT, DASHBOARD_STYLE } from './dashboard-assets.ts';
 import { renderLogin } from './dashboard-html.ts';
 import { mountDashboardViews } from './dashboard-views.ts';
 import type { HttpSecurity } from './http-security.ts';
 import { FORM_MAX_BYTES, readFormCapped } from './read-body.ts';
+import { clearSessionCookie, sessionCookieOf, setSessionCookie } from './session-cookie.ts';
 import { SESSION_TTL_MS } from './sessions.ts';
 
 /**
@@ -73,13 +67,8 @@ export function mountDashboard(
     const checked = await checkAdminToken(c, security, admin, form.get('token') ?? '', 'html');
     if (!checked.ok) return checked.response ?? c.html(renderLogin(tenant.id, 'wrong admin token'), 401);
     const session = await security.sessions.issue(tenant.id, admin.adminTokenSha256, security.clock.now());
-    setCookie(c, SESSION_COOKIE, session, {
-      httpOnly: true,
-      sameSite: 'Strict',
-      path: `/t/${tenant.id}/`,
-      secure: security.secureCookies(c),
-      maxAge: SESSION_TTL_MS / 1000,
-    });
+    const scope = { path: `/t/${tenant.id}/`, secure: security.secureCookies(c) };
+    setSessionCookie(c, session, scope, SESSION_TTL_MS / 1000);
     return c.redirect(`/t/${tenant.id}/`, 303);
   });
 
@@ -92,10 +81,10 @@ export function mountDashboard(
     await security.sessions.revoke(
       tenant.id,
       admin.adminTokenSha256,
-      getCookie(c, SESSION_COOKIE),
+      sessionCookieOf(c),
       security.clock.now(),
     );
-    deleteCookie(c, SESSION_COOKIE, { path: `/t/${tenant.id}/`, secure: security.secureCookies(c) });
+    clearSessionCookie(c, { path: `/t/${tenant.id}/`, secure: security.secureCookies(c) });
     return c.redirect(`/t/${tenant.id}/`, 303);
   });
 }
