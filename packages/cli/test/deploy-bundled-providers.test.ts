@@ -34,10 +34,19 @@ outputTarget: { type: github, token: "\${GITHUB_TOKEN}", webhookSecret: "\${GITH
 fleet: { type: http, url: "https://agents.example.com/factory", secret: "\${FLEET_SECRET}" }
 `;
 
+/** Linear's agent mode, by its classes' names (the package exports them from no entry point). */
+const LinearAgentWorkItemProvider = { name: 'LinearAgentWorkItemProvider' };
+const LinearAgentSessionEvents = { name: 'LinearAgentSessionEvents' };
+
 /** What the config uses, which each bundle must hold (so the absences below are not a bundle of nothing). */
 const USED = [LinearWorkItemProvider, GithubOutputTarget];
-/** What it does not: the other vendors, and relayfile's mount-backed ports, source and client. */
+/**
+ * What it does not: the other vendors, Linear's agent mode (an add-on, carried when a tenant uses it or
+ * the admin API is on), and relayfile's mount-backed ports, source and client.
+ */
 const UNUSED = [
+  LinearAgentWorkItemProvider,
+  LinearAgentSessionEvents,
   JiraWorkItemProvider,
   GitlabOutputTarget,
   GithubIssuesWorkItemProvider,
@@ -102,6 +111,9 @@ describe('a deployment of a tenant on Linear and GitHub', () => {
     const folders = new Set(files.map((file) => file.replace(/^([^/]+\/)(?:([^/]+)\/)?.*$/, '$1$2')));
     for (const absent of ['providers/jira', 'providers/gitlab', 'providers/github-issues', 'providers/slack'])
       expect(folders).not.toContain(absent);
+    // Nor Linear's agent mode: its add-on, intake, session events and sessions.
+    for (const absent of ['agent-mode', 'agent-work-item-provider', 'agent-session-events', 'agent-sessions'])
+      expect(files).not.toContain(`providers/linear/${absent}.ts`);
     expect([...folders].filter((folder) => folder.startsWith('relayfile/'))).toEqual([]);
   }, 180_000);
 
@@ -124,5 +136,31 @@ describe('a deployment of a tenant on Linear and GitHub', () => {
       SlackClarificationChannel.name,
     ]);
     expect(classesIn(bundle, [GitlabOutputTarget, GithubIssuesWorkItemProvider])).toEqual([]);
+    // The admin API is on: a tenant added there may take Linear issues in agent mode.
+    expect(readFileSync(path.join(project, 'aws-jira', 'entry.mjs'), 'utf8')).toContain('linearAgentMode]);');
+    expect(classesIn(bundle, [LinearAgentWorkItemProvider])).toEqual([LinearAgentWorkItemProvider.name]);
+  }, 120_000);
+
+  it("a tenant in Linear's agent mode brings the agent mode's add-on, admin API or not", async () => {
+    writeFileSync(
+      path.join(project, 'agent.yaml'),
+      CONFIG.replace('type: linear,', 'type: linear, mode: agent,').replace(
+        'clarificationChannel: comments',
+        'clarificationChannel: linear-agent',
+      ),
+    );
+    const result = await runFactory(['deploy', 'aws', '--config', 'agent.yaml', '--out', 'aws-agent'], {
+      cwd: project,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(readFileSync(path.join(project, 'aws-agent', 'entry.mjs'), 'utf8')).toContain(
+      'const providers = new ProviderRegistry([linearProvider, linearAgentChannelProvider, githubProvider, linearAgentMode]);',
+    );
+    const bundle = readFileSync(path.join(project, 'aws-agent', 'bundle', 'handler.mjs'), 'utf8');
+    expect(classesIn(bundle, [LinearAgentWorkItemProvider, LinearAgentSessionEvents])).toEqual([
+      LinearAgentWorkItemProvider.name,
+      LinearAgentSessionEvents.name,
+    ]);
   }, 120_000);
 });

@@ -21,9 +21,11 @@ export { gitlabProvider } from './gitlab/index.ts';
 export { GITLAB_OAUTH } from './gitlab/oauth.ts';
 export { jiraProvider } from './jira/index.ts';
 export { JIRA_OAUTH } from './jira/oauth.ts';
+export { linearAgentChannelProvider } from './linear/agent-channel-entry.ts';
+export { linearAgentMode } from './linear/agent-mode.ts';
 export { linearProvider } from './linear/index.ts';
 export { LINEAR_OAUTH } from './linear/oauth.ts';
-export { BUILTIN_PROVIDERS, providerRegistry } from './registry/builtin-providers.ts';
+export { BUILTIN_ADD_ONS, BUILTIN_PROVIDERS, providerRegistry } from './registry/builtin-providers.ts';
 export {
   endpointOverrides,
   OAuthEndpointError,
@@ -34,6 +36,7 @@ export {
   specForConfig,
   vendorEndpoints,
 } from './registry/oauth-endpoints.ts';
+export type { AddOnNeed, ProviderAddOn } from './registry/provider-add-on.ts';
 export {
   type AnyProviderEntry,
   type BuiltProvider,

@@ -1,7 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: messages show ${…} references as they are written.
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { BUILTIN_PROVIDERS, providerRegistry, ROLES } from '@software-factory/providers/registry';
+import {
+  BUILTIN_ADD_ONS,
+  BUILTIN_PROVIDERS,
+  providerRegistry,
+  ROLES,
+} from '@software-factory/providers/registry';
 import { parseSecretReference, type SecretReference } from '@software-factory/sdk';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../config/config-error.ts';
@@ -37,6 +42,12 @@ export interface DeploymentPlan {
    * the bundle holds of the built-in ones.
    */
   builtinProviders: string[];
+  /**
+   * The built-in add-ons it carries (their export names, e.g. `linearAgentMode`): those a tenant of the
+   * config needs and, with the admin API on, those of every provider it carries (a tenant added there
+   * may need them). The others' code stays out of the bundle.
+   */
+  builtinAddOns: string[];
   /** What the bundle embeds; secret fields hold references. */
   deployment: FactoryDeployment;
   /** Every distinct reference, in the order the config uses them. */
@@ -158,6 +169,7 @@ export async function loadDeploymentPlan(file: string, target: DeployTarget): Pr
     projectDir,
     providerModules: config.providerModules,
     builtinProviders,
+    builtinAddOns: builtinAddOnsOf(tenants, server, builtinProviders),
     deployment: { ...body, version: `${VERSION}+${hash}` },
     references: [...uses.values()],
     tickMinutes,
@@ -180,6 +192,25 @@ function builtinProvidersOf(
     ...listed,
   ]);
   return BUILTIN_PROVIDERS.map((entry) => entry.type).filter((type) => named.has(type));
+}
+
+/** The built-in add-ons a deployment carries (see `DeploymentPlan.builtinAddOns`), by export name. */
+function builtinAddOnsOf(
+  tenants: readonly DeployedTenant[],
+  server: FactoryDeployment['server'],
+  carried: readonly string[],
+): string[] {
+  const needed = new Set(
+    tenants
+      .flatMap((tenant) =>
+        ROLES.flatMap((role) => providerRegistry.get(tenant[role].type)?.addOns?.(tenant[role]) ?? []),
+      )
+      .map((need) => need.addOn),
+  );
+  const adminApi = server.operatorToken !== undefined;
+  return BUILTIN_ADD_ONS.filter(
+    (addOn) => needed.has(addOn.addOn) || (adminApi && carried.includes(addOn.provider)),
+  ).map((addOn) => addOn.exportName);
 }
 
 /**

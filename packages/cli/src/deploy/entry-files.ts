@@ -49,12 +49,13 @@ export function writeDeployment(plan: DeploymentPlan, outDir: string): string {
 /**
  * The lines of an entry that make the registry of the providers the deployment carries, and no other:
  * each built-in one the plan names, imported by its export's name from `@software-factory/providers/registry`
- * (so the bundler leaves the other vendors out), and the `providers` export of each module the config's
+ * (so the bundler leaves the other vendors out), with the built-in add-ons the plan names (Linear's
+ * agent mode only when a tenant uses it or the admin API is on), and the `providers` export of each module the config's
  * `providers:` names (a path relative to the output folder, a package by its name). A bare `import
  * 'module'` would be dropped: our packages are free of side effects.
  */
 export function providerLines(plan: DeploymentPlan, outDir: string): { imports: string; registry: string } {
-  const builtins = plan.builtinProviders.map(builtinExportName);
+  const builtins = [...plan.builtinProviders.map(builtinExportName), ...plan.builtinAddOns];
   const modules = plan.providerModules.map((module, index) => {
     let from = module.specifier;
     if (module.path) {

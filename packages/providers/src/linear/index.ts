@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: examples show ${ENV_VAR} references literally.
-import { type TrustedAuthorsConfig, WORK_ITEM_STATES } from '@software-factory/sdk';
+import { WORK_ITEM_STATES } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import {
   type BuiltProvider,
@@ -15,8 +15,7 @@ import {
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
 import { linearTrustedAuthorsSchema } from '../shared/answer-trust.ts';
-import { LinearAgentSessionEvents } from './agent-session-events.ts';
-import { LinearAgentWorkItemProvider } from './agent-work-item-provider.ts';
+import { linearAddOns, linearAgentModeOf } from './agent-mode-part.ts';
 import { LinearCommentReplies } from './comment-replies.ts';
 import { LINEAR_OAUTH } from './oauth.ts';
 import { LinearWebhookSource } from './webhook-source.ts';
@@ -85,21 +84,19 @@ type LinearConfig = z.output<ReturnType<typeof linearSchema>>;
 /** How issues reach the factory: Issue webhooks of ready issues, or agent sessions of the Linear app. */
 export const LINEAR_MODES = ['issues', 'agent'] as const;
 
-/** Agent mode: the app's token, its session events as the intake, its sessions as the place to report. */
+/**
+ * Agent mode: the app's token, its session events as the intake, its sessions as the place to report;
+ * built by the `linearAgentMode` add-on (agent-mode.ts), which a registry carries only when given it.
+ */
 function buildAgentMode(
   options: LinearProviderOptions,
   webhookSecret: string | undefined,
   context: ProviderContext,
 ): BuiltProvider<'intentProvider'> {
-  const port = new LinearAgentWorkItemProvider(options);
+  const agent = linearAgentModeOf(context);
+  const port = agent.intake(options);
   if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'Linear')] };
-  const replies = context.commentReplies as { trustedAuthors?: TrustedAuthorsConfig } | undefined;
-  const source = new LinearWebhookSource({
-    secret: webhookSecret,
-    provider: port,
-    agentSessions: new LinearAgentSessionEvents({ provider: port, ...(replies ? { replies } : {}) }),
-  });
-  return { port, sources: [source] };
+  return { port, sources: [agent.source(port, webhookSecret, context)] };
 }
 
 /** Linear issues as the intake: over its GraphQL API and webhooks, or as files through relayfile. */
@@ -121,6 +118,7 @@ export const linearProvider = defineProvider({
       : undefined,
   example: 'intentProvider: { type: linear, requiredLabels: [factory] }',
   commentAuthors: linearTrustedAuthorsSchema,
+  addOns: linearAddOns,
   setup: { readyLabel: (label) => ({ requiredLabels: [label] }) },
   schema: linearSchema,
   build(config: LinearConfig, context: ProviderContext): BuiltProvider<'intentProvider'> {

@@ -12,6 +12,7 @@ import type {
 import * as z from 'zod/mini';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
+import type { AddOnNeed } from './provider-add-on.ts';
 import { defaultedSecret, type SecretResolver, secretReference } from './secrets.ts';
 
 /** The roles a tenant's config fills, by their config key. */
@@ -153,6 +154,8 @@ export interface ProviderContext {
   commentReplies?: { trustedAuthors?: unknown };
   /** The tenant's intake, for a channel that writes through it (set when the channel is built). */
   intake?: WorkItemProvider;
+  /** The part of an add-on the registry carries (see `ProviderAddOn`), by its name. */
+  addOn?: (name: string) => unknown;
 }
 
 /** A provider built for one role. */
@@ -232,6 +235,8 @@ export interface ProviderEntry<C extends ProviderConfig = ProviderConfig, R exte
    * `path` with `message`; undefined when the pairing holds.
    */
   pairing?(tenant: Readonly<Record<Role, ProviderConfig>>): { path: string[]; message: string } | undefined;
+  /** The add-ons (see `ProviderAddOn`) this config needs, checked against the registry when it is parsed. */
+  addOns?(config: C): AddOnNeed[];
   /** `factory init`: the questions it asks and how the ready label is written. */
   setup?: {
     questions?: readonly SetupQuestion[];

@@ -1,3 +1,4 @@
+import type { ProviderAddOn } from './provider-add-on.ts';
 import type { AnyProviderEntry, Role } from './provider-entry.ts';
 
 /**
@@ -6,9 +7,24 @@ import type { AnyProviderEntry, Role } from './provider-entry.ts';
  */
 export class ProviderRegistry {
   readonly #entries = new Map<string, AnyProviderEntry>();
+  readonly #addOns = new Map<string, ProviderAddOn>();
 
-  constructor(entries: Iterable<AnyProviderEntry> = []) {
-    for (const entry of entries) this.register(entry);
+  /** Its providers, and the add-ons (see `ProviderAddOn`) it carries for them. */
+  constructor(entries: Iterable<AnyProviderEntry | ProviderAddOn> = []) {
+    for (const entry of entries) {
+      if ('addOn' in entry) this.#addOns.set(entry.addOn, entry);
+      else this.register(entry);
+    }
+  }
+
+  /** The part of add-on `name`, when this registry carries it. */
+  addOn(name: string): unknown {
+    return this.#addOns.get(name)?.part;
+  }
+
+  /** Every add-on it carries. */
+  addOns(): ProviderAddOn[] {
+    return [...this.#addOns.values()];
   }
 
   /**
@@ -45,7 +61,7 @@ export class ProviderRegistry {
   }
 
   /** A copy with these entries added (the original is left as it is). */
-  with(...entries: AnyProviderEntry[]): ProviderRegistry {
-    return new ProviderRegistry([...this.entries(), ...entries]);
+  with(...entries: (AnyProviderEntry | ProviderAddOn)[]): ProviderRegistry {
+    return new ProviderRegistry([...this.entries(), ...this.addOns(), ...entries]);
   }
 }

@@ -140,6 +140,7 @@ export function buildTenantWith(
     ...(context.fetch ? { fetch: context.fetch } : {}),
     ...(context.retry ? { retry: context.retry } : {}),
     ...(context.storedToken ? { storedToken: context.storedToken } : {}),
+    addOn: (name) => registry.addOn(name),
     ...mounted,
     ...(channelEntry.commentReplies
       ? { commentReplies: channelEntry.commentReplies(config.clarificationChannel) }

@@ -1,6 +1,7 @@
 import { factorySettingsSchema, MIN_ADMIN_TOKEN_LENGTH, TENANT_ID_PATTERN } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { providerRegistry } from '../registry/builtin-providers.ts';
+import { addOnMissing } from '../registry/provider-add-on.ts';
 import { type ProviderConfig, ROLES, type Role, schemaKit } from '../registry/provider-entry.ts';
 import type { ProviderRegistry } from '../registry/provider-registry.ts';
 import { roleSchema, unionMessage } from '../registry/role-schema.ts';
@@ -136,6 +137,10 @@ export function checkTenant(
     const problem = registry.get(tenant[role].type)?.pairing?.(tenant);
     if (problem) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
   }
+  for (const role of ROLES)
+    for (const need of registry.get(tenant[role].type)?.addOns?.(tenant[role]) ?? [])
+      if (registry.addOn(need.addOn) === undefined)
+        context.addIssue({ code: 'custom', path: [role, ...need.path], message: addOnMissing(need) });
   const channel = registry.get(tenant.clarificationChannel.type);
   if (channel?.commentReplies && !channel.pairing) {
     const intake = registry.get(tenant.intentProvider.type);
