@@ -209,7 +209,8 @@ function builtinAddOnsOf(
   );
   const adminApi = server.operatorToken !== undefined;
   return BUILTIN_ADD_ONS.filter(
-    (addOn) => needed.has(addOn.addOn) || (adminApi && carried.includes(addOn.provider)),
+    (addOn) =>
+      needed.has(addOn.addOn) || (adminApi && addOn.providers.some((type) => carried.includes(type))),
   ).map((addOn) => addOn.exportName);
 }
 

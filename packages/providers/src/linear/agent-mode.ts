@@ -12,7 +12,7 @@ import { LinearWebhookSource } from './webhook-source.ts';
  */
 export const linearAgentMode: ProviderAddOn<LinearAgentModePart> = {
   addOn: LINEAR_AGENT_MODE,
-  provider: 'linear',
+  providers: ['linear'],
   title: 'Linear’s agent mode',
   exportName: 'linearAgentMode',
   part: {

@@ -7,8 +7,8 @@
 export interface ProviderAddOn<Part = unknown> {
   /** Its name, as an entry's `addOns` asks for it. */
   addOn: string;
-  /** The type of the provider it extends. */
-  provider: string;
+  /** The types of the providers it extends (GitHub's App would extend `github` and `github-issues`). */
+  providers: readonly string[];
   /** What it gives, for messages: "Linear's agent mode". */
   title: string;
   /** The name `@software-factory/providers/registry` exports it under, for messages. */
