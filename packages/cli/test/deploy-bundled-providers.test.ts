@@ -37,6 +37,8 @@ fleet: { type: http, url: "https://agents.example.com/factory", secret: "\${FLEE
 /** Linear's agent mode, by its classes' names (the package exports them from no entry point). */
 const LinearAgentWorkItemProvider = { name: 'LinearAgentWorkItemProvider' };
 const LinearAgentSessionEvents = { name: 'LinearAgentSessionEvents' };
+/** GitHub App authentication (an add-on too), by its class's name. */
+const GithubAppAuth = { name: 'GithubAppAuth' };
 
 /** What the config uses, which each bundle must hold (so the absences below are not a bundle of nothing). */
 const USED = [LinearWorkItemProvider, GithubOutputTarget];
@@ -45,6 +47,7 @@ const USED = [LinearWorkItemProvider, GithubOutputTarget];
  * the admin API is on), and relayfile's mount-backed ports, source and client.
  */
 const UNUSED = [
+  GithubAppAuth,
   LinearAgentWorkItemProvider,
   LinearAgentSessionEvents,
   JiraWorkItemProvider,
@@ -111,9 +114,11 @@ describe('a deployment of a tenant on Linear and GitHub', () => {
     const folders = new Set(files.map((file) => file.replace(/^([^/]+\/)(?:([^/]+)\/)?.*$/, '$1$2')));
     for (const absent of ['providers/jira', 'providers/gitlab', 'providers/github-issues', 'providers/slack'])
       expect(folders).not.toContain(absent);
-    // Nor Linear's agent mode: its add-on, intake, session events and sessions.
+    // Nor the add-ons' code: Linear's agent mode (intake, session events, sessions), GitHub's App auth.
     for (const absent of ['agent-mode', 'agent-work-item-provider', 'agent-session-events', 'agent-sessions'])
       expect(files).not.toContain(`providers/linear/${absent}.ts`);
+    for (const absent of ['app-add-on', 'app-auth', 'app-jwt'])
+      expect(files).not.toContain(`providers/github/${absent}.ts`);
     expect([...folders].filter((folder) => folder.startsWith('relayfile/'))).toEqual([]);
   }, 180_000);
 
@@ -136,18 +141,22 @@ describe('a deployment of a tenant on Linear and GitHub', () => {
       SlackClarificationChannel.name,
     ]);
     expect(classesIn(bundle, [GitlabOutputTarget, GithubIssuesWorkItemProvider])).toEqual([]);
-    // The admin API is on: a tenant added there may take Linear issues in agent mode.
-    expect(readFileSync(path.join(project, 'aws-jira', 'entry.mjs'), 'utf8')).toContain('linearAgentMode]);');
-    expect(classesIn(bundle, [LinearAgentWorkItemProvider])).toEqual([LinearAgentWorkItemProvider.name]);
+    // The admin API is on: a tenant added there may take Linear issues in agent mode, or be a GitHub App.
+    expect(readFileSync(path.join(project, 'aws-jira', 'entry.mjs'), 'utf8')).toContain(
+      'githubProvider, linearAgentMode, githubApp]);',
+    );
+    expect(classesIn(bundle, [LinearAgentWorkItemProvider, GithubAppAuth])).toEqual([
+      LinearAgentWorkItemProvider.name,
+      GithubAppAuth.name,
+    ]);
   }, 120_000);
 
-  it("a tenant in Linear's agent mode brings the agent mode's add-on, admin API or not", async () => {
+  it("a tenant in Linear's agent mode, acting as a GitHub App, brings both add-ons, admin API or not", async () => {
     writeFileSync(
       path.join(project, 'agent.yaml'),
-      CONFIG.replace('type: linear,', 'type: linear, mode: agent,').replace(
-        'clarificationChannel: comments',
-        'clarificationChannel: linear-agent',
-      ),
+      CONFIG.replace('type: linear,', 'type: linear, mode: agent,')
+        .replace('clarificationChannel: comments', 'clarificationChannel: linear-agent')
+        .replace('token: "${GITHUB_TOKEN}"', 'app: {}'),
     );
     const result = await runFactory(['deploy', 'aws', '--config', 'agent.yaml', '--out', 'aws-agent'], {
       cwd: project,
@@ -155,12 +164,10 @@ describe('a deployment of a tenant on Linear and GitHub', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(readFileSync(path.join(project, 'aws-agent', 'entry.mjs'), 'utf8')).toContain(
-      'const providers = new ProviderRegistry([linearProvider, linearAgentChannelProvider, githubProvider, linearAgentMode]);',
+      'const providers = new ProviderRegistry([linearProvider, linearAgentChannelProvider, githubProvider, linearAgentMode, githubApp]);',
     );
     const bundle = readFileSync(path.join(project, 'aws-agent', 'bundle', 'handler.mjs'), 'utf8');
-    expect(classesIn(bundle, [LinearAgentWorkItemProvider, LinearAgentSessionEvents])).toEqual([
-      LinearAgentWorkItemProvider.name,
-      LinearAgentSessionEvents.name,
-    ]);
+    const addOns = [LinearAgentWorkItemProvider, LinearAgentSessionEvents, GithubAppAuth];
+    expect(classesIn(bundle, addOns)).toEqual(addOns.map((type) => type.name));
   }, 120_000);
 });

@@ -38,7 +38,7 @@ export { FactoryStateObject };
 
 // The providers this Worker uses, and so the only vendors' code in its bundle (the built-in
 // `providerRegistry`, which `parseTenantConfig` and `buildTenant` read by default, brings every vendor).
-// Linear's agent mode is an add-on: list `linearAgentMode` here too for a tenant in `mode: agent`.
+// Add-ons too: list `linearAgentMode` for a tenant in Linear's `mode: agent`, `githubApp` for `app:`.
 const providers = new ProviderRegistry([linearProvider, slackProvider, githubProvider]);
 
 const REQUIRED = [

@@ -4,6 +4,7 @@
  * as `factory start` runs it.
  */
 export { commentsProvider } from './comments/index.ts';
+export { githubApp } from './github/app-add-on.ts';
 export { GithubAppAuth, type GithubAppAuthOptions, type GithubAppCredentials } from './github/app-auth.ts';
 export {
   GITHUB_APP_CLIENT_CONNECTION,

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { githubAppAuthOf, githubAppSchema, storedAppWebhookSecret } from '../github/app-config.ts';
+import { githubAppSchema, storedAppWebhookSecret } from '../github/app-config.ts';
+import { githubAddOns, githubAppOf } from '../github/app-part.ts';
 import { GITHUB_OAUTH } from '../github/oauth.ts';
 import {
   type BuiltProvider,
@@ -73,13 +74,14 @@ export const githubIssuesProvider = defineProvider({
     ],
     readyLabel: (label) => ({ readyLabel: label }),
   },
+  addOns: githubAddOns,
   schema: githubIssuesSchema,
   build(config: GithubIssuesEntryConfig, context: ProviderContext): BuiltProvider<'intentProvider'> {
     const { type: _type, transport: _transport, token, webhookSecret, oauth, app, ...rest } = config;
     const port = new GithubIssuesWorkItemProvider({
       ...rest,
       ...(app
-        ? { app: githubAppAuthOf(app, context, { ...rest, ...transportOf(context) }) }
+        ? { app: githubAppOf(context).auth(app, context, { ...rest, ...transportOf(context) }) }
         : tokenOf(token, context, rest.provider, oauth as OAuthClientConfig | undefined, GITHUB_OAUTH)),
       ...transportOf(context),
       logger: context.logger,

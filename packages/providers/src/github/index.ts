@@ -12,7 +12,8 @@ import {
   webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
-import { githubAppAuthOf, githubAppSchema, storedAppWebhookSecret } from './app-config.ts';
+import { githubAppSchema, storedAppWebhookSecret } from './app-config.ts';
+import { githubAddOns, githubAppOf } from './app-part.ts';
 import { githubFeedbackConfigSchema } from './feedback-config.ts';
 import { GithubFeedback } from './feedback-events.ts';
 import { githubFeedbackReads } from './feedback-reader.ts';
@@ -70,6 +71,7 @@ export const githubProvider = defineProvider({
   scopes: GITHUB_REQUIRED_SCOPES,
   oauth: GITHUB_OAUTH,
   example: 'outputTarget: { type: github }  (as a GitHub App: { type: github, app: {} })',
+  addOns: githubAddOns,
   schema: githubSchema,
   build(config: GithubEntryConfig, context: ProviderContext): BuiltProvider<'outputTarget'> {
     if (config.transport === 'relayfile') {
@@ -94,7 +96,7 @@ export const githubProvider = defineProvider({
     const port = new GithubOutputTarget({
       ...rest,
       ...(app
-        ? { app: githubAppAuthOf(app, context, { ...rest, ...transportOf(context) }) }
+        ? { app: githubAppOf(context).auth(app, context, { ...rest, ...transportOf(context) }) }
         : tokenOf(token, context, rest.provider, oauth as OAuthClientConfig | undefined, GITHUB_OAUTH)),
       ...transportOf(context),
       logger: context.logger,

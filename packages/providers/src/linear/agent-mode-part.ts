@@ -1,6 +1,6 @@
 import type { WebhookSource } from '@software-factory/sdk';
 import type { AddOnNeed } from '../registry/provider-add-on.ts';
-import type { ProviderContext, RolePorts } from '../registry/provider-entry.ts';
+import type { ProviderConfig, ProviderContext, RolePorts } from '../registry/provider-entry.ts';
 import type { LinearProviderOptions } from './work-item-provider.ts';
 
 /** The add-on of Linear's agent mode (see `linearAgentMode`), by which the Linear entry asks for it. */
@@ -14,7 +14,7 @@ export interface LinearAgentModePart {
 }
 
 /** What a Linear config needs: the add-on in agent mode. */
-export function linearAddOns(config: { transport?: unknown; mode?: unknown }): AddOnNeed[] {
+export function linearAddOns(config: ProviderConfig & { mode?: unknown }): AddOnNeed[] {
   return config.transport === 'direct' && config.mode === 'agent'
     ? [{ addOn: LINEAR_AGENT_MODE, path: ['mode'], asked: 'Linear’s agent mode (mode: agent)' }]
     : [];

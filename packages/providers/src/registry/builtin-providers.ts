@@ -1,4 +1,5 @@
 import { commentsProvider } from '../comments/index.ts';
+import { githubApp } from '../github/app-add-on.ts';
 import { githubProvider } from '../github/index.ts';
 import { githubIssuesProvider } from '../github-issues/index.ts';
 import { gitlabProvider } from '../gitlab/index.ts';
@@ -24,7 +25,7 @@ export const BUILTIN_PROVIDERS: readonly AnyProviderEntry[] = [
 ];
 
 /** The add-ons (see `ProviderAddOn`) of the built-in providers. */
-export const BUILTIN_ADD_ONS: readonly ProviderAddOn[] = [linearAgentMode];
+export const BUILTIN_ADD_ONS: readonly ProviderAddOn[] = [linearAgentMode, githubApp];
 
 /**
  * The registry every part of the factory reads unless given another: the built-in providers with every
