@@ -1,17 +1,19 @@
 import * as z from 'zod/mini';
-import { githubAppAuthOf, githubAppSchema, storedAppWebhookSecret } from '../github/app-config.ts';
+import { githubAccessOf } from '../github/access.ts';
+import { githubAppSchema, storedAppWebhookSecret } from '../github/app-config.ts';
 import { GITHUB_OAUTH } from '../github/oauth.ts';
+import {
+  commentReplyOptions,
+  directApiFields,
+  tokenField,
+  webhookSecretField,
+  withWebhookSource,
+} from '../registry/api-vendor.ts';
 import {
   type BuiltProvider,
   defineProvider,
-  directOnly,
-  type OAuthClientConfig,
   type ProviderContext,
   type SchemaKit,
-  type SecretField,
-  tokenOf,
-  transportOf,
-  webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
 import { githubIssuesTrustedAuthorsSchema } from '../shared/answer-trust.ts';
 import { GithubIssuesWebhookSource } from './webhook-source.ts';
@@ -21,25 +23,21 @@ import {
   githubIssuesConfigSchema,
 } from './work-item-provider.ts';
 
-const TOKEN: SecretField = { field: 'token', env: 'GITHUB_TOKEN', kind: 'token' };
-const WEBHOOK_SECRET: SecretField = {
-  field: 'webhookSecret',
-  env: 'GITHUB_WEBHOOK_SECRET',
-  kind: 'webhook-secret',
-};
+const TOKEN = tokenField('token', 'GITHUB_TOKEN');
+const WEBHOOK_SECRET = webhookSecretField('GITHUB_WEBHOOK_SECRET');
 
 function githubIssuesSchema(kit: SchemaKit) {
   return z
     .strictObject(
       z.extend(githubIssuesConfigSchema, {
         type: z.literal('github-issues'),
-        transport: directOnly,
-        token: kit.defaulted(TOKEN, 'A GitHub token; else the token `factory connect github-issues` stored.'),
-        webhookSecret: kit.defaulted(
-          WEBHOOK_SECRET,
-          'The secret of the GitHub webhook (issues, issue_comment).',
-        ),
-        oauth: kit.oauthClient(GITHUB_OAUTH),
+        ...directApiFields(kit, {
+          token: TOKEN,
+          tokenHelp: 'A GitHub token; else the token `factory connect github-issues` stored.',
+          webhookSecret: WEBHOOK_SECRET,
+          webhookSecretHelp: 'The secret of the GitHub webhook (issues, issue_comment).',
+          oauth: GITHUB_OAUTH,
+        }),
         app: githubAppSchema(kit.secrets),
       }).shape,
     )
@@ -78,21 +76,14 @@ export const githubIssuesProvider = defineProvider({
     const { type: _type, transport: _transport, token, webhookSecret, oauth, app, ...rest } = config;
     const port = new GithubIssuesWorkItemProvider({
       ...rest,
-      ...(app
-        ? { app: githubAppAuthOf(app, context, { ...rest, ...transportOf(context) }) }
-        : tokenOf(token, context, rest.provider, oauth as OAuthClientConfig | undefined, GITHUB_OAUTH)),
-      ...transportOf(context),
+      ...githubAccessOf(context, rest, { token, oauth, app }),
       logger: context.logger,
     });
-    const secret = webhookSecret ?? storedAppWebhookSecret(app, context);
-    if (!secret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'GitHub')] };
-    const replies = context.commentReplies;
-    const source = new GithubIssuesWebhookSource({
-      secret,
-      provider: port,
-      commentReplies: replies !== undefined,
-      ...(replies?.trustedAuthors ? { trustedAuthors: replies.trustedAuthors } : {}),
-    });
-    return { port, sources: [source] };
+    return withWebhookSource(
+      port,
+      webhookSecret ?? storedAppWebhookSecret(app, context),
+      { field: WEBHOOK_SECRET, vendor: 'GitHub' },
+      (secret) => new GithubIssuesWebhookSource({ secret, provider: port, ...commentReplyOptions(context) }),
+    );
   },
 });

@@ -1,18 +1,20 @@
 import * as z from 'zod/mini';
 import {
+  directApiFields,
+  tokenField,
+  webhookSecretField,
+  withWebhookSource,
+} from '../registry/api-vendor.ts';
+import {
   type BuiltProvider,
   defineProvider,
-  type OAuthClientConfig,
   type ProviderContext,
   relayfileMount,
   type SchemaKit,
-  type SecretField,
-  tokenOf,
-  transportOf,
-  webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
-import { githubAppAuthOf, githubAppSchema, storedAppWebhookSecret } from './app-config.ts';
+import { githubAccessOf } from './access.ts';
+import { githubAppSchema, storedAppWebhookSecret } from './app-config.ts';
 import { githubFeedbackConfigSchema } from './feedback-config.ts';
 import { GithubFeedback } from './feedback-events.ts';
 import { githubFeedbackReads } from './feedback-reader.ts';
@@ -20,21 +22,22 @@ import { GITHUB_OAUTH } from './oauth.ts';
 import { GITHUB_REQUIRED_SCOPES, GithubOutputTarget, githubConfigSchema } from './output-target.ts';
 import { GithubWebhookSource } from './webhook-source.ts';
 
-const TOKEN: SecretField = { field: 'token', env: 'GITHUB_TOKEN', kind: 'token' };
-const WEBHOOK_SECRET: SecretField = {
-  field: 'webhookSecret',
-  env: 'GITHUB_WEBHOOK_SECRET',
-  kind: 'webhook-secret',
-};
+const TOKEN = tokenField('token', 'GITHUB_TOKEN');
+const WEBHOOK_SECRET = webhookSecretField('GITHUB_WEBHOOK_SECRET');
 
 function githubSchema(kit: SchemaKit) {
   const direct = z.strictObject(
     z.extend(githubConfigSchema, {
       type: z.literal('github'),
+      ...directApiFields(kit, {
+        token: TOKEN,
+        tokenHelp: 'A GitHub token; else the token `factory connect github` stored.',
+        webhookSecret: WEBHOOK_SECRET,
+        webhookSecretHelp: 'The secret of the GitHub webhook.',
+        oauth: GITHUB_OAUTH,
+      }),
+      // Not `directOnly`: GitHub can also be reached through the relayfile mount.
       transport: z._default(z.literal('direct'), 'direct'),
-      token: kit.defaulted(TOKEN, 'A GitHub token; else the token `factory connect github` stored.'),
-      webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret of the GitHub webhook.'),
-      oauth: kit.oauthClient(GITHUB_OAUTH),
       app: githubAppSchema(kit.secrets),
       feedback: z.optional(githubFeedbackConfigSchema),
     }).shape,
@@ -93,16 +96,19 @@ export const githubProvider = defineProvider({
     } = config;
     const port = new GithubOutputTarget({
       ...rest,
-      ...(app
-        ? { app: githubAppAuthOf(app, context, { ...rest, ...transportOf(context) }) }
-        : tokenOf(token, context, rest.provider, oauth as OAuthClientConfig | undefined, GITHUB_OAUTH)),
-      ...transportOf(context),
+      ...githubAccessOf(context, rest, { token, oauth, app }),
       logger: context.logger,
     });
-    const secret = webhookSecret ?? storedAppWebhookSecret(app, context);
-    if (!secret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'GitHub')] };
-    // Review feedback reads a review's remarks and a commented pull request with the target's token.
-    const reviews = new GithubFeedback({ ...feedback, reads: githubFeedbackReads(port.github) });
-    return { port, sources: [new GithubWebhookSource({ secret, feedback: reviews })] };
+    return withWebhookSource(
+      port,
+      webhookSecret ?? storedAppWebhookSecret(app, context),
+      { field: WEBHOOK_SECRET, vendor: 'GitHub' },
+      (secret) =>
+        new GithubWebhookSource({
+          secret,
+          // Review feedback reads a review's remarks and a commented pull request with the target's token.
+          feedback: new GithubFeedback({ ...feedback, reads: githubFeedbackReads(port.github) }),
+        }),
+    );
   },
 });

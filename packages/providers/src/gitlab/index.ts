@@ -1,40 +1,39 @@
 import * as z from 'zod/mini';
+import {
+  apiAccessOf,
+  directApiFields,
+  tokenField,
+  webhookSecretField,
+  withWebhookSource,
+} from '../registry/api-vendor.ts';
 import { specForConfig } from '../registry/oauth-endpoints.ts';
 import {
   type BuiltProvider,
   defineProvider,
-  directOnly,
   type ProviderContext,
   type SchemaKit,
-  type SecretField,
-  tokenOf,
-  transportOf,
-  webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
 import { GitlabFeedback, gitlabFeedbackConfigSchema } from './feedback-events.ts';
 import { GITLAB_OAUTH } from './oauth.ts';
 import { GITLAB_REQUIRED_SCOPES, GitlabOutputTarget, gitlabConfigSchema } from './output-target.ts';
 import { GitlabWebhookSource } from './webhook-source.ts';
 
-const TOKEN: SecretField = { field: 'token', env: 'GITLAB_TOKEN', kind: 'token' };
-const WEBHOOK_SECRET: SecretField = {
-  field: 'webhookSecret',
-  env: 'GITLAB_WEBHOOK_SECRET',
-  kind: 'webhook-secret',
-};
+const TOKEN = tokenField('token', 'GITLAB_TOKEN');
+const WEBHOOK_SECRET = webhookSecretField('GITLAB_WEBHOOK_SECRET');
 
 function gitlabSchema(kit: SchemaKit) {
   return z
     .strictObject(
       z.extend(gitlabConfigSchema, {
         type: z.literal('gitlab'),
-        transport: directOnly,
-        token: kit.defaulted(
-          TOKEN,
-          'A personal, project or group access token, or an OAuth token; else the token `factory connect gitlab` stored.',
-        ),
-        webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret token GitLab sends in X-Gitlab-Token.'),
-        oauth: kit.oauthClient(GITLAB_OAUTH),
+        ...directApiFields(kit, {
+          token: TOKEN,
+          tokenHelp:
+            'A personal, project or group access token, or an OAuth token; else the token `factory connect gitlab` stored.',
+          webhookSecret: WEBHOOK_SECRET,
+          webhookSecretHelp: 'The secret token GitLab sends in X-Gitlab-Token.',
+          oauth: GITLAB_OAUTH,
+        }),
         feedback: z.optional(gitlabFeedbackConfigSchema),
       }).shape,
     )
@@ -74,11 +73,13 @@ export const gitlabProvider = defineProvider({
     const port = new GitlabOutputTarget({
       ...rest,
       // Refreshed at the instance that issued it, not gitlab.com.
-      ...tokenOf(token, context, rest.provider, oauth, specForConfig(GITLAB_OAUTH, config)),
-      ...transportOf(context),
+      ...apiAccessOf(context, rest.provider, token, oauth, specForConfig(GITLAB_OAUTH, config)),
     });
-    if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'GitLab')] };
-    const reviews = new GitlabFeedback(feedback);
-    return { port, sources: [new GitlabWebhookSource({ secret: webhookSecret, feedback: reviews })] };
+    return withWebhookSource(
+      port,
+      webhookSecret,
+      { field: WEBHOOK_SECRET, vendor: 'GitLab' },
+      (secret) => new GitlabWebhookSource({ secret, feedback: new GitlabFeedback(feedback) }),
+    );
   },
 });

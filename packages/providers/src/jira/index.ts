@@ -1,39 +1,39 @@
 import * as z from 'zod/mini';
 import {
+  apiAccessOf,
+  commentReplyOptions,
+  directApiFields,
+  tokenField,
+  webhookSecretField,
+  withWebhookSource,
+} from '../registry/api-vendor.ts';
+import {
   type BuiltProvider,
   defineProvider,
-  directOnly,
   type ProviderContext,
   type SchemaKit,
-  type SecretField,
-  tokenOf,
-  transportOf,
-  webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
 import { jiraTrustedAuthorsSchema } from '../shared/answer-trust.ts';
 import { JIRA_OAUTH } from './oauth.ts';
 import { JiraWebhookSource } from './webhook-source.ts';
 import { JIRA_REQUIRED_SCOPES, JiraWorkItemProvider, jiraConfigSchema } from './work-item-provider.ts';
 
-const TOKEN: SecretField = { field: 'token', env: 'JIRA_API_TOKEN', kind: 'token' };
-const WEBHOOK_SECRET: SecretField = {
-  field: 'webhookSecret',
-  env: 'JIRA_WEBHOOK_SECRET',
-  kind: 'webhook-secret',
-};
+const TOKEN = tokenField('token', 'JIRA_API_TOKEN');
+const WEBHOOK_SECRET = webhookSecretField('JIRA_WEBHOOK_SECRET');
 
 function jiraSchema(kit: SchemaKit) {
   return z
     .strictObject(
       z.extend(jiraConfigSchema, {
         type: z.literal('jira'),
-        transport: directOnly,
-        token: kit.defaulted(
-          TOKEN,
-          'An API token (with `email`) or an OAuth token; else the token `factory connect jira` stored.',
-        ),
-        webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret of the Jira admin webhook.'),
-        oauth: kit.oauthClient(JIRA_OAUTH),
+        ...directApiFields(kit, {
+          token: TOKEN,
+          tokenHelp:
+            'An API token (with `email`) or an OAuth token; else the token `factory connect jira` stored.',
+          webhookSecret: WEBHOOK_SECRET,
+          webhookSecretHelp: 'The secret of the Jira admin webhook.',
+          oauth: JIRA_OAUTH,
+        }),
       }).shape,
     )
     .check(z.describe('Jira Cloud issues, through its REST API v3 and admin webhooks.'));
@@ -81,17 +81,13 @@ export const jiraProvider = defineProvider({
     const { type: _type, transport: _transport, token, webhookSecret, oauth, ...rest } = config;
     const port = new JiraWorkItemProvider({
       ...rest,
-      ...tokenOf(token, context, rest.provider, oauth, JIRA_OAUTH),
-      ...transportOf(context),
+      ...apiAccessOf(context, rest.provider, token, oauth, JIRA_OAUTH),
     });
-    if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'Jira')] };
-    const replies = context.commentReplies;
-    const source = new JiraWebhookSource({
-      secret: webhookSecret,
-      provider: port,
-      commentReplies: replies !== undefined,
-      ...(replies?.trustedAuthors ? { trustedAuthors: replies.trustedAuthors } : {}),
-    });
-    return { port, sources: [source] };
+    return withWebhookSource(
+      port,
+      webhookSecret,
+      { field: WEBHOOK_SECRET, vendor: 'Jira' },
+      (secret) => new JiraWebhookSource({ secret, provider: port, ...commentReplyOptions(context) }),
+    );
   },
 });

@@ -2,16 +2,18 @@
 import { type TrustedAuthorsConfig, WORK_ITEM_STATES } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import {
+  apiAccessOf,
+  commentReplyOptions,
+  tokenField,
+  webhookSecretField,
+  withWebhookSource,
+} from '../registry/api-vendor.ts';
+import {
   type BuiltProvider,
   defineProvider,
-  type OAuthClientConfig,
   type ProviderContext,
   relayfileMount,
   type SchemaKit,
-  type SecretField,
-  tokenOf,
-  transportOf,
-  webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
 import { linearTrustedAuthorsSchema } from '../shared/answer-trust.ts';
@@ -27,12 +29,9 @@ import {
   linearConfigSchema,
 } from './work-item-provider.ts';
 
-const API_KEY: SecretField = { field: 'apiKey', env: 'LINEAR_API_KEY', kind: 'token' };
-const WEBHOOK_SECRET: SecretField = {
-  field: 'webhookSecret',
-  env: 'LINEAR_WEBHOOK_SECRET',
-  kind: 'webhook-secret',
-};
+const API_KEY = tokenField('apiKey', 'LINEAR_API_KEY');
+const WEBHOOK_SECRET = webhookSecretField('LINEAR_WEBHOOK_SECRET');
+const SIGNER = { field: WEBHOOK_SECRET, vendor: 'Linear' };
 
 function linearSchema(kit: SchemaKit) {
   const direct = z.strictObject(
@@ -92,14 +91,18 @@ function buildAgentMode(
   context: ProviderContext,
 ): BuiltProvider<'intentProvider'> {
   const port = new LinearAgentWorkItemProvider(options);
-  if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'Linear')] };
   const replies = context.commentReplies as { trustedAuthors?: TrustedAuthorsConfig } | undefined;
-  const source = new LinearWebhookSource({
-    secret: webhookSecret,
-    provider: port,
-    agentSessions: new LinearAgentSessionEvents({ provider: port, ...(replies ? { replies } : {}) }),
-  });
-  return { port, sources: [source] };
+  return withWebhookSource(
+    port,
+    webhookSecret,
+    SIGNER,
+    (secret) =>
+      new LinearWebhookSource({
+        secret,
+        provider: port,
+        agentSessions: new LinearAgentSessionEvents({ provider: port, ...(replies ? { replies } : {}) }),
+      }),
+  );
 }
 
 /** Linear issues as the intake: over its GraphQL API and webhooks, or as files through relayfile. */
@@ -136,27 +139,22 @@ export const linearProvider = defineProvider({
       return { port, mountSources: [port] };
     }
     const { type: _type, transport: _transport, apiKey, webhookSecret, oauth, mode, ...rest } = config;
-    const options = {
-      ...rest,
-      ...tokenOf(apiKey, context, rest.provider, oauth as OAuthClientConfig | undefined, LINEAR_OAUTH),
-      ...transportOf(context),
-    };
+    const options = { ...rest, ...apiAccessOf(context, rest.provider, apiKey, oauth, LINEAR_OAUTH) };
     if (mode === 'agent') return buildAgentMode(options, webhookSecret, context);
     const port = new LinearWorkItemProvider(options);
-    if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'Linear')] };
-    const replies = context.commentReplies;
-    const source = new LinearWebhookSource({
-      secret: webhookSecret,
-      provider: port,
-      ...(replies
-        ? {
-            commentReplies: new LinearCommentReplies({
-              client: port.client,
-              ...(replies.trustedAuthors ? { trustedAuthors: replies.trustedAuthors } : {}),
-            }),
-          }
-        : {}),
-    });
-    return { port, sources: [source] };
+    const { commentReplies, ...trust } = commentReplyOptions(context);
+    return withWebhookSource(
+      port,
+      webhookSecret,
+      SIGNER,
+      (secret) =>
+        new LinearWebhookSource({
+          secret,
+          provider: port,
+          ...(commentReplies
+            ? { commentReplies: new LinearCommentReplies({ client: port.client, ...trust }) }
+            : {}),
+        }),
+    );
   },
 });

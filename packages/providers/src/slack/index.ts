@@ -1,17 +1,14 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: examples show ${ENV_VAR} references literally.
 import { mountTrustedAuthorsSchema } from '@software-factory/relayfile';
 import * as z from 'zod/mini';
+import { apiAccessOf, tokenField, webhookSecretField } from '../registry/api-vendor.ts';
 import {
   type BuiltProvider,
   defineProvider,
-  type OAuthClientConfig,
   type ProviderContext,
   type Requirement,
   relayfileMount,
   type SchemaKit,
-  type SecretField,
-  tokenOf,
-  transportOf,
   webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
@@ -19,12 +16,8 @@ import { SlackClarificationChannel, slackConfigSchema } from './clarification-ch
 import { SLACK_OAUTH } from './oauth.ts';
 import { SlackWebhookSource } from './webhook-source.ts';
 
-const BOT_TOKEN: SecretField = { field: 'botToken', env: 'SLACK_BOT_TOKEN', kind: 'token' };
-const SIGNING_SECRET: SecretField = {
-  field: 'signingSecret',
-  env: 'SLACK_SIGNING_SECRET',
-  kind: 'webhook-secret',
-};
+const BOT_TOKEN = tokenField('botToken', 'SLACK_BOT_TOKEN');
+const SIGNING_SECRET = webhookSecretField('SLACK_SIGNING_SECRET', 'signingSecret');
 
 /** The bot scopes of a public channel whose members may answer (the default). */
 const SLACK_SCOPES = ['chat:write', 'channels:history', 'channels:read'] as const;
@@ -121,8 +114,7 @@ export const slackProvider = defineProvider({
     const { type: _type, transport: _transport, botToken, signingSecret, botUserId, oauth, ...rest } = config;
     const port = new SlackClarificationChannel({
       ...rest,
-      ...tokenOf(botToken, context, rest.provider, oauth as OAuthClientConfig | undefined, SLACK_OAUTH),
-      ...transportOf(context),
+      ...apiAccessOf(context, rest.provider, botToken, oauth, SLACK_OAUTH),
     });
     const missing: Requirement[] = [];
     if (!port.channel)

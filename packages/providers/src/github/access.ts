@@ -1,0 +1,25 @@
+import { apiAccessOf } from '../registry/api-vendor.ts';
+import { type OAuthClientConfig, type ProviderContext, transportOf } from '../registry/provider-entry.ts';
+import { type GithubAppConfig, githubAppAuthOf } from './app-config.ts';
+import { GITHUB_OAUTH } from './oauth.ts';
+
+/** The credentials a GitHub role's config gives: a token (else the stored one), or `app:`. */
+export interface GithubCredentialsConfig {
+  token: string | undefined;
+  oauth: OAuthClientConfig | undefined;
+  app: GithubAppConfig | undefined;
+}
+
+/**
+ * What a GitHub port acts with, and its fetch and retry: the App installation `app:` names, else the
+ * token written or the one `factory connect` stored.
+ */
+export function githubAccessOf(
+  context: ProviderContext,
+  target: { provider: string; baseUrl?: string },
+  { token, oauth, app }: GithubCredentialsConfig,
+) {
+  if (!app) return apiAccessOf(context, target.provider, token, oauth, GITHUB_OAUTH);
+  const transport = transportOf(context);
+  return { app: githubAppAuthOf(app, context, { ...target, ...transport }), ...transport };
+}
