@@ -1,14 +1,8 @@
 import * as z from 'zod/mini';
-import { githubAccessOf } from '../github/access.ts';
 import { githubAppSchema, storedAppWebhookSecret } from '../github/app-config.ts';
 import { GITHUB_OAUTH } from '../github/oauth.ts';
-import {
-  commentReplyOptions,
-  directApiFields,
-  tokenField,
-  webhookSecretField,
-  withWebhookSource,
-} from '../registry/api-vendor.ts';
+import { GITHUB, githubAccessOf } from '../github/vendor.ts';
+import { commentReplyOptions } from '../registry/api-vendor.ts';
 import {
   type BuiltProvider,
   defineProvider,
@@ -23,20 +17,14 @@ import {
   githubIssuesConfigSchema,
 } from './work-item-provider.ts';
 
-const TOKEN = tokenField('token', 'GITHUB_TOKEN');
-const WEBHOOK_SECRET = webhookSecretField('GITHUB_WEBHOOK_SECRET');
-
 function githubIssuesSchema(kit: SchemaKit) {
   return z
     .strictObject(
       z.extend(githubIssuesConfigSchema, {
         type: z.literal('github-issues'),
-        ...directApiFields(kit, {
-          token: TOKEN,
-          tokenHelp: 'A GitHub token; else the token `factory connect github-issues` stored.',
-          webhookSecret: WEBHOOK_SECRET,
-          webhookSecretHelp: 'The secret of the GitHub webhook (issues, issue_comment).',
-          oauth: GITHUB_OAUTH,
+        ...GITHUB.directFields(kit, {
+          token: 'A GitHub token; else the token `factory connect github-issues` stored.',
+          webhookSecret: 'The secret of the GitHub webhook (issues, issue_comment).',
         }),
         app: githubAppSchema(kit.secrets),
       }).shape,
@@ -52,7 +40,7 @@ export const githubIssuesProvider = defineProvider({
   title: 'GitHub Issues',
   summary: 'GitHub Issues',
   roles: ['intentProvider'],
-  secrets: [TOKEN, WEBHOOK_SECRET],
+  secrets: GITHUB.secrets,
   scopes: GITHUB_ISSUES_REQUIRED_SCOPES,
   oauth: GITHUB_OAUTH,
   example: 'intentProvider: { type: github-issues, repositories: [{ repository: acme/app }] }',
@@ -79,10 +67,9 @@ export const githubIssuesProvider = defineProvider({
       ...githubAccessOf(context, rest, { token, oauth, app }),
       logger: context.logger,
     });
-    return withWebhookSource(
+    return GITHUB.withWebhookSource(
       port,
       webhookSecret ?? storedAppWebhookSecret(app, context),
-      { field: WEBHOOK_SECRET, vendor: 'GitHub' },
       (secret) => new GithubIssuesWebhookSource({ secret, provider: port, ...commentReplyOptions(context) }),
     );
   },

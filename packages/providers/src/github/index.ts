@@ -1,11 +1,5 @@
 import * as z from 'zod/mini';
 import {
-  directApiFields,
-  tokenField,
-  webhookSecretField,
-  withWebhookSource,
-} from '../registry/api-vendor.ts';
-import {
   type BuiltProvider,
   defineProvider,
   type ProviderContext,
@@ -13,28 +7,22 @@ import {
   type SchemaKit,
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
-import { githubAccessOf } from './access.ts';
 import { githubAppSchema, storedAppWebhookSecret } from './app-config.ts';
 import { githubFeedbackConfigSchema } from './feedback-config.ts';
 import { GithubFeedback } from './feedback-events.ts';
 import { githubFeedbackReads } from './feedback-reader.ts';
 import { GITHUB_OAUTH } from './oauth.ts';
 import { GITHUB_REQUIRED_SCOPES, GithubOutputTarget, githubConfigSchema } from './output-target.ts';
+import { GITHUB, githubAccessOf } from './vendor.ts';
 import { GithubWebhookSource } from './webhook-source.ts';
-
-const TOKEN = tokenField('token', 'GITHUB_TOKEN');
-const WEBHOOK_SECRET = webhookSecretField('GITHUB_WEBHOOK_SECRET');
 
 function githubSchema(kit: SchemaKit) {
   const direct = z.strictObject(
     z.extend(githubConfigSchema, {
       type: z.literal('github'),
-      ...directApiFields(kit, {
-        token: TOKEN,
-        tokenHelp: 'A GitHub token; else the token `factory connect github` stored.',
-        webhookSecret: WEBHOOK_SECRET,
-        webhookSecretHelp: 'The secret of the GitHub webhook.',
-        oauth: GITHUB_OAUTH,
+      ...GITHUB.directFields(kit, {
+        token: 'A GitHub token; else the token `factory connect github` stored.',
+        webhookSecret: 'The secret of the GitHub webhook.',
       }),
       // Not `directOnly`: GitHub can also be reached through the relayfile mount.
       transport: z._default(z.literal('direct'), 'direct'),
@@ -69,7 +57,7 @@ export const githubProvider = defineProvider({
   title: 'GitHub',
   summary: 'GitHub pull requests',
   roles: ['outputTarget'],
-  secrets: [TOKEN, WEBHOOK_SECRET],
+  secrets: GITHUB.secrets,
   scopes: GITHUB_REQUIRED_SCOPES,
   oauth: GITHUB_OAUTH,
   example: 'outputTarget: { type: github }  (as a GitHub App: { type: github, app: {} })',
@@ -99,10 +87,9 @@ export const githubProvider = defineProvider({
       ...githubAccessOf(context, rest, { token, oauth, app }),
       logger: context.logger,
     });
-    return withWebhookSource(
+    return GITHUB.withWebhookSource(
       port,
       webhookSecret ?? storedAppWebhookSecret(app, context),
-      { field: WEBHOOK_SECRET, vendor: 'GitHub' },
       (secret) =>
         new GithubWebhookSource({
           secret,

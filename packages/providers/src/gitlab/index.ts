@@ -1,11 +1,5 @@
 import * as z from 'zod/mini';
-import {
-  apiAccessOf,
-  directApiFields,
-  tokenField,
-  webhookSecretField,
-  withWebhookSource,
-} from '../registry/api-vendor.ts';
+import { apiVendor } from '../registry/api-vendor.ts';
 import { specForConfig } from '../registry/oauth-endpoints.ts';
 import {
   type BuiltProvider,
@@ -18,21 +12,22 @@ import { GITLAB_OAUTH } from './oauth.ts';
 import { GITLAB_REQUIRED_SCOPES, GitlabOutputTarget, gitlabConfigSchema } from './output-target.ts';
 import { GitlabWebhookSource } from './webhook-source.ts';
 
-const TOKEN = tokenField('token', 'GITLAB_TOKEN');
-const WEBHOOK_SECRET = webhookSecretField('GITLAB_WEBHOOK_SECRET');
+const GITLAB = apiVendor({
+  vendor: 'GitLab',
+  token: { field: 'token', env: 'GITLAB_TOKEN' },
+  webhookSecret: { env: 'GITLAB_WEBHOOK_SECRET' },
+  oauth: GITLAB_OAUTH,
+});
 
 function gitlabSchema(kit: SchemaKit) {
   return z
     .strictObject(
       z.extend(gitlabConfigSchema, {
         type: z.literal('gitlab'),
-        ...directApiFields(kit, {
-          token: TOKEN,
-          tokenHelp:
+        ...GITLAB.directFields(kit, {
+          token:
             'A personal, project or group access token, or an OAuth token; else the token `factory connect gitlab` stored.',
-          webhookSecret: WEBHOOK_SECRET,
-          webhookSecretHelp: 'The secret token GitLab sends in X-Gitlab-Token.',
-          oauth: GITLAB_OAUTH,
+          webhookSecret: 'The secret token GitLab sends in X-Gitlab-Token.',
         }),
         feedback: z.optional(gitlabFeedbackConfigSchema),
       }).shape,
@@ -51,7 +46,7 @@ export const gitlabProvider = defineProvider({
   title: 'GitLab',
   summary: 'GitLab merge requests',
   roles: ['outputTarget'],
-  secrets: [TOKEN, WEBHOOK_SECRET],
+  secrets: GITLAB.secrets,
   scopes: GITLAB_REQUIRED_SCOPES,
   oauth: GITLAB_OAUTH,
   example: 'outputTarget: { type: gitlab, baseUrl: https://gitlab.com }',
@@ -73,12 +68,11 @@ export const gitlabProvider = defineProvider({
     const port = new GitlabOutputTarget({
       ...rest,
       // Refreshed at the instance that issued it, not gitlab.com.
-      ...apiAccessOf(context, rest.provider, token, oauth, specForConfig(GITLAB_OAUTH, config)),
+      ...GITLAB.access(context, rest.provider, token, oauth, specForConfig(GITLAB_OAUTH, config)),
     });
-    return withWebhookSource(
+    return GITLAB.withWebhookSource(
       port,
       webhookSecret,
-      { field: WEBHOOK_SECRET, vendor: 'GitLab' },
       (secret) => new GitlabWebhookSource({ secret, feedback: new GitlabFeedback(feedback) }),
     );
   },

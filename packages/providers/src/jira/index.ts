@@ -1,12 +1,5 @@
 import * as z from 'zod/mini';
-import {
-  apiAccessOf,
-  commentReplyOptions,
-  directApiFields,
-  tokenField,
-  webhookSecretField,
-  withWebhookSource,
-} from '../registry/api-vendor.ts';
+import { apiVendor, commentReplyOptions } from '../registry/api-vendor.ts';
 import {
   type BuiltProvider,
   defineProvider,
@@ -18,21 +11,22 @@ import { JIRA_OAUTH } from './oauth.ts';
 import { JiraWebhookSource } from './webhook-source.ts';
 import { JIRA_REQUIRED_SCOPES, JiraWorkItemProvider, jiraConfigSchema } from './work-item-provider.ts';
 
-const TOKEN = tokenField('token', 'JIRA_API_TOKEN');
-const WEBHOOK_SECRET = webhookSecretField('JIRA_WEBHOOK_SECRET');
+const JIRA = apiVendor({
+  vendor: 'Jira',
+  token: { field: 'token', env: 'JIRA_API_TOKEN' },
+  webhookSecret: { env: 'JIRA_WEBHOOK_SECRET' },
+  oauth: JIRA_OAUTH,
+});
 
 function jiraSchema(kit: SchemaKit) {
   return z
     .strictObject(
       z.extend(jiraConfigSchema, {
         type: z.literal('jira'),
-        ...directApiFields(kit, {
-          token: TOKEN,
-          tokenHelp:
+        ...JIRA.directFields(kit, {
+          token:
             'An API token (with `email`) or an OAuth token; else the token `factory connect jira` stored.',
-          webhookSecret: WEBHOOK_SECRET,
-          webhookSecretHelp: 'The secret of the Jira admin webhook.',
-          oauth: JIRA_OAUTH,
+          webhookSecret: 'The secret of the Jira admin webhook.',
         }),
       }).shape,
     )
@@ -50,7 +44,7 @@ export const jiraProvider = defineProvider({
   title: 'Jira',
   summary: 'Jira issues',
   roles: ['intentProvider'],
-  secrets: [TOKEN, WEBHOOK_SECRET],
+  secrets: JIRA.secrets,
   scopes: JIRA_REQUIRED_SCOPES,
   oauth: JIRA_OAUTH,
   example: 'intentProvider: { type: jira, siteUrl: https://acme.atlassian.net }',
@@ -81,12 +75,11 @@ export const jiraProvider = defineProvider({
     const { type: _type, transport: _transport, token, webhookSecret, oauth, ...rest } = config;
     const port = new JiraWorkItemProvider({
       ...rest,
-      ...apiAccessOf(context, rest.provider, token, oauth, JIRA_OAUTH),
+      ...JIRA.access(context, rest.provider, token, oauth),
     });
-    return withWebhookSource(
+    return JIRA.withWebhookSource(
       port,
       webhookSecret,
-      { field: WEBHOOK_SECRET, vendor: 'Jira' },
       (secret) => new JiraWebhookSource({ secret, provider: port, ...commentReplyOptions(context) }),
     );
   },

@@ -1,13 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: examples show ${ENV_VAR} references literally.
 import { type TrustedAuthorsConfig, WORK_ITEM_STATES } from '@software-factory/sdk';
 import * as z from 'zod/mini';
-import {
-  apiAccessOf,
-  commentReplyOptions,
-  tokenField,
-  webhookSecretField,
-  withWebhookSource,
-} from '../registry/api-vendor.ts';
+import { apiVendor, commentReplyOptions } from '../registry/api-vendor.ts';
 import {
   type BuiltProvider,
   defineProvider,
@@ -29,9 +23,12 @@ import {
   linearConfigSchema,
 } from './work-item-provider.ts';
 
-const API_KEY = tokenField('apiKey', 'LINEAR_API_KEY');
-const WEBHOOK_SECRET = webhookSecretField('LINEAR_WEBHOOK_SECRET');
-const SIGNER = { field: WEBHOOK_SECRET, vendor: 'Linear' };
+const LINEAR = apiVendor({
+  vendor: 'Linear',
+  token: { field: 'apiKey', env: 'LINEAR_API_KEY' },
+  webhookSecret: { env: 'LINEAR_WEBHOOK_SECRET' },
+  oauth: LINEAR_OAUTH,
+});
 
 function linearSchema(kit: SchemaKit) {
   const direct = z.strictObject(
@@ -39,10 +36,10 @@ function linearSchema(kit: SchemaKit) {
       type: z.literal('linear'),
       transport: z._default(z.literal('direct'), 'direct'),
       apiKey: kit.defaulted(
-        API_KEY,
+        LINEAR.token,
         'A Linear API key or OAuth token; else the token `factory connect linear` stored.',
       ),
-      webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The signing secret of the Linear webhook.'),
+      webhookSecret: kit.defaulted(LINEAR.webhookSecret, 'The signing secret of the Linear webhook.'),
       oauth: kit.oauthClient(LINEAR_OAUTH),
       mode: z
         ._default(z.enum(LINEAR_MODES), 'issues')
@@ -92,10 +89,9 @@ function buildAgentMode(
 ): BuiltProvider<'intentProvider'> {
   const port = new LinearAgentWorkItemProvider(options);
   const replies = context.commentReplies as { trustedAuthors?: TrustedAuthorsConfig } | undefined;
-  return withWebhookSource(
+  return LINEAR.withWebhookSource(
     port,
     webhookSecret,
-    SIGNER,
     (secret) =>
       new LinearWebhookSource({
         secret,
@@ -111,7 +107,7 @@ export const linearProvider = defineProvider({
   title: 'Linear',
   summary: 'Linear issues',
   roles: ['intentProvider'],
-  secrets: [API_KEY, WEBHOOK_SECRET],
+  secrets: LINEAR.secrets,
   scopes: LINEAR_REQUIRED_SCOPES,
   oauth: LINEAR_OAUTH,
   pairing: (tenant) =>
@@ -139,14 +135,13 @@ export const linearProvider = defineProvider({
       return { port, mountSources: [port] };
     }
     const { type: _type, transport: _transport, apiKey, webhookSecret, oauth, mode, ...rest } = config;
-    const options = { ...rest, ...apiAccessOf(context, rest.provider, apiKey, oauth, LINEAR_OAUTH) };
+    const options = { ...rest, ...LINEAR.access(context, rest.provider, apiKey, oauth) };
     if (mode === 'agent') return buildAgentMode(options, webhookSecret, context);
     const port = new LinearWorkItemProvider(options);
     const { commentReplies, ...trust } = commentReplyOptions(context);
-    return withWebhookSource(
+    return LINEAR.withWebhookSource(
       port,
       webhookSecret,
-      SIGNER,
       (secret) =>
         new LinearWebhookSource({
           secret,

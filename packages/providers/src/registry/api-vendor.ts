@@ -7,6 +7,7 @@ import {
   type OAuthClientConfig,
   type ProviderContext,
   type ProviderOAuth,
+  type Requirement,
   type Role,
   type RolePorts,
   type SchemaKit,
@@ -16,61 +17,64 @@ import {
   webhookSecretRequirement,
 } from './provider-entry.ts';
 
-// The parts every vendor reached through its own API shares: a token, webhooks signed with a secret, an
-// OAuth app that can refresh a stored token. Each vendor's index names only what differs.
-
-/** A vendor's API token as a config field, and the variable it defaults to. */
-export function tokenField(field: string, env: string): SecretField {
-  return { field, env, kind: 'token' };
-}
-
-/** The secret a vendor signs its webhooks with, as a config field, and the variable it defaults to. */
-export function webhookSecretField(env: string, field = 'webhookSecret'): SecretField {
-  return { field, env, kind: 'webhook-secret' };
-}
-
-/** How a vendor's `token` and `webhookSecret` fields are described, and the OAuth app its tokens come from. */
-export interface ApiFieldsSpec {
-  token: SecretField;
-  tokenHelp: string;
-  webhookSecret: SecretField;
-  webhookSecretHelp: string;
+/** A vendor reached through its own API: its name for people, its token, its webhook secret, its OAuth. */
+export interface ApiVendorSpec {
+  /** e.g. "GitLab", for messages. */
+  vendor: string;
+  /** The token's config field and the variable it defaults to, e.g. `token` and `GITLAB_TOKEN`. */
+  token: { field: string; env: string };
+  /** The webhook secret's variable, and its field when not `webhookSecret`. */
+  webhookSecret: { field?: string; env: string };
   oauth: ProviderOAuth;
 }
 
-/** The config fields of a vendor reached only through its API: the transport, token, webhook secret and OAuth app. */
-export function directApiFields(kit: SchemaKit, spec: ApiFieldsSpec) {
-  return {
-    transport: directOnly,
-    token: kit.defaulted(spec.token, spec.tokenHelp),
-    webhookSecret: kit.defaulted(spec.webhookSecret, spec.webhookSecretHelp),
-    oauth: kit.oauthClient(spec.oauth),
+/** A vendor's secret fields, and the registry parts every vendor reached through its own API shares. */
+export function apiVendor(spec: ApiVendorSpec) {
+  const token: SecretField = { ...spec.token, kind: 'token' };
+  const webhookSecret: SecretField = {
+    field: spec.webhookSecret.field ?? 'webhookSecret',
+    env: spec.webhookSecret.env,
+    kind: 'webhook-secret',
   };
-}
-
-/** What a port that talks to its vendor's API is given: its token (written or stored), fetch and retry. */
-export function apiAccessOf(
-  context: ProviderContext,
-  provider: string,
-  token: string | undefined,
-  oauth: OAuthClientConfig | undefined,
-  spec: ProviderOAuth,
-): { token?: TokenSource; fetch?: Fetch; retry?: RetryOptions } {
-  return { ...tokenOf(token, context, provider, oauth, spec), ...transportOf(context) };
-}
-
-/**
- * A port with its webhook source, made once the secret the vendor signs with is known (or where to read it); until then the port
- * alone, with that secret as what it still needs (it can be checked and connected meanwhile).
- */
-export function withWebhookSource<R extends Role, S>(
-  port: RolePorts[R],
-  secret: S | undefined,
-  signer: { field: SecretField; vendor: string },
-  source: (secret: S) => WebhookSource,
-): BuiltProvider<R> {
-  if (!secret) return { port, missing: [webhookSecretRequirement(signer.field, signer.vendor)] };
-  return { port, sources: [source(secret)] };
+  const missingWebhookSecret = (): Requirement => webhookSecretRequirement(webhookSecret, spec.vendor);
+  return {
+    token,
+    webhookSecret,
+    secrets: [token, webhookSecret],
+    /** What the config still needs while the webhook secret is missing. */
+    missingWebhookSecret,
+    /** The fields of a vendor reached only through its API (`token`, `webhookSecret`), described. */
+    directFields: (kit: SchemaKit, help: { token: string; webhookSecret: string }) => ({
+      transport: directOnly,
+      token: kit.defaulted(token, help.token),
+      webhookSecret: kit.defaulted(webhookSecret, help.webhookSecret),
+      oauth: kit.oauthClient(spec.oauth),
+    }),
+    /** The port's token (written, else stored; refreshed through `oauthSpec`) and its fetch and retry. */
+    access: (
+      context: ProviderContext,
+      provider: string,
+      written: string | undefined,
+      oauth: OAuthClientConfig | undefined,
+      oauthSpec: ProviderOAuth = spec.oauth,
+    ): { token?: TokenSource; fetch?: Fetch; retry?: RetryOptions } => ({
+      ...tokenOf(written, context, provider, oauth, oauthSpec),
+      ...transportOf(context),
+    }),
+    /**
+     * A port with its webhook source, made once the secret the vendor signs with is known (or where to
+     * read it); until then the port alone, with that secret as what it still needs (it can be checked and
+     * connected meanwhile).
+     */
+    withWebhookSource<R extends Role, S>(
+      port: RolePorts[R],
+      secret: S | undefined,
+      source: (secret: S) => WebhookSource,
+    ): BuiltProvider<R> {
+      if (!secret) return { port, missing: [missingWebhookSecret()] };
+      return { port, sources: [source(secret)] };
+    },
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: examples show ${ENV_VAR} references literally.
 import { mountTrustedAuthorsSchema } from '@software-factory/relayfile';
 import * as z from 'zod/mini';
-import { apiAccessOf, tokenField, webhookSecretField } from '../registry/api-vendor.ts';
+import { apiVendor } from '../registry/api-vendor.ts';
 import {
   type BuiltProvider,
   defineProvider,
@@ -9,15 +9,18 @@ import {
   type Requirement,
   relayfileMount,
   type SchemaKit,
-  webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
 import { SlackClarificationChannel, slackConfigSchema } from './clarification-channel.ts';
 import { SLACK_OAUTH } from './oauth.ts';
 import { SlackWebhookSource } from './webhook-source.ts';
 
-const BOT_TOKEN = tokenField('botToken', 'SLACK_BOT_TOKEN');
-const SIGNING_SECRET = webhookSecretField('SLACK_SIGNING_SECRET', 'signingSecret');
+const SLACK = apiVendor({
+  vendor: 'Slack',
+  token: { field: 'botToken', env: 'SLACK_BOT_TOKEN' },
+  webhookSecret: { field: 'signingSecret', env: 'SLACK_SIGNING_SECRET' },
+  oauth: SLACK_OAUTH,
+});
 
 /** The bot scopes of a public channel whose members may answer (the default). */
 const SLACK_SCOPES = ['chat:write', 'channels:history', 'channels:read'] as const;
@@ -38,8 +41,8 @@ function slackSchema(kit: SchemaKit) {
             'The channel id where questions are asked, e.g. C0123456789 (needed before the factory takes work).',
           ),
         ),
-      botToken: kit.defaulted(BOT_TOKEN, 'The bot token; else the token `factory connect slack` stored.'),
-      signingSecret: kit.defaulted(SIGNING_SECRET, 'The Slack app’s signing secret.'),
+      botToken: kit.defaulted(SLACK.token, 'The bot token; else the token `factory connect slack` stored.'),
+      signingSecret: kit.defaulted(SLACK.webhookSecret, 'The Slack app’s signing secret.'),
       botUserId: z
         .optional(z.string().check(z.minLength(1)))
         .check(z.describe('The bot’s user id, whose own messages are never answers.')),
@@ -82,7 +85,7 @@ export const slackProvider = defineProvider({
   title: 'Slack',
   summary: 'a Slack channel',
   roles: ['clarificationChannel'],
-  secrets: [BOT_TOKEN, SIGNING_SECRET],
+  secrets: SLACK.secrets,
   scopes: SLACK_SCOPES,
   oauth: SLACK_OAUTH,
   example: 'clarificationChannel: { type: slack, channel: C0123456789 }',
@@ -114,7 +117,7 @@ export const slackProvider = defineProvider({
     const { type: _type, transport: _transport, botToken, signingSecret, botUserId, oauth, ...rest } = config;
     const port = new SlackClarificationChannel({
       ...rest,
-      ...apiAccessOf(context, rest.provider, botToken, oauth, SLACK_OAUTH),
+      ...SLACK.access(context, rest.provider, botToken, oauth),
     });
     const missing: Requirement[] = [];
     if (!port.channel)
@@ -123,7 +126,7 @@ export const slackProvider = defineProvider({
         what: 'the Slack channel questions are asked in',
         fix: 'add its id, e.g. clarificationChannel: { type: slack, channel: C0123456789 }',
       });
-    if (!signingSecret) missing.push(webhookSecretRequirement(SIGNING_SECRET, 'Slack'));
+    if (!signingSecret) missing.push(SLACK.missingWebhookSecret());
     if (missing.length > 0) return { port, missing };
     const source = new SlackWebhookSource({
       signingSecret: signingSecret as string,

@@ -1,7 +1,15 @@
-import { apiAccessOf } from '../registry/api-vendor.ts';
+import { apiVendor } from '../registry/api-vendor.ts';
 import { type OAuthClientConfig, type ProviderContext, transportOf } from '../registry/provider-entry.ts';
 import { type GithubAppConfig, githubAppAuthOf } from './app-config.ts';
 import { GITHUB_OAUTH } from './oauth.ts';
+
+/** GitHub's token and webhook secret, shared by its roles (pull requests, issues). */
+export const GITHUB = apiVendor({
+  vendor: 'GitHub',
+  token: { field: 'token', env: 'GITHUB_TOKEN' },
+  webhookSecret: { env: 'GITHUB_WEBHOOK_SECRET' },
+  oauth: GITHUB_OAUTH,
+});
 
 /** The credentials a GitHub role's config gives: a token (else the stored one), or `app:`. */
 export interface GithubCredentialsConfig {
@@ -19,7 +27,7 @@ export function githubAccessOf(
   target: { provider: string; baseUrl?: string },
   { token, oauth, app }: GithubCredentialsConfig,
 ) {
-  if (!app) return apiAccessOf(context, target.provider, token, oauth, GITHUB_OAUTH);
+  if (!app) return GITHUB.access(context, target.provider, token, oauth);
   const transport = transportOf(context);
   return { app: githubAppAuthOf(app, context, { ...target, ...transport }), ...transport };
 }
