@@ -66,6 +66,13 @@ export interface FoundRecord extends RecordAndDocument {
   workItemId: string | undefined;
 }
 
+/** Which records `listRecords` reads: only those in `statuses` when given, a page of `limit` from `cursor`. */
+export interface RecordQuery {
+  statuses?: readonly WorkItemStatus[];
+  limit?: number;
+  cursor?: string;
+}
+
 export interface RecordPage {
   records: WorkItemRecord[];
   /** Pass back to read the next page; absent on the last one. */
@@ -109,10 +116,7 @@ export interface StateStore {
    * Records, optionally only those in `statuses`, ordered by work item id: status views, the optional
    * output sweep, and building a tenant's schedule when it has none. May lag behind writes.
    */
-  listRecords(
-    tenant: string,
-    query?: { statuses?: readonly WorkItemStatus[]; limit?: number; cursor?: string },
-  ): Promise<RecordPage>;
+  listRecords(tenant: string, query?: RecordQuery): Promise<RecordPage>;
   /**
    * Records whose `wakeAt` is at or before `now`, earliest first: what the tick must look at (a lease
    * run out, a wait expired, an agent check due), so it never reads the rest. May lag behind writes.
