@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   expectedRecordVersion,
+  loadFound,
   type StateStore,
   type Store,
   type WorkItemRecord,
@@ -192,15 +193,10 @@ export class DynamoStateStore implements StateStore {
   async find(tenant: string, lookup: Store.Lookup, documentName: string): Promise<Store.FoundRecord> {
     const item = await this.#get(keys.index(tenant, lookup.kind, lookup.value));
     const workItemId = typeof item?.workItemId === 'string' ? item.workItemId : undefined;
-    if (workItemId === undefined) return { workItemId, record: undefined, document: undefined };
-    return { workItemId, ...(await this.load(tenant, workItemId, documentName)) };
+    return loadFound(this, tenant, workItemId, documentName);
   }
 
-  async rememberEvent(
-    tenant: string,
-    key: string,
-    options: { now: number; expiresAt: number },
-  ): Promise<Store.EventMemory> {
+  async rememberEvent(tenant: string, key: string, options: Store.EventTimes): Promise<Store.EventMemory> {
     // DynamoDB's TTL deletes an expired item hours late, so an expired one counts as absent here.
     const fresh = await this.#conditional(
       new PutCommand({

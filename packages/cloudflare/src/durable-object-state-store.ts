@@ -100,11 +100,7 @@ export class DurableObjectStateStore implements StateStore {
     return this.#object(tenant).putDocument(name, JSON.stringify(value), expectedVersion);
   }
 
-  async rememberEvent(
-    tenant: string,
-    key: string,
-    options: { now: number; expiresAt: number },
-  ): Promise<Store.EventMemory> {
+  async rememberEvent(tenant: string, key: string, options: Store.EventTimes): Promise<Store.EventMemory> {
     return (await this.#object(tenant).rememberEvent(key, options)) as Store.EventMemory;
   }
 

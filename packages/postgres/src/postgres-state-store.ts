@@ -244,11 +244,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   /** One statement: inserts the key, or takes over a row that has expired (an expired row counts as absent). */
-  async rememberEvent(
-    tenant: string,
-    key: string,
-    options: { now: number; expiresAt: number },
-  ): Promise<Store.EventMemory> {
+  async rememberEvent(tenant: string, key: string, options: Store.EventTimes): Promise<Store.EventMemory> {
     if (options.now - this.#lastPurgeAt >= this.#purgeInterval) this.#purgeInBackground(options.now);
     // The outer SELECT reads the snapshot the statement started from: the live row's expiry when the
     // insert yielded to it.

@@ -93,11 +93,7 @@ export class InMemoryStateStore implements StateStore {
     return { workItemId, record: state.records.get(workItemId), document: state.documents.get(documentName) };
   }
 
-  async rememberEvent(
-    tenant: string,
-    key: string,
-    options: { now: number; expiresAt: number },
-  ): Promise<Store.EventMemory> {
+  async rememberEvent(tenant: string, key: string, options: Store.EventTimes): Promise<Store.EventMemory> {
     const events = this.#tenant(tenant).events;
     const expiresAt = events.get(key);
     if (expiresAt !== undefined && expiresAt > options.now) return { fresh: false, expiresAt };

@@ -1,5 +1,5 @@
 import type * as Store from '../ports/state-store.ts';
-import { expectedRecordVersion, type StateStore } from '../ports/state-store.ts';
+import { expectedRecordVersion, loadFound, type StateStore } from '../ports/state-store.ts';
 import type { WorkItemRecord } from '../record.ts';
 
 /**
@@ -84,15 +84,10 @@ export class OverlayStateStore implements StateStore {
   async find(tenant: string, lookup: Store.Lookup, documentName: string): Promise<Store.FoundRecord> {
     const own = this.#index.get(`${tenant}\u0000${lookup.kind}\u0000${lookup.value}`);
     const workItemId = own ?? (await this.#base.find(tenant, lookup, documentName)).workItemId;
-    if (workItemId === undefined) return { workItemId, record: undefined, document: undefined };
-    return { workItemId, ...(await this.load(tenant, workItemId, documentName)) };
+    return loadFound(this, tenant, workItemId, documentName);
   }
 
-  async rememberEvent(
-    tenant: string,
-    key: string,
-    options: { now: number; expiresAt: number },
-  ): Promise<Store.EventMemory> {
+  async rememberEvent(tenant: string, key: string, options: Store.EventTimes): Promise<Store.EventMemory> {
     const own = this.#events.get(`${tenant}\u0000${key}`);
     if (own !== undefined && own !== null && own > options.now) return { fresh: false, expiresAt: own };
     this.#events.set(`${tenant}\u0000${key}`, options.expiresAt);
