@@ -9,8 +9,9 @@ import {
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { commentThreadId } from '../comments/clarification-channel.ts';
+import { githubDeliveryIdentity, githubEventOf, githubPong } from '../github/delivery.ts';
 import { GITHUB_COMMENT_MARKER } from '../github/issue-comments.ts';
-import { signedBodyDigest, verifyGithubSignature, type WebhookSecretSource } from '../github/signature.ts';
+import { verifyGithubSignature, type WebhookSecretSource } from '../github/signature.ts';
 import {
   type GithubAuthorAssociation,
   githubAuthorPolicy,
@@ -82,33 +83,14 @@ export class GithubIssuesWebhookSource implements WebhookSource {
     return verifyGithubSignature(this.#secret, request);
   }
 
-  /**
-   * By the body: GitHub signs no timestamp, so a captured delivery could come back any time under a new
-   * X-GitHub-Delivery (the header is not signed); a redelivery resends the same bytes. The body is named
-   * by the signature `verify` checked, an HMAC of exactly those bytes, so it is not hashed again.
-   */
   identify(request: IncomingWebhook): DeliveryIdentity {
-    const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
-    const bodyDigest = signedBodyDigest(request);
-    return {
-      ...(deliveryId ? { deliveryId } : {}),
-      recognisedBy: 'body',
-      ...(bodyDigest ? { bodyDigest } : {}),
-    };
+    return githubDeliveryIdentity(request);
   }
 
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
-    const event = request.headers.get('x-github-event');
-    if (!event) throw new WebhookError(400, 'missing X-GitHub-Event header');
-    const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
-    const base = deliveryId ? { deliveryId } : {};
+    const { event, base } = githubEventOf(request);
     const body = request.json();
-    if (event === 'ping')
-      return {
-        ...base,
-        events: [],
-        reply: { status: 200, contentType: 'application/json', body: '{"status":"pong"}' },
-      };
+    if (event === 'ping') return githubPong(base);
     if (event === 'issues') return { ...base, ...this.#issue(body) };
     if (event === 'issue_comment') return { ...base, ...this.#comment(body) };
     return { ...base, events: [], ignored: `GitHub ${event} events do not change issues` };
