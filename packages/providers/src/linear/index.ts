@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: examples show ${ENV_VAR} references literally.
-import { type TrustedAuthorsConfig, WORK_ITEM_STATES } from '@software-factory/sdk';
+import { WORK_ITEM_STATES } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { apiVendor, commentReplyOptions } from '../registry/api-vendor.ts';
 import {
@@ -15,13 +15,8 @@ import { LinearAgentSessionEvents } from './agent-session-events.ts';
 import { LinearAgentWorkItemProvider } from './agent-work-item-provider.ts';
 import { LinearCommentReplies } from './comment-replies.ts';
 import { LINEAR_OAUTH } from './oauth.ts';
-import { LinearWebhookSource } from './webhook-source.ts';
-import {
-  LINEAR_REQUIRED_SCOPES,
-  type LinearProviderOptions,
-  LinearWorkItemProvider,
-  linearConfigSchema,
-} from './work-item-provider.ts';
+import { LinearWebhookSource, type LinearWebhookSourceOptions } from './webhook-source.ts';
+import { LINEAR_REQUIRED_SCOPES, LinearWorkItemProvider, linearConfigSchema } from './work-item-provider.ts';
 
 const LINEAR = apiVendor({
   vendor: 'Linear',
@@ -81,24 +76,23 @@ type LinearConfig = z.output<ReturnType<typeof linearSchema>>;
 /** How issues reach the factory: Issue webhooks of ready issues, or agent sessions of the Linear app. */
 export const LINEAR_MODES = ['issues', 'agent'] as const;
 
-/** Agent mode: the app's token, its session events as the intake, its sessions as the place to report. */
-function buildAgentMode(
-  options: LinearProviderOptions,
-  webhookSecret: string | undefined,
+/**
+ * What the intake's webhook hears besides issue changes. Agent mode: the app's session events (the
+ * intake), where the answers to its questions come too. Else: answers as comments, when comments are the
+ * clarification channel.
+ */
+function heardBesidesIssues(
+  port: LinearWorkItemProvider,
   context: ProviderContext,
-): BuiltProvider<'intentProvider'> {
-  const port = new LinearAgentWorkItemProvider(options);
-  const replies = context.commentReplies as { trustedAuthors?: TrustedAuthorsConfig } | undefined;
-  return LINEAR.withWebhookSource(
-    port,
-    webhookSecret,
-    (secret) =>
-      new LinearWebhookSource({
-        secret,
-        provider: port,
-        agentSessions: new LinearAgentSessionEvents({ provider: port, ...(replies ? { replies } : {}) }),
-      }),
-  );
+): Pick<LinearWebhookSourceOptions, 'agentSessions' | 'commentReplies'> {
+  const { commentReplies, ...replies } = commentReplyOptions(context);
+  if (port instanceof LinearAgentWorkItemProvider)
+    return {
+      agentSessions: new LinearAgentSessionEvents({ provider: port, ...(commentReplies ? { replies } : {}) }),
+    };
+  return commentReplies
+    ? { commentReplies: new LinearCommentReplies({ client: port.client, ...replies }) }
+    : {};
 }
 
 /** Linear issues as the intake: over its GraphQL API and webhooks, or as files through relayfile. */
@@ -136,20 +130,13 @@ export const linearProvider = defineProvider({
     }
     const { type: _type, transport: _transport, apiKey, webhookSecret, oauth, mode, ...rest } = config;
     const options = { ...rest, ...LINEAR.access(context, rest.provider, apiKey, oauth) };
-    if (mode === 'agent') return buildAgentMode(options, webhookSecret, context);
-    const port = new LinearWorkItemProvider(options);
-    const { commentReplies, ...trust } = commentReplyOptions(context);
+    // Agent mode: the app's token, its session events as the intake, its sessions as the place to report.
+    const port =
+      mode === 'agent' ? new LinearAgentWorkItemProvider(options) : new LinearWorkItemProvider(options);
     return LINEAR.withWebhookSource(
       port,
       webhookSecret,
-      (secret) =>
-        new LinearWebhookSource({
-          secret,
-          provider: port,
-          ...(commentReplies
-            ? { commentReplies: new LinearCommentReplies({ client: port.client, ...trust }) }
-            : {}),
-        }),
+      (secret) => new LinearWebhookSource({ secret, provider: port, ...heardBesidesIssues(port, context) }),
     );
   },
 });
