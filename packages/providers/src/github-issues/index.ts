@@ -18,18 +18,16 @@ import {
 } from './work-item-provider.ts';
 
 function githubIssuesSchema(kit: SchemaKit) {
-  return z
-    .strictObject(
-      z.extend(githubIssuesConfigSchema, {
-        type: z.literal('github-issues'),
-        ...GITHUB.directFields(kit, {
-          token: 'A GitHub token; else the token `factory connect github-issues` stored.',
-          webhookSecret: 'The secret of the GitHub webhook (issues, issue_comment).',
-        }),
-        app: githubAppSchema(kit.secrets),
-      }).shape,
-    )
-    .check(z.describe('GitHub Issues of one or more repositories, through the REST API and webhooks.'));
+  return GITHUB.directSchema(kit, {
+    type: 'github-issues',
+    port: githubIssuesConfigSchema,
+    help: {
+      token: 'A GitHub token; else the token `factory connect github-issues` stored.',
+      webhookSecret: 'The secret of the GitHub webhook (issues, issue_comment).',
+    },
+    extra: { app: githubAppSchema(kit.secrets) },
+    description: 'GitHub Issues of one or more repositories, through the REST API and webhooks.',
+  });
 }
 
 type GithubIssuesEntryConfig = z.output<ReturnType<typeof githubIssuesSchema>>;

@@ -20,19 +20,17 @@ const GITLAB = apiVendor({
 });
 
 function gitlabSchema(kit: SchemaKit) {
-  return z
-    .strictObject(
-      z.extend(gitlabConfigSchema, {
-        type: z.literal('gitlab'),
-        ...GITLAB.directFields(kit, {
-          token:
-            'A personal, project or group access token, or an OAuth token; else the token `factory connect gitlab` stored.',
-          webhookSecret: 'The secret token GitLab sends in X-Gitlab-Token.',
-        }),
-        feedback: z.optional(gitlabFeedbackConfigSchema),
-      }).shape,
-    )
-    .check(z.describe('GitLab merge requests, through the REST API v4 and project webhooks.'));
+  return GITLAB.directSchema(kit, {
+    type: 'gitlab',
+    port: gitlabConfigSchema,
+    help: {
+      token:
+        'A personal, project or group access token, or an OAuth token; else the token `factory connect gitlab` stored.',
+      webhookSecret: 'The secret token GitLab sends in X-Gitlab-Token.',
+    },
+    extra: { feedback: z.optional(gitlabFeedbackConfigSchema) },
+    description: 'GitLab merge requests, through the REST API v4 and project webhooks.',
+  });
 }
 
 type GitlabEntryConfig = z.output<ReturnType<typeof gitlabSchema>>;

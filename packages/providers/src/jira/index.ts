@@ -19,18 +19,16 @@ const JIRA = apiVendor({
 });
 
 function jiraSchema(kit: SchemaKit) {
-  return z
-    .strictObject(
-      z.extend(jiraConfigSchema, {
-        type: z.literal('jira'),
-        ...JIRA.directFields(kit, {
-          token:
-            'An API token (with `email`) or an OAuth token; else the token `factory connect jira` stored.',
-          webhookSecret: 'The secret of the Jira admin webhook.',
-        }),
-      }).shape,
-    )
-    .check(z.describe('Jira Cloud issues, through its REST API v3 and admin webhooks.'));
+  return JIRA.directSchema(kit, {
+    type: 'jira',
+    port: jiraConfigSchema,
+    help: {
+      token: 'An API token (with `email`) or an OAuth token; else the token `factory connect jira` stored.',
+      webhookSecret: 'The secret of the Jira admin webhook.',
+    },
+    extra: {},
+    description: 'Jira Cloud issues, through its REST API v3 and admin webhooks.',
+  });
 }
 
 type JiraEntryConfig = z.output<ReturnType<typeof jiraSchema>>;

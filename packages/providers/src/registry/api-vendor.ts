@@ -1,4 +1,5 @@
 import type { TrustedAuthorsConfig, WebhookSource } from '@software-factory/sdk';
+import * as z from 'zod/mini';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import {
@@ -28,6 +29,12 @@ export interface ApiVendorSpec {
   oauth: ProviderOAuth;
 }
 
+/** How a vendor's `token` and `webhookSecret` fields are described in the JSON Schema. */
+export interface DirectFieldsHelp {
+  token: string;
+  webhookSecret: string;
+}
+
 /** A vendor's secret fields, and the registry parts every vendor reached through its own API shares. */
 export function apiVendor(spec: ApiVendorSpec) {
   const token: SecretField = { ...spec.token, kind: 'token' };
@@ -37,6 +44,12 @@ export function apiVendor(spec: ApiVendorSpec) {
     kind: 'webhook-secret',
   };
   const missingWebhookSecret = (): Requirement => webhookSecretRequirement(webhookSecret, spec.vendor);
+  const directFields = (kit: SchemaKit, help: DirectFieldsHelp) => ({
+    transport: directOnly,
+    token: kit.defaulted(token, help.token),
+    webhookSecret: kit.defaulted(webhookSecret, help.webhookSecret),
+    oauth: kit.oauthClient(spec.oauth),
+  });
   return {
     token,
     webhookSecret,
@@ -44,12 +57,25 @@ export function apiVendor(spec: ApiVendorSpec) {
     /** What the config still needs while the webhook secret is missing. */
     missingWebhookSecret,
     /** The fields of a vendor reached only through its API (`token`, `webhookSecret`), described. */
-    directFields: (kit: SchemaKit, help: { token: string; webhookSecret: string }) => ({
-      transport: directOnly,
-      token: kit.defaulted(token, help.token),
-      webhookSecret: kit.defaulted(webhookSecret, help.webhookSecret),
-      oauth: kit.oauthClient(spec.oauth),
-    }),
+    directFields,
+    /**
+     * The config schema of an entry reached only through the vendor's API: the port's own fields, its
+     * `type`, the fields above and the entry's `extra`, strict, described for the JSON Schema.
+     */
+    directSchema<T extends string, S extends z.core.$ZodLooseShape, E extends z.core.$ZodLooseShape>(
+      kit: SchemaKit,
+      entry: { type: T; port: z.ZodMiniObject<S>; help: DirectFieldsHelp; extra: E; description: string },
+    ) {
+      return z
+        .strictObject(
+          z.extend(entry.port, {
+            type: z.literal(entry.type),
+            ...directFields(kit, entry.help),
+            ...entry.extra,
+          }).shape,
+        )
+        .check(z.describe(entry.description));
+    },
     /** The port's token (written, else stored; refreshed through `oauthSpec`) and its fetch and retry. */
     access: (
       context: ProviderContext,
