@@ -1,17 +1,15 @@
 import {
   type AuthorPolicy,
-  type DeliveryIdentity,
   type IncomingWebhook,
   type TrustedAuthorsConfig,
   WebhookError,
   type WebhookInterpretation,
-  type WebhookSource,
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { commentThreadId } from '../comments/clarification-channel.ts';
-import { githubDeliveryIdentity, githubEventOf, githubPong } from '../github/delivery.ts';
+import { GithubSignedWebhookSource, githubEventOf, githubPong } from '../github/delivery.ts';
 import { GITHUB_COMMENT_MARKER } from '../github/issue-comments.ts';
-import { verifyGithubSignature, type WebhookSecretSource } from '../github/signature.ts';
+import type { WebhookSecretSource } from '../github/signature.ts';
 import {
   type GithubAuthorAssociation,
   githubAuthorPolicy,
@@ -62,29 +60,17 @@ const commentSchema = z.object({
  * `clarification.replied` when comments are the clarification channel. Same signature as the `github`
  * source (`X-Hub-Signature-256`), same replay protection (`X-GitHub-Delivery`).
  */
-export class GithubIssuesWebhookSource implements WebhookSource {
+export class GithubIssuesWebhookSource extends GithubSignedWebhookSource {
   readonly source = 'github-issues';
-  readonly contentTypes = ['application/json'] as const;
-  readonly #secret: WebhookSecretSource;
   readonly #provider: GithubIssuesWorkItemProvider;
   readonly #commentReplies: boolean;
   readonly #trust: AuthorPolicy<GithubAuthorAssociation>;
 
   constructor(options: GithubIssuesWebhookSourceOptions) {
-    if (!options.secret)
-      throw new Error('invalid GitHub Issues webhook config: secret: a webhook secret is required');
-    this.#secret = options.secret;
+    super(options.secret, 'GitHub Issues webhook');
     this.#provider = options.provider;
     this.#commentReplies = options.commentReplies ?? false;
     this.#trust = githubAuthorPolicy(options.trustedAuthors, 'GitHub Issues webhook');
-  }
-
-  verify(request: IncomingWebhook): Promise<void> {
-    return verifyGithubSignature(this.#secret, request);
-  }
-
-  identify(request: IncomingWebhook): DeliveryIdentity {
-    return githubDeliveryIdentity(request);
   }
 
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {

@@ -3,8 +3,9 @@ import {
   type IncomingWebhook,
   WebhookError,
   type WebhookInterpretation,
+  type WebhookSource,
 } from '@software-factory/sdk';
-import { signedBodyDigest } from './signature.ts';
+import { signedBodyDigest, verifyGithubSignature, type WebhookSecretSource } from './signature.ts';
 
 // What every GitHub webhook source reads of a delivery before its own events (pull requests, issues).
 
@@ -38,4 +39,30 @@ export function githubPong(base: { deliveryId?: string }): WebhookInterpretation
     events: [],
     reply: { status: 200, contentType: 'application/json', body: '{"status":"pong"}' },
   };
+}
+
+/**
+ * A GitHub webhook source (pull requests, issues): JSON deliveries signed with the hook's secret
+ * (`X-Hub-Signature-256`) and recognised by their signed body; each source interprets its own events.
+ */
+export abstract class GithubSignedWebhookSource implements WebhookSource {
+  abstract readonly source: string;
+  readonly contentTypes = ['application/json'] as const;
+  readonly #secret: WebhookSecretSource;
+
+  /** `config` names the source in the error a missing secret gives, e.g. "GitHub webhook". */
+  constructor(secret: WebhookSecretSource | undefined, config: string) {
+    if (!secret) throw new Error(`invalid ${config} config: secret: a webhook secret is required`);
+    this.#secret = secret;
+  }
+
+  verify(request: IncomingWebhook): Promise<void> {
+    return verifyGithubSignature(this.#secret, request);
+  }
+
+  identify(request: IncomingWebhook): DeliveryIdentity {
+    return githubDeliveryIdentity(request);
+  }
+
+  abstract interpret(request: IncomingWebhook): Promise<WebhookInterpretation>;
 }

@@ -1,16 +1,10 @@
-import {
-  type DeliveryIdentity,
-  type IncomingWebhook,
-  WebhookError,
-  type WebhookInterpretation,
-  type WebhookSource,
-} from '@software-factory/sdk';
+import { type IncomingWebhook, WebhookError, type WebhookInterpretation } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { isFilledText, isObject, readQuickly } from '../shared/quick-check.ts';
-import { githubDeliveryIdentity, githubEventOf, githubPong } from './delivery.ts';
+import { GithubSignedWebhookSource, githubEventOf, githubPong } from './delivery.ts';
 import type { GithubFeedback } from './feedback-events.ts';
 import { headInRepository, isPullRequest, pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
-import { verifyGithubSignature, type WebhookSecretSource } from './signature.ts';
+import type { WebhookSecretSource } from './signature.ts';
 
 export interface GithubWebhookSourceOptions {
   /** The webhook's secret, as set in the repository, organisation or app settings; a function when it is read per delivery (the App `factory connect github --app` stored). */
@@ -54,25 +48,13 @@ export function quickPayload(body: unknown): Payload | undefined {
  * GitHub webhooks: `pull_request` becomes `output.changed`. GitHub signs no timestamp, so replays are
  * stopped by the delivery id (`X-GitHub-Delivery`, the same on redelivery) the app remembers.
  */
-export class GithubWebhookSource implements WebhookSource {
+export class GithubWebhookSource extends GithubSignedWebhookSource {
   readonly source = 'github';
-  readonly contentTypes = ['application/json'] as const;
-  readonly #secret: WebhookSecretSource;
   readonly #feedback: GithubFeedback | undefined;
 
   constructor(options: GithubWebhookSourceOptions) {
-    if (!options.secret)
-      throw new Error('invalid GitHub webhook config: secret: a webhook secret is required');
-    this.#secret = options.secret;
+    super(options.secret, 'GitHub webhook');
     this.#feedback = options.feedback;
-  }
-
-  verify(request: IncomingWebhook): Promise<void> {
-    return verifyGithubSignature(this.#secret, request);
-  }
-
-  identify(request: IncomingWebhook): DeliveryIdentity {
-    return githubDeliveryIdentity(request);
   }
 
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
