@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
+import { builtOnMount } from '../registry/mount-port.ts';
 import {
   type BuiltProvider,
   defineProvider,
   type ProviderContext,
-  relayfileMount,
   type SchemaKit,
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
@@ -63,15 +63,17 @@ export const githubProvider = defineProvider({
   example: 'outputTarget: { type: github }  (as a GitHub App: { type: github, app: {} })',
   schema: githubSchema,
   build(config: GithubEntryConfig, context: ProviderContext): BuiltProvider<'outputTarget'> {
-    if (config.transport === 'relayfile') {
-      const { mount, ports } = relayfileMount(context, 'outputTarget');
-      const port = new ports.MountOutputTarget({
-        mount,
-        provider: config.provider,
-        ...(config.repositories ? { repositories: config.repositories } : {}),
-      });
-      return { port, mountSources: [port] };
-    }
+    if (config.transport === 'relayfile')
+      return builtOnMount(
+        context,
+        'outputTarget',
+        (mount, ports) =>
+          new ports.MountOutputTarget({
+            mount,
+            provider: config.provider,
+            ...(config.repositories ? { repositories: config.repositories } : {}),
+          }),
+      );
     const {
       type: _type,
       transport: _transport,

@@ -2,11 +2,11 @@
 import { WORK_ITEM_STATES } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { apiVendor, commentReplyOptions } from '../registry/api-vendor.ts';
+import { builtOnMount } from '../registry/mount-port.ts';
 import {
   type BuiltProvider,
   defineProvider,
   type ProviderContext,
-  relayfileMount,
   type SchemaKit,
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
@@ -117,17 +117,19 @@ export const linearProvider = defineProvider({
   setup: { readyLabel: (label) => ({ requiredLabels: [label] }) },
   schema: linearSchema,
   build(config: LinearConfig, context: ProviderContext): BuiltProvider<'intentProvider'> {
-    if (config.transport === 'relayfile') {
-      const { mount, ports } = relayfileMount(context, 'intentProvider');
-      const port = new ports.MountWorkItemProvider({
-        mount,
-        provider: config.provider,
-        stateIds: config.stateIds,
-        readyState: config.readyState,
-        readyLabels: config.readyLabels,
-      });
-      return { port, mountSources: [port] };
-    }
+    if (config.transport === 'relayfile')
+      return builtOnMount(
+        context,
+        'intentProvider',
+        (mount, ports) =>
+          new ports.MountWorkItemProvider({
+            mount,
+            provider: config.provider,
+            stateIds: config.stateIds,
+            readyState: config.readyState,
+            readyLabels: config.readyLabels,
+          }),
+      );
     const { type: _type, transport: _transport, apiKey, webhookSecret, oauth, mode, ...rest } = config;
     const options = { ...rest, ...LINEAR.access(context, rest.provider, apiKey, oauth) };
     // Agent mode: the app's token, its session events as the intake, its sessions as the place to report.

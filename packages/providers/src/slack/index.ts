@@ -2,12 +2,12 @@
 import { mountTrustedAuthorsSchema } from '@software-factory/relayfile';
 import * as z from 'zod/mini';
 import { apiVendor } from '../registry/api-vendor.ts';
+import { builtOnMount } from '../registry/mount-port.ts';
 import {
   type BuiltProvider,
   defineProvider,
   type ProviderContext,
   type Requirement,
-  relayfileMount,
   type SchemaKit,
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
@@ -103,17 +103,19 @@ export const slackProvider = defineProvider({
   },
   schema: slackSchema,
   build(config: SlackEntryConfig, context: ProviderContext): BuiltProvider<'clarificationChannel'> {
-    if (config.transport === 'relayfile') {
-      const { mount, ports } = relayfileMount(context, 'clarificationChannel');
-      const port = new ports.MountClarificationChannel({
-        mount,
-        provider: config.provider,
-        channel: config.channel,
-        ...(config.botUserId ? { botUserId: config.botUserId } : {}),
-        ...(config.trustedAuthors ? { trustedAuthors: config.trustedAuthors } : {}),
-      });
-      return { port, mountSources: [port] };
-    }
+    if (config.transport === 'relayfile')
+      return builtOnMount(
+        context,
+        'clarificationChannel',
+        (mount, ports) =>
+          new ports.MountClarificationChannel({
+            mount,
+            provider: config.provider,
+            channel: config.channel,
+            ...(config.botUserId ? { botUserId: config.botUserId } : {}),
+            ...(config.trustedAuthors ? { trustedAuthors: config.trustedAuthors } : {}),
+          }),
+      );
     const { type: _type, transport: _transport, botToken, signingSecret, botUserId, oauth, ...rest } = config;
     const port = new SlackClarificationChannel({
       ...rest,
