@@ -3,14 +3,17 @@ import { silentLogger } from '@software-factory/sdk';
 import * as oauth from 'oauth4webapi';
 import * as z from 'zod/mini';
 import { AuthFlowError } from './auth-error.ts';
+import { clientOptionsOf, clientOptionsSchema } from './client-options.ts';
 import type { ConnectPrompt } from './connect-context.ts';
 import { authorizationFailure, tokenRequestFailure } from './flow-failures.ts';
 import { startLoopbackRedirect } from './loopback-redirect.ts';
 import { formatWait } from './network-failure.ts';
 import { type OAuthClientOptions, oauthPlumbing, receivedCredential } from './oauth-client.ts';
+import { redeemAuthorizationCode } from './oauth-grants.ts';
 import type { OAuthProvider } from './oauth-providers.ts';
 import { parseOptions } from './parse-options.ts';
 import { SecretSet } from './redact.ts';
+import { reservedParameters } from './reserved-parameters.ts';
 
 export interface AuthorizationCodeOptions extends OAuthClientOptions {
   provider: OAuthProvider;
@@ -31,12 +34,7 @@ export interface AuthorizationCodeOptions extends OAuthClientOptions {
 
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 
-const optionsSchema = z.object({
-  clientId: z.string().check(z.minLength(1, 'clientId is required')),
-  clientSecret: z.optional(z.string().check(z.minLength(1))),
-  scopes: z.optional(
-    z.array(z.string().check(z.minLength(1))).check(z.minLength(1, 'request at least one scope')),
-  ),
+const optionsSchema = z.extend(clientOptionsSchema, {
   port: z.optional(z.int().check(z.minimum(0), z.maximum(65_535))),
   callbackPath: z.optional(
     z.string().check(z.regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a path such as /callback')),
@@ -44,17 +42,6 @@ const optionsSchema = z.object({
   timeoutMs: z.optional(z.int().check(z.positive())),
   authorizationParameters: z.optional(z.record(z.string(), z.string())),
 });
-
-/** Parameters the flow sets itself; letting a caller override them would break PKCE or the state check. */
-const RESERVED_PARAMETERS = [
-  'client_id',
-  'redirect_uri',
-  'response_type',
-  'scope',
-  'state',
-  'code_challenge',
-  'code_challenge_method',
-];
 
 /**
  * OAuth 2 authorization code with PKCE (S256) through a loopback redirect (RFC 8252): listen on
@@ -66,9 +53,7 @@ export async function authorizeWithPkce(options: AuthorizationCodeOptions): Prom
   const parsed = parseOptions(
     optionsSchema,
     {
-      clientId: options.clientId,
-      clientSecret: options.clientSecret,
-      scopes: options.scopes ? [...options.scopes] : undefined,
+      ...clientOptionsOf(options),
       port: options.port,
       callbackPath: options.callbackPath,
       timeoutMs: options.timeoutMs,
@@ -79,9 +64,7 @@ export async function authorizeWithPkce(options: AuthorizationCodeOptions): Prom
   if (!provider.authorizationEndpoint) {
     throw new Error(`${provider.name} has no authorization endpoint; use its device flow instead`);
   }
-  const reserved = Object.keys(parsed.authorizationParameters ?? {}).filter((key) =>
-    RESERVED_PARAMETERS.includes(key),
-  );
+  const reserved = reservedParameters(parsed.authorizationParameters);
   if (reserved.length > 0) {
     throw new Error(
       `invalid ${provider.name} authorization options: ${reserved.join(', ')} cannot be overridden`,
@@ -186,21 +169,7 @@ export async function authorizeWithPkce(options: AuthorizationCodeOptions): Prom
     logger.info('oauth redirect received', { provider: provider.name });
 
     try {
-      const response = await oauth.authorizationCodeGrantRequest(
-        plumbing.server,
-        plumbing.client,
-        plumbing.clientAuth,
-        params,
-        listener.redirectUri,
-        verifier,
-        plumbing.requestOptions,
-      );
-      const tokens = await oauth.processAuthorizationCodeResponse(
-        plumbing.server,
-        plumbing.client,
-        response,
-        plumbing.responseOptions,
-      );
+      const tokens = await redeemAuthorizationCode(plumbing, params, listener.redirectUri, verifier);
       return receivedCredential(tokens, scopes, { provider, secrets, logger, print, now: now() });
     } catch (error) {
       throw tokenRequestFailure(provider, error, secrets);

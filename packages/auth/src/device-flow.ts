@@ -1,12 +1,13 @@
 import type { Credential, Logger } from '@software-factory/sdk';
 import { silentLogger } from '@software-factory/sdk';
-import * as oauth from 'oauth4webapi';
-import * as z from 'zod/mini';
+import type * as oauth from 'oauth4webapi';
 import { AuthFlowError } from './auth-error.ts';
+import { clientOptionsOf, clientOptionsSchema } from './client-options.ts';
 import type { ConnectPrompt } from './connect-context.ts';
 import { tokenRequestFailure } from './flow-failures.ts';
 import { formatWait } from './network-failure.ts';
 import { type OAuthClientOptions, oauthPlumbing, receivedCredential, vendorError } from './oauth-client.ts';
+import { pollDeviceCode, requestDeviceAuthorization } from './oauth-grants.ts';
 import type { OAuthProvider } from './oauth-providers.ts';
 import { parseOptions } from './parse-options.ts';
 import { SecretSet } from './redact.ts';
@@ -27,14 +28,6 @@ export interface DeviceCodeOptions extends OAuthClientOptions {
 const DEFAULT_INTERVAL_S = 5;
 const SLOW_DOWN_STEP_S = 5;
 
-const optionsSchema = z.object({
-  clientId: z.string().check(z.minLength(1, 'clientId is required')),
-  clientSecret: z.optional(z.string().check(z.minLength(1))),
-  scopes: z.optional(
-    z.array(z.string().check(z.minLength(1))).check(z.minLength(1, 'request at least one scope')),
-  ),
-});
-
 /**
  * The OAuth 2 device authorization grant (RFC 8628): get a device code, show the verification URL and
  * the user code, then poll the token endpoint at the pace the server sets until the user approves,
@@ -43,12 +36,8 @@ const optionsSchema = z.object({
 export async function authorizeWithDeviceCode(options: DeviceCodeOptions): Promise<Credential> {
   const { provider, context } = options;
   const parsed = parseOptions(
-    optionsSchema,
-    {
-      clientId: options.clientId,
-      clientSecret: options.clientSecret,
-      scopes: options.scopes ? [...options.scopes] : undefined,
-    },
+    clientOptionsSchema,
+    clientOptionsOf(options),
     `${provider.name} device authorization`,
   );
   if (!provider.deviceAuthorizationEndpoint) {
@@ -65,18 +54,7 @@ export async function authorizeWithDeviceCode(options: DeviceCodeOptions): Promi
 
   let authorization: oauth.DeviceAuthorizationResponse;
   try {
-    const response = await oauth.deviceAuthorizationRequest(
-      plumbing.server,
-      plumbing.client,
-      plumbing.clientAuth,
-      { scope: scopes.join(provider.scopeSeparator) },
-      plumbing.requestOptions,
-    );
-    authorization = await oauth.processDeviceAuthorizationResponse(
-      plumbing.server,
-      plumbing.client,
-      response,
-    );
+    authorization = await requestDeviceAuthorization(plumbing, scopes.join(provider.scopeSeparator));
   } catch (error) {
     throw tokenRequestFailure(provider, error, secrets);
   }
@@ -112,19 +90,7 @@ export async function authorizeWithDeviceCode(options: DeviceCodeOptions): Promi
     waitedS += intervalS;
 
     try {
-      const response = await oauth.deviceCodeGrantRequest(
-        plumbing.server,
-        plumbing.client,
-        plumbing.clientAuth,
-        authorization.device_code,
-        plumbing.requestOptions,
-      );
-      const tokens = await oauth.processDeviceCodeResponse(
-        plumbing.server,
-        plumbing.client,
-        response,
-        plumbing.responseOptions,
-      );
+      const tokens = await pollDeviceCode(plumbing, authorization.device_code);
       return receivedCredential(tokens, scopes, { provider, secrets, logger, print, now: now() });
     } catch (error) {
       const vendor = vendorError(error);

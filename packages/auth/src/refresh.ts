@@ -1,10 +1,10 @@
 import type { Credential, CredentialStore, Logger, VersionedCredentialStore } from '@software-factory/sdk';
 import { isVersionedCredentialStore, silentLogger } from '@software-factory/sdk';
-import * as oauth from 'oauth4webapi';
 import * as z from 'zod/mini';
 import { AuthFlowError } from './auth-error.ts';
 import { tokenRequestFailure } from './flow-failures.ts';
 import { credentialFrom, type OAuthClientOptions, oauthPlumbing } from './oauth-client.ts';
+import { refreshTokens } from './oauth-grants.ts';
 import type { OAuthProvider } from './oauth-providers.ts';
 import { parseOptions } from './parse-options.ts';
 import { SecretSet } from './redact.ts';
@@ -50,19 +50,7 @@ export async function refreshCredential(
   }
   const plumbing = oauthPlumbing(provider, { ...options, clientId: parsed.clientId }, options.signal);
   try {
-    const response = await oauth.refreshTokenGrantRequest(
-      plumbing.server,
-      plumbing.client,
-      plumbing.clientAuth,
-      credential.refreshToken,
-      plumbing.requestOptions,
-    );
-    const tokens = await oauth.processRefreshTokenResponse(
-      plumbing.server,
-      plumbing.client,
-      response,
-      plumbing.responseOptions,
-    );
+    const tokens = await refreshTokens(plumbing, credential.refreshToken);
     secrets.add(tokens.access_token, tokens.refresh_token);
     const fresh = credentialFrom(tokens, credential.scopes, (options.now ?? Date.now)());
     (options.logger ?? silentLogger).info('oauth token refreshed', { provider: provider.name });

@@ -5,10 +5,8 @@ import {
   githubProvider,
   linearProvider,
   ProviderRegistry,
-  parseTenantConfigWith,
   slackProvider,
-  type TenantConfig,
-  TenantConfigError,
+  tenantConfigFromSettings,
   tenantSettings,
 } from '@software-factory/providers/registry';
 import {
@@ -59,31 +57,16 @@ export function tenantFromEnvironment(
     throw new Error(`the factory's environment is incomplete: ${problems.join('; ')}`);
   }
   const vars = parsed.data;
-  let settings: unknown;
-  try {
-    settings = JSON.parse(vars.FACTORY_SETTINGS);
-  } catch {
-    throw new Error('FACTORY_SETTINGS is not valid JSON');
-  }
-  if (typeof settings !== 'object' || settings === null || Array.isArray(settings))
-    throw new Error('FACTORY_SETTINGS is not a JSON object');
-  let config: TenantConfig;
-  try {
-    config = parseTenantConfigWith(
-      providers,
-      {
-        ...settings,
-        intentProvider: 'linear',
-        clarificationChannel: { type: 'slack', channel: vars.SLACK_CHANNEL },
-        outputTarget: 'github',
-      },
-      { env },
-    );
-  } catch (error) {
-    if (error instanceof TenantConfigError)
-      throw new Error(`FACTORY_SETTINGS is not valid: ${error.message}`);
-    throw error;
-  }
+  const config = tenantConfigFromSettings(
+    providers,
+    { variable: 'FACTORY_SETTINGS', json: vars.FACTORY_SETTINGS },
+    {
+      intentProvider: 'linear',
+      clarificationChannel: { type: 'slack', channel: vars.SLACK_CHANNEL },
+      outputTarget: 'github',
+    },
+    { env },
+  );
   // The variables named like credentials are scrubbed from every line, wherever they appear.
   const logger = consoleJsonLogger({
     secrets: Object.entries(env).flatMap(([name, value]) =>

@@ -1,16 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  type EventMemory,
   expectedRecordVersion,
-  type FoundRecord,
-  type Lookup,
-  type RecordAndDocument,
-  type RecordCommit,
-  type RecordPage,
+  loadFound,
   type StateStore,
-  type TenantDocument,
+  type Store,
   type WorkItemRecord,
-  type WorkItemStatus,
 } from '@software-factory/sdk';
 import {
   BatchGetCommand,
@@ -86,7 +80,7 @@ export class DynamoStateStore implements StateStore {
   }
 
   /** One BatchGetItem, strongly consistent, for the record and the document. */
-  async load(tenant: string, workItemId: string, documentName: string): Promise<RecordAndDocument> {
+  async load(tenant: string, workItemId: string, documentName: string): Promise<Store.RecordAndDocument> {
     const recordKey = keys.record(tenant, workItemId);
     const documentKey = keys.document(tenant, documentName);
     let wanted: Item[] = [{ ...recordKey }, { ...documentKey }];
@@ -110,7 +104,7 @@ export class DynamoStateStore implements StateStore {
    * A record alone is one conditional PutItem; with a document or lookups it is one TransactWriteItems
    * (the record's condition, the document's, the lookups' puts: all or nothing).
    */
-  async commit(tenant: string, change: RecordCommit): Promise<boolean> {
+  async commit(tenant: string, change: Store.RecordCommit): Promise<boolean> {
     const { record, document, lookups = [], deliveries = [] } = change;
     const expected = expectedRecordVersion(record);
     const recordPut = {
@@ -150,10 +144,7 @@ export class DynamoStateStore implements StateStore {
     }
   }
 
-  async listRecords(
-    tenant: string,
-    query: { statuses?: readonly WorkItemStatus[]; limit?: number; cursor?: string } = {},
-  ): Promise<RecordPage> {
+  async listRecords(tenant: string, query: Store.RecordQuery = {}): Promise<Store.RecordPage> {
     const limit = query.limit ?? DEFAULT_LIST_LIMIT;
     const after = query.cursor;
     const range = (partition: string, partitionAttribute: string) => ({
@@ -199,18 +190,13 @@ export class DynamoStateStore implements StateStore {
   }
 
   /** Two requests: DynamoDB cannot follow the lookup item to the record, so a GetItem, then `load`. */
-  async find(tenant: string, lookup: Lookup, documentName: string): Promise<FoundRecord> {
+  async find(tenant: string, lookup: Store.Lookup, documentName: string): Promise<Store.FoundRecord> {
     const item = await this.#get(keys.index(tenant, lookup.kind, lookup.value));
     const workItemId = typeof item?.workItemId === 'string' ? item.workItemId : undefined;
-    if (workItemId === undefined) return { workItemId, record: undefined, document: undefined };
-    return { workItemId, ...(await this.load(tenant, workItemId, documentName)) };
+    return loadFound(this, tenant, workItemId, documentName);
   }
 
-  async rememberEvent(
-    tenant: string,
-    key: string,
-    options: { now: number; expiresAt: number },
-  ): Promise<EventMemory> {
+  async rememberEvent(tenant: string, key: string, options: Store.EventTimes): Promise<Store.EventMemory> {
     // DynamoDB's TTL deletes an expired item hours late, so an expired one counts as absent here.
     const fresh = await this.#conditional(
       new PutCommand({
@@ -244,7 +230,7 @@ export class DynamoStateStore implements StateStore {
     return result.Item;
   }
 
-  async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {
+  async getDocument(tenant: string, name: string): Promise<Store.TenantDocument | undefined> {
     return parseDocument(await this.#get(keys.document(tenant, name)));
   }
 
@@ -324,7 +310,7 @@ function recordItem(tenant: string, record: WorkItemRecord): Item {
   };
 }
 
-function parseDocument(item: Item | undefined): TenantDocument | undefined {
+function parseDocument(item: Item | undefined): Store.TenantDocument | undefined {
   if (!item || typeof item.body !== 'string' || typeof item.version !== 'number') return undefined;
   return { value: JSON.parse(item.body) as unknown, version: item.version };
 }

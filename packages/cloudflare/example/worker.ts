@@ -20,10 +20,10 @@ import {
   githubProvider,
   linearProvider,
   ProviderRegistry,
-  parseTenantConfigWith,
   slackProvider,
   type TenantConfig,
-  TenantConfigError,
+  TenantSettingsError,
+  tenantConfigFromSettings,
   tenantSettings,
 } from '@software-factory/providers/registry';
 import {
@@ -65,20 +65,12 @@ export default createFactoryWorker<ExampleEnv>({
     // Names only: a message that quoted values could quote a secret.
     const missing = REQUIRED.filter((name) => typeof env[name] !== 'string' || env[name] === '');
     if (missing.length > 0) throw new FactoryConfigError(`set ${missing.join(', ')} (vars or secrets)`);
-    let settings: unknown;
-    try {
-      settings = JSON.parse(env.FACTORY_SETTINGS ?? '{}');
-    } catch (error) {
-      throw new FactoryConfigError(`FACTORY_SETTINGS is not valid: ${(error as Error).message}`);
-    }
-    if (typeof settings !== 'object' || settings === null || Array.isArray(settings))
-      throw new FactoryConfigError('FACTORY_SETTINGS is not valid: expected a JSON object');
     let config: TenantConfig;
     try {
-      config = parseTenantConfigWith(
+      config = tenantConfigFromSettings(
         providers,
+        { variable: 'FACTORY_SETTINGS', json: env.FACTORY_SETTINGS ?? '{}' },
         {
-          ...settings,
           intentProvider: 'linear',
           clarificationChannel: { type: 'slack', channel: env.SLACK_CHANNEL },
           outputTarget: 'github',
@@ -86,8 +78,7 @@ export default createFactoryWorker<ExampleEnv>({
         { env: env as unknown as Record<string, string | undefined> },
       );
     } catch (error) {
-      if (error instanceof TenantConfigError)
-        throw new FactoryConfigError(`FACTORY_SETTINGS is not valid: ${error.message}`);
+      if (error instanceof TenantSettingsError) throw new FactoryConfigError(error.message);
       throw error;
     }
 

@@ -1,15 +1,8 @@
 import {
-  type EventMemory,
   expectedRecordVersion,
-  type FoundRecord,
-  type Lookup,
-  type RecordAndDocument,
-  type RecordCommit,
-  type RecordPage,
   type StateStore,
-  type TenantDocument,
+  type Store,
   type WorkItemRecord,
-  type WorkItemStatus,
 } from '@software-factory/sdk';
 import type { FactoryStateObject } from './factory-state-object.ts';
 import type { KvIndexCache } from './kv-index-cache.ts';
@@ -49,11 +42,11 @@ export class DurableObjectStateStore implements StateStore {
     return (await this.#object(tenant).getRecord(workItemId)) as WorkItemRecord | undefined;
   }
 
-  async load(tenant: string, workItemId: string, documentName: string): Promise<RecordAndDocument> {
-    return (await this.#object(tenant).load(workItemId, documentName)) as RecordAndDocument;
+  async load(tenant: string, workItemId: string, documentName: string): Promise<Store.RecordAndDocument> {
+    return (await this.#object(tenant).load(workItemId, documentName)) as Store.RecordAndDocument;
   }
 
-  async commit(tenant: string, change: RecordCommit): Promise<boolean> {
+  async commit(tenant: string, change: Store.RecordCommit): Promise<boolean> {
     const { record, document, lookups = [], deliveries = [] } = change;
     const stored = await this.#object(tenant).commit(
       record,
@@ -73,11 +66,8 @@ export class DurableObjectStateStore implements StateStore {
     return stored;
   }
 
-  async listRecords(
-    tenant: string,
-    query?: { statuses?: readonly WorkItemStatus[]; limit?: number; cursor?: string },
-  ): Promise<RecordPage> {
-    return (await this.#object(tenant).listRecords(query)) as RecordPage;
+  async listRecords(tenant: string, query?: Store.RecordQuery): Promise<Store.RecordPage> {
+    return (await this.#object(tenant).listRecords(query)) as Store.RecordPage;
   }
 
   async listDue(tenant: string, now: number, limit: number): Promise<WorkItemRecord[]> {
@@ -88,30 +78,30 @@ export class DurableObjectStateStore implements StateStore {
    * One call to the object either way: a lookup KV knows is followed by `load`, any other is resolved
    * by the object with the record and the document (and then kept in KV, for the kinds it caches).
    */
-  async find(tenant: string, lookup: Lookup, documentName: string): Promise<FoundRecord> {
+  async find(tenant: string, lookup: Store.Lookup, documentName: string): Promise<Store.FoundRecord> {
     const cache = this.#indexCache?.caches(lookup.kind) ? this.#indexCache : undefined;
     const cached = await cache?.get(tenant, lookup.kind, lookup.value);
     if (cached !== undefined)
       return { workItemId: cached, ...(await this.load(tenant, cached, documentName)) };
-    const found = (await this.#object(tenant).find(lookup.kind, lookup.value, documentName)) as FoundRecord;
+    const found = (await this.#object(tenant).find(
+      lookup.kind,
+      lookup.value,
+      documentName,
+    )) as Store.FoundRecord;
     if (found.workItemId !== undefined) await cache?.put(tenant, lookup.kind, lookup.value, found.workItemId);
     return found;
   }
 
-  async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {
-    return (await this.#object(tenant).getDocument(name)) as TenantDocument | undefined;
+  async getDocument(tenant: string, name: string): Promise<Store.TenantDocument | undefined> {
+    return (await this.#object(tenant).getDocument(name)) as Store.TenantDocument | undefined;
   }
 
   putDocument(tenant: string, name: string, value: unknown, expectedVersion: number): Promise<boolean> {
     return this.#object(tenant).putDocument(name, JSON.stringify(value), expectedVersion);
   }
 
-  async rememberEvent(
-    tenant: string,
-    key: string,
-    options: { now: number; expiresAt: number },
-  ): Promise<EventMemory> {
-    return (await this.#object(tenant).rememberEvent(key, options)) as EventMemory;
+  async rememberEvent(tenant: string, key: string, options: Store.EventTimes): Promise<Store.EventMemory> {
+    return (await this.#object(tenant).rememberEvent(key, options)) as Store.EventMemory;
   }
 
   async forgetEvent(tenant: string, key: string): Promise<void> {

@@ -1,15 +1,8 @@
 import {
-  type EventMemory,
   expectedRecordVersion,
-  type FoundRecord,
-  type Lookup,
-  type RecordAndDocument,
-  type RecordCommit,
-  type RecordPage,
   type StateStore,
-  type TenantDocument,
+  type Store,
   type WorkItemRecord,
-  type WorkItemStatus,
 } from '@software-factory/sdk';
 import pg from 'pg';
 import {
@@ -148,7 +141,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   /** One statement: the record and the document side by side, either absent. */
-  async load(tenant: string, workItemId: string, documentName: string): Promise<RecordAndDocument> {
+  async load(tenant: string, workItemId: string, documentName: string): Promise<Store.RecordAndDocument> {
     const { rows } = await this.#query<JoinedRow>(
       `SELECT r.body AS record, d.version AS document_version, d.body AS document
          FROM (SELECT 1) AS one
@@ -166,7 +159,7 @@ export class PostgresStateStore implements StateStore {
    * record's write when the document's condition fails. Every commit locks
    * rows in that order (lookups sorted), so two commits never wait on each other in a cycle.
    */
-  async commit(tenant: string, change: RecordCommit): Promise<boolean> {
+  async commit(tenant: string, change: Store.RecordCommit): Promise<boolean> {
     const { record, document, lookups = [], deliveries = [] } = change;
     const expected = expectedRecordVersion(record);
     if (!document && lookups.length === 0 && deliveries.length === 0)
@@ -205,10 +198,7 @@ export class PostgresStateStore implements StateStore {
     }
   }
 
-  async listRecords(
-    tenant: string,
-    query: { statuses?: readonly WorkItemStatus[]; limit?: number; cursor?: string } = {},
-  ): Promise<RecordPage> {
+  async listRecords(tenant: string, query: Store.RecordQuery = {}): Promise<Store.RecordPage> {
     const limit = asLimit(query.limit ?? DEFAULT_PAGE_SIZE, 'listRecords');
     // Only the conditions asked for, so each shape gets a plan that uses the index for it.
     const values: unknown[] = [tenant];
@@ -239,7 +229,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   /** One statement: the lookup, the record it leads to and the document. */
-  async find(tenant: string, lookup: Lookup, documentName: string): Promise<FoundRecord> {
+  async find(tenant: string, lookup: Store.Lookup, documentName: string): Promise<Store.FoundRecord> {
     const { rows } = await this.#query<JoinedRow & { work_item_id: string | null }>(
       `SELECT l.work_item_id, r.body AS record, d.version AS document_version, d.body AS document
          FROM factory_lookups l
@@ -254,11 +244,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   /** One statement: inserts the key, or takes over a row that has expired (an expired row counts as absent). */
-  async rememberEvent(
-    tenant: string,
-    key: string,
-    options: { now: number; expiresAt: number },
-  ): Promise<EventMemory> {
+  async rememberEvent(tenant: string, key: string, options: Store.EventTimes): Promise<Store.EventMemory> {
     if (options.now - this.#lastPurgeAt >= this.#purgeInterval) this.#purgeInBackground(options.now);
     // The outer SELECT reads the snapshot the statement started from: the live row's expiry when the
     // insert yielded to it.
@@ -295,7 +281,7 @@ export class PostgresStateStore implements StateStore {
     return rowCount ?? 0;
   }
 
-  async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {
+  async getDocument(tenant: string, name: string): Promise<Store.TenantDocument | undefined> {
     const { rows } = await this.#query<{ version: string; body: string }>(
       'SELECT version, body FROM factory_documents WHERE tenant = $1 AND name = $2',
       [tenant, name],
@@ -375,7 +361,7 @@ interface JoinedRow {
   document: string | null;
 }
 
-function joined(row: JoinedRow | undefined): RecordAndDocument {
+function joined(row: JoinedRow | undefined): Store.RecordAndDocument {
   return {
     record: row?.record ? parseRecord(row.record) : undefined,
     document:
@@ -425,7 +411,7 @@ function parseRecord(body: string): WorkItemRecord {
  * Each lookup once (one statement may not upsert a row twice), in a fixed order every process agrees on
  * (UTF-16 code units), so concurrent commits lock their lookups in the same order.
  */
-function distinctSorted(lookups: readonly Lookup[]): Lookup[] {
+function distinctSorted(lookups: readonly Store.Lookup[]): Store.Lookup[] {
   const byKey = new Map(lookups.map((lookup) => [`${lookup.kind}\u0000${lookup.value}`, lookup]));
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, lookup]) => lookup);
 }

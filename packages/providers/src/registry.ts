@@ -93,6 +93,7 @@ export {
   tenantSettings,
 } from './tenant/build-tenant.ts';
 export { FLEET_TYPES, type FleetConfig, fleetSchema } from './tenant/fleet-schema.ts';
+export { TenantSettingsError, tenantConfigFromSettings } from './tenant/settings-variable.ts';
 export {
   adminSecret,
   checkTenant,

@@ -1,22 +1,13 @@
 import { frozenCopy, frozenInPlace } from './frozen.ts';
-import {
-  type EventMemory,
-  expectedRecordVersion,
-  type FoundRecord,
-  type Lookup,
-  type RecordAndDocument,
-  type RecordCommit,
-  type RecordPage,
-  type StateStore,
-  type TenantDocument,
-} from './ports/state-store.ts';
-import type { WorkItemRecord, WorkItemStatus } from './record.ts';
+import type * as Store from './ports/state-store.ts';
+import { expectedRecordVersion, type StateStore } from './ports/state-store.ts';
+import type { WorkItemRecord } from './record.ts';
 
 interface TenantState {
   records: Map<string, WorkItemRecord>;
   index: Map<string, string>;
   events: Map<string, number>;
-  documents: Map<string, TenantDocument>;
+  documents: Map<string, Store.TenantDocument>;
 }
 
 /**
@@ -51,13 +42,13 @@ export class InMemoryStateStore implements StateStore {
     return record;
   }
 
-  async load(tenant: string, workItemId: string, documentName: string): Promise<RecordAndDocument> {
+  async load(tenant: string, workItemId: string, documentName: string): Promise<Store.RecordAndDocument> {
     const state = this.#tenant(tenant);
     return { record: state.records.get(workItemId), document: state.documents.get(documentName) };
   }
 
   /** Both conditions are checked before anything is written, with no await between: one atomic step. */
-  async commit(tenant: string, change: RecordCommit): Promise<boolean> {
+  async commit(tenant: string, change: Store.RecordCommit): Promise<boolean> {
     const state = this.#tenant(tenant);
     const { record, document, lookups = [], deliveries = [] } = change;
     if ((state.records.get(record.workItemId)?.version ?? 0) !== expectedRecordVersion(record)) return false;
@@ -74,10 +65,7 @@ export class InMemoryStateStore implements StateStore {
     return true;
   }
 
-  async listRecords(
-    tenant: string,
-    query: { statuses?: readonly WorkItemStatus[]; limit?: number; cursor?: string } = {},
-  ): Promise<RecordPage> {
+  async listRecords(tenant: string, query: Store.RecordQuery = {}): Promise<Store.RecordPage> {
     const limit = query.limit ?? 100;
     const matching = [...this.#tenant(tenant).records.values()]
       .filter((record) => !query.statuses || query.statuses.includes(record.status))
@@ -98,18 +86,14 @@ export class InMemoryStateStore implements StateStore {
       .slice(0, limit);
   }
 
-  async find(tenant: string, lookup: Lookup, documentName: string): Promise<FoundRecord> {
+  async find(tenant: string, lookup: Store.Lookup, documentName: string): Promise<Store.FoundRecord> {
     const state = this.#tenant(tenant);
     const workItemId = state.index.get(`${lookup.kind}\u0000${lookup.value}`);
     if (workItemId === undefined) return { workItemId, record: undefined, document: undefined };
     return { workItemId, record: state.records.get(workItemId), document: state.documents.get(documentName) };
   }
 
-  async rememberEvent(
-    tenant: string,
-    key: string,
-    options: { now: number; expiresAt: number },
-  ): Promise<EventMemory> {
+  async rememberEvent(tenant: string, key: string, options: Store.EventTimes): Promise<Store.EventMemory> {
     const events = this.#tenant(tenant).events;
     const expiresAt = events.get(key);
     if (expiresAt !== undefined && expiresAt > options.now) return { fresh: false, expiresAt };
@@ -121,7 +105,7 @@ export class InMemoryStateStore implements StateStore {
     this.#tenant(tenant).events.delete(key);
   }
 
-  async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {
+  async getDocument(tenant: string, name: string): Promise<Store.TenantDocument | undefined> {
     const document = this.#tenant(tenant).documents.get(name);
     return document;
   }

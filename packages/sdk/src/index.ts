@@ -69,17 +69,22 @@ export {
   type ConnectStart,
   type RemoteConnector,
 } from './ports/remote-connect.ts';
+/** The StateStore port's types under one name, for the stores that implement it: `Store.RecordCommit`. */
+export type * as Store from './ports/state-store.ts';
 export {
   type DeliveryMemory,
   type DocumentWrite,
   type EventMemory,
+  type EventTimes,
   expectedRecordVersion,
   type FoundRecord,
   type IndexKind,
   type Lookup,
+  loadFound,
   type RecordAndDocument,
   type RecordCommit,
   type RecordPage,
+  type RecordQuery,
   type StateStore,
   type TenantDocument,
 } from './ports/state-store.ts';

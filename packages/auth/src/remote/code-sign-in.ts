@@ -8,6 +8,7 @@ import {
 import * as oauth from 'oauth4webapi';
 import { authorizationFailure, tokenRequestFailure } from '../flow-failures.ts';
 import { credentialFrom, oauthPlumbing } from '../oauth-client.ts';
+import { redeemAuthorizationCode } from '../oauth-grants.ts';
 import { type ConnectorContext, secretsOf } from './connector-context.ts';
 import type { RemoteProvider } from './remote-provider.ts';
 import { connectionOf, failSignIn, storeSignedInCredential } from './sign-in-outcome.ts';
@@ -188,21 +189,7 @@ export async function finishCodeSignIn(
 
   let tokens: oauth.TokenEndpointResponse;
   try {
-    const response = await oauth.authorizationCodeGrantRequest(
-      plumbing.server,
-      plumbing.client,
-      plumbing.clientAuth,
-      params,
-      record.redirectUri ?? '',
-      verifier,
-      plumbing.requestOptions,
-    );
-    tokens = await oauth.processAuthorizationCodeResponse(
-      plumbing.server,
-      plumbing.client,
-      response,
-      plumbing.responseOptions,
-    );
+    tokens = await redeemAuthorizationCode(plumbing, params, record.redirectUri ?? '', verifier);
   } catch (error) {
     throw await failSignIn(
       context,

@@ -1,7 +1,8 @@
 import { type ConnectProgress, ConnectRefusedError, type ConnectStart } from '@software-factory/sdk';
-import * as oauth from 'oauth4webapi';
+import type * as oauth from 'oauth4webapi';
 import { tokenRequestFailure } from '../flow-failures.ts';
 import { credentialFrom, oauthPlumbing, vendorError } from '../oauth-client.ts';
+import { pollDeviceCode, requestDeviceAuthorization } from '../oauth-grants.ts';
 import { type ConnectorContext, secretsOf } from './connector-context.ts';
 import type { RemoteProvider } from './remote-provider.ts';
 import { connectionOf, failSignIn, reportedProgress, storeSignedInCredential } from './sign-in-outcome.ts';
@@ -21,18 +22,7 @@ export async function startDeviceSignIn(
   const plumbing = oauthPlumbing(provider.oauth, { ...provider.client, fetch: context.fetch });
   let authorization: oauth.DeviceAuthorizationResponse;
   try {
-    const response = await oauth.deviceAuthorizationRequest(
-      plumbing.server,
-      plumbing.client,
-      plumbing.clientAuth,
-      { scope: scopes.join(provider.oauth.scopeSeparator) },
-      plumbing.requestOptions,
-    );
-    authorization = await oauth.processDeviceAuthorizationResponse(
-      plumbing.server,
-      plumbing.client,
-      response,
-    );
+    authorization = await requestDeviceAuthorization(plumbing, scopes.join(provider.oauth.scopeSeparator));
   } catch (error) {
     const message = tokenRequestFailure(provider.oauth, error, secrets).message;
     context.logger.warn('remote sign-in could not start', {
@@ -120,19 +110,7 @@ export async function pollDeviceSignIn(
   const plumbing = oauthPlumbing(provider.oauth, { ...provider.client, fetch: context.fetch });
   let tokens: oauth.TokenEndpointResponse;
   try {
-    const response = await oauth.deviceCodeGrantRequest(
-      plumbing.server,
-      plumbing.client,
-      plumbing.clientAuth,
-      deviceCode,
-      plumbing.requestOptions,
-    );
-    tokens = await oauth.processDeviceCodeResponse(
-      plumbing.server,
-      plumbing.client,
-      response,
-      plumbing.responseOptions,
-    );
+    tokens = await pollDeviceCode(plumbing, deviceCode);
   } catch (error) {
     return pollFailed(context, provider, claimed, error, secrets, pending);
   }

@@ -12,6 +12,7 @@ import {
   silentLogger,
   systemClock,
 } from '@software-factory/sdk';
+import { reservedParameters } from '../reserved-parameters.ts';
 import { scopesToRequest } from '../scope-diff.ts';
 import type { Fetch } from '../vendor-token-responses.ts';
 import { finishCodeSignIn, startCodeSignIn } from './code-sign-in.ts';
@@ -38,17 +39,6 @@ export interface RemoteConnectorOptions {
 }
 
 const DEFAULT_TTL_MS = 10 * 60_000;
-
-/** Parameters the flow sets itself; letting a provider override them would break PKCE or the state check. */
-const RESERVED_PARAMETERS = new Set([
-  'client_id',
-  'redirect_uri',
-  'response_type',
-  'scope',
-  'state',
-  'code_challenge',
-  'code_challenge_method',
-]);
 
 /** A scope as a vendor spells it; a separator inside one would smuggle in another. */
 const SCOPE = /^[\x21-\x7e]{1,200}$/;
@@ -151,9 +141,7 @@ function checkProvider(provider: RemoteProvider): void {
   if (provider.flow === 'device' && !provider.oauth.deviceAuthorizationEndpoint) {
     throw problem('the device flow needs a device authorization endpoint');
   }
-  const reserved = Object.keys(provider.authorizationParameters ?? {}).filter((key) =>
-    RESERVED_PARAMETERS.has(key),
-  );
+  const reserved = reservedParameters(provider.authorizationParameters);
   if (reserved.length > 0) throw problem(`${reserved.join(', ')} cannot be overridden`);
 }
 

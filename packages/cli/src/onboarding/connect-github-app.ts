@@ -7,7 +7,7 @@ import {
   GITHUB_APP_CONNECTION,
   GITHUB_APP_WEBHOOK_CONNECTION,
 } from '@software-factory/providers/registry';
-import type { CredentialStore } from '@software-factory/sdk';
+import { type CredentialStore, readBodyCapped } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import type { TenantConfig } from '../config/config-schema.ts';
 import { type GithubAppManifest, githubAppAccess, manifestPage } from './github-app-manifest.ts';
@@ -215,23 +215,12 @@ async function listenForCallback(state: string, request: GithubAppConnectRequest
 
 /** The body as text, refusing more than `limit` bytes. */
 async function boundedText(response: Response, limit: number): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new AuthFlowError(
-        'GitHub',
-        'token-request-failed',
-        'GitHub’s App manifest conversion was too large',
-      );
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  const body = await readBodyCapped(response, limit);
+  if (body === 'too-large')
+    throw new AuthFlowError(
+      'GitHub',
+      'token-request-failed',
+      'GitHub’s App manifest conversion was too large',
+    );
+  return new TextDecoder().decode(body);
 }

@@ -1,10 +1,6 @@
 import * as z from 'zod/mini';
-import {
-  type BuiltProvider,
-  defineProvider,
-  directOnly,
-  type ProviderContext,
-} from '../registry/provider-entry.ts';
+import { defineIntakeChannel } from '../registry/intake-channel.ts';
+import { type BuiltProvider, directOnly, type ProviderContext } from '../registry/provider-entry.ts';
 import { commentsConfigSchema, IssueCommentClarificationChannel } from './clarification-channel.ts';
 
 function commentsSchema() {
@@ -23,17 +19,12 @@ type CommentsEntryConfig = z.output<ReturnType<typeof commentsSchema>>;
  * Comments on the work item as the clarification channel: no vendor of its own, it writes through the
  * intake and hears answers through the intake's webhooks.
  */
-export const commentsProvider = defineProvider({
+export const commentsProvider = defineIntakeChannel({
   type: 'comments',
   title: 'comments',
   summary: 'comments on the work item itself',
-  roles: ['clarificationChannel'],
-  secrets: [],
-  scopes: [],
   example: 'clarificationChannel: comments',
   schema: commentsSchema,
-  commentReplies: (config: CommentsEntryConfig) =>
-    config.trustedAuthors ? { trustedAuthors: config.trustedAuthors } : {},
   build(config: CommentsEntryConfig, context: ProviderContext): BuiltProvider<'clarificationChannel'> {
     if (!context.intake)
       throw new Error('clarificationChannel: the comments channel writes through the intake');

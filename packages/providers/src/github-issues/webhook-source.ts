@@ -1,16 +1,15 @@
 import {
   type AuthorPolicy,
-  type DeliveryIdentity,
   type IncomingWebhook,
   type TrustedAuthorsConfig,
   WebhookError,
   type WebhookInterpretation,
-  type WebhookSource,
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { commentThreadId } from '../comments/clarification-channel.ts';
+import { GithubSignedWebhookSource, githubEventOf, githubPong } from '../github/delivery.ts';
 import { GITHUB_COMMENT_MARKER } from '../github/issue-comments.ts';
-import { signedBodyDigest, verifyGithubSignature, type WebhookSecretSource } from '../github/signature.ts';
+import type { WebhookSecretSource } from '../github/signature.ts';
 import {
   type GithubAuthorAssociation,
   githubAuthorPolicy,
@@ -61,54 +60,23 @@ const commentSchema = z.object({
  * `clarification.replied` when comments are the clarification channel. Same signature as the `github`
  * source (`X-Hub-Signature-256`), same replay protection (`X-GitHub-Delivery`).
  */
-export class GithubIssuesWebhookSource implements WebhookSource {
+export class GithubIssuesWebhookSource extends GithubSignedWebhookSource {
   readonly source = 'github-issues';
-  readonly contentTypes = ['application/json'] as const;
-  readonly #secret: WebhookSecretSource;
   readonly #provider: GithubIssuesWorkItemProvider;
   readonly #commentReplies: boolean;
   readonly #trust: AuthorPolicy<GithubAuthorAssociation>;
 
   constructor(options: GithubIssuesWebhookSourceOptions) {
-    if (!options.secret)
-      throw new Error('invalid GitHub Issues webhook config: secret: a webhook secret is required');
-    this.#secret = options.secret;
+    super(options.secret, 'GitHub Issues webhook');
     this.#provider = options.provider;
     this.#commentReplies = options.commentReplies ?? false;
     this.#trust = githubAuthorPolicy(options.trustedAuthors, 'GitHub Issues webhook');
   }
 
-  verify(request: IncomingWebhook): Promise<void> {
-    return verifyGithubSignature(this.#secret, request);
-  }
-
-  /**
-   * By the body: GitHub signs no timestamp, so a captured delivery could come back any time under a new
-   * X-GitHub-Delivery (the header is not signed); a redelivery resends the same bytes. The body is named
-   * by the signature `verify` checked, an HMAC of exactly those bytes, so it is not hashed again.
-   */
-  identify(request: IncomingWebhook): DeliveryIdentity {
-    const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
-    const bodyDigest = signedBodyDigest(request);
-    return {
-      ...(deliveryId ? { deliveryId } : {}),
-      recognisedBy: 'body',
-      ...(bodyDigest ? { bodyDigest } : {}),
-    };
-  }
-
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
-    const event = request.headers.get('x-github-event');
-    if (!event) throw new WebhookError(400, 'missing X-GitHub-Event header');
-    const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
-    const base = deliveryId ? { deliveryId } : {};
+    const { event, base } = githubEventOf(request);
     const body = request.json();
-    if (event === 'ping')
-      return {
-        ...base,
-        events: [],
-        reply: { status: 200, contentType: 'application/json', body: '{"status":"pong"}' },
-      };
+    if (event === 'ping') return githubPong(base);
     if (event === 'issues') return { ...base, ...this.#issue(body) };
     if (event === 'issue_comment') return { ...base, ...this.#comment(body) };
     return { ...base, events: [], ignored: `GitHub ${event} events do not change issues` };

@@ -8,7 +8,8 @@ import type {
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import type { GithubAppAuth } from '../github/app-auth.ts';
-import { GithubClient } from '../github/client.ts';
+import type { GithubClient } from '../github/client.ts';
+import { githubClientPair } from '../github/client-pair.ts';
 import { checkGithubToken } from '../github/connection.ts';
 import { postIssueComment } from '../github/issue-comments.ts';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
@@ -135,11 +136,9 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
       ...(fetch ? { fetch } : {}),
       ...(logger ? { logger } : {}),
     };
-    this.github = new GithubClient({ ...client, ...(retry ? { retry } : {}) });
-    this.#writeGithub = new GithubClient({
-      ...client,
-      retry: { ...retry, isRetryable: (r) => r.status === 429 },
-    });
+    const clients = githubClientPair(client, retry);
+    this.github = clients.github;
+    this.#writeGithub = clients.writeGithub;
   }
 
   /** Whether the factory follows this `owner/repo`. */

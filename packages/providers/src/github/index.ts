@@ -1,41 +1,32 @@
 import * as z from 'zod/mini';
+import { builtOnMount } from '../registry/mount-port.ts';
 import {
   type BuiltProvider,
   defineProvider,
-  type OAuthClientConfig,
   type ProviderContext,
-  relayfileMount,
   type SchemaKit,
-  type SecretField,
-  tokenOf,
-  transportOf,
-  webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
 import { githubAppSchema, storedAppWebhookSecret } from './app-config.ts';
-import { githubAddOns, githubAppOf } from './app-part.ts';
+import { githubAddOns } from './app-part.ts';
 import { githubFeedbackConfigSchema } from './feedback-config.ts';
 import { GithubFeedback } from './feedback-events.ts';
 import { githubFeedbackReads } from './feedback-reader.ts';
 import { GITHUB_OAUTH } from './oauth.ts';
 import { GITHUB_REQUIRED_SCOPES, GithubOutputTarget, githubConfigSchema } from './output-target.ts';
+import { GITHUB, githubAccessOf } from './vendor.ts';
 import { GithubWebhookSource } from './webhook-source.ts';
-
-const TOKEN: SecretField = { field: 'token', env: 'GITHUB_TOKEN', kind: 'token' };
-const WEBHOOK_SECRET: SecretField = {
-  field: 'webhookSecret',
-  env: 'GITHUB_WEBHOOK_SECRET',
-  kind: 'webhook-secret',
-};
 
 function githubSchema(kit: SchemaKit) {
   const direct = z.strictObject(
     z.extend(githubConfigSchema, {
       type: z.literal('github'),
+      ...GITHUB.directFields(kit, {
+        token: 'A GitHub token; else the token `factory connect github` stored.',
+        webhookSecret: 'The secret of the GitHub webhook.',
+      }),
+      // Not `directOnly`: GitHub can also be reached through the relayfile mount.
       transport: z._default(z.literal('direct'), 'direct'),
-      token: kit.defaulted(TOKEN, 'A GitHub token; else the token `factory connect github` stored.'),
-      webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret of the GitHub webhook.'),
-      oauth: kit.oauthClient(GITHUB_OAUTH),
       app: githubAppSchema(kit.secrets),
       feedback: z.optional(githubFeedbackConfigSchema),
     }).shape,
@@ -67,22 +58,24 @@ export const githubProvider = defineProvider({
   title: 'GitHub',
   summary: 'GitHub pull requests',
   roles: ['outputTarget'],
-  secrets: [TOKEN, WEBHOOK_SECRET],
+  secrets: GITHUB.secrets,
   scopes: GITHUB_REQUIRED_SCOPES,
   oauth: GITHUB_OAUTH,
   example: 'outputTarget: { type: github }  (as a GitHub App: { type: github, app: {} })',
   addOns: githubAddOns,
   schema: githubSchema,
   build(config: GithubEntryConfig, context: ProviderContext): BuiltProvider<'outputTarget'> {
-    if (config.transport === 'relayfile') {
-      const { mount, ports } = relayfileMount(context, 'outputTarget');
-      const port = new ports.MountOutputTarget({
-        mount,
-        provider: config.provider,
-        ...(config.repositories ? { repositories: config.repositories } : {}),
-      });
-      return { port, mountSources: [port] };
-    }
+    if (config.transport === 'relayfile')
+      return builtOnMount(
+        context,
+        'outputTarget',
+        (mount, ports) =>
+          new ports.MountOutputTarget({
+            mount,
+            provider: config.provider,
+            ...(config.repositories ? { repositories: config.repositories } : {}),
+          }),
+      );
     const {
       type: _type,
       transport: _transport,
@@ -95,16 +88,18 @@ export const githubProvider = defineProvider({
     } = config;
     const port = new GithubOutputTarget({
       ...rest,
-      ...(app
-        ? { app: githubAppOf(context).auth(app, context, { ...rest, ...transportOf(context) }) }
-        : tokenOf(token, context, rest.provider, oauth as OAuthClientConfig | undefined, GITHUB_OAUTH)),
-      ...transportOf(context),
+      ...githubAccessOf(context, rest, { token, oauth, app }),
       logger: context.logger,
     });
-    const secret = webhookSecret ?? storedAppWebhookSecret(app, context);
-    if (!secret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'GitHub')] };
-    // Review feedback reads a review's remarks and a commented pull request with the target's token.
-    const reviews = new GithubFeedback({ ...feedback, reads: githubFeedbackReads(port.github) });
-    return { port, sources: [new GithubWebhookSource({ secret, feedback: reviews })] };
+    return GITHUB.withWebhookSource(
+      port,
+      webhookSecret ?? storedAppWebhookSecret(app, context),
+      (secret) =>
+        new GithubWebhookSource({
+          secret,
+          // Review feedback reads a review's remarks and a commented pull request with the target's token.
+          feedback: new GithubFeedback({ ...feedback, reads: githubFeedbackReads(port.github) }),
+        }),
+    );
   },
 });

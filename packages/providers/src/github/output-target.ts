@@ -11,7 +11,8 @@ import { parseConfig } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { ProviderApiError } from '../shared/provider-errors.ts';
 import type { GithubAppAuth } from './app-auth.ts';
-import { GithubClient } from './client.ts';
+import type { GithubClient } from './client.ts';
+import { githubClientPair } from './client-pair.ts';
 import { checkGithubToken } from './connection.ts';
 import { postIssueComment } from './issue-comments.ts';
 import {
@@ -64,11 +65,9 @@ export class GithubOutputTarget implements OutputTarget {
       ...(fetch ? { fetch } : {}),
       ...(logger ? { logger } : {}),
     };
-    this.github = new GithubClient({ ...client, ...(retry ? { retry } : {}) });
-    this.#writeGithub = new GithubClient({
-      ...client,
-      retry: { ...retry, isRetryable: (r) => r.status === 429 },
-    });
+    const clients = githubClientPair(client, retry);
+    this.github = clients.github;
+    this.#writeGithub = clients.writeGithub;
   }
 
   /** On the pull request's conversation, once per idempotency key (a hidden marker carries it). */

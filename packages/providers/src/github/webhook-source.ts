@@ -1,15 +1,10 @@
-import {
-  type DeliveryIdentity,
-  type IncomingWebhook,
-  WebhookError,
-  type WebhookInterpretation,
-  type WebhookSource,
-} from '@software-factory/sdk';
+import { type IncomingWebhook, WebhookError, type WebhookInterpretation } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { isFilledText, isObject, readQuickly } from '../shared/quick-check.ts';
+import { GithubSignedWebhookSource, githubEventOf, githubPong } from './delivery.ts';
 import type { GithubFeedback } from './feedback-events.ts';
 import { headInRepository, isPullRequest, pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
-import { signedBodyDigest, verifyGithubSignature, type WebhookSecretSource } from './signature.ts';
+import type { WebhookSecretSource } from './signature.ts';
 
 export interface GithubWebhookSourceOptions {
   /** The webhook's secret, as set in the repository, organisation or app settings; a function when it is read per delivery (the App `factory connect github --app` stored). */
@@ -53,51 +48,19 @@ export function quickPayload(body: unknown): Payload | undefined {
  * GitHub webhooks: `pull_request` becomes `output.changed`. GitHub signs no timestamp, so replays are
  * stopped by the delivery id (`X-GitHub-Delivery`, the same on redelivery) the app remembers.
  */
-export class GithubWebhookSource implements WebhookSource {
+export class GithubWebhookSource extends GithubSignedWebhookSource {
   readonly source = 'github';
-  readonly contentTypes = ['application/json'] as const;
-  readonly #secret: WebhookSecretSource;
   readonly #feedback: GithubFeedback | undefined;
 
   constructor(options: GithubWebhookSourceOptions) {
-    if (!options.secret)
-      throw new Error('invalid GitHub webhook config: secret: a webhook secret is required');
-    this.#secret = options.secret;
+    super(options.secret, 'GitHub webhook');
     this.#feedback = options.feedback;
   }
 
-  verify(request: IncomingWebhook): Promise<void> {
-    return verifyGithubSignature(this.#secret, request);
-  }
-
-  /**
-   * By the body: GitHub signs no timestamp, so a captured delivery could come back any time under a new
-   * X-GitHub-Delivery (the header is not signed); a redelivery resends the same bytes. The body is named
-   * by the signature `verify` checked, an HMAC of exactly those bytes, so it is not hashed again.
-   */
-  identify(request: IncomingWebhook): DeliveryIdentity {
-    const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
-    const bodyDigest = signedBodyDigest(request);
-    return {
-      ...(deliveryId ? { deliveryId } : {}),
-      recognisedBy: 'body',
-      ...(bodyDigest ? { bodyDigest } : {}),
-    };
-  }
-
   async interpret(request: IncomingWebhook): Promise<WebhookInterpretation> {
-    const event = request.headers.get('x-github-event');
-    if (!event) throw new WebhookError(400, 'missing X-GitHub-Event header');
-    const deliveryId = request.headers.get('x-github-delivery') ?? undefined;
-    const base = deliveryId ? { deliveryId } : {};
+    const { event, base } = githubEventOf(request);
     const body = request.json();
-    if (event === 'ping') {
-      return {
-        ...base,
-        events: [],
-        reply: { status: 200, contentType: 'application/json', body: '{"status":"pong"}' },
-      };
-    }
+    if (event === 'ping') return githubPong(base);
     // Review feedback (issue 25): reviews, comments and checks, read in feedback-events.ts.
     if (this.#feedback?.handles(event)) return { ...base, ...(await this.#feedback.interpret(event, body)) };
     if (event !== 'pull_request')

@@ -1,44 +1,36 @@
 import * as z from 'zod/mini';
+import { apiVendor } from '../registry/api-vendor.ts';
 import { specForConfig } from '../registry/oauth-endpoints.ts';
 import {
   type BuiltProvider,
   defineProvider,
-  directOnly,
   type ProviderContext,
   type SchemaKit,
-  type SecretField,
-  tokenOf,
-  transportOf,
-  webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
 import { GitlabFeedback, gitlabFeedbackConfigSchema } from './feedback-events.ts';
 import { GITLAB_OAUTH } from './oauth.ts';
 import { GITLAB_REQUIRED_SCOPES, GitlabOutputTarget, gitlabConfigSchema } from './output-target.ts';
 import { GitlabWebhookSource } from './webhook-source.ts';
 
-const TOKEN: SecretField = { field: 'token', env: 'GITLAB_TOKEN', kind: 'token' };
-const WEBHOOK_SECRET: SecretField = {
-  field: 'webhookSecret',
-  env: 'GITLAB_WEBHOOK_SECRET',
-  kind: 'webhook-secret',
-};
+const GITLAB = apiVendor({
+  vendor: 'GitLab',
+  token: { field: 'token', env: 'GITLAB_TOKEN' },
+  webhookSecret: { env: 'GITLAB_WEBHOOK_SECRET' },
+  oauth: GITLAB_OAUTH,
+});
 
 function gitlabSchema(kit: SchemaKit) {
-  return z
-    .strictObject(
-      z.extend(gitlabConfigSchema, {
-        type: z.literal('gitlab'),
-        transport: directOnly,
-        token: kit.defaulted(
-          TOKEN,
-          'A personal, project or group access token, or an OAuth token; else the token `factory connect gitlab` stored.',
-        ),
-        webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret token GitLab sends in X-Gitlab-Token.'),
-        oauth: kit.oauthClient(GITLAB_OAUTH),
-        feedback: z.optional(gitlabFeedbackConfigSchema),
-      }).shape,
-    )
-    .check(z.describe('GitLab merge requests, through the REST API v4 and project webhooks.'));
+  return GITLAB.directSchema(kit, {
+    type: 'gitlab',
+    port: gitlabConfigSchema,
+    help: {
+      token:
+        'A personal, project or group access token, or an OAuth token; else the token `factory connect gitlab` stored.',
+      webhookSecret: 'The secret token GitLab sends in X-Gitlab-Token.',
+    },
+    extra: { feedback: z.optional(gitlabFeedbackConfigSchema) },
+    description: 'GitLab merge requests, through the REST API v4 and project webhooks.',
+  });
 }
 
 type GitlabEntryConfig = z.output<ReturnType<typeof gitlabSchema>>;
@@ -52,7 +44,7 @@ export const gitlabProvider = defineProvider({
   title: 'GitLab',
   summary: 'GitLab merge requests',
   roles: ['outputTarget'],
-  secrets: [TOKEN, WEBHOOK_SECRET],
+  secrets: GITLAB.secrets,
   scopes: GITLAB_REQUIRED_SCOPES,
   oauth: GITLAB_OAUTH,
   example: 'outputTarget: { type: gitlab, baseUrl: https://gitlab.com }',
@@ -74,11 +66,12 @@ export const gitlabProvider = defineProvider({
     const port = new GitlabOutputTarget({
       ...rest,
       // Refreshed at the instance that issued it, not gitlab.com.
-      ...tokenOf(token, context, rest.provider, oauth, specForConfig(GITLAB_OAUTH, config)),
-      ...transportOf(context),
+      ...GITLAB.access(context, rest.provider, token, oauth, specForConfig(GITLAB_OAUTH, config)),
     });
-    if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'GitLab')] };
-    const reviews = new GitlabFeedback(feedback);
-    return { port, sources: [new GitlabWebhookSource({ secret: webhookSecret, feedback: reviews })] };
+    return GITLAB.withWebhookSource(
+      port,
+      webhookSecret,
+      (secret) => new GitlabWebhookSource({ secret, feedback: new GitlabFeedback(feedback) }),
+    );
   },
 });

@@ -1,42 +1,34 @@
 import * as z from 'zod/mini';
+import { apiVendor, commentReplyOptions } from '../registry/api-vendor.ts';
 import {
   type BuiltProvider,
   defineProvider,
-  directOnly,
   type ProviderContext,
   type SchemaKit,
-  type SecretField,
-  tokenOf,
-  transportOf,
-  webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
 import { jiraTrustedAuthorsSchema } from '../shared/answer-trust.ts';
 import { JIRA_OAUTH } from './oauth.ts';
 import { JiraWebhookSource } from './webhook-source.ts';
 import { JIRA_REQUIRED_SCOPES, JiraWorkItemProvider, jiraConfigSchema } from './work-item-provider.ts';
 
-const TOKEN: SecretField = { field: 'token', env: 'JIRA_API_TOKEN', kind: 'token' };
-const WEBHOOK_SECRET: SecretField = {
-  field: 'webhookSecret',
-  env: 'JIRA_WEBHOOK_SECRET',
-  kind: 'webhook-secret',
-};
+const JIRA = apiVendor({
+  vendor: 'Jira',
+  token: { field: 'token', env: 'JIRA_API_TOKEN' },
+  webhookSecret: { env: 'JIRA_WEBHOOK_SECRET' },
+  oauth: JIRA_OAUTH,
+});
 
 function jiraSchema(kit: SchemaKit) {
-  return z
-    .strictObject(
-      z.extend(jiraConfigSchema, {
-        type: z.literal('jira'),
-        transport: directOnly,
-        token: kit.defaulted(
-          TOKEN,
-          'An API token (with `email`) or an OAuth token; else the token `factory connect jira` stored.',
-        ),
-        webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The secret of the Jira admin webhook.'),
-        oauth: kit.oauthClient(JIRA_OAUTH),
-      }).shape,
-    )
-    .check(z.describe('Jira Cloud issues, through its REST API v3 and admin webhooks.'));
+  return JIRA.directSchema(kit, {
+    type: 'jira',
+    port: jiraConfigSchema,
+    help: {
+      token: 'An API token (with `email`) or an OAuth token; else the token `factory connect jira` stored.',
+      webhookSecret: 'The secret of the Jira admin webhook.',
+    },
+    extra: {},
+    description: 'Jira Cloud issues, through its REST API v3 and admin webhooks.',
+  });
 }
 
 type JiraEntryConfig = z.output<ReturnType<typeof jiraSchema>>;
@@ -50,7 +42,7 @@ export const jiraProvider = defineProvider({
   title: 'Jira',
   summary: 'Jira issues',
   roles: ['intentProvider'],
-  secrets: [TOKEN, WEBHOOK_SECRET],
+  secrets: JIRA.secrets,
   scopes: JIRA_REQUIRED_SCOPES,
   oauth: JIRA_OAUTH,
   example: 'intentProvider: { type: jira, siteUrl: https://acme.atlassian.net }',
@@ -81,17 +73,12 @@ export const jiraProvider = defineProvider({
     const { type: _type, transport: _transport, token, webhookSecret, oauth, ...rest } = config;
     const port = new JiraWorkItemProvider({
       ...rest,
-      ...tokenOf(token, context, rest.provider, oauth, JIRA_OAUTH),
-      ...transportOf(context),
+      ...JIRA.access(context, rest.provider, token, oauth),
     });
-    if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'Jira')] };
-    const replies = context.commentReplies;
-    const source = new JiraWebhookSource({
-      secret: webhookSecret,
-      provider: port,
-      commentReplies: replies !== undefined,
-      ...(replies?.trustedAuthors ? { trustedAuthors: replies.trustedAuthors } : {}),
-    });
-    return { port, sources: [source] };
+    return JIRA.withWebhookSource(
+      port,
+      webhookSecret,
+      (secret) => new JiraWebhookSource({ secret, provider: port, ...commentReplyOptions(context) }),
+    );
   },
 });

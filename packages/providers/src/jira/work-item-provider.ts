@@ -16,6 +16,7 @@ import type { TokenSource } from '../shared/provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
 import { isTraceId } from '../shared/trace-metadata.ts';
 import { inReadyStateWithLabels } from '../shared/tracker-text.ts';
+import { writebackSchema } from '../shared/writeback-schema.ts';
 import {
   ATLASSIAN_API_GATEWAY,
   accessibleResourcesUrl,
@@ -106,14 +107,10 @@ export const jiraConfigSchema = z.strictObject({
    * configured. `needsReview` (e.g. `{ status: 'In Review' }`) applies with `completion.on: merged` once
    * the output is ready; without it the status stays and only the marker says so.
    */
-  writeback: z._default(
-    z.strictObject({
-      dispatched: z._default(statusRef, { category: 'indeterminate' }),
-      needsReview: z.optional(statusRef),
-      done: z._default(statusRef, { category: 'done' }),
-    }),
-    { dispatched: { category: 'indeterminate' }, done: { category: 'done' } },
-  ),
+  writeback: writebackSchema(statusRef, {
+    dispatched: { category: 'indeterminate' },
+    done: { category: 'done' },
+  }),
   /** Labels the factory puts on an issue while it works on it, and takes off at done or cancel. None by default. */
   markers: z._default(
     z.strictObject({ inProgress: z.optional(jiraLabel), needsReview: z.optional(jiraLabel) }),

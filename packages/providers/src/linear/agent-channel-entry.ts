@@ -1,10 +1,6 @@
 import * as z from 'zod/mini';
-import {
-  type BuiltProvider,
-  defineProvider,
-  directOnly,
-  type ProviderContext,
-} from '../registry/provider-entry.ts';
+import { defineIntakeChannel } from '../registry/intake-channel.ts';
+import { type BuiltProvider, directOnly, type ProviderContext } from '../registry/provider-entry.ts';
 import { linearTrustedAuthorsSchema } from '../shared/answer-trust.ts';
 import { LinearAgentSessionChannel } from './agent-session-channel.ts';
 import { LinearAgentWorkItemProvider } from './agent-work-item-provider.ts';
@@ -37,17 +33,12 @@ type AgentChannelConfig = z.output<ReturnType<typeof agentChannelSchema>>;
  * session and the person's reply there is the answer. It writes through a Linear intake in agent mode and
  * hears the replies through that intake's webhook, so it has no token or webhook of its own.
  */
-export const linearAgentChannelProvider = defineProvider({
+export const linearAgentChannelProvider = defineIntakeChannel({
   type: 'linear-agent',
   title: 'Linear agent session',
   summary: 'the Linear agent session of the issue',
-  roles: ['clarificationChannel'],
-  secrets: [],
-  scopes: [],
   example: 'clarificationChannel: linear-agent',
   schema: agentChannelSchema,
-  commentReplies: (config: AgentChannelConfig) =>
-    config.trustedAuthors ? { trustedAuthors: config.trustedAuthors } : {},
   pairing: (tenant) =>
     tenant.intentProvider.type === 'linear' &&
     tenant.intentProvider.transport === 'direct' &&

@@ -1,37 +1,28 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: examples show ${ENV_VAR} references literally.
 import { WORK_ITEM_STATES } from '@software-factory/sdk';
 import * as z from 'zod/mini';
+import { apiVendor, commentReplyOptions } from '../registry/api-vendor.ts';
+import { builtOnMount } from '../registry/mount-port.ts';
 import {
   type BuiltProvider,
   defineProvider,
-  type OAuthClientConfig,
   type ProviderContext,
-  relayfileMount,
   type SchemaKit,
-  type SecretField,
-  tokenOf,
-  transportOf,
-  webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
 import { linearTrustedAuthorsSchema } from '../shared/answer-trust.ts';
 import { linearAddOns, linearAgentModeOf } from './agent-mode-part.ts';
 import { LinearCommentReplies } from './comment-replies.ts';
 import { LINEAR_OAUTH } from './oauth.ts';
-import { LinearWebhookSource } from './webhook-source.ts';
-import {
-  LINEAR_REQUIRED_SCOPES,
-  type LinearProviderOptions,
-  LinearWorkItemProvider,
-  linearConfigSchema,
-} from './work-item-provider.ts';
+import { LinearWebhookSource, type LinearWebhookSourceOptions } from './webhook-source.ts';
+import { LINEAR_REQUIRED_SCOPES, LinearWorkItemProvider, linearConfigSchema } from './work-item-provider.ts';
 
-const API_KEY: SecretField = { field: 'apiKey', env: 'LINEAR_API_KEY', kind: 'token' };
-const WEBHOOK_SECRET: SecretField = {
-  field: 'webhookSecret',
-  env: 'LINEAR_WEBHOOK_SECRET',
-  kind: 'webhook-secret',
-};
+const LINEAR = apiVendor({
+  vendor: 'Linear',
+  token: { field: 'apiKey', env: 'LINEAR_API_KEY' },
+  webhookSecret: { env: 'LINEAR_WEBHOOK_SECRET' },
+  oauth: LINEAR_OAUTH,
+});
 
 function linearSchema(kit: SchemaKit) {
   const direct = z.strictObject(
@@ -39,10 +30,10 @@ function linearSchema(kit: SchemaKit) {
       type: z.literal('linear'),
       transport: z._default(z.literal('direct'), 'direct'),
       apiKey: kit.defaulted(
-        API_KEY,
+        LINEAR.token,
         'A Linear API key or OAuth token; else the token `factory connect linear` stored.',
       ),
-      webhookSecret: kit.defaulted(WEBHOOK_SECRET, 'The signing secret of the Linear webhook.'),
+      webhookSecret: kit.defaulted(LINEAR.webhookSecret, 'The signing secret of the Linear webhook.'),
       oauth: kit.oauthClient(LINEAR_OAUTH),
       mode: z
         ._default(z.enum(LINEAR_MODES), 'issues')
@@ -85,18 +76,17 @@ type LinearConfig = z.output<ReturnType<typeof linearSchema>>;
 export const LINEAR_MODES = ['issues', 'agent'] as const;
 
 /**
- * Agent mode: the app's token, its session events as the intake, its sessions as the place to report;
- * built by the `linearAgentMode` add-on (agent-mode.ts), which a registry carries only when given it.
+ * What the intake's webhook hears besides issue changes: answers as comments, when comments are the
+ * clarification channel. (Agent mode's session events come with its add-on, `linearAgentMode`.)
  */
-function buildAgentMode(
-  options: LinearProviderOptions,
-  webhookSecret: string | undefined,
+function commentRepliesOf(
+  port: LinearWorkItemProvider,
   context: ProviderContext,
-): BuiltProvider<'intentProvider'> {
-  const agent = linearAgentModeOf(context);
-  const port = agent.intake(options);
-  if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'Linear')] };
-  return { port, sources: [agent.source(port, webhookSecret, context)] };
+): Pick<LinearWebhookSourceOptions, 'commentReplies'> {
+  const { commentReplies, ...replies } = commentReplyOptions(context);
+  return commentReplies
+    ? { commentReplies: new LinearCommentReplies({ client: port.client, ...replies }) }
+    : {};
 }
 
 /** Linear issues as the intake: over its GraphQL API and webhooks, or as files through relayfile. */
@@ -105,7 +95,7 @@ export const linearProvider = defineProvider({
   title: 'Linear',
   summary: 'Linear issues',
   roles: ['intentProvider'],
-  secrets: [API_KEY, WEBHOOK_SECRET],
+  secrets: LINEAR.secrets,
   scopes: LINEAR_REQUIRED_SCOPES,
   oauth: LINEAR_OAUTH,
   pairing: (tenant) =>
@@ -122,39 +112,33 @@ export const linearProvider = defineProvider({
   setup: { readyLabel: (label) => ({ requiredLabels: [label] }) },
   schema: linearSchema,
   build(config: LinearConfig, context: ProviderContext): BuiltProvider<'intentProvider'> {
-    if (config.transport === 'relayfile') {
-      const { mount, ports } = relayfileMount(context, 'intentProvider');
-      const port = new ports.MountWorkItemProvider({
-        mount,
-        provider: config.provider,
-        stateIds: config.stateIds,
-        readyState: config.readyState,
-        readyLabels: config.readyLabels,
-      });
-      return { port, mountSources: [port] };
-    }
+    if (config.transport === 'relayfile')
+      return builtOnMount(
+        context,
+        'intentProvider',
+        (mount, ports) =>
+          new ports.MountWorkItemProvider({
+            mount,
+            provider: config.provider,
+            stateIds: config.stateIds,
+            readyState: config.readyState,
+            readyLabels: config.readyLabels,
+          }),
+      );
     const { type: _type, transport: _transport, apiKey, webhookSecret, oauth, mode, ...rest } = config;
-    const options = {
-      ...rest,
-      ...tokenOf(apiKey, context, rest.provider, oauth as OAuthClientConfig | undefined, LINEAR_OAUTH),
-      ...transportOf(context),
-    };
-    if (mode === 'agent') return buildAgentMode(options, webhookSecret, context);
+    const options = { ...rest, ...LINEAR.access(context, rest.provider, apiKey, oauth) };
+    if (mode === 'agent') {
+      // The app's token, its session events as the intake, its sessions as the place to report: built
+      // by the `linearAgentMode` add-on (agent-mode.ts), which a registry carries only when given it.
+      const agent = linearAgentModeOf(context);
+      const port = agent.intake(options);
+      return LINEAR.withWebhookSource(port, webhookSecret, (secret) => agent.source(port, secret, context));
+    }
     const port = new LinearWorkItemProvider(options);
-    if (!webhookSecret) return { port, missing: [webhookSecretRequirement(WEBHOOK_SECRET, 'Linear')] };
-    const replies = context.commentReplies;
-    const source = new LinearWebhookSource({
-      secret: webhookSecret,
-      provider: port,
-      ...(replies
-        ? {
-            commentReplies: new LinearCommentReplies({
-              client: port.client,
-              ...(replies.trustedAuthors ? { trustedAuthors: replies.trustedAuthors } : {}),
-            }),
-          }
-        : {}),
-    });
-    return { port, sources: [source] };
+    return LINEAR.withWebhookSource(
+      port,
+      webhookSecret,
+      (secret) => new LinearWebhookSource({ secret, provider: port, ...commentRepliesOf(port, context) }),
+    );
   },
 });

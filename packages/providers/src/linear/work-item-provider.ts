@@ -15,6 +15,7 @@ import type { TokenSource } from '../shared/provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
 import { withHiddenTrace } from '../shared/trace-metadata.ts';
 import { inReadyStateWithLabels } from '../shared/tracker-text.ts';
+import { writebackSchema } from '../shared/writeback-schema.ts';
 import { LinearClient } from './client.ts';
 import {
   issueToWorkItem,
@@ -50,14 +51,7 @@ export const linearConfigSchema = z.strictObject({
    * `needsReview` (e.g. `{ name: 'In Review' }`) is used with `completion.on: merged` when the output is
    * ready; without it the issue stays where it is and only the marker says so.
    */
-  writeback: z._default(
-    z.strictObject({
-      dispatched: z._default(stateRef, { type: 'started' }),
-      needsReview: z.optional(stateRef),
-      done: z._default(stateRef, { type: 'completed' }),
-    }),
-    { dispatched: { type: 'started' }, done: { type: 'completed' } },
-  ),
+  writeback: writebackSchema(stateRef, { dispatched: { type: 'started' }, done: { type: 'completed' } }),
   /**
    * Labels the factory puts on an issue while it works on it (created in the team when missing), and
    * takes off when the issue is done or the factory stops: e.g. `factory:in-progress`,

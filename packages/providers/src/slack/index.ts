@@ -1,30 +1,26 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: examples show ${ENV_VAR} references literally.
 import { mountTrustedAuthorsSchema } from '@software-factory/relayfile';
 import * as z from 'zod/mini';
+import { apiVendor } from '../registry/api-vendor.ts';
+import { builtOnMount } from '../registry/mount-port.ts';
 import {
   type BuiltProvider,
   defineProvider,
-  type OAuthClientConfig,
   type ProviderContext,
   type Requirement,
-  relayfileMount,
   type SchemaKit,
-  type SecretField,
-  tokenOf,
-  transportOf,
-  webhookSecretRequirement,
 } from '../registry/provider-entry.ts';
 import { transports } from '../registry/role-schema.ts';
 import { SlackClarificationChannel, slackConfigSchema } from './clarification-channel.ts';
 import { SLACK_OAUTH } from './oauth.ts';
 import { SlackWebhookSource } from './webhook-source.ts';
 
-const BOT_TOKEN: SecretField = { field: 'botToken', env: 'SLACK_BOT_TOKEN', kind: 'token' };
-const SIGNING_SECRET: SecretField = {
-  field: 'signingSecret',
-  env: 'SLACK_SIGNING_SECRET',
-  kind: 'webhook-secret',
-};
+const SLACK = apiVendor({
+  vendor: 'Slack',
+  token: { field: 'botToken', env: 'SLACK_BOT_TOKEN' },
+  webhookSecret: { field: 'signingSecret', env: 'SLACK_SIGNING_SECRET' },
+  oauth: SLACK_OAUTH,
+});
 
 /** The bot scopes of a public channel whose members may answer (the default). */
 const SLACK_SCOPES = ['chat:write', 'channels:history', 'channels:read'] as const;
@@ -45,8 +41,8 @@ function slackSchema(kit: SchemaKit) {
             'The channel id where questions are asked, e.g. C0123456789 (needed before the factory takes work).',
           ),
         ),
-      botToken: kit.defaulted(BOT_TOKEN, 'The bot token; else the token `factory connect slack` stored.'),
-      signingSecret: kit.defaulted(SIGNING_SECRET, 'The Slack app’s signing secret.'),
+      botToken: kit.defaulted(SLACK.token, 'The bot token; else the token `factory connect slack` stored.'),
+      signingSecret: kit.defaulted(SLACK.webhookSecret, 'The Slack app’s signing secret.'),
       botUserId: z
         .optional(z.string().check(z.minLength(1)))
         .check(z.describe('The bot’s user id, whose own messages are never answers.')),
@@ -89,7 +85,7 @@ export const slackProvider = defineProvider({
   title: 'Slack',
   summary: 'a Slack channel',
   roles: ['clarificationChannel'],
-  secrets: [BOT_TOKEN, SIGNING_SECRET],
+  secrets: SLACK.secrets,
   scopes: SLACK_SCOPES,
   oauth: SLACK_OAUTH,
   example: 'clarificationChannel: { type: slack, channel: C0123456789 }',
@@ -107,22 +103,23 @@ export const slackProvider = defineProvider({
   },
   schema: slackSchema,
   build(config: SlackEntryConfig, context: ProviderContext): BuiltProvider<'clarificationChannel'> {
-    if (config.transport === 'relayfile') {
-      const { mount, ports } = relayfileMount(context, 'clarificationChannel');
-      const port = new ports.MountClarificationChannel({
-        mount,
-        provider: config.provider,
-        channel: config.channel,
-        ...(config.botUserId ? { botUserId: config.botUserId } : {}),
-        ...(config.trustedAuthors ? { trustedAuthors: config.trustedAuthors } : {}),
-      });
-      return { port, mountSources: [port] };
-    }
+    if (config.transport === 'relayfile')
+      return builtOnMount(
+        context,
+        'clarificationChannel',
+        (mount, ports) =>
+          new ports.MountClarificationChannel({
+            mount,
+            provider: config.provider,
+            channel: config.channel,
+            ...(config.botUserId ? { botUserId: config.botUserId } : {}),
+            ...(config.trustedAuthors ? { trustedAuthors: config.trustedAuthors } : {}),
+          }),
+      );
     const { type: _type, transport: _transport, botToken, signingSecret, botUserId, oauth, ...rest } = config;
     const port = new SlackClarificationChannel({
       ...rest,
-      ...tokenOf(botToken, context, rest.provider, oauth as OAuthClientConfig | undefined, SLACK_OAUTH),
-      ...transportOf(context),
+      ...SLACK.access(context, rest.provider, botToken, oauth),
     });
     const missing: Requirement[] = [];
     if (!port.channel)
@@ -131,7 +128,7 @@ export const slackProvider = defineProvider({
         what: 'the Slack channel questions are asked in',
         fix: 'add its id, e.g. clarificationChannel: { type: slack, channel: C0123456789 }',
       });
-    if (!signingSecret) missing.push(webhookSecretRequirement(SIGNING_SECRET, 'Slack'));
+    if (!signingSecret) missing.push(SLACK.missingWebhookSecret());
     if (missing.length > 0) return { port, missing };
     const source = new SlackWebhookSource({
       signingSecret: signingSecret as string,

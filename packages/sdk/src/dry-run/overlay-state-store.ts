@@ -1,15 +1,6 @@
-import {
-  type EventMemory,
-  expectedRecordVersion,
-  type FoundRecord,
-  type Lookup,
-  type RecordAndDocument,
-  type RecordCommit,
-  type RecordPage,
-  type StateStore,
-  type TenantDocument,
-} from '../ports/state-store.ts';
-import type { WorkItemRecord, WorkItemStatus } from '../record.ts';
+import type * as Store from '../ports/state-store.ts';
+import { expectedRecordVersion, loadFound, type StateStore } from '../ports/state-store.ts';
+import type { WorkItemRecord } from '../record.ts';
 
 /**
  * Reads through to a real store and keeps every write in memory, so a dry run decides exactly as a real
@@ -20,7 +11,7 @@ export class OverlayStateStore implements StateStore {
   readonly #records = new Map<string, WorkItemRecord>();
   readonly #index = new Map<string, string>();
   readonly #events = new Map<string, number | null>();
-  readonly #documents = new Map<string, TenantDocument>();
+  readonly #documents = new Map<string, Store.TenantDocument>();
 
   constructor(base: StateStore) {
     this.#base = base;
@@ -35,7 +26,7 @@ export class OverlayStateStore implements StateStore {
     return own ? structuredClone(own) : this.#base.getRecord(tenant, workItemId);
   }
 
-  async load(tenant: string, workItemId: string, documentName: string): Promise<RecordAndDocument> {
+  async load(tenant: string, workItemId: string, documentName: string): Promise<Store.RecordAndDocument> {
     const [record, document] = await Promise.all([
       this.getRecord(tenant, workItemId),
       this.getDocument(tenant, documentName),
@@ -43,7 +34,7 @@ export class OverlayStateStore implements StateStore {
     return { record, document };
   }
 
-  async commit(tenant: string, change: RecordCommit): Promise<boolean> {
+  async commit(tenant: string, change: Store.RecordCommit): Promise<boolean> {
     const { record, document, lookups = [], deliveries = [] } = change;
     const expected = expectedRecordVersion(record);
     const [stored, storedDocument] = await Promise.all([
@@ -64,10 +55,7 @@ export class OverlayStateStore implements StateStore {
     return true;
   }
 
-  async listRecords(
-    tenant: string,
-    query: { statuses?: readonly WorkItemStatus[]; limit?: number; cursor?: string } = {},
-  ): Promise<RecordPage> {
+  async listRecords(tenant: string, query: Store.RecordQuery = {}): Promise<Store.RecordPage> {
     const page = await this.#base.listRecords(tenant, query);
     const merged = new Map(page.records.map((record) => [record.workItemId, record]));
     for (const [key, record] of this.#records) {
@@ -93,18 +81,13 @@ export class OverlayStateStore implements StateStore {
     return [...due.values()].sort((a, b) => (a.wakeAt ?? 0) - (b.wakeAt ?? 0)).slice(0, limit);
   }
 
-  async find(tenant: string, lookup: Lookup, documentName: string): Promise<FoundRecord> {
+  async find(tenant: string, lookup: Store.Lookup, documentName: string): Promise<Store.FoundRecord> {
     const own = this.#index.get(`${tenant}\u0000${lookup.kind}\u0000${lookup.value}`);
     const workItemId = own ?? (await this.#base.find(tenant, lookup, documentName)).workItemId;
-    if (workItemId === undefined) return { workItemId, record: undefined, document: undefined };
-    return { workItemId, ...(await this.load(tenant, workItemId, documentName)) };
+    return loadFound(this, tenant, workItemId, documentName);
   }
 
-  async rememberEvent(
-    tenant: string,
-    key: string,
-    options: { now: number; expiresAt: number },
-  ): Promise<EventMemory> {
+  async rememberEvent(tenant: string, key: string, options: Store.EventTimes): Promise<Store.EventMemory> {
     const own = this.#events.get(`${tenant}\u0000${key}`);
     if (own !== undefined && own !== null && own > options.now) return { fresh: false, expiresAt: own };
     this.#events.set(`${tenant}\u0000${key}`, options.expiresAt);
@@ -115,7 +98,7 @@ export class OverlayStateStore implements StateStore {
     this.#events.set(`${tenant}\u0000${key}`, null);
   }
 
-  async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {
+  async getDocument(tenant: string, name: string): Promise<Store.TenantDocument | undefined> {
     const own = this.#documents.get(`${tenant}\u0000${name}`);
     return own ? structuredClone(own) : this.#base.getDocument(tenant, name);
   }

@@ -49,6 +49,12 @@ export interface RecordCommit {
 /** What `rememberEvent` found: no live record of the key (it is recorded now), or the live one's expiry. */
 export type EventMemory = { fresh: true } | { fresh: false; expiresAt: number };
 
+/** When `rememberEvent` is asked (`now`) and until when a fresh key is kept (`expiresAt`). */
+export interface EventTimes {
+  now: number;
+  expiresAt: number;
+}
+
 /** A delivery key kept by a commit, until when. */
 export interface DeliveryMemory {
   key: string;
@@ -64,6 +70,13 @@ export interface RecordAndDocument {
 /** What a lookup leads to: the work item id (undefined: the lookup leads nowhere), its record, a document. */
 export interface FoundRecord extends RecordAndDocument {
   workItemId: string | undefined;
+}
+
+/** Which records `listRecords` reads: only those in `statuses` when given, a page of `limit` from `cursor`. */
+export interface RecordQuery {
+  statuses?: readonly WorkItemStatus[];
+  limit?: number;
+  cursor?: string;
 }
 
 export interface RecordPage {
@@ -109,10 +122,7 @@ export interface StateStore {
    * Records, optionally only those in `statuses`, ordered by work item id: status views, the optional
    * output sweep, and building a tenant's schedule when it has none. May lag behind writes.
    */
-  listRecords(
-    tenant: string,
-    query?: { statuses?: readonly WorkItemStatus[]; limit?: number; cursor?: string },
-  ): Promise<RecordPage>;
+  listRecords(tenant: string, query?: RecordQuery): Promise<RecordPage>;
   /**
    * Records whose `wakeAt` is at or before `now`, earliest first: what the tick must look at (a lease
    * run out, a wait expired, an agent check due), so it never reads the rest. May lag behind writes.
@@ -136,11 +146,7 @@ export interface StateStore {
    * change it makes keeps it longer (`RecordCommit.deliveries`), so the expiry tells a delivery being
    * handled (or whose handling died) from one that is done.
    */
-  rememberEvent(
-    tenant: string,
-    key: string,
-    options: { now: number; expiresAt: number },
-  ): Promise<EventMemory>;
+  rememberEvent(tenant: string, key: string, options: EventTimes): Promise<EventMemory>;
   /** Forgets `key`, so a delivery whose handling failed is processed when the sender retries it. */
   forgetEvent(tenant: string, key: string): Promise<void>;
 
@@ -164,4 +170,18 @@ export function expectedRecordVersion(record: WorkItemRecord): number {
   if (!Number.isSafeInteger(record.version) || record.version < 1)
     throw new RangeError(`record ${record.workItemId}: version must be a whole number of at least 1`);
   return record.version - 1;
+}
+
+/**
+ * What `find` answers once a store has followed the lookup to a work item id: nothing when it leads
+ * nowhere, else the item's record and the document as the store's `load` reads them.
+ */
+export async function loadFound(
+  store: Pick<StateStore, 'load'>,
+  tenant: string,
+  workItemId: string | undefined,
+  documentName: string,
+): Promise<FoundRecord> {
+  if (workItemId === undefined) return { workItemId, record: undefined, document: undefined };
+  return { workItemId, ...(await store.load(tenant, workItemId, documentName)) };
 }

@@ -1,0 +1,17 @@
+import type { RetryOptions } from '../shared/http-retry.ts';
+import { GithubClient, type GithubClientOptions } from './client.ts';
+
+/**
+ * The two clients a GitHub port calls through: one that retries as `retry` says, for reads and writes
+ * that can be repeated, and one for creating comments, which is not idempotent: only a 429 (which did not
+ * land) is retried there.
+ */
+export function githubClientPair(
+  client: Omit<GithubClientOptions, 'retry'>,
+  retry: RetryOptions | undefined,
+): { github: GithubClient; writeGithub: GithubClient } {
+  return {
+    github: new GithubClient({ ...client, ...(retry ? { retry } : {}) }),
+    writeGithub: new GithubClient({ ...client, retry: { ...retry, isRetryable: (r) => r.status === 429 } }),
+  };
+}
