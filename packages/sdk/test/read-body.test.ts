@@ -37,7 +37,7 @@ describe('readBodyCapped: never more than the cap', () => {
   it("reads an adapter's own Request (framed, within the cap) whole, without asking it for a body stream", async () => {
     // As `@hono/node-server`'s Request: it reads the socket on arrayBuffer() and builds a stream for `body`.
     class AdapterRequest extends Request {
-      override get body(): ReadableStream<Uint8Array> {
+      override get body(): ReadableStream<Uint8Array<ArrayBuffer>> {
         throw new Error('the body stream was asked for');
       }
     }
