@@ -139,6 +139,10 @@ export class InMemoryStateStore implements StateStore {
     this.#tenant(tenant).events.delete(key);
   }
 
+  async keepEvent(tenant: string, key: string, expiresAt: number): Promise<void> {
+    this.#tenant(tenant).events.set(key, expiresAt);
+  }
+
   async getDocument(tenant: string, name: string): Promise<TenantDocument | undefined> {
     const document = this.#tenant(tenant).documents.get(name);
     return document;
