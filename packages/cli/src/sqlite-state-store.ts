@@ -208,6 +208,11 @@ export class SqliteStateStore implements StateStore {
     this.#wrote(this.#live.forgetEvent.run(tenant, key));
   }
 
+  /** One statement: the key inserted, or its row's expiry overwritten (a claim becomes the memory). */
+  async keepEvent(tenant: string, key: string, expiresAt: number): Promise<void> {
+    this.#wrote(this.#live.keepEvent.run(tenant, key, expiresAt));
+  }
+
   /** Deletes every event row (of any tenant) expired at `now`; returns how many. */
   purgeExpiredEvents(now: number): number {
     return this.#wrote(this.#transaction(() => this.#purge(now)));

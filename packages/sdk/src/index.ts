@@ -30,7 +30,7 @@ export type { ConfigIssue } from './http/guarded-fields.ts';
 export { JSON_MAX_BYTES, type JsonRefusal, readJsonCapped } from './http/json-body.ts';
 export { FORM_MAX_BYTES, type FormRefusal, readBodyCapped, readFormCapped } from './http/read-body.ts';
 export { revokeAllSessions, SESSION_TTL_MS } from './http/sessions.ts';
-export { InMemoryStateStore } from './in-memory-state-store.ts';
+export { InMemoryStateStore, type InMemoryStateStoreOptions } from './in-memory-state-store.ts';
 export { hmacSha256Base64, hmacSha256Hex, sha256Hex, timingSafeEqual } from './ingress/hmac.ts';
 export {
   isTenantId,

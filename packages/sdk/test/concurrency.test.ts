@@ -93,7 +93,7 @@ describe('deliveries in shuffled order', () => {
 
 describe('tenants', () => {
   it('two tenants with the same work item ids over one store never interfere', async () => {
-    const store = new InMemoryStateStore();
+    const store = new InMemoryStateStore({ freezeRecords: true });
     const a = new FactoryHarness({ tenant: 'tenant-a', store });
     const b = new FactoryHarness({
       tenant: 'tenant-b',
@@ -129,6 +129,6 @@ describe('tenants', () => {
 // Over one store object here (the in-memory store has no clients); the durable stores register the same
 // scenarios with a store object per instance.
 describe('two factory instances over one store', () => {
-  const store = new InMemoryStateStore();
+  const store = new InMemoryStateStore({ freezeRecords: true });
   twoInstanceScenarios(() => store);
 });

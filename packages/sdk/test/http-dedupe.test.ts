@@ -43,7 +43,11 @@ class IdentifyingSource extends TestWebhookSource {
   }
 }
 
-function setup(recognisedBy: DeliveryIdentity['recognisedBy'] = 'id', digests = false) {
+function setup(
+  recognisedBy: DeliveryIdentity['recognisedBy'] = 'id',
+  digests = false,
+  options: { keepsOutright?: boolean } = {},
+) {
   const store = new InMemoryStateStore();
   const h = new FactoryHarness({ tenant: 'acme', store });
   const source = new IdentifyingSource(recognisedBy, digests);
@@ -65,7 +69,10 @@ function setup(recognisedBy: DeliveryIdentity['recognisedBy'] = 'id', digests = 
   const calls = {
     remembered: vi.spyOn(store, 'rememberEvent'),
     forgotten: vi.spyOn(store, 'forgetEvent'),
+    kept: vi.spyOn(store, 'keepEvent'),
   };
+  // A store without `keepEvent` (it is optional): the app keeps a key by forgetting and remembering it.
+  if (options.keepsOutright === false) Object.assign(store, { keepEvent: undefined });
   const send = async (payload: unknown, deliveryId?: string, bodyDigest?: string) => {
     const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
     return app.request('/t/acme/webhooks/named', {
@@ -185,9 +192,10 @@ describe('what does not become work', () => {
       status: 202,
       body: { status: 'ignored', reason: 'not for us' },
     });
-    // The claim, then the claim turned into the delivery memory (forgotten, remembered for longer).
-    expect(calls.remembered).toHaveBeenCalledTimes(2);
-    expect(calls.forgotten).toHaveBeenCalledTimes(1);
+    // The claim, then the claim turned into the delivery memory in one write.
+    expect(calls.remembered).toHaveBeenCalledTimes(1);
+    expect(calls.kept).toHaveBeenCalledTimes(1);
+    expect(calls.forgotten).not.toHaveBeenCalled();
     resetCalls();
     expect(await deliver({ id: 'p-1', ignored: 'not for us' }, 'd-ignored')).toEqual({
       status: 200,
@@ -195,6 +203,17 @@ describe('what does not become work', () => {
     });
     expect(calls.remembered).toHaveBeenCalledTimes(1);
     expect(calls.forgotten).not.toHaveBeenCalled();
+  });
+
+  it('an ignored delivery is kept as done on a store that cannot keep a key outright: forgotten, remembered for longer', async () => {
+    const { calls, deliver } = setup('id', false, { keepsOutright: false });
+    expect((await deliver({ id: 'p-1', ignored: 'not for us' }, 'd-ignored')).status).toBe(202);
+    expect(calls.remembered).toHaveBeenCalledTimes(2);
+    expect(calls.forgotten).toHaveBeenCalledTimes(1);
+    expect(await deliver({ id: 'p-1', ignored: 'not for us' }, 'd-ignored')).toEqual({
+      status: 200,
+      body: { status: 'duplicate', deliveryId: 'd-ignored' },
+    });
   });
 
   it('a delivery whose events stored nothing is kept as done too, not left claimed', async () => {

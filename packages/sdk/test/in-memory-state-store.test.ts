@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryStateStore, type RecordCommit } from '../src/index.ts';
 import { describeStateStoreConformance, sampleRecord, stateStoreChecks } from '../src/testing/index.ts';
 
-describeStateStoreConformance('InMemoryStateStore', () => new InMemoryStateStore());
+describeStateStoreConformance('InMemoryStateStore', () => new InMemoryStateStore({ freezeRecords: true }));
 
 /** A store that forgets the condition on create: the kind of bug the suite exists to catch. */
 class CreateOverwritesStore extends InMemoryStateStore {
@@ -45,7 +45,8 @@ describe('the conformance suite', () => {
   });
 
   it('passes every check for the reference store (the checks themselves can pass)', async () => {
-    for (const check of stateStoreChecks) await check.run(() => new InMemoryStateStore());
+    for (const check of stateStoreChecks)
+      await check.run(() => new InMemoryStateStore({ freezeRecords: true }));
   });
 });
 
@@ -62,8 +63,17 @@ class SharingStore extends InMemoryStateStore {
 }
 
 describe('records are immutable values in the reference store', () => {
-  it('hands out the stored value itself, frozen: changing it throws and changes nothing', async () => {
+  it('stores the record it is handed as it is, neither frozen nor copied, unless asked to freeze records', async () => {
     const store = new InMemoryStateStore();
+    const written = sampleRecord('w-1');
+    await store.commit('t', { record: written });
+    expect(await store.getRecord('t', 'w-1')).toBe(written);
+    expect(Object.isFrozen(written)).toBe(false);
+    expect(Object.isFrozen(written.item.labels)).toBe(false);
+  });
+
+  it('hands out the stored value itself, frozen (freezeRecords): changing it throws and changes nothing', async () => {
+    const store = new InMemoryStateStore({ freezeRecords: true });
     await store.commit('t', { record: sampleRecord('w-1') });
     const first = await store.getRecord('t', 'w-1');
     expect(await store.getRecord('t', 'w-1')).toBe(first);
@@ -75,7 +85,7 @@ describe('records are immutable values in the reference store', () => {
   });
 
   it('copies only what is not frozen yet: the next version shares what did not change', async () => {
-    const store = new InMemoryStateStore();
+    const store = new InMemoryStateStore({ freezeRecords: true });
     await store.commit('t', { record: sampleRecord('w-1') });
     const stored = await store.getRecord('t', 'w-1');
     if (!stored) throw new Error('record missing');
@@ -86,8 +96,8 @@ describe('records are immutable values in the reference store', () => {
     expect(next?.history).toBe(stored.history);
   });
 
-  it('stores the record it is given, frozen in place rather than copied: a version is an immutable value', async () => {
-    const store = new InMemoryStateStore();
+  it('stores the record it is given, frozen in place rather than copied (freezeRecords): a version is an immutable value', async () => {
+    const store = new InMemoryStateStore({ freezeRecords: true });
     const written = sampleRecord('w-1');
     await store.commit('t', { record: written });
     expect(await store.getRecord('t', 'w-1')).toBe(written);
@@ -96,7 +106,7 @@ describe('records are immutable values in the reference store', () => {
   });
 
   it('freezes nothing when the commit is refused', async () => {
-    const store = new InMemoryStateStore();
+    const store = new InMemoryStateStore({ freezeRecords: true });
     await store.commit('t', { record: sampleRecord('w-1') });
     const refused = sampleRecord('w-1', { version: 3 });
     expect(await store.commit('t', { record: refused })).toBe(false);

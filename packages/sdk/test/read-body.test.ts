@@ -34,6 +34,38 @@ describe('readBodyCapped: never more than the cap', () => {
     ).toBe('hello world');
   });
 
+  it("reads an adapter's own Request (framed, within the cap) whole, without asking it for a body stream", async () => {
+    // As `@hono/node-server`'s Request: it reads the socket on arrayBuffer() and builds a stream for `body`.
+    class AdapterRequest extends Request {
+      override get body(): ReadableStream<Uint8Array<ArrayBuffer>> {
+        throw new Error('the body stream was asked for');
+      }
+    }
+    const request = new AdapterRequest('http://factory.test/', {
+      method: 'POST',
+      headers: { 'content-length': '11' },
+      body: 'hello world',
+    });
+    const bytes = await readBodyCapped(request, CAP, { framed: true });
+    expect(new TextDecoder().decode(bytes as Uint8Array)).toBe('hello world');
+  });
+
+  it("reads a platform Request's body from its stream, framed or not: its chunk is the bytes, not a copy", async () => {
+    const request = new Request('http://factory.test/', {
+      method: 'POST',
+      headers: { 'content-length': '11' },
+      body: 'hello world',
+    });
+    let copied = false;
+    request.arrayBuffer = () => {
+      copied = true;
+      return Promise.reject(new Error('arrayBuffer() was called'));
+    };
+    const bytes = await readBodyCapped(request, CAP, { framed: true });
+    expect(new TextDecoder().decode(bytes as Uint8Array)).toBe('hello world');
+    expect(copied).toBe(false);
+  });
+
   it('refuses a declared length over the cap before reading anything', async () => {
     const { request, pulled } = streamed(40, { 'content-length': String(CAP + 1) });
     expect(await readBodyCapped(request, CAP, { framed: true })).toBe('too-large');

@@ -68,14 +68,14 @@ export const ADMIN_TOKENS: Readonly<Record<string, string | undefined>> = Object
 });
 
 /** The StateStore methods that change something. */
-export const WRITE_METHODS = new Set(['commit', 'putDocument', 'rememberEvent', 'forgetEvent']);
+export const WRITE_METHODS = new Set(['commit', 'putDocument', 'rememberEvent', 'forgetEvent', 'keepEvent']);
 
 /** One call the app made to the store: the method, the tenant scope, the document or delivery key. */
 export interface StoreCall {
   method: string;
   tenant: string;
   document?: string;
-  /** The delivery key of `rememberEvent` and `forgetEvent`. */
+  /** The delivery key of `rememberEvent`, `forgetEvent` and `keepEvent`. */
   key?: string;
 }
 
@@ -291,7 +291,9 @@ function recording(store: StateStore, report: (call: StoreCall) => void): StateS
           method: property,
           tenant: String(args[0]),
           ...(property === 'putDocument' || property === 'getDocument' ? { document: String(args[1]) } : {}),
-          ...(property === 'rememberEvent' || property === 'forgetEvent' ? { key: String(args[1]) } : {}),
+          ...(property === 'rememberEvent' || property === 'forgetEvent' || property === 'keepEvent'
+            ? { key: String(args[1]) }
+            : {}),
         });
         return (value as (...parameters: unknown[]) => unknown).apply(target, args);
       };

@@ -329,17 +329,21 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
 
   /**
    * Turns the claim on a delivery that was handled without storing a change (ignored, or nothing to do)
-   * into the delivery memory: two writes, the claim forgotten and the key remembered for longer. Best
-   * effort: if they fail, the claim runs out and a retry is handled again, changing nothing again.
+   * into the delivery memory: one write where the store keeps a key outright (`keepEvent`), else two,
+   * the claim forgotten and the key remembered for longer. Best effort: if they fail, the claim runs
+   * out and a retry is handled again, changing nothing again.
    */
   async function keep(tenant: TenantRuntime, keys: readonly string[]): Promise<void> {
     const now = clock.now();
     const expiresAt = now + tenant.factory.settings.deliveryMemory + claimOf(tenant);
+    const { store } = options;
     for (const key of keys)
-      await options.store
-        .forgetEvent(tenant.id, key)
-        .then(() => options.store.rememberEvent(tenant.id, key, { now, expiresAt }))
-        .catch(() => {});
+      await (store.keepEvent
+        ? store.keepEvent(tenant.id, key, expiresAt)
+        : store
+            .forgetEvent(tenant.id, key)
+            .then(() => store.rememberEvent(tenant.id, key, { now, expiresAt }))
+      ).catch(() => {});
   }
 
   /** Forgets a delivery that did not become work, so the sender's retry is processed. */

@@ -110,13 +110,21 @@ function stored(value: unknown, version: number): VersionedSchedule {
 
 /**
  * A tenant without a schedule document (new, or its state written before the schedule existed) gets
- * one built from its records, which hold everything it indexes; the first commit stores it (version 0:
- * only if nobody stored one meanwhile). A new tenant pays one listing, once.
+ * one built from its records, which hold everything it indexes, and stored at once (version 0: only if
+ * nobody stored one meanwhile), so a new tenant pays one listing, once: left to the first commit, every
+ * read until then would list the records again, and a tenant whose deliveries are all ignored (items
+ * not ready) commits nothing. Every write of the schedule is a compare-and-set on its version, and every
+ * commit writes it while none is stored, so a record stored between the listing and this write makes
+ * this write fail, and a record stored after it is reconciled into it by its own commit. Best effort:
+ * unstored (a conflict, the store failing), the schedule is returned unstored (version 0), as before.
  */
 async function rebuilt(context: HandlerContext): Promise<VersionedSchedule> {
   let schedule = EMPTY_SCHEDULE;
   const now = context.clock.now();
   for (const record of await recordsOf(context.store, context.tenant))
     schedule = reconcile(schedule, record.workItemId, record, record.dispatch?.dispatchedAt ?? now);
-  return { value: schedule, version: 0 };
+  const stored = await context.store
+    .putDocument(context.tenant, SCHEDULE_DOCUMENT, schedule, 0)
+    .catch(() => false);
+  return { value: schedule, version: stored ? 1 : 0 };
 }

@@ -149,6 +149,13 @@ export interface StateStore {
   rememberEvent(tenant: string, key: string, options: EventTimes): Promise<EventMemory>;
   /** Forgets `key`, so a delivery whose handling failed is processed when the sender retries it. */
   forgetEvent(tenant: string, key: string): Promise<void>;
+  /**
+   * Keeps `key` until `expiresAt` whatever is recorded of it (a live claim is overwritten), in one
+   * write: how the app keeps a delivery handled without storing a change (ignored, or nothing to do),
+   * as `RecordCommit.deliveries` keeps one that stored a change. Optional: without it the app forgets
+   * the key and remembers it again, two writes.
+   */
+  keepEvent?(tenant: string, key: string, expiresAt: number): Promise<void>;
 
   // Tenant documents: small per-tenant state, guarded by version (the schedule between record writes,
   // tenant configuration, sealed credentials, sessions, throttles).

@@ -67,7 +67,8 @@ export class FactoryHarness {
   constructor(options: HarnessOptions = {}) {
     this.tenant = options.tenant ?? 'tenant-1';
     this.clock = options.clock ?? new FakeClock();
-    this.store = options.store ?? new InMemoryStateStore();
+    // Records frozen: a core step that changed a record it was handed would throw here.
+    this.store = options.store ?? new InMemoryStateStore({ freezeRecords: true });
     const settings = resolveSettings(options.settings ?? DEFAULT_TEST_SETTINGS);
     const wrap = <T extends object>(name: string, port: T): T =>
       options.faults ? options.faults.wrap(name, port) : port;

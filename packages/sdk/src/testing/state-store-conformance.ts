@@ -331,6 +331,36 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
     },
   },
   {
+    name: 'keepEvent (where a store has it) keeps a key until its expiry, a live claim or none, in the tenant it names',
+    async run(makeStore) {
+      const store = await makeStore();
+      if (!store.keepEvent) return;
+      const [tenant, other] = tenants();
+      // A claim, made the delivery memory: longer than the claim, whatever the claim said.
+      expect((await store.rememberEvent(tenant, 'claimed', { now: 1_000, expiresAt: 1_100 })).fresh).toBe(
+        true,
+      );
+      await store.keepEvent(tenant, 'claimed', 9_000);
+      await store.keepEvent(tenant, 'never-claimed', 9_000);
+      for (const key of ['claimed', 'never-claimed'])
+        expect(await store.rememberEvent(tenant, key, { now: 5_000, expiresAt: 6_000 })).toEqual({
+          fresh: false,
+          expiresAt: 9_000,
+        });
+      expect((await store.rememberEvent(other, 'claimed', { now: 5_000, expiresAt: 6_000 })).fresh).toBe(
+        true,
+      );
+      // Kept, then run out or forgotten: fresh again.
+      expect((await store.rememberEvent(tenant, 'claimed', { now: 9_000, expiresAt: 10_000 })).fresh).toBe(
+        true,
+      );
+      await store.forgetEvent(tenant, 'never-claimed');
+      expect(
+        (await store.rememberEvent(tenant, 'never-claimed', { now: 5_000, expiresAt: 6_000 })).fresh,
+      ).toBe(true);
+    },
+  },
+  {
     name: `of ${CONCURRENCY} concurrent deliveries of one event exactly one is remembered as new`,
     async run(makeStore) {
       const store = await makeStore();
