@@ -11,6 +11,7 @@ import { createFactoryApp, InMemoryStateStore, type StateStore } from '@software
 import { MemoryLogger } from '@software-factory/sdk/testing';
 import { describe, expect, it } from 'vitest';
 import { tenantsAsData } from '../src/deploy/runtime/deployment-tenants.ts';
+import { remoteTenantIssues } from '../src/deploy/runtime/remote-tenant-rules.ts';
 import { githubActionsFleet } from '../src/deploy/runtime/github-actions-fleet.ts';
 
 // A deployment `factory deploy` builds carries the providers its config uses and its `providers:` list
@@ -69,7 +70,7 @@ async function deployment(
   logger = new MemoryLogger(),
   fleets: { githubActionsFleet?: typeof githubActionsFleet } = {},
 ) {
-  const tenants = await tenantsAsData({ store, providers, logger, env: ENV, ...fleets }, {});
+  const tenants = await tenantsAsData({ store, providers, logger, env: ENV, remoteTenantIssues, ...fleets }, {});
   const app = createFactoryApp({
     tenants,
     admin: tenants.admin,
