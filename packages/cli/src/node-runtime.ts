@@ -15,6 +15,7 @@ import { CliError, EXIT_USAGE } from './cli-error.ts';
 import type { FactoryConfig } from './config/config-schema.ts';
 import type { Environment } from './config/secret-reference.ts';
 import { type DeploymentTenants, tenantsAsData } from './deploy/runtime/deployment-tenants.ts';
+import { remoteTenantIssues } from './deploy/runtime/remote-tenant-rules.ts';
 import { signIns } from './deploy/runtime/sign-in-support.ts';
 import { openStateStore } from './state-store-from-config.ts';
 import { openCredentialStore } from './tenant/credential-store-from-config.ts';
@@ -76,7 +77,15 @@ export class NodeRuntime {
       );
       const key = await deploymentKey(config, env);
       const registry = await tenantsAsData(
-        { store: opened.store, providers: providerRegistry, logger: options.logger, metrics, env, signIns },
+        {
+          store: opened.store,
+          providers: providerRegistry,
+          logger: options.logger,
+          metrics,
+          env,
+          signIns,
+          remoteTenantIssues,
+        },
         {
           pinned: tenants.map((tenant) => tenant.runtime),
           ...(key !== undefined ? { key } : {}),

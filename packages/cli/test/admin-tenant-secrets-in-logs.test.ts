@@ -10,6 +10,7 @@ import {
 import { createFactoryApp, InMemoryStateStore, JsonLineLogger } from '@software-factory/sdk';
 import { describe, expect, it } from 'vitest';
 import { tenantsAsData } from '../src/deploy/runtime/deployment-tenants.ts';
+import { remoteTenantIssues } from '../src/deploy/runtime/remote-tenant-rules.ts';
 import { scrubbedBy } from '../src/deploy/runtime/stored-tokens.ts';
 
 // The deployment's logger is made with the secrets of its config; a tenant added later through the admin
@@ -54,7 +55,7 @@ describe('a tenant added through the admin API', () => {
     const logger = new JsonLineLogger({ write: (line) => lines.push(line), secrets: [OPERATOR_TOKEN] });
     const store = new InMemoryStateStore();
     const providers = new ProviderRegistry([linearProvider, slackProvider, githubProvider]);
-    const tenants = await tenantsAsData({ store, providers, logger, env: ENV }, {});
+    const tenants = await tenantsAsData({ store, providers, logger, env: ENV, remoteTenantIssues }, {});
     const app = createFactoryApp({
       tenants,
       admin: tenants.admin,

@@ -86,9 +86,10 @@ describe('factory deploy cloudflare --out', () => {
     const entry = readFileSync(path.join(out, 'worker.mjs'), 'utf8');
     expect(entry).toContain("from '@software-factory/cloudflare'");
     expect(entry).toContain("from '@software-factory/cli/deployment'");
-    // No credentials key, no sign-ins on the deployment: the bundle leaves their support out.
+    // No credentials key, no sign-ins on the deployment: the bundle leaves their support out. An operator
+    // token turns the admin API on: the entry brings its rules for tenants added there.
     expect(entry).toContain(
-      "import { deploymentTenants, resolvedSecretValues } from '@software-factory/cli/deployment';",
+      "import { deploymentTenants, resolvedSecretValues, remoteTenantIssues } from '@software-factory/cli/deployment';",
     );
     const deployment = readFileSync(path.join(out, 'factory.deployment.json'), 'utf8');
     expect(deployment).toContain('"apiKey": "${LINEAR_API_KEY}"');

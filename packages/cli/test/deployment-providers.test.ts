@@ -12,6 +12,7 @@ import { MemoryLogger } from '@software-factory/sdk/testing';
 import { describe, expect, it } from 'vitest';
 import { tenantsAsData } from '../src/deploy/runtime/deployment-tenants.ts';
 import { githubActionsFleet } from '../src/deploy/runtime/github-actions-fleet.ts';
+import { remoteTenantIssues } from '../src/deploy/runtime/remote-tenant-rules.ts';
 
 // A deployment `factory deploy` builds carries the providers its config uses and its `providers:` list
 // adds, no others (their code is not in its bundle). These specs are its runtime over a registry of those
@@ -69,7 +70,10 @@ async function deployment(
   logger = new MemoryLogger(),
   fleets: { githubActionsFleet?: typeof githubActionsFleet } = {},
 ) {
-  const tenants = await tenantsAsData({ store, providers, logger, env: ENV, ...fleets }, {});
+  const tenants = await tenantsAsData(
+    { store, providers, logger, env: ENV, remoteTenantIssues, ...fleets },
+    {},
+  );
   const app = createFactoryApp({
     tenants,
     admin: tenants.admin,

@@ -18,6 +18,7 @@ import { parse } from 'yaml';
 import { CLIENT_ID, CLIENT_SECRET, consent } from '../../auth/test/support/loopback-oauth-server.ts';
 import { linearSignature } from '../../providers/test/support/fixtures.ts';
 import { tenantsAsData } from '../src/deploy/runtime/deployment-tenants.ts';
+import { remoteTenantIssues } from '../src/deploy/runtime/remote-tenant-rules.ts';
 import { signIns } from '../src/deploy/runtime/sign-in-support.ts';
 import { SqliteStateStore } from '../src/sqlite-state-store.ts';
 import { SECRETS } from './support/deploy-scenario.ts';
@@ -76,6 +77,7 @@ async function instance(
       providers: providerRegistry,
       env,
       signIns,
+      remoteTenantIssues,
       refreshMs: REFRESH_MS,
       ...(options.clock ? { clock: options.clock } : {}),
     },

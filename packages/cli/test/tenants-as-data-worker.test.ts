@@ -57,7 +57,7 @@ tenants: []
   ]);
   // A deployment with a credentials key signs tenants in itself: its entry brings the sign-in support.
   expect(readFileSync(path.join(project, 'cf', 'worker.mjs'), 'utf8')).toContain(
-    "import { deploymentTenants, resolvedSecretValues, signIns } from '@software-factory/cli/deployment';",
+    "import { deploymentTenants, resolvedSecretValues, signIns, remoteTenantIssues } from '@software-factory/cli/deployment';",
   );
   const { LINEAR_CLIENT_ID: _fromConfig, ...bindings } = world.deploymentEnv();
   const bundle = await bundleWorker(project, 'cf', 'cf-bundle');

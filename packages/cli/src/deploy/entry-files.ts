@@ -27,12 +27,18 @@ export function entryPackages(plan: DeploymentPlan, runtime: string): string[] {
 /**
  * The names the entry imports from `@software-factory/cli/deployment`, and their wiring line:
  * `githubActionsFleet` only when a tenant's fleet is github-actions, `signIns` only when the deployment
- * signs tenants in itself (it has a credentials key), so a bundle without them leaves their code out.
+ * signs tenants in itself (it has a credentials key), `remoteTenantIssues` only when the admin API is on
+ * (an operator token), so a bundle without them leaves their code out.
  */
 export function deploymentImports(plan: DeploymentPlan): { names: string; wiring: string } {
   const signsIn = plan.deployment.server.credentialsKey !== undefined;
+  const adminApi = plan.deployment.server.operatorToken !== undefined;
   const actions = plan.deployment.tenants.some((tenant) => tenant.fleet?.type === 'github-actions');
-  const wired = [...(actions ? ['githubActionsFleet'] : []), ...(signsIn ? ['signIns'] : [])];
+  const wired = [
+    ...(actions ? ['githubActionsFleet'] : []),
+    ...(signsIn ? ['signIns'] : []),
+    ...(adminApi ? ['remoteTenantIssues'] : []),
+  ];
   return {
     names: ['deploymentTenants', 'resolvedSecretValues', ...wired].join(', '),
     wiring: wired.map((name) => `${name},`).join(' '),

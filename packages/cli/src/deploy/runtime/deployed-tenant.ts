@@ -13,7 +13,6 @@ import {
 } from '@software-factory/sdk';
 import type { DeployedTenant } from './deployment.ts';
 import type { DeploymentWiring, Keys } from './deployment-tenants.ts';
-import { scrubbedBy, storedTokenSource } from './stored-tokens.ts';
 
 /**
  * One tenant of a deployment, from its validated config with the secrets resolved: its providers through
@@ -32,9 +31,17 @@ export function deployedTenant(
     ...(keys
       ? {
           storedToken: (provider, oauth, spec) =>
-            scrubbedBy(
+            keys.signIns.scrubbedBy(
               logger,
-              storedTokenSource(keys.signIns, keys.credentials, config.id, provider, oauth, spec, wiring.env),
+              keys.signIns.storedTokenSource(
+                keys.signIns,
+                keys.credentials,
+                config.id,
+                provider,
+                oauth,
+                spec,
+                wiring.env,
+              ),
             ),
         }
       : {}),

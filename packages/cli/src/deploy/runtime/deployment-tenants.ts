@@ -26,7 +26,7 @@ import { deployedTenant } from './deployed-tenant.ts';
 import { DEPLOYMENT_FORMAT, type DeployedTenant, type FactoryDeployment } from './deployment.ts';
 import { providersNotCarried } from './deployment-providers.ts';
 import type { githubActionsFleet } from './github-actions-fleet.ts';
-import { remoteTenantIssues, type TenantIssue } from './remote-tenant-rules.ts';
+import type { remoteTenantIssues, TenantIssue } from './remote-tenant-rules.ts';
 import type { SignInSupport } from './sign-in-support.ts';
 
 /** Builds a model triage: `createTriage` of `@software-factory/llm-triage`, for a tenant that asks for one. */
@@ -54,6 +54,11 @@ export interface DeploymentWiring {
   githubActionsFleet?: typeof githubActionsFleet;
   /** Needed only with a credentials key (`server.credentialsKey`): `signIns`, which the entry passes then. */
   signIns?: SignInSupport;
+  /**
+   * Needed only with the admin API on (an operator token): `remoteTenantIssues`, which the entry passes
+   * then. Without it the admin API (closed without a token) refuses every tenant it is given.
+   */
+  remoteTenantIssues?: typeof remoteTenantIssues;
   /** Wraps a tenant's connection checks, e.g. in a cache shared by every instance (Workers KV). */
   cacheConnections?: (
     tenant: string,
@@ -253,10 +258,20 @@ async function storedTenantIssues(
           'this deployment was built without the github-actions fleet: deploy it again (factory deploy) from a config one of whose tenants uses it',
       },
     ];
-  return remoteTenantIssues(tenant, {
-    providers: wiring.providers,
-    platform: 'a tenant added through the admin API',
-    storedCredentials,
-    example: (variable) => `\${${variable}}`,
-  }).map((issue) => ({ path: issue.path, message: issue.message }));
+  if (!wiring.remoteTenantIssues)
+    return [
+      {
+        path: [],
+        message:
+          'this deployment was built without the admin API: deploy it again (factory deploy) with server.operatorToken set',
+      },
+    ];
+  return wiring
+    .remoteTenantIssues(tenant, {
+      providers: wiring.providers,
+      platform: 'a tenant added through the admin API',
+      storedCredentials,
+      example: (variable) => `\${${variable}}`,
+    })
+    .map((issue) => ({ path: issue.path, message: issue.message }));
 }
