@@ -1,11 +1,11 @@
-import { apiVendor } from '../registry/api-vendor.ts';
+import { type ApiVendor, apiVendor } from '../registry/api-vendor.ts';
 import { type OAuthClientConfig, type ProviderContext, transportOf } from '../registry/provider-entry.ts';
 import type { GithubAppConfig } from './app-config.ts';
 import { githubAppOf } from './app-part.ts';
 import { GITHUB_OAUTH } from './oauth.ts';
 
 /** GitHub's token and webhook secret, shared by its roles (pull requests, issues). */
-export const GITHUB = apiVendor({
+export const GITHUB: ApiVendor = apiVendor({
   vendor: 'GitHub',
   token: { field: 'token', env: 'GITHUB_TOKEN' },
   webhookSecret: { env: 'GITHUB_WEBHOOK_SECRET' },

@@ -107,6 +107,9 @@ export function apiVendor(spec: ApiVendorSpec) {
  * What an intake's webhook source is told about answers given as comments on the work item: whether the
  * clarification channel hears them there, and who may give them.
  */
+/** What `apiVendor` declares of one vendor, by which an exported vendor constant is typed. */
+export type ApiVendor = ReturnType<typeof apiVendor>;
+
 export function commentReplyOptions(context: ProviderContext): {
   commentReplies: boolean;
   trustedAuthors?: TrustedAuthorsConfig;
