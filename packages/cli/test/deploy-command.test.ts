@@ -232,6 +232,23 @@ routes:
     expect(aws.stdout).toContain('LinearApiKey="$LINEAR_API_KEY"');
   }, 120_000);
 
+  it('deploys a GitHub App whose id and key are references: their format is checked where they are resolved', async () => {
+    writeFileSync(
+      path.join(project, 'app.yaml'),
+      `intentProvider: linear
+clarificationChannel: { type: slack, channel: C0123456789 }
+outputTarget: { type: github, app: { appId: "\${GITHUB_APP_ID}", privateKey: "\${GITHUB_APP_PRIVATE_KEY}" } }
+fleet: { type: http, url: https://fleet.acme.example, secret: "\${FLEET_SECRET}" }
+routes:
+  - { name: app, match: { labels: [factory] }, repository: acme/app, agent: claude }
+`,
+    );
+    const aws = await factory(['deploy', 'aws', '-c', 'app.yaml', '--out', 'app-aws']);
+    expect(aws.stderr).toBe('');
+    expect(aws.code).toBe(0);
+    expect(aws.stdout).toContain('GITHUB_APP_PRIVATE_KEY');
+  }, 120_000);
+
   it('names what the providers and the tenant still need, at its place', async () => {
     writeFileSync(
       path.join(project, 'bare.yaml'),

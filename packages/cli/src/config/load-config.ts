@@ -18,6 +18,8 @@ export interface ParseOptions {
   /** Relative paths in the config are resolved against it (the config file's folder). */
   baseDir: string;
   env: Environment;
+  /** Tells the values put in for references when the config is only checked (`SecretResolver`'s `standIn`). */
+  standIn?: (value: string) => boolean;
 }
 
 /** Reads and validates a config file; throws ConfigError with `file:line:column` for every problem. */
@@ -69,7 +71,11 @@ export async function parseConfig(text: string, options: ParseOptions): Promise<
 
   // The schema is built from the registry, so the config's own provider modules are registered first.
   const providers = await loadProviderModules(document, lines, fileName, options.baseDir);
-  const secrets = new SecretResolver(options.env);
+  const secrets = new SecretResolver(
+    options.env,
+    new Map(),
+    options.standIn ? { standIn: options.standIn } : {},
+  );
   const schemas = configSchema(secrets);
   const multi = 'tenants' in data;
   const knownKeys = new Map<string, string[]>();

@@ -86,8 +86,15 @@ export async function loadDeploymentPlan(file: string, target: DeployTarget): Pr
   const rawDocument = parseDocument(text, { lineCounter: raw });
   if (rawDocument.errors.length === 0) await loadProviderModules(rawDocument, raw, file, projectDir);
   const kept = keepReferences(text);
-  // The schema sees a value for every reference, so it checks the config exactly as `factory start` does.
-  const config = await parseConfig(kept.text, { fileName: file, baseDir: projectDir, env: kept.env });
+  // The schema sees a value for every reference, so it checks the config as `factory start` does, but
+  // for the format of a referenced value (the platform resolves it).
+  const config = await parseConfig(kept.text, {
+    fileName: file,
+    baseDir: projectDir,
+    env: kept.env,
+    // A stand-in is no PEM key nor App id: their formats are checked where the platform resolves them.
+    standIn: (value) => kept.references.has(value),
+  });
 
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines });

@@ -28,7 +28,14 @@ export function githubAppSchema(secrets: SecretResolver) {
     z.int().check(z.positive()),
     z.pipe(
       secretReference(secrets, 'GITHUB_APP_ID'),
-      z.string().check(z.regex(/^\d+$/, 'the App id is a number, e.g. 123456 (GitHub shows it as App ID)')),
+      z
+        .string()
+        .check(
+          z.refine(
+            (value) => secrets.standsIn(value) || /^\d+$/.test(value),
+            'the App id is a number, e.g. 123456 (GitHub shows it as App ID)',
+          ),
+        ),
     ),
   ]);
   const privateKey = z.pipe(
@@ -36,8 +43,8 @@ export function githubAppSchema(secrets: SecretResolver) {
     z
       .string()
       .check(
-        z.regex(
-          PEM,
+        z.refine(
+          (value) => secrets.standsIn(value) || PEM.test(value),
           'is not a PEM private key: set the variable to the whole .pem file GitHub gave (-----BEGIN RSA PRIVATE KEY----- …)',
         ),
       ),

@@ -21,15 +21,29 @@ export class SecretResolver {
    * leaves out comes from its own sign-in (or it is needs-auth), never from another tenant's variable.
    */
   readonly tokenDefaults: boolean;
+  readonly #standIn: ((value: string) => boolean) | undefined;
 
   constructor(
     env: Environment,
     stored: ReadonlyMap<string, string> = new Map(),
-    options: { tokenDefaults?: boolean } = {},
+    options: {
+      tokenDefaults?: boolean;
+      /**
+       * Tells a value put in for a reference while the config is only checked (`factory deploy`, which
+       * resolves nothing): a field's format (a PEM key, a number) is checked where the value is real.
+       */
+      standIn?: (value: string) => boolean;
+    } = {},
   ) {
     this.#env = env;
     this.#stored = stored;
     this.tokenDefaults = options.tokenDefaults ?? true;
+    this.#standIn = options.standIn;
+  }
+
+  /** True when `value` stands in for a reference not resolved here (see the constructor's `standIn`). */
+  standsIn(value: string): boolean {
+    return this.#standIn?.(value) ?? false;
   }
 
   /**
