@@ -45,6 +45,13 @@ export async function runEffects(context: HandlerContext, start: WorkItemRecord)
   // One run, one trace id: every effect of the record carries it.
   const traceId = traceIdFor(context.tenant, start.workItemId, start.run);
   for (const effect of start.pending) {
+    // Past its lease the record may have been taken over (the tick does once `effectLease` is up), and
+    // the new performer starts at the first effect not recorded done: starting one here too could do it
+    // twice (two comments). What was done is recorded and the rest is left to the next call.
+    if (start.leaseUntil !== undefined && context.clock.now() >= start.leaseUntil) {
+      error = `the effect lease ran out before ${effect.kind}; the next delivery or tick goes on from there`;
+      break;
+    }
     let result: EffectResult;
     try {
       result = context.trace
