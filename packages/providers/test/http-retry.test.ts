@@ -93,6 +93,32 @@ describe('retryingFetch', () => {
 });
 
 describe('retryAfterMs', () => {
+  it('starts no attempt once its signal is aborted (an effect past its deadline)', async () => {
+    queue();
+    const controller = new AbortController();
+    controller.abort(new Error('the effect lease is ending'));
+    const fetcher = retryingFetch(fetch, { sleep: async () => {} });
+    await expect(fetcher(`${server.url}/thing`, { signal: controller.signal })).rejects.toThrow(
+      'the effect lease is ending',
+    );
+    expect(hits).toBe(0);
+  });
+
+  it('stops waiting to retry when its signal is aborted, and tries no more', async () => {
+    queue({ status: 503 });
+    const controller = new AbortController();
+    // The wait before the second attempt never ends by itself: only the abort ends it.
+    const sleep = () => {
+      setTimeout(() => controller.abort(new Error('the effect lease is ending')), 10);
+      return new Promise<void>(() => {});
+    };
+    const fetcher = retryingFetch(fetch, { sleep, maxAttempts: 4 });
+    await expect(fetcher(`${server.url}/thing`, { signal: controller.signal })).rejects.toThrow(
+      'the effect lease is ending',
+    );
+    expect(hits).toBe(1);
+  });
+
   it('reads delay-seconds and HTTP dates, and nothing else', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     expect(retryAfterMs('7', now)).toBe(7000);

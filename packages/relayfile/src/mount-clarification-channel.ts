@@ -134,6 +134,8 @@ export class MountClarificationChannel implements ClarificationChannel, MountEve
   }
 
   async openThread(item: WorkItem, question: string, options: WriteOptions): Promise<OpenedThread> {
+    // Files are written at once and are idempotent by key; a lease that is ending starts none.
+    options.signal?.throwIfAborted();
     const path = `${CHANNELS}/${this.#channel}/messages/${await draftFileName(options.idempotencyKey)}`;
     const link = item.source.url ? ` ${item.source.url}` : '';
     // The draft's name comes from the key: a retry finds the message the first attempt posted.
@@ -153,6 +155,8 @@ export class MountClarificationChannel implements ClarificationChannel, MountEve
   }
 
   async reply(threadId: string, text: string, options: WriteOptions): Promise<void> {
+    // Files are written at once and are idempotent by key; a lease that is ending starts none.
+    options.signal?.throwIfAborted();
     const [channelId, threadTs] = threadId.split(':');
     if (!channelId || !threadTs) throw new Error(`"${threadId}" is not a thread this channel opened`);
     const folder = channelId === this.#channelId ? this.#channel : channelId;

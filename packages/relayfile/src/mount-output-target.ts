@@ -90,6 +90,8 @@ export class MountOutputTarget implements OutputTarget, MountEventSource {
    * issue comments are written), which relayfile posts; its name comes from the key, so a repeat finds it.
    */
   async postComment(outputId: string, body: string, options: WriteOptions): Promise<void> {
+    // Files are written at once and are idempotent by key; a lease that is ending starts none.
+    options.signal?.throwIfAborted();
     const match = OUTPUT_ID.exec(outputId);
     if (!match) throw new Error(`MountOutputTarget: "${outputId}" is not an output id (owner/repo#number)`);
     const [, owner, repo, number] = match;

@@ -90,7 +90,9 @@ export class MountWorkItemProvider implements WorkItemProvider, MountEventSource
    * Writes the state id and the marker labels as one partial write, then reads the issue file back: a
    * write-back that did not stick throws, so the core retries it. An item already there is not written.
    */
-  async setState(item: WorkItem, state: WritebackState, _options: WriteOptions): Promise<void> {
+  async setState(item: WorkItem, state: WritebackState, options: WriteOptions): Promise<void> {
+    // Files are written at once and are idempotent by key; a lease that is ending starts none.
+    options.signal?.throwIfAborted();
     const path = await this.#issuePath(item);
     if (!path) throw new Error(`no issue file for ${item.key} under ${ISSUES}`);
     const stateId = this.#targetStateId(state);
@@ -118,6 +120,8 @@ export class MountWorkItemProvider implements WorkItemProvider, MountEventSource
   }
 
   async postComment(item: WorkItem, body: string, options: WriteOptions): Promise<void> {
+    // Files are written at once and are idempotent by key; a lease that is ending starts none.
+    options.signal?.throwIfAborted();
     const path = `${ISSUES}/${item.id}/comments/${await draftFileName(options.idempotencyKey)}`;
     // The draft's name comes from the key: if it exists, this comment was already posted (or is on its way).
     if (await this.#mount.read(path)) return;

@@ -212,6 +212,21 @@ describe('the port suites catch the bugs they exist for', () => {
     expect(failed).toEqual(['a question asked twice with one idempotency key is one message in one thread']);
   });
 
+  it('a chat that writes after its deadline fails the deadline check', async () => {
+    class IgnoresDeadline extends FakeClarificationChannel {
+      override openThread(...[item, question, options]: Parameters<FakeClarificationChannel['openThread']>) {
+        return super.openThread(item, question, { idempotencyKey: options.idempotencyKey });
+      }
+    }
+    const failed = await failing(
+      clarificationChannelChecks,
+      openFakeChat(() => new IgnoresDeadline()),
+    );
+    expect(failed).toEqual([
+      'past its deadline (an aborted signal) a question or a reply is refused and not posted',
+    ]);
+  });
+
   it('a code host that answers any id with its first output fails the unknown-output check', async () => {
     class AnswersAnything extends FakeOutputTarget {
       override async getOutput() {

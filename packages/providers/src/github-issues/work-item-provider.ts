@@ -182,7 +182,8 @@ export class GithubIssuesWorkItemProvider implements WorkItemProvider {
    * itself (adding a label it has, removing one it lacks), and the issue is read back afterwards: a write
    * GitHub acknowledged but did not keep throws, so the core retries it.
    */
-  async setState(item: WorkItem, state: WritebackState, _options: WriteOptions): Promise<void> {
+  async setState(item: WorkItem, state: WritebackState, options: WriteOptions): Promise<void> {
+    options.signal?.throwIfAborted();
     const { entry, number } = this.#locate(item);
     const issue = { owner: entry.owner, repo: entry.repo, issue_number: number };
     const markers = markerChanges(state, this.#labels);

@@ -64,7 +64,12 @@ export class GithubClient {
     return this.#app;
   }
 
-  async request<R extends Route>(route: R, parameters?: Parameters<R>): Promise<GithubResponse<Data<R>>> {
+  /** `options.signal` ends the request (and its retries) when aborted: an effect's deadline. */
+  async request<R extends Route>(
+    route: R,
+    parameters?: Parameters<R>,
+    options: { signal?: AbortSignal | undefined } = {},
+  ): Promise<GithubResponse<Data<R>>> {
     const [method = 'GET', template = '/'] = route.split(' ');
     const rest: Record<string, unknown> = { ...(parameters as Record<string, unknown> | undefined) };
     const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
@@ -90,6 +95,7 @@ export class GithubClient {
         ...(write ? { 'content-type': 'application/json; charset=utf-8' } : {}),
       },
       ...(write ? { body: JSON.stringify(rest) } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     const repository = repositoryOf(parameters) ?? this.#defaultRepository;
     let token = await this.#tokenFor(repository, false);

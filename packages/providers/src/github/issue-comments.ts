@@ -25,41 +25,56 @@ export async function postIssueComment(
   body: string,
   options: WriteOptions,
 ): Promise<void> {
+  options.signal?.throwIfAborted();
   const marker = `${GITHUB_COMMENT_MARKER} ${await keyDigest(options.idempotencyKey)} -->`;
-  if (await commentExists(clients.read, ref, marker)) return;
+  const call = { signal: options.signal };
+  if (await commentExists(clients.read, ref, marker, call)) return;
   try {
-    await clients.write.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-      owner: ref.owner,
-      repo: ref.repo,
-      issue_number: ref.number,
-      body: `${withHiddenTrace(body, options.traceId)}\n\n${marker}`,
-    });
+    await clients.write.request(
+      'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+      {
+        owner: ref.owner,
+        repo: ref.repo,
+        issue_number: ref.number,
+        body: `${withHiddenTrace(body, options.traceId)}\n\n${marker}`,
+      },
+      call,
+    );
   } catch (error) {
     if (
       !(error instanceof NotAuthorisedError) &&
-      (await commentExists(clients.read, ref, marker).catch(() => false))
+      (await commentExists(clients.read, ref, marker, call).catch(() => false))
     )
       return;
     throw error;
   }
 }
 
-async function commentExists(github: GithubClient, ref: IssueRef, marker: string): Promise<boolean> {
+async function commentExists(
+  github: GithubClient,
+  ref: IssueRef,
+  marker: string,
+  call: { signal?: AbortSignal | undefined },
+): Promise<boolean> {
   // Comments list oldest first: read the last two pages, where a recent attempt would be.
-  const { data: issue } = await github.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {
-    owner: ref.owner,
-    repo: ref.repo,
-    issue_number: ref.number,
-  });
+  const { data: issue } = await github.request(
+    'GET /repos/{owner}/{repo}/issues/{issue_number}',
+    { owner: ref.owner, repo: ref.repo, issue_number: ref.number },
+    call,
+  );
   const last = Math.max(1, Math.ceil((issue.comments ?? 0) / 100));
   for (const page of new Set([last, Math.max(1, last - 1)])) {
-    const { data } = await github.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-      owner: ref.owner,
-      repo: ref.repo,
-      issue_number: ref.number,
-      per_page: 100,
-      page,
-    });
+    const { data } = await github.request(
+      'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+      {
+        owner: ref.owner,
+        repo: ref.repo,
+        issue_number: ref.number,
+        per_page: 100,
+        page,
+      },
+      call,
+    );
     if (data.some((comment) => comment.body?.includes(marker))) return true;
   }
   return false;

@@ -103,13 +103,16 @@ export class GitlabOutputTarget implements OutputTarget {
    * and a note that carries it already (an earlier attempt) is not written again.
    */
   async postComment(outputId: string, body: string, options: WriteOptions): Promise<void> {
+    options.signal?.throwIfAborted();
     const { project, iid } = parseMergeRequestId(outputId);
+    const { signal } = options;
     const notes = `/projects/${encodeURIComponent(project)}/merge_requests/${iid}/notes`;
     const marker = `${GITLAB_NOTE_MARKER} ${await keyDigest(options.idempotencyKey)} -->`;
     const exists = async () => {
       // Newest first: an earlier attempt of this write is among the latest notes.
       const { body: recent } = await this.client.request<{ body?: unknown }[]>('GET', notes, {
         query: { sort: 'desc', order_by: 'created_at', per_page: 100 },
+        signal,
       });
       return Array.isArray(recent) && recent.some((note) => String(note.body ?? '').includes(marker));
     };
@@ -117,6 +120,7 @@ export class GitlabOutputTarget implements OutputTarget {
     try {
       await this.client.request('POST', notes, {
         body: { body: `${withHiddenTrace(body, options.traceId)}\n\n${marker}` },
+        signal,
       });
     } catch (error) {
       if (!(error instanceof NotAuthorisedError) && (await exists().catch(() => false))) return;

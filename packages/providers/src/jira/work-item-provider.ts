@@ -210,7 +210,8 @@ export class JiraWorkItemProvider implements WorkItemProvider {
    * a write Jira acknowledged but did not keep throws, so the core retries it. An issue already where it
    * should be is not written again.
    */
-  async setState(item: WorkItem, state: WritebackState, _options: WriteOptions): Promise<void> {
+  async setState(item: WorkItem, state: WritebackState, options: WriteOptions): Promise<void> {
+    options.signal?.throwIfAborted();
     const target = this.#targetOf(state);
     const markers = markerChanges(state, this.#config.markers);
     // Read now: the item may be a stale snapshot, and a retry must not transition twice.
@@ -275,6 +276,7 @@ export class JiraWorkItemProvider implements WorkItemProvider {
    * write first reads back the issue's recent comments (`POST /comment/list?expand=properties`) for it.
    */
   async postComment(item: WorkItem, body: string, options: WriteOptions): Promise<void> {
+    options.signal?.throwIfAborted();
     const digest = await keyDigest(options.idempotencyKey);
     if (await this.#commentExists(item.key, digest)) return;
     try {
@@ -289,6 +291,7 @@ export class JiraWorkItemProvider implements WorkItemProvider {
           ],
         },
         notIdempotent: true,
+        signal: options.signal,
       });
     } catch (error) {
       if (

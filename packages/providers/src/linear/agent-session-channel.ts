@@ -28,6 +28,7 @@ export class LinearAgentSessionChannel implements ClarificationChannel {
   }
 
   async openThread(item: WorkItem, question: string, options: WriteOptions): Promise<OpenedThread> {
+    options.signal?.throwIfAborted();
     const session = sessionOf(item.metadata);
     if (!session)
       throw new Error(
@@ -43,6 +44,7 @@ export class LinearAgentSessionChannel implements ClarificationChannel {
   }
 
   async reply(threadId: string, text: string, options: WriteOptions): Promise<void> {
+    options.signal?.throwIfAborted();
     await this.#intake.sessions.post(threadId, { type: 'thought', body: text }, options.idempotencyKey);
   }
 

@@ -63,6 +63,7 @@ export class LinearAgentWorkItemProvider extends LinearWorkItemProvider {
   }
 
   override async setState(item: WorkItem, state: WritebackState, options: WriteOptions): Promise<void> {
+    options.signal?.throwIfAborted();
     if (state === 'dispatched') await this.#startWork(item);
     else await super.setState(item, state, options);
     const session = sessionOf(item.metadata);
@@ -73,6 +74,7 @@ export class LinearAgentWorkItemProvider extends LinearWorkItemProvider {
 
   /** In the session the item was asked for in; as a comment when it has none (it came another way). */
   override async postComment(item: WorkItem, body: string, options: CommentOptions): Promise<void> {
+    options.signal?.throwIfAborted();
     const session = sessionOf(item.metadata);
     if (!session) return super.postComment(item, body, options);
     await this.sessions.post(session, commentActivity(options.about, body), options.idempotencyKey);

@@ -46,6 +46,8 @@ export class LinearClient {
     operationName: string,
     query: string,
     variables: Record<string, unknown> = {},
+    /** `signal` ends the request (and its retries) when aborted: an effect's deadline. */
+    call: { signal?: AbortSignal | undefined } = {},
   ): Promise<T> {
     const credential = await this.credential();
     if (!credential) throw new NotAuthorisedError('linear', 'no Linear token is configured');
@@ -61,6 +63,7 @@ export class LinearClient {
           authorization: token.startsWith('lin_api_') ? token : `Bearer ${token}`,
         },
         body: JSON.stringify({ query, variables, operationName }),
+        ...(call.signal ? { signal: call.signal } : {}),
       });
     } catch (error) {
       throw new ProviderApiError(

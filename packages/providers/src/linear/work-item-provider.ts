@@ -146,7 +146,8 @@ export class LinearWorkItemProvider implements WorkItemProvider {
    * Linear acknowledged but did not keep throws, so the core retries it. An issue already where it should
    * be is not written again.
    */
-  async setState(item: WorkItem, state: WritebackState, _options: WriteOptions): Promise<void> {
+  async setState(item: WorkItem, state: WritebackState, options: WriteOptions): Promise<void> {
+    options.signal?.throwIfAborted();
     const teamId = await this.#teamIdOf(item);
     const target = await this.#targetState(teamId, state);
     const markers = markerChanges(state, this.#config.markers);
@@ -166,6 +167,7 @@ export class LinearWorkItemProvider implements WorkItemProvider {
         'FactoryIssueSetState',
         SET_STATE_MUTATION,
         { id: item.id, input },
+        { signal: options.signal },
       );
       if (!result.issueUpdate.success)
         throw new ProviderApiError('linear', `Linear did not move ${item.key}`);
@@ -186,12 +188,14 @@ export class LinearWorkItemProvider implements WorkItemProvider {
   }
 
   async postComment(item: WorkItem, body: string, options: WriteOptions): Promise<void> {
+    options.signal?.throwIfAborted();
     const id = await uuidFromKey('factory-linear-comment', options.idempotencyKey);
     try {
       const result = await this.client.request<{ commentCreate: { success: boolean } }>(
         'FactoryCommentCreate',
         COMMENT_MUTATION,
         { input: { id, issueId: item.id, body: withHiddenTrace(body, options.traceId) } },
+        { signal: options.signal },
       );
       if (!result.commentCreate.success)
         throw new ProviderApiError('linear', `Linear did not create the comment on ${item.key}`);

@@ -47,15 +47,19 @@ export function retryingFetch(fetch: Fetch, options: RetryOptions = {}): Fetch {
   const random = options.random ?? Math.random;
   const isRetryable = options.isRetryable ?? ((response: Response) => isTransientStatus(response.status));
 
+  // An aborted signal (the caller's deadline) ends the retries too: no attempt starts after it, and a
+  // wait between attempts ends with it.
   return async (input, init) => {
+    const signal = init?.signal ?? undefined;
     for (let attempt = 1; ; attempt++) {
+      signal?.throwIfAborted();
       const last = attempt >= maxAttempts;
       let response: Response;
       try {
         response = await fetch(input, init);
       } catch (error) {
-        if (last || init?.signal?.aborted) throw error;
-        await sleep(backoff(attempt));
+        if (last || signal?.aborted) throw error;
+        await waitUnlessAborted(sleep(backoff(attempt)), signal);
         continue;
       }
       if (last || !(await isRetryable(response))) return response;
@@ -63,12 +67,28 @@ export function retryingFetch(fetch: Fetch, options: RetryOptions = {}): Fetch {
       if (asked !== undefined && asked > maxRetryAfter) return response;
       // Not awaited: a body whose clone was read may not settle its cancel until the clone is gone.
       void response.body?.cancel().catch(() => {});
-      await sleep(asked ?? backoff(attempt));
+      await waitUnlessAborted(sleep(asked ?? backoff(attempt)), signal);
     }
   };
 
   function backoff(attempt: number): number {
     return Math.floor(random() * Math.min(cap, base * 2 ** (attempt - 1)));
+  }
+}
+
+/** Waits for `wait`, or rejects with the signal's reason as soon as it is aborted. */
+async function waitUnlessAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return wait;
+  signal.throwIfAborted();
+  let stop: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    stop = () => reject(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+  });
+  try {
+    await Promise.race([wait, aborted]);
+  } finally {
+    if (stop) signal.removeEventListener('abort', stop);
   }
 }
 

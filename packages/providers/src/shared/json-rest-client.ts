@@ -29,6 +29,8 @@ export interface RestCall {
   notIdempotent?: boolean;
   /** An absolute URL outside `baseUrl` (e.g. Atlassian's accessible-resources endpoint). */
   url?: string;
+  /** Ends the call (and its retries) when aborted: an effect's deadline. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface RestResponse<T> {
@@ -84,6 +86,7 @@ export class JsonRestClient {
         method,
         headers,
         ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
+        ...(call.signal ? { signal: call.signal } : {}),
       });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

@@ -96,10 +96,13 @@ export class SlackClarificationChannel implements ClarificationChannel {
     const channel = this.channel;
     if (!channel)
       throw new Error('no Slack channel is configured to ask in: set clarificationChannel.channel');
+    options.signal?.throwIfAborted();
     const key = await keyDigest(options.idempotencyKey);
-    const earlier = await this.#findOurs('conversations.history', { channel }, key);
+    const { signal } = options;
+    const earlier = await this.#findOurs('conversations.history', { channel }, key, signal);
     const ts =
-      earlier?.ts ?? (await this.#post({ channel, text: questionText(item, question) }, key, item.key));
+      earlier?.ts ??
+      (await this.#post({ channel, text: questionText(item, question) }, key, signal, item.key));
     const permalink = await this.client
       .call<{ permalink: string }>('chat.getPermalink', { channel, message_ts: ts })
       .then((result) => result.body.permalink)
@@ -109,9 +112,11 @@ export class SlackClarificationChannel implements ClarificationChannel {
 
   async reply(threadId: string, text: string, options: WriteOptions): Promise<void> {
     const { channel, ts } = parseThreadId(threadId);
+    options.signal?.throwIfAborted();
     const key = await keyDigest(options.idempotencyKey);
-    if (await this.#findOurs('conversations.replies', { channel, ts }, key)) return;
-    await this.#post({ channel, thread_ts: ts, text }, key);
+    const { signal } = options;
+    if (await this.#findOurs('conversations.replies', { channel, ts }, key, signal)) return;
+    await this.#post({ channel, thread_ts: ts, text }, key, signal);
   }
 
   async checkConnection(): Promise<ConnectionStatus> {
@@ -138,17 +143,26 @@ export class SlackClarificationChannel implements ClarificationChannel {
     }
   }
 
-  async #post(args: Record<string, string>, key: string, workItemKey?: string): Promise<string> {
+  async #post(
+    args: Record<string, string>,
+    key: string,
+    signal: AbortSignal | undefined,
+    workItemKey?: string,
+  ): Promise<string> {
     const metadata = {
       event_type: SLACK_METADATA_EVENT,
       event_payload: { key, ...(workItemKey ? { item: workItemKey } : {}) },
     };
-    const { body } = await this.client.call<{ ts?: string }>('chat.postMessage', {
-      ...args,
-      metadata: JSON.stringify(metadata),
-      unfurl_links: false,
-      unfurl_media: false,
-    });
+    const { body } = await this.client.call<{ ts?: string }>(
+      'chat.postMessage',
+      {
+        ...args,
+        metadata: JSON.stringify(metadata),
+        unfurl_links: false,
+        unfurl_media: false,
+      },
+      { signal },
+    );
     if (!body.ts) throw new ProviderApiError('slack', 'Slack chat.postMessage returned no message ts');
     return body.ts;
   }
@@ -158,12 +172,13 @@ export class SlackClarificationChannel implements ClarificationChannel {
     method: string,
     args: Record<string, string>,
     key: string,
+    signal: AbortSignal | undefined,
   ): Promise<SlackMessage | undefined> {
-    const { body } = await this.client.call<{ messages?: SlackMessage[] }>(method, {
-      ...args,
-      limit: this.#lookback,
-      include_all_metadata: true,
-    });
+    const { body } = await this.client.call<{ messages?: SlackMessage[] }>(
+      method,
+      { ...args, limit: this.#lookback, include_all_metadata: true },
+      { signal },
+    );
     return (body.messages ?? []).find(
       (message) =>
         message.metadata?.event_type === SLACK_METADATA_EVENT && message.metadata.event_payload?.key === key,

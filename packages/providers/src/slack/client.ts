@@ -50,7 +50,12 @@ export class SlackClient {
     return readCredential(this.#token);
   }
 
-  async call<T extends object>(method: string, args: SlackArgs = {}): Promise<SlackResult<T>> {
+  /** `options.signal` ends the call (and its retries) when aborted: an effect's deadline. */
+  async call<T extends object>(
+    method: string,
+    args: SlackArgs = {},
+    options: { signal?: AbortSignal | undefined } = {},
+  ): Promise<SlackResult<T>> {
     const credential = await this.credential();
     if (!credential) throw new NotAuthorisedError('slack', 'no Slack token is configured');
     const token = credential.accessToken;
@@ -66,6 +71,7 @@ export class SlackClient {
           'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
         },
         body: form.toString(),
+        ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (error) {
       throw new ProviderApiError('slack', `Slack ${method} failed: ${scrubSecrets(String(error), [token])}`);

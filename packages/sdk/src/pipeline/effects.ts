@@ -1,10 +1,12 @@
 import { nextVersion } from '../machine/next-version.ts';
+import type { WriteOptions } from '../ports/connection.ts';
 import type { SpawnedAgent } from '../ports/fleet-client.ts';
 import type { PendingEffect, WorkItemRecord } from '../record.ts';
 import { traceIdFor } from '../trace.ts';
 import { traceparentFor } from '../tracing/run-trace.ts';
 import { ConflictBudget, writeRecord } from './commit.ts';
 import type { HandlerContext } from './context.ts';
+import { deadlineSignal, effectDeadline } from './effect-deadline.ts';
 import { recordFleetFailure, recordFleetSuccess, spawnAllowed } from './fleet-health.ts';
 import { renderComment, renderOutputComment } from './messages.ts';
 import { currentSchedule, loadRecord } from './schedule-store.ts';
@@ -44,11 +46,17 @@ export async function runEffects(context: HandlerContext, start: WorkItemRecord)
   let error: string | undefined;
   // One run, one trace id: every effect of the record carries it.
   const traceId = traceIdFor(context.tenant, start.workItemId, start.run);
+  // Past its lease the record may be taken over (the tick does once `effectLease` is up), and the new
+  // performer starts at the first effect not recorded done: this one writing at the same time could do
+  // it twice (two comments). So it stops writing at its deadline, a settle margin before the lease ends,
+  // and leaves the lease to run out rather than ending it early: what it abandoned has landed or died by
+  // then. What was done is recorded and the rest is left to the next call.
+  const deadline = effectDeadline(start, context.settings);
+  const bound = deadlineSignal(deadline, context.clock.now());
+  let leaseEnding = false;
   for (const effect of start.pending) {
-    // Past its lease the record may have been taken over (the tick does once `effectLease` is up), and
-    // the new performer starts at the first effect not recorded done: starting one here too could do it
-    // twice (two comments). What was done is recorded and the rest is left to the next call.
-    if (start.leaseUntil !== undefined && context.clock.now() >= start.leaseUntil) {
+    if (deadline !== undefined && (context.clock.now() >= deadline || bound.signal?.aborted)) {
+      leaseEnding = true;
       error = `the effect lease ran out before ${effect.kind}; the next delivery or tick goes on from there`;
       break;
     }
@@ -56,12 +64,13 @@ export async function runEffects(context: HandlerContext, start: WorkItemRecord)
     try {
       result = context.trace
         ? await context.trace.effect(working, effect, (traceparent) =>
-            perform(context, working, effect, traceId, traceparent),
+            perform(context, working, effect, traceId, bound.signal, traceparent),
           )
-        : await perform(context, working, effect, traceId);
+        : await perform(context, working, effect, traceId, bound.signal);
       context.metrics?.effect(context.tenant, effect.kind, 'ok');
     } catch (failure) {
       context.metrics?.effect(context.tenant, effect.kind, 'failed');
+      leaseEnding = bound.signal?.aborted === true;
       error = `${effect.kind} failed: ${errorMessage(failure)}`;
       context.logger.warn('effect failed', {
         tenant: context.tenant,
@@ -76,12 +85,14 @@ export async function runEffects(context: HandlerContext, start: WorkItemRecord)
     done.push({ effect, result });
     working = withResult(working, result);
   }
+  bound.stop();
   // After a failed effect the store may be what failed: the error to report is the effect's, and the
-  // lease runs out by itself.
+  // lease runs out by itself. A failure ends the lease at once, so the next call retries without
+  // waiting; not when the lease is ending, whose settle margin must pass first.
   const record =
     error === undefined
       ? await recordCompletions(context, start, done, false)
-      : await recordCompletions(context, start, done, true).catch(() => undefined);
+      : await recordCompletions(context, start, done, !leaseEnding).catch(() => undefined);
   const stored = record ?? start;
   return {
     record: stored,
@@ -96,11 +107,17 @@ async function perform(
   record: WorkItemRecord,
   effect: PendingEffect,
   traceId: string,
+  /** Aborted at the performer's deadline (`effect-deadline.ts`). */
+  signal: AbortSignal | undefined,
   /** Continues the trace from the effect's span; the run's own when nothing is traced. */
   traceparent?: string,
 ): Promise<EffectResult> {
   const { tenant } = context;
-  const options = { idempotencyKey: idempotencyKey(context, record, effect), traceId };
+  const options: WriteOptions = {
+    idempotencyKey: idempotencyKey(context, record, effect),
+    traceId,
+    ...(signal ? { signal } : {}),
+  };
   switch (effect.kind) {
     case 'set-state':
       await context.workItems.setState(record.item, effect.state, options);

@@ -35,6 +35,13 @@ export interface WriteOptions {
   idempotencyKey: string;
   /** W3C trace id of the work item's run, for the provider's hidden metadata and logs. */
   traceId?: string;
+  /**
+   * Aborted at the performer's deadline, shortly before its effect lease ends and another performer may
+   * take the effect over: from then on the write starts no request (nor a retry) and stops waiting for
+   * one in flight, and rejects. Two performers writing at once could both pass a check-then-write and
+   * write twice (two comments); bounded by the lease, they never overlap.
+   */
+  signal?: AbortSignal;
 }
 
 /** The scopes in `required` that `granted` lacks. */

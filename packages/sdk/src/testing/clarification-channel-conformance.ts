@@ -3,7 +3,7 @@ import type { ClarificationChannel } from '../ports/clarification-channel.ts';
 import type { WorkItem } from '../work-item.ts';
 import type { VendorControls } from './connection-conformance.ts';
 import type { PortCheck } from './port-conformance.ts';
-import { conformanceKey, rolePortConformance } from './role-port-conformance.ts';
+import { conformanceKey, pastDeadline, rolePortConformance } from './role-port-conformance.ts';
 
 /** A clarification channel in a world of its own, where nothing has been asked yet. */
 export interface OpenedClarificationChannel extends VendorControls {
@@ -34,6 +34,18 @@ export const clarificationChannelChecks: readonly PortCheck<OpenedClarificationC
       expect(first.threadId).not.toBe('');
       const again = await world.channel.openThread(world.item, QUESTION, conformanceKey('question-1'));
       expect(again).toEqual(first);
+      await expectPosted(world, 1, QUESTION);
+    },
+  },
+  {
+    name: 'past its deadline (an aborted signal) a question or a reply is refused and not posted',
+    async run(world) {
+      await expect(
+        world.channel.openThread(world.item, QUESTION, pastDeadline('late-question')),
+      ).rejects.toThrow();
+      expect(await world.messages()).toHaveLength(0);
+      const { threadId } = await world.channel.openThread(world.item, QUESTION, conformanceKey('question-1'));
+      await expect(world.channel.reply(threadId, 'Too late.', pastDeadline('late-reply'))).rejects.toThrow();
       await expectPosted(world, 1, QUESTION);
     },
   },

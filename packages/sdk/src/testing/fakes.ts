@@ -73,6 +73,7 @@ export class FakeWorkItemProvider implements WorkItemProvider {
   }
 
   async setState(item: WorkItem, state: WritebackState, options: WriteOptions): Promise<void> {
+    options.signal?.throwIfAborted();
     this.writeCalls++;
     if (!this.#once(options)) return;
     this.states.push({ workItemId: item.id, state, key: options.idempotencyKey });
@@ -83,6 +84,7 @@ export class FakeWorkItemProvider implements WorkItemProvider {
   }
 
   async postComment(item: WorkItem, body: string, options: WriteOptions): Promise<void> {
+    options.signal?.throwIfAborted();
     this.writeCalls++;
     if (this.#once(options)) this.comments.push({ workItemId: item.id, body, key: options.idempotencyKey });
   }
@@ -121,6 +123,7 @@ export class FakeClarificationChannel implements ClarificationChannel {
   checkConnection = connected;
 
   async openThread(item: WorkItem, question: string, options: WriteOptions): Promise<OpenedThread> {
+    options.signal?.throwIfAborted();
     this.writeCalls++;
     let threadId = this.#byKey.get(options.idempotencyKey);
     if (!threadId) {
@@ -132,6 +135,7 @@ export class FakeClarificationChannel implements ClarificationChannel {
   }
 
   async reply(threadId: string, text: string, options: WriteOptions): Promise<void> {
+    options.signal?.throwIfAborted();
     this.writeCalls++;
     if (this.#replyKeys.has(options.idempotencyKey)) return;
     this.#replyKeys.add(options.idempotencyKey);
@@ -154,6 +158,7 @@ export class FakeOutputTarget implements OutputTarget {
   checkConnection = connected;
 
   async postComment(outputId: string, body: string, options: WriteOptions): Promise<void> {
+    options.signal?.throwIfAborted();
     if (this.#commentKeys.has(options.idempotencyKey)) return;
     this.#commentKeys.add(options.idempotencyKey);
     this.comments.push({ outputId, body, key: options.idempotencyKey });

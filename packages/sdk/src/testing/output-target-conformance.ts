@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { OutputTarget } from '../ports/output-target.ts';
 import type { VendorControls } from './connection-conformance.ts';
 import type { PortCheck } from './port-conformance.ts';
-import { conformanceKey, rolePortConformance } from './role-port-conformance.ts';
+import { conformanceKey, pastDeadline, rolePortConformance } from './role-port-conformance.ts';
 
 /** An output target in a world of its own: a code host holding one open output ready for review. */
 export interface OpenedOutputTarget extends VendorControls {
@@ -41,6 +41,16 @@ export const outputTargetChecks: readonly PortCheck<OpenedOutputTarget>[] = [
       expect(
         await world.target.findOutput(world.output.repository, 'factory/conformance-no-output'),
       ).toBeUndefined();
+    },
+  },
+  {
+    name: 'past its deadline (an aborted signal) a comment is refused and not written',
+    async run(world) {
+      const before = (await world.comments()).length;
+      await expect(
+        world.target.postComment(world.output.id, 'Too late.', pastDeadline('late-output-comment')),
+      ).rejects.toThrow();
+      expect(await world.comments()).toHaveLength(before);
     },
   },
   {

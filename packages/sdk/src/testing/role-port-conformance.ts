@@ -29,3 +29,13 @@ export function rolePortConformance<World extends VendorControls>(
 export function conformanceKey(intent: string): WriteOptions {
   return { idempotencyKey: `conformance-tenant/item/r1/${intent}` };
 }
+
+/**
+ * The write options of an effect whose performer's deadline has passed (its lease is ending: another
+ * performer may take the effect over), so the write must start nothing.
+ */
+export function pastDeadline(intent: string): WriteOptions {
+  const controller = new AbortController();
+  controller.abort(new DOMException('the effect lease is ending', 'TimeoutError'));
+  return { ...conformanceKey(intent), signal: controller.signal };
+}

@@ -3,7 +3,7 @@ import type { WorkItemProvider, WritebackState } from '../ports/work-item-provid
 import type { WorkItem } from '../work-item.ts';
 import type { VendorControls } from './connection-conformance.ts';
 import type { PortCheck } from './port-conformance.ts';
-import { conformanceKey, rolePortConformance } from './role-port-conformance.ts';
+import { conformanceKey, pastDeadline, rolePortConformance } from './role-port-conformance.ts';
 
 /** A tracker provider in a world of its own: a tracker holding one item ready for dispatch. */
 export interface OpenedWorkItemProvider extends VendorControls {
@@ -102,6 +102,20 @@ export const workItemProviderChecks: readonly PortCheck<OpenedWorkItemProvider>[
       // Where it goes from here is the person's call: the factory closes nothing.
       expect(['done', 'cancelled']).not.toContain(back.state);
       await expectRepeatWritesNothing(world, item, 'cancelled');
+    },
+  },
+  {
+    name: 'past its deadline (an aborted signal) a write is refused and changes nothing',
+    async run(world) {
+      const item = await readyItem(world);
+      const [writes, comments] = [await world.writes(), (await world.comments()).length];
+      await expect(
+        world.provider.postComment(item, 'Too late.', pastDeadline('late-comment')),
+      ).rejects.toThrow();
+      await expect(world.provider.setState(item, 'dispatched', pastDeadline('late-state'))).rejects.toThrow();
+      expect(await world.writes()).toBe(writes);
+      expect(await world.comments()).toHaveLength(comments);
+      expect(world.provider.isReadyForDispatch(await readBack(world, item))).toBe(true);
     },
   },
   {
