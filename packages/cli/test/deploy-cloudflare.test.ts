@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { DASHBOARD_ASSET_FILES, DASHBOARD_ASSET_TYPES } from '@software-factory/sdk';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wranglerSourceArgs } from '../../../scripts/workspace-sources.ts';
@@ -35,6 +36,16 @@ afterAll(async () => {
 function readWrangler(dir: string): Record<string, unknown> {
   const text = readFileSync(path.join(dir, 'wrangler.jsonc'), 'utf8');
   return JSON.parse(text.replace(/^\/\/.*$/gm, ''));
+}
+
+/** The dashboard's stylesheet and script, fetched as a browser would: each must be the core's, typed. */
+async function expectDashboardAssets(fetchPath: (path: string) => Promise<Response>): Promise<void> {
+  for (const name of ['dashboard.css', 'dashboard.js'] as const) {
+    const response = await fetchPath(`/t/${TENANT}/${name}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe(DASHBOARD_ASSET_TYPES[name]);
+    expect(await response.text()).toBe(DASHBOARD_ASSET_FILES[name]);
+  }
 }
 
 function wranglerRun(args: string[]): Promise<{ code: number | null; output: string }> {
@@ -78,9 +89,14 @@ describe('factory deploy cloudflare --out', () => {
       durable_objects: { bindings: [{ name: 'FACTORY_STATE', class_name: 'FactoryStateObject' }] },
       migrations: [{ tag: 'v1', new_sqlite_classes: ['FactoryStateObject'] }],
       kv_namespaces: [{ binding: 'FACTORY_CACHE' }],
+      // The dashboard's stylesheet and script are static assets beside the script, not in it.
+      assets: { directory: 'assets', binding: 'ASSETS', run_worker_first: true },
       triggers: { crons: ['* * * * *'] },
       vars: {},
     });
+    expect(readdirSync(path.join(out, 'assets')).sort()).toEqual(Object.keys(DASHBOARD_ASSET_FILES).sort());
+    for (const [name, content] of Object.entries(DASHBOARD_ASSET_FILES))
+      expect(readFileSync(path.join(out, 'assets', name), 'utf8')).toBe(content);
     // Exactly the secrets the config references: none missing, none the Worker never reads.
     expect((wrangler.secrets as { required: string[] }).required.sort()).toEqual(Object.keys(SECRETS).sort());
     const entry = readFileSync(path.join(out, 'worker.mjs'), 'utf8');
@@ -136,9 +152,19 @@ describe('factory deploy cloudflare --out', () => {
       compatibilityDate: '2026-04-01',
       durableObjects: { FACTORY_STATE: { className: 'FactoryStateObject', useSQLite: true } },
       kvNamespaces: ['FACTORY_CACHE'],
+      // The static assets as wrangler.jsonc declares them: every request reaches the Worker first.
+      assets: {
+        directory: path.join(out, 'assets'),
+        binding: 'ASSETS',
+        routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
+      },
       bindings: Object.fromEntries(required.map((name) => [name, SECRETS[name]])),
     });
     try {
+      await expectDashboardAssets(
+        async (assetPath) =>
+          (await miniflare.dispatchFetch(`http://localhost${assetPath}`)) as unknown as Response,
+      );
       const health = await miniflare.dispatchFetch('http://localhost/healthz', {
         headers: { authorization: `Bearer ${SECRETS.FACTORY_OPERATOR_TOKEN}` },
       });
@@ -223,6 +249,7 @@ describe('factory deploy cloudflare --out', () => {
         }
       }, 250);
       expect(health).toMatchObject({ status: 'ok', tenants: [{ id: TENANT }] });
+      await expectDashboardAssets((assetPath) => fetch(`http://127.0.0.1:${port}${assetPath}`));
     } finally {
       await stop(child);
     }

@@ -2,7 +2,7 @@ import {
   type AdministeredRegistry,
   type Clock,
   consoleJsonLogger,
-  createFactoryApp,
+  createFactoryAppWithAssets,
   FactoryMetrics,
   JsonLineLogger,
   type Logger,
@@ -11,6 +11,7 @@ import {
   tickAll,
 } from '@software-factory/sdk';
 
+import { dashboardAssetsOf } from './dashboard-assets.ts';
 import { DurableObjectStateStore } from './durable-object-state-store.ts';
 import type { FactoryStateObject } from './factory-state-object.ts';
 import { KvIndexCache } from './kv-index-cache.ts';
@@ -19,6 +20,8 @@ export const DEFAULT_STATE_BINDING = 'FACTORY_STATE';
 export const DEFAULT_CACHE_BINDING = 'FACTORY_CACHE';
 /** The secret that opens every tenant's detail at `GET /healthz`, unless `operatorToken` says otherwise. */
 export const DEFAULT_OPERATOR_TOKEN_BINDING = 'FACTORY_OPERATOR_TOKEN';
+/** The Worker's static assets: the dashboard's stylesheet and script (see `assets` in wrangler.jsonc). */
+export const DEFAULT_ASSETS_BINDING = 'ASSETS';
 
 /** What the deployer's `tenants` function gets to wire each tenant's providers with. */
 export interface TenantWiring<Env> {
@@ -43,6 +46,11 @@ export interface FactoryWorkerOptions<Env> {
   stateBinding?: string;
   /** The KV binding used as a lookup cache, or `false` for none. Default `FACTORY_CACHE`, used if bound. */
   cacheBinding?: string | false;
+  /**
+   * The binding of the Worker's static assets, which hold the dashboard's `dashboard.css` and
+   * `dashboard.js` (the Worker's script does not carry them). Default `ASSETS`.
+   */
+  assetsBinding?: string;
   logger?: Logger;
   clock?: Clock;
   maxBodyBytes?: number;
@@ -110,7 +118,7 @@ export function createFactoryWorker<Env extends object>(
         const detail = error instanceof FactoryConfigError ? error.message : 'see the Worker logs';
         return Response.json({ error: `factory worker is misconfigured: ${detail}` }, { status: 500 });
       }
-      const app = createFactoryApp({
+      const app = createFactoryAppWithAssets({
         tenants: runtime.tenants,
         // The admin API over the tenants, when the registry keeps tenants as data (`deploymentTenants`).
         ...(runtime.tenants.admin ? { admin: runtime.tenants.admin } : {}),
@@ -126,6 +134,7 @@ export function createFactoryWorker<Env extends object>(
         waitUntil: (promise) => ctx.waitUntil(promise),
         // Set by Cloudflare's edge to the address the connection came from; a client cannot choose it.
         clientAddress: (c) => c.req.header('cf-connecting-ip'),
+        dashboardAssets: dashboardAssetsOf(env, options.assetsBinding ?? DEFAULT_ASSETS_BINDING, logger),
       });
       return app.fetch(request);
     },

@@ -1,4 +1,4 @@
-import { traceIdFor } from '@software-factory/sdk';
+import { DASHBOARD_ASSET_FILES, DASHBOARD_ASSET_TYPES, traceIdFor } from '@software-factory/sdk';
 import { describe, expect, it } from 'vitest';
 import { freshTenant, workerScenario } from './support/worker-scenario.ts';
 
@@ -61,6 +61,41 @@ describe('the dashboard served by the Worker', () => {
     for (const asset of ['/dashboard.js', '/dashboard.css']) expect((await admin(asset)).status).toBe(200);
     expect((await admin('/items/unknown')).status).toBe(404);
     expect((await admin('/plots?window=1y')).status).toBe(400);
+  });
+
+  it("serves the dashboard's stylesheet and script from the Worker's static assets, as the core has them", async () => {
+    // The Worker's script does not carry them: wrangler.jsonc's `assets` (written by `npm run assets`)
+    // holds them, and the Worker answers for them under each tenant, with the core's headers.
+    const tenant = freshTenant();
+    const scenario = workerScenario([{ id: tenant, adminToken: ADMIN_TOKEN }]);
+    for (const name of ['dashboard.css', 'dashboard.js'] as const) {
+      const response = await scenario.fetch(new Request(`https://factory.example/t/${tenant}/${name}`));
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe(DASHBOARD_ASSET_TYPES[name]);
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(await response.text(), `packages/cloudflare/assets/${name}: run \`npm run assets\``).toBe(
+        DASHBOARD_ASSET_FILES[name],
+      );
+    }
+  });
+
+  it('names the assets binding when it is missing, and serves the pages without it', async () => {
+    const tenant = freshTenant();
+    const scenario = workerScenario([{ id: tenant, adminToken: ADMIN_TOKEN }], {
+      assetsBinding: 'NO_ASSETS',
+    });
+    const response = await scenario.fetch(new Request(`https://factory.example/t/${tenant}/dashboard.css`));
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({
+      error:
+        'factory worker is misconfigured: binding "NO_ASSETS" must be the Worker\'s static assets holding dashboard.css; check assets in wrangler.jsonc',
+    });
+    const overview = await scenario.fetch(
+      new Request(`https://factory.example/t/${tenant}/`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'cf-connecting-ip': '198.51.100.21' },
+      }),
+    );
+    expect(overview.status).toBe(200);
   });
 
   it('shows nothing of it without the token', async () => {

@@ -20,12 +20,19 @@ export type { AdminApiOptions, AdministeredRegistry } from './http/admin-api.ts'
 export type { AdminThrottleOptions, ThrottlePolicy } from './http/admin-throttle.ts';
 export {
   createFactoryApp,
+  createFactoryAppWithAssets,
   DEFAULT_MAX_BODY_BYTES,
   DELIVERY_CLAIM_MS,
   type FactoryAppOptions,
 } from './http/app.ts';
 export { isIpOrCidr } from './http/client-address.ts';
 export { MAX_SCOPES, PROVIDER_SEGMENT } from './http/connect-routes.ts';
+export {
+  DASHBOARD_ASSET_TYPES,
+  type DashboardAssetName,
+  type DashboardAssets,
+} from './http/dashboard-asset-source.ts';
+export { DASHBOARD_ASSET_FILES } from './http/dashboard-assets.ts';
 export type { ConfigIssue } from './http/guarded-fields.ts';
 export { JSON_MAX_BYTES, type JsonRefusal, readJsonCapped } from './http/json-body.ts';
 export { FORM_MAX_BYTES, type FormRefusal, readBodyCapped, readFormCapped } from './http/read-body.ts';

@@ -45,7 +45,7 @@ class DeadlineTestSource extends TestWebhookSource {
  */
 export function workerScenario(
   tenants: ScenarioTenant[] = [{ id: freshTenant() }],
-  options: { operatorToken?: string; traceUrl?: string; logger?: Logger } = {},
+  options: { operatorToken?: string; traceUrl?: string; logger?: Logger; assetsBinding?: string } = {},
 ) {
   const clock = new FakeClock();
   const logger = new MemoryLogger();
@@ -57,6 +57,7 @@ export function workerScenario(
     logger: workerLogger,
     operatorToken: () => options.operatorToken,
     ...(options.traceUrl ? { traceUrl: options.traceUrl } : {}),
+    ...(options.assetsBinding ? { assetsBinding: options.assetsBinding } : {}),
     tenants: ({ store, metrics }) =>
       new StaticTenantRegistry(
         tenants.map((tenant): TenantRuntime => {

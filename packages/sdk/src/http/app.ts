@@ -27,6 +27,8 @@ import { AdminThrottle, type AdminThrottleOptions } from './admin-throttle.ts';
 import { TrustedProxies } from './client-address.ts';
 import { mountConnectRoutes } from './connect-routes.ts';
 import { mountDashboard } from './dashboard.ts';
+import type { DashboardAssets } from './dashboard-asset-source.ts';
+import { inlineDashboardAssets } from './dashboard-assets.ts';
 import { deliverySpanOf, deliveryUntraced, inDeliverySpan, noteOutcome } from './delivery-span.ts';
 import { countDeliveries, mountDeploymentMetrics } from './deployment-metrics.ts';
 import { mountHealth } from './health.ts';
@@ -100,6 +102,16 @@ export interface FactoryAppOptions {
  * https or lacks `{traceId}`.
  */
 export function createFactoryApp(options: FactoryAppOptions): Hono {
+  return createFactoryAppWithAssets({ ...options, dashboardAssets: inlineDashboardAssets });
+}
+
+/**
+ * `createFactoryApp` whose dashboard stylesheet and script come from `dashboardAssets` (a Worker's
+ * static assets) instead of the app's own copies: a bundle that calls only this does not carry them.
+ */
+export function createFactoryAppWithAssets(
+  options: FactoryAppOptions & { dashboardAssets: DashboardAssets },
+): Hono {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -265,7 +277,7 @@ export function createFactoryApp(options: FactoryAppOptions): Hono {
   app.all('/t/:tenant/webhooks/:source', (c) =>
     c.json({ error: 'method not allowed; webhooks are POST' }, 405),
   );
-  mountDashboard(app, options.tenants, metrics, security, {
+  mountDashboard(app, options.tenants, metrics, security, options.dashboardAssets, {
     ...(options.traceUrl !== undefined ? { traceUrl: checkTraceUrl(options.traceUrl) } : {}),
   });
   mountDeploymentMetrics(app, options.tenants, metrics, security);

@@ -1,3 +1,5 @@
+import { DASHBOARD_ASSET_TYPES, type DashboardAssets } from './dashboard-asset-source.ts';
+
 /**
  * The dashboard's two static assets. The CSP allows scripts and styles from 'self' only, so they are
  * served as files (`/t/:tenant/dashboard.css`, `/t/:tenant/dashboard.js`), never inline. Colours keep
@@ -100,3 +102,13 @@ export const DASHBOARD_SCRIPT = `(() => {
   setInterval(poll, 2000);
 })();
 `;
+
+/** Every dashboard asset's content, by name: what a runtime serving them as static files must hold. */
+export const DASHBOARD_ASSET_FILES = {
+  'dashboard.css': DASHBOARD_STYLE,
+  'dashboard.js': DASHBOARD_SCRIPT,
+} as const;
+
+/** The app's own copies of the dashboard's assets, served from memory (Node, Lambda). */
+export const inlineDashboardAssets: DashboardAssets = (name) =>
+  new Response(DASHBOARD_ASSET_FILES[name], { headers: { 'content-type': DASHBOARD_ASSET_TYPES[name] } });

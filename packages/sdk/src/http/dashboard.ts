@@ -3,7 +3,7 @@ import type { TenantRegistry, TenantRuntime } from '../ports/tenant-runtime.ts';
 import type { FactoryMetrics } from '../status/metrics.ts';
 import { tenantStatus } from '../status/tenant-status.ts';
 import { type AdminTenant, adminAccess, adminTenant, checkAdminToken } from './admin-access.ts';
-import { DASHBOARD_SCRIPT, DASHBOARD_STYLE } from './dashboard-assets.ts';
+import type { DashboardAssets } from './dashboard-asset-source.ts';
 import { renderLogin } from './dashboard-html.ts';
 import { mountDashboardViews } from './dashboard-views.ts';
 import type { HttpSecurity } from './http-security.ts';
@@ -21,6 +21,7 @@ export function mountDashboard(
   registry: TenantRegistry,
   metrics: FactoryMetrics,
   security: HttpSecurity,
+  dashboardAssets: DashboardAssets,
   options: { traceUrl?: string } = {},
 ): void {
   async function status(tenant: TenantRuntime) {
@@ -43,12 +44,8 @@ export function mountDashboard(
 
   app.get('/t/:tenant', (c) => c.redirect(`/t/${encodeURIComponent(c.req.param('tenant'))}/`, 301));
 
-  app.get('/t/:tenant/dashboard.js', (c) =>
-    c.body(DASHBOARD_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' }),
-  );
-  app.get('/t/:tenant/dashboard.css', (c) =>
-    c.body(DASHBOARD_STYLE, 200, { 'content-type': 'text/css; charset=utf-8' }),
-  );
+  app.get('/t/:tenant/dashboard.js', (c) => dashboardAssets('dashboard.js', c.req.raw));
+  app.get('/t/:tenant/dashboard.css', (c) => dashboardAssets('dashboard.css', c.req.raw));
 
   mountDashboardViews(app, registry, security, options);
 
