@@ -4,6 +4,7 @@
  * as `factory start` runs it.
  */
 export { commentsProvider } from './comments/index.ts';
+export { expandFieldDocs, FIELD_DOCS } from './field-docs.ts';
 export { githubApp } from './github/app-add-on.ts';
 export { GithubAppAuth, type GithubAppAuthOptions, type GithubAppCredentials } from './github/app-auth.ts';
 export {

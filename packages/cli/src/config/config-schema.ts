@@ -2,6 +2,7 @@
 import {
   adminSecret,
   checkTenant,
+  expandFieldDocs,
   type ProviderRegistry,
   type TenantConfig as ProvidersTenantConfig,
   providerRegistry,
@@ -221,7 +222,7 @@ export interface FactoryConfig extends DeploymentConfig {
 /** The JSON Schema of the config file, for editors (`# yaml-language-server: $schema=…`). */
 export function configJsonSchema(registry: ProviderRegistry = providerRegistry): Record<string, unknown> {
   const { singleTenant, multiTenant } = configSchema(new SecretResolver({}), registry);
-  return z.toJSONSchema(z.union([singleTenant, multiTenant]), {
+  const schema = z.toJSONSchema(z.union([singleTenant, multiTenant]), {
     io: 'input',
     unrepresentable: 'any',
     reused: 'ref',
@@ -229,4 +230,17 @@ export function configJsonSchema(registry: ProviderRegistry = providerRegistry):
     // A role takes a provider's bare name as well as its mapping.
     override: shorthandJsonSchema,
   }) as Record<string, unknown>;
+  withFieldDocs(schema);
+  return schema;
+}
+
+/** Every description that names a field's text by key (`#fleet.command`, see field-docs.ts) given its text. */
+function withFieldDocs(node: unknown): void {
+  if (Array.isArray(node)) for (const item of node) withFieldDocs(item);
+  else if (typeof node === 'object' && node !== null) {
+    const fields = node as Record<string, unknown>;
+    for (const [key, value] of Object.entries(fields))
+      if (key === 'description' && typeof value === 'string') fields[key] = expandFieldDocs(value);
+      else withFieldDocs(value);
+  }
 }

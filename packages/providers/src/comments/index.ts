@@ -8,9 +8,7 @@ function commentsSchema() {
     .strictObject(
       z.extend(commentsConfigSchema, { type: z.literal('comments'), transport: directOnly }).shape,
     )
-    .check(
-      z.describe('Ask on the work item itself, through the intake; replies come with the intake’s webhooks.'),
-    );
+    .check(z.describe('#comments'));
 }
 
 type CommentsEntryConfig = z.output<ReturnType<typeof commentsSchema>>;

@@ -23,11 +23,11 @@ function githubIssuesSchema(kit: SchemaKit) {
     type: 'github-issues',
     port: githubIssuesConfigSchema,
     help: {
-      token: 'A GitHub token; else the token `factory connect github-issues` stored.',
-      webhookSecret: 'The secret of the GitHub webhook (issues, issue_comment).',
+      token: '#github-issues.token',
+      webhookSecret: '#github-issues.webhookSecret',
     },
     extra: { app: githubAppSchema(kit.secrets) },
-    description: 'GitHub Issues of one or more repositories, through the REST API and webhooks.',
+    description: '#github-issues',
   });
 }
 

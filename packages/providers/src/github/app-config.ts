@@ -53,13 +53,11 @@ export function githubAppSchema(secrets: SecretResolver) {
     .optional(
       z
         .strictObject({
-          appId: z.optional(appId).check(z.describe('The App id (a number, or a ${NAME} reference).')),
-          privateKey: z
-            .optional(privateKey)
-            .check(z.describe('The App’s private key (PEM), as a ${NAME} reference only.')),
+          appId: z.optional(appId).check(z.describe('#github-app.appId')),
+          privateKey: z.optional(privateKey).check(z.describe('#github-app.privateKey')),
           installationId: z
             .optional(z.int().check(z.positive()))
-            .check(z.describe('The installation to act as; found from each repository when left out.')),
+            .check(z.describe('#github-app.installationId')),
         })
         .check(
           z.refine(
@@ -68,11 +66,7 @@ export function githubAppSchema(secrets: SecretResolver) {
           ),
         ),
     )
-    .check(
-      z.describe(
-        'Act as a GitHub App installation instead of a personal token: { appId, privateKey: ${GITHUB_APP_PRIVATE_KEY} }, or {} for the App `factory connect github --app` stored.',
-      ),
-    );
+    .check(z.describe('#github-app'));
 }
 
 export type GithubAppConfig = NonNullable<z.output<ReturnType<typeof githubAppSchema>>>;

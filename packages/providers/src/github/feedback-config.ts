@@ -19,32 +19,18 @@ const loginSchema = z
 /** `feedback` of the GitHub output target: which review feedback on its pull requests goes back to the agent. */
 export const githubFeedbackConfigSchema = z
   .strictObject({
-    botLogins: z
-      ._default(z.array(loginSchema), [])
-      .check(
-        z.describe(
-          'The logins the factory and its agents act as: a comment that @mentions one is addressed to the agent; their own comments, reviews and pushes are never feedback.',
-        ),
-      ),
+    botLogins: z._default(z.array(loginSchema), []).check(z.describe('#github-feedback.botLogins')),
     commandPrefix: z
       ._default(commandPrefixSchema, '/factory')
-      .check(z.describe('A pull request comment that starts with it is addressed to the agent.')),
+      .check(z.describe('#github-feedback.commandPrefix')),
     checks: z
       ._default(
         z.enum(GITHUB_CHECK_EVENTS, { error: `expected one of ${GITHUB_CHECK_EVENTS.join(', ')}` }),
         'workflow_run',
       )
-      .check(
-        z.describe(
-          'Which check events report CI failures: workflow_run (GitHub Actions, one per workflow), check_suite (one per app and commit) or check_run (one per job, any CI). The others are ignored.',
-        ),
-      ),
+      .check(z.describe('#github-feedback.checks')),
     trustedAuthors: z.optional(githubIssuesTrustedAuthorsSchema),
   })
-  .check(
-    z.describe(
-      'Review feedback on the pull requests: reviews, comments addressed to the agent, failed checks and pushes by people. Whose words count: trustedAuthors (author_association, default OWNER, MEMBER, COLLABORATOR).',
-    ),
-  );
+  .check(z.describe('#github-feedback'));
 export type GithubFeedbackConfig = z.input<typeof githubFeedbackConfigSchema>;
 export type GithubFeedbackSettings = z.output<typeof githubFeedbackConfigSchema>;

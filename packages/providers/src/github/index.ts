@@ -41,13 +41,9 @@ function githubSchema(kit: SchemaKit) {
           z.string().check(z.regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'expected owner/repo' })),
         ),
       )
-      .check(z.describe('The owner/repo names whose pull requests the factory follows; all when absent.')),
+      .check(z.describe('#github.repositories')),
   });
-  return transports(['direct', 'relayfile'], [direct, relayfile]).check(
-    z.describe(
-      'GitHub pull requests: through its REST API and webhooks (`transport: direct`, the default), or through the relayfile mount.',
-    ),
-  );
+  return transports(['direct', 'relayfile'], [direct, relayfile]).check(z.describe('#github'));
 }
 
 type GithubEntryConfig = z.output<ReturnType<typeof githubSchema>>;

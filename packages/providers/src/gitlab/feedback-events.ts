@@ -29,31 +29,15 @@ const userSchema = z
 /** `feedback` of the GitLab output target: which feedback on its merge requests goes back to the agent. */
 export const gitlabFeedbackConfigSchema = z
   .strictObject({
-    botUsernames: z
-      ._default(z.array(userSchema), [])
-      .check(
-        z.describe(
-          'The usernames the factory and its agents act as: a note that @mentions one is addressed to the agent; their own notes and pushes are never feedback.',
-        ),
-      ),
+    botUsernames: z._default(z.array(userSchema), []).check(z.describe('#gitlab-feedback.botUsernames')),
     commandPrefix: z
       ._default(commandPrefixSchema, '/factory')
-      .check(z.describe('A merge request note that starts with it is addressed to the agent.')),
+      .check(z.describe('#gitlab-feedback.commandPrefix')),
     trustedAuthors: z.optional(
-      z
-        .strictObject({ users: z.array(userSchema) })
-        .check(
-          z.describe(
-            "Whose notes count: GitLab's note payload does not say the author's role on the project, so only listed usernames or ids are trusted.",
-          ),
-        ),
+      z.strictObject({ users: z.array(userSchema) }).check(z.describe('#gitlab-feedback.trustedAuthors')),
     ),
   })
-  .check(
-    z.describe(
-      'Review feedback on the merge requests: failed pipelines, notes addressed to the agent by trusted users, pushes by people.',
-    ),
-  );
+  .check(z.describe('#gitlab-feedback'));
 export type GitlabFeedbackConfig = z.input<typeof gitlabFeedbackConfigSchema>;
 
 type Verdict = Omit<WebhookInterpretation, 'deliveryId'>;

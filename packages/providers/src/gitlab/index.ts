@@ -24,12 +24,11 @@ function gitlabSchema(kit: SchemaKit) {
     type: 'gitlab',
     port: gitlabConfigSchema,
     help: {
-      token:
-        'A personal, project or group access token, or an OAuth token; else the token `factory connect gitlab` stored.',
-      webhookSecret: 'The secret token GitLab sends in X-Gitlab-Token.',
+      token: '#gitlab.token',
+      webhookSecret: '#gitlab.webhookSecret',
     },
     extra: { feedback: z.optional(gitlabFeedbackConfigSchema) },
-    description: 'GitLab merge requests, through the REST API v4 and project webhooks.',
+    description: '#gitlab',
   });
 }
 

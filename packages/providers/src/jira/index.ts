@@ -23,11 +23,11 @@ function jiraSchema(kit: SchemaKit) {
     type: 'jira',
     port: jiraConfigSchema,
     help: {
-      token: 'An API token (with `email`) or an OAuth token; else the token `factory connect jira` stored.',
-      webhookSecret: 'The secret of the Jira admin webhook.',
+      token: '#jira.token',
+      webhookSecret: '#jira.webhookSecret',
     },
     extra: {},
-    description: 'Jira Cloud issues, through its REST API v3 and admin webhooks.',
+    description: '#jira',
   });
 }
 

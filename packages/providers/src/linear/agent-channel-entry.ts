@@ -13,17 +13,9 @@ function agentChannelSchema() {
       provider: z._default(z.string().check(z.minLength(1)), 'linear-agent'),
       trustedAuthors: z
         .optional(linearTrustedAuthorsSchema)
-        .check(
-          z.describe(
-            'Who may answer in the session: roles creator, assignee (of the issue) and member (of the workspace), all by default; `users` lists Linear user ids trusted anyway; `roles: []` keeps only them.',
-          ),
-        ),
+        .check(z.describe('#linear-agent.trustedAuthors')),
     })
-    .check(
-      z.describe(
-        'Ask in the Linear agent session the issue was delegated in (needs a Linear intake in agent mode).',
-      ),
-    );
+    .check(z.describe('#linear-agent'));
 }
 
 type AgentChannelConfig = z.output<ReturnType<typeof agentChannelSchema>>;

@@ -29,19 +29,10 @@ function linearSchema(kit: SchemaKit) {
     z.extend(linearConfigSchema, {
       type: z.literal('linear'),
       transport: z._default(z.literal('direct'), 'direct'),
-      apiKey: kit.defaulted(
-        LINEAR.token,
-        'A Linear API key or OAuth token; else the token `factory connect linear` stored.',
-      ),
-      webhookSecret: kit.defaulted(LINEAR.webhookSecret, 'The signing secret of the Linear webhook.'),
+      apiKey: kit.defaulted(LINEAR.token, '#linear.apiKey'),
+      webhookSecret: kit.defaulted(LINEAR.webhookSecret, '#linear.webhookSecret'),
       oauth: kit.oauthClient(LINEAR_OAUTH),
-      mode: z
-        ._default(z.enum(LINEAR_MODES), 'issues')
-        .check(
-          z.describe(
-            "`issues` (the default): ready issues come through Linear's Issue webhooks. `agent`: the factory is a Linear app people delegate issues to or mention; its progress shows in the agent session (install it with `factory connect linear`, which signs in with actor=app).",
-          ),
-        ),
+      mode: z._default(z.enum(LINEAR_MODES), 'issues').check(z.describe('#linear.mode')),
     }).shape,
   );
   const relayfile = z.strictObject({
@@ -53,21 +44,15 @@ function linearSchema(kit: SchemaKit) {
       }),
     ),
     provider: z._default(z.string().check(z.minLength(1)), 'linear'),
-    readyState: z
-      ._default(z.enum(WORK_ITEM_STATES), 'todo')
-      .check(z.describe('The state an issue must be in to be dispatched.')),
+    readyState: z._default(z.enum(WORK_ITEM_STATES), 'todo').check(z.describe('#linear.readyState')),
     readyLabels: z
       ._default(z.array(z.string().check(z.minLength(1))), ['factory'])
-      .check(z.describe('Labels an issue must carry to be dispatched.')),
+      .check(z.describe('#linear.readyLabels')),
     stateIds: z
       .strictObject({ dispatched: z.string().check(z.minLength(1)), done: z.string().check(z.minLength(1)) })
-      .check(z.describe('The workflow state ids the factory moves an issue to (relayfile writes ids).')),
+      .check(z.describe('#linear.stateIds')),
   });
-  return transports(['direct', 'relayfile'], [direct, relayfile]).check(
-    z.describe(
-      'Linear: issues through its API and webhooks (`transport: direct`, the default), or through the relayfile mount.',
-    ),
-  );
+  return transports(['direct', 'relayfile'], [direct, relayfile]).check(z.describe('#linear'));
 }
 
 type LinearConfig = z.output<ReturnType<typeof linearSchema>>;

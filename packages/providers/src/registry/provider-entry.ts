@@ -267,13 +267,9 @@ export function schemaKit(secrets: SecretResolver): SchemaKit {
         .pipe(
           z.optional(
             z.strictObject({
-              clientId: z.string().check(z.minLength(1), z.describe('The OAuth app’s client id.')),
+              clientId: z.string().check(z.minLength(1), z.describe('#provider.clientId')),
               clientSecret: z.optional(secretReference(secrets, `${spec.envPrefix}_CLIENT_SECRET`)),
-              tokenUrl: z
-                .optional(z.url({ protocol: /^https?$/ }))
-                .check(
-                  z.describe('The token endpoint, for a self-hosted vendor; the vendor’s default otherwise.'),
-                ),
+              tokenUrl: z.optional(z.url({ protocol: /^https?$/ })).check(z.describe('#provider.tokenUrl')),
             }),
           ),
           z.transform((written): OAuthClientConfig | undefined => {
@@ -336,6 +332,4 @@ export function transportOf(context: ProviderContext): { fetch?: Fetch; retry?: 
 }
 
 /** The transport field of a provider that only talks to its vendor's API. */
-export const directOnly = z
-  ._default(z.literal('direct'), 'direct')
-  .check(z.describe('How the factory talks to the vendor: its API and webhooks (the only transport here).'));
+export const directOnly = z._default(z.literal('direct'), 'direct').check(z.describe('#provider.directOnly'));

@@ -132,11 +132,7 @@ export const commentsTrustedAuthorsSchema = z
     roles: z.optional(z.array(z.string().check(z.minLength(1)))),
     users: z.optional(z.array(z.string().check(z.minLength(1)))),
   })
-  .check(
-    z.describe(
-      'Who may answer: roles of the intake (github-issues: author_association values, default OWNER, MEMBER, COLLABORATOR; jira: reporter, assignee, member; linear: creator, assignee, member) and listed ids.',
-    ),
-  );
+  .check(z.describe('#comments.trustedAuthors'));
 
 /** The intakes whose comments can answer, and so have comment-author roles. */
 export const COMMENT_TRUST_INTAKES = ['github-issues', 'jira', 'linear'] as const;

@@ -34,18 +34,10 @@ function slackSchema(kit: SchemaKit) {
     z.extend(slackConfigSchema, {
       type: z.literal('slack'),
       transport: z._default(z.literal('direct'), 'direct'),
-      channel: z
-        .optional(CHANNEL_ID)
-        .check(
-          z.describe(
-            'The channel id where questions are asked, e.g. C0123456789 (needed before the factory takes work).',
-          ),
-        ),
-      botToken: kit.defaulted(SLACK.token, 'The bot token; else the token `factory connect slack` stored.'),
-      signingSecret: kit.defaulted(SLACK.webhookSecret, 'The Slack app’s signing secret.'),
-      botUserId: z
-        .optional(z.string().check(z.minLength(1)))
-        .check(z.describe('The bot’s user id, whose own messages are never answers.')),
+      channel: z.optional(CHANNEL_ID).check(z.describe('#slack.channel')),
+      botToken: kit.defaulted(SLACK.token, '#slack.botToken'),
+      signingSecret: kit.defaulted(SLACK.webhookSecret, '#slack.signingSecret'),
+      botUserId: z.optional(z.string().check(z.minLength(1))).check(z.describe('#slack.botUserId')),
       oauth: kit.oauthClient(SLACK_OAUTH),
     }).shape,
   );
@@ -57,24 +49,12 @@ function slackSchema(kit: SchemaKit) {
       z.regex(/^[A-Za-z0-9]+(?:__[A-Za-z0-9._+=@-]+)?$/, {
         error: 'expected a channel folder: the channel id, or <id>__<name> as relayfile names it',
       }),
-      z.describe('The channel folder where questions are asked: <channel id>__<name> or the bare id.'),
+      z.describe('#slack.relayfile.channel'),
     ),
-    botUserId: z
-      .optional(z.string().check(z.minLength(1)))
-      .check(z.describe('The factory’s own user id, whose messages are not answers.')),
-    trustedAuthors: z
-      .optional(mountTrustedAuthorsSchema)
-      .check(
-        z.describe(
-          'Who may answer: by default a person replying in the channel (the mount lists no members, and only members post there); `users` adds ids, `roles: []` keeps only them.',
-        ),
-      ),
+    botUserId: z.optional(z.string().check(z.minLength(1))).check(z.describe('#slack.relayfile.botUserId')),
+    trustedAuthors: z.optional(mountTrustedAuthorsSchema).check(z.describe('#slack.trustedAuthors')),
   });
-  return transports(['direct', 'relayfile'], [direct, relayfile]).check(
-    z.describe(
-      'Slack: a thread per question in one channel, through its Web API and Events API (`transport: direct`, the default), or through the relayfile mount.',
-    ),
-  );
+  return transports(['direct', 'relayfile'], [direct, relayfile]).check(z.describe('#slack'));
 }
 
 type SlackEntryConfig = z.output<ReturnType<typeof slackSchema>>;

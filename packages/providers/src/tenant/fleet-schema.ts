@@ -16,13 +16,9 @@ const plainName = z
 export function fleetSchema(secrets: SecretResolver) {
   const local = z.strictObject({
     type: z.literal('local'),
-    command: z
-      .union([text, z.array(text).check(z.minLength(1))])
-      .check(z.describe('The agent command: a shell string, or an argv list run without a shell.')),
-    repository: z
-      ._default(text, '.')
-      .check(z.describe('The git repository agents work in; relative to this file.')),
-    stateDir: z.optional(text).check(z.describe('Where agent worktrees, logs and the registry live.')),
+    command: z.union([text, z.array(text).check(z.minLength(1))]).check(z.describe('#fleet.command')),
+    repository: z._default(text, '.').check(z.describe('#fleet.repository')),
+    stateDir: z.optional(text).check(z.describe('#fleet.stateDir')),
     passEnv: z
       ._default(
         z.array(
@@ -32,9 +28,7 @@ export function fleetSchema(secrets: SecretResolver) {
         ),
         [],
       )
-      .check(
-        z.describe('Names of the factory’s environment variables the agent also gets (e.g. its API key).'),
-      ),
+      .check(z.describe('#fleet.passEnv')),
     env: z
       ._default(
         z.record(
@@ -47,50 +41,32 @@ export function fleetSchema(secrets: SecretResolver) {
         ),
         {},
       )
-      .check(z.describe('Extra environment variables for the agent (not secrets: this file is not secret).')),
+      .check(z.describe('#fleet.env')),
   });
 
   const http = z.strictObject({
     type: z.literal('http'),
-    url: url.check(z.describe('The team’s fleet endpoint; the factory calls POST <url>/agents and so on.')),
-    secret: secretReference(secrets, 'FLEET_SECRET').check(
-      z.describe(
-        'The shared HMAC secret signing requests both ways; callbacks arrive at /t/<tenant>/webhooks/fleet.',
-      ),
-    ),
-    timeout: z.optional(durationSchema).check(z.describe('How long one request may take (default 15s).')),
+    url: url.check(z.describe('#fleet.url')),
+    secret: secretReference(secrets, 'FLEET_SECRET').check(z.describe('#fleet.secret')),
+    timeout: z.optional(durationSchema).check(z.describe('#fleet.timeout')),
   });
 
   const githubActions = z
     .strictObject({
       type: z.literal('github-actions'),
-      token: z
-        .optional(secretReference(secrets, 'GITHUB_ACTIONS_TOKEN'))
-        .check(
-          z.describe(
-            'A token with actions:write; left out (and no `app`), the credentials store’s `github` token.',
-          ),
-        ),
+      token: z.optional(secretReference(secrets, 'GITHUB_ACTIONS_TOKEN')).check(z.describe('#fleet.token')),
       app: githubAppSchema(secrets),
-      workflow: z
-        ._default(text, 'factory-agent.yml')
-        .check(z.describe('The workflow file in the target repository.')),
-      ref: z.optional(text).check(z.describe('The git ref the workflow runs from (default main).')),
+      workflow: z._default(text, 'factory-agent.yml').check(z.describe('#fleet.workflow')),
+      ref: z.optional(text).check(z.describe('#fleet.ref')),
       repository: z
         .optional(
           z.string().check(z.regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'expected owner/repo' })),
         )
-        .check(z.describe('Run every agent in this repository instead of the route’s.')),
-      baseUrl: z
-        .optional(url)
-        .check(z.describe('The REST API; GitHub Enterprise Server uses https://HOST/api/v3.')),
+        .check(z.describe('#fleet.githubActions.repository')),
+      baseUrl: z.optional(url).check(z.describe('#fleet.baseUrl')),
       webhookSecret: z
         .optional(secretReference(secrets, 'GITHUB_WEBHOOK_SECRET'))
-        .check(
-          z.describe(
-            'The secret of the workflow_run webhook at /t/<tenant>/webhooks/github-actions; without it exits are polled on the tick.',
-          ),
-        ),
+        .check(z.describe('#fleet.webhookSecret')),
     })
     .check(
       z.refine(
@@ -102,10 +78,8 @@ export function fleetSchema(secrets: SecretResolver) {
   const agentRelay = z.strictObject({
     type: z.literal('agent-relay'),
     workspaceKey: secretReference(secrets, 'RELAY_WORKSPACE_KEY'),
-    baseUrl: z.optional(url).check(z.describe('A self-hosted relay API; Agent Relay cloud by default.')),
-    cli: z
-      .optional(plainName)
-      .check(z.describe('The harness nodes start, e.g. claude (spawn:<cli> placement).')),
+    baseUrl: z.optional(url).check(z.describe('#fleet.agentRelay.baseUrl')),
+    cli: z.optional(plainName).check(z.describe('#fleet.cli')),
     placeByRepository: z._default(z.boolean(), true),
     dispatcherName: z.optional(plainName),
     dispatcherToken: z.optional(secretReference(secrets, 'RELAY_DISPATCHER_TOKEN')),
@@ -117,7 +91,7 @@ export function fleetSchema(secrets: SecretResolver) {
     .discriminatedUnion('type', [local, http, githubActions, agentRelay], {
       error: (issue) => unionMessage(issue, 'type', FLEET_TYPES),
     })
-    .check(z.describe('Where agents run; needed by the commands that run work (`factory start`, deploys).'));
+    .check(z.describe('#fleet'));
 }
 
 export type FleetConfig = z.output<ReturnType<typeof fleetSchema>>;

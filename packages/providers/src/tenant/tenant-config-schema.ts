@@ -15,7 +15,7 @@ export const tenantIdSchema = z.string().check(
     error:
       'expected a tenant id of letters, digits, "-" and "_" (at most 64, starting with a letter or digit)',
   }),
-  z.describe('The tenant id, as it appears in webhook URLs: /t/<id>/webhooks/<source>.'),
+  z.describe('#tenant.id'),
 );
 
 /** The files every provider with `transport: relayfile` reads and writes. */
@@ -26,7 +26,7 @@ export function mountSchema(secrets: SecretResolver) {
     [
       z.strictObject({
         type: z.literal('directory'),
-        path: text.check(z.describe('A local folder in relayfile’s layout; relative to this file.')),
+        path: text.check(z.describe('#tenant.path')),
       }),
       z.strictObject({
         type: z.literal('relayfile'),
@@ -56,35 +56,21 @@ export interface TenantSchemaOptions {
 export function tenantConfigSchema(secrets: SecretResolver, { registry }: { registry: ProviderRegistry }) {
   const kit = schemaKit(secrets);
   return z.extend(factorySettingsSchema, {
-    intentProvider: roleSchema('intentProvider', registry, kit).check(
-      z.describe('Where work items come from.'),
-    ),
+    intentProvider: roleSchema('intentProvider', registry, kit).check(z.describe('#tenant.intentProvider')),
     clarificationChannel: roleSchema('clarificationChannel', registry, kit).check(
-      z.describe('Where vague work items are asked about.'),
+      z.describe('#tenant.clarificationChannel'),
     ),
-    outputTarget: roleSchema('outputTarget', registry, kit).check(
-      z.describe('Where agents deliver pull requests.'),
-    ),
+    outputTarget: roleSchema('outputTarget', registry, kit).check(z.describe('#tenant.outputTarget')),
     fleet: z.optional(fleetSchema(secrets)),
-    mount: z
-      .optional(mountSchema(secrets))
-      .check(z.describe('The files every provider with `transport: relayfile` reads and writes.')),
+    mount: z.optional(mountSchema(secrets)).check(z.describe('#tenant.mount')),
     triage: triageSchema(secrets),
     adminToken: z
       .optional(adminSecret(secrets, 'FACTORY_ADMIN_TOKEN'))
-      .check(
-        z.describe(
-          'Opens the read-only dashboard at /t/<tenant>/ (and status.json, metrics, healthz); off without it. At least 32 characters.',
-        ),
-      ),
+      .check(z.describe('#tenant.adminToken')),
     template: z._default(
       z.strictObject({
-        text: z
-          .optional(z.string().check(z.minLength(1)))
-          .check(z.describe('The agent task with {{placeholders}}.')),
-        file: z
-          .optional(z.string().check(z.minLength(1)))
-          .check(z.describe('A file holding the task text; relative to this file.')),
+        text: z.optional(z.string().check(z.minLength(1))).check(z.describe('#task.text')),
+        file: z.optional(z.string().check(z.minLength(1))).check(z.describe('#task.file')),
         branchPrefix: z.optional(z.string().check(z.minLength(1))),
       }),
       {},

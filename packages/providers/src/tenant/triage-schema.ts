@@ -19,5 +19,5 @@ export function triageSchema(secrets: SecretResolver) {
       ),
       { type: 'rules' },
     )
-    .check(z.describe('How work items are triaged: by the routes’ rules, or by a model that reads them.'));
+    .check(z.describe('#triage'));
 }
