@@ -23,6 +23,8 @@ export const FIELD_DOCS: Readonly<Record<string, string>> = {
     'Which check events report CI failures: workflow_run (GitHub Actions, one per workflow), check_suite (one per app and commit) or check_run (one per job, any CI). The others are ignored.',
   'github-feedback':
     'Review feedback on the pull requests: reviews, comments addressed to the agent, failed checks and pushes by people. Whose words count: trustedAuthors (author_association, default OWNER, MEMBER, COLLABORATOR).',
+  'github.token': 'A GitHub token; else the token `factory connect github` stored.',
+  'github.webhookSecret': 'The secret of the GitHub webhook.',
   'github.repositories': 'The owner/repo names whose pull requests the factory follows; all when absent.',
   github:
     'GitHub pull requests: through its REST API and webhooks (`transport: direct`, the default), or through the relayfile mount.',

@@ -22,8 +22,8 @@ function githubSchema(kit: SchemaKit) {
     z.extend(githubConfigSchema, {
       type: z.literal('github'),
       ...GITHUB.directFields(kit, {
-        token: 'A GitHub token; else the token `factory connect github` stored.',
-        webhookSecret: 'The secret of the GitHub webhook.',
+        token: '#github.token',
+        webhookSecret: '#github.webhookSecret',
       }),
       // Not `directOnly`: GitHub can also be reached through the relayfile mount.
       transport: z._default(z.literal('direct'), 'direct'),
