@@ -1,7 +1,7 @@
 import type { Transition } from '../pipeline/result.ts';
 import type { PendingEffect, PendingEffectKind, WorkItemRecord, WorkItemStatus } from '../record.ts';
 import type { WorkItem } from '../work-item.ts';
-import { nextVersion, type VersionContext } from './next-version.ts';
+import { sealVersion, type VersionContext } from './next-version.ts';
 
 const HISTORY_LIMIT = 50;
 
@@ -116,15 +116,31 @@ export class Draft {
     return this.transitions.length > 0;
   }
 
-  /** The version to write: the lease is taken when the outbox gained effects this call must perform. */
+  /**
+   * The version to write: the lease is taken when the outbox gained effects this call must perform. The
+   * draft's record is this decision's own copy, so it becomes the version itself (`sealVersion`); the
+   * draft is done with once sealed.
+   */
   seal(context: Omit<VersionContext, 'now'>): WorkItemRecord {
-    const hasNewEffects = this.record.pending.some(
-      (effect) => !this.base?.pending.some((existing) => existing.id === effect.id),
-    );
-    return nextVersion(this.base, this.record, hasNewEffects ? 'take' : 'keep', {
-      ...context,
+    return sealVersion(this.base, this.record, this.#hasNewEffects() ? 'take' : 'keep', {
+      settings: context.settings,
+      owner: context.owner,
       now: this.now,
     });
+  }
+
+  #hasNewEffects(): boolean {
+    const before = this.base?.pending ?? [];
+    for (const effect of this.record.pending) {
+      let known = false;
+      for (const existing of before)
+        if (existing.id === effect.id) {
+          known = true;
+          break;
+        }
+      if (!known) return true;
+    }
+    return false;
   }
 
   #history(from: WorkItemStatus | null, to: WorkItemStatus, event: string, reason: string): void {

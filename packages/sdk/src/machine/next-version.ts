@@ -50,30 +50,63 @@ export function nextVersion(
   return next;
 }
 
+/**
+ * `nextVersion` for a value the caller made for this write alone and hands over (a draft's record, a
+ * copy made for the completions), finished in place instead of copied again: the same fields, the same
+ * values. When a lease field or `wakeAt` it holds must go (nothing is pending any more), it is copied as
+ * `nextVersion` does, since removing a field from an object slows every later read of it.
+ */
+export function sealVersion(
+  base: WorkItemRecord | undefined,
+  owned: WorkItemRecord,
+  lease: LeaseMove,
+  context: VersionContext,
+): WorkItemRecord {
+  const pending = owned.pending.length > 0;
+  // With something pending the record always has a `wakeAt` (its lease), so only then is nothing dropped.
+  if (!pending && ('leaseUntil' in owned || 'leaseOwner' in owned || 'wakeAt' in owned))
+    return nextVersion(base, owned, lease, context);
+  owned.version = (base?.version ?? 0) + 1;
+  owned.updatedAt = context.now;
+  if (pending) {
+    if (lease === 'take') {
+      owned.leaseUntil = context.now + context.settings.effectLease;
+      owned.leaseOwner = context.owner;
+    } else if (lease === 'expire') owned.leaseUntil = context.now;
+  }
+  const wakeAt = computeWakeAt(owned, context.settings);
+  if (wakeAt !== undefined) owned.wakeAt = wakeAt;
+  return owned;
+}
+
 /** The earliest moment the tick must look at the record again, from what it waits for. */
 export function computeWakeAt(record: WorkItemRecord, settings: FactorySettings): number | undefined {
-  const times: number[] = [];
-  if (record.pending.length > 0) times.push(record.leaseUntil ?? record.updatedAt);
+  // The earliest of what it waits for, kept as it goes (no list of times is built).
+  let earliest: number | undefined;
+  const waitFor = (at: number) => {
+    if (earliest === undefined || at < earliest) earliest = at;
+  };
+  if (record.pending.length > 0) waitFor(record.leaseUntil ?? record.updatedAt);
   switch (record.status) {
     case 'new':
       // Only stored as `new` when triage failed: retry it.
-      times.push(record.updatedAt + settings.effectLease);
+      waitFor(record.updatedAt + settings.effectLease);
       break;
     case 'waiting-clarification':
-      if (record.clarification) times.push(record.clarification.expiresAt);
+      if (record.clarification) waitFor(record.clarification.expiresAt);
       break;
     case 'queued':
-      if (record.retryAt !== undefined) times.push(record.retryAt);
+      if (record.retryAt !== undefined) waitFor(record.retryAt);
       break;
     case 'blocked':
-      if (record.blockCheckAt !== undefined) times.push(record.blockCheckAt);
+      if (record.blockCheckAt !== undefined) waitFor(record.blockCheckAt);
       break;
     case 'dispatched':
       // A ready output waiting for its merge is decided by a person, not by a timer.
       if (record.dispatch && record.output?.state !== 'ready') {
         const { dispatchedAt, exitedAt, checkAt } = record.dispatch;
-        times.push(checkAt);
-        times.push(
+        waitFor(checkAt);
+        waitFor(
           exitedAt === undefined
             ? dispatchedAt + settings.agents.timeout
             : exitedAt + settings.agents.outputGrace,
@@ -83,5 +116,5 @@ export function computeWakeAt(record: WorkItemRecord, settings: FactorySettings)
     default:
       break;
   }
-  return times.length > 0 ? Math.min(...times) : undefined;
+  return earliest;
 }

@@ -1,4 +1,4 @@
-import { nextVersion } from '../machine/next-version.ts';
+import { type LeaseMove, nextVersion, sealVersion, type VersionContext } from '../machine/next-version.ts';
 import type { WriteOptions } from '../ports/connection.ts';
 import type { SpawnedAgent } from '../ports/fleet-client.ts';
 import type { PendingEffect, WorkItemRecord } from '../record.ts';
@@ -229,25 +229,21 @@ async function recordCompletions(
   let schedule = await currentSchedule(context);
   const budget = new ConflictBudget(8);
   while (current && budget.next(current.version)) {
-    const pendingIds = new Set(current.pending.map((pending) => pending.id));
-    const stale = done.filter((completion) => !pendingIds.has(completion.effect.id));
-    const completed = done.filter((completion) => pendingIds.has(completion.effect.id));
-    // One copy of the record for all the completions, not one per effect.
-    let next: WorkItemRecord = current;
-    if (completed.length > 0) {
-      const completedIds = new Set(completed.map((completion) => completion.effect.id));
-      next = { ...current, pending: current.pending.filter((pending) => !completedIds.has(pending.id)) };
-      for (const completion of completed) next = withResult(next, completion.result);
-    }
+    const completed: Completion[] = [];
+    const stale: Completion[] = [];
+    for (const completion of done)
+      (isPending(current, completion.effect.id) ? completed : stale).push(completion);
     const expire = failed && current.leaseOwner === context.owner;
-    if (next === current && !expire) {
+    if (completed.length === 0 && !expire) {
       for (const completion of stale)
         await compensate(context, current, completion.effect, completion.result);
       return current;
     }
-    const written = nextVersion(current, next, expire ? 'expire' : 'keep', versionContext(context), {
-      touch: !expire || next !== current,
-    });
+    const lease = expire ? 'expire' : 'keep';
+    const written =
+      completed.length > 0
+        ? completedVersion(current, completed, lease, versionContext(context))
+        : nextVersion(current, current, lease, versionContext(context), { touch: false });
     if (await writeRecord(context, current, written, { base: schedule, value: schedule.value })) {
       for (const completion of stale)
         await compensate(context, written, completion.effect, completion.result);
@@ -256,6 +252,43 @@ async function recordCompletions(
     ({ record: current, schedule } = await loadRecord(context, ours.workItemId));
   }
   return undefined;
+}
+
+function isPending(record: WorkItemRecord, effectId: string): boolean {
+  for (const pending of record.pending) if (pending.id === effectId) return true;
+  return false;
+}
+
+/**
+ * The version after `current` without the completed effects and with what they learned: one copy of the
+ * record for all the completions (not one per effect, and not one more for the version), which
+ * `sealVersion` finishes as `nextVersion` would.
+ */
+function completedVersion(
+  current: WorkItemRecord,
+  completed: readonly Completion[],
+  lease: LeaseMove,
+  context: VersionContext,
+): WorkItemRecord {
+  // What the version works out again (its lease, `wakeAt`) is left out of the copy, so nothing has to go.
+  const { leaseUntil, leaseOwner, wakeAt: _wakeAt, ...rest } = current;
+  const next: WorkItemRecord = rest;
+  next.pending = current.pending.filter(
+    (pending) => !completed.some((completion) => completion.effect.id === pending.id),
+  );
+  for (const { result } of completed) {
+    if (!result) continue;
+    if ('threadId' in result && next.clarification) {
+      const { threadId, threadUrl } = result;
+      next.clarification = { ...next.clarification, threadId, ...(threadUrl ? { threadUrl } : {}) };
+    } else if ('agentId' in result && next.dispatch)
+      next.dispatch = { ...next.dispatch, agentId: result.agentId };
+  }
+  if (next.pending.length > 0) {
+    if (leaseUntil !== undefined) next.leaseUntil = leaseUntil;
+    if (leaseOwner !== undefined) next.leaseOwner = leaseOwner;
+  }
+  return sealVersion(current, next, lease, context);
 }
 
 /** The record with what the effect learned (a thread, an agent id) kept in it. */
@@ -273,7 +306,7 @@ function withResult(record: WorkItemRecord, result: EffectResult): WorkItemRecor
   return record;
 }
 
-function versionContext(context: HandlerContext) {
+function versionContext(context: HandlerContext): VersionContext {
   return { settings: context.settings, owner: context.owner, now: context.clock.now() };
 }
 
