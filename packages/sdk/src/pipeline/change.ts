@@ -1,3 +1,4 @@
+import { silentLogger } from '../ports/logger.ts';
 import type { WorkItemRecord } from '../record.ts';
 import { traceIdFor } from '../trace.ts';
 import { type Committed, commitRecord, type Decision } from './commit.ts';
@@ -26,13 +27,14 @@ export async function change(
   if (committed.wrote) {
     result.wrote = true;
     result.transitions.push(...(committed.draft?.transitions ?? []));
-    context.logger.info('work item changed', {
-      tenant: context.tenant,
-      workItemId,
-      status: committed.record?.status,
-      reason: committed.reason,
-      ...(traceId ? { traceId } : {}),
-    });
+    if (context.logger !== silentLogger)
+      context.logger.info('work item changed', {
+        tenant: context.tenant,
+        workItemId,
+        status: committed.record?.status,
+        reason: committed.reason,
+        ...(traceId ? { traceId } : {}),
+      });
   }
   const record = committed.record;
   if (!record || record.pending.length === 0) return committed;

@@ -1,6 +1,6 @@
 import type { Draft } from '../machine/draft.ts';
 import type { Decision } from '../machine/step.ts';
-import type { Lookup } from '../ports/state-store.ts';
+import type { Lookup, RecordCommit } from '../ports/state-store.ts';
 import type { WorkItemRecord } from '../record.ts';
 import type { HandlerContext } from './context.ts';
 import { reconcile, SCHEDULE_DOCUMENT, type SchedulePlan, type VersionedSchedule } from './schedule.ts';
@@ -106,37 +106,41 @@ export async function writeRecord(
   const writesSchedule = scheduled !== plan.base.value || plan.base.version === 0;
   const lookups = lookupsFor(current, next);
   const delivery = context.delivery && !context.delivery.kept ? context.delivery : undefined;
-  const stored = await context.store.commit(context.tenant, {
-    record: next,
-    ...(writesSchedule
-      ? { document: { name: SCHEDULE_DOCUMENT, value: scheduled, expectedVersion: plan.base.version } }
-      : {}),
-    ...(lookups.length > 0 ? { lookups } : {}),
-    ...(delivery ? { deliveries: delivery.keys } : {}),
-  });
+  // Built field by field: a spread of a conditional object per field cost one object more each.
+  const change: RecordCommit = { record: next };
+  if (writesSchedule)
+    change.document = { name: SCHEDULE_DOCUMENT, value: scheduled, expectedVersion: plan.base.version };
+  if (lookups.length > 0) change.lookups = lookups;
+  if (delivery) change.deliveries = delivery.keys;
+  const stored = await context.store.commit(context.tenant, change);
   if (stored && delivery) delivery.kept = true;
   if (stored && writesSchedule)
     rememberSchedule(context, { value: scheduled, version: plan.base.version + 1 });
   return stored;
 }
 
+const NO_LOOKUPS: readonly Lookup[] = Object.freeze([]);
+
 /**
  * The lookups a version newly makes true: its key once it is dispatched (an output names the item by
  * it), its thread once opened (a reply names the thread), its agent once spawned (an exit names the
  * agent). Written with the version, so a lookup never leads to a record that was not stored.
  */
-function lookupsFor(current: WorkItemRecord | undefined, next: WorkItemRecord): Lookup[] {
-  const lookups: Lookup[] = [];
+function lookupsFor(current: WorkItemRecord | undefined, next: WorkItemRecord): readonly Lookup[] {
   const dispatch = next.dispatch;
-  if (
+  const dispatched =
     next.status === 'dispatched' &&
-    dispatch &&
-    (current?.status !== 'dispatched' || current.dispatch?.attempt !== dispatch.attempt)
-  )
-    lookups.push({ kind: 'key', value: next.item.key.toUpperCase() });
+    dispatch !== undefined &&
+    (current?.status !== 'dispatched' || current.dispatch?.attempt !== dispatch.attempt);
   const thread = next.clarification?.threadId;
-  if (thread && thread !== current?.clarification?.threadId) lookups.push({ kind: 'thread', value: thread });
-  if (dispatch?.agentId && dispatch.agentId !== current?.dispatch?.agentId)
-    lookups.push({ kind: 'agent', value: dispatch.agentId });
+  const newThread = thread !== undefined && thread !== '' && thread !== current?.clarification?.threadId;
+  const agent = dispatch?.agentId;
+  const newAgent = agent !== undefined && agent !== '' && agent !== current?.dispatch?.agentId;
+  // Most versions make no lookup true: they share one empty list.
+  if (!dispatched && !newThread && !newAgent) return NO_LOOKUPS;
+  const lookups: Lookup[] = [];
+  if (dispatched) lookups.push({ kind: 'key', value: next.item.key.toUpperCase() });
+  if (newThread) lookups.push({ kind: 'thread', value: thread });
+  if (newAgent) lookups.push({ kind: 'agent', value: agent });
   return lookups;
 }

@@ -105,7 +105,12 @@ export async function repairEntries(context: HandlerContext, workItemId: string)
 }
 
 function stored(value: unknown, version: number): VersionedSchedule {
-  return { value: { ...EMPTY_SCHEDULE, ...(value as Partial<Schedule>) }, version };
+  const schedule = value as Partial<Schedule>;
+  // A schedule as the core writes it has every field: taken as it is (a value, never changed in place).
+  // One from an older build may lack a field, which gets its empty default.
+  if (schedule.queue && schedule.slots && schedule.blocked && schedule.breaker)
+    return { value: schedule as Schedule, version };
+  return { value: { ...EMPTY_SCHEDULE, ...schedule }, version };
 }
 
 /**
