@@ -5,7 +5,8 @@ import type { WorkItemRecord } from './record.ts';
 
 interface TenantState {
   records: Map<string, WorkItemRecord>;
-  index: Map<string, string>;
+  /** lookup kind → value → work item id: no key is built by joining the two for every write and find. */
+  index: Map<Store.Lookup['kind'], Map<string, string>>;
   events: Map<string, number>;
   documents: Map<string, Store.TenantDocument>;
 }
@@ -78,7 +79,11 @@ export class InMemoryStateStore implements StateStore {
         document.name,
         Object.freeze({ value: frozenCopy(document.value), version: document.expectedVersion + 1 }),
       );
-    for (const lookup of lookups) state.index.set(`${lookup.kind}\u0000${lookup.value}`, record.workItemId);
+    for (const lookup of lookups) {
+      const byValue = state.index.get(lookup.kind) ?? new Map<string, string>();
+      if (byValue.size === 0) state.index.set(lookup.kind, byValue);
+      byValue.set(lookup.value, record.workItemId);
+    }
     for (const delivery of deliveries) state.events.set(delivery.key, delivery.expiresAt);
     return true;
   }
@@ -106,7 +111,7 @@ export class InMemoryStateStore implements StateStore {
 
   async find(tenant: string, lookup: Store.Lookup, documentName: string): Promise<Store.FoundRecord> {
     const state = this.#tenant(tenant);
-    const workItemId = state.index.get(`${lookup.kind}\u0000${lookup.value}`);
+    const workItemId = state.index.get(lookup.kind)?.get(lookup.value);
     if (workItemId === undefined) return { workItemId, record: undefined, document: undefined };
     return { workItemId, record: state.records.get(workItemId), document: state.documents.get(documentName) };
   }

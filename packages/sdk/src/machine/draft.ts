@@ -144,8 +144,10 @@ export class Draft {
   }
 
   #history(from: WorkItemStatus | null, to: WorkItemStatus, event: string, reason: string): void {
-    this.record.history = [...this.record.history, { at: this.now, from, to, event, reason }].slice(
-      -HISTORY_LIMIT,
-    );
+    const history = this.record.history;
+    const entry = { at: this.now, from, to, event, reason };
+    // One new list per entry: the oldest entries beyond the limit are left out as it is built.
+    this.record.history =
+      history.length < HISTORY_LIMIT ? [...history, entry] : [...history.slice(1 - HISTORY_LIMIT), entry];
   }
 }
