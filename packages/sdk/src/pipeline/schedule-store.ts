@@ -13,9 +13,19 @@ import {
 /**
  * The schedule as this `handle` call last read or wrote it. Deciding a dispatch, running its effects and
  * draining the queue afterwards all ask the same document, so one call reads it once; every write of it
- * is still a compare-and-set on the stored version, so a stale copy only costs a re-read.
+ * is still a compare-and-set on the stored version, so a stale copy only costs a re-read. Kept on the
+ * call's context under a key of this module's own: a weak map keyed by every call's context cost an
+ * entry (and the collector's work on it) per event.
  */
-const known = new WeakMap<HandlerContext, VersionedSchedule>();
+const KNOWN = Symbol('known schedule');
+type Knowing = HandlerContext & { [KNOWN]?: VersionedSchedule };
+
+const known = {
+  get: (context: HandlerContext): VersionedSchedule | undefined => (context as Knowing)[KNOWN],
+  set: (context: HandlerContext, schedule: VersionedSchedule): void => {
+    (context as Knowing)[KNOWN] = schedule;
+  },
+};
 
 export function rememberSchedule(context: HandlerContext, schedule: VersionedSchedule): void {
   known.set(context, schedule);
