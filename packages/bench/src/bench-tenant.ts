@@ -9,20 +9,12 @@ import {
   createFactory,
   DefaultTaskTemplate,
   type FactoryMetrics,
-  type OpenedThread,
   RuleTriage,
   resolveSettings,
   type StateStore,
   type TenantRuntime,
-  type WorkItem,
-  type WriteOptions,
 } from '@software-factory/sdk';
-import {
-  FakeClarificationChannel,
-  FakeFleet,
-  FakeOutputTarget,
-  FakeWorkItemProvider,
-} from '@software-factory/sdk/testing';
+import { BenchChat, BenchFleet, BenchOutputs, BenchTracker } from './bench-vendors.ts';
 
 // Test constants, not credentials: the bench signs its own deliveries with them.
 export const BENCH_TENANT = 'bench';
@@ -41,31 +33,16 @@ export function threadTs(n: number): string {
   return `1767225600.${String(n).padStart(6, '0')}`;
 }
 
-/**
- * The core's chat fake, with thread ids as Slack forms them (`<channel>:<ts>`), so a real signed Slack
- * reply finds the thread. The ts follows from the item's key, so the sender can address the reply.
- */
-export class SlackShapedChat extends FakeClarificationChannel {
-  override async openThread(item: WorkItem, question: string, options: WriteOptions): Promise<OpenedThread> {
-    await super.openThread(item, question, options);
-    const n = Number(/(\d+)$/.exec(item.key)?.[1] ?? 0);
-    return {
-      threadId: `${BENCH_CHANNEL}:${threadTs(n)}`,
-      url: `https://slack.example/${BENCH_CHANNEL}/${n}`,
-    };
-  }
-}
-
 export interface BenchTenant {
   runtime: TenantRuntime;
-  fleet: FakeFleet;
-  tracker: FakeWorkItemProvider;
-  chat: SlackShapedChat;
+  fleet: BenchFleet;
+  tracker: BenchTracker;
+  chat: BenchChat;
 }
 
 /**
  * One tenant as a deployer wires it, minus the network: the real signed webhook sources of Linear, Slack
- * and GitHub in, the core's fakes for every outgoing write and for the fleet. It runs unchanged in Node
+ * and GitHub in, stand-ins that keep nothing for every outgoing write and for the fleet (`bench-vendors.ts`). It runs unchanged in Node
  * and inside workerd, so every store is measured on the same code.
  */
 export function benchTenant(store: StateStore, options: { metrics?: FactoryMetrics } = {}): BenchTenant {
@@ -74,9 +51,9 @@ export function benchTenant(store: StateStore, options: { metrics?: FactoryMetri
     // Every cycle completes what it dispatched; the limit is never what a measured path waits on.
     limits: { maxInFlight: 1000 },
   });
-  const tracker = new FakeWorkItemProvider();
-  const chat = new SlackShapedChat();
-  const fleet = new FakeFleet();
+  const tracker = new BenchTracker();
+  const chat = new BenchChat();
+  const fleet = new BenchFleet();
   // The Linear source only parses with it (labels and states come in the payload); it never calls out.
   const linear = new LinearWorkItemProvider({ apiUrl: 'http://127.0.0.1:9/graphql' });
   const factory = createFactory({
@@ -87,7 +64,7 @@ export function benchTenant(store: StateStore, options: { metrics?: FactoryMetri
       store,
       workItems: tracker,
       clarifications: chat,
-      outputs: new FakeOutputTarget(),
+      outputs: new BenchOutputs(),
       fleet,
       triage: new RuleTriage(settings.routes),
       template: new DefaultTaskTemplate(),
