@@ -2,7 +2,6 @@ import type { Context, Hono } from 'hono';
 import { HonoBase } from 'hono/hono-base';
 import { HTTPException } from 'hono/http-exception';
 import { TrieRouter } from 'hono/router/trie-router';
-import type { BlankEnv } from 'hono/types';
 import { sha256Hex } from '../ingress/hmac.ts';
 import { isTenantId, MIN_ADMIN_TOKEN_LENGTH } from '../ingress/tenants.ts';
 import { describeUnconnected, unconnectedProviders } from '../ingress/unconnected-providers.ts';
@@ -24,17 +23,19 @@ import { checkTraceUrl } from '../trace-url.ts';
 import { acknowledgeReceipt } from './acknowledge-receipt.ts';
 import { type AdminApiOptions, mountAdminApi } from './admin-api.ts';
 import { AdminThrottle, type AdminThrottleOptions } from './admin-throttle.ts';
+import { bodyAnswer, jsonAnswer, withSecurityHeaders } from './answers.ts';
 import { TrustedProxies } from './client-address.ts';
 import { mountConnectRoutes } from './connect-routes.ts';
 import { mountDashboard } from './dashboard.ts';
 import type { DashboardAssets } from './dashboard-asset-source.ts';
 import { inlineDashboardAssets } from './dashboard-assets.ts';
 import { deliverySpanOf, deliveryUntraced, inDeliverySpan, noteOutcome } from './delivery-span.ts';
-import { countDeliveries, mountDeploymentMetrics } from './deployment-metrics.ts';
+import { mountDeploymentMetrics } from './deployment-metrics.ts';
 import { mountHealth } from './health.ts';
-import { HttpSecurity, SECURITY_HEADERS } from './http-security.ts';
+import { HttpSecurity } from './http-security.ts';
 import { mediaTypeOf, readBodyCapped, utf8Text } from './read-body.ts';
 import { SessionCookies } from './sessions.ts';
+import { webhookPathOf } from './webhook-path.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** What a sender is told to wait before retrying when a dependency (a vendor API, the store) is down. */
@@ -135,23 +136,23 @@ export function createFactoryAppWithAssets(
   const metrics = options.metrics ?? new FactoryMetrics();
 
   // One answer for whatever escapes a route: the log gets the error, the client a request id.
-  app.onError((error, c) => {
+  app.onError((error, c) => failedRequest(error, c.req.raw));
+  function failedRequest(error: Error, request: Request): Response {
     if (error instanceof HTTPException) return error.getResponse();
     const requestId = crypto.randomUUID();
     logger.error('request failed', {
       requestId,
-      method: c.req.method,
-      path: new URL(c.req.url).pathname,
+      method: request.method,
+      path: new URL(request.url).pathname,
       error: message(error),
-      ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
+      ...(error.stack ? { stack: error.stack } : {}),
     });
-    return c.json({ error: 'internal error', requestId }, 500);
-  });
+    return jsonAnswer({ error: 'internal error', requestId }, 500);
+  }
 
   app.use(async (c, next) => {
     await next();
-    for (const [name, value] of Object.entries(SECURITY_HEADERS))
-      if (!c.res.headers.has(name)) c.res.headers.set(name, value);
+    withSecurityHeaders(c.res);
   });
 
   // The tenant segment is checked before any route uses it: in a lookup, a cookie path, a log line.
@@ -164,38 +165,51 @@ export function createFactoryAppWithAssets(
 
   mountHealth(app, options.tenants, options.store, options.version, security);
 
-  app.use('/t/:tenant/webhooks/:source', countDeliveries(metrics));
   app.post('/t/:tenant/webhooks/:source', (c) =>
-    inDeliverySpan(c.req.raw, { tenant: c.req.param('tenant'), source: c.req.param('source') }, () =>
-      receiveWebhook(c),
-    ),
+    receiveDelivery(c.req.raw, c.req.param('tenant'), c.req.param('source')),
   );
 
-  async function receiveWebhook(c: Context<BlankEnv, '/t/:tenant/webhooks/:source'>): Promise<Response> {
-    const tenantId = c.req.param('tenant');
-    const tenant = isTenantId(tenantId) ? await options.tenants.get(tenantId) : undefined;
-    if (!tenant) return c.json({ error: 'unknown tenant' }, 404);
-    const source = tenant.sources.get(c.req.param('source'));
-    if (!source)
-      return c.json(
-        { error: `no webhook source "${c.req.param('source')}" is configured for this tenant` },
-        404,
+  /**
+   * One webhook delivery, answered whole: in its span, counted by the status it was answered with
+   * (not a 404: nobody grows the series by inventing names), an escaped error answered as `onError`
+   * does. It builds its answers itself, security headers included, so a delivery the app's `fetch`
+   * hands here straight (below) takes no router, context or middleware.
+   */
+  async function receiveDelivery(request: Request, tenantId: string, sourceName: string): Promise<Response> {
+    let response: Response;
+    try {
+      response = await inDeliverySpan(request, { tenant: tenantId, source: sourceName }, () =>
+        receiveWebhook(request, tenantId, sourceName),
       );
+    } catch (error) {
+      if (!(error instanceof Error)) throw error;
+      response = withSecurityHeaders(failedRequest(error, request));
+    }
+    if (response.status !== 404) metrics.delivery(tenantId, sourceName, response.status);
+    return response;
+  }
 
-    const mediaType = mediaTypeOf(c.req.raw);
+  async function receiveWebhook(request: Request, tenantId: string, sourceName: string): Promise<Response> {
+    const tenant = isTenantId(tenantId) ? await options.tenants.get(tenantId) : undefined;
+    if (!tenant) return jsonAnswer({ error: 'unknown tenant' }, 404);
+    const source = tenant.sources.get(sourceName);
+    if (!source)
+      return jsonAnswer({ error: `no webhook source "${sourceName}" is configured for this tenant` }, 404);
+
+    const mediaType = mediaTypeOf(request);
     if (!source.contentTypes.includes(mediaType)) {
-      return c.json(
+      return jsonAnswer(
         {
           error: `unsupported content type "${mediaType || 'none'}"; expected ${source.contentTypes.join(' or ')}`,
         },
         415,
       );
     }
-    const rawBody = await readBodyCapped(c.req.raw, maxBodyBytes, { framed: options.framedBodies === true });
-    if (rawBody === 'too-large') return c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
+    const rawBody = await readBodyCapped(request, maxBodyBytes, { framed: options.framedBodies === true });
+    if (rawBody === 'too-large') return jsonAnswer({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
     const body = utf8Text(rawBody);
-    if (body === undefined) return c.json({ error: 'body is not valid UTF-8' }, 400);
-    const webhook = incomingWebhook({ headers: c.req.raw.headers, rawBody, body, receivedAt: clock.now() });
+    if (body === undefined) return jsonAnswer({ error: 'body is not valid UTF-8' }, 400);
+    const webhook = incomingWebhook({ headers: request.headers, rawBody, body, receivedAt: clock.now() });
     let remembered: readonly string[] = [];
     try {
       await source.verify(webhook);
@@ -209,7 +223,7 @@ export function createFactoryAppWithAssets(
       const identity = source.identify?.(webhook);
       if (identity) {
         const claimed = await rememberAll(tenant, await deliveryKeys(source, webhook, identity));
-        if (!Array.isArray(claimed)) return repeated(c, tenant, claimed, identity.deliveryId);
+        if (!Array.isArray(claimed)) return repeated(request, tenant, claimed, identity.deliveryId);
         remembered = claimed;
       }
       const interpretation = await source.interpret(webhook);
@@ -218,12 +232,12 @@ export function createFactoryAppWithAssets(
       if (interpretation.reply) {
         await forget(tenant, remembered);
         const { status, contentType, body: replyBody } = interpretation.reply;
-        return c.body(replyBody, status as 200, { 'content-type': contentType });
+        return bodyAnswer(replyBody, status, contentType);
       }
       const unconnected = unconnectedProviders(await tenant.connections());
       if (unconnected.length > 0) {
         await forget(tenant, remembered);
-        return c.json(
+        return jsonAnswer(
           { error: `not processing work: ${describeUnconnected(unconnected)}`, unconnected },
           503,
         );
@@ -231,8 +245,8 @@ export function createFactoryAppWithAssets(
       if (interpretation.ignored !== undefined || interpretation.events.length === 0) {
         // Kept as done: its retry would be ignored too, and is answered as a duplicate.
         await keep(tenant, remembered);
-        noteOutcome(c.req.raw, 'ignored');
-        return c.json({ status: 'ignored', reason: interpretation.ignored ?? 'no events' }, 202);
+        noteOutcome(request, 'ignored');
+        return jsonAnswer({ status: 'ignored', reason: interpretation.ignored ?? 'no events' }, 202);
       }
       const deliveryId = identity ? identity.deliveryId : interpretation.deliveryId;
       if (!identity) {
@@ -243,13 +257,13 @@ export function createFactoryAppWithAssets(
             recognisedBy: 'id-and-body',
           }),
         );
-        if (!Array.isArray(claimed)) return repeated(c, tenant, claimed, deliveryId);
+        if (!Array.isArray(claimed)) return repeated(request, tenant, claimed, deliveryId);
         remembered = claimed;
       }
       const handling = remembered;
       remembered = [];
       await acknowledgeReceipt(source, interpretation, tenant, { publicUrl: options.publicUrl, logger });
-      return await deliver(c, tenant, source, handling, interpretation.events);
+      return await deliver(request, tenant, source, handling, interpretation.events);
     } catch (error) {
       await forget(tenant, remembered);
       if (error instanceof WebhookError) {
@@ -259,7 +273,7 @@ export function createFactoryAppWithAssets(
           status: error.status,
           reason: error.message,
         });
-        return c.json({ error: error.message }, error.status);
+        return jsonAnswer({ error: error.message }, error.status);
       }
       // Not the request's fault: a dependency (the vendor's API, the store) failed while reading it.
       // The sender retries a 503; nothing stays remembered, so the retry is processed.
@@ -268,7 +282,7 @@ export function createFactoryAppWithAssets(
         source: source.source,
         error: message(error),
       });
-      return c.json({ error: 'a dependency is unavailable; retry later' }, 503, {
+      return jsonAnswer({ error: 'a dependency is unavailable; retry later' }, 503, {
         'retry-after': String(DEPENDENCY_RETRY_AFTER_S),
       });
     }
@@ -320,16 +334,16 @@ export function createFactoryAppWithAssets(
    * its handling died, and the sender is asked to come back once the claim can have run out.
    */
   function repeated(
-    c: Context,
+    request: Request,
     tenant: TenantRuntime,
     seen: { expiresAt: number },
     deliveryId: string | undefined,
   ): Response {
     const left = seen.expiresAt - clock.now();
-    if (left > claimOf(tenant)) return duplicate(c, deliveryId);
-    noteOutcome(c.req.raw, 'in-progress');
+    if (left > claimOf(tenant)) return duplicate(request, deliveryId);
+    noteOutcome(request, 'in-progress');
     const retryAfter = String(Math.max(1, Math.ceil(left / 1000)));
-    return c.json(
+    return jsonAnswer(
       {
         error: 'this delivery is being handled, or its handling stopped; retry it later',
         ...(deliveryId ? { deliveryId } : {}),
@@ -364,7 +378,7 @@ export function createFactoryAppWithAssets(
   }
 
   async function deliver(
-    c: Context,
+    request: Request,
     tenant: TenantRuntime,
     source: WebhookSource,
     remembered: readonly string[],
@@ -376,8 +390,8 @@ export function createFactoryAppWithAssets(
       // more, so that a kept key never looks like a claim until the memory has run out).
       const memory = clock.now() + tenant.factory.settings.deliveryMemory + claimOf(tenant);
       const delivery = remembered.map((key) => ({ key, expiresAt: memory }));
-      const deliverySpan = deliverySpanOf(c.req.raw);
-      const traced = deliveryUntraced(c.req.raw) ? { traced: false } : {};
+      const deliverySpan = deliverySpanOf(request);
+      const traced = deliveryUntraced(request) ? { traced: false } : {};
       for (const event of events)
         results.push(
           await tenant.factory.handle(event, {
@@ -405,14 +419,14 @@ export function createFactoryAppWithAssets(
       );
       const early = await Promise.race([settled, sleep(source.answerWithinMs).then(() => 'late' as const)]);
       if (early === 'late') {
-        noteOutcome(c.req.raw, 'accepted');
-        return c.json({ status: 'accepted' }, 200);
+        noteOutcome(request, 'accepted');
+        return jsonAnswer({ status: 'accepted' }, 200);
       }
-      if (!Array.isArray(early)) return c.json({ error: 'internal error; the sender should retry' }, 500);
-      return answer(c, early, failed);
+      if (!Array.isArray(early)) return jsonAnswer({ error: 'internal error; the sender should retry' }, 500);
+      return answer(request, early, failed);
     }
     try {
-      return await answer(c, await work, failed);
+      return await answer(request, await work, failed);
     } catch (error) {
       await failed(message(error));
       logger.error('event handling failed', {
@@ -420,9 +434,22 @@ export function createFactoryAppWithAssets(
         source: source.source,
         error: message(error),
       });
-      return c.json({ error: 'internal error; the sender should retry' }, 500);
+      return jsonAnswer({ error: 'internal error; the sender should retry' }, 500);
     }
   }
+
+  // A webhook delivery is answered without the router: it is the request the app gets most, and the
+  // one a sender times. Anything else (another method, a tenant id that is no id, a path the router
+  // would decode first) goes the router's way, which answers it the same as before.
+  const route = app.fetch;
+  app.fetch = (request, env, executionCtx) => {
+    if (request.method === 'POST') {
+      const delivery = webhookPathOf(request.url);
+      if (delivery && isTenantId(delivery.tenant))
+        return receiveDelivery(request, delivery.tenant, delivery.source);
+    }
+    return route(request, env, executionCtx);
+  };
 
   return app;
 }
@@ -470,13 +497,13 @@ async function bodyKey(
   return `${source.source}:sha256:${await sha256Hex(webhook.rawBody)}`;
 }
 
-function duplicate(c: Context, deliveryId: string | undefined): Response {
-  noteOutcome(c.req.raw, 'duplicate');
-  return c.json({ status: 'duplicate', ...(deliveryId ? { deliveryId } : {}) }, 200);
+function duplicate(request: Request, deliveryId: string | undefined): Response {
+  noteOutcome(request, 'duplicate');
+  return jsonAnswer({ status: 'duplicate', ...(deliveryId ? { deliveryId } : {}) }, 200);
 }
 
 async function answer(
-  c: Context,
+  request: Request,
   results: HandleResult[],
   failed: (reason: string) => Promise<string>,
 ): Promise<Response> {
@@ -487,13 +514,13 @@ async function answer(
     ...(result.workItemId ? { workItemId: result.workItemId } : {}),
   }));
   const incomplete = results.find((result) => result.outcome === 'incomplete');
-  noteOutcome(c.req.raw, incomplete ? 'incomplete' : 'processed');
+  noteOutcome(request, incomplete ? 'incomplete' : 'processed');
   if (incomplete) {
     // State is saved; a retry (or the next tick) finishes the side effects that failed.
     await failed(incomplete.error ?? 'incomplete');
-    return c.json({ status: 'incomplete', results: summary }, 503, { 'retry-after': '30' });
+    return jsonAnswer({ status: 'incomplete', results: summary }, 503, { 'retry-after': '30' });
   }
-  return c.json({ status: 'processed', results: summary }, 200);
+  return jsonAnswer({ status: 'processed', results: summary }, 200);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Context, Hono, Next } from 'hono';
+import type { Hono } from 'hono';
 import type { TenantRegistry } from '../ports/tenant-runtime.ts';
 import type { FactoryMetrics } from '../status/metrics.ts';
 import { tenantStatus } from '../status/tenant-status.ts';
@@ -40,16 +40,4 @@ export function mountDeploymentMetrics(
       'cache-control': 'no-store',
     });
   });
-}
-
-/**
- * Counts each webhook delivery by tenant, source and the status it was answered with. A 404 (an unknown
- * tenant or source) is not counted, so nobody can grow the series by inventing names.
- */
-export function countDeliveries(metrics: FactoryMetrics) {
-  return async (c: Context, next: Next): Promise<void> => {
-    await next();
-    if (c.req.method !== 'POST' || c.res.status === 404) return;
-    metrics.delivery(c.req.param('tenant') ?? '', c.req.param('source') ?? '', c.res.status);
-  };
 }
