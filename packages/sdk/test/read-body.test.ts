@@ -66,6 +66,27 @@ describe('readBodyCapped: never more than the cap', () => {
     expect(copied).toBe(false);
   });
 
+  it('takes a framed body as whole once its declared length has arrived, without waiting for the stream to end', async () => {
+    // The sender's connection stays open after its body: only the declared length says the body is in.
+    const open = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('hello world'));
+      },
+    });
+    const request = new Request('http://factory.test/', {
+      method: 'POST',
+      headers: { 'content-length': '11' },
+      body: open,
+      duplex: 'half',
+    } as RequestInit);
+    const read = readBodyCapped(request, CAP, { framed: true });
+    const bytes = await Promise.race([
+      read,
+      new Promise((resolve) => setTimeout(resolve, 100, 'still reading')),
+    ]);
+    expect(new TextDecoder().decode(bytes as Uint8Array)).toBe('hello world');
+  });
+
   it('refuses a declared length over the cap before reading anything', async () => {
     const { request, pulled } = streamed(40, { 'content-length': String(CAP + 1) });
     expect(await readBodyCapped(request, CAP, { framed: true })).toBe('too-large');

@@ -16,12 +16,14 @@ export async function readBodyCapped(
     await message.body?.cancel().catch(() => {});
     return 'too-large';
   }
+  // The length the runtime frames the body by, when it does (-1 otherwise): the bytes are then whole
+  // once that many have arrived.
+  const framedLength =
+    options.framed && Number.isFinite(declared) && !message.headers.has('content-encoding') ? declared : -1;
   if (
-    options.framed &&
+    framedLength !== -1 &&
     message instanceof Request &&
-    Object.getPrototypeOf(message) !== Request.prototype &&
-    Number.isFinite(declared) &&
-    !message.headers.has('content-encoding')
+    Object.getPrototypeOf(message) !== Request.prototype
   ) {
     // The runtime frames the body by its declared length (the caller says so: Node's parser and workerd
     // read exactly that many bytes), so a body declared within the cap is read whole, where an adapter's
@@ -45,6 +47,8 @@ export async function readBodyCapped(
       return 'too-large';
     }
     chunks.push(value);
+    // Whole: no need to wait another turn for the stream to say it is done.
+    if (size === framedLength) break;
   }
   // A body that arrived whole (one chunk) is already the bytes: no second buffer to copy them into.
   if (chunks.length === 1) return chunks[0] as Uint8Array;
