@@ -262,7 +262,8 @@ export function createFactoryAppWithAssets(
       }
       const handling = remembered;
       remembered = [];
-      await acknowledgeReceipt(source, interpretation, tenant, { publicUrl: options.publicUrl, logger });
+      if (source.acknowledge)
+        await acknowledgeReceipt(source, interpretation, tenant, { publicUrl: options.publicUrl, logger });
       return await deliver(request, tenant, source, handling, interpretation.events);
     } catch (error) {
       await forget(tenant, remembered);
