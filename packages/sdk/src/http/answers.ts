@@ -4,9 +4,15 @@ import { SECURITY_HEADERS } from './http-security.ts';
 export const SECURITY_HEADER_ENTRIES: readonly (readonly [string, string])[] =
   Object.entries(SECURITY_HEADERS);
 
-const JSON_HEADERS: Record<string, string> = { 'content-type': 'application/json', ...SECURITY_HEADERS };
-/** Copied into each answer that adds none of its own: a `Headers` is copied faster than a plain record. */
-const JSON_HEADER_LIST = new Headers(JSON_HEADERS);
+/**
+ * One plain record shared by every JSON answer: a runtime copies it into each answer's own headers
+ * (`@hono/node-server`'s Response writes a plain record straight to the socket, a `Headers` it would
+ * have to convert, and hand out as the answer's live headers). Frozen: nothing may change it for all.
+ */
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json',
+  ...SECURITY_HEADERS,
+});
 
 /**
  * A JSON answer with the security headers in its init, as `c.json` answers with the middleware's headers
@@ -16,7 +22,7 @@ const JSON_HEADER_LIST = new Headers(JSON_HEADERS);
 export function jsonAnswer(value: unknown, status: number, headers?: Record<string, string>): Response {
   return new Response(JSON.stringify(value), {
     status,
-    headers: headers ? { ...JSON_HEADERS, ...headers } : JSON_HEADER_LIST,
+    headers: headers ? { ...JSON_HEADERS, ...headers } : JSON_HEADERS,
   });
 }
 
