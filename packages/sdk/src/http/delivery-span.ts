@@ -1,4 +1,5 @@
-import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '../tracing/otel-api.ts';
 import { parseTraceparent } from '../tracing/run-trace.ts';
 import { factoryTracer, madeNoSpan, tracingRegistered } from '../tracing/tracer.ts';
 

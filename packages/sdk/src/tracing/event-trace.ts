@@ -1,15 +1,8 @@
-import {
-  type Attributes,
-  type Context,
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-} from '@opentelemetry/api';
+import type { Attributes, Context, Span } from '@opentelemetry/api';
 import type { FactoryEventType } from '../events.ts';
 import type { HandleResult } from '../pipeline/result.ts';
 import type { PendingEffect, WorkItemRecord } from '../record.ts';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from './otel-api.ts';
 import { runSpanContext, traceparentOf } from './run-trace.ts';
 import { factoryTracer } from './tracer.ts';
 

@@ -1,5 +1,6 @@
-import { type SpanContext, TraceFlags } from '@opentelemetry/api';
+import type { SpanContext } from '@opentelemetry/api';
 import { runSpanIdFor, traceIdFor } from '../trace.ts';
+import { TraceFlags } from './otel-api.ts';
 
 /**
  * The span every handled event of one run hangs from. It is never exported: its ids are derived from the

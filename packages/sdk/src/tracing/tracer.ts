@@ -1,32 +1,23 @@
-import {
-  isSpanContextValid,
-  ProxyTracerProvider,
-  type Span,
-  type SpanContext,
-  type Tracer,
-  trace,
-} from '@opentelemetry/api';
+import type { Span, SpanContext, Tracer } from '@opentelemetry/api';
+import { isSpanContextValid, registeredTracerProvider } from './otel-api.ts';
 
 /**
  * The tracer the core's spans come from, asked of the registered provider each time (only once a
- * provider is registered): a tracer kept from before would stay bound to a provider since replaced.
+ * provider is registered, `tracingRegistered`): a tracer kept from before would stay bound to a
+ * provider since replaced.
  */
 export function factoryTracer(): Tracer {
-  return trace.getTracer('@software-factory/sdk');
+  const provider = registeredTracerProvider();
+  if (!provider) throw new Error('no tracer provider is registered');
+  return provider.getTracer('@software-factory/sdk');
 }
 
-// The API's own no-op provider: what the global proxy delegates to while no SDK is registered.
-const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
-
 /**
- * True when an OpenTelemetry SDK registered a tracer provider. Asked once per event, so that without one
- * the core builds no span, attribute object or wrapper at all. (A provider registered through another
- * copy of the API counts as registered: its spans are then made and cost what they cost.)
+ * True when an OpenTelemetry SDK registered a tracer provider (through any copy of the API). Asked once
+ * per event, so that without one the core builds no span, attribute object or wrapper at all.
  */
 export function tracingRegistered(): boolean {
-  const provider = trace.getTracerProvider();
-  const delegate = provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider;
-  return delegate !== NOOP_PROVIDER;
+  return registeredTracerProvider() !== undefined;
 }
 
 /**
