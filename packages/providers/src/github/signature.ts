@@ -1,5 +1,4 @@
-import { verify } from '@octokit/webhooks-methods';
-import { type IncomingWebhook, WebhookError } from '@software-factory/sdk';
+import { hmacSha256Hex, type IncomingWebhook, timingSafeEqual, WebhookError } from '@software-factory/sdk';
 
 /** A webhook secret: written in the config, or read when a delivery arrives (the App a sign-in stored). */
 export type WebhookSecretSource = string | (() => Promise<string | undefined>);
@@ -7,9 +6,9 @@ export type WebhookSecretSource = string | (() => Promise<string | undefined>);
 const SIGNATURE = /^sha256=[0-9a-f]{64}$/;
 
 /**
- * GitHub's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`, checked by
- * `@octokit/webhooks-methods` (WebCrypto on Workers, node:crypto on Node, in constant time); shared by
- * every source that takes GitHub deliveries (pull requests, issues) so the check is written once.
+ * GitHub's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`, checked with the core's
+ * HMAC (node:crypto on Node, WebCrypto with the key imported once elsewhere) in constant time; shared
+ * by every source that takes GitHub deliveries (pull requests, issues) so the check is written once.
  */
 export async function verifyGithubSignature(
   secret: WebhookSecretSource,
@@ -21,10 +20,13 @@ export async function verifyGithubSignature(
     throw new WebhookError(401, 'X-Hub-Signature-256 must start with sha256=');
   const key = typeof secret === 'string' ? secret : await secret();
   if (!key) throw new WebhookError(401, 'no webhook secret is configured or stored for GitHub deliveries');
-  // A malformed value or an empty body cannot match; the library throws on both rather than saying so,
-  // and takes text: the body as the app decoded it once (strict UTF-8; GitHub sends JSON).
+  // A malformed value or an empty body cannot match. The body signed is the text the app decoded once
+  // (strict UTF-8, so the same bytes; GitHub sends JSON).
   const body = SIGNATURE.test(header) ? request.body : undefined;
-  const matches = body !== undefined && body.length > 0 && (await verify(key, body, header));
+  const matches =
+    body !== undefined &&
+    body.length > 0 &&
+    timingSafeEqual(await hmacSha256Hex(key, body), header.slice('sha256='.length));
   if (!matches) throw new WebhookError(401, 'X-Hub-Signature-256 does not match the body');
 }
 
