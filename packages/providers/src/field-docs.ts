@@ -104,6 +104,12 @@ export const FIELD_DOCS: Readonly<Record<string, string>> = {
     'Opens the read-only dashboard at /t/<tenant>/ (and status.json, metrics, healthz); off without it. At least 32 characters.',
   'task.text': 'The agent task with {{placeholders}}.',
   'task.file': 'A file holding the task text; relative to this file.',
+  'secret-reference': 'A secret, given only as a reference to an environment variable, e.g.',
+  // The core's trustedAuthorsSchema: its roles come between the first two.
+  'trusted-authors.roles': 'Roles whose holders may answer',
+  'trusted-authors.absent': "Absent: the channel's defaults.",
+  'trusted-authors.users': 'Ids (or logins) who may answer whatever their role.',
+  'trusted-authors': 'Who may answer a question: a reply from anyone else is ignored.',
   triage: 'How work items are triaged: by the routes’ rules, or by a model that reads them.',
 };
 

@@ -14,7 +14,11 @@ export interface TrustedAuthorsConfig {
   users?: string[];
 }
 
-/** The `trustedAuthors` config of a channel whose roles are `roles` and whose user ids match `user`. */
+/**
+ * The `trustedAuthors` config of a channel whose roles are `roles` and whose user ids match `user`. Its
+ * JSON Schema descriptions are keys (`#trusted-authors.roles`), expanded by the config's schema generator
+ * (`expandFieldDocs` of the providers): the bundles that parse with it carry no prose.
+ */
 export function trustedAuthorsSchema<R extends string>(
   roles: readonly [R, ...R[]],
   user: z.ZodMiniType<string>,
@@ -23,14 +27,10 @@ export function trustedAuthorsSchema<R extends string>(
     .strictObject({
       roles: z
         .optional(z.array(z.enum(roles, { error: `expected one of ${roles.join(', ')}` })))
-        .check(
-          z.describe(`Roles whose holders may answer: ${roles.join(', ')}. Absent: the channel's defaults.`),
-        ),
-      users: z
-        .optional(z.array(user))
-        .check(z.describe('Ids (or logins) who may answer whatever their role.')),
+        .check(z.describe(`#trusted-authors.roles: ${roles.join(', ')}. #trusted-authors.absent`)),
+      users: z.optional(z.array(user)).check(z.describe('#trusted-authors.users')),
     })
-    .check(z.describe('Who may answer a question: a reply from anyone else is ignored.'));
+    .check(z.describe('#trusted-authors'));
 }
 
 /** A channel's resolved trust rule. */

@@ -112,7 +112,7 @@ export function secretReference(secrets: SecretResolver, example: string) {
   return z.pipe(
     z.string({ error: `expected a reference to an environment variable such as \${${example}}` }).check(
       z.meta({
-        description: `A secret, given only as a reference to an environment variable, e.g. \${${example}}.`,
+        description: `#secret-reference \${${example}}.`,
         examples: [`\${${example}}`],
       }),
       z.regex(REFERENCE, {
