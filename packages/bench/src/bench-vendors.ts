@@ -2,6 +2,7 @@ import type {
   AgentStatus,
   OpenedThread,
   SpawnedAgent,
+  SpawnOptions,
   SpawnRequest,
   WorkItem,
   WriteOptions,
@@ -59,7 +60,8 @@ export class BenchOutputs extends FakeOutputTarget {
 
 /** The fleet: an agent's id follows from its spawn's idempotency key; every agent runs until released. */
 export class BenchFleet extends FakeFleet {
-  override async spawn(request: SpawnRequest): Promise<SpawnedAgent> {
+  override async spawn(request: SpawnRequest, options?: SpawnOptions): Promise<SpawnedAgent> {
+    options?.signal?.throwIfAborted();
     this.spawnCalls++;
     return { agentId: `agent:${request.idempotencyKey}` };
   }

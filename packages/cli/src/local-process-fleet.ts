@@ -12,7 +12,13 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensurePrivateDirectory, PRIVATE_DIRECTORY_MODE } from '@software-factory/auth';
-import type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from '@software-factory/sdk';
+import type {
+  AgentStatus,
+  FleetClient,
+  SpawnedAgent,
+  SpawnOptions,
+  SpawnRequest,
+} from '@software-factory/sdk';
 import { type AgentCommand, missingProgram, normalizeAgentCommand } from './local-process-command.ts';
 import {
   type AgentEntry,
@@ -143,7 +149,10 @@ export class LocalProcessFleet implements FleetClient {
     await assertGitRepository(this.#repository);
   }
 
-  async spawn(request: SpawnRequest): Promise<SpawnedAgent> {
+  async spawn(request: SpawnRequest, options?: SpawnOptions): Promise<SpawnedAgent> {
+    // The folder claim below is atomic, so two performers cannot both start the agent; past its
+    // deadline a spawn still starts nothing, as the port asks.
+    options?.signal?.throwIfAborted();
     const agentId = agentIdFor(request.idempotencyKey);
     const dir = this.#agentDir(agentId);
     const inFlight = this.#starting.get(agentId);

@@ -6,6 +6,7 @@ import {
   importOptionalPeer,
   type RouteDecision,
   type SpawnedAgent,
+  type SpawnOptions,
   type SpawnRequest,
 } from '@software-factory/sdk';
 import { agentNameFor } from './idempotent-names.ts';
@@ -124,11 +125,16 @@ export class AgentRelayFleet implements FleetClient {
     await this.#connect();
   }
 
-  async spawn(request: SpawnRequest): Promise<SpawnedAgent> {
+  async spawn(request: SpawnRequest, options?: SpawnOptions): Promise<SpawnedAgent> {
+    // The roster is checked before a spawn: past the deadline another performer may be checking too, so
+    // nothing is placed after it.
+    const signal = options?.signal;
+    signal?.throwIfAborted();
     const name = await agentNameFor(request.workItemKey, request.idempotencyKey);
     const cli = this.#options.cliForRoute?.(request.route) ?? this.#options.cli ?? 'claude';
     return this.#retrying(async (relay) => {
       if (await this.#inRoster(relay, name)) return { agentId: name };
+      signal?.throwIfAborted();
       const dispatcher = await this.#dispatcherClient(relay);
       await dispatcher.placement.spawn({
         capability: `spawn:${cli}`,

@@ -1,4 +1,10 @@
-import type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from '@software-factory/sdk';
+import type {
+  AgentStatus,
+  FleetClient,
+  SpawnedAgent,
+  SpawnOptions,
+  SpawnRequest,
+} from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import {
   DEFAULT_RETRY_POLICY,
@@ -92,7 +98,11 @@ export class GithubActionsFleet implements FleetClient {
     this.#http = resolveHttpClient('GithubActionsFleet', options);
   }
 
-  async spawn(request: SpawnRequest): Promise<SpawnedAgent> {
+  async spawn(request: SpawnRequest, options?: SpawnOptions): Promise<SpawnedAgent> {
+    // A run is found by its name before one is dispatched: past the deadline another performer may be
+    // looking too, so nothing is asked or dispatched after it.
+    const signal = options?.signal;
+    signal?.throwIfAborted();
     const repository = this.#repository ?? request.route.repository;
     const { owner, repo } = parseRepository(repository);
     const runName = runNameFor(request.idempotencyKey);
@@ -111,9 +121,10 @@ export class GithubActionsFleet implements FleetClient {
     const attempts = this.#http.retry?.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts;
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (await this.#findRun(owner, repo, runName)) return { agentId };
+      if (await this.#findRun(owner, repo, runName, signal)) return { agentId };
       try {
-        await this.#dispatch(owner, repo, inputs);
+        signal?.throwIfAborted();
+        await this.#dispatch(owner, repo, inputs, signal);
         return { agentId };
       } catch (error) {
         // The dispatch may have been applied although its answer was lost. GitHub lists a new run a few
@@ -122,16 +133,22 @@ export class GithubActionsFleet implements FleetClient {
         lastError = error;
         for (let check = 0; check < this.#settleChecks; check++) {
           await this.#sleep(this.#settleDelayMs);
-          if (await this.#findRun(owner, repo, runName)) return { agentId };
+          if (await this.#findRun(owner, repo, runName, signal)) return { agentId };
         }
       }
     }
     throw lastError;
   }
 
-  async #dispatch(owner: string, repo: string, inputs: Record<string, string>): Promise<void> {
+  async #dispatch(
+    owner: string,
+    repo: string,
+    inputs: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const path = `repos/${owner}/${repo}/actions/workflows/${encodeURIComponent(this.#workflow)}/dispatches`;
-    const response = await this.#call(`${owner}/${repo}`, 'POST', path, { ref: this.#ref, inputs }, false);
+    const body = { ref: this.#ref, inputs };
+    const response = await this.#call(`${owner}/${repo}`, 'POST', path, body, false, signal);
     if (response.status !== 204 && response.status !== 200) throw await githubError('dispatch', response);
     await response.body?.cancel();
   }
@@ -158,13 +175,21 @@ export class GithubActionsFleet implements FleetClient {
   }
 
   /** The newest workflow_dispatch run whose run name (or, on older servers, name) is `runName`. */
-  async #findRun(owner: string, repo: string, runName: string): Promise<WorkflowRun | undefined> {
+  async #findRun(
+    owner: string,
+    repo: string,
+    runName: string,
+    signal?: AbortSignal,
+  ): Promise<WorkflowRun | undefined> {
     for (let page = 1; page <= this.#searchPages; page++) {
       const query = new URLSearchParams({ event: 'workflow_dispatch', per_page: '100', page: String(page) });
       const response = await this.#call(
         `${owner}/${repo}`,
         'GET',
         `repos/${owner}/${repo}/actions/runs?${query}`,
+        undefined,
+        true,
+        signal,
       );
       if (!response.ok) throw await githubError('list runs', response);
       const parsed = runsSchema.safeParse(await response.json());
@@ -189,11 +214,12 @@ export class GithubActionsFleet implements FleetClient {
     path: string,
     body?: unknown,
     retryAmbiguous = true,
+    signal?: AbortSignal,
   ): Promise<Response> {
-    const first = await this.#send(repository, false, method, path, body, retryAmbiguous);
+    const first = await this.#send(repository, false, method, path, body, retryAmbiguous, signal);
     if (first.status !== 401 || this.#fixedToken) return first;
     await first.body?.cancel();
-    return this.#send(repository, true, method, path, body, retryAmbiguous);
+    return this.#send(repository, true, method, path, body, retryAmbiguous, signal);
   }
 
   async #send(
@@ -203,6 +229,7 @@ export class GithubActionsFleet implements FleetClient {
     path: string,
     body: unknown,
     retryAmbiguous: boolean,
+    signal: AbortSignal | undefined,
   ): Promise<Response> {
     const url = new URL(path, this.#baseUrl);
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -219,6 +246,7 @@ export class GithubActionsFleet implements FleetClient {
       },
       this.#http,
       retryAmbiguous,
+      signal,
     );
   }
 }

@@ -1,4 +1,11 @@
-import type { AgentStatus, Clock, FleetClient, SpawnedAgent, SpawnRequest } from '@software-factory/sdk';
+import type {
+  AgentStatus,
+  Clock,
+  FleetClient,
+  SpawnedAgent,
+  SpawnOptions,
+  SpawnRequest,
+} from '@software-factory/sdk';
 import { systemClock } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { fleetSignatureHeaders, IDEMPOTENCY_HEADER, signedContent } from './fleet-signature.ts';
@@ -46,13 +53,19 @@ export class HttpFleet implements FleetClient {
     this.#http = resolveHttpClient('HttpFleet', options);
   }
 
-  async spawn(request: SpawnRequest): Promise<SpawnedAgent> {
+  async spawn(request: SpawnRequest, options?: SpawnOptions): Promise<SpawnedAgent> {
     const body = JSON.stringify(spawnBody(request));
-    const response = await this.#send('POST', 'agents', body, {
-      [IDEMPOTENCY_HEADER]: request.idempotencyKey,
-      // The W3C header, so the fleet's own spans (and its agent's) continue the run's trace.
-      ...(request.traceparent ? { traceparent: request.traceparent } : {}),
-    });
+    const response = await this.#send(
+      'POST',
+      'agents',
+      body,
+      {
+        [IDEMPOTENCY_HEADER]: request.idempotencyKey,
+        // The W3C header, so the fleet's own spans (and its agent's) continue the run's trace.
+        ...(request.traceparent ? { traceparent: request.traceparent } : {}),
+      },
+      options?.signal,
+    );
     if (!response.ok) throw await failure('spawn', response);
     const parsed = spawnedSchema.safeParse(await readJson(response));
     if (!parsed.success) throw new Error('HttpFleet spawn: the fleet answered without an agentId');
@@ -88,21 +101,32 @@ export class HttpFleet implements FleetClient {
     );
   }
 
-  #send(method: string, route: string, body = '', extra: Record<string, string> = {}): Promise<Response> {
+  #send(
+    method: string,
+    route: string,
+    body = '',
+    extra: Record<string, string> = {},
+    signal?: AbortSignal,
+  ): Promise<Response> {
     const url = new URL(route, this.#base);
-    return fetchWithRetry(async () => {
-      const headers = {
-        accept: 'application/json',
-        ...extra,
-        ...(await fleetSignatureHeaders(
-          this.#secret,
-          this.#clock.now(),
-          signedContent(method, url.pathname, body),
-        )),
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      };
-      return new Request(url, { method, headers, ...(body ? { body } : {}) });
-    }, this.#http);
+    return fetchWithRetry(
+      async () => {
+        const headers = {
+          accept: 'application/json',
+          ...extra,
+          ...(await fleetSignatureHeaders(
+            this.#secret,
+            this.#clock.now(),
+            signedContent(method, url.pathname, body),
+          )),
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        };
+        return new Request(url, { method, headers, ...(body ? { body } : {}) });
+      },
+      this.#http,
+      true,
+      signal,
+    );
   }
 }
 

@@ -105,17 +105,23 @@ export async function fetchWithRetry(
    * have applied it (5xx, network error, timeout) is thrown at once for the caller to reconcile.
    */
   retryAmbiguous = true,
+  /** Aborted (the effect's deadline): no attempt starts after it, and one in flight is abandoned. */
+  signal?: AbortSignal,
 ): Promise<Response> {
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const doFetch = options.fetch ?? fetch;
   const sleep = options.sleep ?? realSleep;
   let lastError: FleetRequestError | undefined;
   for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+    signal?.throwIfAborted();
     const request = await build();
     const label = `${request.method} ${new URL(request.url).pathname}`;
     let retryAfter: string | null = null;
     try {
-      const response = await doFetch(request, { signal: AbortSignal.timeout(policy.timeoutMs) });
+      const timeout = AbortSignal.timeout(policy.timeoutMs);
+      const response = await doFetch(request, {
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
       if (!isRetryableStatus(response.status)) return response;
       retryAfter = response.headers.get('retry-after');
       await response.body?.cancel();
@@ -126,6 +132,7 @@ export async function fetchWithRetry(
         response.status !== 429,
       );
     } catch (error) {
+      signal?.throwIfAborted();
       lastError = new FleetRequestError(`${label} failed: ${describe(error)}`, undefined, true);
     }
     if (lastError.ambiguous && !retryAmbiguous) throw lastError;

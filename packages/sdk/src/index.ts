@@ -66,7 +66,13 @@ export {
   type VersionedCredentialStore,
 } from './ports/credential-store.ts';
 export type { FactoryPorts } from './ports/factory-ports.ts';
-export type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from './ports/fleet-client.ts';
+export type {
+  AgentStatus,
+  FleetClient,
+  SpawnedAgent,
+  SpawnOptions,
+  SpawnRequest,
+} from './ports/fleet-client.ts';
 export { type LogFields, type Logger, silentLogger } from './ports/logger.ts';
 export type { Mount, MountChange, MountChangeListener, MountFile, MountSubscription } from './ports/mount.ts';
 export type { OutputTarget } from './ports/output-target.ts';

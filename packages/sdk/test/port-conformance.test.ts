@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SpawnedAgent, SpawnRequest } from '../src/index.ts';
+import type { SpawnedAgent, SpawnOptions, SpawnRequest } from '../src/index.ts';
 import {
   clarificationChannelChecks,
   connectionChecks,
@@ -170,9 +170,12 @@ describe('the port suites catch the bugs they exist for', () => {
   it('a fleet that starts an agent on every spawn fails the retry check', async () => {
     class EveryTime extends FakeFleet {
       #calls = 0;
-      override spawn(request: SpawnRequest): Promise<SpawnedAgent> {
+      override spawn(request: SpawnRequest, options?: SpawnOptions): Promise<SpawnedAgent> {
         this.#calls++;
-        return super.spawn({ ...request, idempotencyKey: `${request.idempotencyKey}#${this.#calls}` });
+        return super.spawn(
+          { ...request, idempotencyKey: `${request.idempotencyKey}#${this.#calls}` },
+          options,
+        );
       }
     }
     const failed = await failing(
@@ -210,6 +213,19 @@ describe('the port suites catch the bugs they exist for', () => {
       openFakeChat(() => new AsksEveryTime()),
     );
     expect(failed).toEqual(['a question asked twice with one idempotency key is one message in one thread']);
+  });
+
+  it('a fleet that spawns after its deadline fails the deadline check', async () => {
+    class IgnoresDeadline extends FakeFleet {
+      override spawn(request: SpawnRequest): Promise<SpawnedAgent> {
+        return super.spawn(request);
+      }
+    }
+    const failed = await failing(
+      fleetClientChecks,
+      openFakeFleet(() => new IgnoresDeadline()),
+    );
+    expect(failed).toEqual(['a spawn past its deadline (an aborted signal) is refused and starts nothing']);
   });
 
   it('a chat that writes after its deadline fails the deadline check', async () => {

@@ -169,18 +169,21 @@ async function perform(
         throw new Error(`the fleet circuit is open until ${new Date(gate.until).toISOString()}`);
       let agent: SpawnedAgent;
       try {
-        agent = await context.fleet.spawn({
-          idempotencyKey: dispatch.idempotencyKey,
-          tenant,
-          workItemId: record.workItemId,
-          workItemKey: record.item.key,
-          attempt: dispatch.attempt,
-          route,
-          branch: dispatch.branch,
-          task,
-          traceId: options.traceId,
-          traceparent: traceparent ?? traceparentFor(tenant, record.workItemId, record.run),
-        });
+        agent = await context.fleet.spawn(
+          {
+            idempotencyKey: dispatch.idempotencyKey,
+            tenant,
+            workItemId: record.workItemId,
+            workItemKey: record.item.key,
+            attempt: dispatch.attempt,
+            route,
+            branch: dispatch.branch,
+            task,
+            traceId: options.traceId,
+            traceparent: traceparent ?? traceparentFor(tenant, record.workItemId, record.run),
+          },
+          signal ? { signal } : undefined,
+        );
       } catch (error) {
         await recordFleetFailure(context, `spawn failed: ${errorMessage(error)}`).catch(() => {});
         throw error;

@@ -18,6 +18,16 @@ export interface SpawnRequest {
   traceparent?: string;
 }
 
+/** How one spawn is bounded. */
+export interface SpawnOptions {
+  /**
+   * Aborted at the performer's deadline, shortly before its effect lease ends (`WriteOptions.signal`'s
+   * twin): from then on the spawn starts nothing (no request, no retry, no dispatch after its check for
+   * an earlier one) and rejects, so it never races another performer's check-then-start.
+   */
+  signal?: AbortSignal;
+}
+
 export interface SpawnedAgent {
   agentId: string;
 }
@@ -28,7 +38,7 @@ export type AgentStatus = { state: 'running' } | { state: 'exited'; exitCode: nu
 export interface FleetClient {
   readonly name: string;
   /** Idempotent by `request.idempotencyKey`: a retried spawn returns the agent the first call started. */
-  spawn(request: SpawnRequest): Promise<SpawnedAgent>;
+  spawn(request: SpawnRequest, options?: SpawnOptions): Promise<SpawnedAgent>;
   status(agentId: string): Promise<AgentStatus>;
   /** Stops the agent if it still runs and frees what it holds; releasing an unknown agent is not an error. */
   release(agentId: string): Promise<void>;

@@ -1,7 +1,13 @@
 import type { ClarificationChannel, OpenedThread } from '../ports/clarification-channel.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ConnectionStatus, WriteOptions } from '../ports/connection.ts';
-import type { AgentStatus, FleetClient, SpawnedAgent, SpawnRequest } from '../ports/fleet-client.ts';
+import type {
+  AgentStatus,
+  FleetClient,
+  SpawnedAgent,
+  SpawnOptions,
+  SpawnRequest,
+} from '../ports/fleet-client.ts';
 import type { LogFields, Logger } from '../ports/logger.ts';
 import type { OutputTarget } from '../ports/output-target.ts';
 import type { WorkItemProvider, WritebackState } from '../ports/work-item-provider.ts';
@@ -190,7 +196,8 @@ export class FakeFleet implements FleetClient {
   /** The most agents running (spawned, not exited or released) at any moment. */
   peakRunning = 0;
 
-  async spawn(request: SpawnRequest): Promise<SpawnedAgent> {
+  async spawn(request: SpawnRequest, options?: SpawnOptions): Promise<SpawnedAgent> {
+    options?.signal?.throwIfAborted();
     this.spawnCalls++;
     const existing = this.#byKey.get(request.idempotencyKey);
     if (existing) return { agentId: existing };

@@ -55,6 +55,17 @@ export const fleetClientChecks: readonly PortCheck<OpenedFleet>[] = [
     },
   },
   {
+    name: 'a spawn past its deadline (an aborted signal) is refused and starts nothing',
+    async run(world) {
+      const controller = new AbortController();
+      controller.abort(new DOMException('the effect lease is ending', 'TimeoutError'));
+      await expect(
+        world.fleet.spawn(conformanceSpawnRequest(1), { signal: controller.signal }),
+      ).rejects.toThrow();
+      expect((await world.backend()).started).toBe(0);
+    },
+  },
+  {
     name: 'the same spawn twice (a retry) returns the first agent and starts nothing more',
     async run(world) {
       const first = await world.fleet.spawn(conformanceSpawnRequest(1));
