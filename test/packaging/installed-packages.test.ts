@@ -167,6 +167,10 @@ describe('installed into an empty project', () => {
   it('the Worker bundles with wrangler from the installed packages and answers inside workerd', async () => {
     const cloudflare = join(project, 'node_modules/@software-factory/cloudflare');
     cpSync(join(cloudflare, 'example'), join(project, 'example'), { recursive: true });
+    // As the package's README says: the dashboard's stylesheet and script go with the entry, as the
+    // Worker's static assets that its wrangler.jsonc declares.
+    cpSync(join(cloudflare, 'assets'), join(project, 'assets'), { recursive: true });
+    expect(readdirSync(join(project, 'assets')).sort()).toEqual(['dashboard.css', 'dashboard.js']);
     const wrangler = readFileSync(join(cloudflare, 'wrangler.jsonc'), 'utf8').replace(
       /"\$schema": "[^"]*",\n/,
       '',
