@@ -7,6 +7,7 @@ import type { Context, Span, SpanContext, TracerProvider } from '@opentelemetry/
 import { createContextKey } from '@opentelemetry/api';
 
 export {
+  INVALID_SPAN_CONTEXT,
   isSpanContextValid,
   ROOT_CONTEXT,
   SpanKind,
@@ -33,8 +34,19 @@ interface RegisteredApi {
 export function registeredTracerProvider(): TracerProvider | undefined {
   const api = (globalThis as { [API_GLOBAL]?: RegisteredApi })[API_GLOBAL];
   if (api?.trace === undefined || typeof api.version !== 'string') return undefined;
-  const version = /^1\.(\d+)\.\d+$/.exec(api.version);
-  return version && Number(version[1]) >= API_MINOR ? api.trace : undefined;
+  return acceptedVersion(api.version) ? api.trace : undefined;
+}
+
+// Asked at least once per delivery: the verdict on the last version string seen is kept.
+let lastVersion: string | undefined;
+let lastAccepted = false;
+function acceptedVersion(version: string): boolean {
+  if (version !== lastVersion) {
+    const parsed = /^1\.(\d+)\.\d+$/.exec(version);
+    lastAccepted = parsed !== null && Number(parsed[1]) >= API_MINOR;
+    lastVersion = version;
+  }
+  return lastAccepted;
 }
 
 // The key the API's `trace.setSpan` files a context's span under (a `Symbol.for`, so every copy reads it).

@@ -1,15 +1,25 @@
-import type { Span, SpanContext, Tracer } from '@opentelemetry/api';
-import { isSpanContextValid, registeredTracerProvider } from './otel-api.ts';
+import type { Span, SpanContext, Tracer, TracerProvider } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, isSpanContextValid, registeredTracerProvider } from './otel-api.ts';
+
+/** What the API registers: a proxy whose delegate is the provider an SDK set (and may set anew). */
+interface DelegatingProvider extends TracerProvider {
+  getDelegate?(): TracerProvider;
+}
+
+let tracerOf: { provider: TracerProvider; delegate: TracerProvider | undefined; tracer: Tracer } | undefined;
 
 /**
- * The tracer the core's spans come from, asked of the registered provider each time (only once a
- * provider is registered, `tracingRegistered`): a tracer kept from before would stay bound to a
- * provider since replaced.
+ * The tracer the core's spans come from (only once a provider is registered, `tracingRegistered`). It
+ * is kept while the registered provider and the provider it delegates to stay the same: a tracer kept
+ * longer would stay bound to a provider since replaced.
  */
 export function factoryTracer(): Tracer {
-  const provider = registeredTracerProvider();
+  const provider: DelegatingProvider | undefined = registeredTracerProvider();
   if (!provider) throw new Error('no tracer provider is registered');
-  return provider.getTracer('@software-factory/sdk');
+  const delegate = provider.getDelegate?.();
+  if (tracerOf?.provider !== provider || tracerOf.delegate !== delegate)
+    tracerOf = { provider, delegate, tracer: provider.getTracer('@software-factory/sdk') };
+  return tracerOf.tracer;
 }
 
 /**
@@ -28,5 +38,6 @@ export function tracingRegistered(): boolean {
  */
 export function madeNoSpan(span: Span, parent: SpanContext | undefined): boolean {
   const made = span.spanContext();
-  return parent ? made === parent : !isSpanContextValid(made);
+  // The API's no-op span for a root holds the API's own invalid context: known without checking it.
+  return parent ? made === parent : made === INVALID_SPAN_CONTEXT || !isSpanContextValid(made);
 }
