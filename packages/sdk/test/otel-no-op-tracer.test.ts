@@ -78,6 +78,23 @@ describe('with a registered tracer that makes no span of its own (the API’s no
     expect(spawnedTraceparent(h)).toBe(traceparentFor('acme', 'item-1', 1));
   });
 
+  it('once it made no span for a root, later deliveries ask it for none; an SDK registered after it gets them', async () => {
+    const noop = counted(noopApiProvider());
+    trace.setGlobalTracerProvider(noop.provider);
+    const { h, send } = setup();
+    await send({ id: 'd-1', events: [h.changed(h.clearItem('item-1'))] });
+    await send({ id: 'd-2', events: [h.changed(h.clearItem('item-2'))] });
+    expect(noop.started).toEqual(['webhook']);
+    expect(h.fleet.spawnCalls).toBe(2);
+
+    trace.disable();
+    const sdk = counted(new SdkTracerProvider({ sampler: new AlwaysOffSampler() }));
+    trace.setGlobalTracerProvider(sdk.provider);
+    await send({ id: 'd-3', events: [h.changed(h.clearItem('item-3'))] });
+    expect(sdk.started).toContain('webhook');
+    expect(noop.started).toEqual(['webhook']);
+  });
+
   it('so does one that names a parent in its traceparent', async () => {
     const { provider, started } = counted(noopApiProvider());
     trace.setGlobalTracerProvider(provider);

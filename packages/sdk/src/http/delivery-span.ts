@@ -1,16 +1,23 @@
 import type { Span } from '@opentelemetry/api';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '../tracing/otel-api.ts';
 import { parseTraceparent } from '../tracing/run-trace.ts';
-import { factoryTracer, madeNoSpan, tracingRegistered } from '../tracing/tracer.ts';
+import {
+  factoryTracer,
+  madeNoSpan,
+  noteRootWithoutSpan,
+  tracerMakesNoSpans,
+  tracingRegistered,
+} from '../tracing/tracer.ts';
 
 /** The delivery being traced, by its request: its span, and what became of it once the app says. */
 interface TracedDelivery {
   span: Span;
-  /** False when the tracer made no span of its own (`madeNoSpan`): nothing of the delivery can record. */
-  made: boolean;
+  made: true;
   outcome?: DeliveryOutcome;
 }
-const deliveries = new WeakMap<Request, TracedDelivery>();
+/** A delivery whose tracer made no span of its own (`madeNoSpan`): nothing of it can record. */
+const UNTRACED = Object.freeze({ made: false as const });
+const deliveries = new WeakMap<Request, TracedDelivery | typeof UNTRACED>();
 
 /** What became of a delivery the answer alone does not tell (a 200 is processed, or a duplicate). */
 export type DeliveryOutcome =
@@ -33,6 +40,10 @@ export function inDeliverySpan(
   receive: () => Promise<Response>,
 ): Promise<Response> {
   if (!tracingRegistered()) return receive();
+  if (tracerMakesNoSpans()) {
+    deliveries.set(request, UNTRACED);
+    return receive();
+  }
   const incoming = parseTraceparent(request.headers.get('traceparent'));
   // Named by its source once the tenant is found to have it: a path anyone can make up would otherwise
   // make span names (and the collector's indexes) without end.
@@ -41,10 +52,14 @@ export function inDeliverySpan(
     { kind: SpanKind.SERVER, attributes: { 'factory.tenant': names.tenant } },
     incoming ? trace.setSpanContext(ROOT_CONTEXT, incoming) : ROOT_CONTEXT,
   );
-  const delivery: TracedDelivery = { span, made: !madeNoSpan(span, incoming) };
-  deliveries.set(request, delivery);
   // A span the tracer did not make has nothing to end or say; the entry goes with the request.
-  if (!delivery.made) return receive();
+  if (madeNoSpan(span, incoming)) {
+    if (!incoming) noteRootWithoutSpan();
+    deliveries.set(request, UNTRACED);
+    return receive();
+  }
+  const delivery: TracedDelivery = { span, made: true };
+  deliveries.set(request, delivery);
   const ended = () => {
     deliveries.delete(request);
     span.end();
@@ -103,7 +118,7 @@ export function deliveryUntraced(request: Request): boolean {
 /** Says what became of the delivery `request` is, when it is being traced; nothing otherwise. */
 export function noteOutcome(request: Request, outcome: DeliveryOutcome): void {
   const delivery = deliveries.get(request);
-  if (delivery) delivery.outcome = outcome;
+  if (delivery?.made) delivery.outcome = outcome;
 }
 
 /** An answer the app gave without saying more: a handshake, a refusal, a failure. */

@@ -6,7 +6,14 @@ interface DelegatingProvider extends TracerProvider {
   getDelegate?(): TracerProvider;
 }
 
-let tracerOf: { provider: TracerProvider; delegate: TracerProvider | undefined; tracer: Tracer } | undefined;
+interface KeptTracer {
+  provider: TracerProvider;
+  delegate: TracerProvider | undefined;
+  tracer: Tracer;
+  /** Seen to make no span of its own for a root (`madeNoSpan`): the API's no-op tracer. */
+  makesNoSpans?: true;
+}
+let tracerOf: KeptTracer | undefined;
 
 /**
  * The tracer the core's spans come from (only once a provider is registered, `tracingRegistered`). It
@@ -14,12 +21,30 @@ let tracerOf: { provider: TracerProvider; delegate: TracerProvider | undefined; 
  * longer would stay bound to a provider since replaced.
  */
 export function factoryTracer(): Tracer {
+  return keptTracer().tracer;
+}
+
+function keptTracer(): KeptTracer {
   const provider: DelegatingProvider | undefined = registeredTracerProvider();
   if (!provider) throw new Error('no tracer provider is registered');
   const delegate = provider.getDelegate?.();
   if (tracerOf?.provider !== provider || tracerOf.delegate !== delegate)
     tracerOf = { provider, delegate, tracer: provider.getTracer('@software-factory/sdk') };
-  return tracerOf.tracer;
+  return tracerOf;
+}
+
+/**
+ * True once the current tracer gave back no span of its own for a root span (`noteRootWithoutSpan`): the
+ * API's no-op tracer, which does so for every span. A tracer that makes spans (the SDK's, whatever it
+ * samples) never does, so a delivery under it need not ask the tracer again, nor build a span's options.
+ */
+export function tracerMakesNoSpans(): boolean {
+  return registeredTracerProvider() !== undefined && keptTracer().makesNoSpans === true;
+}
+
+/** Notes that the current tracer made no span of its own for a root (`madeNoSpan` with no parent). */
+export function noteRootWithoutSpan(): void {
+  keptTracer().makesNoSpans = true;
 }
 
 /**
