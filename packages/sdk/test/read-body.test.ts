@@ -68,23 +68,29 @@ describe('readBodyCapped: never more than the cap', () => {
 
   it('takes a framed body as whole once its declared length has arrived, without waiting for the stream to end', async () => {
     // The sender's connection stays open after its body: only the declared length says the body is in.
-    const open = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(new TextEncoder().encode('hello world'));
+    // The stream is asked for more only if the reader reads again (no high-water mark to fill).
+    let askedForMore = false;
+    const open = new ReadableStream<Uint8Array>(
+      {
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('hello world'));
+        },
+        pull(controller) {
+          askedForMore = true;
+          controller.close();
+        },
       },
-    });
+      { highWaterMark: 0 },
+    );
     const request = new Request('http://factory.test/', {
       method: 'POST',
       headers: { 'content-length': '11' },
       body: open,
       duplex: 'half',
     } as RequestInit);
-    const read = readBodyCapped(request, CAP, { framed: true });
-    const bytes = await Promise.race([
-      read,
-      new Promise((resolve) => setTimeout(resolve, 100, 'still reading')),
-    ]);
+    const bytes = await readBodyCapped(request, CAP, { framed: true });
     expect(new TextDecoder().decode(bytes as Uint8Array)).toBe('hello world');
+    expect(askedForMore).toBe(false);
   });
 
   it('refuses a declared length over the cap before reading anything', async () => {

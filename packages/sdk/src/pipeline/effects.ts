@@ -113,11 +113,8 @@ async function perform(
   traceparent?: string,
 ): Promise<EffectResult> {
   const { tenant } = context;
-  const options: WriteOptions = {
-    idempotencyKey: idempotencyKey(context, record, effect),
-    traceId,
-    ...(signal ? { signal } : {}),
-  };
+  const options: WriteOptions = { idempotencyKey: idempotencyKey(context, record, effect), traceId };
+  if (signal) options.signal = signal;
   switch (effect.kind) {
     case 'set-state':
       await context.workItems.setState(record.item, effect.state, options);
@@ -279,14 +276,7 @@ function completedVersion(
   next.pending = current.pending.filter(
     (pending) => !completed.some((completion) => completion.effect.id === pending.id),
   );
-  for (const { result } of completed) {
-    if (!result) continue;
-    if ('threadId' in result && next.clarification) {
-      const { threadId, threadUrl } = result;
-      next.clarification = { ...next.clarification, threadId, ...(threadUrl ? { threadUrl } : {}) };
-    } else if ('agentId' in result && next.dispatch)
-      next.dispatch = { ...next.dispatch, agentId: result.agentId };
-  }
+  for (const { result } of completed) Object.assign(next, learned(next, result));
   if (next.pending.length > 0) {
     if (leaseUntil !== undefined) next.leaseUntil = leaseUntil;
     if (leaseOwner !== undefined) next.leaseOwner = leaseOwner;
@@ -296,17 +286,23 @@ function completedVersion(
 
 /** The record with what the effect learned (a thread, an agent id) kept in it. */
 function withResult(record: WorkItemRecord, result: EffectResult): WorkItemRecord {
-  if (!result) return record;
+  const fields = learned(record, result);
+  return fields ? { ...record, ...fields } : record;
+}
+
+/** The record's fields that keep what an effect learned (a thread, an agent id); undefined for nothing. */
+function learned(
+  record: WorkItemRecord,
+  result: EffectResult,
+): Pick<WorkItemRecord, 'clarification' | 'dispatch'> | undefined {
+  if (!result) return undefined;
   if ('threadId' in result && record.clarification) {
     const { threadId, threadUrl } = result;
-    return {
-      ...record,
-      clarification: { ...record.clarification, threadId, ...(threadUrl ? { threadUrl } : {}) },
-    };
+    return { clarification: { ...record.clarification, threadId, ...(threadUrl ? { threadUrl } : {}) } };
   }
   if ('agentId' in result && record.dispatch)
-    return { ...record, dispatch: { ...record.dispatch, agentId: result.agentId } };
-  return record;
+    return { dispatch: { ...record.dispatch, agentId: result.agentId } };
+  return undefined;
 }
 
 function versionContext(context: HandlerContext): VersionContext {
