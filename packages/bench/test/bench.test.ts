@@ -23,7 +23,8 @@ import { githubPullRequestReady, linearIssueCreated } from '../src/vendor-payloa
 describe('the bench paths (a few cycles on the in-memory store)', () => {
   it('drives every path through the HTTP app and its real signed sources, and counts the store calls', async () => {
     const target = await inProcessTarget({ store: 'in-memory', open: () => new InMemoryStateStore() });
-    const figures = await measurePaths(target, { warmup: 1, cycles: 3 });
+    const { paths: figures, beside } = await measurePaths(target, { warmup: 1, cycles: 3 });
+    expect(beside).toBeUndefined();
     expect(Object.keys(figures)).toEqual([...PATHS]);
     for (const path of PATHS) {
       expect(figures[path].events).toBe(3);
@@ -38,6 +39,35 @@ describe('the bench paths (a few cycles on the in-memory store)', () => {
       expect(figures[path].storeCalls.rememberEvent, path).toBe(1);
       expect(figures[path].storeCallsTotal, path).toBeLessThanOrEqual(4);
     }
+    await target.close();
+  });
+
+  it('times a receiver beside the paths after every cycle, warm-up included, on a request built before its clock', async () => {
+    const target = await inProcessTarget({ store: 'in-memory', open: () => new InMemoryStateStore() });
+    const built: number[] = [];
+    const received: string[] = [];
+    const receive = probotReceiver(BENCH_SECRETS.github);
+    const { beside } = await measurePaths(target, {
+      warmup: 2,
+      cycles: 3,
+      beside: {
+        request: (cycle) => {
+          built.push(cycle);
+          return githubPullRequestReady(2 * cycle + 1, {
+            tenant: BENCH_TENANT,
+            secret: BENCH_SECRETS.github,
+          });
+        },
+        receive: async (request) => {
+          received.push(request.body);
+          await receive(request);
+        },
+      },
+    });
+    expect(built).toEqual([0, 1, 2, 3, 4]);
+    expect(received).toHaveLength(5);
+    expect(beside?.calls).toBe(3);
+    expect(beside?.cpuMicros).toBeGreaterThan(0);
     await target.close();
   });
 
