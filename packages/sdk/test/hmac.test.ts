@@ -76,6 +76,47 @@ describe('without node:crypto, a secret is imported as a key once', () => {
   });
 });
 
+describe('with node:crypto, a secret given as text is made a key once', () => {
+  /** The module loaded over a `node:crypto` whose keys are counted. */
+  async function countingKeys(): Promise<{ hmac: Hmac; made: () => number }> {
+    vi.resetModules();
+    const nodeCrypto = process.getBuiltinModule('node:crypto');
+    let made = 0;
+    const counting = {
+      ...nodeCrypto,
+      createSecretKey: (key: Uint8Array) => {
+        made += 1;
+        return nodeCrypto.createSecretKey(key);
+      },
+    };
+    vi.spyOn(process, 'getBuiltinModule').mockImplementation(((id: string) =>
+      id === 'node:crypto' ? counting : undefined) as never);
+    return { hmac: await import('../src/ingress/hmac.ts'), made: () => made };
+  }
+
+  it('signing again with the same secret makes no key, and signs as the text secret did', async () => {
+    const { hmac, made } = await countingKeys();
+    expect(await hmac.hmacSha256Hex(SECRET, BODY)).toBe(GITHUB_VECTOR);
+    expect(await hmac.hmacSha256Hex(SECRET, new TextEncoder().encode(BODY))).toBe(GITHUB_VECTOR);
+    expect(await hmac.hmacSha256Base64('sécret ✓', BODY)).toBe(
+      createHmac('sha256', 'sécret ✓').update(BODY).digest('base64'),
+    );
+    expect(made()).toBe(2);
+  });
+
+  it('keeps at most 64 keys, dropping the one used least recently', async () => {
+    const { hmac, made } = await countingKeys();
+    for (let i = 0; i < 64; i++) await hmac.hmacSha256Hex(`secret-${i}`, 'x');
+    await hmac.hmacSha256Hex('secret-0', 'x');
+    await hmac.hmacSha256Hex('secret-64', 'x');
+    expect(made()).toBe(65);
+    await hmac.hmacSha256Hex('secret-0', 'x');
+    expect(made()).toBe(65);
+    await hmac.hmacSha256Hex('secret-1', 'x');
+    expect(made()).toBe(66);
+  });
+});
+
 describe('with node:crypto, Web Crypto is not used at all', () => {
   it('signs and hashes without a Web Crypto call', async () => {
     const hmac = await withNodeCrypto();

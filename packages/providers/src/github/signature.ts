@@ -20,13 +20,12 @@ export async function verifyGithubSignature(
     throw new WebhookError(401, 'X-Hub-Signature-256 must start with sha256=');
   const key = typeof secret === 'string' ? secret : await secret();
   if (!key) throw new WebhookError(401, 'no webhook secret is configured or stored for GitHub deliveries');
-  // A malformed value or an empty body cannot match. The body signed is the text the app decoded once
-  // (strict UTF-8, so the same bytes; GitHub sends JSON).
-  const body = SIGNATURE.test(header) ? request.body : undefined;
+  // A malformed value or an empty body cannot match. The bytes signed are hashed as they came (the text
+  // decoded from them would be encoded to the same bytes again first).
   const matches =
-    body !== undefined &&
-    body.length > 0 &&
-    timingSafeEqual(await hmacSha256Hex(key, body), header.slice('sha256='.length));
+    SIGNATURE.test(header) &&
+    request.rawBody.byteLength > 0 &&
+    timingSafeEqual(await hmacSha256Hex(key, request.rawBody), header.slice('sha256='.length));
   if (!matches) throw new WebhookError(401, 'X-Hub-Signature-256 does not match the body');
 }
 

@@ -5,9 +5,12 @@ const encoder = new TextEncoder();
  * compiles and runs on runtimes without Node's modules (Workers), where Web Crypto does the work.
  */
 interface NodeCrypto {
-  createHmac(algorithm: 'sha256', key: string | Uint8Array): NodeDigest;
+  createHmac(algorithm: 'sha256', key: string | Uint8Array | NodeSecretKey): NodeDigest;
   createHash(algorithm: 'sha256'): NodeDigest;
+  createSecretKey(key: Uint8Array): NodeSecretKey;
 }
+/** A `KeyObject`: what `createHmac` turns a secret given as text into on every call, made once. */
+type NodeSecretKey = { readonly type: 'secret' };
 interface NodeDigest {
   update(data: string | Uint8Array): NodeDigest;
   digest(encoding: 'hex' | 'base64'): string;
@@ -22,7 +25,9 @@ const nodeCrypto: NodeCrypto | undefined = (() => {
   const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   try {
     const found = runtime?.getBuiltinModule?.('node:crypto') as Partial<NodeCrypto> | undefined;
-    return typeof found?.createHmac === 'function' && typeof found.createHash === 'function'
+    return typeof found?.createHmac === 'function' &&
+      typeof found.createHash === 'function' &&
+      typeof found.createSecretKey === 'function'
       ? (found as NodeCrypto)
       : undefined;
   } catch {
@@ -61,9 +66,30 @@ async function hmacSha256Bytes(secret: string | Uint8Array, data: string | Uint8
   return new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret), toBytes(data)));
 }
 
+/**
+ * `node:crypto`'s key for a secret given as text, made once: given the text, `createHmac` encodes it and
+ * makes a key of it on every call. Bounded and least recently used first out, as `importedKeys`.
+ */
+const nodeKeys = new Map<string, NodeSecretKey>();
+
+function nodeKey(crypto: NodeCrypto, secret: string | Uint8Array): string | Uint8Array | NodeSecretKey {
+  if (typeof secret !== 'string') return secret;
+  const cached = nodeKeys.get(secret);
+  if (cached) {
+    nodeKeys.delete(secret);
+    nodeKeys.set(secret, cached);
+    return cached;
+  }
+  const key = crypto.createSecretKey(encoder.encode(secret));
+  nodeKeys.set(secret, key);
+  if (nodeKeys.size > MAX_CACHED_KEYS) nodeKeys.delete(nodeKeys.keys().next().value as string);
+  return key;
+}
+
 /** Hex HMAC-SHA256: `node:crypto` where it exists, Web Crypto (with the key imported once) elsewhere. */
 export async function hmacSha256Hex(secret: string | Uint8Array, data: string | Uint8Array): Promise<string> {
-  if (nodeCrypto) return nodeCrypto.createHmac('sha256', secret).update(data).digest('hex');
+  if (nodeCrypto)
+    return nodeCrypto.createHmac('sha256', nodeKey(nodeCrypto, secret)).update(data).digest('hex');
   return toHex(await hmacSha256Bytes(secret, data));
 }
 
@@ -78,7 +104,8 @@ export async function hmacSha256Base64(
   secret: string | Uint8Array,
   data: string | Uint8Array,
 ): Promise<string> {
-  if (nodeCrypto) return nodeCrypto.createHmac('sha256', secret).update(data).digest('base64');
+  if (nodeCrypto)
+    return nodeCrypto.createHmac('sha256', nodeKey(nodeCrypto, secret)).update(data).digest('base64');
   let binary = '';
   for (const byte of await hmacSha256Bytes(secret, data)) binary += String.fromCharCode(byte);
   return btoa(binary);
