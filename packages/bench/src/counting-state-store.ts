@@ -2,30 +2,27 @@ import type { StateStore } from '@software-factory/sdk';
 
 /**
  * A StateStore that forwards every call and counts it by method: the store requests one event costs,
- * whatever store sits underneath. A proxy rather than a class, so a method the port gains is counted
- * too, without this file changing.
+ * whatever store sits underneath. Every method the store has (its own and its classes', found when the
+ * wrapper is made) is counted, so a method the port gains is counted too, without this file changing.
+ * The counted store is a plain object whose prototype is the store, with one counting function per
+ * method made once: the CPU it adds to an event is a call and a count per store call, where a `Proxy`
+ * trapped every property read as well.
  */
 export class CountingStateStore {
   readonly store: StateStore;
   #counts = new Map<string, number>();
 
   constructor(inner: StateStore) {
-    // One counting wrapper per method, made on first use: the instrument adds a count, not a closure per call.
-    const wrappers = new Map<string, { of: unknown; wrapper: (...args: unknown[]) => unknown }>();
-    this.store = new Proxy(inner, {
-      get: (target, property, receiver) => {
-        const value: unknown = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function' || typeof property !== 'string') return value;
-        const known = wrappers.get(property);
-        if (known?.of === value) return known.wrapper;
-        const wrapper = (...args: unknown[]) => {
-          this.#counts.set(property, (this.#counts.get(property) ?? 0) + 1);
-          return (value as (...parameters: unknown[]) => unknown).apply(target, args);
-        };
-        wrappers.set(property, { of: value, wrapper });
-        return wrapper;
-      },
-    });
+    const counted = Object.create(inner) as Record<string, unknown>;
+    for (const name of methodNames(inner)) {
+      const method = (inner as unknown as Record<string, (...args: unknown[]) => unknown>)[name];
+      if (typeof method !== 'function') continue;
+      counted[name] = (...args: unknown[]) => {
+        this.#counts.set(name, (this.#counts.get(name) ?? 0) + 1);
+        return method.apply(inner, args);
+      };
+    }
+    this.store = counted as unknown as StateStore;
   }
 
   /** Calls per method since the last `take()`, methods sorted by name; then starts counting afresh. */
@@ -34,4 +31,18 @@ export class CountingStateStore {
     this.#counts = new Map();
     return counts;
   }
+}
+
+/** The names of the functions an object has, its own and along its prototypes, short of `Object`'s. */
+function methodNames(object: object): Set<string> {
+  const names = new Set<string>();
+  for (
+    let level: object | null = object;
+    level && level !== Object.prototype;
+    level = Object.getPrototypeOf(level)
+  )
+    for (const name of Object.getOwnPropertyNames(level))
+      if (name !== 'constructor' && typeof Object.getOwnPropertyDescriptor(level, name)?.value === 'function')
+        names.add(name);
+  return names;
 }
