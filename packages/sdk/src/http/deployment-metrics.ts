@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { forEachTenant } from '../ingress/in-turns.ts';
 import type { TenantRegistry } from '../ports/tenant-runtime.ts';
 import type { FactoryMetrics } from '../status/metrics.ts';
 import { tenantStatus } from '../status/tenant-status.ts';
@@ -25,16 +26,13 @@ export function mountDeploymentMetrics(
     if (bearer === undefined) return c.text('the operator token is required\n', 401);
     const checked = await checkToken(c, security, OPERATOR_SCOPE, bearer, security.operatorToken, 'text');
     if (!checked.ok) return checked.response ?? c.text('wrong operator token\n', 401);
-    const entries = [];
-    for (const id of await registry.list()) {
-      const tenant = await registry.get(id);
-      if (!tenant) continue;
+    const entries = await forEachTenant(registry, async (tenant) => {
       const { store, clock } = tenant.factory.ports;
-      entries.push({
-        tenant: id,
-        status: await tenantStatus(store, id, await tenant.connections(), clock.now()),
-      });
-    }
+      return {
+        tenant: tenant.id,
+        status: await tenantStatus(store, tenant.id, await tenant.connections(), clock.now()),
+      };
+    });
     return c.text(metrics.renderAll(entries), 200, {
       'content-type': EXPOSITION,
       'cache-control': 'no-store',

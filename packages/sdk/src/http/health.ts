@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { forEachTenant } from '../ingress/in-turns.ts';
 import { describeUnconnected, unconnectedProviders } from '../ingress/unconnected-providers.ts';
 import { readBreaker } from '../pipeline/breaker.ts';
 import type { StateStore } from '../ports/state-store.ts';
@@ -23,13 +24,8 @@ async function storeHealth(store: StateStore): Promise<{ ok: boolean; error?: st
   }
 }
 
-async function everyTenantHealth(registry: TenantRegistry): Promise<TenantHealth[]> {
-  const tenants: TenantHealth[] = [];
-  for (const id of await registry.list()) {
-    const tenant = await registry.get(id);
-    if (tenant) tenants.push(await tenantHealth(tenant));
-  }
-  return tenants;
+function everyTenantHealth(registry: TenantRegistry): Promise<TenantHealth[]> {
+  return forEachTenant(registry, tenantHealth);
 }
 
 async function tenantHealth(tenant: TenantRuntime): Promise<TenantHealth> {
