@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { Miniflare } from 'miniflare';
+import { Miniflare, type Request as MiniflareRequest, Response as MiniflareResponse } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type PackedPackage, PUBLISHED, packAll } from './pack.ts';
 
@@ -279,6 +279,9 @@ describe('factory deploy from the installed packages', () => {
       outdir,
     ]);
     const bundle = readdirSync(outdir).find((file) => /\.m?js$/.test(file)) ?? '';
+    // The deployment's providers call the vendors' real APIs (its health checks each connection): every
+    // request the Worker makes out is answered here, refused, so none leaves the machine.
+    const outbound: string[] = [];
     const miniflare = new Miniflare({
       modules: [{ type: 'ESModule', path: join(outdir, bundle) }],
       modulesRoot: outdir,
@@ -286,11 +289,17 @@ describe('factory deploy from the installed packages', () => {
       durableObjects: { FACTORY_STATE: { className: 'FactoryStateObject', useSQLite: true } },
       kvNamespaces: ['FACTORY_CACHE'],
       bindings: secrets,
+      outboundService: (request: MiniflareRequest) => {
+        outbound.push(new URL(request.url).host);
+        return new MiniflareResponse('tests reach no vendor', { status: 503 });
+      },
     });
     try {
       const answer = await miniflare.dispatchFetch('http://localhost/healthz');
       const deployment = JSON.parse(readFileSync(join(project, 'deploy-cf/factory.deployment.json'), 'utf8'));
       expect(await answer.json()).toMatchObject({ version: deployment.version });
+      // Its connection checks went to the three vendors' APIs, and only here.
+      expect(new Set(outbound)).toEqual(new Set(['api.linear.app', 'slack.com', 'api.github.com']));
     } finally {
       await miniflare.dispose();
     }
