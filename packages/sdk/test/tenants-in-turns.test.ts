@@ -60,6 +60,20 @@ describe('inTurns: work for every item, a few at a time', () => {
     expect(done.sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
   });
 
+  it('answers with the first failure, and starts no item after it', async () => {
+    const started: number[] = [];
+    await expect(
+      inTurns([...Array(10).keys()], 2, async (item) => {
+        started.push(item);
+        await turns(1);
+        if (item === 1) throw new Error('item 1 failed');
+      }),
+    ).rejects.toThrow('item 1 failed');
+    await turns(5);
+    // Items 0 and 1 were in hand; 0 finished first and took item 2; then 1 failed.
+    expect(started).toEqual([0, 1, 2]);
+  });
+
   it('refuses a limit that is not a whole number of at least 1, and calls nothing for no items', async () => {
     for (const limit of [0, -1, 1.5, Number.NaN])
       await expect(inTurns([1], limit, async () => 1)).rejects.toThrow(

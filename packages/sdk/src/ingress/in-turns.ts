@@ -4,7 +4,8 @@ import type { TenantRegistry, TenantRuntime } from '../ports/tenant-runtime.ts';
  * `work` for every item, at most `limit` at once, the results in the items' order. For what a deployment
  * does for each of its tenants (the tick, the operator's views): one after the other, a deployment of
  * many tenants took their sum, and one tenant whose vendor was slow held up every tenant after it;
- * all at once, it would open as many store and vendor calls as it has tenants.
+ * all at once, it would open as many store and vendor calls as it has tenants. The first failure is
+ * the answer, and no item is started after it (those in hand finish on their own).
  */
 export async function inTurns<T, R>(
   items: readonly T[],
@@ -15,10 +16,16 @@ export async function inTurns<T, R>(
     throw new Error(`inTurns: limit must be a whole number of at least 1, got ${limit}`);
   const results = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const index = next++;
-      results[index] = await work(items[index] as T);
+      try {
+        results[index] = await work(items[index] as T);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
