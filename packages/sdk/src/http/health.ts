@@ -24,10 +24,6 @@ async function storeHealth(store: StateStore): Promise<{ ok: boolean; error?: st
   }
 }
 
-function everyTenantHealth(registry: TenantRegistry): Promise<TenantHealth[]> {
-  return forEachTenant(registry, tenantHealth);
-}
-
 async function tenantHealth(tenant: TenantRuntime): Promise<TenantHealth> {
   const reports = await tenant.connections();
   const unconnected = unconnectedProviders(reports);
@@ -66,7 +62,7 @@ export function mountHealth(
     const access = await operatorAccess(c, security).catch(() => 'anonymous' as const);
     if (access instanceof Response) return access;
     const storeState = await storeHealth(store);
-    const tenants = await everyTenantHealth(registry).catch(() => undefined);
+    const tenants = await forEachTenant(registry, tenantHealth).catch(() => undefined);
     if (!tenants) return c.json({ status: 'degraded', version }, 503, { 'cache-control': 'no-store' });
     const ok = storeState.ok && tenants.every((tenant) => tenant.processing);
     const status = ok ? 'ok' : 'degraded';

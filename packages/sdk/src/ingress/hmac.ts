@@ -36,30 +36,43 @@ const nodeCrypto: NodeCrypto | undefined = (() => {
 })();
 
 /**
- * Imported HMAC keys, for the runtimes without `node:crypto`: importing a key costs as much as the
- * signature, and a process verifies with a handful of secrets, so each is imported once. Keyed by the
- * secret itself (prefixed by its type): hashing it first would cost what the cache saves, and every secret
- * here is one a live source already holds. Bounded, least recently used first out.
+ * The keys made of secrets, by runtime: making a key costs as much as a signature, and a process
+ * verifies with a handful of secrets, so each is made once. Keyed by the secret itself (prefixed by its
+ * type for Web Crypto): hashing it first would cost what the cache saves, and every secret here is one a
+ * live source already holds. Bounded, least recently used first out.
  */
 const MAX_CACHED_KEYS = 64;
+
+function keptKey<V>(keys: Map<string, V>, id: string, make: () => V): V {
+  const cached = keys.get(id);
+  if (cached !== undefined) {
+    keys.delete(id);
+    keys.set(id, cached);
+    return cached;
+  }
+  const made = make();
+  keys.set(id, made);
+  if (keys.size > MAX_CACHED_KEYS) keys.delete(keys.keys().next().value as string);
+  return made;
+}
+
+/** Imported HMAC keys, for the runtimes without `node:crypto`. */
 const importedKeys = new Map<string, Promise<CryptoKey>>();
 
 function hmacKey(secret: string | Uint8Array): Promise<CryptoKey> {
   const id = typeof secret === 'string' ? `s:${secret}` : `b:${toHex(secret)}`;
-  const cached = importedKeys.get(id);
-  if (cached) {
-    importedKeys.delete(id);
-    importedKeys.set(id, cached);
-    return cached;
-  }
-  const imported = crypto.subtle.importKey('raw', toBytes(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
-  // A failed import is not kept: the next call tries again.
-  imported.catch(() => importedKeys.delete(id));
-  importedKeys.set(id, imported);
-  if (importedKeys.size > MAX_CACHED_KEYS) importedKeys.delete(importedKeys.keys().next().value as string);
-  return imported;
+  return keptKey(importedKeys, id, () => {
+    const imported = crypto.subtle.importKey(
+      'raw',
+      toBytes(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
+    // A failed import is not kept: the next call tries again.
+    imported.catch(() => importedKeys.delete(id));
+    return imported;
+  });
 }
 
 async function hmacSha256Bytes(secret: string | Uint8Array, data: string | Uint8Array): Promise<Uint8Array> {
@@ -67,23 +80,14 @@ async function hmacSha256Bytes(secret: string | Uint8Array, data: string | Uint8
 }
 
 /**
- * `node:crypto`'s key for a secret given as text, made once: given the text, `createHmac` encodes it and
- * makes a key of it on every call. Bounded and least recently used first out, as `importedKeys`.
+ * `node:crypto`'s keys for secrets given as text: given the text, `createHmac` encodes it and makes a
+ * key of it on every call.
  */
 const nodeKeys = new Map<string, NodeSecretKey>();
 
 function nodeKey(crypto: NodeCrypto, secret: string | Uint8Array): string | Uint8Array | NodeSecretKey {
   if (typeof secret !== 'string') return secret;
-  const cached = nodeKeys.get(secret);
-  if (cached) {
-    nodeKeys.delete(secret);
-    nodeKeys.set(secret, cached);
-    return cached;
-  }
-  const key = crypto.createSecretKey(encoder.encode(secret));
-  nodeKeys.set(secret, key);
-  if (nodeKeys.size > MAX_CACHED_KEYS) nodeKeys.delete(nodeKeys.keys().next().value as string);
-  return key;
+  return keptKey(nodeKeys, secret, () => crypto.createSecretKey(encoder.encode(secret)));
 }
 
 /** Hex HMAC-SHA256: `node:crypto` where it exists, Web Crypto (with the key imported once) elsewhere. */
