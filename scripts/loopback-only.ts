@@ -1,61 +1,60 @@
 // Every test file runs with this: a connection a test's code opens to anything but this machine
 // (127.0.0.0/8, ::1, localhost, a Unix socket) is refused before a name is looked up or a packet
 // sent, and the test that caused it fails, even where the code under test catches the error (a
-// connection check that reports a vendor as unreachable, a retry loop). Nothing leaves 127.0.0.1.
-import net from 'node:net';
-import { afterEach } from 'vitest';
-
-const LOOPBACK_NAMES = new Set(['localhost', '::1', '[::1]', '0:0:0:0:0:0:0:1']);
-
-/** Whether a host a socket connects to is this machine. */
-export function isLoopbackHost(host: string): boolean {
-  const name = host.toLowerCase();
-  if (LOOPBACK_NAMES.has(name) || name.endsWith('.localhost')) return true;
-  const v4 = name.startsWith('::ffff:') ? name.slice('::ffff:'.length) : name;
-  return net.isIPv4(v4) && v4.startsWith('127.');
-}
+// connection check that reports a vendor as unreachable, a retry loop). On Node, the processes the
+// tests start (`factory start`, wrangler, a demo agent) are held to the same through `NODE_OPTIONS`
+// and report what they were refused to the test. Nothing leaves 127.0.0.1.
+import { afterAll, afterEach } from 'vitest';
+import { REFUSED_REPORT_VARIABLE, refuseConnectionsElsewhere } from './loopback-guard.ts';
 
 const refused: string[] = [];
-const connect = net.Socket.prototype.connect as (...args: unknown[]) => net.Socket;
+refuseConnectionsElsewhere((to) => refused.push(to));
 
-/** Where `socket.connect(...)` goes: its options object, or (port, host) as separate arguments. */
-function destination(args: unknown[]): { host: string; port: string } | undefined {
-  const [first, second] = args;
-  if (Array.isArray(first)) return destination(first);
-  if (typeof first === 'object' && first !== null) {
-    const options = first as { path?: unknown; host?: unknown; port?: unknown };
-    if (typeof options.path === 'string') return undefined;
-    return {
-      host: typeof options.host === 'string' ? options.host : 'localhost',
-      port: String(options.port),
-    };
-  }
-  if (typeof first === 'string' && !/^\d+$/.test(first)) return undefined; // a Unix socket path
-  return { host: typeof second === 'string' ? second : 'localhost', port: String(first) };
-}
+/** The children's refusals, read and emptied; none where a test starts no process (inside workerd). */
+const children = navigator.userAgent === 'Cloudflare-Workers' ? undefined : await reportChildren();
 
-net.Socket.prototype.connect = function connectToLoopbackOnly(this: net.Socket, ...args: unknown[]) {
-  const to = destination(args);
-  if (to && !isLoopbackHost(to.host)) {
-    refused.push(`${to.host}:${to.port}`);
-    const error = new Error(
-      `tests reach only this machine: a connection to ${to.host}:${to.port} was refused`,
-    );
-    process.nextTick(() => this.destroy(error));
-    return this;
-  }
-  return connect.apply(this, args);
-} as typeof net.Socket.prototype.connect;
-
-/** The connections refused since the last call (`host:port`), forgotten: for this guard's own test. */
+/**
+ * The connections refused since the last call, forgotten: this process's (`host:port`), then its
+ * children's (`host:port (from <script> <arguments>)`). For this guard's own test.
+ */
 export function takeRefusedConnections(): string[] {
-  return refused.splice(0);
+  return [...refused.splice(0), ...(children?.take() ?? [])];
 }
 
 afterEach(() => {
-  const hosts = [...new Set(takeRefusedConnections())];
-  if (hosts.length > 0)
+  const destinations = [...new Set(takeRefusedConnections())];
+  if (destinations.length > 0)
     throw new Error(
-      `the test tried to connect outside this machine (${hosts.join(', ')}); point it at a loopback server`,
+      `the test tried to connect outside this machine (${destinations.join(', ')}); point it at a loopback server`,
     );
 });
+
+afterAll(() => children?.remove());
+
+/**
+ * Has every Node process started from here on load `loopback-only-children.ts`, which writes what it
+ * refuses to a report file of this test file's own.
+ */
+async function reportChildren(): Promise<{ take(): string[]; remove(): void }> {
+  const { readFileSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const report = join(tmpdir(), `refused-connections-${crypto.randomUUID()}`);
+  writeFileSync(report, '', { mode: 0o600 });
+  process.env[REFUSED_REPORT_VARIABLE] = report;
+  const guard = `--import=${new URL('./loopback-only-children.ts', import.meta.url).href}`;
+  if (!process.env.NODE_OPTIONS?.includes(guard))
+    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} ${guard}`.trim();
+  // Wrangler asks the npm registry for a newer version of itself when it prints its banner, and may
+  // send usage metrics: neither in a test.
+  process.env.WRANGLER_HIDE_BANNER = 'true';
+  process.env.WRANGLER_SEND_METRICS = 'false';
+  return {
+    take() {
+      const lines = readFileSync(report, 'utf8').split('\n').filter(Boolean);
+      writeFileSync(report, '');
+      return lines;
+    },
+    remove: () => rmSync(report, { force: true }),
+  };
+}

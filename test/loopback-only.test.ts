@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, takeRefusedConnections } from '../scripts/loopback-only.ts';
+import { isLoopbackHost } from '../scripts/loopback-guard.ts';
+import { takeRefusedConnections } from '../scripts/loopback-only.ts';
 
 describe('tests reach only this machine', () => {
   it('knows this machine by name and address, and nothing else as it', () => {
@@ -37,15 +39,47 @@ describe('tests reach only this machine', () => {
   });
 
   it('lets a connection to a loopback server through', async () => {
-    const server = createServer((_, response) => response.end('here'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = server.address() as AddressInfo;
+    await withLoopbackServer(async (port) => {
       expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('here');
       expect(await (await fetch(`http://localhost:${port}/`)).text()).toBe('here');
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
+    });
+    expect(takeRefusedConnections()).toEqual([]);
+  });
+
+  it('holds the Node processes a test starts to the same, and tells the test what they were refused', async () => {
+    // The child swallows the errors, as a connection check does: only the report tells.
+    const output = await nodeOutput(
+      "await fetch('https://api.github.com/zen').catch(() => {}); await fetch('http://10.0.0.1:8080/').catch(() => {});",
+    );
+    expect(output).toBe('');
+    expect(takeRefusedConnections()).toEqual(['api.github.com:443 (from node)', '10.0.0.1:8080 (from node)']);
+  });
+
+  it('lets a child reach a loopback server', async () => {
+    await withLoopbackServer(async (port) => {
+      const script = `process.stdout.write(await (await fetch('http://127.0.0.1:${port}/')).text());`;
+      expect(await nodeOutput(script)).toBe('here');
+    });
     expect(takeRefusedConnections()).toEqual([]);
   });
 });
+
+/** Runs `use` with a server on 127.0.0.1 that answers `here`, and closes it after. */
+async function withLoopbackServer(use: (port: number) => Promise<void>): Promise<void> {
+  const server = createServer((_, response) => response.end('here'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await use((server.address() as AddressInfo).port);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** What a Node child running `script` (an ES module) printed, stdout then stderr. */
+function nodeOutput(script: string): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, ['--input-type=module', '-e', script], (error, stdout, stderr) =>
+      error ? reject(error) : resolve(stdout + stderr),
+    ),
+  );
+}

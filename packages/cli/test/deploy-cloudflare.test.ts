@@ -53,7 +53,6 @@ function wranglerRun(args: string[]): Promise<{ code: number | null; output: str
     // Our packages' sources, as the CLI itself bundles them in a clone.
     const child = spawn(WRANGLER, [...args, ...wranglerSourceArgs()], {
       cwd: project,
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
     });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
@@ -228,7 +227,6 @@ describe('factory deploy cloudflare --out', () => {
       ],
       {
         cwd: project,
-        env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       },

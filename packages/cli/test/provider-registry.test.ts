@@ -406,7 +406,7 @@ console.log(JSON.stringify(answer));`;
           outdir,
           ...wranglerSourceArgs(),
         ],
-        { cwd: project, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+        { cwd: project },
       );
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));

@@ -34,7 +34,6 @@ export async function bundleWorker(
       ],
       {
         cwd: project,
-        env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
       },
     );
     let output = '';

@@ -1,0 +1,53 @@
+// What refuses a connection to anything but this machine, in a test process (`loopback-only.ts`) and
+// in the Node processes its tests start (`loopback-only-children.ts`). Plain erasable TypeScript: a
+// child loads it with Node's own type stripping, before any loader of ours is registered.
+import net from 'node:net';
+
+/** The environment variable naming the file a test reads its children's refused connections from. */
+export const REFUSED_REPORT_VARIABLE = 'FACTORY_TEST_REFUSED_CONNECTIONS';
+
+const LOOPBACK_NAMES = new Set(['localhost', '::1', '[::1]', '0:0:0:0:0:0:0:1']);
+
+/** Whether a host a socket connects to is this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase();
+  if (LOOPBACK_NAMES.has(name) || name.endsWith('.localhost')) return true;
+  const v4 = name.startsWith('::ffff:') ? name.slice('::ffff:'.length) : name;
+  return net.isIPv4(v4) && v4.startsWith('127.');
+}
+
+/** Where `socket.connect(...)` goes: its options object, or (port, host) as separate arguments. */
+function destination(args: unknown[]): { host: string; port: string } | undefined {
+  const [first, second] = args;
+  if (Array.isArray(first)) return destination(first);
+  if (typeof first === 'object' && first !== null) {
+    const options = first as { path?: unknown; host?: unknown; port?: unknown };
+    if (typeof options.path === 'string') return undefined;
+    return {
+      host: typeof options.host === 'string' ? options.host : 'localhost',
+      port: String(options.port),
+    };
+  }
+  if (typeof first === 'string' && !/^\d+$/.test(first)) return undefined; // a Unix socket path
+  return { host: typeof second === 'string' ? second : 'localhost', port: String(first) };
+}
+
+/**
+ * From now on, a socket of this process connecting elsewhere than this machine is destroyed with an
+ * error before a name is looked up or a packet sent, and `refused` hears of it (`host:port`).
+ */
+export function refuseConnectionsElsewhere(refused: (destination: string) => void): void {
+  const connect = net.Socket.prototype.connect as (...args: unknown[]) => net.Socket;
+  net.Socket.prototype.connect = function connectToLoopbackOnly(this: net.Socket, ...args: unknown[]) {
+    const to = destination(args);
+    if (to && !isLoopbackHost(to.host)) {
+      refused(`${to.host}:${to.port}`);
+      const error = new Error(
+        `tests reach only this machine: a connection to ${to.host}:${to.port} was refused`,
+      );
+      process.nextTick(() => this.destroy(error));
+      return this;
+    }
+    return connect.apply(this, args);
+  } as typeof net.Socket.prototype.connect;
+}

@@ -1,0 +1,18 @@
+// Every Node process a test starts loads this first (`NODE_OPTIONS`, set by `loopback-only.ts`): it
+// refuses a connection to anything but this machine as the test's own process does, and writes each
+// one refused to the test's report file, so the test fails even when the child swallowed the error
+// (a connection check that reports a vendor unreachable) or its output was never read.
+import { appendFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { REFUSED_REPORT_VARIABLE, refuseConnectionsElsewhere } from './loopback-guard.ts';
+
+const report = process.env[REFUSED_REPORT_VARIABLE];
+// npm, installing the packed tarballs' dependencies into a test's project, reaches the registry as
+// `npm ci` does before the tests: that is setting up, not code under test talking to a vendor.
+const installer = /^np[mx]-cli\.js$/.test(basename(process.argv[1] ?? ''));
+if (report && !installer) {
+  // The script and its first arguments (`cli.js start --config …`); plain `node` for code given with -e.
+  const script = process.argv[1];
+  const who = script ? [basename(script), ...process.argv.slice(2, 4)].join(' ') : 'node';
+  refuseConnectionsElsewhere((to) => appendFileSync(report, `${to} (from ${who})\n`));
+}
