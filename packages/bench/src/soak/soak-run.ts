@@ -205,7 +205,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }),
   }));
 
+  /** Deliveries a sender is retrying, each with its last answer: what a run that times out waits on. */
+  const retrying = new Map<string, string>();
   async function deliver(item: (typeof queue)[number]): Promise<void> {
+    try {
+      await deliverUntilTaken(item);
+    } finally {
+      retrying.delete(item.what);
+    }
+  }
+
+  async function deliverUntilTaken(item: (typeof queue)[number]): Promise<void> {
     // A sender gives up only when the run stops (done, a violation, Ctrl-C): a factory that is down
     // for good must not keep the run waiting on its retries.
     for (let attempt = 0; !stopping; attempt++) {
@@ -226,9 +236,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         servedBy = response.headers.get(SERVED_BY_HEADER) ?? undefined;
         body = await response.text();
       } catch {
+        retrying.set(item.what, 'no answer: the factory is down');
         await sleep(50 + random() * 100); // the factory is down: the sender retries, as vendors do
         continue;
       }
+      retrying.set(item.what, `${status} ${body.slice(0, 160)}`);
       if (status >= 200 && status < 300) {
         // A pull request announced before its item is recorded as dispatched is announced again later
         // (GitHub sends synchronize, ready_for_review…); the tick's reconciliation is off here.
@@ -362,6 +374,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (Date.now() > deadline) {
         violations.push(
           `timed out after ${options.timeoutMs} ms with ${finished} of ${options.items} items done`,
+          ...[...retrying].map(([what, answer]) => `still sending ${what}, last answered ${answer}`),
         );
         for (const line of factories.lastLines(20)) say(`factory: ${line.slice(0, 400)}`);
         break;
