@@ -2,7 +2,7 @@
 // refuses a connection to anything but this machine as the test's own process does, and writes each
 // one refused to the test's report file, so the test fails even when the child swallowed the error
 // (a connection check that reports a vendor unreachable) or its output was never read.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { REFUSED_REPORT_VARIABLE, refuseConnectionsElsewhere } from './loopback-guard.ts';
 
@@ -14,5 +14,11 @@ if (report && !installer) {
   // The script and its first arguments (`cli.js start --config …`); plain `node` for code given with -e.
   const script = process.argv[1];
   const who = script ? [basename(script), ...process.argv.slice(2, 4)].join(' ') : 'node';
-  refuseConnectionsElsewhere((to) => appendFileSync(report, `${to} (from ${who})\n`));
+  refuseConnectionsElsewhere((to) => {
+    // A child that outlived the test file that started it is refused all the same, unreported: its
+    // report is gone, and must not be made again in a folder the run removes.
+    try {
+      if (existsSync(report)) appendFileSync(report, `${to} (from ${who})\n`);
+    } catch {}
+  });
 }

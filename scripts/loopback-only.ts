@@ -11,7 +11,8 @@ const refused: string[] = [];
 refuseConnectionsElsewhere((to) => refused.push(to));
 
 /** The children's refusals, read and emptied; none where a test starts no process (inside workerd). */
-const children = navigator.userAgent === 'Cloudflare-Workers' ? undefined : await reportChildren();
+const children =
+  globalThis.navigator?.userAgent === 'Cloudflare-Workers' ? undefined : await reportChildren();
 
 /**
  * The connections refused since the last call, forgotten: this process's (`host:port`), then its
@@ -49,10 +50,13 @@ async function reportChildren(): Promise<{ take(): string[]; remove(): void }> {
   // send usage metrics: neither in a test.
   process.env.WRANGLER_HIDE_BANNER = 'true';
   process.env.WRANGLER_SEND_METRICS = 'false';
+  // Read on from where the last reading stopped, never emptied: a child may be writing meanwhile.
+  let read = 0;
   return {
     take() {
-      const lines = readFileSync(report, 'utf8').split('\n').filter(Boolean);
-      writeFileSync(report, '');
+      const text = readFileSync(report, 'utf8');
+      const lines = text.slice(read).split('\n').filter(Boolean);
+      read = text.length;
       return lines;
     },
     remove: () => rmSync(report, { force: true }),
