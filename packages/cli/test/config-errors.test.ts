@@ -140,6 +140,13 @@ const BAD_CONFIGS: BadConfig[] = [
     says: 'expected one of "ready", "merged", got "approved"',
   },
   {
+    name: 'a review check that is not a duration',
+    sections: { completion: 'completion:\n  on: merged\n  checkInterval: hourly' },
+    at: [3, 18],
+    field: 'completion.checkInterval',
+    says: 'expected a duration such as "30s", "15m", "24h", "7d" or milliseconds, got "hourly"',
+  },
+  {
     name: 'a fractional attempt count',
     sections: { retry: 'retry:\n  maxAttempts: 2.5' },
     at: [2, 16],

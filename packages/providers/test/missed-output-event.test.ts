@@ -1,3 +1,4 @@
+import type { FactorySettingsInput } from '@software-factory/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DirectBench, TENANT } from './support/direct-bench.ts';
 import { fixtureJson, pullRequestExample } from './support/fixtures.ts';
@@ -10,11 +11,15 @@ const REPOSITORY = 'Codertocat/Hello-World';
 const MINUTE = 60_000;
 
 let bench: DirectBench;
-beforeEach(async () => {
+beforeEach(() => startBench());
+afterEach(() => bench.stop());
+
+async function startBench(settings: FactorySettingsInput = {}): Promise<void> {
   bench = await new DirectBench({
     settings: {
       retry: { maxAttempts: 3 },
       agents: { outputGrace: '30m', checkInterval: '5m', timeout: '2h' },
+      ...settings,
     },
   }).start();
   bench.linear.addTeam({
@@ -40,8 +45,7 @@ beforeEach(async () => {
     teamId: TEAM_ID,
     labels: [{ id: 'label-factory', name: 'factory' }],
   });
-});
-afterEach(() => bench.stop());
+}
 
 /** A clear, ready issue arrives through Linear's signed webhook: the factory dispatches one agent. */
 async function dispatchThroughLinear(): Promise<string> {
@@ -121,5 +125,37 @@ describe('direct transport: the pull request event never arrives', () => {
     expect(record?.reason).toMatch(/the agent finished without a ready output/);
     expect(record?.attempts).toBe(1);
     expect(bench.github.requests.filter((request) => /\/pulls\?/.test(request))).toHaveLength(2);
+  });
+});
+
+describe('direct transport: the merge of a pull request waiting for review is never announced', () => {
+  beforeEach(async () => {
+    await bench.stop();
+    await startBench({ completion: { on: 'merged', checkInterval: '15m' } });
+  });
+
+  it('the tick reads the pull request every completion.checkInterval and completes the item once it is merged', async () => {
+    const agentId = await dispatchThroughLinear();
+    pullRequestAtGitHub({ draft: false });
+    const exit = await bench.factory.handle(exited(agentId));
+    expect(exit.reason).toMatch(/marked for review/);
+    const reads = () => bench.github.requests.filter((request) => /\/pulls\/2$/.test(request)).length;
+
+    bench.clock.advance(15 * MINUTE);
+    await bench.factory.handle({ type: 'tick' });
+    expect(reads()).toBe(1);
+    expect((await bench.store.getRecord(TENANT, ISSUE_ID))?.status).toBe('dispatched');
+
+    // A person merges it; GitHub's delivery of that is lost, and GitHub does not send it again.
+    const pull = bench.github.pulls.get(`${REPOSITORY}#2`);
+    if (!pull) throw new Error('the pull request is not at GitHub');
+    Object.assign(pull, { state: 'closed', merged: true, merged_at: '2026-01-02T10:00:00Z' });
+    bench.clock.advance(15 * MINUTE);
+    const tick = await bench.factory.handle({ type: 'tick' });
+
+    expect(tick.transitions.map((t) => `${t.from}→${t.to}`)).toEqual(['dispatched→done']);
+    expect(reads()).toBe(2);
+    expect(bench.linear.stateOf(ISSUE_ID)?.name).toBe('Done');
+    expect(bench.fleet.spawnCalls).toBe(1);
   });
 });

@@ -67,9 +67,17 @@ export const factorySettingsSchema = z.strictObject({
     }),
     { maxAttempts: 2, backoff: 60_000 },
   ),
-  completion: z._default(z.strictObject({ on: z._default(z.enum(['ready', 'merged']), 'ready') }), {
-    on: 'ready',
-  }),
+  completion: z._default(
+    z.strictObject({
+      on: z._default(z.enum(['ready', 'merged']), 'ready'),
+      /**
+       * With `on: merged`, how often the tick reads an output that waits for review, so that its merge,
+       * close or return to draft is applied even when that event never came (GitHub redelivers nothing).
+       */
+      checkInterval: z._default(durationSchema, 900_000),
+    }),
+    { on: 'ready', checkInterval: 900_000 },
+  ),
   feedback: z._default(
     z.strictObject({
       /**

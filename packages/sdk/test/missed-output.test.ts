@@ -114,3 +114,122 @@ describe('an output ready for review while completion waits for the merge', () =
     expect(done.transitions.map((t) => `${t.from}→${t.to}`)).toEqual(['dispatched→done']);
   });
 });
+
+describe('an output waiting for review whose next event never arrives', () => {
+  const check = { completion: { on: 'merged' as const, checkInterval: '15m' } };
+  const merged = { settings: { ...grace, ...check, retry: { maxAttempts: 3 } } };
+
+  /** Counts the output target's reads by id: what the review check costs. */
+  function countReads(h: FactoryHarness): { count: number } {
+    const counter = { count: 0 };
+    const original = h.outputs.getOutput.bind(h.outputs);
+    h.outputs.getOutput = async (id) => {
+      counter.count++;
+      return original(id);
+    };
+    return counter;
+  }
+
+  async function inReview(settings = merged) {
+    const staged = await stage('dispatched', settings);
+    await staged.h.factory.handle(staged.h.output(staged.item, 'ready'));
+    await staged.h.factory.handle(succeeded);
+    return { ...staged, reads: countReads(staged.h) };
+  }
+
+  async function tickFor(h: FactoryHarness, minutes: number) {
+    const transitions: string[] = [];
+    for (let minute = 0; minute < minutes; minute += 5) {
+      h.clock.advance(5 * MINUTE);
+      const tick = await h.factory.handle({ type: 'tick' });
+      transitions.push(...tick.transitions.map((t) => `${t.from}→${t.to}`));
+    }
+    return transitions;
+  }
+
+  it('is read once per completion.checkInterval, and its merge completes the item although its event was lost', async () => {
+    const { h, item, reads } = await inReview();
+
+    expect(await tickFor(h, 10)).toEqual([]);
+    expect(reads.count).toBe(0); // not before the first interval has passed
+
+    await tickFor(h, 5);
+    expect(reads.count).toBe(1);
+    await tickFor(h, 15);
+    expect(reads.count).toBe(2);
+    expect(await h.status(item.id)).toBe('dispatched');
+
+    h.output(item, 'merged'); // merged by a person; the event is lost on the way
+    expect(await tickFor(h, 15)).toEqual(['dispatched→done']);
+    expect(reads.count).toBe(3);
+    expect(h.tracker.stateOf(item.id)).toBe('done');
+    expect((await h.record(item.id))?.reason).toBe('output merged: https://code.example/acme/app/pull/1');
+    expect(h.fleet.spawnCalls).toBe(1);
+
+    await tickFor(h, 60);
+    expect(reads.count).toBe(3); // a finished item is read no more
+  });
+
+  it('an output still waiting is read again without changing anything but when it is read next', async () => {
+    const { h, item, reads } = await inReview();
+    const before = await h.record(item.id);
+
+    await tickFor(h, 15);
+
+    const after = await h.record(item.id);
+    expect(reads.count).toBe(1);
+    expect(after?.status).toBe('dispatched');
+    expect(after?.output).toEqual(before?.output);
+    expect(after?.pending).toEqual([]);
+    expect(after?.dispatch?.checkAt).toBe(h.clock.now() + 15 * MINUTE);
+    expect(after?.wakeAt).toBe(h.clock.now() + 15 * MINUTE);
+  });
+
+  it('closed without merging, found by the check: the attempt fails and the item queues for a retry', async () => {
+    const { h, item } = await inReview();
+    h.output(item, 'closed');
+
+    expect(await tickFor(h, 15)).toEqual(['dispatched→queued']);
+    expect((await h.record(item.id))?.reason).toBe(
+      'attempt 1 failed (the output https://code.example/acme/app/pull/1 was closed without merging); retrying',
+    );
+  });
+
+  it('turned back into a draft, found by the check: the tracker shows the item in progress again', async () => {
+    const { h, item } = await inReview();
+    expect(h.tracker.stateOf(item.id)).toBe('needs-review');
+    h.output(item, 'draft');
+
+    await tickFor(h, 15);
+
+    expect(await h.status(item.id)).toBe('dispatched');
+    expect((await h.record(item.id))?.output?.state).toBe('draft');
+    expect(h.tracker.stateOf(item.id)).toBe('dispatched');
+  });
+
+  it('a read that fails changes nothing, and the next check reads again', async () => {
+    const { h, item } = await inReview();
+    let failing = true;
+    const original = h.outputs.getOutput.bind(h.outputs);
+    h.outputs.getOutput = async (id) => {
+      if (failing) throw new Error('code host unavailable');
+      return original(id);
+    };
+    h.output(item, 'merged');
+
+    expect(await tickFor(h, 15)).toEqual([]);
+    expect(await h.status(item.id)).toBe('dispatched');
+
+    failing = false;
+    expect(await tickFor(h, 15)).toEqual(['dispatched→done']);
+  });
+
+  it('its merge event arriving after all is applied once; the check then finds nothing to do', async () => {
+    const { h, item, reads } = await inReview();
+    const done = await h.factory.handle(h.output(item, 'merged'));
+    expect(done.transitions.map((t) => `${t.from}→${t.to}`)).toEqual(['dispatched→done']);
+
+    expect(await tickFor(h, 30)).toEqual([]);
+    expect(reads.count).toBe(0);
+  });
+});

@@ -4,7 +4,12 @@ import { afterWrite } from '../pipeline/after-write.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
 import { drain } from '../pipeline/drain.ts';
 import { errorMessage } from '../pipeline/effects.ts';
-import { lookUpOutput, outputOverdue } from '../pipeline/output-lookup.ts';
+import {
+  checkOutputInReview,
+  lookUpOutput,
+  outputOverdue,
+  reviewCheckDue,
+} from '../pipeline/output-lookup.ts';
 import { type HandleResult, ResultBuilder } from '../pipeline/result.ts';
 import { claimsSlot, holderItem } from '../pipeline/schedule.ts';
 import { currentSchedule, repairEntries } from '../pipeline/schedule-store.ts';
@@ -48,7 +53,9 @@ async function tickRecord(
   result: ResultBuilder,
 ): Promise<void> {
   // The last moment to find an output whose event was lost, before the attempt fails for want of one.
-  if (outputOverdue(context, due, context.clock.now())) await lookUpOutput(context, due, 'tick', result);
+  const now = context.clock.now();
+  if (outputOverdue(context, due, now)) await lookUpOutput(context, due, 'tick', result);
+  else if (reviewCheckDue(due, now)) await checkOutputInReview(context, due, result);
   const applied = await applyEvent(context, due.workItemId, { type: 'tick' }, result);
   if (applied.notes.triageError) result.errors.push(`${due.workItemId}: ${applied.notes.triageError}`);
   await afterWrite(context, applied, 'tick', result);

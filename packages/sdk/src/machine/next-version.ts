@@ -102,10 +102,12 @@ export function computeWakeAt(record: WorkItemRecord, settings: FactorySettings)
       if (record.blockCheckAt !== undefined) waitFor(record.blockCheckAt);
       break;
     case 'dispatched':
-      // A ready output waiting for its merge is decided by a person, not by a timer.
-      if (record.dispatch && record.output?.state !== 'ready') {
-        const { dispatchedAt, exitedAt, checkAt } = record.dispatch;
-        waitFor(checkAt);
+      if (!record.dispatch) break;
+      waitFor(record.dispatch.checkAt);
+      // A ready output waiting for its merge is decided by a person, not by a timer: only its check
+      // (`checkAt`, every `completion.checkInterval`) wakes it.
+      if (record.output?.state !== 'ready') {
+        const { dispatchedAt, exitedAt } = record.dispatch;
         waitFor(
           exitedAt === undefined
             ? dispatchedAt + settings.agents.timeout

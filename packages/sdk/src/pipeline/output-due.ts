@@ -16,3 +16,13 @@ export function outputOverdue(context: HandlerContext, record: WorkItemRecord, n
 export function awaitingReview(record: WorkItemRecord): boolean {
   return record.output?.state === 'ready';
 }
+
+/** An output waits for review and its periodic read (`completion.checkInterval`) is due. */
+export function reviewCheckDue(record: WorkItemRecord, now: number): boolean {
+  return (
+    record.status === 'dispatched' &&
+    awaitingReview(record) &&
+    record.dispatch !== undefined &&
+    now >= record.dispatch.checkAt
+  );
+}

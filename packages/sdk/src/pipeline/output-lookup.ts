@@ -5,7 +5,7 @@ import { wakeDependents } from './dependents.ts';
 import { errorMessage } from './effects.ts';
 import type { ResultBuilder } from './result.ts';
 
-export { awaitingReview, outputOverdue } from './output-due.ts';
+export { awaitingReview, outputOverdue, reviewCheckDue } from './output-due.ts';
 
 /**
  * A lost output event must not cost a second agent, and a sweep of every dispatched item is what push
@@ -38,4 +38,35 @@ export async function lookUpOutput(
   const applied = await applyOutput(context, record.workItemId, output, eventName, result);
   if (applied.completed) await wakeDependents(context, record.item.key, result);
   return { freedSlots: applied.freedSlots, reason: `looked up: ${applied.reason}` };
+}
+
+/**
+ * An output waiting for review (`completion.on: merged`) changes by a person's act, which only its event
+ * tells, and GitHub does not send a lost event again. So every `completion.checkInterval` the tick reads
+ * the output by its id and applies it when its state is no longer the one the record holds: merged
+ * (done), closed (the attempt failed) or a draft again. A failed read changes nothing; the next check
+ * reads again.
+ */
+export async function checkOutputInReview(
+  context: HandlerContext,
+  record: WorkItemRecord,
+  result: ResultBuilder,
+): Promise<void> {
+  const known = record.output;
+  if (!known) return;
+  let output: Awaited<ReturnType<typeof context.outputs.getOutput>>;
+  try {
+    output = await context.outputs.getOutput(known.id);
+  } catch (error) {
+    context.logger.warn('output check failed', {
+      tenant: context.tenant,
+      workItemId: record.workItemId,
+      outputId: known.id,
+      error: errorMessage(error),
+    });
+    return;
+  }
+  if (!output || output.state === known.state) return;
+  const applied = await applyOutput(context, record.workItemId, output, 'review check', result);
+  if (applied.completed) await wakeDependents(context, record.item.key, result);
 }

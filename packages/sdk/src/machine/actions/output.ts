@@ -42,6 +42,9 @@ export function completeOrReview(
   if (output.state === 'ready' && completion.on === 'merged') {
     // Completion waits for the merge; the tracker shows meanwhile that a person has something to review.
     draft.addEffects({ kind: 'set-state', state: 'needs-review' });
+    // From now on the tick reads the output now and then, in case the merge's event is lost.
+    const dispatch = draft.record.dispatch;
+    if (dispatch) draft.record.dispatch = { ...dispatch, checkAt: step.now + completion.checkInterval };
     return { draft, reason: 'output is ready: marked for review; waiting for it to be merged' };
   }
   if (output.state === 'draft' && known?.state === 'ready' && completion.on === 'merged') {

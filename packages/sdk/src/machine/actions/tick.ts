@@ -70,7 +70,7 @@ export async function checkAgent(current: WorkItemRecord, event: Tick, step: Ste
   const { context, now } = step;
   const dispatch = current.dispatch;
   if (!dispatch) return { ignore: 'no dispatch' };
-  if (awaitingReview(current)) return { ignore: 'the output waits for review' };
+  if (awaitingReview(current)) return nextReviewCheck(current, dispatch, step);
   const draft = Draft.from(current, now);
   if (dispatch.exitedAt === undefined && now >= dispatch.dispatchedAt + context.settings.agents.timeout) {
     failAttempt(context, draft, 'the agent timed out', event.type);
@@ -97,4 +97,19 @@ export async function checkAgent(current: WorkItemRecord, event: Tick, step: Ste
   failAttempt(context, draft, reason, event.type);
   if (status.state === 'unknown') step.notes.fleetFaults.push(reason);
   return { draft, reason };
+}
+
+/**
+ * An output waiting for review is a person's to decide: no timer fails it. Once its check is due (the
+ * tick has just read the output: `checkOutputInReview`), the next one is set.
+ */
+function nextReviewCheck(
+  current: WorkItemRecord,
+  dispatch: NonNullable<WorkItemRecord['dispatch']>,
+  step: Step,
+): Decision {
+  if (step.now < dispatch.checkAt) return { ignore: 'the output waits for review' };
+  const draft = Draft.from(current, step.now);
+  draft.record.dispatch = { ...dispatch, checkAt: step.now + step.context.settings.completion.checkInterval };
+  return { draft, reason: 'the output still waits for review' };
 }
