@@ -6,6 +6,44 @@ import net from 'node:net';
 /** The environment variable naming the file a test reads its children's refused connections from. */
 export const REFUSED_REPORT_VARIABLE = 'FACTORY_TEST_REFUSED_CONNECTIONS';
 
+/**
+ * The Node option that has a process load the children's guard (`loopback-only-children.ts`) first.
+ * Worked out when asked: inside workerd, which starts no process, this module is loaded all the same.
+ */
+export function childGuardOption(): string {
+  return `--import=${new URL('./loopback-only-children.ts', import.meta.url).href}`;
+}
+
+/**
+ * What keeps the tools tests run from calling home: wrangler asks the npm registry for a newer version
+ * of itself when it prints its banner, and may send usage metrics.
+ */
+export const QUIET_TOOLS: Readonly<Record<string, string>> = {
+  WRANGLER_HIDE_BANNER: 'true',
+  WRANGLER_SEND_METRICS: 'false',
+};
+
+/**
+ * `env`, for a process a test starts with an environment of its own rather than the test's, with what
+ * holds it to this machine as the test's process is held (`loopback-only.ts`): the children's guard
+ * added to the `NODE_OPTIONS` it has, the report file, and `QUIET_TOOLS`. `env` as it is outside a test
+ * run, where there is no report to write to.
+ */
+export function withLoopbackGuard<T extends Record<string, string | undefined>>(
+  env: T,
+): T & { NODE_OPTIONS?: string } {
+  const report = process.env[REFUSED_REPORT_VARIABLE];
+  if (!report) return env;
+  const options = env.NODE_OPTIONS ?? '';
+  const guard = childGuardOption();
+  return {
+    ...QUIET_TOOLS,
+    ...env,
+    NODE_OPTIONS: options.includes(guard) ? options : `${options} ${guard}`.trim(),
+    [REFUSED_REPORT_VARIABLE]: report,
+  };
+}
+
 const LOOPBACK_NAMES = new Set(['localhost', '::1', '[::1]', '0:0:0:0:0:0:0:1']);
 
 /** Whether a host a socket connects to is this machine. */

@@ -9,7 +9,8 @@ import { REFUSED_REPORT_VARIABLE, refuseConnectionsElsewhere } from './loopback-
 const report = process.env[REFUSED_REPORT_VARIABLE];
 // npm, installing the packed tarballs' dependencies into a test's project, reaches the registry as
 // `npm ci` does before the tests: that is setting up, not code under test talking to a vendor.
-const installer = /^np[mx]-cli\.js$/.test(basename(process.argv[1] ?? ''));
+// Its script is `npm-cli.js`, or the `npm` launcher a Node install ships beside `node`.
+const installer = /^np[mx](-cli\.js)?$/.test(basename(process.argv[1] ?? ''));
 if (report && !installer) {
   // The script and its first arguments (`cli.js start --config …`); plain `node` for code given with -e.
   const script = process.argv[1];

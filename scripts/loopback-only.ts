@@ -5,7 +5,12 @@
 // tests start (`factory start`, wrangler, a demo agent) are held to the same through `NODE_OPTIONS`
 // and report what they were refused to the test. Nothing leaves 127.0.0.1.
 import { afterAll, afterEach } from 'vitest';
-import { REFUSED_REPORT_VARIABLE, refuseConnectionsElsewhere } from './loopback-guard.ts';
+import {
+  childGuardOption,
+  QUIET_TOOLS,
+  REFUSED_REPORT_VARIABLE,
+  refuseConnectionsElsewhere,
+} from './loopback-guard.ts';
 
 const refused: string[] = [];
 refuseConnectionsElsewhere((to) => refused.push(to));
@@ -43,13 +48,10 @@ async function reportChildren(): Promise<{ take(): string[]; remove(): void }> {
   const report = join(tmpdir(), `refused-connections-${crypto.randomUUID()}`);
   writeFileSync(report, '', { mode: 0o600 });
   process.env[REFUSED_REPORT_VARIABLE] = report;
-  const guard = `--import=${new URL('./loopback-only-children.ts', import.meta.url).href}`;
+  const guard = childGuardOption();
   if (!process.env.NODE_OPTIONS?.includes(guard))
     process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} ${guard}`.trim();
-  // Wrangler asks the npm registry for a newer version of itself when it prints its banner, and may
-  // send usage metrics: neither in a test.
-  process.env.WRANGLER_HIDE_BANNER = 'true';
-  process.env.WRANGLER_SEND_METRICS = 'false';
+  Object.assign(process.env, QUIET_TOOLS);
   // Read on from where the last reading stopped, never emptied: a child may be writing meanwhile.
   let read = 0;
   return {

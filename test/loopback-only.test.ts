@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost } from '../scripts/loopback-guard.ts';
+import { isLoopbackHost, withLoopbackGuard } from '../scripts/loopback-guard.ts';
 import { takeRefusedConnections } from '../scripts/loopback-only.ts';
 
 describe('tests reach only this machine', () => {
@@ -55,6 +55,20 @@ describe('tests reach only this machine', () => {
     expect(takeRefusedConnections()).toEqual(['api.github.com:443 (from node)', '10.0.0.1:8080 (from node)']);
   });
 
+  it('holds a child started with an environment of its own (a user shell’s) once the guard is added to it', async () => {
+    const script = "await fetch('https://api.linear.app/graphql').catch(() => {});";
+    const own = { PATH: process.env.PATH ?? '' };
+    expect(await nodeOutput(script, withLoopbackGuard(own))).toBe('');
+    expect(takeRefusedConnections()).toEqual(['api.linear.app:443 (from node)']);
+  });
+
+  it('keeps what the environment of its own puts in NODE_OPTIONS beside the guard', () => {
+    const options = withLoopbackGuard({ NODE_OPTIONS: '--enable-source-maps' }).NODE_OPTIONS ?? '';
+    expect(options.split(' ')[0]).toBe('--enable-source-maps');
+    expect(options).toContain('loopback-only-children.ts');
+    expect(withLoopbackGuard({ NODE_OPTIONS: options }).NODE_OPTIONS).toBe(options);
+  });
+
   it('lets a child reach a loopback server', async () => {
     await withLoopbackServer(async (port) => {
       const script = `process.stdout.write(await (await fetch('http://127.0.0.1:${port}/')).text());`;
@@ -75,10 +89,10 @@ async function withLoopbackServer(use: (port: number) => Promise<void>): Promise
   }
 }
 
-/** What a Node child running `script` (an ES module) printed, stdout then stderr. */
-function nodeOutput(script: string): Promise<string> {
+/** What a Node child running `script` (an ES module) printed, stdout then stderr; `env`: the test's. */
+function nodeOutput(script: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile(process.execPath, ['--input-type=module', '-e', script], (error, stdout, stderr) =>
+    execFile(process.execPath, ['--input-type=module', '-e', script], { env }, (error, stdout, stderr) =>
       error ? reject(error) : resolve(stdout + stderr),
     ),
   );

@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Miniflare, type Request as MiniflareRequest, Response as MiniflareResponse } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { withLoopbackGuard } from '../../scripts/loopback-guard.ts';
 import { type PackedPackage, PUBLISHED, packAll } from './pack.ts';
 
 const run = promisify(execFile);
@@ -28,14 +29,18 @@ const work = mkdtempSync(join(tmpdir(), 'factory-packaging-'));
 const project = join(work, 'project');
 let packed: PackedPackage[];
 
-/** The environment of a user's shell: our Node and git on PATH, nothing that points back at the clone. */
+/**
+ * The environment of a user's shell: our Node and git on PATH, nothing that points back at the clone's
+ * sources (no loader in `NODE_OPTIONS`). Only the tests' guard is kept, which holds what runs there to
+ * this machine and resolves no module.
+ */
 function userEnv(cwd: string): NodeJS.ProcessEnv {
   const { NODE_OPTIONS: _sourceCondition, ...rest } = process.env;
   const system = (process.env.PATH ?? '').split(':').filter((entry) => !entry.startsWith(ROOT));
-  return {
+  return withLoopbackGuard({
     ...rest,
     PATH: [join(cwd, 'node_modules', '.bin'), dirname(process.execPath), ...system].join(':'),
-  };
+  });
 }
 
 async function inProject(command: string, args: string[], cwd = project) {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { withLoopbackGuard } from '../../../scripts/loopback-guard.ts';
 import { REGISTER_SOURCES_URL } from '../../../scripts/workspace-sources.ts';
 import { LaunchChain, type ProcessEntry, watchLaunchChain } from '../src/launch-chain.ts';
 
@@ -466,7 +467,7 @@ describe.skipIf(process.platform !== 'linux')('watchForStop', () => {
       process.stderr.write(JSON.stringify(request) + '\\n');
     `;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      env: { ...environment(), NODE_OPTIONS: `--import=${REGISTER_SOURCES_URL}` },
+      env: withLoopbackGuard({ ...environment(), NODE_OPTIONS: `--import=${REGISTER_SOURCES_URL}` }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (child.pid) pids.push(child.pid);

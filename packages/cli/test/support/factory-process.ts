@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { withLoopbackGuard } from '../../../../scripts/loopback-guard.ts';
 
 const FACTORY_BIN = fileURLToPath(new URL('../../bin/factory.js', import.meta.url));
 const ROOT_BIN = fileURLToPath(new URL('../../../../node_modules/.bin', import.meta.url));
@@ -28,11 +29,12 @@ export class FactoryProcess {
   constructor(args: readonly string[], options: FactoryProcessOptions) {
     this.child = spawn(process.execPath, [...(options.nodeArgs ?? []), FACTORY_BIN, ...args], {
       cwd: options.cwd,
-      env: {
+      // An environment of its own, as a user's shell gives: held to this machine all the same.
+      env: withLoopbackGuard({
         PATH: `${ROOT_BIN}:${process.env.PATH ?? ''}`,
         HOME: process.env.HOME ?? options.cwd,
         ...options.env,
-      },
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { withLoopbackGuard } from '../../../../scripts/loopback-guard.ts';
 
 const FACTORY_BIN = fileURLToPath(new URL('../../bin/factory.js', import.meta.url));
 const ROOT_BIN = fileURLToPath(new URL('../../../../node_modules/.bin', import.meta.url));
@@ -34,12 +35,12 @@ export class PseudoTerminal {
       .join(' ');
     this.child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
       cwd: options.cwd,
-      env: {
+      env: withLoopbackGuard({
         PATH: `${ROOT_BIN}:${process.env.PATH ?? ''}`,
         HOME: process.env.HOME ?? options.cwd,
         TERM: 'xterm-256color',
         ...options.env,
-      },
+      }),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const collect = (chunk: Buffer) => {

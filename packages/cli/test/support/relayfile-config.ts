@@ -62,6 +62,12 @@ export async function writeRelayfileConfig(
   return { dir, file };
 }
 
+/**
+ * Where a tenant's direct vendors are: no test here reaches them (relayfile is what they test), and
+ * nothing may leave this machine, so their APIs are a loopback port nothing listens on (9, discard).
+ */
+const NO_VENDOR = 'http://127.0.0.1:9';
+
 function tenantYaml(tenant: TenantSpec & { server?: RelayfileServer }, dir: string): string[] {
   const roles = new Set(tenant.relayfileRoles ?? ['intake', 'chat', 'code']);
   const q = (value: string) => JSON.stringify(value);
@@ -74,13 +80,13 @@ function tenantYaml(tenant: TenantSpec & { server?: RelayfileServer }, dir: stri
     `  - id: ${tenant.id}`,
     transport('intake') === 'relayfile'
       ? `    intentProvider: { type: linear, transport: relayfile, stateIds: { dispatched: ${q(STATE_IDS.dispatched)}, done: ${q(STATE_IDS.done)} } }`
-      : '    intentProvider: { type: linear, transport: direct, apiKey: "${LINEAR_API_KEY}", webhookSecret: "${LINEAR_WEBHOOK_SECRET}", readyStates: [Todo], requiredLabels: [factory] }',
+      : `    intentProvider: { type: linear, transport: direct, apiUrl: ${q(`${NO_VENDOR}/graphql`)}, apiKey: "\${LINEAR_API_KEY}", webhookSecret: "\${LINEAR_WEBHOOK_SECRET}", readyStates: [Todo], requiredLabels: [factory] }`,
     transport('chat') === 'relayfile'
       ? `    clarificationChannel: { type: slack, transport: relayfile, channel: ${CHANNEL} }`
-      : '    clarificationChannel: { type: slack, transport: direct, botToken: "${SLACK_BOT_TOKEN}", signingSecret: "${SLACK_SIGNING_SECRET}", channel: C0123456789 }',
+      : `    clarificationChannel: { type: slack, transport: direct, apiUrl: ${q(`${NO_VENDOR}/api`)}, botToken: "\${SLACK_BOT_TOKEN}", signingSecret: "\${SLACK_SIGNING_SECRET}", channel: C0123456789 }`,
     transport('code') === 'relayfile'
       ? `    outputTarget: { type: github, transport: relayfile, repositories: [${(tenant.repositories ?? [REPOSITORY]).join(', ')}] }`
-      : '    outputTarget: { type: github, transport: direct, token: "${GITHUB_TOKEN}", webhookSecret: "${GITHUB_WEBHOOK_SECRET}" }',
+      : `    outputTarget: { type: github, transport: direct, baseUrl: ${q(NO_VENDOR)}, token: "\${GITHUB_TOKEN}", webhookSecret: "\${GITHUB_WEBHOOK_SECRET}" }`,
     `    mount: ${mount}`,
     '    fleet:',
     '      type: local',
