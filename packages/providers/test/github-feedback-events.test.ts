@@ -30,6 +30,7 @@ afterAll(() => github.stop());
 beforeEach(() => {
   github.pulls.clear();
   github.reviewComments.clear();
+  github.reviews.clear();
   github.requests.length = 0;
   github.addPull(REPOSITORY, pullRequestExample('opened').pull_request as PullJson);
 });
@@ -588,5 +589,82 @@ describe('feedback config', () => {
           reads: githubFeedbackReads(target.github),
         }),
     ).toThrow(message);
+  });
+});
+
+describe('the reviews a pull request has, listed through the REST API (the check of an output waiting for review)', () => {
+  const SINCE = Date.parse('2019-05-15T15:00:00Z');
+  /** The pull request as `getOutput` read it just before: ready, waiting for review. */
+  const PR_SNAPSHOT = { ...PR_OUTPUT, state: 'ready' as const };
+
+  /** The real example's review as `GET …/pulls/2/reviews` lists it: upper-case state, submitted at `at`. */
+  function listed(id: number, state: string, at: string, overrides: Record<string, unknown> = {}) {
+    const example = review(state.toLowerCase()).review;
+    return { ...example, id, state, submitted_at: at, ...overrides };
+  }
+
+  it('gives a review asking for changes as its delivery would have: the same event, remarks and all', async () => {
+    github.reviewComments.set(`${REPOSITORY}#2/${REVIEW_ID}`, [remark()]);
+    github.reviews.set(`${REPOSITORY}#2`, [listed(REVIEW_ID, 'CHANGES_REQUESTED', '2019-05-15T15:20:38Z')]);
+
+    const found = await target.reviewsSince(PR_SNAPSHOT, SINCE, new Set());
+
+    const delivered = await source().interpret(delivery('pull_request_review', review('changes_requested')));
+    expect(found).toEqual(delivered.events);
+  });
+
+  it('leaves out what starts nothing without reading its remarks: taken, older, approvals, bots and strangers', async () => {
+    const at = '2019-05-15T15:20:38Z';
+    github.reviews.set(`${REPOSITORY}#2`, [
+      listed(1, 'CHANGES_REQUESTED', '2019-05-15T14:59:59Z'),
+      listed(2, 'CHANGES_REQUESTED', at),
+      listed(3, 'APPROVED', at),
+      listed(4, 'CHANGES_REQUESTED', at, { user: { login: 'ci[bot]', id: 9, type: 'Bot' } }),
+      listed(5, 'CHANGES_REQUESTED', at, { author_association: 'NONE', user: { login: 'drive-by', id: 7 } }),
+      listed(6, 'DISMISSED', at),
+      listed(7, 'CHANGES_REQUESTED', at),
+    ]);
+
+    const found = await target.reviewsSince(PR_SNAPSHOT, SINCE, new Set(['review:2']));
+
+    expect(found.map((event) => event.feedback.id)).toEqual(['review:7']);
+    expect(github.requests.filter((request) => request.includes('/comments'))).toEqual([
+      `GET /repos/${REPOSITORY}/pulls/2/reviews/7/comments?per_page=21`,
+    ]);
+  });
+
+  it('reads every page: the newest reviews are on the last', async () => {
+    const old = Array.from({ length: 150 }, (_, n) => listed(1000 + n, 'APPROVED', '2019-05-15T15:10:00Z'));
+    github.reviews.set(`${REPOSITORY}#2`, [
+      ...old,
+      listed(2000, 'CHANGES_REQUESTED', '2019-05-15T15:20:38Z'),
+    ]);
+
+    const found = await target.reviewsSince(PR_SNAPSHOT, SINCE, new Set());
+
+    expect(found.map((event) => event.feedback.id)).toEqual(['review:2000']);
+    expect(github.requests.filter((request) => /\/reviews\?/.test(request))).toEqual([
+      `GET /repos/${REPOSITORY}/pulls/2/reviews?per_page=100&page=1`,
+      `GET /repos/${REPOSITORY}/pulls/2/reviews?per_page=100&page=2`,
+    ]);
+  });
+
+  it('has none for a pull request GitHub does not have', async () => {
+    expect(await target.reviewsSince({ ...PR_SNAPSHOT, id: `${REPOSITORY}#99` }, SINCE, new Set())).toEqual(
+      [],
+    );
+  });
+
+  it('trusts whom the target’s feedback config trusts', async () => {
+    const strict = new GithubOutputTarget({
+      baseUrl: github.url,
+      token: 'ghp_classic_test_token',
+      retry: { sleep: async () => {}, maxAttempts: 1 },
+      feedback: { trustedAuthors: { roles: [] } },
+    });
+    github.reviews.set(`${REPOSITORY}#2`, [listed(8, 'CHANGES_REQUESTED', '2019-05-15T15:20:38Z')]);
+
+    expect(await strict.reviewsSince(PR_SNAPSHOT, SINCE, new Set())).toEqual([]);
+    expect((await target.reviewsSince(PR_SNAPSHOT, SINCE, new Set())).length).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import type { FactorySettingsInput } from '@software-factory/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DirectBench, TENANT } from './support/direct-bench.ts';
-import { fixtureJson, pullRequestExample } from './support/fixtures.ts';
+import { fixtureJson, githubExample, pullRequestExample } from './support/fixtures.ts';
 
 // The ids of the captured Linear payloads (test/fixtures/linear), as the end-to-end scenario uses them.
 const TEAM_ID = 'eeaa0cbd-xxxx-xxxx-xxxx-1c701c3485f1';
@@ -128,7 +128,7 @@ describe('direct transport: the pull request event never arrives', () => {
   });
 });
 
-describe('direct transport: the merge of a pull request waiting for review is never announced', () => {
+describe('direct transport: what happens to a pull request waiting for review is never announced', () => {
   beforeEach(async () => {
     await bench.stop();
     await startBench({ completion: { on: 'merged', checkInterval: '15m' } });
@@ -157,5 +157,44 @@ describe('direct transport: the merge of a pull request waiting for review is ne
     expect(reads()).toBe(2);
     expect(bench.linear.stateOf(ISSUE_ID)?.name).toBe('Done');
     expect(bench.fleet.spawnCalls).toBe(1);
+  });
+
+  it('a review asking for changes, its delivery lost, is found by the next check and starts a feedback round', async () => {
+    const agentId = await dispatchThroughLinear();
+    pullRequestAtGitHub({ draft: false });
+    await bench.factory.handle(exited(agentId));
+    const started = (await bench.store.getRecord(TENANT, ISSUE_ID))?.dispatch?.dispatchedAt ?? 0;
+    const example = githubExample('pull_request_review', 'submitted') as unknown as {
+      review: Record<string, unknown>;
+    };
+    bench.github.reviews.set(`${REPOSITORY}#2`, [
+      {
+        ...example.review,
+        id: 501,
+        state: 'CHANGES_REQUESTED',
+        body: 'Please add a test for --json with no rows.',
+        submitted_at: new Date(started + MINUTE).toISOString(),
+      },
+    ]);
+
+    bench.clock.advance(15 * MINUTE);
+    const tick = await bench.factory.handle({ type: 'tick' });
+
+    expect(tick.transitions.map((t) => `${t.from}→${t.to}`)).toEqual([
+      'dispatched→queued',
+      'queued→dispatched',
+    ]);
+    const record = await bench.store.getRecord(TENANT, ISSUE_ID);
+    expect(record?.feedback).toMatchObject({ rounds: 1, seen: ['review:501'] });
+    expect(bench.fleet.spawnCalls).toBe(2);
+    const [, second] = bench.fleet.agentsFor(ISSUE_ID);
+    expect(bench.fleet.agents.get(second ?? '')?.request.task).toContain(
+      'Please add a test for --json with no rows.',
+    );
+
+    // The next check finds the review taken.
+    bench.clock.advance(15 * MINUTE);
+    await bench.factory.handle({ type: 'tick' });
+    expect(bench.fleet.spawnCalls).toBe(2);
   });
 });

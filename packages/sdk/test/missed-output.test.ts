@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FactoryHarness } from '../src/testing/index.ts';
+import type { OutputFeedback, ReplyAuthor } from '../src/index.ts';
+import type { FactoryHarness, HarnessOptions } from '../src/testing/index.ts';
 import { stage } from './support.ts';
 
 const MINUTE = 60_000;
@@ -115,6 +116,13 @@ describe('an output ready for review while completion waits for the merge', () =
   });
 });
 
+const reviewer: ReplyAuthor = { id: 'mona', trusted: true, reason: 'author_association MEMBER' };
+const stranger: ReplyAuthor = { id: 'drive-by', trusted: false, reason: 'author_association NONE' };
+
+function changesRequested(id: string, author = reviewer): OutputFeedback {
+  return { kind: 'review', id, author, verdict: 'changes-requested', body: 'Add a test.', comments: [] };
+}
+
 describe('an output waiting for review whose next event never arrives', () => {
   const check = { completion: { on: 'merged' as const, checkInterval: '15m' } };
   const merged = { settings: { ...grace, ...check, retry: { maxAttempts: 3 } } };
@@ -130,8 +138,8 @@ describe('an output waiting for review whose next event never arrives', () => {
     return counter;
   }
 
-  async function inReview(settings = merged) {
-    const staged = await stage('dispatched', settings);
+  async function inReview(options: HarnessOptions = merged) {
+    const staged = await stage('dispatched', options);
     await staged.h.factory.handle(staged.h.output(staged.item, 'ready'));
     await staged.h.factory.handle(succeeded);
     return { ...staged, reads: countReads(staged.h) };
@@ -222,6 +230,68 @@ describe('an output waiting for review whose next event never arrives', () => {
 
     failing = false;
     expect(await tickFor(h, 15)).toEqual(['dispatched→done']);
+  });
+
+  it('a review asking for changes whose event was lost is found by the check and starts its round', async () => {
+    const { h, item } = await inReview();
+    h.outputs.submitReview(h.feedback(item, changesRequested('review:7')), h.clock.now() + MINUTE);
+
+    expect(await tickFor(h, 15)).toEqual(['dispatched→queued', 'queued→dispatched']);
+
+    const record = await h.record(item.id);
+    expect(record?.feedback?.rounds).toBe(1);
+    expect(record?.feedback?.given.map((note) => note.id)).toEqual(['review:7']);
+    expect(h.fleet.spawnCalls).toBe(2);
+    expect(h.outputs.commentsOn('acme/app#1').at(-1)).toMatch(/round 1/i);
+  });
+
+  it('a review taken from its event, or given before the attempt started, or by a stranger, is not taken again', async () => {
+    const { h, item } = await inReview();
+    const started = (await h.record(item.id))?.dispatch?.dispatchedAt ?? 0;
+    h.outputs.submitReview(h.feedback(item, changesRequested('review:1')), started - 1);
+    h.outputs.submitReview(h.feedback(item, changesRequested('review:2', stranger)), h.clock.now());
+    const delivered = h.outputs.submitReview(h.feedback(item, changesRequested('review:3')), h.clock.now());
+    await h.factory.handle(delivered);
+    const round = await h.record(item.id);
+    expect(round?.feedback?.rounds).toBe(1);
+    // The round's agent finishes and its output is ready again; the check finds nothing new.
+    const agent = round?.dispatch?.agentId ?? '';
+    await h.factory.handle(h.output(item, 'ready'));
+    await h.factory.handle({ ...succeeded, agentId: agent });
+
+    expect(await tickFor(h, 30)).toEqual([]);
+    expect((await h.record(item.id))?.feedback?.rounds).toBe(1);
+    expect(h.fleet.spawnCalls).toBe(2);
+  });
+
+  it('with feedback rounds off, the check asks for no reviews', async () => {
+    const { h, item } = await inReview({ settings: { ...merged.settings, feedback: { maxRounds: 0 } } });
+    let asked = 0;
+    h.outputs.reviewsSince = async () => {
+      asked++;
+      return [];
+    };
+    h.outputs.submitReview(h.feedback(item, changesRequested('review:9')), h.clock.now());
+
+    await tickFor(h, 30);
+
+    expect(asked).toBe(0);
+    expect(await h.status(item.id)).toBe('dispatched');
+  });
+
+  it('a failed listing of reviews changes nothing, and the next check lists again', async () => {
+    const { h, item } = await inReview();
+    let failing = true;
+    const original = h.outputs.reviewsSince.bind(h.outputs);
+    h.outputs.reviewsSince = async (...args) => {
+      if (failing) throw new Error('code host unavailable');
+      return original(...args);
+    };
+    h.outputs.submitReview(h.feedback(item, changesRequested('review:4')), h.clock.now());
+
+    expect(await tickFor(h, 15)).toEqual([]);
+    failing = false;
+    expect(await tickFor(h, 15)).toEqual(['dispatched→queued', 'queued→dispatched']);
   });
 
   it('its merge event arriving after all is applied once; the check then finds nothing to do', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SpawnedAgent, SpawnOptions, SpawnRequest } from '../src/index.ts';
+import type { OutputSnapshot, SpawnedAgent, SpawnOptions, SpawnRequest } from '../src/index.ts';
 import {
   clarificationChannelChecks,
   connectionChecks,
@@ -108,6 +108,22 @@ function openFakeCodeHost(make = () => new FakeOutputTarget()) {
       output: { id: 'acme/app#7', repository: 'acme/app', branch: 'factory/eng-1' },
       absentId: 'acme/app#99',
       comments: () => codeHost.commentsOn('acme/app#7'),
+      submitReview(at) {
+        const review = {
+          type: 'output.feedback' as const,
+          output: { id: 'acme/app#7', url: 'https://code.example/acme/app/pull/7', branch: 'factory/eng-1' },
+          feedback: {
+            kind: 'review' as const,
+            id: 'review:31',
+            author: { id: 'mona', trusted: true, reason: 'a member' },
+            verdict: 'changes-requested' as const,
+            body: 'Add a test.',
+            comments: [],
+          },
+        };
+        codeHost.submitReview(review, at);
+        return review.feedback.id;
+      },
     };
   };
 }
@@ -254,6 +270,21 @@ describe('the port suites catch the bugs they exist for', () => {
       openFakeCodeHost(() => new AnswersAnything()),
     );
     expect(failed).toEqual(['reads undefined for an output it does not hold, and for a branch without one']);
+  });
+
+  it('a code host that lists the reviews the factory took already fails the review check', async () => {
+    class ListsEverything extends FakeOutputTarget {
+      override async reviewsSince(output: OutputSnapshot, since: number) {
+        return super.reviewsSince(output, since, new Set());
+      }
+    }
+    const failed = await failing(
+      outputTargetChecks,
+      openFakeCodeHost(() => new ListsEverything()),
+    );
+    expect(failed).toEqual([
+      'lists a review given since a moment once, as its event would bring it; not when taken or older (a target that lists reviews)',
+    ]);
   });
 
   it('a port whose check throws when its vendor is down, or ignores a missing token, fails those checks', async () => {

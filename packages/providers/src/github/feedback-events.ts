@@ -22,7 +22,7 @@ import {
 } from './feedback-config.ts';
 import type { GithubFeedbackReads } from './feedback-reader.ts';
 import { GITHUB_COMMENT_MARKER } from './issue-comments.ts';
-import { headInRepository, pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
+import { headInRepository, parseOutputId, pullRequestSchema, toOutputSnapshot } from './pull-request.ts';
 
 export interface GithubFeedbackOptions extends GithubFeedbackConfig {
   /** Reads beyond the payload (a review's remarks, a commented pull request), with the target's token. */
@@ -35,19 +35,26 @@ const nonEmpty = z.string().check(z.minLength(1));
 const userSchema = z.object({ login: z.string(), id: z.optional(z.number()), type: z.optional(z.string()) });
 const repositorySchema = z.object({ full_name: nonEmpty });
 
+/** A review as its webhook and the REST API both carry it (the API's state is upper case). */
+const reviewFieldsSchema = z.object({
+  id: z.number(),
+  state: nonEmpty,
+  body: z.nullish(z.string()),
+  html_url: z.optional(z.string()),
+  user: z.nullish(userSchema),
+  author_association: z.optional(z.string()),
+});
+type Review = z.output<typeof reviewFieldsSchema>;
+
 const reviewSchema = z.object({
   action: nonEmpty,
-  review: z.object({
-    id: z.number(),
-    state: nonEmpty,
-    body: z.nullish(z.string()),
-    html_url: z.optional(z.string()),
-    user: z.nullish(userSchema),
-    author_association: z.optional(z.string()),
-  }),
+  review: reviewFieldsSchema,
   pull_request: pullRequestSchema,
   repository: repositorySchema,
 });
+
+/** A review as `GET …/pulls/{n}/reviews` lists it: with when it was submitted. */
+const listedReviewSchema = z.extend(reviewFieldsSchema, { submitted_at: z.nullish(z.string()) });
 
 const commentSchema = z.object({
   action: nonEmpty,
@@ -165,33 +172,70 @@ export class GithubFeedback {
         events: [],
         ignored: `pull request #${pull.number} comes from a fork: never an agent's output`,
       };
+    const on = { output: toOutputSnapshot(pull, repository.full_name), repository: repository.full_name };
+    const taken = await this.#reviewFeedback(review, on, { trustedOnly: false });
+    return 'event' in taken ? { events: [taken.event] } : { events: [], ignored: taken.ignored };
+  }
+
+  /**
+   * The reviews of `output` (a pull request of `repository`) as the REST API lists them
+   * (`GET …/pulls/{n}/reviews`), as the events their deliveries bring: those submitted at or after
+   * `since` (epoch ms) whose feedback id is not in `known`, by people it trusts (an untrusted review
+   * starts nothing, so its remarks are not read). For the check of an output waiting for review, when a
+   * review's delivery was lost.
+   */
+  async listedReviews(
+    listed: readonly unknown[],
+    on: { output: OutputSnapshot; repository: string },
+    window: { since: number; known: ReadonlySet<string> },
+  ): Promise<OutputFeedbackEvent[]> {
+    const events: OutputFeedbackEvent[] = [];
+    for (const entry of listed) {
+      const parsed = listedReviewSchema.safeParse(entry);
+      if (!parsed.success) continue;
+      const review = parsed.data;
+      const submitted = Date.parse(review.submitted_at ?? '');
+      if (!(submitted >= window.since) || window.known.has(reviewFeedbackId(review.id))) continue;
+      const taken = await this.#reviewFeedback(review, on, { trustedOnly: true });
+      if ('event' in taken) events.push(taken.event);
+    }
+    return events;
+  }
+
+  /** A submitted review of a pull request from the repository itself as feedback, with its remarks; or why it is none. */
+  async #reviewFeedback(
+    review: Review,
+    on: { output: OutputSnapshot; repository: string },
+    options: { trustedOnly: boolean },
+  ): Promise<{ event: OutputFeedbackEvent } | { ignored: string }> {
     const login = review.user?.login;
     if (!login || review.user?.type === 'Bot' || this.#isBot(login))
-      return { events: [], ignored: 'reviews by bots or the factory are no feedback' };
+      return { ignored: 'reviews by bots or the factory are no feedback' };
     const state = review.state.toLowerCase();
-    if (state === 'approved') return { events: [], ignored: `an approval by ${login} is no feedback` };
+    if (state === 'approved') return { ignored: `an approval by ${login} is no feedback` };
     if (state !== 'changes_requested' && state !== 'commented')
-      return { events: [], ignored: `a review in state "${review.state}" is no feedback` };
-    const remarks = await this.#remarks(repository.full_name, pull.number, review.id);
+      return { ignored: `a review in state "${review.state}" is no feedback` };
+    const author = githubReplyAuthor(this.#trust, login, review.user?.id, review.author_association);
+    if (options.trustedOnly && !author.trusted)
+      return { ignored: `${login} is not a trusted author (${author.reason})` };
+    const remarks = await this.#remarks(on.repository, parseOutputId(on.output.id).number, review.id);
     const text = [review.body ?? '', remarks.note].filter(Boolean).join('\n\n');
     if (state === 'commented' && text.trim() === '' && remarks.comments.length === 0)
-      return { events: [], ignored: 'a review without a body or remarks' };
+      return { ignored: 'a review without a body or remarks' };
     return {
-      events: [
-        {
-          type: 'output.feedback',
-          output: feedbackOutput(toOutputSnapshot(pull, repository.full_name)),
-          feedback: {
-            kind: 'review',
-            id: `review:${review.id}`,
-            author: githubReplyAuthor(this.#trust, login, review.user?.id, review.author_association),
-            verdict: state === 'changes_requested' ? 'changes-requested' : 'commented',
-            body: boundText(text),
-            comments: remarks.comments,
-            ...(review.html_url ? { url: review.html_url } : {}),
-          },
+      event: {
+        type: 'output.feedback',
+        output: feedbackOutput(on.output),
+        feedback: {
+          kind: 'review',
+          id: reviewFeedbackId(review.id),
+          author,
+          verdict: state === 'changes_requested' ? 'changes-requested' : 'commented',
+          body: boundText(text),
+          comments: remarks.comments,
+          ...(review.html_url ? { url: review.html_url } : {}),
         },
-      ],
+      },
     };
   }
 
@@ -266,6 +310,11 @@ const FEEDBACK_EVENTS: ReadonlySet<string> = new Set([
   'check_suite',
   'workflow_run',
 ]);
+
+/** The feedback id of review `id`: what the record remembers it by, from its event or a listing. */
+function reviewFeedbackId(id: number): string {
+  return `review:${id}`;
+}
 
 function feedbackOutput(output: OutputSnapshot): OutputFeedbackEvent['output'] {
   return {

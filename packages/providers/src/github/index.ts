@@ -10,8 +10,6 @@ import { transports } from '../registry/role-schema.ts';
 import { githubAppSchema, storedAppWebhookSecret } from './app-config.ts';
 import { githubAddOns } from './app-part.ts';
 import { githubFeedbackConfigSchema } from './feedback-config.ts';
-import { GithubFeedback } from './feedback-events.ts';
-import { githubFeedbackReads } from './feedback-reader.ts';
 import { GITHUB_OAUTH } from './oauth.ts';
 import { GITHUB_REQUIRED_SCOPES, GithubOutputTarget, githubConfigSchema } from './output-target.ts';
 import { GITHUB, githubAccessOf } from './vendor.ts';
@@ -86,16 +84,13 @@ export const githubProvider = defineProvider({
       ...rest,
       ...githubAccessOf(context, rest, { token, oauth, app }),
       logger: context.logger,
+      ...(feedback ? { feedback } : {}),
     });
     return GITHUB.withWebhookSource(
       port,
       webhookSecret ?? storedAppWebhookSecret(app, context),
-      (secret) =>
-        new GithubWebhookSource({
-          secret,
-          // Review feedback reads a review's remarks and a commented pull request with the target's token.
-          feedback: new GithubFeedback({ ...feedback, reads: githubFeedbackReads(port.github) }),
-        }),
+      // Review feedback reads a review's remarks and a commented pull request with the target's token.
+      (secret) => new GithubWebhookSource({ secret, feedback: port.feedback }),
     );
   },
 });

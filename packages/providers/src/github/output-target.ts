@@ -1,6 +1,7 @@
 import type {
   ConnectionStatus,
   Logger,
+  OutputFeedbackEvent,
   OutputSnapshot,
   OutputTarget,
   WriteOptions,
@@ -14,6 +15,9 @@ import type { GithubAppAuth } from './app-auth.ts';
 import type { GithubClient } from './client.ts';
 import { githubClientPair } from './client-pair.ts';
 import { checkGithubToken } from './connection.ts';
+import type { GithubFeedbackConfig } from './feedback-config.ts';
+import { GithubFeedback } from './feedback-events.ts';
+import { githubFeedbackReads } from './feedback-reader.ts';
 import { postIssueComment } from './issue-comments.ts';
 import {
   headInRepository,
@@ -30,6 +34,10 @@ import {
  */
 export const GITHUB_REQUIRED_SCOPES = ['repo'] as const;
 
+/** Reviews per page of `GET …/reviews` (GitHub's most), and the pages read: a thousand reviews. */
+const REVIEWS_PER_PAGE = 100;
+const REVIEW_PAGES = 10;
+
 export const githubConfigSchema = z.strictObject({
   provider: z._default(z.string().check(z.minLength(1)), 'github'),
   baseUrl: z._default(z.url(), 'https://api.github.com'),
@@ -43,6 +51,8 @@ export interface GithubTargetOptions extends GithubConfig {
   fetch?: Fetch;
   retry?: RetryOptions;
   logger?: Logger;
+  /** Which review feedback counts, and whose (`feedback` of its config); the webhook source reads it too. */
+  feedback?: GithubFeedbackConfig;
 }
 
 /** GitHub pull requests as the factory's outputs, read through the REST API. */
@@ -51,11 +61,16 @@ export class GithubOutputTarget implements OutputTarget {
   readonly requiredScopes = GITHUB_REQUIRED_SCOPES;
   /** GitHub's REST API; Octokit is loaded at its first request. */
   readonly github: GithubClient;
+  /**
+   * Review feedback on its pull requests, read with its token: the webhook source turns deliveries into
+   * feedback with it, and `reviewsSince` the reviews it lists.
+   */
+  readonly feedback: GithubFeedback;
   /** Creating a comment is not idempotent: only a 429 (which did not land) is retried by the transport. */
   readonly #writeGithub: GithubClient;
 
   constructor(options: GithubTargetOptions = {}) {
-    const { token, app, fetch, retry, logger, ...config } = options;
+    const { token, app, fetch, retry, logger, feedback, ...config } = options;
     const parsed = parseConfig(githubConfigSchema, config, 'GitHub output target');
     this.provider = parsed.provider;
     const client = {
@@ -68,6 +83,7 @@ export class GithubOutputTarget implements OutputTarget {
     const clients = githubClientPair(client, retry);
     this.github = clients.github;
     this.#writeGithub = clients.writeGithub;
+    this.feedback = new GithubFeedback({ ...feedback, reads: githubFeedbackReads(this.github) });
   }
 
   /** On the pull request's conversation, once per idempotency key (a hidden marker carries it). */
@@ -114,6 +130,33 @@ export class GithubOutputTarget implements OutputTarget {
     // An open pull request wins over older closed attempts on the same branch.
     const chosen = pulls.find((pull) => pull.state === 'open') ?? pulls[0];
     return chosen ? toOutputSnapshot(chosen, `${owner}/${repo}`) : undefined;
+  }
+
+  async reviewsSince(
+    output: OutputSnapshot,
+    since: number,
+    known: ReadonlySet<string>,
+  ): Promise<OutputFeedbackEvent[]> {
+    const { owner, repo, number } = parseOutputId(output.id);
+    // GitHub lists reviews oldest first: the newest are on the last page.
+    const listed: unknown[] = [];
+    try {
+      for (let page = 1; page <= REVIEW_PAGES; page++) {
+        const { data } = await this.github.request('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
+          owner,
+          repo,
+          pull_number: number,
+          per_page: REVIEWS_PER_PAGE,
+          page,
+        });
+        listed.push(...data);
+        if (data.length < REVIEWS_PER_PAGE) break;
+      }
+    } catch (error) {
+      if (error instanceof ProviderApiError && error.status === 404) return [];
+      throw error;
+    }
+    return this.feedback.listedReviews(listed, { output, repository: `${owner}/${repo}` }, { since, known });
   }
 
   checkConnection(): Promise<ConnectionStatus> {

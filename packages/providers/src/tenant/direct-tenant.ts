@@ -5,9 +5,6 @@ import type {
   TenantRuntime,
   WebhookSource,
 } from '@software-factory/sdk';
-import type { GithubFeedbackConfig } from '../github/feedback-config.ts';
-import { GithubFeedback } from '../github/feedback-events.ts';
-import { githubFeedbackReads } from '../github/feedback-reader.ts';
 import type { GithubOutputTarget } from '../github/output-target.ts';
 import { GithubWebhookSource } from '../github/webhook-source.ts';
 import { LinearWebhookSource } from '../linear/webhook-source.ts';
@@ -21,8 +18,8 @@ export interface DirectTenantOptions {
   factory: Factory;
   linear: { provider: LinearWorkItemProvider; webhookSecret: string };
   slack: { channel: SlackClarificationChannel; signingSecret: string; botUserId?: string };
-  /** `feedback`: which review feedback on the pull requests goes back to the agent (defaults when absent). */
-  github: { target: GithubOutputTarget; webhookSecret: string; feedback?: GithubFeedbackConfig };
+  /** The target's `feedback` config says which review feedback on its pull requests goes back to the agent. */
+  github: { target: GithubOutputTarget; webhookSecret: string };
   /**
    * How long one round of connection checks is trusted. The app asks before every webhook; three API
    * calls per delivery would be slow and burn rate limits. Default one minute.
@@ -48,7 +45,7 @@ export function directTenantRuntime(options: DirectTenantOptions): TenantRuntime
     }),
     new GithubWebhookSource({
       secret: github.webhookSecret,
-      feedback: new GithubFeedback({ ...github.feedback, reads: githubFeedbackReads(github.target.github) }),
+      feedback: github.target.feedback,
     }),
   ];
   const roles: [Connectable, ConnectionReport['role']][] = [

@@ -2,7 +2,7 @@ import { outputTargetConformance, webhookSourceConformance } from '@software-fac
 import { GithubOutputTarget } from '../../src/github/output-target.ts';
 import { GithubWebhookSource } from '../../src/github/webhook-source.ts';
 import { githubHeaders, noWaiting, removableToken } from '../support/conformance.ts';
-import { githubSignature, pullRequestExample } from '../support/fixtures.ts';
+import { githubExample, githubSignature, pullRequestExample } from '../support/fixtures.ts';
 import { GithubServer, type PullJson } from '../support/github-server.ts';
 
 const SECRET = 'gh-webhook-secret';
@@ -33,6 +33,23 @@ outputTargetConformance('GithubOutputTarget', async () => {
     output: { id: 'Codertocat/Hello-World#2', repository: 'Codertocat/Hello-World', branch: 'changes' },
     absentId: 'Codertocat/Hello-World#99',
     comments: () => (server.comments.get('Codertocat/Hello-World#2') ?? []).map((comment) => comment.body),
+    submitReview(at) {
+      // The real example's review (by the repository's owner), asking for changes.
+      const { review } = githubExample('pull_request_review', 'submitted') as unknown as {
+        review: Record<string, unknown> & { id: number };
+      };
+      const listed = {
+        ...review,
+        state: 'CHANGES_REQUESTED',
+        body: 'Add a test.',
+        submitted_at: new Date(at).toISOString(),
+      };
+      server.reviews.set('Codertocat/Hello-World#2', [
+        ...(server.reviews.get('Codertocat/Hello-World#2') ?? []),
+        listed,
+      ]);
+      return `review:${review.id}`;
+    },
     stopVendor: () => server.stop(),
     credential: { remove: token.remove, revoke: () => server.tokens.clear() },
     close: () => server.stop(),

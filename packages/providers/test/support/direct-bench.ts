@@ -94,7 +94,12 @@ export class DirectBench {
       token: TOKENS.slack,
       retry,
     });
-    const outputs = new GithubOutputTarget({ baseUrl: this.github.url, retry, ...this.#githubAuth(retry) });
+    const outputs = new GithubOutputTarget({
+      baseUrl: this.github.url,
+      retry,
+      ...this.#githubAuth(retry),
+      ...(this.#options.githubFeedback ? { feedback: this.#options.githubFeedback } : {}),
+    });
     const settings = resolveSettings({
       routes: [
         { name: 'app', match: { labels: ['factory'] }, repository: 'Codertocat/Hello-World', agent: 'coder' },
@@ -122,11 +127,7 @@ export class DirectBench {
       factory,
       linear: { provider: workItems, webhookSecret: SECRETS.linear },
       slack: { channel: clarifications, signingSecret: SECRETS.slack, botUserId: this.slack.botUserId },
-      github: {
-        target: outputs,
-        webhookSecret: SECRETS.github,
-        ...(this.#options.githubFeedback ? { feedback: this.#options.githubFeedback } : {}),
-      },
+      github: { target: outputs, webhookSecret: SECRETS.github },
     });
     this.app = createFactoryApp({
       tenants: new StaticTenantRegistry([tenant]),

@@ -11,7 +11,8 @@ export type PullJson = Record<string, unknown> & {
 
 /**
  * GitHub's REST API on loopback: `/user`, `/installation/repositories`, `/repos/{o}/{r}/pulls[/{n}]`, a
- * review's remarks (`/repos/{o}/{r}/pulls/{n}/reviews/{id}/comments`), and a
+ * pull request's reviews (`…/pulls/{n}/reviews`, paged as GitHub pages them) and a review's remarks
+ * (`…/pulls/{n}/reviews/{id}/comments`), and a
  * pull request's conversation (`/repos/{o}/{r}/issues/{n}` and its comments: GitHub keeps a pull request's
  * comments as an issue's).
  */
@@ -19,6 +20,8 @@ export class GithubServer {
   readonly pulls = new Map<string, PullJson>();
   /** The conversation of each pull request (`owner/repo#n`), as issue comments, oldest first. */
   readonly comments = new Map<string, { id: number; body: string }[]>();
+  /** The reviews of each pull request (`owner/repo#n`), oldest first, as `GET …/reviews` lists them. */
+  readonly reviews = new Map<string, Record<string, unknown>[]>();
   /** A review's line remarks, by `owner/repo#n/review id`, as `GET …/reviews/{id}/comments` lists them. */
   readonly reviewComments = new Map<string, Record<string, unknown>[]>();
   readonly requests: string[] = [];
@@ -83,6 +86,14 @@ export class GithubServer {
         return c.json({ message: 'Not Found', status: '404' }, 404);
       const perPage = Number(c.req.query('per_page') ?? 30);
       return c.json((this.reviewComments.get(key) ?? []).slice(0, perPage));
+    });
+    app.get('/repos/:owner/:repo/pulls/:number/reviews', (c) => {
+      const key = `${c.req.param('owner')}/${c.req.param('repo')}#${c.req.param('number')}`;
+      if (!this.pulls.has(key)) return c.json({ message: 'Not Found', status: '404' }, 404);
+      // GitHub's pages: 30 by default, at most 100; page 1 first.
+      const perPage = Math.min(100, Number(c.req.query('per_page') ?? 30));
+      const page = Number(c.req.query('page') ?? 1);
+      return c.json((this.reviews.get(key) ?? []).slice((page - 1) * perPage, page * perPage));
     });
     app.get('/repos/:owner/:repo/pulls/:number', (c) => {
       const pull = this.pulls.get(`${c.req.param('owner')}/${c.req.param('repo')}#${c.req.param('number')}`);

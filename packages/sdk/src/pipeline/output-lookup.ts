@@ -1,5 +1,8 @@
+import type { OutputFeedbackEvent } from '../events.ts';
 import { applyOutput } from '../handlers/output-changed.ts';
+import { applyEvent } from '../machine/apply.ts';
 import type { WorkItemRecord } from '../record.ts';
+import type { OutputSnapshot } from '../work-item.ts';
 import type { HandlerContext } from './context.ts';
 import { wakeDependents } from './dependents.ts';
 import { errorMessage } from './effects.ts';
@@ -44,8 +47,9 @@ export async function lookUpOutput(
  * An output waiting for review (`completion.on: merged`) changes by a person's act, which only its event
  * tells, and GitHub does not send a lost event again. So every `completion.checkInterval` the tick reads
  * the output by its id and applies it when its state is no longer the one the record holds: merged
- * (done), closed (the attempt failed) or a draft again. A failed read changes nothing; the next check
- * reads again.
+ * (done), closed (the attempt failed) or a draft again. Still waiting, it asks for the reviews given
+ * since the attempt started that the record has not taken (`takeLostReviews`). A failed read changes
+ * nothing; the next check reads again.
  */
 export async function checkOutputInReview(
   context: HandlerContext,
@@ -66,7 +70,37 @@ export async function checkOutputInReview(
     });
     return;
   }
-  if (!output || output.state === known.state) return;
+  if (!output) return;
+  if (output.state === known.state) return takeLostReviews(context, record, output, result);
   const applied = await applyOutput(context, record.workItemId, output, 'review check', result);
   if (applied.completed) await wakeDependents(context, record.item.key, result);
+}
+
+/**
+ * The reviews of the output the record has not taken, applied as if their events had come (the first
+ * starts a round, the others join it). Only where the output target can list them
+ * (`OutputTarget.reviewsSince`), and only while a review could still start a round.
+ */
+async function takeLostReviews(
+  context: HandlerContext,
+  record: WorkItemRecord,
+  output: OutputSnapshot,
+  result: ResultBuilder,
+): Promise<void> {
+  const { outputs, settings } = context;
+  const { dispatch, feedback } = record;
+  if (!outputs.reviewsSince || !dispatch || settings.feedback.maxRounds === 0 || feedback?.stopped) return;
+  let reviews: OutputFeedbackEvent[];
+  try {
+    reviews = await outputs.reviewsSince(output, dispatch.dispatchedAt, new Set(feedback?.seen));
+  } catch (error) {
+    context.logger.warn('review check failed', {
+      tenant: context.tenant,
+      workItemId: record.workItemId,
+      outputId: output.id,
+      error: errorMessage(error),
+    });
+    return;
+  }
+  for (const review of reviews) await applyEvent(context, record.workItemId, review, result);
 }

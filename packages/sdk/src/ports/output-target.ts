@@ -1,3 +1,4 @@
+import type { OutputFeedbackEvent } from '../events.ts';
 import type { OutputSnapshot } from '../work-item.ts';
 import type { Connectable, WriteOptions } from './connection.ts';
 
@@ -13,4 +14,17 @@ export interface OutputTarget extends Connectable {
    * comment, as on the work item.
    */
   postComment(outputId: string, body: string, options: WriteOptions): Promise<void>;
+  /**
+   * Optional, for a code host that sends no lost delivery again: the reviews submitted on `output` (as
+   * `getOutput` just read it) at or after `since` (epoch ms) that ask for changes or remark on it, as
+   * the `output.feedback` events its webhook brings, oldest first. Left out: reviews whose feedback id
+   * is in `known` (taken already) and reviews by bots or by authors it does not trust, which start
+   * nothing. The tick asks while an output waits for review, every `completion.checkInterval`, so a
+   * review whose event was lost still starts its round.
+   */
+  reviewsSince?(
+    output: OutputSnapshot,
+    since: number,
+    known: ReadonlySet<string>,
+  ): Promise<OutputFeedbackEvent[]>;
 }

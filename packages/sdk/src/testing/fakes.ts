@@ -1,3 +1,4 @@
+import type { OutputFeedbackEvent } from '../events.ts';
 import type { ClarificationChannel, OpenedThread } from '../ports/clarification-channel.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ConnectionStatus, WriteOptions } from '../ports/connection.ts';
@@ -159,9 +160,32 @@ export class FakeOutputTarget implements OutputTarget {
   readonly requiredScopes = ['repo'] as const;
   readonly outputs = new Map<string, OutputSnapshot & { repository: string }>();
   readonly comments: { outputId: string; body: string; key: string }[] = [];
+  /** Reviews as the code host keeps them, by output id, oldest first (`submitReview`). */
+  readonly reviews = new Map<string, { event: OutputFeedbackEvent; submittedAt: number }[]>();
   readonly #commentKeys = new Set<string>();
 
   checkConnection = connected;
+
+  /** A review submitted at the code host at `submittedAt`, whether or not its event is delivered. */
+  submitReview(event: OutputFeedbackEvent, submittedAt: number): OutputFeedbackEvent {
+    const list = this.reviews.get(event.output.id) ?? [];
+    this.reviews.set(event.output.id, [...list, { event, submittedAt }]);
+    return event;
+  }
+
+  async reviewsSince(
+    output: OutputSnapshot,
+    since: number,
+    known: ReadonlySet<string>,
+  ): Promise<OutputFeedbackEvent[]> {
+    return (this.reviews.get(output.id) ?? [])
+      .filter(({ event, submittedAt }) => {
+        const { feedback } = event;
+        const trusted = 'author' in feedback && feedback.author.trusted;
+        return submittedAt >= since && trusted && !known.has(feedback.id);
+      })
+      .map(({ event }) => event);
+  }
 
   async postComment(outputId: string, body: string, options: WriteOptions): Promise<void> {
     options.signal?.throwIfAborted();

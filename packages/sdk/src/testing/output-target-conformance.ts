@@ -13,6 +13,12 @@ export interface OpenedOutputTarget extends VendorControls {
   absentId: string;
   /** The text of the output's comments at the code host, oldest first, as people read them. */
   comments(): readonly string[] | Promise<readonly string[]>;
+  /**
+   * Needed when the target lists reviews (`reviewsSince`): a person the target trusts submits a review
+   * asking for changes on the output at the code host, at `at` (epoch ms), and no event of it is sent.
+   * Returns its feedback id.
+   */
+  submitReview?(at: number): string | Promise<string>;
 }
 
 export type OutputTargetOpener = () => Promise<OpenedOutputTarget>;
@@ -41,6 +47,29 @@ export const outputTargetChecks: readonly PortCheck<OpenedOutputTarget>[] = [
       expect(
         await world.target.findOutput(world.output.repository, 'factory/conformance-no-output'),
       ).toBeUndefined();
+    },
+  },
+  {
+    name: 'lists a review given since a moment once, as its event would bring it; not when taken or older (a target that lists reviews)',
+    async run(world) {
+      const { target } = world;
+      if (!target.reviewsSince) return;
+      if (!world.submitReview)
+        throw new Error('a target that lists reviews needs submitReview in its conformance world');
+      const output = await target.getOutput(world.output.id);
+      if (!output) throw new Error('the code host holds no output to review');
+      const at = Date.parse('2026-03-02T10:00:00Z');
+      const id = await world.submitReview(at);
+
+      const listed = await target.reviewsSince(output, at - 60_000, new Set());
+      expect(listed).toHaveLength(1);
+      expect(listed[0]).toMatchObject({
+        type: 'output.feedback',
+        output: { id: world.output.id },
+        feedback: { kind: 'review', id, verdict: 'changes-requested', author: { trusted: true } },
+      });
+      expect(await target.reviewsSince(output, at - 60_000, new Set([id]))).toEqual([]);
+      expect(await target.reviewsSince(output, at + 60_000, new Set())).toEqual([]);
     },
   },
   {
