@@ -22,14 +22,21 @@ export default function setup(): () => Promise<void> {
   const runId = randomBytes(6).toString('hex');
   const folder = join(tmpdir(), `factory-test-${runId}`);
   mkdirSync(folder, { mode: 0o700 });
-  const before = { run: process.env[RUN_VARIABLE], tmpdir: process.env.TMPDIR };
+  const before = {
+    run: process.env[RUN_VARIABLE],
+    tmpdir: process.env.TMPDIR,
+    compileCache: process.env.NODE_DISABLE_COMPILE_CACHE,
+  };
   process.env[RUN_VARIABLE] = runId;
   process.env.TMPDIR = folder;
+  // tsc turns on Node's module compile cache, kept in TMPDIR: a run's children would leave it behind.
+  process.env.NODE_DISABLE_COMPILE_CACHE = '1';
   const marker: TestRunMarker = { runId, folder };
 
   return async function teardown(): Promise<void> {
     restore(RUN_VARIABLE, before.run);
     restore('TMPDIR', before.tmpdir);
+    restore('NODE_DISABLE_COMPILE_CACHE', before.compileCache);
     let failure: Error | undefined;
     if (!canScanProcesses()) {
       console.warn(`process leak check skipped: it reads /proc, which ${process.platform} does not have`);
