@@ -1,6 +1,6 @@
-import type { OutputFeedbackEvent } from '../events.ts';
 import { applyOutput } from '../handlers/output-changed.ts';
 import { applyEvent } from '../machine/apply.ts';
+import type { LogFields } from '../ports/logger.ts';
 import type { WorkItemRecord } from '../record.ts';
 import type { OutputSnapshot } from '../work-item.ts';
 import type { HandlerContext } from './context.ts';
@@ -25,18 +25,12 @@ export async function lookUpOutput(
 ): Promise<{ freedSlots: boolean; reason?: string }> {
   const { route, dispatch } = record;
   if (record.status !== 'dispatched' || !route || !dispatch) return { freedSlots: false };
-  let output: Awaited<ReturnType<typeof context.outputs.findOutput>>;
-  try {
-    output = await context.outputs.findOutput(route.repository, dispatch.branch);
-  } catch (error) {
-    context.logger.warn('output lookup failed', {
-      tenant: context.tenant,
-      workItemId: record.workItemId,
-      branch: dispatch.branch,
-      error: errorMessage(error),
-    });
-    return { freedSlots: false };
-  }
+  const output = await readOrWarn(
+    context,
+    'output lookup failed',
+    { workItemId: record.workItemId, branch: dispatch.branch },
+    () => context.outputs.findOutput(route.repository, dispatch.branch),
+  );
   if (!output || output.state === 'draft') return { freedSlots: false };
   const applied = await applyOutput(context, record.workItemId, output, eventName, result);
   if (applied.completed) await wakeDependents(context, record.item.key, result);
@@ -58,18 +52,12 @@ export async function checkOutputInReview(
 ): Promise<void> {
   const known = record.output;
   if (!known) return;
-  let output: Awaited<ReturnType<typeof context.outputs.getOutput>>;
-  try {
-    output = await context.outputs.getOutput(known.id);
-  } catch (error) {
-    context.logger.warn('output check failed', {
-      tenant: context.tenant,
-      workItemId: record.workItemId,
-      outputId: known.id,
-      error: errorMessage(error),
-    });
-    return;
-  }
+  const output = await readOrWarn(
+    context,
+    'output check failed',
+    { workItemId: record.workItemId, outputId: known.id },
+    () => context.outputs.getOutput(known.id),
+  );
   if (!output) return;
   if (output.state === known.state) return takeLostReviews(context, record, output, result);
   const applied = await applyOutput(context, record.workItemId, output, 'review check', result);
@@ -89,18 +77,28 @@ async function takeLostReviews(
 ): Promise<void> {
   const { outputs, settings } = context;
   const { dispatch, feedback } = record;
-  if (!outputs.reviewsSince || !dispatch || settings.feedback.maxRounds === 0 || feedback?.stopped) return;
-  let reviews: OutputFeedbackEvent[];
+  const listReviews = outputs.reviewsSince?.bind(outputs);
+  if (!listReviews || !dispatch || settings.feedback.maxRounds === 0 || feedback?.stopped) return;
+  const reviews = await readOrWarn(
+    context,
+    'review check failed',
+    { workItemId: record.workItemId, outputId: output.id },
+    () => listReviews(output, dispatch.dispatchedAt, new Set(feedback?.seen)),
+  );
+  for (const review of reviews ?? []) await applyEvent(context, record.workItemId, review, result);
+}
+
+/** What `read` answers; undefined when it throws, logged: a failed read changes nothing. */
+async function readOrWarn<T>(
+  context: HandlerContext,
+  failure: string,
+  fields: LogFields,
+  read: () => Promise<T>,
+): Promise<T | undefined> {
   try {
-    reviews = await outputs.reviewsSince(output, dispatch.dispatchedAt, new Set(feedback?.seen));
+    return await read();
   } catch (error) {
-    context.logger.warn('review check failed', {
-      tenant: context.tenant,
-      workItemId: record.workItemId,
-      outputId: output.id,
-      error: errorMessage(error),
-    });
-    return;
+    context.logger.warn(failure, { tenant: context.tenant, ...fields, error: errorMessage(error) });
+    return undefined;
   }
-  for (const review of reviews) await applyEvent(context, record.workItemId, review, result);
 }
