@@ -10,7 +10,7 @@ import {
   QUIET_TOOLS,
   REFUSED_REPORT_VARIABLE,
   refuseConnectionsElsewhere,
-} from './loopback-guard.ts';
+} from './loopback-guard.mjs';
 
 const refused: string[] = [];
 refuseConnectionsElsewhere((to) => refused.push(to));
@@ -38,7 +38,7 @@ afterEach(() => {
 afterAll(() => children?.remove());
 
 /**
- * Has every Node process started from here on load `loopback-only-children.ts`, which writes what it
+ * Has every Node process started from here on load `loopback-only-children.mjs`, which writes what it
  * refuses to a report file of this test file's own.
  */
 async function reportChildren(): Promise<{ take(): string[]; remove(): void }> {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, withLoopbackGuard } from '../scripts/loopback-guard.ts';
+import { isLoopbackHost, withLoopbackGuard } from '../scripts/loopback-guard.mjs';
 import { takeRefusedConnections } from '../scripts/loopback-only.ts';
 
 describe('tests reach only this machine', () => {
@@ -65,7 +65,7 @@ describe('tests reach only this machine', () => {
   it('keeps what the environment of its own puts in NODE_OPTIONS beside the guard', () => {
     const options = withLoopbackGuard({ NODE_OPTIONS: '--enable-source-maps' }).NODE_OPTIONS ?? '';
     expect(options.split(' ')[0]).toBe('--enable-source-maps');
-    expect(options).toContain('loopback-only-children.ts');
+    expect(options).toContain('loopback-only-children.mjs');
     expect(withLoopbackGuard({ NODE_OPTIONS: options }).NODE_OPTIONS).toBe(options);
   });
 

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Miniflare, type Request as MiniflareRequest, Response as MiniflareResponse } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { withLoopbackGuard } from '../../scripts/loopback-guard.ts';
+import { withLoopbackGuard } from '../../scripts/loopback-guard.mjs';
 import { type PackedPackage, PUBLISHED, packAll } from './pack.ts';
 
 const run = promisify(execFile);

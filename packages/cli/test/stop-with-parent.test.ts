@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { withLoopbackGuard } from '../../../scripts/loopback-guard.ts';
+import { withLoopbackGuard } from '../../../scripts/loopback-guard.mjs';
 import { REGISTER_SOURCES_URL } from '../../../scripts/workspace-sources.ts';
 import { LaunchChain, type ProcessEntry, watchLaunchChain } from '../src/launch-chain.ts';
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { withLoopbackGuard } from '../../../../scripts/loopback-guard.ts';
+import { withLoopbackGuard } from '../../../../scripts/loopback-guard.mjs';
 
 const FACTORY_BIN = fileURLToPath(new URL('../../bin/factory.js', import.meta.url));
 const ROOT_BIN = fileURLToPath(new URL('../../../../node_modules/.bin', import.meta.url));

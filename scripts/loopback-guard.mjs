@@ -1,27 +1,28 @@
 // What refuses a connection to anything but this machine, in a test process (`loopback-only.ts`) and
-// in the Node processes its tests start (`loopback-only-children.ts`). Plain erasable TypeScript: a
-// child loads it with Node's own type stripping, before any loader of ours is registered.
+// in the Node processes its tests start (`loopback-only-children.mjs`). Plain JavaScript (its types are
+// in loopback-guard.d.mts): every Node child of a test loads it, and stripping TypeScript's types would
+// cost each one some 70 ms of start-up.
 import net from 'node:net';
 
 /** The environment variable naming the file a test reads its children's refused connections from. */
 export const REFUSED_REPORT_VARIABLE = 'FACTORY_TEST_REFUSED_CONNECTIONS';
 
 /**
- * The Node option that has a process load the children's guard (`loopback-only-children.ts`) first.
+ * The Node option that has a process load the children's guard (`loopback-only-children.mjs`) first.
  * Worked out when asked: inside workerd, which starts no process, this module is loaded all the same.
  */
-export function childGuardOption(): string {
-  return `--import=${new URL('./loopback-only-children.ts', import.meta.url).href}`;
+export function childGuardOption() {
+  return `--import=${new URL('./loopback-only-children.mjs', import.meta.url).href}`;
 }
 
 /**
  * What keeps the tools tests run from calling home: wrangler asks the npm registry for a newer version
  * of itself when it prints its banner, and may send usage metrics.
  */
-export const QUIET_TOOLS: Readonly<Record<string, string>> = {
+export const QUIET_TOOLS = Object.freeze({
   WRANGLER_HIDE_BANNER: 'true',
   WRANGLER_SEND_METRICS: 'false',
-};
+});
 
 /**
  * `env`, for a process a test starts with an environment of its own rather than the test's, with what
@@ -29,9 +30,7 @@ export const QUIET_TOOLS: Readonly<Record<string, string>> = {
  * added to the `NODE_OPTIONS` it has, the report file, and `QUIET_TOOLS`. `env` as it is outside a test
  * run, where there is no report to write to.
  */
-export function withLoopbackGuard<T extends Record<string, string | undefined>>(
-  env: T,
-): T & { NODE_OPTIONS?: string } {
+export function withLoopbackGuard(env) {
   const report = process.env[REFUSED_REPORT_VARIABLE];
   if (!report) return env;
   const options = env.NODE_OPTIONS ?? '';
@@ -47,7 +46,7 @@ export function withLoopbackGuard<T extends Record<string, string | undefined>>(
 const LOOPBACK_NAMES = new Set(['localhost', '::1', '[::1]', '0:0:0:0:0:0:0:1']);
 
 /** Whether a host a socket connects to is this machine. */
-export function isLoopbackHost(host: string): boolean {
+export function isLoopbackHost(host) {
   const name = host.toLowerCase();
   if (LOOPBACK_NAMES.has(name) || name.endsWith('.localhost')) return true;
   const v4 = name.startsWith('::ffff:') ? name.slice('::ffff:'.length) : name;
@@ -55,15 +54,14 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /** Where `socket.connect(...)` goes: its options object, or (port, host) as separate arguments. */
-function destination(args: unknown[]): { host: string; port: string } | undefined {
+function destination(args) {
   const [first, second] = args;
   if (Array.isArray(first)) return destination(first);
   if (typeof first === 'object' && first !== null) {
-    const options = first as { path?: unknown; host?: unknown; port?: unknown };
-    if (typeof options.path === 'string') return undefined;
+    if (typeof first.path === 'string') return undefined;
     return {
-      host: typeof options.host === 'string' ? options.host : 'localhost',
-      port: String(options.port),
+      host: typeof first.host === 'string' ? first.host : 'localhost',
+      port: String(first.port),
     };
   }
   if (typeof first === 'string' && !/^\d+$/.test(first)) return undefined; // a Unix socket path
@@ -74,9 +72,9 @@ function destination(args: unknown[]): { host: string; port: string } | undefine
  * From now on, a socket of this process connecting elsewhere than this machine is destroyed with an
  * error before a name is looked up or a packet sent, and `refused` hears of it (`host:port`).
  */
-export function refuseConnectionsElsewhere(refused: (destination: string) => void): void {
-  const connect = net.Socket.prototype.connect as (...args: unknown[]) => net.Socket;
-  net.Socket.prototype.connect = function connectToLoopbackOnly(this: net.Socket, ...args: unknown[]) {
+export function refuseConnectionsElsewhere(refused) {
+  const connect = net.Socket.prototype.connect;
+  net.Socket.prototype.connect = function connectToLoopbackOnly(...args) {
     const to = destination(args);
     if (to && !isLoopbackHost(to.host)) {
       refused(`${to.host}:${to.port}`);
@@ -87,5 +85,5 @@ export function refuseConnectionsElsewhere(refused: (destination: string) => voi
       return this;
     }
     return connect.apply(this, args);
-  } as typeof net.Socket.prototype.connect;
+  };
 }

@@ -1,10 +1,11 @@
-// Every Node process a test starts loads this first (`NODE_OPTIONS`, set by `loopback-only.ts`): it
-// refuses a connection to anything but this machine as the test's own process does, and writes each
-// one refused to the test's report file, so the test fails even when the child swallowed the error
-// (a connection check that reports a vendor unreachable) or its output was never read.
+// Every Node process a test starts loads this first (`NODE_OPTIONS`, set by `loopback-only.ts`, or by
+// `withLoopbackGuard` for an environment of its own): it refuses a connection to anything but this
+// machine as the test's own process does, and writes each one refused to the test's report file, so the
+// test fails even when the child swallowed the error (a connection check that reports a vendor
+// unreachable) or its output was never read.
 import { appendFileSync, existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { REFUSED_REPORT_VARIABLE, refuseConnectionsElsewhere } from './loopback-guard.ts';
+import { REFUSED_REPORT_VARIABLE, refuseConnectionsElsewhere } from './loopback-guard.mjs';
 
 const report = process.env[REFUSED_REPORT_VARIABLE];
 // npm, installing the packed tarballs' dependencies into a test's project, reaches the registry as
