@@ -2,13 +2,10 @@
 
 export declare const REFUSED_REPORT_VARIABLE: string;
 
-/** The Node option that has a process load the children's guard (`loopback-only-children.mjs`) first. */
-export declare function childGuardOption(): string;
-
-/** What keeps the tools tests run from calling home (wrangler's update check and metrics). */
-export declare const QUIET_TOOLS: Readonly<Record<string, string>>;
-
-/** `env` with the children's guard in its `NODE_OPTIONS`, the report file and `QUIET_TOOLS`, in a test run. */
+/**
+ * `env` with the children's guard (`loopback-only-children.mjs`) in its `NODE_OPTIONS`, the report file,
+ * and what keeps wrangler from calling home, in a test run.
+ */
 export declare function withLoopbackGuard<T extends Record<string, string | undefined>>(
   env: T,
 ): T & { NODE_OPTIONS?: string };

@@ -11,7 +11,7 @@ export const REFUSED_REPORT_VARIABLE = 'FACTORY_TEST_REFUSED_CONNECTIONS';
  * The Node option that has a process load the children's guard (`loopback-only-children.mjs`) first.
  * Worked out when asked: inside workerd, which starts no process, this module is loaded all the same.
  */
-export function childGuardOption() {
+function childGuardOption() {
   return `--import=${new URL('./loopback-only-children.mjs', import.meta.url).href}`;
 }
 
@@ -19,16 +19,16 @@ export function childGuardOption() {
  * What keeps the tools tests run from calling home: wrangler asks the npm registry for a newer version
  * of itself when it prints its banner, and may send usage metrics.
  */
-export const QUIET_TOOLS = Object.freeze({
+const QUIET_TOOLS = Object.freeze({
   WRANGLER_HIDE_BANNER: 'true',
   WRANGLER_SEND_METRICS: 'false',
 });
 
 /**
  * `env`, for a process a test starts with an environment of its own rather than the test's, with what
- * holds it to this machine as the test's process is held (`loopback-only.ts`): the children's guard
- * added to the `NODE_OPTIONS` it has, the report file, and `QUIET_TOOLS`. `env` as it is outside a test
- * run, where there is no report to write to.
+ * holds it to this machine as the test's process is held (`loopback-only.ts`, which applies it to its
+ * own): the children's guard added to the `NODE_OPTIONS` it has, the report file, and `QUIET_TOOLS`.
+ * `env` as it is outside a test run, where there is no report to write to.
  */
 export function withLoopbackGuard(env) {
   const report = process.env[REFUSED_REPORT_VARIABLE];
@@ -36,8 +36,8 @@ export function withLoopbackGuard(env) {
   const options = env.NODE_OPTIONS ?? '';
   const guard = childGuardOption();
   return {
-    ...QUIET_TOOLS,
     ...env,
+    ...QUIET_TOOLS,
     NODE_OPTIONS: options.includes(guard) ? options : `${options} ${guard}`.trim(),
     [REFUSED_REPORT_VARIABLE]: report,
   };

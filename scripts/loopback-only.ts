@@ -5,12 +5,7 @@
 // tests start (`factory start`, wrangler, a demo agent) are held to the same through `NODE_OPTIONS`
 // and report what they were refused to the test. Nothing leaves 127.0.0.1.
 import { afterAll, afterEach } from 'vitest';
-import {
-  childGuardOption,
-  QUIET_TOOLS,
-  REFUSED_REPORT_VARIABLE,
-  refuseConnectionsElsewhere,
-} from './loopback-guard.mjs';
+import { REFUSED_REPORT_VARIABLE, refuseConnectionsElsewhere, withLoopbackGuard } from './loopback-guard.mjs';
 
 const refused: string[] = [];
 refuseConnectionsElsewhere((to) => refused.push(to));
@@ -48,10 +43,8 @@ async function reportChildren(): Promise<{ take(): string[]; remove(): void }> {
   const report = join(tmpdir(), `refused-connections-${crypto.randomUUID()}`);
   writeFileSync(report, '', { mode: 0o600 });
   process.env[REFUSED_REPORT_VARIABLE] = report;
-  const guard = childGuardOption();
-  if (!process.env.NODE_OPTIONS?.includes(guard))
-    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} ${guard}`.trim();
-  Object.assign(process.env, QUIET_TOOLS);
+  // The children inherit this process's environment: it gets what a child's own environment would.
+  Object.assign(process.env, withLoopbackGuard(process.env));
   // Read on from where the last reading stopped, never emptied: a child may be writing meanwhile.
   let read = 0;
   return {
