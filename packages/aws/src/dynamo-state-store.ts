@@ -223,6 +223,18 @@ export class DynamoStateStore implements StateStore {
     await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: keys.event(tenant, key) }));
   }
 
+  async renewEvent(tenant: string, key: string, options: Store.EventTimes): Promise<boolean> {
+    // A conditional put of the whole item (it is only its key and expiry): the functions' role allows
+    // PutItem, not UpdateItem. A missing item fails the condition.
+    return this.#conditional(
+      new PutCommand({
+        ...this.#eventPut(tenant, key, options.expiresAt),
+        ConditionExpression: 'expiresAt > :now AND expiresAt < :expiresAt',
+        ExpressionAttributeValues: { ':now': options.now, ':expiresAt': options.expiresAt },
+      }),
+    );
+  }
+
   async #get(key: { pk: string; sk: string }): Promise<Item | undefined> {
     const result = await this.#db.send(
       new GetCommand({ TableName: this.#table, Key: key, ConsistentRead: true }),

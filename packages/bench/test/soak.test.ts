@@ -22,9 +22,9 @@ describe('the soak (a small run of npm run soak)', () => {
       feedbackRate: 0.4,
       senders: 6,
       agentMs: 1500,
-      // A kill while a delivery is being handled leaves its claim (DELIVERY_CLAIM_MS, two minutes): the
-      // sender's retries are answered 503 until it runs out, and a review has no tick to recover it
-      // sooner. The run ends as soon as every item is done; this bounds only such a wait.
+      // A kill while a delivery is being handled leaves its claim (DELIVERY_CLAIM_MS, 30 s, no longer
+      // renewed): the sender's retries are answered 503 until it runs out. The run ends as soon as every
+      // item is done; this bounds only such a wait.
       timeoutMs: 150_000,
     });
     expect(report.violations).toEqual([]);

@@ -208,6 +208,15 @@ export class SqliteStateStore implements StateStore {
     this.#wrote(this.#live.forgetEvent.run(tenant, key));
   }
 
+  async renewEvent(
+    tenant: string,
+    key: string,
+    options: { now: number; expiresAt: number },
+  ): Promise<boolean> {
+    const { changes } = this.#wrote(this.#live.renewEvent.run(tenant, key, options.expiresAt, options.now));
+    return Number(changes) === 1;
+  }
+
   /** One statement: the key inserted, or its row's expiry overwritten (a claim becomes the memory). */
   async keepEvent(tenant: string, key: string, expiresAt: number): Promise<void> {
     this.#wrote(this.#live.keepEvent.run(tenant, key, expiresAt));
@@ -324,6 +333,9 @@ function prepareStatements(db: DatabaseSync) {
     keepEvent: db.prepare(
       `INSERT INTO events (tenant, key, expires_at) VALUES (?, ?, ?)
        ON CONFLICT (tenant, key) DO UPDATE SET expires_at = excluded.expires_at`,
+    ),
+    renewEvent: db.prepare(
+      'UPDATE events SET expires_at = ?3 WHERE tenant = ?1 AND key = ?2 AND expires_at > ?4 AND expires_at < ?3',
     ),
     eventExpiry: db.prepare('SELECT expires_at FROM events WHERE tenant = ? AND key = ?'),
     forgetEvent: db.prepare('DELETE FROM events WHERE tenant = ? AND key = ?'),

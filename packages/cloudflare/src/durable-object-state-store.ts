@@ -108,6 +108,10 @@ export class DurableObjectStateStore implements StateStore {
     await this.#object(tenant).forgetEvent(key);
   }
 
+  async renewEvent(tenant: string, key: string, options: Store.EventTimes): Promise<boolean> {
+    return (await this.#object(tenant).renewEvent(key, options)) as boolean;
+  }
+
   #object(tenant: string): DurableObjectStub<FactoryStateObject> {
     if (!tenant) throw new Error('DurableObjectStateStore: a tenant id is required');
     return this.#namespace.get(this.#namespace.idFromName(tenant));

@@ -209,6 +209,19 @@ export class FactoryStateObject extends DurableObject<unknown> {
     this.#sql.exec('DELETE FROM deliveries WHERE key = ?', key);
   }
 
+  renewEvent(key: string, options: { now: number; expiresAt: number }): boolean {
+    const renewed = this.#sql
+      .exec(
+        'UPDATE deliveries SET expires_at = ? WHERE key = ? AND expires_at > ? AND expires_at < ? RETURNING key',
+        options.expiresAt,
+        key,
+        options.now,
+        options.expiresAt,
+      )
+      .toArray();
+    return renewed.length === 1;
+  }
+
   /** The record's rows; the caller holds the transaction. */
   #writeRows(record: WorkItemRecord): void {
     const parts = encodeRecord(record);

@@ -267,6 +267,15 @@ export class PostgresStateStore implements StateStore {
     await this.#query('DELETE FROM factory_events WHERE tenant = $1 AND key = $2', [tenant, key]);
   }
 
+  async renewEvent(tenant: string, key: string, options: Store.EventTimes): Promise<boolean> {
+    const { rowCount } = await this.#query(
+      `UPDATE factory_events SET expires_at = $3
+        WHERE tenant = $1 AND key = $2 AND expires_at > $4 AND expires_at < $3`,
+      [tenant, key, options.expiresAt, options.now],
+    );
+    return rowCount === 1;
+  }
+
   /**
    * Deletes at most one batch of event rows (of any tenant) expired at `now`, found through the expiry
    * index; returns how many. Several replicas purging at once skip each other's rows.

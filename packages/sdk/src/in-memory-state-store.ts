@@ -128,6 +128,14 @@ export class InMemoryStateStore implements StateStore {
     this.#tenant(tenant).events.delete(key);
   }
 
+  async renewEvent(tenant: string, key: string, options: Store.EventTimes): Promise<boolean> {
+    const events = this.#tenant(tenant).events;
+    const expiresAt = events.get(key);
+    if (expiresAt === undefined || expiresAt <= options.now || expiresAt >= options.expiresAt) return false;
+    events.set(key, options.expiresAt);
+    return true;
+  }
+
   async keepEvent(tenant: string, key: string, expiresAt: number): Promise<void> {
     this.#tenant(tenant).events.set(key, expiresAt);
   }

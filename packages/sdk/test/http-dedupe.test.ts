@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { CLAIM_RENEWAL_LIMIT_MS } from '../src/http/claim-renewal.ts';
 import {
   createFactoryApp,
   DELIVERY_CLAIM_MS,
@@ -263,18 +264,10 @@ describe('a delivery is claimed while it is handled, and kept for the delivery m
   it('a repeat while the delivery is being handled is asked to come back (503, Retry-After), not told it was done', async () => {
     const { h, send, deliver } = setup('id');
     const payload = { id: 'p-1', events: [h.changed(h.clearItem('item-1'))] };
-    // The first copy is still being handled: its agent's spawn has not answered yet.
-    const original = h.fleet.spawn.bind(h.fleet);
-    let release: () => void = () => {};
-    const spawnWaits = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    h.fleet.spawn = async (request) => {
-      await spawnWaits;
-      return original(request);
-    };
+    // The first copy is still being handled: its change is not stored yet.
+    const release = holdCommits(h);
     const first = deliver(payload, 'd-1');
-    await vi.waitFor(() => expect(h.fleet.spawnCalls).toBe(0));
+    await vi.waitFor(() => expect(h.factory.ports.store.commit).toHaveBeenCalled());
     const app = await send(payload, 'd-1');
     expect(app.status).toBe(503);
     expect(Number(app.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -284,6 +277,51 @@ describe('a delivery is claimed while it is handled, and kept for the delivery m
     // Once its change is stored, a repeat is a duplicate.
     expect((await deliver(payload, 'd-1')).body).toEqual({ status: 'duplicate', deliveryId: 'd-1' });
     expect(h.fleet.agents.size).toBe(1);
+  });
+
+  it('a handling that runs past its claim renews it every third of its length, so a repeat is still asked to come back; the renewals end with it', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const { h, send, deliver } = setup('id');
+      const renewed = vi.spyOn(h.factory.ports.store, 'renewEvent');
+      const payload = { id: 'p-1', events: [h.changed(h.clearItem('item-1'))] };
+      const release = holdCommits(h);
+      const first = deliver(payload, 'd-1');
+      await vi.waitFor(() => expect(vi.getTimerCount()).toBe(1));
+      for (let third = 1; third <= 6; third += 1) await passTime(h, DELIVERY_CLAIM_MS / 3);
+      expect(renewed).toHaveBeenCalledTimes(6);
+      // Twice the claim has passed: without its renewals, this copy would be handled a second time.
+      expect((await send(payload, 'd-1')).status).toBe(503);
+      release();
+      expect((await first).body).toMatchObject({ status: 'processed' });
+      expect(vi.getTimerCount()).toBe(0);
+      expect(h.fleet.spawnCalls).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("a handling stuck longer than CLAIM_RENEWAL_LIMIT_MS stops renewing, and its claim runs out for the sender's retry", async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const { h, deliver } = setup('id');
+      const store = h.factory.ports.store;
+      const release = holdCommits(h);
+      const stuck = deliver({ id: 'p-1', events: [h.changed(h.clearItem('item-1'))] }, 'd-1');
+      await vi.waitFor(() => expect(vi.getTimerCount()).toBe(1));
+      while (vi.getTimerCount() > 0) await passTime(h, DELIVERY_CLAIM_MS / 3);
+      expect(h.clock.now() - START).toBeGreaterThanOrEqual(CLAIM_RENEWAL_LIMIT_MS);
+      expect(h.clock.now() - START).toBeLessThanOrEqual(CLAIM_RENEWAL_LIMIT_MS + DELIVERY_CLAIM_MS);
+      h.clock.advance(DELIVERY_CLAIM_MS);
+      expect(
+        (await store.rememberEvent('acme', 'named:d-1', { now: h.clock.now(), expiresAt: h.clock.now() + 1 }))
+          .fresh,
+      ).toBe(true);
+      release();
+      await stuck;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a delivery whose handling died with the store, before its change was stored and unforgotten, is handled when the sender retries after the claim', async () => {
@@ -299,12 +337,37 @@ describe('a delivery is claimed while it is handled, and kept for the delivery m
 
     // Its claim stands: a retry now is asked to come back, until the claim has run out.
     expect((await deliver(payload, 'd-1')).status).toBe(503);
+    // Slack and Linear retry a minute later: by then the claim has run out.
+    expect(DELIVERY_CLAIM_MS).toBeLessThan(60_000);
     h.clock.advance(DELIVERY_CLAIM_MS);
     expect((await deliver(payload, 'd-1')).body).toMatchObject({ status: 'processed' });
     expect(h.fleet.agents.size).toBe(1);
     expect((await deliver(payload, 'd-1')).body).toEqual({ status: 'duplicate', deliveryId: 'd-1' });
   });
 });
+
+const START = new FactoryHarness({ tenant: 'acme' }).clock.now();
+
+/** Holds every write of a change until the returned function is called: a handling that runs long. */
+function holdCommits(h: FactoryHarness): () => void {
+  const store = h.factory.ports.store;
+  const commit = store.commit.bind(store);
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  vi.spyOn(store, 'commit').mockImplementation(async (tenant, change) => {
+    await held;
+    return commit(tenant, change);
+  });
+  return release;
+}
+
+/** Moves the factory's clock and the faked interval timers on together, and lets the renewals land. */
+async function passTime(h: FactoryHarness, ms: number): Promise<void> {
+  h.clock.advance(ms);
+  await vi.advanceTimersByTimeAsync(ms);
+}
 
 describe('the body is parsed once', () => {
   it('verify, identify and interpret share one JSON.parse', async () => {

@@ -68,7 +68,14 @@ export const ADMIN_TOKENS: Readonly<Record<string, string | undefined>> = Object
 });
 
 /** The StateStore methods that change something. */
-export const WRITE_METHODS = new Set(['commit', 'putDocument', 'rememberEvent', 'forgetEvent', 'keepEvent']);
+export const WRITE_METHODS = new Set([
+  'commit',
+  'putDocument',
+  'rememberEvent',
+  'forgetEvent',
+  'renewEvent',
+  'keepEvent',
+]);
 
 /** One call the app made to the store: the method, the tenant scope, the document or delivery key. */
 export interface StoreCall {
@@ -291,7 +298,7 @@ function recording(store: StateStore, report: (call: StoreCall) => void): StateS
           method: property,
           tenant: String(args[0]),
           ...(property === 'putDocument' || property === 'getDocument' ? { document: String(args[1]) } : {}),
-          ...(property === 'rememberEvent' || property === 'forgetEvent' || property === 'keepEvent'
+          ...(['rememberEvent', 'forgetEvent', 'renewEvent', 'keepEvent'].includes(property)
             ? { key: String(args[1]) }
             : {}),
         });

@@ -98,6 +98,13 @@ export class OverlayStateStore implements StateStore {
     this.#events.set(`${tenant}\u0000${key}`, null);
   }
 
+  async renewEvent(tenant: string, key: string, options: Store.EventTimes): Promise<boolean> {
+    const own = this.#events.get(`${tenant}\u0000${key}`);
+    if (own === undefined || own === null || own <= options.now || own >= options.expiresAt) return false;
+    this.#events.set(`${tenant}\u0000${key}`, options.expiresAt);
+    return true;
+  }
+
   async getDocument(tenant: string, name: string): Promise<Store.TenantDocument | undefined> {
     const own = this.#documents.get(`${tenant}\u0000${name}`);
     return own ? structuredClone(own) : this.#base.getDocument(tenant, name);

@@ -24,6 +24,7 @@ import { acknowledgeReceipt } from './acknowledge-receipt.ts';
 import { type AdminApiOptions, mountAdminApi } from './admin-api.ts';
 import { AdminThrottle, type AdminThrottleOptions } from './admin-throttle.ts';
 import { bodyAnswer, jsonAnswer, withSecurityHeaders } from './answers.ts';
+import { renewWhileHandled } from './claim-renewal.ts';
 import { TrustedProxies } from './client-address.ts';
 import { mountConnectRoutes } from './connect-routes.ts';
 import { mountDashboard } from './dashboard.ts';
@@ -211,20 +212,23 @@ export function createFactoryAppWithAssets(
     if (body === undefined) return jsonAnswer({ error: 'body is not valid UTF-8' }, 400);
     const webhook = incomingWebhook({ headers: request.headers, rawBody, body, receivedAt: clock.now() });
     let remembered: readonly string[] = [];
+    let stopRenewing = () => {};
     try {
       await source.verify(webhook);
       // A delivery the source can name before interpreting it is claimed here, by one conditional
       // write: a retry is answered by that write alone, before schema checks or API calls, and a fresh one
       // costs no separate read. Whatever then stops it from becoming work (a handshake, a refusal, an error)
-      // forgets it again, so the sender's retry is processed. The claim lasts DELIVERY_CLAIM_MS: the change
-      // the delivery makes keeps it for the whole delivery memory when it is stored. A repeat that finds a
-      // claim is answered 503 (being handled, or its handling died unforgotten: the sender retries until
-      // the change is stored or the claim has run out), one that finds a kept delivery as a duplicate.
+      // forgets it again, so the sender's retry is processed. The claim lasts DELIVERY_CLAIM_MS, renewed
+      // while the handling runs: the change the delivery makes keeps it for the whole delivery memory when
+      // it is stored. A repeat that finds a claim is answered 503 (being handled, or its handling died
+      // unforgotten: the sender retries until the change is stored or the claim has run out), one that
+      // finds a kept delivery as a duplicate.
       const identity = source.identify?.(webhook);
       if (identity) {
         const claimed = await rememberAll(tenant, await deliveryKeys(source, webhook, identity));
         if (!Array.isArray(claimed)) return repeated(request, tenant, claimed, identity.deliveryId);
         remembered = claimed;
+        stopRenewing = renewClaim(tenant, claimed);
       }
       const interpretation = await source.interpret(webhook);
       // Protocol handshakes (URL verification, ping) are answered even before every provider is
@@ -259,9 +263,12 @@ export function createFactoryAppWithAssets(
         );
         if (!Array.isArray(claimed)) return repeated(request, tenant, claimed, deliveryId);
         remembered = claimed;
+        stopRenewing = renewClaim(tenant, claimed);
       }
-      const handling = remembered;
+      // From here the handling owns the claim: it may outlive this request (waitUntil).
+      const handling = { keys: remembered, stopRenewing };
       remembered = [];
+      stopRenewing = () => {};
       if (source.acknowledge)
         await acknowledgeReceipt(source, interpretation, tenant, { publicUrl: options.publicUrl, logger });
       return await deliver(request, tenant, source, handling, interpretation.events);
@@ -286,6 +293,8 @@ export function createFactoryAppWithAssets(
       return jsonAnswer({ error: 'a dependency is unavailable; retry later' }, 503, {
         'retry-after': String(DEPENDENCY_RETRY_AFTER_S),
       });
+    } finally {
+      stopRenewing();
     }
   }
 
@@ -310,6 +319,10 @@ export function createFactoryAppWithAssets(
    * Remembers every key of one delivery, so of two copies arriving together only one is handled. The
    * keys remembered, or undefined when one was live already (a duplicate: the others are forgotten).
    */
+  function renewClaim(tenant: TenantRuntime, keys: readonly string[]): () => void {
+    return renewWhileHandled(options.store, { tenant: tenant.id, keys, lengthMs: claimOf(tenant) }, clock);
+  }
+
   async function rememberAll(
     tenant: TenantRuntime,
     keys: readonly string[],
@@ -382,9 +395,10 @@ export function createFactoryAppWithAssets(
     request: Request,
     tenant: TenantRuntime,
     source: WebhookSource,
-    remembered: readonly string[],
+    handling: { keys: readonly string[]; stopRenewing: () => void },
     events: IncomingWebhookEvents,
   ): Promise<Response> {
+    const remembered = handling.keys;
     const work = (async () => {
       const results: HandleResult[] = [];
       // Kept by the first change an event stores: a duplicate for the delivery memory (a claim's length
@@ -405,6 +419,7 @@ export function createFactoryAppWithAssets(
       if (!results.some((result) => result.deliveryKept)) await keep(tenant, remembered);
       return results;
     })();
+    work.then(handling.stopRenewing, handling.stopRenewing);
     // Forgotten if handling fails, so the sender's retry is handled.
     const failed = async (reason: string) => {
       await forget(tenant, remembered);
@@ -461,13 +476,14 @@ function claimOf(tenant: TenantRuntime): number {
 }
 
 /**
- * How long a delivery is claimed while it is handled: longer than handling takes (a request's deadline on
- * every runtime), shorter than a sender's retry schedule (Slack retries after 1 and 5 minutes, Linear
- * after a minute), so a delivery whose handling died unforgotten is handled on a retry. A repeat meanwhile
- * is answered 503 with Retry-After. Its stored change then keeps it for `settings.deliveryMemory`, in
- * the same write; one that stored nothing (ignored, or nothing to do) is kept by two writes of its own.
+ * How long a delivery is claimed while it is handled, renewed every third of it while the handling lasts
+ * (`renewWhileHandled`): shorter than a sender's wait before its next retry (Slack and Linear retry after
+ * a minute), so a delivery whose handling died unforgotten (the process killed) is handled on that retry.
+ * A repeat meanwhile is answered 503 with Retry-After. Its stored change then keeps it for
+ * `settings.deliveryMemory`, in the same write; one that stored nothing (ignored, or nothing to do) is
+ * kept by one or two writes of its own (`keep`).
  */
-export const DELIVERY_CLAIM_MS = 120_000;
+export const DELIVERY_CLAIM_MS = 30_000;
 
 type IncomingWebhookEvents = Awaited<ReturnType<WebhookSource['interpret']>>['events'];
 

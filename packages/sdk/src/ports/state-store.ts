@@ -150,6 +150,13 @@ export interface StateStore {
   /** Forgets `key`, so a delivery whose handling failed is processed when the sender retries it. */
   forgetEvent(tenant: string, key: string): Promise<void>;
   /**
+   * Moves a claim on `key` on to `expiresAt`, only while it is a claim: live at `now` and ending before
+   * `expiresAt`. A kept delivery (which ends later), an expired key and a forgotten one are left as they
+   * are. True if renewed. How a handling that runs long keeps its claim, so that the claim can be short
+   * and a delivery whose handling died is handled on the sender's next retry.
+   */
+  renewEvent(tenant: string, key: string, options: EventTimes): Promise<boolean>;
+  /**
    * Keeps `key` until `expiresAt` whatever is recorded of it (a live claim is overwritten), in one
    * write: how the app keeps a delivery handled without storing a change (ignored, or nothing to do),
    * as `RecordCommit.deliveries` keeps one that stored a change. Optional: without it the app forgets

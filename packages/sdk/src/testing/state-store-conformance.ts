@@ -361,6 +361,46 @@ export const stateStoreChecks: readonly ConformanceCheck[] = [
     },
   },
   {
+    name: "renewEvent moves a live claim on, never a kept key, an expired or forgotten one, or another tenant's",
+    async run(makeStore) {
+      const store = await makeStore();
+      const [tenant, other] = tenants();
+      expect((await store.rememberEvent(tenant, 'claimed', { now: 1_000, expiresAt: 2_000 })).fresh).toBe(
+        true,
+      );
+      expect(await store.renewEvent(tenant, 'claimed', { now: 1_500, expiresAt: 2_500 })).toBe(true);
+      expect(await store.rememberEvent(tenant, 'claimed', { now: 2_200, expiresAt: 3_200 })).toEqual({
+        fresh: false,
+        expiresAt: 2_500,
+      });
+      // Only on to a later end: a kept delivery outlasts any claim and stays kept.
+      expect(await store.renewEvent(tenant, 'claimed', { now: 1_600, expiresAt: 2_400 })).toBe(false);
+      expect(
+        await store.commit(tenant, {
+          record: sampleRecord('w-1'),
+          deliveries: [{ key: 'kept', expiresAt: 9_000 }],
+        }),
+      ).toBe(true);
+      expect(await store.renewEvent(tenant, 'kept', { now: 2_000, expiresAt: 3_000 })).toBe(false);
+      expect(await store.rememberEvent(tenant, 'kept', { now: 5_000, expiresAt: 6_000 })).toEqual({
+        fresh: false,
+        expiresAt: 9_000,
+      });
+      // Not in another tenant, not once run out, not once forgotten, not for a key never seen.
+      expect(await store.renewEvent(other, 'claimed', { now: 2_000, expiresAt: 3_000 })).toBe(false);
+      expect(await store.renewEvent(tenant, 'claimed', { now: 2_500, expiresAt: 3_500 })).toBe(false);
+      expect((await store.rememberEvent(tenant, 'claimed', { now: 2_500, expiresAt: 3_500 })).fresh).toBe(
+        true,
+      );
+      await store.forgetEvent(tenant, 'claimed');
+      expect(await store.renewEvent(tenant, 'claimed', { now: 2_600, expiresAt: 3_600 })).toBe(false);
+      expect(await store.renewEvent(tenant, 'never-seen', { now: 2_600, expiresAt: 3_600 })).toBe(false);
+      expect((await store.rememberEvent(tenant, 'claimed', { now: 2_600, expiresAt: 3_600 })).fresh).toBe(
+        true,
+      );
+    },
+  },
+  {
     name: `of ${CONCURRENCY} concurrent deliveries of one event exactly one is remembered as new`,
     async run(makeStore) {
       const store = await makeStore();
