@@ -234,7 +234,7 @@ describe('an output waiting for review whose next event never arrives', () => {
 
   it('a review asking for changes whose event was lost is found by the check and starts its round', async () => {
     const { h, item } = await inReview();
-    h.outputs.submitReview(h.feedback(item, changesRequested('review:7')), h.clock.now() + MINUTE);
+    h.outputs.giveFeedback(h.feedback(item, changesRequested('review:7')), h.clock.now() + MINUTE);
 
     expect(await tickFor(h, 15)).toEqual(['dispatched→queued', 'queued→dispatched']);
 
@@ -245,12 +245,33 @@ describe('an output waiting for review whose next event never arrives', () => {
     expect(h.outputs.commentsOn('acme/app#1').at(-1)).toMatch(/round 1/i);
   });
 
+  it('a comment addressed to the agent and a review, both lost, start one round at the check, oldest first', async () => {
+    const { h, item } = await inReview();
+    h.outputs.giveFeedback(h.feedback(item, changesRequested('review:8')), h.clock.now() + 2 * MINUTE);
+    h.outputs.giveFeedback(
+      h.feedback(item, {
+        kind: 'comment',
+        id: 'comment:5',
+        author: reviewer,
+        body: '/factory cover the empty list',
+      }),
+      h.clock.now() + MINUTE,
+    );
+
+    expect(await tickFor(h, 15)).toEqual(['dispatched→queued', 'queued→dispatched']);
+
+    const record = await h.record(item.id);
+    expect(record?.feedback?.rounds).toBe(1);
+    expect(record?.feedback?.given.map((note) => note.id)).toEqual(['comment:5', 'review:8']);
+    expect(h.fleet.spawnCalls).toBe(2);
+  });
+
   it('a review taken from its event, or given before the attempt started, or by a stranger, is not taken again', async () => {
     const { h, item } = await inReview();
     const started = (await h.record(item.id))?.dispatch?.dispatchedAt ?? 0;
-    h.outputs.submitReview(h.feedback(item, changesRequested('review:1')), started - 1);
-    h.outputs.submitReview(h.feedback(item, changesRequested('review:2', stranger)), h.clock.now());
-    const delivered = h.outputs.submitReview(h.feedback(item, changesRequested('review:3')), h.clock.now());
+    h.outputs.giveFeedback(h.feedback(item, changesRequested('review:1')), started - 1);
+    h.outputs.giveFeedback(h.feedback(item, changesRequested('review:2', stranger)), h.clock.now());
+    const delivered = h.outputs.giveFeedback(h.feedback(item, changesRequested('review:3')), h.clock.now());
     await h.factory.handle(delivered);
     const round = await h.record(item.id);
     expect(round?.feedback?.rounds).toBe(1);
@@ -264,14 +285,14 @@ describe('an output waiting for review whose next event never arrives', () => {
     expect(h.fleet.spawnCalls).toBe(2);
   });
 
-  it('with feedback rounds off, the check asks for no reviews', async () => {
+  it('with feedback rounds off, the check asks for no feedback', async () => {
     const { h, item } = await inReview({ settings: { ...merged.settings, feedback: { maxRounds: 0 } } });
     let asked = 0;
-    h.outputs.reviewsSince = async () => {
+    h.outputs.feedbackSince = async () => {
       asked++;
       return [];
     };
-    h.outputs.submitReview(h.feedback(item, changesRequested('review:9')), h.clock.now());
+    h.outputs.giveFeedback(h.feedback(item, changesRequested('review:9')), h.clock.now());
 
     await tickFor(h, 30);
 
@@ -279,15 +300,15 @@ describe('an output waiting for review whose next event never arrives', () => {
     expect(await h.status(item.id)).toBe('dispatched');
   });
 
-  it('a failed listing of reviews changes nothing, and the next check lists again', async () => {
+  it('a failed listing of feedback changes nothing, and the next check lists again', async () => {
     const { h, item } = await inReview();
     let failing = true;
-    const original = h.outputs.reviewsSince.bind(h.outputs);
-    h.outputs.reviewsSince = async (...args) => {
+    const original = h.outputs.feedbackSince.bind(h.outputs);
+    h.outputs.feedbackSince = async (...args) => {
       if (failing) throw new Error('code host unavailable');
       return original(...args);
     };
-    h.outputs.submitReview(h.feedback(item, changesRequested('review:4')), h.clock.now());
+    h.outputs.giveFeedback(h.feedback(item, changesRequested('review:4')), h.clock.now());
 
     expect(await tickFor(h, 15)).toEqual([]);
     failing = false;

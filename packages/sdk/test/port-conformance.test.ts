@@ -93,6 +93,15 @@ describeChecks(
   openFakeChat(),
 );
 
+const FEEDBACK_CHECK =
+  'lists the feedback given since a moment once, oldest first, as its events would bring it; not when taken or older (a target that lists feedback)';
+
+const PULL_REQUEST_7 = {
+  id: 'acme/app#7',
+  url: 'https://code.example/acme/app/pull/7',
+  branch: 'factory/eng-1',
+};
+
 function openFakeCodeHost(make = () => new FakeOutputTarget()) {
   return async (): Promise<OpenedOutputTarget> => {
     const codeHost = make();
@@ -109,20 +118,38 @@ function openFakeCodeHost(make = () => new FakeOutputTarget()) {
       absentId: 'acme/app#99',
       comments: () => codeHost.commentsOn('acme/app#7'),
       submitReview(at) {
-        const review = {
-          type: 'output.feedback' as const,
-          output: { id: 'acme/app#7', url: 'https://code.example/acme/app/pull/7', branch: 'factory/eng-1' },
-          feedback: {
-            kind: 'review' as const,
-            id: 'review:31',
-            author: { id: 'mona', trusted: true, reason: 'a member' },
-            verdict: 'changes-requested' as const,
-            body: 'Add a test.',
-            comments: [],
+        const review = codeHost.giveFeedback(
+          {
+            type: 'output.feedback',
+            output: PULL_REQUEST_7,
+            feedback: {
+              kind: 'review',
+              id: 'review:31',
+              author: { id: 'mona', trusted: true, reason: 'a member' },
+              verdict: 'changes-requested',
+              body: 'Add a test.',
+              comments: [],
+            },
           },
-        };
-        codeHost.submitReview(review, at);
+          at,
+        );
         return review.feedback.id;
+      },
+      writeComment(at) {
+        const comment = codeHost.giveFeedback(
+          {
+            type: 'output.feedback',
+            output: PULL_REQUEST_7,
+            feedback: {
+              kind: 'comment',
+              id: 'comment:12',
+              author: { id: 'mona', trusted: true, reason: 'a member' },
+              body: '/factory handle the empty list too',
+            },
+          },
+          at,
+        );
+        return comment.feedback.id;
       },
     };
   };
@@ -272,19 +299,30 @@ describe('the port suites catch the bugs they exist for', () => {
     expect(failed).toEqual(['reads undefined for an output it does not hold, and for a branch without one']);
   });
 
-  it('a code host that lists the reviews the factory took already fails the review check', async () => {
+  it('a code host that lists the feedback the factory took already fails the feedback check', async () => {
     class ListsEverything extends FakeOutputTarget {
-      override async reviewsSince(output: OutputSnapshot, since: number) {
-        return super.reviewsSince(output, since, new Set());
+      override async feedbackSince(output: OutputSnapshot, since: number) {
+        return super.feedbackSince(output, since, new Set());
       }
     }
     const failed = await failing(
       outputTargetChecks,
       openFakeCodeHost(() => new ListsEverything()),
     );
-    expect(failed).toEqual([
-      'lists a review given since a moment once, as its event would bring it; not when taken or older (a target that lists reviews)',
-    ]);
+    expect(failed).toEqual([FEEDBACK_CHECK]);
+  });
+
+  it('a code host that lists its feedback newest first fails the feedback check', async () => {
+    class NewestFirst extends FakeOutputTarget {
+      override async feedbackSince(output: OutputSnapshot, since: number, known: ReadonlySet<string>) {
+        return (await super.feedbackSince(output, since, known)).reverse();
+      }
+    }
+    const failed = await failing(
+      outputTargetChecks,
+      openFakeCodeHost(() => new NewestFirst()),
+    );
+    expect(failed).toEqual([FEEDBACK_CHECK]);
   });
 
   it('a port whose check throws when its vendor is down, or ignores a missing token, fails those checks', async () => {

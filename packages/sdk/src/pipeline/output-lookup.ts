@@ -41,8 +41,8 @@ export async function lookUpOutput(
  * An output waiting for review (`completion.on: merged`) changes by a person's act, which only its event
  * tells, and GitHub does not send a lost event again. So every `completion.checkInterval` the tick reads
  * the output by its id and applies it when its state is no longer the one the record holds: merged
- * (done), closed (the attempt failed) or a draft again. Still waiting, it asks for the reviews given
- * since the attempt started that the record has not taken (`takeLostReviews`). A failed read changes
+ * (done), closed (the attempt failed) or a draft again. Still waiting, it asks for the feedback given
+ * since the attempt started that the record has not taken (`takeLostFeedback`). A failed read changes
  * nothing; the next check reads again.
  */
 export async function checkOutputInReview(
@@ -59,17 +59,17 @@ export async function checkOutputInReview(
     () => context.outputs.getOutput(known.id),
   );
   if (!output) return;
-  if (output.state === known.state) return takeLostReviews(context, record, output, result);
+  if (output.state === known.state) return takeLostFeedback(context, record, output, result);
   const applied = await applyOutput(context, record.workItemId, output, 'review check', result);
   if (applied.completed) await wakeDependents(context, record.item.key, result);
 }
 
 /**
- * The reviews of the output the record has not taken, applied as if their events had come (the first
- * starts a round, the others join it). Only where the output target can list them
- * (`OutputTarget.reviewsSince`), and only while a review could still start a round.
+ * The feedback on the output the record has not taken (reviews, comments addressed to the agent), applied
+ * as if its events had come: the first starts a round, the others join it. Only where the output target
+ * can list it (`OutputTarget.feedbackSince`), and only while feedback could still start a round.
  */
-async function takeLostReviews(
+async function takeLostFeedback(
   context: HandlerContext,
   record: WorkItemRecord,
   output: OutputSnapshot,
@@ -77,15 +77,15 @@ async function takeLostReviews(
 ): Promise<void> {
   const { outputs, settings } = context;
   const { dispatch, feedback } = record;
-  const listReviews = outputs.reviewsSince?.bind(outputs);
-  if (!listReviews || !dispatch || settings.feedback.maxRounds === 0 || feedback?.stopped) return;
-  const reviews = await readOrWarn(
+  const listFeedback = outputs.feedbackSince?.bind(outputs);
+  if (!listFeedback || !dispatch || settings.feedback.maxRounds === 0 || feedback?.stopped) return;
+  const given = await readOrWarn(
     context,
-    'review check failed',
+    'feedback check failed',
     { workItemId: record.workItemId, outputId: output.id },
-    () => listReviews(output, dispatch.dispatchedAt, new Set(feedback?.seen)),
+    () => listFeedback(output, dispatch.dispatchedAt, new Set(feedback?.seen)),
   );
-  for (const review of reviews ?? []) await applyEvent(context, record.workItemId, review, result);
+  for (const event of given ?? []) await applyEvent(context, record.workItemId, event, result);
 }
 
 /** What `read` answers; undefined when it throws, logged: a failed read changes nothing. */

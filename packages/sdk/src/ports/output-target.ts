@@ -15,14 +15,15 @@ export interface OutputTarget extends Connectable {
    */
   postComment(outputId: string, body: string, options: WriteOptions): Promise<void>;
   /**
-   * Optional, for a code host that sends no lost delivery again: the reviews submitted on `output` (as
-   * `getOutput` just read it) at or after `since` (epoch ms) that ask for changes or remark on it, as
-   * the `output.feedback` events its webhook brings, oldest first. Left out: reviews whose feedback id
-   * is in `known` (taken already) and reviews by bots or by authors it does not trust, which start
-   * nothing. The tick asks while an output waits for review, every `completion.checkInterval`, so a
-   * review whose event was lost still starts its round.
+   * Optional, for a code host that sends no lost delivery again: the feedback given on `output` (as
+   * `getOutput` just read it) at or after `since` (epoch ms) that its webhook brings as `output.feedback`
+   * events, as those events, oldest first: reviews that ask for changes or remark on it, and comments
+   * addressed to the agent. Left out: feedback whose id is in `known` (taken already), and feedback by
+   * bots, by the factory or by authors it does not trust, which starts nothing. The tick asks while an
+   * output waits for review, every `completion.checkInterval`, so feedback whose event was lost still
+   * starts its round.
    */
-  reviewsSince?(
+  feedbackSince?(
     output: OutputSnapshot,
     since: number,
     known: ReadonlySet<string>,

@@ -160,30 +160,31 @@ export class FakeOutputTarget implements OutputTarget {
   readonly requiredScopes = ['repo'] as const;
   readonly outputs = new Map<string, OutputSnapshot & { repository: string }>();
   readonly comments: { outputId: string; body: string; key: string }[] = [];
-  /** Reviews as the code host keeps them, by output id, oldest first (`submitReview`). */
-  readonly reviews = new Map<string, { event: OutputFeedbackEvent; submittedAt: number }[]>();
+  /** Feedback (reviews, comments) as the code host keeps it, by output id, oldest first (`giveFeedback`). */
+  readonly feedback = new Map<string, { event: OutputFeedbackEvent; givenAt: number }[]>();
   readonly #commentKeys = new Set<string>();
 
   checkConnection = connected;
 
-  /** A review submitted at the code host at `submittedAt`, whether or not its event is delivered. */
-  submitReview(event: OutputFeedbackEvent, submittedAt: number): OutputFeedbackEvent {
-    const list = this.reviews.get(event.output.id) ?? [];
-    this.reviews.set(event.output.id, [...list, { event, submittedAt }]);
+  /** Feedback given at the code host at `givenAt`, whether or not its event is delivered. */
+  giveFeedback(event: OutputFeedbackEvent, givenAt: number): OutputFeedbackEvent {
+    const list = this.feedback.get(event.output.id) ?? [];
+    this.feedback.set(event.output.id, [...list, { event, givenAt }]);
     return event;
   }
 
-  async reviewsSince(
+  async feedbackSince(
     output: OutputSnapshot,
     since: number,
     known: ReadonlySet<string>,
   ): Promise<OutputFeedbackEvent[]> {
-    return (this.reviews.get(output.id) ?? [])
-      .filter(({ event, submittedAt }) => {
+    return (this.feedback.get(output.id) ?? [])
+      .filter(({ event, givenAt }) => {
         const { feedback } = event;
         const trusted = 'author' in feedback && feedback.author.trusted;
-        return submittedAt >= since && trusted && !known.has(feedback.id);
+        return givenAt >= since && trusted && !known.has(feedback.id);
       })
+      .sort((one, other) => one.givenAt - other.givenAt)
       .map(({ event }) => event);
   }
 

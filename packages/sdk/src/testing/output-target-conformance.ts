@@ -14,11 +14,17 @@ export interface OpenedOutputTarget extends VendorControls {
   /** The text of the output's comments at the code host, oldest first, as people read them. */
   comments(): readonly string[] | Promise<readonly string[]>;
   /**
-   * Needed when the target lists reviews (`reviewsSince`): a person the target trusts submits a review
-   * asking for changes on the output at the code host, at `at` (epoch ms), and no event of it is sent.
-   * Returns its feedback id.
+   * Where the code host has reviews and the target lists feedback (`feedbackSince`): a person the target
+   * trusts submits a review asking for changes on the output at the code host, at `at` (epoch ms), and no
+   * event of it is sent. Returns its feedback id.
    */
   submitReview?(at: number): string | Promise<string>;
+  /**
+   * Where the target lists feedback (`feedbackSince`): a person the target trusts writes a comment
+   * addressed to the agent on the output at the code host, at `at` (epoch ms), and no event of it is
+   * sent. Returns its feedback id.
+   */
+  writeComment?(at: number): string | Promise<string>;
 }
 
 export type OutputTargetOpener = () => Promise<OpenedOutputTarget>;
@@ -50,26 +56,39 @@ export const outputTargetChecks: readonly PortCheck<OpenedOutputTarget>[] = [
     },
   },
   {
-    name: 'lists a review given since a moment once, as its event would bring it; not when taken or older (a target that lists reviews)',
+    name: 'lists the feedback given since a moment once, oldest first, as its events would bring it; not when taken or older (a target that lists feedback)',
     async run(world) {
       const { target } = world;
-      if (!target.reviewsSince) return;
-      if (!world.submitReview)
-        throw new Error('a target that lists reviews needs submitReview in its conformance world');
+      if (!target.feedbackSince) return;
+      if (!world.writeComment && !world.submitReview)
+        throw new Error(
+          'a target that lists feedback needs writeComment or submitReview in its conformance world',
+        );
       const output = await target.getOutput(world.output.id);
       if (!output) throw new Error('the code host holds no output to review');
       const at = Date.parse('2026-03-02T10:00:00Z');
-      const id = await world.submitReview(at);
+      const given: { id: string; kind: 'comment' | 'review' }[] = [];
+      // The review comes second and the comment first: the listing is by time, whatever its kind.
+      if (world.submitReview) given.push({ id: await world.submitReview(at + 1_000), kind: 'review' });
+      if (world.writeComment) given.unshift({ id: await world.writeComment(at), kind: 'comment' });
 
-      const listed = await target.reviewsSince(output, at - 60_000, new Set());
-      expect(listed).toHaveLength(1);
-      expect(listed[0]).toMatchObject({
-        type: 'output.feedback',
-        output: { id: world.output.id },
-        feedback: { kind: 'review', id, verdict: 'changes-requested', author: { trusted: true } },
-      });
-      expect(await target.reviewsSince(output, at - 60_000, new Set([id]))).toEqual([]);
-      expect(await target.reviewsSince(output, at + 60_000, new Set())).toEqual([]);
+      const listed = await target.feedbackSince(output, at - 60_000, new Set());
+      expect(listed.map((event) => event.feedback.id)).toEqual(given.map(({ id }) => id));
+      for (const [place, { id, kind }] of given.entries())
+        expect(listed[place]).toMatchObject({
+          type: 'output.feedback',
+          output: { id: world.output.id },
+          feedback: { kind, id, author: { trusted: true } },
+        });
+      const review = listed.find((event) => event.feedback.kind === 'review');
+      if (review) expect(review.feedback).toMatchObject({ verdict: 'changes-requested' });
+      const [first, ...rest] = given.map(({ id }) => id);
+      expect(
+        (await target.feedbackSince(output, at - 60_000, new Set([first ?? '']))).map(
+          (event) => event.feedback.id,
+        ),
+      ).toEqual(rest);
+      expect(await target.feedbackSince(output, at + 60_000, new Set())).toEqual([]);
     },
   },
   {
