@@ -1,9 +1,11 @@
 import { WebhookError } from '@software-factory/sdk';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitlabFeedback, type GitlabFeedbackConfig } from '../src/gitlab/feedback-events.ts';
-import { GITLAB_NOTE_MARKER } from '../src/gitlab/output-target.ts';
+import { GITLAB_NOTE_MARKER } from '../src/gitlab/note-marker.ts';
+import { GitlabOutputTarget } from '../src/gitlab/output-target.ts';
 import { GitlabWebhookSource } from '../src/gitlab/webhook-source.ts';
 import { fixtureJson } from './support/fixtures.ts';
+import { GitlabServer, mergeRequestJson } from './support/gitlab-server.ts';
 import { incoming } from './support/webhooks.ts';
 
 const SECRET = 'gitlab-secret-token';
@@ -243,5 +245,100 @@ describe('GitLab feedback config', () => {
       events: [],
       ignored: 'GitLab Pipeline Hook events are not handled',
     });
+  });
+});
+
+describe('the notes a merge request has, listed through the REST API (the check of an output waiting for review)', () => {
+  const PROJECT = 'gitlab-org/gitlab-test';
+  const SINCE = Date.parse('2015-05-17T18:00:00Z');
+  /** The documented note's merge request, as `getOutput` read it just before: ready, waiting for review. */
+  const SNAPSHOT = {
+    id: `${PROJECT}!1`,
+    url: `http://example.com/${PROJECT}/merge_requests/1`,
+    branch: 'master',
+    title: 'Tempora et eos debitis quae laborum et.',
+    state: 'ready' as const,
+  };
+  let server: GitlabServer;
+  const target = (feedback: GitlabFeedbackConfig = { trustedAuthors: { users: ['root'] } }) =>
+    new GitlabOutputTarget({ baseUrl: server.url, token: 'glpat-test-token', feedback });
+
+  beforeEach(async () => {
+    server = await new GitlabServer().start();
+    server.addMergeRequest(PROJECT, mergeRequestJson({ iid: 1 }));
+  });
+  afterEach(() => server.stop());
+
+  /** A Note Hook's note as `GET …/notes` lists it: its author as `author`, its text as `body`. */
+  function listed(delivered: { object_attributes: Json; user: Json }, changes: Json = {}) {
+    const { id, note, created_at, system } = delivered.object_attributes;
+    const { id: userId, username, name } = delivered.user;
+    return {
+      id,
+      body: note,
+      author: { id: userId, username, name },
+      created_at,
+      system,
+      noteable_type: 'MergeRequest',
+      ...changes,
+    } as { id: number; body: string };
+  }
+
+  it('gives a note addressed to the agent as its Note Hook would have', async () => {
+    server.notes.set(`${PROJECT}!1`, [listed(note('/factory handle the empty list'))]);
+
+    const found = await target().feedbackSince(SNAPSHOT, SINCE, new Set());
+
+    const delivered = await source({ trustedAuthors: { users: ['root'] } }).interpret(
+      delivery('Note Hook', note('/factory handle the empty list')),
+    );
+    expect(delivered.events).toEqual([expect.objectContaining({ feedback: found[0]?.feedback })]);
+    expect(found[0]?.output).toEqual({
+      id: SNAPSHOT.id,
+      url: SNAPSHOT.url,
+      branch: SNAPSHOT.branch,
+      title: SNAPSHOT.title,
+    });
+  });
+
+  it('leaves out notes that start nothing (older, taken, system, its own, not for the agent, strangers), oldest first', async () => {
+    const at = { created_at: '2015-05-17T18:21:36.000Z' };
+    server.notes.set(`${PROJECT}!1`, [
+      listed(note('/factory too early'), { id: 1, created_at: '2015-05-17T17:59:59.000Z' }),
+      listed(note('/factory taken'), { id: 2, ...at }),
+      listed(note('/factory merged'), { id: 3, ...at, system: true }),
+      listed(note(`/factory round 1 ${GITLAB_NOTE_MARKER} abc -->`), { id: 4, ...at }),
+      listed(note('looks good'), { id: 5, ...at }),
+      listed(note('/factory from a stranger'), {
+        id: 6,
+        ...at,
+        author: { id: 99, username: 'drive-by', name: 'Drive By' },
+      }),
+      listed(note('/factory second'), { id: 8, created_at: '2015-05-17T18:30:00.000Z' }),
+      listed(note('/factory first'), { id: 7, ...at }),
+    ]);
+
+    const found = await target().feedbackSince(SNAPSHOT, SINCE, new Set(['note:2']));
+
+    expect(found.map((event) => event.feedback.id)).toEqual(['note:7', 'note:8']);
+    expect(await target({}).feedbackSince(SNAPSHOT, SINCE, new Set())).toEqual([]);
+  });
+
+  it('reads newest first, and no further back than the check asks', async () => {
+    const old = Array.from({ length: 250 }, (_, n) =>
+      listed(note('/factory old'), { id: 100 + n, created_at: '2015-05-17T17:00:00.000Z' }),
+    );
+    server.notes.set(`${PROJECT}!1`, [...old, listed(note('/factory new'), { id: 999 })]);
+
+    const found = await target().feedbackSince(SNAPSHOT, SINCE, new Set());
+
+    expect(found.map((event) => event.feedback.id)).toEqual(['note:999']);
+    expect(server.requests.filter((request) => request.includes('/notes'))).toEqual([
+      `GET /api/v4/projects/${encodeURIComponent(PROJECT)}/merge_requests/1/notes?sort=desc&order_by=created_at&per_page=100&page=1`,
+    ]);
+  });
+
+  it('has none for a merge request GitLab does not have', async () => {
+    expect(await target().feedbackSince({ ...SNAPSHOT, id: `${PROJECT}!99` }, SINCE, new Set())).toEqual([]);
   });
 });

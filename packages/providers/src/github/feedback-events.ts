@@ -10,6 +10,7 @@ import {
   githubAuthorPolicy,
   githubReplyAuthor,
 } from '../shared/answer-trust.ts';
+import { feedbackOutput } from '../shared/feedback-output.ts';
 import { addressedToAgent, boundText } from '../shared/feedback-text.ts';
 import { parseConfig } from '../shared/provider-config.ts';
 import { parsePayload } from '../shared/webhook-payload.ts';
@@ -352,14 +353,4 @@ function reviewFeedbackId(id: number): string {
 
 function commentFeedbackId(id: number): string {
   return `comment:${id}`;
-}
-
-function feedbackOutput(output: OutputSnapshot): OutputFeedbackEvent['output'] {
-  return {
-    id: output.id,
-    url: output.url,
-    ...(output.branch ? { branch: output.branch } : {}),
-    ...(output.title ? { title: output.title } : {}),
-    // No body: the branch and title name the item, and a feedback event stays small.
-  };
 }

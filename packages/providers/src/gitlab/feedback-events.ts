@@ -6,6 +6,7 @@ import {
   type WebhookInterpretation,
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
+import { feedbackOutput } from '../shared/feedback-output.ts';
 import {
   addressedToAgent,
   boundText,
@@ -14,7 +15,8 @@ import {
 } from '../shared/feedback-text.ts';
 import { parseConfig } from '../shared/provider-config.ts';
 import { parsePayload } from '../shared/webhook-payload.ts';
-import { GITLAB_NOTE_MARKER } from './output-target.ts';
+import { gitlabTimeToIso } from './merge-request.ts';
+import { GITLAB_NOTE_MARKER } from './note-marker.ts';
 
 /** A GitLab username, or a numeric user id. */
 const userSchema = z
@@ -84,6 +86,15 @@ const noteSchema = z.object({
   }),
   merge_request: z.optional(payloadMergeRequestSchema),
   project: projectSchema,
+});
+
+/** A note as `GET …/merge_requests/{iid}/notes` lists it: its author, its text, when it was written. */
+const listedNoteSchema = z.object({
+  id: z.int(),
+  body: z.string(),
+  author: z.object({ id: z.int(), username: nonEmpty, name: z.optional(z.string()) }),
+  created_at: z.nullish(z.string()),
+  system: z.nullish(z.boolean()),
 });
 
 const pushSchema = z.object({
@@ -215,33 +226,50 @@ export class GitlabFeedback {
         400,
         'note payload is incomplete: merge_request: a note on a merge request names it',
       );
-    if (note.note.includes(GITLAB_NOTE_MARKER) || this.#bots.has(user.username.toLowerCase()))
-      return { events: [], ignored: 'the factory wrote this note' };
-    if (!addressedToAgent(note.note, this.#settings.commandPrefix, this.#settings.botUsernames))
-      return {
-        events: [],
-        ignored: `the note is not addressed to the agent (it starts with ${this.#settings.commandPrefix}${this.#settings.botUsernames.length > 0 ? ` or mentions @${this.#settings.botUsernames[0]}` : ''})`,
-      };
+    const unread = this.#notFeedback(note.note, user.username);
+    if (unread) return { events: [], ignored: unread };
     if (!fromTargetProject(merge_request))
       return {
         events: [],
         ignored: `merge request !${merge_request.iid} comes from a fork: never an agent's output`,
       };
-    return {
-      events: [
-        {
-          type: 'output.feedback',
-          output: mergeRequestOutput(merge_request, project),
-          feedback: {
-            kind: 'comment',
-            id: `note:${note.id}`,
-            author: this.#author(user),
-            body: boundText(note.note),
-            ...(note.url ? { url: note.url } : {}),
-          },
-        },
-      ],
-    };
+    const output = mergeRequestOutput(merge_request, project);
+    return { events: [noteEvent({ ...note, author: this.#author(user) }, output, note.url)] };
+  }
+
+  /**
+   * The notes of `output` as `GET …/merge_requests/{iid}/notes` lists them, as the events their Note
+   * Hooks bring, oldest first: those written at or after `since` (epoch ms) whose feedback id is not in
+   * `known`, addressed to the agent by a user it trusts. For the check of an output waiting for review,
+   * when a delivery was lost.
+   */
+  listedNotes(
+    listed: readonly unknown[],
+    output: OutputSnapshot,
+    window: { since: number; known: ReadonlySet<string> },
+  ): OutputFeedbackEvent[] {
+    const given: { at: number; event: OutputFeedbackEvent }[] = [];
+    for (const entry of listed) {
+      const parsed = listedNoteSchema.safeParse(entry);
+      if (!parsed.success || parsed.data.system === true) continue;
+      const { id, body, author: user, created_at } = parsed.data;
+      const at = Date.parse(gitlabTimeToIso(created_at ?? '') ?? '');
+      if (!(at >= window.since) || window.known.has(noteFeedbackId(id))) continue;
+      const author = this.#author(user);
+      if (this.#notFeedback(body, user.username) || !author.trusted) continue;
+      const on = feedbackOutput(output);
+      given.push({ at, event: noteEvent({ id, note: body, author }, on, `${output.url}#note_${id}`) });
+    }
+    return given.sort((one, other) => one.at - other.at).map(({ event }) => event);
+  }
+
+  /** Why a note is no feedback whatever the merge request: the factory's, or not for the agent. */
+  #notFeedback(text: string, username: string): string | undefined {
+    if (text.includes(GITLAB_NOTE_MARKER) || this.#bots.has(username.toLowerCase()))
+      return 'the factory wrote this note';
+    if (!addressedToAgent(text, this.#settings.commandPrefix, this.#settings.botUsernames))
+      return `the note is not addressed to the agent (it starts with ${this.#settings.commandPrefix}${this.#settings.botUsernames.length > 0 ? ` or mentions @${this.#settings.botUsernames[0]}` : ''})`;
+    return undefined;
   }
 
   #author(user: { id: number; username: string; name?: string | undefined }): ReplyAuthor {
@@ -255,6 +283,29 @@ export class GitlabFeedback {
         : "GitLab's note payload does not give the author's role; the user is not in feedback.trustedAuthors.users",
     };
   }
+}
+
+/** A note addressed to the agent as the `output.feedback` it is. */
+function noteEvent(
+  note: { id: number; note: string; author: ReplyAuthor },
+  output: OutputFeedbackEvent['output'],
+  url: string | undefined,
+): OutputFeedbackEvent {
+  return {
+    type: 'output.feedback',
+    output,
+    feedback: {
+      kind: 'comment',
+      id: noteFeedbackId(note.id),
+      author: note.author,
+      body: boundText(note.note),
+      ...(url ? { url } : {}),
+    },
+  };
+}
+
+function noteFeedbackId(id: number): string {
+  return `note:${id}`;
 }
 
 function fromTargetProject(request: PayloadMergeRequest): boolean {

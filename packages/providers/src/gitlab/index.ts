@@ -7,7 +7,7 @@ import {
   type ProviderContext,
   type SchemaKit,
 } from '../registry/provider-entry.ts';
-import { GitlabFeedback, gitlabFeedbackConfigSchema } from './feedback-events.ts';
+import { gitlabFeedbackConfigSchema } from './feedback-events.ts';
 import { GITLAB_OAUTH } from './oauth.ts';
 import { GITLAB_REQUIRED_SCOPES, GitlabOutputTarget, gitlabConfigSchema } from './output-target.ts';
 import { GitlabWebhookSource } from './webhook-source.ts';
@@ -66,11 +66,12 @@ export const gitlabProvider = defineProvider({
       ...rest,
       // Refreshed at the instance that issued it, not gitlab.com.
       ...GITLAB.access(context, rest.provider, token, oauth, specForConfig(GITLAB_OAUTH, config)),
+      ...(feedback ? { feedback } : {}),
     });
     return GITLAB.withWebhookSource(
       port,
       webhookSecret,
-      (secret) => new GitlabWebhookSource({ secret, feedback: new GitlabFeedback(feedback) }),
+      (secret) => new GitlabWebhookSource({ secret, feedback: port.feedback }),
     );
   },
 });

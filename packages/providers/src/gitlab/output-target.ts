@@ -1,4 +1,10 @@
-import type { ConnectionStatus, OutputSnapshot, OutputTarget, WriteOptions } from '@software-factory/sdk';
+import type {
+  ConnectionStatus,
+  OutputFeedbackEvent,
+  OutputSnapshot,
+  OutputTarget,
+  WriteOptions,
+} from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { keyDigest } from '../shared/deterministic-uuid.ts';
 import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
@@ -7,22 +13,22 @@ import { parseConfig, scopeStatus } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
 import { withHiddenTrace } from '../shared/trace-metadata.ts';
+import { GitlabFeedback, type GitlabFeedbackConfig } from './feedback-events.ts';
 import {
+  gitlabTimeToIso,
   mergeRequestSchema,
   parseMergeRequestId,
   parseProjectPath,
   sourceInTargetProject,
   toGitlabOutput,
 } from './merge-request.ts';
+import { GITLAB_NOTE_MARKER } from './note-marker.ts';
 
 /**
  * `api`: read merge requests and write the notes of review feedback rounds on them (`read_api` reads
  * only).
  */
 export const GITLAB_REQUIRED_SCOPES = ['api'] as const;
-
-/** Starts every note the factory writes (an HTML comment: invisible when rendered). */
-export const GITLAB_NOTE_MARKER = '<!-- factory:comment';
 
 export const gitlabConfigSchema = z.strictObject({
   provider: z._default(z.string().check(z.minLength(1)), 'gitlab'),
@@ -36,18 +42,30 @@ export interface GitlabTargetOptions extends GitlabConfig {
   token?: TokenSource;
   fetch?: Fetch;
   retry?: RetryOptions;
+  /** Which feedback on its merge requests goes back to the agent: read by its webhook source and `feedbackSince`. */
+  feedback?: GitlabFeedbackConfig;
 }
+
+/** Notes per page of `GET …/notes` (GitLab's most), and the pages read: a thousand notes. */
+const NOTES_PER_PAGE = 100;
+const NOTE_PAGES = 10;
 
 /** GitLab merge requests as the factory's outputs, read through the REST API v4. */
 export class GitlabOutputTarget implements OutputTarget {
   readonly provider: string;
   readonly requiredScopes = GITLAB_REQUIRED_SCOPES;
   readonly client: JsonRestClient;
+  /**
+   * Which feedback on its merge requests goes back to the agent, and from whom: its webhook source reads
+   * notes with it, and `feedbackSince` the notes it lists.
+   */
+  readonly feedback: GitlabFeedback;
 
   constructor(options: GitlabTargetOptions = {}) {
-    const { token, fetch, retry, ...config } = options;
+    const { token, fetch, retry, feedback, ...config } = options;
     const parsed = parseConfig(gitlabConfigSchema, config, 'GitLab output target');
     this.provider = parsed.provider;
+    this.feedback = new GitlabFeedback(feedback);
     this.client = new JsonRestClient({
       provider: this.provider,
       vendor: 'GitLab',
@@ -126,6 +144,37 @@ export class GitlabOutputTarget implements OutputTarget {
       if (!(error instanceof NotAuthorisedError) && (await exists().catch(() => false))) return;
       throw error;
     }
+  }
+
+  /**
+   * The notes addressed to the agent on the merge request since `since`, as the Note Hook brings them
+   * (`GitlabFeedback.listedNotes`). GitLab lists no notes by time, so they are read newest first until a
+   * page reaches back past `since`.
+   */
+  async feedbackSince(
+    output: OutputSnapshot,
+    since: number,
+    known: ReadonlySet<string>,
+  ): Promise<OutputFeedbackEvent[]> {
+    const { project, iid } = parseMergeRequestId(output.id);
+    const notes = `/projects/${encodeURIComponent(project)}/merge_requests/${iid}/notes`;
+    const listed: unknown[] = [];
+    try {
+      for (let page = 1; page <= NOTE_PAGES; page++) {
+        const { body } = await this.client.request<unknown>('GET', notes, {
+          query: { sort: 'desc', order_by: 'created_at', per_page: NOTES_PER_PAGE, page },
+        });
+        const onPage = Array.isArray(body) ? body : [];
+        listed.push(...onPage);
+        const oldest = (onPage.at(-1) as { created_at?: unknown } | undefined)?.created_at;
+        if (onPage.length < NOTES_PER_PAGE || Date.parse(gitlabTimeToIso(String(oldest)) ?? '') < since)
+          break;
+      }
+    } catch (error) {
+      if (error instanceof ProviderApiError && error.status === 404) return [];
+      throw error;
+    }
+    return this.feedback.listedNotes(listed, output, { since, known });
   }
 
   async checkConnection(): Promise<ConnectionStatus> {

@@ -47,10 +47,29 @@ outputTargetConformance('GitlabOutputTarget', async () => {
   server.addMergeRequest('acme/app', mergeRequestJson({ iid: 3 }));
   const token = removableToken(TOKEN);
   return {
-    target: new GitlabOutputTarget({ baseUrl: server.url, token: token.source, retry: noWaiting }),
+    target: new GitlabOutputTarget({
+      baseUrl: server.url,
+      token: token.source,
+      retry: noWaiting,
+      feedback: { trustedAuthors: { users: ['alice'] } },
+    }),
     output: { id: 'acme/app!3', repository: 'acme/app', branch: 'factory/tes-41' },
     absentId: 'acme/app!99',
     comments: () => (server.notes.get('acme/app!3') ?? []).map((note) => note.body),
+    writeComment(at) {
+      const notes = server.notes.get('acme/app!3') ?? [];
+      const note = {
+        id: 900 + notes.length,
+        body: '/factory handle the empty list too',
+        author: { id: 11, username: 'alice', name: 'Alice' },
+        created_at: new Date(at).toISOString(),
+        system: false,
+        noteable_type: 'MergeRequest',
+        noteable_iid: 3,
+      };
+      server.notes.set('acme/app!3', [...notes, note]);
+      return `note:${note.id}`;
+    },
     stopVendor: () => server.stop(),
     credential: { remove: token.remove, revoke: () => server.tokens.clear() },
     close: () => server.stop(),

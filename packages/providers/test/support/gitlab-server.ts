@@ -48,8 +48,11 @@ interface TokenInfo {
  */
 export class GitlabServer {
   readonly mergeRequests = new Map<string, MergeRequestJson[]>();
-  /** The notes of each merge request (`project!iid`), oldest first. */
-  readonly notes = new Map<string, { id: number; body: string }[]>();
+  /**
+   * The notes of each merge request (`project!iid`), oldest first: `id` and `body` always, and as the API
+   * lists them the author and time (a note the target writes is the token user's, at the server's clock).
+   */
+  readonly notes = new Map<string, ({ id: number; body: string } & Record<string, unknown>)[]>();
   readonly requests: string[] = [];
   readonly faults = new FaultQueue();
   readonly tokens = new Map<string, TokenInfo>([
@@ -129,7 +132,9 @@ export class GitlabServer {
       if (!found(c)) return c.json({ message: '404 Not found' }, 404);
       const all = [...(this.notes.get(mergeRequestOf(c)) ?? [])];
       if (c.req.query('sort') === 'desc') all.reverse();
-      return c.json(all.slice(0, Number(c.req.query('per_page') ?? 20)));
+      const perPage = Number(c.req.query('per_page') ?? 20);
+      const page = Number(c.req.query('page') ?? 1);
+      return c.json(all.slice((page - 1) * perPage, page * perPage));
     });
     app.post('/api/v4/projects/:id/merge_requests/:iid/notes', async (c) => {
       if (!found(c)) return c.json({ message: '404 Not found' }, 404);
@@ -138,7 +143,13 @@ export class GitlabServer {
         return c.json({ error: 'insufficient_scope', scope: 'api' }, 403);
       const { body } = (await c.req.json()) as { body: string };
       const list = this.notes.get(mergeRequestOf(c)) ?? [];
-      const note = { id: 500 + list.length, body };
+      const note = {
+        id: 500 + list.length,
+        body,
+        author: { id: 7, username: info.username, name: 'Factory Bot' },
+        created_at: new Date().toISOString(),
+        system: false,
+      };
       this.notes.set(mergeRequestOf(c), [...list, note]);
       return c.json(note, 201);
     });
