@@ -266,6 +266,20 @@ describe('an output waiting for review whose next event never arrives', () => {
     expect(h.fleet.spawnCalls).toBe(2);
   });
 
+  it('a failed check whose event was lost is found by the check and starts its round', async () => {
+    const { h, item } = await inReview();
+    const failed: OutputFeedback = {
+      kind: 'check-failed',
+      id: 'check_run:4',
+      name: 'test',
+      conclusion: 'failure',
+    };
+    h.outputs.giveFeedback(h.feedback(item, failed), h.clock.now() + MINUTE);
+
+    expect(await tickFor(h, 15)).toEqual(['dispatched→queued', 'queued→dispatched']);
+    expect((await h.record(item.id))?.feedback?.given.map((note) => note.id)).toEqual(['check_run:4']);
+  });
+
   it('a review taken from its event, or given before the attempt started, or by a stranger, is not taken again', async () => {
     const { h, item } = await inReview();
     const started = (await h.record(item.id))?.dispatch?.dispatchedAt ?? 0;

@@ -135,6 +135,17 @@ function openFakeCodeHost(make = () => new FakeOutputTarget()) {
         );
         return review.feedback.id;
       },
+      failCheck(at) {
+        const check = codeHost.giveFeedback(
+          {
+            type: 'output.feedback',
+            output: PULL_REQUEST_7,
+            feedback: { kind: 'check-failed', id: 'check_run:3', name: 'test', conclusion: 'failure' },
+          },
+          at,
+        );
+        return check.feedback.id;
+      },
       writeComment(at) {
         const comment = codeHost.giveFeedback(
           {

@@ -65,7 +65,7 @@ export async function checkOutputInReview(
 }
 
 /**
- * The feedback on the output the record has not taken (reviews, comments addressed to the agent), applied
+ * The feedback on the output the record has not taken (reviews, comments to the agent, failed checks), applied
  * as if its events had come: the first starts a round, the others join it. Only where the output target
  * can list it (`OutputTarget.feedbackSince`), and only while feedback could still start a round.
  */

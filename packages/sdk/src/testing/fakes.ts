@@ -181,7 +181,8 @@ export class FakeOutputTarget implements OutputTarget {
     return (this.feedback.get(output.id) ?? [])
       .filter(({ event, givenAt }) => {
         const { feedback } = event;
-        const trusted = 'author' in feedback && feedback.author.trusted;
+        // A failed check has no author; feedback by a person counts only when the person is trusted.
+        const trusted = !('author' in feedback) || feedback.author.trusted;
         return givenAt >= since && trusted && !known.has(feedback.id);
       })
       .sort((one, other) => one.givenAt - other.givenAt)

@@ -25,6 +25,12 @@ export interface OpenedOutputTarget extends VendorControls {
    * sent. Returns its feedback id.
    */
   writeComment?(at: number): string | Promise<string>;
+  /**
+   * Where the target lists failed checks with its feedback: a check (a CI job) fails on the output's
+   * head commit at the code host, finished at `at` (epoch ms), and no event of it is sent. Returns its
+   * feedback id.
+   */
+  failCheck?(at: number): string | Promise<string>;
 }
 
 export type OutputTargetOpener = () => Promise<OpenedOutputTarget>;
@@ -67,9 +73,10 @@ export const outputTargetChecks: readonly PortCheck<OpenedOutputTarget>[] = [
       const output = await target.getOutput(world.output.id);
       if (!output) throw new Error('the code host holds no output to review');
       const at = Date.parse('2026-03-02T10:00:00Z');
-      const given: { id: string; kind: 'comment' | 'review' }[] = [];
-      // The review comes second and the comment first: the listing is by time, whatever its kind.
-      if (world.submitReview) given.push({ id: await world.submitReview(at + 1_000), kind: 'review' });
+      const given: { id: string; kind: 'comment' | 'review' | 'check-failed' }[] = [];
+      // Given in another order than their times: the listing is by time, whatever its kind.
+      if (world.failCheck) given.push({ id: await world.failCheck(at + 2_000), kind: 'check-failed' });
+      if (world.submitReview) given.unshift({ id: await world.submitReview(at + 1_000), kind: 'review' });
       if (world.writeComment) given.unshift({ id: await world.writeComment(at), kind: 'comment' });
 
       const listed = await target.feedbackSince(output, at - 60_000, new Set());
@@ -78,7 +85,7 @@ export const outputTargetChecks: readonly PortCheck<OpenedOutputTarget>[] = [
         expect(listed[place]).toMatchObject({
           type: 'output.feedback',
           output: { id: world.output.id },
-          feedback: { kind, id, author: { trusted: true } },
+          feedback: { kind, id, ...(kind === 'check-failed' ? {} : { author: { trusted: true } }) },
         });
       const review = listed.find((event) => event.feedback.kind === 'review');
       if (review) expect(review.feedback).toMatchObject({ verdict: 'changes-requested' });
