@@ -338,6 +338,45 @@ describe('the notes a merge request has, listed through the REST API (the check 
     ]);
   });
 
+  /** The documented pipeline, failed, as `GET …/merge_requests/1/pipelines` lists it, and its jobs. */
+  function listedPipeline(changes: Json = {}) {
+    const delivered = pipeline('failed');
+    const { id, url, finished_at } = delivered.object_attributes;
+    server.jobs.set(`${PROJECT}#${id}`, delivered.builds as { status: string }[]);
+    return { id, status: 'failed', web_url: url, updated_at: finished_at, ...changes } as { id: number };
+  }
+
+  it('gives the latest pipeline that failed as its Pipeline Hook would have, with the notes, oldest first', async () => {
+    server.pipelines.set(`${PROJECT}!1`, [listedPipeline()]);
+    server.notes.set(`${PROJECT}!1`, [
+      listed(note('/factory handle the empty list'), { created_at: '2016-08-12T15:00:00Z' }),
+    ]);
+
+    const found = await target().feedbackSince(SNAPSHOT, Date.parse('2016-08-12T00:00:00Z'), new Set());
+
+    const delivered = await source().interpret(delivery('Pipeline Hook', pipeline('failed')));
+    expect(found.map((event) => event.feedback.id)).toEqual(['note:1244', 'pipeline:31']);
+    expect(delivered.events).toEqual([expect.objectContaining({ feedback: found[1]?.feedback })]);
+  });
+
+  it('leaves out a pipeline that starts nothing: passed, older, taken, or an older one that failed; reads jobs only for a new failure', async () => {
+    const since = Date.parse('2016-08-12T00:00:00Z');
+    server.pipelines.set(`${PROJECT}!1`, [listedPipeline({ id: 30 }), listedPipeline({ status: 'success' })]);
+    expect(await target().feedbackSince(SNAPSHOT, since, new Set())).toEqual([]);
+
+    server.pipelines.set(`${PROJECT}!1`, [listedPipeline()]);
+    expect(await target().feedbackSince(SNAPSHOT, since, new Set(['pipeline:31']))).toEqual([]);
+    expect(await target().feedbackSince(SNAPSHOT, Date.parse('2016-08-13T00:00:00Z'), new Set())).toEqual([]);
+    expect(server.requests.filter((request) => request.includes('/jobs'))).toEqual([]);
+
+    expect(
+      (await target().feedbackSince(SNAPSHOT, since, new Set())).map((event) => event.feedback.id),
+    ).toEqual(['pipeline:31']);
+    expect(server.requests.filter((request) => request.includes('/jobs'))).toEqual([
+      `GET /api/v4/projects/${encodeURIComponent(PROJECT)}/pipelines/31/jobs?scope=failed&per_page=100`,
+    ]);
+  });
+
   it('has none for a merge request GitLab does not have', async () => {
     expect(await target().feedbackSince({ ...SNAPSHOT, id: `${PROJECT}!99` }, SINCE, new Set())).toEqual([]);
   });

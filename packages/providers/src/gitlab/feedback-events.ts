@@ -57,21 +57,29 @@ const payloadMergeRequestSchema = z.object({
 });
 type PayloadMergeRequest = z.infer<typeof payloadMergeRequestSchema>;
 
+/** A job as the Pipeline Hook lists it in `builds`, and as the jobs API lists it. */
+const buildSchema = z.object({
+  name: z.string(),
+  stage: z.optional(z.string()),
+  status: z.string(),
+  failure_reason: z.nullish(z.string()),
+  allow_failure: z.optional(z.boolean()),
+});
+type Build = z.infer<typeof buildSchema>;
+
 const pipelineSchema = z.object({
   object_attributes: z.object({ id: z.int(), status: nonEmpty, url: z.optional(z.string()) }),
   merge_request: z.nullish(payloadMergeRequestSchema),
   project: projectSchema,
-  builds: z.optional(
-    z.array(
-      z.object({
-        name: z.string(),
-        stage: z.optional(z.string()),
-        status: z.string(),
-        failure_reason: z.nullish(z.string()),
-        allow_failure: z.optional(z.boolean()),
-      }),
-    ),
-  ),
+  builds: z.optional(z.array(buildSchema)),
+});
+
+/** A pipeline as `GET …/merge_requests/{iid}/pipelines` lists it. */
+const listedPipelineSchema = z.object({
+  id: z.int(),
+  status: nonEmpty,
+  web_url: z.nullish(z.string()),
+  updated_at: z.nullish(z.string()),
 });
 
 const noteSchema = z.object({
@@ -184,33 +192,42 @@ export class GitlabFeedback {
         events: [],
         ignored: `merge request !${merge_request.iid} comes from a fork: never an agent's output`,
       };
-    const failed = (builds ?? []).filter(
-      (build) => build.status === 'failed' && build.allow_failure !== true,
-    );
-    const jobs = failed.map((build) => build.name).join(', ');
-    const summary = failed
-      .map(
-        (build) =>
-          `${build.name}${build.stage ? ` (${build.stage})` : ''}${build.failure_reason ? `: ${build.failure_reason}` : ''}`,
-      )
-      .join('\n');
     const url =
       pipeline.url ?? (project.web_url ? `${project.web_url}/-/pipelines/${pipeline.id}` : undefined);
     return {
       events: [
-        {
-          type: 'output.feedback',
-          output: mergeRequestOutput(merge_request, project),
-          feedback: {
-            kind: 'check-failed',
-            id: `pipeline:${pipeline.id}`,
-            name: boundText(`pipeline #${pipeline.id}${jobs ? `: ${jobs}` : ''}`, FEEDBACK_LIMITS.name),
-            conclusion: 'failed',
-            ...(summary ? { summary: boundText(summary) } : {}),
-            ...(url ? { url } : {}),
-          },
-        },
+        pipelineEvent(
+          { id: pipeline.id, ...(url ? { url } : {}) },
+          builds ?? [],
+          mergeRequestOutput(merge_request, project),
+        ),
       ],
+    };
+  }
+
+  /**
+   * The latest pipeline as the event its Pipeline Hook brings, when it failed at or after `since` and
+   * its feedback id is not in `known`. A failed pipeline before the latest is about code the agent has
+   * replaced.
+   */
+  async #latestPipelineFailure(
+    latest: unknown,
+    output: OutputSnapshot,
+    window: { since: number; known: ReadonlySet<string> },
+    failedJobs: (pipelineId: number) => Promise<readonly unknown[]>,
+  ): Promise<{ at: number; event: OutputFeedbackEvent } | undefined> {
+    const parsed = listedPipelineSchema.safeParse(latest);
+    if (!parsed.success || parsed.data.status !== 'failed') return undefined;
+    const { id, web_url, updated_at } = parsed.data;
+    const at = Date.parse(gitlabTimeToIso(updated_at ?? '') ?? '');
+    if (!(at >= window.since) || window.known.has(pipelineFeedbackId(id))) return undefined;
+    const builds = (await failedJobs(id)).flatMap((job) => {
+      const read = buildSchema.safeParse(job);
+      return read.success ? [read.data] : [];
+    });
+    return {
+      at,
+      event: pipelineEvent({ id, ...(web_url ? { url: web_url } : {}) }, builds, feedbackOutput(output)),
     };
   }
 
@@ -238,16 +255,30 @@ export class GitlabFeedback {
   }
 
   /**
-   * The notes of `output` as `GET …/merge_requests/{iid}/notes` lists them, as the events their Note
-   * Hooks bring, oldest first: those written at or after `since` (epoch ms) whose feedback id is not in
-   * `known`, addressed to the agent by a user it trusts. For the check of an output waiting for review,
-   * when a delivery was lost.
+   * The feedback on `output` as GitLab's REST API lists it, as the events its hooks bring, oldest
+   * first: the notes (`GET …/merge_requests/{iid}/notes`) written at or after `since` (epoch ms),
+   * addressed to the agent by a user it trusts, and the merge request's latest pipeline
+   * (`GET …/merge_requests/{iid}/pipelines`, newest first) when it failed since then, with its failed
+   * jobs (read only then, through `failedJobs`). Feedback whose id is in `known` is left out. For the
+   * check of an output waiting for review, when a delivery was lost.
    */
-  listedNotes(
+  async listedFeedback(
+    listed: { notes: readonly unknown[]; latestPipeline: unknown },
+    output: OutputSnapshot,
+    window: { since: number; known: ReadonlySet<string> },
+    failedJobs: (pipelineId: number) => Promise<readonly unknown[]>,
+  ): Promise<OutputFeedbackEvent[]> {
+    const given = this.#listedNotes(listed.notes, output, window);
+    const failure = await this.#latestPipelineFailure(listed.latestPipeline, output, window, failedJobs);
+    if (failure) given.push(failure);
+    return given.sort((one, other) => one.at - other.at).map(({ event }) => event);
+  }
+
+  #listedNotes(
     listed: readonly unknown[],
     output: OutputSnapshot,
     window: { since: number; known: ReadonlySet<string> },
-  ): OutputFeedbackEvent[] {
+  ): { at: number; event: OutputFeedbackEvent }[] {
     const given: { at: number; event: OutputFeedbackEvent }[] = [];
     for (const entry of listed) {
       const parsed = listedNoteSchema.safeParse(entry);
@@ -260,7 +291,7 @@ export class GitlabFeedback {
       const on = feedbackOutput(output);
       given.push({ at, event: noteEvent({ id, note: body, author }, on, `${output.url}#note_${id}`) });
     }
-    return given.sort((one, other) => one.at - other.at).map(({ event }) => event);
+    return given;
   }
 
   /** Why a note is no feedback whatever the merge request: the factory's, or not for the agent. */
@@ -283,6 +314,38 @@ export class GitlabFeedback {
         : "GitLab's note payload does not give the author's role; the user is not in feedback.trustedAuthors.users",
     };
   }
+}
+
+/** A failed pipeline as the `check-failed` it is, naming its failed jobs that were not allowed to fail. */
+function pipelineEvent(
+  pipeline: { id: number; url?: string },
+  builds: readonly Build[],
+  output: OutputFeedbackEvent['output'],
+): OutputFeedbackEvent {
+  const failed = builds.filter((build) => build.status === 'failed' && build.allow_failure !== true);
+  const jobs = failed.map((build) => build.name).join(', ');
+  const summary = failed
+    .map(
+      (build) =>
+        `${build.name}${build.stage ? ` (${build.stage})` : ''}${build.failure_reason ? `: ${build.failure_reason}` : ''}`,
+    )
+    .join('\n');
+  return {
+    type: 'output.feedback',
+    output,
+    feedback: {
+      kind: 'check-failed',
+      id: pipelineFeedbackId(pipeline.id),
+      name: boundText(`pipeline #${pipeline.id}${jobs ? `: ${jobs}` : ''}`, FEEDBACK_LIMITS.name),
+      conclusion: 'failed',
+      ...(summary ? { summary: boundText(summary) } : {}),
+      ...(pipeline.url ? { url: pipeline.url } : {}),
+    },
+  };
+}
+
+function pipelineFeedbackId(id: number): string {
+  return `pipeline:${id}`;
 }
 
 /** A note addressed to the agent as the `output.feedback` it is. */

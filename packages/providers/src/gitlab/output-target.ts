@@ -147,9 +147,9 @@ export class GitlabOutputTarget implements OutputTarget {
   }
 
   /**
-   * The notes addressed to the agent on the merge request since `since`, as the Note Hook brings them
-   * (`GitlabFeedback.listedNotes`). GitLab lists no notes by time, so they are read newest first until a
-   * page reaches back past `since`.
+   * The feedback on the merge request since `since`, as its hooks bring it (`GitlabFeedback.listedFeedback`):
+   * the notes addressed to the agent, and its latest pipeline when it failed. GitLab lists no notes by
+   * time, so they are read newest first until a page reaches back past `since`.
    */
   async feedbackSince(
     output: OutputSnapshot,
@@ -157,24 +157,45 @@ export class GitlabOutputTarget implements OutputTarget {
     known: ReadonlySet<string>,
   ): Promise<OutputFeedbackEvent[]> {
     const { project, iid } = parseMergeRequestId(output.id);
-    const notes = `/projects/${encodeURIComponent(project)}/merge_requests/${iid}/notes`;
-    const listed: unknown[] = [];
+    const mergeRequest = `/projects/${encodeURIComponent(project)}/merge_requests/${iid}`;
     try {
-      for (let page = 1; page <= NOTE_PAGES; page++) {
-        const { body } = await this.client.request<unknown>('GET', notes, {
-          query: { sort: 'desc', order_by: 'created_at', per_page: NOTES_PER_PAGE, page },
-        });
-        const onPage = Array.isArray(body) ? body : [];
-        listed.push(...onPage);
-        const oldest = (onPage.at(-1) as { created_at?: unknown } | undefined)?.created_at;
-        if (onPage.length < NOTES_PER_PAGE || Date.parse(gitlabTimeToIso(String(oldest)) ?? '') < since)
-          break;
-      }
+      const notes = await this.#notesSince(`${mergeRequest}/notes`, since);
+      const { body: pipelines } = await this.client.request<unknown>('GET', `${mergeRequest}/pipelines`, {
+        query: { per_page: 1 },
+      });
+      const latestPipeline = Array.isArray(pipelines) ? pipelines[0] : undefined;
+      return await this.feedback.listedFeedback(
+        { notes, latestPipeline },
+        output,
+        { since, known },
+        async (id) => {
+          const { body } = await this.client.request<unknown>(
+            'GET',
+            `/projects/${encodeURIComponent(project)}/pipelines/${id}/jobs`,
+            { query: { scope: 'failed', per_page: 100 } },
+          );
+          return Array.isArray(body) ? body : [];
+        },
+      );
     } catch (error) {
       if (error instanceof ProviderApiError && error.status === 404) return [];
       throw error;
     }
-    return this.feedback.listedNotes(listed, output, { since, known });
+  }
+
+  /** The notes, newest first, page after page until one reaches back past `since` (at most a thousand). */
+  async #notesSince(path: string, since: number): Promise<unknown[]> {
+    const listed: unknown[] = [];
+    for (let page = 1; page <= NOTE_PAGES; page++) {
+      const { body } = await this.client.request<unknown>('GET', path, {
+        query: { sort: 'desc', order_by: 'created_at', per_page: NOTES_PER_PAGE, page },
+      });
+      const onPage = Array.isArray(body) ? body : [];
+      listed.push(...onPage);
+      const oldest = (onPage.at(-1) as { created_at?: unknown } | undefined)?.created_at;
+      if (onPage.length < NOTES_PER_PAGE || Date.parse(gitlabTimeToIso(String(oldest)) ?? '') < since) break;
+    }
+    return listed;
   }
 
   async checkConnection(): Promise<ConnectionStatus> {

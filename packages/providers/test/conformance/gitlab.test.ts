@@ -70,6 +70,30 @@ outputTargetConformance('GitlabOutputTarget', async () => {
       server.notes.set('acme/app!3', [...notes, note]);
       return `note:${note.id}`;
     },
+    failCheck(at) {
+      // The merge request's latest pipeline failed, its test job with it.
+      const id = 4100 + (server.pipelines.get('acme/app!3') ?? []).length;
+      server.pipelines.set('acme/app!3', [
+        ...(server.pipelines.get('acme/app!3') ?? []),
+        {
+          id,
+          status: 'failed',
+          ref: 'factory/tes-41',
+          web_url: `https://gitlab.com/acme/app/-/pipelines/${id}`,
+          updated_at: new Date(at).toISOString(),
+        },
+      ]);
+      server.jobs.set(`acme/app#${id}`, [
+        {
+          name: 'test',
+          stage: 'test',
+          status: 'failed',
+          failure_reason: 'script_failure',
+          allow_failure: false,
+        },
+      ]);
+      return `pipeline:${id}`;
+    },
     stopVendor: () => server.stop(),
     credential: { remove: token.remove, revoke: () => server.tokens.clear() },
     close: () => server.stop(),

@@ -41,7 +41,7 @@ interface TokenInfo {
 
 /**
  * GitLab's REST API v4 on loopback: `/user`, `/personal_access_tokens/self`, a project's merge requests
- * by iid and filtered by source branch. Projects are addressed by URL-encoded path, as the API allows.
+ * by iid and filtered by source branch, their notes and pipelines, a pipeline's jobs. Projects are addressed by URL-encoded path, as the API allows.
  * As a self-managed instance it is its own OAuth 2 provider: `/oauth/authorize` and `/oauth/token`
  * (authorization code with PKCE; `oauth` is replaced to register a confidential application), whose
  * tokens the API takes as `Authorization: Bearer` and which `/personal_access_tokens/self` does not know.
@@ -53,6 +53,10 @@ export class GitlabServer {
    * lists them the author and time (a note the target writes is the token user's, at the server's clock).
    */
   readonly notes = new Map<string, ({ id: number; body: string } & Record<string, unknown>)[]>();
+  /** The pipelines of each merge request (`project!iid`), oldest first; GitLab lists them newest first. */
+  readonly pipelines = new Map<string, ({ id: number } & Record<string, unknown>)[]>();
+  /** The jobs of each pipeline (`project#pipeline id`), as `GET …/pipelines/{id}/jobs` lists them. */
+  readonly jobs = new Map<string, ({ status: string } & Record<string, unknown>)[]>();
   readonly requests: string[] = [];
   readonly faults = new FaultQueue();
   readonly tokens = new Map<string, TokenInfo>([
@@ -135,6 +139,16 @@ export class GitlabServer {
       const perPage = Number(c.req.query('per_page') ?? 20);
       const page = Number(c.req.query('page') ?? 1);
       return c.json(all.slice((page - 1) * perPage, page * perPage));
+    });
+    app.get('/api/v4/projects/:id/merge_requests/:iid/pipelines', (c) => {
+      if (!found(c)) return c.json({ message: '404 Not found' }, 404);
+      const all = [...(this.pipelines.get(mergeRequestOf(c)) ?? [])].reverse();
+      return c.json(all.slice(0, Number(c.req.query('per_page') ?? 20)));
+    });
+    app.get('/api/v4/projects/:id/pipelines/:pipeline/jobs', (c) => {
+      const scope = c.req.query('scope');
+      const all = this.jobs.get(`${c.req.param('id')}#${c.req.param('pipeline')}`) ?? [];
+      return c.json(all.filter((job) => scope === undefined || job.status === scope));
     });
     app.post('/api/v4/projects/:id/merge_requests/:iid/notes', async (c) => {
       if (!found(c)) return c.json({ message: '404 Not found' }, 404);
