@@ -72,7 +72,9 @@ export const factorySettingsSchema = z.strictObject({
       on: z._default(z.enum(['ready', 'merged']), 'ready'),
       /**
        * With `on: merged`, how often the tick reads an output that waits for review, so that its merge,
-       * close or return to draft is applied even when that event never came (GitHub redelivers nothing).
+       * close or return to draft, and feedback on it, are applied even when their events never came
+       * (GitHub redelivers nothing). Each check costs the code host's API a few requests per waiting
+       * output (GitHub: five), so many waiting outputs want a longer interval.
        */
       checkInterval: z._default(durationSchema, 900_000),
     }),
