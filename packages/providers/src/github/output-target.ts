@@ -34,7 +34,7 @@ import {
  */
 export const GITHUB_REQUIRED_SCOPES = ['repo'] as const;
 
-/** Entries per page of a listing (GitHub's most), and the pages read: a thousand reviews or comments. */
+/** Entries per page of a listing (GitHub's most), and the pages read: a thousand reviews, comments or checks. */
 const LISTED_PER_PAGE = 100;
 const LISTED_PAGES = 10;
 
@@ -63,7 +63,7 @@ export class GithubOutputTarget implements OutputTarget {
   readonly github: GithubClient;
   /**
    * Review feedback on its pull requests, read with its token: the webhook source turns deliveries into
-   * feedback with it, and `feedbackSince` the reviews it lists.
+   * feedback with it, and `feedbackSince` the feedback it lists.
    */
   readonly feedback: GithubFeedback;
   /** Creating a comment is not idempotent: only a 429 (which did not land) is retried by the transport. */

@@ -57,7 +57,7 @@ export class GitlabOutputTarget implements OutputTarget {
   readonly client: JsonRestClient;
   /**
    * Which feedback on its merge requests goes back to the agent, and from whom: its webhook source reads
-   * notes with it, and `feedbackSince` the notes it lists.
+   * notes and pipelines with it, and `feedbackSince` what it lists.
    */
   readonly feedback: GitlabFeedback;
 

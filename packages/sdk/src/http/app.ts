@@ -319,10 +319,6 @@ export function createFactoryAppWithAssets(
    * Remembers every key of one delivery, so of two copies arriving together only one is handled. The
    * keys remembered, or undefined when one was live already (a duplicate: the others are forgotten).
    */
-  function renewClaim(tenant: TenantRuntime, keys: readonly string[]): () => void {
-    return renewWhileHandled(options.store, { tenant: tenant.id, keys, lengthMs: claimOf(tenant) }, clock);
-  }
-
   async function rememberAll(
     tenant: TenantRuntime,
     keys: readonly string[],
@@ -341,6 +337,11 @@ export function createFactoryAppWithAssets(
       remembered.push(key);
     }
     return remembered;
+  }
+
+  /** Keeps the claim on a delivery's keys while it is handled; returns what stops that. */
+  function renewClaim(tenant: TenantRuntime, keys: readonly string[]): () => void {
+    return renewWhileHandled(options.store, { tenant: tenant.id, keys, lengthMs: claimOf(tenant) }, clock);
   }
 
   /**
