@@ -10,8 +10,8 @@ export const CLAIM_RENEWAL_LIMIT_MS = 10 * 60_000;
 /**
  * Renews the claim on a delivery's keys every third of its length while the delivery is handled, so
  * that the claim can be short: a process that dies mid-handling stops renewing, and the claim is gone
- * before the sender's next retry. Most handlings end before the first renewal, costing one timer. A key
- * the store no longer holds as a claim (kept by the change, forgotten) is renewed no more; a failed
+ * before the sender's next retry. Most handlings end before the first renewal, costing one timer. Once
+ * the store no longer holds a key as a claim (kept by the change, forgotten) renewing ends; a failed
  * renewal is tried again at the next one. Returns what stops it.
  */
 export function renewWhileHandled(
@@ -19,27 +19,21 @@ export function renewWhileHandled(
   claim: { tenant: string; keys: readonly string[]; lengthMs: number },
   clock: Clock,
 ): () => void {
-  let keys = claim.keys;
-  if (keys.length === 0) return () => {};
+  if (claim.keys.length === 0) return () => {};
   const every = Math.max(1, Math.floor(claim.lengthMs / 3));
   let renewalsLeft = Math.floor(CLAIM_RENEWAL_LIMIT_MS / every);
+  const stop = () => clearInterval(timer);
   const timer = setInterval(() => {
     if (renewalsLeft-- <= 0) return stop();
     const now = clock.now();
-    const times = { now, expiresAt: now + claim.lengthMs };
-    for (const key of keys)
-      store.renewEvent(claim.tenant, key, times).then(
-        (renewed) => {
-          if (!renewed) keys = keys.filter((held) => held !== key);
-          if (keys.length === 0) stop();
-        },
+    // A delivery's keys are claimed, kept and forgotten together: one no longer a claim ends them all.
+    for (const key of claim.keys)
+      store.renewEvent(claim.tenant, key, { now, expiresAt: now + claim.lengthMs }).then(
+        (renewed) => renewed || stop(),
         () => {},
       );
   }, every);
   // A handling's timer must not keep a process that is shutting down alive on its own.
   (timer as { unref?: () => void }).unref?.();
-  function stop(): void {
-    clearInterval(timer);
-  }
   return stop;
 }
