@@ -57,25 +57,18 @@ const reviewSchema = z.object({
 /** A review as `GET …/pulls/{n}/reviews` lists it: with when it was submitted. */
 const listedReviewSchema = z.extend(reviewFieldsSchema, { submitted_at: z.nullish(z.string()) });
 
-/** A comment as its webhook and the REST API both carry it. */
-const commentFieldsSchema = z.object({
-  id: z.number(),
-  body: z.nullish(z.string()),
-  html_url: z.optional(z.string()),
-  user: z.nullish(userSchema),
-  author_association: z.optional(z.string()),
-});
-type Comment = z.output<typeof commentFieldsSchema>;
-
 const commentSchema = z.object({
   action: nonEmpty,
   issue: z.object({ number: z.int().check(z.positive()), pull_request: z.optional(z.unknown()) }),
-  comment: commentFieldsSchema,
+  comment: z.object({
+    id: z.number(),
+    body: z.nullish(z.string()),
+    html_url: z.optional(z.string()),
+    user: z.nullish(userSchema),
+    author_association: z.optional(z.string()),
+  }),
   repository: repositorySchema,
 });
-
-/** A comment as `GET …/issues/{n}/comments` lists it: with when it was written. */
-const listedCommentSchema = z.extend(commentFieldsSchema, { created_at: z.nullish(z.string()) });
 
 /** What of a `pull_request` delivery tells who pushed: the sender, the pull request's author, the new head. */
 const pushSchema = z.object({
@@ -186,36 +179,28 @@ export class GithubFeedback {
   }
 
   /**
-   * The feedback on `output` (a pull request of `repository`) as the REST API lists it, as the events
-   * its deliveries bring, oldest first: its reviews (`GET …/pulls/{n}/reviews`) and its conversation's
-   * comments (`GET …/issues/{n}/comments`), given at or after `since` (epoch ms), whose feedback id is not
-   * in `known`, by people it trusts (untrusted feedback starts nothing, so a review's remarks are not
-   * read). For the check of an output waiting for review, when a delivery was lost.
+   * The reviews of `output` (a pull request of `repository`) as the REST API lists them
+   * (`GET …/pulls/{n}/reviews`), as the events their deliveries bring: those submitted at or after
+   * `since` (epoch ms) whose feedback id is not in `known`, by people it trusts (an untrusted review
+   * starts nothing, so its remarks are not read). For the check of an output waiting for review, when a
+   * review's delivery was lost.
    */
-  async listedFeedback(
-    listed: { reviews: readonly unknown[]; comments: readonly unknown[] },
+  async listedReviews(
+    listed: readonly unknown[],
     on: { output: OutputSnapshot; repository: string },
     window: { since: number; known: ReadonlySet<string> },
   ): Promise<OutputFeedbackEvent[]> {
-    const given: { at: number; event: OutputFeedbackEvent }[] = [];
-    const fresh = (at: number, id: string) => at >= window.since && !window.known.has(id);
-    for (const entry of listed.reviews) {
+    const events: OutputFeedbackEvent[] = [];
+    for (const entry of listed) {
       const parsed = listedReviewSchema.safeParse(entry);
       if (!parsed.success) continue;
-      const at = Date.parse(parsed.data.submitted_at ?? '');
-      if (!fresh(at, reviewFeedbackId(parsed.data.id))) continue;
-      const taken = await this.#reviewFeedback(parsed.data, on, { trustedOnly: true });
-      if ('event' in taken) given.push({ at, event: taken.event });
+      const review = parsed.data;
+      const submitted = Date.parse(review.submitted_at ?? '');
+      if (!(submitted >= window.since) || window.known.has(reviewFeedbackId(review.id))) continue;
+      const taken = await this.#reviewFeedback(review, on, { trustedOnly: true });
+      if ('event' in taken) events.push(taken.event);
     }
-    for (const entry of listed.comments) {
-      const parsed = listedCommentSchema.safeParse(entry);
-      if (!parsed.success) continue;
-      const at = Date.parse(parsed.data.created_at ?? '');
-      if (!fresh(at, commentFeedbackId(parsed.data.id)) || this.#notFeedback(parsed.data)) continue;
-      const taken = this.#commentFeedback(parsed.data, feedbackOutput(on.output), { trustedOnly: true });
-      if ('event' in taken) given.push({ at, event: taken.event });
-    }
-    return given.sort((one, other) => one.at - other.at).map(({ event }) => event);
+    return events;
   }
 
   /** A submitted review of a pull request from the repository itself as feedback, with its remarks; or why it is none. */
@@ -272,8 +257,17 @@ export class GithubFeedback {
       return { events: [], ignored: `issue_comment action "${action}" is no new feedback` };
     if (issue.pull_request === undefined)
       return { events: [], ignored: 'a comment on an issue, not on a pull request' };
-    const unread = this.#notFeedback(comment);
-    if (unread) return { events: [], ignored: unread };
+    const text = comment.body ?? '';
+    const login = comment.user?.login;
+    if (text.includes(GITHUB_COMMENT_MARKER) || (login && this.#isBot(login)))
+      return { events: [], ignored: 'the factory wrote this comment' };
+    if (!login || comment.user?.type === 'Bot')
+      return { events: [], ignored: 'comments from bots are no feedback' };
+    if (!addressedToAgent(text, this.settings.commandPrefix, this.settings.botLogins))
+      return {
+        events: [],
+        ignored: `the comment is not addressed to the agent (it starts with ${this.settings.commandPrefix}${this.settings.botLogins.length > 0 ? ` or mentions @${this.settings.botLogins[0]}` : ''})`,
+      };
     // The payload names the issue side of the pull request only: its branch is read.
     const pull = await this.#reads.pullRequest(repository.full_name, issue.number);
     if (!pull) return { events: [], ignored: `pull request #${issue.number} was not found` };
@@ -282,53 +276,25 @@ export class GithubFeedback {
         events: [],
         ignored: `pull request #${issue.number} comes from a fork: never an agent's output`,
       };
-    const output = {
-      id: `${repository.full_name}#${pull.number}`,
-      url: pull.url,
-      branch: pull.branch,
-      title: pull.title,
-    };
-    const taken = this.#commentFeedback(comment, output, { trustedOnly: false });
-    return 'event' in taken ? { events: [taken.event] } : { events: [], ignored: taken.ignored };
-  }
-
-  /** Why a comment is no feedback whatever the pull request: the factory's, a bot's, not for the agent. */
-  #notFeedback(comment: Comment): string | undefined {
-    const text = comment.body ?? '';
-    const login = comment.user?.login;
-    if (text.includes(GITHUB_COMMENT_MARKER) || (login && this.#isBot(login)))
-      return 'the factory wrote this comment';
-    if (!login || comment.user?.type === 'Bot') return 'comments from bots are no feedback';
-    if (!addressedToAgent(text, this.settings.commandPrefix, this.settings.botLogins))
-      return `the comment is not addressed to the agent (it starts with ${this.settings.commandPrefix}${this.settings.botLogins.length > 0 ? ` or mentions @${this.settings.botLogins[0]}` : ''})`;
-    return undefined;
-  }
-
-  /**
-   * A comment addressed to the agent (`#notFeedback` found nothing against it) on a pull request from the
-   * repository itself as feedback; or why it is none.
-   */
-  #commentFeedback(
-    comment: Comment,
-    output: OutputFeedbackEvent['output'],
-    options: { trustedOnly: boolean },
-  ): { event: OutputFeedbackEvent } | { ignored: string } {
-    const login = comment.user?.login ?? '';
-    const author = githubReplyAuthor(this.#trust, login, comment.user?.id, comment.author_association);
-    if (options.trustedOnly && !author.trusted)
-      return { ignored: `${login} is not a trusted author (${author.reason})` };
     return {
-      event: {
-        type: 'output.feedback',
-        output,
-        feedback: {
-          kind: 'comment',
-          id: commentFeedbackId(comment.id),
-          author,
-          body: boundText(comment.body ?? ''),
-          ...(comment.html_url ? { url: comment.html_url } : {}),
+      events: [
+        {
+          type: 'output.feedback',
+          output: {
+            id: `${repository.full_name}#${pull.number}`,
+            url: pull.url,
+            branch: pull.branch,
+            title: pull.title,
+          },
+          feedback: {
+            kind: 'comment',
+            id: `comment:${comment.id}`,
+            author: githubReplyAuthor(this.#trust, login, comment.user?.id, comment.author_association),
+            body: boundText(text),
+            ...(comment.html_url ? { url: comment.html_url } : {}),
+          },
         },
-      },
+      ],
     };
   }
 
@@ -349,8 +315,4 @@ const FEEDBACK_EVENTS: ReadonlySet<string> = new Set([
 /** The feedback id of review `id`: what the record remembers it by, from its event or a listing. */
 function reviewFeedbackId(id: number): string {
   return `review:${id}`;
-}
-
-function commentFeedbackId(id: number): string {
-  return `comment:${id}`;
 }
