@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { OutputSnapshot, SpawnedAgent, SpawnOptions, SpawnRequest } from '../src/index.ts';
+import type {
+  OutputFeedback,
+  OutputSnapshot,
+  SpawnedAgent,
+  SpawnOptions,
+  SpawnRequest,
+} from '../src/index.ts';
 import {
   clarificationChannelChecks,
   connectionChecks,
@@ -96,6 +102,8 @@ describeChecks(
 const FEEDBACK_CHECK =
   'lists the feedback given since a moment once, oldest first, as its events would bring it; not when taken or older (a target that lists feedback)';
 
+const MONA = { id: 'mona', trusted: true, reason: 'a member' };
+
 const PULL_REQUEST_7 = {
   id: 'acme/app#7',
   url: 'https://code.example/acme/app/pull/7',
@@ -112,56 +120,33 @@ function openFakeCodeHost(make = () => new FakeOutputTarget()) {
       branch: 'factory/eng-1',
       repository: 'acme/app',
     });
+    /** Feedback given on pull request 7 at the code host, whose event is never sent; its id. */
+    const give = (feedback: OutputFeedback, at: number) =>
+      codeHost.giveFeedback({ type: 'output.feedback', output: PULL_REQUEST_7, feedback }, at).feedback.id;
     return {
       target: codeHost,
       output: { id: 'acme/app#7', repository: 'acme/app', branch: 'factory/eng-1' },
       absentId: 'acme/app#99',
       comments: () => codeHost.commentsOn('acme/app#7'),
-      submitReview(at) {
-        const review = codeHost.giveFeedback(
+      submitReview: (at) =>
+        give(
           {
-            type: 'output.feedback',
-            output: PULL_REQUEST_7,
-            feedback: {
-              kind: 'review',
-              id: 'review:31',
-              author: { id: 'mona', trusted: true, reason: 'a member' },
-              verdict: 'changes-requested',
-              body: 'Add a test.',
-              comments: [],
-            },
+            kind: 'review',
+            id: 'review:31',
+            author: MONA,
+            verdict: 'changes-requested',
+            body: 'Add a test.',
+            comments: [],
           },
           at,
-        );
-        return review.feedback.id;
-      },
-      failCheck(at) {
-        const check = codeHost.giveFeedback(
-          {
-            type: 'output.feedback',
-            output: PULL_REQUEST_7,
-            feedback: { kind: 'check-failed', id: 'check_run:3', name: 'test', conclusion: 'failure' },
-          },
+        ),
+      failCheck: (at) =>
+        give({ kind: 'check-failed', id: 'check_run:3', name: 'test', conclusion: 'failure' }, at),
+      writeComment: (at) =>
+        give(
+          { kind: 'comment', id: 'comment:12', author: MONA, body: '/factory handle the empty list too' },
           at,
-        );
-        return check.feedback.id;
-      },
-      writeComment(at) {
-        const comment = codeHost.giveFeedback(
-          {
-            type: 'output.feedback',
-            output: PULL_REQUEST_7,
-            feedback: {
-              kind: 'comment',
-              id: 'comment:12',
-              author: { id: 'mona', trusted: true, reason: 'a member' },
-              body: '/factory handle the empty list too',
-            },
-          },
-          at,
-        );
-        return comment.feedback.id;
-      },
+        ),
     };
   };
 }
