@@ -14,21 +14,20 @@ export interface OpenedOutputTarget extends VendorControls {
   /** The text of the output's comments at the code host, oldest first, as people read them. */
   comments(): readonly string[] | Promise<readonly string[]>;
   /**
-   * Where the code host has reviews and the target lists feedback (`feedbackSince`): a person the target
-   * trusts submits a review asking for changes on the output at the code host, at `at` (epoch ms), and no
-   * event of it is sent. Returns its feedback id.
+   * Each of the next three is needed exactly when the target's `feedbackSince` lists that kind of
+   * feedback; a target that has the method needs at least one. Reviews: a person the target trusts
+   * submits a review asking for changes on the output at the code host, at `at` (epoch ms), and no event
+   * of it is sent. Returns its feedback id.
    */
   submitReview?(at: number): string | Promise<string>;
   /**
-   * Where the target lists feedback (`feedbackSince`): a person the target trusts writes a comment
-   * addressed to the agent on the output at the code host, at `at` (epoch ms), and no event of it is
-   * sent. Returns its feedback id.
+   * Comments: a person the target trusts writes a comment addressed to the agent on the output at the
+   * code host, at `at` (epoch ms), and no event of it is sent. Returns its feedback id.
    */
   writeComment?(at: number): string | Promise<string>;
   /**
-   * Where the target lists failed checks with its feedback: a check (a CI job) fails on the output's
-   * head commit at the code host, finished at `at` (epoch ms), and no event of it is sent. Returns its
-   * feedback id.
+   * Failed checks: a check (a CI job) fails on the output's head commit at the code host, finished at
+   * `at` (epoch ms), and no event of it is sent. Returns its feedback id.
    */
   failCheck?(at: number): string | Promise<string>;
 }
@@ -66,9 +65,9 @@ export const outputTargetChecks: readonly PortCheck<OpenedOutputTarget>[] = [
     async run(world) {
       const { target } = world;
       if (!target.feedbackSince) return;
-      if (!world.writeComment && !world.submitReview)
+      if (!world.writeComment && !world.submitReview && !world.failCheck)
         throw new Error(
-          'a target that lists feedback needs writeComment or submitReview in its conformance world',
+          'a target that lists feedback needs submitReview, writeComment or failCheck in its conformance world',
         );
       const output = await target.getOutput(world.output.id);
       if (!output) throw new Error('the code host holds no output to review');
