@@ -280,6 +280,7 @@ export class GitlabFeedback {
     window: { since: number; known: ReadonlySet<string> },
   ): { at: number; event: OutputFeedbackEvent }[] {
     const given: { at: number; event: OutputFeedbackEvent }[] = [];
+    const on = feedbackOutput(output);
     for (const entry of listed) {
       const parsed = listedNoteSchema.safeParse(entry);
       if (!parsed.success || parsed.data.system === true) continue;
@@ -288,7 +289,6 @@ export class GitlabFeedback {
       if (!(at >= window.since) || window.known.has(noteFeedbackId(id))) continue;
       const author = this.#author(user);
       if (this.#notFeedback(body, user.username) || !author.trusted) continue;
-      const on = feedbackOutput(output);
       given.push({ at, event: noteEvent({ id, note: body, author }, on, `${output.url}#note_${id}`) });
     }
     return given;

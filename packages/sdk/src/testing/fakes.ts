@@ -160,7 +160,7 @@ export class FakeOutputTarget implements OutputTarget {
   readonly requiredScopes = ['repo'] as const;
   readonly outputs = new Map<string, OutputSnapshot & { repository: string }>();
   readonly comments: { outputId: string; body: string; key: string }[] = [];
-  /** Feedback (reviews, comments) as the code host keeps it, by output id, oldest first (`giveFeedback`). */
+  /** Feedback (reviews, comments, failed checks) as the code host keeps it, by output id, oldest first (`giveFeedback`). */
   readonly feedback = new Map<string, { event: OutputFeedbackEvent; givenAt: number }[]>();
   readonly #commentKeys = new Set<string>();
 
