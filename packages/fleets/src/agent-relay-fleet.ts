@@ -2,22 +2,17 @@ import type * as AgentRelaySdk from '@agent-relay/sdk';
 import type { AgentRelay, RelaycastMessagingClient } from '@agent-relay/sdk';
 import {
   type AgentStatus,
+  defaultSleep,
   type FleetClient,
   importOptionalPeer,
+  jitteredBackoff,
   type RouteDecision,
   type SpawnedAgent,
   type SpawnOptions,
   type SpawnRequest,
 } from '@software-factory/sdk';
 import { agentNameFor } from './idempotent-names.ts';
-import {
-  backoffDelay,
-  parseServiceUrl,
-  type RetryPolicy,
-  realSleep,
-  resolveRetryPolicy,
-  type Sleep,
-} from './retrying-fetch.ts';
+import { parseServiceUrl, type RetryPolicy, resolveRetryPolicy, type Sleep } from './retrying-fetch.ts';
 
 export interface AgentRelayFleetOptions {
   /** The Agent Relay workspace key. Never logged. */
@@ -106,7 +101,7 @@ export class AgentRelayFleet implements FleetClient {
     ] as const)
       if (value !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(value))
         throw new Error(`AgentRelayFleet: ${field} must be a plain name like "claude"`);
-    this.#sleep = options.sleep ?? realSleep;
+    this.#sleep = options.sleep ?? defaultSleep;
   }
 
   static fromEnv(
@@ -244,7 +239,7 @@ export class AgentRelayFleet implements FleetClient {
         const retryable =
           (error instanceof relay.sdk.RelayError && error.retryable) || error instanceof RelayTimeoutError;
         if (!retryable || attempt >= this.#policy.maxAttempts) throw error;
-        await this.#sleep(backoffDelay(this.#policy, attempt));
+        await this.#sleep(jitteredBackoff(attempt, this.#policy));
       }
     }
   }

@@ -1,9 +1,10 @@
-import type {
-  AgentStatus,
-  FleetClient,
-  SpawnedAgent,
-  SpawnOptions,
-  SpawnRequest,
+import {
+  type AgentStatus,
+  defaultSleep,
+  type FleetClient,
+  type SpawnedAgent,
+  type SpawnOptions,
+  type SpawnRequest,
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import {
@@ -12,7 +13,6 @@ import {
   fetchWithRetry,
   type HttpClientOptions,
   parseServiceUrl,
-  realSleep,
   resolveHttpClient,
   type Sleep,
 } from './retrying-fetch.ts';
@@ -77,7 +77,7 @@ export class GithubActionsFleet implements FleetClient {
   readonly #sleep: Sleep;
 
   constructor(options: GithubActionsFleetOptions) {
-    this.#sleep = options.sleep ?? realSleep;
+    this.#sleep = options.sleep ?? defaultSleep;
     const token = options.token;
     if (!token) throw new Error('GithubActionsFleet: a token is required');
     this.#token = typeof token === 'string' ? async () => token : token;

@@ -1,9 +1,16 @@
+import { isTransientStatus, retryingFetch } from '@software-factory/sdk';
+
 /** How a fleet client retries a request that failed in a way worth retrying (429, 5xx, network, timeout). */
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
   maxAttempts: number;
-  /** Delay before the second attempt; doubles for each further one, capped by `maxDelayMs`. */
+  /**
+   * The backoff step before the second attempt; doubles for each further one, capped by `maxDelayMs`.
+   * Each wait is a random share of its step (full jitter), so that clients failing together do not
+   * retry together.
+   */
   baseDelayMs: number;
+  /** The longest step, and the longest `Retry-After` waited for: a server asking for more fails the call. */
   maxDelayMs: number;
   /** Per-attempt timeout; an attempt that takes longer is aborted and counted as a retryable failure. */
   timeoutMs: number;
@@ -47,11 +54,12 @@ export function parseServiceUrl(owner: string, field: string, value: string): UR
 }
 
 export type Sleep = (ms: number) => Promise<void>;
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface HttpClientOptions {
   fetch?: typeof fetch;
   sleep?: Sleep;
+  /** The jitter's source (a share of each backoff step); injected so tests are deterministic. */
+  random?: () => number;
   retry?: Partial<RetryPolicy>;
 }
 
@@ -60,6 +68,7 @@ export function resolveHttpClient(owner: string, options: HttpClientOptions): Ht
   return {
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.random ? { random: options.random } : {}),
     retry: resolveRetryPolicy(owner, options.retry),
   };
 }
@@ -78,24 +87,12 @@ export class FleetRequestError extends Error {
   }
 }
 
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
-}
-
-/** The delay before retry number `retry` (1-based), honouring a server's Retry-After within the policy's cap. */
-export function backoffDelay(policy: RetryPolicy, retry: number, retryAfter?: string | null): number {
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  if (!retryAfter) return exponential;
-  const seconds = Number(retryAfter);
-  const asked = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
-  if (!Number.isFinite(asked) || asked < 0) return exponential;
-  return Math.min(policy.maxDelayMs, Math.max(exponential, asked));
-}
-
 /**
- * One HTTP exchange with bounded retries. `build` is called for every attempt so that signatures and
- * timestamps are fresh. Returns the first response that is not retryable (2xx, 3xx or a 4xx other than
- * 429); throws FleetRequestError when attempts run out.
+ * One HTTP exchange with bounded retries (the SDK's `retryingFetch`: exponential backoff with jitter,
+ * `Retry-After` honoured up to `maxDelayMs`, each attempt abandoned after `timeoutMs`). `build` is called
+ * for every attempt so that signatures and timestamps are fresh. Returns the first response that is not
+ * retryable (2xx, 3xx or a 4xx other than 429); throws FleetRequestError when attempts run out, or at
+ * once when a server asks to wait longer than `maxDelayMs`.
  */
 export async function fetchWithRetry(
   build: () => Promise<Request> | Request,
@@ -110,38 +107,36 @@ export async function fetchWithRetry(
 ): Promise<Response> {
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const doFetch = options.fetch ?? fetch;
-  const sleep = options.sleep ?? realSleep;
-  let lastError: FleetRequestError | undefined;
-  for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
-    signal?.throwIfAborted();
+  let attempts = 0;
+  let label = 'request';
+  const attempt = async (_input: unknown, init?: RequestInit) => {
+    attempts++;
     const request = await build();
-    const label = `${request.method} ${new URL(request.url).pathname}`;
-    let retryAfter: string | null = null;
-    try {
-      const timeout = AbortSignal.timeout(policy.timeoutMs);
-      const response = await doFetch(request, {
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
-      if (!isRetryableStatus(response.status)) return response;
-      retryAfter = response.headers.get('retry-after');
-      await response.body?.cancel();
-      // 429 is a refusal before any work; a 5xx may come after the server applied the request.
-      lastError = new FleetRequestError(
-        `${label} answered ${response.status}`,
-        response.status,
-        response.status !== 429,
-      );
-    } catch (error) {
-      signal?.throwIfAborted();
-      lastError = new FleetRequestError(`${label} failed: ${describe(error)}`, undefined, true);
-    }
-    if (lastError.ambiguous && !retryAmbiguous) throw lastError;
-    if (attempt < policy.maxAttempts) await sleep(backoffDelay(policy, attempt, retryAfter));
+    label = `${request.method} ${new URL(request.url).pathname}`;
+    return doFetch(request, init);
+  };
+  const retrying = retryingFetch(attempt, {
+    ...options,
+    ...policy,
+    maxRetryAfterMs: policy.maxDelayMs,
+    attemptTimeoutMs: policy.timeoutMs,
+    retryAmbiguous,
+  });
+  const gaveUp = () => (attempts >= policy.maxAttempts ? ` (gave up after ${attempts} attempts)` : '');
+  let response: Response;
+  try {
+    response = await retrying(label, signal ? { signal } : {});
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw new FleetRequestError(`${label} failed: ${describe(error)}${gaveUp()}`, undefined, true);
   }
+  if (!isTransientStatus(response.status)) return response;
+  await response.body?.cancel();
+  // 429 is a refusal before any work; a 5xx may come after the server applied the request.
   throw new FleetRequestError(
-    `${lastError?.message ?? 'request failed'} (gave up after ${policy.maxAttempts} attempts)`,
-    lastError?.status,
-    lastError?.ambiguous ?? true,
+    `${label} answered ${response.status}${gaveUp()}`,
+    response.status,
+    response.status !== 429,
   );
 }
 

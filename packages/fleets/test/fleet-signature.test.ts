@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { callbackToEvent, signedContent, signFleetPayload, verifyFleetSignature } from '../src/index.ts';
-import { backoffDelay, DEFAULT_RETRY_POLICY } from '../src/retrying-fetch.ts';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 
@@ -65,20 +64,5 @@ describe('lifecycle callbacks as events', () => {
     expect(callbackToEvent({ agentId: 'a', status: 'lost', eventId: 'e' })).toMatchObject({
       outcome: 'lost',
     });
-  });
-});
-
-describe('retry backoff', () => {
-  it('doubles from the base delay up to the cap', () => {
-    expect([1, 2, 3, 4, 5, 6].map((retry) => backoffDelay(DEFAULT_RETRY_POLICY, retry))).toEqual([
-      500, 1000, 2000, 4000, 8000, 10_000,
-    ]);
-  });
-
-  it('honours Retry-After in seconds or as a date, but never beyond the cap', () => {
-    expect(backoffDelay(DEFAULT_RETRY_POLICY, 1, '3')).toBe(3000);
-    expect(backoffDelay(DEFAULT_RETRY_POLICY, 1, '3600')).toBe(10_000);
-    expect(backoffDelay(DEFAULT_RETRY_POLICY, 2, '0')).toBe(1000);
-    expect(backoffDelay(DEFAULT_RETRY_POLICY, 1, 'not a date')).toBe(500);
   });
 });

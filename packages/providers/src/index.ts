@@ -1,4 +1,12 @@
 export {
+  defaultSleep,
+  type Fetch,
+  isTransientStatus,
+  type RetryOptions,
+  retryAfterMs,
+  retryingFetch,
+} from '@software-factory/sdk';
+export {
   type CommentsChannelOptions,
   type CommentsConfig,
   commentsConfigSchema,
@@ -125,14 +133,6 @@ export {
   slackTrustedAuthorsSchema,
 } from './shared/answer-trust.ts';
 export { uuidFromKey } from './shared/deterministic-uuid.ts';
-export {
-  defaultSleep,
-  type Fetch,
-  isTransientStatus,
-  type RetryOptions,
-  retryAfterMs,
-  retryingFetch,
-} from './shared/http-retry.ts';
 export {
   JsonRestClient,
   type JsonRestClientOptions,

@@ -31,6 +31,7 @@ beforeEach(() => {
   github.pulls.clear();
   github.reviewComments.clear();
   github.reviews.clear();
+  github.comments.clear();
   github.requests.length = 0;
   github.addPull(REPOSITORY, pullRequestExample('opened').pull_request as PullJson);
 });
@@ -243,19 +244,19 @@ describe('pull_request_review → a review, its remarks read once through the RE
   });
 });
 
-describe('issue_comment on a pull request → a comment, when it is addressed to the agent', () => {
-  /** The real `issue_comment` example, moved onto pull request #2 (as GitHub marks it: `issue.pull_request`). */
-  function comment(body: string, changes: Record<string, unknown> = {}) {
-    const example = githubExample('issue_comment', 'created') as unknown as Record<string, unknown> & {
-      issue: Record<string, unknown>;
-      comment: Record<string, unknown>;
-    };
-    example.issue.number = 2;
-    example.issue.pull_request = { url: `https://api.github.com/repos/${REPOSITORY}/pulls/2` };
-    Object.assign(example.comment, { body, ...changes });
-    return example;
-  }
+/** The real `issue_comment` example, moved onto pull request #2 (as GitHub marks it: `issue.pull_request`). */
+function comment(body: string, changes: Record<string, unknown> = {}) {
+  const example = githubExample('issue_comment', 'created') as unknown as Record<string, unknown> & {
+    issue: Record<string, unknown>;
+    comment: Record<string, unknown>;
+  };
+  example.issue.number = 2;
+  example.issue.pull_request = { url: `https://api.github.com/repos/${REPOSITORY}/pulls/2` };
+  Object.assign(example.comment, { body, ...changes });
+  return example;
+}
 
+describe('issue_comment on a pull request → a comment, when it is addressed to the agent', () => {
   it('"/factory …" → comment, the branch read from the pull request', async () => {
     const result = await source().interpret(delivery('issue_comment', comment('/factory please add a test')));
 
@@ -592,10 +593,18 @@ describe('feedback config', () => {
   });
 });
 
-describe('the reviews a pull request has, listed through the REST API (the check of an output waiting for review)', () => {
+describe('the feedback a pull request has (reviews, comments), listed through the REST API (the check of an output waiting for review)', () => {
   const SINCE = Date.parse('2019-05-15T15:00:00Z');
   /** The pull request as `getOutput` read it just before: ready, waiting for review. */
   const PR_SNAPSHOT = { ...PR_OUTPUT, state: 'ready' as const };
+
+  /** A comment's delivery's comment as `GET …/issues/2/comments` lists it: written at `at`, changed at `changed`. */
+  function listedComment(delivered: { comment: Record<string, unknown> }, at: string, changed = at) {
+    return { ...delivered.comment, created_at: at, updated_at: changed } as unknown as {
+      id: number;
+      body: string;
+    };
+  }
 
   /** The real example's review as `GET …/pulls/2/reviews` lists it: upper-case state, submitted at `at`. */
   function listed(id: number, state: string, at: string, overrides: Record<string, unknown> = {}) {
@@ -628,8 +637,53 @@ describe('the reviews a pull request has, listed through the REST API (the check
     const found = await target.feedbackSince(PR_SNAPSHOT, SINCE, new Set(['review:2']));
 
     expect(found.map((event) => event.feedback.id)).toEqual(['review:7']);
-    expect(github.requests.filter((request) => request.includes('/comments'))).toEqual([
+    expect(github.requests.filter((request) => request.includes('/reviews/'))).toEqual([
       `GET /repos/${REPOSITORY}/pulls/2/reviews/7/comments?per_page=21`,
+    ]);
+  });
+
+  it('gives a comment addressed to the agent as its delivery would have, with the reviews, oldest first', async () => {
+    github.reviews.set(`${REPOSITORY}#2`, [listed(REVIEW_ID, 'CHANGES_REQUESTED', '2019-05-15T15:20:38Z')]);
+    github.comments.set(`${REPOSITORY}#2`, [
+      listedComment(comment('/factory please add a test'), '2019-05-15T15:20:21Z'),
+    ]);
+
+    const found = await target.feedbackSince(PR_SNAPSHOT, SINCE, new Set());
+
+    const commented = await source().interpret(
+      delivery('issue_comment', comment('/factory please add a test')),
+    );
+    const reviewed = await source().interpret(delivery('pull_request_review', review('changes_requested')));
+    expect(found).toEqual([...commented.events, ...reviewed.events]);
+  });
+
+  it('leaves out comments that start nothing: older, taken, its own, not for the agent, bots and strangers; asks only for those changed since', async () => {
+    const at = '2019-05-15T15:20:21Z';
+    github.comments.set(`${REPOSITORY}#2`, [
+      listedComment(comment('/factory too early', { id: 1 }), '2019-05-15T14:59:59Z', at),
+      listedComment(comment('/factory taken', { id: 2 }), at),
+      listedComment(comment('/factory round 1 <!-- factory:comment abc -->', { id: 3 }), at),
+      listedComment(comment('looks good to me', { id: 4 }), at),
+      listedComment(
+        comment('/factory from a bot', { id: 5, user: { login: 'ci[bot]', id: 9, type: 'Bot' } }),
+        at,
+      ),
+      listedComment(
+        comment('/factory from a stranger', {
+          id: 6,
+          author_association: 'NONE',
+          user: { login: 'drive-by', id: 7 },
+        }),
+        at,
+      ),
+      listedComment(comment('/factory add a test', { id: 7 }), at),
+    ]);
+
+    const found = await target.feedbackSince(PR_SNAPSHOT, SINCE, new Set(['comment:2']));
+
+    expect(found.map((event) => event.feedback.id)).toEqual(['comment:7']);
+    expect(github.requests.filter((request) => request.includes('/issues/'))).toEqual([
+      `GET /repos/${REPOSITORY}/issues/2/comments?since=2019-05-15T15%3A00%3A00Z&per_page=100&page=1`,
     ]);
   });
 

@@ -88,6 +88,27 @@ describe('transient failures', () => {
     expect(github.waits[0]).toBe(4000);
     expect(github.waits).toHaveLength(2);
   });
+
+  it('does not send a comment again when its answer was lost after it landed: it finds its marker instead', async () => {
+    server.comments.clear();
+    const posts = () => server.requests.filter((request) => request.startsWith('POST'));
+    // GitHub takes the comment, and the connection drops before its answer arrives.
+    const losingAnswers: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (new Request(input, init).method === 'POST') throw new TypeError('fetch failed: other side closed');
+      return response;
+    };
+    const github = target({ fetch: losingAnswers });
+
+    await github.postComment('Codertocat/Hello-World#2', 'Round 1 is done.', {
+      idempotencyKey: 'tenant:item:1:comment',
+    });
+
+    expect(posts()).toHaveLength(1);
+    expect(server.comments.get('Codertocat/Hello-World#2')).toEqual([
+      expect.objectContaining({ body: expect.stringMatching(/^Round 1 is done\.\n\n<!-- factory:comment /) }),
+    ]);
+  });
 });
 
 describe('connection', () => {

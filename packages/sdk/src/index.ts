@@ -55,6 +55,15 @@ export { assertTransition, canTransition, IllegalTransitionError, TRANSITIONS } 
 // One logger for every runtime, with redaction.
 export * from './logging/index.ts';
 export { importOptionalPeer, MissingPeerError } from './optional-peer.ts';
+export {
+  defaultSleep,
+  type Fetch,
+  isTransientStatus,
+  jitteredBackoff,
+  type RetryOptions,
+  retryAfterMs,
+  retryingFetch,
+} from './outbound/retrying-fetch.ts';
 export type { HandleResult, Transition } from './pipeline/result.ts';
 export type { ClarificationChannel, OpenedThread } from './ports/clarification-channel.ts';
 export { type Clock, systemClock } from './ports/clock.ts';

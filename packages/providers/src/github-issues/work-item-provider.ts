@@ -1,6 +1,8 @@
 import type {
   ConnectionStatus,
+  Fetch,
   Logger,
+  RetryOptions,
   WorkItem,
   WorkItemProvider,
   WritebackState,
@@ -12,7 +14,6 @@ import type { GithubClient } from '../github/client.ts';
 import { githubClientPair } from '../github/client-pair.ts';
 import { checkGithubToken } from '../github/connection.ts';
 import { postIssueComment } from '../github/issue-comments.ts';
-import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { markerChanges, missingMarkers } from '../shared/lifecycle-markers.ts';
 import { parseConfig } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';

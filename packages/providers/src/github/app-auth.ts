@@ -1,5 +1,4 @@
-import type { ConnectionStatus } from '@software-factory/sdk';
-import { type Fetch, type RetryOptions, retryingFetch } from '../shared/http-retry.ts';
+import { type ConnectionStatus, type Fetch, type RetryOptions, retryingFetch } from '@software-factory/sdk';
 import {
   errorMessage,
   NotAuthorisedError,

@@ -1,8 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: descriptions show ${NAME} references literally.
+import type { Fetch, RetryOptions } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import type { ProviderContext } from '../registry/provider-entry.ts';
 import { type SecretResolver, secretReference } from '../registry/secrets.ts';
-import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { readCredential } from '../shared/provider-credentials.ts';
 import { GithubAppAuth, type GithubAppCredentials } from './app-auth.ts';
 

@@ -1,6 +1,6 @@
+import type { Fetch, RetryOptions } from '@software-factory/sdk';
 import type { AddOnNeed } from '../registry/provider-add-on.ts';
 import type { ProviderConfig, ProviderContext } from '../registry/provider-entry.ts';
-import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import type { GithubAppAuth } from './app-auth.ts';
 import type { GithubAppConfig } from './app-config.ts';
 

@@ -1,6 +1,5 @@
 import type { Endpoints } from '@octokit/types';
-import type { Logger } from '@software-factory/sdk';
-import { type Fetch, type RetryOptions, retryingFetch } from '../shared/http-retry.ts';
+import { type Fetch, type Logger, type RetryOptions, retryingFetch } from '@software-factory/sdk';
 import { readCredential, type TokenSource } from '../shared/provider-credentials.ts';
 import { NotAuthorisedError, ProviderApiError, scrubSecrets } from '../shared/provider-errors.ts';
 import type { GithubAppAuth, RepositoryRef } from './app-auth.ts';

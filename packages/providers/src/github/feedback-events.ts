@@ -31,12 +31,14 @@ export interface GithubFeedbackOptions extends GithubFeedbackConfig {
 }
 
 type Verdict = Omit<WebhookInterpretation, 'deliveryId'>;
+/** One piece of feedback as its event, or why it is none. */
+type Taken = { event: OutputFeedbackEvent } | { ignored: string };
 
 const nonEmpty = z.string().check(z.minLength(1));
 const userSchema = z.object({ login: z.string(), id: z.optional(z.number()), type: z.optional(z.string()) });
 const repositorySchema = z.object({ full_name: nonEmpty });
 
-/** A review as its webhook and the REST API both carry it (the API's state is upper case). */
+/** A review as its webhook and the REST API both carry it (the API's state is upper case), with when it was submitted. */
 const reviewFieldsSchema = z.object({
   id: z.number(),
   state: nonEmpty,
@@ -44,6 +46,7 @@ const reviewFieldsSchema = z.object({
   html_url: z.optional(z.string()),
   user: z.nullish(userSchema),
   author_association: z.optional(z.string()),
+  submitted_at: z.nullish(z.string()),
 });
 type Review = z.output<typeof reviewFieldsSchema>;
 
@@ -54,19 +57,21 @@ const reviewSchema = z.object({
   repository: repositorySchema,
 });
 
-/** A review as `GET …/pulls/{n}/reviews` lists it: with when it was submitted. */
-const listedReviewSchema = z.extend(reviewFieldsSchema, { submitted_at: z.nullish(z.string()) });
+/** A comment as its webhook and the REST API both carry it, with when it was written. */
+const commentFieldsSchema = z.object({
+  id: z.number(),
+  body: z.nullish(z.string()),
+  html_url: z.optional(z.string()),
+  user: z.nullish(userSchema),
+  author_association: z.optional(z.string()),
+  created_at: z.nullish(z.string()),
+});
+type Comment = z.output<typeof commentFieldsSchema>;
 
 const commentSchema = z.object({
   action: nonEmpty,
   issue: z.object({ number: z.int().check(z.positive()), pull_request: z.optional(z.unknown()) }),
-  comment: z.object({
-    id: z.number(),
-    body: z.nullish(z.string()),
-    html_url: z.optional(z.string()),
-    user: z.nullish(userSchema),
-    author_association: z.optional(z.string()),
-  }),
+  comment: commentFieldsSchema,
   repository: repositorySchema,
 });
 
@@ -179,28 +184,42 @@ export class GithubFeedback {
   }
 
   /**
-   * The reviews of `output` (a pull request of `repository`) as the REST API lists them
-   * (`GET …/pulls/{n}/reviews`), as the events their deliveries bring: those submitted at or after
-   * `since` (epoch ms) whose feedback id is not in `known`, by people it trusts (an untrusted review
-   * starts nothing, so its remarks are not read). For the check of an output waiting for review, when a
-   * review's delivery was lost.
+   * The feedback on `output` (a pull request of `repository`) as the REST API lists it, as the events
+   * its deliveries bring, oldest first: its reviews (`GET …/pulls/{n}/reviews`) and its conversation's
+   * comments (`GET …/issues/{n}/comments`), given at or after `since` (epoch ms), whose feedback id is not
+   * in `known`, by people it trusts (untrusted feedback starts nothing, so a review's remarks are not
+   * read). For the check of an output waiting for review, when a delivery was lost.
    */
-  async listedReviews(
-    listed: readonly unknown[],
+  async listedFeedback(
+    listed: { reviews: readonly unknown[]; comments: readonly unknown[] },
     on: { output: OutputSnapshot; repository: string },
     window: { since: number; known: ReadonlySet<string> },
   ): Promise<OutputFeedbackEvent[]> {
-    const events: OutputFeedbackEvent[] = [];
-    for (const entry of listed) {
-      const parsed = listedReviewSchema.safeParse(entry);
-      if (!parsed.success) continue;
-      const review = parsed.data;
-      const submitted = Date.parse(review.submitted_at ?? '');
-      if (!(submitted >= window.since) || window.known.has(reviewFeedbackId(review.id))) continue;
-      const taken = await this.#reviewFeedback(review, on, { trustedOnly: true });
-      if ('event' in taken) events.push(taken.event);
+    const given: { at: number; event: OutputFeedbackEvent }[] = [];
+    // Each as its delivery would bring it, when it was given in the window and is not taken yet.
+    const give = async (givenAt: string | null | undefined, id: string, feedback: () => Promise<Taken>) => {
+      const at = Date.parse(givenAt ?? '');
+      if (!(at >= window.since) || window.known.has(id)) return;
+      const taken = await feedback();
+      if ('event' in taken) given.push({ at, event: taken.event });
+    };
+    for (const entry of listed.reviews) {
+      const parsed = reviewFieldsSchema.safeParse(entry);
+      if (parsed.success)
+        await give(parsed.data.submitted_at, reviewFeedbackId(parsed.data.id), () =>
+          this.#reviewFeedback(parsed.data, on, { trustedOnly: true }),
+        );
     }
-    return events;
+    for (const entry of listed.comments) {
+      const parsed = commentFieldsSchema.safeParse(entry);
+      if (parsed.success)
+        await give(parsed.data.created_at, commentFeedbackId(parsed.data.id), async () => {
+          const unread = this.#notFeedback(parsed.data);
+          if (unread) return { ignored: unread };
+          return this.#commentFeedback(parsed.data, feedbackOutput(on.output), { trustedOnly: true });
+        });
+    }
+    return given.sort((one, other) => one.at - other.at).map(({ event }) => event);
   }
 
   /** A submitted review of a pull request from the repository itself as feedback, with its remarks; or why it is none. */
@@ -208,7 +227,7 @@ export class GithubFeedback {
     review: Review,
     on: { output: OutputSnapshot; repository: string },
     options: { trustedOnly: boolean },
-  ): Promise<{ event: OutputFeedbackEvent } | { ignored: string }> {
+  ): Promise<Taken> {
     const login = review.user?.login;
     if (!login || review.user?.type === 'Bot' || this.#isBot(login))
       return { ignored: 'reviews by bots or the factory are no feedback' };
@@ -257,17 +276,8 @@ export class GithubFeedback {
       return { events: [], ignored: `issue_comment action "${action}" is no new feedback` };
     if (issue.pull_request === undefined)
       return { events: [], ignored: 'a comment on an issue, not on a pull request' };
-    const text = comment.body ?? '';
-    const login = comment.user?.login;
-    if (text.includes(GITHUB_COMMENT_MARKER) || (login && this.#isBot(login)))
-      return { events: [], ignored: 'the factory wrote this comment' };
-    if (!login || comment.user?.type === 'Bot')
-      return { events: [], ignored: 'comments from bots are no feedback' };
-    if (!addressedToAgent(text, this.settings.commandPrefix, this.settings.botLogins))
-      return {
-        events: [],
-        ignored: `the comment is not addressed to the agent (it starts with ${this.settings.commandPrefix}${this.settings.botLogins.length > 0 ? ` or mentions @${this.settings.botLogins[0]}` : ''})`,
-      };
+    const unread = this.#notFeedback(comment);
+    if (unread) return { events: [], ignored: unread };
     // The payload names the issue side of the pull request only: its branch is read.
     const pull = await this.#reads.pullRequest(repository.full_name, issue.number);
     if (!pull) return { events: [], ignored: `pull request #${issue.number} was not found` };
@@ -276,25 +286,53 @@ export class GithubFeedback {
         events: [],
         ignored: `pull request #${issue.number} comes from a fork: never an agent's output`,
       };
+    const output = {
+      id: `${repository.full_name}#${pull.number}`,
+      url: pull.url,
+      branch: pull.branch,
+      title: pull.title,
+    };
+    const taken = this.#commentFeedback(comment, output, { trustedOnly: false });
+    return 'event' in taken ? { events: [taken.event] } : { events: [], ignored: taken.ignored };
+  }
+
+  /** Why a comment is no feedback whatever the pull request: the factory's, a bot's, not for the agent. */
+  #notFeedback(comment: Comment): string | undefined {
+    const text = comment.body ?? '';
+    const login = comment.user?.login;
+    if (text.includes(GITHUB_COMMENT_MARKER) || (login && this.#isBot(login)))
+      return 'the factory wrote this comment';
+    if (!login || comment.user?.type === 'Bot') return 'comments from bots are no feedback';
+    if (!addressedToAgent(text, this.settings.commandPrefix, this.settings.botLogins))
+      return `the comment is not addressed to the agent (it starts with ${this.settings.commandPrefix}${this.settings.botLogins.length > 0 ? ` or mentions @${this.settings.botLogins[0]}` : ''})`;
+    return undefined;
+  }
+
+  /**
+   * A comment addressed to the agent (`#notFeedback` found nothing against it) on a pull request from the
+   * repository itself as feedback; or why it is none.
+   */
+  #commentFeedback(
+    comment: Comment,
+    output: OutputFeedbackEvent['output'],
+    options: { trustedOnly: boolean },
+  ): Taken {
+    const login = comment.user?.login ?? '';
+    const author = githubReplyAuthor(this.#trust, login, comment.user?.id, comment.author_association);
+    if (options.trustedOnly && !author.trusted)
+      return { ignored: `${login} is not a trusted author (${author.reason})` };
     return {
-      events: [
-        {
-          type: 'output.feedback',
-          output: {
-            id: `${repository.full_name}#${pull.number}`,
-            url: pull.url,
-            branch: pull.branch,
-            title: pull.title,
-          },
-          feedback: {
-            kind: 'comment',
-            id: `comment:${comment.id}`,
-            author: githubReplyAuthor(this.#trust, login, comment.user?.id, comment.author_association),
-            body: boundText(text),
-            ...(comment.html_url ? { url: comment.html_url } : {}),
-          },
+      event: {
+        type: 'output.feedback',
+        output,
+        feedback: {
+          kind: 'comment',
+          id: commentFeedbackId(comment.id),
+          author,
+          body: boundText(comment.body ?? ''),
+          ...(comment.html_url ? { url: comment.html_url } : {}),
         },
-      ],
+      },
     };
   }
 
@@ -315,4 +353,8 @@ const FEEDBACK_EVENTS: ReadonlySet<string> = new Set([
 /** The feedback id of review `id`: what the record remembers it by, from its event or a listing. */
 function reviewFeedbackId(id: number): string {
   return `review:${id}`;
+}
+
+function commentFeedbackId(id: number): string {
+  return `comment:${id}`;
 }

@@ -1,13 +1,14 @@
 import type {
   ConnectionStatus,
+  Fetch,
   Logger,
   OutputFeedbackEvent,
   OutputSnapshot,
   OutputTarget,
+  RetryOptions,
   WriteOptions,
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
-import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { parseConfig } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { ProviderApiError } from '../shared/provider-errors.ts';
@@ -34,9 +35,9 @@ import {
  */
 export const GITHUB_REQUIRED_SCOPES = ['repo'] as const;
 
-/** Reviews per page of `GET …/reviews` (GitHub's most), and the pages read: a thousand reviews. */
-const REVIEWS_PER_PAGE = 100;
-const REVIEW_PAGES = 10;
+/** Entries per page of a listing (GitHub's most), and the pages read: a thousand reviews or comments. */
+const LISTED_PER_PAGE = 100;
+const LISTED_PAGES = 10;
 
 export const githubConfigSchema = z.strictObject({
   provider: z._default(z.string().check(z.minLength(1)), 'github'),
@@ -63,7 +64,7 @@ export class GithubOutputTarget implements OutputTarget {
   readonly github: GithubClient;
   /**
    * Review feedback on its pull requests, read with its token: the webhook source turns deliveries into
-   * feedback with it, and `feedbackSince` the reviews it lists.
+   * feedback with it, and `feedbackSince` the feedback it lists.
    */
   readonly feedback: GithubFeedback;
   /** Creating a comment is not idempotent: only a 429 (which did not land) is retried by the transport. */
@@ -138,28 +139,50 @@ export class GithubOutputTarget implements OutputTarget {
     known: ReadonlySet<string>,
   ): Promise<OutputFeedbackEvent[]> {
     const { owner, repo, number } = parseOutputId(output.id);
-    // GitHub lists reviews oldest first: the newest are on the last page.
-    const listed: unknown[] = [];
     try {
-      for (let page = 1; page <= REVIEW_PAGES; page++) {
-        const { data } = await this.github.request('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
+      const reviews = await everyPage((page) =>
+        this.github.request('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
           owner,
           repo,
           pull_number: number,
-          per_page: REVIEWS_PER_PAGE,
-          page,
-        });
-        listed.push(...data);
-        if (data.length < REVIEWS_PER_PAGE) break;
-      }
+          ...page,
+        }),
+      );
+      const comments = await everyPage((page) =>
+        this.github.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+          owner,
+          repo,
+          issue_number: number,
+          // Only comments changed since then (GitHub's filter, to the second): no other can be new.
+          since: new Date(since).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          ...page,
+        }),
+      );
+      return await this.feedback.listedFeedback(
+        { reviews, comments },
+        { output, repository: `${owner}/${repo}` },
+        { since, known },
+      );
     } catch (error) {
       if (error instanceof ProviderApiError && error.status === 404) return [];
       throw error;
     }
-    return this.feedback.listedReviews(listed, { output, repository: `${owner}/${repo}` }, { since, known });
   }
 
   checkConnection(): Promise<ConnectionStatus> {
     return checkGithubToken(this.github, this.requiredScopes);
   }
+}
+
+/** Every page of a listing GitHub gives oldest first (the newest are on the last page), up to a bound. */
+async function everyPage(
+  read: (page: { per_page: number; page: number }) => Promise<{ data: readonly unknown[] }>,
+): Promise<unknown[]> {
+  const listed: unknown[] = [];
+  for (let page = 1; page <= LISTED_PAGES; page++) {
+    const { data } = await read({ per_page: LISTED_PER_PAGE, page });
+    listed.push(...data);
+    if (data.length < LISTED_PER_PAGE) break;
+  }
+  return listed;
 }

@@ -1,13 +1,14 @@
 import type {
   ConnectionStatus,
+  Fetch,
   OutputFeedbackEvent,
   OutputSnapshot,
   OutputTarget,
+  RetryOptions,
   WriteOptions,
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { keyDigest } from '../shared/deterministic-uuid.ts';
-import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { JsonRestClient } from '../shared/json-rest-client.ts';
 import { parseConfig, scopeStatus } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';

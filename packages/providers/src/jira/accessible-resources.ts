@@ -1,6 +1,5 @@
-import { type Credential, readBodyCapped } from '@software-factory/sdk';
+import { type Credential, type Fetch, readBodyCapped } from '@software-factory/sdk';
 import * as z from 'zod/mini';
-import type { Fetch } from '../shared/http-retry.ts';
 
 /** Atlassian's API gateway: OAuth 2.0 (3LO) tokens call a site's API through it, by cloud id. */
 export const ATLASSIAN_API_GATEWAY = 'https://api.atlassian.com';

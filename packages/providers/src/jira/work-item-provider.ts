@@ -1,5 +1,7 @@
 import {
   type ConnectionStatus,
+  type Fetch,
+  type RetryOptions,
   WORK_ITEM_STATES,
   type WorkItem,
   type WorkItemProvider,
@@ -8,7 +10,6 @@ import {
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { keyDigest } from '../shared/deterministic-uuid.ts';
-import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { JsonRestClient } from '../shared/json-rest-client.ts';
 import { markerChanges, missingMarkers } from '../shared/lifecycle-markers.ts';
 import { parseConfig, scopeStatus } from '../shared/provider-config.ts';

@@ -1,5 +1,10 @@
-import type { Credential } from '@software-factory/sdk';
-import { type Fetch, isTransientStatus, type RetryOptions, retryingFetch } from '../shared/http-retry.ts';
+import {
+  type Credential,
+  type Fetch,
+  isTransientStatus,
+  type RetryOptions,
+  retryingFetch,
+} from '@software-factory/sdk';
 import { readCredential, type TokenSource } from '../shared/provider-credentials.ts';
 import { NotAuthorisedError, ProviderApiError, scrubSecrets } from '../shared/provider-errors.ts';
 

@@ -1,6 +1,5 @@
-import type { TrustedAuthorsConfig, WebhookSource } from '@software-factory/sdk';
+import type { Fetch, RetryOptions, TrustedAuthorsConfig, WebhookSource } from '@software-factory/sdk';
 import * as z from 'zod/mini';
-import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import {
   type BuiltProvider,

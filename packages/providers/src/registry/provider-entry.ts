@@ -2,15 +2,16 @@ import type { MountEventSource, MountTransports } from '@software-factory/relayf
 import type {
   ClarificationChannel,
   Credential,
+  Fetch,
   Logger,
   Mount,
   OutputTarget,
   ProviderRole,
+  RetryOptions,
   WebhookSource,
   WorkItemProvider,
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
-import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import type { AddOnNeed } from './provider-add-on.ts';
 import { defaultedSecret, type SecretResolver, secretReference } from './secrets.ts';

@@ -1,5 +1,4 @@
-import type { Credential } from '@software-factory/sdk';
-import { type Fetch, type RetryOptions, retryingFetch } from './http-retry.ts';
+import { type Credential, type Fetch, type RetryOptions, retryingFetch } from '@software-factory/sdk';
 import { readCredential, type TokenSource } from './provider-credentials.ts';
 import { NotAuthorisedError, ProviderApiError, scrubSecrets } from './provider-errors.ts';
 
@@ -24,7 +23,8 @@ export interface RestCall {
   body?: unknown;
   /**
    * A write that is not idempotent (creating a comment) must not be replayed by the transport after a
-   * 5xx, which may have landed: only a 429, which did not, is retried. The caller reads back instead.
+   * 5xx, a lost answer or a timeout, any of which may have landed: only a 429, which did not, is retried.
+   * The caller reads back instead.
    */
   notIdempotent?: boolean;
   /** An absolute URL outside `baseUrl` (e.g. Atlassian's accessible-resources endpoint). */
@@ -53,7 +53,11 @@ export class JsonRestClient {
     this.#options = options;
     const base = options.fetch ?? ((input, init) => fetch(input, init));
     this.#fetch = retryingFetch(base, options.retry);
-    this.#writeFetch = retryingFetch(base, { ...options.retry, isRetryable: (r) => r.status === 429 });
+    this.#writeFetch = retryingFetch(base, {
+      ...options.retry,
+      retryAmbiguous: false,
+      isRetryable: (r) => r.status === 429,
+    });
   }
 
   get provider(): string {

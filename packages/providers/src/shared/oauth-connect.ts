@@ -1,9 +1,8 @@
 import type * as FactoryAuth from '@software-factory/auth';
 import type { ConnectContext } from '@software-factory/auth';
-import type { Connectable, ConnectionStatus, Logger } from '@software-factory/sdk';
+import type { Connectable, ConnectionStatus, Fetch, Logger } from '@software-factory/sdk';
 import { authorizationParametersOf, oauthProviderOf, signInEndpoints } from '../registry/oauth-endpoints.ts';
 import type { ProviderConfig, ProviderOAuth } from '../registry/provider-entry.ts';
-import type { Fetch } from './http-retry.ts';
 
 /** The OAuth app registered with the vendor, and where its endpoints are when they are not the vendor's. */
 export interface OAuthAppOptions {

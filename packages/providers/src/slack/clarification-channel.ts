@@ -1,14 +1,15 @@
 import type {
   ClarificationChannel,
   ConnectionStatus,
+  Fetch,
   OpenedThread,
+  RetryOptions,
   WorkItem,
   WriteOptions,
 } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { SLACK_DEFAULT_ROLES, slackTrustedAuthorsSchema } from '../shared/answer-trust.ts';
 import { keyDigest } from '../shared/deterministic-uuid.ts';
-import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { parseConfig, scopeStatus } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';

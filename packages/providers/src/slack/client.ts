@@ -1,5 +1,4 @@
-import type { Credential } from '@software-factory/sdk';
-import { type Fetch, type RetryOptions, retryingFetch } from '../shared/http-retry.ts';
+import { type Credential, type Fetch, type RetryOptions, retryingFetch } from '@software-factory/sdk';
 import { readCredential, type TokenSource } from '../shared/provider-credentials.ts';
 import { NotAuthorisedError, ProviderApiError, scrubSecrets } from '../shared/provider-errors.ts';
 

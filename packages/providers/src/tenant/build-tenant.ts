@@ -5,11 +5,13 @@ import {
   type ConnectionReport,
   type Factory,
   type FactorySettingsInput,
+  type Fetch,
   factorySettingsSchema,
   type Logger,
   type Mount,
   type OutputTarget,
   type ProviderRole,
+  type RetryOptions,
   silentLogger,
   type TenantRuntime,
   type WebhookSource,
@@ -26,7 +28,6 @@ import {
   type Role,
 } from '../registry/provider-entry.ts';
 import type { ProviderRegistry } from '../registry/provider-registry.ts';
-import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import { errorMessage } from '../shared/provider-errors.ts';
 import type { MountConfig, TenantConfig } from './tenant-config-schema.ts';
 

@@ -1,14 +1,15 @@
 import type {
   ClarificationChannel,
   Factory,
+  Fetch,
   Logger,
   OutputTarget,
+  RetryOptions,
   TenantRuntime,
   WorkItemProvider,
 } from '@software-factory/sdk';
 import { providerRegistry } from '../registry/builtin-providers.ts';
 import { ROLES } from '../registry/provider-entry.ts';
-import type { Fetch, RetryOptions } from '../shared/http-retry.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { buildTenant } from './build-tenant.ts';
 import { parseTenantConfig, TenantConfigError } from './tenant-config-schema.ts';

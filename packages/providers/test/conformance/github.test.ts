@@ -50,6 +50,24 @@ outputTargetConformance('GithubOutputTarget', async () => {
       ]);
       return `review:${review.id}`;
     },
+    writeComment(at) {
+      // The real example's comment (by the repository's owner), addressed to the agent.
+      const { comment } = githubExample('issue_comment', 'created') as unknown as {
+        comment: Record<string, unknown> & { id: number };
+      };
+      const time = new Date(at).toISOString();
+      const written = {
+        ...comment,
+        body: '/factory handle the empty list too',
+        created_at: time,
+        updated_at: time,
+      };
+      server.comments.set('Codertocat/Hello-World#2', [
+        ...(server.comments.get('Codertocat/Hello-World#2') ?? []),
+        written,
+      ]);
+      return `comment:${comment.id}`;
+    },
     stopVendor: () => server.stop(),
     credential: { remove: token.remove, revoke: () => server.tokens.clear() },
     close: () => server.stop(),

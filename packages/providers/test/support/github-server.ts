@@ -18,8 +18,12 @@ export type PullJson = Record<string, unknown> & {
  */
 export class GithubServer {
   readonly pulls = new Map<string, PullJson>();
-  /** The conversation of each pull request (`owner/repo#n`), as issue comments, oldest first. */
-  readonly comments = new Map<string, { id: number; body: string }[]>();
+  /**
+   * The conversation of each pull request (`owner/repo#n`), as issue comments, oldest first: `id` and
+   * `body` always, and as GitHub gives them the author and times (a comment the target posts is the
+   * server's, at its clock).
+   */
+  readonly comments = new Map<string, ({ id: number; body: string } & Record<string, unknown>)[]>();
   /** The reviews of each pull request (`owner/repo#n`), oldest first, as `GET …/reviews` lists them. */
   readonly reviews = new Map<string, Record<string, unknown>[]>();
   /** A review's line remarks, by `owner/repo#n/review id`, as `GET …/reviews/{id}/comments` lists them. */
@@ -120,7 +124,11 @@ export class GithubServer {
       return c.json({ ...pull, comments: (this.comments.get(conversation(c)) ?? []).length });
     });
     app.get('/repos/:owner/:repo/issues/:number/comments', (c) => {
-      const all = this.comments.get(conversation(c)) ?? [];
+      // `since`: only comments updated at or after it, as GitHub filters them.
+      const since = c.req.query('since');
+      const all = (this.comments.get(conversation(c)) ?? []).filter(
+        (comment) => since === undefined || Date.parse(String(comment.updated_at)) >= Date.parse(since),
+      );
       const perPage = Number(c.req.query('per_page') ?? 30);
       const page = Number(c.req.query('page') ?? 1);
       return c.json(all.slice((page - 1) * perPage, page * perPage));
@@ -129,7 +137,8 @@ export class GithubServer {
       if (!this.pulls.has(conversation(c))) return c.json({ message: 'Not Found', status: '404' }, 404);
       const { body } = (await c.req.json()) as { body: string };
       const list = this.comments.get(conversation(c)) ?? [];
-      const comment = { id: 1000 + list.length, body };
+      const now = new Date().toISOString();
+      const comment = { id: 1000 + list.length, body, created_at: now, updated_at: now };
       this.comments.set(conversation(c), [...list, comment]);
       return c.json(comment, 201);
     });

@@ -17,8 +17,9 @@ export interface OutputTarget extends Connectable {
   /**
    * Optional, for a code host that sends no lost delivery again: the feedback given on `output` (as
    * `getOutput` just read it) at or after `since` (epoch ms) that its webhook brings as `output.feedback`
-   * events, as those events, oldest first, whichever of these it lists: reviews that ask for changes or
-   * remark on it, comments addressed to the agent, checks that failed on the output's head commit. Left out: feedback whose id is in `known` (taken already), and feedback by bots, by the factory
+   * events, as those events, oldest first: reviews that ask for changes or remark on it, comments
+   * addressed to the agent, and checks that failed on the output's head commit where the code host has
+   * them. Left out: feedback whose id is in `known` (taken already), and feedback by bots, by the factory
    * or by authors it does not trust, which starts nothing. The tick asks while an
    * output waits for review, every `completion.checkInterval`, so feedback whose event was lost still
    * starts its round.
