@@ -79,17 +79,51 @@ describe('replying', () => {
 });
 
 describe('transient failures', () => {
-  it('retries a 429 after its Retry-After and 5xx answers', async () => {
+  it('retries reads after a 429 (its Retry-After) and 5xx answers, and a post after a 429', async () => {
     const slack = channel();
     server.failNext(
-      'chat.postMessage',
-      { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } },
+      'conversations.history',
+      { status: 429, headers: { 'retry-after': '2' }, body: { ok: false, error: 'ratelimited' } },
       { status: 503, body: 'upstream' },
     );
+    server.failNext('chat.postMessage', {
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { ok: false, error: 'ratelimited' },
+    });
     await slack.openThread(item, 'What should change?', { idempotencyKey: 'k' });
     expect(server.posts()).toHaveLength(1);
-    expect(slack.waits[0]).toBe(1000);
-    expect(slack.waits).toHaveLength(2);
+    expect(slack.waits).toEqual([2000, expect.any(Number), 1000]);
+  });
+
+  it('does not post again after a 5xx, which may have landed: it looks, and leaves the post to the next attempt', async () => {
+    const slack = channel();
+    server.failNext('chat.postMessage', { status: 503, body: 'upstream' });
+    await expect(slack.openThread(item, 'What should change?', { idempotencyKey: 'k' })).rejects.toThrow(
+      'Slack chat.postMessage failed: HTTP 503',
+    );
+    expect(server.posts()).toHaveLength(0);
+    expect(server.callsOf('conversations.history')).toBe(2);
+
+    const thread = await slack.openThread(item, 'What should change?', { idempotencyKey: 'k' });
+    expect(server.posts().map((post) => `C0FACTORY:${post.ts}`)).toEqual([thread.threadId]);
+  });
+
+  it('finds a post whose answer was lost after it landed, instead of posting it twice', async () => {
+    // Slack takes the message, and the connection drops before its answer arrives.
+    const losingAnswers: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (String(input).endsWith('/chat.postMessage')) throw new TypeError('fetch failed: other side closed');
+      return response;
+    };
+    const slack = channel({ fetch: losingAnswers });
+    const { threadId } = await slack.openThread(item, 'What should change?', { idempotencyKey: 'open' });
+    await slack.reply(threadId, 'Thanks, that is enough to start.', { idempotencyKey: 'ack' });
+
+    const [question, reply] = server.posts();
+    expect(server.posts()).toHaveLength(2);
+    expect(threadId).toBe(`C0FACTORY:${question?.ts}`);
+    expect(reply?.thread_ts).toBe(question?.ts);
   });
 
   it('surfaces a Slack error code as a clear error', async () => {

@@ -100,10 +100,11 @@ export class SlackClarificationChannel implements ClarificationChannel {
     options.signal?.throwIfAborted();
     const key = await keyDigest(options.idempotencyKey);
     const { signal } = options;
-    const earlier = await this.#findOurs('conversations.history', { channel }, key, signal);
-    const ts =
-      earlier?.ts ??
-      (await this.#post({ channel, text: questionText(item, question) }, key, signal, item.key));
+    const ts = await this.#postOnce(
+      { channel, text: questionText(item, question) },
+      { key, workItemKey: item.key, signal },
+      () => this.#findOurs('conversations.history', { channel }, key, signal),
+    );
     const permalink = await this.client
       .call<{ permalink: string }>('chat.getPermalink', { channel, message_ts: ts })
       .then((result) => result.body.permalink)
@@ -116,8 +117,9 @@ export class SlackClarificationChannel implements ClarificationChannel {
     options.signal?.throwIfAborted();
     const key = await keyDigest(options.idempotencyKey);
     const { signal } = options;
-    if (await this.#findOurs('conversations.replies', { channel, ts }, key, signal)) return;
-    await this.#post({ channel, thread_ts: ts, text }, key, signal);
+    await this.#postOnce({ channel, thread_ts: ts, text }, { key, signal }, () =>
+      this.#findOurs('conversations.replies', { channel, ts }, key, signal),
+    );
   }
 
   async checkConnection(): Promise<ConnectionStatus> {
@@ -144,28 +146,37 @@ export class SlackClarificationChannel implements ClarificationChannel {
     }
   }
 
-  async #post(
+  /**
+   * Posts once per key, and returns the message's ts: an earlier attempt that landed is found by its
+   * metadata and not posted again; and a post that failed in a way that may have landed it (a 5xx, a lost
+   * answer) is looked for before the failure is given up, for the effect's next attempt to post.
+   */
+  async #postOnce(
     args: Record<string, string>,
-    key: string,
-    signal: AbortSignal | undefined,
-    workItemKey?: string,
+    write: { key: string; workItemKey?: string; signal: AbortSignal | undefined },
+    findOurs: () => Promise<SlackMessage | undefined>,
   ): Promise<string> {
+    const earlier = await findOurs();
+    if (earlier?.ts) return earlier.ts;
     const metadata = {
       event_type: SLACK_METADATA_EVENT,
-      event_payload: { key, ...(workItemKey ? { item: workItemKey } : {}) },
+      event_payload: { key: write.key, ...(write.workItemKey ? { item: write.workItemKey } : {}) },
     };
-    const { body } = await this.client.call<{ ts?: string }>(
-      'chat.postMessage',
-      {
-        ...args,
-        metadata: JSON.stringify(metadata),
-        unfurl_links: false,
-        unfurl_media: false,
-      },
-      { signal },
-    );
-    if (!body.ts) throw new ProviderApiError('slack', 'Slack chat.postMessage returned no message ts');
-    return body.ts;
+    try {
+      const { body } = await this.client.call<{ ts?: string }>(
+        'chat.postMessage',
+        { ...args, metadata: JSON.stringify(metadata), unfurl_links: false, unfurl_media: false },
+        { signal: write.signal, notIdempotent: true },
+      );
+      if (!body.ts) throw new ProviderApiError('slack', 'Slack chat.postMessage returned no message ts');
+      return body.ts;
+    } catch (error) {
+      if (!(error instanceof NotAuthorisedError)) {
+        const landed = await findOurs().catch(() => undefined);
+        if (landed?.ts) return landed.ts;
+      }
+      throw error;
+    }
   }
 
   /** An earlier attempt of this same write that did land (its metadata carries the key digest). */

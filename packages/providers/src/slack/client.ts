@@ -38,22 +38,34 @@ export class SlackClient {
   readonly #token: TokenSource | undefined;
   readonly #apiUrl: string;
   readonly #fetch: Fetch;
+  readonly #writeFetch: Fetch;
 
   constructor(options: SlackClientOptions = {}) {
     this.#token = options.token;
     this.#apiUrl = (options.apiUrl ?? SLACK_API_URL).replace(/\/+$/, '');
-    this.#fetch = retryingFetch(options.fetch ?? ((input, init) => fetch(input, init)), options.retry);
+    const base = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#fetch = retryingFetch(base, options.retry);
+    this.#writeFetch = retryingFetch(base, {
+      ...options.retry,
+      retryAmbiguous: false,
+      isRetryable: (response) => response.status === 429,
+    });
   }
 
   credential(): Promise<Credential | undefined> {
     return readCredential(this.#token);
   }
 
-  /** `options.signal` ends the call (and its retries) when aborted: an effect's deadline. */
+  /**
+   * `options.signal` ends the call (and its retries) when aborted: an effect's deadline.
+   * `options.notIdempotent` marks a post Slack would make twice (`chat.postMessage` takes no idempotency
+   * key): only a 429, refused before any work, is retried; after a 5xx or a lost answer it may have
+   * landed, and the caller looks for it before it posts again.
+   */
   async call<T extends object>(
     method: string,
     args: SlackArgs = {},
-    options: { signal?: AbortSignal | undefined } = {},
+    options: { signal?: AbortSignal | undefined; notIdempotent?: boolean } = {},
   ): Promise<SlackResult<T>> {
     const credential = await this.credential();
     if (!credential) throw new NotAuthorisedError('slack', 'no Slack token is configured');
@@ -63,7 +75,7 @@ export class SlackClient {
     let response: Response;
     try {
       // The token goes in the header, never in the form or the URL, so no access log can hold it.
-      response = await this.#fetch(`${this.#apiUrl}/${method}`, {
+      response = await (options.notIdempotent ? this.#writeFetch : this.#fetch)(`${this.#apiUrl}/${method}`, {
         method: 'POST',
         headers: {
           authorization: `Bearer ${token}`,
