@@ -188,6 +188,46 @@ describe('reading merge requests (REST API v4)', () => {
   });
 });
 
+describe('writing a note on a merge request', () => {
+  const posts = () => server.requests.filter((request) => request.startsWith('POST'));
+  const notes = () => server.notes.get('acme/app!3') ?? [];
+
+  it('does not send a note again after a 5xx, which may have landed: it looks, and leaves it to the next attempt', async () => {
+    server.notes.clear();
+    // A proxy in front of GitLab answers the first write 502 (the server's own fault queue goes by path,
+    // which the look-up before the write shares).
+    let failed = false;
+    const badGateway: typeof fetch = async (input, init) => {
+      if (new Request(input, init).method !== 'POST' || failed) return fetch(input, init);
+      failed = true;
+      return Response.json({ message: '502 Bad Gateway' }, { status: 502 });
+    };
+    const gitlab = target({ fetch: badGateway });
+    const write = { idempotencyKey: 'tenant:item:1:note' };
+    await expect(gitlab.postComment('acme/app!3', 'Round 1 is done.', write)).rejects.toThrow('502');
+    expect(posts()).toEqual([]);
+    expect(gitlab.waits).toEqual([]);
+
+    await gitlab.postComment('acme/app!3', 'Round 1 is done.', write);
+    expect(notes()).toHaveLength(1);
+  });
+
+  it('finds a note whose answer was lost after it landed, instead of writing it twice', async () => {
+    server.notes.clear();
+    // GitLab takes the note, and the connection drops before its answer arrives.
+    const losingAnswers: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (new Request(input, init).method === 'POST') throw new TypeError('fetch failed: other side closed');
+      return response;
+    };
+    await target({ fetch: losingAnswers }).postComment('acme/app!3', 'Round 1 is done.', {
+      idempotencyKey: 'tenant:item:1:note',
+    });
+    expect(posts()).toHaveLength(1);
+    expect(notes()).toEqual([expect.objectContaining({ body: expect.stringContaining('Round 1 is done.') })]);
+  });
+});
+
 describe('connection', () => {
   it('an access token: connected as its user with the scopes it reports; read_api alone cannot write the round notes', async () => {
     expect(await target().checkConnection()).toEqual({

@@ -1,7 +1,7 @@
 import type { WriteOptions } from '@software-factory/sdk';
 import { keyDigest } from '../shared/deterministic-uuid.ts';
-import { NotAuthorisedError } from '../shared/provider-errors.ts';
 import { withHiddenTrace } from '../shared/trace-metadata.ts';
+import { writeOnce } from '../shared/write-once.ts';
 import type { GithubClient } from './client.ts';
 
 /** Starts every comment the factory writes (an HTML comment: invisible when rendered). */
@@ -28,26 +28,22 @@ export async function postIssueComment(
   options.signal?.throwIfAborted();
   const marker = `${GITHUB_COMMENT_MARKER} ${await keyDigest(options.idempotencyKey)} -->`;
   const call = { signal: options.signal };
-  if (await commentExists(clients.read, ref, marker, call)) return;
-  try {
-    await clients.write.request(
-      'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
-      {
-        owner: ref.owner,
-        repo: ref.repo,
-        issue_number: ref.number,
-        body: `${withHiddenTrace(body, options.traceId)}\n\n${marker}`,
-      },
-      call,
-    );
-  } catch (error) {
-    if (
-      !(error instanceof NotAuthorisedError) &&
-      (await commentExists(clients.read, ref, marker, call).catch(() => false))
-    )
-      return;
-    throw error;
-  }
+  await writeOnce(
+    () => commentExists(clients.read, ref, marker, call),
+    async () => {
+      await clients.write.request(
+        'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+        {
+          owner: ref.owner,
+          repo: ref.repo,
+          issue_number: ref.number,
+          body: `${withHiddenTrace(body, options.traceId)}\n\n${marker}`,
+        },
+        call,
+      );
+      return true;
+    },
+  );
 }
 
 async function commentExists(

@@ -14,6 +14,7 @@ import { parseConfig, scopeStatus } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
 import { withHiddenTrace } from '../shared/trace-metadata.ts';
+import { writeOnce } from '../shared/write-once.ts';
 import { GitlabFeedback, type GitlabFeedbackConfig } from './feedback-events.ts';
 import {
   gitlabTimeToIso,
@@ -135,16 +136,14 @@ export class GitlabOutputTarget implements OutputTarget {
       });
       return Array.isArray(recent) && recent.some((note) => String(note.body ?? '').includes(marker));
     };
-    if (await exists()) return;
-    try {
+    await writeOnce(exists, async () => {
       await this.client.request('POST', notes, {
         body: { body: `${withHiddenTrace(body, options.traceId)}\n\n${marker}` },
+        notIdempotent: true,
         signal,
       });
-    } catch (error) {
-      if (!(error instanceof NotAuthorisedError) && (await exists().catch(() => false))) return;
-      throw error;
-    }
+      return true;
+    });
   }
 
   /**

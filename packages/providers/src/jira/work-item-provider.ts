@@ -17,6 +17,7 @@ import type { TokenSource } from '../shared/provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
 import { isTraceId } from '../shared/trace-metadata.ts';
 import { inReadyStateWithLabels } from '../shared/tracker-text.ts';
+import { writeOnce } from '../shared/write-once.ts';
 import { writebackSchema } from '../shared/writeback-schema.ts';
 import {
   ATLASSIAN_API_GATEWAY,
@@ -279,29 +280,25 @@ export class JiraWorkItemProvider implements WorkItemProvider {
   async postComment(item: WorkItem, body: string, options: WriteOptions): Promise<void> {
     options.signal?.throwIfAborted();
     const digest = await keyDigest(options.idempotencyKey);
-    if (await this.#commentExists(item.key, digest)) return;
-    try {
-      await this.client.request('POST', `/rest/api/3/issue/${encodeURIComponent(item.key)}/comment`, {
-        body: {
-          body: textToAdf(body),
-          properties: [
-            { key: JIRA_COMMENT_PROPERTY, value: { key: digest } },
-            ...(isTraceId(options.traceId)
-              ? [{ key: JIRA_TRACE_PROPERTY, value: { traceId: options.traceId } }]
-              : []),
-          ],
-        },
-        notIdempotent: true,
-        signal: options.signal,
-      });
-    } catch (error) {
-      if (
-        !(error instanceof NotAuthorisedError) &&
-        (await this.#commentExists(item.key, digest).catch(() => false))
-      )
-        return;
-      throw error;
-    }
+    await writeOnce(
+      () => this.#commentExists(item.key, digest),
+      async () => {
+        await this.client.request('POST', `/rest/api/3/issue/${encodeURIComponent(item.key)}/comment`, {
+          body: {
+            body: textToAdf(body),
+            properties: [
+              { key: JIRA_COMMENT_PROPERTY, value: { key: digest } },
+              ...(isTraceId(options.traceId)
+                ? [{ key: JIRA_TRACE_PROPERTY, value: { traceId: options.traceId } }]
+                : []),
+            ],
+          },
+          notIdempotent: true,
+          signal: options.signal,
+        });
+        return true;
+      },
+    );
   }
 
   async getWorkItem(ref: string): Promise<WorkItem | undefined> {

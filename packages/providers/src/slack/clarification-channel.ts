@@ -13,6 +13,7 @@ import { keyDigest } from '../shared/deterministic-uuid.ts';
 import { parseConfig, scopeStatus } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
 import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
+import { writeOnce } from '../shared/write-once.ts';
 import { SlackChannelMembers } from './channel-members.ts';
 import { SlackClient } from './client.ts';
 
@@ -146,37 +147,28 @@ export class SlackClarificationChannel implements ClarificationChannel {
     }
   }
 
-  /**
-   * Posts once per key, and returns the message's ts: an earlier attempt that landed is found by its
-   * metadata and not posted again; and a post that failed in a way that may have landed it (a 5xx, a lost
-   * answer) is looked for before the failure is given up, for the effect's next attempt to post.
-   */
+  /** Posts once per key (`writeOnce`: found by its metadata), and returns the message's ts. */
   async #postOnce(
     args: Record<string, string>,
     write: { key: string; workItemKey?: string; signal: AbortSignal | undefined },
     findOurs: () => Promise<SlackMessage | undefined>,
   ): Promise<string> {
-    const earlier = await findOurs();
-    if (earlier?.ts) return earlier.ts;
     const metadata = {
       event_type: SLACK_METADATA_EVENT,
       event_payload: { key: write.key, ...(write.workItemKey ? { item: write.workItemKey } : {}) },
     };
-    try {
-      const { body } = await this.client.call<{ ts?: string }>(
-        'chat.postMessage',
-        { ...args, metadata: JSON.stringify(metadata), unfurl_links: false, unfurl_media: false },
-        { signal: write.signal, notIdempotent: true },
-      );
-      if (!body.ts) throw new ProviderApiError('slack', 'Slack chat.postMessage returned no message ts');
-      return body.ts;
-    } catch (error) {
-      if (!(error instanceof NotAuthorisedError)) {
-        const landed = await findOurs().catch(() => undefined);
-        if (landed?.ts) return landed.ts;
-      }
-      throw error;
-    }
+    return writeOnce(
+      async () => (await findOurs())?.ts,
+      async () => {
+        const { body } = await this.client.call<{ ts?: string }>(
+          'chat.postMessage',
+          { ...args, metadata: JSON.stringify(metadata), unfurl_links: false, unfurl_media: false },
+          { signal: write.signal, notIdempotent: true },
+        );
+        if (!body.ts) throw new ProviderApiError('slack', 'Slack chat.postMessage returned no message ts');
+        return body.ts;
+      },
+    );
   }
 
   /** An earlier attempt of this same write that did land (its metadata carries the key digest). */
