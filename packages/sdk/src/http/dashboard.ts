@@ -42,7 +42,10 @@ export function mountDashboard(
     return { admin, form };
   }
 
-  app.get('/t/:tenant', (c) => c.redirect(`/t/${encodeURIComponent(c.req.param('tenant'))}/`, 301));
+  // The router takes a trailing slash as optional, so `/t/acme/` matches here too: it is the dashboard's.
+  app.get('/t/:tenant', (c, next) =>
+    c.req.path.endsWith('/') ? next() : c.redirect(`/t/${encodeURIComponent(c.req.param('tenant'))}/`, 301),
+  );
 
   app.get('/t/:tenant/dashboard.js', (c) => dashboardAssets('dashboard.js', c.req.raw));
   app.get('/t/:tenant/dashboard.css', (c) => dashboardAssets('dashboard.css', c.req.raw));
