@@ -15,6 +15,8 @@ const NOW = Date.parse('2026-01-01T12:00:00.000Z');
 const REPOSITORY = 'Codertocat/Hello-World';
 /** The review of the real `pull_request_review` example, which its `pull_request_review_comment` examples belong to. */
 const REVIEW_ID = 237895671;
+/** The head commit of pull request #2 in the real examples. */
+const HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
 
 let github: GithubServer;
 let target: GithubOutputTarget;
@@ -32,6 +34,7 @@ beforeEach(() => {
   github.reviewComments.clear();
   github.reviews.clear();
   github.comments.clear();
+  github.checks.clear();
   github.requests.length = 0;
   github.addPull(REPOSITORY, pullRequestExample('opened').pull_request as PullJson);
 });
@@ -701,6 +704,103 @@ describe('the feedback a pull request has (reviews, comments), listed through th
       `GET /repos/${REPOSITORY}/pulls/2/reviews?per_page=100&page=1`,
       `GET /repos/${REPOSITORY}/pulls/2/reviews?per_page=100&page=2`,
     ]);
+  });
+
+  type CheckKind = 'check_run' | 'check_suite' | 'workflow_run';
+  type Json = Record<string, unknown>;
+
+  /**
+   * The real example of a check kind, failed on pull request #2's head commit: the delivery, and the
+   * check in it as the REST API lists it (a workflow run named after its workflow, as the API names it).
+   */
+  function failedCheck(kind: CheckKind): { delivered: Json; listed: Json } {
+    if (kind === 'workflow_run') {
+      const example = githubExamples('workflow_run').find(
+        (delivery) =>
+          ((delivery.workflow_run as { pull_requests?: unknown[] }).pull_requests ?? []).length > 0,
+      ) as unknown as {
+        workflow: { name: string };
+        workflow_run: Json & { pull_requests: { head: object }[] };
+      };
+      const run = example.workflow_run;
+      Object.assign(run, {
+        name: example.workflow.name,
+        conclusion: 'failure',
+        head_sha: HEAD,
+        pull_requests: run.pull_requests.map((pull) => ({ ...pull, head: { ...pull.head, sha: HEAD } })),
+      });
+      const repository = githubExample('check_run', 'completed').repository;
+      return { delivered: { ...example, repository }, listed: run };
+    }
+    const example = githubExample(kind, 'completed') as unknown as Json & Record<CheckKind, Json>;
+    example[kind].conclusion = 'failure';
+    return { delivered: example, listed: example[kind] };
+  }
+
+  function readingChecks(checks: CheckKind) {
+    return new GithubOutputTarget({
+      baseUrl: github.url,
+      token: 'ghp_classic_test_token',
+      retry: { sleep: async () => {}, maxAttempts: 1 },
+      feedback: { checks },
+    });
+  }
+
+  it.each(['check_run', 'check_suite', 'workflow_run'] as const)(
+    'gives a %s that failed on the head commit as its delivery would have',
+    async (kind) => {
+      const { delivered, listed: check } = failedCheck(kind);
+      github.checksOf(HEAD)[kind].push(check);
+
+      const found = await readingChecks(kind).feedbackSince(PR_SNAPSHOT, SINCE, new Set());
+
+      const expected = await source({ checks: kind }).interpret(delivery(kind, delivered));
+      expect(expected.events).toHaveLength(1);
+      expect(found).toEqual(expected.events);
+    },
+  );
+
+  it('leaves out checks that start nothing: passed, older, taken, or on another pull request; reads only the head commit', async () => {
+    const failed = failedCheck('check_run').listed as Json & { pull_requests: object[] };
+    const run = (id: number, changes: Json) => ({ ...failed, id, ...changes });
+    const elsewhere = { pull_requests: [{ ...failed.pull_requests[0], number: 5 }] };
+    github
+      .checksOf(HEAD)
+      .check_run.push(
+        run(1, { conclusion: 'success' }),
+        run(2, { completed_at: '2019-05-15T14:59:59Z' }),
+        run(3, {}),
+        run(4, elsewhere),
+        run(5, { conclusion: 'cancelled' }),
+        run(6, {}),
+      );
+    github.checksOf('f'.repeat(40)).check_run.push(run(7, { head_sha: 'f'.repeat(40) }));
+
+    const found = await readingChecks('check_run').feedbackSince(
+      PR_SNAPSHOT,
+      SINCE,
+      new Set(['check_run:3']),
+    );
+
+    expect(found.map((event) => event.feedback.id)).toEqual(['check_run:6']);
+    expect(github.requests.filter((request) => /branches|check-runs/.test(request))).toEqual([
+      `GET /repos/${REPOSITORY}/branches/changes`,
+      `GET /repos/${REPOSITORY}/commits/${HEAD}/check-runs?status=completed&per_page=100&page=1`,
+    ]);
+  });
+
+  it('asks nothing about checks when the branch is gone, and still lists the reviews', async () => {
+    github.reviews.set(`${REPOSITORY}#2`, [listed(REVIEW_ID, 'CHANGES_REQUESTED', '2019-05-15T15:20:38Z')]);
+    github.checksOf(HEAD).workflow_run.push(failedCheck('workflow_run').listed);
+
+    const found = await target.feedbackSince(
+      { ...PR_SNAPSHOT, branch: 'deleted-after-merge' },
+      SINCE,
+      new Set(),
+    );
+
+    expect(found.map((event) => event.feedback.id)).toEqual([`review:${REVIEW_ID}`]);
+    expect(github.requests.filter((request) => /actions\/runs/.test(request))).toEqual([]);
   });
 
   it('has none for a pull request GitHub does not have', async () => {

@@ -74,7 +74,7 @@ export const factorySettingsSchema = z.strictObject({
        * With `on: merged`, how often the tick reads an output that waits for review, so that its merge,
        * close or return to draft, and feedback on it, are applied even when their events never came
        * (GitHub redelivers nothing). Each check costs the code host's API a few requests per waiting
-       * output (GitHub and GitLab: three), so many waiting outputs want a longer interval.
+       * output (GitHub: five, GitLab: three), so many waiting outputs want a longer interval.
        */
       checkInterval: z._default(durationSchema, 900_000),
     }),

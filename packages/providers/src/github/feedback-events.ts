@@ -75,6 +75,12 @@ const commentSchema = z.object({
   repository: repositorySchema,
 });
 
+/** A check run, check suite or workflow run as the REST API lists it: when it finished. */
+const listedCheckSchema = z.object({
+  completed_at: z.nullish(z.string()),
+  updated_at: z.nullish(z.string()),
+});
+
 /** What of a `pull_request` delivery tells who pushed: the sender, the pull request's author, the new head. */
 const pushSchema = z.object({
   after: z.optional(z.string()),
@@ -185,13 +191,15 @@ export class GithubFeedback {
 
   /**
    * The feedback on `output` (a pull request of `repository`) as the REST API lists it, as the events
-   * its deliveries bring, oldest first: its reviews (`GET …/pulls/{n}/reviews`) and its conversation's
-   * comments (`GET …/issues/{n}/comments`), given at or after `since` (epoch ms), whose feedback id is not
-   * in `known`, by people it trusts (untrusted feedback starts nothing, so a review's remarks are not
-   * read). For the check of an output waiting for review, when a delivery was lost.
+   * its deliveries bring, oldest first: its reviews (`GET …/pulls/{n}/reviews`), its conversation's
+   * comments (`GET …/issues/{n}/comments`) and the checks of its head commit of the kind `checks` names
+   * (check runs, check suites or workflow runs), given or finished at or after `since` (epoch ms), whose
+   * feedback id is not in `known`: reviews and comments by people it trusts (untrusted feedback starts
+   * nothing, so a review's remarks are not read), checks that failed. For the check of an output waiting
+   * for review, when a delivery was lost.
    */
   async listedFeedback(
-    listed: { reviews: readonly unknown[]; comments: readonly unknown[] },
+    listed: { reviews: readonly unknown[]; comments: readonly unknown[]; checks: readonly unknown[] },
     on: { output: OutputSnapshot; repository: string },
     window: { since: number; known: ReadonlySet<string> },
   ): Promise<OutputFeedbackEvent[]> {
@@ -218,6 +226,24 @@ export class GithubFeedback {
           if (unread) return { ignored: unread };
           return this.#commentFeedback(parsed.data, feedbackOutput(on.output), { trustedOnly: true });
         });
+    }
+    for (const entry of listed.checks) {
+      const parsed = listedCheckSchema.safeParse(entry);
+      if (!parsed.success) continue;
+      const at = Date.parse(parsed.data.completed_at ?? parsed.data.updated_at ?? '');
+      if (!(at >= window.since)) continue;
+      // Wrapped as its delivery carries it, so the webhook's own rules decide (failed, this pull request).
+      const delivered = {
+        action: 'completed',
+        [this.settings.checks]: entry,
+        repository: { full_name: on.repository },
+      };
+      const verdict = await checkFeedback(this.settings.checks, delivered, this.#reads).catch(
+        () => undefined,
+      );
+      for (const event of verdict?.events ?? [])
+        if (event.output.id === on.output.id && !window.known.has(event.feedback.id))
+          given.push({ at, event });
     }
     return given.sort((one, other) => one.at - other.at).map(({ event }) => event);
   }

@@ -35,7 +35,7 @@ import {
  */
 export const GITHUB_REQUIRED_SCOPES = ['repo'] as const;
 
-/** Entries per page of a listing (GitHub's most), and the pages read: a thousand reviews or comments. */
+/** Entries per page of a listing (GitHub's most), and the pages read: a thousand reviews, comments or checks. */
 const LISTED_PER_PAGE = 100;
 const LISTED_PAGES = 10;
 
@@ -158,14 +158,60 @@ export class GithubOutputTarget implements OutputTarget {
           ...page,
         }),
       );
+      const checks = output.branch ? await this.#headChecks(owner, repo, output.branch) : [];
       return await this.feedback.listedFeedback(
-        { reviews, comments },
+        { reviews, comments, checks },
         { output, repository: `${owner}/${repo}` },
         { since, known },
       );
     } catch (error) {
       if (error instanceof ProviderApiError && error.status === 404) return [];
       throw error;
+    }
+  }
+
+  /**
+   * The checks of the kind the feedback reads (`feedback.checks`) on the branch's head commit: a check
+   * on an older commit is about code the agent has replaced. A branch that is gone has none.
+   */
+  async #headChecks(owner: string, repo: string, branch: string): Promise<unknown[]> {
+    let head: string;
+    try {
+      const { data } = await this.github.request('GET /repos/{owner}/{repo}/branches/{branch}', {
+        owner,
+        repo,
+        branch,
+      });
+      head = data.commit.sha;
+    } catch (error) {
+      if (error instanceof ProviderApiError && error.status === 404) return [];
+      throw error;
+    }
+    const at = { owner, repo, ref: head };
+    switch (this.feedback.settings.checks) {
+      case 'check_run':
+        return everyPage(async (page) => {
+          const route = 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs';
+          const { data } = await this.github.request(route, { ...at, status: 'completed', ...page });
+          return { data: data.check_runs };
+        });
+      case 'check_suite':
+        return everyPage(async (page) => {
+          const route = 'GET /repos/{owner}/{repo}/commits/{ref}/check-suites';
+          const { data } = await this.github.request(route, { ...at, ...page });
+          return { data: data.check_suites };
+        });
+      case 'workflow_run':
+        return everyPage(async (page) => {
+          const { data } = await this.github.request('GET /repos/{owner}/{repo}/actions/runs', {
+            owner,
+            repo,
+            head_sha: head,
+            status: 'completed',
+            ...page,
+          });
+          return { data: data.workflow_runs };
+        });
     }
   }
 

@@ -2,7 +2,7 @@ import { outputTargetConformance, webhookSourceConformance } from '@software-fac
 import { GithubOutputTarget } from '../../src/github/output-target.ts';
 import { GithubWebhookSource } from '../../src/github/webhook-source.ts';
 import { githubHeaders, noWaiting, removableToken } from '../support/conformance.ts';
-import { githubExample, githubSignature, pullRequestExample } from '../support/fixtures.ts';
+import { githubExample, githubExamples, githubSignature, pullRequestExample } from '../support/fixtures.ts';
 import { GithubServer, type PullJson } from '../support/github-server.ts';
 
 const SECRET = 'gh-webhook-secret';
@@ -26,7 +26,8 @@ webhookSourceConformance('GithubWebhookSource', async () => ({
 
 outputTargetConformance('GithubOutputTarget', async () => {
   const server = await new GithubServer().start();
-  server.addPull('Codertocat/Hello-World', pullRequestExample('ready_for_review').pull_request as PullJson);
+  const pull = pullRequestExample('ready_for_review').pull_request as PullJson;
+  server.addPull('Codertocat/Hello-World', pull);
   const token = removableToken(TOKEN);
   return {
     target: new GithubOutputTarget({ baseUrl: server.url, token: token.source, retry: noWaiting }),
@@ -67,6 +68,28 @@ outputTargetConformance('GithubOutputTarget', async () => {
         written,
       ]);
       return `comment:${comment.id}`;
+    },
+    failCheck(at) {
+      // The real example's workflow run on pull request #2, failed on its head commit.
+      type Run = Record<string, unknown> & { id: number; pull_requests: { head: object }[] };
+      const { workflow_run: example } = (githubExamples('workflow_run') as { workflow_run?: Run }[]).find(
+        (delivery) => (delivery.workflow_run?.pull_requests.length ?? 0) > 0,
+      ) as { workflow_run: Run };
+      const head = String(pull.head.sha);
+      const time = new Date(at).toISOString();
+      server.checksOf(head).workflow_run.push({
+        ...example,
+        status: 'completed',
+        conclusion: 'failure',
+        head_sha: head,
+        run_attempt: 1,
+        updated_at: time,
+        pull_requests: example.pull_requests.map((listed) => ({
+          ...listed,
+          head: { ...listed.head, sha: head },
+        })),
+      });
+      return `workflow_run:${example.id}:1`;
     },
     stopVendor: () => server.stop(),
     credential: { remove: token.remove, revoke: () => server.tokens.clear() },

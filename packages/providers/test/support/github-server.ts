@@ -6,15 +6,24 @@ type TokenKind = 'classic' | 'fine-grained' | 'installation';
 /** A pull request as the REST API returns it (the webhook examples carry the same object). */
 export type PullJson = Record<string, unknown> & {
   number: number;
-  head: { ref: string; label?: string; repo?: { full_name: string } | null };
+  head: { ref: string; sha?: string; label?: string; repo?: { full_name: string } | null };
 };
+
+/** What GitHub lists of a commit's checks, by kind, as `…/check-runs`, `…/check-suites`, `…/actions/runs`. */
+export interface CommitChecks {
+  check_run: Record<string, unknown>[];
+  check_suite: Record<string, unknown>[];
+  workflow_run: Record<string, unknown>[];
+}
 
 /**
  * GitHub's REST API on loopback: `/user`, `/installation/repositories`, `/repos/{o}/{r}/pulls[/{n}]`, a
  * pull request's reviews (`…/pulls/{n}/reviews`, paged as GitHub pages them) and a review's remarks
  * (`…/pulls/{n}/reviews/{id}/comments`), and a
  * pull request's conversation (`/repos/{o}/{r}/issues/{n}` and its comments: GitHub keeps a pull request's
- * comments as an issue's).
+ * comments as an issue's). A repository's branches are its pull requests' heads (`/repos/{o}/{r}/branches/{b}`),
+ * and a commit's checks are listed by kind (`…/commits/{sha}/check-runs`, `…/check-suites`,
+ * `/actions/runs?head_sha=`).
  */
 export class GithubServer {
   readonly pulls = new Map<string, PullJson>();
@@ -28,6 +37,8 @@ export class GithubServer {
   readonly reviews = new Map<string, Record<string, unknown>[]>();
   /** A review's line remarks, by `owner/repo#n/review id`, as `GET …/reviews/{id}/comments` lists them. */
   readonly reviewComments = new Map<string, Record<string, unknown>[]>();
+  /** The checks of each commit, by its sha (`checksOf` makes the entry). */
+  readonly checks = new Map<string, CommitChecks>();
   readonly requests: string[] = [];
   readonly faults = new FaultQueue();
   readonly tokens = new Map<string, TokenKind>([['ghp_classic_test_token', 'classic']]);
@@ -99,6 +110,35 @@ export class GithubServer {
       const page = Number(c.req.query('page') ?? 1);
       return c.json((this.reviews.get(key) ?? []).slice((page - 1) * perPage, page * perPage));
     });
+    app.get('/repos/:owner/:repo/branches/:branch', (c) => {
+      const repository = `${c.req.param('owner')}/${c.req.param('repo')}`;
+      const pull = [...this.pulls.entries()].find(
+        ([id, known]) => id.startsWith(`${repository}#`) && known.head.ref === c.req.param('branch'),
+      )?.[1];
+      if (!pull?.head.sha) return c.json({ message: 'Branch not found', status: '404' }, 404);
+      return c.json({ name: pull.head.ref, commit: { sha: pull.head.sha } });
+    });
+    const paged = (c: { req: { query(name: string): string | undefined } }, all: unknown[]) => {
+      const perPage = Math.min(100, Number(c.req.query('per_page') ?? 30));
+      const page = Number(c.req.query('page') ?? 1);
+      return all.slice((page - 1) * perPage, page * perPage);
+    };
+    const completed = (
+      c: { req: { query(name: string): string | undefined } },
+      all: Record<string, unknown>[],
+    ) => (c.req.query('status') === 'completed' ? all.filter((check) => check.status === 'completed') : all);
+    app.get('/repos/:owner/:repo/commits/:sha/check-runs', (c) => {
+      const runs = completed(c, this.checksOf(c.req.param('sha')).check_run);
+      return c.json({ total_count: runs.length, check_runs: paged(c, runs) });
+    });
+    app.get('/repos/:owner/:repo/commits/:sha/check-suites', (c) => {
+      const suites = this.checksOf(c.req.param('sha')).check_suite;
+      return c.json({ total_count: suites.length, check_suites: paged(c, suites) });
+    });
+    app.get('/repos/:owner/:repo/actions/runs', (c) => {
+      const runs = completed(c, this.checksOf(c.req.query('head_sha') ?? '').workflow_run);
+      return c.json({ total_count: runs.length, workflow_runs: paged(c, runs) });
+    });
     app.get('/repos/:owner/:repo/pulls/:number', (c) => {
       const pull = this.pulls.get(`${c.req.param('owner')}/${c.req.param('repo')}#${c.req.param('number')}`);
       return pull ? c.json(pull) : c.json({ message: 'Not Found', status: '404' }, 404);
@@ -148,6 +188,13 @@ export class GithubServer {
 
   async stop(): Promise<void> {
     await this.#loopback?.close();
+  }
+
+  /** The checks GitHub lists for the commit `sha` (an empty entry, kept, the first time). */
+  checksOf(sha: string): CommitChecks {
+    const known = this.checks.get(sha) ?? { check_run: [], check_suite: [], workflow_run: [] };
+    this.checks.set(sha, known);
+    return known;
   }
 
   addPull(repository: string, pull: PullJson): void {
