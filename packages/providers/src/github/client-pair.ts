@@ -1,4 +1,5 @@
 import type { RetryOptions } from '@software-factory/sdk';
+import { withoutReplays } from '../shared/write-once.ts';
 import { GithubClient, type GithubClientOptions } from './client.ts';
 
 /**
@@ -13,9 +14,6 @@ export function githubClientPair(
 ): { github: GithubClient; writeGithub: GithubClient } {
   return {
     github: new GithubClient({ ...client, ...(retry ? { retry } : {}) }),
-    writeGithub: new GithubClient({
-      ...client,
-      retry: { ...retry, retryAmbiguous: false, isRetryable: (r) => r.status === 429 },
-    }),
+    writeGithub: new GithubClient({ ...client, retry: withoutReplays(retry) }),
   };
 }

@@ -1,6 +1,7 @@
 import { type Credential, type Fetch, type RetryOptions, retryingFetch } from '@software-factory/sdk';
 import { readCredential, type TokenSource } from './provider-credentials.ts';
 import { NotAuthorisedError, ProviderApiError, scrubSecrets } from './provider-errors.ts';
+import { withoutReplays } from './write-once.ts';
 
 export interface JsonRestClientOptions {
   /** The provider's config name, for errors ("run `factory connect <provider>`"). */
@@ -53,11 +54,7 @@ export class JsonRestClient {
     this.#options = options;
     const base = options.fetch ?? ((input, init) => fetch(input, init));
     this.#fetch = retryingFetch(base, options.retry);
-    this.#writeFetch = retryingFetch(base, {
-      ...options.retry,
-      retryAmbiguous: false,
-      isRetryable: (r) => r.status === 429,
-    });
+    this.#writeFetch = retryingFetch(base, withoutReplays(options.retry));
   }
 
   get provider(): string {

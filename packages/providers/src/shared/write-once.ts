@@ -1,3 +1,4 @@
+import type { RetryOptions } from '@software-factory/sdk';
 import { NotAuthorisedError } from './provider-errors.ts';
 
 /**
@@ -21,4 +22,13 @@ export async function writeOnce<T>(
     if (!landed) throw error;
     return landed;
   }
+}
+
+/**
+ * The retries of the transport `writeOnce` writes through: after a 429 alone, which refused the write
+ * before any work; never after a 5xx, a lost answer or an abandoned attempt, any of which may have
+ * landed it.
+ */
+export function withoutReplays(retry: RetryOptions | undefined): RetryOptions {
+  return { ...retry, retryAmbiguous: false, isRetryable: (response) => response.status === 429 };
 }

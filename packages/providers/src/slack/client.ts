@@ -1,6 +1,7 @@
 import { type Credential, type Fetch, type RetryOptions, retryingFetch } from '@software-factory/sdk';
 import { readCredential, type TokenSource } from '../shared/provider-credentials.ts';
 import { NotAuthorisedError, ProviderApiError, scrubSecrets } from '../shared/provider-errors.ts';
+import { withoutReplays } from '../shared/write-once.ts';
 
 export const SLACK_API_URL = 'https://slack.com/api';
 
@@ -45,11 +46,7 @@ export class SlackClient {
     this.#apiUrl = (options.apiUrl ?? SLACK_API_URL).replace(/\/+$/, '');
     const base = options.fetch ?? ((input, init) => fetch(input, init));
     this.#fetch = retryingFetch(base, options.retry);
-    this.#writeFetch = retryingFetch(base, {
-      ...options.retry,
-      retryAmbiguous: false,
-      isRetryable: (response) => response.status === 429,
-    });
+    this.#writeFetch = retryingFetch(base, withoutReplays(options.retry));
   }
 
   credential(): Promise<Credential | undefined> {
