@@ -44,12 +44,8 @@ async function tenantHealth(tenant: TenantRuntime): Promise<TenantHealth> {
   };
 }
 
-/** How long `GET /healthz` without the operator token reuses its answer. */
-export const ANONYMOUS_HEALTH_TTL_MS = 2_000;
-
 /**
- * `GET /healthz`: for anyone, `{status, version}` and 503 when degraded (one answer shared for
- * `ANONYMOUS_HEALTH_TTL_MS`); with the deployment's operator
+ * `GET /healthz`: for anyone, `{status, version}` and 503 when degraded; with the deployment's operator
  * token as a bearer, the store's state and every tenant's connections, refusal and fleet circuit.
  * `GET /t/:tenant/healthz`: the same detail for one tenant, behind its admin token.
  */
@@ -60,35 +56,19 @@ export function mountHealth(
   version: string,
   security: HttpSecurity,
 ): void {
-  const health = async () => {
-    const storeState = await storeHealth(store);
-    const tenants = await forEachTenant(registry, tenantHealth).catch(() => undefined);
-    const ok = storeState.ok && !!tenants && tenants.every((tenant) => tenant.processing);
-    return { ok, storeState, tenants };
-  };
-  // Anyone may ask, and each answer reads the store and every tenant (its breaker, its connections): a
-  // stranger's requests share one answer per ANONYMOUS_HEALTH_TTL_MS instead of costing those reads each.
-  let anonymous: { at: number; ok: Promise<boolean> } | undefined;
-  const anonymousHealth = (): Promise<boolean> => {
-    const now = security.clock.now();
-    if (!anonymous || now - anonymous.at >= ANONYMOUS_HEALTH_TTL_MS || now < anonymous.at)
-      anonymous = { at: now, ok: health().then(({ ok }) => ok) };
-    return anonymous.ok;
-  };
-
   app.get('/healthz', async (c) => {
     // The operator token's throttle and a registry of stored tenants read the store: with the store
     // down either may fail, and the answer is then the anonymous one (degraded, 503), never a 500.
     const access = await operatorAccess(c, security).catch(() => 'anonymous' as const);
     if (access instanceof Response) return access;
+    const storeState = await storeHealth(store);
+    const tenants = await forEachTenant(registry, tenantHealth).catch(() => undefined);
+    if (!tenants) return c.json({ status: 'degraded', version }, 503, { 'cache-control': 'no-store' });
+    const ok = storeState.ok && tenants.every((tenant) => tenant.processing);
+    const status = ok ? 'ok' : 'degraded';
     c.header('cache-control', 'no-store');
-    if (access === 'anonymous') {
-      const ok = await anonymousHealth();
-      return c.json({ status: ok ? 'ok' : 'degraded', version }, ok ? 200 : 503);
-    }
-    const { ok, storeState, tenants } = await health();
-    if (!tenants) return c.json({ status: 'degraded', version }, 503);
-    return c.json({ status: ok ? 'ok' : 'degraded', version, store: storeState, tenants }, ok ? 200 : 503);
+    if (access === 'anonymous') return c.json({ status, version }, ok ? 200 : 503);
+    return c.json({ status, version, store: storeState, tenants }, ok ? 200 : 503);
   });
 
   app.get('/t/:tenant/healthz', async (c) => {
