@@ -78,7 +78,6 @@ export {
   SecretResolver,
   secretReference,
 } from './registry/secrets.ts';
-export { checkConnections } from './shared/tenant-connections.ts';
 export { slackProvider } from './slack/index.ts';
 export { SLACK_OAUTH } from './slack/oauth.ts';
 export {
@@ -86,6 +85,7 @@ export {
   buildTenant,
   buildTenantRuntime,
   buildTenantWith,
+  checkConnections,
   type MountSupport,
   type RuntimeOptions,
   type TenantContext,

@@ -28,7 +28,7 @@ import {
   type Role,
 } from '../registry/provider-entry.ts';
 import type { ProviderRegistry } from '../registry/provider-registry.ts';
-import { checkConnections, reusedConnections } from '../shared/tenant-connections.ts';
+import { errorMessage } from '../shared/provider-errors.ts';
 import type { MountConfig, TenantConfig } from './tenant-config-schema.ts';
 
 /** What a tenant's providers are built with, besides its config. */
@@ -198,12 +198,27 @@ export function buildTenantWith(
     missing,
     connections,
     runtime(factory, options = {}) {
+      const ttl = options.connectionTtlMs ?? 60_000;
+      let cached: { at: number; reports: Promise<ConnectionReport[]> } | undefined;
       const adminToken = options.adminToken ?? config.adminToken;
       return {
         id: factory.tenant,
         factory,
         sources: new Map([...sources, ...(options.sources ?? [])].map((source) => [source.source, source])),
-        connections: reusedConnections(connections, factory.ports.clock, options.connectionTtlMs ?? 60_000),
+        // Only an all-connected answer is reused: a refusal is asked again, so a provider signed in to a
+        // moment ago takes work at once.
+        async connections() {
+          const now = factory.ports.clock.now();
+          if (cached && now - cached.at < ttl) return cached.reports;
+          const reports = connections();
+          cached = { at: now, reports };
+          const settled = await reports.catch((error: unknown) => {
+            cached = undefined;
+            throw error;
+          });
+          if (!settled.every((report) => report.status.state === 'connected')) cached = undefined;
+          return settled;
+        },
         ...(adminToken ? { adminToken } : {}),
       };
     },
@@ -246,4 +261,19 @@ export function tenantSettings(config: TenantConfig): FactorySettingsInput {
   for (const key of Object.keys(factorySettingsSchema.shape))
     settings[key] = (config as unknown as Record<string, unknown>)[key];
   return settings as FactorySettingsInput;
+}
+
+/** The connection of each provider; a check that throws is an `error` report, never a crash. */
+export function checkConnections(
+  connectables: readonly (readonly [Connectable, ProviderRole])[],
+): Promise<ConnectionReport[]> {
+  return Promise.all(
+    connectables.map(async ([port, role]): Promise<ConnectionReport> => {
+      try {
+        return { provider: port.provider, role, status: await port.checkConnection() };
+      } catch (error) {
+        return { provider: port.provider, role, status: { state: 'error', message: errorMessage(error) } };
+      }
+    }),
+  );
 }
