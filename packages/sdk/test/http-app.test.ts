@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ANONYMOUS_CHECK_REUSE_MS } from '../src/http/health.ts';
 import {
   type ConnectionReport,
   createFactoryApp,
@@ -13,7 +14,8 @@ const SECRET = 'test-secret';
 
 function setup(
   options: {
-    connections?: ConnectionReport[];
+    /** The tenant's reports, or the check that makes them. */
+    connections?: ConnectionReport[] | (() => Promise<ConnectionReport[]>);
     store?: StateStore;
     waitUntil?: (p: Promise<unknown>) => void;
     operatorToken?: string;
@@ -28,7 +30,11 @@ function setup(
       factory: h.factory,
       sources: new Map([['test', new TestWebhookSource(SECRET)]]),
       connections: async () =>
-        options.connections ?? [{ provider: 'fake-tracker', role: 'intake', status: { state: 'connected' } }],
+        typeof options.connections === 'function'
+          ? options.connections()
+          : (options.connections ?? [
+              { provider: 'fake-tracker', role: 'intake', status: { state: 'connected' } },
+            ]),
       ...(options.adminToken ? { adminToken: options.adminToken } : {}),
     },
   ]);
@@ -382,6 +388,64 @@ describe('GET /healthz', () => {
     const body = (await response.json()) as { store: unknown; tenants: { refusal: string }[] };
     expect(body.store).toEqual({ ok: false, error: 'connection refused' });
     expect(body.tenants[0]?.refusal).toContain('missing scopes chat:write');
+  });
+
+  it('checks a refused tenant’s providers once per ANONYMOUS_CHECK_REUSE_MS for anyone, and reads no fleet circuit for them; the operator sees a fresh check every time', async () => {
+    const store = new InMemoryStateStore();
+    let checks = 0;
+    let refused = true;
+    // The fleet circuit is kept in the tenant's schedule document.
+    const circuitReads: string[] = [];
+    const getDocument = store.getDocument.bind(store);
+    store.getDocument = async (tenant, name) => {
+      if (name === 'schedule') circuitReads.push(tenant);
+      return getDocument(tenant, name);
+    };
+    const { app, h } = setup({
+      store,
+      operatorToken: OPERATOR_TOKEN,
+      connections: async () => {
+        checks += 1;
+        return [
+          {
+            provider: 'chat',
+            role: 'clarification',
+            status: refused ? { state: 'needs-auth', reason: 'token revoked' } : { state: 'connected' },
+          },
+        ];
+      },
+    });
+    // A stranger's flood: every answer is the truth (degraded), from one check of the vendors.
+    const flood = await Promise.all(Array.from({ length: 20 }, () => app.request('/healthz')));
+    expect(flood.map((response) => response.status)).toEqual(Array(20).fill(503));
+    expect(checks).toBe(1);
+    expect(circuitReads).toEqual([]);
+    // The operator's view asks the vendors and reads the circuit, each time.
+    expect((await app.request('/healthz', asOperator)).status).toBe(503);
+    expect((await app.request('/healthz', asOperator)).status).toBe(503);
+    expect(checks).toBe(3);
+    expect(circuitReads).toEqual(['acme', 'acme']);
+    // Signed in again: anyone sees it once the reused check is older than ANONYMOUS_CHECK_REUSE_MS.
+    refused = false;
+    h.clock.advance(ANONYMOUS_CHECK_REUSE_MS - 1);
+    expect((await app.request('/healthz')).status).toBe(503);
+    h.clock.advance(1);
+    expect((await app.request('/healthz')).status).toBe(200);
+    expect(checks).toBe(4);
+  });
+
+  it('asks again at once for anyone after a check that failed', async () => {
+    let checks = 0;
+    const { app } = setup({
+      connections: async () => {
+        checks += 1;
+        if (checks === 1) throw new Error('vendor unreachable');
+        return [{ provider: 'fake-tracker', role: 'intake', status: { state: 'connected' } }];
+      },
+    });
+    expect((await app.request('/healthz')).status).toBe(503);
+    expect((await app.request('/healthz')).status).toBe(200);
+    expect(checks).toBe(2);
   });
 
   it('is degraded (503), not an error, when the whole store is unreachable, even to the operator token', async () => {

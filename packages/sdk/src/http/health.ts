@@ -45,6 +45,14 @@ async function tenantHealth(tenant: TenantRuntime): Promise<TenantHealth> {
 }
 
 /**
+ * How long a tenant's connection check made for an anonymous `GET /healthz` answers the next anonymous
+ * ones. A runtime reuses only an all-connected answer (a sign-in must show at once), so with a provider
+ * refused each check calls every vendor again: without this, anyone's requests would become calls on
+ * the tenant's tokens and spend its rate limits. Callers with a token always see a fresh check.
+ */
+export const ANONYMOUS_CHECK_REUSE_MS = 10_000;
+
+/**
  * `GET /healthz`: for anyone, `{status, version}` and 503 when degraded; with the deployment's operator
  * token as a bearer, the store's state and every tenant's connections, refusal and fleet circuit.
  * `GET /t/:tenant/healthz`: the same detail for one tenant, behind its admin token.
@@ -56,13 +64,33 @@ export function mountHealth(
   version: string,
   security: HttpSecurity,
 ): void {
+  const anonymousChecks = new Map<string, { at: number; processing: Promise<{ processing: boolean }> }>();
+  const anonymousCheck = (tenant: TenantRuntime) => {
+    const now = security.clock.now();
+    let last = anonymousChecks.get(tenant.id);
+    if (!last || now - last.at >= ANONYMOUS_CHECK_REUSE_MS) {
+      const processing = tenant.connections().then((reports) => ({
+        processing: unconnectedProviders(reports).length === 0,
+      }));
+      last = { at: now, processing };
+      anonymousChecks.set(tenant.id, last);
+      // A check that failed is not reused: the next caller asks again.
+      processing.catch(() => anonymousChecks.delete(tenant.id));
+    }
+    return last.processing;
+  };
+
   app.get('/healthz', async (c) => {
     // The operator token's throttle and a registry of stored tenants read the store: with the store
     // down either may fail, and the answer is then the anonymous one (degraded, 503), never a 500.
     const access = await operatorAccess(c, security).catch(() => 'anonymous' as const);
     if (access instanceof Response) return access;
     const storeState = await storeHealth(store);
-    const tenants = await forEachTenant(registry, tenantHealth).catch(() => undefined);
+    // Anyone is told only whether every tenant is processing: no fleet circuit is read for them.
+    const tenants = await forEachTenant(
+      registry,
+      access === 'anonymous' ? anonymousCheck : tenantHealth,
+    ).catch(() => undefined);
     if (!tenants) return c.json({ status: 'degraded', version }, 503, { 'cache-control': 'no-store' });
     const ok = storeState.ok && tenants.every((tenant) => tenant.processing);
     const status = ok ? 'ok' : 'degraded';
