@@ -116,8 +116,11 @@ export async function fetchWithRetry(
     return doFetch(request, init);
   };
   const retrying = retryingFetch(attempt, {
-    ...options,
-    ...policy,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.random ? { random: options.random } : {}),
+    maxAttempts: policy.maxAttempts,
+    baseDelayMs: policy.baseDelayMs,
+    maxDelayMs: policy.maxDelayMs,
     maxRetryAfterMs: policy.maxDelayMs,
     attemptTimeoutMs: policy.timeoutMs,
     retryAmbiguous,
