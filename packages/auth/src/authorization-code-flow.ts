@@ -1,5 +1,5 @@
 import type { Credential, Logger } from '@software-factory/sdk';
-import { silentLogger } from '@software-factory/sdk';
+import { errorMessage, silentLogger } from '@software-factory/sdk';
 import * as oauth from 'oauth4webapi';
 import * as z from 'zod/mini';
 import { AuthFlowError } from './auth-error.ts';
@@ -95,7 +95,7 @@ export async function authorizeWithPkce(options: AuthorizationCodeOptions): Prom
     throw new AuthFlowError(
       provider.name,
       'listener-failed',
-      `cannot listen for the ${provider.name} sign-in redirect on 127.0.0.1:${parsed.port ?? 0} (${error instanceof Error ? error.message : String(error)}); free the port or choose another`,
+      `cannot listen for the ${provider.name} sign-in redirect on 127.0.0.1:${parsed.port ?? 0} (${errorMessage(error)}); free the port or choose another`,
     );
   }
 
@@ -128,7 +128,7 @@ export async function authorizeWithPkce(options: AuthorizationCodeOptions): Prom
       .then(() => context.openUrl(url.href))
       .catch((error: unknown) => {
         print(
-          `Could not open a browser (${secrets.text(error instanceof Error ? error.message : String(error))}); open the URL above yourself.`,
+          `Could not open a browser (${secrets.text(errorMessage(error))}); open the URL above yourself.`,
         );
       });
 

@@ -1,3 +1,4 @@
+import { errorMessage } from '@software-factory/sdk';
 import { AuthFlowError } from './auth-error.ts';
 import { UnreachableHostError } from './network-failure.ts';
 import { vendorError } from './oauth-client.ts';
@@ -27,7 +28,7 @@ export function authorizationFailure(
       `${provider.name} refused the authorization (${secrets.text(vendor.code)}${detail}); nothing was saved`,
     );
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return new AuthFlowError(
     provider.name,
     'invalid-redirect',
@@ -65,7 +66,7 @@ export function tokenRequestFailure(
       `connecting ${provider.name} was cancelled; nothing was saved`,
     );
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return new AuthFlowError(
     provider.name,
     'token-request-failed',

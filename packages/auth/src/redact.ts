@@ -1,3 +1,4 @@
+import { errorMessage } from '@software-factory/sdk';
 /**
  * Everything this package prints, logs or throws goes through `redact()` first: a token in a terminal
  * scrollback or a CI log is a leaked token. Two layers, because neither alone is enough:
@@ -88,6 +89,6 @@ export class SecretSet {
 
 /** The message of any thrown value, redacted. Causes are dropped: they often hold a raw response body. */
 export function redactedMessage(error: unknown, secrets: Iterable<string | undefined> = []): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return redact(message, secrets);
 }

@@ -1,5 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: messages show ${…} references as they are written.
-import { parseSecretReference, resolveSecretReferences, type SecretReference } from '@software-factory/sdk';
+import {
+  errorMessage,
+  parseSecretReference,
+  resolveSecretReferences,
+  type SecretReference,
+} from '@software-factory/sdk';
 import { AwsJsonClient, SECRETS_MANAGER, SSM } from './aws-json-client.ts';
 
 /**
@@ -199,7 +204,7 @@ function nonEmpty(reference: string, value: string): string {
 function readError(reference: string, operation: string, error: unknown): PlatformSecretError {
   if (error instanceof PlatformSecretError) return error;
   const name = (error as { name?: unknown })?.name;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const named = typeof name === 'string' && name !== 'Error' ? name : undefined;
   // AWS sends some errors (SSM's ParameterNotFound) with an empty message (the SDK said UnknownError).
   const detail =

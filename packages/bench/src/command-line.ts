@@ -2,6 +2,7 @@
 // running `main` only when node runs the file itself, not when a test imports it.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { errorMessage } from '@software-factory/sdk';
 
 /** `--name`'s value as a whole number of at least `min`; throws naming the flag and what was given. */
 export function wholeNumber(name: string, text: string, min: number): number {
@@ -32,8 +33,4 @@ export function failedWithUsage(command: string, usage: string): (error: unknown
     console.error(`${command} failed: ${errorMessage(error)}\n${usage}`);
     return 2;
   };
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

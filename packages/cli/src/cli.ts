@@ -1,3 +1,4 @@
+import { errorMessage } from '@software-factory/sdk';
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error.ts';
 import { checkCommand } from './commands/check.ts';
@@ -70,7 +71,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         for (const detail of error.details) process.stderr.write(`  ${oneLine(detail)}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`factory: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
+    process.stderr.write(`factory: ${oneLine(errorMessage(error))}\n`);
     return EXIT_FAILURE;
   }
 }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { errorMessage } from '@software-factory/sdk';
 
 const run = promisify(execFile);
 
@@ -13,7 +14,7 @@ async function git(repository: string, args: readonly string[]): Promise<string>
     return stdout.trim();
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    const reason = stderr || (error instanceof Error ? error.message : String(error));
+    const reason = stderr || errorMessage(error);
     throw new Error(`git ${args[0]} in ${repository} failed: ${reason.replace(/\s+/g, ' ')}`);
   }
 }

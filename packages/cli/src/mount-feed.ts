@@ -1,5 +1,6 @@
 import { interpretMountChange, type MountEventSource, pathGlobsOf } from '@software-factory/relayfile';
 import type { FactoryEvent, HandleResult, Logger, MountChange } from '@software-factory/sdk';
+import { errorMessage } from '@software-factory/sdk';
 import type { WatchableMount } from './local-writeback-mount.ts';
 
 export interface MountFeedOptions {
@@ -123,5 +124,5 @@ function unreadable(content: string): string | undefined {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

@@ -3,6 +3,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { providerRegistry } from '@software-factory/providers/registry';
 import {
   createFactoryApp,
+  errorMessage,
   type FactoryEvent,
   FactoryMetrics,
   type HandleResult,
@@ -172,5 +173,5 @@ export class NodeRuntime {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

@@ -3,6 +3,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { ensurePrivateDirectory, ensurePrivateFile, keepPrivate } from '@software-factory/auth';
 import {
   type EventMemory,
+  errorMessage,
   expectedRecordVersion,
   type FoundRecord,
   type Lookup,
@@ -378,7 +379,7 @@ function openDatabase(path: string, busyTimeoutMs: number): DatabaseSync {
     return db;
   } catch (error) {
     if (db?.isOpen) db.close();
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new Error(`SqliteStateStore: cannot open ${path}: ${reason.replace(/\s+/g, ' ')}`);
   }
 }

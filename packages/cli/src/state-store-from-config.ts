@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
+  errorMessage,
   InMemoryStateStore,
   importOptionalPeer,
   type Logger,
@@ -34,7 +35,7 @@ export async function openStateStore(
     const store = new SqliteStateStore(config.path);
     return { store, close: async () => store.close() };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new CliError(
       `cannot open the state store at ${config.path} (${reason.replace(/^SqliteStateStore: cannot open \S+: /, '')}); set stateStore.path to a writable file`,
     );
@@ -90,7 +91,7 @@ async function openPostgres(
       close: () => store.close(),
     };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new CliError(
       `cannot open the state store: ${reason}; check that the database is running and that stateStore.url points at it`,
     );

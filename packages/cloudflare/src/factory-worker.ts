@@ -3,6 +3,7 @@ import {
   type Clock,
   consoleJsonLogger,
   createFactoryAppWithAssets,
+  errorMessage,
   FactoryMetrics,
   JsonLineLogger,
   type Logger,
@@ -221,8 +222,4 @@ function isKvNamespace(value: unknown): value is KVNamespace {
     typeof candidate.put === 'function' &&
     typeof candidate.delete === 'function'
   );
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

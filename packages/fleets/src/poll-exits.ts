@@ -1,4 +1,5 @@
 import type { AgentExitedEvent, FleetClient } from '@software-factory/sdk';
+import { errorMessage } from '@software-factory/sdk';
 
 export interface WatchedAgent {
   agentId: string;
@@ -33,7 +34,7 @@ export async function pollExits(
         ...context,
       });
     } catch (error) {
-      errors.push(`${agent.agentId}: ${error instanceof Error ? error.message : String(error)}`);
+      errors.push(`${agent.agentId}: ${errorMessage(error)}`);
     }
   }
   return { events, errors };

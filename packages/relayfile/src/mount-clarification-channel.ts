@@ -3,6 +3,7 @@ import {
   authorPolicy,
   type ClarificationChannel,
   type ConnectionStatus,
+  errorMessage,
   listedAuthor,
   type Mount,
   type OpenedThread,
@@ -170,7 +171,7 @@ export class MountClarificationChannel implements ClarificationChannel, MountEve
       await this.#mount.list(`${CHANNELS}/${this.#channel}`);
       return { state: 'connected' };
     } catch (error) {
-      return { state: 'error', message: error instanceof Error ? error.message : String(error) };
+      return { state: 'error', message: errorMessage(error) };
     }
   }
 }

@@ -6,6 +6,7 @@ import type {
   OutputTarget,
   WriteOptions,
 } from '@software-factory/sdk';
+import { errorMessage } from '@software-factory/sdk';
 import { draftFileName } from './draft-name.ts';
 import { parseMountedRecord, recordField, stringField } from './json-file.ts';
 import type { MountEventSource, MountInterpretation } from './mount-event-source.ts';
@@ -109,7 +110,7 @@ export class MountOutputTarget implements OutputTarget, MountEventSource {
       await this.#mount.list(REPOS);
       return { state: 'connected' };
     } catch (error) {
-      return { state: 'error', message: error instanceof Error ? error.message : String(error) };
+      return { state: 'error', message: errorMessage(error) };
     }
   }
 

@@ -7,6 +7,7 @@ import type {
   WritebackState,
   WriteOptions,
 } from '@software-factory/sdk';
+import { errorMessage } from '@software-factory/sdk';
 import { draftFileName } from './draft-name.ts';
 import { isRecord, parseMountedRecord, recordField, stringField } from './json-file.ts';
 import type { MountEventSource, MountInterpretation } from './mount-event-source.ts';
@@ -144,7 +145,7 @@ export class MountWorkItemProvider implements WorkItemProvider, MountEventSource
       await this.#mount.list(ISSUES);
       return { state: 'connected' };
     } catch (error) {
-      return { state: 'error', message: error instanceof Error ? error.message : String(error) };
+      return { state: 'error', message: errorMessage(error) };
     }
   }
 

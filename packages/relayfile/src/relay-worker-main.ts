@@ -1,3 +1,4 @@
+import { errorMessage } from '@software-factory/sdk';
 // The relay worker as a process: options from the arguments, secrets from the environment, SIGTERM stops it.
 import { runRelayWorker } from './relay-worker.ts';
 import { jsonLineLogger, parseRelayWorkerArgs } from './relay-worker-cli.ts';
@@ -7,7 +8,7 @@ let options: ReturnType<typeof parseRelayWorkerArgs>;
 try {
   options = parseRelayWorkerArgs(process.argv.slice(2), process.env);
 } catch (error) {
-  process.stderr.write(`relay-worker: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`relay-worker: ${errorMessage(error)}\n`);
   process.exit(2);
 }
 

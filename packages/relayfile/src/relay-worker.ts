@@ -1,7 +1,7 @@
 import './error-event-shim.ts';
 import { createServer, type Server } from 'node:http';
 import { type FilesystemEvent, RelayFileClient } from '@relayfile/sdk';
-import { type Logger, silentLogger } from '@software-factory/sdk';
+import { errorMessage, type Logger, silentLogger } from '@software-factory/sdk';
 import { readCursorFile, writeCursorFile } from './cursor-file.ts';
 import { matchesAnyPathGlob } from './path-glob.ts';
 import { RELAY_HEADERS, signRelayDelivery } from './relay-signature.ts';
@@ -222,7 +222,7 @@ export async function runRelayWorker(input: unknown, hooks: RelayWorkerHooks = {
       } catch (error) {
         if (state.stopping) break;
         logger.warn('polling fs/events failed', {
-          error: error instanceof Error ? error.message : String(error),
+          error: errorMessage(error),
         });
       }
       if (state.stopping) break;
@@ -238,7 +238,7 @@ export async function runRelayWorker(input: unknown, hooks: RelayWorkerHooks = {
 
   const done = main()
     .catch((error: unknown) => {
-      logger.error('relay worker failed', { error: error instanceof Error ? error.message : String(error) });
+      logger.error('relay worker failed', { error: errorMessage(error) });
       throw error;
     })
     .finally(() => new Promise<void>((resolve) => health.close(() => resolve())));
@@ -302,7 +302,7 @@ async function post(
       ? { ok: true }
       : { ok: false, reason: `handler answered ${response.status}` };
   } catch (error) {
-    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    return { ok: false, reason: errorMessage(error) };
   }
 }
 

@@ -14,6 +14,7 @@ export { DEFAULT_TASK_TEXT, DefaultTaskTemplate, type TemplateOptions } from './
 export { OverlayStateStore } from './dry-run/overlay-state-store.ts';
 export { DRY_RUN_PREFIX, type PlannedWrite } from './dry-run/planning-ports.ts';
 export { durationSchema, parseDuration } from './duration.ts';
+export { errorMessage } from './error-message.ts';
 export * from './events.ts';
 export { createFactory, type Factory, type FactoryOptions, type HandleOptions } from './factory.ts';
 export type { AdminApiOptions, AdministeredRegistry } from './http/admin-api.ts';

@@ -3,6 +3,7 @@ import {
   type ConnectProgress,
   ConnectRefusedError,
   type Credential,
+  errorMessage,
 } from '@software-factory/sdk';
 import type { SecretSet } from '../redact.ts';
 import { type ConnectorContext, secretsOf } from './connector-context.ts';
@@ -55,7 +56,7 @@ export async function storeSignedInCredential(
     try {
       credential = await provider.completeCredential(received, context.fetch);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       throw await failSignIn(
         context,
         provider,
@@ -70,7 +71,7 @@ export async function storeSignedInCredential(
   try {
     await context.credentials.put(context.tenant, provider.name, credential);
   } catch (error) {
-    const message = secrets.text(error instanceof Error ? error.message : String(error));
+    const message = secrets.text(errorMessage(error));
     await failSignIn(context, provider, current, 502, `storing the ${provider.name} token failed`, secrets);
     throw new Error(
       `storing the ${provider.name} token for tenant ${context.tenant} failed (${message}); sign in again`,
@@ -100,9 +101,7 @@ export async function connectionOf(provider: RemoteProvider, secrets: SecretSet)
   } catch (error) {
     return {
       state: 'error',
-      message: secrets.text(
-        `checking ${provider.name} failed: ${error instanceof Error ? error.message : String(error)}`,
-      ),
+      message: secrets.text(`checking ${provider.name} failed: ${errorMessage(error)}`),
     };
   }
 }

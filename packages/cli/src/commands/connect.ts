@@ -1,5 +1,6 @@
 import { AuthFlowError, KEY_ENV, KEY_FILE_ENV, redact, unreachableHost } from '@software-factory/auth';
 import { providerRegistry } from '@software-factory/providers/registry';
+import { errorMessage } from '@software-factory/sdk';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.ts';
 import { connectGithubApp } from '../onboarding/connect-github-app.ts';
@@ -117,10 +118,7 @@ function parseTenant(value: string): string {
   try {
     return parseTenantId(value);
   } catch (error) {
-    throw new CliError(
-      `--tenant ${value}: ${error instanceof Error ? error.message : String(error)}`,
-      EXIT_USAGE,
-    );
+    throw new CliError(`--tenant ${value}: ${errorMessage(error)}`, EXIT_USAGE);
   }
 }
 
@@ -159,7 +157,7 @@ async function runConnect(provider: string, options: ConnectOptions): Promise<vo
         `connecting ${provider} failed: ${unreachable.message}; check the network (or a proxy) and that address`,
         EXIT_FAILURE,
       );
-    throw new CliError(redact(error instanceof Error ? error.message : String(error), config.secrets));
+    throw new CliError(redact(errorMessage(error), config.secrets));
   } finally {
     process.off('SIGINT', onSignal);
   }
@@ -220,7 +218,7 @@ async function runConnectApp(provider: string, options: ConnectOptions): Promise
     const unreachable = unreachableHost(error);
     if (unreachable)
       throw new CliError(`creating the GitHub App failed: ${unreachable.message}`, EXIT_FAILURE);
-    throw new CliError(redact(error instanceof Error ? error.message : String(error), config.secrets));
+    throw new CliError(redact(errorMessage(error), config.secrets));
   } finally {
     process.off('SIGINT', onSignal);
   }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { RelayWorkerOptionsError, runRelayWorker } from '@software-factory/relayfile/relay-worker';
 import type { LogLevel } from '@software-factory/sdk';
+import { errorMessage } from '@software-factory/sdk';
 import { Command, Option } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.ts';
 import { processLogger } from '../process-logger.ts';
@@ -89,7 +90,7 @@ async function runRelay(options: RelayOptions): Promise<void> {
     stop.requested,
     worker.done.then(
       () => ({ failed: 'the relay worker stopped by itself' }),
-      (error: unknown) => ({ failed: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => ({ failed: errorMessage(error) }),
     ),
   ]);
   if ('failed' in ended) {
@@ -119,5 +120,5 @@ function startFailure(error: unknown, options: RelayOptions): CliError {
     );
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
     return new CliError(`--host ${options.host}: cannot listen there (${code})`, EXIT_USAGE);
-  return new CliError(error instanceof Error ? error.message : String(error), EXIT_FAILURE);
+  return new CliError(errorMessage(error), EXIT_FAILURE);
 }

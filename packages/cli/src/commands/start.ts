@@ -1,4 +1,5 @@
 import type { Logger, LogLevel } from '@software-factory/sdk';
+import { errorMessage } from '@software-factory/sdk';
 import { Command, Option } from 'commander';
 import { CliError, EXIT_USAGE } from '../cli-error.ts';
 import type { FactoryConfig } from '../config/config-schema.ts';
@@ -110,10 +111,7 @@ async function startTracing(config: FactoryConfig, logger: Logger): Promise<Otlp
   try {
     return await startOtlpTracing(otlp, { serviceName: 'factory', version: VERSION, logger });
   } catch (error) {
-    throw new CliError(
-      `cannot export traces: ${error instanceof Error ? error.message : String(error)}`,
-      EXIT_USAGE,
-    );
+    throw new CliError(`cannot export traces: ${errorMessage(error)}`, EXIT_USAGE);
   }
 }
 

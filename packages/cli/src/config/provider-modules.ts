@@ -8,6 +8,7 @@ import {
   type ProviderRegistry,
   providerRegistry,
 } from '@software-factory/providers/registry';
+import { errorMessage } from '@software-factory/sdk';
 import { type Document, isSeq, type LineCounter } from 'yaml';
 import { ConfigError } from './config-error.ts';
 import { formatPath, locate } from './yaml-locations.ts';
@@ -182,6 +183,6 @@ function isEntry(value: unknown): boolean {
 }
 
 function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return message.split('\n')[0] ?? message;
 }

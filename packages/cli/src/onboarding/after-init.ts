@@ -1,4 +1,5 @@
 import { redact } from '@software-factory/auth';
+import { errorMessage } from '@software-factory/sdk';
 import { loadConfig } from '../config/load-config.ts';
 import { buildTenantPorts } from '../tenant/tenant-ports.ts';
 import { connectProvider, describeStatus } from './connect-provider.ts';
@@ -65,7 +66,7 @@ export async function afterInit({ file, configFlag, answers, interactive }: Afte
       });
       print(redact(describeStatus(provider, status), config.secrets));
     } catch (error) {
-      print(`${provider}: ${redact(error instanceof Error ? error.message : String(error), config.secrets)}`);
+      print(`${provider}: ${redact(errorMessage(error), config.secrets)}`);
     }
   }
   done('Run `factory check` to see every connection.');

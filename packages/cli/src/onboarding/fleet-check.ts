@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { formatWait, unreachableHost } from '@software-factory/auth';
 import { AgentRelayFleet } from '@software-factory/fleets';
+import { errorMessage } from '@software-factory/sdk';
 import type { FactoryConfig, TenantConfig } from '../config/config-schema.ts';
 import type { Environment } from '../config/secret-reference.ts';
 import { type AgentCommand, missingProgram, normalizeAgentCommand } from '../local-process-command.ts';
@@ -137,9 +138,7 @@ export async function checkEndpoint(
     return {
       check,
       ok: false,
-      reason:
-        unreachable?.message ??
-        `cannot reach ${host} (${error instanceof Error ? error.message : String(error)})`,
+      reason: unreachable?.message ?? `cannot reach ${host} (${errorMessage(error)})`,
       fix,
     };
   }
@@ -163,7 +162,7 @@ async function checkAgentRelayPackage(fleet: Extract<FleetConfig, { type: 'agent
     return {
       check,
       ok: false,
-      reason: error instanceof Error ? error.message : String(error),
+      reason: errorMessage(error),
       fix: 'npm install @agent-relay/sdk',
     } satisfies FleetFinding;
   }
@@ -221,7 +220,7 @@ function programOf(command: AgentCommand): string {
 }
 
 function withoutFleetPrefix(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/^LocalProcessFleet: /, '');
+  return errorMessage(error).replace(/^LocalProcessFleet: /, '');
 }
 
 /** A path as the person would type it here: relative to the working directory when that is shorter. */

@@ -1,3 +1,4 @@
+import { errorMessage } from '@software-factory/sdk';
 import type { FactoryConfig } from '../config/config-schema.ts';
 import { openStateStore } from '../state-store-from-config.ts';
 
@@ -26,6 +27,6 @@ export async function checkStateStore(config: FactoryConfig): Promise<StoreRow |
       await opened.close();
     }
   } catch (error) {
-    return { type: 'postgres', ok: false, reason: error instanceof Error ? error.message : String(error) };
+    return { type: 'postgres', ok: false, reason: errorMessage(error) };
   }
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '@software-factory/sdk';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.ts';
 import type { RelayfileTenant } from './relayfile-tenants.ts';
 
@@ -14,10 +15,7 @@ export function relayfileFailure(tenant: RelayfileTenant, error: unknown, notFou
     );
   const where =
     status === undefined ? `cannot reach relayfile at ${tenant.baseUrl}` : `relayfile answered ${status}`;
-  const message = scrub(error instanceof Error ? error.message : String(error), [
-    tenant.token,
-    tenant.secret,
-  ]);
+  const message = scrub(errorMessage(error), [tenant.token, tenant.secret]);
   return new CliError(`tenant ${tenant.id}: ${where}: ${message}`, EXIT_FAILURE);
 }
 

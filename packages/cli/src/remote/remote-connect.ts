@@ -1,4 +1,5 @@
 import { redact } from '@software-factory/auth';
+import { errorMessage } from '@software-factory/sdk';
 import { CliError, EXIT_FAILURE } from '../cli-error.ts';
 import { describeStatus } from '../onboarding/connect-provider.ts';
 import { browserOpener } from '../onboarding/open-browser.ts';
@@ -114,9 +115,7 @@ async function showStart(
   try {
     await browserOpener(process.env)(url);
   } catch (error) {
-    print(
-      `No browser opened (${error instanceof Error ? error.message : String(error)}); open the URL yourself.`,
-    );
+    print(`No browser opened (${errorMessage(error)}); open the URL yourself.`);
   }
 }
 

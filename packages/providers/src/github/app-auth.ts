@@ -1,10 +1,11 @@
-import { type ConnectionStatus, type Fetch, type RetryOptions, retryingFetch } from '@software-factory/sdk';
 import {
+  type ConnectionStatus,
   errorMessage,
-  NotAuthorisedError,
-  ProviderApiError,
-  scrubSecrets,
-} from '../shared/provider-errors.ts';
+  type Fetch,
+  type RetryOptions,
+  retryingFetch,
+} from '@software-factory/sdk';
+import { NotAuthorisedError, ProviderApiError, scrubSecrets } from '../shared/provider-errors.ts';
 import { githubAppJwt } from './app-jwt.ts';
 import { GITHUB_API_URL } from './client.ts';
 

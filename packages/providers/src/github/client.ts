@@ -1,5 +1,11 @@
 import type { Endpoints } from '@octokit/types';
-import { type Fetch, type Logger, type RetryOptions, retryingFetch } from '@software-factory/sdk';
+import {
+  errorMessage,
+  type Fetch,
+  type Logger,
+  type RetryOptions,
+  retryingFetch,
+} from '@software-factory/sdk';
 import { readCredential, type TokenSource } from '../shared/provider-credentials.ts';
 import { NotAuthorisedError, ProviderApiError, scrubSecrets } from '../shared/provider-errors.ts';
 import type { GithubAppAuth, RepositoryRef } from './app-auth.ts';
@@ -110,7 +116,7 @@ export class GithubClient {
       }
     } catch (error) {
       if (error instanceof ProviderApiError) throw error;
-      throw this.#failure(call, error instanceof Error ? error.message : String(error), token);
+      throw this.#failure(call, errorMessage(error), token);
     }
     const text = await response.text();
     const data: unknown = text === '' ? undefined : parseJson(text);

@@ -1,6 +1,7 @@
 import type { ConnectionStatus } from '@software-factory/sdk';
+import { errorMessage } from '@software-factory/sdk';
 import { scopeStatus } from '../shared/provider-config.ts';
-import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
+import { NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
 import type { GithubClient } from './client.ts';
 
 /**

@@ -4,6 +4,7 @@ import type {
   OutputSnapshot,
   WebhookInterpretation,
 } from '@software-factory/sdk';
+import { errorMessage } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import {
   type GithubAuthorAssociation,
@@ -291,7 +292,7 @@ export class GithubFeedback {
       const { comments, more } = await this.#reads.reviewComments(repository, pull, reviewId);
       return { comments, note: more ? `[… more remarks on the pull request, not shown here]` : '' };
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       return { comments: [], note: `[the review's line remarks could not be read from GitHub: ${reason}]` };
     }
   }

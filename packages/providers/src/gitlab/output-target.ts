@@ -7,12 +7,13 @@ import type {
   RetryOptions,
   WriteOptions,
 } from '@software-factory/sdk';
+import { errorMessage } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { keyDigest } from '../shared/deterministic-uuid.ts';
 import { JsonRestClient } from '../shared/json-rest-client.ts';
 import { parseConfig, scopeStatus } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
-import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
+import { NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
 import { withHiddenTrace } from '../shared/trace-metadata.ts';
 import { writeOnce } from '../shared/write-once.ts';
 import { GitlabFeedback, type GitlabFeedbackConfig } from './feedback-events.ts';

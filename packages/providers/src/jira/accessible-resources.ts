@@ -1,4 +1,4 @@
-import { type Credential, type Fetch, readBodyCapped } from '@software-factory/sdk';
+import { type Credential, errorMessage, type Fetch, readBodyCapped } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 
 /** Atlassian's API gateway: OAuth 2.0 (3LO) tokens call a site's API through it, by cloud id. */
@@ -53,9 +53,7 @@ export async function listAccessibleResources(
       headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
     });
   } catch (error) {
-    throw new Error(
-      `cannot reach Atlassian to list the sites the sign-in granted (${error instanceof Error ? error.message : String(error)})`,
-    );
+    throw new Error(`cannot reach Atlassian to list the sites the sign-in granted (${errorMessage(error)})`);
   }
   const text = await readTextCapped(response, MAX_RESOURCES_BYTES);
   if (!response.ok)

@@ -1,5 +1,6 @@
 import {
   type ConnectionStatus,
+  errorMessage,
   type Fetch,
   type RetryOptions,
   WORK_ITEM_STATES,
@@ -14,7 +15,7 @@ import { JsonRestClient } from '../shared/json-rest-client.ts';
 import { markerChanges, missingMarkers } from '../shared/lifecycle-markers.ts';
 import { parseConfig, scopeStatus } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
-import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
+import { NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
 import { isTraceId } from '../shared/trace-metadata.ts';
 import { inReadyStateWithLabels } from '../shared/tracker-text.ts';
 import { writeOnce } from '../shared/write-once.ts';

@@ -6,6 +6,7 @@ import type {
   WritebackState,
   WriteOptions,
 } from '@software-factory/sdk';
+import { errorMessage } from '@software-factory/sdk';
 import { ProviderApiError } from '../shared/provider-errors.ts';
 import { type ActivityContent, LinearAgentSessions, SESSION_STOPPED, sessionOf } from './agent-sessions.ts';
 import {
@@ -93,7 +94,7 @@ export class LinearAgentWorkItemProvider extends LinearWorkItemProvider {
             'agent mode acts as the Linear app, but this token acts as a person: run `factory connect linear`, which installs the app (actor=app)',
         };
     } catch (error) {
-      return { state: 'error', message: error instanceof Error ? error.message : String(error) };
+      return { state: 'error', message: errorMessage(error) };
     }
     return status;
   }

@@ -1,5 +1,6 @@
 import {
   type Credential,
+  errorMessage,
   type Fetch,
   isTransientStatus,
   type RetryOptions,
@@ -73,7 +74,7 @@ export class LinearClient {
     } catch (error) {
       throw new ProviderApiError(
         'linear',
-        `Linear ${operationName} failed: ${scrubSecrets(error instanceof Error ? error.message : String(error), [token])}`,
+        `Linear ${operationName} failed: ${scrubSecrets(errorMessage(error), [token])}`,
       );
     }
     const text = await response.text();

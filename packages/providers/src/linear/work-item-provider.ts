@@ -1,5 +1,6 @@
 import {
   type ConnectionStatus,
+  errorMessage,
   type Fetch,
   type RetryOptions,
   WORK_ITEM_STATES,
@@ -13,7 +14,7 @@ import { uuidFromKey } from '../shared/deterministic-uuid.ts';
 import { markerChanges, missingMarkers } from '../shared/lifecycle-markers.ts';
 import { parseConfig, scopeStatus } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
-import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
+import { NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
 import { withHiddenTrace } from '../shared/trace-metadata.ts';
 import { inReadyStateWithLabels } from '../shared/tracker-text.ts';
 import { writebackSchema } from '../shared/writeback-schema.ts';

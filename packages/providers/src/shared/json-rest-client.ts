@@ -1,4 +1,10 @@
-import { type Credential, type Fetch, type RetryOptions, retryingFetch } from '@software-factory/sdk';
+import {
+  type Credential,
+  errorMessage,
+  type Fetch,
+  type RetryOptions,
+  retryingFetch,
+} from '@software-factory/sdk';
 import { readCredential, type TokenSource } from './provider-credentials.ts';
 import { NotAuthorisedError, ProviderApiError, scrubSecrets } from './provider-errors.ts';
 import { withoutReplays } from './write-once.ts';
@@ -90,7 +96,7 @@ export class JsonRestClient {
         ...(call.signal ? { signal: call.signal } : {}),
       });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       throw new ProviderApiError(provider, `${vendor} ${what} failed: ${scrubSecrets(reason, [secret])}`);
     }
     const text = await response.text();

@@ -42,7 +42,3 @@ export function scrubSecrets(text: string, secrets: readonly (string | undefined
   }
   return scrubbed;
 }
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

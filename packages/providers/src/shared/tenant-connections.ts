@@ -1,5 +1,5 @@
 import type { Connectable, ConnectionReport, Factory } from '@software-factory/sdk';
-import { errorMessage } from './provider-errors.ts';
+import { errorMessage } from '@software-factory/sdk';
 
 /**
  * The tenant's connection reports, asked at most once per `ttlMs`: the app asks before every webhook,

@@ -7,12 +7,13 @@ import type {
   WorkItem,
   WriteOptions,
 } from '@software-factory/sdk';
+import { errorMessage } from '@software-factory/sdk';
 import * as z from 'zod/mini';
 import { SLACK_DEFAULT_ROLES, slackTrustedAuthorsSchema } from '../shared/answer-trust.ts';
 import { keyDigest } from '../shared/deterministic-uuid.ts';
 import { parseConfig, scopeStatus } from '../shared/provider-config.ts';
 import type { TokenSource } from '../shared/provider-credentials.ts';
-import { errorMessage, NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
+import { NotAuthorisedError, ProviderApiError } from '../shared/provider-errors.ts';
 import { writeOnce } from '../shared/write-once.ts';
 import { SlackChannelMembers } from './channel-members.ts';
 import { SlackClient } from './client.ts';

@@ -3,6 +3,7 @@ import {
   type ClarificationChannel,
   type Connectable,
   type ConnectionReport,
+  errorMessage,
   type Factory,
   type FactorySettingsInput,
   type Fetch,
@@ -28,7 +29,6 @@ import {
   type Role,
 } from '../registry/provider-entry.ts';
 import type { ProviderRegistry } from '../registry/provider-registry.ts';
-import { errorMessage } from '../shared/provider-errors.ts';
 import type { MountConfig, TenantConfig } from './tenant-config-schema.ts';
 
 /** What a tenant's providers are built with, besides its config. */

@@ -1,9 +1,9 @@
+import { errorMessage } from '../error-message.ts';
 import type { TickEvent } from '../events.ts';
 import { applyEvent } from '../machine/apply.ts';
 import { afterWrite } from '../pipeline/after-write.ts';
 import type { HandlerContext } from '../pipeline/context.ts';
 import { drain } from '../pipeline/drain.ts';
-import { errorMessage } from '../pipeline/effects.ts';
 import {
   checkOutputInReview,
   lookUpOutput,

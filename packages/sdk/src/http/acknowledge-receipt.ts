@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { TenantRuntime } from '../ports/tenant-runtime.ts';
 import {
@@ -38,7 +39,7 @@ export async function acknowledgeReceipt(
     options.logger.warn('delivery not acknowledged; handling it anyway', {
       tenant: tenant.id,
       source: source.source,
-      error: error instanceof Error ? error.message : String(error),
+      error: errorMessage(error),
     });
   } finally {
     clearTimeout(timer);

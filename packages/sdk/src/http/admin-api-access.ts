@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { errorMessage } from '../error-message.ts';
 import { timingSafeEqual } from '../ingress/hmac.ts';
 import { isTenantId } from '../ingress/tenants.ts';
 import type { StoredTenant, TenantDirectory } from '../ports/tenant-directory.ts';
@@ -40,7 +41,7 @@ export async function locateTenant(
   } catch (error) {
     security.logger.warn('tenant could not be loaded', {
       tenant: id,
-      error: error instanceof Error ? error.message : String(error),
+      error: errorMessage(error),
     });
   }
   // A runtime that does not say where it came from is one of a fixed set: the config's.

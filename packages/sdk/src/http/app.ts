@@ -2,6 +2,7 @@ import type { Context, Hono } from 'hono';
 import { HonoBase } from 'hono/hono-base';
 import { HTTPException } from 'hono/http-exception';
 import { PatternRouter } from 'hono/router/pattern-router';
+import { errorMessage } from '../error-message.ts';
 import { sha256Hex } from '../ingress/hmac.ts';
 import { isTenantId, MIN_ADMIN_TOKEN_LENGTH } from '../ingress/tenants.ts';
 import { describeUnconnected, unconnectedProviders } from '../ingress/unconnected-providers.ts';
@@ -147,7 +148,7 @@ export function createFactoryAppWithAssets(
       requestId,
       method: request.method,
       path: new URL(request.url).pathname,
-      error: message(error),
+      error: errorMessage(error),
       ...(error.stack ? { stack: error.stack } : {}),
     });
     return jsonAnswer({ error: 'internal error', requestId }, 500);
@@ -290,7 +291,7 @@ export function createFactoryAppWithAssets(
       logger.warn('webhook not processed: a dependency failed', {
         tenant: tenant.id,
         source: source.source,
-        error: message(error),
+        error: errorMessage(error),
       });
       return jsonAnswer({ error: 'a dependency is unavailable; retry later' }, 503, {
         'retry-after': String(DEPENDENCY_RETRY_AFTER_S),
@@ -434,7 +435,7 @@ export function createFactoryAppWithAssets(
         (error: unknown) => error,
       );
       options.waitUntil(
-        settled.then((outcome) => (Array.isArray(outcome) ? undefined : failed(message(outcome)))),
+        settled.then((outcome) => (Array.isArray(outcome) ? undefined : failed(errorMessage(outcome)))),
       );
       const early = await Promise.race([settled, sleep(source.answerWithinMs).then(() => 'late' as const)]);
       if (early === 'late') {
@@ -447,11 +448,11 @@ export function createFactoryAppWithAssets(
     try {
       return await answer(request, await work, failed);
     } catch (error) {
-      await failed(message(error));
+      await failed(errorMessage(error));
       logger.error('event handling failed', {
         tenant: tenant.id,
         source: source.source,
-        error: message(error),
+        error: errorMessage(error),
       });
       return jsonAnswer({ error: 'internal error; the sender should retry' }, 500);
     }
@@ -560,8 +561,4 @@ function operatorTokenOf(value: string | undefined): string | undefined {
   if (value.length < MIN_ADMIN_TOKEN_LENGTH)
     throw new Error(`the operator token must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long`);
   return value;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

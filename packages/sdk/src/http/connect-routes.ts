@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import * as z from 'zod/mini';
+import { errorMessage } from '../error-message.ts';
 import { ConnectRefusedError } from '../ports/remote-connect.ts';
 import type { TenantRegistry, TenantRuntime } from '../ports/tenant-runtime.ts';
 import { methodNotAllowed, notRunning } from './admin-api.ts';
@@ -158,7 +159,7 @@ export function mountConnectRoutes(app: Hono, context: ConnectRoutesContext): vo
       security.logger.error('remote sign-in failed', {
         tenant: id,
         provider,
-        error: hide(error instanceof Error ? error.message : String(error)),
+        error: hide(errorMessage(error)),
       });
       return page(
         502,
@@ -181,7 +182,7 @@ async function runtimeOf(
   } catch (error) {
     security.logger.warn('tenant could not be loaded', {
       tenant: id,
-      error: error instanceof Error ? error.message : String(error),
+      error: errorMessage(error),
     });
     return undefined;
   }

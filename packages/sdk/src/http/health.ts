@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { errorMessage } from '../error-message.ts';
 import { forEachTenant } from '../ingress/in-turns.ts';
 import { describeUnconnected, unconnectedProviders } from '../ingress/unconnected-providers.ts';
 import { readBreaker } from '../pipeline/breaker.ts';
@@ -20,7 +21,7 @@ async function storeHealth(store: StateStore): Promise<{ ok: boolean; error?: st
     await store.ping();
     return { ok: true };
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, error: errorMessage(error) };
   }
 }
 

@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.ts';
 import type { HandleResult } from '../pipeline/result.ts';
 import type { TenantRegistry } from '../ports/tenant-runtime.ts';
 import { inTurns } from './in-turns.ts';
@@ -37,6 +38,6 @@ async function tickOne(registry: TenantRegistry, id: string): Promise<TickOutcom
       return { tenant: id, refused: `not processing work: ${describeUnconnected(unconnected)}` };
     return { tenant: id, result: await tenant.factory.handle({ type: 'tick' }) };
   } catch (error) {
-    return { tenant: id, error: error instanceof Error ? error.message : String(error) };
+    return { tenant: id, error: errorMessage(error) };
   }
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.ts';
 import { type LeaseMove, nextVersion, sealVersion, type VersionContext } from '../machine/next-version.ts';
 import type { WriteOptions } from '../ports/connection.ts';
 import type { SpawnedAgent } from '../ports/fleet-client.ts';
@@ -338,10 +339,6 @@ function describe(effect: PendingEffect, result: EffectResult): string {
     default:
       return effect.kind;
   }
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.ts';
 import { applyOutput } from '../handlers/output-changed.ts';
 import { applyEvent } from '../machine/apply.ts';
 import type { LogFields } from '../ports/logger.ts';
@@ -5,7 +6,6 @@ import type { WorkItemRecord } from '../record.ts';
 import type { OutputSnapshot } from '../work-item.ts';
 import type { HandlerContext } from './context.ts';
 import { wakeDependents } from './dependents.ts';
-import { errorMessage } from './effects.ts';
 import type { ResultBuilder } from './result.ts';
 
 export { awaitingReview, outputOverdue, reviewCheckDue } from './output-due.ts';

@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.ts';
 import type { Draft } from '../machine/draft.ts';
 import type { RouteDecision } from '../ports/triage.ts';
 import { BREAKER_POOL, gate } from './breaker.ts';
@@ -174,7 +175,7 @@ export async function evaluate(
       answers: record.clarification?.answers ?? [],
     });
   } catch (error) {
-    const message = `triage failed: ${error instanceof Error ? error.message : String(error)}`;
+    const message = `triage failed: ${errorMessage(error)}`;
     if (record.status === 'new') record.reason = message;
     else if (record.status === 'waiting-clarification' || record.status === 'blocked')
       draft.moveTo('new', message, event);

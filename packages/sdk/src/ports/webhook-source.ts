@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.ts';
 import type { FactoryEvent } from '../events.ts';
 import type { WorkItem } from '../work-item.ts';
 
@@ -154,6 +155,6 @@ export function parseJsonBody(body: string): unknown {
   try {
     return JSON.parse(body);
   } catch (error) {
-    throw new WebhookError(400, `malformed JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new WebhookError(400, `malformed JSON: ${errorMessage(error)}`);
   }
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../error-message.ts';
 import { isTenantId } from '../ingress/tenants.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import { type Logger, silentLogger } from '../ports/logger.ts';
@@ -162,7 +163,7 @@ export class StoredTenantRegistry implements TenantRegistry {
       this.#logger.error('stored tenant cannot be built', {
         tenant: stored.id,
         version: stored.version,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
       return undefined;
     }

@@ -8,6 +8,7 @@ import {
 import {
   type Clock,
   type ConnectionReport,
+  errorMessage,
   type FactoryAppOptions,
   type FactoryMetrics,
   type Logger,
@@ -202,7 +203,7 @@ async function keysOf(secret: string | Uint8Array, wiring: DeploymentWiring): Pr
         ? await signIns.SealedBox.fromSecret(secret)
         : await signIns.SealedBox.fromKey(secret);
   } catch (error) {
-    throw new Error(`server.credentialsKey: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`server.credentialsKey: ${errorMessage(error)}`);
   }
   return { box, credentials: new signIns.StoredCredentialStore(wiring.store, box), signIns };
 }
@@ -248,7 +249,7 @@ async function storedTenantIssues(
     if (error instanceof TenantConfigError)
       return error.issues.map((issue) => ({ path: issue.path, message: issue.message }));
     // A secret store that cannot be read (a reference to a parameter that does not exist, say).
-    return [{ path: [], message: error instanceof Error ? error.message : String(error) }];
+    return [{ path: [], message: errorMessage(error) }];
   }
   if (tenant.fleet?.type === 'github-actions' && !wiring.githubActionsFleet)
     return [

@@ -6,7 +6,7 @@ import {
   type TenantConfig,
   tenantRequirements,
 } from '@software-factory/providers/registry';
-import { silentLogger } from '@software-factory/sdk';
+import { errorMessage, silentLogger } from '@software-factory/sdk';
 
 /** A problem of a tenant's config, at the field a person must change. */
 export interface TenantIssue {
@@ -117,7 +117,7 @@ function requirementsOf(
       {
         path: [],
         what: 'the tenant cannot be built',
-        fix: error instanceof Error ? error.message : String(error),
+        fix: errorMessage(error),
       },
     ];
   }
