@@ -299,6 +299,35 @@ describe('an output waiting for review whose next event never arrives', () => {
     expect(h.fleet.spawnCalls).toBe(2);
   });
 
+  it('a review whose event was lost while its round waited for a slot is found by the check after the round', async () => {
+    const { h, item } = await inReview({ settings: { ...merged.settings, limits: { maxInFlight: 2 } } });
+    // A second item takes the other slot and a third waits, so the round the delivered review starts
+    // waits in the queue behind it.
+    const [second, third] = [h.clearItem('item-2'), h.clearItem('item-3')];
+    await h.factory.handle(h.changed(second));
+    await h.factory.handle(h.changed(third));
+    h.clock.advance(MINUTE);
+    const delivered = h.outputs.giveFeedback(h.feedback(item, changesRequested('review:5')), h.clock.now());
+    await h.factory.handle(delivered);
+    expect(await h.status(item.id)).toBe('queued');
+    expect(await h.status(third.id)).toBe('dispatched');
+    h.clock.advance(MINUTE);
+    h.outputs.giveFeedback(h.feedback(item, changesRequested('review:6')), h.clock.now());
+    h.clock.advance(MINUTE);
+    // A slot frees: the round's agent starts after the lost review was given, without it.
+    await h.factory.handle(h.output(second, 'merged'));
+    const round = await h.record(item.id);
+    expect(round?.status).toBe('dispatched');
+    expect(round?.feedback?.given.map((note) => note.id)).toEqual(['review:5']);
+    await h.factory.handle(h.output(item, 'ready'));
+    await h.factory.handle({ ...succeeded, agentId: round?.dispatch?.agentId ?? '' });
+
+    expect(await tickFor(h, 15)).toContain('dispatched→queued');
+    const next = await h.record(item.id);
+    expect(next?.feedback?.rounds).toBe(2);
+    expect(next?.feedback?.given.map((note) => note.id)).toEqual(['review:6']);
+  });
+
   it('with feedback rounds off, the check asks for no feedback', async () => {
     const { h, item } = await inReview({ settings: { ...merged.settings, feedback: { maxRounds: 0 } } });
     let asked = 0;

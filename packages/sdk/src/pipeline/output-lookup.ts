@@ -42,8 +42,8 @@ export async function lookUpOutput(
  * tells, and GitHub does not send a lost event again. So every `completion.checkInterval` the tick reads
  * the output by its id and applies it when its state is no longer the one the record holds: merged
  * (done), closed (the attempt failed) or a draft again. Still waiting, it asks for the feedback given
- * since the attempt started that the record has not taken (`takeLostFeedback`). A failed read changes
- * nothing; the next check reads again.
+ * since the attempt joined the queue (or started) that the record has not taken (`takeLostFeedback`). A
+ * failed read changes nothing; the next check reads again.
  */
 export async function checkOutputInReview(
   context: HandlerContext,
@@ -83,9 +83,20 @@ async function takeLostFeedback(
     context,
     'feedback check failed',
     { workItemId: record.workItemId, outputId: output.id },
-    () => listFeedback(output, dispatch.dispatchedAt, new Set(feedback?.seen)),
+    () => listFeedback(output, feedbackSince(record, dispatch.dispatchedAt), new Set(feedback?.seen)),
   );
   for (const event of given ?? []) await applyEvent(context, record.workItemId, event, result);
+}
+
+/**
+ * Since when the attempt's feedback is listed: since it joined the queue, when it waited there (a round,
+ * a retry), as feedback delivered meanwhile joins it, so feedback whose event was lost then is found too;
+ * since its dispatch otherwise, or when the history no longer reaches back to its queueing.
+ */
+function feedbackSince({ history }: WorkItemRecord, dispatchedAt: number): number {
+  const started = history.findLastIndex((entry) => entry.to === 'dispatched');
+  const queued = history[started - 1];
+  return history[started]?.from === 'queued' && queued?.to === 'queued' ? queued.at : dispatchedAt;
 }
 
 /** What `read` answers; undefined when it throws, logged: a failed read changes nothing. */
